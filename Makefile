@@ -1,0 +1,151 @@
+# Makefile - builds h2boxd and h2box, installs missing Debian packages, runs every test tier.
+#
+#   make run     install what is missing, build, run h2boxd on the simulated box
+#   make test    install what is missing, build (normal + ASan/UBSan), run all tiers
+#   make bench   speed and memory targets (never part of `make test`)
+#   make install DESTDIR=... PREFIX=/usr
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+BUILD ?= build
+SAN_BUILD ?= build-asan
+
+# Debian 12 packages the build and the test tiers need.  `make deps` installs
+# the missing ones (as root, or through sudo when that works without a
+# password) and otherwise names them and stops.
+BUILD_PKGS := build-essential pkg-config libgpiod-dev libsensors-dev libi2c-dev \
+	libibverbs-dev libpci-dev libsystemd-dev libinih-dev libcmocka-dev
+TEST_PKGS := qemu-system-x86 linux-source-6.1 busybox-static rdma-core ibverbs-utils \
+	perftest iproute2 gpiod flex bison bc libelf-dev libssl-dev cpio kmod xz-utils \
+	python3 jq
+
+PKGS := libgpiod libsystemd inih libibverbs libpci
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsensors -li2c -lm
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	-Wno-unused-parameter
+ifeq ($(CI),true)
+WERROR ?= 1
+endif
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+CSTD := -std=c11 -D_GNU_SOURCE
+OPT ?= -O2 -g
+CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -I. -I$(BUILD_DIR)/gen $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+# Every .c under these folders goes into the library except the program mains.
+MAINS := supervisor/h2boxd.c supervisor/h2box.c tests/kernel/plant-mirror.c
+LIB_SRCS := $(filter-out $(MAINS),$(wildcard hw/*.c hw/linux/*.c hw/sim/*.c drivers/*.c supervisor/*.c))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+
+BUILD_DIR ?= $(BUILD)
+OBJS = $(LIB_SRCS:%.c=$(BUILD_DIR)/obj/%.o)
+GEN_PROFILE = $(BUILD_DIR)/gen/default_profile.c
+GEN_OBJ = $(BUILD_DIR)/obj/gen/default_profile.o
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD_DIR)/tests/%)
+TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD_DIR)/tools/%)
+PROGS = $(BUILD_DIR)/h2boxd $(BUILD_DIR)/h2box
+PLANT_MIRROR = $(if $(wildcard tests/kernel/plant-mirror.c),$(BUILD_DIR)/h2box-plant)
+
+.PHONY: all build build-asan run test test-unit test-scenario test-kernel bench deps check-deps \
+	install clean distclean help
+
+all: build
+
+help:
+	@sed -n '1,8p' Makefile
+
+# ---- dependencies ----
+deps:
+	@./packaging/ensure-deps.sh $(BUILD_PKGS)
+
+deps-test:
+	@./packaging/ensure-deps.sh $(BUILD_PKGS) $(TEST_PKGS)
+
+# ---- build ----
+build: deps
+	@$(MAKE) --no-print-directory BUILD_DIR=$(BUILD) compile
+
+build-asan: deps
+	@$(MAKE) --no-print-directory BUILD_DIR=$(SAN_BUILD) OPT="-O1 -g $(SAN_FLAGS)" \
+		LDFLAGS_EXTRA="$(SAN_FLAGS)" compile
+
+compile: $(PROGS) $(PLANT_MIRROR) $(UNIT_BINS) $(TOOL_BINS)
+
+$(BUILD_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(GEN_PROFILE): profiles/sim-sfx.conf packaging/embed.sh
+	@mkdir -p $(dir $@)
+	./packaging/embed.sh h2box_default_profile $< > $@
+
+$(GEN_OBJ): $(GEN_PROFILE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD_DIR)/libh2box.a: $(OBJS) $(GEN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD_DIR)/h2boxd: $(BUILD_DIR)/obj/supervisor/h2boxd.o $(BUILD_DIR)/libh2box.a
+	$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD_DIR)/h2box: $(BUILD_DIR)/obj/supervisor/h2box.o $(BUILD_DIR)/libh2box.a
+	$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD_DIR)/h2box-plant: $(BUILD_DIR)/obj/tests/kernel/plant-mirror.o $(BUILD_DIR)/libh2box.a
+	$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD_DIR)/tests/%: $(BUILD_DIR)/obj/tests/unit/%.o $(BUILD_DIR)/libh2box.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+$(BUILD_DIR)/tools/%: $(BUILD_DIR)/obj/tests/tools/%.o $(BUILD_DIR)/libh2box.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(PKG_LIBS)
+
+-include $(shell find $(BUILD_DIR)/obj -name '*.d' 2>/dev/null)
+
+# ---- run ----
+run: build
+	$(BUILD)/h2boxd --sim --status-line
+
+# ---- tests ----
+# One summary line over every tier: "N passed, N failed".
+test: deps-test
+	@$(MAKE) --no-print-directory BUILD_DIR=$(BUILD) compile
+	@$(MAKE) --no-print-directory build-asan
+	@./tests/run-all.sh $(BUILD) $(SAN_BUILD)
+
+test-unit: build
+	@./tests/run-all.sh --only unit $(BUILD) $(SAN_BUILD)
+
+test-scenario: build
+	@./tests/run-all.sh --only scenario $(BUILD) $(SAN_BUILD)
+
+test-kernel: deps-test build
+	@./tests/run-all.sh --only kernel $(BUILD) $(SAN_BUILD)
+
+bench: deps-test build
+	@./tests/bench/run.sh $(BUILD)
+
+# ---- install ----
+install: build
+	install -D -m 0755 $(BUILD)/h2boxd $(DESTDIR)$(PREFIX)/sbin/h2boxd
+	install -D -m 0755 $(BUILD)/h2box $(DESTDIR)$(PREFIX)/bin/h2box
+	install -D -m 0644 packaging/h2boxd.service $(DESTDIR)/lib/systemd/system/h2boxd.service
+	install -D -m 0644 docs/h2boxd.8 $(DESTDIR)$(PREFIX)/share/man/man8/h2boxd.8
+	install -D -m 0644 docs/h2box.1 $(DESTDIR)$(PREFIX)/share/man/man1/h2box.1
+	install -d $(DESTDIR)/etc/h2box
+	for p in profiles/*.conf; do install -D -m 0644 $$p $(DESTDIR)$(PREFIX)/share/h2box/profiles/$$(basename $$p); done
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)
+
+distclean: clean

@@ -1,0 +1,112 @@
+/* hw-private.h - the backend ops tables behind struct hw; only hw/ includes this. */
+#ifndef H2BOX_HW_PRIVATE_H
+#define H2BOX_HW_PRIVATE_H
+
+#include "hw/clock.h"
+#include "hw/gpio.h"
+#include "hw/hw.h"
+#include "hw/hwmon.h"
+#include "hw/i2c.h"
+#include "hw/ib.h"
+#include "hw/pci.h"
+
+/*
+ * Every backend handle starts with a pointer to its ops table, so the
+ * generic dispatch in hw/<bus>.c can reach the right backend from the
+ * handle alone (libgpiod/rdma-core style static const ops tables).
+ */
+struct hw_gpio_line {
+	const struct hw_gpio_ops *ops;
+	char name[64];
+};
+
+struct hw_i2c_dev {
+	const struct hw_i2c_ops *ops;
+	int bus;
+	uint8_t addr;
+};
+
+struct hw_hwmon_chip {
+	const struct hw_hwmon_ops *ops;
+	char name[128];
+};
+
+struct hw_clock_ops {
+	int64_t (*mono_ns)(struct hw *hw);
+	int64_t (*real_ns)(struct hw *hw);
+	double (*speed)(struct hw *hw);
+	int (*advance_to)(struct hw *hw, int64_t mono_ns);
+	int (*set_speed)(struct hw *hw, double speed);
+	int (*set_real)(struct hw *hw, int64_t real_ns);
+};
+
+struct hw_gpio_ops {
+	int (*open)(struct hw *hw, const char *name, enum hw_gpio_dir dir, unsigned flags,
+		    int initial, const char *consumer, struct hw_gpio_line **out);
+	int (*get)(struct hw_gpio_line *line);
+	int (*set)(struct hw_gpio_line *line, int value);
+	int (*fd)(struct hw_gpio_line *line);
+	int (*event_read)(struct hw_gpio_line *line, struct hw_gpio_event *ev);
+	void (*close)(struct hw_gpio_line *line);
+};
+
+struct hw_i2c_ops {
+	int (*open)(struct hw *hw, int bus, uint8_t addr, struct hw_i2c_dev **out);
+	int (*read_word)(struct hw_i2c_dev *dev, uint8_t reg, uint16_t *val);
+	int (*write_word)(struct hw_i2c_dev *dev, uint8_t reg, uint16_t val);
+	int (*read_byte)(struct hw_i2c_dev *dev, uint8_t reg, uint8_t *val);
+	int (*write_byte)(struct hw_i2c_dev *dev, uint8_t reg, uint8_t val);
+	void (*close)(struct hw_i2c_dev *dev);
+};
+
+struct hw_hwmon_ops {
+	int (*open)(struct hw *hw, const char *pattern, struct hw_hwmon_chip **out);
+	int (*read)(struct hw_hwmon_chip *chip, enum hw_hwmon_kind kind, const char *label,
+		    double *value);
+	int (*attr_read)(struct hw_hwmon_chip *chip, const char *attr, long *value);
+	int (*attr_write)(struct hw_hwmon_chip *chip, const char *attr, long value);
+	void (*close)(struct hw_hwmon_chip *chip);
+	int (*file_read)(struct hw *hw, const char *path, long *value);
+};
+
+struct hw_pci_ops {
+	int (*find)(struct hw *hw, uint16_t vendor, uint16_t device, struct hw_pci_dev *out, int max);
+	int (*config_read)(struct hw *hw, const char *slot, uint8_t *buf, size_t len);
+	int (*rescan)(struct hw *hw);
+};
+
+struct hw_ib_ops {
+	int (*devices)(struct hw *hw, char names[][HW_IB_NAME_MAX], int max);
+	int (*port_count)(struct hw *hw, const char *dev);
+	int (*port_query)(struct hw *hw, const char *dev, int port, struct hw_ib_port_attr *attr);
+	int (*pci_slot)(struct hw *hw, const char *dev, char *slot, int len);
+	int (*counter_read)(struct hw *hw, const char *dev, int port, const char *name,
+			    uint64_t *value, int *bits);
+};
+
+struct hw {
+	enum hw_kind kind;
+	const struct hw_clock_ops *clock;
+	const struct hw_gpio_ops *gpio;
+	const struct hw_i2c_ops *i2c;
+	const struct hw_hwmon_ops *hwmon;
+	const struct hw_pci_ops *pci;
+	const struct hw_ib_ops *ib;
+	void *backend; /* linux: struct hw_linux_state *; sim: struct hw_sim_state * */
+};
+
+/* Backend tables, defined in the hw/linux and hw/sim backends. */
+extern const struct hw_clock_ops hw_clock_linux_ops, hw_clock_sim_ops;
+extern const struct hw_gpio_ops hw_gpio_linux_ops, hw_gpio_sim_ops;
+extern const struct hw_i2c_ops hw_i2c_linux_ops, hw_i2c_sim_ops;
+extern const struct hw_hwmon_ops hw_hwmon_linux_ops, hw_hwmon_sim_ops;
+extern const struct hw_pci_ops hw_pci_linux_ops, hw_pci_sim_ops;
+extern const struct hw_ib_ops hw_ib_linux_ops, hw_ib_sim_ops;
+
+/* Backend state lifecycle (hw/linux/state.c, hw/sim/state.c). */
+int hw_linux_state_new(struct hw *hw);
+void hw_linux_state_free(struct hw *hw);
+int hw_sim_state_new(struct hw *hw, struct sim_plant *plant);
+void hw_sim_state_free(struct hw *hw);
+
+#endif

@@ -1,0 +1,301 @@
+/* hw.c - builds a struct hw from one backend and dispatches every bus call to it. */
+#include "hw/hw-private.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int hw_alloc(enum hw_kind kind, struct hw **out)
+{
+	struct hw *hw = calloc(1, sizeof(*hw));
+
+	if (!hw)
+		return -ENOMEM;
+	hw->kind = kind;
+	*out = hw;
+	return 0;
+}
+
+int hw_linux_new(struct hw **out)
+{
+	struct hw *hw;
+	int r = hw_alloc(HW_KIND_LINUX, &hw);
+
+	if (r < 0)
+		return r;
+	hw->clock = &hw_clock_linux_ops;
+	hw->gpio = &hw_gpio_linux_ops;
+	hw->i2c = &hw_i2c_linux_ops;
+	hw->hwmon = &hw_hwmon_linux_ops;
+	hw->pci = &hw_pci_linux_ops;
+	hw->ib = &hw_ib_linux_ops;
+	r = hw_linux_state_new(hw);
+	if (r < 0) {
+		free(hw);
+		return r;
+	}
+	*out = hw;
+	return 0;
+}
+
+int hw_sim_new(struct sim_plant *plant, struct hw **out)
+{
+	struct hw *hw;
+	int r;
+
+	assert(plant);
+	r = hw_alloc(HW_KIND_SIM, &hw);
+	if (r < 0)
+		return r;
+	hw->clock = &hw_clock_sim_ops;
+	hw->gpio = &hw_gpio_sim_ops;
+	hw->i2c = &hw_i2c_sim_ops;
+	hw->hwmon = &hw_hwmon_sim_ops;
+	hw->pci = &hw_pci_sim_ops;
+	hw->ib = &hw_ib_sim_ops;
+	r = hw_sim_state_new(hw, plant);
+	if (r < 0) {
+		free(hw);
+		return r;
+	}
+	*out = hw;
+	return 0;
+}
+
+void hw_free(struct hw *hw)
+{
+	if (!hw)
+		return;
+	if (hw->kind == HW_KIND_SIM)
+		hw_sim_state_free(hw);
+	else
+		hw_linux_state_free(hw);
+	free(hw);
+}
+
+enum hw_kind hw_kind_get(const struct hw *hw)
+{
+	return hw->kind;
+}
+
+/* ---- clock ---- */
+
+int64_t hw_clock_mono_ns(struct hw *hw)
+{
+	return hw->clock->mono_ns(hw);
+}
+
+int64_t hw_clock_real_ns(struct hw *hw)
+{
+	return hw->clock->real_ns(hw);
+}
+
+double hw_clock_speed(struct hw *hw)
+{
+	return hw->clock->speed(hw);
+}
+
+int hw_clock_advance_to(struct hw *hw, int64_t mono_ns)
+{
+	return hw->clock->advance_to ? hw->clock->advance_to(hw, mono_ns) : -ENOTSUP;
+}
+
+int hw_clock_set_speed(struct hw *hw, double speed)
+{
+	if (!(speed >= 0.0))
+		return -EINVAL;
+	return hw->clock->set_speed ? hw->clock->set_speed(hw, speed) : -ENOTSUP;
+}
+
+int hw_clock_set_real(struct hw *hw, int64_t real_ns)
+{
+	return hw->clock->set_real ? hw->clock->set_real(hw, real_ns) : -ENOTSUP;
+}
+
+/* ---- gpio ---- */
+
+int hw_gpio_line_open(struct hw *hw, const char *name, enum hw_gpio_dir dir, unsigned flags,
+		      int initial, const char *consumer, struct hw_gpio_line **out)
+{
+	int r;
+
+	if (!name || !*name || strlen(name) >= sizeof(((struct hw_gpio_line *)0)->name))
+		return -EINVAL;
+	r = hw->gpio->open(hw, name, dir, flags, initial ? 1 : 0, consumer ? consumer : "h2boxd",
+			   out);
+	if (r < 0)
+		return r;
+	(*out)->ops = hw->gpio;
+	strcpy((*out)->name, name);
+	return 0;
+}
+
+int hw_gpio_line_get(struct hw_gpio_line *line)
+{
+	return line->ops->get(line);
+}
+
+int hw_gpio_line_set(struct hw_gpio_line *line, int value)
+{
+	return line->ops->set(line, value ? 1 : 0);
+}
+
+int hw_gpio_line_fd(struct hw_gpio_line *line)
+{
+	return line->ops->fd(line);
+}
+
+int hw_gpio_line_event_read(struct hw_gpio_line *line, struct hw_gpio_event *ev)
+{
+	return line->ops->event_read(line, ev);
+}
+
+const char *hw_gpio_line_name(const struct hw_gpio_line *line)
+{
+	return line->name;
+}
+
+void hw_gpio_line_close(struct hw_gpio_line *line)
+{
+	if (line)
+		line->ops->close(line);
+}
+
+/* ---- i2c ---- */
+
+int hw_i2c_open(struct hw *hw, int bus, uint8_t addr, struct hw_i2c_dev **out)
+{
+	int r;
+
+	if (bus < 0 || addr < 0x03 || addr > 0x77)
+		return -EINVAL;
+	r = hw->i2c->open(hw, bus, addr, out);
+	if (r < 0)
+		return r;
+	(*out)->ops = hw->i2c;
+	(*out)->bus = bus;
+	(*out)->addr = addr;
+	return 0;
+}
+
+int hw_i2c_read_word(struct hw_i2c_dev *dev, uint8_t reg, uint16_t *val)
+{
+	return dev->ops->read_word(dev, reg, val);
+}
+
+int hw_i2c_write_word(struct hw_i2c_dev *dev, uint8_t reg, uint16_t val)
+{
+	return dev->ops->write_word(dev, reg, val);
+}
+
+int hw_i2c_read_byte(struct hw_i2c_dev *dev, uint8_t reg, uint8_t *val)
+{
+	return dev->ops->read_byte(dev, reg, val);
+}
+
+int hw_i2c_write_byte(struct hw_i2c_dev *dev, uint8_t reg, uint8_t val)
+{
+	return dev->ops->write_byte(dev, reg, val);
+}
+
+void hw_i2c_close(struct hw_i2c_dev *dev)
+{
+	if (dev)
+		dev->ops->close(dev);
+}
+
+/* ---- hwmon ---- */
+
+int hw_hwmon_chip_open(struct hw *hw, const char *pattern, struct hw_hwmon_chip **out)
+{
+	int r;
+
+	if (!pattern || !*pattern)
+		return -EINVAL;
+	r = hw->hwmon->open(hw, pattern, out);
+	if (r < 0)
+		return r;
+	(*out)->ops = hw->hwmon;
+	return 0;
+}
+
+const char *hw_hwmon_chip_name(const struct hw_hwmon_chip *chip)
+{
+	return chip->name;
+}
+
+int hw_hwmon_read(struct hw_hwmon_chip *chip, enum hw_hwmon_kind kind, const char *label,
+		  double *value)
+{
+	return chip->ops->read(chip, kind, label, value);
+}
+
+int hw_hwmon_attr_read(struct hw_hwmon_chip *chip, const char *attr, long *value)
+{
+	return chip->ops->attr_read(chip, attr, value);
+}
+
+int hw_hwmon_attr_write(struct hw_hwmon_chip *chip, const char *attr, long value)
+{
+	return chip->ops->attr_write(chip, attr, value);
+}
+
+void hw_hwmon_chip_close(struct hw_hwmon_chip *chip)
+{
+	if (chip)
+		chip->ops->close(chip);
+}
+
+int hw_hwmon_file_read(struct hw *hw, const char *path, long *value)
+{
+	return hw->hwmon->file_read(hw, path, value);
+}
+
+/* ---- pci ---- */
+
+int hw_pci_find(struct hw *hw, uint16_t vendor, uint16_t device, struct hw_pci_dev *out, int max)
+{
+	return hw->pci->find(hw, vendor, device, out, max);
+}
+
+int hw_pci_config_read(struct hw *hw, const char *slot, uint8_t *buf, size_t len)
+{
+	return hw->pci->config_read(hw, slot, buf, len);
+}
+
+int hw_pci_rescan(struct hw *hw)
+{
+	return hw->pci->rescan(hw);
+}
+
+/* ---- ib ---- */
+
+int hw_ib_devices(struct hw *hw, char names[][HW_IB_NAME_MAX], int max)
+{
+	return hw->ib->devices(hw, names, max);
+}
+
+int hw_ib_port_count(struct hw *hw, const char *dev)
+{
+	return hw->ib->port_count(hw, dev);
+}
+
+int hw_ib_port_query(struct hw *hw, const char *dev, int port, struct hw_ib_port_attr *attr)
+{
+	memset(attr, 0, sizeof(*attr));
+	return hw->ib->port_query(hw, dev, port, attr);
+}
+
+int hw_ib_device_pci_slot(struct hw *hw, const char *dev, char *slot, int len)
+{
+	return hw->ib->pci_slot(hw, dev, slot, len);
+}
+
+int hw_ib_counter_read(struct hw *hw, const char *dev, int port, const char *name, uint64_t *value,
+		       int *bits)
+{
+	int dummy;
+
+	return hw->ib->counter_read(hw, dev, port, name, value, bits ? bits : &dummy);
+}

@@ -1,0 +1,42 @@
+/* hwmon.h - hwmon chips found by name (libsensors), features by label, raw attributes. */
+#ifndef H2BOX_HW_HWMON_H
+#define H2BOX_HW_HWMON_H
+
+#include <stddef.h>
+
+struct hw;
+struct hw_hwmon_chip;
+
+enum hw_hwmon_kind {
+	HW_HWMON_TEMP,  /* degrees C */
+	HW_HWMON_FAN,   /* RPM */
+	HW_HWMON_IN,    /* volts */
+	HW_HWMON_CURR,  /* amperes */
+	HW_HWMON_POWER, /* watts */
+};
+
+/*
+ * Open the first chip whose libsensors name matches `pattern` (libsensors
+ * syntax: "lm75-*", "emc2305-i2c-1-2e", "coretemp-isa-*"), never by hwmonN
+ * number.  0, -ENOENT when no chip matches, or -errno.
+ */
+int hw_hwmon_chip_open(struct hw *hw, const char *pattern, struct hw_hwmon_chip **out);
+/* The resolved chip name, e.g. "lm75-i2c-1-48". */
+const char *hw_hwmon_chip_name(const struct hw_hwmon_chip *chip);
+/*
+ * Read the input of the feature whose libsensors label is `label` (for
+ * example "temp1", "Package id 0", "fan1") in natural units.  0, -ENOENT
+ * when no feature has that label, -ENODATA when the chip returns no value,
+ * or -errno.
+ */
+int hw_hwmon_read(struct hw_hwmon_chip *chip, enum hw_hwmon_kind kind, const char *label,
+		  double *value);
+/* Raw sysfs attribute of the chip, e.g. "pwm1", "pwm1_enable", "fan1_input". 0 or -errno. */
+int hw_hwmon_attr_read(struct hw_hwmon_chip *chip, const char *attr, long *value);
+int hw_hwmon_attr_write(struct hw_hwmon_chip *chip, const char *attr, long value);
+void hw_hwmon_chip_close(struct hw_hwmon_chip *chip);
+
+/* An explicit sysfs file holding one integer (milli-units are the caller's business). */
+int hw_hwmon_file_read(struct hw *hw, const char *path, long *value);
+
+#endif

@@ -1,0 +1,33 @@
+/* alarm.h - active alarms and their history, shared by every service; journal + alert command. */
+#ifndef H2BOX_ALARM_H
+#define H2BOX_ALARM_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+struct box;
+struct json;
+struct ctl_reply;
+
+enum alarm_level {
+	ALARM_CLEAR = 0,
+	ALARM_WARN,
+	ALARM_CRIT,
+	ALARM_EMERG,
+};
+
+/*
+ * Raise or update the alarm `id` (stable, e.g. "fan-stall", "temp-nic",
+ * "sensor-ina", "psu-ok-drop").  Level changes are logged to the journal
+ * once, with H2BOX_ALARM=, H2BOX_LEVEL=, H2BOX_VALUE= fields, and run the
+ * profile's alert_command (rate-limited); repeating the same level is quiet.
+ * value may be NAN.
+ */
+void alarm_raise(struct box *b, const char *id, enum alarm_level level, double value,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void alarm_clear(struct box *b, const char *id);
+bool alarm_active(const struct box *b, const char *id);
+enum alarm_level alarm_level_get(const struct box *b, const char *id);
+const char *alarm_level_name(enum alarm_level level);
+
+#endif

@@ -1,0 +1,80 @@
+/* box.h - the daemon's shared context: hw, loop, control socket, profile and the services. */
+#ifndef H2BOX_BOX_H
+#define H2BOX_BOX_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct hw;
+struct loop;
+struct ctl;
+struct json;
+struct profile;
+struct power_svc;
+struct fan_svc;
+struct watts_svc;
+struct ib_svc;
+struct alarm_svc;
+
+#define BOX_TEMPS_MAX 8
+#define BOX_NAME_MAX 32
+
+/*
+ * The latest readings, shared between services.  Every number is NAN when
+ * it is unknown or invalid: a failed sensor never becomes a number.
+ */
+struct box_temp {
+	char name[BOX_NAME_MAX]; /* profile name of the input, e.g. "nic" */
+	double celsius;          /* NAN when invalid or stale */
+	int64_t updated_ns;      /* box time of the last valid reading, 0 = never */
+};
+
+struct box_readings {
+	struct box_temp temps[BOX_TEMPS_MAX];
+	int ntemps;
+	double watts, volts, amps;   /* main monitor (the budgeted rail) */
+	double fan_duty_pct, fan_rpm;
+	double ib_tx_gbps, ib_rx_gbps; /* sum over active ports; NAN when unknown */
+	const char *budget_state;      /* "ok", "warn", "throttle", "critical" */
+	const char *power_state;       /* the sequencer's state name */
+};
+
+struct box {
+	struct hw *hw;
+	struct loop *loop;
+	struct ctl *ctl;
+	const struct profile *profile;
+	const char *profile_path;
+	struct power_svc *power;
+	struct fan_svc *fan;
+	struct watts_svc *watts;
+	struct ib_svc *ib;
+	struct alarm_svc *alarms;
+	struct box_readings readings;
+	/* set by the power service while the box's power is off, so others idle quietly */
+	bool power_off;
+	/* box time of the last completed control cycle (fan loop), for the systemd watchdog */
+	int64_t cycle_ns;
+};
+
+/* Helpers for services: a temperature by input name, NAN when unknown. */
+double box_temp_get(const struct box *b, const char *name);
+/* Update (or add) a named temperature; NAN marks it invalid. */
+void box_temp_set(struct box *b, const char *name, double celsius, int64_t now_ns);
+
+
+
+/*
+ * Readiness: a service that must finish something before units ordered
+ * after h2boxd may start (the self topology waits for the NIC) takes a hold
+ * while constructing and releases it later; READY=1 goes out when no hold
+ * is left after start-up.
+ */
+void box_ready_hold(struct box *b);
+void box_ready_release(struct box *b);
+/* A service finished a healthy control cycle: WATCHDOG=1 may be sent. */
+void box_cycle_done(struct box *b, int64_t now_ns);
+/* Ask the daemon for a clean exit (status 0) or a failure exit. */
+void box_exit(struct box *b, int code);
+#endif

@@ -1,0 +1,29 @@
+/* cli.h - the h2box command-line client: request encoding, the socket exchange, local commands. */
+#ifndef H2BOX_CLI_H
+#define H2BOX_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct cli_reply {
+	int status;     /* 0 = ok, else the daemon's error status */
+	char *body;     /* NUL-terminated, owned */
+	size_t len;
+};
+
+/* Encode words into one request line ("json status\n"), %XX-escaping; -E2BIG when too long. */
+int cli_request_encode(bool json, int argc, char *const *argv, char *buf, size_t len);
+/* Connect, send, read the whole reply. 0 or -errno (connection problems). */
+int cli_call(const char *socket_path, bool json, int argc, char *const *argv,
+	     struct cli_reply *rep);
+/* Connect, send, then copy every reply line to out until the daemon or the caller ends it. */
+int cli_stream(const char *socket_path, bool json, int argc, char *const *argv, FILE *out);
+void cli_reply_free(struct cli_reply *rep);
+const char *cli_socket_path(const char *opt, char *buf, size_t len);
+int cli_main(int argc, char **argv);
+
+/* h2box record (cli-record.c) */
+int cli_record_main(const char *socket_path, bool json, int argc, char **argv);
+
+#endif

@@ -1,0 +1,71 @@
+/* ctl.h - the control socket: one request line in, one reply out; commands registered by verb. */
+#ifndef H2BOX_CTL_H
+#define H2BOX_CTL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct loop;
+struct json;
+struct ctl;
+struct ctl_reply;
+
+/*
+ * Wire protocol (documented in docs/ARCHITECTURE.md): the client sends one
+ * line of at most CTL_REQUEST_MAX bytes: "json" or "text", then the words
+ * of the command, separated by single spaces, with %XX escapes for bytes
+ * outside [!-~] and for '%'.  The daemon answers "ok\n" or "error N\n" (N an
+ * exit status for the CLI) followed by the body, then closes the connection
+ * -- unless the handler made the reply a stream (watts --follow), in which
+ * case body lines follow until the client hangs up.
+ */
+#define CTL_REQUEST_MAX 4096
+#define CTL_ARGS_MAX 32
+
+struct ctl_request {
+	int argc;
+	char **argv;    /* argv[0] is the verb, e.g. "power" */
+	bool json;      /* the client wants JSON */
+	uid_t uid;      /* peer credentials (SO_PEERCRED) */
+	gid_t gid;
+	pid_t pid;
+	bool privileged; /* root or member of the h2box group */
+};
+
+/* Return 0 when the reply is complete, or a negative errno when the handler failed. */
+typedef int (*ctl_handler_fn)(const struct ctl_request *req, struct ctl_reply *rep, void *userdata);
+
+int ctl_new(struct loop *l, const char *socket_path, struct ctl **out);
+void ctl_free(struct ctl *c);
+const char *ctl_socket_path(const struct ctl *c);
+/* verb: the first word; help: one line for `h2box help`.  Registering a verb again replaces it. */
+int ctl_command_register(struct ctl *c, const char *verb, const char *help, ctl_handler_fn fn,
+			 void *userdata);
+
+/* Services stopped by a reload drop their verbs, so no request reaches freed state. */
+void ctl_command_unregister(struct ctl *c, const char *verb);
+
+/* Reply builders.  Text goes to the body as is; JSON through the writer. */
+void ctl_reply_printf(struct ctl_reply *rep, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+struct json *ctl_reply_json(struct ctl_reply *rep);
+/* Mark the reply failed: exit status (1 = failed, 2 = usage, 3 = refused/busy, 4 = permission). */
+void ctl_reply_error(struct ctl_reply *rep, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Refuses with status 4 and a clear message unless the peer is privileged; returns req->privileged. */
+bool ctl_require_privilege(const struct ctl_request *req, struct ctl_reply *rep);
+
+/*
+ * Streaming: keep the connection after the handler returns; the owner then
+ * writes lines with ctl_stream_printf() until it returns -EPIPE (client
+ * gone), and must call ctl_stream_close().
+ */
+struct ctl_stream;
+struct ctl_stream *ctl_reply_stream(struct ctl_reply *rep);
+int ctl_stream_printf(struct ctl_stream *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void ctl_stream_close(struct ctl_stream *s);
+
+#endif

@@ -1,0 +1,74 @@
+/* daemon-services.c - the list of services h2boxd runs, started in order and stopped in reverse. */
+#include "supervisor/daemon-services.h"
+
+#include "supervisor/box.h"
+#include "supervisor/ctl.h"
+#include "supervisor/json.h"
+#include "supervisor/log.h"
+#include "supervisor/profile.h"
+
+#include <errno.h>
+#include <stddef.h>
+
+struct daemon_service {
+	const char *name;
+	const char *json_key;
+	const char *verbs[4];
+	int (*start)(struct box *b);
+	void (*stop)(struct box *b);
+	void (*status_json)(struct box *b, struct json *j);
+	void (*status_text)(struct box *b, struct ctl_reply *rep);
+};
+
+static const struct daemon_service services[] = {
+	{ .name = NULL },
+};
+
+#define NSERVICES ((int)(sizeof(services) / sizeof(services[0])))
+
+int daemon_services_start(struct daemon_services *s, struct box *b)
+{
+	for (s->started = 0; s->started < NSERVICES; s->started++) {
+		const struct daemon_service *sv = &services[s->started];
+		int r;
+
+		if (!sv->start)
+			continue;
+		r = sv->start(b);
+		if (r < 0) {
+			log_warn(r, "service %s failed to start", sv->name);
+			return r;
+		}
+	}
+	return 0;
+}
+
+void daemon_services_stop(struct daemon_services *s, struct box *b)
+{
+	while (s->started > 0) {
+		const struct daemon_service *sv = &services[--s->started];
+
+		if (sv->stop)
+			sv->stop(b);
+		for (int k = 0; sv->verbs[k]; k++)
+			ctl_command_unregister(b->ctl, sv->verbs[k]);
+	}
+}
+
+void daemon_services_status_json(struct daemon_services *s, struct box *b, struct json *j)
+{
+	for (int i = 0; i < s->started; i++) {
+		if (!services[i].status_json)
+			continue;
+		json_object_begin(j, services[i].json_key);
+		services[i].status_json(b, j);
+		json_object_end(j);
+	}
+}
+
+void daemon_services_status_text(struct daemon_services *s, struct box *b, struct ctl_reply *rep)
+{
+	for (int i = 0; i < s->started; i++)
+		if (services[i].status_text)
+			services[i].status_text(b, rep);
+}

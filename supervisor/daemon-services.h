@@ -1,0 +1,18 @@
+/* daemon-services.h - the list of services h2boxd runs, started in order and stopped in reverse. */
+#ifndef H2BOX_DAEMON_SERVICES_H
+#define H2BOX_DAEMON_SERVICES_H
+
+struct box;
+struct json;
+struct ctl_reply;
+
+struct daemon_services {
+	int started; /* how many of the table's services are running */
+};
+
+int daemon_services_start(struct daemon_services *s, struct box *b);
+void daemon_services_stop(struct daemon_services *s, struct box *b);
+void daemon_services_status_json(struct daemon_services *s, struct box *b, struct json *j);
+void daemon_services_status_text(struct daemon_services *s, struct box *b, struct ctl_reply *rep);
+
+#endif

@@ -1,0 +1,27 @@
+/* daemon.h - h2boxd's runtime: profile, backends, services, sd_notify, reload and shutdown. */
+#ifndef H2BOX_DAEMON_H
+#define H2BOX_DAEMON_H
+
+#include <stdbool.h>
+
+struct daemon_options {
+	const char *config;      /* NULL: /etc/h2box/h2box.conf, else the built-in sim profile */
+	const char *socket;      /* overrides the profile and H2BOX_SOCKET */
+	bool force_sim;          /* --sim */
+	bool status_line;        /* --status-line: a live one-line status on stdout */
+	bool verbose;
+	double sim_speed;        /* --sim-speed, < 0 = from the profile */
+};
+
+/* The profile h2boxd uses when none is named (after /etc/h2box/h2box.conf). */
+extern const char h2box_default_profile[];
+extern const char h2box_default_profile_name[];
+
+/* Resolve which profile file to use; NULL means the built-in default. */
+const char *daemon_profile_path(const struct daemon_options *o);
+/* The control socket path a client or the daemon uses when none is configured. */
+const char *daemon_default_socket(char *buf, unsigned len);
+/* Run until SIGTERM/SIGINT; returns the process exit status. */
+int daemon_run(const struct daemon_options *o);
+
+#endif

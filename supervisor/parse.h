@@ -1,0 +1,32 @@
+/* parse.h - bounded parsers for profile values: numbers, durations, percentages, times of day. */
+#ifndef H2BOX_PARSE_H
+#define H2BOX_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Every parser accepts the whole string or nothing (no trailing garbage,
+ * surrounding blanks allowed), returns 0 or -EINVAL/-ERANGE, and on error
+ * writes a short human message into err (may be NULL).
+ */
+int parse_bool(const char *s, bool *out, char *err, size_t errlen);
+int parse_double(const char *s, double min, double max, double *out, char *err, size_t errlen);
+int parse_int(const char *s, long min, long max, long *out, char *err, size_t errlen);
+/* "250ms", "2s", "1.5s", "5m", "1h", "300us"; a bare number is seconds. */
+int parse_duration_ns(const char *s, int64_t min_ns, int64_t max_ns, int64_t *out, char *err,
+		      size_t errlen);
+/* "35%" or "35" -> 35.0 within [min, max]. */
+int parse_percent(const char *s, double min, double max, double *out, char *err, size_t errlen);
+/* "22:30" -> minutes since midnight (0..1439). */
+int parse_time_of_day(const char *s, int *minutes, char *err, size_t errlen);
+/* "0x40", "64" -> value in [min, max]. */
+int parse_uint_any_base(const char *s, unsigned long min, unsigned long max, unsigned long *out,
+			char *err, size_t errlen);
+/* Copy a string value into a fixed buffer; -ERANGE if it does not fit or is empty. */
+int parse_string(const char *s, char *dst, size_t dstlen, char *err, size_t errlen);
+/* Formats a duration for messages: "500ms", "6s", "1m30s". */
+const char *parse_format_duration(int64_t ns, char *buf, size_t len);
+
+#endif

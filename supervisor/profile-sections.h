@@ -1,0 +1,24 @@
+/* profile-sections.h - which service owns which profile sections (the list grows with services). */
+#ifndef H2BOX_PROFILE_SECTIONS_H
+#define H2BOX_PROFILE_SECTIONS_H
+
+/*
+ * Each service keeps its configuration type in its own header and exposes
+ * X_config_defaults/_set/_validate; the profile embeds one of each.  Adding
+ * a service means one include and one line here plus one row in
+ * profile-sections.c.
+ */
+#define PROFILE_SERVICE_CONFIGS
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct profile;
+
+bool profile_sections_known(const char *section);
+void profile_sections_defaults(struct profile *p);
+int profile_sections_set(struct profile *p, const char *section, const char *key,
+			 const char *value, int line, char *err, size_t errlen);
+int profile_sections_validate(const struct profile *p, int *line, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,116 @@
+# lib.sh - scenario-test helpers: start h2boxd on the simulated box, drive it only through h2box.
+# Each scenario prints TAP lines; run-all.sh counts them.  Time moves only through
+# `h2box sim advance`, so scenarios are deterministic and need no sleeps.
+set -uo pipefail
+
+BUILD=${H2BOX_BUILD:-build}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=$(cd "$ROOT" && cd "$BUILD" && pwd)
+H2BOXD=$BUILD/h2boxd
+H2BOX=$BUILD/h2box
+TESTDIR=$(mktemp -d /tmp/h2box-scenario.XXXXXX)
+SOCK=$TESTDIR/h2box.sock
+DAEMON_LOG=$TESTDIR/h2boxd.log
+DAEMON_PID=""
+TAP_N=0
+TAP_FAILED=0
+
+cleanup() {
+	if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+		kill -TERM "$DAEMON_PID" 2>/dev/null
+		wait "$WAITER" 2>/dev/null
+	fi
+	if [ "$TAP_FAILED" -gt 0 ] && [ -f "$DAEMON_LOG" ]; then
+		echo "# daemon log (last 40 lines):"
+		tail -n 40 "$DAEMON_LOG" | sed 's/^/#   /'
+	fi
+	rm -rf "$TESTDIR"
+}
+trap cleanup EXIT
+
+ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"; }
+not_ok() { TAP_N=$((TAP_N + 1)); TAP_FAILED=$((TAP_FAILED + 1)); echo "not ok $TAP_N - $*"; }
+
+# check "description" command args... : passes when the command succeeds
+check() {
+	local name=$1
+	shift
+	local out
+	if out=$("$@" 2>&1); then
+		ok "$name"
+	else
+		not_ok "$name"
+		printf '%s\n' "$out" | head -n 20 | sed 's/^/#   /'
+	fi
+}
+
+# expect_eq "description" ACTUAL EXPECTED
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; echo "#   got '$2', expected '$3'"; fi
+}
+
+# expect_near "description" ACTUAL EXPECTED TOLERANCE_FRACTION
+expect_near() {
+	if awk -v a="$2" -v e="$3" -v t="$4" 'BEGIN { if (a == "" || a == "null") exit 1; d = a - e; if (d < 0) d = -d; exit !(d <= t * (e < 0 ? -e : e)) }'; then
+		ok "$1 ($2 ~ $3)"
+	else
+		not_ok "$1"; echo "#   got '$2', expected $3 within $(awk -v t="$4" 'BEGIN{print t*100}') %"
+	fi
+}
+
+# expect_cmp "description" ACTUAL OP VALUE   (OP: lt le gt ge)
+expect_cmp() {
+	if awk -v a="$2" -v b="$4" -v op="$3" 'BEGIN { if (a == "" || a == "null") exit 1; if (op=="lt") exit !(a<b); if (op=="le") exit !(a<=b); if (op=="gt") exit !(a>b); if (op=="ge") exit !(a>=b); exit 1 }'; then
+		ok "$1 ($2 $3 $4)"
+	else
+		not_ok "$1"; echo "#   got '$2', expected $3 $4"
+	fi
+}
+
+h2() { "$H2BOX" -s "$SOCK" "$@"; }
+
+# jget JQ_FILTER COMMAND ARGS... : one value from a --json reply
+jget() {
+	local filter=$1
+	shift
+	h2 --json "$@" | jq -r "$filter"
+}
+
+# start_daemon PROFILE [h2boxd options...]: starts paused (speed 0) and waits for READY=1
+WAITER=""
+start_daemon() {
+	local profile=$1 line
+	shift
+	mkfifo "$TESTDIR/ready"
+	"$BUILD/tools/notify-wait" "$TESTDIR/notify.sock" 60 -- "$H2BOXD" -c "$profile" -s "$SOCK" \
+		--sim-speed 0 "$@" >"$TESTDIR/ready" 2>>"$DAEMON_LOG" &
+	WAITER=$!
+	exec 4<"$TESTDIR/ready"
+	read -r -u 4 DAEMON_PID || true
+	read -r -u 4 line || true
+	exec 4<&-
+	rm -f "$TESTDIR/ready"
+	if [ "$line" != "READY" ]; then
+		not_ok "h2boxd starts with $(basename "$profile")"
+		DAEMON_PID=""
+		return 1
+	fi
+	return 0
+}
+
+# stop_daemon: SIGTERM, then the daemon's exit status (through notify-wait, its parent)
+stop_daemon() {
+	local rc
+	kill -TERM "$DAEMON_PID"
+	wait "$WAITER"
+	rc=$?
+	DAEMON_PID=""
+	return $rc
+}
+
+advance() { h2 sim advance "$1" >/dev/null; }
+
+finish() {
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" -eq 0 ]
+}

@@ -1,0 +1,46 @@
+/* test_cli.c - request encoding of the client: escapes, limits, empty words refused. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "supervisor/cli.h"
+#include "supervisor/ctl.h"
+
+static void test_encode(void **state)
+{
+	char buf[256];
+	char *argv[] = { "sim", "fault", "a b%c", "\n" };
+
+	assert_int_equal(cli_request_encode(true, 2, argv, buf, sizeof(buf)), 15);
+	assert_string_equal(buf, "json sim fault\n");
+	assert_true(cli_request_encode(false, 4, argv, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "text sim fault a%20b%25c %0A\n");
+}
+
+static void test_limits(void **state)
+{
+	char buf[16];
+	char *argv[] = { "status", "" };
+	char *many[CTL_ARGS_MAX + 1];
+
+	assert_int_equal(cli_request_encode(false, 1, argv, buf, 8), -E2BIG);
+	assert_int_equal(cli_request_encode(false, 2, argv, buf, sizeof(buf)), -EINVAL);
+	for (int i = 0; i <= CTL_ARGS_MAX; i++)
+		many[i] = "x";
+	assert_int_equal(cli_request_encode(false, CTL_ARGS_MAX + 1, many, buf, sizeof(buf)), -E2BIG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_encode),
+		cmocka_unit_test(test_limits),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,66 @@
+/* test_json.c - the JSON writer: escaping, nesting, NAN as null, misuse detected. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "supervisor/json.h"
+
+static void test_json_object(void **state)
+{
+	struct json *j = json_new();
+	const char *s;
+
+	json_object_begin(j, NULL);
+	json_string(j, "name", "a \"quoted\"\\ \n line");
+	json_number(j, "watts", 24.0, 2);
+	json_number(j, "nan", NAN, 2);
+	json_int(j, "n", -3);
+	json_bool(j, "on", true);
+	json_array_begin(j, "list");
+	json_uint(j, NULL, 7);
+	json_null(j, NULL);
+	json_array_end(j);
+	json_object_end(j);
+	s = json_finish(j, NULL);
+	assert_non_null(s);
+	assert_string_equal(s, "{\"name\":\"a \\\"quoted\\\"\\\\ \\u000a line\",\"watts\":24.00,"
+			       "\"nan\":null,\"n\":-3,\"on\":true,\"list\":[7,null]}");
+	json_free(j);
+}
+
+static void test_json_misuse(void **state)
+{
+	struct json *j = json_new();
+
+	json_object_begin(j, NULL);
+	json_int(j, NULL, 1); /* a member without a key */
+	json_object_end(j);
+	assert_null(json_finish(j, NULL));
+	json_free(j);
+
+	j = json_new();
+	json_object_begin(j, NULL);
+	json_array_end(j); /* wrong closer */
+	assert_null(json_finish(j, NULL));
+	json_free(j);
+
+	j = json_new();
+	json_object_begin(j, NULL); /* never closed */
+	assert_null(json_finish(j, NULL));
+	json_free(j);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_object),
+		cmocka_unit_test(test_json_misuse),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

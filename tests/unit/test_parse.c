@@ -1,0 +1,87 @@
+/* test_parse.c - profile value parsers: whole-string, bounded, ranges, clear messages. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "supervisor/parse.h"
+
+static void test_durations(void **state)
+{
+	int64_t v;
+	char err[128];
+
+	assert_int_equal(parse_duration_ns("500ms", 0, INT64_MAX, &v, err, sizeof(err)), 0);
+	assert_int_equal(v, 500000000);
+	assert_int_equal(parse_duration_ns(" 2s ", 0, INT64_MAX, &v, err, sizeof(err)), 0);
+	assert_int_equal(v, 2000000000);
+	assert_int_equal(parse_duration_ns("1.5", 0, INT64_MAX, &v, err, sizeof(err)), 0);
+	assert_int_equal(v, 1500000000);
+	assert_int_equal(parse_duration_ns("5m", 0, INT64_MAX, &v, err, sizeof(err)), 0);
+	assert_int_equal(v, 300 * INT64_C(1000000000));
+	assert_int_equal(parse_duration_ns("5 parsecs", 0, INT64_MAX, &v, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "unknown duration unit"));
+	assert_int_equal(parse_duration_ns("-1s", 0, INT64_MAX, &v, err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse_duration_ns("3s", 0, 2000000000, &v, err, sizeof(err)), -ERANGE);
+	assert_non_null(strstr(err, "out of range"));
+	assert_int_equal(parse_duration_ns("", 0, INT64_MAX, &v, err, sizeof(err)), -EINVAL);
+}
+
+static void test_numbers(void **state)
+{
+	double d;
+	long l;
+	unsigned long u;
+	bool b;
+	int m;
+	char err[128];
+
+	assert_int_equal(parse_double("12.5", 0, 100, &d, err, sizeof(err)), 0);
+	assert_true(d == 12.5);
+	assert_int_equal(parse_double("12.5x", 0, 100, &d, err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse_double("nan", 0, 100, &d, err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse_percent("35%", 0, 100, &d, err, sizeof(err)), 0);
+	assert_true(d == 35);
+	assert_int_equal(parse_percent("135%", 0, 100, &d, err, sizeof(err)), -ERANGE);
+	assert_int_equal(parse_int("-4", -10, 10, &l, err, sizeof(err)), 0);
+	assert_int_equal(l, -4);
+	assert_int_equal(parse_uint_any_base("0x40", 3, 0x77, &u, err, sizeof(err)), 0);
+	assert_int_equal(u, 0x40);
+	assert_int_equal(parse_uint_any_base("-1", 0, 10, &u, err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse_bool("On", &b, err, sizeof(err)), 0);
+	assert_true(b);
+	assert_int_equal(parse_bool("maybe", &b, err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse_time_of_day("22:30", &m, err, sizeof(err)), 0);
+	assert_int_equal(m, 22 * 60 + 30);
+	assert_int_equal(parse_time_of_day("24:00", &m, err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse_time_of_day("7:5x", &m, err, sizeof(err)), -EINVAL);
+}
+
+static void test_bounded(void **state)
+{
+	char big[200], dst[8], err[128];
+	double d;
+
+	memset(big, '1', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	/* a value longer than the parser's buffer is refused, not cut */
+	assert_int_equal(parse_double(big, 0, 1e300, &d, err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse_string("toolongvalue", dst, sizeof(dst), err, sizeof(err)), -ERANGE);
+	assert_int_equal(parse_string("short", dst, sizeof(dst), err, sizeof(err)), 0);
+	assert_string_equal(dst, "short");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_bounded),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
