@@ -112,6 +112,8 @@ void sim_plant_truth_get(struct sim_plant *p, struct sim_plant_truth *t);
 /* I2C: the INA226 at bus 1 address 0x40; SMBus word as on the wire (low byte first). */
 int sim_plant_i2c_read_word(struct sim_plant *p, int bus, uint8_t addr, uint8_t reg, uint16_t *v);
 int sim_plant_i2c_write_word(struct sim_plant *p, int bus, uint8_t addr, uint8_t reg, uint16_t v);
+/* Whether a device answers: 0, -ENOENT (no such adapter) or -ENXIO (no device at addr). */
+int sim_plant_i2c_probe(struct sim_plant *p, int bus, uint8_t addr);
 /*
  * hwmon: chips by libsensors-style name; attributes by sysfs name in sysfs
  * units (millidegrees, RPM, 0-255 pwm).  Sim chips:
@@ -125,6 +127,9 @@ const char *sim_plant_hwmon_chip_name(int index);
 int sim_plant_hwmon_attr_read(struct sim_plant *p, const char *chip, const char *attr, long *v);
 int sim_plant_hwmon_attr_write(struct sim_plant *p, const char *chip, const char *attr, long v);
 const char *sim_plant_hwmon_label(const char *chip, const char *attr_prefix); /* "temp1" -> label */
+/* The NIC's names on the sim buses; both exist only while the NIC is powered. */
+#define SIM_PLANT_IB_DEV "mlx4_0"
+#define SIM_PLANT_NIC_SLOT "0000:01:00.0"
 /* IB: mlx4_0 with two ports; counters in sysfs units (port_xmit_data counts 4-octet words). */
 int sim_plant_ib_port(struct sim_plant *p, int port, int *state, int *phys_state,
 		      int *width_code, int *speed_code);

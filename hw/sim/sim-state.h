@@ -1,0 +1,25 @@
+/* sim-state.h - the sim backend state behind a struct hw, shared by hw/sim/{state,gpio,...}.c. */
+#ifndef H2BOX_SIM_STATE_H
+#define H2BOX_SIM_STATE_H
+
+#include "hw/hw-private.h"
+#include "hw/sim/plant.h"
+
+struct sim_gpio_line;
+
+struct hw_sim_state {
+	struct sim_plant *plant;
+	struct sim_gpio_line *lines; /* open lines, for edge fan-out */
+};
+
+static inline struct hw_sim_state *hw_sim_state(struct hw *hw)
+{
+	return hw->backend;
+}
+
+/* gpio.c: the plant's single edge listener, fanned out to every open line. */
+void hw_sim_gpio_edge(void *userdata, enum sim_line line, int level, int64_t ts_ns);
+/* gpio.c: forget the open lines when the hw goes away before them. */
+void hw_sim_gpio_detach_all(struct hw_sim_state *st);
+
+#endif
