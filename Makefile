@@ -139,7 +139,8 @@ bench: deps-test build
 install: build
 	install -D -m 0755 $(BUILD)/h2boxd $(DESTDIR)$(PREFIX)/sbin/h2boxd
 	install -D -m 0755 $(BUILD)/h2box $(DESTDIR)$(PREFIX)/bin/h2box
-	install -D -m 0644 packaging/h2boxd.service $(DESTDIR)/lib/systemd/system/h2boxd.service
+	install -d $(DESTDIR)/lib/systemd/system
+	sed "s|@SBINDIR@|$(PREFIX)/sbin|g" packaging/h2boxd.service > $(DESTDIR)/lib/systemd/system/h2boxd.service
 	install -D -m 0644 docs/h2boxd.8 $(DESTDIR)$(PREFIX)/share/man/man8/h2boxd.8
 	install -D -m 0644 docs/h2box.1 $(DESTDIR)$(PREFIX)/share/man/man1/h2box.1
 	install -d $(DESTDIR)/etc/h2box
