@@ -5,6 +5,7 @@
 #include "supervisor/ctl.h"
 #include "supervisor/json.h"
 #include "supervisor/log.h"
+#include "supervisor/power-svc.h"
 #include "supervisor/profile.h"
 
 #include <errno.h>
@@ -20,8 +21,30 @@ struct daemon_service {
 	void (*status_text)(struct box *b, struct ctl_reply *rep);
 };
 
+static int power_start(struct box *b)
+{
+	return power_svc_new(b, &b->profile->power, &b->power);
+}
+
+static void power_stop(struct box *b)
+{
+	power_svc_free(b->power);
+	b->power = NULL;
+}
+
+static void power_json(struct box *b, struct json *j)
+{
+	power_svc_status_json(b->power, j);
+}
+
+static void power_text(struct box *b, struct ctl_reply *rep)
+{
+	power_svc_status_text(b->power, rep);
+}
+
+/* Started in this order, stopped in reverse: alarms first so every other service can raise them. */
 static const struct daemon_service services[] = {
-	{ .name = NULL },
+	{ "power", "power", { "power", NULL }, power_start, power_stop, power_json, power_text },
 };
 
 #define NSERVICES ((int)(sizeof(services) / sizeof(services[0])))

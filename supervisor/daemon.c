@@ -8,6 +8,7 @@
 #include "supervisor/ctl.h"
 #include "supervisor/daemon-services.h"
 #include "supervisor/json.h"
+#include "supervisor/power-svc.h"
 #include "supervisor/log.h"
 #include "supervisor/loop.h"
 #include "supervisor/profile.h"
@@ -119,10 +120,10 @@ void box_exit(struct box *b, int code)
 
 /* ---- status ---- */
 
-static const char *fmt_num(char *buf, size_t len, const char *fmt, double v)
+static const char *fmt_num(char *buf, size_t len, int decimals, double v)
 {
 	if (isfinite(v))
-		snprintf(buf, len, fmt, v);
+		snprintf(buf, len, "%.*f", decimals, v);
 	else
 		snprintf(buf, len, "--");
 	return buf;
@@ -141,11 +142,11 @@ static void daemon_status_line(struct daemon *d, char *buf, size_t len)
 	snprintf(buf, len,
 		 "%s %s power=%s %s W %s V nic=%s C fan=%s%% %s rpm ib=%s/%s Gb/s budget=%s",
 		 clock, d->profile->daemon.sim ? "[sim]" : "", r->power_state ? r->power_state : "-",
-		 fmt_num(w, sizeof(w), "%.1f", r->watts), fmt_num(v, sizeof(v), "%.2f", r->volts),
-		 fmt_num(t, sizeof(t), "%.1f", nic), fmt_num(f, sizeof(f), "%.0f", r->fan_duty_pct),
-		 fmt_num(rpm, sizeof(rpm), "%.0f", r->fan_rpm),
-		 fmt_num(tx, sizeof(tx), "%.2f", r->ib_tx_gbps),
-		 fmt_num(rx, sizeof(rx), "%.2f", r->ib_rx_gbps),
+		 fmt_num(w, sizeof(w), 1, r->watts), fmt_num(v, sizeof(v), 2, r->volts),
+		 fmt_num(t, sizeof(t), 1, nic), fmt_num(f, sizeof(f), 0, r->fan_duty_pct),
+		 fmt_num(rpm, sizeof(rpm), 0, r->fan_rpm),
+		 fmt_num(tx, sizeof(tx), 2, r->ib_tx_gbps),
+		 fmt_num(rx, sizeof(rx), 2, r->ib_rx_gbps),
 		 r->budget_state ? r->budget_state : "-");
 }
 
@@ -258,6 +259,11 @@ static int daemon_load_profile(struct daemon *d, struct profile **out)
 	}
 	if (d->opts.force_sim)
 		p->daemon.sim = true;
+	if (d->opts.state_dir)
+		snprintf(p->daemon.state_dir, sizeof(p->daemon.state_dir), "%s", d->opts.state_dir);
+	profile_sections_finalize(p);
+	if (mkdir(p->daemon.state_dir, 0755) < 0 && errno != EEXIST)
+		log_warn(errno, "cannot create the state directory %s", p->daemon.state_dir);
 	*out = p;
 	return 0;
 }
@@ -399,6 +405,32 @@ static void daemon_teardown(struct daemon *d)
 	if (d->plant)
 		sim_plant_free(d->plant);
 	free(d->profile);
+}
+
+int daemon_release_psu(const struct daemon_options *o)
+{
+	struct daemon d = { .opts = *o };
+	struct profile *p;
+	struct hw *hw;
+	int r;
+
+	d.profile_path = daemon_profile_path(o);
+	if (!d.profile_path || daemon_load_profile(&d, &p) < 0)
+		return 1;
+	if (p->daemon.sim) {
+		log_notice("release-psu: the profile drives the simulated box; nothing to release");
+		free(p);
+		return 0;
+	}
+	r = hw_linux_new(&hw);
+	if (r == 0) {
+		r = power_release_psu_oneshot(hw, &p->power);
+		hw_free(hw);
+	}
+	if (r < 0)
+		log_warn(r, "release-psu failed");
+	free(p);
+	return r < 0 ? 1 : 0;
 }
 
 int daemon_run(const struct daemon_options *o)

@@ -11,6 +11,7 @@ struct daemon_options {
 	bool status_line;        /* --status-line: a live one-line status on stdout */
 	bool verbose;
 	double sim_speed;        /* --sim-speed, < 0 = from the profile */
+	const char *state_dir;   /* --state-dir: overrides the profile's [daemon] state_dir */
 };
 
 /* The profile h2boxd uses when none is named (after /etc/h2box/h2box.conf). */
@@ -21,6 +22,8 @@ extern const char h2box_default_profile_name[];
 const char *daemon_profile_path(const struct daemon_options *o);
 /* The control socket path a client or the daemon uses when none is configured. */
 const char *daemon_default_socket(char *buf, unsigned len);
+/* The systemd-shutdown hook's one-shot: release PS_ON as the very last step. */
+int daemon_release_psu(const struct daemon_options *o);
 /* Run until SIGTERM/SIGINT; returns the process exit status. */
 int daemon_run(const struct daemon_options *o);
 

@@ -25,6 +25,8 @@ static void usage(FILE *f)
 		"      --sim            run on the simulated box whatever the profile's backend\n"
 		"      --sim-speed F    virtual seconds per real second (0 = paused)\n"
 		"      --status-line    print a live one-line status on stdout\n"
+		"      --state-dir DIR  where state files live (default /var/lib/h2box)\n"
+		"      --release-psu    one-shot for the systemd-shutdown hook: release PS_ON\n"
 		"  -v, --verbose        log debug messages\n"
 		"  -h, --help           this help\n"
 		"  -V, --version        print the version\n\n"
@@ -42,13 +44,15 @@ int main(int argc, char **argv)
 		{ "sim", no_argument, NULL, 'S' },
 		{ "sim-speed", required_argument, NULL, 'X' },
 		{ "status-line", no_argument, NULL, 'L' },
+		{ "state-dir", required_argument, NULL, 'D' },
+		{ "release-psu", no_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	struct daemon_options o = { .sim_speed = -1 };
-	bool check = false;
+	bool check = false, release = false;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "c:ns:vhV", opts, NULL)) != -1) {
@@ -79,6 +83,12 @@ int main(int argc, char **argv)
 		}
 		case 'L':
 			o.status_line = true;
+			break;
+		case 'D':
+			o.state_dir = optarg;
+			break;
+		case 'R':
+			release = true;
 			break;
 		case 'v':
 			o.verbose = true;
@@ -125,6 +135,8 @@ int main(int argc, char **argv)
 	}
 
 	log_init(LOG_TARGET_AUTO, o.verbose ? LOG_DEBUG : LOG_INFO);
+	if (release)
+		return daemon_release_psu(&o);
 	log_set_quiet(o.status_line);
 	return daemon_run(&o);
 }

@@ -333,9 +333,16 @@ int loop_advance(struct loop *l, int64_t delta_ns)
 	now = loop_now(l);
 	target = now + delta_ns;
 	for (;;) {
-		struct loop_timer *t = loop_earliest(l);
+		struct loop_timer *t;
 		int64_t next = target;
 
+		/* work already due (a button edge the plant made just now) goes before time moves */
+		loop_poll_ios(l);
+		loop_fire_due(l, now);
+		loop_poll_ios(l);
+		if (now >= target)
+			break;
+		t = loop_earliest(l);
 		if (t && t->deadline < next)
 			next = t->deadline;
 		if (loop_plant_next(l) < next)
@@ -343,11 +350,6 @@ int loop_advance(struct loop *l, int64_t delta_ns)
 		if (next > now)
 			hw_clock_advance_to(l->hw, next);
 		now = loop_now(l);
-		loop_poll_ios(l);
-		loop_fire_due(l, now);
-		loop_poll_ios(l);
-		if (now >= target)
-			break;
 		if (++steps > LOOP_ADVANCE_STEPS_MAX)
 			break;
 	}

@@ -2,6 +2,7 @@
 #include "supervisor/profile.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 /* "input nic" -> matches prefix "input" with an instance name. */
@@ -20,9 +21,50 @@ struct profile_section_owner {
 	int (*validate)(const struct profile *p, int *line, char *err, size_t errlen);
 };
 
+/* ---- adapters from the profile to each service's config ---- */
+
+static void power_defaults(struct profile *p)
+{
+	power_config_defaults(&p->power);
+}
+
+static int power_set(struct profile *p, const char *section, const char *key, const char *value,
+		     int line, char *err, size_t errlen)
+{
+	return power_config_set(&p->power, section, key, value, line, err, errlen);
+}
+
+static int power_validate(const struct profile *p, int *line, char *err, size_t errlen)
+{
+	return power_config_validate(&p->power, line, err, errlen);
+}
+
 static const struct profile_section_owner owners[] = {
-	{ .prefixes = { NULL } },
+	{ .prefixes = { "power", "gpio", NULL }, power_defaults, power_set, power_validate },
 };
+
+#define DEFAULT_STATE_DIR "/var/lib/h2box/"
+
+static void relocate(char *path, size_t len, const char *dir)
+{
+	char tmp[2 * PROFILE_PATH_MAX + 2];
+	int n;
+
+	if (strncmp(path, DEFAULT_STATE_DIR, strlen(DEFAULT_STATE_DIR)) != 0)
+		return;
+	n = snprintf(tmp, sizeof(tmp), "%s/%s", dir, path + strlen(DEFAULT_STATE_DIR));
+	if (n > 0 && (size_t)n < len)
+		memcpy(path, tmp, (size_t)n + 1);
+}
+
+void profile_sections_finalize(struct profile *p)
+{
+	const char *dir = p->daemon.state_dir;
+
+	if (strcmp(dir, "/var/lib/h2box") == 0)
+		return;
+	relocate(p->power.state_file, sizeof(p->power.state_file), dir);
+}
 
 bool profile_sections_known(const char *section)
 {

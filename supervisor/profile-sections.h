@@ -8,7 +8,10 @@
  * a service means one include and one line here plus one row in
  * profile-sections.c.
  */
-#define PROFILE_SERVICE_CONFIGS
+#include "supervisor/powerseq.h"
+
+#define PROFILE_SERVICE_CONFIGS \
+	struct power_config power;
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,5 +23,7 @@ void profile_sections_defaults(struct profile *p);
 int profile_sections_set(struct profile *p, const char *section, const char *key,
 			 const char *value, int line, char *err, size_t errlen);
 int profile_sections_validate(const struct profile *p, int *line, char *err, size_t errlen);
+/* State files left at their /var/lib/h2box defaults move to the profile's state_dir. */
+void profile_sections_finalize(struct profile *p);
 
 #endif

@@ -1,0 +1,280 @@
+/* powerseq.h - the power sequencer: a pure state machine for the PSU, the H2 and the button. */
+#ifndef H2BOX_POWERSEQ_H
+#define H2BOX_POWERSEQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- configuration: [power] timings and policy, [gpio] line names ---- */
+
+enum power_topology {
+	POWER_TOPOLOGY_CONTROLLER, /* h2boxd on an always-on board fed from 5VSB */
+	POWER_TOPOLOGY_SELF,       /* h2boxd on the H2 itself */
+};
+
+enum power_restore {
+	POWER_RESTORE_OFF,
+	POWER_RESTORE_ON,
+	POWER_RESTORE_LAST,
+};
+
+enum power_drop_action {
+	POWER_DROP_POWEROFF, /* self: PWR_OK lost while on -> emergency OS power-off */
+	POWER_DROP_IGNORE,   /* self: alarm only */
+};
+
+#define POWER_LINE_NAME_MAX 64
+#define POWER_PATH_MAX 256
+/* Slots for remembering the profile line of each key (validation messages). */
+#define POWER_CONFIG_KEYS_MAX 48
+
+struct power_config {
+	enum power_topology topology;
+	enum power_restore restore;
+	enum power_drop_action pwr_ok_drop_action;
+	bool host_starts_on_power;
+	char state_file[POWER_PATH_MAX];
+
+	int64_t psu_ok_timeout_ns;        /* PS_ON -> PWR_OK (ATX: 100-500 ms) */
+	int64_t settle_ns;                /* PWR_OK -> host button pulse */
+	int64_t host_button_pulse_ns;     /* ACPI power-button press */
+	int64_t host_boot_timeout_ns;     /* pulse -> host_alive */
+	int64_t host_shutdown_timeout_ns; /* soft-off pulse -> host_alive falls */
+	int64_t force_off_hold_ns;        /* host button held to force the H2 off */
+	int64_t psu_off_delay_ns;         /* host off -> PS_ON released */
+	int64_t long_press_ns;            /* button held this long: emergency PSU cut */
+	int64_t debounce_ns;              /* button and host_alive levels must hold this long */
+	int64_t cycle_delay_ns;           /* off time of `power cycle` */
+	int64_t nic_timeout_ns;           /* self: NIC must appear on the PCI bus within */
+	int64_t nic_poll_ns;              /* self: PCI rescan/retry interval */
+	int64_t ib_active_timeout_ns;     /* self: IB port ACTIVE within (else a warning) */
+	int64_t ib_poll_ns;               /* self: IB port re-check interval */
+
+	/* [gpio]: kernel line names; "" = not wired */
+	char psu_on[POWER_LINE_NAME_MAX];
+	char psu_ok[POWER_LINE_NAME_MAX];
+	char button[POWER_LINE_NAME_MAX];
+	char button_led[POWER_LINE_NAME_MAX];
+	char host_button[POWER_LINE_NAME_MAX];
+	char host_alive[POWER_LINE_NAME_MAX];
+	bool psu_on_active_low, psu_on_open_drain, psu_ok_active_low;
+	bool button_active_low, button_pull_up, button_led_active_low;
+	bool host_button_active_low, host_button_open_drain, host_alive_active_low;
+
+	int lines[POWER_CONFIG_KEYS_MAX]; /* profile line of each key, 0 = default */
+};
+
+void power_config_defaults(struct power_config *c);
+/* Sections "power" and "gpio".  0, -ENOENT for an unknown key, or -errno with err set. */
+int power_config_set(struct power_config *c, const char *section, const char *key,
+		     const char *value, int line, char *err, size_t errlen);
+int power_config_validate(const struct power_config *c, int *line, char *err, size_t errlen);
+const char *power_topology_name(enum power_topology t);
+const char *power_restore_name(enum power_restore r);
+
+/* ---- the state machine ---- */
+
+enum powerseq_state {
+	POWERSEQ_OFF,
+	POWERSEQ_PSU_STARTING,  /* PS_ON asserted, waiting for PWR_OK */
+	POWERSEQ_NIC_WAIT,      /* self: waiting for the NIC on the PCI bus */
+	POWERSEQ_IB_WAIT,       /* self: waiting for an IB port ACTIVE */
+	POWERSEQ_HOST_STARTING, /* controller: settle, pulse, wait for host_alive */
+	POWERSEQ_ON,
+	POWERSEQ_HOST_STOPPING, /* controller: soft-off pulse, wait; self: OS power-off asked */
+	POWERSEQ_FORCE_OFF,     /* controller: host button held to force the H2 off */
+	POWERSEQ_PSU_STOPPING,  /* waiting psu_off_delay before releasing PS_ON */
+	POWERSEQ_CYCLE_WAIT,    /* `power cycle`: off, on again after cycle_delay */
+	POWERSEQ_FAULT,         /* latched; outputs off until cleared */
+	POWERSEQ_STATE_COUNT,
+};
+
+/* Fault reasons; the LED blinks the code (N short blinks, then a pause). */
+enum powerseq_fault {
+	POWERSEQ_FAULT_NONE = 0,
+	POWERSEQ_FAULT_PSU_OK_TIMEOUT = 2,
+	POWERSEQ_FAULT_PSU_OK_DROP = 3,
+	POWERSEQ_FAULT_HOST_BOOT_TIMEOUT = 4,
+};
+
+enum powerseq_reason {
+	POWERSEQ_R_NONE,
+	POWERSEQ_R_STARTUP,           /* daemon start: nothing to do */
+	POWERSEQ_R_RESTORE,           /* daemon start: restore policy powers on */
+	POWERSEQ_R_ADOPT,             /* daemon start: found the box powered */
+	POWERSEQ_R_BUTTON,
+	POWERSEQ_R_LONG_PRESS,        /* emergency cut */
+	POWERSEQ_R_CMD_ON,
+	POWERSEQ_R_CMD_OFF,
+	POWERSEQ_R_CMD_CYCLE,
+	POWERSEQ_R_CMD_FORCE_OFF,
+	POWERSEQ_R_CMD_CLEAR,
+	POWERSEQ_R_PSU_OK,            /* PWR_OK came up */
+	POWERSEQ_R_PSU_OK_TIMEOUT,
+	POWERSEQ_R_PSU_OK_DROP,
+	POWERSEQ_R_HOST_ALIVE,        /* host power LED came on */
+	POWERSEQ_R_HOST_STARTED,      /* host came up on its own while off */
+	POWERSEQ_R_HOST_BOOT_TIMEOUT,
+	POWERSEQ_R_HOST_OFF,          /* host power LED went out */
+	POWERSEQ_R_HOST_POWEROFF,     /* the host shut down from its own OS */
+	POWERSEQ_R_HOST_SHUTDOWN_TIMEOUT,
+	POWERSEQ_R_FORCE_OFF_DONE,
+	POWERSEQ_R_PSU_OFF_DELAY,
+	POWERSEQ_R_CYCLE_DELAY,
+	POWERSEQ_R_NIC_PRESENT,
+	POWERSEQ_R_NIC_TIMEOUT,
+	POWERSEQ_R_IB_ACTIVE,
+	POWERSEQ_R_IB_TIMEOUT,
+	POWERSEQ_R_COUNT,
+};
+
+enum powerseq_event {
+	POWERSEQ_EV_NONE,     /* only let time pass (timer expiry) */
+	POWERSEQ_EV_STARTUP,  /* first event: initial levels and the last requested state */
+	POWERSEQ_EV_BUTTON,   /* raw button edge (level = pressed), debounced here */
+	POWERSEQ_EV_PSU_OK,   /* PWR_OK edge */
+	POWERSEQ_EV_HOST_ALIVE, /* raw host_alive edge, debounced here */
+	POWERSEQ_EV_COMMAND,
+	POWERSEQ_EV_NIC,      /* answer to POWERSEQ_REQ_NIC_CHECK: level = present */
+	POWERSEQ_EV_IB,       /* answer to POWERSEQ_REQ_IB_CHECK: level = a port is ACTIVE */
+};
+
+enum powerseq_command {
+	POWERSEQ_CMD_ON,
+	POWERSEQ_CMD_OFF,
+	POWERSEQ_CMD_CYCLE,
+	POWERSEQ_CMD_FORCE_OFF,
+	POWERSEQ_CMD_CLEAR,
+};
+
+enum powerseq_requested {
+	POWERSEQ_REQUESTED_UNKNOWN, /* no (valid) state file */
+	POWERSEQ_REQUESTED_OFF,
+	POWERSEQ_REQUESTED_ON,
+};
+
+struct powerseq_input {
+	enum powerseq_event event;
+	bool stamped;    /* ts_ns is valid; otherwise the input happens at now */
+	int64_t ts_ns;   /* time of the edge (virtual time may start at 0); never later than now */
+	bool level;      /* edges, NIC/IB answers */
+	enum powerseq_command command;
+	/* EV_STARTUP */
+	bool psu_ok, host_alive, button;
+	bool has_host_alive; /* a host_alive line is wired (always in controller) */
+	enum powerseq_requested last_requested;
+};
+
+enum powerseq_led {
+	POWERSEQ_LED_OFF,
+	POWERSEQ_LED_ON,
+	POWERSEQ_LED_BLINK,      /* slow 1 Hz: starting or stopping */
+	POWERSEQ_LED_BLINK_CODE, /* fault: led_code short blinks, then a pause */
+};
+
+/* Requests for the service (bit flags in powerseq_output.requests). */
+#define POWERSEQ_REQ_LOGIND_POWEROFF (1u << 0) /* self: ask the OS to power off */
+#define POWERSEQ_REQ_PCI_RESCAN      (1u << 1) /* then check the NIC at the next poll */
+#define POWERSEQ_REQ_NIC_CHECK       (1u << 2) /* answer with POWERSEQ_EV_NIC */
+#define POWERSEQ_REQ_IB_CHECK        (1u << 3) /* answer with POWERSEQ_EV_IB */
+#define POWERSEQ_REQ_READY           (1u << 4) /* self start-up finished (or failed): READY=1 */
+#define POWERSEQ_REQ_EMERGENCY       (1u << 5) /* an emergency cut or power-off happened */
+#define POWERSEQ_REQ_SAVE            (1u << 6) /* requested state changed: write the state file */
+
+#define POWERSEQ_TRANSITIONS_MAX 8
+#define POWERSEQ_TEXT_MAX 160
+
+struct powerseq_transition {
+	enum powerseq_state from, to;
+	enum powerseq_reason reason;
+	int64_t at_ns;
+};
+
+/* Warnings that do not change state (self start-up timeouts, ignored PWR_OK drop). */
+#define POWERSEQ_WARN_NIC_MISSING (1u << 0)
+#define POWERSEQ_WARN_IB_DOWN     (1u << 1)
+#define POWERSEQ_WARN_PSU_OK_LOST (1u << 2)
+
+struct powerseq_output {
+	/* logical levels to drive, every step */
+	bool psu_on;
+	bool host_button;
+	enum powerseq_led led;
+	int led_code;
+	int64_t next_deadline_ns; /* absolute, INT64_MAX = none */
+
+	struct powerseq_transition transitions[POWERSEQ_TRANSITIONS_MAX];
+	int ntransitions;
+	unsigned requests;
+	unsigned new_warnings;    /* raised in this step */
+	enum powerseq_requested requested; /* valid with POWERSEQ_REQ_SAVE */
+
+	/* command reply: status 0 ok, 3 refused/busy; text for the user */
+	int reply_status;
+	char reply[POWERSEQ_TEXT_MAX];
+};
+
+struct powerseq_debounce {
+	bool stable;
+	bool pending;
+	bool pending_level;
+	int64_t pending_since;
+};
+
+/* The machine's state; callers read it through the accessors. */
+struct powerseq {
+	struct power_config cfg;
+	bool started;
+	enum powerseq_state state;
+	int phase;
+	int64_t since_ns;
+	int64_t deadline_ns;  /* state timeout, INT64_MAX = none */
+	int64_t poll_ns;      /* next NIC/IB check, INT64_MAX = none */
+	int64_t now_ns;       /* time already processed */
+	bool psu_on, host_button;
+	bool psu_ok, has_host_alive;
+	struct powerseq_debounce button, alive;
+	bool press_armed;     /* a press seen since start-up, not yet used */
+	int64_t press_ts;
+	bool cycle_pending;
+	bool psu_just_on;     /* self: PWR_OK came up after we switched it on */
+	bool ready_sent;
+	enum powerseq_fault fault;
+	int64_t fault_ns;
+	enum powerseq_fault last_fault;
+	int64_t last_fault_ns;
+	bool psu_drop_alarm;  /* PWR_OK lost (drop alarm active) */
+	unsigned warnings;
+	enum powerseq_requested requested;
+};
+
+void powerseq_init(struct powerseq *ps, const struct power_config *cfg);
+/*
+ * Feed one input at now_ns (monotonic, never going backwards).  Edges carry
+ * their own timestamps; timers due before an edge run first.  Fills *out
+ * completely.  Returns 0, or -EINVAL for an input that makes no sense (an
+ * event before EV_STARTUP, a timestamp in the future).
+ */
+int powerseq_step(struct powerseq *ps, const struct powerseq_input *in, int64_t now_ns,
+		  struct powerseq_output *out);
+
+enum powerseq_state powerseq_state_get(const struct powerseq *ps);
+int64_t powerseq_since(const struct powerseq *ps);
+enum powerseq_fault powerseq_fault_get(const struct powerseq *ps, int64_t *at_ns);
+enum powerseq_fault powerseq_last_fault_get(const struct powerseq *ps, int64_t *at_ns);
+bool powerseq_psu_drop_alarm(const struct powerseq *ps);
+unsigned powerseq_warnings(const struct powerseq *ps);
+enum powerseq_requested powerseq_requested_get(const struct powerseq *ps);
+/* True while the box draws power (anything but off, cycle_wait and fault). */
+bool powerseq_powered(const struct powerseq *ps);
+
+const char *powerseq_state_name(enum powerseq_state s);
+const char *powerseq_reason_name(enum powerseq_reason r);
+const char *powerseq_fault_name(enum powerseq_fault f);
+const char *powerseq_fault_describe(enum powerseq_fault f);
+const char *powerseq_requested_name(enum powerseq_requested r);
+/* "on" / "off" -> value; -EINVAL otherwise. */
+int powerseq_requested_parse(const char *s, enum powerseq_requested *out);
+
+#endif
