@@ -5,6 +5,7 @@
 #include "supervisor/ctl.h"
 #include "supervisor/json.h"
 #include "supervisor/log.h"
+#include "supervisor/fan-svc.h"
 #include "supervisor/power-svc.h"
 #include "supervisor/profile.h"
 
@@ -42,9 +43,31 @@ static void power_text(struct box *b, struct ctl_reply *rep)
 	power_svc_status_text(b->power, rep);
 }
 
+static int fan_start(struct box *b)
+{
+	return fan_svc_new(b, &b->profile->fan, &b->fan);
+}
+
+static void fan_stop(struct box *b)
+{
+	fan_svc_free(b->fan);
+	b->fan = NULL;
+}
+
+static void fan_json(struct box *b, struct json *j)
+{
+	fan_svc_status_json(b->fan, j);
+}
+
+static void fan_text(struct box *b, struct ctl_reply *rep)
+{
+	fan_svc_status_text(b->fan, rep);
+}
+
 /* Started in this order, stopped in reverse: alarms first so every other service can raise them. */
 static const struct daemon_service services[] = {
-	{ "power", "power", { "power", NULL }, power_start, power_stop, power_json, power_text },
+	{ "fan", NULL, { "fan", NULL }, fan_start, fan_stop, fan_json, fan_text },
+	{ "power", NULL, { "power", NULL }, power_start, power_stop, power_json, power_text },
 };
 
 #define NSERVICES ((int)(sizeof(services) / sizeof(services[0])))
@@ -83,9 +106,12 @@ void daemon_services_status_json(struct daemon_services *s, struct box *b, struc
 	for (int i = 0; i < s->started; i++) {
 		if (!services[i].status_json)
 			continue;
-		json_object_begin(j, services[i].json_key);
+		/* a NULL key: the service writes its own named object */
+		if (services[i].json_key)
+			json_object_begin(j, services[i].json_key);
 		services[i].status_json(b, j);
-		json_object_end(j);
+		if (services[i].json_key)
+			json_object_end(j);
 	}
 }
 

@@ -39,8 +39,26 @@ static int power_validate(const struct profile *p, int *line, char *err, size_t 
 	return power_config_validate(&p->power, line, err, errlen);
 }
 
+static void fan_defaults(struct profile *p)
+{
+	fan_config_defaults(&p->fan);
+}
+
+static int fan_set(struct profile *p, const char *section, const char *key, const char *value,
+		   int line, char *err, size_t errlen)
+{
+	return fan_config_set(&p->fan, section, key, value, line, err, errlen);
+}
+
+static int fan_validate(const struct profile *p, int *line, char *err, size_t errlen)
+{
+	return fan_config_validate(&p->fan, line, err, errlen);
+}
+
 static const struct profile_section_owner owners[] = {
 	{ .prefixes = { "power", "gpio", NULL }, power_defaults, power_set, power_validate },
+	{ .prefixes = { "fan", "input", "curve", "fanprofile", "fanschedule", "schedule", NULL },
+	  fan_defaults, fan_set, fan_validate },
 };
 
 #define DEFAULT_STATE_DIR "/var/lib/h2box/"

@@ -8,10 +8,12 @@
  * a service means one include and one line here plus one row in
  * profile-sections.c.
  */
+#include "supervisor/fanctl.h"
 #include "supervisor/powerseq.h"
 
 #define PROFILE_SERVICE_CONFIGS \
-	struct power_config power;
+	struct power_config power; \
+	struct fan_config fan;
 
 #include <stdbool.h>
 #include <stddef.h>

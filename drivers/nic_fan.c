@@ -1,0 +1,182 @@
+/* nic_fan.c - the NIC fan: hwmon pwmN (manual mode) + fanN_input tach on a chip found by name. */
+#include "drivers/nic_fan.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw/hwmon.h"
+
+#define PWM_MAX 255
+#define PWM_ENABLE_MANUAL 1
+
+struct nic_fan {
+	struct hw_hwmon_chip *chip;
+	char attr_pwm[24], attr_enable[32], attr_fan[24];
+	long saved_enable, saved_pwm; /* -1 = could not be read */
+	bool has_enable;
+	long last_pwm;
+};
+
+int nic_fan_on_exit_parse(const char *s, enum nic_fan_on_exit *out)
+{
+	if (strcmp(s, "restore") == 0)
+		*out = NIC_FAN_EXIT_RESTORE;
+	else if (strcmp(s, "full") == 0)
+		*out = NIC_FAN_EXIT_FULL;
+	else if (strcmp(s, "keep") == 0)
+		*out = NIC_FAN_EXIT_KEEP;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *nic_fan_on_exit_name(enum nic_fan_on_exit e)
+{
+	switch (e) {
+	case NIC_FAN_EXIT_RESTORE:
+		return "restore";
+	case NIC_FAN_EXIT_FULL:
+		return "full";
+	case NIC_FAN_EXIT_KEEP:
+		return "keep";
+	}
+	return "?";
+}
+
+int nic_fan_full(struct nic_fan *f)
+{
+	int r = f->has_enable ? hw_hwmon_attr_write(f->chip, f->attr_enable, PWM_ENABLE_MANUAL) : 0;
+	int r2 = hw_hwmon_attr_write(f->chip, f->attr_pwm, PWM_MAX);
+
+	if (r2 == 0)
+		f->last_pwm = PWM_MAX;
+	return r2 < 0 ? r2 : r;
+}
+
+int nic_fan_open(struct hw *hw, const char *pattern, int pwm, struct nic_fan **out)
+{
+	struct nic_fan *f;
+	int r;
+
+	if (pwm < 1 || pwm > 16)
+		return -EINVAL;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	snprintf(f->attr_pwm, sizeof(f->attr_pwm), "pwm%d", pwm);
+	snprintf(f->attr_enable, sizeof(f->attr_enable), "pwm%d_enable", pwm);
+	snprintf(f->attr_fan, sizeof(f->attr_fan), "fan%d_input", pwm);
+	f->last_pwm = -1;
+	r = hw_hwmon_chip_open(hw, pattern, &f->chip);
+	if (r < 0)
+		goto err_free;
+	r = hw_hwmon_attr_read(f->chip, f->attr_enable, &f->saved_enable);
+	f->has_enable = r != -ENOENT;
+	if (r < 0)
+		f->saved_enable = -1;
+	if (hw_hwmon_attr_read(f->chip, f->attr_pwm, &f->saved_pwm) < 0)
+		f->saved_pwm = -1;
+	/* manual mode at full duty until the controller has decided */
+	r = nic_fan_full(f);
+	if (r < 0)
+		goto err_close;
+	*out = f;
+	return 0;
+
+err_close:
+	hw_hwmon_chip_close(f->chip);
+err_free:
+	free(f);
+	return r;
+}
+
+const char *nic_fan_chip_name(const struct nic_fan *f)
+{
+	return hw_hwmon_chip_name(f->chip);
+}
+
+int nic_fan_duty_set(struct nic_fan *f, double pct)
+{
+	long enable, v;
+	int r, reasserted = 0;
+
+	if (isnan(pct))
+		pct = 100.0;
+	pct = pct < 0 ? 0 : pct > 100 ? 100 : pct;
+	v = lround(pct * PWM_MAX / 100.0);
+	enable = PWM_ENABLE_MANUAL;
+	if (f->has_enable) {
+		r = hw_hwmon_attr_read(f->chip, f->attr_enable, &enable);
+		if (r < 0)
+			goto fail;
+	}
+	if (enable != PWM_ENABLE_MANUAL) {
+		/* another tool or a resume reset the mode: our duty would be ignored */
+		r = hw_hwmon_attr_write(f->chip, f->attr_enable, PWM_ENABLE_MANUAL);
+		if (r < 0)
+			goto fail;
+		reasserted = 1;
+	}
+	r = hw_hwmon_attr_write(f->chip, f->attr_pwm, v);
+	if (r < 0)
+		goto fail;
+	f->last_pwm = v;
+	return reasserted;
+
+fail:
+	nic_fan_full(f);
+	return r;
+}
+
+int nic_fan_rpm_read(struct nic_fan *f, double *rpm)
+{
+	long v;
+	int r = hw_hwmon_attr_read(f->chip, f->attr_fan, &v);
+
+	*rpm = NAN;
+	if (r < 0)
+		return r;
+	if (v < 0)
+		return -ERANGE;
+	*rpm = (double)v;
+	return 0;
+}
+
+void nic_fan_close(struct nic_fan *f, enum nic_fan_on_exit how)
+{
+	int r = 0;
+
+	if (!f)
+		return;
+	switch (how) {
+	case NIC_FAN_EXIT_RESTORE:
+		if (!f->has_enable) {
+			if (f->saved_pwm >= 0)
+				r = hw_hwmon_attr_write(f->chip, f->attr_pwm, f->saved_pwm);
+			break;
+		}
+		if (f->saved_enable < 0) {
+			r = -ENODATA;
+			break;
+		}
+		/* a manual previous mode also needs its duty back */
+		if (f->saved_enable == PWM_ENABLE_MANUAL && f->saved_pwm >= 0)
+			r = hw_hwmon_attr_write(f->chip, f->attr_pwm, f->saved_pwm);
+		if (r == 0)
+			r = hw_hwmon_attr_write(f->chip, f->attr_enable, f->saved_enable);
+		break;
+	case NIC_FAN_EXIT_FULL:
+		r = nic_fan_full(f);
+		break;
+	case NIC_FAN_EXIT_KEEP:
+		break;
+	}
+	if (r < 0)
+		nic_fan_full(f);
+	hw_hwmon_chip_close(f->chip);
+	free(f);
+}

@@ -1,0 +1,44 @@
+/* nic_fan.h - the NIC fan: hwmon pwmN (manual mode) + fanN_input tach on a chip found by name. */
+#ifndef H2BOX_DRIVERS_NIC_FAN_H
+#define H2BOX_DRIVERS_NIC_FAN_H
+
+struct hw;
+struct nic_fan;
+
+/* What a clean close leaves behind. */
+enum nic_fan_on_exit {
+	NIC_FAN_EXIT_RESTORE, /* the pwmN_enable (and pwmN) found at open */
+	NIC_FAN_EXIT_FULL,    /* manual mode, full duty */
+	NIC_FAN_EXIT_KEEP,    /* the last duty we wrote */
+};
+
+/* "restore", "full", "keep" -> 0 or -EINVAL. */
+int nic_fan_on_exit_parse(const char *s, enum nic_fan_on_exit *out);
+const char *nic_fan_on_exit_name(enum nic_fan_on_exit e);
+
+/*
+ * Open the first chip matching pattern (e.g. "emc2305-*"), remember
+ * pwmN_enable and pwmN, switch to manual mode (pwmN_enable = 1) at full
+ * duty.  A chip without pwmN_enable is driven through pwmN alone.
+ * 0, -ENOENT when no chip matches, or -errno (the chip is then left at
+ * full duty when it could still be written).
+ */
+int nic_fan_open(struct hw *hw, const char *pattern, int pwm, struct nic_fan **out);
+const char *nic_fan_chip_name(const struct nic_fan *f);
+/*
+ * Write duty percent (0..100 -> pwm 0..255).  Re-asserts manual mode when
+ * something else changed pwmN_enable (returns 1 then).  On any failure it
+ * tries full duty before returning the -errno.
+ */
+int nic_fan_duty_set(struct nic_fan *f, double pct);
+/* RPM from fanN_input.  0 or -errno. */
+int nic_fan_rpm_read(struct nic_fan *f, double *rpm);
+/* Best effort full duty in manual mode (failure paths). */
+int nic_fan_full(struct nic_fan *f);
+/*
+ * Close; how says what to leave on a clean exit.  A failed restore falls
+ * back to full duty (best effort: a vanished chip cannot be written).
+ */
+void nic_fan_close(struct nic_fan *f, enum nic_fan_on_exit how);
+
+#endif

@@ -1,0 +1,39 @@
+/* fan-svc.h - the NIC fan service: inputs, fanctl, the PWM chip, alarms and `h2box fan`. */
+#ifndef H2BOX_FAN_SVC_H
+#define H2BOX_FAN_SVC_H
+
+struct box;
+struct json;
+struct ctl_reply;
+struct fan_config;
+struct fan_svc;
+
+/*
+ * One loop timer every [fan] period: read the tach (one period after the
+ * last write), read every input (box_temp_set, NAN when invalid), run
+ * fanctl_step(), write the duty, publish readings.fan_duty_pct/fan_rpm,
+ * raise/clear the alarms fan-stall (crit), fan-rpm (warn), fan-tach (warn),
+ * fan-chip (crit) and fan-sensor-<input> (crit, warn for required = no),
+ * and log state changes only (mode, profile, failsafe, override, manual).
+ *
+ * A missing or vanished chip never stops the service: it is reopened with
+ * back-off (1 s doubling to 60 s) under the fan-chip alarm.  While
+ * b->power_off the service idles: no reads, no writes (the unpowered fan
+ * controller would fail them) and no stall/sensor alarms; it clears its
+ * alarms on entry and restarts from the failsafe duty when power returns.
+ *
+ * ctl verb "fan": status (anyone), auto | set PCT [--for D] |
+ * profile NAME [--until HH:MM] | calibrate (privileged).
+ */
+int fan_svc_new(struct box *b, const struct fan_config *cfg, struct fan_svc **out);
+/* Clean exit: leaves the chip per [fan] on_exit (restore, full, keep). */
+void fan_svc_free(struct fan_svc *s);
+void fan_svc_status_json(struct fan_svc *s, struct json *j);
+void fan_svc_status_text(struct fan_svc *s, struct ctl_reply *rep);
+/*
+ * A minimum duty requested by another service (a thermal escalation asking
+ * for full cooling); 0 clears it.  Applied from the next period on.
+ */
+void fan_svc_floor_set(struct fan_svc *s, double pct);
+
+#endif
