@@ -7,6 +7,7 @@
 #include "supervisor/log.h"
 #include "supervisor/fan-svc.h"
 #include "supervisor/power-svc.h"
+#include "supervisor/watts-svc.h"
 #include "supervisor/profile.h"
 
 #include <errno.h>
@@ -22,15 +23,67 @@ struct daemon_service {
 	void (*status_text)(struct box *b, struct ctl_reply *rep);
 };
 
+/* A thermal emergency powers the box off through the sequencer, in order. */
+static void power_emergency_off(void *userdata, const char *reason)
+{
+	struct box *b = userdata;
+
+	if (b->power)
+		power_svc_request_off(b->power, reason);
+}
+
 static int power_start(struct box *b)
 {
-	return power_svc_new(b, &b->profile->power, &b->power);
+	int r = power_svc_new(b, &b->profile->power, &b->power);
+
+	if (r == 0 && b->watts)
+		watts_svc_poweroff_handler_set(b->watts, power_emergency_off, b);
+	return r;
 }
 
 static void power_stop(struct box *b)
 {
+	if (b->watts)
+		watts_svc_poweroff_handler_set(b->watts, NULL, NULL);
 	power_svc_free(b->power);
 	b->power = NULL;
+}
+
+static int alarms_start(struct box *b)
+{
+	return alarm_svc_new(b, &b->profile->watts.alerts, &b->alarms);
+}
+
+static void alarms_stop(struct box *b)
+{
+	alarm_svc_free(b->alarms);
+	b->alarms = NULL;
+}
+
+static void alarms_json(struct box *b, struct json *j)
+{
+	alarm_svc_status_json(b->alarms, j);
+}
+
+static int watts_start(struct box *b)
+{
+	return watts_svc_new(b, &b->profile->watts, &b->watts);
+}
+
+static void watts_stop(struct box *b)
+{
+	watts_svc_free(b->watts);
+	b->watts = NULL;
+}
+
+static void watts_json(struct box *b, struct json *j)
+{
+	watts_svc_status_json(b->watts, j);
+}
+
+static void watts_text(struct box *b, struct ctl_reply *rep)
+{
+	watts_svc_status_text(b->watts, rep);
 }
 
 static void power_json(struct box *b, struct json *j)
@@ -66,6 +119,9 @@ static void fan_text(struct box *b, struct ctl_reply *rep)
 
 /* Started in this order, stopped in reverse: alarms first so every other service can raise them. */
 static const struct daemon_service services[] = {
+	{ "alarms", NULL, { "alarms", NULL }, alarms_start, alarms_stop, alarms_json, NULL },
+	{ "watts", NULL, { "watts", "record", "budget", NULL }, watts_start, watts_stop, watts_json,
+	  watts_text },
 	{ "fan", NULL, { "fan", NULL }, fan_start, fan_stop, fan_json, fan_text },
 	{ "power", NULL, { "power", NULL }, power_start, power_stop, power_json, power_text },
 };

@@ -1,5 +1,6 @@
 /* fan-svc.c - the NIC fan service: inputs, fanctl, the PWM chip, alarms and `h2box fan`. */
 #include "supervisor/fan-svc.h"
+#include "supervisor/watts-svc.h"
 
 #include <errno.h>
 #include <math.h>
@@ -379,7 +380,9 @@ static void fan_cycle(struct fan_svc *s, int64_t now)
 		.now_ns = now,
 		.wall_ns = loop_real_now(s->b->loop),
 		.temps = s->temps,
-		.floor_pct = s->floor_pct,
+		/* a critical NIC temperature (watts-svc's thermal levels) asks for full cooling */
+		.floor_pct = s->b->watts && watts_svc_fan_full_wanted(s->b->watts) ? 100.0 :
+									     s->floor_pct,
 	};
 	int r;
 

@@ -671,7 +671,6 @@ static int power_cmd(const struct ctl_request *req, struct ctl_reply *rep, void 
 	if (req->json) {
 		struct json *j = ctl_reply_json(rep);
 
-		json_bool(j, "ok", true);
 		json_string(j, "command", sub);
 		json_string(j, "message", out.reply);
 		json_string(j, "state", powerseq_state_name(powerseq_state_get(&s->seq)));
@@ -679,6 +678,20 @@ static int power_cmd(const struct ctl_request *req, struct ctl_reply *rep, void 
 		ctl_reply_printf(rep, "%s\n", out.reply);
 	}
 	return 0;
+}
+
+int power_svc_request_off(struct power_svc *s, const char *reason)
+{
+	struct powerseq_input in = { .event = POWERSEQ_EV_COMMAND, .command = POWERSEQ_CMD_OFF };
+	struct powerseq_output out;
+
+	if (s->feeding)
+		return -EBUSY;
+	if (feed(s, &in, &out) < 0)
+		return -EAGAIN;
+	log_event(LOG_CRIT, (const char *[]){ "H2BOX_EVENT=power-emergency-off", NULL },
+		  "power: orderly power-off requested by %s: %s", reason, out.reply);
+	return out.reply_status ? -EALREADY : 0;
 }
 
 /* ---- life cycle ---- */

@@ -31,6 +31,8 @@ void power_svc_status_text(struct power_svc *s, struct ctl_reply *rep);
  * supply (and with it the NIC and disks, or the whole box) switches off.  A
  * no-op in the controller topology, whose board outlives the H2.  0 or -errno.
  */
+/* An orderly power-off asked for by another service (thermal emergency); 0 or -errno. */
+int power_svc_request_off(struct power_svc *s, const char *reason);
 int power_release_psu_oneshot(struct hw *hw, const struct power_config *cfg);
 
 #endif

@@ -55,8 +55,26 @@ static int fan_validate(const struct profile *p, int *line, char *err, size_t er
 	return fan_config_validate(&p->fan, line, err, errlen);
 }
 
+static void watts_defaults(struct profile *p)
+{
+	watts_config_defaults(&p->watts);
+}
+
+static int watts_set(struct profile *p, const char *section, const char *key, const char *value,
+		     int line, char *err, size_t errlen)
+{
+	return watts_config_set(&p->watts, section, key, value, line, err, errlen);
+}
+
+static int watts_validate(const struct profile *p, int *line, char *err, size_t errlen)
+{
+	return watts_config_validate(&p->watts, line, err, errlen);
+}
+
 static const struct profile_section_owner owners[] = {
 	{ .prefixes = { "power", "gpio", NULL }, power_defaults, power_set, power_validate },
+	{ .prefixes = { "watts", "monitor", "budget", "throttle", "thermal", "alarm", "alerts", NULL },
+	  watts_defaults, watts_set, watts_validate },
 	{ .prefixes = { "fan", "input", "curve", "fanprofile", "fanschedule", "schedule", NULL },
 	  fan_defaults, fan_set, fan_validate },
 };
@@ -82,6 +100,7 @@ void profile_sections_finalize(struct profile *p)
 	if (strcmp(dir, "/var/lib/h2box") == 0)
 		return;
 	relocate(p->power.state_file, sizeof(p->power.state_file), dir);
+	relocate(p->watts.state_file, sizeof(p->watts.state_file), dir);
 }
 
 bool profile_sections_known(const char *section)

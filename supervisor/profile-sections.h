@@ -10,10 +10,12 @@
  */
 #include "supervisor/fanctl.h"
 #include "supervisor/powerseq.h"
+#include "supervisor/watts-svc.h"
 
 #define PROFILE_SERVICE_CONFIGS \
 	struct power_config power; \
-	struct fan_config fan;
+	struct fan_config fan; \
+	struct watts_config watts;
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -118,6 +118,7 @@ static int profile_sim_set(struct profile_parse *pp, const char *key, const char
 	if (strcmp(key, "build") == 0) {
 		enum sim_build b;
 		double amb = c->ambient_c, speed = c->speed;
+		bool running = c->host_running;
 
 		if (strcmp(value, "sfx") == 0)
 			b = SIM_BUILD_SFX;
@@ -131,6 +132,7 @@ static int profile_sim_set(struct profile_parse *pp, const char *key, const char
 		sim_plant_config_defaults(c, b);
 		c->ambient_c = amb;
 		c->speed = speed;
+		c->host_running = running;
 		return 0;
 	}
 	if (strcmp(key, "speed") == 0)
@@ -154,6 +156,8 @@ static int profile_sim_set(struct profile_parse *pp, const char *key, const char
 		return parse_duration_ns(value, 0, 3600 * s, &c->link_up_ns, err, errlen);
 	if (strcmp(key, "host_starts_on_power") == 0)
 		return parse_bool(value, &c->host_starts_on_power, err, errlen);
+	if (strcmp(key, "host_running") == 0)
+		return parse_bool(value, &c->host_running, err, errlen);
 	if (strcmp(key, "workload") == 0) {
 		if (!sim_plant_workload_describe(value)) {
 			snprintf(err, errlen, "unknown workload '%s' (see h2box sim workload --list)",

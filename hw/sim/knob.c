@@ -108,8 +108,8 @@ static void cpu_cap_update(struct sim_plant *p)
 	char path[96];
 
 	for (int c = 0; c < KNOB_SIM_CPUS; c++) {
-		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/cpufreq/scaling_max_freq",
-			 c);
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/cpu/cpu%d/cpufreq/scaling_max_freq", c);
 		v = (double)value_of(p, path);
 		if (v > f)
 			f = v; /* an uncapped core still runs at full speed */

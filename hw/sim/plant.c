@@ -289,6 +289,17 @@ int sim_plant_new(const struct sim_plant_config *cfg, struct sim_plant **out)
 	p->pwm_enable = 2;  /* chip-controlled until a daemon takes over */
 	p->ambient_c = p->nic_c = p->cpu_c = p->disk_c = cfg->ambient_c;
 	ina226_model_reset(p);
+	if (cfg->host_running) {
+		/* h2boxd itself runs on the H2, so the H2 is up before the daemon starts; without
+		 * its own supply it runs from the PSU, which therefore is on too */
+		if (!cfg->host_on_own_supply) {
+			p->psu_on = true;
+			p->psu_ok = true;
+			p->out_level[SIM_LINE_PSU_ON_N] = 0;
+		}
+		p->host = SIM_HOST_ON;
+		p->host_powered = true;
+	}
 	plant_settle(p);
 	plant_fire_due(p);
 	*out = p;

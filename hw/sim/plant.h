@@ -24,6 +24,7 @@ struct sim_plant_config {
 	int64_t link_up_ns;           /* host boot done -> IB port ACTIVE, default 10 s */
 	bool host_starts_on_power;    /* H2 BIOS "power on after AC", default false */
 	bool host_on_own_supply;      /* H2 powered by the brick, not the PSU (brick build) */
+	bool host_running;            /* start with the H2 booted: h2boxd runs on it (self topology) */
 	uint64_t seed;                /* noise seed; 0 = no noise */
 };
 

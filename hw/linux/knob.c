@@ -1,0 +1,196 @@
+/* knob.c (linux) - tbf root qdisc over rtnetlink, and sysfs control files. */
+#include "hw/knob.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Our qdisc handle ("H2" = 0x4832:): clear only ever deletes what we installed. */
+#define KNOB_TBF_HANDLE 0x48320000u
+#define KNOB_NL_BUF 1024
+
+/* The whole request buffer seen as a message (not just its header member). */
+#define NLH(q) ((struct nlmsghdr *)(void *)(q))
+
+struct nlreq {
+	struct nlmsghdr n;
+	struct tcmsg t;
+	char attrs[512];
+};
+
+static struct rtattr *attr_add(struct nlmsghdr *n, size_t max, int type, const void *data,
+			       size_t len)
+{
+	size_t alen = RTA_LENGTH(len);
+	struct rtattr *rta;
+
+	if (NLMSG_ALIGN(n->nlmsg_len) + RTA_ALIGN(alen) > max)
+		return NULL;
+	rta = (struct rtattr *)((char *)n + NLMSG_ALIGN(n->nlmsg_len));
+	rta->rta_type = (unsigned short)type;
+	rta->rta_len = (unsigned short)alen;
+	if (len)
+		memcpy(RTA_DATA(rta), data, len);
+	n->nlmsg_len = NLMSG_ALIGN(n->nlmsg_len) + RTA_ALIGN(alen);
+	return rta;
+}
+
+/* Send one request and wait for its ACK; returns the kernel's -errno. */
+static int nl_talk(struct nlmsghdr *n)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	char buf[KNOB_NL_BUF];
+	int fd, r;
+	ssize_t len;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	n->nlmsg_seq = 1;
+	if (sendto(fd, n, n->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		goto out;
+	}
+	for (;;) {
+		struct nlmsghdr *h;
+
+		len = recv(fd, buf, sizeof(buf), 0);
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			goto out;
+		}
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned)len);
+		     h = NLMSG_NEXT(h, len)) {
+			if (h->nlmsg_seq != n->nlmsg_seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(h);
+
+				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+					r = -EIO;
+				else
+					r = e->error; /* 0 = ACK */
+				goto out;
+			}
+		}
+	}
+out:
+	close(fd);
+	return r;
+}
+
+static void req_init(struct nlreq *q, int type, int flags, int ifindex)
+{
+	memset(q, 0, sizeof(*q));
+	q->n.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg));
+	q->n.nlmsg_type = (unsigned short)type;
+	q->n.nlmsg_flags = (unsigned short)(NLM_F_REQUEST | NLM_F_ACK | flags);
+	q->t.tcm_family = AF_UNSPEC;
+	q->t.tcm_ifindex = ifindex;
+	q->t.tcm_parent = TC_H_ROOT;
+	q->t.tcm_handle = KNOB_TBF_HANDLE;
+}
+
+static int linux_tbf_set(struct hw *hw, const char *ifname, uint64_t rate_bps, uint32_t burst)
+{
+	struct tc_tbf_qopt opt;
+	struct nlreq q;
+	struct rtattr *nest;
+	uint64_t bytes_ps = rate_bps / 8, limit, buffer_ns;
+	unsigned idx = if_nametoindex(ifname);
+
+	if (!idx)
+		return -ENODEV;
+	req_init(&q, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, (int)idx);
+	if (!attr_add(NLH(&q), sizeof(q), TCA_KIND, "tbf", 4))
+		return -EMSGSIZE;
+	memset(&opt, 0, sizeof(opt));
+	opt.rate.rate = bytes_ps >= UINT32_MAX ? UINT32_MAX : (uint32_t)bytes_ps;
+	/* not "unaware": the kernel then skips the legacy rate table we do not send */
+	opt.rate.linklayer = TC_LINKLAYER_ETHERNET;
+	/* queue at most 50 ms of traffic beyond the bucket, as `tc ... latency 50ms` would */
+	limit = bytes_ps / 20 + burst;
+	opt.limit = limit > UINT32_MAX ? UINT32_MAX : (uint32_t)limit;
+	/* buffer in psched ticks (64 ns); TCA_TBF_BURST below makes the kernel recompute it */
+	buffer_ns = (uint64_t)((double)burst / (double)bytes_ps * 1e9);
+	opt.buffer = buffer_ns / 64 > UINT32_MAX ? UINT32_MAX : (uint32_t)(buffer_ns / 64);
+	nest = attr_add(NLH(&q), sizeof(q), TCA_OPTIONS, NULL, 0);
+	if (!nest || !attr_add(NLH(&q), sizeof(q), TCA_TBF_PARMS, &opt, sizeof(opt)))
+		return -EMSGSIZE;
+	if (bytes_ps >= UINT32_MAX &&
+	    !attr_add(NLH(&q), sizeof(q), TCA_TBF_RATE64, &bytes_ps, sizeof(bytes_ps)))
+		return -EMSGSIZE;
+	if (!attr_add(NLH(&q), sizeof(q), TCA_TBF_BURST, &burst, sizeof(burst)))
+		return -EMSGSIZE;
+	nest->rta_len = (unsigned short)((char *)&q + q.n.nlmsg_len - (char *)nest);
+	return nl_talk(NLH(&q));
+}
+
+static int linux_qdisc_clear(struct hw *hw, const char *ifname)
+{
+	struct nlreq q;
+	unsigned idx = if_nametoindex(ifname);
+	int r;
+
+	if (!idx)
+		return -ENODEV;
+	req_init(&q, RTM_DELQDISC, 0, (int)idx);
+	r = nl_talk(NLH(&q));
+	/* no qdisc of ours there (already gone, or the default one): nothing to undo */
+	if (r == -ENOENT || r == -EINVAL)
+		return 0;
+	return r;
+}
+
+static int linux_write(struct hw *hw, const char *path, const char *value)
+{
+	size_t n = strlen(value);
+	ssize_t w;
+	int fd, r = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	w = write(fd, value, n);
+	if (w < 0)
+		r = -errno;
+	else if ((size_t)w != n)
+		r = -EIO;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+static int linux_read(struct hw *hw, const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return 0;
+}
+
+const struct hw_knob_ops hw_knob_linux_ops = {
+	.tbf_set = linux_tbf_set,
+	.qdisc_clear = linux_qdisc_clear,
+	.write = linux_write,
+	.read = linux_read,
+};

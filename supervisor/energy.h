@@ -1,0 +1,71 @@
+/* energy.h - trapezoid integration of power into energy; totals, records, the state file. */
+#ifndef H2BOX_ENERGY_H
+#define H2BOX_ENERGY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define ENERGY_J_PER_WH 3600.0
+
+/*
+ * The integrator is pure: samples (now_ns, watts) in, joules out.  A NAN
+ * sample or a gap longer than max_gap_ns breaks the chain: the interval is
+ * not integrated (unknown power never becomes energy) and the next good
+ * sample starts a new chain.
+ */
+struct energy_counter {
+	double install_j; /* since install (persisted) */
+	double boot_j;    /* since this daemon started (power-on of the box as h2boxd sees it) */
+	int64_t max_gap_ns;
+	int64_t last_ns;
+	double last_w;
+	bool have_last;
+	int64_t covered_ns; /* time actually integrated since start */
+};
+
+void energy_counter_init(struct energy_counter *e, double install_j, int64_t max_gap_ns);
+/* Add one sample; returns the joules added by it (0 for the first of a chain or a NAN). */
+double energy_counter_add(struct energy_counter *e, int64_t now_ns, double watts);
+
+/* Per-record statistics ("h2box record"). */
+struct energy_record {
+	bool active;
+	int64_t start_ns, last_ns;
+	double baseline_w; /* idle baseline measured before begin, NAN if unknown */
+	double j;          /* trapezoid energy between begin and the last sample */
+	double peak_w, min_w;
+	double sum_w; /* for the average over samples */
+	uint64_t nsamples;
+	int64_t covered_ns; /* integrated time (excludes gaps) */
+	double prev_w;
+	int64_t prev_ns;
+	bool have_prev;
+};
+
+struct energy_summary {
+	double duration_s;
+	double avg_w, peak_w, min_w;
+	double j, wh;
+	double above_baseline_j; /* j - baseline x covered time; NAN without a baseline */
+	double baseline_w;
+	uint64_t nsamples;
+};
+
+void energy_record_begin(struct energy_record *r, int64_t now_ns, double baseline_w);
+void energy_record_add(struct energy_record *r, int64_t now_ns, double watts, int64_t max_gap_ns);
+void energy_record_summary(const struct energy_record *r, int64_t now_ns, struct energy_summary *s);
+
+/*
+ * State file: written atomically (tmp file, fsync, rename, fsync of the
+ * directory) so a power cut leaves the old or the new file, never half.
+ */
+struct energy_state {
+	double install_j;
+	int64_t since_real_ns; /* wall time the install counter started */
+	int64_t saved_real_ns;
+};
+int energy_state_save(const char *path, const struct energy_state *st);
+/* 0; -ENOENT when missing; -EBADMSG when corrupt (then *st is zeroed); or -errno. */
+int energy_state_load(const char *path, struct energy_state *st);
+
+#endif

@@ -1,0 +1,182 @@
+/* test_alarms.c - active alarms, history, the alert command's environment and its rate limit. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "supervisor/alarm.h"
+#include "supervisor/box.h"
+#include "supervisor/watts-svc.h"
+
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SEC(x) ((int64_t)(x)*1000000000LL)
+
+static int64_t vnow;
+
+static int64_t fake_now(void *ud)
+{
+	(void)ud;
+	return vnow;
+}
+
+static struct box *box_with_alarms(const char *cmd, int64_t rate_ns)
+{
+	static struct box b;
+	struct alarm_config c;
+
+	memset(&b, 0, sizeof(b));
+	alarm_config_defaults(&c);
+	c.history = 4;
+	if (cmd)
+		snprintf(c.alert_command, sizeof(c.alert_command), "%s", cmd);
+	c.rate_limit_ns = rate_ns;
+	assert_int_equal(alarm_svc_new(&b, &c, &b.alarms), 0);
+	alarm_svc_clock_set(b.alarms, fake_now, NULL);
+	vnow = 0;
+	return &b;
+}
+
+static void test_raise_clear_levels(void **state)
+{
+	struct box *b = box_with_alarms(NULL, 0);
+
+	(void)state;
+	assert_false(alarm_active(b, "temp-nic"));
+	assert_int_equal(alarm_level_get(b, "temp-nic"), ALARM_CLEAR);
+	alarm_raise(b, "temp-nic", ALARM_WARN, 71.0, "NIC %.1f C", 71.0);
+	assert_true(alarm_active(b, "temp-nic"));
+	assert_int_equal(alarm_level_get(b, "temp-nic"), ALARM_WARN);
+	alarm_raise(b, "temp-nic", ALARM_CRIT, 81.0, "NIC %.1f C", 81.0);
+	assert_int_equal(alarm_level_get(b, "temp-nic"), ALARM_CRIT);
+	alarm_raise(b, "sensor-main", ALARM_WARN, NAN, "no reading");
+	assert_true(alarm_active(b, "sensor-main"));
+	alarm_clear(b, "temp-nic");
+	assert_false(alarm_active(b, "temp-nic"));
+	assert_true(alarm_active(b, "sensor-main"));
+	alarm_clear(b, "temp-nic"); /* clearing twice is harmless */
+	/* ALARM_CLEAR through raise is a clear */
+	alarm_raise(b, "sensor-main", ALARM_CLEAR, NAN, "ok");
+	assert_false(alarm_active(b, "sensor-main"));
+	assert_string_equal(alarm_level_name(ALARM_EMERG), "emergency");
+	/* without a service (early start-up) alarms only log and nothing crashes */
+	{
+		struct box none = { 0 };
+
+		alarm_raise(&none, "x", ALARM_WARN, 1.0, "early");
+		assert_false(alarm_active(&none, "x"));
+	}
+	alarm_svc_free(b->alarms);
+}
+
+static int capture_begin(const char *path)
+{
+	int saved = dup(1), fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	fflush(stdout);
+	dup2(fd, 1);
+	close(fd);
+	return saved;
+}
+
+static void capture_end(int saved)
+{
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+}
+
+static void test_alert_command_environment(void **state)
+{
+	char path[] = "/tmp/h2box-alarm-env-XXXXXX", buf[65536];
+	struct box *b;
+	int fd, saved;
+	ssize_t n;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	/* an argv, not a shell line: the quoted word reaches env as one argument */
+	b = box_with_alarms("/usr/bin/env 'H2BOX_TEST=two words'", SEC(300));
+	saved = capture_begin(path);
+	alarm_raise(b, "temp-nic", ALARM_CRIT, 82.5, "NIC heatsink %.1f C; $(touch /tmp/x)", 82.5);
+	alarm_svc_reap(b->alarms, true);
+	capture_end(saved);
+	assert_int_equal(alarm_svc_spawned(b->alarms), 1);
+
+	fd = open(path, O_RDONLY);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	unlink(path);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "H2BOX_ALARM=temp-nic\n"));
+	assert_non_null(strstr(buf, "H2BOX_LEVEL=critical\n"));
+	assert_non_null(strstr(buf, "H2BOX_VALUE=82.500\n"));
+	/* no shell ever sees the message */
+	assert_non_null(strstr(buf, "H2BOX_MESSAGE=NIC heatsink 82.5 C; $(touch /tmp/x)\n"));
+	assert_non_null(strstr(buf, "H2BOX_TEST=two words\n"));
+	alarm_svc_free(b->alarms);
+}
+
+static void test_rate_limit(void **state)
+{
+	struct box *b = box_with_alarms("/bin/true", SEC(300));
+	struct alarm_svc *a = b->alarms;
+
+	(void)state;
+	alarm_raise(b, "budget", ALARM_WARN, 52.0, "warn");
+	assert_int_equal(alarm_svc_spawned(a), 1);
+	alarm_raise(b, "budget", ALARM_WARN, 53.0, "warn again"); /* same level: quiet */
+	assert_int_equal(alarm_svc_spawned(a), 1);
+	vnow = SEC(10);
+	alarm_clear(b, "budget"); /* within 5 min: held back */
+	assert_int_equal(alarm_svc_spawned(a), 1);
+	vnow = SEC(20);
+	alarm_raise(b, "budget", ALARM_WARN, 52.0, "warn"); /* flapping: held back */
+	assert_int_equal(alarm_svc_spawned(a), 1);
+	vnow = SEC(30);
+	alarm_raise(b, "budget", ALARM_CRIT, 61.0, "critical"); /* escalation goes out */
+	assert_int_equal(alarm_svc_spawned(a), 2);
+	vnow = SEC(31);
+	alarm_raise(b, "temp-nic", ALARM_WARN, 71.0, "other id"); /* per alarm id */
+	assert_int_equal(alarm_svc_spawned(a), 3);
+	vnow = SEC(40);
+	alarm_clear(b, "budget");
+	assert_int_equal(alarm_svc_spawned(a), 3);
+	vnow = SEC(400);
+	alarm_raise(b, "budget", ALARM_WARN, 52.0, "again"); /* after the interval */
+	assert_int_equal(alarm_svc_spawned(a), 4);
+	assert_int_equal(alarm_svc_reap(a, true), 0);
+	alarm_svc_free(a);
+}
+
+static void test_missing_command_does_not_break(void **state)
+{
+	struct box *b = box_with_alarms("/nonexistent/h2box-alert", 0);
+
+	(void)state;
+	alarm_raise(b, "fan-stall", ALARM_CRIT, 0, "fan stopped");
+	assert_true(alarm_active(b, "fan-stall"));
+	alarm_svc_reap(b->alarms, true);
+	alarm_svc_free(b->alarms);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_raise_clear_levels),
+		cmocka_unit_test(test_alert_command_environment),
+		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_missing_command_does_not_break),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,261 @@
+/* test_budget.c - budget governor: levels, hold time, hysteresis, the ladder in virtual time. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "supervisor/budget.h"
+
+#include <math.h>
+#include <string.h>
+
+#define SEC(x) ((int64_t)((x)*1e9))
+
+struct log {
+	struct budget_event ev[64];
+	int64_t t[64];
+	int n;
+};
+
+static int feed(struct budget *b, int64_t now, double w, bool force, struct log *lg)
+{
+	struct budget_input in = {
+		.watts = w, .ib_tx_gbps = 11.1, .ib_rx_gbps = 0.2, .force_throttle = force
+	};
+	struct budget_event ev[BUDGET_EVENTS_MAX];
+	int n = budget_update(b, now, &in, ev, BUDGET_EVENTS_MAX);
+
+	for (int i = 0; i < n && lg && lg->n < 64; i++) {
+		lg->t[lg->n] = now;
+		lg->ev[lg->n++] = ev[i];
+	}
+	return n;
+}
+
+static void test_levels_and_hysteresis(void **state)
+{
+	struct budget_config c;
+	struct budget b;
+	struct log lg = { 0 };
+	int64_t t = 0;
+
+	(void)state;
+	budget_config_defaults(&c);
+	c.window_ns = SEC(1);
+	budget_init(&b, &c, 0);
+	assert_float_equal(budget_threshold_w(&c, BUDGET_WARN), 51.0, 1e-9);
+	assert_float_equal(budget_threshold_w(&c, BUDGET_THROTTLE), 57.0, 1e-9);
+
+	for (; t < SEC(5); t += SEC(1))
+		feed(&b, t, 40.0, false, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_OK);
+	assert_int_equal(lg.n, 0);
+	for (; t < SEC(10); t += SEC(1))
+		feed(&b, t, 52.0, false, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_WARN);
+	assert_int_equal(lg.n, 1);
+	assert_int_equal(lg.ev[0].kind, BUDGET_EV_STATE);
+	assert_int_equal(lg.ev[0].from, BUDGET_OK);
+	assert_int_equal(lg.ev[0].to, BUDGET_WARN);
+	/* the event names the IB traffic at that moment */
+	assert_float_equal(lg.ev[0].ib_tx_gbps, 11.1, 1e-9);
+	assert_float_equal(lg.ev[0].ib_rx_gbps, 0.2, 1e-9);
+	/* 49 W is under warn (51) but inside the 3 W band: stays warn */
+	for (; t < SEC(15); t += SEC(1))
+		feed(&b, t, 49.0, false, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_WARN);
+	for (; t < SEC(20); t += SEC(1))
+		feed(&b, t, 47.0, false, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_OK);
+	/* straight from ok to throttle */
+	for (; t < SEC(25); t += SEC(1))
+		feed(&b, t, 58.0, false, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_THROTTLE);
+	/* 55 W: below throttle, above its release (54): held */
+	for (; t < SEC(30); t += SEC(1))
+		feed(&b, t, 55.0, false, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_THROTTLE);
+	/* 52 W: leaves throttle, lands in warn (still >= 51 - 3) */
+	for (; t < SEC(35); t += SEC(1))
+		feed(&b, t, 52.0, false, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_WARN);
+}
+
+static void test_critical_needs_hold(void **state)
+{
+	struct budget_config c;
+	struct budget b;
+	int64_t t;
+
+	(void)state;
+	budget_config_defaults(&c);
+	c.window_ns = SEC(1);
+	c.critical_hold_ns = SEC(10);
+	budget_init(&b, &c, 0);
+	/* a 5 s spike over 60 W is throttle, not critical */
+	for (t = 0; t < SEC(5); t += SEC(1))
+		feed(&b, t, 65.0, false, NULL);
+	assert_int_equal(budget_state_get(&b), BUDGET_THROTTLE);
+	for (; t < SEC(8); t += SEC(1))
+		feed(&b, t, 58.0, false, NULL);
+	for (; t < SEC(17); t += SEC(1))
+		feed(&b, t, 62.0, false, NULL);
+	assert_int_equal(budget_state_get(&b), BUDGET_THROTTLE); /* hold restarted at 8 s */
+	for (; t <= SEC(19); t += SEC(1))
+		feed(&b, t, 62.0, false, NULL);
+	assert_int_equal(budget_state_get(&b), BUDGET_CRITICAL);
+}
+
+static void test_moving_average(void **state)
+{
+	struct budget_config c;
+	struct budget b;
+	int64_t t;
+
+	(void)state;
+	budget_config_defaults(&c);
+	c.window_ns = SEC(10);
+	budget_init(&b, &c, 0);
+	assert_true(isnan(budget_average(&b)));
+	for (t = 0; t < SEC(10); t += SEC(1))
+		feed(&b, t, t < SEC(5) ? 40.0 : 60.0, false, NULL);
+	assert_float_equal(budget_average(&b), 50.0, 1e-9);
+	/* short spikes are averaged away: one 90 W sample in ten does not throttle */
+	budget_init(&b, &c, 0);
+	for (t = 0; t < SEC(20); t += SEC(1))
+		feed(&b, t, t == SEC(15) ? 90.0 : 45.0, false, NULL);
+	assert_int_equal(budget_state_get(&b), BUDGET_OK);
+	/* old samples leave the window */
+	for (; t < SEC(40); t += SEC(1))
+		feed(&b, t, 30.0, false, NULL);
+	assert_float_equal(budget_average(&b), 30.0, 1e-9);
+}
+
+/* The brick build: iperf3 49.5 W + 12 W extra load; tbf saves 2 W, the CPU cap 3 W. */
+static double plant_w(double extra, const bool *applied)
+{
+	return 49.5 + extra - (applied[0] ? 2.0 : 0.0) - (applied[1] ? 3.0 : 0.0);
+}
+
+static void test_brick_iperf_extra_load_ladder(void **state)
+{
+	struct budget_config c;
+	struct budget b;
+	struct log lg = { 0 };
+	bool applied[2] = { false, false };
+	int order[8], norder = 0;
+	int64_t t;
+
+	(void)state;
+	budget_config_defaults(&c);
+	c.nsteps = 2;
+	budget_init(&b, &c, 0);
+	for (t = 0; t <= SEC(200); t += SEC(1)) {
+		double extra = t < SEC(100) ? 12.0 : 0.0;
+		int from = lg.n;
+
+		feed(&b, t, plant_w(extra, applied), false, &lg);
+		for (int i = from; i < lg.n; i++) {
+			if (lg.ev[i].kind == BUDGET_EV_APPLY) {
+				assert_false(applied[lg.ev[i].step]);
+				applied[lg.ev[i].step] = true;
+				order[norder++] = lg.ev[i].step + 1;
+			} else if (lg.ev[i].kind == BUDGET_EV_UNDO) {
+				assert_true(applied[lg.ev[i].step]);
+				applied[lg.ev[i].step] = false;
+				order[norder++] = -(lg.ev[i].step + 1);
+			}
+		}
+		if (t == SEC(90)) {
+			/* both steps on, power held inside the band below the throttle level */
+			assert_true(applied[0] && applied[1]);
+			assert_true(budget_average(&b) < 57.0);
+			assert_int_equal(budget_state_get(&b), BUDGET_THROTTLE);
+		}
+	}
+	/* applied one at a time, undone in reverse order */
+	assert_int_equal(norder, 4);
+	assert_int_equal(order[0], 1);
+	assert_int_equal(order[1], 2);
+	assert_int_equal(order[2], -2);
+	assert_int_equal(order[3], -1);
+	assert_false(applied[0] || applied[1]);
+	assert_int_equal(budget_applied(&b), 0);
+	/* steps respect the dwell */
+	for (int i = 1, last = -1; i < lg.n; i++) {
+		if (lg.ev[i].kind == BUDGET_EV_STATE)
+			continue;
+		if (last >= 0)
+			assert_true(lg.t[i] - lg.t[last] >= c.step_dwell_ns);
+		last = i;
+	}
+	assert_int_equal(budget_state_get(&b), BUDGET_OK);
+}
+
+static void test_warn_only_and_sensor_loss(void **state)
+{
+	struct budget_config c;
+	struct budget b;
+	struct log lg = { 0 };
+	int64_t t;
+
+	(void)state;
+	budget_config_defaults(&c);
+	c.nsteps = 2;
+	c.warn_only = true;
+	c.window_ns = SEC(2);
+	budget_init(&b, &c, 0);
+	for (t = 0; t < SEC(60); t += SEC(1))
+		feed(&b, t, 62.0, false, &lg);
+	for (int i = 0; i < lg.n; i++)
+		assert_int_equal(lg.ev[i].kind, BUDGET_EV_STATE);
+	assert_int_equal(budget_state_get(&b), BUDGET_CRITICAL);
+	assert_int_equal(budget_applied(&b), 0);
+
+	/* a lost sensor never undoes a throttle */
+	c.warn_only = false;
+	budget_init(&b, &c, 0);
+	lg.n = 0;
+	feed(&b, 0, 62.0, false, &lg);
+	assert_int_equal(budget_applied(&b), 1);
+	for (t = SEC(1); t < SEC(100); t += SEC(1))
+		feed(&b, t, NAN, false, &lg);
+	assert_int_equal(budget_applied(&b), 1);
+	assert_true(isnan(budget_average(&b)));
+	assert_int_equal(budget_state_get(&b), BUDGET_THROTTLE);
+}
+
+static void test_thermal_force(void **state)
+{
+	struct budget_config c;
+	struct budget b;
+	int64_t t;
+
+	(void)state;
+	budget_config_defaults(&c);
+	c.nsteps = 2;
+	budget_init(&b, &c, 0);
+	/* low power, but a thermal alarm asks for the ladder */
+	for (t = 0; t < SEC(40); t += SEC(1))
+		feed(&b, t, 30.0, true, NULL);
+	assert_int_equal(budget_applied(&b), 2);
+	assert_int_equal(budget_state_get(&b), BUDGET_OK);
+	for (; t < SEC(80); t += SEC(1))
+		feed(&b, t, 30.0, false, NULL);
+	assert_int_equal(budget_applied(&b), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_levels_and_hysteresis),
+		cmocka_unit_test(test_critical_needs_hold),
+		cmocka_unit_test(test_moving_average),
+		cmocka_unit_test(test_brick_iperf_extra_load_ladder),
+		cmocka_unit_test(test_warn_only_and_sensor_loss),
+		cmocka_unit_test(test_thermal_force),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,326 @@
+/* test_watts_svc.c - the power service's profile keys, and the service on the simulated box. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "hw/hw.h"
+#include "hw/knob.h"
+#include "hw/sim/plant.h"
+#include "supervisor/alarm.h"
+#include "supervisor/box.h"
+#include "supervisor/log.h"
+#include "supervisor/loop.h"
+#include "supervisor/watts-svc.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SEC(x) ((int64_t)(x)*1000000000LL)
+#define MS(x) ((int64_t)(x)*1000000LL)
+
+static int set(struct watts_config *c, const char *sec, const char *key, const char *val)
+{
+	char err[160] = "";
+
+	return watts_config_set(c, sec, key, val, 7, err, sizeof(err));
+}
+
+static void test_defaults_validate(void **state)
+{
+	struct watts_config c;
+	char err[160] = "";
+	int line = -1;
+
+	(void)state;
+	watts_config_defaults(&c);
+	assert_int_equal(watts_config_validate(&c, &line, err, sizeof(err)), 0);
+	assert_int_equal(c.nmonitors, 1);
+	assert_true(c.mon[0].budget);
+	assert_float_equal(c.budget.limit_w, 60.0, 0);
+	assert_float_equal(c.budget.warn_pct, 85.0, 0);
+	assert_float_equal(c.budget.throttle_pct, 95.0, 0);
+	assert_float_equal(c.budget.critical_pct, 100.0, 0);
+	assert_int_equal(c.nthrottles, 2);
+	assert_int_equal(c.nthermals, 1);
+	assert_string_equal(c.thermal[0].name, "nic");
+	assert_true(watts_config_owns_section("monitor h2"));
+	assert_true(watts_config_owns_section("budget"));
+	assert_false(watts_config_owns_section("fan"));
+}
+
+static void test_sections_and_keys(void **state)
+{
+	struct watts_config c;
+	char err[160] = "";
+	int line = -1;
+
+	(void)state;
+	watts_config_defaults(&c);
+	assert_int_equal(set(&c, "watts", "sample_rate", "100Hz"), 0);
+	assert_float_equal(c.sample_hz, 100.0, 0);
+	assert_int_equal(set(&c, "watts", "sample_rate", "5000"), -ERANGE);
+	assert_int_equal(set(&c, "watts", "log_max_size", "2M"), 0);
+	assert_true(c.log_max_bytes == 2u << 20);
+	assert_int_equal(set(&c, "watts", "log", "relative.csv"), -EINVAL);
+	assert_int_equal(set(&c, "watts", "nonsense", "1"), -ENOENT);
+
+	/* the first [monitor] replaces the built-in one; names come from the section */
+	assert_int_equal(set(&c, "monitor h2", "type", "ina219"), 0);
+	assert_int_equal(set(&c, "monitor h2", "address", "0x41"), 0);
+	assert_int_equal(set(&c, "monitor h2", "shunt", "0.1"), 0);
+	assert_int_equal(set(&c, "monitor h2", "max_current", "3.2"), 0);
+	assert_int_equal(set(&c, "monitor box", "type", "hwmon"), 0);
+	assert_int_equal(set(&c, "monitor box", "hwmon_chip", "ina226-i2c-0-41"), 0);
+	assert_int_equal(set(&c, "monitor box", "budget", "yes"), 0);
+	assert_int_equal(set(&c, "monitor  h2", "conversion_time", "588us"), 0); /* same section */
+	assert_int_equal(c.nmonitors, 2);
+	assert_string_equal(c.mon[0].name, "h2");
+	assert_int_equal(c.mon[0].ina.chip, INA2XX_INA219);
+	assert_int_equal(c.mon[0].ina.addr, 0x41);
+	assert_int_equal(c.mon[0].ina.conv_us, 588);
+	assert_int_equal(c.mon[1].ina.mode, INA2XX_MODE_HWMON);
+	assert_int_equal(set(&c, "monitor h2", "type", "ina999"), -EINVAL);
+	assert_int_equal(set(&c, "monitor", "type", "ina226"), -EINVAL); /* needs a name */
+	assert_int_equal(set(&c, "monitor a/b", "type", "ina226"), -EINVAL);
+	assert_int_equal(set(&c, "budget x", "limit", "60"), -EINVAL); /* takes none */
+
+	assert_int_equal(set(&c, "budget", "limit", "55"), 0);
+	assert_int_equal(set(&c, "budget", "warn", "80%"), 0);
+	assert_int_equal(set(&c, "budget", "window", "30s"), 0);
+	assert_int_equal(c.budget.window_ns, SEC(30));
+	assert_int_equal(set(&c, "throttle nic", "type", "tbf"), 0);
+	assert_int_equal(set(&c, "throttle nic", "interfaces", "ib0, ib1"), 0);
+	assert_int_equal(set(&c, "throttle nic", "rate", "5gbit"), 0);
+	assert_int_equal(set(&c, "throttle hook", "type", "hook"), 0);
+	assert_int_equal(set(&c, "throttle hook", "command", "/usr/local/bin/slow --gently"), 0);
+	assert_int_equal(c.nthrottles, 2); /* the defaults are gone */
+	assert_int_equal(c.thr[0].nifaces, 2);
+	assert_int_equal(set(&c, "budget", "ladder", "hook nic"), 0);
+	assert_int_equal(watts_config_validate(&c, &line, err, sizeof(err)), 0);
+
+	assert_int_equal(set(&c, "thermal nic", "critical", "75"), 0);
+	assert_int_equal(set(&c, "alarm hdd", "emergency", "off"), 0);
+	assert_int_equal(set(&c, "thermal hdd", "emergency_action", "alert"), 0);
+	assert_int_equal(set(&c, "thermal hdd", "warn_action", "dance"), -EINVAL);
+	assert_int_equal(c.nthermals, 2);
+	assert_true(isnan(c.thermal[1].emerg_c));
+	assert_int_equal(set(&c, "alerts", "alert_command", "/usr/bin/logger -t h2box"), 0);
+	assert_int_equal(set(&c, "alerts", "alert_command", "logger"), -EINVAL);
+	assert_int_equal(set(&c, "alerts", "rate_limit", "10m"), 0);
+	assert_int_equal(c.alerts.rate_limit_ns, SEC(600));
+	assert_int_equal(watts_config_validate(&c, &line, err, sizeof(err)), 0);
+}
+
+static void test_validate_errors(void **state)
+{
+	struct watts_config c;
+	char err[160] = "";
+	int line = 0;
+
+	(void)state;
+	watts_config_defaults(&c);
+	set(&c, "budget", "warn", "96%");
+	assert_int_equal(watts_config_validate(&c, &line, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "warn"));
+	assert_int_equal(line, 7);
+
+	watts_config_defaults(&c);
+	set(&c, "budget", "ladder", "ipoib turbo");
+	assert_int_equal(watts_config_validate(&c, &line, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "turbo"));
+
+	watts_config_defaults(&c);
+	set(&c, "monitor a", "budget", "yes");
+	set(&c, "monitor b", "address", "0x41");
+	set(&c, "monitor b", "budget", "yes");
+	assert_int_equal(watts_config_validate(&c, &line, err, sizeof(err)), -EINVAL);
+
+	watts_config_defaults(&c);
+	set(&c, "monitor a", "address", "0x40");
+	set(&c, "monitor b", "address", "0x40");
+	assert_int_equal(watts_config_validate(&c, &line, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "0x40"));
+
+	watts_config_defaults(&c);
+	set(&c, "monitor a", "shunt", "0.00001");
+	set(&c, "monitor a", "max_current", "0.01");
+	assert_int_equal(watts_config_validate(&c, &line, err, sizeof(err)), -EINVAL);
+
+	watts_config_defaults(&c);
+	set(&c, "thermal nic", "critical", "60");
+	assert_int_equal(watts_config_validate(&c, &line, err, sizeof(err)), -EINVAL);
+
+	watts_config_defaults(&c);
+	set(&c, "throttle h", "type", "hook");
+	assert_int_equal(watts_config_validate(&c, &line, err, sizeof(err)), -EINVAL);
+}
+
+/* ---- the service on the simulated brick build ---- */
+
+struct fixture {
+	struct sim_plant *plant;
+	struct box b;
+	char dir[64];
+};
+
+static int svc_setup(void **state)
+{
+	static struct fixture f;
+	struct sim_plant_config pc;
+
+	memset(&f, 0, sizeof(f));
+	log_init(LOG_TARGET_NONE, 0);
+	snprintf(f.dir, sizeof(f.dir), "/tmp/h2box-watts-XXXXXX");
+	if (!mkdtemp(f.dir))
+		return -1;
+	sim_plant_config_defaults(&pc, SIM_BUILD_BRICK);
+	pc.speed = 0;
+	pc.seed = 7;
+	if (sim_plant_new(&pc, &f.plant) < 0 || hw_sim_new(f.plant, &f.b.hw) < 0 ||
+	    loop_new(f.b.hw, &f.b.loop) < 0)
+		return -1;
+	f.b.readings.ib_tx_gbps = f.b.readings.ib_rx_gbps = NAN;
+	*state = &f;
+	return 0;
+}
+
+static int svc_teardown(void **state)
+{
+	struct fixture *f = *state;
+	char p[128];
+
+	loop_free(f->b.loop);
+	hw_free(f->b.hw);
+	hw_knob_sim_forget(f->plant);
+	sim_plant_free(f->plant);
+	snprintf(p, sizeof(p), "%s/energy.state", f->dir);
+	unlink(p);
+	return rmdir(f->dir);
+}
+
+static void boot(struct fixture *f)
+{
+	sim_plant_line_set(f->plant, SIM_LINE_PSU_ON_N, 0);
+	loop_advance(f->b.loop, SEC(1));
+	sim_plant_line_set(f->plant, SIM_LINE_H2_PWR_BTN, 1);
+	loop_advance(f->b.loop, MS(300));
+	sim_plant_line_set(f->plant, SIM_LINE_H2_PWR_BTN, 0);
+	loop_advance(f->b.loop, SEC(80));
+}
+
+static void test_svc_energy_budget_sensor(void **state)
+{
+	struct fixture *f = *state;
+	struct sim_plant_truth t1;
+	struct watts_config c;
+	struct box *b = &f->b;
+	char path[128], err[160];
+
+	watts_config_defaults(&c);
+	snprintf(path, sizeof(path), "%s/energy.state", f->dir);
+	assert_int_equal(watts_config_set(&c, "watts", "state_file", path, 1, err, sizeof(err)), 0);
+	assert_int_equal(watts_config_set(&c, "watts", "sample_rate", "10", 1, err, sizeof(err)),
+			 0);
+	assert_int_equal(alarm_svc_new(b, &c.alerts, &b->alarms), 0);
+	assert_int_equal(watts_svc_new(b, &c, &b->watts), 0);
+	boot(f);
+	assert_true(isfinite(b->readings.watts));
+	assert_string_equal(b->readings.budget_state, "ok");
+
+	/*
+	 * Energy across a daemon restart, through the state file, within 0.5 % of
+	 * the plant's exact integral (monitoring started with the plant).
+	 */
+	sim_plant_workload_set(f->plant, "iperf3-tx");
+	loop_advance(b->loop, SEC(200));
+	watts_svc_free(b->watts);
+	assert_int_equal(watts_svc_new(b, &c, &b->watts), 0);
+	sim_plant_workload_set(f->plant, "idle");
+	loop_advance(b->loop, SEC(200));
+	watts_svc_free(b->watts);
+	b->watts = NULL;
+	sim_plant_truth_get(f->plant, &t1);
+	{
+		FILE *fp = fopen(path, "r");
+		double saved = -1;
+		char line[128];
+
+		assert_non_null(fp);
+		while (fgets(line, sizeof(line), fp))
+			sscanf(line, "install_j %lf", &saved);
+		fclose(fp);
+		assert_true(t1.energy_j > 10000.0);
+		assert_float_equal(saved, t1.energy_j, t1.energy_j * 0.005);
+	}
+
+	/* brick + 12 W extra + iperf3: throttled, then undone when the load goes */
+	assert_int_equal(watts_svc_new(b, &c, &b->watts), 0);
+	sim_plant_workload_set(f->plant, "iperf3-tx");
+	sim_plant_load_set(f->plant, 12.0);
+	loop_advance(b->loop, SEC(60));
+	assert_string_equal(b->readings.budget_state, "throttle");
+	assert_true(alarm_active(b, "power-budget"));
+	assert_float_equal(b->readings.watts, 57.0, 2.0);
+	sim_plant_load_set(f->plant, 0);
+	loop_advance(b->loop, SEC(120));
+	assert_string_equal(b->readings.budget_state, "ok");
+	assert_false(alarm_active(b, "power-budget"));
+	{
+		struct sim_plant_truth t;
+
+		sim_plant_truth_get(f->plant, &t);
+		assert_float_equal(t.ib_tx_gbps, 11.1, 0.3); /* tbf removed */
+	}
+
+	/* garbage from the chip: no number, a sensor alarm, and back */
+	sim_plant_fault_set(f->plant, "ina-garbage", true);
+	loop_advance(b->loop, SEC(2));
+	assert_true(isnan(b->readings.watts));
+	assert_true(alarm_active(b, "sensor-main"));
+	sim_plant_fault_set(f->plant, "ina-garbage", false);
+	loop_advance(b->loop, SEC(2));
+	assert_true(isfinite(b->readings.watts));
+	assert_false(alarm_active(b, "sensor-main"));
+
+	/* NIC overheating walks warn -> critical -> emergency and asks for a power-off */
+	for (int i = 0; i < 5; i++) {
+		box_temp_set(b, "nic", 75.0, loop_now(b->loop));
+		loop_advance(b->loop, MS(100));
+	}
+	assert_int_equal(alarm_level_get(b, "temp-nic"), ALARM_WARN);
+	assert_false(watts_svc_fan_full_wanted(b->watts));
+	for (int i = 0; i < 5; i++) {
+		box_temp_set(b, "nic", 85.0, loop_now(b->loop));
+		loop_advance(b->loop, MS(100));
+	}
+	assert_int_equal(alarm_level_get(b, "temp-nic"), ALARM_CRIT);
+	assert_true(watts_svc_fan_full_wanted(b->watts));
+	for (int i = 0; i < 5; i++) {
+		box_temp_set(b, "nic", 95.0, loop_now(b->loop));
+		loop_advance(b->loop, MS(100));
+	}
+	assert_int_equal(alarm_level_get(b, "temp-nic"), ALARM_EMERG);
+	watts_svc_free(b->watts);
+	b->watts = NULL;
+	alarm_svc_free(b->alarms);
+	b->alarms = NULL;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_validate),
+		cmocka_unit_test(test_sections_and_keys),
+		cmocka_unit_test(test_validate_errors),
+		cmocka_unit_test_setup_teardown(test_svc_energy_budget_sensor, svc_setup,
+						svc_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
