@@ -388,8 +388,15 @@ static void ctl_conn_free(struct ctl_conn *c)
 	}
 	sd_event_source_disable_unref(c->idle);
 	sd_event_source_disable_unref(c->io);
-	if (c->fd >= 0)
+	if (c->fd >= 0) {
+		char junk[4096];
+
+		/* unread input makes close() send a reset that can destroy our error reply */
+		for (int i = 0; i < 16 && recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT) > 0; i++)
+			;
+		shutdown(c->fd, SHUT_WR);
 		close(c->fd);
+	}
 	free(c->out);
 	free(c);
 }

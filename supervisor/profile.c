@@ -47,6 +47,26 @@ static void profile_error(struct profile_parse *pp, int line, const char *fmt, .
 		snprintf(e->msg[e->count++], sizeof(e->msg[0]), "%s: %s", pp->name, msg);
 }
 
+/* Sections are checked where their header stands, so even an empty unknown one is reported. */
+static void profile_section_seen(struct profile_parse *pp, const char *line)
+{
+	const char *p = line, *end;
+	char name[96];
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p != '[')
+		return;
+	end = strchr(p, ']');
+	if (!end || (size_t)(end - p - 1) >= sizeof(name))
+		return; /* inih reports the syntax error */
+	memcpy(name, p + 1, (size_t)(end - p - 1));
+	name[end - p - 1] = '\0';
+	if (strcmp(name, "daemon") != 0 && strcmp(name, "sim") != 0 &&
+	    !profile_sections_known(name))
+		profile_error(pp, pp->line, "unknown section [%s]", name);
+}
+
 /* inih reader over a memory buffer that counts lines, so every message can say file:line. */
 static char *profile_reader(char *str, int num, void *stream)
 {
@@ -68,6 +88,7 @@ static char *profile_reader(char *str, int num, void *stream)
 			break;
 	}
 	str[n] = '\0';
+	profile_section_seen(pp, str);
 	if (too_long) {
 		profile_error(pp, pp->line, "line longer than %d characters", PROFILE_LINE_MAX);
 		snprintf(str, (size_t)num, ";\n"); /* reported; do not let a cut line mean something */
@@ -185,10 +206,10 @@ static int profile_handler(void *user, const char *section, const char *key, con
 	else
 		r = profile_sections_set(pp->p, section, key, value, pp->line, err, sizeof(err));
 	if (r == -ENOENT && !err[0]) {
-		if (r == -ENOENT && profile_sections_known(section))
+		/* keys of an unknown section were reported with its header */
+		if (strcmp(section, "daemon") == 0 || strcmp(section, "sim") == 0 ||
+		    profile_sections_known(section))
 			profile_error(pp, pp->line, "unknown key '%s' in [%s]", key, section);
-		else
-			profile_error(pp, pp->line, "unknown section [%s]", section);
 	} else if (r < 0) {
 		profile_error(pp, pp->line, "%s: %s", key, err[0] ? err : "invalid value");
 	}

@@ -68,7 +68,7 @@ for c in cases:
     s.close()
     print(repr(c[:20]), data.split(b"\n")[0].decode())
 PY
-check "hostile requests all answered with errors" bash -c "[ \$(grep -c \"error 2\" '$TESTDIR/hostile.out') -ge 7 ]"
+check "hostile requests all answered with errors" bash -c "[ \$(grep -c \"error 2\" '$TESTDIR/hostile.out') -ge 8 ]"
 expect_eq "daemon still answers after hostile requests" "$(h2 ping)" "pong"
 
 # SIGHUP with a broken profile keeps the running one

@@ -1,0 +1,129 @@
+/* i2c.c - the linux I2C backend: /dev/i2c-N, I2C_SLAVE and libi2c's SMBus transfers. */
+#include "hw/linux/linux.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <i2c/smbus.h>
+#include <linux/i2c-dev.h>
+
+struct hw_i2c_linux_dev {
+	struct hw_i2c_dev base; /* first: hw.c sees only this */
+	int fd;
+};
+
+static struct hw_i2c_linux_dev *hw_i2c_linux_dev(struct hw_i2c_dev *dev)
+{
+	return (struct hw_i2c_linux_dev *)dev;
+}
+
+/*
+ * libi2c >= 4.0 returns -errno; the older header-only helpers returned -1
+ * with errno set.  Both agree when the result is -1 (EPERM sets errno too).
+ */
+static int hw_i2c_linux_err(int r)
+{
+	if (r == -1 && errno > 0)
+		return -errno;
+	return r;
+}
+
+static int hw_i2c_linux_open(struct hw *hw, int bus, uint8_t addr, struct hw_i2c_dev **out)
+{
+	struct hw_i2c_linux_dev *d;
+	char path[32];
+	int r;
+
+	(void)hw;
+	r = hw_linux_path(path, sizeof(path), "/dev/i2c-%d", bus);
+	if (r < 0)
+		return r;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (d->fd < 0) {
+		r = -errno;
+		goto err_free;
+	}
+	/*
+	 * Plain I2C_SLAVE, never I2C_SLAVE_FORCE: -EBUSY means a kernel driver
+	 * owns the address and racing it from user space would corrupt both.
+	 */
+	if (ioctl(d->fd, I2C_SLAVE, (unsigned long)addr) < 0) {
+		r = -errno;
+		goto err_close;
+	}
+	*out = &d->base;
+	return 0;
+
+err_close:
+	close(d->fd);
+err_free:
+	free(d);
+	return r;
+}
+
+static int hw_i2c_linux_read_word(struct hw_i2c_dev *dev, uint8_t reg, uint16_t *val)
+{
+	int r;
+
+	errno = 0;
+	r = i2c_smbus_read_word_data(hw_i2c_linux_dev(dev)->fd, reg);
+	if (r < 0)
+		return hw_i2c_linux_err(r);
+	/* As on the wire: first byte received is the low byte (no swap here). */
+	*val = (uint16_t)r;
+	return 0;
+}
+
+static int hw_i2c_linux_write_word(struct hw_i2c_dev *dev, uint8_t reg, uint16_t val)
+{
+	int r;
+
+	errno = 0;
+	r = i2c_smbus_write_word_data(hw_i2c_linux_dev(dev)->fd, reg, val);
+	return r < 0 ? hw_i2c_linux_err(r) : 0;
+}
+
+static int hw_i2c_linux_read_byte(struct hw_i2c_dev *dev, uint8_t reg, uint8_t *val)
+{
+	int r;
+
+	errno = 0;
+	r = i2c_smbus_read_byte_data(hw_i2c_linux_dev(dev)->fd, reg);
+	if (r < 0)
+		return hw_i2c_linux_err(r);
+	*val = (uint8_t)r;
+	return 0;
+}
+
+static int hw_i2c_linux_write_byte(struct hw_i2c_dev *dev, uint8_t reg, uint8_t val)
+{
+	int r;
+
+	errno = 0;
+	r = i2c_smbus_write_byte_data(hw_i2c_linux_dev(dev)->fd, reg, val);
+	return r < 0 ? hw_i2c_linux_err(r) : 0;
+}
+
+static void hw_i2c_linux_close(struct hw_i2c_dev *dev)
+{
+	struct hw_i2c_linux_dev *d = hw_i2c_linux_dev(dev);
+
+	close(d->fd);
+	free(d);
+}
+
+const struct hw_i2c_ops hw_i2c_linux_ops = {
+	.open = hw_i2c_linux_open,
+	.read_word = hw_i2c_linux_read_word,
+	.write_word = hw_i2c_linux_write_word,
+	.read_byte = hw_i2c_linux_read_byte,
+	.write_byte = hw_i2c_linux_write_byte,
+	.close = hw_i2c_linux_close,
+};

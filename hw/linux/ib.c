@@ -1,0 +1,315 @@
+/* ib.c - the linux RDMA backend: devices and ports via libibverbs, rate/counters/slot via sysfs. */
+#include "hw/linux/linux.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <infiniband/verbs.h>
+
+/* A device or attribute name is one path component, never a way out of the tree. */
+static int hw_ib_linux_check_name(const char *s)
+{
+	if (!s || !*s || strchr(s, '/') || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int hw_ib_linux_list(struct ibv_device ***list, int *num)
+{
+	errno = 0;
+	*list = ibv_get_device_list(num);
+	if (*list)
+		return 0;
+	/* no RDMA support in the kernel (no infiniband_verbs class) is simply no devices */
+	if (errno == ENOSYS || errno == ENOENT || errno == 0) {
+		*num = 0;
+		return 0;
+	}
+	return -errno;
+}
+
+static int hw_ib_linux_devices(struct hw *hw, char names[][HW_IB_NAME_MAX], int max)
+{
+	struct ibv_device **list;
+	int num = 0, i, r;
+
+	(void)hw;
+	r = hw_ib_linux_list(&list, &num);
+	if (r < 0)
+		return r;
+	for (i = 0; i < num && i < max; i++)
+		snprintf(names[i], HW_IB_NAME_MAX, "%s", ibv_get_device_name(list[i]));
+	if (list)
+		ibv_free_device_list(list);
+	return num;
+}
+
+/* Open `dev` by name.  The list is freed once the context holds its own reference. */
+static int hw_ib_linux_open(const char *dev, struct ibv_context **ctxp)
+{
+	struct ibv_device **list;
+	struct ibv_context *ctx = NULL;
+	int num = 0, i, r;
+
+	r = hw_ib_linux_check_name(dev);
+	if (r < 0)
+		return r;
+	r = hw_ib_linux_list(&list, &num);
+	if (r < 0)
+		return r;
+	r = -ENODEV;
+	for (i = 0; i < num; i++) {
+		if (strcmp(ibv_get_device_name(list[i]), dev) != 0)
+			continue;
+		errno = 0;
+		ctx = ibv_open_device(list[i]);
+		r = ctx ? 0 : (errno ? -errno : -EIO);
+		break;
+	}
+	if (list)
+		ibv_free_device_list(list);
+	if (r == 0)
+		*ctxp = ctx;
+	return r;
+}
+
+static int hw_ib_linux_port_count(struct hw *hw, const char *dev)
+{
+	struct ibv_device_attr da;
+	struct ibv_context *ctx;
+	int r;
+
+	(void)hw;
+	r = hw_ib_linux_open(dev, &ctx);
+	if (r < 0)
+		return r;
+	/* verbs calls return a positive errno value, not -1 */
+	r = ibv_query_device(ctx, &da);
+	r = r ? -abs(r) : da.phys_port_cnt;
+	ibv_close_device(ctx);
+	return r;
+}
+
+static void hw_ib_linux_rate(struct hw *hw, const char *dev, int port, char *rate, size_t len)
+{
+	char path[HW_LINUX_PATH_MAX];
+	size_t n;
+
+	rate[0] = '\0';
+	if (hw_linux_path(path, sizeof(path), "%s/class/infiniband/%s/ports/%d/rate",
+			  hw_linux_state(hw)->sysfs_root, dev, port) < 0)
+		return;
+	/* The rate string is informational: a missing file leaves it empty. */
+	if (hw_linux_file_read_str(path, rate, len) < 0) {
+		rate[0] = '\0';
+		return;
+	}
+	n = strlen(rate);
+	while (n > 0 && (rate[n - 1] == '\n' || rate[n - 1] == ' '))
+		rate[--n] = '\0';
+}
+
+static int hw_ib_linux_port_query(struct hw *hw, const char *dev, int port,
+				  struct hw_ib_port_attr *attr)
+{
+	struct ibv_port_attr pa;
+	struct ibv_context *ctx;
+	int r;
+
+	if (port < 1 || port > 255)
+		return -EINVAL;
+	r = hw_ib_linux_open(dev, &ctx);
+	if (r < 0)
+		return r;
+	memset(&pa, 0, sizeof(pa));
+	r = ibv_query_port(ctx, (uint8_t)port, &pa);
+	ibv_close_device(ctx);
+	if (r)
+		return -abs(r);
+	attr->state = pa.state;
+	attr->phys_state = pa.phys_state;
+	attr->active_width = pa.active_width;
+	attr->active_speed = pa.active_speed;
+	attr->link_layer = pa.link_layer;
+	attr->max_mtu = pa.max_mtu;
+	attr->active_mtu = pa.active_mtu;
+	attr->lid = pa.lid;
+	hw_ib_linux_rate(hw, dev, port, attr->rate, sizeof(attr->rate));
+	return 0;
+}
+
+/* "0000:01:00.0": the shape of a PCI device's sysfs name. */
+static bool hw_ib_linux_is_pci_name(const char *s)
+{
+	unsigned dom, bus, dev, fn;
+	int n = 0;
+
+	return sscanf(s, "%4x:%2x:%2x.%1x%n", &dom, &bus, &dev, &fn, &n) == 4 && s[n] == '\0' &&
+	       n == 12;
+}
+
+/*
+ * The device link of a card points into the PCI hierarchy
+ * (../../../0000:00:1c.0/0000:01:00.0 under /sys/devices/pci0000:00);
+ * a soft device (rxe, siw) has no link or one to a non-PCI parent.
+ */
+static int hw_ib_linux_pci_slot(struct hw *hw, const char *dev, char *slot, int len)
+{
+	char path[HW_LINUX_PATH_MAX], target[HW_LINUX_PATH_MAX];
+	const char *base;
+	ssize_t n;
+	int r;
+
+	r = hw_ib_linux_check_name(dev);
+	if (r < 0)
+		return r;
+	r = hw_linux_path(path, sizeof(path), "%s/class/infiniband/%s/device",
+			  hw_linux_state(hw)->sysfs_root, dev);
+	if (r < 0)
+		return r;
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return errno == ENOENT || errno == EINVAL ? -ENODEV : -errno;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (!hw_ib_linux_is_pci_name(base))
+		return -ENODEV;
+	/* relative links climb with ../ : the pci0000:xx root shows up on the way down */
+	if (!strstr(target, "/pci") && strncmp(target, "pci", 3) != 0) {
+		char real[HW_LINUX_PATH_MAX];
+
+		if (!realpath(path, real) || !strstr(real, "/pci"))
+			return -ENODEV;
+	}
+	if (len <= 0 || strlen(base) >= (size_t)len)
+		return -ENAMETOOLONG;
+	memcpy(slot, base, strlen(base) + 1);
+	return 0;
+}
+
+static bool hw_ib_linux_ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* The PMA data/packet counters whose width depends on the counter group the kernel chose. */
+static bool hw_ib_linux_is_pma_traffic(const char *name)
+{
+	return strcmp(name, "port_xmit_data") == 0 || strcmp(name, "port_rcv_data") == 0 ||
+	       strcmp(name, "port_xmit_packets") == 0 || strcmp(name, "port_rcv_packets") == 0;
+}
+
+static int hw_ib_linux_counter_file(struct hw *hw, const char *dev, int port, const char *dir,
+				    const char *name, uint64_t *value)
+{
+	char path[HW_LINUX_PATH_MAX];
+	int r;
+
+	r = hw_linux_path(path, sizeof(path), "%s/class/infiniband/%s/ports/%d/%s/%s",
+			  hw_linux_state(hw)->sysfs_root, dev, port, dir, name);
+	if (r < 0)
+		return r;
+	return hw_linux_file_read_u64(path, value);
+}
+
+/*
+ * The kernel (drivers/infiniband/core/sysfs.c) publishes counters/ from one
+ * of three groups, chosen by the port's PMA ClassPortInfo: 32-bit
+ * PortCounters, or the 64-bit PortCountersExtended with the IETF
+ * unicast/multicast counters, or 64-bit without them.  Only the first two
+ * can be told apart from user space (unicast_xmit_packets exists only in
+ * the extended group), so the traffic counters count as 32-bit unless that
+ * file exists or the value itself no longer fits in 32 bits.  mlx4
+ * (ConnectX-2) lands in the 32-bit group and saturates at 0xffffffff.
+ */
+static int hw_ib_linux_counters_width(struct hw *hw, const char *dev, int port, const char *name,
+				      uint64_t value)
+{
+	char path[HW_LINUX_PATH_MAX];
+
+	if (value > UINT32_MAX)
+		return 64;
+	if (!hw_ib_linux_is_pma_traffic(name))
+		return 32; /* error counters are 8..32 bits wide */
+	if (hw_linux_path(path, sizeof(path), "%s/class/infiniband/%s/ports/%d/counters/%s",
+			  hw_linux_state(hw)->sysfs_root, dev, port, "unicast_xmit_packets") < 0)
+		return 32;
+	return access(path, F_OK) == 0 ? 64 : 32;
+}
+
+/*
+ * Lookup order and widths:
+ *   1. "<x>_64" names: counters_ext/<x>_64 (Mellanox OFED, some old
+ *      kernels), always 64-bit;
+ *   2. counters/<name>: width as hw_ib_linux_counters_width() tells
+ *      ("_64" names there are 64-bit);
+ *   3. hw_counters/<name>: driver counters, 64-bit;
+ *   4. "<x>_64" names on upstream kernels: counters/<x> when that group
+ *      is the 64-bit extended one; a 32-bit counter never answers a _64 name.
+ */
+static int hw_ib_linux_counter_read(struct hw *hw, const char *dev, int port, const char *name,
+				    uint64_t *value, int *bits)
+{
+	bool want64 = false;
+	char base[128];
+	uint64_t v;
+	int r;
+
+	if (hw_ib_linux_check_name(dev) < 0 || hw_ib_linux_check_name(name) < 0)
+		return -EINVAL;
+	if (port < 1)
+		return -EINVAL;
+	if (strlen(name) > 3 && hw_ib_linux_ends_with(name, "_64")) {
+		want64 = true;
+		r = hw_ib_linux_counter_file(hw, dev, port, "counters_ext", name, &v);
+		if (r == 0) {
+			*value = v;
+			*bits = 64;
+			return 0;
+		}
+		if (r != -ENOENT)
+			return r;
+	}
+	r = hw_ib_linux_counter_file(hw, dev, port, "counters", name, &v);
+	if (r == 0) {
+		*value = v;
+		*bits = want64 ? 64 : hw_ib_linux_counters_width(hw, dev, port, name, v);
+		return 0;
+	}
+	if (r != -ENOENT)
+		return r;
+	r = hw_ib_linux_counter_file(hw, dev, port, "hw_counters", name, &v);
+	if (r == 0) {
+		*value = v;
+		*bits = 64;
+		return 0;
+	}
+	if (r != -ENOENT || !want64)
+		return r;
+	if (strlen(name) - 3 >= sizeof(base))
+		return -ENOENT;
+	memcpy(base, name, strlen(name) - 3);
+	base[strlen(name) - 3] = '\0';
+	r = hw_ib_linux_counter_file(hw, dev, port, "counters", base, &v);
+	if (r < 0)
+		return r;
+	if (hw_ib_linux_counters_width(hw, dev, port, base, v) != 64)
+		return -ENOENT;
+	*value = v;
+	*bits = 64;
+	return 0;
+}
+
+const struct hw_ib_ops hw_ib_linux_ops = {
+	.devices = hw_ib_linux_devices,
+	.port_count = hw_ib_linux_port_count,
+	.port_query = hw_ib_linux_port_query,
+	.pci_slot = hw_ib_linux_pci_slot,
+	.counter_read = hw_ib_linux_counter_read,
+};

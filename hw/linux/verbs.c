@@ -1,0 +1,407 @@
+/* verbs.c - libibverbs backend of hw/verbs.h: PD, CQ, RC QPs, RDMA WRITE/SEND/RECV; plain verbs for mlx4 and rxe. */
+#define H2BOX_HW_VERBS_BACKEND
+#include "hw/verbs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <infiniband/verbs.h>
+
+/*
+ * Only long-standing verbs are used (no ibv_*_ex device queries, no ODP,
+ * no DC): perftest 26.x aborts on mlx4 (ConnectX-2/3) through the newer
+ * calls, and rxe supports this subset too.
+ */
+struct lv_ctx {
+	struct hw_verbs_ctx base;
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	struct ibv_cq *cq;
+	int port;
+	int gid_index;
+	struct ibv_port_attr pattr;
+	union ibv_gid gid;
+	bool global;
+};
+
+struct lv_mr {
+	struct hw_verbs_mr base;
+	struct ibv_mr *mr;
+};
+
+struct lv_qp {
+	struct hw_verbs_qp base;
+	struct ibv_qp *qp;
+};
+
+static struct lv_ctx *lv_ctx_of(struct hw_verbs_ctx *c)
+{
+	return (struct lv_ctx *)c;
+}
+
+static int lv_err(char *err, size_t errlen, int r, const char *dev, const char *what)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "%s: %s: %s", dev, what, strerror(r));
+	return -r;
+}
+
+static bool gid_is_zero(const union ibv_gid *g)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(g->raw, zero, 16) == 0;
+}
+
+/* RoCE: prefer a RoCE v2 GID that maps an IPv4 address, then any RoCE v2, then any. */
+static int lv_gid_pick(struct lv_ctx *c)
+{
+	int best = -1, best_score = -1;
+
+	for (int i = 0; i < c->pattr.gid_tbl_len && i < 256; i++) {
+		struct ibv_gid_entry e;
+		int score;
+
+		if (ibv_query_gid_ex(c->ctx, (uint32_t)c->port, (uint32_t)i, &e, 0) != 0)
+			continue;
+		if (gid_is_zero((const union ibv_gid *)e.gid.raw))
+			continue;
+		score = e.gid_type == IBV_GID_TYPE_ROCE_V2 ? 2 : 1;
+		if (score == 2 && e.gid.raw[10] == 0xff && e.gid.raw[11] == 0xff)
+			score = 3;
+		if (score > best_score) {
+			best = i;
+			best_score = score;
+		}
+	}
+	return best;
+}
+
+static int lv_open(struct hw *hw, const char *dev, int port, int gid_index, int cq_depth,
+		   struct hw_verbs_ctx **out, char *err, size_t errlen)
+{
+	struct ibv_device **list;
+	struct lv_ctx *c;
+	int num = 0, r = 0;
+
+	(void)hw;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->port = port;
+	list = ibv_get_device_list(&num);
+	for (int i = 0; list && i < num; i++)
+		if (strcmp(ibv_get_device_name(list[i]), dev) == 0) {
+			errno = 0;
+			c->ctx = ibv_open_device(list[i]);
+			if (!c->ctx)
+				r = errno ? errno : EIO;
+			break;
+		}
+	if (list)
+		ibv_free_device_list(list);
+	if (!c->ctx) {
+		r = lv_err(err, errlen, r ? r : ENODEV, dev, "cannot open the RDMA device");
+		goto fail;
+	}
+	r = ibv_query_port(c->ctx, (uint8_t)port, &c->pattr);
+	if (r) {
+		r = lv_err(err, errlen, r, dev, "cannot query the port");
+		goto fail_ctx;
+	}
+	c->global = c->pattr.link_layer == IBV_LINK_LAYER_ETHERNET || c->pattr.lid == 0;
+	c->gid_index = gid_index >= 0 ? gid_index : c->global ? lv_gid_pick(c) : 0;
+	if (c->global && c->gid_index < 0) {
+		r = lv_err(err, errlen, EADDRNOTAVAIL, dev, "no usable GID (RoCE needs one)");
+		goto fail_ctx;
+	}
+	if (ibv_query_gid(c->ctx, (uint8_t)port, c->gid_index, &c->gid) != 0)
+		memset(&c->gid, 0, sizeof(c->gid));
+	c->pd = ibv_alloc_pd(c->ctx);
+	if (!c->pd) {
+		r = lv_err(err, errlen, errno ? errno : ENOMEM, dev, "protection domain");
+		goto fail_ctx;
+	}
+	c->cq = ibv_create_cq(c->ctx, cq_depth, NULL, NULL, 0);
+	if (!c->cq) {
+		r = lv_err(err, errlen, errno ? errno : ENOMEM, dev, "completion queue");
+		goto fail_pd;
+	}
+	*out = &c->base;
+	return 0;
+fail_pd:
+	ibv_dealloc_pd(c->pd);
+fail_ctx:
+	ibv_close_device(c->ctx);
+fail:
+	free(c);
+	return r;
+}
+
+static void lv_close(struct hw_verbs_ctx *base)
+{
+	struct lv_ctx *c = lv_ctx_of(base);
+
+	ibv_destroy_cq(c->cq);
+	ibv_dealloc_pd(c->pd);
+	ibv_close_device(c->ctx);
+	free(c);
+}
+
+static int64_t lv_now_ns(struct hw_verbs_ctx *base)
+{
+	struct timespec ts;
+
+	(void)base;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int lv_mr_reg(struct hw_verbs_ctx *base, size_t len, struct hw_verbs_mr **out)
+{
+	struct lv_ctx *c = lv_ctx_of(base);
+	long page = sysconf(_SC_PAGESIZE);
+	struct lv_mr *m = calloc(1, sizeof(*m));
+	int r;
+
+	if (!m)
+		return -ENOMEM;
+	r = posix_memalign(&m->base.buf, page > 0 ? (size_t)page : 4096, len);
+	if (r) {
+		free(m);
+		return -r;
+	}
+	memset(m->base.buf, 0, len);
+	m->mr = ibv_reg_mr(c->pd, m->base.buf, len,
+			   IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ);
+	if (!m->mr) {
+		r = errno ? -errno : -ENOMEM;
+		free(m->base.buf);
+		free(m);
+		return r;
+	}
+	m->base.len = len;
+	m->base.addr = (uint64_t)(uintptr_t)m->base.buf;
+	m->base.rkey = m->mr->rkey;
+	m->base.lkey = m->mr->lkey;
+	*out = &m->base;
+	return 0;
+}
+
+static void lv_mr_dereg(struct hw_verbs_mr *base)
+{
+	struct lv_mr *m = (struct lv_mr *)base;
+
+	ibv_dereg_mr(m->mr);
+	free(m->base.buf);
+	free(m);
+}
+
+static int lv_qp_create(struct hw_verbs_ctx *base, int max_send_wr, int max_recv_wr,
+			struct hw_verbs_qp **out)
+{
+	struct lv_ctx *c = lv_ctx_of(base);
+	struct ibv_qp_init_attr ia = {
+		.send_cq = c->cq,
+		.recv_cq = c->cq,
+		.qp_type = IBV_QPT_RC,
+		.sq_sig_all = 0,
+		.cap = {
+			.max_send_wr = (uint32_t)max_send_wr,
+			.max_recv_wr = (uint32_t)max_recv_wr,
+			.max_send_sge = 1,
+			.max_recv_sge = 1,
+		},
+	};
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_INIT,
+		.pkey_index = 0,
+		.port_num = (uint8_t)c->port,
+		.qp_access_flags = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+				   IBV_ACCESS_REMOTE_READ,
+	};
+	struct lv_qp *q = calloc(1, sizeof(*q));
+	int r;
+
+	if (!q)
+		return -ENOMEM;
+	q->qp = ibv_create_qp(c->pd, &ia);
+	if (!q->qp) {
+		r = errno ? -errno : -ENOMEM;
+		free(q);
+		return r;
+	}
+	r = ibv_modify_qp(q->qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
+					     IBV_QP_ACCESS_FLAGS);
+	if (r) {
+		ibv_destroy_qp(q->qp);
+		free(q);
+		return -abs(r);
+	}
+	q->base.local.qpn = q->qp->qp_num;
+	/* a random start PSN, as the spec wants; lrand48 is enough for a benchmark */
+	q->base.local.psn = (uint32_t)lrand48() & 0xffffff;
+	q->base.local.lid = c->pattr.lid;
+	memcpy(q->base.local.gid, c->gid.raw, 16);
+	q->base.local.global = c->global;
+	q->base.local.mtu = c->pattr.active_mtu;
+	*out = &q->base;
+	return 0;
+}
+
+static void lv_qp_destroy(struct hw_verbs_qp *base)
+{
+	struct lv_qp *q = (struct lv_qp *)base;
+
+	ibv_destroy_qp(q->qp);
+	free(q);
+}
+
+static int lv_qp_connect(struct hw_verbs_qp *base, const struct hw_verbs_qp_info *rem, char *err,
+			 size_t errlen)
+{
+	struct lv_qp *q = (struct lv_qp *)base;
+	struct lv_ctx *c = lv_ctx_of(base->ctx);
+	int mtu = rem->mtu < base->local.mtu ? rem->mtu : base->local.mtu;
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_RTR,
+		.path_mtu = (enum ibv_mtu)mtu,
+		.dest_qp_num = rem->qpn,
+		.rq_psn = rem->psn,
+		.max_dest_rd_atomic = 1,
+		.min_rnr_timer = 12,
+		.ah_attr = {
+			.dlid = rem->lid,
+			.sl = 0,
+			.src_path_bits = 0,
+			.port_num = (uint8_t)c->port,
+		},
+	};
+	int r;
+
+	if (rem->global || c->global) {
+		a.ah_attr.is_global = 1;
+		memcpy(a.ah_attr.grh.dgid.raw, rem->gid, 16);
+		a.ah_attr.grh.sgid_index = (uint8_t)c->gid_index;
+		a.ah_attr.grh.hop_limit = 64;
+	}
+	r = ibv_modify_qp(q->qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
+					     IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
+					     IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER);
+	if (r)
+		return lv_err(err, errlen, abs(r), "queue pair", "modify to RTR");
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTS;
+	a.timeout = 14;
+	a.retry_cnt = 7;
+	a.rnr_retry = 7;
+	a.sq_psn = base->local.psn;
+	a.max_rd_atomic = 1;
+	r = ibv_modify_qp(q->qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
+					     IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN |
+					     IBV_QP_MAX_QP_RD_ATOMIC);
+	if (r)
+		return lv_err(err, errlen, abs(r), "queue pair", "modify to RTS");
+	return 0;
+}
+
+static int lv_post(struct hw_verbs_qp *base, struct hw_verbs_mr *mr, size_t off, size_t len,
+		   enum ibv_wr_opcode op, uint64_t raddr, uint32_t rkey, uint64_t wr_id,
+		   bool signaled)
+{
+	struct lv_qp *q = (struct lv_qp *)base;
+	struct ibv_sge sge = {
+		.addr = mr->addr + off,
+		.length = (uint32_t)len,
+		.lkey = mr->lkey,
+	};
+	struct ibv_send_wr wr = {
+		.wr_id = wr_id,
+		.sg_list = &sge,
+		.num_sge = 1,
+		.opcode = op,
+		.send_flags = signaled ? IBV_SEND_SIGNALED : 0,
+	}, *bad = NULL;
+
+	if (op == IBV_WR_RDMA_WRITE) {
+		wr.wr.rdma.remote_addr = raddr;
+		wr.wr.rdma.rkey = rkey;
+	}
+	return -abs(ibv_post_send(q->qp, &wr, &bad));
+}
+
+static int lv_post_write(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
+			 uint64_t raddr, uint32_t rkey, uint64_t wr_id, bool signaled)
+{
+	return lv_post(qp, mr, off, len, IBV_WR_RDMA_WRITE, raddr, rkey, wr_id, signaled);
+}
+
+static int lv_post_send(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
+			uint64_t wr_id, bool signaled)
+{
+	return lv_post(qp, mr, off, len, IBV_WR_SEND, 0, 0, wr_id, signaled);
+}
+
+static int lv_post_recv(struct hw_verbs_qp *base, struct hw_verbs_mr *mr, size_t off, size_t len,
+			uint64_t wr_id)
+{
+	struct lv_qp *q = (struct lv_qp *)base;
+	struct ibv_sge sge = {
+		.addr = mr->addr + off,
+		.length = (uint32_t)len,
+		.lkey = mr->lkey,
+	};
+	struct ibv_recv_wr wr = { .wr_id = wr_id, .sg_list = &sge, .num_sge = 1 }, *bad = NULL;
+
+	return -abs(ibv_post_recv(q->qp, &wr, &bad));
+}
+
+static int lv_poll(struct hw_verbs_ctx *base, struct hw_verbs_wc *out, int max)
+{
+	struct lv_ctx *c = lv_ctx_of(base);
+	struct ibv_wc wc[16];
+	int n;
+
+	if (max > 16)
+		max = 16;
+	n = ibv_poll_cq(c->cq, max, wc);
+	if (n < 0)
+		return -EIO;
+	for (int i = 0; i < n; i++) {
+		out[i].wr_id = wc[i].wr_id;
+		out[i].status = (int)wc[i].status;
+		out[i].byte_len = wc[i].byte_len;
+		/* on error the opcode is undefined; callers rely on wr_id then */
+		switch (wc[i].opcode) {
+		case IBV_WC_RDMA_WRITE:
+			out[i].opcode = HW_VERBS_OP_WRITE;
+			break;
+		case IBV_WC_RECV:
+			out[i].opcode = HW_VERBS_OP_RECV;
+			break;
+		default:
+			out[i].opcode = HW_VERBS_OP_SEND;
+			break;
+		}
+	}
+	return n;
+}
+
+const struct hw_verbs_ops hw_verbs_linux_ops = {
+	.open = lv_open,
+	.close = lv_close,
+	.now_ns = lv_now_ns,
+	.mr_reg = lv_mr_reg,
+	.mr_dereg = lv_mr_dereg,
+	.qp_create = lv_qp_create,
+	.qp_destroy = lv_qp_destroy,
+	.qp_connect = lv_qp_connect,
+	.post_write = lv_post_write,
+	.post_send = lv_post_send,
+	.post_recv = lv_post_recv,
+	.poll = lv_poll,
+};

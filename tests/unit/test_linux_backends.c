@@ -1,0 +1,504 @@
+/* test_linux_backends.c - the linux bus backends on a machine without the hardware, sysfs faked. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hw/clock.h"
+#include "hw/gpio.h"
+#include "hw/hw.h"
+#include "hw/hwmon.h"
+#include "hw/i2c.h"
+#include "hw/ib.h"
+#include "hw/pci.h"
+
+#define SYSFS_ENV "H2BOX_SYSFS_ROOT"
+
+struct fake {
+	char root[64];
+	struct hw *hw; /* created with the sysfs root pointing at root */
+};
+
+static void fake_mkdirs(const char *root, const char *rel)
+{
+	char path[PATH_MAX];
+	char *p;
+
+	assert_true(snprintf(path, sizeof(path), "%s/%s", root, rel) < (int)sizeof(path));
+	for (p = path + strlen(root) + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
+		*p = '/';
+	}
+	assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
+}
+
+static void fake_write(const char *root, const char *rel, const char *text)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	char *slash;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s", rel);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		fake_mkdirs(root, dir);
+	}
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void fake_link(const char *root, const char *rel, const char *target)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", rel);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		fake_mkdirs(root, dir);
+	}
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	assert_int_equal(symlink(target, path), 0);
+}
+
+static int fake_rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int fake_setup(void **state)
+{
+	struct fake *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	snprintf(f->root, sizeof(f->root), "/tmp/h2box-sysfs-XXXXXX");
+	assert_non_null(mkdtemp(f->root));
+	setenv(SYSFS_ENV, f->root, 1);
+	assert_int_equal(hw_linux_new(&f->hw), 0);
+	unsetenv(SYSFS_ENV);
+	*state = f;
+	return 0;
+}
+
+static int fake_teardown(void **state)
+{
+	struct fake *f = *state;
+
+	hw_free(f->hw);
+	nftw(f->root, fake_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+static struct hw *real_hw(void)
+{
+	struct hw *hw;
+
+	unsetenv(SYSFS_ENV);
+	assert_int_equal(hw_linux_new(&hw), 0);
+	assert_int_equal(hw_kind_get(hw), HW_KIND_LINUX);
+	return hw;
+}
+
+/* ---- clock ---- */
+
+static void test_clock_is_the_real_one(void **state)
+{
+	struct hw *hw = real_hw();
+	int64_t a, b;
+
+	(void)state;
+	a = hw_clock_mono_ns(hw);
+	b = hw_clock_mono_ns(hw);
+	assert_true(a > 0);
+	assert_true(b >= a);
+	/* after 2001-09-09 in ns: a wall clock, not a monotonic one */
+	assert_true(hw_clock_real_ns(hw) > INT64_C(1000000000) * HW_NSEC_PER_SEC);
+	assert_true(hw_clock_speed(hw) == 1.0);
+	assert_int_equal(hw_clock_advance_to(hw, a + HW_NSEC_PER_SEC), -ENOTSUP);
+	assert_int_equal(hw_clock_set_speed(hw, 2.0), -ENOTSUP);
+	assert_int_equal(hw_clock_set_real(hw, 0), -ENOTSUP);
+	hw_free(hw);
+}
+
+/* ---- gpio / i2c / hwmon lookups that find nothing ---- */
+
+static void test_gpio_unknown_line_is_enoent(void **state)
+{
+	struct hw *hw = real_hw();
+	struct hw_gpio_line *line = NULL;
+
+	(void)state;
+	assert_int_equal(hw_gpio_line_open(hw, "h2box-no-such-line", HW_GPIO_INPUT, 0, 0, NULL,
+					   &line),
+			 -ENOENT);
+	assert_null(line);
+	assert_int_equal(hw_gpio_line_open(hw, "gpiochip999:3", HW_GPIO_OUTPUT,
+					   HW_GPIO_ACTIVE_LOW, 1, "test", &line),
+			 -ENOENT);
+	assert_null(line);
+	/* contradictory flags are refused before any chip is touched */
+	assert_int_equal(hw_gpio_line_open(hw, "x", HW_GPIO_INPUT,
+					   HW_GPIO_PULL_UP | HW_GPIO_PULL_DOWN, 0, NULL, &line),
+			 -EINVAL);
+	hw_free(hw);
+}
+
+static void test_i2c_missing_bus_is_enoent(void **state)
+{
+	struct hw *hw = real_hw();
+	struct hw_i2c_dev *dev = NULL;
+
+	(void)state;
+	assert_int_equal(hw_i2c_open(hw, 4093, 0x40, &dev), -ENOENT);
+	assert_null(dev);
+	hw_free(hw);
+}
+
+static void test_hwmon_unknown_chip_is_enoent(void **state)
+{
+	struct hw *hw = real_hw();
+	struct hw_hwmon_chip *chip = NULL;
+
+	(void)state;
+	assert_int_equal(hw_hwmon_chip_open(hw, "nonexistent-*", &chip), -ENOENT);
+	assert_null(chip);
+	/* the second miss goes through a libsensors refresh and must hold up as well */
+	assert_int_equal(hw_hwmon_chip_open(hw, "nonexistent-*", &chip), -ENOENT);
+	hw_free(hw);
+}
+
+static void test_hwmon_two_hws_share_libsensors(void **state)
+{
+	struct hw *a = real_hw(), *b = real_hw();
+	struct hw_hwmon_chip *chip = NULL;
+
+	(void)state;
+	assert_int_equal(hw_hwmon_chip_open(a, "nonexistent-*", &chip), -ENOENT);
+	assert_int_equal(hw_hwmon_chip_open(b, "nonexistent-*", &chip), -ENOENT);
+	hw_free(a);
+	/* b's libsensors must survive a's cleanup */
+	assert_int_equal(hw_hwmon_chip_open(b, "nonexistent-*", &chip), -ENOENT);
+	hw_free(b);
+}
+
+/* ---- hwmon file_read ---- */
+
+static void test_hwmon_file_read_parses_one_integer(void **state)
+{
+	struct fake *f = *state;
+	char path[PATH_MAX];
+	long v = 0;
+
+	fake_write(f->root, "class/hwmon/hwmon0/temp1_input", "42500\n");
+	snprintf(path, sizeof(path), "%s/class/hwmon/hwmon0/temp1_input", f->root);
+	assert_int_equal(hw_hwmon_file_read(f->hw, path, &v), 0);
+	assert_int_equal(v, 42500);
+
+	fake_write(f->root, "class/hwmon/hwmon0/in0_input", "  -12 \n");
+	snprintf(path, sizeof(path), "%s/class/hwmon/hwmon0/in0_input", f->root);
+	assert_int_equal(hw_hwmon_file_read(f->hw, path, &v), 0);
+	assert_int_equal(v, -12);
+
+	v = 7;
+	fake_write(f->root, "class/hwmon/hwmon0/bad", "12abc\n");
+	snprintf(path, sizeof(path), "%s/class/hwmon/hwmon0/bad", f->root);
+	assert_int_equal(hw_hwmon_file_read(f->hw, path, &v), -EINVAL);
+	assert_int_equal(v, 7);
+
+	fake_write(f->root, "class/hwmon/hwmon0/empty", "\n");
+	snprintf(path, sizeof(path), "%s/class/hwmon/hwmon0/empty", f->root);
+	assert_int_equal(hw_hwmon_file_read(f->hw, path, &v), -ENODATA);
+
+	fake_write(f->root, "class/hwmon/hwmon0/huge", "99999999999999999999999\n");
+	snprintf(path, sizeof(path), "%s/class/hwmon/hwmon0/huge", f->root);
+	assert_int_equal(hw_hwmon_file_read(f->hw, path, &v), -ERANGE);
+
+	snprintf(path, sizeof(path), "%s/class/hwmon/hwmon0/missing", f->root);
+	assert_int_equal(hw_hwmon_file_read(f->hw, path, &v), -ENOENT);
+	assert_int_equal(v, 7);
+}
+
+/* ---- pci ---- */
+
+static void assert_slot_well_formed(const char *slot)
+{
+	unsigned dom, bus, dev, fn;
+	int n = 0;
+
+	assert_int_equal(strlen(slot), 12);
+	assert_int_equal(sscanf(slot, "%4x:%2x:%2x.%1x%n", &dom, &bus, &dev, &fn, &n), 4);
+	assert_int_equal(n, 12);
+	assert_true(dev < 32 && fn < 8);
+}
+
+static void test_pci_find_lists_real_devices(void **state)
+{
+	struct hw *hw = real_hw();
+	struct hw_pci_dev devs[64];
+	int n, i, again;
+
+	(void)state;
+	n = hw_pci_find(hw, 0xffff, 0xffff, devs, 64);
+	assert_true(n >= 0);
+	for (i = 0; i < n && i < 64; i++) {
+		assert_slot_well_formed(devs[i].slot);
+		assert_true(devs[i].vendor != 0xffff);
+		if (i > 0)
+			assert_true(strcmp(devs[i - 1].slot, devs[i].slot) < 0);
+	}
+	/* a rescan-free second look and a count-only look agree */
+	again = hw_pci_find(hw, 0xffff, 0xffff, NULL, 0);
+	assert_int_equal(again, n);
+	if (n > 0) {
+		struct hw_pci_dev one[1];
+		uint8_t cfg[256];
+		int got;
+
+		/* filtering by the first device's ids finds at least that device */
+		assert_true(hw_pci_find(hw, devs[0].vendor, devs[0].device, one, 1) >= 1);
+		assert_string_equal(one[0].slot, devs[0].slot);
+		got = hw_pci_config_read(hw, devs[0].slot, cfg, sizeof(cfg));
+		assert_true(got >= 64);
+		assert_true(got <= 256);
+		assert_int_equal(cfg[0] | cfg[1] << 8, devs[0].vendor);
+		assert_int_equal(cfg[2] | cfg[3] << 8, devs[0].device);
+		assert_int_equal((uint32_t)(cfg[11] << 16 | cfg[10] << 8 | cfg[9]), devs[0].class_code);
+	}
+	/* ConnectX-2 (15b3:673c) is absent here but the answer is still a count */
+	assert_true(hw_pci_find(hw, 0x15b3, 0x673c, devs, 64) >= 0);
+	hw_free(hw);
+}
+
+static void test_pci_config_read_bad_slots(void **state)
+{
+	struct hw *hw = real_hw();
+	uint8_t cfg[64];
+
+	(void)state;
+	assert_int_equal(hw_pci_config_read(hw, "01:00", cfg, sizeof(cfg)), -EINVAL);
+	assert_int_equal(hw_pci_config_read(hw, "0000:01:00.0junk", cfg, sizeof(cfg)), -EINVAL);
+	assert_int_equal(hw_pci_config_read(hw, "0000:00:20.0", cfg, sizeof(cfg)), -EINVAL);
+	assert_int_equal(hw_pci_config_read(hw, "00fe:fe:1f.7", cfg, sizeof(cfg)), -ENODEV);
+	hw_free(hw);
+}
+
+static void test_pci_without_sysfs_fails_without_exiting(void **state)
+{
+	struct fake *f = *state;
+	struct hw_pci_dev devs[4];
+
+	/* libpci's error() would exit(); the backend must turn it into -errno */
+	assert_true(hw_pci_find(f->hw, 0xffff, 0xffff, devs, 4) < 0);
+	assert_true(hw_pci_find(f->hw, 0xffff, 0xffff, devs, 4) < 0);
+}
+
+static void test_pci_fake_tree_find_and_rescan(void **state)
+{
+	struct fake *f = *state;
+	struct hw_pci_dev devs[4];
+	char path[PATH_MAX], buf[8] = "";
+	FILE *fp;
+	int n;
+
+	assert_int_equal(hw_pci_rescan(f->hw), -ENOENT);
+	fake_write(f->root, "bus/pci/rescan", "");
+	assert_int_equal(hw_pci_rescan(f->hw), 0);
+	snprintf(path, sizeof(path), "%s/bus/pci/rescan", f->root);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(buf, sizeof(buf), fp));
+	fclose(fp);
+	assert_string_equal(buf, "1");
+
+	/* libpci's sysfs method follows the root too: one fake ConnectX-2 */
+	fake_write(f->root, "bus/pci/devices/0000:01:00.0/vendor", "0x15b3\n");
+	fake_write(f->root, "bus/pci/devices/0000:01:00.0/device", "0x673c\n");
+	fake_write(f->root, "bus/pci/devices/0000:01:00.0/class", "0x0c0600\n");
+	fake_write(f->root, "bus/pci/devices/0000:01:00.0/subsystem_vendor", "0x15b3\n");
+	fake_write(f->root, "bus/pci/devices/0000:01:00.0/subsystem_device", "0x0022\n");
+	fake_write(f->root, "bus/pci/devices/0000:01:00.0/config", "");
+	n = hw_pci_find(f->hw, 0x15b3, 0xffff, devs, 4);
+	assert_int_equal(n, 1);
+	assert_string_equal(devs[0].slot, "0000:01:00.0");
+	assert_int_equal(devs[0].vendor, 0x15b3);
+	assert_int_equal(devs[0].device, 0x673c);
+	assert_int_equal(devs[0].class_code, 0x0c0600);
+	assert_int_equal(devs[0].subsys_vendor, 0x15b3);
+	assert_int_equal(devs[0].subsys_device, 0x0022);
+	assert_int_equal(hw_pci_find(f->hw, 0x8086, 0xffff, devs, 4), 0);
+}
+
+/* ---- ib ---- */
+
+static void test_ib_devices_none_without_rdma(void **state)
+{
+	struct hw *hw = real_hw();
+	char names[8][HW_IB_NAME_MAX];
+	struct hw_ib_port_attr attr;
+	int n, i;
+
+	(void)state;
+	n = hw_ib_devices(hw, names, 8);
+	assert_true(n >= 0);
+	if (access("/sys/class/infiniband", F_OK) != 0)
+		assert_int_equal(n, 0);
+	for (i = 0; i < n && i < 8; i++)
+		assert_true(names[i][0] != '\0');
+	assert_int_equal(hw_ib_port_count(hw, "h2box_none_0"), -ENODEV);
+	assert_int_equal(hw_ib_port_query(hw, "h2box_none_0", 1, &attr), -ENODEV);
+	assert_int_equal(hw_ib_port_count(hw, "../x"), -EINVAL);
+	hw_free(hw);
+}
+
+#define PORT "class/infiniband/mlx4_0/ports/1/"
+
+static void test_ib_counters_fake_mlx4(void **state)
+{
+	struct fake *f = *state;
+	uint64_t v = 0;
+	int bits = 0;
+
+	/* the 32-bit PortCounters group, saturated as mlx4's get */
+	fake_write(f->root, PORT "counters/port_xmit_data", "4294967295\n");
+	fake_write(f->root, PORT "counters/symbol_error", "3\n");
+	fake_write(f->root, PORT "counters_ext/port_xmit_data_64", "123456789012\n");
+	fake_write(f->root, PORT "hw_counters/out_of_buffer", "17\n");
+
+	assert_int_equal(hw_ib_counter_read(f->hw, "mlx4_0", 1, "port_xmit_data", &v, &bits), 0);
+	assert_true(v == UINT32_MAX);
+	assert_int_equal(bits, 32);
+	assert_int_equal(hw_ib_counter_read(f->hw, "mlx4_0", 1, "port_xmit_data_64", &v, &bits),
+			 0);
+	assert_true(v == UINT64_C(123456789012));
+	assert_int_equal(bits, 64);
+	assert_int_equal(hw_ib_counter_read(f->hw, "mlx4_0", 1, "symbol_error", &v, &bits), 0);
+	assert_true(v == 3);
+	assert_int_equal(bits, 32);
+	assert_int_equal(hw_ib_counter_read(f->hw, "mlx4_0", 1, "out_of_buffer", &v, &bits), 0);
+	assert_true(v == 17);
+	assert_int_equal(bits, 64);
+	/* no counters_ext and a 32-bit group: a _64 name must not be answered by a 32-bit file */
+	fake_write(f->root, PORT "counters/port_rcv_data", "5\n");
+	assert_int_equal(hw_ib_counter_read(f->hw, "mlx4_0", 1, "port_rcv_data_64", &v, &bits),
+			 -ENOENT);
+	assert_int_equal(hw_ib_counter_read(f->hw, "mlx4_0", 1, "nope", &v, &bits), -ENOENT);
+	assert_int_equal(hw_ib_counter_read(f->hw, "mlx4_0", 2, "port_xmit_data", &v, &bits),
+			 -ENOENT);
+	assert_int_equal(hw_ib_counter_read(f->hw, "mlx4_0", 1, "../counters/x", &v, &bits),
+			 -EINVAL);
+	assert_int_equal(hw_ib_counter_read(f->hw, "mlx4_0", 0, "port_xmit_data", &v, &bits),
+			 -EINVAL);
+	/* bits is optional */
+	assert_int_equal(hw_ib_counter_read(f->hw, "mlx4_0", 1, "symbol_error", &v, NULL), 0);
+	/* junk in a counter file is an error, not a zero */
+	fake_write(f->root, PORT "counters/port_rcv_packets", "-1\n");
+	assert_int_equal(hw_ib_counter_read(f->hw, "mlx4_0", 1, "port_rcv_packets", &v, &bits),
+			 -EINVAL);
+}
+
+#define XPORT "class/infiniband/mlx5_0/ports/1/"
+
+static void test_ib_counters_fake_extended_group(void **state)
+{
+	struct fake *f = *state;
+	uint64_t v = 0;
+	int bits = 0;
+
+	/* unicast_xmit_packets exists only in the kernel's extended (64-bit) group */
+	fake_write(f->root, XPORT "counters/port_xmit_data", "1000\n");
+	fake_write(f->root, XPORT "counters/unicast_xmit_packets", "10\n");
+	assert_int_equal(hw_ib_counter_read(f->hw, "mlx5_0", 1, "port_xmit_data", &v, &bits), 0);
+	assert_true(v == 1000);
+	assert_int_equal(bits, 64);
+	/* upstream kernels have no counters_ext: the _64 name maps onto the 64-bit counters/ file */
+	assert_int_equal(hw_ib_counter_read(f->hw, "mlx5_0", 1, "port_xmit_data_64", &v, &bits),
+			 0);
+	assert_true(v == 1000);
+	assert_int_equal(bits, 64);
+	/* a value past 32 bits proves the width whatever the group */
+	fake_write(f->root, PORT "counters/port_rcv_packets", "4294967296\n");
+	assert_int_equal(hw_ib_counter_read(f->hw, "mlx4_0", 1, "port_rcv_packets", &v, &bits), 0);
+	assert_true(v == UINT64_C(4294967296));
+	assert_int_equal(bits, 64);
+}
+
+static void test_ib_pci_slot_fake_links(void **state)
+{
+	struct fake *f = *state;
+	char slot[16];
+
+	/* the kernel's layout: class link into devices/, device link relative and pci-less */
+	fake_mkdirs(f->root, "devices/pci0000:00/0000:00:1c.0/0000:01:00.0/infiniband/mlx4_0");
+	fake_link(f->root, "devices/pci0000:00/0000:00:1c.0/0000:01:00.0/infiniband/mlx4_0/device",
+		  "../../../0000:01:00.0");
+	fake_link(f->root, "class/infiniband/mlx4_0",
+		  "../../devices/pci0000:00/0000:00:1c.0/0000:01:00.0/infiniband/mlx4_0");
+	assert_int_equal(hw_ib_device_pci_slot(f->hw, "mlx4_0", slot, sizeof(slot)), 0);
+	assert_string_equal(slot, "0000:01:00.0");
+	assert_int_equal(hw_ib_device_pci_slot(f->hw, "mlx4_0", slot, 12), -ENAMETOOLONG);
+
+	/* rxe: a virtual device without a parent */
+	fake_mkdirs(f->root, "devices/virtual/infiniband/rxe_lo");
+	fake_link(f->root, "class/infiniband/rxe_lo", "../../devices/virtual/infiniband/rxe_lo");
+	assert_int_equal(hw_ib_device_pci_slot(f->hw, "rxe_lo", slot, sizeof(slot)), -ENODEV);
+
+	/* a soft device parented to something that is not on a PCI bus */
+	fake_mkdirs(f->root, "class/infiniband/siw_x");
+	fake_mkdirs(f->root, "devices/platform/0000:09:00.0");
+	fake_link(f->root, "class/infiniband/siw_x/device", "../../../devices/platform/0000:09:00.0");
+	assert_int_equal(hw_ib_device_pci_slot(f->hw, "siw_x", slot, sizeof(slot)), -ENODEV);
+
+	assert_int_equal(hw_ib_device_pci_slot(f->hw, "absent_0", slot, sizeof(slot)), -ENODEV);
+	assert_int_equal(hw_ib_device_pci_slot(f->hw, "..", slot, sizeof(slot)), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_clock_is_the_real_one),
+		cmocka_unit_test(test_gpio_unknown_line_is_enoent),
+		cmocka_unit_test(test_i2c_missing_bus_is_enoent),
+		cmocka_unit_test(test_hwmon_unknown_chip_is_enoent),
+		cmocka_unit_test(test_hwmon_two_hws_share_libsensors),
+		cmocka_unit_test_setup_teardown(test_hwmon_file_read_parses_one_integer, fake_setup,
+						fake_teardown),
+		cmocka_unit_test(test_pci_find_lists_real_devices),
+		cmocka_unit_test(test_pci_config_read_bad_slots),
+		cmocka_unit_test_setup_teardown(test_pci_without_sysfs_fails_without_exiting,
+						fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_pci_fake_tree_find_and_rescan, fake_setup,
+						fake_teardown),
+		cmocka_unit_test(test_ib_devices_none_without_rdma),
+		cmocka_unit_test_setup_teardown(test_ib_counters_fake_mlx4, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_ib_counters_fake_extended_group, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_ib_pci_slot_fake_links, fake_setup,
+						fake_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
