@@ -114,7 +114,8 @@ $(BUILD_DIR)/tools/%: $(BUILD_DIR)/obj/tests/tools/%.o $(BUILD_DIR)/libh2box.a
 
 # ---- run ----
 run: build
-	$(BUILD)/h2boxd --sim --status-line
+	@mkdir -p $(BUILD)/state
+	$(BUILD)/h2boxd --sim --status-line --state-dir $(BUILD)/state
 
 # ---- tests ----
 # One summary line over every tier: "N passed, N failed".
