@@ -166,6 +166,7 @@ static int daemon_on_status_timer(sd_event_source *s, uint64_t usec, void *userd
 		fflush(stdout);
 	}
 	sd_event_source_set_time(s, usec + d->status_period_usec);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT); /* a time source fires once per arming */
 	return 0;
 }
 
