@@ -165,7 +165,9 @@ int loop_new(struct hw *hw, struct loop **out)
 	r = sd_event_new(&l->event);
 	if (r < 0)
 		goto fail_free;
-	r = sd_event_add_time(l->event, &l->wake, CLOCK_MONOTONIC, UINT64_MAX, 0, loop_on_wake, l);
+	/* accuracy 1 us: 0 would mean sd-event's default 250 ms slack, which a sim speed factor
+	 * multiplies into many seconds of box time between timer runs */
+	r = sd_event_add_time(l->event, &l->wake, CLOCK_MONOTONIC, UINT64_MAX, 1, loop_on_wake, l);
 	if (r < 0)
 		goto fail_event;
 	sd_event_source_set_enabled(l->wake, SD_EVENT_OFF);

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# 20-fan.sh - the NIC fan on the simulated SFX box: the quiet overnight profile and its cap, an NFS
+# copy on a warm day, failsafe on a broken sensor, stall alarm, manual set/profile with expiry,
+# and the critical override that no manual setting can undercut.  Bad fan profiles live in
+# tests/scenario/profiles/bad-fan-*.conf (checked by 01-daemon.sh).
+. "$(dirname "$0")/lib.sh"
+
+PROFILES=$ROOT/profiles
+export TZ=UTC # the schedule runs in local time; the sim clock is set and read in UTC
+
+fan() { jget "$1" fan status; }
+truth() { jget "$1" sim status; }
+alarm_active() { h2 --json alarms | jq -r --arg id "$1" '[.active[] | select(.id == $id)] | length'; }
+
+start_daemon "$PROFILES/sim-sfx.conf" --state-dir "$TESTDIR/state" || { finish; exit 1; }
+h2 sim time 23:30 >/dev/null
+h2 power on >/dev/null
+advance 120s
+expect_eq "box is on" "$(truth .host_on)" true
+
+# --- 23:30: the quiet profile at idle ---
+advance 10m
+expect_eq "23:30 runs the quiet profile" "$(fan .profile)" quiet
+expect_eq "quiet comes from the schedule" "$(fan .profile_source)" schedule
+expect_eq "quiet caps duty at 40 %" "$(fan .cap_pct)" 40
+expect_eq "fan under automatic control" "$(fan .mode)" auto
+idle_duty=$(fan .duty_pct)
+expect_cmp "idle duty under the quiet cap" "$idle_duty" le 40
+expect_cmp "idle duty keeps the fan turning" "$idle_duty" gt 0
+expect_cmp "the plant's fan duty under the cap" "$(truth .fan_duty_pct)" le 40
+expect_cmp "the fan spins (tach)" "$(fan .rpm)" gt 300
+
+# --- an NFS copy at 35 C ambient, 30 minutes of box time ---
+h2 sim ambient 35 >/dev/null
+h2 sim workload nfs-copy >/dev/null
+max_nic=0
+for _ in $(seq 30); do
+	advance 60s
+	t=$(truth .nic_temp_c)
+	max_nic=$(awk -v a="$max_nic" -v b="$t" 'BEGIN { print (b > a) ? b : a }')
+done
+copy_duty=$(fan .duty_pct)
+expect_cmp "NFS copy at 35 C raises duty above idle ($idle_duty %)" "$copy_duty" gt "$idle_duty"
+expect_cmp "quiet cap still holds while the NIC is below the override" "$copy_duty" le 40
+expect_cmp "NIC stays below its 70 C warning over 30 min" "$max_nic" lt 70
+expect_cmp "NIC did warm up under the copy" "$max_nic" gt 45
+expect_eq "no NIC temperature alarm" "$(h2 --json alarms | jq '[.history[] | select(.id | test("temp"))] | length')" 0
+
+# --- noon: the balanced profile runs the same heat above the quiet cap ---
+h2 sim time 12:00 >/dev/null
+advance 30s
+expect_eq "12:00 runs the balanced profile" "$(fan .profile)" balanced
+expect_cmp "balanced duty exceeds the quiet cap for the same copy" "$(fan .duty_pct)" gt 40
+
+# --- a broken NIC sensor: failsafe within one period ---
+h2 sim fault sensor-nic on >/dev/null
+advance 1s
+expect_eq "sensor fault -> failsafe" "$(fan .failsafe)" true
+expect_eq "sensor fault -> 100 % duty within one period" "$(fan .duty_pct)" 100
+expect_eq "the plant's fan is at 100 %" "$(truth .fan_duty_pct | cut -d. -f1)" 100
+expect_eq "sensor fault raises an alarm" "$(alarm_active fan-sensor-nic)" 1
+h2 sim fault sensor-nic off >/dev/null
+advance 10s
+expect_eq "sensor back -> failsafe left" "$(fan .failsafe)" false
+expect_eq "sensor back -> alarm cleared" "$(alarm_active fan-sensor-nic)" 0
+expect_cmp "sensor back -> duty follows the curve again" "$(fan .duty_pct)" lt 100
+
+# --- a stalled fan ---
+h2 sim fault fan-stall on >/dev/null
+advance 10s
+expect_eq "stalled fan -> fan-stall alarm" "$(alarm_active fan-stall)" 1
+expect_eq "fan-stall alarm is critical" "$(h2 --json alarms | jq -r '.active[] | select(.id == "fan-stall") | .level')" critical
+expect_eq "stalled fan -> full duty to restart it" "$(fan .duty_pct)" 100
+expect_eq "status reports the stall" "$(fan .stalled)" true
+check "status text lists the stall alarm" bash -c "'$H2BOX' -s '$SOCK' alarms | grep -q fan-stall"
+h2 sim fault fan-stall off >/dev/null
+advance 30s
+expect_eq "fan turns again -> stall alarm cleared" "$(alarm_active fan-stall)" 0
+expect_eq "fan turns again -> not stalled" "$(fan .stalled)" false
+
+# --- manual set for a while, then back to auto ---
+check "fan set 40 --for 10m" h2 fan set 40 --for 10m
+advance 30s
+expect_eq "manual mode" "$(fan .mode)" manual
+expect_eq "manual duty 40 %" "$(fan .duty_pct)" 40
+expect_near "manual time remaining" "$(fan .manual_remaining_s)" 570 0.01
+advance 9m
+expect_eq "still manual before expiry" "$(fan .mode)" manual
+advance 40s
+expect_eq "manual expired -> auto" "$(fan .mode)" auto
+expect_eq "manual setting gone" "$(fan .manual_pct)" null
+h2 fan set 140 >/dev/null 2>&1
+expect_eq "fan set 140 is a usage error" "$?" 2
+h2 fan set 40 --for soon >/dev/null 2>&1
+expect_eq "fan set --for with a bad duration is a usage error" "$?" 2
+h2 fan profile loud >/dev/null 2>&1
+expect_eq "an unknown fan profile is a usage error" "$?" 2
+
+# --- a forced profile until a time of day ---
+now=$(h2 --json sim time | jq -r .epoch)
+until_hhmm=$(date -u -d "@$((now + 3600))" +%H:%M)
+check "fan profile full --until $until_hhmm" h2 fan profile full --until "$until_hhmm"
+advance 30s
+expect_eq "forced profile full" "$(fan .profile)" full
+expect_eq "forced profile source" "$(fan .profile_source)" forced
+expect_eq "forced profile until" "$(fan .profile_until)" "$until_hhmm"
+expect_eq "full profile -> 100 %" "$(fan .duty_pct)" 100
+advance 61m
+expect_eq "after $until_hhmm the schedule is back" "$(fan .profile_source)" schedule
+expect_eq "back to balanced" "$(fan .profile)" balanced
+
+# --- manual never below the critical override ---
+h2 sim ambient 55 >/dev/null
+advance 30m
+expect_cmp "a hot NIC (55 C ambient + NFS copy)" "$(truth .nic_temp_c)" ge 64
+check "fan set 10" h2 fan set 10
+advance 30s
+expect_eq "manual mode accepted" "$(fan .mode)" manual
+expect_eq "override active" "$(fan .override)" true
+expect_cmp "duty stays raised above the manual 10 %" "$(fan .duty_pct)" ge 90
+expect_cmp "the plant's fan stays raised" "$(truth .fan_duty_pct)" ge 90
+check "fan auto" h2 fan auto
+advance 2s
+expect_eq "fan auto -> auto" "$(fan .mode)" auto
+
+stop_daemon
+expect_eq "daemon exits 0" "$?" 0
+finish

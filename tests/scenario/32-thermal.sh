@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# 32-thermal.sh - NIC overheating on the simulated SFX box (hot room, stalled fan, NFS copy):
+# the temp-nic alarm walks warn -> critical -> emergency, critical runs the fan at 100 % and asks
+# for the throttle ladder, and emergency powers the box off in order through the sequencer.
+. "$(dirname "$0")/lib.sh"
+
+PROFILES=$ROOT/profiles
+
+truth() { jget "$1" sim status; }
+nic_level() { h2 --json alarms | jq -r '[.active[] | select(.id == "temp-nic") | .level][0] // "none"'; }
+
+start_daemon "$ROOT/tests/scenario/profiles/sim-sfx-thermal.conf" --state-dir "$TESTDIR/state" || { finish; exit 1; }
+h2 power on >/dev/null
+advance 120s
+expect_eq "box on" "$(jget .state power status)" on
+expect_eq "no NIC alarm at 25 C" "$(nic_level)" none
+
+h2 sim ambient 60 >/dev/null
+h2 sim fault fan-stall on >/dev/null
+h2 sim workload nfs-copy >/dev/null
+
+# Walk in 5 s steps and note every level change with the NIC temperature at that moment.
+seen="none"
+crit_fan="" crit_throttle="" off_at=""
+for _ in $(seq 240); do
+	advance 5s
+	lvl=$(nic_level)
+	if [ "$lvl" != "${seen##* }" ]; then
+		seen="$seen $lvl"
+		if [ "$lvl" = critical ]; then
+			crit_fan=$(jget .duty_pct fan status)
+			crit_throttle=$(jget .thermal_throttle budget)
+		fi
+	fi
+	if [ "$(truth .psu_on)" = false ]; then
+		off_at=$(truth .nic_temp_c)
+		break
+	fi
+done
+expect_eq "temp-nic walks warn -> critical -> emergency" "$seen" "none warn critical emergency"
+expect_eq "critical: fan at 100 %" "$crit_fan" 100
+expect_eq "critical: the budget governor is told to throttle" "$crit_throttle" true
+check "the box powered off" test -n "$off_at"
+expect_eq "power state off" "$(jget .state power status)" off
+expect_eq "plant: PSU off" "$(truth .psu_on)" false
+expect_eq "plant: host off" "$(truth .host_on)" false
+# orderly: the host was asked to shut down before the PSU went off (no force-off)
+expect_eq "power-off went through host_stopping and psu_stopping" \
+	"$(h2 --json power status | jq -r '[.history[] | .to] | map(select(. == "host_stopping" or . == "psu_stopping")) | join(",")')" \
+	"host_stopping,psu_stopping"
+expect_eq "no force-off" "$(h2 --json power status | jq -r '[.history[] | select(.reason | test("force"))] | length')" 0
+levels=$(h2 --json alarms | jq -r '[.history[] | select(.id == "temp-nic") | .level] | join(" ")')
+expect_eq "alarm history in order" "$levels" "warn critical emergency"
+v_warn=$(h2 --json alarms | jq -r '[.history[] | select(.id == "temp-nic" and .level == "warn")][0].value')
+v_crit=$(h2 --json alarms | jq -r '[.history[] | select(.id == "temp-nic" and .level == "critical")][0].value')
+v_emer=$(h2 --json alarms | jq -r '[.history[] | select(.id == "temp-nic" and .level == "emergency")][0].value')
+expect_cmp "warn at >= 70 C" "$v_warn" ge 70
+expect_cmp "critical at >= 80 C" "$v_crit" ge 80
+expect_cmp "emergency at >= 88 C (the profile's level)" "$v_emer" ge 88
+check "daemon log: thermal power-off" grep -q "thermal emergency: requesting an orderly power-off" "$DAEMON_LOG"
+advance 10m
+expect_eq "stays off (no restart into the heat)" "$(truth .psu_on)" false
+
+stop_daemon
+expect_eq "daemon exits 0" "$?" 0
+finish
