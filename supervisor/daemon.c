@@ -354,6 +354,8 @@ static int daemon_setup(struct daemon *d)
 		return log_warn(r, "cannot serve the control socket %s", sock), r;
 	ctl_command_register(d->ctl, "status", "power, watts, temperatures, fan, IB and alarms",
 			     daemon_cmd_status, d);
+	/* clients may talk before READY=1 (which can wait for the IB card); tests wait for this */
+	sd_notify(0, "X_H2BOX_CONTROL=1");
 
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGTERM);

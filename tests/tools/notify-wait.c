@@ -16,7 +16,8 @@ extern char **environ;
 
 /*
  * usage: notify-wait NOTIFY_PATH TIMEOUT_S -- COMMAND ARGS...
- * Prints the daemon's pid, then "READY" when READY=1 arrives, then stays the daemon's parent
+ * Prints the daemon's pid, "CONTROL" when the daemon says its control socket answers
+ * (X_H2BOX_CONTROL=1), then "READY" when READY=1 arrives, then stays the daemon's parent
  * and exits with the daemon's exit status, so a test can `wait` for it.  Prints "FAILED" and
  * exits 125 when the daemon exits first or the timeout passes.  Explicit readiness, no sleeps.
  */
@@ -79,9 +80,15 @@ int main(int argc, char **argv)
 
 			if (n > 0) {
 				buf[n] = '\0';
-				for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+				for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
 					if (strcmp(line, "READY=1") == 0)
 						goto ready;
+					/* the control socket is up: a test may talk before readiness */
+					if (strcmp(line, "X_H2BOX_CONTROL=1") == 0) {
+						printf("CONTROL\n");
+						fflush(stdout);
+					}
+				}
 			}
 		}
 	}
