@@ -236,6 +236,7 @@ static void ctl_reply_send(struct ctl_conn *c, struct ctl_reply *rep)
 				json_bool(rep->j, "ok", false);
 				json_int(rep->j, "status", rep->status);
 				json_string(rep->j, "error", rep->err);
+				json_object_end(rep->j);
 			}
 		} else if (rep->j) {
 			json_object_end(rep->j);

@@ -6,6 +6,7 @@
 #include "supervisor/json.h"
 #include "supervisor/log.h"
 #include "supervisor/fan-svc.h"
+#include "supervisor/ib-svc.h"
 #include "supervisor/power-svc.h"
 #include "supervisor/watts-svc.h"
 #include "supervisor/profile.h"
@@ -65,6 +66,27 @@ static void alarms_json(struct box *b, struct json *j)
 	alarm_svc_status_json(b->alarms, j);
 }
 
+static int ib_start(struct box *b)
+{
+	return ib_svc_new(b, &b->profile->ib, &b->ib);
+}
+
+static void ib_stop(struct box *b)
+{
+	ib_svc_free(b->ib);
+	b->ib = NULL;
+}
+
+static void ib_json(struct box *b, struct json *j)
+{
+	ib_svc_status_json(b->ib, j);
+}
+
+static void ib_text(struct box *b, struct ctl_reply *rep)
+{
+	ib_svc_status_text(b->ib, rep);
+}
+
 static int watts_start(struct box *b)
 {
 	return watts_svc_new(b, &b->profile->watts, &b->watts);
@@ -120,6 +142,7 @@ static void fan_text(struct box *b, struct ctl_reply *rep)
 /* Started in this order, stopped in reverse: alarms first so every other service can raise them. */
 static const struct daemon_service services[] = {
 	{ "alarms", NULL, { "alarms", NULL }, alarms_start, alarms_stop, alarms_json, NULL },
+	{ "ib", NULL, { "ib", NULL }, ib_start, ib_stop, ib_json, ib_text },
 	{ "watts", NULL, { "watts", "record", "budget", NULL }, watts_start, watts_stop, watts_json,
 	  watts_text },
 	{ "fan", NULL, { "fan", NULL }, fan_start, fan_stop, fan_json, fan_text },

@@ -256,9 +256,10 @@ int64_t loop_timer_deadline(const struct loop_timer *t)
 static int loop_on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct loop_io *io = userdata;
+	struct loop *l = io->loop; /* the callback may free its own watch */
 
 	io->fn(fd, io->userdata);
-	loop_rearm(io->loop);
+	loop_rearm(l);
 	return 0;
 }
 

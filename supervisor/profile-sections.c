@@ -71,8 +71,25 @@ static int watts_validate(const struct profile *p, int *line, char *err, size_t 
 	return watts_config_validate(&p->watts, line, err, errlen);
 }
 
+static void ib_defaults(struct profile *p)
+{
+	ib_config_defaults(&p->ib);
+}
+
+static int ib_set(struct profile *p, const char *section, const char *key, const char *value,
+		  int line, char *err, size_t errlen)
+{
+	return ib_config_set(&p->ib, section, key, value, line, err, errlen);
+}
+
+static int ib_validate(const struct profile *p, int *line, char *err, size_t errlen)
+{
+	return ib_config_validate(&p->ib, line, err, errlen);
+}
+
 static const struct profile_section_owner owners[] = {
 	{ .prefixes = { "power", "gpio", NULL }, power_defaults, power_set, power_validate },
+	{ .prefixes = { "ib", NULL }, ib_defaults, ib_set, ib_validate },
 	{ .prefixes = { "watts", "monitor", "budget", "throttle", "thermal", "alarm", "alerts", NULL },
 	  watts_defaults, watts_set, watts_validate },
 	{ .prefixes = { "fan", "input", "curve", "fanprofile", "fanschedule", "schedule", NULL },

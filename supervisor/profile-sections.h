@@ -9,13 +9,15 @@
  * profile-sections.c.
  */
 #include "supervisor/fanctl.h"
+#include "supervisor/ib-svc.h"
 #include "supervisor/powerseq.h"
 #include "supervisor/watts-svc.h"
 
 #define PROFILE_SERVICE_CONFIGS \
 	struct power_config power; \
 	struct fan_config fan; \
-	struct watts_config watts;
+	struct watts_config watts; \
+	struct ib_config ib;
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* verbs.c - libibverbs backend of hw/verbs.h: PD, CQ, RC QPs, RDMA WRITE/SEND/RECV; plain verbs for mlx4 and rxe. */
+/* verbs.c - libibverbs backend of hw/verbs.h: RC QPs, RDMA WRITE/SEND/RECV for mlx4 and rxe. */
 #define H2BOX_HW_VERBS_BACKEND
 #include "hw/verbs.h"
 
@@ -177,7 +177,8 @@ static int lv_mr_reg(struct hw_verbs_ctx *base, size_t len, struct hw_verbs_mr *
 	}
 	memset(m->base.buf, 0, len);
 	m->mr = ibv_reg_mr(c->pd, m->base.buf, len,
-			   IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ);
+			   IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+				   IBV_ACCESS_REMOTE_READ);
 	if (!m->mr) {
 		r = errno ? -errno : -ENOMEM;
 		free(m->base.buf);
@@ -221,8 +222,8 @@ static int lv_qp_create(struct hw_verbs_ctx *base, int max_send_wr, int max_recv
 		.qp_state = IBV_QPS_INIT,
 		.pkey_index = 0,
 		.port_num = (uint8_t)c->port,
-		.qp_access_flags = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
-				   IBV_ACCESS_REMOTE_READ,
+		.qp_access_flags =
+			IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ,
 	};
 	struct lv_qp *q = calloc(1, sizeof(*q));
 	int r;
@@ -235,8 +236,8 @@ static int lv_qp_create(struct hw_verbs_ctx *base, int max_send_wr, int max_recv
 		free(q);
 		return r;
 	}
-	r = ibv_modify_qp(q->qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-					     IBV_QP_ACCESS_FLAGS);
+	r = ibv_modify_qp(q->qp, &a,
+			  IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT | IBV_QP_ACCESS_FLAGS);
 	if (r) {
 		ibv_destroy_qp(q->qp);
 		free(q);
@@ -289,9 +290,9 @@ static int lv_qp_connect(struct hw_verbs_qp *base, const struct hw_verbs_qp_info
 		a.ah_attr.grh.sgid_index = (uint8_t)c->gid_index;
 		a.ah_attr.grh.hop_limit = 64;
 	}
-	r = ibv_modify_qp(q->qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-					     IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-					     IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER);
+	r = ibv_modify_qp(q->qp, &a,
+			  IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
+				  IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER);
 	if (r)
 		return lv_err(err, errlen, abs(r), "queue pair", "modify to RTR");
 	memset(&a, 0, sizeof(a));
@@ -301,9 +302,9 @@ static int lv_qp_connect(struct hw_verbs_qp *base, const struct hw_verbs_qp_info
 	a.rnr_retry = 7;
 	a.sq_psn = base->local.psn;
 	a.max_rd_atomic = 1;
-	r = ibv_modify_qp(q->qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
-					     IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN |
-					     IBV_QP_MAX_QP_RD_ATOMIC);
+	r = ibv_modify_qp(q->qp, &a,
+			  IBV_QP_STATE | IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
+				  IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC);
 	if (r)
 		return lv_err(err, errlen, abs(r), "queue pair", "modify to RTS");
 	return 0;

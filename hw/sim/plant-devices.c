@@ -269,7 +269,9 @@ static void pci_config_build(uint8_t cs[256])
 	cs[0x61] = 0x9c;
 	put16(cs, 0x62, 0x0002);       /* version 2, endpoint */
 	put32(cs, 0x64, 0x00008021);   /* DevCap: MPS 256 B, ext tags, RBER */
-	put16(cs, 0x68, 0x2810);       /* DevCtl: MPS 128 B, MRRS 512 B, RO, no-snoop */
+	/* DevCtl: MPS 256 B, MRRS 512 B, RO, no-snoop.  256 B because the article measured
+	 * 14.4 Gb/s, more than the 13.5 Gb/s a 128 B payload would leave of the x4 link */
+	put16(cs, 0x68, 0x2830);
 	put16(cs, 0x6a, 0x0000);
 	put32(cs, 0x6c, 0x08000482);   /* LnkCap: port 8, L0s, x8, 5 GT/s */
 	put16(cs, 0x70, 0x0000);

@@ -1,9 +1,10 @@
-/* verbs.c - the simulated box's verbs: RC loopback on a model of the H2's PCIe-bound card, in virtual time. */
+/* verbs.c - the sim box's verbs: RC loopback on a model of the PCIe-bound card, virtual time. */
 #define H2BOX_HW_VERBS_BACKEND
 #include "hw/verbs.h"
 
 #include "hw/clock.h"
 #include "hw/ib.h"
+#include "hw/pci.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,28 +12,30 @@
 #include <string.h>
 
 /*
- * Calibration (the article, ODROID-H2 + ConnectX-2 in the M.2 x4 adapter):
- * PCIe 2.0 x4 carries 16 Gb/s after 8b/10b and about 14.6 Gb/s of payload
- * after TLP headers at 256-byte payloads; the article's best measured rate
- * (IPoIB, H2 receiving) is 14.4 Gb/s.  QDR 4X carries 32 Gb/s of data, so
- * the wire never limits this card.  Every RDMA transfer between the card's
- * ports, or looped back on one port, crosses the x4 link twice: the card
- * reads the source (host -> card) and writes the destination (card ->
- * host).  Each PCIe direction is a FIFO resource; a stream is as fast as
- * the slower direction, and two opposite streams share both directions.
+ * Model: the card's PCIe link, read from the simulated config space
+ * (LnkSta speed and width, DevCtl Max_Payload_Size), carries
+ * GT/s x lanes x 8/10 x MPS/(MPS+24) of payload, less 2 % for ACK and
+ * flow-control DLLPs.  On the H2 that is PCIe 2.0 x4: 16 Gb/s after
+ * 8b/10b; at 256-byte payloads 14.3 Gb/s, next to the article's best
+ * measured 14.4 Gb/s (IPoIB, H2 receiving).  QDR 4X carries 32 Gb/s of
+ * data, so the wire never limits this card.  Every RDMA transfer between
+ * the card's ports, or looped back on one port, crosses the x4 link twice:
+ * the card reads the source (host -> card) and writes the destination
+ * (card -> host).  Each PCIe direction is a FIFO resource; a stream is as
+ * fast as the slower direction, and two opposite streams share both.
  */
-#define SIM_PCIE_DN_GBPS 14.6 /* host -> card: the card's DMA reads */
-#define SIM_PCIE_UP_GBPS 14.6 /* card -> host: the card's DMA writes */
-#define SIM_MSG_OVERHEAD_NS 100 /* per message per direction: ~10 M messages/s */
-#define SIM_LATENCY_NS 1300     /* one-way small-message latency of a QDR ConnectX-2 */
-#define SIM_JITTER_NS 120       /* deterministic noise so p99/max differ from the median */
-#define SIM_IDLE_SPIN_NS 1000   /* an empty poll with nothing in flight costs a microsecond */
-#define SIM_COPY_MAX 4096       /* bytes really copied per message: enough to check delivery */
-#define SIM_FABRICS_MAX 4
-#define SIM_QPS_MAX 64
-#define SIM_MRS_MAX 64
-#define SIM_CQE_MAX 65536
-#define SIM_RQ_MAX 16384
+#define SIM_PCIE_FALLBACK_GBPS (16.0 * 256.0 / 280.0 * 0.98)
+#define SIM_DLLP_FACTOR	       0.98
+#define SIM_MSG_OVERHEAD_NS    100  /* per message per direction: ~10 M messages/s */
+#define SIM_LATENCY_NS	       1300 /* one-way small-message latency of a QDR ConnectX-2 */
+#define SIM_JITTER_NS	       120  /* deterministic noise so p99/max differ from the median */
+#define SIM_IDLE_SPIN_NS       1000 /* an empty poll with nothing in flight costs a microsecond */
+#define SIM_COPY_MAX	       4096 /* bytes really copied per message: enough to check delivery */
+#define SIM_FABRICS_MAX	       4
+#define SIM_QPS_MAX	       64
+#define SIM_MRS_MAX	       64
+#define SIM_CQE_MAX	       65536
+#define SIM_RQ_MAX	       16384
 
 struct sv_qp;
 
@@ -40,7 +43,7 @@ struct sv_cqe {
 	int64_t t;
 	struct hw_verbs_wc wc;
 	struct sv_qp *qp; /* send side: the queue pair whose send queue it frees */
-	int retire;       /* send WRs it retires (itself and the unsignaled ones before it) */
+	int retire;	  /* send WRs it retires (itself and the unsignaled ones before it) */
 };
 
 struct sv_ctx;
@@ -57,9 +60,9 @@ struct sv_qp {
 	struct sv_qp *peer;
 	bool connected;
 	int max_send_wr;
-	int sq_used;         /* send WRs not yet retired by a completion */
-	int unsignaled;      /* posted since the last signaled one */
-	struct sv_recv *rq;  /* ring of posted receives */
+	int sq_used;	    /* send WRs not yet retired by a completion */
+	int unsignaled;	    /* posted since the last signaled one */
+	struct sv_recv *rq; /* ring of posted receives */
 	int rq_cap, rq_head, rq_len;
 	int64_t pending_send_at; /* a SEND waiting for a receive (RNR), 0 = none */
 	size_t pending_len;
@@ -72,6 +75,7 @@ struct sv_fabric {
 	int refs;
 	int64_t now;
 	int64_t dn_free, up_free;
+	double dn_gbps, up_gbps; /* payload rate of each PCIe direction */
 	uint32_t next_qpn, next_key;
 	uint64_t rng;
 	struct sv_qp *qps[SIM_QPS_MAX];
@@ -122,6 +126,38 @@ static void fabric_put(struct sv_fabric *f)
 		memset(f, 0, sizeof(*f));
 }
 
+/* Payload rate of the card's PCIe link from its config space (a bounded capability walk). */
+static double pcie_payload_gbps(struct hw *hw, const char *dev)
+{
+	static const double gts[] = { 0, 2.5, 5.0, 8.0, 16.0, 32.0 };
+	uint8_t cs[256];
+	char slot[32];
+	unsigned ptr;
+	int n;
+
+	if (hw_ib_device_pci_slot(hw, dev, slot, sizeof(slot)) < 0)
+		return SIM_PCIE_FALLBACK_GBPS;
+	n = hw_pci_config_read(hw, slot, cs, sizeof(cs));
+	if (n < (int)sizeof(cs))
+		return SIM_PCIE_FALLBACK_GBPS;
+	ptr = cs[0x34] & 0xfc;
+	for (int hops = 0; ptr >= 0x40 && ptr <= 0xec && hops < 48; hops++) {
+		if (cs[ptr] == 0x10) {
+			unsigned speed = cs[ptr + 0x12] & 0xf;
+			unsigned width =
+				(unsigned)(cs[ptr + 0x12] >> 4 | cs[ptr + 0x13] << 4) & 0x3f;
+			unsigned mps = 128u << ((cs[ptr + 8] >> 5) & 7);
+			double enc = speed <= 2 ? 0.8 : 128.0 / 130.0;
+
+			if (speed < 1 || speed > 5 || width == 0 || mps > 4096)
+				break;
+			return gts[speed] * width * enc * mps / (mps + 24.0) * SIM_DLLP_FACTOR;
+		}
+		ptr = cs[ptr + 1] & 0xfc;
+	}
+	return SIM_PCIE_FALLBACK_GBPS;
+}
+
 static int64_t jitter(struct sv_fabric *f)
 {
 	/* xorshift64: cheap, deterministic; a long tail for p99 and max */
@@ -170,6 +206,8 @@ static int sv_open(struct hw *hw, const char *dev, int port, int gid_index, int 
 		return -ENOMEM;
 	}
 	snprintf(c->dev, sizeof(c->dev), "%s", dev);
+	if (c->fab->dn_gbps <= 0.0)
+		c->fab->dn_gbps = c->fab->up_gbps = pcie_payload_gbps(hw, dev);
 	c->port = port;
 	c->lid = a.lid ? a.lid : (uint16_t)port;
 	c->mtu = a.active_mtu >= 1 && a.active_mtu <= 5 ? a.active_mtu : 4;
@@ -301,13 +339,15 @@ static int sv_qp_connect(struct hw_verbs_qp *base, const struct hw_verbs_qp_info
 			return 0;
 		}
 	}
-	snprintf(err, errlen, "no queue pair 0x%06x at LID %u on the simulated fabric (the sim"
-			      " box has no peer host: use loopback)", rem->qpn, rem->lid);
+	snprintf(err, errlen,
+		 "no queue pair 0x%06x at LID %u on the simulated fabric (the sim"
+		 " box has no peer host: use loopback)",
+		 rem->qpn, rem->lid);
 	return -EHOSTUNREACH;
 }
 
-static int cq_push(struct sv_ctx *c, int64_t t, uint64_t wr_id, int status,
-		   enum hw_verbs_opcode op, uint32_t len, struct sv_qp *q, int retire)
+static int cq_push(struct sv_ctx *c, int64_t t, uint64_t wr_id, int status, enum hw_verbs_opcode op,
+		   uint32_t len, struct sv_qp *q, int retire)
 {
 	if (c->cq_len >= c->cq_cap)
 		return -ENOSPC; /* a real CQ overrun is fatal too */
@@ -339,8 +379,8 @@ static int sq_complete(struct sv_qp *q, int64_t t, uint64_t wr_id, int status,
 /* Both PCIe directions carry the message; returns when its last byte lands in host memory. */
 static int64_t pcie_transfer(struct sv_fabric *f, size_t len)
 {
-	int64_t dn = (int64_t)((double)len * 8.0 / SIM_PCIE_DN_GBPS) + SIM_MSG_OVERHEAD_NS;
-	int64_t up = (int64_t)((double)len * 8.0 / SIM_PCIE_UP_GBPS) + SIM_MSG_OVERHEAD_NS;
+	int64_t dn = (int64_t)((double)len * 8.0 / f->dn_gbps) + SIM_MSG_OVERHEAD_NS;
+	int64_t up = (int64_t)((double)len * 8.0 / f->up_gbps) + SIM_MSG_OVERHEAD_NS;
 	int64_t s_dn = f->dn_free > f->now ? f->dn_free : f->now;
 	int64_t s_up;
 
@@ -441,7 +481,10 @@ static int sv_post_recv(struct hw_verbs_qp *base, struct hw_verbs_mr *mr, size_t
 	if (q->rq_len >= q->rq_cap)
 		return -ENOMEM;
 	q->rq[(q->rq_head + q->rq_len) % q->rq_cap] = (struct sv_recv){
-		.mr = mr, .off = off, .len = len, .wr_id = wr_id,
+		.mr = mr,
+		.off = off,
+		.len = len,
+		.wr_id = wr_id,
 	};
 	q->rq_len++;
 	/* a SEND parked on RNR goes through now (at the earliest when it arrived) */

@@ -34,6 +34,7 @@ expect_eq "unknown command exits 2" "$?" 2
 out=$(h2 no-such-command 2>&1)
 check "unknown command names itself" grep -q "unknown command 'no-such-command'" <<<"$out"
 expect_eq "--json error has ok=false" "$(h2 --json no-such-command | jq -r .ok)" "false"
+expect_eq "--json error carries the message" "$(h2 --json no-such-command | jq -r .error)" "unknown command 'no-such-command': try 'h2box help'"
 h2 sim workload no-such-load >/dev/null 2>&1
 expect_eq "unknown workload exits 2" "$?" 2
 h2 sim fault no-such-fault on >/dev/null 2>&1

@@ -753,7 +753,7 @@ static void test_pci_config(void **state)
 			 (uint32_t)cs[off + 14] << 16 | (uint32_t)cs[off + 15] << 24;
 		lnksta = (uint16_t)(cs[off + 18] | cs[off + 19] << 8);
 		assert_int_equal(128 << (devcap & 7), 256);
-		assert_int_equal(128 << ((devctl >> 5) & 7), 128);
+		assert_int_equal(128 << ((devctl >> 5) & 7), 256);
 		assert_int_equal(128 << ((devctl >> 12) & 7), 512);
 		assert_int_equal(lnkcap & 0xf, 2);
 		assert_int_equal((lnkcap >> 4) & 0x3f, 8);

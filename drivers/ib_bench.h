@@ -1,0 +1,103 @@
+/* ib_bench.h - RDMA verbs benchmark core: RC WRITE bandwidth, SEND/RECV latency; mlx4 and rxe. */
+#ifndef H2BOX_IB_BENCH_H
+#define H2BOX_IB_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hw/ib.h"
+
+struct hw;
+
+#define IB_BENCH_SIZE_MIN	  2
+#define IB_BENCH_SIZE_MAX	  (8u << 20)
+#define IB_BENCH_SIZES_MAX	  23 /* 2 B .. 8 MiB in powers of two */
+#define IB_BENCH_HOST_MAX	  256
+#define IB_BENCH_TCP_PORT_DEFAULT 18515
+#define IB_BENCH_ITERS_MAX	  100000000ULL
+#define IB_BENCH_LAT_ITERS_MAX	  1000000ULL
+
+enum ib_bench_test {
+	IB_BENCH_WRITE_BW, /* RDMA WRITE bandwidth (ib_write_bw) */
+	IB_BENCH_SEND_LAT, /* SEND/RECV ping-pong latency (ib_send_lat) */
+};
+
+enum ib_bench_role {
+	IB_BENCH_LOOPBACK, /* both ends in this process: one device, or --dev/--dev2 */
+	IB_BENCH_SERVER,   /* wait for a client on the TCP port */
+	IB_BENCH_CLIENT,   /* connect to --client HOST */
+};
+
+struct ib_bench_opts {
+	enum ib_bench_test test;
+	enum ib_bench_role role;
+	char dev[HW_IB_NAME_MAX];  /* "" = first device */
+	int port;		   /* 1 */
+	char dev2[HW_IB_NAME_MAX]; /* loopback peer device; "" = dev */
+	int port2;		   /* loopback peer port; 0 = same as port on dev2, or the
+				      other port when dev2 is dev and it has two */
+	int gid_index;		   /* -1 = first usable (RoCE/rxe need a GID) */
+	size_t sizes[IB_BENCH_SIZES_MAX];
+	int nsizes;
+	uint64_t iters;	       /* per size; 0 = by duration */
+	int64_t duration_ns;   /* per size when iters == 0 */
+	int64_t warmup_ns;     /* duration mode: margins not measured at start ... */
+	int64_t cooldown_ns;   /* ... and at the end */
+	uint64_t warmup_iters; /* iteration mode: unmeasured iterations first */
+	bool bidir;
+	char host[IB_BENCH_HOST_MAX];
+	int tcp_port;
+	int64_t timeout_ns;  /* TCP connect/exchange and completion timeout */
+	int tx_depth;	     /* outstanding WRITEs, 128 */
+	double ceiling_gbps; /* the link probe's expected ceiling; NAN unknown */
+};
+
+void ib_bench_opts_defaults(struct ib_bench_opts *o);
+/*
+ * Parse `h2box ib bench` arguments (argv[0] is the first option, not the
+ * verb): --size N[K|M] | --sizes all | --iters N | --duration D | --bidir |
+ * --lat | --server | --client HOST | --port N | --dev NAME[:PORT] |
+ * --dev2 NAME[:PORT] | --ib-port N | --gid-index N | --tx-depth N.  0 or
+ * -EINVAL with a message.
+ */
+int ib_bench_opts_parse(struct ib_bench_opts *o, int argc, char *const *argv, char *err,
+			size_t errlen);
+
+struct ib_bench_row {
+	size_t size;
+	uint64_t iters;	      /* measured iterations (per direction) */
+	double seconds;	      /* measured interval */
+	double gbps;	      /* bandwidth: this side's send direction, payload bits */
+	double gbps_reverse;  /* bidir: the other direction; NAN otherwise */
+	double msg_rate_mpps; /* million messages per second */
+	double lat_min_us, lat_median_us, lat_p99_us, lat_max_us, lat_avg_us; /* one-way: RTT/2 */
+};
+
+struct ib_bench_report {
+	enum ib_bench_test test;
+	enum ib_bench_role role;
+	char dev[HW_IB_NAME_MAX], dev2[HW_IB_NAME_MAX];
+	int port, port2;
+	bool bidir;
+	bool simulated; /* measured on the simulated box's model */
+	double ceiling_gbps;
+	int nrows;
+	struct ib_bench_row rows[IB_BENCH_SIZES_MAX];
+};
+
+/* Cooperative cancel: return true to stop at the next check. */
+typedef bool (*ib_bench_cancel_fn)(void *userdata);
+
+/*
+ * Run the benchmark through the hw verbs interface.  Returns 0 with rep
+ * filled, or -errno with a human message in err (-ENOTSUP when the
+ * backend has no verbs, -ETIMEDOUT, -EPROTO for a bad peer, ...).
+ */
+int ib_bench_run(struct hw *hw, const struct ib_bench_opts *o, struct ib_bench_report *rep,
+		 ib_bench_cancel_fn cancel, void *userdata, char *err, size_t errlen);
+
+/* Median/p99 helpers, exposed for tests: sorts v in place; q in [0,1]. */
+double ib_bench_quantile(double *v, size_t n, double q);
+
+#endif

@@ -1,0 +1,281 @@
+/* ib_port.c - port attributes and traffic rates; a stuck 32-bit counter reads as unknown. */
+#include "drivers/ib_port.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *ib_port_rate_status_name(enum ib_port_rate_status st)
+{
+	switch (st) {
+	case IB_PORT_RATE_OK:
+		return "ok";
+	case IB_PORT_RATE_FIRST:
+		return "first-sample";
+	case IB_PORT_RATE_SATURATED:
+		return "saturated";
+	case IB_PORT_RATE_RESET:
+		return "reset";
+	case IB_PORT_RATE_BAD_TIME:
+		return "bad-time";
+	}
+	return "unknown";
+}
+
+void ib_port_rate_init(struct ib_port_rate *r, double max_gbps)
+{
+	memset(r, 0, sizeof(*r));
+	r->max_gbps = max_gbps;
+}
+
+double ib_port_rate_update(struct ib_port_rate *r, uint64_t raw, int bits, int64_t now_ns,
+			   enum ib_port_rate_status *status)
+{
+	enum ib_port_rate_status dummy;
+	double max = r->max_gbps > 0.0 ? r->max_gbps : IB_PORT_MAX_GBPS_DEFAULT;
+	bool wide = bits == 64 || (bits != 32 && raw > IB_PORT_COUNTER32_MAX);
+	bool had = r->have;
+	uint64_t last = r->last;
+	int64_t dt = now_ns - r->last_ns;
+	double gbps;
+
+	if (!status)
+		status = &dummy;
+	if (had && dt <= 0) {
+		*status = IB_PORT_RATE_BAD_TIME;
+		return NAN;
+	}
+	r->have = true;
+	r->last = raw;
+	r->last_ns = now_ns;
+	if (!wide && raw >= IB_PORT_COUNTER32_MAX) {
+		*status = IB_PORT_RATE_SATURATED;
+		return NAN;
+	}
+	if (!had) {
+		*status = IB_PORT_RATE_FIRST;
+		return NAN;
+	}
+	if (raw < last && !wide) {
+		/* 32-bit PMA counters never wrap: going back means someone reset them */
+		*status = IB_PORT_RATE_RESET;
+		return NAN;
+	}
+	/* unsigned subtraction is the modulo-2^64 wrap */
+	gbps = (double)(raw - last) * 32.0 / (double)dt;
+	if (gbps > max) {
+		*status = IB_PORT_RATE_RESET;
+		return NAN;
+	}
+	*status = IB_PORT_RATE_OK;
+	return gbps;
+}
+
+/* ---- a port on the bus ---- */
+
+struct ib_port {
+	struct hw *hw;
+	char dev[HW_IB_NAME_MAX];
+	int port;
+	enum ib_port_source source;
+	struct ib_port_rate tx, rx;
+	double max_gbps;
+};
+
+const char *ib_port_source_name(enum ib_port_source src)
+{
+	switch (src) {
+	case IB_PORT_SRC_DATA64:
+		return "port_xmit_data_64";
+	case IB_PORT_SRC_DATA:
+		return "port_xmit_data";
+	case IB_PORT_SRC_HW_PACKETS:
+		return "hw_counters (packets only)";
+	case IB_PORT_SRC_NONE:
+		break;
+	}
+	return "none";
+}
+
+static enum ib_port_source source_probe(struct ib_port *p)
+{
+	uint64_t v;
+	int bits = 0;
+
+	if (hw_ib_counter_read(p->hw, p->dev, p->port, "port_xmit_data_64", &v, &bits) == 0)
+		return IB_PORT_SRC_DATA64;
+	if (hw_ib_counter_read(p->hw, p->dev, p->port, "port_xmit_data", &v, &bits) == 0)
+		return IB_PORT_SRC_DATA;
+	/* rxe keeps only packet counts (rxe_hw_counters.c): bytes stay unknown */
+	if (hw_ib_counter_read(p->hw, p->dev, p->port, "sent_pkts", &v, &bits) == 0)
+		return IB_PORT_SRC_HW_PACKETS;
+	return IB_PORT_SRC_NONE;
+}
+
+int ib_port_open(struct hw *hw, const char *dev, int port, struct ib_port **out)
+{
+	struct ib_port *p;
+	int n;
+
+	if (!dev || !*dev || strlen(dev) >= HW_IB_NAME_MAX || port < 1 || port > 255)
+		return -EINVAL;
+	n = hw_ib_port_count(hw, dev);
+	if (n < 0)
+		return n;
+	if (port > n)
+		return -ENODEV;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->hw = hw;
+	strcpy(p->dev, dev);
+	p->port = port;
+	p->max_gbps = IB_PORT_MAX_GBPS_DEFAULT;
+	ib_port_rate_init(&p->tx, p->max_gbps);
+	ib_port_rate_init(&p->rx, p->max_gbps);
+	p->source = source_probe(p);
+	*out = p;
+	return 0;
+}
+
+void ib_port_free(struct ib_port *p)
+{
+	free(p);
+}
+
+const char *ib_port_dev(const struct ib_port *p)
+{
+	return p->dev;
+}
+
+int ib_port_num(const struct ib_port *p)
+{
+	return p->port;
+}
+
+enum ib_port_source ib_port_source(const struct ib_port *p)
+{
+	return p->source;
+}
+
+void ib_port_set_max_gbps(struct ib_port *p, double gbps)
+{
+	p->max_gbps = gbps > 0.0 ? gbps : IB_PORT_MAX_GBPS_DEFAULT;
+	p->tx.max_gbps = p->max_gbps;
+	p->rx.max_gbps = p->max_gbps;
+}
+
+int ib_port_query(struct ib_port *p, struct hw_ib_port_attr *attr)
+{
+	return hw_ib_port_query(p->hw, p->dev, p->port, attr);
+}
+
+static int read_pair(struct ib_port *p, const char *tx_name, const char *rx_name, uint64_t *tx,
+		     uint64_t *rx, int *bits)
+{
+	int btx = 0, brx = 0;
+	int r = hw_ib_counter_read(p->hw, p->dev, p->port, tx_name, tx, &btx);
+
+	if (r == 0)
+		r = hw_ib_counter_read(p->hw, p->dev, p->port, rx_name, rx, &brx);
+	/* the narrower width decides saturation handling */
+	*bits = (btx == 32 || brx == 32) ? 32 : (btx == 64 && brx == 64) ? 64 : 0;
+	return r;
+}
+
+int ib_port_sample(struct ib_port *p, int64_t now_ns, struct ib_port_sample *s)
+{
+	uint64_t tx = 0, rx = 0;
+	int bits = 0, r;
+
+	memset(s, 0, sizeof(*s));
+	s->tx_gbps = NAN;
+	s->rx_gbps = NAN;
+	s->tx_status = s->rx_status = IB_PORT_RATE_FIRST;
+	if (p->source == IB_PORT_SRC_NONE)
+		p->source = source_probe(p); /* counters may appear once the driver finished */
+	s->source = p->source;
+
+	switch (p->source) {
+	case IB_PORT_SRC_DATA64:
+		r = read_pair(p, "port_xmit_data_64", "port_rcv_data_64", &tx, &rx, &bits);
+		if (bits == 0)
+			bits = 64;
+		break;
+	case IB_PORT_SRC_DATA:
+		r = read_pair(p, "port_xmit_data", "port_rcv_data", &tx, &rx, &bits);
+		break;
+	case IB_PORT_SRC_HW_PACKETS:
+		r = read_pair(p, "sent_pkts", "rcvd_pkts", &s->tx_packets, &s->rx_packets, &bits);
+		if (r == 0)
+			s->packets_known = true;
+		return r == -ENOENT ? 0 : r;
+	case IB_PORT_SRC_NONE:
+	default:
+		return 0;
+	}
+	if (r == -ENOENT) {
+		/* the counter went away (driver reload): probe again next time */
+		p->source = IB_PORT_SRC_NONE;
+		ib_port_rate_init(&p->tx, p->max_gbps);
+		ib_port_rate_init(&p->rx, p->max_gbps);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	s->bits = bits;
+	s->tx_gbps = ib_port_rate_update(&p->tx, tx, bits, now_ns, &s->tx_status);
+	s->rx_gbps = ib_port_rate_update(&p->rx, rx, bits, now_ns, &s->rx_status);
+	s->saturated =
+		s->tx_status == IB_PORT_RATE_SATURATED || s->rx_status == IB_PORT_RATE_SATURATED;
+	s->bytes_known = true;
+	s->tx_bytes = tx * 4;
+	s->rx_bytes = rx * 4;
+	/* packet counts are a bonus; absent ones are fine */
+	if (read_pair(p,
+		      p->source == IB_PORT_SRC_DATA64 ? "port_xmit_packets_64"
+						      : "port_xmit_packets",
+		      p->source == IB_PORT_SRC_DATA64 ? "port_rcv_packets_64" : "port_rcv_packets",
+		      &s->tx_packets, &s->rx_packets, &bits) == 0)
+		s->packets_known = true;
+	return 0;
+}
+
+/* ---- names ---- */
+
+const char *ib_port_state_name(int state)
+{
+	static const char *const names[] = { "NOP",   "DOWN",	"INIT",
+					     "ARMED", "ACTIVE", "ACTIVE_DEFER" };
+
+	return (state >= 0 && state <= 5) ? names[state] : "UNKNOWN";
+}
+
+const char *ib_port_phys_state_name(int phys_state)
+{
+	static const char *const names[] = { "NOP",
+					     "SLEEP",
+					     "POLLING",
+					     "DISABLED",
+					     "PORT_CONFIGURATION_TRAINING",
+					     "LINK_UP",
+					     "LINK_ERROR_RECOVERY",
+					     "PHY_TEST" };
+
+	return (phys_state >= 0 && phys_state <= 7) ? names[phys_state] : "UNKNOWN";
+}
+
+const char *ib_port_link_layer_name(int link_layer)
+{
+	if (link_layer == 1)
+		return "InfiniBand";
+	if (link_layer == 2)
+		return "Ethernet";
+	return "unknown";
+}
+
+int ib_port_mtu_bytes(int mtu_code)
+{
+	return (mtu_code >= 1 && mtu_code <= 5) ? 128 << mtu_code : 0;
+}

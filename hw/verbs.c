@@ -1,0 +1,189 @@
+/* verbs.c - dispatches the benchmark's verbs calls to the linux or sim backend, checked. */
+#define H2BOX_HW_VERBS_BACKEND
+#include "hw/verbs.h"
+
+#include "hw/hw.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+int hw_verbs_open(struct hw *hw, const char *dev, int port, int gid_index, int cq_depth,
+		  struct hw_verbs_ctx **out, char *err, size_t errlen)
+{
+	const struct hw_verbs_ops *ops;
+	int r;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!dev || !*dev || strchr(dev, '/') || port < 1 || port > 255 || cq_depth < 1 ||
+	    cq_depth > 65536 || gid_index > 255) {
+		if (err && errlen)
+			snprintf(err, errlen, "bad device, port or queue depth");
+		return -EINVAL;
+	}
+	ops = hw_kind_get(hw) == HW_KIND_SIM ? &hw_verbs_sim_ops : &hw_verbs_linux_ops;
+	r = ops->open(hw, dev, port, gid_index, cq_depth, out, err, errlen);
+	if (r < 0)
+		return r;
+	(*out)->ops = ops;
+	(*out)->hw = hw;
+	return 0;
+}
+
+void hw_verbs_close(struct hw_verbs_ctx *c)
+{
+	if (c)
+		c->ops->close(c);
+}
+
+int64_t hw_verbs_now_ns(struct hw_verbs_ctx *c)
+{
+	return c->ops->now_ns(c);
+}
+
+int hw_verbs_mr_reg(struct hw_verbs_ctx *c, size_t len, struct hw_verbs_mr **out)
+{
+	int r;
+
+	if (len == 0 || len > (64u << 20))
+		return -EINVAL;
+	r = c->ops->mr_reg(c, len, out);
+	if (r == 0)
+		(*out)->ctx = c;
+	return r;
+}
+
+void hw_verbs_mr_dereg(struct hw_verbs_mr *mr)
+{
+	if (mr)
+		mr->ctx->ops->mr_dereg(mr);
+}
+
+void *hw_verbs_mr_buf(struct hw_verbs_mr *mr)
+{
+	return mr->buf;
+}
+
+uint64_t hw_verbs_mr_addr(const struct hw_verbs_mr *mr)
+{
+	return mr->addr;
+}
+
+uint32_t hw_verbs_mr_rkey(const struct hw_verbs_mr *mr)
+{
+	return mr->rkey;
+}
+
+size_t hw_verbs_mr_len(const struct hw_verbs_mr *mr)
+{
+	return mr->len;
+}
+
+int hw_verbs_qp_create(struct hw_verbs_ctx *c, int max_send_wr, int max_recv_wr,
+		       struct hw_verbs_qp **out)
+{
+	int r;
+
+	if (max_send_wr < 1 || max_send_wr > 16384 || max_recv_wr < 1 || max_recv_wr > 16384)
+		return -EINVAL;
+	r = c->ops->qp_create(c, max_send_wr, max_recv_wr, out);
+	if (r == 0)
+		(*out)->ctx = c;
+	return r;
+}
+
+void hw_verbs_qp_destroy(struct hw_verbs_qp *qp)
+{
+	if (qp)
+		qp->ctx->ops->qp_destroy(qp);
+}
+
+void hw_verbs_qp_local(const struct hw_verbs_qp *qp, struct hw_verbs_qp_info *info)
+{
+	*info = qp->local;
+}
+
+int hw_verbs_qp_connect(struct hw_verbs_qp *qp, const struct hw_verbs_qp_info *remote, char *err,
+			size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+	if (remote->qpn == 0 || remote->qpn > 0xffffff || remote->psn > 0xffffff ||
+	    remote->mtu < 1 || remote->mtu > 5) {
+		if (err && errlen)
+			snprintf(err, errlen, "bad remote queue pair");
+		return -EINVAL;
+	}
+	return qp->ctx->ops->qp_connect(qp, remote, err, errlen);
+}
+
+/* A work request must stay inside its registered buffer. */
+static bool span_ok(const struct hw_verbs_mr *mr, size_t off, size_t len)
+{
+	return len > 0 && off <= mr->len && len <= mr->len - off;
+}
+
+int hw_verbs_post_write(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
+			uint64_t raddr, uint32_t rkey, uint64_t wr_id, bool signaled)
+{
+	if (!span_ok(mr, off, len) || mr->ctx != qp->ctx)
+		return -EINVAL;
+	return qp->ctx->ops->post_write(qp, mr, off, len, raddr, rkey, wr_id, signaled);
+}
+
+int hw_verbs_post_send(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
+		       uint64_t wr_id, bool signaled)
+{
+	if (!span_ok(mr, off, len) || mr->ctx != qp->ctx)
+		return -EINVAL;
+	return qp->ctx->ops->post_send(qp, mr, off, len, wr_id, signaled);
+}
+
+int hw_verbs_post_recv(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
+		       uint64_t wr_id)
+{
+	if (!span_ok(mr, off, len) || mr->ctx != qp->ctx)
+		return -EINVAL;
+	return qp->ctx->ops->post_recv(qp, mr, off, len, wr_id);
+}
+
+int hw_verbs_poll(struct hw_verbs_ctx *c, struct hw_verbs_wc *wc, int max)
+{
+	if (max < 1)
+		return -EINVAL;
+	return c->ops->poll(c, wc, max);
+}
+
+const char *hw_verbs_wc_status_str(int status)
+{
+	/* ibv_wc_status values, so both backends print the same words */
+	static const char *const names[] = {
+		"success",
+		"local length error",
+		"local QP operation error",
+		"local EE context error",
+		"local protection error",
+		"WR flushed",
+		"memory window bind error",
+		"bad response",
+		"local access error",
+		"remote invalid request",
+		"remote access error",
+		"remote operation error",
+		"transport retry counter exceeded",
+		"RNR retry counter exceeded",
+		"local RDD violation",
+		"remote invalid RD request",
+		"remote aborted",
+		"invalid EE context number",
+		"invalid EE context state",
+		"fatal error",
+		"response timeout",
+		"general error",
+	};
+
+	if (status >= 0 && (size_t)status < sizeof(names) / sizeof(names[0]))
+		return names[status];
+	return "unknown completion status";
+}

@@ -1,0 +1,129 @@
+/* verbs.h - RDMA verbs for the benchmark: RC queue pairs, WRITE/SEND/RECV, completions. */
+#ifndef H2BOX_HW_VERBS_H
+#define H2BOX_HW_VERBS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct hw;
+struct hw_verbs_ctx; /* one device port: protection domain + one completion queue */
+struct hw_verbs_mr;  /* a registered buffer, allocated by the backend */
+struct hw_verbs_qp;  /* an RC queue pair on a context */
+
+/* What the other end needs to reach a queue pair (exchanged out of band). */
+struct hw_verbs_qp_info {
+	uint32_t qpn; /* 24 bits */
+	uint32_t psn; /* 24 bits */
+	uint16_t lid;
+	uint8_t gid[16];
+	bool global; /* the GID must be used (RoCE/rxe, or the port has no LID) */
+	int mtu;     /* IBTA code 1..5 (active MTU of the port) */
+};
+
+enum hw_verbs_opcode {
+	HW_VERBS_OP_WRITE,
+	HW_VERBS_OP_SEND,
+	HW_VERBS_OP_RECV,
+};
+
+struct hw_verbs_wc {
+	uint64_t wr_id;
+	int status; /* 0 success, else the ibv_wc_status value */
+	enum hw_verbs_opcode opcode;
+	uint32_t byte_len;
+};
+/* Completions carry no queue pair: callers encode what they need in wr_id. */
+
+/*
+ * Open `dev` port `port` with a completion queue of cq_depth entries.
+ * gid_index < 0 picks a usable GID (RoCE v2 IPv4 first) when the link layer
+ * needs one.  -ENODEV (no such device/port), -ENOTSUP (backend without
+ * verbs), -errno.  err gets a sentence on failure.
+ */
+int hw_verbs_open(struct hw *hw, const char *dev, int port, int gid_index, int cq_depth,
+		  struct hw_verbs_ctx **out, char *err, size_t errlen);
+void hw_verbs_close(struct hw_verbs_ctx *c);
+/*
+ * The clock completions are timed by: CLOCK_MONOTONIC on real hardware,
+ * the simulated fabric's virtual clock on the sim (it moves as completions
+ * are polled, so a benchmark measures the model, not the host CPU).
+ */
+int64_t hw_verbs_now_ns(struct hw_verbs_ctx *c);
+
+int hw_verbs_mr_reg(struct hw_verbs_ctx *c, size_t len, struct hw_verbs_mr **out);
+void hw_verbs_mr_dereg(struct hw_verbs_mr *mr);
+void *hw_verbs_mr_buf(struct hw_verbs_mr *mr);
+uint64_t hw_verbs_mr_addr(const struct hw_verbs_mr *mr); /* address the peer writes to */
+uint32_t hw_verbs_mr_rkey(const struct hw_verbs_mr *mr);
+size_t hw_verbs_mr_len(const struct hw_verbs_mr *mr);
+
+int hw_verbs_qp_create(struct hw_verbs_ctx *c, int max_send_wr, int max_recv_wr,
+		       struct hw_verbs_qp **out);
+void hw_verbs_qp_destroy(struct hw_verbs_qp *qp);
+void hw_verbs_qp_local(const struct hw_verbs_qp *qp, struct hw_verbs_qp_info *info);
+/* RESET -> INIT -> RTR -> RTS towards the remote queue pair. */
+int hw_verbs_qp_connect(struct hw_verbs_qp *qp, const struct hw_verbs_qp_info *remote, char *err,
+			size_t errlen);
+
+int hw_verbs_post_write(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
+			uint64_t raddr, uint32_t rkey, uint64_t wr_id, bool signaled);
+int hw_verbs_post_send(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
+		       uint64_t wr_id, bool signaled);
+int hw_verbs_post_recv(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
+		       uint64_t wr_id);
+/* Up to max completions of the context's CQ; returns the count (0 = none yet) or -errno. */
+int hw_verbs_poll(struct hw_verbs_ctx *c, struct hw_verbs_wc *wc, int max);
+const char *hw_verbs_wc_status_str(int status);
+
+#ifdef H2BOX_HW_VERBS_BACKEND
+/*
+ * Backend side (hw/verbs.c, hw/linux/verbs.c, hw/sim/verbs.c only): every
+ * handle starts with its ops table, as in hw-private.h, and hw/verbs.c
+ * picks the table by hw_kind_get().
+ */
+struct hw_verbs_ops;
+
+struct hw_verbs_ctx {
+	const struct hw_verbs_ops *ops;
+	struct hw *hw;
+};
+
+struct hw_verbs_mr {
+	struct hw_verbs_ctx *ctx;
+	void *buf;
+	size_t len;
+	uint64_t addr;
+	uint32_t rkey, lkey;
+};
+
+struct hw_verbs_qp {
+	struct hw_verbs_ctx *ctx;
+	struct hw_verbs_qp_info local;
+};
+
+struct hw_verbs_ops {
+	int (*open)(struct hw *hw, const char *dev, int port, int gid_index, int cq_depth,
+		    struct hw_verbs_ctx **out, char *err, size_t errlen);
+	void (*close)(struct hw_verbs_ctx *c);
+	int64_t (*now_ns)(struct hw_verbs_ctx *c);
+	int (*mr_reg)(struct hw_verbs_ctx *c, size_t len, struct hw_verbs_mr **out);
+	void (*mr_dereg)(struct hw_verbs_mr *mr);
+	int (*qp_create)(struct hw_verbs_ctx *c, int max_send_wr, int max_recv_wr,
+			 struct hw_verbs_qp **out);
+	void (*qp_destroy)(struct hw_verbs_qp *qp);
+	int (*qp_connect)(struct hw_verbs_qp *qp, const struct hw_verbs_qp_info *remote, char *err,
+			  size_t errlen);
+	int (*post_write)(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
+			  uint64_t raddr, uint32_t rkey, uint64_t wr_id, bool signaled);
+	int (*post_send)(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
+			 uint64_t wr_id, bool signaled);
+	int (*post_recv)(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
+			 uint64_t wr_id);
+	int (*poll)(struct hw_verbs_ctx *c, struct hw_verbs_wc *wc, int max);
+};
+
+extern const struct hw_verbs_ops hw_verbs_linux_ops, hw_verbs_sim_ops;
+#endif
+
+#endif

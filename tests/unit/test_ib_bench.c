@@ -1,0 +1,245 @@
+/* test_ib_bench.c - benchmark options, quantiles, loopback runs on the simulated box's verbs. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "drivers/ib_bench.h"
+#include "hw/hw.h"
+#include "hw/sim/plant.h"
+
+#define S 1000000000LL
+
+static int parse(struct ib_bench_opts *o, const char *line, char *err, size_t errlen)
+{
+	char buf[512], *argv[32], *save = NULL;
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (char *t = strtok_r(buf, " ", &save); t && argc < 32; t = strtok_r(NULL, " ", &save))
+		argv[argc++] = t;
+	ib_bench_opts_defaults(o);
+	return ib_bench_opts_parse(o, argc, argv, err, errlen);
+}
+
+static void test_options(void **state)
+{
+	struct ib_bench_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&o, "", err, sizeof(err)), 0);
+	assert_int_equal(o.test, IB_BENCH_WRITE_BW);
+	assert_int_equal(o.role, IB_BENCH_LOOPBACK);
+	assert_int_equal(o.nsizes, 1);
+	assert_int_equal(o.sizes[0], 65536);
+	assert_true(o.iters == 5000);
+	assert_true(o.warmup_iters == 500);
+
+	assert_int_equal(parse(&o, "--sizes all --iters 100", err, sizeof(err)), 0);
+	assert_int_equal(o.nsizes, 23);
+	assert_int_equal(o.sizes[0], 2);
+	assert_int_equal(o.sizes[22], 8u << 20);
+
+	assert_int_equal(parse(&o, "--lat", err, sizeof(err)), 0);
+	assert_int_equal(o.test, IB_BENCH_SEND_LAT);
+	assert_int_equal(o.sizes[0], 2);
+	assert_true(o.iters == 1000);
+
+	assert_int_equal(parse(&o, "--size 4K --duration 2s --bidir", err, sizeof(err)), 0);
+	assert_int_equal(o.sizes[0], 4096);
+	assert_true(o.iters == 0);
+	assert_true(o.duration_ns == 2 * S);
+	assert_true(o.warmup_ns == S / 2 && o.cooldown_ns == S / 2);
+	assert_true(o.bidir);
+
+	assert_int_equal(parse(&o, "--duration 400ms", err, sizeof(err)), 0);
+	assert_true(o.warmup_ns == 100000000LL); /* a quarter of a short run */
+
+	assert_int_equal(parse(&o, "--client 10.10.10.70 --port 9999 --dev mlx4_0:2", err,
+			       sizeof(err)),
+			 0);
+	assert_int_equal(o.role, IB_BENCH_CLIENT);
+	assert_string_equal(o.host, "10.10.10.70");
+	assert_int_equal(o.tcp_port, 9999);
+	assert_string_equal(o.dev, "mlx4_0");
+	assert_int_equal(o.port, 2);
+
+	assert_int_equal(parse(&o, "--dev mlx4_0:1 --dev2 mlx4_0:2", err, sizeof(err)), 0);
+	assert_string_equal(o.dev2, "mlx4_0");
+	assert_int_equal(o.port2, 2);
+	assert_int_equal(parse(&o, "--server", err, sizeof(err)), 0);
+	assert_int_equal(o.role, IB_BENCH_SERVER);
+}
+
+static void test_bad_options(void **state)
+{
+	static const char *const bad[] = {
+		"--size 1", "--size 9M", "--size -5", "--size 12x", "--sizes some", "--iters 0",
+		"--iters 1000000000", "--duration 0", "--duration 2h", "--duration fast",
+		"--iters 10 --duration 1s", "--lat --bidir", "--server --client h",
+		"--client -rf", "--client a;b", "--port 0", "--port 70000", "--dev a/b",
+		"--dev :1", "--dev mlx4_0:0", "--client h --dev2 mlx4_0", "--bogus", "--size",
+		"--lat --iters 2000000",
+	};
+	struct ib_bench_opts o;
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (parse(&o, bad[i], err, sizeof(err)) != -EINVAL)
+			fail_msg("accepted: %s", bad[i]);
+		assert_true(err[0] != '\0');
+	}
+}
+
+static void test_quantile(void **state)
+{
+	double v[100];
+
+	(void)state;
+	for (int i = 0; i < 100; i++)
+		v[i] = (double)((i * 37) % 100); /* 0..99 shuffled */
+	assert_true(ib_bench_quantile(v, 100, 0.5) == 49.0);
+	assert_true(ib_bench_quantile(v, 100, 0.99) == 98.0);
+	assert_true(ib_bench_quantile(v, 100, 1.0) == 99.0);
+	assert_true(ib_bench_quantile(v, 100, 0.0) == 0.0);
+	assert_true(isnan(ib_bench_quantile(v, 0, 0.5)));
+	assert_true(isnan(ib_bench_quantile(v, 100, 1.5)));
+}
+
+/* ---- runs on the simulated H2 ---- */
+
+struct box_fixture {
+	struct sim_plant *plant;
+	struct hw *hw;
+};
+
+static int box_setup(void **state)
+{
+	static struct box_fixture f;
+	struct sim_plant_config cfg;
+
+	sim_plant_config_defaults(&cfg, SIM_BUILD_SFX);
+	cfg.speed = 0;
+	cfg.host_starts_on_power = true;
+	if (sim_plant_new(&cfg, &f.plant) < 0 || hw_sim_new(f.plant, &f.hw) < 0)
+		return -1;
+	/* PSU on, the H2 boots, the IB ports come up */
+	sim_plant_line_set(f.plant, SIM_LINE_PSU_ON_N, 0);
+	sim_plant_advance_to(f.plant, sim_plant_now(f.plant) + 60 * S);
+	*state = &f;
+	return 0;
+}
+
+static int box_teardown(void **state)
+{
+	struct box_fixture *f = *state;
+
+	hw_free(f->hw);
+	sim_plant_free(f->plant);
+	return 0;
+}
+
+static int run(struct box_fixture *f, const char *line, struct ib_bench_report *rep, char *err,
+	       size_t errlen)
+{
+	struct ib_bench_opts o;
+
+	assert_int_equal(parse(&o, line, err, errlen), 0);
+	return ib_bench_run(f->hw, &o, rep, NULL, NULL, err, errlen);
+}
+
+static void test_sim_write_bw_is_pcie_bound(void **state)
+{
+	struct box_fixture *f = *state;
+	struct ib_bench_report rep;
+	char err[256];
+
+	assert_int_equal(run(f, "--size 1M --iters 200", &rep, err, sizeof(err)), 0);
+	assert_true(rep.simulated);
+	assert_int_equal(rep.nrows, 1);
+	assert_true(rep.rows[0].iters == 200); /* exactly the measured iterations */
+	/* PCIe 2.0 x4 after 8b/10b is 16 Gb/s; with TLP headers somewhat less, never QDR's 32 */
+	assert_true(rep.rows[0].gbps > 12.5 && rep.rows[0].gbps < 16.0);
+	/* small messages are message-rate bound */
+	assert_int_equal(run(f, "--size 64 --iters 2000", &rep, err, sizeof(err)), 0);
+	assert_true(rep.rows[0].gbps < 6.0);
+	assert_true(rep.rows[0].msg_rate_mpps > 1.0);
+}
+
+static void test_sim_cabled_ports_bidir(void **state)
+{
+	struct box_fixture *f = *state;
+	struct ib_bench_report one, both;
+	char err[256];
+
+	/* the article's cabled-ports test: port 1 <-> port 2 of the same card */
+	assert_int_equal(run(f, "--dev mlx4_0:1 --dev2 mlx4_0:2 --size 256K --iters 300", &one,
+			     err, sizeof(err)),
+			 0);
+	assert_int_equal(one.port2, 2);
+	assert_int_equal(run(f, "--dev mlx4_0:1 --dev2 mlx4_0 --size 256K --duration 100ms --bidir",
+			     &both, err, sizeof(err)),
+			 0);
+	assert_int_equal(both.port2, 2);
+	/* both directions cross the same x4 link: they share it (same time window: duration) */
+	assert_true(isfinite(both.rows[0].gbps_reverse));
+	assert_true(fabs(both.rows[0].gbps + both.rows[0].gbps_reverse - one.rows[0].gbps) <
+		    0.05 * one.rows[0].gbps);
+}
+
+static void test_sim_latency(void **state)
+{
+	struct box_fixture *f = *state;
+	struct ib_bench_report rep;
+	char err[256];
+
+	assert_int_equal(run(f, "--lat --iters 500", &rep, err, sizeof(err)), 0);
+	assert_int_equal(rep.test, IB_BENCH_SEND_LAT);
+	assert_true(rep.rows[0].iters == 500);
+	assert_true(rep.rows[0].lat_min_us > 1.0 && rep.rows[0].lat_min_us < 3.0);
+	assert_true(rep.rows[0].lat_min_us <= rep.rows[0].lat_median_us);
+	assert_true(rep.rows[0].lat_median_us <= rep.rows[0].lat_p99_us);
+	assert_true(rep.rows[0].lat_p99_us <= rep.rows[0].lat_max_us);
+	/* growing sizes keep their receives usable across rounds */
+	assert_int_equal(run(f, "--lat --sizes all --iters 20", &rep, err, sizeof(err)), 0);
+	assert_int_equal(rep.nrows, 23);
+	assert_true(rep.rows[22].lat_median_us > rep.rows[0].lat_median_us * 100);
+}
+
+static void test_sim_refusals(void **state)
+{
+	struct box_fixture *f = *state;
+	struct ib_bench_report rep;
+	char err[256];
+
+	assert_int_equal(run(f, "--client 127.0.0.1 --port 9", &rep, err, sizeof(err)), -ENOTSUP);
+	assert_non_null(strstr(err, "loopback"));
+	assert_true(run(f, "--dev mlx9_0", &rep, err, sizeof(err)) < 0);
+	assert_true(run(f, "--dev mlx4_0:3", &rep, err, sizeof(err)) < 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_quantile),
+		cmocka_unit_test_setup_teardown(test_sim_write_bw_is_pcie_bound, box_setup,
+						box_teardown),
+		cmocka_unit_test_setup_teardown(test_sim_cabled_ports_bidir, box_setup,
+						box_teardown),
+		cmocka_unit_test_setup_teardown(test_sim_latency, box_setup, box_teardown),
+		cmocka_unit_test_setup_teardown(test_sim_refusals, box_setup, box_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,294 @@
+/* test_ib_port.c - counter rates: wrap, stuck 32-bit counters as unknown, 64-bit, rxe. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "drivers/ib_port.h"
+
+#define S		       1000000000LL
+#define assert_near(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (tol))
+
+/* 1 s at QDR's 32 Gb/s of data in 4-octet words */
+#define QDR_WORDS_PER_S (32000000000ULL / 32)
+
+static void test_rate_basic(void **state)
+{
+	struct ib_port_rate r;
+	enum ib_port_rate_status st;
+
+	(void)state;
+	ib_port_rate_init(&r, 0);
+	assert_true(isnan(ib_port_rate_update(&r, 1000, 64, 1 * S, &st)));
+	assert_int_equal(st, IB_PORT_RATE_FIRST);
+	/* 14.4 Gb/s for 1 s: 14.4e9 / 32 words */
+	assert_near(ib_port_rate_update(&r, 1000 + 450000000ULL, 64, 2 * S, &st), 14.4, 1e-9);
+	assert_int_equal(st, IB_PORT_RATE_OK);
+	/* idle is a real zero */
+	assert_near(ib_port_rate_update(&r, 1000 + 450000000ULL, 64, 3 * S, &st), 0.0, 0);
+	assert_int_equal(st, IB_PORT_RATE_OK);
+	/* no time passed: unknown, and the previous reading is kept */
+	assert_true(isnan(ib_port_rate_update(&r, 5, 64, 3 * S, &st)));
+	assert_int_equal(st, IB_PORT_RATE_BAD_TIME);
+	assert_near(ib_port_rate_update(&r, 1000 + 2 * 450000000ULL, 64, 4 * S, &st), 14.4, 1e-9);
+}
+
+static void test_rate_64bit_wrap(void **state)
+{
+	struct ib_port_rate r;
+	enum ib_port_rate_status st;
+	uint64_t near_top = UINT64_MAX - QDR_WORDS_PER_S / 2;
+
+	(void)state;
+	ib_port_rate_init(&r, 44.0);
+	ib_port_rate_update(&r, near_top, 64, 10 * S, &st);
+	/* wraps past 2^64 during the second: still exactly 32 Gb/s */
+	assert_near(ib_port_rate_update(&r, QDR_WORDS_PER_S / 2 - 1, 64, 11 * S, &st), 32.0, 1e-6);
+	assert_int_equal(st, IB_PORT_RATE_OK);
+	/* a drop to a small value after a modest count: an impossible rate, so a reset */
+	ib_port_rate_update(&r, 5000000000ULL, 64, 12 * S, &st);
+	assert_true(isnan(ib_port_rate_update(&r, 10, 64, 13 * S, &st)));
+	assert_int_equal(st, IB_PORT_RATE_RESET);
+	/* and the next interval is measured from the reset value */
+	assert_near(ib_port_rate_update(&r, 10 + QDR_WORDS_PER_S / 4, 64, 14 * S, &st), 8.0, 1e-6);
+}
+
+static void test_rate_32bit_saturation(void **state)
+{
+	struct ib_port_rate r;
+	enum ib_port_rate_status st;
+	double g;
+
+	(void)state;
+	ib_port_rate_init(&r, 0);
+	ib_port_rate_update(&r, 0xf0000000ULL, 32, 1 * S, &st);
+	/* reaches the top within the interval: bytes were lost, unknown */
+	g = ib_port_rate_update(&r, 0xffffffffULL, 32, 2 * S, &st);
+	assert_true(isnan(g));
+	assert_int_equal(st, IB_PORT_RATE_SATURATED);
+	/* stuck: never 0 Gb/s although the value did not move */
+	for (int i = 3; i < 10; i++) {
+		g = ib_port_rate_update(&r, 0xffffffffULL, 32, i * S, &st);
+		assert_true(isnan(g));
+		assert_int_equal(st, IB_PORT_RATE_SATURATED);
+	}
+	/* someone ran perfquery -R: one unknown interval, then numbers again */
+	assert_true(isnan(ib_port_rate_update(&r, 100, 32, 10 * S, &st)));
+	assert_int_equal(st, IB_PORT_RATE_RESET);
+	assert_near(ib_port_rate_update(&r, 100 + QDR_WORDS_PER_S, 32, 11 * S, &st), 32.0, 1e-6);
+	assert_int_equal(st, IB_PORT_RATE_OK);
+	/* a 32-bit counter that goes back never counts as a wrap */
+	assert_true(isnan(ib_port_rate_update(&r, 50, 32, 12 * S, &st)));
+	assert_int_equal(st, IB_PORT_RATE_RESET);
+}
+
+static void test_rate_unknown_width(void **state)
+{
+	struct ib_port_rate r;
+	enum ib_port_rate_status st;
+
+	(void)state;
+	/* width unknown: exactly 2^32-1 reads as saturated */
+	ib_port_rate_init(&r, 0);
+	ib_port_rate_update(&r, 0xfffffff0ULL, 0, 1 * S, &st);
+	assert_true(isnan(ib_port_rate_update(&r, 0xffffffffULL, 0, 2 * S, &st)));
+	assert_int_equal(st, IB_PORT_RATE_SATURATED);
+	/* ... until a larger value proves the counter is 64 bits wide */
+	assert_near(ib_port_rate_update(&r, 0xffffffffULL + QDR_WORDS_PER_S, 0, 3 * S, &st), 32.0,
+		    1e-6);
+	assert_int_equal(st, IB_PORT_RATE_OK);
+}
+
+/* ---- a fake bus for the port object: mlx4-like (32 or 64 bits) or rxe-like ---- */
+
+static struct {
+	bool have64, have32, have_pkts;
+	uint64_t xmit, rcv, pkts;
+	int reads_64;
+} bus;
+
+int hw_ib_port_count(struct hw *hw, const char *dev)
+{
+	(void)hw;
+	return strcmp(dev, "mlx4_0") == 0 || strcmp(dev, "rxe_lo") == 0 ? 2 : -ENODEV;
+}
+
+int hw_ib_port_query(struct hw *hw, const char *dev, int port, struct hw_ib_port_attr *attr)
+{
+	(void)hw;
+	(void)dev;
+	(void)port;
+	memset(attr, 0, sizeof(*attr));
+	attr->state = 4;
+	return 0;
+}
+
+int hw_ib_counter_read(struct hw *hw, const char *dev, int port, const char *name, uint64_t *value,
+		       int *bits)
+{
+	(void)hw;
+	(void)dev;
+	(void)port;
+	if (bus.have64 && strcmp(name, "port_xmit_data_64") == 0) {
+		bus.reads_64++;
+		*value = bus.xmit;
+		*bits = 64;
+		return 0;
+	}
+	if (bus.have64 && strcmp(name, "port_rcv_data_64") == 0) {
+		*value = bus.rcv;
+		*bits = 64;
+		return 0;
+	}
+	if (bus.have32 && strcmp(name, "port_xmit_data") == 0) {
+		*value = bus.xmit > 0xffffffffULL ? 0xffffffffULL : bus.xmit;
+		*bits = 32;
+		return 0;
+	}
+	if (bus.have32 && strcmp(name, "port_rcv_data") == 0) {
+		*value = bus.rcv > 0xffffffffULL ? 0xffffffffULL : bus.rcv;
+		*bits = 32;
+		return 0;
+	}
+	if (bus.have_pkts && (strcmp(name, "sent_pkts") == 0 || strcmp(name, "rcvd_pkts") == 0)) {
+		*value = bus.pkts;
+		*bits = 64;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static void test_port_prefers_64bit(void **state)
+{
+	struct ib_port *p;
+	struct ib_port_sample s;
+
+	(void)state;
+	memset(&bus, 0, sizeof(bus));
+	bus.have64 = bus.have32 = true;
+	assert_int_equal(ib_port_open(NULL, "mlx4_0", 1, &p), 0);
+	assert_int_equal(ib_port_source(p), IB_PORT_SRC_DATA64);
+	bus.xmit = 0xfffff000ULL;
+	assert_int_equal(ib_port_sample(p, 1 * S, &s), 0);
+	assert_true(isnan(s.tx_gbps));
+	/* past 16 GiB the 32-bit counter would stick; the 64-bit one keeps counting */
+	bus.xmit += 450000000ULL;
+	bus.rcv += 350000000ULL;
+	assert_int_equal(ib_port_sample(p, 2 * S, &s), 0);
+	assert_int_equal(s.bits, 64);
+	assert_near(s.tx_gbps, 14.4, 1e-9);
+	assert_near(s.rx_gbps, 11.2, 1e-9);
+	assert_true(s.bytes_known);
+	assert_true(s.tx_bytes == (0xfffff000ULL + 450000000ULL) * 4);
+	assert_false(s.saturated);
+	assert_true(bus.reads_64 > 0);
+	ib_port_free(p);
+}
+
+static void test_port_32bit_stuck_is_unknown(void **state)
+{
+	struct ib_port *p;
+	struct ib_port_sample s;
+
+	(void)state;
+	memset(&bus, 0, sizeof(bus));
+	bus.have32 = true;
+	assert_int_equal(ib_port_open(NULL, "mlx4_0", 2, &p), 0);
+	assert_int_equal(ib_port_source(p), IB_PORT_SRC_DATA);
+	bus.xmit = 0x10000000ULL;
+	ib_port_sample(p, 1 * S, &s);
+	bus.xmit += QDR_WORDS_PER_S;
+	bus.rcv += QDR_WORDS_PER_S;
+	ib_port_sample(p, 2 * S, &s);
+	assert_near(s.tx_gbps, 32.0, 1e-6);
+	/* about 4 s at QDR later the counter sits at 0xFFFFFFFF */
+	for (int i = 3; i < 8; i++) {
+		bus.xmit += QDR_WORDS_PER_S;
+		assert_int_equal(ib_port_sample(p, i * S, &s), 0);
+	}
+	assert_true(isnan(s.tx_gbps));
+	assert_int_equal(s.tx_status, IB_PORT_RATE_SATURATED);
+	assert_true(s.saturated);
+	assert_near(s.rx_gbps, 0.0, 0); /* the receive counter is fine and idle */
+	ib_port_free(p);
+}
+
+static void test_port_rxe_packets_only(void **state)
+{
+	struct ib_port *p;
+	struct ib_port_sample s;
+
+	(void)state;
+	memset(&bus, 0, sizeof(bus));
+	bus.have_pkts = true;
+	assert_int_equal(ib_port_open(NULL, "rxe_lo", 1, &p), 0);
+	assert_int_equal(ib_port_source(p), IB_PORT_SRC_HW_PACKETS);
+	bus.pkts = 1234;
+	assert_int_equal(ib_port_sample(p, 1 * S, &s), 0);
+	bus.pkts = 99999;
+	assert_int_equal(ib_port_sample(p, 2 * S, &s), 0);
+	assert_true(isnan(s.tx_gbps)); /* packets have no size: bytes unknown, not zero */
+	assert_true(isnan(s.rx_gbps));
+	assert_false(s.bytes_known);
+	assert_true(s.packets_known);
+	assert_true(s.tx_packets == 99999);
+	ib_port_free(p);
+}
+
+static void test_port_no_counters_and_bad_args(void **state)
+{
+	struct ib_port *p;
+	struct ib_port_sample s;
+
+	(void)state;
+	memset(&bus, 0, sizeof(bus));
+	assert_int_equal(ib_port_open(NULL, "mlx4_0", 1, &p), 0);
+	assert_int_equal(ib_port_source(p), IB_PORT_SRC_NONE);
+	assert_int_equal(ib_port_sample(p, 1 * S, &s), 0);
+	assert_true(isnan(s.tx_gbps));
+	/* counters appear later (driver finished loading) */
+	bus.have64 = true;
+	assert_int_equal(ib_port_sample(p, 2 * S, &s), 0);
+	assert_int_equal(s.source, IB_PORT_SRC_DATA64);
+	ib_port_free(p);
+	assert_int_equal(ib_port_open(NULL, "mlx4_0", 3, &p), -ENODEV);
+	assert_int_equal(ib_port_open(NULL, "mlx4_0", 0, &p), -EINVAL);
+	assert_int_equal(ib_port_open(NULL, "nope", 1, &p), -ENODEV);
+	assert_int_equal(ib_port_open(NULL, "", 1, &p), -EINVAL);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(ib_port_state_name(4), "ACTIVE");
+	assert_string_equal(ib_port_state_name(99), "UNKNOWN");
+	assert_string_equal(ib_port_phys_state_name(5), "LINK_UP");
+	assert_string_equal(ib_port_phys_state_name(-1), "UNKNOWN");
+	assert_string_equal(ib_port_link_layer_name(1), "InfiniBand");
+	assert_string_equal(ib_port_link_layer_name(2), "Ethernet");
+	assert_int_equal(ib_port_mtu_bytes(5), 4096);
+	assert_int_equal(ib_port_mtu_bytes(1), 256);
+	assert_int_equal(ib_port_mtu_bytes(6), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rate_basic),
+		cmocka_unit_test(test_rate_64bit_wrap),
+		cmocka_unit_test(test_rate_32bit_saturation),
+		cmocka_unit_test(test_rate_unknown_width),
+		cmocka_unit_test(test_port_prefers_64bit),
+		cmocka_unit_test(test_port_32bit_stuck_is_unknown),
+		cmocka_unit_test(test_port_rxe_packets_only),
+		cmocka_unit_test(test_port_no_counters_and_bad_args),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
