@@ -68,6 +68,7 @@ static void sim_truth_json(struct sim_plant *p, struct json *j)
 	json_bool(j, "host_booting", t.host_booting);
 	json_bool(j, "host_stopping", t.host_stopping);
 	json_bool(j, "link_up", t.link_up);
+	json_bool(j, "button_led", t.button_led);
 	json_number(j, "watts", t.monitored_w, 3);
 	json_number(j, "volts", t.monitored_v, 3);
 	json_number(j, "energy_j", t.energy_j, 3);

@@ -206,6 +206,7 @@ void sim_plant_truth_get(struct sim_plant *p, struct sim_plant_truth *t)
 	t->host_booting = p->host == SIM_HOST_BOOTING;
 	t->host_stopping = p->host == SIM_HOST_STOPPING;
 	t->link_up = p->link_up;
+	t->button_led = p->out_level[SIM_LINE_PWR_LED] != 0;
 	t->monitored_w = plant_monitored_w(p);
 	t->monitored_v = plant_monitored_v(p, t->monitored_w);
 	t->energy_j = p->energy_j;

@@ -99,6 +99,7 @@ int sim_plant_cpu_cap_pct(struct sim_plant *p, double pct);
 struct sim_plant_truth {
 	int64_t now_ns;
 	bool psu_on, psu_ok, host_on, host_booting, host_stopping, link_up;
+	bool button_led;      /* PWR_LED as driven now: the front button's LED is lit */
 	double monitored_w;   /* exact power on the monitored rail */
 	double monitored_v;   /* bus voltage of the monitored rail */
 	double energy_j;      /* exact integral of monitored_w since plant start */

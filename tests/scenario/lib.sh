@@ -88,6 +88,7 @@ start_daemon() {
 	exec 4<"$TESTDIR/ready"
 	read -r -u 4 DAEMON_PID || true
 	read -r -u 4 line || true
+	[ "$line" = "CONTROL" ] && { read -r -u 4 line || true; }
 	exec 4<&-
 	rm -f "$TESTDIR/ready"
 	if [ "$line" != "READY" ]; then
@@ -113,4 +114,51 @@ advance() { h2 sim advance "$1" >/dev/null; }
 finish() {
 	echo "1..$TAP_N"
 	[ "$TAP_FAILED" -eq 0 ]
+}
+
+# ---- helpers added for the power-sequencer scenarios (10-*, 11-*, 12-*) ----
+
+# start_daemon_unready PROFILE [h2boxd options...]: starts h2boxd paused like start_daemon but
+# returns once its control socket answers (X_H2BOX_CONTROL=1), before READY=1.  The self topology
+# holds READY until PWR_OK, the NIC and its IB port are up, which in a paused box happens only
+# through `advance`.  wait_ready then collects READY=1.
+start_daemon_unready() {
+	local profile=$1 line=""
+	shift
+	mkfifo "$TESTDIR/ready"
+	"$BUILD/tools/notify-wait" "$TESTDIR/notify.sock" 60 -- "$H2BOXD" -c "$profile" -s "$SOCK" \
+		--sim-speed 0 "$@" >"$TESTDIR/ready" 2>>"$DAEMON_LOG" &
+	WAITER=$!
+	exec 4<"$TESTDIR/ready"
+	read -r -u 4 DAEMON_PID || true
+	read -r -u 4 line || true
+	[ "$line" = "CONTROL" ] && return 0
+	not_ok "h2boxd serves its socket with $(basename "$profile") (got '$line')"
+	exec 4<&-
+	rm -f "$TESTDIR/ready"
+	DAEMON_PID=""
+	return 1
+}
+
+# wait_ready: READY=1 from a daemon started with start_daemon_unready (fails after notify-wait's 60 s)
+wait_ready() {
+	local line=""
+	read -r -u 4 line || true
+	exec 4<&-
+	rm -f "$TESTDIR/ready"
+	[ "$line" = "READY" ]
+}
+
+# ready_count: how many times the daemon logged its READY=1 (the log spans restarts)
+ready_count() {
+	local n
+	n=$(grep -c 'ready: control socket' "$DAEMON_LOG" 2>/dev/null)
+	echo "${n:-0}"
+}
+
+# h2_nobody ARGS...: h2box as the unprivileged user nobody (the socket is 0666; the test's
+# temporary directory is opened for traversal only)
+h2_nobody() {
+	chmod o+x "$TESTDIR"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$H2BOX" -s "$SOCK" "$@"
 }

@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# 10-power-controller.sh - the power sequencer in the controller topology on both builds: one
+# button (or `h2box power`) brings the box up and down, the H2's own poweroff, races, long press,
+# debounce, cycle, privileges and the button LED, checked in h2box's status and the plant's truth.
+#
+# Builds: sim-sfx.conf (the SFX PSU feeds everything; the monitored rail is the PSU's 12 V) and
+# profiles/sim-brick-controller.conf (the brick feeds the H2 and disks and is the monitored rail;
+# PS_ON switches only the NIC's SFX).  Faults and restore are in 12-power-controller-faults.sh.
+. "$(dirname "$0")/lib.sh"
+
+# Short names: one value of `power status` / of the plant's truth.
+pst() { jget ".$1" power status; }
+truth() { jget ".$1" sim status; }
+# has_transition FROM TO REASON: the power history holds that transition
+has_transition() {
+	h2 --json power status | jq -e --arg f "$1" --arg t "$2" --arg r "$3" \
+		'.history | any(.from == $f and .to == $t and .reason == $r)' >/dev/null
+}
+state_file() { cat "$TESTDIR/state/power.state" 2>/dev/null; }
+
+# Everything the box looks like when it is fully off.  For sfx, "no draw" is 0 W on the
+# monitored rail (the PSU feeds it all).  For brick the H2 has its own supply and the monitored
+# rail is the brick's: "no draw" means the H2 draws 0 W there (the brick is still live, so the
+# bus voltage stays) and the NIC on the switched-off SFX draws nothing.
+expect_box_off() {
+	local tag=$1 what=$2
+	expect_eq "$tag: $what: state off" "$(pst state)" off
+	expect_eq "$tag: $what: PS_ON released (status)" "$(pst psu_on)" false
+	expect_eq "$tag: $what: PSU off (plant)" "$(truth psu_on)" false
+	expect_eq "$tag: $what: H2 off (plant)" "$(truth host_on)" false
+	expect_eq "$tag: $what: no draw on the monitored rail (plant)" "$(truth watts)" 0
+	expect_eq "$tag: $what: NIC unpowered (plant)" "$(truth nic_watts)" 0
+	expect_eq "$tag: $what: button LED dark" "$(truth button_led)" false
+}
+
+expect_box_on() {
+	local tag=$1 what=$2
+	expect_eq "$tag: $what: state on" "$(pst state)" on
+	expect_eq "$tag: $what: PS_ON asserted (status)" "$(pst psu_on)" true
+	expect_eq "$tag: $what: PWR_OK (status)" "$(pst psu_ok)" true
+	expect_eq "$tag: $what: H2 alive (status)" "$(pst host_alive)" true
+	expect_eq "$tag: $what: PSU on (plant)" "$(truth psu_on)" true
+	expect_eq "$tag: $what: H2 on (plant)" "$(truth host_on)" true
+	expect_eq "$tag: $what: button LED lit" "$(truth button_led)" true
+}
+
+# power_on_now TAG: `h2box power on` and one minute of box time (boot, link up, readings)
+power_on_now() {
+	h2 power on >/dev/null
+	advance 60s
+	expect_eq "$1: powered on for the next step" "$(pst state)" on
+}
+
+controller_suite() {
+	local profile=$1 tag=$2 idle_w=$3 out rc
+
+	rm -rf "$TESTDIR/state"
+	start_daemon "$profile" --state-dir "$TESTDIR/state" || return 1
+
+	# ---- first start, no state file: off ----
+	expect_eq "$tag: topology" "$(pst topology)" controller
+	expect_eq "$tag: starts off without a state file" "$(pst state)" off
+	expect_eq "$tag: nothing requested yet" "$(pst requested)" unknown
+	expect_box_off "$tag" "at start"
+
+	# ---- a glitch shorter than the 30 ms debounce is ignored ----
+	h2 sim button --hold 10ms >/dev/null
+	advance 1s
+	expect_eq "$tag: 10 ms glitch: still off" "$(pst state)" off
+	expect_eq "$tag: 10 ms glitch: PSU untouched (plant)" "$(truth psu_on)" false
+	expect_eq "$tag: 10 ms glitch: no transition logged" "$(jget '.history | length' power status)" 1
+
+	# ---- button on -> On ----
+	h2 sim button >/dev/null
+	advance 250ms
+	expect_eq "$tag: press: PSU starting" "$(pst state)" psu_starting
+	expect_eq "$tag: press: PS_ON asserted (plant)" "$(truth psu_on)" true
+	expect_eq "$tag: press: H2 not yet pressed (plant)" "$(truth host_on)" false
+	advance 750ms
+	expect_box_on "$tag" "button on"
+	check "$tag: logged off -> psu_starting (button)" has_transition off psu_starting button
+	check "$tag: logged psu_starting -> host_starting (psu-ok)" \
+		has_transition psu_starting host_starting psu-ok
+	check "$tag: logged host_starting -> on (host-alive)" has_transition host_starting on host-alive
+	expect_eq "$tag: requested on" "$(pst requested)" on
+	expect_eq "$tag: state file says on" "$(state_file)" "requested=on"
+	check "$tag: no temporary state file left" bash -c "! ls '$TESTDIR/state' | grep -q tmp"
+	advance 60s
+	expect_eq "$tag: IB link up (plant)" "$(truth link_up)" true
+	expect_near "$tag: idle watts (h2box watts)" "$(jget .watts watts)" "$idle_w" 0.05
+	expect_near "$tag: idle watts (h2box status)" "$(jget .readings.watts status)" "$idle_w" 0.05
+	expect_eq "$tag: status shows the power state" "$(jget .power.state status)" on
+
+	out=$(h2 power on 2>&1)
+	rc=$?
+	expect_eq "$tag: power on when on: exit 0" "$rc" 0
+	expect_eq "$tag: power on when on: says already on" "$out" "already on"
+
+	# ---- privileges: anyone reads, only root / the h2box group changes power ----
+	for cmd in on off cycle force-off clear; do
+		h2_nobody power "$cmd" >/dev/null 2>&1
+		expect_eq "$tag: nobody: power $cmd refused with exit 4" "$?" 4
+	done
+	h2_nobody sim button >/dev/null 2>&1
+	expect_eq "$tag: nobody: sim button refused with exit 4" "$?" 4
+	out=$(h2_nobody --json power status)
+	expect_eq "$tag: nobody: power status works" "$?" 0
+	expect_eq "$tag: nobody: power status reads on" "$(jq -r .state <<<"$out")" on
+	advance 1s
+	expect_eq "$tag: refused commands changed nothing" "$(pst state)" on
+
+	# ---- button off -> Off with no draw ----
+	h2 sim button >/dev/null
+	advance 1s
+	expect_eq "$tag: press: H2 stopping" "$(pst state)" host_stopping
+	expect_eq "$tag: press: ACPI shutdown running (plant)" "$(truth host_stopping)" true
+	expect_eq "$tag: press: PSU still on while the H2 shuts down" "$(truth psu_on)" true
+	out=$(h2 power on 2>&1)
+	expect_eq "$tag: power on while stopping: exit 3" "$?" 3
+	check "$tag: power on while stopping: says busy: stopping" grep -q "busy: stopping" <<<"$out"
+	expect_eq "$tag: power off while stopping: already stopping" "$(h2 power off 2>&1)" \
+		"already stopping"
+	advance 8s
+	expect_eq "$tag: H2 down: waiting psu_off_delay" "$(pst state)" psu_stopping
+	expect_eq "$tag: H2 down (plant)" "$(truth host_on)" false
+	expect_eq "$tag: PSU still on during psu_off_delay (plant)" "$(truth psu_on)" true
+	advance 2s
+	expect_box_off "$tag" "button off"
+	check "$tag: logged on -> host_stopping (button)" has_transition on host_stopping button
+	check "$tag: logged host_stopping -> psu_stopping (host-off)" \
+		has_transition host_stopping psu_stopping host-off
+	check "$tag: logged psu_stopping -> off (psu-off-delay)" \
+		has_transition psu_stopping off psu-off-delay
+	expect_eq "$tag: requested off" "$(pst requested)" off
+	expect_eq "$tag: state file says off" "$(state_file)" "requested=off"
+	advance 5s
+	expect_eq "$tag: off: daemon's monitor reads no draw" "$(jget .watts watts)" 0
+	expect_eq "$tag: power off when off: already off" "$(h2 power off 2>&1)" "already off"
+
+	# ---- the H2 powered off from its own OS -> the box goes off ----
+	power_on_now "$tag"
+	h2 sim poweroff >/dev/null
+	advance 7s
+	expect_eq "$tag: OS poweroff: still on while the OS shuts down" "$(pst state)" on
+	advance 2s
+	expect_eq "$tag: OS poweroff: H2 down (plant)" "$(truth host_on)" false
+	expect_eq "$tag: OS poweroff: waiting psu_off_delay" "$(pst state)" psu_stopping
+	expect_eq "$tag: OS poweroff: PSU still on (plant)" "$(truth psu_on)" true
+	advance 2s
+	expect_box_off "$tag" "OS poweroff"
+	check "$tag: logged on -> psu_stopping (host-poweroff)" \
+		has_transition on psu_stopping host-poweroff
+	expect_eq "$tag: OS poweroff: requested off" "$(pst requested)" off
+
+	# ---- command races: never a half-done sequence ----
+	expect_eq "$tag: power on answers" "$(h2 power on 2>&1)" "powering on"
+	expect_eq "$tag: power on while starting: already starting" "$(h2 power on 2>&1)" \
+		"already starting"
+	out=$(h2 power off 2>&1)
+	expect_eq "$tag: power off during PSU start: exit 0" "$?" 0
+	expect_eq "$tag: power off during PSU start: aborted" "$out" "start-up aborted: off"
+	advance 2s
+	expect_box_off "$tag" "aborted start-up"
+	check "$tag: logged psu_starting -> off (command-off)" \
+		has_transition psu_starting off command-off
+
+	h2 power on >/dev/null
+	advance 350ms
+	expect_eq "$tag: settling after PWR_OK" "$(pst state)" host_starting
+	expect_eq "$tag: power off while settling: aborted" "$(h2 power off 2>&1)" \
+		"start-up aborted: off"
+	advance 2s
+	expect_box_off "$tag" "aborted settle"
+
+	h2 power on >/dev/null
+	advance 420ms
+	expect_eq "$tag: H2 button pulsed: still starting" "$(pst state)" host_starting
+	out=$(h2 power off 2>&1)
+	expect_eq "$tag: power off while the H2 boots: exit 3" "$?" 3
+	check "$tag: power off while the H2 boots: busy: starting" grep -q "^h2box: busy: starting" \
+		<<<"$out"
+	advance 60s
+	expect_box_on "$tag" "start-up completes after the refused off"
+
+	# ---- power cycle ----
+	out=$(h2 power cycle 2>&1)
+	expect_eq "$tag: cycle: exit 0" "$?" 0
+	check "$tag: cycle: announces the 5 s delay" grep -q "on again 5s after off" <<<"$out"
+	expect_eq "$tag: cycle while cycling: already cycling" "$(h2 power cycle 2>&1)" \
+		"already cycling"
+	advance 11s
+	expect_eq "$tag: cycle: off for cycle_delay" "$(pst state)" cycle_wait
+	expect_eq "$tag: cycle: PSU off (plant)" "$(truth psu_on)" false
+	expect_eq "$tag: cycle: H2 off (plant)" "$(truth host_on)" false
+	expect_eq "$tag: cycle: still requested on" "$(pst requested)" on
+	advance 5s
+	expect_box_on "$tag" "after cycle"
+	check "$tag: logged cycle_wait -> psu_starting (cycle-delay)" \
+		has_transition cycle_wait psu_starting cycle-delay
+	h2 --json power status >"$TESTDIR/ps.json"
+	expect_eq "$tag: cycle: H2 off exactly once" \
+		"$(jq '[.history[] | select(.reason == "command-cycle")] | length' "$TESTDIR/ps.json")" 1
+
+	# ---- glitch while on: ignored ----
+	h2 sim button --hold 10ms >/dev/null
+	advance 2s
+	expect_eq "$tag: 10 ms glitch while on: still on" "$(pst state)" on
+
+	# ---- long press: emergency PSU cut, logged as such ----
+	advance 60s
+	h2 sim button --hold 5s >/dev/null
+	advance 3900ms
+	expect_eq "$tag: held 3.9 s: still on" "$(pst state)" on
+	advance 200ms
+	expect_eq "$tag: held 4 s: cut at once" "$(pst state)" off
+	expect_eq "$tag: held 4 s: PS_ON released (status)" "$(pst psu_on)" false
+	expect_eq "$tag: held 4 s: PSU off (plant)" "$(truth psu_on)" false
+	expect_eq "$tag: held 4 s: NIC unpowered (plant)" "$(truth nic_watts)" 0
+	check "$tag: logged on -> off (long-press)" has_transition on off long-press
+	check "$tag: long press logged as an emergency cut" grep -q "EMERGENCY cut (button held 4s)" \
+		"$DAEMON_LOG"
+	expect_eq "$tag: long press: requested off" "$(pst requested)" off
+	advance 2s
+	expect_eq "$tag: releasing the long press starts nothing" "$(pst state)" off
+	expect_eq "$tag: no transition after the long press" "$(jget '.history[-1].reason' power status)" \
+		long-press
+
+	stop_daemon
+	expect_eq "$tag: SIGTERM exits 0" "$?" 0
+}
+
+controller_suite "$ROOT/profiles/sim-sfx.conf" "sfx+controller" 24
+controller_suite "$ROOT/tests/scenario/profiles/sim-brick-controller.conf" "brick+controller" 38.5
+finish
