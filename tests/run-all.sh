@@ -62,6 +62,17 @@ run_unit() {
 	done
 }
 
+# The libgpiod 2.x build's own backend test (the v1 build's runs with the other unit tests).
+run_unit_gpiod2() {
+	local t=build-gpiod2/tests/test_linux_backends out rc
+	[ -x "$t" ] || { echo "== unit tests (libgpiod 2.x): no build-gpiod2, skipped"; return; }
+	echo "== unit tests (libgpiod 2.x)"
+	out="$log_dir/test_linux_backends.gpiod2.log"
+	CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 "$t" >"$out" 2>&1
+	rc=$?
+	count_tap "gpiod2/test_linux_backends" "$out" "$rc"
+}
+
 run_scenarios() {
 	local dir=$1 label=$2 s name out rc
 	echo "== scenario tests ($label)"
@@ -102,11 +113,12 @@ case "$only" in
 "" )
 	run_unit "$build" normal
 	run_unit "$san" asan
+	run_unit_gpiod2
 	run_scenarios "$build" normal
 	run_scenarios "$san" asan
 	run_kernel
 	;;
-unit) run_unit "$build" normal; run_unit "$san" asan ;;
+unit) run_unit "$build" normal; run_unit "$san" asan; run_unit_gpiod2 ;;
 scenario) run_scenarios "$build" normal; run_scenarios "$san" asan ;;
 kernel) run_kernel ;;
 *) echo "unknown tier $only" >&2; exit 2 ;;
