@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# build-initramfs.sh - pack the kernel-rig initramfs (gzip newc cpio, no root needed) from host tools + project binaries.
+#
+# Usage: tests/kernel/build-initramfs.sh BUILD_DIR OUT.cpio.gz
+#
+# Contents: busybox-static with applet links, i2c-stub.ko (from the cached kernel: H2BOX_KERNEL_DIR,
+# else build-kernel.sh is asked, which is instant when warm), the project's binaries found in
+# BUILD_DIR (h2boxd, h2box, h2box-plant, BUILD_DIR/kernel-tools/*; whichever exist) with their
+# shared libraries (ldd) and the dynamic loader, perftest (ib_write_bw, ib_send_lat), libibverbs
+# with the rxe provider, iproute2 (ip, tc, rdma), gpiod and lm-sensors tools when installed,
+# /etc/sensors3.conf, /init (guest-init.sh), /rig/guest-lib.sh and /rig/scenarios/*.sh.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+say() { printf 'build-initramfs: %s\n' "$*" >&2; }
+die() { printf 'build-initramfs: ERROR: %s\n' "$*" >&2; exit 1; }
+
+[[ $# -eq 2 ]] || die "usage: $0 BUILD_DIR OUT.cpio.gz"
+build_dir=$1
+out=$2
+multiarch=x86_64-linux-gnu
+
+kernel_dir=${H2BOX_KERNEL_DIR:-$("$here/build-kernel.sh")}
+[[ -s $kernel_dir/i2c-stub.ko ]] || die "no i2c-stub.ko in $kernel_dir"
+busybox=$(command -v busybox || true)
+[[ -n $busybox ]] || die "busybox not found (apt-get install busybox-static)"
+if ldd "$busybox" >/dev/null 2>&1; then
+	die "$busybox is dynamically linked; the rig needs busybox-static"
+fi
+
+stage=$(mktemp -d "${TMPDIR:-/tmp}/h2box-initramfs.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+
+# Same layout as the host: on merged-/usr systems (Debian 12) /bin, /sbin, /lib, /lib64 are links
+# into /usr, so the paths ldd prints and the ELF interpreter path resolve the same in the guest.
+mkdir -p "$stage"/{usr/bin,usr/sbin,usr/lib,proc,sys,dev,tmp,run,root,etc,mnt,rig/scenarios,opt/h2box/bin}
+for d in bin sbin lib lib64; do
+	if [[ -L /$d ]]; then
+		mkdir -p "$stage/usr/$d"
+		ln -s "usr/$d" "$stage/$d"
+	else
+		mkdir -p "$stage/$d"
+	fi
+done
+
+declare -A added=()
+
+# add_file SRC [DEST]: copy SRC (following links) to DEST in the guest (default: same path); when
+# SRC is a link, the real file goes to its real path and DEST becomes a link to it.
+add_file() {
+	local src=$1 dest=${2:-$1} real
+	[[ -z ${added[$dest]:-} ]] || return 0
+	real=$(readlink -f "$src")
+	[[ -e $real ]] || die "missing $src"
+	if [[ $dest == "$src" && $real != "$src" ]]; then
+		add_file "$real"
+		mkdir -p "$(dirname "$stage$dest")"
+		[[ -e $stage$dest || -L $stage$dest ]] || ln -s "$real" "$stage$dest"
+	else
+		mkdir -p "$(dirname "$stage$dest")"
+		cp -L --preserve=mode "$src" "$stage$dest"
+	fi
+	added[$dest]=1
+}
+
+# add_libs ELF: every shared library ldd names for ELF, and the dynamic loader.
+add_libs() {
+	local line lib
+	ldd "$1" >/dev/null 2>&1 || return 0 # static or not an ELF: nothing to add
+	while IFS= read -r line; do
+		case $line in
+		*"not found"*) die "$1 needs a missing library: $line" ;;
+		*"=> /"*) lib=${line#*=> }; lib=${lib%% (*} ;;
+		*/*" ("*) lib=${line#"${line%%/*}"}; lib=${lib%% (*} ;; # loader: "/lib64/ld-linux-x86-64.so.2 (0x...)"
+		*) continue ;;
+		esac
+		add_file "$lib"
+	done < <(ldd "$1")
+}
+
+# add_bin SRC [DEST]: an executable and its libraries.
+add_bin() {
+	add_file "$1" "${2:-$1}"
+	add_libs "$1"
+}
+
+# add_tool NAME...: host tools found on PATH (sbin included), at their host paths; missing ones are
+# reported and left out (scenarios that need them SKIP or FAIL with a clear message).
+real_tools=()
+add_tool() {
+	local t p
+	for t in "$@"; do
+		p=$(PATH=$PATH:/usr/sbin:/sbin command -v "$t" || true)
+		if [[ -z $p ]]; then
+			say "  (not installed here, left out: $t)"
+			continue
+		fi
+		add_bin "$p"
+		real_tools+=("$t")
+	done
+}
+
+say "staging in $stage"
+
+# --- project binaries (optional for now) ---
+found=0
+for b in h2boxd h2box h2box-plant; do
+	if [[ -f $build_dir/$b && -x $build_dir/$b ]]; then
+		add_bin "$build_dir/$b" "/opt/h2box/bin/$b"
+		found=$((found + 1))
+	fi
+done
+if [[ -d $build_dir/kernel-tools ]]; then
+	mkdir -p "$stage/opt/h2box/kernel-tools"
+	cp -a "$build_dir/kernel-tools/." "$stage/opt/h2box/kernel-tools/"
+	while IFS= read -r -d '' f; do
+		add_libs "$f"
+		found=$((found + 1))
+	done < <(find "$build_dir/kernel-tools" -type f -perm -u+x -print0)
+fi
+if [[ -d $repo/profiles ]]; then
+	cp -a "$repo/profiles" "$stage/opt/h2box/profiles"
+fi
+say "project executables from $build_dir: $found"
+
+# --- host tools ---
+add_tool ip tc rdma                                       # iproute2
+add_tool ib_write_bw ib_send_lat                          # perftest
+add_tool ibv_devices ibv_devinfo                          # ibverbs-utils
+add_tool gpiodetect gpioinfo gpioget gpioset gpiomon gpiofind # gpiod (libgpiod 1.6 tools)
+add_tool sensors                                          # lm-sensors
+
+# libibverbs loads providers named in /etc/libibverbs.d/*.driver from its provider dir; ship rxe only
+# (a .driver file without its library makes libibverbs warn on every start).
+provider=/usr/lib/$multiarch/libibverbs/librxe-rdmav34.so
+if [[ -e $provider && -e /etc/libibverbs.d/rxe.driver ]]; then
+	add_file /etc/libibverbs.d/rxe.driver
+	add_bin "$provider"
+else
+	say "  (rxe provider not installed here, left out: $provider)"
+fi
+
+# libsensors reads /etc/sensors3.conf and /etc/sensors.d/; an empty config is fine too.
+mkdir -p "$stage/etc/sensors.d"
+[[ ! -e /etc/sensors3.conf ]] || add_file /etc/sensors3.conf
+
+# --- busybox and its applets (a real tool of the same name wins) ---
+add_file "$busybox" /usr/bin/busybox
+declare -A skip=()
+for t in "${real_tools[@]}"; do skip[$t]=1; done
+napplets=0
+while IFS= read -r path; do
+	name=${path##*/}
+	[[ -n $path && $path != linuxrc && -z ${skip[$name]:-} ]] || continue
+	[[ -e $stage/$path || -L $stage/$path ]] && continue
+	mkdir -p "$(dirname "$stage/$path")"
+	ln -s /usr/bin/busybox "$stage/$path"
+	napplets=$((napplets + 1))
+done < <("$busybox" --list-full)
+for need in sh mount insmod rmmod timeout i2cset i2cget poweroff awk sed grep; do
+	[[ -e $stage/bin/$need || -e $stage/sbin/$need || -e $stage/usr/bin/$need || -e $stage/usr/sbin/$need ]] ||
+		die "busybox lacks the '$need' applet the rig relies on"
+done
+
+# --- kernel module, rig scripts ---
+add_file "$kernel_dir/i2c-stub.ko" /lib/modules/i2c-stub.ko
+install -m 0755 "$here/guest-init.sh" "$stage/init"
+install -m 0644 "$here/guest-lib.sh" "$stage/rig/guest-lib.sh"
+nscen=0
+for s in "$here"/scenarios/*.sh; do
+	[[ -e $s ]] || continue
+	install -m 0755 "$s" "$stage/rig/scenarios/"
+	nscen=$((nscen + 1))
+done
+
+cat >"$stage/etc/passwd" <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+EOF
+cat >"$stage/etc/group" <<'EOF'
+root:x:0:
+EOF
+cat >"$stage/etc/hosts" <<'EOF'
+127.0.0.1 localhost h2box-rig
+::1 localhost ip6-localhost
+EOF
+cat >"$stage/etc/nsswitch.conf" <<'EOF'
+passwd: files
+group: files
+hosts: files
+EOF
+
+mkdir -p "$(dirname "$out")"
+(cd "$stage" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
+	cpio --null --create --format=newc --owner=0:0 --quiet) | gzip -n -6 >"$out.tmp"
+mv -f "$out.tmp" "$out"
+say "wrote $out ($(du -k "$out" | cut -f1) KiB): $nscen scenario(s), ${#added[@]} files, $napplets busybox applets"
