@@ -16,21 +16,6 @@
 
 /* ---------------------------------------------------------------- config */
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
 static void input_defaults(struct fan_input_config *in, const char *name)
 {
 	memset(in, 0, sizeof(*in));
@@ -104,12 +89,12 @@ static const char *instance(const char *section, const char *kind)
 static int name_check(const char *name, char *err, size_t errlen)
 {
 	if (strlen(name) >= FANCURVE_NAME_MAX)
-		return fail(err, errlen, "name '%s' is longer than %d characters", name,
+		return parse_error(-EINVAL, err, errlen, "name '%s' is longer than %d characters", name,
 			    FANCURVE_NAME_MAX - 1);
 	for (const char *p = name; *p; p++)
 		if (!(*p == '-' || *p == '_' || *p == '.' || (*p >= '0' && *p <= '9') ||
 		      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
-			return fail(err, errlen, "name '%s': use letters, digits, '-', '_', '.'",
+			return parse_error(-EINVAL, err, errlen, "name '%s': use letters, digits, '-', '_', '.'",
 				    name);
 	return 0;
 }
@@ -128,7 +113,7 @@ static struct fan_input_config *input_get(struct fan_config *c, const char *name
 		if (strcmp(c->inputs[i].spec.name, name) == 0)
 			return &c->inputs[i];
 	if (c->ninputs == FAN_INPUTS_MAX) {
-		fail(err, errlen, "more than %d [input] sections", FAN_INPUTS_MAX);
+		parse_error(-EINVAL, err, errlen, "more than %d [input] sections", FAN_INPUTS_MAX);
 		return NULL;
 	}
 	input_defaults(&c->inputs[c->ninputs], name);
@@ -154,7 +139,7 @@ static struct fan_curve_config *curve_get(struct fan_config *c, const char *name
 		return cv;
 	}
 	if (c->ncurves == FAN_CURVES_MAX) {
-		fail(err, errlen, "more than %d [curve] sections", FAN_CURVES_MAX);
+		parse_error(-EINVAL, err, errlen, "more than %d [curve] sections", FAN_CURVES_MAX);
 		return NULL;
 	}
 	cv = &c->curves[c->ncurves++];
@@ -220,7 +205,7 @@ static int fan_set(struct fan_config *c, const char *key, const char *v, char *e
 		else if (strcmp(v, "keep") == 0)
 			c->on_exit = NIC_FAN_EXIT_KEEP;
 		else
-			return fail(err, errlen, "on_exit must be restore, full or keep, got '%s'",
+			return parse_error(-EINVAL, err, errlen, "on_exit must be restore, full or keep, got '%s'",
 				    v);
 		return 0;
 	}
@@ -326,7 +311,7 @@ static int profile_set(struct fan_config *c, const char *name, const char *key, 
 		return -EINVAL;
 	p = fansched_profile_get(&c->sched, name);
 	if (!p)
-		return fail(err, errlen, "more than %d fan profiles", FANSCHED_PROFILES_MAX);
+		return parse_error(-EINVAL, err, errlen, "more than %d fan profiles", FANSCHED_PROFILES_MAX);
 	if (!p->line)
 		p->line = line;
 	if (strcmp(key, "cap") == 0)
@@ -397,22 +382,22 @@ int fan_config_validate(const struct fan_config *c, int *line, char *err, size_t
 	}
 	if (c->ninputs == 0) {
 		*line = c->line;
-		return fail(err, errlen, "the fan has no temperature [input]");
+		return parse_error(-EINVAL, err, errlen, "the fan has no temperature [input]");
 	}
 	for (int i = 0; i < c->ninputs; i++) {
 		const struct fan_input_config *in = &c->inputs[i];
 
 		*line = in->line;
 		if (!in->spec.file[0] && (!in->spec.chip[0] || !in->spec.label[0]))
-			return fail(err, errlen,
+			return parse_error(-EINVAL, err, errlen,
 				    "input '%s' needs chip + label, or file", in->spec.name);
 		if (in->spec.min_c >= in->spec.max_c)
-			return fail(err, errlen, "input '%s': min %g is not below max %g",
+			return parse_error(-EINVAL, err, errlen, "input '%s': min %g is not below max %g",
 				    in->spec.name, in->spec.min_c, in->spec.max_c);
 		if (fan_config_curve_find(c, in->curve) < 0) {
 			if (in->curve_line)
 				*line = in->curve_line;
-			return fail(err, errlen, "input '%s': unknown curve '%s'", in->spec.name,
+			return parse_error(-EINVAL, err, errlen, "input '%s': unknown curve '%s'", in->spec.name,
 				    in->curve);
 		}
 	}

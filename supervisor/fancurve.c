@@ -1,6 +1,8 @@
 /* fancurve.c - pure fan curve: points, hysteresis, stop/min duty, PID, slew and start kick. */
 #include "supervisor/fancurve.h"
 
+#include "supervisor/parse.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -9,21 +11,6 @@
 #include <string.h>
 
 #define NSEC_PER_SEC 1e9
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 static double clamp(double v, double lo, double hi)
 {
@@ -50,7 +37,7 @@ int fancurve_points_parse(struct fancurve_config *c, const char *s, char *err, s
 	int n = 0;
 
 	if (!s)
-		return fail(err, errlen, "empty points");
+		return parse_error(-EINVAL, err, errlen, "empty points");
 	for (;;) {
 		char tok[48], *colon, *end;
 		size_t len;
@@ -61,41 +48,41 @@ int fancurve_points_parse(struct fancurve_config *c, const char *s, char *err, s
 			break;
 		len = strcspn(p, " \t,");
 		if (len >= sizeof(tok))
-			return fail(err, errlen, "point '%.20s...' is too long", p);
+			return parse_error(-EINVAL, err, errlen, "point '%.20s...' is too long", p);
 		memcpy(tok, p, len);
 		tok[len] = '\0';
 		p += len;
 		if (n == FANCURVE_POINTS_MAX)
-			return fail(err, errlen, "more than %d points", FANCURVE_POINTS_MAX);
+			return parse_error(-EINVAL, err, errlen, "more than %d points", FANCURVE_POINTS_MAX);
 		colon = strchr(tok, ':');
 		if (!colon)
-			return fail(err, errlen, "point '%s' is not TEMP:DUTY (e.g. 45:35)", tok);
+			return parse_error(-EINVAL, err, errlen, "point '%s' is not TEMP:DUTY (e.g. 45:35)", tok);
 		*colon = '\0';
 		errno = 0;
 		t[n] = strtod(tok, &end);
 		if (end == tok || *end || errno || !isfinite(t[n]) || t[n] < -50 || t[n] > 200)
-			return fail(err, errlen, "point %d: bad temperature '%s'", n + 1, tok);
+			return parse_error(-EINVAL, err, errlen, "point %d: bad temperature '%s'", n + 1, tok);
 		if (colon[1] && colon[strlen(colon + 1)] == '%')
 			colon[strlen(colon + 1)] = '\0';
 		errno = 0;
 		d[n] = strtod(colon + 1, &end);
 		if (end == colon + 1 || *end || errno || !isfinite(d[n]))
-			return fail(err, errlen, "point %d: bad duty '%s'", n + 1, colon + 1);
+			return parse_error(-EINVAL, err, errlen, "point %d: bad duty '%s'", n + 1, colon + 1);
 		if (d[n] < 0 || d[n] > 100)
-			return fail(err, errlen, "point %d: duty %g%% is outside 0..100%%", n + 1,
+			return parse_error(-EINVAL, err, errlen, "point %d: duty %g%% is outside 0..100%%", n + 1,
 				    d[n]);
 		if (n > 0 && t[n] <= t[n - 1])
-			return fail(err, errlen,
+			return parse_error(-EINVAL, err, errlen,
 				    "points are not monotonic: %g C follows %g C "
 				    "(temperatures must increase)", t[n], t[n - 1]);
 		if (n > 0 && d[n] < d[n - 1])
-			return fail(err, errlen,
+			return parse_error(-EINVAL, err, errlen,
 				    "points are not monotonic: duty falls from %g%% to %g%% as the "
 				    "temperature rises to %g C", d[n - 1], d[n], t[n]);
 		n++;
 	}
 	if (n == 0)
-		return fail(err, errlen, "no points (expected e.g. \"30:20 45:35 55:60 65:100\")");
+		return parse_error(-EINVAL, err, errlen, "no points (expected e.g. \"30:20 45:35 55:60 65:100\")");
 	memcpy(c->temp_c, t, sizeof(t[0]) * (size_t)n);
 	memcpy(c->duty, d, sizeof(d[0]) * (size_t)n);
 	c->npoints = n;
@@ -105,12 +92,12 @@ int fancurve_points_parse(struct fancurve_config *c, const char *s, char *err, s
 int fancurve_config_check(const struct fancurve_config *c, char *err, size_t errlen)
 {
 	if (c->npoints < 1)
-		return fail(err, errlen, "curve '%s' has no points", c->name);
+		return parse_error(-EINVAL, err, errlen, "curve '%s' has no points", c->name);
 	if (!isnan(c->pid_target_c) && c->pid_kp == 0 && c->pid_ki == 0 && c->pid_kd == 0)
-		return fail(err, errlen, "curve '%s': pid_target needs pid_kp, pid_ki or pid_kd",
+		return parse_error(-EINVAL, err, errlen, "curve '%s': pid_target needs pid_kp, pid_ki or pid_kd",
 			    c->name);
 	if (!isnan(c->kick_duty) && c->kick_duty < c->min_duty)
-		return fail(err, errlen, "curve '%s': kick_duty %g%% is below min_duty %g%%",
+		return parse_error(-EINVAL, err, errlen, "curve '%s': kick_duty %g%% is below min_duty %g%%",
 			    c->name, c->kick_duty, c->min_duty);
 	return 0;
 }

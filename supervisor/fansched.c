@@ -13,21 +13,6 @@
 #define NSEC_PER_SEC INT64_C(1000000000)
 #define DAY_MIN 1440
 
-static int fail(int r, char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(int r, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return r;
-}
-
 static void profile_init(struct fansched_profile *p, const char *name)
 {
 	memset(p, 0, sizeof(*p));
@@ -94,9 +79,9 @@ int fansched_entry_add(struct fansched *s, const char *profile, const char *rang
 	char sub[64];
 
 	if (!ranges || !*ranges)
-		return fail(-EINVAL, err, errlen, "expected HH:MM-HH:MM");
+		return parse_error(-EINVAL, err, errlen, "expected HH:MM-HH:MM");
 	if (strlen(profile) >= FANSCHED_NAME_MAX)
-		return fail(-EINVAL, err, errlen, "profile name '%s' is too long", profile);
+		return parse_error(-EINVAL, err, errlen, "profile name '%s' is too long", profile);
 	for (;;) {
 		size_t len = strcspn(p, ",");
 		struct fansched_entry *e;
@@ -104,15 +89,15 @@ int fansched_entry_add(struct fansched *s, const char *profile, const char *rang
 		int r;
 
 		if (len >= sizeof(sub))
-			return fail(-EINVAL, err, errlen, "range '%.20s...' is too long", p);
+			return parse_error(-EINVAL, err, errlen, "range '%.20s...' is too long", p);
 		memcpy(sub, p, len);
 		sub[len] = '\0';
 		dash = strchr(sub, '-');
 		if (!dash)
-			return fail(-EINVAL, err, errlen, "expected HH:MM-HH:MM, got '%s'", sub);
+			return parse_error(-EINVAL, err, errlen, "expected HH:MM-HH:MM, got '%s'", sub);
 		*dash = '\0';
 		if (s->nentries == FANSCHED_ENTRIES_MAX)
-			return fail(-ENOSPC, err, errlen, "more than %d schedule ranges",
+			return parse_error(-ENOSPC, err, errlen, "more than %d schedule ranges",
 				    FANSCHED_ENTRIES_MAX);
 		e = &s->entries[s->nentries];
 		r = parse_time_of_day(sub, &e->start_min, err, errlen);
@@ -121,7 +106,7 @@ int fansched_entry_add(struct fansched *s, const char *profile, const char *rang
 		if (r < 0)
 			return r;
 		if (e->start_min == e->end_min)
-			return fail(-EINVAL, err, errlen, "empty range %s-%s (start equals end)",
+			return parse_error(-EINVAL, err, errlen, "empty range %s-%s (start equals end)",
 				    sub, dash + 1);
 		snprintf(e->profile, sizeof(e->profile), "%s", profile);
 		e->line = line;
@@ -162,14 +147,14 @@ int fansched_validate(const struct fansched *s, int *line, char *err, size_t err
 
 		if (p->cap < p->floor) {
 			*line = p->line;
-			return fail(-EINVAL, err, errlen,
+			return parse_error(-EINVAL, err, errlen,
 				    "fan profile '%s': cap %g%% is below floor %g%%", p->name,
 				    p->cap, p->floor);
 		}
 	}
 	if (fansched_profile_find(s, s->default_profile) < 0) {
 		*line = s->default_line;
-		return fail(-EINVAL, err, errlen, "unknown fan profile '%s' as schedule default",
+		return parse_error(-EINVAL, err, errlen, "unknown fan profile '%s' as schedule default",
 			    s->default_profile);
 	}
 	for (int i = 0; i < s->nentries; i++) {
@@ -177,7 +162,7 @@ int fansched_validate(const struct fansched *s, int *line, char *err, size_t err
 
 		if (fansched_profile_find(s, e->profile) < 0) {
 			*line = e->line;
-			return fail(-EINVAL, err, errlen,
+			return parse_error(-EINVAL, err, errlen,
 				    "unknown fan profile '%s' in the schedule (known: quiet, "
 				    "balanced, full or a [fanprofile NAME] section)", e->profile);
 		}
@@ -187,7 +172,7 @@ int fansched_validate(const struct fansched *s, int *line, char *err, size_t err
 			fmt_range(e, ra, sizeof(ra));
 			fmt_range(&s->entries[j], rb, sizeof(rb));
 			*line = e->line;
-			return fail(-EINVAL, err, errlen,
+			return parse_error(-EINVAL, err, errlen,
 				    "schedule range %s (%s) overlaps %s (%s, line %d)", ra,
 				    e->profile, rb, s->entries[j].profile, s->entries[j].line);
 		}

@@ -11,10 +11,7 @@
 
 #define HW_NSEC_PER_SEC_LOCAL INT64_C(1000000000)
 
-static int fail(int r, char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(int r, char *err, size_t errlen, const char *fmt, ...)
+int parse_error(int r, char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -63,7 +60,7 @@ int parse_bool(const char *s, bool *out, char *err, size_t errlen)
 			}
 		}
 	}
-	return fail(-EINVAL, err, errlen, "expected yes/no, true/false, on/off or 1/0, got '%s'",
+	return parse_error(-EINVAL, err, errlen, "expected yes/no, true/false, on/off or 1/0, got '%s'",
 		    s ? s : "");
 }
 
@@ -73,13 +70,13 @@ int parse_double(const char *s, double min, double max, double *out, char *err, 
 	double v;
 
 	if (trimmed(s, b, sizeof(b)) < 0)
-		return fail(-EINVAL, err, errlen, "expected a number, got '%s'", s ? s : "");
+		return parse_error(-EINVAL, err, errlen, "expected a number, got '%s'", s ? s : "");
 	errno = 0;
 	v = strtod(b, &end);
 	if (*end || errno || !isfinite(v))
-		return fail(-EINVAL, err, errlen, "expected a number, got '%s'", b);
+		return parse_error(-EINVAL, err, errlen, "expected a number, got '%s'", b);
 	if (v < min || v > max)
-		return fail(-ERANGE, err, errlen, "%s is out of range [%g, %g]", b, min, max);
+		return parse_error(-ERANGE, err, errlen, "%s is out of range [%g, %g]", b, min, max);
 	*out = v;
 	return 0;
 }
@@ -90,13 +87,13 @@ int parse_int(const char *s, long min, long max, long *out, char *err, size_t er
 	long v;
 
 	if (trimmed(s, b, sizeof(b)) < 0)
-		return fail(-EINVAL, err, errlen, "expected an integer, got '%s'", s ? s : "");
+		return parse_error(-EINVAL, err, errlen, "expected an integer, got '%s'", s ? s : "");
 	errno = 0;
 	v = strtol(b, &end, 10);
 	if (*end || errno)
-		return fail(-EINVAL, err, errlen, "expected an integer, got '%s'", b);
+		return parse_error(-EINVAL, err, errlen, "expected an integer, got '%s'", b);
 	if (v < min || v > max)
-		return fail(-ERANGE, err, errlen, "%s is out of range [%ld, %ld]", b, min, max);
+		return parse_error(-ERANGE, err, errlen, "%s is out of range [%ld, %ld]", b, min, max);
 	*out = v;
 	return 0;
 }
@@ -108,14 +105,14 @@ int parse_uint_any_base(const char *s, unsigned long min, unsigned long max, uns
 	unsigned long v;
 
 	if (trimmed(s, b, sizeof(b)) < 0 || b[0] == '-')
-		return fail(-EINVAL, err, errlen, "expected an unsigned integer, got '%s'",
+		return parse_error(-EINVAL, err, errlen, "expected an unsigned integer, got '%s'",
 			    s ? s : "");
 	errno = 0;
 	v = strtoul(b, &end, 0);
 	if (*end || errno)
-		return fail(-EINVAL, err, errlen, "expected an unsigned integer, got '%s'", b);
+		return parse_error(-EINVAL, err, errlen, "expected an unsigned integer, got '%s'", b);
 	if (v < min || v > max)
-		return fail(-ERANGE, err, errlen, "%s is out of range [%#lx, %#lx]", b, min, max);
+		return parse_error(-ERANGE, err, errlen, "%s is out of range [%#lx, %#lx]", b, min, max);
 	*out = v;
 	return 0;
 }
@@ -135,12 +132,12 @@ int parse_duration_ns(const char *s, int64_t min_ns, int64_t max_ns, int64_t *ou
 	char mb[32], xb[32];
 
 	if (trimmed(s, b, sizeof(b)) < 0)
-		return fail(-EINVAL, err, errlen, "expected a duration such as 500ms or 2s, got '%s'",
+		return parse_error(-EINVAL, err, errlen, "expected a duration such as 500ms or 2s, got '%s'",
 			    s ? s : "");
 	errno = 0;
 	v = strtod(b, &end);
 	if (end == b || errno || !isfinite(v) || v < 0)
-		return fail(-EINVAL, err, errlen, "expected a duration such as 500ms or 2s, got '%s'",
+		return parse_error(-EINVAL, err, errlen, "expected a duration such as 500ms or 2s, got '%s'",
 			    b);
 	while (*end == ' ')
 		end++;
@@ -149,13 +146,13 @@ int parse_duration_ns(const char *s, int64_t min_ns, int64_t max_ns, int64_t *ou
 			continue;
 		ns = v * units[i].scale;
 		if (ns < (double)min_ns || ns > (double)max_ns)
-			return fail(-ERANGE, err, errlen, "duration %s is out of range [%s, %s]", b,
+			return parse_error(-ERANGE, err, errlen, "duration %s is out of range [%s, %s]", b,
 				    parse_format_duration(min_ns, mb, sizeof(mb)),
 				    parse_format_duration(max_ns, xb, sizeof(xb)));
 		*out = (int64_t)llround(ns);
 		return 0;
 	}
-	return fail(-EINVAL, err, errlen, "unknown duration unit in '%s' (use us, ms, s, m or h)", b);
+	return parse_error(-EINVAL, err, errlen, "unknown duration unit in '%s' (use us, ms, s, m or h)", b);
 }
 
 int parse_percent(const char *s, double min, double max, double *out, char *err, size_t errlen)
@@ -164,7 +161,7 @@ int parse_percent(const char *s, double min, double max, double *out, char *err,
 	size_t n;
 
 	if (trimmed(s, b, sizeof(b)) < 0)
-		return fail(-EINVAL, err, errlen, "expected a percentage, got '%s'", s ? s : "");
+		return parse_error(-EINVAL, err, errlen, "expected a percentage, got '%s'", s ? s : "");
 	n = strlen(b);
 	if (b[n - 1] == '%')
 		b[n - 1] = '\0';
@@ -178,7 +175,7 @@ int parse_time_of_day(const char *s, int *minutes, char *err, size_t errlen)
 
 	if (trimmed(s, b, sizeof(b)) < 0 || sscanf(b, "%2d:%2d%n", &h, &m, &n) != 2 ||
 	    (size_t)n != strlen(b) || h < 0 || h > 23 || m < 0 || m > 59)
-		return fail(-EINVAL, err, errlen, "expected a time of day HH:MM, got '%s'",
+		return parse_error(-EINVAL, err, errlen, "expected a time of day HH:MM, got '%s'",
 			    s ? s : "");
 	*minutes = h * 60 + m;
 	return 0;
@@ -189,10 +186,10 @@ int parse_string(const char *s, char *dst, size_t dstlen, char *err, size_t errl
 	size_t n;
 
 	if (!s || !*s)
-		return fail(-EINVAL, err, errlen, "empty value");
+		return parse_error(-EINVAL, err, errlen, "empty value");
 	n = strlen(s);
 	if (n >= dstlen)
-		return fail(-ERANGE, err, errlen, "value is longer than %zu characters",
+		return parse_error(-ERANGE, err, errlen, "value is longer than %zu characters",
 			    dstlen - 1);
 	memcpy(dst, s, n + 1);
 	return 0;

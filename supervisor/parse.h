@@ -11,6 +11,9 @@
  * surrounding blanks allowed), returns 0 or -EINVAL/-ERANGE, and on error
  * writes a short human message into err (may be NULL).
  */
+/* Write a message into err (may be NULL) and return r: the shared tail of every parser. */
+int parse_error(int r, char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 int parse_bool(const char *s, bool *out, char *err, size_t errlen);
 int parse_double(const char *s, double min, double max, double *out, char *err, size_t errlen);
 int parse_int(const char *s, long min, long max, long *out, char *err, size_t errlen);
