@@ -39,6 +39,14 @@ ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 CSTD := -std=c11 -D_GNU_SOURCE
+# Quiet build lines ("CC file"); `make V=1` shows the full commands.
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-6s %s\n' $(1) $(2)
+endif
 OPT ?= -O2 -g
 CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -I. -I$(BUILD_DIR)/gen $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -94,36 +102,43 @@ compile: $(PROGS) $(PLANT_MIRROR) $(UNIT_BINS) $(TOOL_BINS)
 
 $(BUILD_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	$(call msg,CC,$(BUILD_DIR)/$<)
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 $(GEN_PROFILE): profiles/sim-sfx.conf packaging/embed.sh
 	@mkdir -p $(dir $@)
-	./packaging/embed.sh h2box_default_profile $< > $@
+	$(Q)./packaging/embed.sh h2box_default_profile $< > $@
 
 $(GEN_OBJ): $(GEN_PROFILE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD_DIR)/libh2box.a: $(OBJS) $(GEN_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call msg,AR,$@)
+	$(Q)ar rcs $@ $^
 
 $(BUILD_DIR)/h2boxd: $(BUILD_DIR)/obj/supervisor/h2boxd.o $(BUILD_DIR)/libh2box.a
-	$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(PKG_LIBS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD_DIR)/h2box: $(BUILD_DIR)/obj/supervisor/h2box.o $(BUILD_DIR)/libh2box.a
-	$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(PKG_LIBS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD_DIR)/h2box-plant: $(BUILD_DIR)/obj/tests/kernel/plant-mirror.o $(BUILD_DIR)/libh2box.a
-	$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(PKG_LIBS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD_DIR)/tests/%: $(BUILD_DIR)/obj/tests/unit/%.o $(BUILD_DIR)/libh2box.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(PKG_LIBS) -lcmocka
 
 $(BUILD_DIR)/tools/%: $(BUILD_DIR)/obj/tests/tools/%.o $(BUILD_DIR)/libh2box.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(PKG_LIBS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(PKG_LIBS)
 
 -include $(shell find $(BUILD_DIR)/obj -name '*.d' 2>/dev/null)
 
