@@ -627,9 +627,12 @@ static int cmd_counters(struct ib_svc *s, struct ctl_reply *rep, bool json)
 		json_number(j, "tx_gbps", s->tx_gbps, 3);
 		json_number(j, "rx_gbps", s->rx_gbps, 3);
 		json_array_begin(j, "ports");
-	} else {
+	} else if (isfinite(s->tx_gbps) && isfinite(s->rx_gbps)) {
 		ctl_reply_printf(rep, "%s: tx %.2f Gb/s, rx %.2f Gb/s (active ports)\n", s->dev,
 				 s->tx_gbps, s->rx_gbps);
+	} else {
+		/* no byte counters (rxe) or no second sample yet: unknown, never "nan" or 0 */
+		ctl_reply_printf(rep, "%s: rate unknown (active ports)\n", s->dev);
 	}
 	for (int i = 0; i < s->nports; i++) {
 		const struct ib_svc_port *sp = &s->ports[i];
