@@ -176,7 +176,10 @@ install: build
 	sed "s|@SBINDIR@|$(PREFIX)/sbin|g" packaging/h2boxd.service > $(DESTDIR)/lib/systemd/system/h2boxd.service
 	install -D -m 0644 docs/h2boxd.8 $(DESTDIR)$(PREFIX)/share/man/man8/h2boxd.8
 	install -D -m 0644 docs/h2box.1 $(DESTDIR)$(PREFIX)/share/man/man1/h2box.1
+	install -D -m 0755 packaging/h2box-shutdown-hook $(DESTDIR)/lib/systemd/system-shutdown/h2box
 	install -d $(DESTDIR)/etc/h2box
+	@# power-changing commands are for root and the h2box group
+	if [ -z "$(DESTDIR)" ] && ! getent group h2box >/dev/null; then groupadd --system h2box; fi
 	for p in profiles/*.conf; do install -D -m 0644 $$p $(DESTDIR)$(PREFIX)/share/h2box/profiles/$$(basename $$p); done
 
 clean:

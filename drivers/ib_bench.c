@@ -168,6 +168,27 @@ static bool host_ok(const char *h)
 	return true;
 }
 
+/* "4K,64K,1M": each size 2 B .. 8 MiB, at most IB_BENCH_SIZES_MAX of them. */
+static int parse_size_list(const char *val, struct ib_bench_opts *o)
+{
+	char buf[256], *tok, *save = NULL;
+	uint64_t v;
+
+	/* strtok_r would skip empty items: "4K,,1M" is a typo, not two sizes */
+	if (!val[0] || strlen(val) >= sizeof(buf) || val[0] == ',' || strstr(val, ",,") ||
+	    val[strlen(val) - 1] == ',')
+		return -EINVAL;
+	memcpy(buf, val, strlen(val) + 1);
+	o->nsizes = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (o->nsizes >= IB_BENCH_SIZES_MAX ||
+		    parse_u64(tok, IB_BENCH_SIZE_MIN, IB_BENCH_SIZE_MAX, &v) < 0)
+			return -EINVAL;
+		o->sizes[o->nsizes++] = (size_t)v;
+	}
+	return o->nsizes > 0 ? 0 : -EINVAL;
+}
+
 int ib_bench_opts_parse(struct ib_bench_opts *o, int argc, char *const *argv, char *err,
 			size_t errlen)
 {
@@ -200,13 +221,17 @@ int ib_bench_opts_parse(struct ib_bench_opts *o, int argc, char *const *argv, ch
 			o->nsizes = 1;
 			size_set = true;
 		} else if (strcmp(a, "--sizes") == 0) {
-			if (strcmp(val, "all") != 0)
-				return fail(err, errlen, -EINVAL,
-					    "--sizes: only 'all' (2 B to 8 MiB)");
 			o->nsizes = 0;
-			for (size_t s = IB_BENCH_SIZE_MIN; s <= IB_BENCH_SIZE_MAX; s <<= 1)
-				o->sizes[o->nsizes++] = s;
 			size_set = true;
+			if (strcmp(val, "all") == 0) {
+				for (size_t s = IB_BENCH_SIZE_MIN; s <= IB_BENCH_SIZE_MAX; s <<= 1)
+					o->sizes[o->nsizes++] = s;
+			} else if (parse_size_list(val, o) < 0) {
+				return fail(err, errlen, -EINVAL,
+					    "--sizes: 'all' or a list such as 4K,64K,1M (at most"
+					    " %d sizes, each 2 to 8M bytes)",
+					    IB_BENCH_SIZES_MAX);
+			}
 		} else if (strcmp(a, "--iters") == 0) {
 			if (parse_u64(val, 1, IB_BENCH_ITERS_MAX, &v) < 0)
 				return fail(err, errlen, -EINVAL, "--iters: 1 to %llu",
@@ -470,6 +495,8 @@ static int bw_run(struct bw_stream *st, int n, const struct bw_plan *p, ib_bench
 			if (got < 0)
 				return fail(err, errlen, got,
 					    "polling the completion queue failed");
+			if (got > 0)
+				last_progress = hw_verbs_now_ns(ctxs[c]);
 			for (int k = 0; k < got; k++) {
 				int side = wr_side(wc[k].wr_id);
 
@@ -477,13 +504,18 @@ static int bw_run(struct bw_stream *st, int n, const struct bw_plan *p, ib_bench
 					return fail(err, errlen, -EIO,
 						    "RDMA WRITE completed with '%s'",
 						    hw_verbs_wc_status_str(wc[k].status));
+				/*
+				 * Mark per completion: one poll may return the
+				 * warm-up's last WRITE and later ones, and the
+				 * measured count must start exactly there.
+				 */
 				for (int i = 0; i < n; i++)
 					if (st[i].e->side == side &&
-					    wr_kind_of(wc[k].wr_id) == WR_WRITE)
+					    wr_kind_of(wc[k].wr_id) == WR_WRITE) {
 						st[i].completed = wc[k].wr_id & WR_SEQ_MASK;
+						bw_mark(&st[i], p, t0, last_progress);
+					}
 			}
-			if (got > 0)
-				last_progress = hw_verbs_now_ns(ctxs[c]);
 		}
 		now = hw_verbs_now_ns(ctxs[0]);
 		for (int i = 0; i < n; i++) {

@@ -56,7 +56,7 @@ struct ib_bench_opts {
 void ib_bench_opts_defaults(struct ib_bench_opts *o);
 /*
  * Parse `h2box ib bench` arguments (argv[0] is the first option, not the
- * verb): --size N[K|M] | --sizes all | --iters N | --duration D | --bidir |
+ * verb): --size N[K|M] | --sizes all|N,N,... | --iters N | --duration D | --bidir |
  * --lat | --server | --client HOST | --port N | --dev NAME[:PORT] |
  * --dev2 NAME[:PORT] | --ib-port N | --gid-index N | --tx-depth N.  0 or
  * -EINVAL with a message.

@@ -19,6 +19,8 @@ const char *ib_port_rate_status_name(enum ib_port_rate_status st)
 		return "reset";
 	case IB_PORT_RATE_BAD_TIME:
 		return "bad-time";
+	case IB_PORT_RATE_NO_BYTES:
+		return "no-byte-counters";
 	}
 	return "unknown";
 }
@@ -210,6 +212,8 @@ int ib_port_sample(struct ib_port *p, int64_t now_ns, struct ib_port_sample *s)
 		r = read_pair(p, "sent_pkts", "rcvd_pkts", &s->tx_packets, &s->rx_packets, &bits);
 		if (r == 0)
 			s->packets_known = true;
+		/* packets of unknown size give no Gb/s, however many samples follow */
+		s->tx_status = s->rx_status = IB_PORT_RATE_NO_BYTES;
 		return r == -ENOENT ? 0 : r;
 	case IB_PORT_SRC_NONE:
 	default:

@@ -23,6 +23,7 @@ enum ib_port_rate_status {
 	IB_PORT_RATE_SATURATED, /* 32-bit counter stuck at its maximum */
 	IB_PORT_RATE_RESET,	/* counter went back (reset or implausible wrap) */
 	IB_PORT_RATE_BAD_TIME,	/* no time passed since the last reading */
+	IB_PORT_RATE_NO_BYTES,	/* the port counts packets only (rxe): no rate ever */
 };
 
 #define IB_PORT_COUNTER32_MAX 0xffffffffULL

@@ -191,10 +191,39 @@ fail:
 	return r;
 }
 
+/*
+ * A stream said "ok" before its work ended (ib bench runs in a worker thread), so a later
+ * failure arrives as the stream's last line: "ib bench failed: ..." in text (the words of
+ * the command, then "failed:"), {"ok":false,"status":N,...} in JSON.  0 when it succeeded.
+ */
+int cli_stream_tail_status(bool json, int argc, char *const *argv, const char *last)
+{
+	char prefix[96];
+	const char *p;
+	size_t n = 0;
+
+	if (json) {
+		if (!strstr(last, "\"ok\":false"))
+			return 0;
+		p = strstr(last, "\"status\":");
+		if (p) {
+			long v = strtol(p + 9, NULL, 10);
+
+			if (v > 0 && v < 126)
+				return (int)v;
+		}
+		return 1;
+	}
+	for (int i = 0; i < argc && i < 2; i++)
+		n += (size_t)snprintf(prefix + n, sizeof(prefix) - n, "%.40s ", argv[i]);
+	snprintf(prefix + n, sizeof(prefix) - n, "failed:");
+	return strncmp(last, prefix, strlen(prefix)) == 0 ? 1 : 0;
+}
+
 int cli_stream(const char *socket_path, bool json, int argc, char *const *argv, FILE *out)
 {
-	char buf[4096];
-	size_t len = 0, off;
+	char buf[4096], line[1024] = "", last[1024] = "";
+	size_t len = 0, off, ll = 0;
 	bool head = false;
 	int fd, status = 0;
 
@@ -222,9 +251,26 @@ int cli_stream(const char *socket_path, bool json, int argc, char *const *argv, 
 		}
 		if (fwrite(buf, 1, len, status ? stderr : out) != len || fflush(out) != 0)
 			break; /* our reader went away (a pipe closed): stop */
+		/* remember the last line: a late failure is reported there */
+		for (size_t i = 0; i < len; i++) {
+			if (buf[i] == '\n') {
+				line[ll] = '\0';
+				if (ll)
+					memcpy(last, line, ll + 1);
+				ll = 0;
+			} else if (ll + 1 < sizeof(line)) {
+				line[ll++] = buf[i];
+			}
+		}
 		len = 0;
 	}
 	close(fd);
+	if (ll) {
+		line[ll] = '\0';
+		memcpy(last, line, ll + 1);
+	}
+	if (head && status == 0)
+		status = cli_stream_tail_status(json, argc, argv, last);
 	return head ? status : -EPROTO;
 }
 

@@ -19,6 +19,8 @@ int cli_call(const char *socket_path, bool json, int argc, char *const *argv,
 	     struct cli_reply *rep);
 /* Connect, send, then copy every reply line to out until the daemon or the caller ends it. */
 int cli_stream(const char *socket_path, bool json, int argc, char *const *argv, FILE *out);
+/* Exit status a finished stream's last line reports (a worker's late failure), else 0. */
+int cli_stream_tail_status(bool json, int argc, char *const *argv, const char *last);
 void cli_reply_free(struct cli_reply *rep);
 const char *cli_socket_path(const char *opt, char *buf, size_t len);
 int cli_main(int argc, char **argv);

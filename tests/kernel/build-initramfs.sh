@@ -168,6 +168,11 @@ done
 add_file "$kernel_dir/i2c-stub.ko" /lib/modules/i2c-stub.ko
 install -m 0755 "$here/guest-init.sh" "$stage/init"
 install -m 0644 "$here/guest-lib.sh" "$stage/rig/guest-lib.sh"
+# Rig profiles (tests/kernel/profiles/*.conf) for the scenarios' h2boxd, as /rig/profiles/.
+mkdir -p "$stage/rig/profiles"
+for p in "$here"/profiles/*.conf; do
+	[[ -e $p ]] && install -m 0644 "$p" "$stage/rig/profiles/"
+done
 nscen=0
 for s in "$here"/scenarios/*.sh; do
 	[[ -e $s ]] || continue

@@ -47,6 +47,11 @@ static void test_options(void **state)
 	assert_int_equal(o.sizes[0], 2);
 	assert_int_equal(o.sizes[22], 8u << 20);
 
+	assert_int_equal(parse(&o, "--sizes 4K,64K,1M --iters 100", err, sizeof(err)), 0);
+	assert_int_equal(o.nsizes, 3);
+	assert_int_equal(o.sizes[0], 4096);
+	assert_int_equal(o.sizes[2], 1u << 20);
+
 	assert_int_equal(parse(&o, "--lat", err, sizeof(err)), 0);
 	assert_int_equal(o.test, IB_BENCH_SEND_LAT);
 	assert_int_equal(o.sizes[0], 2);
@@ -81,7 +86,8 @@ static void test_options(void **state)
 static void test_bad_options(void **state)
 {
 	static const char *const bad[] = {
-		"--size 1", "--size 9M", "--size -5", "--size 12x", "--sizes some", "--iters 0",
+		"--size 1", "--size 9M", "--size -5", "--size 12x", "--sizes some", "--sizes 4K,,1M",
+		"--sizes 4K,16M", "--sizes ,", "--iters 0",
 		"--iters 1000000000", "--duration 0", "--duration 2h", "--duration fast",
 		"--iters 10 --duration 1s", "--lat --bidir", "--server --client h",
 		"--client -rf", "--client a;b", "--port 0", "--port 70000", "--dev a/b",

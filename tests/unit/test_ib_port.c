@@ -234,6 +234,7 @@ static void test_port_rxe_packets_only(void **state)
 	assert_int_equal(ib_port_sample(p, 2 * S, &s), 0);
 	assert_true(isnan(s.tx_gbps)); /* packets have no size: bytes unknown, not zero */
 	assert_true(isnan(s.rx_gbps));
+	assert_int_equal(s.tx_status, IB_PORT_RATE_NO_BYTES); /* not "first-sample" forever */
 	assert_false(s.bytes_known);
 	assert_true(s.packets_known);
 	assert_true(s.tx_packets == 99999);
