@@ -11,6 +11,7 @@ CC ?= cc
 BUILD ?= build
 SAN_BUILD ?= build-asan
 GPIOD2_BUILD ?= build-gpiod2
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 H2BOX_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/h2box
 GPIOD2_PREFIX = $(H2BOX_CACHE)/libgpiod2
 
@@ -83,17 +84,17 @@ deps-test:
 
 # ---- build ----
 build: deps
-	@$(MAKE) --no-print-directory BUILD_DIR=$(BUILD) compile
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD_DIR=$(BUILD) compile
 
 build-asan: deps
-	@$(MAKE) --no-print-directory BUILD_DIR=$(SAN_BUILD) OPT="-O1 -g $(SAN_FLAGS)" \
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD_DIR=$(SAN_BUILD) OPT="-O1 -g $(SAN_FLAGS)" \
 		LDFLAGS_EXTRA="$(SAN_FLAGS)" compile
 
 # The same sources against libgpiod 2.x (Debian 13's packages in a local prefix); the kernel tier
 # runs its GPIO scenarios with both builds.
 build-gpiod2: deps
 	@./packaging/fetch-gpiod2.sh $(GPIOD2_PREFIX) >/dev/null
-	@$(MAKE) --no-print-directory BUILD_DIR=$(GPIOD2_BUILD) \
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD_DIR=$(GPIOD2_BUILD) \
 		GPIOD_CFLAGS="-I$(GPIOD2_PREFIX)/usr/include" \
 		GPIOD_LIBS="-L$(GPIOD2_PREFIX)/usr/lib/x86_64-linux-gnu -l:libgpiod.so.3 -Wl,-rpath,$(GPIOD2_PREFIX)/usr/lib/x86_64-linux-gnu" \
 		$(GPIOD2_BUILD)/h2boxd $(GPIOD2_BUILD)/h2box $(GPIOD2_BUILD)/tests/test_linux_backends
@@ -150,7 +151,7 @@ run: build
 # ---- tests ----
 # One summary line over every tier: "N passed, N failed".
 test: deps-test
-	@$(MAKE) --no-print-directory BUILD_DIR=$(BUILD) compile
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD_DIR=$(BUILD) compile
 	@$(MAKE) --no-print-directory build-asan
 	@$(MAKE) --no-print-directory build-gpiod2 || \
 		echo "WARNING: no libgpiod 2.x build (Debian 13 packages unreachable); only v1 is tested"

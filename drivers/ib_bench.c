@@ -495,8 +495,6 @@ static int bw_run(struct bw_stream *st, int n, const struct bw_plan *p, ib_bench
 			if (got < 0)
 				return fail(err, errlen, got,
 					    "polling the completion queue failed");
-			if (got > 0)
-				last_progress = hw_verbs_now_ns(ctxs[c]);
 			for (int k = 0; k < got; k++) {
 				int side = wr_side(wc[k].wr_id);
 
@@ -504,18 +502,13 @@ static int bw_run(struct bw_stream *st, int n, const struct bw_plan *p, ib_bench
 					return fail(err, errlen, -EIO,
 						    "RDMA WRITE completed with '%s'",
 						    hw_verbs_wc_status_str(wc[k].status));
-				/*
-				 * Mark per completion: one poll may return the
-				 * warm-up's last WRITE and later ones, and the
-				 * measured count must start exactly there.
-				 */
 				for (int i = 0; i < n; i++)
 					if (st[i].e->side == side &&
-					    wr_kind_of(wc[k].wr_id) == WR_WRITE) {
+					    wr_kind_of(wc[k].wr_id) == WR_WRITE)
 						st[i].completed = wc[k].wr_id & WR_SEQ_MASK;
-						bw_mark(&st[i], p, t0, last_progress);
-					}
 			}
+			if (got > 0)
+				last_progress = hw_verbs_now_ns(ctxs[c]);
 		}
 		now = hw_verbs_now_ns(ctxs[0]);
 		for (int i = 0; i < n; i++) {

@@ -73,18 +73,38 @@ run_unit_gpiod2() {
 	count_tap "gpiod2/test_linux_backends" "$out" "$rc"
 }
 
-run_scenarios() {
-	local dir=$1 label=$2 s name out rc
-	echo "== scenario tests ($label)"
+# Run every scenario script of one build, one after the other, leaving a log and an exit code each.
+scenario_pass() {
+	local dir=$1 label=$2 s base
 	for s in tests/scenario/[0-9]*.sh; do
 		[ -f "$s" ] || continue
-		name="$label/$(basename "$s" .sh)"
-		out="$log_dir/$(basename "$s" .sh).$label.log"
-		H2BOX_BUILD=$dir ASAN_OPTIONS=detect_leaks=1 timeout 600 bash "$s" >"$out" 2>&1
-		rc=$?
-		count_tap "$name" "$out" "$rc"
+		base="$log_dir/$(basename "$s" .sh).$label"
+		H2BOX_BUILD=$dir ASAN_OPTIONS=detect_leaks=1 timeout 600 bash "$s" >"$base.log" 2>&1
+		echo $? >"$base.rc"
 	done
 }
+
+# The normal and the sanitizer passes are independent: run them side by side (2 cores), then count.
+run_scenarios() {
+	local label s base pids=()
+	echo "== scenario tests (${*:2:1}${3:+, ${*:4:1}})"
+	while [ $# -ge 2 ]; do
+		scenario_pass "$1" "$2" &
+		pids+=($!)
+		labels+=("$2")
+		shift 2
+	done
+	wait "${pids[@]}"
+	for label in "${labels[@]}"; do
+		for s in tests/scenario/[0-9]*.sh; do
+			[ -f "$s" ] || continue
+			base="$log_dir/$(basename "$s" .sh).$label"
+			count_tap "$label/$(basename "$s" .sh)" "$base.log" "$(cat "$base.rc" 2>/dev/null || echo 1)"
+		done
+	done
+	labels=()
+}
+labels=()
 
 run_kernel() {
 	local out="$log_dir/kernel.log" rc p f s
@@ -114,12 +134,11 @@ case "$only" in
 	run_unit "$build" normal
 	run_unit "$san" asan
 	run_unit_gpiod2
-	run_scenarios "$build" normal
-	run_scenarios "$san" asan
+	run_scenarios "$build" normal "$san" asan
 	run_kernel
 	;;
 unit) run_unit "$build" normal; run_unit "$san" asan; run_unit_gpiod2 ;;
-scenario) run_scenarios "$build" normal; run_scenarios "$san" asan ;;
+scenario) run_scenarios "$build" normal "$san" asan ;;
 kernel) run_kernel ;;
 *) echo "unknown tier $only" >&2; exit 2 ;;
 esac

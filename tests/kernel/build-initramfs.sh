@@ -125,12 +125,29 @@ if [[ -d $repo/profiles ]]; then
 fi
 say "project executables from $build_dir: $found"
 
+# --- a second build of h2boxd/h2box (libgpiod 2.x) for the GPIO scenarios, when given ---
+# H2BOX_KTEST_GPIOD2_BUILD=DIR packs DIR/{h2boxd,h2box} as /opt/gpiod2/bin/ with their libraries
+# (its libgpiod.so.3 keeps its host path, which the binaries' rpath names).
+gpiod2_build=${H2BOX_KTEST_GPIOD2_BUILD:-}
+if [[ -n $gpiod2_build ]]; then
+	if [[ -x $gpiod2_build/h2boxd && -x $gpiod2_build/h2box ]]; then
+		mkdir -p "$stage/opt/gpiod2/bin"
+		for b in h2boxd h2box; do
+			add_bin "$gpiod2_build/$b" "/opt/gpiod2/bin/$b"
+		done
+		say "libgpiod 2 build from $gpiod2_build: /opt/gpiod2/bin"
+	else
+		say "  (no h2boxd/h2box in $gpiod2_build: libgpiod 2 build left out)"
+	fi
+fi
+
 # --- host tools ---
 add_tool ip tc rdma                                       # iproute2
 add_tool ib_write_bw ib_send_lat                          # perftest
 add_tool ibv_devices ibv_devinfo                          # ibverbs-utils
 add_tool gpiodetect gpioinfo gpioget gpioset gpiomon gpiofind # gpiod (libgpiod 1.6 tools)
 add_tool sensors                                          # lm-sensors
+add_tool jq                                               # scenarios read h2box --json
 
 # libibverbs loads providers named in /etc/libibverbs.d/*.driver from its provider dir; ship rxe only
 # (a .driver file without its library makes libibverbs warn on every start).
@@ -168,11 +185,11 @@ done
 add_file "$kernel_dir/i2c-stub.ko" /lib/modules/i2c-stub.ko
 install -m 0755 "$here/guest-init.sh" "$stage/init"
 install -m 0644 "$here/guest-lib.sh" "$stage/rig/guest-lib.sh"
-# Rig profiles (tests/kernel/profiles/*.conf) for the scenarios' h2boxd, as /rig/profiles/.
-mkdir -p "$stage/rig/profiles"
-for p in "$here"/profiles/*.conf; do
-	[[ -e $p ]] && install -m 0644 "$p" "$stage/rig/profiles/"
-done
+[[ ! -e $here/plant-lib.sh ]] || install -m 0644 "$here/plant-lib.sh" "$stage/rig/plant-lib.sh"
+if [[ -d $here/profiles ]]; then
+	mkdir -p "$stage/rig/profiles"
+	cp -a "$here/profiles/." "$stage/rig/profiles/"
+fi
 nscen=0
 for s in "$here"/scenarios/*.sh; do
 	[[ -e $s ]] || continue

@@ -11,6 +11,9 @@
 #   H2BOX_KTEST_ACCEL              force a QEMU accelerator (tcg, kvm, kvm:tcg); default kvm if
 #                                  /dev/kvm opens and a probe guest boots under it, else tcg
 #   H2BOX_KTEST_VERBOSE=1          stream the whole guest console, not just results and notes
+#   H2BOX_KTEST_GPIOD2_BUILD       libgpiod 2.x build dir packed as /opt/gpiod2/bin (default
+#                                  <repo>/build-gpiod2 when it has h2boxd; empty = none)
+#   H2BOX_KTEST_BENCH=1            also run the bench-only scenarios (tests/kernel/bench.sh)
 # Last line: "kernel: N passed, N failed[, N skipped]"; exit status non-zero on any failure, if
 # the guest never printed DONE (timeout, crash) or if no test ran.
 set -euo pipefail
@@ -49,7 +52,11 @@ t_kernel=$SECONDS
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/h2box-ktest.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-H2BOX_KERNEL_DIR=$kernel_dir "$here/build-initramfs.sh" "$build_dir" "$work/initramfs.cpio.gz"
+# The libgpiod 2.x build (make build-gpiod2) rides along for the GPIO scenarios when it exists.
+gpiod2_build=${H2BOX_KTEST_GPIOD2_BUILD-$repo/build-gpiod2}
+[[ -z $gpiod2_build || -x $gpiod2_build/h2boxd ]] || gpiod2_build=
+H2BOX_KTEST_GPIOD2_BUILD=$gpiod2_build H2BOX_KERNEL_DIR=$kernel_dir \
+	"$here/build-initramfs.sh" "$build_dir" "$work/initramfs.cpio.gz"
 t_initramfs=$SECONDS
 
 # KVM only when /dev/kvm opens AND a probe guest actually boots under it: on some hosts (nested
@@ -98,6 +105,8 @@ t_accel=$SECONDS
 
 append="console=ttyS0 panic=-1 quiet h2box.scenario_timeout=$scenario_timeout"
 [[ -z $only ]] || append+=" h2box.only=$only"
+# Scenarios that only run for `make bench` (51-ib-bench.sh) look for h2box.bench=1.
+[[ -z ${H2BOX_KTEST_BENCH:-} ]] || append+=" h2box.bench=$H2BOX_KTEST_BENCH"
 qemu=(qemu-system-x86_64 -m 1024 -smp 2 -nographic -no-reboot -nic none
 	-machine "accel=$accel"
 	-kernel "$kernel_dir/bzImage" -initrd "$work/initramfs.cpio.gz" -append "$append")
