@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# bench.sh - `make bench`: h2box ib bench next to perftest on rxe in the QEMU rig, as ratios from one run.
+#
+# Usage: tests/kernel/bench.sh [BUILD_DIR]     (called by tests/bench/run.sh)
+# Boots the kernel rig with only the bench scenario (51-ib-bench.sh, which needs h2box.bench=1 on
+# the guest's command line), reads its "H2BOX-KTEST-BENCH:" console lines from the rig log and
+# prints h2box next to ib_write_bw / ib_send_lat.  Targets (each the best of the scenario's rounds):
+#   write bandwidth  h2box / ib_write_bw        >= 0.80
+#   latency          h2box / ib_send_lat median <= 1.25  (one-way, as ib_send_lat's t_typical)
+# Exit status: 0 all targets met (or the rig is unavailable: SKIP, as in the kernel tier), 1 a
+# target missed, the rig failed, or no comparison came back.
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+build_dir=$(cd "${1:-$repo/build}" && pwd)
+bw_min=0.80
+lat_max=1.25
+
+out=$(mktemp "${TMPDIR:-/tmp}/h2box-kbench.XXXXXX")
+trap 'rm -f "$out"' EXIT
+t0=$SECONDS
+H2BOX_KTEST_ONLY=ib-bench H2BOX_KTEST_BENCH=1 \
+	H2BOX_KTEST_SCENARIO_TIMEOUT=${H2BOX_KTEST_SCENARIO_TIMEOUT:-540} \
+	H2BOX_KTEST_TIMEOUT=${H2BOX_KTEST_TIMEOUT:-600} \
+	"$here/run.sh" "$build_dir" >"$out" 2>&1
+rc=$?
+dt=$((SECONDS - t0))
+if grep -q '^SKIP: kernel tier' "$out"; then
+	grep 'SKIP' "$out"
+	echo "  verbs benchmark vs perftest: SKIPPED (no QEMU rig here)"
+	exit 0
+fi
+log=$build_dir/kernel-test.log
+if [[ $rc != 0 ]]; then
+	echo "  the rig run failed (exit $rc):"
+	sed 's/^/  | /' "$out" | tail -n 40
+fi
+
+fail=0
+lines=$(grep -ao 'H2BOX-KTEST-BENCH: .*' "$log" 2>/dev/null | tr -d '\r' | sed 's/^H2BOX-KTEST-BENCH: //')
+if [[ -z $lines ]]; then
+	echo "  no H2BOX-KTEST-BENCH results in $log"
+	exit 1
+fi
+field() { # LINE KEY
+	local w
+	for w in $1; do
+		[[ $w == "$2="* ]] && { echo "${w#*=}"; return; }
+	done
+}
+printf '  %-9s %8s %7s %10s %10s %7s  %s\n' test size iters h2box perftest ratio target
+while IFS= read -r l; do
+	[[ -n $l ]] || continue
+	test=${l%% *}
+	size=$(field "$l" size) iters=$(field "$l" iters) h=$(field "$l" h2box) p=$(field "$l" perftest)
+	ratio=$(field "$l" ratio) unit=$(field "$l" unit)
+	case $test in
+	write_bw) op=ge lim=$bw_min ;;
+	send_lat) op=le lim=$lat_max ;;
+	*) continue ;;
+	esac
+	if awk -v r="$ratio" -v l="$lim" -v op="$op" 'BEGIN { exit !(r > 0 && ((op == "ge" && r >= l) || (op == "le" && r <= l))) }'; then
+		verdict=ok
+	else
+		verdict=MISSED
+		fail=1
+	fi
+	printf '  %-9s %8s %7s %10s %10s %7s  %s %s %s\n' "$test" "$size" "$iters" "$h" "$p" "$ratio" \
+		"$([[ $op == ge ]] && echo '>=' || echo '<=')" "$lim" "$verdict"
+	printf '  %-9s %8s %7s   runs: h2box %s, perftest %s (%s)\n' "" "" "" \
+		"$(field "$l" h2box_runs)" "$(field "$l" perftest_runs)" "${unit:-?}"
+done <<<"$lines"
+echo "  (best of each tool's rounds; rig run ${dt}s; full console in $log)"
+grep -a 'H2BOX-KTEST: FAIL' "$log" | sed 's/^/  /'
+if [[ $rc != 0 ]]; then fail=1; fi
+exit $fail

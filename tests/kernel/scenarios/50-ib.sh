@@ -1,0 +1,421 @@
+#!/bin/sh
+# 50-ib.sh - the IB link probe, counters and verbs benchmark on soft-RoCE, through h2box only, next to perftest.
+# shellcheck shell=dash
+# shellcheck disable=SC2317  # check functions are invoked indirectly through rig_check
+# shellcheck disable=SC2034,SC2015,SC2086  # BW_ITERS_* are read through eval; A && B || die; word lists
+#
+# h2boxd runs with backend = linux and tests/kernel/profiles/rig-ib.conf on rxe_lo (rxe on lo);
+# the power service's three GPIO lines come from a gpio-sim chip.  Every check goes through the
+# h2box client.  The benchmark runs on a single device (loopback: both queue pairs on rxe_lo),
+# then perftest's ib_write_bw / ib_send_lat run on the same device, and each comparison is printed
+# as one machine-parsable console line for tests/kernel/bench.sh:
+#   H2BOX-KTEST-BENCH: write_bw size=65536 iters=N h2box=GBPS perftest=GBPS ratio=R
+#   H2BOX-KTEST-BENCH: send_lat size=2 iters=N h2box=US perftest=US ratio=R   (median one-way)
+# 51-ib-bench.sh sources this file with IB_MODE=bench: more sizes and iterations, comparisons only.
+set -eu
+# shellcheck source=SCRIPTDIR/../guest-lib.sh
+. /rig/guest-lib.sh
+
+IB_MODE=${IB_MODE:-test}
+IB_DEV=rxe_lo
+IB_PROFILE=/rig/profiles/rig-ib.conf
+IB_SOCK=/run/h2box-ib.sock
+IB_LOG=/tmp/h2boxd-ib.log
+IB_JSONCK=/tmp/jsonck.awk
+# TCG makes rxe slow (~0.5 Gb/s): the normal tier keeps runs short, make bench runs longer.
+# Each comparison runs ROUNDS times, h2box and perftest alternating; the best of each is compared
+# (the least disturbed run: the guest's vCPUs share the host with whatever else runs there).
+if [ "$IB_MODE" = bench ]; then
+	BW_SIZES="4096 65536 1048576"
+	BW_ITERS_4096=3000 BW_ITERS_65536=1000 BW_ITERS_1048576=100
+	LAT_SIZES="2 4096"
+	LAT_ITERS=3000
+	ROUNDS=3
+	LAT_ROUNDS=5 # latency swings 20-70 us with where the guest's two vCPUs land: more rounds
+else
+	BW_SIZES=65536
+	BW_ITERS_65536=500
+	LAT_SIZES=2
+	LAT_ITERS=1000
+	ROUNDS=1
+	LAT_ROUNDS=1
+fi
+export H2BOX_SOCKET=$IB_SOCK
+
+# One JSON document per line (the stream of `ib bench` has two); exit 1 at the first invalid one.
+# NaN/Infinity are invalid JSON, so a leaked NAN fails here too.
+cat >"$IB_JSONCK" <<'AWK'
+function ws() { while (pos <= n && index(" \t\r", substr(s, pos, 1))) pos++ }
+function value(   c) {
+	ws(); c = substr(s, pos, 1)
+	if (c == "{") return object()
+	if (c == "[") return array()
+	if (c == "\"") return string()
+	if (substr(s, pos, 4) == "true" || substr(s, pos, 4) == "null") { pos += 4; return 1 }
+	if (substr(s, pos, 5) == "false") { pos += 5; return 1 }
+	return number()
+}
+function number(   t) {
+	t = substr(s, pos)
+	if (!match(t, /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/)) return 0
+	pos += RLENGTH
+	return RLENGTH > 0
+}
+function string(   c) {
+	pos++
+	while (pos <= n) {
+		c = substr(s, pos, 1)
+		if (c == "\"") { pos++; return 1 }
+		if (c == "\\") {
+			c = substr(s, pos + 1, 1)
+			if (c == "u") {
+				if (!match(substr(s, pos + 2, 4), /^[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]$/)) return 0
+				pos += 6
+			} else if (index("\"\\/bfnrt", c)) pos += 2
+			else return 0
+			continue
+		}
+		if (c < " ") return 0
+		pos++
+	}
+	return 0
+}
+function object() {
+	pos++; ws()
+	if (substr(s, pos, 1) == "}") { pos++; return 1 }
+	for (;;) {
+		ws()
+		if (substr(s, pos, 1) != "\"" || !string()) return 0
+		ws()
+		if (substr(s, pos, 1) != ":") return 0
+		pos++
+		if (!value()) return 0
+		ws()
+		if (substr(s, pos, 1) == ",") { pos++; continue }
+		if (substr(s, pos, 1) == "}") { pos++; return 1 }
+		return 0
+	}
+}
+function array() {
+	pos++; ws()
+	if (substr(s, pos, 1) == "]") { pos++; return 1 }
+	for (;;) {
+		if (!value()) return 0
+		ws()
+		if (substr(s, pos, 1) == ",") { pos++; continue }
+		if (substr(s, pos, 1) == "]") { pos++; return 1 }
+		return 0
+	}
+}
+NF == 0 { next }
+{
+	s = $0; n = length(s); pos = 1
+	if (!value()) { printf "invalid JSON at column %d: %s\n", pos, s; exit 1 }
+	ws()
+	if (pos <= n) { printf "trailing bytes at column %d: %s\n", pos, s; exit 1 }
+	docs++
+}
+END { if (!docs) { print "no JSON document"; exit 1 } }
+AWK
+
+# ---------------------------------------------------------------- helpers
+
+json_ok() { # FILE: every line a valid JSON document
+	awk -f "$IB_JSONCK" "$1" || rig_die "$(awk -f "$IB_JSONCK" "$1" | tail -n 1)"
+}
+
+# json_field FILE KEY [N]: the Nth (default first) scalar value of "KEY": in FILE, unquoted.
+json_field() {
+	grep -o "\"$2\":\(\"[^\"]*\"\|[^,}]*\)" "$1" | sed -n "${3:-1}p" | sed 's/^"[^"]*"://; s/^"//; s/"$//'
+}
+
+expect_field() { # FILE KEY WANT
+	rig_expect_eq "$2" "$(json_field "$1" "$2")" "$3"
+}
+
+num_gt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 > b + 0) }'; }
+num_le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }'; }
+
+tcp_listening() { # PORT: some socket LISTENs on PORT (IPv4 or IPv6)
+	local hex
+	hex=$(printf '%04X' "$1")
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" { f = 1 } END { exit !f }'
+}
+
+bench_line() { # the machine-parsable comparison line, on the console (fd 3) even inside a check
+	if { true >&3; } 2>/dev/null; then
+		printf 'H2BOX-KTEST-BENCH: %s\n' "$*" >&3
+	else
+		printf 'H2BOX-KTEST-BENCH: %s\n' "$*"
+	fi
+}
+
+daemon_alive() {
+	local pid
+	pid=$(cat "$RIG_STATE/h2boxd-ib.pid" 2>/dev/null) || return 1
+	kill -0 "$pid" 2>/dev/null
+}
+
+# ---------------------------------------------------------------- checks
+
+setup() {
+	local pid
+	[ -r "$IB_PROFILE" ] || rig_die "no $IB_PROFILE in the initramfs"
+	rig_gpio_sim_setup h2box-ib PSU_ON_N PSU_PWR_OK PWR_BUTTON >/dev/null
+	rig_gpio_pull PSU_PWR_OK up    # the supply answers PS_ON at once
+	rig_gpio_pull PWR_BUTTON up    # active low: released
+	rig_rxe_setup lo "$IB_DEV"
+	h2boxd -c "$IB_PROFILE" >"$IB_LOG" 2>&1 &
+	pid=$!
+	echo "$pid" >"$RIG_STATE/h2boxd-ib.pid"
+	rig_wait_for 15 h2box ib link >/dev/null || { cat "$IB_LOG"; rig_die "h2box ib link never answered"; }
+}
+
+link_text() {
+	local out=/tmp/ib-link.txt
+	h2box ib link >"$out" || { cat "$out"; rig_die "h2box ib link failed"; }
+	cat "$out"
+	grep -q "^$IB_DEV:" "$out" || rig_die "no $IB_DEV in ib link"
+	grep -q 'port 1: ACTIVE' "$out" || rig_die "port 1 is not ACTIVE"
+	grep -q 'Ethernet' "$out" || rig_die "link layer is not Ethernet (RoCE)"
+	grep -q 'PCIe: .*soft device' "$out" || rig_die "PCIe is not reported as n/a (soft device)"
+	# rxe on lo: the kernel's fallback speed for a netdev without one is 1 Gb/s -> "1X SDR".
+	grep -q 'rate "2.5 Gb/sec (1X SDR)"' "$out" || rig_die "sysfs rate not shown as rxe reports it"
+	grep -q '1GbE: 1.25 Gb/s signalling, 8b/10b -> 1 Gb/s data' "$out" || rig_die "wrong rate/encoding for RoCE 1X SDR"
+	if grep -qi 'nan' "$out"; then rig_die "a NaN leaked into the text"; fi
+}
+
+link_json() {
+	local out=/tmp/ib-link.json
+	h2box --json ib link >"$out" || { cat "$out"; rig_die "h2box --json ib link failed"; }
+	cat "$out"
+	json_ok "$out"
+	expect_field "$out" ok true
+	expect_field "$out" name "$IB_DEV"
+	expect_field "$out" slot null
+	expect_field "$out" port 1
+	expect_field "$out" state ACTIVE
+	expect_field "$out" link_layer Ethernet
+	expect_field "$out" sysfs_rate "2.5 Gb/sec (1X SDR)"
+	expect_field "$out" lanes 1
+	expect_field "$out" speed 1GbE
+	expect_field "$out" encoding 8b/10b
+	expect_field "$out" signal_gbps 1.250
+	expect_field "$out" data_gbps 1.000
+	expect_field "$out" bottleneck network
+	expect_field "$out" warn false
+}
+
+bench_write() {
+	local out=/tmp/ib-bench-write.json sizes rows i g
+	sizes=4K,64K,256K
+	h2box --json ib bench --dev "$IB_DEV" --sizes "$sizes" --iters 300 >"$out" ||
+		{ cat "$out"; rig_die "h2box ib bench (write) failed"; }
+	cat "$out"
+	json_ok "$out"
+	tail -n 1 "$out" >/tmp/ib-bench-write.last
+	expect_field /tmp/ib-bench-write.last ok true
+	expect_field /tmp/ib-bench-write.last test write_bw
+	expect_field /tmp/ib-bench-write.last role loopback
+	expect_field /tmp/ib-bench-write.last device "$IB_DEV"
+	expect_field /tmp/ib-bench-write.last simulated false
+	rows=$(grep -o '"gbps":' /tmp/ib-bench-write.last | wc -l)
+	rig_expect_eq "result rows" "$rows" 3
+	for i in 1 2 3; do
+		g=$(json_field /tmp/ib-bench-write.last gbps "$i")
+		num_gt "$g" 0 || rig_die "row $i: $g Gb/s"
+		num_gt "$(json_field /tmp/ib-bench-write.last iters "$i")" 0 || rig_die "row $i: no measured iterations"
+	done
+	rig_note "h2box ib bench write over $IB_DEV: $(grep -o '"size":[0-9]*\|"gbps":[0-9.]*' /tmp/ib-bench-write.last | sed 's/"size"://; s/"gbps"://' | paste -sd' ' | awk '{ for (i = 1; i < NF; i += 2) printf "%s%s B %s Gb/s", (i > 1 ? ", " : ""), $i, $(i + 1) }')"
+	# and the text form, whose exit status is the run's
+	h2box ib bench --dev "$IB_DEV" --size 64K --iters 50 >/tmp/ib-bench-write.txt ||
+		{ cat /tmp/ib-bench-write.txt; rig_die "h2box ib bench (text) failed"; }
+	cat /tmp/ib-bench-write.txt
+	grep -q 'RDMA WRITE bandwidth (loopback) on rxe_lo:1' /tmp/ib-bench-write.txt || rig_die "no report header"
+}
+
+bench_lat() {
+	local out=/tmp/ib-bench-lat.json min med p99 max
+	h2box --json ib bench --dev "$IB_DEV" --lat --iters 500 >"$out" ||
+		{ cat "$out"; rig_die "h2box ib bench --lat failed"; }
+	cat "$out"
+	json_ok "$out"
+	tail -n 1 "$out" >/tmp/ib-bench-lat.last
+	expect_field /tmp/ib-bench-lat.last ok true
+	expect_field /tmp/ib-bench-lat.last test send_lat
+	expect_field /tmp/ib-bench-lat.last iters 500
+	min=$(json_field /tmp/ib-bench-lat.last lat_min_us)
+	med=$(json_field /tmp/ib-bench-lat.last lat_median_us)
+	p99=$(json_field /tmp/ib-bench-lat.last lat_p99_us)
+	max=$(json_field /tmp/ib-bench-lat.last lat_max_us)
+	num_gt "$min" 0 || rig_die "min latency $min"
+	num_le "$min" "$med" && num_le "$med" "$p99" && num_le "$p99" "$max" ||
+		rig_die "latency distribution out of order: min $min median $med p99 $p99 max $max"
+	rig_note "h2box ib bench --lat over $IB_DEV (2 B, one-way): min $min, median $med, p99 $p99, max $max us"
+}
+
+bench_fails() {
+	local rc out=/tmp/ib-bench-fail
+	rc=0
+	h2box ib bench --dev nosuch0 --iters 10 >"$out.txt" 2>&1 || rc=$?
+	cat "$out.txt"
+	[ "$rc" != 0 ] || rig_die "a failed bench exited 0"
+	grep -q 'ib bench failed: nosuch0' "$out.txt" || rig_die "no failure message"
+	rc=0
+	h2box --json ib bench --dev nosuch0 --iters 10 >"$out.json" 2>&1 || rc=$?
+	cat "$out.json"
+	[ "$rc" != 0 ] || rig_die "a failed bench exited 0 (JSON)"
+	json_ok "$out.json"
+	tail -n 1 "$out.json" >"$out.last"
+	expect_field "$out.last" ok false
+	# usage errors are refused before any thread starts
+	rc=0
+	h2box ib bench --sizes 4K,,1M >"$out.usage" 2>&1 || rc=$?
+	rig_expect_eq "usage error exit status" "$rc" 2
+}
+
+counters() {
+	local out=/tmp/ib-counters
+	# after the benchmarks the port has sent packets; wait for a sample that shows them
+	rig_wait_for 5 sh -c "h2box --json ib counters | grep -q '\"tx_packets\":[1-9]'" ||
+		{ h2box --json ib counters; rig_die "no packets counted after the benchmark"; }
+	h2box ib counters >"$out.txt" || { cat "$out.txt"; rig_die "h2box ib counters failed"; }
+	h2box --json ib counters >"$out.json" || { cat "$out.json"; rig_die "h2box --json ib counters failed"; }
+	cat "$out.txt" "$out.json"
+	json_ok "$out.json"
+	expect_field "$out.json" device "$IB_DEV"
+	expect_field "$out.json" source "hw_counters (packets only)"
+	# rxe counts packets, not bytes: the rate is unknown, never 0
+	expect_field "$out.json" tx_gbps null
+	expect_field "$out.json" rx_gbps null
+	expect_field "$out.json" tx_bytes null
+	expect_field "$out.json" tx_status no-byte-counters
+	grep -q 'rate unknown' "$out.txt" || rig_die "text does not say the rate is unknown"
+	if grep -Eqi 'nan|[^0-9.]0(\.0+)? Gb/s' "$out.txt"; then rig_die "a NaN or 0 Gb/s in the text"; fi
+	h2box --json status >"$out.status"
+	json_ok "$out.status"
+}
+
+perftest_write_bw() { # SIZE ITERS -> Gb/s average on stdout
+	local spid out=/tmp/pt-write.client srv=/tmp/pt-write.server bw
+	ib_write_bw -d "$IB_DEV" -F --report_gbits -s "$1" -n "$2" -p 18515 >"$srv" 2>&1 &
+	spid=$!
+	rig_wait_for 20 tcp_listening 18515 || { cat "$srv" >&2; rig_die "ib_write_bw server never listened"; }
+	if ! timeout 120 ib_write_bw -d "$IB_DEV" -F --report_gbits -s "$1" -n "$2" -p 18515 127.0.0.1 >"$out" 2>&1; then
+		cat "$out" "$srv" >&2
+		rig_die "ib_write_bw client failed"
+	fi
+	wait "$spid" || { cat "$out" "$srv" >&2; rig_die "ib_write_bw server failed"; }
+	cat "$out" >&2
+	# Result row: "#bytes #iterations BW-peak BW-average MsgRate".
+	bw=$(awk '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ && NF >= 5 { bw = $4 } END { print bw }' "$out")
+	[ -n "$bw" ] || rig_die "no bandwidth row in ib_write_bw output"
+	echo "$bw"
+}
+
+perftest_send_lat() { # SIZE ITERS -> t_typical (median one-way, us) on stdout
+	local spid out=/tmp/pt-lat.client srv=/tmp/pt-lat.server t
+	ib_send_lat -d "$IB_DEV" -F -s "$1" -n "$2" -p 18516 >"$srv" 2>&1 &
+	spid=$!
+	rig_wait_for 20 tcp_listening 18516 || { cat "$srv" >&2; rig_die "ib_send_lat server never listened"; }
+	timeout 120 ib_send_lat -d "$IB_DEV" -F -s "$1" -n "$2" -p 18516 127.0.0.1 >"$out" 2>&1 ||
+		{ cat "$out" "$srv" >&2; rig_die "ib_send_lat client failed"; }
+	wait "$spid" || { cat "$out" "$srv" >&2; rig_die "ib_send_lat server failed"; }
+	cat "$out" >&2
+	# Result row: "#bytes #iterations t_min t_max t_typical t_avg ...", times in usec.
+	t=$(awk -v n="$2" '$1 ~ /^[0-9]+$/ && $2 == n && NF >= 6 { t = $5 } END { print t }' "$out")
+	[ -n "$t" ] || rig_die "no latency row in ib_send_lat output"
+	echo "$t"
+}
+
+h2box_write_bw() { # SIZE ITERS -> Gb/s
+	local out=/tmp/h2-write.json g
+	h2box --json ib bench --dev "$IB_DEV" --size "$1" --iters "$2" >"$out" ||
+		{ cat "$out" >&2; rig_die "h2box ib bench failed"; }
+	cat "$out" >&2
+	g=$(tail -n 1 "$out" | grep -o '"gbps":[0-9.]*' | head -n 1 | cut -d: -f2)
+	num_gt "$g" 0 || rig_die "h2box ib bench: '$g' Gb/s"
+	echo "$g"
+}
+
+h2box_send_lat() { # SIZE ITERS -> median one-way us
+	local out=/tmp/h2-lat.json t
+	h2box --json ib bench --dev "$IB_DEV" --lat --size "$1" --iters "$2" >"$out" ||
+		{ cat "$out" >&2; rig_die "h2box ib bench --lat failed"; }
+	cat "$out" >&2
+	t=$(tail -n 1 "$out" | grep -o '"lat_median_us":[0-9.]*' | cut -d: -f2)
+	num_gt "$t" 0 || rig_die "h2box ib bench --lat: median '$t' us"
+	echo "$t"
+}
+
+best() { # max|min VALUE...: the best of a list of numbers
+	local how=$1
+	shift
+	printf '%s\n' "$@" | awk -v how="$how" 'NR == 1 || (how == "max" ? $1 > b : $1 < b) { b = $1 } END { print b }'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
+
+vs_perftest() {
+	local size iters h p hs ps
+	command -v ib_write_bw >/dev/null && command -v ib_send_lat >/dev/null ||
+		rig_skip_check "perftest not in the initramfs"
+	for size in $BW_SIZES; do
+		eval "iters=\$BW_ITERS_$size"
+		hs='' ps=''
+		for _ in $(seq "$ROUNDS"); do
+			hs="$hs $(h2box_write_bw "$size" "$iters")"
+			ps="$ps $(perftest_write_bw "$size" "$iters")"
+		done
+		# shellcheck disable=SC2086  # word lists on purpose
+		h=$(best max $hs) p=$(best max $ps)
+		bench_line "write_bw size=$size iters=$iters h2box=$h perftest=$p ratio=$(ratio "$h" "$p")" \
+			"unit=Gb/s rounds=$ROUNDS h2box_runs=$(echo $hs | tr ' ' ,) perftest_runs=$(echo $ps | tr ' ' ,)"
+		rig_note "RDMA WRITE $size B x $iters, best of $ROUNDS: h2box $h Gb/s, ib_write_bw $p Gb/s"
+	done
+	for size in $LAT_SIZES; do
+		hs='' ps=''
+		for _ in $(seq "$LAT_ROUNDS"); do
+			hs="$hs $(h2box_send_lat "$size" "$LAT_ITERS")"
+			ps="$ps $(perftest_send_lat "$size" "$LAT_ITERS")"
+		done
+		# shellcheck disable=SC2086
+		h=$(best min $hs) p=$(best min $ps)
+		bench_line "send_lat size=$size iters=$LAT_ITERS h2box=$h perftest=$p ratio=$(ratio "$h" "$p")" \
+			"unit=us rounds=$LAT_ROUNDS h2box_runs=$(echo $hs | tr ' ' ,) perftest_runs=$(echo $ps | tr ' ' ,)"
+		rig_note "SEND/RECV $size B x $LAT_ITERS, median one-way, best of $LAT_ROUNDS: h2box $h us, ib_send_lat $p us"
+	done
+}
+
+daemon_ok() {
+	daemon_alive || { cat "$IB_LOG"; rig_die "h2boxd is gone"; }
+	h2box status >/dev/null || rig_die "h2box status failed"
+	if grep -Eq 'AddressSanitizer|runtime error|LeakSanitizer' "$IB_LOG"; then
+		cat "$IB_LOG"
+		rig_die "sanitizer report in the daemon log"
+	fi
+}
+
+# ---------------------------------------------------------------- run
+
+S=$RIG_SCENARIO
+rig_check "$S/setup" setup
+if ! rig_ok "$S/setup"; then
+	for c in link-text link-json bench-write bench-lat bench-fails counters vs-perftest daemon-ok; do
+		rig_skip "$S/$c" "no setup"
+	done
+	exit 0
+fi
+if [ "$IB_MODE" = bench ]; then
+	rig_check "$S/vs-perftest" vs_perftest
+	rig_check "$S/daemon-ok" daemon_ok
+	exit 0
+fi
+rig_check "$S/link-text" link_text
+rig_check "$S/link-json" link_json
+rig_check "$S/bench-write" bench_write
+rig_check "$S/bench-lat" bench_lat
+rig_check "$S/bench-fails" bench_fails
+rig_check "$S/counters" counters
+rig_check "$S/vs-perftest" vs_perftest
+rig_check "$S/daemon-ok" daemon_ok
