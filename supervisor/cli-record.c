@@ -234,37 +234,11 @@ struct streamer {
 
 static int stream_connect(const char *path, double interval_s)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char iv[32], req[128];
+	char iv[32];
 	char *words[] = { "watts", "--follow", "--interval", iv };
-	int fd, n, r;
 
 	snprintf(iv, sizeof(iv), "%.3f", interval_s);
-	n = cli_request_encode(true, 4, words, req, sizeof(req));
-	if (n < 0)
-		return n;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		goto fail;
-	for (int off = 0; off < n;) {
-		ssize_t w = send(fd, req + off, (size_t)(n - off), MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			goto fail;
-		off += (int)w;
-	}
-	return fd;
-fail:
-	r = -errno;
-	close(fd);
-	return r;
+	return cli_connect_send(path, true, 4, words);
 }
 
 static void streamer_line(struct streamer *st, const char *line)

@@ -81,7 +81,7 @@ int cli_request_encode(bool json, int argc, char *const *argv, char *buf, size_t
 	return (int)n;
 }
 
-static int cli_connect_send(const char *path, bool json, int argc, char *const *argv)
+int cli_connect_send(const char *path, bool json, int argc, char *const *argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char req[CTL_REQUEST_MAX + 1];
@@ -104,6 +104,8 @@ static int cli_connect_send(const char *path, bool json, int argc, char *const *
 	for (int off = 0; off < n;) {
 		ssize_t w = send(fd, req + off, (size_t)(n - off), MSG_NOSIGNAL);
 
+		if (w < 0 && errno == EINTR)
+			continue;
 		if (w < 0) {
 			r = -errno;
 			close(fd);

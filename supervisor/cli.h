@@ -14,6 +14,8 @@ struct cli_reply {
 
 /* Encode words into one request line ("json status\n"), %XX-escaping; -E2BIG when too long. */
 int cli_request_encode(bool json, int argc, char *const *argv, char *buf, size_t len);
+/* Connect and send one request; returns the connected fd (the reply follows on it) or -errno. */
+int cli_connect_send(const char *path, bool json, int argc, char *const *argv);
 /* Connect, send, read the whole reply. 0 or -errno (connection problems). */
 int cli_call(const char *socket_path, bool json, int argc, char *const *argv,
 	     struct cli_reply *rep);
