@@ -8,14 +8,8 @@
 # PS_ON switches only the NIC's SFX).  Faults and restore are in 12-power-controller-faults.sh.
 . "$(dirname "$0")/lib.sh"
 
-# Short names: one value of `power status` / of the plant's truth.
-pst() { jget ".$1" power status; }
+# one value of the plant's truth
 truth() { jget ".$1" sim status; }
-# has_transition FROM TO REASON: the power history holds that transition
-has_transition() {
-	h2 --json power status | jq -e --arg f "$1" --arg t "$2" --arg r "$3" \
-		'.history | any(.from == $f and .to == $t and .reason == $r)' >/dev/null
-}
 state_file() { cat "$TESTDIR/state/power.state" 2>/dev/null; }
 
 # Everything the box looks like when it is fully off.  For sfx, "no draw" is 0 W on the

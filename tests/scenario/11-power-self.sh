@@ -10,12 +10,8 @@
 # each start of h2boxd below is a power-on (the simulated box starts with the H2 running).
 . "$(dirname "$0")/lib.sh"
 
-pst() { jget ".$1" power status; }
+# one value of the plant's truth
 truth() { jget ".$1" sim status; }
-has_transition() {
-	h2 --json power status | jq -e --arg f "$1" --arg t "$2" --arg r "$3" \
-		'.history | any(.from == $f and .to == $t and .reason == $r)' >/dev/null
-}
 alarm_level() {
 	h2 --json alarms | jq -r --arg id "$1" \
 		'[.active[] | select(.id == $id) | .level] | first // "none"'

@@ -5,12 +5,8 @@
 # restore = last when the controller itself comes back after mains loss.
 . "$(dirname "$0")/lib.sh"
 
-pst() { jget ".$1" power status; }
+# one value of the plant's truth
 truth() { jget ".$1" sim status; }
-has_transition() {
-	h2 --json power status | jq -e --arg f "$1" --arg t "$2" --arg r "$3" \
-		'.history | any(.from == $f and .to == $t and .reason == $r)' >/dev/null
-}
 # alarm_level ID: level of an active alarm, "none" when it is not active
 alarm_level() {
 	h2 --json alarms | jq -r --arg id "$1" \

@@ -111,6 +111,14 @@ stop_daemon() {
 
 advance() { h2 sim advance "$1" >/dev/null; }
 
+# pst KEY: one value of `h2box --json power status`
+pst() { jget ".$1" power status; }
+# has_transition FROM TO REASON: the power history holds that transition
+has_transition() {
+	h2 --json power status | jq -e --arg f "$1" --arg t "$2" --arg r "$3" \
+		'.history | any(.from == $f and .to == $t and .reason == $r)' >/dev/null
+}
+
 finish() {
 	echo "1..$TAP_N"
 	[ "$TAP_FAILED" -eq 0 ]
