@@ -30,5 +30,13 @@ void hw_free(struct hw *hw);
 enum hw_kind hw_kind_get(const struct hw *hw);
 /* The plant behind a sim hw, NULL on linux. */
 struct sim_plant *hw_sim_plant(const struct hw *hw);
+/*
+ * How sim backends that keep their own virtual clock (the verbs fabric)
+ * hand elapsed time to the box: the owner of the box's clock (the daemon's
+ * loop) installs fn, which moves every timer and the plant forward by
+ * dt_ns.  Without a hook the plant alone is advanced.  No-op on linux.
+ */
+typedef int (*hw_sim_advance_fn)(void *userdata, int64_t dt_ns);
+void hw_sim_advance_hook_set(struct hw *hw, hw_sim_advance_fn fn, void *userdata);
 
 #endif

@@ -162,6 +162,7 @@ struct ib_svc {
 	bool verdict_ok;
 	bool lost_logged;
 	struct bench_job *job; /* a benchmark running in its worker thread */
+	bool inline_bench;     /* a sim benchmark running on the loop (timers run inside it) */
 	struct loop_timer *bench_timer;
 };
 
@@ -800,7 +801,9 @@ static char *bench_text_alloc(const struct ib_bench_report *r)
  * On real hardware a run takes seconds to minutes, so it goes to a worker
  * thread and the reply becomes a stream: the control loop (fan, budget,
  * watchdog) keeps running meanwhile.  The simulated box runs inline: its
- * fabric and plant live on the loop's thread and a run costs little real time.
+ * fabric and plant live on the loop's thread and a run costs little real time;
+ * the fabric hands its virtual time to the loop as it goes (sim-svc's advance
+ * hook), so the box's timers, counters and power meter live through the run.
  */
 struct bench_job {
 	struct ib_svc *s;
@@ -968,7 +971,7 @@ static int cmd_bench(struct ib_svc *s, const struct ctl_request *req, struct ctl
 	int64_t est;
 	int rc;
 
-	if (s->job) {
+	if (s->job || s->inline_bench) {
 		ctl_reply_error(rep, 3, "a benchmark is already running");
 		return 0;
 	}
@@ -1001,7 +1004,9 @@ static int cmd_bench(struct ib_svc *s, const struct ctl_request *req, struct ctl
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
+	s->inline_bench = true;
 	rc = ib_bench_run(s->b->hw, &o, r, NULL, NULL, err, sizeof(err));
+	s->inline_bench = false;
 	if (rc < 0) {
 		ctl_reply_error(rep, rc == -EINVAL ? 2 : 1, "ib bench: %s",
 				err[0] ? err : strerror(-rc));

@@ -81,6 +81,7 @@ static void sim_truth_json(struct sim_plant *p, struct json *j)
 	json_number(j, "fan_rpm", t.fan_rpm, 0);
 	json_number(j, "ib_tx_gbps", t.ib_tx_gbps, 3);
 	json_number(j, "ib_rx_gbps", t.ib_rx_gbps, 3);
+	json_number(j, "rdma_gbps", t.rdma_gbps, 3);
 	json_string(j, "workload", t.workload);
 	json_number(j, "speed", sim_plant_speed(p), 3);
 }
@@ -266,6 +267,18 @@ static int sim_handler(const struct ctl_request *req, struct ctl_reply *rep, voi
 	return 0;
 }
 
+/*
+ * The simulated verbs fabric keeps its own clock while a benchmark runs
+ * inline; this hands its elapsed time to the loop so every service's timers
+ * run through it (watts samples, fan, budget), as they would on a real box.
+ */
+static int sim_advance_hook(void *userdata, int64_t dt_ns)
+{
+	struct sim_svc *s = userdata;
+
+	return loop_advance(s->box->loop, dt_ns);
+}
+
 int sim_svc_new(struct box *b, struct sim_svc **out)
 {
 	struct sim_svc *s;
@@ -284,11 +297,15 @@ int sim_svc_new(struct box *b, struct sim_svc **out)
 		free(s);
 		return r;
 	}
+	hw_sim_advance_hook_set(b->hw, sim_advance_hook, s);
 	*out = s;
 	return 0;
 }
 
 void sim_svc_free(struct sim_svc *s)
 {
+	if (!s)
+		return;
+	hw_sim_advance_hook_set(s->box->hw, NULL, NULL);
 	free(s);
 }

@@ -193,6 +193,23 @@ int sim_plant_cpu_cap_pct(struct sim_plant *p, double pct)
 	return 0;
 }
 
+int sim_plant_rdma_set(struct sim_plant *p, const double gbps[2][2], int pollers)
+{
+	if (pollers < 0 || pollers > 64)
+		return -EINVAL;
+	for (int port = 0; gbps && port < 2; port++)
+		for (int d = 0; d < 2; d++)
+			if (!(gbps[port][d] >= 0.0) || gbps[port][d] > 1e4)
+				return -EINVAL;
+	plant_sync(p);
+	for (int port = 0; port < 2; port++)
+		for (int d = 0; d < 2; d++)
+			p->rdma_gbps[port][d] = gbps ? gbps[port][d] : 0.0;
+	p->rdma_pollers = pollers;
+	plant_settle(p);
+	return 0;
+}
+
 /* ---- truth ---- */
 
 void sim_plant_truth_get(struct sim_plant *p, struct sim_plant_truth *t)
@@ -219,5 +236,9 @@ void sim_plant_truth_get(struct sim_plant *p, struct sim_plant_truth *t)
 	t->fan_rpm = p->rpm;
 	t->ib_tx_gbps = (double)p->ctr[0][0].rate_bps / 1e9;
 	t->ib_rx_gbps = (double)p->ctr[0][1].rate_bps / 1e9;
+	for (int port = 0; port < 2; port++)
+		for (int d = 0; d < 2; d++)
+			t->rdma_gbps += p->host == SIM_HOST_ON && p->link_up ? p->rdma_gbps[port][d]
+									     : 0.0;
 	t->workload = sim_workloads[p->workload].name;
 }

@@ -98,11 +98,13 @@ double plant_traffic_fraction(const struct sim_plant *p)
 void plant_rates_update(struct sim_plant *p)
 {
 	const struct sim_workload_def *w = &sim_workloads[p->workload];
-	double f = traffic_flows(p) ? plant_traffic_fraction(p) : 0.0;
+	bool flows = traffic_flows(p);
+	double f = flows ? plant_traffic_fraction(p) : 0.0;
 
 	for (int port = 0; port < 2; port++)
 		for (int d = 0; d < 2; d++)
-			p->ctr[port][d].rate_bps = (uint64_t)llround(w->gbps[port][d] * f * 1e9);
+			p->ctr[port][d].rate_bps = (uint64_t)llround(
+				(w->gbps[port][d] * f + (flows ? p->rdma_gbps[port][d] : 0.0)) * 1e9);
 }
 
 void plant_counters_reset(struct sim_plant *p)
@@ -155,7 +157,8 @@ double plant_host_w(const struct sim_plant *p)
 	case SIM_HOST_BOOTING:
 		return p->now - p->host_boot_t0 < c->burst_ns ? c->burst_w : c->boot_w;
 	case SIM_HOST_ON:
-		return c->idle_w + (p->link_up ? c->link_w : 0.0) + workload_w(p);
+		return c->idle_w + (p->link_up ? c->link_w : 0.0) + workload_w(p) +
+		       p->rdma_pollers * sim_rdma_poll_w;
 	case SIM_HOST_STOPPING:
 		return c->stop_w;
 	case SIM_HOST_OFF:

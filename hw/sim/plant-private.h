@@ -52,6 +52,7 @@ extern const double sim_fan_max_w, sim_fan_max_rpm, sim_fan_start_pct, sim_fan_m
 extern const double sim_fan_tau_s, sim_nic_tau_s, sim_nic_r_nofan, sim_nic_r_full;
 extern const double sim_cpu_k_per_w, sim_cpu_idle_w, sim_cpu_tau_s;
 extern const double sim_disk_rise_k, sim_disk_busy_k, sim_disk_tau_s;
+extern const double sim_rdma_poll_w;
 
 enum sim_fault {
 	SIM_FAULT_PSU_OK_TIMEOUT,
@@ -132,6 +133,8 @@ struct sim_plant {
 	/* operator inputs */
 	enum sim_workload workload;
 	double extra_load_w, rate_limit_gbps, cpu_cap_pct;
+	double rdma_gbps[2][2]; /* verbs traffic from the sim fabric, [port][tx/rx] */
+	int rdma_pollers;       /* processes busy-polling a CQ */
 	bool fault[SIM_FAULT_COUNT];
 
 	/* fan and temperatures */

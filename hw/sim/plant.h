@@ -94,6 +94,15 @@ int sim_plant_host_poweroff(struct sim_plant *p);
 /* Throttles applied by the daemon's actions (sim side of tc/tbf, cpufreq). <= 0 clears. */
 int sim_plant_ipoib_rate_limit(struct sim_plant *p, double gbps);
 int sim_plant_cpu_cap_pct(struct sim_plant *p, double pct);
+/*
+ * RDMA traffic of the simulated verbs fabric (hw/sim/verbs.c), on top of the
+ * workload: gbps[port 0/1][0 = tx, 1 = rx] of payload, and how many
+ * processes busy-poll a completion queue meanwhile (each keeps a CPU core
+ * busy).  The rates flow only while the link is up and the host runs; they
+ * move the port counters and the NIC's and host's power like any traffic.
+ * NULL gbps and 0 pollers clear it.  -EINVAL for a negative or NaN rate.
+ */
+int sim_plant_rdma_set(struct sim_plant *p, const double gbps[2][2], int pollers);
 
 /* ---- truth, for tests and `h2box sim status` ---- */
 struct sim_plant_truth {
@@ -106,6 +115,7 @@ struct sim_plant_truth {
 	double nic_w, nic_temp_c, cpu_temp_c, disk_temp_c, ambient_c;
 	double fan_duty_pct, fan_rpm;
 	double ib_tx_gbps, ib_rx_gbps; /* port 1 */
+	double rdma_gbps;              /* verbs traffic summed over ports and directions */
 	const char *workload;
 };
 void sim_plant_truth_get(struct sim_plant *p, struct sim_plant_truth *t);

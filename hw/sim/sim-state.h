@@ -10,12 +10,17 @@ struct sim_gpio_line;
 struct hw_sim_state {
 	struct sim_plant *plant;
 	struct sim_gpio_line *lines; /* open lines, for edge fan-out */
+	hw_sim_advance_fn advance_fn;
+	void *advance_data;
 };
 
 static inline struct hw_sim_state *hw_sim_state(struct hw *hw)
 {
 	return hw->backend;
 }
+
+/* state.c: move the box's time forward by dt_ns through the hook (or the plant alone). */
+int hw_sim_box_advance(struct hw *hw, int64_t dt_ns);
 
 /* gpio.c: the plant's single edge listener, fanned out to every open line. */
 void hw_sim_gpio_edge(void *userdata, enum sim_line line, int level, int64_t ts_ns);

@@ -29,6 +29,28 @@ void hw_sim_state_free(struct hw *hw)
 	hw->backend = NULL;
 }
 
+void hw_sim_advance_hook_set(struct hw *hw, hw_sim_advance_fn fn, void *userdata)
+{
+	struct hw_sim_state *st;
+
+	if (!hw || hw->kind != HW_KIND_SIM || !hw->backend)
+		return;
+	st = hw->backend;
+	st->advance_fn = fn;
+	st->advance_data = userdata;
+}
+
+int hw_sim_box_advance(struct hw *hw, int64_t dt_ns)
+{
+	struct hw_sim_state *st = hw_sim_state(hw);
+
+	if (dt_ns <= 0)
+		return 0;
+	if (st->advance_fn)
+		return st->advance_fn(st->advance_data, dt_ns);
+	return sim_plant_advance_to(st->plant, sim_plant_now(st->plant) + dt_ns);
+}
+
 struct sim_plant *hw_sim_plant(const struct hw *hw)
 {
 	const struct hw_sim_state *st;

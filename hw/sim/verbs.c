@@ -5,6 +5,8 @@
 #include "hw/clock.h"
 #include "hw/ib.h"
 #include "hw/pci.h"
+#include "hw/sim/plant.h"
+#include "hw/sim/sim-state.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +25,14 @@
  * the card reads the source (host -> card) and writes the destination
  * (card -> host).  Each PCIe direction is a FIFO resource; a stream is as
  * fast as the slower direction, and two opposite streams share both.
+ *
+ * The fabric keeps its own clock so a benchmark measures the model at
+ * nanosecond grain, but the box lives through the same time: every
+ * SIM_SYNC_NS of fabric time (and when the last context closes) the bytes
+ * that landed meanwhile go to the plant as RDMA traffic on the ports they
+ * crossed, with one CPU core busy-polling, and the box's clock is moved
+ * forward by the same interval (hw_sim_box_advance: the daemon's timers
+ * run, the port counters and the power meter see the traffic).
  */
 #define SIM_PCIE_FALLBACK_GBPS (16.0 * 256.0 / 280.0 * 0.98)
 #define SIM_DLLP_FACTOR	       0.98
@@ -36,6 +46,15 @@
 #define SIM_MRS_MAX	       64
 #define SIM_CQE_MAX	       65536
 #define SIM_RQ_MAX	       16384
+#define SIM_SYNC_NS	       10000000 /* hand fabric time to the box every 10 ms */
+#define SIM_XFER_MAX	       65536    /* transfers in flight, for byte accounting */
+
+/* One message on its way: the bytes count on its ports once it has landed. */
+struct sv_xfer {
+	int64_t end;
+	uint32_t len;
+	int8_t tx_port, rx_port; /* 0/1, -1 = a port the plant does not model */
+};
 
 struct sv_qp;
 
@@ -80,6 +99,11 @@ struct sv_fabric {
 	uint64_t rng;
 	struct sv_qp *qps[SIM_QPS_MAX];
 	struct hw_verbs_mr *mrs[SIM_MRS_MAX];
+	int64_t synced;	      /* fabric time the box has been advanced to */
+	bool syncing;	      /* inside the box's advance: no nested sync */
+	struct sv_xfer *xfer; /* FIFO by end time: the write-back direction is serial */
+	int xfer_head, xfer_len;
+	double landed[2][2];  /* bytes landed since the last sync that the FIFO dropped */
 };
 
 struct sv_ctx {
@@ -117,13 +141,84 @@ static struct sv_fabric *fabric_get(struct hw *hw)
 	free_slot->next_qpn = 0x48;
 	free_slot->next_key = 0x1000;
 	free_slot->rng = 0x9e3779b97f4a7c15ULL;
+	free_slot->synced = free_slot->now;
+	free_slot->xfer = calloc(SIM_XFER_MAX, sizeof(*free_slot->xfer));
+	if (!free_slot->xfer) {
+		memset(free_slot, 0, sizeof(*free_slot));
+		return NULL;
+	}
 	return free_slot;
+}
+
+static void xfer_land_oldest(struct sv_fabric *f)
+{
+	const struct sv_xfer *x = &f->xfer[f->xfer_head];
+
+	if (x->tx_port >= 0)
+		f->landed[x->tx_port][0] += x->len;
+	if (x->rx_port >= 0)
+		f->landed[x->rx_port][1] += x->len;
+	f->xfer_head = (f->xfer_head + 1) % SIM_XFER_MAX;
+	f->xfer_len--;
+}
+
+/*
+ * Replay fabric time up to t on the box: the bytes that landed by t as RDMA
+ * rates over the interval, one busy poller, then the rates off again.
+ * all: the fabric is going away, count whatever is still queued.
+ */
+static void fabric_sync(struct sv_fabric *f, int64_t t, bool all)
+{
+	struct sim_plant *plant = hw_sim_plant(f->hw);
+	double gbps[2][2];
+	int64_t dt = t - f->synced;
+
+	if (f->syncing || !plant || (dt <= 0 && !all))
+		return;
+	while (f->xfer_len && (all || f->xfer[f->xfer_head].end <= t))
+		xfer_land_oldest(f);
+	if (dt <= 0)
+		dt = 1; /* stragglers at close: land them in a nanosecond */
+	for (int port = 0; port < 2; port++)
+		for (int d = 0; d < 2; d++) {
+			gbps[port][d] = f->landed[port][d] * 8.0 / (double)dt; /* bits/ns = Gb/s */
+			f->landed[port][d] = 0;
+		}
+	f->syncing = true;
+	if (sim_plant_rdma_set(plant, gbps, 1) == 0) {
+		/* a failed advance (nested in another) loses only box time, not the bench */
+		(void)hw_sim_box_advance(f->hw, dt);
+		sim_plant_rdma_set(plant, NULL, 0);
+	}
+	f->syncing = false;
+	f->synced = t > f->synced ? t : f->synced + dt;
 }
 
 static void fabric_put(struct sv_fabric *f)
 {
-	if (--f->refs == 0)
+	if (f->refs == 1)
+		fabric_sync(f, f->now, true);
+	if (--f->refs == 0) {
+		free(f->xfer);
 		memset(f, 0, sizeof(*f));
+	}
+}
+
+/* Count a message's bytes on the ports it crosses once it has landed at `end`. */
+static void fabric_xfer(struct sv_fabric *f, int tx_port, int rx_port, size_t len, int64_t end)
+{
+	int tx = tx_port >= 1 && tx_port <= 2 ? tx_port - 1 : -1;
+	int rx = rx_port >= 1 && rx_port <= 2 ? rx_port - 1 : -1;
+
+	if (f->xfer_len == SIM_XFER_MAX)
+		xfer_land_oldest(f); /* more in flight than the FIFO holds: count it now */
+	f->xfer[(f->xfer_head + f->xfer_len) % SIM_XFER_MAX] = (struct sv_xfer){
+		.end = end,
+		.len = (uint32_t)len,
+		.tx_port = (int8_t)tx,
+		.rx_port = (int8_t)rx,
+	};
+	f->xfer_len++;
 }
 
 /* Payload rate of the card's PCIe link from its config space (a bounded capability walk). */
@@ -420,11 +515,13 @@ static int sv_post_write(struct hw_verbs_qp *base, struct hw_verbs_mr *mr, size_
 		return -ENOMEM; /* send queue full, as ibv_post_send says */
 	dst = mr_find(f, raddr, len, rkey);
 	done = pcie_transfer(f, len) + SIM_LATENCY_NS + jitter(f);
-	if (!dst)
+	if (!dst) {
 		status = 10; /* IBV_WC_REM_ACCESS_ERR */
-	else
+	} else {
+		fabric_xfer(f, q->ctx->port, q->peer->ctx->port, len, done);
 		memcpy((uint8_t *)dst->buf + (raddr - dst->addr), (uint8_t *)mr->buf + off,
 		       len < SIM_COPY_MAX ? len : SIM_COPY_MAX);
+	}
 	return sq_complete(q, done, wr_id, status, HW_VERBS_OP_WRITE, len, signaled);
 }
 
@@ -456,6 +553,7 @@ static int sv_post_send(struct hw_verbs_qp *base, struct hw_verbs_mr *mr, size_t
 	if (q->sq_used >= q->max_send_wr || q->pending_send_at)
 		return -ENOMEM;
 	arrive = pcie_transfer(f, len) + SIM_LATENCY_NS + jitter(f);
+	fabric_xfer(f, q->ctx->port, q->peer->ctx->port, len, arrive);
 	if (q->peer->rq_len == 0) {
 		/* receiver not ready: RNR NAK, retried until a receive is posted */
 		q->pending_send_at = arrive;
@@ -527,6 +625,8 @@ static int sv_poll(struct hw_verbs_ctx *base, struct hw_verbs_wc *wc, int max)
 		f->now += SIM_IDLE_SPIN_NS;
 	else if (next > f->now)
 		f->now = next;
+	if (f->now - f->synced >= SIM_SYNC_NS)
+		fabric_sync(f, f->now, false);
 	while (n < max) {
 		int best = -1;
 

@@ -10,19 +10,6 @@ PROFILES=$ROOT/profiles
 truth() { jget "$1" sim status; }
 alarm_active() { h2 --json alarms | jq -r --arg id "$1" '[.active[] | select(.id == $id)] | length'; }
 
-# record_advance NAME DURATION: `h2box record` around `h2box sim advance DURATION` with the clock
-# paused otherwise, so the record and the plant's energy counter cover exactly the same interval.
-# Sets REC (the JSON summary) and PLANT_J (the plant's exact energy over the record).
-record_advance() {
-	local e0 e1
-	e0=$(truth .energy_j)
-	REC=$(h2 --json record -o "$TESTDIR/$1.csv" -- "$H2BOX" -s "$SOCK" sim advance "$2")
-	RC=$?
-	e1=$(truth .energy_j)
-	PLANT_J=$(awk -v a="$e0" -v b="$e1" 'BEGIN { printf "%.3f", b - a }')
-}
-rec() { jq -r "$1" <<<"$REC"; }
-
 start_daemon "$PROFILES/sim-sfx.conf" --state-dir "$TESTDIR/state" || { finish; exit 1; }
 h2 power on >/dev/null
 advance 120s

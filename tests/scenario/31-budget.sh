@@ -7,15 +7,6 @@
 PROFILES=$ROOT/profiles
 
 truth() { jget "$1" sim status; }
-rec() { jq -r "$1" <<<"$REC"; }
-record_advance() {
-	local e0 e1
-	e0=$(truth .energy_j)
-	REC=$(h2 --json record -o "$TESTDIR/$1.csv" -- "$H2BOX" -s "$SOCK" sim advance "$2")
-	RC=$?
-	e1=$(truth .energy_j)
-	PLANT_J=$(awk -v a="$e0" -v b="$e1" 'BEGIN { printf "%.3f", b - a }')
-}
 
 # Self topology: the daemon brings the SFX, the NIC and the IB port up before READY, so it
 # needs running box time to get there (the later --sim-speed wins over lib.sh's 0), then pauses.

@@ -170,3 +170,25 @@ h2_nobody() {
 	chmod o+x "$TESTDIR"
 	setpriv --reuid=nobody --regid=nogroup --clear-groups "$H2BOX" -s "$SOCK" "$@"
 }
+
+# ---- `h2box record` around a command, next to the plant's exact energy (30-*, 31-*, 40-*) ----
+
+# record_cmd NAME COMMAND [ARGS...]: `h2box --json record -o $TESTDIR/NAME.csv -- COMMAND ...`
+# with the clock paused otherwise, so the record and the plant's energy counter cover the same
+# interval.  Sets OUT (everything on stdout: the command's output, then the summary), REC (the
+# JSON summary, record's last line), RC (record's exit status) and PLANT_J (the plant's exact
+# energy over the record).
+record_cmd() {
+	local name=$1 e0 e1
+	shift
+	e0=$(jget .energy_j sim status)
+	OUT=$(h2 --json record -o "$TESTDIR/$name.csv" -- "$@")
+	RC=$?
+	REC=$(tail -n 1 <<<"$OUT")
+	e1=$(jget .energy_j sim status)
+	PLANT_J=$(awk -v a="$e0" -v b="$e1" 'BEGIN { printf "%.3f", b - a }')
+}
+# record_advance NAME DURATION: record_cmd around `h2box sim advance DURATION`
+record_advance() { record_cmd "$1" "$H2BOX" -s "$SOCK" sim advance "$2"; }
+# rec FILTER: one value of the last record's summary
+rec() { jq -r "$1" <<<"$REC"; }

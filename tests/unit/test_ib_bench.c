@@ -221,6 +221,55 @@ static void test_sim_latency(void **state)
 	assert_true(rep.rows[22].lat_median_us > rep.rows[0].lat_median_us * 100);
 }
 
+static double port_bytes(struct box_fixture *f, int port, const char *ctr)
+{
+	uint64_t v = 0;
+	int bits = 0;
+
+	assert_int_equal(sim_plant_ib_counter(f->plant, port, ctr, &v, &bits), 0);
+	assert_int_equal(bits, 64);
+	return 4.0 * (double)v;
+}
+
+/* The fabric's time and traffic reach the box: port counters, clock and power meter. */
+static void test_sim_bench_moves_the_box(void **state)
+{
+	struct box_fixture *f = *state;
+	struct sim_plant_truth t0, t1, t2;
+	struct ib_bench_report rep;
+	double tx0 = port_bytes(f, 1, "port_xmit_data_64");
+	double rx0 = port_bytes(f, 2, "port_rcv_data_64");
+	double moved, dt, avg_w;
+	char err[256];
+
+	sim_plant_truth_get(f->plant, &t0);
+	assert_true(t0.rdma_gbps == 0.0);
+	assert_int_equal(run(f, "--dev mlx4_0:1 --dev2 mlx4_0:2 --size 1M --iters 2000", &rep, err,
+			     sizeof(err)),
+			 0);
+	sim_plant_truth_get(f->plant, &t1);
+	/* every WRITE, warm-up and cool-down (iters / 10 each) included, left port 1 and entered 2 */
+	moved = (double)(2000 + 2 * 200) * (1 << 20);
+	assert_true(fabs(port_bytes(f, 1, "port_xmit_data_64") - tx0 - moved) < 0.001 * moved);
+	assert_true(fabs(port_bytes(f, 2, "port_rcv_data_64") - rx0 - moved) < 0.001 * moved);
+	/* the box lived through the run: at least the measured part of it */
+	dt = (double)(t1.now_ns - t0.now_ns) / 1e9;
+	assert_true(dt >= rep.rows[0].seconds);
+	assert_true(dt < 1.5 * rep.rows[0].seconds);
+	/* ... drawing idle + the busy-polling core + the NIC's traffic share (no fan: paused) */
+	avg_w = (t1.energy_j - t0.energy_j) / dt;
+	assert_true(avg_w > t0.monitored_w + 2.5 + 0.5);
+	assert_true(avg_w < t0.monitored_w + 2.5 + 3.2);
+	/* and it is over: no RDMA rate, idle power again */
+	assert_true(t1.rdma_gbps == 0.0);
+	assert_true(fabs(t1.monitored_w - t0.monitored_w) < 0.01);
+	/* a second run continues from the box's time, not from where the fabric stopped */
+	assert_int_equal(run(f, "--size 64K --iters 100", &rep, err, sizeof(err)), 0);
+	sim_plant_truth_get(f->plant, &t2);
+	assert_true(t2.now_ns > t1.now_ns);
+	assert_true(t2.now_ns - t1.now_ns < 1000000000LL);
+}
+
 static void test_sim_refusals(void **state)
 {
 	struct box_fixture *f = *state;
@@ -244,6 +293,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sim_cabled_ports_bidir, box_setup,
 						box_teardown),
 		cmocka_unit_test_setup_teardown(test_sim_latency, box_setup, box_teardown),
+		cmocka_unit_test_setup_teardown(test_sim_bench_moves_the_box, box_setup,
+						box_teardown),
 		cmocka_unit_test_setup_teardown(test_sim_refusals, box_setup, box_teardown),
 	};
 

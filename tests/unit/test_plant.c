@@ -611,6 +611,46 @@ static void test_throttles(void **state)
 	sim_plant_free(p);
 }
 
+/* Verbs traffic from the sim fabric: counters, NIC and host power, no qdisc, gone when cleared. */
+static void test_rdma_traffic(void **state)
+{
+	struct sim_plant *p = plant_make(SIM_BUILD_SFX);
+	const double rates[2][2] = { { 14.0, 0 }, { 0, 14.0 } };
+	const double bad[2][2] = { { -1.0, 0 }, { 0, 0 } };
+	uint64_t tx, rx;
+	double idle;
+	int bits;
+
+	(void)state;
+	bring_up(p);
+	at(p, SEC(50));
+	idle = truth_w(p);
+	assert_int_equal(sim_plant_rdma_set(p, bad, 1), -EINVAL);
+	assert_int_equal(sim_plant_rdma_set(p, rates, -1), -EINVAL);
+	assert_int_equal(sim_plant_ipoib_rate_limit(p, 5.0), 0); /* a qdisc never slows verbs */
+	assert_int_equal(sim_plant_rdma_set(p, rates, 1), 0);
+	at(p, SEC(52));
+	assert_int_equal(sim_plant_ib_counter(p, 1, "port_xmit_data_64", &tx, &bits), 0);
+	assert_int_equal(sim_plant_ib_counter(p, 2, "port_rcv_data_64", &rx, &bits), 0);
+	assert_int_equal(tx, 14000000000ULL * 2 / 8 / 4);
+	assert_int_equal(rx, tx);
+	assert_near(truth(p).rdma_gbps, 28.0, 1e-9);
+	/* SFX build: the meter sees the busy-polling core and the NIC's traffic share */
+	assert_near(truth_w(p), idle + 2.5 + (9.7 - 6.5) * 28.0 / 51.2, 0.05);
+	assert_int_equal(sim_plant_rdma_set(p, NULL, 0), 0);
+	at(p, SEC(53));
+	assert_near(truth(p).rdma_gbps, 0.0, 1e-12);
+	assert_near(truth_w(p), idle, 0.05);
+	assert_int_equal(sim_plant_ib_counter(p, 1, "port_xmit_data_64", &tx, &bits), 0);
+	assert_int_equal(tx, 14000000000ULL * 2 / 8 / 4);
+	/* no link, no traffic: the rates wait for a running host */
+	assert_int_equal(sim_plant_rdma_set(p, rates, 1), 0);
+	psu_set(p, false);
+	at(p, SEC(54));
+	assert_near(truth(p).rdma_gbps, 0.0, 1e-12);
+	sim_plant_free(p);
+}
+
 static void test_energy(void **state)
 {
 	struct sim_plant *p = plant_make(SIM_BUILD_BRICK);
@@ -856,6 +896,7 @@ int main(void)
 		cmocka_unit_test(test_thermal),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_throttles),
+		cmocka_unit_test(test_rdma_traffic),
 		cmocka_unit_test(test_energy),
 		cmocka_unit_test(test_ina226_registers),
 		cmocka_unit_test(test_noise),

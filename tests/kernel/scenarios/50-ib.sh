@@ -296,6 +296,27 @@ counters() {
 	json_ok "$out.status"
 }
 
+# `h2box record -- h2box ib bench` over rxe: the run is recorded, but rxe counts packets only,
+# so the bytes moved (and J/GB) are unknown: null in JSON, "unknown" in text, never 0.
+record_bench() {
+	local out=/tmp/ib-record
+	h2box --json record -- h2box ib bench --dev "$IB_DEV" --size 64K --iters 200 >"$out.json" ||
+		{ cat "$out.json"; rig_die "h2box record of ib bench failed"; }
+	cat "$out.json"
+	grep -q 'RDMA WRITE bandwidth (loopback) on rxe_lo:1' "$out.json" || rig_die "the bench's report is missing"
+	tail -n 1 "$out.json" >"$out.last"
+	json_ok "$out.last"
+	expect_field "$out.last" ok true
+	expect_field "$out.last" exit_status 0
+	expect_field "$out.last" ib_bytes null
+	expect_field "$out.last" j_per_gb null
+	h2box record -- h2box ib bench --dev "$IB_DEV" --size 64K --iters 50 >"$out.txt" 2>/dev/null ||
+		{ cat "$out.txt"; rig_die "h2box record (text) of ib bench failed"; }
+	cat "$out.txt"
+	grep -q 'IB moved *unknown' "$out.txt" || rig_die "text does not say the bytes are unknown"
+	if grep -Eqi 'nan|[^0-9.]0(\.0+)? J/GB' "$out.txt"; then rig_die "a NaN or 0 J/GB in the text"; fi
+}
+
 perftest_write_bw() { # SIZE ITERS -> Gb/s average on stdout
 	local spid out=/tmp/pt-write.client srv=/tmp/pt-write.server bw
 	ib_write_bw -d "$IB_DEV" -F --report_gbits -s "$1" -n "$2" -p 18515 >"$srv" 2>&1 &
@@ -401,7 +422,7 @@ daemon_ok() {
 S=$RIG_SCENARIO
 rig_check "$S/setup" setup
 if ! rig_ok "$S/setup"; then
-	for c in link-text link-json bench-write bench-lat bench-fails counters vs-perftest daemon-ok; do
+	for c in link-text link-json bench-write bench-lat bench-fails counters record-bench vs-perftest daemon-ok; do
 		rig_skip "$S/$c" "no setup"
 	done
 	exit 0
@@ -417,5 +438,6 @@ rig_check "$S/bench-write" bench_write
 rig_check "$S/bench-lat" bench_lat
 rig_check "$S/bench-fails" bench_fails
 rig_check "$S/counters" counters
+rig_check "$S/record-bench" record_bench
 rig_check "$S/vs-perftest" vs_perftest
 rig_check "$S/daemon-ok" daemon_ok
