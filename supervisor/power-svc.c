@@ -144,16 +144,19 @@ static void history_push(struct power_svc *s, const struct powerseq_transition *
 
 static void log_transition(struct power_svc *s, const struct powerseq_transition *tr)
 {
-	char from[48], to[48], reason[64], fault[48];
+	char from[48], to[48], reason[64], fault[48], hold[32];
 	const char *fields[] = { "H2BOX_EVENT=power-transition", from, to, reason, fault, NULL };
+	enum powerseq_fault f = powerseq_fault_get(&s->seq, NULL);
+	/* A fault is named from the moment it is seen; with an own-supply H2 it latches later. */
+	bool faulted = tr->to == POWERSEQ_FAULT ||
+		       (tr->to == POWERSEQ_FORCE_OFF && f != POWERSEQ_FAULT_NONE);
 	int prio = LOG_NOTICE;
 
 	snprintf(from, sizeof(from), "H2BOX_FROM=%s", powerseq_state_name(tr->from));
 	snprintf(to, sizeof(to), "H2BOX_TO=%s", powerseq_state_name(tr->to));
 	snprintf(reason, sizeof(reason), "H2BOX_REASON=%s", powerseq_reason_name(tr->reason));
-	if (tr->to == POWERSEQ_FAULT) {
-		snprintf(fault, sizeof(fault), "H2BOX_FAULT=%s",
-			 powerseq_fault_name(powerseq_fault_get(&s->seq, NULL)));
+	if (faulted) {
+		snprintf(fault, sizeof(fault), "H2BOX_FAULT=%s", powerseq_fault_name(f));
 		prio = LOG_CRIT;
 	} else {
 		fields[4] = NULL;
@@ -165,12 +168,21 @@ static void log_transition(struct power_svc *s, const struct powerseq_transition
 			prio = LOG_WARNING;
 	}
 	if (tr->reason == POWERSEQ_R_LONG_PRESS)
-		log_event(prio, fields, "power: %s -> %s: EMERGENCY cut (button held %s)",
+		log_event(prio, fields, "power: %s -> %s: EMERGENCY cut (button held %s)%s",
 			  powerseq_state_name(tr->from), powerseq_state_name(tr->to),
-			  parse_format_duration(s->cfg.long_press_ns, fault, sizeof(fault)));
-	else if (tr->to == POWERSEQ_FAULT)
+			  parse_format_duration(s->cfg.long_press_ns, hold, sizeof(hold)),
+			  tr->to == POWERSEQ_FORCE_OFF ? "; the H2 has its own supply: holding "
+							 "its power button to force it off"
+						       : "");
+	else if (faulted && tr->to == POWERSEQ_FORCE_OFF)
+		log_event(prio, fields,
+			  "power: %s -> force_off: %s; PSU cut, the H2 has its own supply: holding "
+			  "its power button for up to %s, then the fault latches",
+			  powerseq_state_name(tr->from), powerseq_fault_describe(f),
+			  parse_format_duration(s->cfg.force_off_hold_ns, hold, sizeof(hold)));
+	else if (faulted)
 		log_event(prio, fields, "power: %s -> fault: %s", powerseq_state_name(tr->from),
-			  powerseq_fault_describe(powerseq_fault_get(&s->seq, NULL)));
+			  powerseq_fault_describe(f));
 	else
 		log_event(prio, fields, "power: %s -> %s (%s)", powerseq_state_name(tr->from),
 			  powerseq_state_name(tr->to), powerseq_reason_name(tr->reason));
@@ -178,11 +190,19 @@ static void log_transition(struct power_svc *s, const struct powerseq_transition
 
 static void save_requested(struct power_svc *s, enum powerseq_requested r)
 {
+	enum powerseq_fault f = powerseq_fault_get(&s->seq, NULL);
 	char text[64];
 	int n, e;
 
 	if (r == POWERSEQ_REQUESTED_UNKNOWN)
 		return;
+	if (r == POWERSEQ_REQUESTED_OFF && f != POWERSEQ_FAULT_NONE)
+		log_event(LOG_NOTICE,
+			  (const char *[]){ "H2BOX_EVENT=power-requested", "H2BOX_REQUESTED=off",
+					    "H2BOX_REASON=fault", NULL },
+			  "power: %s fault: requested power state set to off, so a restart or "
+			  "mains loss leaves the box off (restore = %s) until powered on again",
+			  powerseq_fault_name(f), power_restore_name(s->cfg.restore));
 	n = snprintf(text, sizeof(text), "requested=%s\n", powerseq_requested_name(r));
 	e = statefile_write(s->cfg.state_file, text, (size_t)n);
 	if (e < 0)
@@ -483,6 +503,7 @@ static void status_members(struct power_svc *s, struct json *j, bool history)
 
 	json_string(j, "state", powerseq_state_name(powerseq_state_get(&s->seq)));
 	json_string(j, "topology", power_topology_name(s->cfg.topology));
+	json_string(j, "host_supply", power_host_supply_name(s->cfg.host_supply));
 	json_number(j, "since_s", (double)(now - powerseq_since(&s->seq)) / 1e9, 1);
 	json_bool(j, "powered", powerseq_powered(&s->seq));
 	json_string(j, "requested", powerseq_requested_name(powerseq_requested_get(&s->seq)));
@@ -500,6 +521,8 @@ static void status_members(struct power_svc *s, struct json *j, bool history)
 	if (f != POWERSEQ_FAULT_NONE) {
 		json_object_begin(j, "fault");
 		json_string(j, "reason", powerseq_fault_name(f));
+		/* false while the H2 on its own supply is still being forced off */
+		json_bool(j, "latched", powerseq_state_get(&s->seq) == POWERSEQ_FAULT);
 		json_string(j, "description", powerseq_fault_describe(f));
 		json_int(j, "blink_code", (int64_t)f);
 		json_number(j, "age_s", (double)(now - at) / 1e9, 1);
@@ -578,7 +601,9 @@ static void status_text_full(struct power_svc *s, struct ctl_reply *rep)
 	fmt_clock(clk, sizeof(clk), s->state_since_real);
 	ctl_reply_printf(rep, "state:      %s since %s (%s)\n",
 			 powerseq_state_name(powerseq_state_get(&s->seq)), clk, ago);
-	ctl_reply_printf(rep, "topology:   %s\n", power_topology_name(s->cfg.topology));
+	ctl_reply_printf(rep, "topology:   %s (H2 supply: %s)\n",
+			 power_topology_name(s->cfg.topology),
+			 power_host_supply_name(s->cfg.host_supply));
 	ctl_reply_printf(rep, "requested:  %s (restore = %s)\n",
 			 powerseq_requested_name(powerseq_requested_get(&s->seq)),
 			 power_restore_name(s->cfg.restore));
@@ -821,8 +846,9 @@ int power_svc_new(struct box *b, const struct power_config *cfg, struct power_sv
 	if (in.has_host_alive)
 		in.host_alive = h2_host_alive_get(s->host) > 0;
 	in.button = power_button_get(s->btn) > 0;
-	log_info("power: %s topology, restore = %s, last requested %s, PWR_OK %d",
-		 power_topology_name(cfg->topology), power_restore_name(cfg->restore),
+	log_info("power: %s topology, H2 supply %s, restore = %s, last requested %s, PWR_OK %d",
+		 power_topology_name(cfg->topology), power_host_supply_name(cfg->host_supply),
+		 power_restore_name(cfg->restore),
 		 powerseq_requested_name(in.last_requested), in.psu_ok);
 	r = feed(s, &in, NULL);
 	if (r < 0)

@@ -27,6 +27,7 @@ enum key_type {
 	KT_LINE,
 	KT_PATH,
 	KT_TOPOLOGY,
+	KT_HOST_SUPPLY,
 	KT_RESTORE,
 	KT_DROP,
 };
@@ -43,6 +44,7 @@ struct key_desc {
 
 static const struct key_desc keys[] = {
 	{ "power", "topology", KT_TOPOLOGY, OFF(topology), 0, 0 },
+	{ "power", "host_supply", KT_HOST_SUPPLY, OFF(host_supply), 0, 0 },
 	{ "power", "restore", KT_RESTORE, OFF(restore), 0, 0 },
 	{ "power", "pwr_ok_drop_action", KT_DROP, OFF(pwr_ok_drop_action), 0, 0 },
 	{ "power", "host_starts_on_power", KT_BOOL, OFF(host_starts_on_power), 0, 0 },
@@ -86,6 +88,7 @@ void power_config_defaults(struct power_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->topology = POWER_TOPOLOGY_CONTROLLER;
+	c->host_supply = POWER_HOST_SUPPLY_PSU;
 	c->restore = POWER_RESTORE_LAST;
 	c->pwr_ok_drop_action = POWER_DROP_POWEROFF;
 	c->host_starts_on_power = false;
@@ -150,6 +153,7 @@ static int set_enum(const char *value, const char *const *names, int n, int *out
 }
 
 static const char *const topology_names[] = { "controller", "self" };
+static const char *const host_supply_names[] = { "psu", "own" };
 static const char *const restore_names[] = { "off", "on", "last" };
 static const char *const drop_names[] = { "poweroff", "ignore" };
 
@@ -161,6 +165,11 @@ const char *power_topology_name(enum power_topology t)
 const char *power_restore_name(enum power_restore r)
 {
 	return (unsigned)r < 3 ? restore_names[r] : "?";
+}
+
+const char *power_host_supply_name(enum power_host_supply h)
+{
+	return (unsigned)h < 2 ? host_supply_names[h] : "?";
 }
 
 int power_config_set(struct power_config *c, const char *section, const char *key,
@@ -209,6 +218,13 @@ int power_config_set(struct power_config *c, const char *section, const char *ke
 			return cfg_fail(err, errlen, r, "%s: expected controller or self, got '%s'",
 					key, value);
 		c->topology = (enum power_topology)v;
+		break;
+	case KT_HOST_SUPPLY:
+		r = set_enum(value, host_supply_names, 2, &v);
+		if (r < 0)
+			return cfg_fail(err, errlen, r, "%s: expected psu or own, got '%s'", key,
+					value);
+		c->host_supply = (enum power_host_supply)v;
 		break;
 	case KT_RESTORE:
 		r = set_enum(value, restore_names, 3, &v);
@@ -474,6 +490,23 @@ static bool is_self(const struct powerseq *ps)
 	return ps->cfg.topology == POWER_TOPOLOGY_SELF;
 }
 
+/* The H2's power LED as last seen, before its debounce: the only sign that the H2 runs. */
+static bool host_lit(const struct powerseq *ps)
+{
+	return ps->alive.pending ? ps->alive.pending_level : ps->alive.stable;
+}
+
+/*
+ * Controller with the H2 on its own supply (brick build): releasing PS_ON leaves a running H2
+ * running, so switching the box off at once means holding its power button too.  An H2 whose
+ * LED is dark is left alone: pressing it would start it.
+ */
+static bool host_needs_force(const struct powerseq *ps)
+{
+	return !is_self(ps) && ps->cfg.host_supply == POWER_HOST_SUPPLY_OWN &&
+	       ps->has_host_alive && host_lit(ps);
+}
+
 static int64_t add_sat(int64_t a, int64_t b)
 {
 	return a > NEVER - b ? NEVER : a + b;
@@ -549,7 +582,29 @@ static void enter_fault(struct powerseq *ps, struct powerseq_output *out, enum p
 	ps->fault_ns = t;
 	ps->last_fault = f;
 	ps->last_fault_ns = t;
+	/* Neither a restart nor restore = last may power the box straight back into the fault. */
+	set_requested(ps, out, POWERSEQ_REQUESTED_OFF);
+	if (host_needs_force(ps)) {
+		/* The PSU goes now; the H2 on its own supply is held off, then it latches. */
+		ps->fault_pending = true;
+		ps->psu_on = false;
+		ps->cycle_pending = false;
+		enter(ps, out, POWERSEQ_FORCE_OFF, reason, t);
+		return;
+	}
 	enter(ps, out, POWERSEQ_FAULT, reason, t);
+}
+
+/* The force-off hold ended (the H2's LED went out, or force_off_hold passed). */
+static void force_off_done(struct powerseq *ps, struct powerseq_output *out,
+			   enum powerseq_reason reason, int64_t t)
+{
+	if (ps->fault_pending)
+		enter(ps, out, POWERSEQ_FAULT, reason, t);
+	else if (!ps->psu_on && !ps->cycle_pending)
+		enter(ps, out, POWERSEQ_OFF, reason, t); /* the PSU was cut already */
+	else
+		enter(ps, out, POWERSEQ_PSU_STOPPING, reason, t);
 }
 
 /* The state after PWR_OK came up. */
@@ -571,8 +626,12 @@ static void enter(struct powerseq *ps, struct powerseq_output *out, enum powerse
 	ps->phase = 0;
 	ps->deadline_ns = NEVER;
 	ps->poll_ns = NEVER;
-	if (to != POWERSEQ_FAULT)
+	if (to == POWERSEQ_FAULT) {
+		ps->fault_pending = false;
+	} else if (to != POWERSEQ_FORCE_OFF || !ps->fault_pending) {
 		ps->fault = POWERSEQ_FAULT_NONE;
+		ps->fault_pending = false;
+	}
 	if (!ps->ready_sent && !starting_state(to)) {
 		ps->ready_sent = true;
 		out->requests |= POWERSEQ_REQ_READY;
@@ -663,12 +722,22 @@ static void enter(struct powerseq *ps, struct powerseq_output *out, enum powerse
 	}
 }
 
-/* Cut everything at once (long press, force-off before the host was started). */
-static void cut(struct powerseq *ps, struct powerseq_output *out, enum powerseq_reason reason,
+/*
+ * Cut everything at once (long press, force-off before the host was started).  An H2 on its
+ * own supply that is running is held off after the PSU is cut; true when that hold started.
+ */
+static bool cut(struct powerseq *ps, struct powerseq_output *out, enum powerseq_reason reason,
 		int64_t t)
 {
 	set_requested(ps, out, POWERSEQ_REQUESTED_OFF);
+	if (host_needs_force(ps)) {
+		ps->psu_on = false;
+		ps->cycle_pending = false;
+		enter(ps, out, POWERSEQ_FORCE_OFF, reason, t);
+		return true;
+	}
 	enter(ps, out, POWERSEQ_OFF, reason, t);
+	return false;
 }
 
 static void short_press(struct powerseq *ps, struct powerseq_output *out, int64_t t)
@@ -712,7 +781,10 @@ static void short_press(struct powerseq *ps, struct powerseq_output *out, int64_
 static void long_press(struct powerseq *ps, struct powerseq_output *out, int64_t t)
 {
 	ps->press_armed = false;
-	if (!ps->psu_on && !ps->host_button)
+	/* A fault is latched, or is being latched with everything already cut. */
+	if (ps->state == POWERSEQ_FAULT || ps->fault_pending)
+		return;
+	if (!ps->psu_on && !ps->host_button && !host_needs_force(ps))
 		return;
 	out->requests |= POWERSEQ_REQ_EMERGENCY;
 	cut(ps, out, POWERSEQ_R_LONG_PRESS, t);
@@ -766,8 +838,10 @@ static void alive_changed(struct powerseq *ps, struct powerseq_output *out, bool
 		enter(ps, out, POWERSEQ_PSU_STOPPING, POWERSEQ_R_HOST_POWEROFF, t);
 		break;
 	case POWERSEQ_HOST_STOPPING:
-	case POWERSEQ_FORCE_OFF:
 		enter(ps, out, POWERSEQ_PSU_STOPPING, POWERSEQ_R_HOST_OFF, t);
+		break;
+	case POWERSEQ_FORCE_OFF:
+		force_off_done(ps, out, POWERSEQ_R_HOST_OFF, t);
 		break;
 	default:
 		break;
@@ -852,7 +926,7 @@ static void state_timeout(struct powerseq *ps, struct powerseq_output *out, int6
 		}
 		break;
 	case POWERSEQ_FORCE_OFF:
-		enter(ps, out, POWERSEQ_PSU_STOPPING, POWERSEQ_R_FORCE_OFF_DONE, t);
+		force_off_done(ps, out, POWERSEQ_R_FORCE_OFF_DONE, t);
 		break;
 	case POWERSEQ_PSU_STOPPING:
 		ps->psu_on = false;
@@ -959,10 +1033,15 @@ static void command(struct powerseq *ps, struct powerseq_output *out, enum power
 {
 	const char *fault = powerseq_fault_name(ps->fault);
 	const enum powerseq_state s = ps->state;
-	char d[32];
+	char d[32], h[32];
+	const char *hold = parse_format_duration(ps->cfg.force_off_hold_ns, h, sizeof(h));
 
 	switch (cmd) {
 	case POWERSEQ_CMD_CLEAR:
+		if (ps->fault_pending) {
+			reply(out, 3, "busy: forcing the H2 off; fault %s latches next", fault);
+			return;
+		}
 		ps->psu_drop_alarm = false;
 		ps->warnings &= ~POWERSEQ_WARN_PSU_OK_LOST;
 		if (s != POWERSEQ_FAULT) {
@@ -1012,7 +1091,9 @@ static void command(struct powerseq *ps, struct powerseq_output *out, enum power
 			enter(ps, out, POWERSEQ_HOST_STOPPING, POWERSEQ_R_CMD_OFF, t);
 		} else if (host_untouched(ps)) {
 			reply(out, 0, "start-up aborted: off");
-			cut(ps, out, POWERSEQ_R_CMD_OFF, t);
+			if (cut(ps, out, POWERSEQ_R_CMD_OFF, t))
+				reply(out, 0, "start-up aborted: PSU cut, holding the H2 power "
+					      "button for %s", hold);
 		} else {
 			reply(out, 3, "busy: starting (the H2 is booting; "
 				      "'h2box power force-off' cuts it now)");
@@ -1050,7 +1131,8 @@ static void command(struct powerseq *ps, struct powerseq_output *out, enum power
 		} else if (is_self(ps) || s == POWERSEQ_CYCLE_WAIT || host_untouched(ps) ||
 			   s == POWERSEQ_PSU_STOPPING) {
 			reply(out, 0, "power cut");
-			cut(ps, out, POWERSEQ_R_CMD_FORCE_OFF, t);
+			if (cut(ps, out, POWERSEQ_R_CMD_FORCE_OFF, t))
+				reply(out, 0, "PSU cut, holding the H2 power button for %s", hold);
 		} else {
 			reply(out, 0,
 			      "forcing off: holding the H2 power button for %s, then cutting the PSU",
@@ -1129,6 +1211,11 @@ static void fill_levels(const struct powerseq *ps, struct powerseq_output *out)
 	case POWERSEQ_FAULT:
 		out->led = POWERSEQ_LED_BLINK_CODE;
 		out->led_code = (int)ps->fault;
+		break;
+	case POWERSEQ_FORCE_OFF:
+		/* The fault shows from the start, not only once the H2 is off. */
+		out->led = ps->fault_pending ? POWERSEQ_LED_BLINK_CODE : POWERSEQ_LED_BLINK;
+		out->led_code = ps->fault_pending ? (int)ps->fault : 0;
 		break;
 	default:
 		out->led = POWERSEQ_LED_BLINK;

@@ -13,6 +13,17 @@ enum power_topology {
 	POWER_TOPOLOGY_SELF,       /* h2boxd on the H2 itself */
 };
 
+/*
+ * What feeds the H2 (controller topology).  psu: the SFX powers everything, so releasing PS_ON
+ * also stops the H2.  own: the H2 runs on its own 15 V brick (the brick build) and PS_ON only
+ * switches the NIC's SFX, so an emergency off or a fault must also force the H2 off by holding
+ * its power button (force_off_hold).  The self topology runs on the H2 and ignores it.
+ */
+enum power_host_supply {
+	POWER_HOST_SUPPLY_PSU,
+	POWER_HOST_SUPPLY_OWN,
+};
+
 enum power_restore {
 	POWER_RESTORE_OFF,
 	POWER_RESTORE_ON,
@@ -31,6 +42,7 @@ enum power_drop_action {
 
 struct power_config {
 	enum power_topology topology;
+	enum power_host_supply host_supply;
 	enum power_restore restore;
 	enum power_drop_action pwr_ok_drop_action;
 	bool host_starts_on_power;
@@ -72,6 +84,7 @@ int power_config_set(struct power_config *c, const char *section, const char *ke
 int power_config_validate(const struct power_config *c, int *line, char *err, size_t errlen);
 const char *power_topology_name(enum power_topology t);
 const char *power_restore_name(enum power_restore r);
+const char *power_host_supply_name(enum power_host_supply h);
 
 /* ---- the state machine ---- */
 
@@ -83,10 +96,11 @@ enum powerseq_state {
 	POWERSEQ_HOST_STARTING, /* controller: settle, pulse, wait for host_alive */
 	POWERSEQ_ON,
 	POWERSEQ_HOST_STOPPING, /* controller: soft-off pulse, wait; self: OS power-off asked */
-	POWERSEQ_FORCE_OFF,     /* controller: host button held to force the H2 off */
+	POWERSEQ_FORCE_OFF,     /* controller: host button held to force the H2 off (with its own
+				 * supply also after an emergency cut, or before a fault latches) */
 	POWERSEQ_PSU_STOPPING,  /* waiting psu_off_delay before releasing PS_ON */
 	POWERSEQ_CYCLE_WAIT,    /* `power cycle`: off, on again after cycle_delay */
-	POWERSEQ_FAULT,         /* latched; outputs off until cleared */
+	POWERSEQ_FAULT,         /* latched; outputs off until cleared; requested set to off */
 	POWERSEQ_STATE_COUNT,
 };
 
@@ -242,6 +256,7 @@ struct powerseq {
 	bool ready_sent;
 	enum powerseq_fault fault;
 	int64_t fault_ns;
+	bool fault_pending;   /* force_off: `fault` latches once the H2 is off (own supply) */
 	enum powerseq_fault last_fault;
 	int64_t last_fault_ns;
 	bool psu_drop_alarm;  /* PWR_OK lost (drop alarm active) */
@@ -261,6 +276,7 @@ int powerseq_step(struct powerseq *ps, const struct powerseq_input *in, int64_t 
 
 enum powerseq_state powerseq_state_get(const struct powerseq *ps);
 int64_t powerseq_since(const struct powerseq *ps);
+/* The fault: latched in state fault, or about to be while the H2 is forced off (force_off). */
 enum powerseq_fault powerseq_fault_get(const struct powerseq *ps, int64_t *at_ns);
 enum powerseq_fault powerseq_last_fault_get(const struct powerseq *ps, int64_t *at_ns);
 bool powerseq_psu_drop_alarm(const struct powerseq *ps);

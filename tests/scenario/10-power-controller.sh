@@ -5,7 +5,9 @@
 #
 # Builds: sim-sfx.conf (the SFX PSU feeds everything; the monitored rail is the PSU's 12 V) and
 # profiles/sim-brick-controller.conf (the brick feeds the H2 and disks and is the monitored rail;
-# PS_ON switches only the NIC's SFX).  Faults and restore are in 12-power-controller-faults.sh.
+# PS_ON switches only the NIC's SFX, and the profile says host_supply = own, so a long press also
+# forces the H2 off with a hold of its power button).  Faults and restore are in
+# 12-power-controller-faults.sh; the own-supply force-off in depth in 14-power-own-supply.sh.
 . "$(dirname "$0")/lib.sh"
 
 # one value of the plant's truth
@@ -46,13 +48,14 @@ power_on_now() {
 }
 
 controller_suite() {
-	local profile=$1 tag=$2 idle_w=$3 out rc
+	local profile=$1 tag=$2 idle_w=$3 supply=$4 out rc
 
 	rm -rf "$TESTDIR/state"
 	start_daemon "$profile" --state-dir "$TESTDIR/state" || return 1
 
 	# ---- first start, no state file: off ----
 	expect_eq "$tag: topology" "$(pst topology)" controller
+	expect_eq "$tag: H2 supply" "$(pst host_supply)" "$supply"
 	expect_eq "$tag: starts off without a state file" "$(pst state)" off
 	expect_eq "$tag: nothing requested yet" "$(pst requested)" unknown
 	expect_box_off "$tag" "at start"
@@ -206,23 +209,41 @@ controller_suite() {
 	advance 3900ms
 	expect_eq "$tag: held 3.9 s: still on" "$(pst state)" on
 	advance 200ms
-	expect_eq "$tag: held 4 s: cut at once" "$(pst state)" off
+	if [ "$supply" = own ]; then
+		# the PSU goes at once; the H2 on its brick only by holding its power button
+		expect_eq "$tag: held 4 s: PSU cut, H2 being forced off" "$(pst state)" force_off
+		expect_eq "$tag: held 4 s: H2 still up at the start of the hold (plant)" \
+			"$(truth host_on)" true
+		check "$tag: logged on -> force_off (long-press)" has_transition on force_off long-press
+	else
+		expect_eq "$tag: held 4 s: cut at once" "$(pst state)" off
+		expect_eq "$tag: held 4 s: the PSU cut took the H2 down (plant)" "$(truth host_on)" false
+		check "$tag: logged on -> off (long-press)" has_transition on off long-press
+	fi
 	expect_eq "$tag: held 4 s: PS_ON released (status)" "$(pst psu_on)" false
 	expect_eq "$tag: held 4 s: PSU off (plant)" "$(truth psu_on)" false
 	expect_eq "$tag: held 4 s: NIC unpowered (plant)" "$(truth nic_watts)" 0
-	check "$tag: logged on -> off (long-press)" has_transition on off long-press
 	check "$tag: long press logged as an emergency cut" grep -q "EMERGENCY cut (button held 4s)" \
 		"$DAEMON_LOG"
 	expect_eq "$tag: long press: requested off" "$(pst requested)" off
+	if [ "$supply" = own ]; then
+		# the H2 gives up 4 s into the hold; its LED going out ends the hold
+		advance 3800ms
+		expect_eq "$tag: 3.8 s into the hold: still forcing off" "$(pst state)" force_off
+		advance 200ms
+		check "$tag: logged force_off -> off (host-off)" has_transition force_off off host-off
+	fi
+	expect_box_off "$tag" "long press"
+	expect_eq "$tag: long press: H2 LED dark (status)" "$(pst host_alive)" false
 	advance 2s
 	expect_eq "$tag: releasing the long press starts nothing" "$(pst state)" off
 	expect_eq "$tag: no transition after the long press" "$(jget '.history[-1].reason' power status)" \
-		long-press
+		"$([ "$supply" = own ] && echo host-off || echo long-press)"
 
 	stop_daemon
 	expect_eq "$tag: SIGTERM exits 0" "$?" 0
 }
 
-controller_suite "$ROOT/profiles/sim-sfx.conf" "sfx+controller" 24
-controller_suite "$ROOT/tests/scenario/profiles/sim-brick-controller.conf" "brick+controller" 38.5
+controller_suite "$ROOT/profiles/sim-sfx.conf" "sfx+controller" 24 psu
+controller_suite "$ROOT/tests/scenario/profiles/sim-brick-controller.conf" "brick+controller" 38.5 own
 finish

@@ -2,7 +2,8 @@
 # 12-power-controller-faults.sh - the power sequencer's faults in the controller topology on both
 # builds: PWR_OK timeout and drop, an H2 that never boots or hangs at shutdown (escalation to the
 # force-off hold, then the PSU cut), latching and clearing, the fault blink of the button LED, and
-# restore = last when the controller itself comes back after mains loss.
+# restore = last when the controller itself comes back after mains loss.  With the H2 on its own
+# supply (brick, host_supply = own) a PWR_OK drop also forces the H2 off before the fault latches.
 . "$(dirname "$0")/lib.sh"
 
 # one value of the plant's truth
@@ -35,7 +36,7 @@ power_on_now() {
 }
 
 fault_suite() {
-	local profile=$1 tag=$2 out leds
+	local profile=$1 tag=$2 supply=$3 out leds
 
 	rm -rf "$TESTDIR/state"
 	start_daemon "$profile" --state-dir "$TESTDIR/state" || return 1
@@ -81,13 +82,26 @@ fault_suite() {
 	# ---- PWR_OK drops while on: critical alarm, PS_ON released ----
 	h2 sim fault psu-ok-drop on >/dev/null
 	advance 100ms
+	if [ "$supply" = own ]; then
+		# the H2 on its brick outlives the PSU: held off first, then the fault latches
+		expect_eq "$tag: PWR_OK drop: forcing the H2 off" "$(pst state)" force_off
+		expect_eq "$tag: PWR_OK drop: not latched during the hold" "$(pst fault.latched)" false
+		check "$tag: logged on -> force_off (psu-ok-drop)" \
+			has_transition on force_off psu-ok-drop
+		advance 4s
+		check "$tag: logged force_off -> fault (host-off)" has_transition force_off fault host-off
+	else
+		check "$tag: logged on -> fault (psu-ok-drop)" has_transition on fault psu-ok-drop
+	fi
 	expect_eq "$tag: PWR_OK drop: fault" "$(pst state)" fault
+	expect_eq "$tag: PWR_OK drop: latched" "$(pst fault.latched)" true
+	expect_eq "$tag: PWR_OK drop: H2 off (plant)" "$(truth host_on)" false
+	expect_eq "$tag: PWR_OK drop: requested off" "$(pst requested)" off
 	expect_eq "$tag: PWR_OK drop: reason" "$(pst fault.reason)" psu-ok-drop
 	expect_eq "$tag: PWR_OK drop: critical alarm" "$(alarm_level psu-ok-drop)" critical
 	expect_eq "$tag: PWR_OK drop: PS_ON released (status)" "$(pst psu_on)" false
 	expect_eq "$tag: PWR_OK drop: PSU off (plant)" "$(truth psu_on)" false
 	expect_eq "$tag: PWR_OK drop: NIC unpowered (plant)" "$(truth nic_watts)" 0
-	check "$tag: logged on -> fault (psu-ok-drop)" has_transition on fault psu-ok-drop
 	expect_eq "$tag: PWR_OK drop: LED blinks 3" "$(blink_code)" 3
 	h2 sim fault psu-ok-drop off >/dev/null
 	out=$(h2 power clear 2>&1)
@@ -182,6 +196,6 @@ fault_suite() {
 	stop_daemon
 }
 
-fault_suite "$ROOT/profiles/sim-sfx.conf" "sfx+controller"
-fault_suite "$ROOT/tests/scenario/profiles/sim-brick-controller.conf" "brick+controller"
+fault_suite "$ROOT/profiles/sim-sfx.conf" "sfx+controller" psu
+fault_suite "$ROOT/tests/scenario/profiles/sim-brick-controller.conf" "brick+controller" own
 finish

@@ -200,6 +200,15 @@ static void test_config_defaults_and_keys(void **state)
 	assert_int_equal(power_config_set(&c, "power", "pwr_ok_drop_action", "ignore", 7, err,
 					  sizeof(err)), 0);
 	assert_int_equal(c.pwr_ok_drop_action, POWER_DROP_IGNORE);
+	assert_int_equal(c.host_supply, POWER_HOST_SUPPLY_PSU); /* the SFX feeds everything */
+	assert_int_equal(power_config_set(&c, "power", "host_supply", "own", 7, err, sizeof(err)),
+			 0);
+	assert_int_equal(c.host_supply, POWER_HOST_SUPPLY_OWN);
+	assert_string_equal(power_host_supply_name(c.host_supply), "own");
+	assert_int_equal(power_config_set(&c, "power", "host_supply", "brick", 7, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "expected psu or own"));
+	assert_int_equal(c.host_supply, POWER_HOST_SUPPLY_OWN);
 	assert_int_equal(power_config_set(&c, "power", "no_such_key", "1", 8, err, sizeof(err)),
 			 -ENOENT);
 	assert_int_equal(power_config_set(&c, "gpio", "psu_on", "PSU_ON_N", 9, err, sizeof(err)), 0);
@@ -810,6 +819,308 @@ static void test_host_on_own_supply_starts_psu(void **state)
 	assert_false(r.out.host_button);
 }
 
+/* ---- controller, the H2 on its own supply (brick build) ---- */
+
+static void rig_init_own(struct rig *r)
+{
+	rig_init(r, POWER_TOPOLOGY_CONTROLLER);
+	r->cfg.host_supply = POWER_HOST_SUPPLY_OWN;
+}
+
+static void test_own_supply_long_press_forces_h2_off(void **state)
+{
+	struct rig r;
+	int64_t t0;
+
+	rig_init_own(&r);
+	rig_start(&r);
+	rig_power_on(&r);
+	rig_clear(&r);
+	rig_edge(&r, POWERSEQ_EV_BUTTON, true);
+	rig_advance(&r, r.cfg.long_press_ns - MS);
+	assert_int_equal(st(&r), POWERSEQ_ON);
+	assert_false(r.out.host_button);
+	rig_advance(&r, MS);
+	/* the PSU goes at once; the H2 keeps running on its brick, so its button is held */
+	t0 = r.now;
+	assert_int_equal(st(&r), POWERSEQ_FORCE_OFF);
+	assert_false(r.out.psu_on);
+	assert_true(r.out.host_button);
+	assert_true(r.requests & POWERSEQ_REQ_EMERGENCY);
+	assert_true(r.requests & POWERSEQ_REQ_SAVE);
+	assert_int_equal(r.out.requested, POWERSEQ_REQUESTED_OFF);
+	assert_true(saw_reason(&r, POWERSEQ_R_LONG_PRESS));
+	assert_int_equal(powerseq_fault_get(&r.ps, NULL), POWERSEQ_FAULT_NONE);
+	/* the front button's release is not a short press, and nothing starts again */
+	rig_advance(&r, SEC);
+	rig_edge(&r, POWERSEQ_EV_BUTTON, false);
+	rig_advance(&r, SEC);
+	assert_int_equal(st(&r), POWERSEQ_FORCE_OFF);
+	assert_true(r.out.host_button);
+	/* the H2 gives up after its 4 s hold: LED out -> off, button released, PSU still off */
+	rig_advance(&r, t0 + 4 * SEC - r.now);
+	rig_edge(&r, POWERSEQ_EV_HOST_ALIVE, false);
+	rig_advance(&r, r.cfg.debounce_ns);
+	assert_int_equal(st(&r), POWERSEQ_OFF);
+	assert_true(saw_reason(&r, POWERSEQ_R_HOST_OFF));
+	assert_int_equal(r.tos[r.nreasons - 1], POWERSEQ_OFF);
+	assert_false(r.out.host_button);
+	assert_false(r.out.psu_on);
+	assert_int_equal(r.out.led, POWERSEQ_LED_OFF);
+	assert_int_equal(powerseq_requested_get(&r.ps), POWERSEQ_REQUESTED_OFF);
+	rig_advance(&r, 600 * SEC);
+	assert_int_equal(st(&r), POWERSEQ_OFF);
+	assert_false(r.out.psu_on);
+	assert_false(r.out.host_button);
+}
+
+static void test_own_supply_force_hold_times_out(void **state)
+{
+	struct rig r;
+	int64_t t0;
+
+	/* an H2 whose LED stays lit through the whole hold: released after force_off_hold */
+	rig_init_own(&r);
+	rig_start(&r);
+	rig_power_on(&r);
+	rig_edge(&r, POWERSEQ_EV_BUTTON, true);
+	rig_advance(&r, r.cfg.long_press_ns);
+	assert_int_equal(st(&r), POWERSEQ_FORCE_OFF);
+	t0 = r.now;
+	rig_clear(&r);
+	rig_advance(&r, r.cfg.force_off_hold_ns - MS);
+	assert_true(r.out.host_button);
+	rig_advance(&r, MS);
+	assert_int_equal(r.now - t0, r.cfg.force_off_hold_ns);
+	assert_int_equal(st(&r), POWERSEQ_OFF);
+	assert_true(saw_reason(&r, POWERSEQ_R_FORCE_OFF_DONE));
+	assert_false(r.out.host_button);
+	assert_false(r.out.psu_on);
+}
+
+static void test_own_supply_long_press_h2_dark_cuts_only(void **state)
+{
+	struct rig r;
+
+	/* PSU on, the H2 pulsed but still dark: holding its button would start it, so don't */
+	rig_init_own(&r);
+	rig_start(&r);
+	rig_cmd(&r, POWERSEQ_CMD_ON);
+	rig_edge(&r, POWERSEQ_EV_PSU_OK, true);
+	rig_advance(&r, r.cfg.settle_ns + r.cfg.host_button_pulse_ns);
+	assert_int_equal(st(&r), POWERSEQ_HOST_STARTING);
+	assert_false(r.out.host_button);
+	rig_edge(&r, POWERSEQ_EV_BUTTON, true);
+	rig_advance(&r, r.cfg.long_press_ns);
+	assert_int_equal(st(&r), POWERSEQ_OFF);
+	assert_false(r.out.psu_on);
+	assert_false(r.out.host_button);
+	assert_true(saw_reason(&r, POWERSEQ_R_LONG_PRESS));
+
+	/* PSU-fed H2 (the default): the PSU cut stops it, its button is never touched */
+	rig_init(&r, POWER_TOPOLOGY_CONTROLLER);
+	rig_start(&r);
+	rig_power_on(&r);
+	rig_edge(&r, POWERSEQ_EV_BUTTON, true);
+	rig_advance(&r, r.cfg.long_press_ns);
+	assert_int_equal(st(&r), POWERSEQ_OFF);
+	assert_false(r.out.host_button);
+}
+
+static void test_own_supply_force_off_command_while_starting(void **state)
+{
+	struct rig r;
+
+	/* the H2 came up by itself: `power force-off` before PWR_OK holds it off too */
+	rig_init_own(&r);
+	r.cfg.restore = POWER_RESTORE_OFF;
+	rig_start(&r);
+	rig_edge(&r, POWERSEQ_EV_HOST_ALIVE, true);
+	rig_advance(&r, r.cfg.debounce_ns);
+	assert_int_equal(st(&r), POWERSEQ_PSU_STARTING);
+	assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_FORCE_OFF), 0);
+	assert_string_equal(r.out.reply, "PSU cut, holding the H2 power button for 6s");
+	assert_int_equal(st(&r), POWERSEQ_FORCE_OFF);
+	assert_false(r.out.psu_on);
+	assert_true(r.out.host_button);
+	rig_advance(&r, 4 * SEC);
+	rig_edge(&r, POWERSEQ_EV_HOST_ALIVE, false);
+	rig_advance(&r, r.cfg.debounce_ns);
+	assert_int_equal(st(&r), POWERSEQ_OFF);
+	assert_false(r.out.host_button);
+}
+
+static void test_own_supply_psu_drop_forces_h2_off_then_latches(void **state)
+{
+	struct rig r;
+	int64_t drop, at;
+
+	rig_init_own(&r);
+	rig_start(&r);
+	rig_power_on(&r);
+	rig_clear(&r);
+	drop = r.now;
+	rig_edge(&r, POWERSEQ_EV_PSU_OK, false);
+	/* PS_ON released at once, the H2 held off; the fault shows from the start */
+	assert_int_equal(st(&r), POWERSEQ_FORCE_OFF);
+	assert_true(saw_reason(&r, POWERSEQ_R_PSU_OK_DROP));
+	assert_false(r.out.psu_on);
+	assert_true(r.out.host_button);
+	assert_int_equal(powerseq_fault_get(&r.ps, NULL), POWERSEQ_FAULT_PSU_OK_DROP);
+	assert_true(powerseq_psu_drop_alarm(&r.ps));
+	assert_int_equal(r.out.led, POWERSEQ_LED_BLINK_CODE);
+	assert_int_equal(r.out.led_code, 3);
+	assert_true(r.requests & POWERSEQ_REQ_SAVE);
+	assert_int_equal(r.out.requested, POWERSEQ_REQUESTED_OFF);
+	/* during the hold: nothing restarts, clearing waits, a long press changes nothing */
+	assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_ON), 3);
+	assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_CLEAR), 3);
+	assert_non_null(strstr(r.out.reply, "fault psu-ok-drop latches next"));
+	assert_true(powerseq_psu_drop_alarm(&r.ps));
+	rig_edge(&r, POWERSEQ_EV_BUTTON, true);
+	rig_advance(&r, r.cfg.long_press_ns - 2 * SEC); /* 2 s: still inside the hold */
+	assert_int_equal(st(&r), POWERSEQ_FORCE_OFF);
+	assert_true(r.out.host_button);
+	/* the H2 goes dark 4 s into the hold: the fault latches, everything released */
+	rig_advance(&r, drop + 4 * SEC - r.now);
+	rig_edge(&r, POWERSEQ_EV_HOST_ALIVE, false);
+	rig_advance(&r, r.cfg.debounce_ns);
+	assert_int_equal(st(&r), POWERSEQ_FAULT);
+	assert_int_equal(powerseq_fault_get(&r.ps, &at), POWERSEQ_FAULT_PSU_OK_DROP);
+	assert_int_equal(at, drop); /* when it happened, not when it latched */
+	assert_false(r.out.host_button);
+	assert_false(r.out.psu_on);
+	assert_int_equal(r.out.led_code, 3);
+	/* the front button, still held past long_press, does not undo the fault */
+	rig_advance(&r, 3 * SEC);
+	rig_edge(&r, POWERSEQ_EV_BUTTON, false);
+	rig_advance(&r, SEC);
+	assert_int_equal(st(&r), POWERSEQ_FAULT);
+	assert_int_equal(powerseq_requested_get(&r.ps), POWERSEQ_REQUESTED_OFF);
+	/* cleared: off, and it stays off */
+	assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_CLEAR), 0);
+	assert_string_equal(r.out.reply, "fault cleared: psu-ok-drop");
+	rig_advance(&r, 600 * SEC);
+	assert_int_equal(st(&r), POWERSEQ_OFF);
+	assert_false(r.out.psu_on);
+	assert_false(r.out.host_button);
+}
+
+static void test_own_supply_psu_ok_timeout_with_h2_running(void **state)
+{
+	struct rig r;
+
+	/* the H2 came up by itself and asked for the PSU, which never gives PWR_OK */
+	rig_init_own(&r);
+	r.cfg.restore = POWER_RESTORE_OFF;
+	rig_start(&r);
+	rig_edge(&r, POWERSEQ_EV_HOST_ALIVE, true);
+	rig_advance(&r, r.cfg.debounce_ns);
+	assert_int_equal(st(&r), POWERSEQ_PSU_STARTING);
+	assert_int_equal(powerseq_requested_get(&r.ps), POWERSEQ_REQUESTED_ON);
+	rig_clear(&r);
+	rig_advance(&r, r.cfg.psu_ok_timeout_ns);
+	assert_int_equal(st(&r), POWERSEQ_FORCE_OFF);
+	assert_true(r.out.host_button);
+	assert_false(r.out.psu_on);
+	/* this H2 never lets go of its LED: the hold ends after force_off_hold all the same */
+	rig_advance(&r, r.cfg.force_off_hold_ns);
+	assert_int_equal(st(&r), POWERSEQ_FAULT);
+	assert_true(saw_reason(&r, POWERSEQ_R_FORCE_OFF_DONE));
+	assert_int_equal(powerseq_fault_get(&r.ps, NULL), POWERSEQ_FAULT_PSU_OK_TIMEOUT);
+	assert_false(r.out.host_button);
+	assert_int_equal(powerseq_requested_get(&r.ps), POWERSEQ_REQUESTED_OFF);
+}
+
+static void test_own_supply_host_boot_timeout_leaves_dark_h2(void **state)
+{
+	struct rig r;
+
+	rig_init_own(&r);
+	rig_start(&r);
+	rig_cmd(&r, POWERSEQ_CMD_ON);
+	rig_edge(&r, POWERSEQ_EV_PSU_OK, true);
+	rig_advance(&r, r.cfg.settle_ns + r.cfg.host_button_pulse_ns + r.cfg.host_boot_timeout_ns);
+	/* its LED never lit: latched at once, its button untouched */
+	assert_int_equal(st(&r), POWERSEQ_FAULT);
+	assert_int_equal(powerseq_fault_get(&r.ps, NULL), POWERSEQ_FAULT_HOST_BOOT_TIMEOUT);
+	assert_false(r.out.host_button);
+	assert_false(r.out.psu_on);
+}
+
+/* ---- a latched fault is remembered as "requested off" ---- */
+
+static void test_fault_saves_requested_off(void **state)
+{
+	static const enum power_host_supply supplies[] = { POWER_HOST_SUPPLY_PSU,
+							   POWER_HOST_SUPPLY_OWN };
+
+	for (size_t i = 0; i < 2; i++) {
+		struct rig r;
+		enum powerseq_requested saved;
+
+		rig_init(&r, POWER_TOPOLOGY_CONTROLLER);
+		r.cfg.host_supply = supplies[i];
+		r.cfg.restore = POWER_RESTORE_LAST;
+		rig_start(&r);
+		rig_power_on(&r);
+		assert_int_equal(powerseq_requested_get(&r.ps), POWERSEQ_REQUESTED_ON);
+		rig_clear(&r);
+		rig_edge(&r, POWERSEQ_EV_PSU_OK, false);
+		rig_edge(&r, POWERSEQ_EV_HOST_ALIVE, false);
+		rig_advance(&r, r.cfg.debounce_ns);
+		assert_int_equal(st(&r), POWERSEQ_FAULT);
+		assert_true(r.requests & POWERSEQ_REQ_SAVE);
+		assert_int_equal(r.out.requested, POWERSEQ_REQUESTED_OFF);
+		/* clearing does not power on, nor does time */
+		rig_clear(&r);
+		assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_CLEAR), 0);
+		rig_advance(&r, 3600 * SEC);
+		assert_int_equal(st(&r), POWERSEQ_OFF);
+		assert_false(r.out.psu_on);
+		assert_false(r.requests & POWERSEQ_REQ_SAVE); /* still off: nothing to write */
+		saved = powerseq_requested_get(&r.ps);
+		assert_int_equal(saved, POWERSEQ_REQUESTED_OFF);
+
+		/* mains loss, then the controller restarts with what was saved: off */
+		rig_init(&r, POWER_TOPOLOGY_CONTROLLER);
+		r.cfg.host_supply = supplies[i];
+		r.cfg.restore = POWER_RESTORE_LAST;
+		rig_start_full(&r, false, false, false, saved);
+		assert_int_equal(st(&r), POWERSEQ_OFF);
+		assert_false(saw_reason(&r, POWERSEQ_R_RESTORE));
+		rig_advance(&r, 600 * SEC);
+		assert_int_equal(st(&r), POWERSEQ_OFF);
+		assert_false(r.out.psu_on);
+		assert_false(r.out.host_button);
+	}
+
+	/* every fault reason, from a box that was asked to be on */
+	struct rig r;
+
+	rig_init(&r, POWER_TOPOLOGY_CONTROLLER);
+	rig_start(&r);
+	rig_cmd(&r, POWERSEQ_CMD_ON);
+	rig_clear(&r);
+	rig_advance(&r, r.cfg.psu_ok_timeout_ns);
+	assert_int_equal(powerseq_fault_get(&r.ps, NULL), POWERSEQ_FAULT_PSU_OK_TIMEOUT);
+	assert_true(r.requests & POWERSEQ_REQ_SAVE);
+	assert_int_equal(powerseq_requested_get(&r.ps), POWERSEQ_REQUESTED_OFF);
+	rig_cmd(&r, POWERSEQ_CMD_CLEAR);
+	rig_cmd(&r, POWERSEQ_CMD_ON);
+	rig_edge(&r, POWERSEQ_EV_PSU_OK, true);
+	assert_int_equal(powerseq_requested_get(&r.ps), POWERSEQ_REQUESTED_ON);
+	rig_clear(&r);
+	rig_advance(&r, r.cfg.settle_ns + r.cfg.host_button_pulse_ns + r.cfg.host_boot_timeout_ns);
+	assert_int_equal(powerseq_fault_get(&r.ps, NULL), POWERSEQ_FAULT_HOST_BOOT_TIMEOUT);
+	assert_true(r.requests & POWERSEQ_REQ_SAVE);
+	assert_int_equal(powerseq_requested_get(&r.ps), POWERSEQ_REQUESTED_OFF);
+	/* the press that acknowledges the fault does not power on either */
+	rig_press(&r, 100 * MS);
+	assert_int_equal(st(&r), POWERSEQ_OFF);
+	assert_int_equal(powerseq_requested_get(&r.ps), POWERSEQ_REQUESTED_OFF);
+}
+
 static void test_invalid_inputs(void **state)
 {
 	struct rig r;
@@ -1066,6 +1377,14 @@ int main(void)
 		cmocka_unit_test(test_restore),
 		cmocka_unit_test(test_daemon_restart_adopts_running_box),
 		cmocka_unit_test(test_host_on_own_supply_starts_psu),
+		cmocka_unit_test(test_own_supply_long_press_forces_h2_off),
+		cmocka_unit_test(test_own_supply_force_hold_times_out),
+		cmocka_unit_test(test_own_supply_long_press_h2_dark_cuts_only),
+		cmocka_unit_test(test_own_supply_force_off_command_while_starting),
+		cmocka_unit_test(test_own_supply_psu_drop_forces_h2_off_then_latches),
+		cmocka_unit_test(test_own_supply_psu_ok_timeout_with_h2_running),
+		cmocka_unit_test(test_own_supply_host_boot_timeout_leaves_dark_h2),
+		cmocka_unit_test(test_fault_saves_requested_off),
 		cmocka_unit_test(test_invalid_inputs),
 		cmocka_unit_test(test_self_start_nic_rescan_ib),
 		cmocka_unit_test(test_self_psu_held_nic_timeout_ib_timeout),
