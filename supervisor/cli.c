@@ -1,5 +1,6 @@
 /* cli.c - the h2box command-line client: request encoding, the socket exchange, local commands. */
 #include "supervisor/cli.h"
+#include "supervisor/cli-bench.h"
 
 #include "supervisor/ctl.h"
 #include "supervisor/daemon.h"
@@ -26,6 +27,7 @@ static const char cli_help[] =
 	"  record --copy SRC DST\n"
 	"  alarms                         active alarms and history\n"
 	"  ib link | counters | bench ...\n"
+	"  ib bench --local ...           the benchmark in this process, without h2boxd (a peer host)\n"
 	"  sim button [--hold S] | workload NAME|--list | ambient C | load W |\n"
 	"      fault NAME on|off | fault --list | time [HH:MM] | speed F | advance DURATION |\n"
 	"      poweroff | status\n"
@@ -344,6 +346,11 @@ int cli_main(int argc, char **argv)
 		fputs(cli_help, stderr);
 		free(words);
 		return 2;
+	}
+	if (cli_bench_is_local(nwords, words)) {
+		r = cli_bench_local_main(json, nwords, words);
+		free(words);
+		return r;
 	}
 	path = cli_socket_path(sock_opt, sockbuf, sizeof(sockbuf));
 

@@ -105,6 +105,11 @@ void energy_record_summary(const struct energy_record *r, int64_t now_ns, struct
 	s->above_baseline_j = isfinite(r->baseline_w)
 				      ? r->j - r->baseline_w * ((double)r->covered_ns / 1e9)
 				      : NAN;
+	if (r->nsamples == 0) {
+		/* not one valid reading: the energy is unknown, not 0 J */
+		s->j = s->wh = s->above_baseline_j = NAN;
+		s->peak_w = s->min_w = NAN;
+	}
 }
 
 /* ---- state file ---- */

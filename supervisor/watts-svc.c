@@ -1530,9 +1530,14 @@ static int record_end(struct watts_svc *s, const struct ctl_request *req, struct
 	} else {
 		ctl_reply_printf(rep, "record %u\n", r->id);
 		ctl_reply_printf(rep, "duration      %.3f s\n", sum.duration_s);
-		ctl_reply_printf(rep, "power         avg %.2f W, peak %.2f W, min %.2f W\n",
-				 sum.avg_w, sum.peak_w, sum.min_w);
-		ctl_reply_printf(rep, "energy        %.4f Wh (%.1f J)\n", sum.wh, sum.j);
+		if (isfinite(sum.avg_w) && isfinite(sum.j)) {
+			ctl_reply_printf(rep, "power         avg %.2f W, peak %.2f W, min %.2f W\n",
+					 sum.avg_w, sum.peak_w, sum.min_w);
+			ctl_reply_printf(rep, "energy        %.4f Wh (%.1f J)\n", sum.wh, sum.j);
+		} else {
+			ctl_reply_printf(rep, "power         unknown (no valid monitor reading)\n");
+			ctl_reply_printf(rep, "energy        unknown\n");
+		}
 		if (isfinite(sum.above_baseline_j))
 			ctl_reply_printf(rep, "above idle    %.1f J over a %.2f W baseline\n",
 					 sum.above_baseline_j, sum.baseline_w);

@@ -67,10 +67,22 @@ static int lv_gid_pick(struct lv_ctx *c)
 
 	for (int i = 0; i < c->pattr.gid_tbl_len && i < 256; i++) {
 		struct ibv_gid_entry e;
+		union ibv_gid g;
 		int score;
 
-		if (ibv_query_gid_ex(c->ctx, (uint32_t)c->port, (uint32_t)i, &e, 0) != 0)
+		if (ibv_query_gid_ex(c->ctx, (uint32_t)c->port, (uint32_t)i, &e, 0) != 0) {
+			/*
+			 * Kernels before 5.9 (and ConnectX-3 era setups on them) have no GID
+			 * table query: the plain call still gives the GID, without its type.
+			 */
+			if (ibv_query_gid(c->ctx, (uint8_t)c->port, i, &g) != 0 || gid_is_zero(&g))
+				continue;
+			if (best_score < 1) {
+				best = i;
+				best_score = 1;
+			}
 			continue;
+		}
 		if (gid_is_zero((const union ibv_gid *)e.gid.raw))
 			continue;
 		score = e.gid_type == IBV_GID_TYPE_ROCE_V2 ? 2 : 1;

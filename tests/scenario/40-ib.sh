@@ -97,6 +97,19 @@ done
 h2 sim workload idle >/dev/null
 REC=$RDMA_REC
 
+# --- `ib bench --local`: the benchmark in the client on this machine's real verbs, no daemon ---
+out=$("$H2BOX" -s /nonexistent ib bench --local --sizes 1,2 2>&1)
+expect_eq "local bench: a bad size is a usage error, before any device is opened" "$?" 2
+check "local bench: the usage names --local" grep -q -- "--local" <<<"$out"
+if [ -z "$(ls -A /sys/class/infiniband 2>/dev/null)" ]; then
+	out=$("$H2BOX" -s /nonexistent --json ib bench --local --size 64K 2>&1)
+	expect_eq "local bench without an RDMA device fails (exit 1), daemon or not" "$?" 1
+	expect_eq "local bench failure in JSON" "$(jq -r .ok <<<"$out")" false
+	check "local bench failure says why" grep -q "no RDMA device" <<<"$out"
+else
+	ok "# SKIP this machine has RDMA devices: the kernel tier runs --local for real"
+fi
+
 # --- without the NIC there is nothing to probe or measure ---
 h2 power off >/dev/null
 advance 60s

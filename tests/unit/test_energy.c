@@ -93,6 +93,16 @@ static void test_record_summary(void **state)
 	energy_record_summary(&r, SEC(2), &s);
 	assert_true(isnan(s.above_baseline_j));
 	assert_float_equal(s.duration_s, 2.0, 1e-9);
+
+	/* no monitor reading at all (none configured, or all invalid): unknown, never 0 J */
+	energy_record_begin(&r, SEC(0), 24.0);
+	energy_record_add(&r, SEC(0), NAN, SEC(5));
+	energy_record_add(&r, SEC(1), NAN, SEC(5));
+	energy_record_summary(&r, SEC(2), &s);
+	assert_int_equal(s.nsamples, 0);
+	assert_true(isnan(s.j) && isnan(s.wh) && isnan(s.avg_w));
+	assert_true(isnan(s.above_baseline_j) && isnan(s.peak_w));
+	assert_float_equal(s.duration_s, 2.0, 1e-9);
 }
 
 static char dir[64];

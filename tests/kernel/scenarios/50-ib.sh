@@ -296,6 +296,56 @@ counters() {
 	json_ok "$out.status"
 }
 
+within() { # A B FRACTION: |A - B| <= FRACTION x |B|
+	awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= f * (b < 0 ? -b : b)) }'
+}
+
+# Two hosts' roles over real verbs and a real TCP exchange: a peer without h2boxd runs
+# `h2box ib bench --local`, h2boxd the other side (both on rxe_lo, the exchange over 127.0.0.1).
+client_server() {
+	local spid srv=/tmp/ib-cs-server.json cli=/tmp/ib-cs-client.json i cg sg rows
+	h2box --json ib bench --local --server --dev "$IB_DEV" --port 18600 >"$srv" 2>&1 &
+	spid=$!
+	rig_wait_for 20 tcp_listening 18600 || { cat "$srv"; rig_die "the local server never listened"; }
+	h2box --json ib bench --client 127.0.0.1 --port 18600 --dev "$IB_DEV" --sizes 4K,64K --iters 300 >"$cli" ||
+		{ cat "$cli" "$srv"; rig_die "the client through h2boxd failed"; }
+	wait "$spid" || { cat "$cli" "$srv"; rig_die "the local server failed"; }
+	cat "$cli" "$srv"
+	json_ok "$srv"
+	tail -n 1 "$cli" >"$cli.last"
+	json_ok "$cli.last"
+	expect_field "$cli.last" ok true
+	expect_field "$cli.last" role client
+	expect_field "$srv" ok true
+	expect_field "$srv" role server
+	rows=$(grep -o '"gbps":' "$srv" | wc -l)
+	rig_expect_eq "server result rows" "$rows" 2
+	for i in 1 2; do
+		cg=$(json_field "$cli.last" gbps "$i")
+		sg=$(json_field "$srv" gbps "$i")
+		num_gt "$cg" 0 || rig_die "client row $i: $cg Gb/s"
+		within "$sg" "$cg" 0.01 || rig_die "row $i: the server saw $sg Gb/s, the client measured $cg"
+	done
+	rig_note "client/server over $IB_DEV: $(json_field "$cli.last" gbps 2) Gb/s at 64 KiB"
+	# latency the other way round: h2boxd serves, a local client asks
+	h2box --json ib bench --server --dev "$IB_DEV" --port 18601 >"$srv" 2>&1 &
+	spid=$!
+	rig_wait_for 20 tcp_listening 18601 || { cat "$srv"; rig_die "h2boxd's server never listened"; }
+	h2box --json ib bench --local --client 127.0.0.1 --port 18601 --dev "$IB_DEV" --lat --iters 300 >"$cli" ||
+		{ cat "$cli" "$srv"; rig_die "the local latency client failed"; }
+	wait "$spid" || { cat "$cli" "$srv"; rig_die "h2boxd's latency server failed"; }
+	cat "$cli" "$srv"
+	json_ok "$cli"
+	expect_field "$cli" test send_lat
+	expect_field "$cli" role client
+	expect_field "$cli" iters 300
+	num_gt "$(json_field "$cli" lat_median_us)" 0 || rig_die "no median latency"
+	tail -n 1 "$srv" >"$srv.last"
+	expect_field "$srv.last" role server
+	# the server only answers pings: it has no latency of its own to report, null not 0
+	expect_field "$srv.last" lat_median_us null
+}
+
 # `h2box record -- h2box ib bench` over rxe: the run is recorded, but rxe counts packets only,
 # so the bytes moved (and J/GB) are unknown: null in JSON, "unknown" in text, never 0.
 record_bench() {
@@ -422,7 +472,7 @@ daemon_ok() {
 S=$RIG_SCENARIO
 rig_check "$S/setup" setup
 if ! rig_ok "$S/setup"; then
-	for c in link-text link-json bench-write bench-lat bench-fails counters record-bench vs-perftest daemon-ok; do
+	for c in link-text link-json bench-write bench-lat bench-fails client-server counters record-bench vs-perftest daemon-ok; do
 		rig_skip "$S/$c" "no setup"
 	done
 	exit 0
@@ -437,6 +487,7 @@ rig_check "$S/link-json" link_json
 rig_check "$S/bench-write" bench_write
 rig_check "$S/bench-lat" bench_lat
 rig_check "$S/bench-fails" bench_fails
+rig_check "$S/client-server" client_server
 rig_check "$S/counters" counters
 rig_check "$S/record-bench" record_bench
 rig_check "$S/vs-perftest" vs_perftest

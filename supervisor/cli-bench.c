@@ -1,0 +1,124 @@
+/* cli-bench.c - `h2box ib bench --local`: the verbs benchmark in the client, without h2boxd. */
+#include "supervisor/cli-bench.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drivers/ib_bench.h"
+#include "hw/hw.h"
+#include "supervisor/ib-report.h"
+#include "supervisor/json.h"
+
+/*
+ * The peer of a benchmark is often a host without h2boxd (the article's i5
+ * PC on the other end of the cable): `--local` runs the same benchmark core
+ * in this process on the real verbs, like perftest, and prints the same
+ * report.  Without the daemon there is no link probe, so no ceiling share.
+ */
+
+static volatile sig_atomic_t bench_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	bench_stop = 1;
+}
+
+static bool bench_cancelled(void *userdata)
+{
+	(void)userdata;
+	return bench_stop != 0;
+}
+
+static void print_json_result(int rc, const struct ib_bench_report *rep, const char *err)
+{
+	struct json *j = json_new();
+	const char *doc;
+
+	if (!j)
+		return;
+	json_object_begin(j, NULL);
+	json_bool(j, "ok", rc == 0);
+	if (rc == 0) {
+		ib_report_bench_json(rep, j);
+	} else {
+		json_int(j, "status", 1);
+		json_string(j, "error", err[0] ? err : strerror(-rc));
+	}
+	json_object_end(j);
+	doc = json_finish(j, NULL);
+	if (doc)
+		printf("%s\n", doc);
+	json_free(j);
+}
+
+bool cli_bench_is_local(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[0], "ib") != 0 || strcmp(argv[1], "bench") != 0)
+		return false;
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--local") == 0)
+			return true;
+	return false;
+}
+
+int cli_bench_local_main(bool json, int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct ib_bench_report *rep = NULL;
+	struct ib_bench_opts o;
+	struct hw *hw = NULL;
+	char **args, err[256] = "";
+	int n = 0, r, status;
+
+	args = calloc((size_t)argc + 1, sizeof(*args));
+	if (!args)
+		return 1;
+	/* argv: "ib" "bench" options...; the bench parser takes the options without --local */
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--local") != 0)
+			args[n++] = argv[i];
+	ib_bench_opts_defaults(&o);
+	if (ib_bench_opts_parse(&o, n, args, err, sizeof(err)) < 0) {
+		fprintf(stderr,
+			"h2box: ib bench: %s\nusage: h2box ib bench --local [--lat] [--size N | --sizes"
+			" all|N,N,...] [--iters N | --duration D] [--bidir] [--server | --client HOST]"
+			" [--port N] [--dev NAME[:PORT]] [--dev2 NAME[:PORT]]\n",
+			err);
+		status = 2;
+		goto out;
+	}
+	rep = calloc(1, sizeof(*rep));
+	if (!rep) {
+		status = 1;
+		goto out;
+	}
+	r = hw_linux_new(&hw);
+	if (r < 0) {
+		snprintf(err, sizeof(err), "cannot open the hardware interfaces: %s", strerror(-r));
+	} else {
+		/* Ctrl-C ends a server waiting for its client, or a long run, cleanly */
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		r = ib_bench_run(hw, &o, rep, bench_cancelled, NULL, err, sizeof(err));
+	}
+	status = r < 0 ? 1 : 0;
+	if (json) {
+		print_json_result(r, rep, err);
+	} else if (r == 0) {
+		ib_report_bench_text(rep, stdout);
+	} else {
+		fprintf(stderr, "h2box: ib bench failed: %s\n", err[0] ? err : strerror(-r));
+	}
+out:
+	if (hw)
+		hw_free(hw);
+	free(rep);
+	free(args);
+	return status;
+}
