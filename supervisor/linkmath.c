@@ -244,6 +244,10 @@ void linkmath_assess(const struct linkmath_rate *net, const struct linkmath_pcie
 		explain_add(out, "%s: %g Gb/s signalling x %s = %.1f Gb/s of data. ",
 			    net->speed_name, net->signal_gbps, linkmath_enc_name(net->enc),
 			    net->data_gbps);
+	/* rate tables (the article's among them) list FDR10 as 56 Gb/s with 8b/10b */
+	if (have_net && net->speed_name && strcmp(net->speed_name, "FDR10") == 0)
+		explain_add(out, "(Not 56 x 8/10 = 44.8 as some rate tables have it: FDR10 runs"
+				 " 10.3125 Gb/s lanes with 64b/66b, the kernel's \"40 Gb/sec\".) ");
 
 	if (pcie) {
 		double cap = linkmath_pcie_data_gbps(pcie->cap_speed, pcie->cap_width);

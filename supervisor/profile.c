@@ -25,6 +25,7 @@ struct profile_parse {
 	int line;
 	/* lines of [daemon]/[sim] keys for cross-checks */
 	int line_backend;
+	int line_sim_build;
 };
 
 static void profile_error(struct profile_parse *pp, int line, const char *fmt, ...)
@@ -138,6 +139,8 @@ static int profile_sim_set(struct profile_parse *pp, const char *key, const char
 
 	if (strcmp(key, "build") == 0) {
 		enum sim_build b;
+
+		pp->line_sim_build = pp->line;
 		double amb = c->ambient_c, speed = c->speed;
 		bool running = c->host_running;
 
@@ -240,6 +243,16 @@ static int profile_parse_text(struct profile_parse *pp)
 		profile_error(pp, 0, "cannot parse: out of memory");
 	if (pp->errs->count == 0 && profile_sections_validate(pp->p, &line, err, sizeof(err)) < 0)
 		profile_error(pp, line, "%s", err);
+	/*
+	 * The simulated brick build feeds the H2 from its own brick: a controller
+	 * that believes the PSU feeds it would "cut" the box and leave the H2 on.
+	 */
+	if (pp->errs->count == 0 && pp->p->sim.plant.host_on_own_supply &&
+	    pp->p->power.topology == POWER_TOPOLOGY_CONTROLLER &&
+	    pp->p->power.host_supply != POWER_HOST_SUPPLY_OWN)
+		profile_error(pp, pp->line_sim_build,
+			      "build = brick feeds the H2 from its own brick: a controller profile"
+			      " needs [power] host_supply = own");
 	return pp->errs->count ? -EINVAL : 0;
 }
 

@@ -242,6 +242,15 @@ static void test_network_bound_and_slow_link(void **state)
 	assert_true(v.warn);
 	assert_int_equal(v.bottleneck, LINKMATH_BN_PCIE);
 	assert_non_null(strstr(v.explain, "trained at 5 GT/s"));
+	/* FDR10: the explanation says why it is not the article's 44.8 */
+	rate4x(8, &r);
+	p.sta_speed = 3;
+	linkmath_assess(&r, &p, false, &v);
+	assert_non_null(strstr(v.explain, "40.0 Gb/s of data"));
+	assert_non_null(strstr(v.explain, "Not 56 x 8/10 = 44.8"));
+	rate4x(16, &r);
+	linkmath_assess(&r, &p, false, &v);
+	assert_null(strstr(v.explain, "44.8"));
 }
 
 static void test_unknown_parts(void **state)
