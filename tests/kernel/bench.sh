@@ -4,7 +4,9 @@
 # Usage: tests/kernel/bench.sh [BUILD_DIR]     (called by tests/bench/run.sh)
 # Boots the kernel rig with only the bench scenario (51-ib-bench.sh, which needs h2box.bench=1 on
 # the guest's command line), reads its "H2BOX-KTEST-BENCH:" console lines from the rig log and
-# prints h2box next to ib_write_bw / ib_send_lat.  Targets (each the best of the scenario's rounds):
+# prints h2box next to ib_write_bw / ib_send_lat: h2box's loopback (both ends in h2boxd's one
+# thread) and h2box as two processes (`--local --server` / `--local --client`, as perftest runs).
+# Targets (each the best of the scenario's rounds):
 #   write bandwidth  h2box / ib_write_bw        >= 0.80
 #   latency          h2box / ib_send_lat median <= 1.25  (one-way, as ib_send_lat's t_typical)
 # Exit status: 0 all targets met (or the rig is unavailable: SKIP, as in the kernel tier), 1 a
@@ -49,15 +51,15 @@ field() { # LINE KEY
 		[[ $w == "$2="* ]] && { echo "${w#*=}"; return; }
 	done
 }
-printf '  %-9s %8s %7s %10s %10s %7s  %s\n' test size iters h2box perftest ratio target
+printf '  %-11s %8s %7s %10s %10s %7s  %s\n' test size iters h2box perftest ratio target
 while IFS= read -r l; do
 	[[ -n $l ]] || continue
 	test=${l%% *}
 	size=$(field "$l" size) iters=$(field "$l" iters) h=$(field "$l" h2box) p=$(field "$l" perftest)
 	ratio=$(field "$l" ratio) unit=$(field "$l" unit)
 	case $test in
-	write_bw) op=ge lim=$bw_min ;;
-	send_lat) op=le lim=$lat_max ;;
+	write_bw | write_bw_cs) op=ge lim=$bw_min ;;
+	send_lat | send_lat_cs) op=le lim=$lat_max ;;
 	*) continue ;;
 	esac
 	if awk -v r="$ratio" -v l="$lim" -v op="$op" 'BEGIN { exit !(r > 0 && ((op == "ge" && r >= l) || (op == "le" && r <= l))) }'; then
@@ -66,9 +68,9 @@ while IFS= read -r l; do
 		verdict=MISSED
 		fail=1
 	fi
-	printf '  %-9s %8s %7s %10s %10s %7s  %s %s %s\n' "$test" "$size" "$iters" "$h" "$p" "$ratio" \
+	printf '  %-11s %8s %7s %10s %10s %7s  %s %s %s\n' "$test" "$size" "$iters" "$h" "$p" "$ratio" \
 		"$([[ $op == ge ]] && echo '>=' || echo '<=')" "$lim" "$verdict"
-	printf '  %-9s %8s %7s   runs: h2box %s, perftest %s (%s)\n' "" "" "" \
+	printf '  %-11s %8s %7s   runs: h2box %s, perftest %s (%s)\n' "" "" "" \
 		"$(field "$l" h2box_runs)" "$(field "$l" perftest_runs)" "${unit:-?}"
 done <<<"$lines"
 echo "  (best of each tool's rounds; rig run ${dt}s; full console in $log)"

@@ -419,6 +419,38 @@ h2box_send_lat() { # SIZE ITERS -> median one-way us
 	echo "$t"
 }
 
+# h2box as two processes, like perftest: `--local --server` and `--local --client` over TCP on
+# 127.0.0.1, each polling its own completion queue.  A fresh TCP port per run (no TIME_WAIT wait).
+CS_PORT=18610
+h2box_cs() { # OUT BENCH-OPTIONS...: one client/server run, the client's JSON in OUT
+	local out=$1 spid
+	shift
+	CS_PORT=$((CS_PORT + 1))
+	h2box --json ib bench --local --server --dev "$IB_DEV" --port "$CS_PORT" >"$out.server" 2>&1 &
+	spid=$!
+	rig_wait_for 20 tcp_listening "$CS_PORT" || { cat "$out.server" >&2; rig_die "h2box --local --server never listened"; }
+	h2box --json ib bench --local --client 127.0.0.1 --port "$CS_PORT" --dev "$IB_DEV" "$@" >"$out" 2>&1 ||
+		{ cat "$out" "$out.server" >&2; rig_die "h2box --local --client failed"; }
+	wait "$spid" || { cat "$out" "$out.server" >&2; rig_die "h2box --local --server failed"; }
+	cat "$out" >&2
+}
+
+h2box_cs_write_bw() { # SIZE ITERS -> Gb/s
+	local g
+	h2box_cs /tmp/h2cs-write.json --size "$1" --iters "$2"
+	g=$(grep -o '"gbps":[0-9.]*' /tmp/h2cs-write.json | head -n 1 | cut -d: -f2)
+	num_gt "$g" 0 || rig_die "h2box client/server write: '$g' Gb/s"
+	echo "$g"
+}
+
+h2box_cs_send_lat() { # SIZE ITERS -> median one-way us
+	local t
+	h2box_cs /tmp/h2cs-lat.json --lat --size "$1" --iters "$2"
+	t=$(grep -o '"lat_median_us":[0-9.]*' /tmp/h2cs-lat.json | cut -d: -f2)
+	num_gt "$t" 0 || rig_die "h2box client/server latency: median '$t' us"
+	echo "$t"
+}
+
 best() { # max|min VALUE...: the best of a list of numbers
 	local how=$1
 	shift
@@ -428,33 +460,39 @@ best() { # max|min VALUE...: the best of a list of numbers
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
 
 vs_perftest() {
-	local size iters h p hs ps
+	local size iters h c p hs cs ps
 	command -v ib_write_bw >/dev/null && command -v ib_send_lat >/dev/null ||
 		rig_skip_check "perftest not in the initramfs"
 	for size in $BW_SIZES; do
 		eval "iters=\$BW_ITERS_$size"
-		hs='' ps=''
+		hs='' cs='' ps=''
 		for _ in $(seq "$ROUNDS"); do
 			hs="$hs $(h2box_write_bw "$size" "$iters")"
+			cs="$cs $(h2box_cs_write_bw "$size" "$iters")"
 			ps="$ps $(perftest_write_bw "$size" "$iters")"
 		done
 		# shellcheck disable=SC2086  # word lists on purpose
-		h=$(best max $hs) p=$(best max $ps)
+		h=$(best max $hs) c=$(best max $cs) p=$(best max $ps)
 		bench_line "write_bw size=$size iters=$iters h2box=$h perftest=$p ratio=$(ratio "$h" "$p")" \
 			"unit=Gb/s rounds=$ROUNDS h2box_runs=$(echo $hs | tr ' ' ,) perftest_runs=$(echo $ps | tr ' ' ,)"
-		rig_note "RDMA WRITE $size B x $iters, best of $ROUNDS: h2box $h Gb/s, ib_write_bw $p Gb/s"
+		bench_line "write_bw_cs size=$size iters=$iters h2box=$c perftest=$p ratio=$(ratio "$c" "$p")" \
+			"unit=Gb/s rounds=$ROUNDS h2box_runs=$(echo $cs | tr ' ' ,) perftest_runs=$(echo $ps | tr ' ' ,)"
+		rig_note "RDMA WRITE $size B x $iters, best of $ROUNDS: h2box $h Gb/s (loopback), $c Gb/s (client/server), ib_write_bw $p Gb/s"
 	done
 	for size in $LAT_SIZES; do
-		hs='' ps=''
+		hs='' cs='' ps=''
 		for _ in $(seq "$LAT_ROUNDS"); do
 			hs="$hs $(h2box_send_lat "$size" "$LAT_ITERS")"
+			cs="$cs $(h2box_cs_send_lat "$size" "$LAT_ITERS")"
 			ps="$ps $(perftest_send_lat "$size" "$LAT_ITERS")"
 		done
 		# shellcheck disable=SC2086
-		h=$(best min $hs) p=$(best min $ps)
+		h=$(best min $hs) c=$(best min $cs) p=$(best min $ps)
 		bench_line "send_lat size=$size iters=$LAT_ITERS h2box=$h perftest=$p ratio=$(ratio "$h" "$p")" \
 			"unit=us rounds=$LAT_ROUNDS h2box_runs=$(echo $hs | tr ' ' ,) perftest_runs=$(echo $ps | tr ' ' ,)"
-		rig_note "SEND/RECV $size B x $LAT_ITERS, median one-way, best of $LAT_ROUNDS: h2box $h us, ib_send_lat $p us"
+		bench_line "send_lat_cs size=$size iters=$LAT_ITERS h2box=$c perftest=$p ratio=$(ratio "$c" "$p")" \
+			"unit=us rounds=$LAT_ROUNDS h2box_runs=$(echo $cs | tr ' ' ,) perftest_runs=$(echo $ps | tr ' ' ,)"
+		rig_note "SEND/RECV $size B x $LAT_ITERS, median one-way, best of $LAT_ROUNDS: h2box $h us (loopback), $c us (client/server), ib_send_lat $p us"
 	done
 }
 
