@@ -385,3 +385,10 @@ void throttle_free(struct throttle *t)
 		hook_reap(t, true); /* the undo hook must finish: it restores the box */
 	free(t);
 }
+
+const char *throttle_strerror(const struct throttle *t, int r)
+{
+	if (t->cfg.kind == THROTTLE_TBF && r == -EBUSY)
+		return "an interface has a root qdisc configured by someone else, left in place";
+	return strerror(-r);
+}

@@ -56,6 +56,8 @@ bool throttle_applied(const struct throttle *t);
 const char *throttle_name(const struct throttle *t);
 /* One line: "tbf ib0 at 8.00 Gb/s (RDMA traffic bypasses a qdisc)". */
 const char *throttle_describe(const struct throttle *t);
+/* Why throttle_apply/undo returned r (< 0), in this action's terms. */
+const char *throttle_strerror(const struct throttle *t, int r);
 /* Reap a finished hook child without blocking (call now and then). */
 void throttle_poll(struct throttle *t);
 

@@ -11,8 +11,10 @@ struct hw;
  * Replace the root qdisc of `ifname` with a token bucket filter at
  * rate_bps bits per second and a bucket of `burst` bytes (rtnetlink
  * RTM_NEWQDISC, no tc binary).  Only traffic through the kernel IP stack is
- * shaped: RDMA bypasses every qdisc.  0, -ENODEV for an unknown interface,
- * or -errno (-EPERM without CAP_NET_ADMIN).
+ * shaped: RDMA bypasses every qdisc.  Only the kernel's default root qdisc
+ * (or our own tbf) is replaced: -EBUSY when someone configured a root qdisc
+ * there, which is left as it was.  0, -ENODEV for an unknown interface, or
+ * -errno (-EPERM without CAP_NET_ADMIN).
  */
 int hw_knob_qdisc_tbf_set(struct hw *hw, const char *ifname, uint64_t rate_bps, uint32_t burst);
 /* Remove the root qdisc this module installed (the kernel default returns). 0 if none. */

@@ -997,7 +997,8 @@ static void budget_event_handle(struct watts_svc *s, const struct budget_event *
 					    NULL },
 			  "throttle step %d/%d %s: %s%s%s; average %.1f W of %.0f W%s, %s",
 			  e->step + 1, s->nladder, throttle_name(t), throttle_describe(t),
-			  r < 0 ? " FAILED: " : "", r < 0 ? strerror(-r) : "", e->avg_w, e->limit_w,
+			  r < 0 ? " FAILED: " : "", r < 0 ? throttle_strerror(t, r) : "", e->avg_w,
+			  e->limit_w,
 			  e->forced ? " (thermal)" : "", traffic);
 	} else {
 		r = throttle_undo(t);

@@ -7,6 +7,7 @@
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -88,6 +89,76 @@ out:
 	return r;
 }
 
+/*
+ * The handle of interface idx's root qdisc (0 for the kernel's own default,
+ * which carries none).  -ENOENT when the dump shows no root qdisc.  A dump
+ * arrives in several messages, up to NLMSG_DONE.
+ */
+static int root_qdisc_handle(unsigned idx, uint32_t *handle)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct {
+		struct nlmsghdr n;
+		struct tcmsg t;
+	} req = {
+		.n = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
+		       .nlmsg_type = RTM_GETQDISC,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		       .nlmsg_seq = 2 },
+		.t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = (int)idx },
+	};
+	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+	int fd, r = -ENOENT;
+	bool done = false;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (sendto(fd, &req, req.n.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		goto out;
+	}
+	while (!done) {
+		ssize_t len = recv(fd, buf, sizeof(buf), 0);
+
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			goto out;
+		}
+		if (len == 0)
+			break;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned)len);
+		     h = NLMSG_NEXT(h, len)) {
+			struct tcmsg *t = NLMSG_DATA(h);
+
+			if (h->nlmsg_seq != req.n.nlmsg_seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_DONE) {
+				done = true;
+				break;
+			}
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(h);
+
+				r = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error
+											   : -EIO;
+				goto out;
+			}
+			if (h->nlmsg_type != RTM_NEWQDISC ||
+			    h->nlmsg_len < NLMSG_LENGTH(sizeof(*t)) ||
+			    t->tcm_ifindex != (int)idx || t->tcm_parent != TC_H_ROOT)
+				continue;
+			*handle = t->tcm_handle;
+			r = 0;
+		}
+	}
+out:
+	close(fd);
+	return r;
+}
+
 static void req_init(struct nlreq *q, int type, int flags, int ifindex)
 {
 	memset(q, 0, sizeof(*q));
@@ -107,9 +178,21 @@ static int linux_tbf_set(struct hw *hw, const char *ifname, uint64_t rate_bps, u
 	struct rtattr *nest;
 	uint64_t bytes_ps = rate_bps / 8, limit, buffer_ns;
 	unsigned idx = if_nametoindex(ifname);
+	uint32_t handle = 0;
+	int r;
 
 	if (!idx)
 		return -ENODEV;
+	/*
+	 * A root qdisc with a handle was configured by someone (the kernel's
+	 * default has none): replacing it would lose its setup, and deleting
+	 * ours later would not bring it back.  Leave it; the caller says so.
+	 */
+	r = root_qdisc_handle(idx, &handle);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (r == 0 && handle != 0 && handle != KNOB_TBF_HANDLE)
+		return -EBUSY;
 	req_init(&q, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, (int)idx);
 	if (!attr_add(NLH(&q), sizeof(q), TCA_KIND, "tbf", 4))
 		return -EMSGSIZE;

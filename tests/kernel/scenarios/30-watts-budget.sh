@@ -2,7 +2,8 @@
 # 30-watts-budget.sh - the brick build (self profile): the INA226 at 0x40 through h2boxd's own
 # driver over i2c-dev and the one at 0x41 through the kernel's ina2xx and libsensors, both against
 # the plant's truth; then the 60 W budget: 12 W extra + iperf3-tx -> tbf on "ib0" (a veth), and
-# back under the limit -> the qdisc is removed.
+# back under the limit -> the qdisc is removed; a root qdisc someone configured on ib0 is left in
+# place (and the log says why), never replaced.
 # shellcheck shell=dash
 # shellcheck disable=SC2317  # check functions are invoked indirectly through rig_check
 set -eu
@@ -20,6 +21,8 @@ mon() { rig_h2_json ".monitors[] | select(.name == \"$1\") | .$2" watts; }
 _both_valid() { [ "$(mon h2 valid)" = true ] && [ "$(mon box valid)" = true ]; }
 _tbf() { $TC qdisc show dev ib0 | grep -q tbf; }
 _no_tbf() { ! $TC qdisc show dev ib0 | grep -q tbf; }
+_budget_released() { case "$(rig_h2_json .state budget)" in ok | warn) return 0 ;; esac; return 1; }
+_logged() { grep -q "$1" /tmp/h2boxd.log; }
 
 setup() {
 	rm -rf /tmp/h2box-state
@@ -57,15 +60,34 @@ budget() {
 	rig_expect_eq "budget state" "$(rig_h2_json .state budget)" throttle
 	rig_plant_cmd "load 0"
 	rig_until 20 _no_tbf || { h2 budget; rig_die "tbf still on ib0 at $(rig_plant monitored_w) W"; }
+	rig_until 20 _budget_released || { h2 budget; rig_die "budget still throttling"; }
+}
+
+# An administrator's own root qdisc on ib0 (htb 1:) is not replaced by the tbf step, nor deleted
+# when the step is undone.
+budget_user_qdisc() {
+	$TC qdisc add dev ib0 root handle 1: htb default 10 || rig_die "cannot add htb to ib0"
+	rig_plant_cmd "load 12"
+	rig_until 15 _logged "root qdisc configured by someone else" ||
+		{ h2 budget; tail -n 5 /tmp/h2boxd.log; rig_die "no log line about ib0's own qdisc"; }
+	$TC qdisc show dev ib0 | grep -q 'htb 1: root' || { $TC qdisc show dev ib0; rig_die "htb 1: replaced"; }
+	_no_tbf || rig_die "a tbf on ib0 next to the administrator's htb"
+	rig_plant_cmd "load 0"
+	rig_until 20 _budget_released || { h2 budget; rig_die "budget still throttling"; }
+	$TC qdisc show dev ib0 | grep -q 'htb 1: root' || { $TC qdisc show dev ib0; rig_die "htb 1: deleted by the undo"; }
+	$TC qdisc del dev ib0 root
+	rig_plant_cmd "workload idle"
 }
 
 rig_check watts/setup setup
 if rig_ok watts/setup; then
 	rig_check watts/i2c-dev-and-libsensors watts
 	rig_check budget/tbf-on-ib0 budget
+	rig_check budget/user-qdisc-kept budget_user_qdisc
 else
 	rig_skip watts/i2c-dev-and-libsensors "no setup"
 	rig_skip budget/tbf-on-ib0 "no setup"
+	rig_skip budget/user-qdisc-kept "no setup"
 fi
 rig_check watts/teardown rig_box_teardown
 $IP link del ib0 2>/dev/null || true
