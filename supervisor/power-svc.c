@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,7 @@ struct power_svc {
 	enum powerseq_led led_mode;
 	int led_code, led_step;
 
+	enum powerseq_requested start_requested; /* the state file's, for the start-up log */
 	bool feeding;
 	struct powerseq_input pending[POWER_PENDING_MAX];
 	int npending;
@@ -142,6 +144,41 @@ static void history_push(struct power_svc *s, const struct powerseq_transition *
 	s->state_since_real = e->real_ns;
 }
 
+/*
+ * Start-up found the H2 running with the PSU off (see startup() in powerseq.c): say what was
+ * found, what the saved request and restore were, and what follows from them.  True when logged.
+ */
+static bool log_found_running(struct power_svc *s, const struct powerseq_transition *tr)
+{
+	char from[48], to[48], reason[64], req[48], restore[48], hold[32];
+	const char *fields[] = { "H2BOX_EVENT=power-transition", from, to, reason, req, restore,
+				 NULL };
+	const char *saved = powerseq_requested_name(s->start_requested);
+	const char *rs = power_restore_name(s->cfg.restore);
+	/* adopt -> psu_starting happens only there; adopting a powered box is logged as usual */
+	bool join = tr->reason == POWERSEQ_R_ADOPT && tr->to == POWERSEQ_PSU_STARTING;
+
+	if (!join && tr->reason != POWERSEQ_R_FINISH_OFF)
+		return false;
+	snprintf(from, sizeof(from), "H2BOX_FROM=%s", powerseq_state_name(tr->from));
+	snprintf(to, sizeof(to), "H2BOX_TO=%s", powerseq_state_name(tr->to));
+	snprintf(reason, sizeof(reason), "H2BOX_REASON=%s", powerseq_reason_name(tr->reason));
+	snprintf(req, sizeof(req), "H2BOX_REQUESTED=%s", saved);
+	snprintf(restore, sizeof(restore), "H2BOX_RESTORE=%s", rs);
+	if (tr->reason == POWERSEQ_R_FINISH_OFF)
+		log_event(LOG_WARNING, fields,
+			  "power: off -> force_off: H2 found running with requested off: forcing "
+			  "it off (restore = %s; PSU left off; holding its power button for up "
+			  "to %s)",
+			  rs, parse_format_duration(s->cfg.force_off_hold_ns, hold, sizeof(hold)));
+	else
+		log_event(LOG_NOTICE, fields,
+			  "power: off -> psu_starting: H2 found running with the PSU off "
+			  "(requested %s, restore = %s): powering the PSU up to join it",
+			  saved, rs);
+	return true;
+}
+
 static void log_transition(struct power_svc *s, const struct powerseq_transition *tr)
 {
 	char from[48], to[48], reason[64], fault[48], hold[32];
@@ -152,6 +189,8 @@ static void log_transition(struct power_svc *s, const struct powerseq_transition
 		       (tr->to == POWERSEQ_FORCE_OFF && f != POWERSEQ_FAULT_NONE);
 	int prio = LOG_NOTICE;
 
+	if (log_found_running(s, tr))
+		return;
 	snprintf(from, sizeof(from), "H2BOX_FROM=%s", powerseq_state_name(tr->from));
 	snprintf(to, sizeof(to), "H2BOX_TO=%s", powerseq_state_name(tr->to));
 	snprintf(reason, sizeof(reason), "H2BOX_REASON=%s", powerseq_reason_name(tr->reason));
@@ -840,6 +879,7 @@ int power_svc_new(struct box *b, const struct power_config *cfg, struct power_sv
 		goto fail;
 
 	in.last_requested = load_requested(cfg);
+	s->start_requested = in.last_requested;
 	v = atx_psu_ok_get(s->psu);
 	in.psu_ok = v > 0;
 	in.has_host_alive = s->host && h2_host_has_alive(s->host);
@@ -865,10 +905,88 @@ fail:
 	return r;
 }
 
+static bool host_button_held(const struct power_svc *s)
+{
+	return s->host && h2_host_has_button(s->host) && h2_host_button_pressed(s->host);
+}
+
+/* Real hardware: wait up to delay_ns for an edge on the power lines and feed what came. */
+static void wait_lines(struct power_svc *s, int64_t delay_ns)
+{
+	struct pollfd fds[3] = {
+		{ .fd = atx_psu_ok_fd(s->psu), .events = POLLIN },
+		{ .fd = s->host && h2_host_has_alive(s->host) ? h2_host_alive_fd(s->host) : -1,
+		  .events = POLLIN },
+		{ .fd = power_button_fd(s->btn), .events = POLLIN },
+	};
+	const loop_io_fn fns[3] = { psu_ok_io, alive_io, button_io };
+	int ms = (int)((delay_ns + MS - 1) / MS);
+
+	if (poll(fds, 3, ms < 0 ? 0 : ms) <= 0)
+		return; /* timeout, or EINTR: the caller looks at the clock again */
+	for (int i = 0; i < 3; i++)
+		if (fds[i].fd >= 0 && (fds[i].revents & POLLIN))
+			fns[i](fds[i].fd, s);
+}
+
+/*
+ * Stopping (SIGTERM, or a reload) while the machine holds the H2's power button: finish the
+ * press before letting go, rather than release it half way.  A force-off hold cut short is no
+ * force-off: to the H2 it is a short press that at most asks its OS to shut down, and with its
+ * own supply an emergency off or a PSU fault would be left half done, the H2 running with its
+ * NIC unpowered and nobody watching.  So the machine runs on alone, on its own timers and the
+ * host_alive edges, until it lets go (the LED went out, or force_off_hold passed; a start or
+ * soft-off pulse ends sooner) and its last transitions are logged and saved as usual.  The
+ * wait is bounded by force_off_hold (6 s by default, inside the unit's TimeoutStopSec); if the
+ * daemon is killed anyway, the next start finds the H2 running with requested off and
+ * finishes the off then.  In the simulator virtual time is run forward instead.
+ */
+static void finish_host_press(struct power_svc *s)
+{
+	struct loop *l = s->b->loop;
+	char state[48], hold[32];
+	const char *fields[] = { "H2BOX_EVENT=power-stop-hold", state, NULL };
+	int64_t end;
+
+	if (!s->timer || s->feeding || !host_button_held(s))
+		return;
+	end = loop_now(l) + s->cfg.force_off_hold_ns;
+	snprintf(state, sizeof(state), "H2BOX_STATE=%s",
+		 powerseq_state_name(powerseq_state_get(&s->seq)));
+	log_event(LOG_NOTICE, fields,
+		  "power: stopping while holding the H2's power button (%s): finishing the press "
+		  "first (at most %s)", powerseq_state_name(powerseq_state_get(&s->seq)),
+		  parse_format_duration(s->cfg.force_off_hold_ns, hold, sizeof(hold)));
+	while (host_button_held(s)) {
+		int64_t now = loop_now(l), until = end;
+
+		if (now >= end)
+			break;
+		if (loop_timer_armed(s->timer) && loop_timer_deadline(s->timer) < until)
+			until = loop_timer_deadline(s->timer);
+		if (until < now)
+			until = now;
+		if (s->sim) {
+			/* fires the power timer, the plant's edges and other services in order */
+			if (loop_advance(l, until - now) < 0)
+				break;
+			continue;
+		}
+		wait_lines(s, until - now);
+		if (loop_timer_armed(s->timer) && loop_timer_deadline(s->timer) <= loop_now(l))
+			timer_fn(s->timer, loop_now(l), s);
+	}
+	if (host_button_held(s))
+		log_event(LOG_WARNING, fields,
+			  "power: letting go of the H2's power button before the machine did (%s)",
+			  powerseq_state_name(powerseq_state_get(&s->seq)));
+}
+
 void power_svc_free(struct power_svc *s)
 {
 	if (!s)
 		return;
+	finish_host_press(s);
 	loop_io_free(s->io_button);
 	loop_io_free(s->io_alive);
 	loop_io_free(s->io_psu_ok);

@@ -337,6 +337,7 @@ static const char *const reason_names[POWERSEQ_R_COUNT] = {
 	[POWERSEQ_R_STARTUP] = "startup",
 	[POWERSEQ_R_RESTORE] = "restore",
 	[POWERSEQ_R_ADOPT] = "adopt",
+	[POWERSEQ_R_FINISH_OFF] = "finish-off",
 	[POWERSEQ_R_BUTTON] = "button",
 	[POWERSEQ_R_LONG_PRESS] = "long-press",
 	[POWERSEQ_R_CMD_ON] = "command-on",
@@ -1182,6 +1183,22 @@ static void startup(struct powerseq *ps, struct powerseq_output *out,
 		return;
 	}
 	if (ps->alive.stable) {
+		/*
+		 * The H2 runs with the PSU off.  With its own supply (brick build) an off or a
+		 * fault was cut short (daemon stopped or killed during the force-off hold, or the
+		 * hold ran out), or the H2 was started by hand or by its firmware while no daemon
+		 * watched.  Only the saved request tells these apart.  Off: finish the off (PSU
+		 * left off, the H2 held off) rather than power the NIC up under it.  On or
+		 * unknown: join it, whatever restore says: restore decides whether a dark box
+		 * starts, and a force-off is a hard power cut for a running OS, never taken on a
+		 * guess.  restore = on joins even after an off, as it starts a dark box after one.
+		 * A PSU-fed H2 cannot run with PWR_OK down; there a lit LED brings the PSU up.
+		 */
+		if (c->host_supply == POWER_HOST_SUPPLY_OWN && c->restore != POWER_RESTORE_ON &&
+		    in->last_requested == POWERSEQ_REQUESTED_OFF) {
+			enter(ps, out, POWERSEQ_FORCE_OFF, POWERSEQ_R_FINISH_OFF, t);
+			return;
+		}
 		set_requested(ps, out, POWERSEQ_REQUESTED_ON);
 		enter(ps, out, POWERSEQ_PSU_STARTING, POWERSEQ_R_ADOPT, t);
 		return;

@@ -97,7 +97,8 @@ enum powerseq_state {
 	POWERSEQ_ON,
 	POWERSEQ_HOST_STOPPING, /* controller: soft-off pulse, wait; self: OS power-off asked */
 	POWERSEQ_FORCE_OFF,     /* controller: host button held to force the H2 off (with its own
-				 * supply also after an emergency cut, or before a fault latches) */
+				 * supply also after an emergency cut, before a fault latches,
+				 * or at start-up to finish an off that was cut short) */
 	POWERSEQ_PSU_STOPPING,  /* waiting psu_off_delay before releasing PS_ON */
 	POWERSEQ_CYCLE_WAIT,    /* `power cycle`: off, on again after cycle_delay */
 	POWERSEQ_FAULT,         /* latched; outputs off until cleared; requested set to off */
@@ -116,7 +117,8 @@ enum powerseq_reason {
 	POWERSEQ_R_NONE,
 	POWERSEQ_R_STARTUP,           /* daemon start: nothing to do */
 	POWERSEQ_R_RESTORE,           /* daemon start: restore policy powers on */
-	POWERSEQ_R_ADOPT,             /* daemon start: found the box powered */
+	POWERSEQ_R_ADOPT,             /* daemon start: found the box (or just the H2) powered */
+	POWERSEQ_R_FINISH_OFF,        /* daemon start: own-supply H2 running, requested off */
 	POWERSEQ_R_BUTTON,
 	POWERSEQ_R_LONG_PRESS,        /* emergency cut */
 	POWERSEQ_R_CMD_ON,

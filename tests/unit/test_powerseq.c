@@ -1048,6 +1048,162 @@ static void test_own_supply_host_boot_timeout_leaves_dark_h2(void **state)
 	assert_false(r.out.psu_on);
 }
 
+/* ---- start-up: the H2 found running on its own supply, the PSU off ---- */
+
+/* Every (restore, saved request) pair: join the H2 (PSU up) or finish the off (force it). */
+static void test_own_supply_startup_h2_running_psu_off(void **state)
+{
+	static const struct {
+		enum power_restore restore;
+		enum powerseq_requested last;
+		bool finish_off;
+	} cases[] = {
+		{ POWER_RESTORE_LAST, POWERSEQ_REQUESTED_ON, false },
+		{ POWER_RESTORE_LAST, POWERSEQ_REQUESTED_UNKNOWN, false },
+		{ POWER_RESTORE_LAST, POWERSEQ_REQUESTED_OFF, true },
+		{ POWER_RESTORE_OFF, POWERSEQ_REQUESTED_ON, false },
+		{ POWER_RESTORE_OFF, POWERSEQ_REQUESTED_UNKNOWN, false },
+		{ POWER_RESTORE_OFF, POWERSEQ_REQUESTED_OFF, true },
+		{ POWER_RESTORE_ON, POWERSEQ_REQUESTED_ON, false },
+		{ POWER_RESTORE_ON, POWERSEQ_REQUESTED_UNKNOWN, false },
+		{ POWER_RESTORE_ON, POWERSEQ_REQUESTED_OFF, false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rig r;
+
+		rig_init_own(&r);
+		r.cfg.restore = cases[i].restore;
+		rig_start_full(&r, false, true, false, cases[i].last);
+		assert_int_equal(r.nreasons, 1);
+		if (cases[i].finish_off) {
+			/* the PSU stays off, the H2's button is held, nothing new to save */
+			assert_int_equal(st(&r), POWERSEQ_FORCE_OFF);
+			assert_int_equal(r.reasons[0], POWERSEQ_R_FINISH_OFF);
+			assert_false(r.out.psu_on);
+			assert_true(r.out.host_button);
+			assert_int_equal(r.out.led, POWERSEQ_LED_BLINK);
+			assert_false(r.requests & POWERSEQ_REQ_SAVE);
+			assert_false(r.requests & POWERSEQ_REQ_EMERGENCY);
+			assert_int_equal(r.out.next_deadline_ns, r.now + r.cfg.force_off_hold_ns);
+			assert_int_equal(powerseq_fault_get(&r.ps, NULL), POWERSEQ_FAULT_NONE);
+		} else {
+			/* PS_ON now; the H2's button is never touched (a press would stop it) */
+			assert_int_equal(st(&r), POWERSEQ_PSU_STARTING);
+			assert_int_equal(r.reasons[0], POWERSEQ_R_ADOPT);
+			assert_true(r.out.psu_on);
+			assert_false(r.out.host_button);
+			assert_int_equal(powerseq_requested_get(&r.ps), POWERSEQ_REQUESTED_ON);
+			assert_int_equal(!!(r.requests & POWERSEQ_REQ_SAVE),
+					 cases[i].last != POWERSEQ_REQUESTED_ON);
+		}
+	}
+}
+
+/* Requested on: the PSU comes up to join the running H2, which ends on, never pressed. */
+static void test_own_supply_startup_joins_running_h2(void **state)
+{
+	struct rig r;
+
+	rig_init_own(&r);
+	r.cfg.restore = POWER_RESTORE_OFF; /* decides only for a dark box */
+	rig_start_full(&r, false, true, false, POWERSEQ_REQUESTED_ON);
+	assert_int_equal(st(&r), POWERSEQ_PSU_STARTING);
+	rig_advance(&r, 300 * MS);
+	rig_edge(&r, POWERSEQ_EV_PSU_OK, true);
+	assert_int_equal(st(&r), POWERSEQ_HOST_STARTING);
+	rig_advance(&r, r.cfg.settle_ns);
+	assert_int_equal(st(&r), POWERSEQ_ON);
+	assert_true(saw_reason(&r, POWERSEQ_R_HOST_ALIVE));
+	assert_true(r.out.psu_on);
+	assert_int_equal(r.out.led, POWERSEQ_LED_ON);
+	rig_advance(&r, 600 * SEC);
+	assert_int_equal(st(&r), POWERSEQ_ON);
+	assert_false(r.out.host_button);
+	assert_int_equal(powerseq_requested_get(&r.ps), POWERSEQ_REQUESTED_ON);
+}
+
+/* Requested off: the H2 is held off, the PSU never switched on, and the box ends off. */
+static void test_own_supply_startup_finishes_off(void **state)
+{
+	static const enum power_restore restores[] = { POWER_RESTORE_LAST, POWER_RESTORE_OFF };
+
+	for (size_t i = 0; i < 2; i++) {
+		struct rig r;
+		int64_t t0;
+
+		rig_init_own(&r);
+		r.cfg.restore = restores[i];
+		rig_start_full(&r, false, true, false, POWERSEQ_REQUESTED_OFF);
+		t0 = r.now;
+		assert_int_equal(st(&r), POWERSEQ_FORCE_OFF);
+		rig_clear(&r);
+		/* during the hold: no power-on, no clear to do, a short press changes nothing */
+		assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_ON), 3);
+		assert_string_equal(r.out.reply, "busy: stopping");
+		assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_FORCE_OFF), 0);
+		assert_string_equal(r.out.reply, "already forcing off");
+		rig_press(&r, 100 * MS);
+		assert_int_equal(st(&r), POWERSEQ_FORCE_OFF);
+		assert_true(r.out.host_button);
+		assert_false(r.out.psu_on);
+		/* the H2 gives up 4 s into the hold: off, button released, PSU still off */
+		rig_advance(&r, t0 + 4 * SEC - r.now);
+		assert_true(r.out.host_button);
+		rig_edge(&r, POWERSEQ_EV_HOST_ALIVE, false);
+		rig_advance(&r, r.cfg.debounce_ns);
+		assert_int_equal(st(&r), POWERSEQ_OFF);
+		assert_true(saw_reason(&r, POWERSEQ_R_HOST_OFF));
+		assert_false(r.out.host_button);
+		assert_false(r.out.psu_on);
+		assert_int_equal(r.out.led, POWERSEQ_LED_OFF);
+		assert_false(r.requests & POWERSEQ_REQ_SAVE);
+		assert_int_equal(powerseq_requested_get(&r.ps), POWERSEQ_REQUESTED_OFF);
+		for (int k = 0; k < r.nreasons; k++)
+			assert_int_not_equal(r.tos[k], POWERSEQ_PSU_STARTING);
+		rig_advance(&r, 600 * SEC);
+		assert_int_equal(st(&r), POWERSEQ_OFF);
+		assert_false(r.out.psu_on);
+		assert_false(r.out.host_button);
+	}
+}
+
+/* An H2 that ignores the hold: released after force_off_hold, off, and not pressed again. */
+static void test_own_supply_startup_finish_off_hold_times_out(void **state)
+{
+	struct rig r;
+	int64_t t0;
+
+	rig_init_own(&r);
+	rig_start_full(&r, false, true, false, POWERSEQ_REQUESTED_OFF);
+	t0 = r.now;
+	rig_advance(&r, r.cfg.force_off_hold_ns - MS);
+	assert_int_equal(st(&r), POWERSEQ_FORCE_OFF);
+	assert_true(r.out.host_button);
+	rig_advance(&r, MS);
+	assert_int_equal(r.now - t0, r.cfg.force_off_hold_ns);
+	assert_int_equal(st(&r), POWERSEQ_OFF);
+	assert_true(saw_reason(&r, POWERSEQ_R_FORCE_OFF_DONE));
+	assert_false(r.out.host_button);
+	assert_false(r.out.psu_on);
+	rig_advance(&r, 600 * SEC);
+	assert_false(r.out.host_button);
+	assert_false(r.out.psu_on);
+}
+
+/* The PSU-fed H2 cannot run with PWR_OK down: a lit LED there still brings the PSU up. */
+static void test_psu_supply_startup_h2_lit_psu_off_unchanged(void **state)
+{
+	struct rig r;
+
+	rig_init(&r, POWER_TOPOLOGY_CONTROLLER);
+	rig_start_full(&r, false, true, false, POWERSEQ_REQUESTED_OFF);
+	assert_int_equal(st(&r), POWERSEQ_PSU_STARTING);
+	assert_true(saw_reason(&r, POWERSEQ_R_ADOPT));
+	assert_true(r.out.psu_on);
+	assert_false(r.out.host_button);
+}
+
 /* ---- a latched fault is remembered as "requested off" ---- */
 
 static void test_fault_saves_requested_off(void **state)
@@ -1384,6 +1540,11 @@ int main(void)
 		cmocka_unit_test(test_own_supply_psu_drop_forces_h2_off_then_latches),
 		cmocka_unit_test(test_own_supply_psu_ok_timeout_with_h2_running),
 		cmocka_unit_test(test_own_supply_host_boot_timeout_leaves_dark_h2),
+		cmocka_unit_test(test_own_supply_startup_h2_running_psu_off),
+		cmocka_unit_test(test_own_supply_startup_joins_running_h2),
+		cmocka_unit_test(test_own_supply_startup_finishes_off),
+		cmocka_unit_test(test_own_supply_startup_finish_off_hold_times_out),
+		cmocka_unit_test(test_psu_supply_startup_h2_lit_psu_off_unchanged),
 		cmocka_unit_test(test_fault_saves_requested_off),
 		cmocka_unit_test(test_invalid_inputs),
 		cmocka_unit_test(test_self_start_nic_rescan_ib),
