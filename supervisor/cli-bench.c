@@ -10,6 +10,7 @@
 
 #include "drivers/ib_bench.h"
 #include "hw/hw.h"
+#include "supervisor/ib-probe.h"
 #include "supervisor/ib-report.h"
 #include "supervisor/json.h"
 
@@ -17,7 +18,7 @@
  * The peer of a benchmark is often a host without h2boxd (the article's i5
  * PC on the other end of the cable): `--local` runs the same benchmark core
  * in this process on the real verbs, like perftest, and prints the same
- * report.  Without the daemon there is no link probe, so no ceiling share.
+ * report, with each row's share of the ceiling the link probe expects here.
  */
 
 static volatile sig_atomic_t bench_stop;
@@ -54,6 +55,20 @@ static void print_json_result(int rc, const struct ib_bench_report *rep, const c
 	if (doc)
 		printf("%s\n", doc);
 	json_free(j);
+}
+
+/* The probe's expected ceiling for the device and port the run will use (NAN if unknown). */
+static void probe_ceiling(struct hw *hw, struct ib_bench_opts *o)
+{
+	char names[1][HW_IB_NAME_MAX];
+	const char *dev = o->dev;
+
+	if (!dev[0]) {
+		if (hw_ib_devices(hw, names, 1) <= 0)
+			return;
+		dev = names[0];
+	}
+	o->ceiling_gbps = ib_probe_ceiling_gbps(hw, dev, o->port);
 }
 
 bool cli_bench_is_local(int argc, char **argv)
@@ -105,6 +120,7 @@ int cli_bench_local_main(bool json, int argc, char **argv)
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
+		probe_ceiling(hw, &o);
 		r = ib_bench_run(hw, &o, rep, bench_cancelled, NULL, err, sizeof(err));
 	}
 	status = r < 0 ? 1 : 0;

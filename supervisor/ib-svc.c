@@ -9,6 +9,7 @@
 #include "supervisor/alarm.h"
 #include "supervisor/box.h"
 #include "supervisor/ctl.h"
+#include "supervisor/ib-probe.h"
 #include "supervisor/ib-report.h"
 #include "supervisor/json.h"
 #include "supervisor/linkmath.h"
@@ -183,55 +184,6 @@ static bool svc_port_wanted(const struct ib_svc *s, int port)
 	return s->cfg.ports_mask == 0 || (s->cfg.ports_mask & (1u << port));
 }
 
-/* The PCIe side of a device: slot, config space, model; returns 0 when link registers are known. */
-struct dev_pcie {
-	char slot[32];
-	int slot_r;  /* hw_ib_device_pci_slot() result */
-	int parse_r; /* nic_pcie_read() result */
-	struct nic_pcie_info info;
-	const struct nic_pcie_model *model;
-};
-
-static void dev_pcie_probe(struct hw *hw, const char *dev, struct dev_pcie *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->slot_r = hw_ib_device_pci_slot(hw, dev, p->slot, sizeof(p->slot));
-	p->parse_r = -ENODEV;
-	if (p->slot_r < 0) {
-		p->slot[0] = '\0';
-		return;
-	}
-	p->parse_r = nic_pcie_read(hw, p->slot, &p->info);
-	if (p->parse_r == 0 || p->parse_r == -ENODATA)
-		p->model = nic_pcie_model_lookup(p->info.vendor, p->info.device);
-}
-
-static bool dev_pcie_link(const struct dev_pcie *p, struct linkmath_pcie_link *l)
-{
-	if (p->parse_r != 0)
-		return false;
-	l->cap_speed = p->info.lnkcap_speed;
-	l->cap_width = p->info.lnkcap_width;
-	l->sta_speed = p->info.lnksta_speed;
-	l->sta_width = p->info.lnksta_width;
-	l->mps = p->info.devctl_mps;
-	return true;
-}
-
-static void port_verdict(const struct hw_ib_port_attr *a, const struct dev_pcie *p,
-			 bool narrow_expected, struct linkmath_rate *rate, bool *rate_ok,
-			 struct linkmath_verdict *v)
-{
-	struct linkmath_pcie_link l;
-	bool have_pcie = dev_pcie_link(p, &l);
-
-	/* a port that is not up has no meaningful width/speed (4X SDR while polling) */
-	*rate_ok = (a->phys_state == 5 || a->state == 4) &&
-		   linkmath_port_rate((enum linkmath_layer)a->link_layer, a->active_width,
-				      a->active_speed, rate) == 0;
-	linkmath_assess(*rate_ok ? rate : NULL, have_pcie ? &l : NULL, narrow_expected, v);
-}
-
 static int svc_device_resolve(struct ib_svc *s)
 {
 	struct hw *hw = s->b->hw;
@@ -275,7 +227,7 @@ static int svc_device_resolve(struct ib_svc *s)
 /* Link verdict of the resolved device, logged and alarmed only when it changes. */
 static void svc_link_check(struct ib_svc *s)
 {
-	struct dev_pcie p;
+	struct ib_probe_pcie p;
 	struct linkmath_rate rate;
 	struct linkmath_verdict v;
 	bool rate_ok, was_ok = s->verdict_ok, was_warn = s->verdict.warn;
@@ -288,8 +240,8 @@ static void svc_link_check(struct ib_svc *s)
 		}
 	if (best < 0)
 		return;
-	dev_pcie_probe(s->b->hw, s->dev, &p);
-	port_verdict(&s->ports[best].attr, &p, s->cfg.pcie_narrow_expected, &rate, &rate_ok, &v);
+	ib_probe_pcie_read(s->b->hw, s->dev, &p);
+	ib_probe_port_verdict(&s->ports[best].attr, &p, s->cfg.pcie_narrow_expected, &rate, &rate_ok, &v);
 	for (int i = 0; i < s->nports; i++)
 		ib_port_set_max_gbps(s->ports[i].port, rate_ok ? rate.signal_gbps * 1.1 : 0.0);
 	s->verdict = v;
@@ -396,7 +348,7 @@ double ib_svc_ceiling_gbps(const struct ib_svc *s)
 /* ---- `ib link` ---- */
 
 static void link_port_json(struct json *j, int port, const struct hw_ib_port_attr *a, int qr,
-			   const struct dev_pcie *p, bool narrow_expected)
+			   const struct ib_probe_pcie *p, bool narrow_expected)
 {
 	struct linkmath_rate rate;
 	struct linkmath_verdict v;
@@ -409,7 +361,7 @@ static void link_port_json(struct json *j, int port, const struct hw_ib_port_att
 		json_object_end(j);
 		return;
 	}
-	port_verdict(a, p, narrow_expected, &rate, &rate_ok, &v);
+	ib_probe_port_verdict(a, p, narrow_expected, &rate, &rate_ok, &v);
 	json_string(j, "state", ib_port_state_name(a->state));
 	json_string(j, "phys_state", ib_port_phys_state_name(a->phys_state));
 	json_string(j, "link_layer", ib_port_link_layer_name(a->link_layer));
@@ -432,11 +384,11 @@ static void link_port_json(struct json *j, int port, const struct hw_ib_port_att
 	json_object_end(j);
 }
 
-static void link_pcie_json(struct json *j, const struct dev_pcie *p, bool narrow_expected)
+static void link_pcie_json(struct json *j, const struct ib_probe_pcie *p, bool narrow_expected)
 {
 	const struct nic_pcie_info *in = &p->info;
 	struct linkmath_pcie_link l;
-	bool have = dev_pcie_link(p, &l);
+	bool have = ib_probe_pcie_link(p, &l);
 	char id[16];
 
 	json_object_begin(j, "pci");
@@ -486,7 +438,7 @@ static void link_pcie_json(struct json *j, const struct dev_pcie *p, bool narrow
 	json_object_end(j);
 }
 
-static void link_pcie_text(struct ctl_reply *rep, const struct dev_pcie *p)
+static void link_pcie_text(struct ctl_reply *rep, const struct ib_probe_pcie *p)
 {
 	const struct nic_pcie_info *in = &p->info;
 	struct linkmath_pcie_link l;
@@ -501,7 +453,7 @@ static void link_pcie_text(struct ctl_reply *rep, const struct dev_pcie *p)
 		ctl_reply_printf(rep, "  %s [%04x:%04x] %s at %s\n",
 				 p->model ? p->model->family : "unknown model", in->vendor,
 				 in->device, p->model ? p->model->name : "", p->slot);
-	if (!dev_pcie_link(p, &l)) {
+	if (!ib_probe_pcie_link(p, &l)) {
 		ctl_reply_printf(rep, "  PCIe: %s\n", nic_pcie_strerror(p->parse_r));
 		return;
 	}
@@ -526,7 +478,7 @@ static void link_pcie_text(struct ctl_reply *rep, const struct dev_pcie *p)
 }
 
 static void link_port_text(struct ctl_reply *rep, int port, const struct hw_ib_port_attr *a, int qr,
-			   const struct dev_pcie *p, bool narrow_expected)
+			   const struct ib_probe_pcie *p, bool narrow_expected)
 {
 	struct linkmath_rate rate;
 	struct linkmath_verdict v;
@@ -536,7 +488,7 @@ static void link_port_text(struct ctl_reply *rep, int port, const struct hw_ib_p
 		ctl_reply_printf(rep, "  port %d: %s\n", port, strerror(-qr));
 		return;
 	}
-	port_verdict(a, p, narrow_expected, &rate, &rate_ok, &v);
+	ib_probe_port_verdict(a, p, narrow_expected, &rate, &rate_ok, &v);
 	ctl_reply_printf(rep, "  port %d: %s (%s), %s, MTU %d (max %d), LID %u, rate \"%s\"\n",
 			 port, ib_port_state_name(a->state), ib_port_phys_state_name(a->phys_state),
 			 ib_port_link_layer_name(a->link_layer), ib_port_mtu_bytes(a->active_mtu),
@@ -576,13 +528,13 @@ static int cmd_link(struct ib_svc *s, const struct ctl_request *req, struct ctl_
 		ctl_reply_printf(rep,
 				 "no RDMA devices (is the NIC powered and its driver loaded?)\n");
 	for (int d = 0; d < n; d++) {
-		struct dev_pcie p;
+		struct ib_probe_pcie p;
 		/* the profile's flag describes the box's slot, i.e. its own NIC */
 		bool narrow_ok = s->cfg.pcie_narrow_expected &&
 				 (s->dev[0] ? strcmp(s->dev, names[d]) == 0 : d == 0);
 		int nports = hw_ib_port_count(hw, names[d]);
 
-		dev_pcie_probe(hw, names[d], &p);
+		ib_probe_pcie_read(hw, names[d], &p);
 		if (j) {
 			json_object_begin(j, NULL);
 			json_string(j, "name", names[d]);

@@ -103,7 +103,7 @@ struct sv_fabric {
 	bool syncing;	      /* inside the box's advance: no nested sync */
 	struct sv_xfer *xfer; /* FIFO by end time: the write-back direction is serial */
 	int xfer_head, xfer_len;
-	double landed[2][2];  /* bytes landed since the last sync that the FIFO dropped */
+	double landed[2][2];  /* bytes landed since the last sync, [port][tx/rx] */
 };
 
 struct sv_ctx {
