@@ -1,5 +1,6 @@
 /* ib_bench.c - RC WRITE bandwidth, SEND/RECV latency over hw/verbs: loopback or client/server. */
 #include "drivers/ib_bench.h"
+#include "drivers/ib_port.h"
 
 #include "drivers/ib_bench_oob.h"
 #include "hw/hw.h"
@@ -365,8 +366,14 @@ static int ep_open(struct hw *hw, const char *dev, int port, const struct ib_ben
 		   size_t buflen, struct hw_verbs_ctx *shared, struct ep *e, char *err,
 		   size_t errlen)
 {
+	struct hw_ib_port_attr a;
 	int r;
 
+	/* a port that is not ACTIVE would only time out later: say why now */
+	r = hw_ib_port_query(hw, dev, port, &a);
+	if (r == 0 && a.state != 4)
+		return fail(err, errlen, -ENETDOWN, "%s port %d is %s: %s", dev, port,
+			    ib_port_state_name(a.state), ib_port_state_hint(&a));
 	if (shared) {
 		e->ctx = shared;
 		e->ctx_shared = true;

@@ -256,6 +256,29 @@ const char *ib_port_state_name(int state)
 	return (state >= 0 && state <= 5) ? names[state] : "UNKNOWN";
 }
 
+const char *ib_port_state_hint(const struct hw_ib_port_attr *a)
+{
+	if (a->state == 4)
+		return NULL;
+	if (a->link_layer == 2) /* RoCE: the port follows its network interface */
+		return "the network interface under this RoCE port is down or has no carrier";
+	switch (a->phys_state) {
+	case 5: /* LinkUp */
+		/* trained, but only a subnet manager assigns LIDs and moves ports to ACTIVE */
+		return "the link is up but no subnet manager has configured it: run opensm on one"
+		       " host of the fabric (two cards cabled back to back need one too)";
+	case 2:
+		return "no link: check the cable and that the other end is powered and enabled";
+	case 3:
+		return "the port is disabled: enable it (ibportstate ... enable)";
+	case 4:
+	case 6:
+		return "the link is still training or recovering: wait a few seconds";
+	default:
+		return "the port is not ACTIVE";
+	}
+}
+
 const char *ib_port_phys_state_name(int phys_state)
 {
 	static const char *const names[] = { "NOP",

@@ -88,6 +88,11 @@ int ib_port_sample(struct ib_port *p, int64_t now_ns, struct ib_port_sample *s);
 
 /* IBTA state names for output. */
 const char *ib_port_state_name(int state);
+/*
+ * Why a port is not ACTIVE, in a sentence a user can act on ("the link is
+ * up but no subnet manager ..."); NULL when it is ACTIVE.
+ */
+const char *ib_port_state_hint(const struct hw_ib_port_attr *a);
 const char *ib_port_phys_state_name(int phys_state);
 const char *ib_port_link_layer_name(int link_layer);
 int ib_port_mtu_bytes(int mtu_code); /* 1..5 -> 256..4096, 0 unknown */

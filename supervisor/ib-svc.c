@@ -307,11 +307,17 @@ static void svc_sample(struct ib_svc *s, int64_t now)
 		if (sp->attr_ok && a.state != old) {
 			char st[48];
 
+			/* a polling port is normal while links come up: only a stuck one gets the hint */
+			const char *hint = a.phys_state == 5 || a.phys_state == 3
+						   ? ib_port_state_hint(&a)
+						   : NULL;
+
 			snprintf(st, sizeof(st), "H2BOX_STATE=%s", ib_port_state_name(a.state));
 			log_event(LOG_NOTICE, (const char *[]){ "H2BOX_EVENT=ib-port", st, NULL },
-				  "%s port %d: %s%s%s (%s)", s->dev, ib_port_num(sp->port),
+				  "%s port %d: %s%s%s (%s)%s%s", s->dev, ib_port_num(sp->port),
 				  old ? ib_port_state_name(old) : "", old ? " -> " : "",
-				  ib_port_state_name(a.state), a.rate[0] ? a.rate : "rate unknown");
+				  ib_port_state_name(a.state), a.rate[0] ? a.rate : "rate unknown",
+				  hint ? ": " : "", hint ? hint : "");
 			if (a.state == 4)
 				s->verdict_ok = false; /* re-derive the ceiling at the new rate */
 		}
@@ -364,6 +370,7 @@ static void link_port_json(struct json *j, int port, const struct hw_ib_port_att
 	ib_probe_port_verdict(a, p, narrow_expected, &rate, &rate_ok, &v);
 	json_string(j, "state", ib_port_state_name(a->state));
 	json_string(j, "phys_state", ib_port_phys_state_name(a->phys_state));
+	json_string(j, "hint", ib_port_state_hint(a));
 	json_string(j, "link_layer", ib_port_link_layer_name(a->link_layer));
 	json_int(j, "width_code", a->active_width);
 	json_int(j, "speed_code", a->active_speed);
@@ -493,6 +500,8 @@ static void link_port_text(struct ctl_reply *rep, int port, const struct hw_ib_p
 			 port, ib_port_state_name(a->state), ib_port_phys_state_name(a->phys_state),
 			 ib_port_link_layer_name(a->link_layer), ib_port_mtu_bytes(a->active_mtu),
 			 ib_port_mtu_bytes(a->max_mtu), a->lid, a->rate[0] ? a->rate : "?");
+	if (ib_port_state_hint(a))
+		ctl_reply_printf(rep, "    not ACTIVE: %s\n", ib_port_state_hint(a));
 	if (!rate_ok) {
 		ctl_reply_printf(rep, "    link not up: no rate\n");
 		return;

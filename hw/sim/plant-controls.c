@@ -24,6 +24,8 @@ static const struct {
 		"every transfer on I2C bus 1 fails with -EIO (INA226, lm75, emc2305)" },
 	[SIM_FAULT_INA_GARBAGE] = { "ina-garbage",
 		"the INA226 returns 0xFFFF from every register" },
+	[SIM_FAULT_IB_NO_SM] = { "ib-no-sm",
+		"no subnet manager on the fabric: the ports train (LinkUp) but stay INIT, no traffic" },
 };
 
 /* ---- operator controls ---- */
@@ -142,7 +144,7 @@ const char *const *sim_plant_fault_names(void)
 {
 	static const char *const names[SIM_FAULT_COUNT + 1] = {
 		"psu-ok-timeout", "psu-ok-drop", "host-no-boot", "host-hang-shutdown",
-		"fan-stall", "sensor-nic", "i2c-error", "ina-garbage", NULL,
+		"fan-stall", "sensor-nic", "i2c-error", "ina-garbage", "ib-no-sm", NULL,
 	};
 
 	return names;
@@ -238,7 +240,9 @@ void sim_plant_truth_get(struct sim_plant *p, struct sim_plant_truth *t)
 	t->ib_rx_gbps = (double)p->ctr[0][1].rate_bps / 1e9;
 	for (int port = 0; port < 2; port++)
 		for (int d = 0; d < 2; d++)
-			t->rdma_gbps += p->host == SIM_HOST_ON && p->link_up ? p->rdma_gbps[port][d]
-									     : 0.0;
+			t->rdma_gbps += p->host == SIM_HOST_ON && p->link_up &&
+							!p->fault[SIM_FAULT_IB_NO_SM]
+						? p->rdma_gbps[port][d]
+						: 0.0;
 	t->workload = sim_workloads[p->workload].name;
 }

@@ -170,7 +170,12 @@ int sim_plant_ib_port(struct sim_plant *p, int port, int *state, int *phys_state
 	if (port < 1 || port > 2)
 		return -EINVAL;
 	/* both ports are cabled: to the switch, or to each other for iperf3-both */
-	if (p->link_up) {
+	if (p->link_up && p->fault[SIM_FAULT_IB_NO_SM]) {
+		*state = 2;      /* INIT: trained, never configured by a subnet manager */
+		*phys_state = 5; /* LinkUp */
+		*width_code = 2;
+		*speed_code = 4;
+	} else if (p->link_up) {
 		*state = 4;      /* ACTIVE */
 		*phys_state = 5; /* LinkUp */
 		*width_code = 2; /* 4X */

@@ -70,7 +70,8 @@ double plant_nic_w(const struct sim_plant *p)
 
 static bool traffic_flows(const struct sim_plant *p)
 {
-	return p->link_up && p->host == SIM_HOST_ON;
+	/* without a subnet manager the ports never leave INIT: nothing moves */
+	return p->link_up && p->host == SIM_HOST_ON && !p->fault[SIM_FAULT_IB_NO_SM];
 }
 
 static double cpu_factor(const struct sim_plant *p)

@@ -97,6 +97,20 @@ done
 h2 sim workload idle >/dev/null
 REC=$RDMA_REC
 
+# --- no subnet manager: the ports train but stay INIT, and h2box says what to do ---
+h2 sim fault ib-no-sm on >/dev/null
+advance 2s
+expect_eq "port 1 is INIT without a subnet manager" "$(jget '.devices[0].ports[0].state' ib link)" INIT
+check "the probe's hint names opensm" sh -c "'$H2BOX' -s '$SOCK' --json ib link | jq -r '.devices[0].ports[0].hint' | grep -q opensm"
+check "the text probe says why the port is not ACTIVE" sh -c "'$H2BOX' -s '$SOCK' ib link | grep -q 'not ACTIVE: the link is up but no subnet manager'"
+out=$(h2 ib bench --size 64K --iters 10 2>&1)
+expect_eq "bench on an INIT port fails at once (exit 1)" "$?" 1
+check "and names the port state and the remedy" grep -q "mlx4_0 port 1 is INIT: .*opensm" <<<"$out"
+h2 sim fault ib-no-sm off >/dev/null
+advance 2s
+expect_eq "ACTIVE again with a subnet manager, no hint" "$(jget '.devices[0].ports[0].hint' ib link)" null
+expect_eq "bench runs again" "$(jget .ok ib bench --size 64K --iters 10)" true
+
 # --- `ib bench --local`: the benchmark in the client on this machine's real verbs, no daemon ---
 out=$("$H2BOX" -s /nonexistent ib bench --local --sizes 1,2 2>&1)
 expect_eq "local bench: a bad size is a usage error, before any device is opened" "$?" 2

@@ -282,6 +282,14 @@ static void test_sim_refusals(void **state)
 	struct ib_bench_report rep;
 	char err[256];
 
+	/* trained but never configured (no subnet manager): refused at once, with the remedy */
+	assert_int_equal(sim_plant_fault_set(f->plant, "ib-no-sm", true), 0);
+	assert_int_equal(run(f, "--size 64K --iters 10", &rep, err, sizeof(err)), -ENETDOWN);
+	assert_non_null(strstr(err, "mlx4_0 port 1 is INIT"));
+	assert_non_null(strstr(err, "opensm"));
+	assert_int_equal(sim_plant_fault_set(f->plant, "ib-no-sm", false), 0);
+	assert_int_equal(run(f, "--size 64K --iters 10", &rep, err, sizeof(err)), 0);
+
 	assert_int_equal(run(f, "--client 127.0.0.1 --port 9", &rep, err, sizeof(err)), -ENOTSUP);
 	assert_non_null(strstr(err, "loopback"));
 	assert_true(run(f, "--dev mlx9_0", &rep, err, sizeof(err)) < 0);

@@ -277,6 +277,34 @@ static void test_names(void **state)
 	assert_int_equal(ib_port_mtu_bytes(6), 0);
 }
 
+/* Why a port is not ACTIVE, per IBTA state, physical state and link layer. */
+static void test_state_hints(void **state)
+{
+	struct hw_ib_port_attr a = { .state = 4, .phys_state = 5, .link_layer = 1 };
+
+	(void)state;
+	assert_null(ib_port_state_hint(&a));
+	a.state = 2; /* INIT on a trained link: the classic missing opensm */
+	assert_non_null(strstr(ib_port_state_hint(&a), "no subnet manager"));
+	a.state = 3; /* ARMED: the SM came but never activated it */
+	assert_non_null(strstr(ib_port_state_hint(&a), "subnet manager"));
+	a.state = 1;
+	a.phys_state = 2;
+	assert_non_null(strstr(ib_port_state_hint(&a), "cable"));
+	a.phys_state = 3;
+	assert_non_null(strstr(ib_port_state_hint(&a), "disabled"));
+	a.phys_state = 4;
+	assert_non_null(strstr(ib_port_state_hint(&a), "training"));
+	a.link_layer = 2; /* RoCE: no subnet manager involved */
+	a.phys_state = 5;
+	assert_null(strstr(ib_port_state_hint(&a), "subnet"));
+	assert_non_null(strstr(ib_port_state_hint(&a), "network interface"));
+	a.state = 0;
+	a.link_layer = 1;
+	a.phys_state = 0;
+	assert_string_equal(ib_port_state_hint(&a), "the port is not ACTIVE");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_port_rxe_packets_only),
 		cmocka_unit_test(test_port_no_counters_and_bad_args),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_state_hints),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
