@@ -18,7 +18,8 @@ struct nic_fan {
 	char attr_pwm[24], attr_enable[32], attr_fan[24];
 	long saved_enable, saved_pwm; /* -1 = could not be read */
 	bool has_enable;
-	long last_pwm;
+	long last_pwm; /* the last pwm written, -1 none */
+	long held_pwm; /* what pwmN read back after it, -1 unknown */
 };
 
 int nic_fan_on_exit_parse(const char *s, enum nic_fan_on_exit *out)
@@ -52,9 +53,29 @@ int nic_fan_full(struct nic_fan *f)
 	int r = f->has_enable ? hw_hwmon_attr_write(f->chip, f->attr_enable, PWM_ENABLE_MANUAL) : 0;
 	int r2 = hw_hwmon_attr_write(f->chip, f->attr_pwm, PWM_MAX);
 
+	f->held_pwm = -1; /* a failure path: nobody reads it back */
 	if (r2 == 0)
 		f->last_pwm = PWM_MAX;
 	return r2 < 0 ? r2 : r;
+}
+
+/*
+ * What the chip made of the last write.  A failed or impossible read is an
+ * error like a failed write: the duty on the fan is then unknown, and an
+ * unknown duty is never reported as a number.  0 or -errno.
+ */
+static int pwm_readback(struct nic_fan *f)
+{
+	long v;
+	int r = hw_hwmon_attr_read(f->chip, f->attr_pwm, &v);
+
+	f->held_pwm = -1;
+	if (r < 0)
+		return r;
+	if (v < 0 || v > PWM_MAX)
+		return -ERANGE;
+	f->held_pwm = v;
+	return 0;
 }
 
 int nic_fan_open(struct hw *hw, const char *pattern, int pwm, struct nic_fan **out)
@@ -71,6 +92,7 @@ int nic_fan_open(struct hw *hw, const char *pattern, int pwm, struct nic_fan **o
 	snprintf(f->attr_enable, sizeof(f->attr_enable), "pwm%d_enable", pwm);
 	snprintf(f->attr_fan, sizeof(f->attr_fan), "fan%d_input", pwm);
 	f->last_pwm = -1;
+	f->held_pwm = -1;
 	r = hw_hwmon_chip_open(hw, pattern, &f->chip);
 	if (r < 0)
 		goto err_free;
@@ -82,6 +104,9 @@ int nic_fan_open(struct hw *hw, const char *pattern, int pwm, struct nic_fan **o
 		f->saved_pwm = -1;
 	/* manual mode at full duty until the controller has decided */
 	r = nic_fan_full(f);
+	/* a chip whose pwmN cannot be read back cannot tell what the fan gets */
+	if (r == 0)
+		r = pwm_readback(f);
 	if (r < 0)
 		goto err_close;
 	*out = f;
@@ -108,6 +133,7 @@ int nic_fan_duty_set(struct nic_fan *f, double pct)
 		pct = 100.0;
 	pct = pct < 0 ? 0 : pct > 100 ? 100 : pct;
 	v = lround(pct * PWM_MAX / 100.0);
+	f->held_pwm = -1; /* whatever was held belongs to the previous write */
 	enable = PWM_ENABLE_MANUAL;
 	if (f->has_enable) {
 		r = hw_hwmon_attr_read(f->chip, f->attr_enable, &enable);
@@ -125,11 +151,25 @@ int nic_fan_duty_set(struct nic_fan *f, double pct)
 	if (r < 0)
 		goto fail;
 	f->last_pwm = v;
+	r = pwm_readback(f);
+	if (r < 0)
+		goto fail;
 	return reasserted;
 
 fail:
 	nic_fan_full(f);
 	return r;
+}
+
+double nic_fan_duty_held(const struct nic_fan *f)
+{
+	return f->held_pwm >= 0 ? (double)f->held_pwm * 100.0 / PWM_MAX : NAN;
+}
+
+bool nic_fan_duty_differs(const struct nic_fan *f)
+{
+	/* one step of slack: a chip may round where we rounded the other way */
+	return f->last_pwm >= 0 && f->held_pwm >= 0 && labs(f->held_pwm - f->last_pwm) > 1;
 }
 
 int nic_fan_rpm_read(struct nic_fan *f, double *rpm)

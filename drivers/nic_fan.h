@@ -2,6 +2,8 @@
 #ifndef H2BOX_DRIVERS_NIC_FAN_H
 #define H2BOX_DRIVERS_NIC_FAN_H
 
+#include <stdbool.h>
+
 struct hw;
 struct nic_fan;
 
@@ -19,18 +21,28 @@ const char *nic_fan_on_exit_name(enum nic_fan_on_exit e);
 /*
  * Open the first chip matching pattern (e.g. "emc2305-*"), remember
  * pwmN_enable and pwmN, switch to manual mode (pwmN_enable = 1) at full
- * duty.  A chip without pwmN_enable is driven through pwmN alone.
- * 0, -ENOENT when no chip matches, or -errno (the chip is then left at
- * full duty when it could still be written).
+ * duty and read pwmN back.  A chip without pwmN_enable is driven through
+ * pwmN alone.  0, -ENOENT when no chip matches, or -errno (the chip is then
+ * left at full duty when it could still be written).
  */
 int nic_fan_open(struct hw *hw, const char *pattern, int pwm, struct nic_fan **out);
 const char *nic_fan_chip_name(const struct nic_fan *f);
 /*
- * Write duty percent (0..100 -> pwm 0..255).  Re-asserts manual mode when
- * something else changed pwmN_enable (returns 1 then).  On any failure it
- * tries full duty before returning the -errno.
+ * Write duty percent (0..100 -> pwm 0..255), then read pwmN back: chips
+ * quantise (Linux 6.1's emc2305 keeps one of 10 steps), clamp or ignore a
+ * write, and the read-back is what the fan gets.  Re-asserts manual mode
+ * when something else changed pwmN_enable (returns 1 then).  On any
+ * failure, a failed read-back included, it tries full duty before
+ * returning the -errno.
  */
 int nic_fan_duty_set(struct nic_fan *f, double pct);
+/* Percent pwmN held at the last read-back; NAN when there was none since the last write. */
+double nic_fan_duty_held(const struct nic_fan *f);
+/*
+ * The last read-back differs from the last write by more than one pwm step
+ * (the chip quantised, clamped or ignored it).  false when either is unknown.
+ */
+bool nic_fan_duty_differs(const struct nic_fan *f);
 /* RPM from fanN_input.  0 or -errno. */
 int nic_fan_rpm_read(struct nic_fan *f, double *rpm);
 /* Best effort full duty in manual mode (failure paths). */

@@ -35,6 +35,7 @@ struct box_readings {
 	int ntemps;
 	double watts, volts, amps;   /* main monitor (the budgeted rail) */
 	double fan_duty_pct, fan_rpm;
+	double fan_duty_actual_pct;    /* what the fan chip holds (read back); NAN unknown */
 	double ib_tx_gbps, ib_rx_gbps; /* sum over active ports; NAN when unknown */
 	const char *budget_state;      /* "ok", "warn", "throttle", "critical" */
 	const char *power_state;       /* the sequencer's state name */

@@ -143,7 +143,11 @@ static void daemon_status_line(struct daemon *d, char *buf, size_t len)
 		 "%s %s power=%s %s W %s V nic=%s C fan=%s%% %s rpm ib=%s/%s Gb/s budget=%s",
 		 clock, d->profile->daemon.sim ? "[sim]" : "", r->power_state ? r->power_state : "-",
 		 fmt_num(w, sizeof(w), 1, r->watts), fmt_num(v, sizeof(v), 2, r->volts),
-		 fmt_num(t, sizeof(t), 1, nic), fmt_num(f, sizeof(f), 0, r->fan_duty_pct),
+		 /* the duty the fan runs at: the chip's read-back when known */
+		 fmt_num(t, sizeof(t), 1, nic),
+		 fmt_num(f, sizeof(f), 0,
+			 isfinite(r->fan_duty_actual_pct) ? r->fan_duty_actual_pct
+							  : r->fan_duty_pct),
 		 fmt_num(rpm, sizeof(rpm), 0, r->fan_rpm),
 		 fmt_num(tx, sizeof(tx), 2, r->ib_tx_gbps),
 		 fmt_num(rx, sizeof(rx), 2, r->ib_rx_gbps),
@@ -179,6 +183,7 @@ static void daemon_readings_json(struct daemon *d, struct json *j)
 	json_number(j, "volts", r->volts, 3);
 	json_number(j, "amps", r->amps, 3);
 	json_number(j, "fan_duty_pct", r->fan_duty_pct, 1);
+	json_number(j, "fan_duty_actual_pct", r->fan_duty_actual_pct, 1);
 	json_number(j, "fan_rpm", r->fan_rpm, 0);
 	json_number(j, "ib_tx_gbps", r->ib_tx_gbps, 3);
 	json_number(j, "ib_rx_gbps", r->ib_rx_gbps, 3);
@@ -371,6 +376,7 @@ static int daemon_setup(struct daemon *d)
 	d->box.ctl = d->ctl;
 	d->box.readings.watts = d->box.readings.volts = d->box.readings.amps = NAN;
 	d->box.readings.fan_duty_pct = d->box.readings.fan_rpm = NAN;
+	d->box.readings.fan_duty_actual_pct = NAN;
 	d->box.readings.ib_tx_gbps = d->box.readings.ib_rx_gbps = NAN;
 	d->start_ns = loop_now(d->loop);
 	if (d->plant) {

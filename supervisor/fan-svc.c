@@ -42,6 +42,7 @@ struct fan_svc {
 	int64_t chip_retry_ns, chip_backoff_ns;
 	int chip_err;
 	bool chip_alarm;
+	bool chip_differs_logged; /* the chip's first quantised/clamped write was logged */
 
 	struct temp_input *in[FAN_INPUTS_MAX];
 	int in_err[FAN_INPUTS_MAX];
@@ -198,6 +199,29 @@ static void chip_try_open(struct fan_svc *s, int64_t now)
 	}
 }
 
+/*
+ * The first time the chip holds a duty other than the one written (Linux
+ * 6.1's emc2305 keeps one of 10 steps; other chips clamp), once per run:
+ * status shows both from then on, a log line per sample would be noise.
+ * Not a fault: the controller goes on commanding its own duty.
+ */
+static void chip_differs_note(struct fan_svc *s)
+{
+	char want[48], held[48];
+
+	if (s->chip_differs_logged || !nic_fan_duty_differs(s->fan))
+		return;
+	s->chip_differs_logged = true;
+	snprintf(want, sizeof(want), "H2BOX_DUTY_PCT=%.1f", s->out.duty);
+	snprintf(held, sizeof(held), "H2BOX_DUTY_ACTUAL_PCT=%.1f", nic_fan_duty_held(s->fan));
+	log_event(LOG_NOTICE,
+		  (const char *[]){ "H2BOX_EVENT=fan-chip", "H2BOX_STATE=quantises", want, held,
+				    NULL },
+		  "fan: controller %s pwm%d holds %.1f%% for %.1f%% written: it quantises or clamps "
+		  "the duty; status shows both", nic_fan_chip_name(s->fan), s->cfg.pwm,
+		  nic_fan_duty_held(s->fan), s->out.duty);
+}
+
 /* ---- events -> journal and alarms ---- */
 
 static void log_state(int prio, const char *event, const char *state, const char *msg)
@@ -326,6 +350,7 @@ static void idle_enter(struct fan_svc *s)
 	s->idle = true;
 	s->rpm = NAN;
 	s->b->readings.fan_duty_pct = NAN;
+	s->b->readings.fan_duty_actual_pct = NAN;
 	s->b->readings.fan_rpm = NAN;
 	/* an unpowered controller and sensors are not faults */
 	alarm_clear(s->b, "fan-stall");
@@ -409,10 +434,14 @@ static void fan_cycle(struct fan_svc *s, int64_t now)
 		if (r == 1)
 			log_state(LOG_WARNING, "fan-chip", "reasserted",
 				  "pwm_enable changed behind our back; manual mode re-asserted");
-		else if (r < 0)
+		/* a failed read-back is a chip failure like a failed write: full duty, alarm */
+		if (r < 0)
 			chip_lost(s, r, now);
+		else
+			chip_differs_note(s);
 	}
 	s->b->readings.fan_duty_pct = s->fan ? s->out.duty : NAN;
+	s->b->readings.fan_duty_actual_pct = s->fan ? nic_fan_duty_held(s->fan) : NAN;
 	s->b->readings.fan_rpm = s->rpm;
 	handle_events(s, &s->out, now);
 }
@@ -456,7 +485,10 @@ static void status_members(struct fan_svc *s, struct json *j)
 	}
 	p = st.profile >= 0 ? &s->cfg.sched.profiles[st.profile] : NULL;
 	json_number(j, "cap_pct", p ? p->cap : NAN, 0);
+	/* duty_pct is the commanded duty; duty_actual_pct what pwmN read back after it */
 	json_number(j, "duty_pct", s->fan && s->have_out && !s->idle ? s->out.duty : NAN, 1);
+	json_number(j, "duty_actual_pct",
+		    s->fan && s->have_out && !s->idle ? nic_fan_duty_held(s->fan) : NAN, 1);
 	json_number(j, "rpm", s->rpm, 0);
 	json_number(j, "expected_rpm", s->have_out ? s->out.expected_rpm : NAN, 0);
 	json_bool(j, "failsafe", s->have_out ? s->out.failsafe : true);
@@ -522,6 +554,23 @@ static void fmt_rpm(char *buf, size_t len, double v)
 		snprintf(buf, len, "n/a rpm");
 }
 
+/*
+ * The commanded duty in duty ("47%"), and in held "chip holds 50%" when the
+ * chip holds more than one pwm step off it, else "".
+ */
+static void fmt_duty(struct fan_svc *s, char *duty, size_t dlen, char *held, size_t hlen)
+{
+	bool known = s->fan && s->have_out && !s->idle;
+	char b[16];
+
+	fmt_pct(duty, dlen, known ? s->out.duty : NAN);
+	held[0] = '\0';
+	if (known && nic_fan_duty_differs(s->fan)) {
+		fmt_pct(b, sizeof(b), nic_fan_duty_held(s->fan));
+		snprintf(held, hlen, "chip holds %s", b);
+	}
+}
+
 /* "auto, profile quiet (schedule until 07:00)" */
 static void mode_line(struct fan_svc *s, char *buf, size_t len)
 {
@@ -547,17 +596,17 @@ static void mode_line(struct fan_svc *s, char *buf, size_t len)
 
 void fan_svc_status_text(struct fan_svc *s, struct ctl_reply *rep)
 {
-	char mode[160], duty[16], rpm[24];
+	char mode[160], duty[16], held[32], rpm[24];
 
 	if (!s->cfg.enabled) {
 		ctl_reply_printf(rep, "fan: disabled in the profile\n");
 		return;
 	}
 	mode_line(s, mode, sizeof(mode));
-	fmt_pct(duty, sizeof(duty), s->fan && s->have_out && !s->idle ? s->out.duty : NAN);
+	fmt_duty(s, duty, sizeof(duty), held, sizeof(held));
 	fmt_rpm(rpm, sizeof(rpm), s->rpm);
-	ctl_reply_printf(rep, "fan: %s %s  %s%s\n", duty, rpm, mode,
-			 s->fan ? "" : "  (no controller chip)");
+	ctl_reply_printf(rep, "fan: %s%s%s%s %s  %s%s\n", duty, held[0] ? " (" : "", held,
+			 held[0] ? ")" : "", rpm, mode, s->fan ? "" : "  (no controller chip)");
 }
 
 static void status_text_full(struct fan_svc *s, struct ctl_reply *rep)
@@ -566,16 +615,19 @@ static void status_text_full(struct fan_svc *s, struct ctl_reply *rep)
 	const struct fancal *run = fanctl_calibration_run(s->ctl);
 	int64_t now = loop_now(s->b->loop);
 	struct fanctl_status st;
-	char mode[160], a[24], b[24], d[32];
+	char mode[160], a[24], b[24], d[32], held[32], cap[64] = "";
 
 	fanctl_status_get(s->ctl, loop_real_now(s->b->loop), &st);
 	mode_line(s, mode, sizeof(mode));
 	ctl_reply_printf(rep, "mode: %s\n", mode);
-	fmt_pct(a, sizeof(a), s->fan && s->have_out && !s->idle ? s->out.duty : NAN);
+	fmt_duty(s, a, sizeof(a), held, sizeof(held));
 	if (st.profile >= 0 && s->cfg.sched.profiles[st.profile].cap < 100)
-		ctl_reply_printf(rep, "duty: %s (cap %.0f%%%s)\n", a,
-				 s->cfg.sched.profiles[st.profile].cap,
-				 s->out.override ? ", lifted by temperature" : "");
+		snprintf(cap, sizeof(cap), "cap %.0f%%%s", s->cfg.sched.profiles[st.profile].cap,
+			 s->out.override ? ", lifted by temperature" : "");
+	/* "duty: 47% (chip holds 50%; cap 60%)" */
+	if (held[0] || cap[0])
+		ctl_reply_printf(rep, "duty: %s (%s%s%s)\n", a, held, held[0] && cap[0] ? "; " : "",
+				 cap);
 	else
 		ctl_reply_printf(rep, "duty: %s\n", a);
 	if (!isnan(st.manual_pct))
@@ -825,6 +877,7 @@ static void svc_close(struct fan_svc *s, enum nic_fan_on_exit how)
 	nic_fan_close(s->fan, how);
 	fanctl_free(s->ctl);
 	s->b->readings.fan_duty_pct = NAN;
+	s->b->readings.fan_duty_actual_pct = NAN;
 	s->b->readings.fan_rpm = NAN;
 	free(s);
 }
@@ -844,6 +897,7 @@ int fan_svc_new(struct box *b, const struct fan_config *cfg, struct fan_svc **ou
 	s->rpm = NAN;
 	s->chip_backoff_ns = CHIP_BACKOFF_MIN_NS;
 	b->readings.fan_duty_pct = NAN;
+	b->readings.fan_duty_actual_pct = NAN;
 	b->readings.fan_rpm = NAN;
 	cal_path_resolve(s);
 	r = fanctl_new(&s->cfg, &s->ctl);

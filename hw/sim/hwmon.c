@@ -167,8 +167,33 @@ static int sim_hwmon_attr_read(struct hw_hwmon_chip *chip, const char *attr, lon
 	return sim_plant_hwmon_attr_read(sim_hwmon_plant(chip), chip->name, attr, value);
 }
 
+/* "pwm1".."pwm5" exactly: not pwm1_enable. */
+static bool is_pwm_input(const char *attr)
+{
+	return strncmp(attr, "pwm", 3) == 0 && attr[3] >= '1' && attr[3] <= '5' && !attr[4];
+}
+
+/*
+ * Linux 6.1's emc2305 driver (THERMAL=y, as Debian builds it) turns a pwmN
+ * write into one of its 10 cooling states and stores that state's duty:
+ * state = DIV_ROUND_CLOSEST(pwm * 10, 255), drive = DIV_ROUND_CLOSEST(state *
+ * 255, 10), so 120 -> 128 and 163 -> 153, and pwmN reads that back (see
+ * tests/kernel/README.md).  This backend stands in for the driver, so the
+ * quantising happens here; the plant's chip keeps any drive byte it is given
+ * (the kernel rig mirrors the real register into it).
+ */
+static long emc2305_pwm_quantise(long pwm)
+{
+	long state = (pwm * 10 + 127) / 255;
+
+	return (state * 255 + 5) / 10;
+}
+
 static int sim_hwmon_attr_write(struct hw_hwmon_chip *chip, const char *attr, long value)
 {
+	if (attr && strncmp(chip->name, "emc2305-", 8) == 0 && is_pwm_input(attr) &&
+	    value >= 0 && value <= 255)
+		value = emc2305_pwm_quantise(value);
 	return sim_plant_hwmon_attr_write(sim_hwmon_plant(chip), chip->name, attr, value);
 }
 

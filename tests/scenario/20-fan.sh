@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # 20-fan.sh - the NIC fan on the simulated SFX box: the quiet overnight profile and its cap, an NFS
 # copy on a warm day, failsafe on a broken sensor, stall alarm, manual set/profile with expiry,
-# and the critical override that no manual setting can undercut.  Bad fan profiles live in
+# the critical override that no manual setting can undercut, and the duty the chip really holds
+# (the sim emc2305 keeps one of 10 pwm steps, like Linux 6.1's driver).  Bad fan profiles live in
 # tests/scenario/profiles/bad-fan-*.conf (checked by 01-daemon.sh).
 . "$(dirname "$0")/lib.sh"
 
@@ -28,6 +29,8 @@ idle_duty=$(fan .duty_pct)
 expect_cmp "idle duty under the quiet cap" "$idle_duty" le 40
 expect_cmp "idle duty keeps the fan turning" "$idle_duty" gt 0
 expect_cmp "the plant's fan duty under the cap" "$(truth .fan_duty_pct)" le 40
+# the chip rounds the commanded duty to its steps: the plant's fan runs at the read-back duty
+expect_near "the plant's fan runs at the duty read back from the chip" "$(truth .fan_duty_pct)" "$(fan .duty_actual_pct)" 0.005
 expect_cmp "the fan spins (tach)" "$(fan .rpm)" gt 300
 
 # --- an NFS copy at 35 C ambient, 30 minutes of box time ---
@@ -83,12 +86,34 @@ check "fan set 40 --for 10m" h2 fan set 40 --for 10m
 advance 30s
 expect_eq "manual mode" "$(fan .mode)" manual
 expect_eq "manual duty 40 %" "$(fan .duty_pct)" 40
+expect_eq "40 % (pwm 102) is one of the chip's steps: it holds 40 %" "$(fan .duty_actual_pct)" 40
+check "no 'chip holds' in fan status when the chip holds the duty" \
+	bash -c "! '$H2BOX' -s '$SOCK' fan status | grep -q 'chip holds'"
 expect_near "manual time remaining" "$(fan .manual_remaining_s)" 570 0.01
 advance 9m
 expect_eq "still manual before expiry" "$(fan .mode)" manual
 advance 40s
 expect_eq "manual expired -> auto" "$(fan .mode)" auto
 expect_eq "manual setting gone" "$(fan .manual_pct)" null
+
+# --- a duty the chip rounds: 47 % is pwm 120, which the chip stores as 128 (50.2 %) ---
+check "fan set 47" h2 fan set 47
+advance 2s
+expect_eq "duty_pct stays the commanded 47 %" "$(fan .duty_pct)" 47
+expect_eq "duty_actual_pct: the chip holds 50.2 %" "$(fan .duty_actual_pct)" 50.2
+expect_near "the plant's fan runs at what the chip holds" "$(truth .fan_duty_pct)" 50.2 0.002
+expect_eq "a rounded duty is no failsafe" "$(fan .failsafe)" false
+expect_eq "a rounded duty raises no fan-chip alarm" "$(alarm_active fan-chip)" 0
+check "fan status shows both duties" \
+	bash -c "'$H2BOX' -s '$SOCK' fan status | grep -qx 'duty: 47% (chip holds 50%)'"
+check "h2box status shows both duties" \
+	bash -c "'$H2BOX' -s '$SOCK' status | grep -q '^fan: 47% (chip holds 50%) '"
+expect_eq "h2box --json status carries duty_actual_pct" "$(jget .fan.duty_actual_pct status)" 50.2
+expect_eq "status readings: the commanded duty" "$(jget .readings.fan_duty_pct status)" 47
+expect_eq "status readings: the duty the chip holds" "$(jget .readings.fan_duty_actual_pct status)" 50.2
+check "fan auto after 47 %" h2 fan auto
+advance 2s
+
 h2 fan set 140 >/dev/null 2>&1
 expect_eq "fan set 140 is a usage error" "$?" 2
 h2 fan set 40 --for soon >/dev/null 2>&1
@@ -122,6 +147,11 @@ expect_cmp "the plant's fan stays raised" "$(truth .fan_duty_pct)" ge 90
 check "fan auto" h2 fan auto
 advance 2s
 expect_eq "fan auto -> auto" "$(fan .mode)" auto
+
+# the chip rounded many duties over the run: one log line with structured fields, not one a period
+expect_eq "the rounding chip is logged once" "$(grep -c 'H2BOX_STATE=quantises' "$DAEMON_LOG")" 1
+check "... with the commanded and the held duty as fields" \
+	grep -qE '\[H2BOX_EVENT=fan-chip H2BOX_STATE=quantises H2BOX_DUTY_PCT=[0-9.]+ H2BOX_DUTY_ACTUAL_PCT=[0-9.]+\]' "$DAEMON_LOG"
 
 stop_daemon
 expect_eq "daemon exits 0" "$?" 0

@@ -259,6 +259,54 @@ static void test_hwmon(void **state)
 			 -ENOENT);
 }
 
+/*
+ * pwm1 of the sim emc2305 behaves like Linux 6.1's driver (THERMAL=y): a write
+ * becomes one of 10 cooling states, DIV_ROUND_CLOSEST(pwm * 10, 255), stored
+ * as DIV_ROUND_CLOSEST(state * 255, 10), and pwm1 reads that back.  The
+ * plant's chip itself keeps any drive byte (the kernel rig mirrors the real
+ * register into it).
+ */
+static void test_hwmon_emc2305_quantises(void **state)
+{
+	static const long steps[] = { 0, 26, 51, 77, 102, 128, 153, 179, 204, 230, 255 };
+	struct fixture *f = *state;
+	struct sim_plant_truth t;
+	struct hw_hwmon_chip *c;
+	long raw;
+
+	assert_int_equal(hw_hwmon_chip_open(f->hw, "emc2305-*", &c), 0);
+	assert_int_equal(hw_hwmon_attr_write(c, "pwm1_enable", 1), 0);
+	for (long v = 0; v <= 255; v++) {
+		long state_ = (v * 10 + 127) / 255;
+
+		assert_int_equal(hw_hwmon_attr_write(c, "pwm1", v), 0);
+		assert_int_equal(hw_hwmon_attr_read(c, "pwm1", &raw), 0);
+		assert_int_equal(raw, steps[state_]);
+	}
+	/* the kernel rig's documented example, and h2box's 47 % (pwm 120) */
+	assert_int_equal(hw_hwmon_attr_write(c, "pwm1", 163), 0);
+	assert_int_equal(hw_hwmon_attr_read(c, "pwm1", &raw), 0);
+	assert_int_equal(raw, 153);
+	assert_int_equal(hw_hwmon_attr_write(c, "pwm1", 120), 0);
+	assert_int_equal(hw_hwmon_attr_read(c, "pwm1", &raw), 0);
+	assert_int_equal(raw, 128);
+	/* the fan runs at what the chip holds */
+	sim_plant_truth_get(f->plant, &t);
+	assert_float_equal(t.fan_duty_pct, 128 * 100.0 / 255, 1e-9);
+	/* only pwmN is quantised; pwm1_enable and range checks are untouched */
+	assert_int_equal(hw_hwmon_attr_write(c, "pwm1_enable", 2), 0);
+	assert_int_equal(hw_hwmon_attr_read(c, "pwm1_enable", &raw), 0);
+	assert_int_equal(raw, 2);
+	assert_int_equal(hw_hwmon_attr_write(c, "pwm1", 256), -EINVAL);
+	assert_int_equal(hw_hwmon_attr_write(c, "pwm1", -1), -EINVAL);
+	hw_hwmon_chip_close(c);
+
+	/* below the driver, the chip holds any byte */
+	assert_int_equal(sim_plant_hwmon_attr_write(f->plant, "emc2305-i2c-1-2e", "pwm1", 120), 0);
+	assert_int_equal(sim_plant_hwmon_attr_read(f->plant, "emc2305-i2c-1-2e", "pwm1", &raw), 0);
+	assert_int_equal(raw, 120);
+}
+
 static void test_pci(void **state)
 {
 	struct fixture *f = *state;
@@ -336,6 +384,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gpio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_i2c, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hwmon, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hwmon_emc2305_quantises, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pci, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ib, setup, teardown),
 	};

@@ -57,21 +57,47 @@ curve() {
 # _chain_consistent [show]: h2box's duty, hwmon pwm1, the drive register and the plant's fan duty
 # agree; the temperature keeps moving, so callers poll this.  With THERMAL=y the 6.1 emc2305
 # driver turns a pwm1 write into one of its 10 cooling states (pwm1 = 163 -> state 6 -> drive 153):
-# the register must be h2boxd's duty quantised that way.
+# the register must be h2boxd's duty quantised that way, and h2box's read-back duty
+# (duty_actual_pct) must be what pwm1 holds.
 _chain_consistent() {
-	local duty pwm reg plant
-	duty=$(rig_h2_json .duty_pct fan status)
+	local dd duty held pwm reg plant
+	dd=$(rig_h2_json '"\(.duty_pct) \(.duty_actual_pct)"' fan status)
+	duty=${dd% *}
+	held=${dd#* }
 	pwm=$(cat "$(rig_hwmon_find emc2305)/pwm1")
 	reg=$(($(drive)))
 	plant=$(rig_plant fan_duty_pct)
-	[ "${1:-}" != show ] || echo "h2box duty $duty %, pwm1 $pwm, drive register $reg, plant duty $plant %"
-	awk -v d="$duty" -v p="$pwm" -v r="$reg" -v f="$plant" 'function a(x) { return x < 0 ? -x : x }
+	[ "${1:-}" != show ] || echo "h2box duty $duty % (read back $held %), pwm1 $pwm, drive register $reg, plant duty $plant %"
+	awk -v d="$duty" -v h="$held" -v p="$pwm" -v r="$reg" -v f="$plant" 'function a(x) { return x < 0 ? -x : x }
 		BEGIN { v = int(d * 255 / 100 + 0.5); s = int((v * 10 + 127) / 255); q = int((s * 255 + 5) / 10)
-			exit !(p == r && r == q && a(f - r * 100 / 255) <= 0.5) }'
+			exit !(p == r && r == q && a(f - r * 100 / 255) <= 0.5 && h != "null" && a(h - p * 100 / 255) <= 0.06) }'
 }
 
+# fan set 47 writes pwm1 = 120; the 6.1 driver keeps 128 (state 5), and h2box must report both:
+# the commanded 47 % and the 50.2 % the chip holds, in JSON and in the status text.
+_pwm1_is() { [ "$(cat "$(rig_hwmon_find emc2305)/pwm1")" = "$1" ]; }
+_duty_pair() { rig_h2_json '"\(.duty_pct) \(.duty_actual_pct)"' fan status; }
+_duty_pair_is() { [ "$(_duty_pair)" = "$1" ]; }
+quantised() {
+	# back to a cool room first, so no temperature override (nic at 70 C) lifts the manual duty
+	rig_plant_cmd "ambient 25"
+	h2 fan set 47 >/dev/null || rig_die "fan set 47 refused"
+	rig_until 10 _pwm1_is 128 || rig_die "pwm1 is $(cat "$(rig_hwmon_find emc2305)/pwm1") after fan set 47, expected 128"
+	rig_until 10 _duty_pair_is "47 50.2" || rig_die "duty_pct/duty_actual_pct are '$(_duty_pair)', expected '47 50.2'"
+	h2 fan status | grep -q '^duty: 47% (chip holds 50%' || rig_die "fan status text: $(h2 fan status | grep '^duty')"
+	grep -q 'H2BOX_STATE=quantises' /tmp/h2boxd.log || rig_die "the daemon never logged that the chip quantises"
+	h2 fan auto >/dev/null || rig_die "fan auto refused"
+}
+
+# h2box's rpm (sampled each control period) within 5 % of the plant's, once the fan has settled
+_rpm_settled() {
+	awk -v g="$(rig_h2_json .rpm fan status)" -v w="$(rig_plant fan_rpm)" \
+		'BEGIN { d = g - w; if (d < 0) d = -d; exit !(g != "" && w > 0 && d <= 0.05 * w) }'
+}
 tach() {
 	local rpm truth
+	# the check before leaves the fan slowing from a manual duty back to the curve's
+	rig_until 15 _rpm_settled || true
 	rpm=$(rig_h2_json .rpm fan status)
 	truth=$(rig_plant fan_rpm)
 	[ "${rpm%.*}" -gt 0 ] 2>/dev/null || rig_die "h2box fan status rpm is '$rpm' (plant: $truth)"
@@ -107,10 +133,11 @@ restore() {
 rig_check fan/setup setup
 if rig_ok fan/setup; then
 	rig_check fan/curve-pwm1 curve
+	rig_check fan/pwm1-read-back quantised
 	rig_check fan/tach-rpm tach
 	rig_check fan/overheat-alarm overheat
 	rig_check fan/restore-on-exit restore
 else
-	for c in curve-pwm1 tach-rpm overheat-alarm restore-on-exit; do rig_skip "fan/$c" "no setup"; done
+	for c in curve-pwm1 pwm1-read-back tach-rpm overheat-alarm restore-on-exit; do rig_skip "fan/$c" "no setup"; done
 fi
 rig_check fan/teardown rig_box_teardown
