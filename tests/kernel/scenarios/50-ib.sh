@@ -227,6 +227,25 @@ bench_write() {
 		num_gt "$(json_field /tmp/ib-bench-write.last iters "$i")" 0 || rig_die "row $i: no measured iterations"
 	done
 	rig_note "h2box ib bench write over $IB_DEV: $(grep -o '"size":[0-9]*\|"gbps":[0-9.]*' /tmp/ib-bench-write.last | sed 's/"size"://; s/"gbps"://' | paste -sd' ' | awk '{ for (i = 1; i < NF; i += 2) printf "%s%s B %s Gb/s", (i > 1 ? ", " : ""), $i, $(i + 1) }')"
+	# every size from 2 B to 8 MiB, a run by duration, and both directions at once
+	h2box --json ib bench --dev "$IB_DEV" --sizes all --iters 5 >/tmp/ib-bench-all.json ||
+		{ cat /tmp/ib-bench-all.json; rig_die "h2box ib bench --sizes all failed"; }
+	tail -n 1 /tmp/ib-bench-all.json >/tmp/ib-bench-all.last
+	json_ok /tmp/ib-bench-all.last
+	rig_expect_eq "rows for 2 B .. 8 MiB" "$(grep -o '"gbps":' /tmp/ib-bench-all.last | wc -l)" 23
+	rig_expect_eq "largest size" "$(json_field /tmp/ib-bench-all.last size 23)" 8388608
+	h2box --json ib bench --dev "$IB_DEV" --size 64K --duration 1s >/tmp/ib-bench-dur.json ||
+		{ cat /tmp/ib-bench-dur.json; rig_die "h2box ib bench --duration failed"; }
+	tail -n 1 /tmp/ib-bench-dur.json >/tmp/ib-bench-dur.last
+	g=$(json_field /tmp/ib-bench-dur.last seconds)
+	awk -v s="$g" 'BEGIN { exit !(s >= 0.9 && s <= 1.5) }' || rig_die "--duration 1s measured $g s"
+	num_gt "$(json_field /tmp/ib-bench-dur.last iters)" 0 || rig_die "--duration 1s: no iterations"
+	h2box --json ib bench --dev "$IB_DEV" --size 64K --iters 200 --bidir >/tmp/ib-bench-bidir.json ||
+		{ cat /tmp/ib-bench-bidir.json; rig_die "h2box ib bench --bidir failed"; }
+	tail -n 1 /tmp/ib-bench-bidir.json >/tmp/ib-bench-bidir.last
+	expect_field /tmp/ib-bench-bidir.last bidir true
+	num_gt "$(json_field /tmp/ib-bench-bidir.last gbps)" 0 || rig_die "--bidir: no forward rate"
+	num_gt "$(json_field /tmp/ib-bench-bidir.last gbps_reverse)" 0 || rig_die "--bidir: no reverse rate"
 	# and the text form, whose exit status is the run's
 	h2box ib bench --dev "$IB_DEV" --size 64K --iters 50 >/tmp/ib-bench-write.txt ||
 		{ cat /tmp/ib-bench-write.txt; rig_die "h2box ib bench (text) failed"; }
