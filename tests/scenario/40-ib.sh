@@ -94,6 +94,13 @@ for wl in iperf3-tx iperf3-rx; do
 	JPG=$(rec .j_per_gb)
 	expect_cmp "RDMA costs fewer J/GB ($RDMA_JPG) than IPoIB $wl ($JPG)" "$RDMA_JPG" lt "$JPG"
 done
+# the article's cabled-ports iperf3: 25.6 Gb/s as iperf3 sums it, each direction within PCIe
+h2 sim workload iperf3-both >/dev/null
+advance 60s
+record_advance iperf3-both 30s
+expect_near "iperf3 between the two ports: 25.6 Gb/s summed, as the article measured" \
+	"$(rec .avg_gbps)" 25.6 0.01
+expect_cmp "each direction within the probe's ceiling" "$(jget '.ports[0].tx_gbps' ib counters)" le "$CEIL"
 h2 sim workload idle >/dev/null
 REC=$RDMA_REC
 
