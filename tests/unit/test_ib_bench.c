@@ -13,6 +13,7 @@
 #include "drivers/ib_bench.h"
 #include "hw/hw.h"
 #include "hw/sim/plant.h"
+#include "tests/unit/sim-box.h"
 
 #define S 1000000000LL
 
@@ -123,38 +124,23 @@ static void test_quantile(void **state)
 
 /* ---- runs on the simulated H2 ---- */
 
-struct box_fixture {
-	struct sim_plant *plant;
-	struct hw *hw;
-};
-
 static int box_setup(void **state)
 {
-	static struct box_fixture f;
-	struct sim_plant_config cfg;
+	static struct sim_box f;
 
-	sim_plant_config_defaults(&cfg, SIM_BUILD_SFX);
-	cfg.speed = 0;
-	cfg.host_starts_on_power = true;
-	if (sim_plant_new(&cfg, &f.plant) < 0 || hw_sim_new(f.plant, &f.hw) < 0)
+	if (sim_box_open(&f, SIM_BOX_BOOTED) < 0)
 		return -1;
-	/* PSU on, the H2 boots, the IB ports come up */
-	sim_plant_line_set(f.plant, SIM_LINE_PSU_ON_N, 0);
-	sim_plant_advance_to(f.plant, sim_plant_now(f.plant) + 60 * S);
 	*state = &f;
 	return 0;
 }
 
 static int box_teardown(void **state)
 {
-	struct box_fixture *f = *state;
-
-	hw_free(f->hw);
-	sim_plant_free(f->plant);
+	sim_box_close(*state);
 	return 0;
 }
 
-static int run(struct box_fixture *f, const char *line, struct ib_bench_report *rep, char *err,
+static int run(struct sim_box *f, const char *line, struct ib_bench_report *rep, char *err,
 	       size_t errlen)
 {
 	struct ib_bench_opts o;
@@ -165,7 +151,7 @@ static int run(struct box_fixture *f, const char *line, struct ib_bench_report *
 
 static void test_sim_write_bw_is_pcie_bound(void **state)
 {
-	struct box_fixture *f = *state;
+	struct sim_box *f = *state;
 	struct ib_bench_report rep;
 	char err[256];
 
@@ -183,7 +169,7 @@ static void test_sim_write_bw_is_pcie_bound(void **state)
 
 static void test_sim_cabled_ports_bidir(void **state)
 {
-	struct box_fixture *f = *state;
+	struct sim_box *f = *state;
 	struct ib_bench_report one, both;
 	char err[256];
 
@@ -204,7 +190,7 @@ static void test_sim_cabled_ports_bidir(void **state)
 
 static void test_sim_latency(void **state)
 {
-	struct box_fixture *f = *state;
+	struct sim_box *f = *state;
 	struct ib_bench_report rep;
 	char err[256];
 
@@ -227,7 +213,7 @@ static void test_sim_latency(void **state)
 	assert_true(rep.rows[22].lat_median_us > rep.rows[0].lat_median_us * 100);
 }
 
-static double port_bytes(struct box_fixture *f, int port, const char *ctr)
+static double port_bytes(struct sim_box *f, int port, const char *ctr)
 {
 	uint64_t v = 0;
 	int bits = 0;
@@ -240,7 +226,7 @@ static double port_bytes(struct box_fixture *f, int port, const char *ctr)
 /* The fabric's time and traffic reach the box: port counters, clock and power meter. */
 static void test_sim_bench_moves_the_box(void **state)
 {
-	struct box_fixture *f = *state;
+	struct sim_box *f = *state;
 	struct sim_plant_truth t0, t1, t2;
 	struct ib_bench_report rep;
 	double tx0 = port_bytes(f, 1, "port_xmit_data_64");
@@ -278,7 +264,7 @@ static void test_sim_bench_moves_the_box(void **state)
 
 static void test_sim_refusals(void **state)
 {
-	struct box_fixture *f = *state;
+	struct sim_box *f = *state;
 	struct ib_bench_report rep;
 	char err[256];
 

@@ -8,12 +8,12 @@
 #include "drivers/ina2xx.h"
 #include "hw/hw.h"
 #include "hw/sim/plant.h"
+#include "tests/unit/sim-box.h"
 
 #include <errno.h>
 #include <math.h>
 #include <string.h>
 
-#define SEC(x) ((int64_t)(x)*1000000000LL)
 #define MS(x) ((int64_t)(x)*1000000LL)
 
 static void test_byte_order(void **state)
@@ -125,46 +125,25 @@ static void test_plausibility(void **state)
 
 /* ---- the INA226 driver against the simulated chip ---- */
 
-struct fixture {
-	struct sim_plant *plant;
-	struct hw *hw;
-};
-
 static int setup(void **state)
 {
-	static struct fixture f;
-	struct sim_plant_config cfg;
+	static struct sim_box f;
 
-	sim_plant_config_defaults(&cfg, SIM_BUILD_SFX);
-	cfg.speed = 0;
-	cfg.seed = 0;
-	if (sim_plant_new(&cfg, &f.plant) < 0)
+	if (sim_box_open(&f, SIM_BOX_BOOTED) < 0)
 		return -1;
-	if (hw_sim_new(f.plant, &f.hw) < 0)
-		return -1;
-	/* PSU on, press the H2 button, let it boot */
-	sim_plant_line_set(f.plant, SIM_LINE_PSU_ON_N, 0);
-	sim_plant_advance_to(f.plant, SEC(1));
-	sim_plant_line_set(f.plant, SIM_LINE_H2_PWR_BTN, 1);
-	sim_plant_advance_to(f.plant, SEC(1) + MS(300));
-	sim_plant_line_set(f.plant, SIM_LINE_H2_PWR_BTN, 0);
-	sim_plant_advance_to(f.plant, SEC(60));
 	*state = &f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	hw_free(f->hw);
-	sim_plant_free(f->plant);
+	sim_box_close(*state);
 	return 0;
 }
 
 static void test_sim_ina226_reads_truth(void **state)
 {
-	struct fixture *f = *state;
+	struct sim_box *f = *state;
 	struct ina2xx_config cfg;
 	struct ina2xx_reading rd;
 	struct sim_plant_truth t;
@@ -213,7 +192,7 @@ static void test_sim_ina226_reads_truth(void **state)
 
 static void test_sim_wrong_chip_rejected(void **state)
 {
-	struct fixture *f = *state;
+	struct sim_box *f = *state;
 	struct ina2xx_config cfg;
 	struct ina2xx *d = NULL;
 	char err[200] = "";

@@ -20,6 +20,7 @@
  * The wrapper below forwards everything else to the sim backend.
  */
 #include "hw/hw-private.h"
+#include "tests/unit/sim-box.h"
 
 #define EMC "emc2305-i2c-1-2e"
 
@@ -38,19 +39,11 @@ static int flaky_attr_read(struct hw_hwmon_chip *chip, const char *attr, long *v
 	return hw_hwmon_sim_ops.attr_read(chip, attr, value);
 }
 
-struct fixture {
-	struct sim_plant *plant;
-	struct hw *hw;
-};
-
 static int setup(void **state)
 {
-	static struct fixture f;
-	struct sim_plant_config cfg;
+	static struct sim_box f;
 
-	sim_plant_config_defaults(&cfg, SIM_BUILD_SFX);
-	cfg.speed = 0;
-	if (sim_plant_new(&cfg, &f.plant) < 0 || hw_sim_new(f.plant, &f.hw) < 0)
+	if (sim_box_open(&f, SIM_BOX_OFF) < 0)
 		return -1;
 	flaky_ops = hw_hwmon_sim_ops;
 	flaky_ops.attr_read = flaky_attr_read;
@@ -63,15 +56,12 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	hw_free(f->hw);
-	sim_plant_free(f->plant);
+	sim_box_close(*state);
 	return 0;
 }
 
 /* What the plant's chip holds, as the fan sees it (percent). */
-static double plant_duty(struct fixture *f)
+static double plant_duty(struct sim_box *f)
 {
 	struct sim_plant_truth t;
 
@@ -79,7 +69,7 @@ static double plant_duty(struct fixture *f)
 	return t.fan_duty_pct;
 }
 
-static void chip_pwm_set(struct fixture *f, long pwm)
+static void chip_pwm_set(struct sim_box *f, long pwm)
 {
 	assert_int_equal(sim_plant_hwmon_attr_write(f->plant, EMC, "pwm1_enable", 1), 0);
 	assert_int_equal(sim_plant_hwmon_attr_write(f->plant, EMC, "pwm1", pwm), 0);
@@ -88,7 +78,7 @@ static void chip_pwm_set(struct fixture *f, long pwm)
 /* The sim emc2305 keeps one of 10 steps like Linux 6.1's driver; the driver reports what it holds. */
 static void test_readback_quantised(void **state)
 {
-	struct fixture *f = *state;
+	struct sim_box *f = *state;
 	struct nic_fan *fan;
 
 	assert_int_equal(nic_fan_open(f->hw, "emc2305-*", 1, &fan), 0);
@@ -127,7 +117,7 @@ static void test_readback_quantised(void **state)
 /* A failed read-back is a chip failure like a failed write: -errno, full duty, no number. */
 static void test_readback_fails(void **state)
 {
-	struct fixture *f = *state;
+	struct sim_box *f = *state;
 	struct nic_fan *fan;
 
 	assert_int_equal(nic_fan_open(f->hw, "emc2305-*", 1, &fan), 0);
@@ -150,7 +140,7 @@ static void test_readback_fails(void **state)
 /* A value no pwmN can hold is no reading either. */
 static void test_readback_bogus(void **state)
 {
-	struct fixture *f = *state;
+	struct sim_box *f = *state;
 	struct nic_fan *fan;
 
 	assert_int_equal(nic_fan_open(f->hw, "emc2305-*", 1, &fan), 0);
@@ -167,7 +157,7 @@ static void test_readback_bogus(void **state)
 /* A chip whose pwm1 cannot be read back is not opened, and is left at full duty. */
 static void test_open_readback_fails(void **state)
 {
-	struct fixture *f = *state;
+	struct sim_box *f = *state;
 	struct nic_fan *fan = NULL;
 
 	chip_pwm_set(f, 51);
@@ -184,7 +174,7 @@ static void test_open_readback_fails(void **state)
 /* restore puts back the duty found at open, which is a step of the chip: nothing to round. */
 static void test_restore_unchanged(void **state)
 {
-	struct fixture *f = *state;
+	struct sim_box *f = *state;
 	struct nic_fan *fan;
 
 	chip_pwm_set(f, 77);

@@ -13,6 +13,7 @@
 #include "hw/ib.h"
 #include "hw/pci.h"
 #include "hw/sim/plant.h"
+#include "tests/unit/sim-box.h"
 
 #include <errno.h>
 #include <math.h>
@@ -22,21 +23,11 @@
 #define MS(x) ((int64_t)(x) * 1000000LL)
 #define SEC(x) ((int64_t)(x) * 1000000000LL)
 
-struct fixture {
-	struct sim_plant *plant;
-	struct hw *hw;
-};
-
 static int setup(void **state)
 {
-	static struct fixture f;
-	struct sim_plant_config cfg;
+	static struct sim_box f;
 
-	sim_plant_config_defaults(&cfg, SIM_BUILD_SFX);
-	cfg.speed = 0;
-	if (sim_plant_new(&cfg, &f.plant) < 0)
-		return -1;
-	if (hw_sim_new(f.plant, &f.hw) < 0)
+	if (sim_box_open(&f, SIM_BOX_OFF) < 0)
 		return -1;
 	*state = &f;
 	return 0;
@@ -44,10 +35,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	hw_free(f->hw);
-	sim_plant_free(f->plant);
+	sim_box_close(*state);
 	return 0;
 }
 
@@ -64,7 +52,7 @@ static void advance(struct hw *hw, int64_t t)
 	assert_int_equal(hw_clock_mono_ns(hw), t);
 }
 
-static void host_pulse(struct fixture *f, int64_t hold)
+static void host_pulse(struct sim_box *f, int64_t hold)
 {
 	int64_t t = hw_clock_mono_ns(f->hw);
 
@@ -75,7 +63,7 @@ static void host_pulse(struct fixture *f, int64_t hold)
 
 static void test_hw_identity(void **state)
 {
-	struct fixture *f = *state;
+	struct sim_box *f = *state;
 
 	assert_int_equal(hw_kind_get(f->hw), HW_KIND_SIM);
 	assert_ptr_equal(hw_sim_plant(f->hw), f->plant);
@@ -89,7 +77,7 @@ static void test_hw_identity(void **state)
 
 static void test_gpio(void **state)
 {
-	struct fixture *f = *state;
+	struct sim_box *f = *state;
 	struct hw_gpio_line *ps_on, *pwr_ok, *button, *dup, *led;
 	struct hw_gpio_event ev;
 	int64_t t0;
@@ -174,7 +162,7 @@ static void test_gpio(void **state)
 
 static void test_i2c(void **state)
 {
-	struct fixture *f = *state;
+	struct sim_box *f = *state;
 	struct hw_i2c_dev *ina, *none;
 	uint16_t w;
 	uint8_t b;
@@ -204,7 +192,7 @@ static void test_i2c(void **state)
 
 static void test_hwmon(void **state)
 {
-	struct fixture *f = *state;
+	struct sim_box *f = *state;
 	struct hw_hwmon_chip *c;
 	double v;
 	long raw;
@@ -269,7 +257,7 @@ static void test_hwmon(void **state)
 static void test_hwmon_emc2305_quantises(void **state)
 {
 	static const long steps[] = { 0, 26, 51, 77, 102, 128, 153, 179, 204, 230, 255 };
-	struct fixture *f = *state;
+	struct sim_box *f = *state;
 	struct sim_plant_truth t;
 	struct hw_hwmon_chip *c;
 	long raw;
@@ -309,7 +297,7 @@ static void test_hwmon_emc2305_quantises(void **state)
 
 static void test_pci(void **state)
 {
-	struct fixture *f = *state;
+	struct sim_box *f = *state;
 	struct hw_pci_dev d[2];
 	uint8_t cs[256];
 
@@ -331,7 +319,7 @@ static void test_pci(void **state)
 
 static void test_ib(void **state)
 {
-	struct fixture *f = *state;
+	struct sim_box *f = *state;
 	char names[4][HW_IB_NAME_MAX];
 	struct hw_ib_port_attr a;
 	char slot[16];
