@@ -68,6 +68,11 @@ struct power_svc {
 	int led_code, led_step;
 
 	enum powerseq_requested start_requested; /* the state file's, for the start-up log */
+	struct powerseq_saved start_saved;       /* the state file as found at start-up */
+	enum powerseq_fault file_fault; /* the state file's now (as last read or written) */
+	/* the fault restored at start-up, while it is still the one latched */
+	enum powerseq_fault restored_fault;
+	int64_t restored_fault_ns;
 	bool feeding;
 	struct powerseq_input pending[POWER_PENDING_MAX];
 	int npending;
@@ -150,9 +155,10 @@ static void history_push(struct power_svc *s, const struct powerseq_transition *
  */
 static bool log_found_running(struct power_svc *s, const struct powerseq_transition *tr)
 {
-	char from[48], to[48], reason[64], req[48], restore[48], hold[32];
+	char from[48], to[48], reason[64], req[48], restore[48], hold[32], fault[48];
 	const char *fields[] = { "H2BOX_EVENT=power-transition", from, to, reason, req, restore,
-				 NULL };
+				 NULL, NULL };
+	enum powerseq_fault f = powerseq_fault_get(&s->seq, NULL);
 	const char *saved = powerseq_requested_name(s->start_requested);
 	const char *rs = power_restore_name(s->cfg.restore);
 	/* adopt -> psu_starting happens only there; adopting a powered box is logged as usual */
@@ -165,7 +171,18 @@ static bool log_found_running(struct power_svc *s, const struct powerseq_transit
 	snprintf(reason, sizeof(reason), "H2BOX_REASON=%s", powerseq_reason_name(tr->reason));
 	snprintf(req, sizeof(req), "H2BOX_REQUESTED=%s", saved);
 	snprintf(restore, sizeof(restore), "H2BOX_RESTORE=%s", rs);
-	if (tr->reason == POWERSEQ_R_FINISH_OFF)
+	if (tr->reason == POWERSEQ_R_FINISH_OFF && f != POWERSEQ_FAULT_NONE) {
+		/* a fault saved before this start: finished off whatever restore says */
+		snprintf(fault, sizeof(fault), "H2BOX_FAULT=%s", powerseq_fault_name(f));
+		fields[6] = fault;
+		log_event(LOG_CRIT, fields,
+			  "power: off -> force_off: H2 found running with a fault saved before "
+			  "this start (%s): forcing it off whatever restore says (restore = %s; "
+			  "PSU left off; holding its power button for up to %s), then the fault "
+			  "latches",
+			  powerseq_fault_name(f), rs,
+			  parse_format_duration(s->cfg.force_off_hold_ns, hold, sizeof(hold)));
+	} else if (tr->reason == POWERSEQ_R_FINISH_OFF)
 		log_event(LOG_WARNING, fields,
 			  "power: off -> force_off: H2 found running with requested off: forcing "
 			  "it off (restore = %s; PSU left off; holding its power button for up "
@@ -213,6 +230,10 @@ static void log_transition(struct power_svc *s, const struct powerseq_transition
 			  tr->to == POWERSEQ_FORCE_OFF ? "; the H2 has its own supply: holding "
 							 "its power button to force it off"
 						       : "");
+	else if (faulted && tr->reason == POWERSEQ_R_RESTORED_FAULT)
+		log_event(prio, fields,
+			  "power: %s -> fault: restored, latched before this start: %s",
+			  powerseq_state_name(tr->from), powerseq_fault_describe(f));
 	else if (faulted && tr->to == POWERSEQ_FORCE_OFF)
 		log_event(prio, fields,
 			  "power: %s -> force_off: %s; PSU cut, the H2 has its own supply: holding "
@@ -227,25 +248,52 @@ static void log_transition(struct power_svc *s, const struct powerseq_transition
 			  powerseq_state_name(tr->to), powerseq_reason_name(tr->reason));
 }
 
-static void save_requested(struct power_svc *s, enum powerseq_requested r)
+/* Wall clock (seconds) of a box-time instant in the past, through the loop's two clocks. */
+static int64_t box_to_wall_s(struct power_svc *s, int64_t at_ns)
 {
-	enum powerseq_fault f = powerseq_fault_get(&s->seq, NULL);
-	char text[64];
+	struct loop *l = s->b->loop;
+
+	return (loop_real_now(l) - (loop_now(l) - at_ns)) / 1000000000;
+}
+
+/* The state file: the requested state, and the fault from when it is named until cleared. */
+static void save_state(struct power_svc *s, const struct powerseq_output *out)
+{
+	struct powerseq_saved sv = { .requested = out->requested, .fault = out->fault };
+	char text[POWERSEQ_SAVED_TEXT_MAX], fault[48];
 	int n, e;
 
-	if (r == POWERSEQ_REQUESTED_UNKNOWN)
+	if (sv.requested == POWERSEQ_REQUESTED_UNKNOWN && sv.fault == POWERSEQ_FAULT_NONE)
 		return;
-	if (r == POWERSEQ_REQUESTED_OFF && f != POWERSEQ_FAULT_NONE)
+	if (sv.fault != POWERSEQ_FAULT_NONE) {
+		sv.fault_at_known = true;
+		sv.fault_at_s = box_to_wall_s(s, out->fault_ns);
+	}
+	if (sv.fault != POWERSEQ_FAULT_NONE && sv.fault != s->file_fault) {
+		snprintf(fault, sizeof(fault), "H2BOX_FAULT=%s", powerseq_fault_name(sv.fault));
 		log_event(LOG_NOTICE,
 			  (const char *[]){ "H2BOX_EVENT=power-requested", "H2BOX_REQUESTED=off",
-					    "H2BOX_REASON=fault", NULL },
-			  "power: %s fault: requested power state set to off, so a restart or "
-			  "mains loss leaves the box off (restore = %s) until powered on again",
-			  powerseq_fault_name(f), power_restore_name(s->cfg.restore));
-	n = snprintf(text, sizeof(text), "requested=%s\n", powerseq_requested_name(r));
-	e = statefile_write(s->cfg.state_file, text, (size_t)n);
-	if (e < 0)
+					    "H2BOX_REASON=fault", fault, NULL },
+			  "power: %s fault: requested power state set to off and the fault "
+			  "saved, so a reload, restart or mains loss brings it back latched and "
+			  "leaves the box off (restore = %s) until it is cleared",
+			  powerseq_fault_name(sv.fault), power_restore_name(s->cfg.restore));
+	} else if (sv.fault == POWERSEQ_FAULT_NONE && s->file_fault != POWERSEQ_FAULT_NONE) {
+		snprintf(fault, sizeof(fault), "H2BOX_FAULT=%s",
+			 powerseq_fault_name(s->file_fault));
+		log_event(LOG_NOTICE,
+			  (const char *[]){ "H2BOX_EVENT=power-fault-cleared", fault, NULL },
+			  "power: %s fault cleared: removed from the state file (requested %s)",
+			  powerseq_fault_name(s->file_fault),
+			  powerseq_requested_name(sv.requested));
+	}
+	n = powerseq_saved_format(&sv, text, sizeof(text));
+	e = n < 0 ? n : statefile_write(s->cfg.state_file, text, (size_t)n);
+	if (e < 0) {
 		log_warn(e, "power: cannot write %s", s->cfg.state_file);
+		return;
+	}
+	s->file_fault = sv.fault;
 }
 
 static bool nic_present(struct power_svc *s)
@@ -395,7 +443,7 @@ static void apply(struct power_svc *s, const struct powerseq_output *out)
 		log_event(LOG_CRIT, (const char *[]){ "H2BOX_EVENT=power-emergency", NULL },
 			  "power: emergency power-off");
 	if (out->requests & POWERSEQ_REQ_SAVE)
-		save_requested(s, out->requested);
+		save_state(s, out);
 	if (out->requests & POWERSEQ_REQ_PCI_RESCAN) {
 		r = hw_pci_rescan(b->hw);
 		if (r < 0)
@@ -533,6 +581,12 @@ static int line_level(int v)
 	return v < 0 ? -1 : v;
 }
 
+/* The fault latched now is the one restored at start-up (from before it). */
+static bool fault_restored(const struct power_svc *s, enum powerseq_fault f, int64_t at)
+{
+	return f != POWERSEQ_FAULT_NONE && f == s->restored_fault && at == s->restored_fault_ns;
+}
+
 static void status_members(struct power_svc *s, struct json *j, bool history)
 {
 	int64_t now = loop_now(s->b->loop), at;
@@ -565,6 +619,8 @@ static void status_members(struct power_svc *s, struct json *j, bool history)
 		json_string(j, "description", powerseq_fault_describe(f));
 		json_int(j, "blink_code", (int64_t)f);
 		json_number(j, "age_s", (double)(now - at) / 1e9, 1);
+		/* latched before this start and restored from the state file */
+		json_bool(j, "restored", fault_restored(s, f, at));
 		json_object_end(j);
 	} else {
 		json_null(j, "fault");
@@ -651,9 +707,10 @@ static void status_text_full(struct power_svc *s, struct ctl_reply *rep)
 			 alive < 0 ? "-" : alive ? "1" : "0");
 	if (f != POWERSEQ_FAULT_NONE) {
 		fmt_ago(ago, sizeof(ago), now, at);
-		ctl_reply_printf(rep, "fault:      %s: %s (latched %s; blink code %d; "
+		ctl_reply_printf(rep, "fault:      %s: %s (latched %s%s; blink code %d; "
 				      "h2box power clear)\n",
-				 powerseq_fault_name(f), powerseq_fault_describe(f), ago, (int)f);
+				 powerseq_fault_name(f), powerseq_fault_describe(f), ago,
+				 fault_restored(s, f, at) ? ", before this start" : "", (int)f);
 	} else {
 		ctl_reply_printf(rep, "fault:      none\n");
 	}
@@ -760,20 +817,80 @@ int power_svc_request_off(struct power_svc *s, const char *reason)
 
 /* ---- life cycle ---- */
 
-static enum powerseq_requested load_requested(const struct power_config *cfg)
+/* The state file as h2boxd left it; whatever is unreadable in it is logged and left out. */
+static void load_saved(const struct power_config *cfg, struct powerseq_saved *sv)
 {
-	char buf[256], val[16];
-	enum powerseq_requested r = POWERSEQ_REQUESTED_UNKNOWN;
+	char buf[256], name[POWERSEQ_SAVED_NAME_MAX], fault[64];
 	int n = statefile_read(cfg->state_file, buf, sizeof(buf));
+	unsigned bad;
 
+	memset(sv, 0, sizeof(*sv));
 	if (n == -ENOENT)
-		return r;
-	if (n < 0 || statefile_get(buf, "requested", val, sizeof(val)) < 0 ||
-	    powerseq_requested_parse(val, &r) < 0) {
+		return;
+	if (n < 0) {
 		log_warnx("power: ignoring unreadable state file %s", cfg->state_file);
-		return POWERSEQ_REQUESTED_UNKNOWN;
+		return;
 	}
-	return r;
+	bad = powerseq_saved_parse(buf, sv, name, sizeof(name));
+	if ((bad & POWERSEQ_SAVED_BAD_REQUESTED) && sv->fault == POWERSEQ_FAULT_NONE)
+		log_warnx("power: ignoring unreadable state file %s", cfg->state_file);
+	else if (bad & POWERSEQ_SAVED_BAD_REQUESTED)
+		log_warnx("power: state file %s: no readable requested state; its fault decides",
+			  cfg->state_file);
+	if (bad & POWERSEQ_SAVED_BAD_FAULT) {
+		snprintf(fault, sizeof(fault), "H2BOX_FAULT=%s",
+			 powerseq_fault_name(POWERSEQ_FAULT_UNKNOWN));
+		log_event(LOG_WARNING,
+			  (const char *[]){ "H2BOX_EVENT=power-state-file", fault, NULL },
+			  "power: state file %s names an unknown fault '%s': restoring it as a "
+			  "generic latched fault (%s)",
+			  cfg->state_file, name, powerseq_fault_name(POWERSEQ_FAULT_UNKNOWN));
+	}
+	if (sv->fault != POWERSEQ_FAULT_NONE && (bad & POWERSEQ_SAVED_BAD_FAULT_AT))
+		log_warnx("power: state file %s: no readable time for the fault; its age counts "
+			  "from this start", cfg->state_file);
+}
+
+/*
+ * Start-up with a fault saved before it: say what was found and what became of it (latched
+ * again, being latched after the H2 is forced off, or, self with the supply up, not latched).
+ */
+static void log_restored_fault(struct power_svc *s)
+{
+	const struct powerseq_saved *sv = &s->start_saved;
+	char fault[48], at[48], restore[48], state[48], clk[32];
+	const char *fields[] = { "H2BOX_EVENT=power-fault-restored", fault, at, restore, state,
+				 NULL };
+	enum powerseq_fault f = powerseq_fault_get(&s->seq, NULL);
+	enum powerseq_state st = powerseq_state_get(&s->seq);
+
+	if (sv->fault == POWERSEQ_FAULT_NONE)
+		return;
+	snprintf(fault, sizeof(fault), "H2BOX_FAULT=%s", powerseq_fault_name(sv->fault));
+	if (sv->fault_at_known) {
+		snprintf(at, sizeof(at), "H2BOX_FAULT_AT=%lld", (long long)sv->fault_at_s);
+		fmt_clock(clk, sizeof(clk), sv->fault_at_s * 1000000000);
+	} else {
+		snprintf(at, sizeof(at), "H2BOX_FAULT_AT=unknown");
+		snprintf(clk, sizeof(clk), "an unknown time");
+	}
+	snprintf(restore, sizeof(restore), "H2BOX_RESTORE=%s", power_restore_name(s->cfg.restore));
+	snprintf(state, sizeof(state), "H2BOX_STATE=%s", powerseq_state_name(st));
+	if (f == POWERSEQ_FAULT_NONE) {
+		fields[0] = "H2BOX_EVENT=power-fault-not-restored";
+		log_event(LOG_WARNING, fields,
+			  "power: %s fault from before this start (at %s) not latched again: self "
+			  "topology with the supply up, which may feed this very H2; kept as the "
+			  "last fault and removed from the state file",
+			  powerseq_fault_name(sv->fault), clk);
+		return;
+	}
+	log_event(LOG_CRIT, fields,
+		  "power: %s fault from before this start (at %s) restored %s: %s; the box stays "
+		  "off whatever restore says (restore = %s) until 'h2box power clear' or a press "
+		  "of the button", powerseq_fault_name(f), clk,
+		  st == POWERSEQ_FAULT ? "latched" : "(latches once the H2 is forced off)",
+		  powerseq_fault_describe(f), power_restore_name(s->cfg.restore));
 }
 
 static int watch(struct power_svc *s, int fd, loop_io_fn fn, struct loop_io **io)
@@ -810,8 +927,14 @@ static int open_lines(struct power_svc *s)
 	};
 	int r;
 
-	/* self: we run on the H2, so hold the supply on; controller: adopt what PWR_OK says. */
-	r = atx_psu_open(s->b->hw, &pc, self ? ATX_PSU_INITIAL_ON : ATX_PSU_INITIAL_FOLLOW_OK,
+	/*
+	 * self: we run on the H2, so hold the supply on, unless a fault saved before this start
+	 * keeps it off; controller: adopt what PWR_OK says (a saved fault then releases it).
+	 */
+	r = atx_psu_open(s->b->hw, &pc,
+			 self && s->start_saved.fault == POWERSEQ_FAULT_NONE
+				 ? ATX_PSU_INITIAL_ON
+				 : ATX_PSU_INITIAL_FOLLOW_OK,
 			 &s->psu);
 	if (r < 0) {
 		log_warn(r, "power: opening PS_ON '%s' / PWR_OK '%s'", c->psu_on, c->psu_ok);
@@ -853,6 +976,8 @@ int power_svc_new(struct box *b, const struct power_config *cfg, struct power_sv
 	s->sim = hw_kind_get(b->hw) == HW_KIND_SIM;
 	s->led_mode = POWERSEQ_LED_OFF;
 	powerseq_init(&s->seq, cfg);
+	load_saved(cfg, &s->start_saved);
+	s->file_fault = s->start_saved.fault;
 	if (cfg->topology == POWER_TOPOLOGY_SELF) {
 		box_ready_hold(b);
 		s->ready_held = true;
@@ -878,21 +1003,31 @@ int power_svc_new(struct box *b, const struct power_config *cfg, struct power_sv
 	if (r < 0)
 		goto fail;
 
-	in.last_requested = load_requested(cfg);
+	in.last_requested = s->start_saved.requested;
 	s->start_requested = in.last_requested;
+	in.saved_fault = s->start_saved.fault;
+	in.saved_fault_ns = loop_now(b->loop);
+	if (in.saved_fault != POWERSEQ_FAULT_NONE && s->start_saved.fault_at_known)
+		in.saved_fault_ns -= loop_real_now(b->loop) -
+				     s->start_saved.fault_at_s * INT64_C(1000000000);
+	if (in.saved_fault_ns > loop_now(b->loop))
+		in.saved_fault_ns = loop_now(b->loop); /* the wall clock went back */
 	v = atx_psu_ok_get(s->psu);
 	in.psu_ok = v > 0;
 	in.has_host_alive = s->host && h2_host_has_alive(s->host);
 	if (in.has_host_alive)
 		in.host_alive = h2_host_alive_get(s->host) > 0;
 	in.button = power_button_get(s->btn) > 0;
-	log_info("power: %s topology, H2 supply %s, restore = %s, last requested %s, PWR_OK %d",
+	log_info("power: %s topology, H2 supply %s, restore = %s, last requested %s, saved fault "
+		 "%s, PWR_OK %d",
 		 power_topology_name(cfg->topology), power_host_supply_name(cfg->host_supply),
-		 power_restore_name(cfg->restore),
-		 powerseq_requested_name(in.last_requested), in.psu_ok);
+		 power_restore_name(cfg->restore), powerseq_requested_name(in.last_requested),
+		 powerseq_fault_name(in.saved_fault), in.psu_ok);
 	r = feed(s, &in, NULL);
 	if (r < 0)
 		goto fail;
+	s->restored_fault = powerseq_fault_get(&s->seq, &s->restored_fault_ns);
+	log_restored_fault(s);
 	r = ctl_command_register(b->ctl, "power", "on|off|cycle|force-off|clear|status: box power",
 				 power_cmd, s);
 	if (r < 0)

@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "supervisor/parse.h"
+#include "supervisor/statefile.h"
 
 #define MS INT64_C(1000000)
 #define SEC INT64_C(1000000000)
@@ -338,6 +340,7 @@ static const char *const reason_names[POWERSEQ_R_COUNT] = {
 	[POWERSEQ_R_RESTORE] = "restore",
 	[POWERSEQ_R_ADOPT] = "adopt",
 	[POWERSEQ_R_FINISH_OFF] = "finish-off",
+	[POWERSEQ_R_RESTORED_FAULT] = "restored-fault",
 	[POWERSEQ_R_BUTTON] = "button",
 	[POWERSEQ_R_LONG_PRESS] = "long-press",
 	[POWERSEQ_R_CMD_ON] = "command-on",
@@ -384,6 +387,8 @@ const char *powerseq_fault_name(enum powerseq_fault f)
 		return "psu-ok-drop";
 	case POWERSEQ_FAULT_HOST_BOOT_TIMEOUT:
 		return "host-boot-timeout";
+	case POWERSEQ_FAULT_UNKNOWN:
+		return "unknown";
 	}
 	return "?";
 }
@@ -399,6 +404,8 @@ const char *powerseq_fault_describe(enum powerseq_fault f)
 		return "PWR_OK dropped while the box was on";
 	case POWERSEQ_FAULT_HOST_BOOT_TIMEOUT:
 		return "the H2 did not come up (power LED) in time";
+	case POWERSEQ_FAULT_UNKNOWN:
+		return "a fault latched before this start, its name unreadable in the state file";
 	}
 	return "?";
 }
@@ -426,6 +433,121 @@ int powerseq_requested_parse(const char *s, enum powerseq_requested *out)
 	else
 		return -EINVAL;
 	return 0;
+}
+
+int powerseq_fault_parse(const char *s, enum powerseq_fault *out)
+{
+	static const enum powerseq_fault all[] = {
+		POWERSEQ_FAULT_PSU_OK_TIMEOUT, POWERSEQ_FAULT_PSU_OK_DROP,
+		POWERSEQ_FAULT_HOST_BOOT_TIMEOUT, POWERSEQ_FAULT_UNKNOWN,
+	};
+
+	if (!s)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (strcmp(s, powerseq_fault_name(all[i])) == 0) {
+			*out = all[i];
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* ---- the state file ---- */
+
+int powerseq_saved_format(const struct powerseq_saved *sv, char *buf, size_t len)
+{
+	size_t n = 0;
+	int w;
+
+	if (!buf || len == 0)
+		return -EINVAL;
+	buf[0] = '\0';
+	if (sv->requested != POWERSEQ_REQUESTED_UNKNOWN) {
+		w = snprintf(buf, len, "requested=%s\n", powerseq_requested_name(sv->requested));
+		if (w < 0 || (size_t)w >= len)
+			return -ENOSPC;
+		n = (size_t)w;
+	}
+	if (sv->fault != POWERSEQ_FAULT_NONE) {
+		w = snprintf(buf + n, len - n, "fault=%s\n", powerseq_fault_name(sv->fault));
+		if (w < 0 || (size_t)w >= len - n)
+			return -ENOSPC;
+		n += (size_t)w;
+		if (sv->fault_at_known) {
+			w = snprintf(buf + n, len - n, "fault_at=%lld\n",
+				     (long long)sv->fault_at_s);
+			if (w < 0 || (size_t)w >= len - n)
+				return -ENOSPC;
+			n += (size_t)w;
+		}
+	}
+	return (int)n;
+}
+
+/* Copy a value for the log: bounded, anything but printable ASCII shown as '?'. */
+static void copy_printable(char *dst, size_t len, const char *src)
+{
+	size_t i;
+
+	if (!dst || len == 0)
+		return;
+	for (i = 0; i + 1 < len && src[i]; i++)
+		dst[i] = src[i] >= ' ' && src[i] <= '~' ? src[i] : '?';
+	dst[i] = '\0';
+}
+
+/* Seconds since the epoch: digits only, no sign, no blanks, small enough to be nanoseconds. */
+static int parse_unix_seconds(const char *s, int64_t *out)
+{
+	long long v;
+	char *end;
+
+	if (!s[0] || s[0] < '0' || s[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v > INT64_MAX / INT64_C(1000000000))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+unsigned powerseq_saved_parse(const char *text, struct powerseq_saved *sv, char *bad_name,
+			      size_t bad_len)
+{
+	char val[POWERSEQ_SAVED_NAME_MAX];
+	unsigned bad = 0;
+	int r;
+
+	memset(sv, 0, sizeof(*sv));
+	if (bad_name && bad_len)
+		bad_name[0] = '\0';
+	if (!text)
+		return POWERSEQ_SAVED_BAD_REQUESTED;
+	if (statefile_get(text, "requested", val, sizeof(val)) < 0 ||
+	    powerseq_requested_parse(val, &sv->requested) < 0) {
+		sv->requested = POWERSEQ_REQUESTED_UNKNOWN;
+		bad |= POWERSEQ_SAVED_BAD_REQUESTED;
+	}
+	r = statefile_get(text, "fault", val, sizeof(val));
+	if (r == -ENOENT || (r == 0 && strcmp(val, "none") == 0))
+		return bad; /* an older file, or no fault: nothing latched */
+	/*
+	 * A fault line that does not parse still says a fault was latched: losing it would
+	 * power the box back into whatever it was.  It latches as "unknown" until cleared.
+	 */
+	if (r < 0 || powerseq_fault_parse(val, &sv->fault) < 0) {
+		sv->fault = POWERSEQ_FAULT_UNKNOWN;
+		bad |= POWERSEQ_SAVED_BAD_FAULT;
+		copy_printable(bad_name, bad_len, r < 0 ? "(too long)" : val);
+	}
+	if (statefile_get(text, "fault_at", val, sizeof(val)) == 0 &&
+	    parse_unix_seconds(val, &sv->fault_at_s) == 0)
+		sv->fault_at_known = true;
+	else
+		bad |= POWERSEQ_SAVED_BAD_FAULT_AT;
+	return bad;
 }
 
 /* ---- accessors ---- */
@@ -1149,6 +1271,33 @@ static void command(struct powerseq *ps, struct powerseq_output *out, enum power
 	reply(out, 3, "fault latched: %s (h2box power clear)", fault);
 }
 
+/*
+ * A fault saved before this start (reload, restart, mains loss) latches again, whatever
+ * restore says: outputs as the fault left them, PS_ON released, and an H2 on its own supply
+ * found running held off first (the off the fault began is finished, then it latches).  Only
+ * `h2box power clear` or the first press clears it, as if it had never stopped.
+ */
+static void restore_fault(struct powerseq *ps, struct powerseq_output *out,
+			  const struct powerseq_input *in, int64_t t)
+{
+	ps->fault = in->saved_fault;
+	ps->fault_ns = in->saved_fault_ns < t ? in->saved_fault_ns : t;
+	ps->last_fault = ps->fault;
+	ps->last_fault_ns = ps->fault_ns;
+	/* the file holds it already: nothing to write unless requested was not off */
+	ps->saved_fault = ps->fault;
+	ps->saved_fault_ns = ps->fault_ns;
+	ps->psu_drop_alarm = ps->fault == POWERSEQ_FAULT_PSU_OK_DROP;
+	set_requested(ps, out, POWERSEQ_REQUESTED_OFF);
+	if (host_needs_force(ps)) {
+		ps->fault_pending = true;
+		ps->psu_on = false;
+		enter(ps, out, POWERSEQ_FORCE_OFF, POWERSEQ_R_FINISH_OFF, t);
+		return;
+	}
+	enter(ps, out, POWERSEQ_FAULT, POWERSEQ_R_RESTORED_FAULT, t);
+}
+
 static void startup(struct powerseq *ps, struct powerseq_output *out,
 		    const struct powerseq_input *in, int64_t t)
 {
@@ -1164,6 +1313,23 @@ static void startup(struct powerseq *ps, struct powerseq_output *out,
 	ps->requested = in->last_requested;
 	ps->since_ns = t;
 
+	if (in->saved_fault != POWERSEQ_FAULT_NONE) {
+		if (!is_self(ps) || !in->psu_ok) {
+			/* controller: PS_ON was opened following PWR_OK; self: not asserted */
+			ps->psu_on = !is_self(ps) && in->psu_ok;
+			restore_fault(ps, out, in, t);
+			return;
+		}
+		/*
+		 * Self with the supply up: h2boxd runs on the H2, which the SFX may feed, so
+		 * releasing PS_ON could cut the very host that was just powered on by hand.  The
+		 * fault is not latched again; it stays the last fault, and leaves the state file.
+		 */
+		ps->last_fault = in->saved_fault;
+		ps->last_fault_ns = in->saved_fault_ns < t ? in->saved_fault_ns : t;
+		ps->saved_fault = in->saved_fault;
+		ps->saved_fault_ns = in->saved_fault_ns;
+	}
 	if (is_self(ps)) {
 		/* We run on the H2: it is up, so the box is meant to be on. */
 		ps->psu_on = in->psu_ok; /* the service opens PS_ON asserted; see PSU_STARTING */
@@ -1211,6 +1377,20 @@ static void startup(struct powerseq *ps, struct powerseq_output *out,
 	} else {
 		enter(ps, out, POWERSEQ_OFF, POWERSEQ_R_STARTUP, t);
 	}
+}
+
+/*
+ * The fault goes into the state file from the moment it is named (with an own-supply H2, before
+ * it latches) until it is cleared, so a reload, restart or mains loss brings it back.
+ */
+static void sync_saved(struct powerseq *ps, struct powerseq_output *out)
+{
+	if (ps->fault == ps->saved_fault &&
+	    (ps->fault == POWERSEQ_FAULT_NONE || ps->fault_ns == ps->saved_fault_ns))
+		return;
+	ps->saved_fault = ps->fault;
+	ps->saved_fault_ns = ps->fault == POWERSEQ_FAULT_NONE ? 0 : ps->fault_ns;
+	out->requests |= POWERSEQ_REQ_SAVE;
 }
 
 static void fill_levels(const struct powerseq *ps, struct powerseq_output *out)
@@ -1313,7 +1493,11 @@ int powerseq_step(struct powerseq *ps, const struct powerseq_input *in, int64_t 
 	}
 	advance(ps, out, now_ns);
 done:
+	if (ps->started)
+		sync_saved(ps, out);
 	out->requested = ps->requested;
+	out->fault = ps->saved_fault;
+	out->fault_ns = ps->saved_fault_ns;
 	fill_levels(ps, out);
 	return r;
 }

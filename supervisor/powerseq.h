@@ -111,6 +111,8 @@ enum powerseq_fault {
 	POWERSEQ_FAULT_PSU_OK_TIMEOUT = 2,
 	POWERSEQ_FAULT_PSU_OK_DROP = 3,
 	POWERSEQ_FAULT_HOST_BOOT_TIMEOUT = 4,
+	/* Restored from the state file under a name this version does not know (or garbled). */
+	POWERSEQ_FAULT_UNKNOWN = 5,
 };
 
 enum powerseq_reason {
@@ -118,7 +120,9 @@ enum powerseq_reason {
 	POWERSEQ_R_STARTUP,           /* daemon start: nothing to do */
 	POWERSEQ_R_RESTORE,           /* daemon start: restore policy powers on */
 	POWERSEQ_R_ADOPT,             /* daemon start: found the box (or just the H2) powered */
-	POWERSEQ_R_FINISH_OFF,        /* daemon start: own-supply H2 running, requested off */
+	POWERSEQ_R_FINISH_OFF,        /* daemon start: own-supply H2 running, requested off
+				       * (or a fault saved): forced off */
+	POWERSEQ_R_RESTORED_FAULT,    /* daemon start: a fault saved before it latches again */
 	POWERSEQ_R_BUTTON,
 	POWERSEQ_R_LONG_PRESS,        /* emergency cut */
 	POWERSEQ_R_CMD_ON,
@@ -180,6 +184,10 @@ struct powerseq_input {
 	bool psu_ok, host_alive, button;
 	bool has_host_alive; /* a host_alive line is wired (always in controller) */
 	enum powerseq_requested last_requested;
+	/* A fault latched before this start (the state file's), NONE if none, and when it was
+	 * named in box time (before ts_ns/now; may be negative: the clock restarted). */
+	enum powerseq_fault saved_fault;
+	int64_t saved_fault_ns;
 };
 
 enum powerseq_led {
@@ -196,7 +204,8 @@ enum powerseq_led {
 #define POWERSEQ_REQ_IB_CHECK        (1u << 3) /* answer with POWERSEQ_EV_IB */
 #define POWERSEQ_REQ_READY           (1u << 4) /* self start-up finished (or failed): READY=1 */
 #define POWERSEQ_REQ_EMERGENCY       (1u << 5) /* an emergency cut or power-off happened */
-#define POWERSEQ_REQ_SAVE            (1u << 6) /* requested state changed: write the state file */
+#define POWERSEQ_REQ_SAVE            (1u << 6) /* requested state or fault changed: write the
+						* state file (powerseq_output.requested, .fault) */
 
 #define POWERSEQ_TRANSITIONS_MAX 8
 #define POWERSEQ_TEXT_MAX 160
@@ -225,6 +234,8 @@ struct powerseq_output {
 	unsigned requests;
 	unsigned new_warnings;    /* raised in this step */
 	enum powerseq_requested requested; /* valid with POWERSEQ_REQ_SAVE */
+	enum powerseq_fault fault;         /* ditto: the fault to keep across restarts, or NONE */
+	int64_t fault_ns;                  /* ditto: when it was named (box time) */
 
 	/* command reply: status 0 ok, 3 refused/busy; text for the user */
 	int reply_status;
@@ -264,6 +275,8 @@ struct powerseq {
 	bool psu_drop_alarm;  /* PWR_OK lost (drop alarm active) */
 	unsigned warnings;
 	enum powerseq_requested requested;
+	enum powerseq_fault saved_fault; /* the state file's fault (as last asked to save) */
+	int64_t saved_fault_ns;
 };
 
 void powerseq_init(struct powerseq *ps, const struct power_config *cfg);
@@ -294,5 +307,40 @@ const char *powerseq_fault_describe(enum powerseq_fault f);
 const char *powerseq_requested_name(enum powerseq_requested r);
 /* "on" / "off" -> value; -EINVAL otherwise. */
 int powerseq_requested_parse(const char *s, enum powerseq_requested *out);
+/* A fault's name (powerseq_fault_name, "none" excluded) -> value; -EINVAL otherwise. */
+int powerseq_fault_parse(const char *s, enum powerseq_fault *out);
+
+/* ---- the state file: what the sequencer keeps across reloads, restarts and mains loss ---- */
+
+/*
+ * Lines "key=value": requested=on|off, and while a fault is latched (or being latched)
+ * fault=NAME and fault_at=UNIX_SECONDS (wall clock, when it was named).  A file without the
+ * fault lines (older versions wrote only requested=) has no fault.
+ */
+struct powerseq_saved {
+	enum powerseq_requested requested; /* UNKNOWN: none (or unreadable) */
+	enum powerseq_fault fault;         /* NONE: no fault saved */
+	bool fault_at_known;
+	int64_t fault_at_s;                /* wall clock, seconds since the epoch */
+};
+
+/* What powerseq_saved_parse found wrong (bit flags); the caller logs it. */
+#define POWERSEQ_SAVED_BAD_REQUESTED (1u << 0) /* requested= missing or neither on nor off */
+#define POWERSEQ_SAVED_BAD_FAULT     (1u << 1) /* fault= names no known fault: loaded as unknown */
+#define POWERSEQ_SAVED_BAD_FAULT_AT  (1u << 2) /* a fault without a valid fault_at= */
+
+#define POWERSEQ_SAVED_TEXT_MAX 128
+#define POWERSEQ_SAVED_NAME_MAX 40
+
+/* The file's text for sv into buf; the length, or -ENOSPC. */
+int powerseq_saved_format(const struct powerseq_saved *sv, char *buf, size_t len);
+/*
+ * Parse a state file's text (never fails: whatever is unreadable is left out and flagged).
+ * A fault= line whose value is no known name (garbled, too long, empty, from a newer version)
+ * loads as POWERSEQ_FAULT_UNKNOWN, never as no fault; bad_name (may be NULL) gets the value as
+ * found, non-printable bytes replaced, for the log.  Returns the POWERSEQ_SAVED_BAD_* flags.
+ */
+unsigned powerseq_saved_parse(const char *text, struct powerseq_saved *sv, char *bad_name,
+			      size_t bad_len);
 
 #endif

@@ -76,7 +76,10 @@ expect_eq "$TAG: drop: PS_ON released (status)" "$(pst psu_on)" false
 expect_eq "$TAG: drop: PSU off (plant)" "$(truth psu_on)" false
 expect_eq "$TAG: drop: H2 still running on its brick (plant)" "$(truth host_on)" true
 expect_eq "$TAG: drop: requested off at once" "$(pst requested)" off
-expect_eq "$TAG: drop: state file says off at once" "$(state_file)" "requested=off"
+expect_eq "$TAG: drop: state file says off at once" \
+	"$(sed -n 's/^requested=//p' <<<"$(state_file)")" off
+expect_eq "$TAG: drop: state file names the fault at once" \
+	"$(sed -n 's/^fault=//p' <<<"$(state_file)")" psu-ok-drop
 out=$(h2 power clear 2>&1)
 expect_eq "$TAG: drop: power clear during the hold: exit 3" "$?" 3
 check "$TAG: drop: power clear during the hold: says why" grep -q "fault psu-ok-drop latches next" \
@@ -105,6 +108,7 @@ advance 10m
 expect_eq "$TAG: after clear: off" "$(pst state)" off
 expect_h2_dark "after clear"
 expect_eq "$TAG: after clear: requested still off" "$(pst requested)" off
+expect_eq "$TAG: after clear: the fault left the state file" "$(state_file)" "requested=off"
 power_on_now "after the fault"
 
 stop_daemon

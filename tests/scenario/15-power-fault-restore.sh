@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# 15-power-fault-restore.sh - a latched power fault saves requested = off, so with restore = last
-# neither a daemon restart nor mains loss powers the box straight back into the fault, and
-# clearing the fault does not power on by itself; a later power-on is remembered as usual.
-# Both controller builds: sim-sfx.conf and the brick build with the H2 on its own supply.
+# 15-power-fault-restore.sh - a latched power fault saves requested = off and the fault itself, so
+# with restore = last a daemon restart (or mains loss) brings the fault back latched and never
+# powers the box straight back into it; clearing the fault takes it out of the state file and
+# does not power on by itself; a later power-on is remembered as usual.  Both controller builds:
+# sim-sfx.conf and the brick build with the H2 on its own supply.  The same with restore = on and
+# across a SIGHUP reload: 17-power-fault-reload.sh.
 . "$(dirname "$0")/lib.sh"
 
 # one value of the plant's truth
 truth() { jget ".$1" sim status; }
 state_file() { cat "$TESTDIR/state/power.state" 2>/dev/null; }
+# state_key KEY: one line's value of the power state file
+state_key() { sed -n "s/^$1=//p" "$TESTDIR/state/power.state" 2>/dev/null; }
 
 # restart TAG WHAT: mains loss for the controller (stopping h2boxd ends the simulated box too,
 # so the next start finds PSU and H2 off and only the state file remembers)
@@ -48,12 +52,24 @@ fault_restore_suite() {
 	advance 10s
 	expect_eq "$tag: drop: fault latched" "$(pst state)" fault
 	expect_eq "$tag: drop: requested off" "$(pst requested)" off
-	expect_eq "$tag: drop: state file says off" "$(state_file)" "requested=off"
+	expect_eq "$tag: drop: state file says off" "$(state_key requested)" off
+	expect_eq "$tag: drop: state file keeps the fault" "$(state_key fault)" psu-ok-drop
 	check "$tag: drop: logged why" \
-		grep -q "psu-ok-drop fault: requested power state set to off" "$DAEMON_LOG"
+		grep -q "psu-ok-drop fault: requested power state set to off and the fault saved" \
+		"$DAEMON_LOG"
 	h2 sim fault psu-ok-drop off >/dev/null
 	restart "$tag" "drop" || return 1
-	expect_stays_off "$tag" "restart after the latched drop"
+	# the fault comes back latched (restore = last would have kept the box off anyway)
+	expect_eq "$tag: restart after the latched drop: latched again" "$(pst state)" fault
+	expect_eq "$tag: restart after the latched drop: reason" "$(pst fault.reason)" psu-ok-drop
+	expect_eq "$tag: restart after the latched drop: restored" "$(pst fault.restored)" true
+	check "$tag: restart after the latched drop: no restore transition" no_restore
+	expect_eq "$tag: restart after the latched drop: power clear" "$(h2 power clear 2>&1)" \
+		"fault cleared: psu-ok-drop"
+	expect_eq "$tag: restart after the latched drop: cleared: state file says off" \
+		"$(state_file)" "requested=off"
+	restart "$tag" "cleared drop" || return 1
+	expect_stays_off "$tag" "restart after the cleared drop"
 
 	# ---- PWR_OK never comes: clearing does not power on, nor does a restart after it ----
 	h2 sim fault psu-ok-timeout on >/dev/null
@@ -61,7 +77,8 @@ fault_restore_suite() {
 	expect_eq "$tag: timeout: requested on while starting" "$(state_file)" "requested=on"
 	advance 1s
 	expect_eq "$tag: timeout: fault latched" "$(pst state)" fault
-	expect_eq "$tag: timeout: state file says off" "$(state_file)" "requested=off"
+	expect_eq "$tag: timeout: state file says off" "$(state_key requested)" off
+	expect_eq "$tag: timeout: state file keeps the fault" "$(state_key fault)" psu-ok-timeout
 	h2 sim fault psu-ok-timeout off >/dev/null
 	expect_eq "$tag: timeout: power clear" "$(h2 power clear 2>&1)" "fault cleared: psu-ok-timeout"
 	advance 60s

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # 16-power-h2-found-running.sh - the brick build with a controller (host_supply = own): h2boxd
 # starts and finds the H2 running on its own brick with the PSU off.  Saved request on (or none),
-# or restore = on: the PSU comes up to join the H2 and the box ends on.  Saved request off (a
-# latched fault, an off or a force-off cut short) with restore = last or off: the PSU stays off
-# and the H2 is forced off by holding its power button, then the box is off.  And SIGTERM during
-# a force-off hold finishes the hold before the daemon exits.
+# or restore = on: the PSU comes up to join the H2 and the box ends on.  Saved request off (an
+# off or a force-off cut short) with restore = last or off: the PSU stays off and the H2 is
+# forced off by holding its power button, then the box is off; a saved fault is finished off the
+# same way and latches again (17-power-fault-reload.sh: also with restore = on).  And SIGTERM
+# during a force-off hold finishes the hold before the daemon exits.
 # The plant does not outlive the daemon: profiles/sim-brick-controller-running.conf starts it
 # with the H2 running and the PSU off, and the state file carries the saved request across.
 . "$(dirname "$0")/lib.sh"
@@ -13,6 +14,8 @@ BASE=$ROOT/tests/scenario/profiles/sim-brick-controller-running.conf
 
 truth() { jget ".$1" sim status; }
 state_file() { cat "$TESTDIR/state/power.state" 2>/dev/null; }
+# state_key KEY: one line's value of the power state file
+state_key() { sed -n "s/^$1=//p" "$TESTDIR/state/power.state" 2>/dev/null; }
 # profile_for RESTORE: the running profile with that restore policy
 profile_for() {
 	sed "s/^restore = last\$/restore = $1/" "$BASE" >"$TESTDIR/running-$1.conf"
@@ -119,7 +122,41 @@ stop_mid_hold() {
 		"H2BOX_FROM=force_off H2BOX_TO=$2 H2BOX_REASON=host-off"
 	check "$tag: SIGTERM: the button was not let go early" \
 		not_in_log_since "$mark" "letting go of the H2's power button"
-	expect_eq "$tag: SIGTERM: state file says off" "$(state_file)" "requested=off"
+	expect_eq "$tag: SIGTERM: state file says off" "$(state_key requested)" off
+	if [ "$2" = fault ]; then
+		expect_eq "$tag: SIGTERM: state file keeps the fault" "$(state_key fault)" \
+			psu-ok-drop
+	else
+		expect_eq "$tag: SIGTERM: state file holds no fault" "$(state_file)" "requested=off"
+	fi
+}
+
+# expect_finish_off_fault TAG RESTORE FAULT: just started, H2 found running, a fault saved: the
+# H2 is forced off whatever restore says, then the fault latches again until cleared
+expect_finish_off_fault() {
+	local tag=$1
+	expect_eq "$tag: restore = $2" "$(pst restore)" "$2"
+	expect_eq "$tag: forcing the H2 off" "$(pst state)" force_off
+	expect_eq "$tag: PSU off (plant)" "$(truth psu_on)" false
+	expect_eq "$tag: H2 still running during the hold (plant)" "$(truth host_on)" true
+	expect_eq "$tag: the saved fault named at once" "$(pst fault.reason)" "$3"
+	expect_eq "$tag: not latched during the hold" "$(pst fault.latched)" false
+	check "$tag: logged off -> force_off (finish-off)" has_transition off force_off finish-off
+	check "$tag: logged why, with fields" in_log_since "$MARK" \
+		"H2 found running with a fault saved before this start ($3): forcing it off" \
+		"H2BOX_REASON=finish-off H2BOX_REQUESTED=off H2BOX_RESTORE=$2 H2BOX_FAULT=$3"
+	advance 4s
+	expect_eq "$tag: 4 s into the hold: H2 off (plant)" "$(truth host_on)" false
+	advance 100ms
+	expect_eq "$tag: latched again once its LED is out" "$(pst state)" fault
+	check "$tag: logged force_off -> fault (host-off)" has_transition force_off fault host-off
+	expect_eq "$tag: state file keeps the fault" "$(state_key fault)" "$3"
+	advance 10m
+	expect_eq "$tag: ten minutes later: still latched" "$(pst state)" fault
+	expect_eq "$tag: ten minutes later: PSU off (plant)" "$(truth psu_on)" false
+	check "$tag: the PSU was never started" no_psu_start
+	expect_eq "$tag: power clear" "$(h2 power clear 2>&1)" "fault cleared: $3"
+	expect_eq "$tag: cleared: state file says off" "$(state_file)" "requested=off"
 }
 
 LAST=$(profile_for last)
@@ -163,7 +200,7 @@ stop_mid_hold "$T" fault
 T="last, after a latched fault"
 MARK=$(log_mark)
 start_daemon "$LAST" --state-dir "$TESTDIR/state" || { finish; exit 1; }
-expect_finish_off "$T" last
+expect_finish_off_fault "$T" last psu-ok-drop
 stop_daemon
 
 # ---- restore = off decides for a dark box only: saved on joins, saved off is finished ----

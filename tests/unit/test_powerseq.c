@@ -1228,13 +1228,18 @@ static void test_fault_saves_requested_off(void **state)
 		assert_int_equal(st(&r), POWERSEQ_FAULT);
 		assert_true(r.requests & POWERSEQ_REQ_SAVE);
 		assert_int_equal(r.out.requested, POWERSEQ_REQUESTED_OFF);
-		/* clearing does not power on, nor does time */
+		assert_int_equal(r.out.fault, POWERSEQ_FAULT_PSU_OK_DROP); /* saved with it */
+		/* clearing does not power on, nor does time; it takes the fault out of the file */
 		rig_clear(&r);
 		assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_CLEAR), 0);
+		assert_true(r.out.requests & POWERSEQ_REQ_SAVE);
+		assert_int_equal(r.out.fault, POWERSEQ_FAULT_NONE);
+		assert_int_equal(r.out.requested, POWERSEQ_REQUESTED_OFF);
+		rig_clear(&r);
 		rig_advance(&r, 3600 * SEC);
 		assert_int_equal(st(&r), POWERSEQ_OFF);
 		assert_false(r.out.psu_on);
-		assert_false(r.requests & POWERSEQ_REQ_SAVE); /* still off: nothing to write */
+		assert_false(r.requests & POWERSEQ_REQ_SAVE); /* nothing more to write */
 		saved = powerseq_requested_get(&r.ps);
 		assert_int_equal(saved, POWERSEQ_REQUESTED_OFF);
 
@@ -1275,6 +1280,299 @@ static void test_fault_saves_requested_off(void **state)
 	rig_press(&r, 100 * MS);
 	assert_int_equal(st(&r), POWERSEQ_OFF);
 	assert_int_equal(powerseq_requested_get(&r.ps), POWERSEQ_REQUESTED_OFF);
+}
+
+
+/* ---- a fault saved before the daemon started comes back latched ---- */
+
+static const enum powerseq_fault all_faults[] = {
+	POWERSEQ_FAULT_PSU_OK_TIMEOUT,
+	POWERSEQ_FAULT_PSU_OK_DROP,
+	POWERSEQ_FAULT_HOST_BOOT_TIMEOUT,
+	POWERSEQ_FAULT_UNKNOWN,
+};
+static const enum power_restore all_restores[] = { POWER_RESTORE_OFF, POWER_RESTORE_ON,
+						    POWER_RESTORE_LAST };
+
+/* Start-up as the service does it, with a fault from the state file named at fault_ns. */
+static void rig_start_saved(struct rig *r, bool psu_ok, bool alive, enum powerseq_requested last,
+			    enum powerseq_fault f, int64_t fault_ns)
+{
+	struct powerseq_input in = { .event = POWERSEQ_EV_STARTUP };
+
+	powerseq_init(&r->ps, &r->cfg);
+	in.psu_ok = psu_ok;
+	in.host_alive = alive;
+	in.has_host_alive = r->cfg.topology == POWER_TOPOLOGY_CONTROLLER;
+	in.last_requested = last;
+	in.saved_fault = f;
+	in.saved_fault_ns = fault_ns;
+	assert_int_equal(rig_input(r, &in), 0);
+}
+
+static bool went_to(const struct rig *r, enum powerseq_state s)
+{
+	for (int i = 0; i < r->nreasons; i++)
+		if (r->tos[i] == s)
+			return true;
+	return false;
+}
+
+/* Latched now and for the next hour: PS_ON released, button free, the code blinking. */
+static void expect_latched(struct rig *r, enum powerseq_fault f, int64_t fault_ns)
+{
+	int64_t at;
+
+	assert_int_equal(st(r), POWERSEQ_FAULT);
+	assert_int_equal(powerseq_fault_get(&r->ps, &at), f);
+	assert_int_equal(at, fault_ns);
+	assert_int_equal(powerseq_last_fault_get(&r->ps, NULL), f);
+	assert_false(powerseq_powered(&r->ps));
+	assert_false(r->out.psu_on);
+	assert_false(r->out.host_button);
+	assert_int_equal(r->out.led, POWERSEQ_LED_BLINK_CODE);
+	assert_int_equal(r->out.led_code, (int)f);
+	assert_int_equal(powerseq_psu_drop_alarm(&r->ps), f == POWERSEQ_FAULT_PSU_OK_DROP);
+	assert_int_equal(powerseq_requested_get(&r->ps), POWERSEQ_REQUESTED_OFF);
+	rig_clear(r);
+	rig_advance(r, 3600 * SEC);
+	assert_int_equal(st(r), POWERSEQ_FAULT);
+	assert_false(r->out.psu_on);
+	assert_false(r->out.host_button);
+	assert_false(went_to(r, POWERSEQ_PSU_STARTING));
+	assert_false(r->requests & POWERSEQ_REQ_SAVE);
+	/* power-on and cycle are refused with the way out, as before the restart */
+	assert_int_equal(rig_cmd(r, POWERSEQ_CMD_ON), 3);
+	assert_non_null(strstr(r->out.reply, "fault latched: "));
+	assert_non_null(strstr(r->out.reply, powerseq_fault_name(f)));
+	assert_int_equal(rig_cmd(r, POWERSEQ_CMD_CYCLE), 3);
+	assert_int_equal(st(r), POWERSEQ_FAULT);
+	assert_false(r->out.psu_on);
+}
+
+/* A dark box with a saved fault: latched again whatever restore and the saved request say. */
+static void test_saved_fault_latches_for_every_restore(void **state)
+{
+	static const enum powerseq_requested lasts[] = { POWERSEQ_REQUESTED_OFF,
+							 POWERSEQ_REQUESTED_ON,
+							 POWERSEQ_REQUESTED_UNKNOWN };
+	static const enum power_host_supply supplies[] = { POWER_HOST_SUPPLY_PSU,
+							   POWER_HOST_SUPPLY_OWN };
+
+	for (size_t s = 0; s < 2; s++)
+		for (size_t i = 0; i < 3; i++)
+			for (size_t k = 0; k < 3; k++)
+				for (size_t f = 0; f < 4; f++) {
+					struct rig r;
+					int64_t at;
+
+					rig_init(&r, POWER_TOPOLOGY_CONTROLLER);
+					r.cfg.host_supply = supplies[s];
+					r.cfg.restore = all_restores[i];
+					at = r.now - 3 * 3600 * SEC;
+					rig_start_saved(&r, false, false, lasts[k],
+							all_faults[f], at);
+					assert_int_equal(r.nreasons, 1);
+					assert_int_equal(r.reasons[0], POWERSEQ_R_RESTORED_FAULT);
+					assert_int_equal(r.tos[0], POWERSEQ_FAULT);
+					/* the file already says so, unless requested was not off */
+					assert_int_equal(!!(r.requests & POWERSEQ_REQ_SAVE),
+							 lasts[k] != POWERSEQ_REQUESTED_OFF);
+					assert_int_equal(r.out.fault, all_faults[f]);
+					assert_int_equal(r.out.fault_ns, at);
+					assert_int_equal(r.out.requested, POWERSEQ_REQUESTED_OFF);
+					expect_latched(&r, all_faults[f], at);
+				}
+}
+
+/* Cleared (command or first press): off, out of the state file, and power-on works again. */
+static void test_saved_fault_clear_then_power_on(void **state)
+{
+	for (size_t i = 0; i < 3; i++) {
+		for (int by_press = 0; by_press < 2; by_press++) {
+			struct rig r;
+
+			rig_init(&r, POWER_TOPOLOGY_CONTROLLER);
+			r.cfg.restore = all_restores[i];
+			rig_start_saved(&r, false, false, POWERSEQ_REQUESTED_OFF,
+					POWERSEQ_FAULT_PSU_OK_DROP, r.now - 60 * SEC);
+			assert_int_equal(st(&r), POWERSEQ_FAULT);
+			rig_clear(&r);
+			if (by_press) {
+				rig_press(&r, 100 * MS);
+			} else {
+				assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_CLEAR), 0);
+				assert_string_equal(r.out.reply, "fault cleared: psu-ok-drop");
+			}
+			assert_int_equal(st(&r), POWERSEQ_OFF);
+			assert_true(r.requests & POWERSEQ_REQ_SAVE);
+			assert_int_equal(r.out.fault, POWERSEQ_FAULT_NONE);
+			assert_int_equal(r.out.requested, POWERSEQ_REQUESTED_OFF);
+			assert_int_equal(powerseq_fault_get(&r.ps, NULL), POWERSEQ_FAULT_NONE);
+			assert_int_equal(powerseq_last_fault_get(&r.ps, NULL),
+					 POWERSEQ_FAULT_PSU_OK_DROP);
+			assert_false(powerseq_psu_drop_alarm(&r.ps));
+			assert_int_equal(r.out.led, POWERSEQ_LED_OFF);
+			/* clearing does not power on, whatever restore says */
+			rig_advance(&r, 600 * SEC);
+			assert_int_equal(st(&r), POWERSEQ_OFF);
+			assert_false(r.out.psu_on);
+			/* the next press (or power on) goes through the whole sequence */
+			rig_clear(&r);
+			rig_power_on(&r);
+			assert_int_equal(powerseq_requested_get(&r.ps), POWERSEQ_REQUESTED_ON);
+			assert_true(r.requests & POWERSEQ_REQ_SAVE);
+			assert_int_equal(r.out.fault, POWERSEQ_FAULT_NONE);
+		}
+	}
+}
+
+/*
+ * Own supply, the H2 found running with the PSU off and a fault saved: the off the fault began
+ * is finished whatever restore says (even on, which joins after a plain off), and the fault
+ * latches once the H2 is dark; the PSU is never started.
+ */
+static void test_saved_fault_own_supply_h2_running_finishes_off(void **state)
+{
+	for (size_t i = 0; i < 3; i++) {
+		for (int times_out = 0; times_out < 2; times_out++) {
+			struct rig r;
+			int64_t t0, at = 0;
+
+			rig_init_own(&r);
+			r.cfg.restore = all_restores[i];
+			rig_start_saved(&r, false, true, POWERSEQ_REQUESTED_OFF,
+					POWERSEQ_FAULT_PSU_OK_DROP, r.now - 10 * SEC);
+			t0 = r.now;
+			assert_int_equal(r.nreasons, 1);
+			assert_int_equal(r.reasons[0], POWERSEQ_R_FINISH_OFF);
+			assert_int_equal(st(&r), POWERSEQ_FORCE_OFF);
+			assert_false(r.out.psu_on);
+			assert_true(r.out.host_button);
+			/* named from the start, as before: alarm and code, not latched yet */
+			assert_int_equal(powerseq_fault_get(&r.ps, &at),
+					 POWERSEQ_FAULT_PSU_OK_DROP);
+			assert_int_equal(at, t0 - 10 * SEC);
+			assert_int_equal(r.out.led, POWERSEQ_LED_BLINK_CODE);
+			assert_int_equal(r.out.led_code, 3);
+			assert_false(r.requests & POWERSEQ_REQ_SAVE);
+			/* during the hold: no power-on, and clearing waits for the latch */
+			assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_ON), 3);
+			assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_CLEAR), 3);
+			if (times_out) {
+				rig_advance(&r, r.cfg.force_off_hold_ns);
+				assert_true(saw_reason(&r, POWERSEQ_R_FORCE_OFF_DONE));
+			} else {
+				rig_advance(&r, 4 * SEC);
+				rig_edge(&r, POWERSEQ_EV_HOST_ALIVE, false);
+				rig_advance(&r, r.cfg.debounce_ns);
+				assert_true(saw_reason(&r, POWERSEQ_R_HOST_OFF));
+			}
+			expect_latched(&r, POWERSEQ_FAULT_PSU_OK_DROP, t0 - 10 * SEC);
+			assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_CLEAR), 0);
+			assert_int_equal(r.out.fault, POWERSEQ_FAULT_NONE);
+			assert_true(r.out.requests & POWERSEQ_REQ_SAVE);
+			if (!times_out) {
+				rig_clear(&r);
+				rig_power_on(&r);
+			}
+		}
+	}
+}
+
+/*
+ * A box found powered with a fault saved (something else powered it): the fault's safe state
+ * wins over adopting, PS_ON released at once; an own-supply H2 is held off first.
+ */
+static void test_saved_fault_found_powered(void **state)
+{
+	struct rig r;
+
+	rig_init(&r, POWER_TOPOLOGY_CONTROLLER);
+	r.cfg.restore = POWER_RESTORE_ON;
+	rig_start_saved(&r, true, true, POWERSEQ_REQUESTED_ON, POWERSEQ_FAULT_HOST_BOOT_TIMEOUT,
+			r.now - SEC);
+	assert_int_equal(r.reasons[0], POWERSEQ_R_RESTORED_FAULT);
+	assert_true(r.requests & POWERSEQ_REQ_SAVE); /* requested on -> off */
+	expect_latched(&r, POWERSEQ_FAULT_HOST_BOOT_TIMEOUT, r.now - SEC);
+
+	rig_init_own(&r);
+	r.cfg.restore = POWER_RESTORE_ON;
+	rig_start_saved(&r, true, true, POWERSEQ_REQUESTED_OFF, POWERSEQ_FAULT_PSU_OK_TIMEOUT,
+			r.now - SEC);
+	assert_int_equal(st(&r), POWERSEQ_FORCE_OFF);
+	assert_int_equal(r.reasons[0], POWERSEQ_R_FINISH_OFF);
+	assert_false(r.out.psu_on);
+	assert_true(r.out.host_button);
+	rig_advance(&r, r.cfg.force_off_hold_ns);
+	assert_int_equal(st(&r), POWERSEQ_FAULT);
+	assert_int_equal(powerseq_fault_get(&r.ps, NULL), POWERSEQ_FAULT_PSU_OK_TIMEOUT);
+}
+
+/* A fault time from the future (the wall clock went back) counts as now. */
+static void test_saved_fault_time_clamped(void **state)
+{
+	struct rig r;
+	int64_t at;
+
+	rig_init(&r, POWER_TOPOLOGY_CONTROLLER);
+	rig_start_saved(&r, false, false, POWERSEQ_REQUESTED_OFF, POWERSEQ_FAULT_UNKNOWN,
+			r.now + 3600 * SEC);
+	assert_int_equal(powerseq_fault_get(&r.ps, &at), POWERSEQ_FAULT_UNKNOWN);
+	assert_int_equal(at, r.now);
+	assert_int_equal(r.out.led_code, 5);
+	assert_string_equal(powerseq_fault_name(POWERSEQ_FAULT_UNKNOWN), "unknown");
+	assert_false(r.requests & POWERSEQ_REQ_SAVE);
+}
+
+/* Self: the supply off (as the fault left it) keeps it latched; up, it is not cut under us. */
+static void test_saved_fault_self(void **state)
+{
+	struct rig r;
+
+	rig_init(&r, POWER_TOPOLOGY_SELF);
+	rig_start_saved(&r, false, false, POWERSEQ_REQUESTED_OFF, POWERSEQ_FAULT_PSU_OK_TIMEOUT,
+			r.now - SEC);
+	assert_int_equal(st(&r), POWERSEQ_FAULT);
+	assert_int_equal(r.reasons[0], POWERSEQ_R_RESTORED_FAULT);
+	assert_true(r.requests & POWERSEQ_REQ_READY); /* start-up over: READY=1 */
+	assert_false(r.out.psu_on);
+	expect_latched(&r, POWERSEQ_FAULT_PSU_OK_TIMEOUT, r.now - SEC);
+	assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_CLEAR), 0);
+	assert_int_equal(r.out.fault, POWERSEQ_FAULT_NONE);
+	assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_ON), 0);
+	assert_int_equal(st(&r), POWERSEQ_PSU_STARTING);
+	assert_true(r.out.psu_on);
+
+	rig_init(&r, POWER_TOPOLOGY_SELF);
+	rig_start_saved(&r, true, false, POWERSEQ_REQUESTED_OFF, POWERSEQ_FAULT_PSU_OK_TIMEOUT,
+			r.now - SEC);
+	assert_int_equal(st(&r), POWERSEQ_NIC_WAIT);
+	assert_true(r.out.psu_on);
+	assert_int_equal(powerseq_fault_get(&r.ps, NULL), POWERSEQ_FAULT_NONE);
+	assert_int_equal(powerseq_last_fault_get(&r.ps, NULL), POWERSEQ_FAULT_PSU_OK_TIMEOUT);
+	assert_true(r.requests & POWERSEQ_REQ_SAVE); /* out of the state file */
+	assert_int_equal(r.out.fault, POWERSEQ_FAULT_NONE);
+}
+
+/* A fault is saved whenever it is named, even when requested was off already. */
+static void test_fault_saved_when_requested_already_off(void **state)
+{
+	struct rig r;
+
+	rig_init(&r, POWER_TOPOLOGY_CONTROLLER);
+	rig_start(&r);
+	rig_power_on(&r);
+	assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_OFF), 0);
+	assert_int_equal(st(&r), POWERSEQ_HOST_STOPPING);
+	assert_int_equal(powerseq_requested_get(&r.ps), POWERSEQ_REQUESTED_OFF);
+	rig_clear(&r);
+	rig_edge(&r, POWERSEQ_EV_PSU_OK, false);
+	assert_int_equal(st(&r), POWERSEQ_FAULT);
+	assert_true(r.requests & POWERSEQ_REQ_SAVE);
+	assert_int_equal(r.out.fault, POWERSEQ_FAULT_PSU_OK_DROP);
+	assert_int_equal(r.out.fault_ns, r.now);
+	assert_int_equal(r.out.requested, POWERSEQ_REQUESTED_OFF);
 }
 
 static void test_invalid_inputs(void **state)
@@ -1546,6 +1844,13 @@ int main(void)
 		cmocka_unit_test(test_own_supply_startup_finish_off_hold_times_out),
 		cmocka_unit_test(test_psu_supply_startup_h2_lit_psu_off_unchanged),
 		cmocka_unit_test(test_fault_saves_requested_off),
+		cmocka_unit_test(test_saved_fault_latches_for_every_restore),
+		cmocka_unit_test(test_saved_fault_clear_then_power_on),
+		cmocka_unit_test(test_saved_fault_own_supply_h2_running_finishes_off),
+		cmocka_unit_test(test_saved_fault_found_powered),
+		cmocka_unit_test(test_saved_fault_time_clamped),
+		cmocka_unit_test(test_saved_fault_self),
+		cmocka_unit_test(test_fault_saved_when_requested_already_off),
 		cmocka_unit_test(test_invalid_inputs),
 		cmocka_unit_test(test_self_start_nic_rescan_ib),
 		cmocka_unit_test(test_self_psu_held_nic_timeout_ib_timeout),
