@@ -57,7 +57,12 @@ static const struct key_desc keys[] = {
 	{ "power", "host_boot_timeout", KT_DURATION, OFF(host_boot_timeout_ns), SEC, 3600 * SEC },
 	{ "power", "host_shutdown_timeout", KT_DURATION, OFF(host_shutdown_timeout_ns), SEC,
 	  3600 * SEC },
-	{ "power", "force_off_hold", KT_DURATION, OFF(force_off_hold_ns), SEC, 60 * SEC },
+	/*
+	 * A stop or reload finishes a hold in progress without the loop running:
+	 * at most 8 s keeps it inside the unit's WatchdogSec=10s and
+	 * TimeoutStopSec=15s (boards force off after 4 s).
+	 */
+	{ "power", "force_off_hold", KT_DURATION, OFF(force_off_hold_ns), SEC, 8 * SEC },
 	{ "power", "psu_off_delay", KT_DURATION, OFF(psu_off_delay_ns), 0, 600 * SEC },
 	{ "power", "long_press", KT_DURATION, OFF(long_press_ns), 500 * MS, 60 * SEC },
 	{ "power", "debounce", KT_DURATION, OFF(debounce_ns), 0, SEC },
@@ -212,41 +217,41 @@ int power_config_set(struct power_config *c, const char *section, const char *ke
 	case KT_PATH:
 		r = parse_string(value, p, POWER_PATH_MAX, perr, sizeof(perr));
 		if (r == 0 && p[0] != '/')
-			return cfg_fail(err, errlen, -EINVAL, "%s: must be an absolute path", key);
+			return cfg_fail(err, errlen, -EINVAL, "must be an absolute path");
 		break;
 	case KT_TOPOLOGY:
 		r = set_enum(value, topology_names, 2, &v);
 		if (r < 0)
-			return cfg_fail(err, errlen, r, "%s: expected controller or self, got '%s'",
-					key, value);
+			return cfg_fail(err, errlen, r, "expected controller or self, got '%s'",
+					value);
 		c->topology = (enum power_topology)v;
 		break;
 	case KT_HOST_SUPPLY:
 		r = set_enum(value, host_supply_names, 2, &v);
 		if (r < 0)
-			return cfg_fail(err, errlen, r, "%s: expected psu or own, got '%s'", key,
-					value);
+			return cfg_fail(err, errlen, r, "expected psu or own, got '%s'", value);
 		c->host_supply = (enum power_host_supply)v;
 		break;
 	case KT_RESTORE:
 		r = set_enum(value, restore_names, 3, &v);
 		if (r < 0)
-			return cfg_fail(err, errlen, r, "%s: expected off, on or last, got '%s'",
-					key, value);
+			return cfg_fail(err, errlen, r, "expected off, on or last, got '%s'",
+					value);
 		c->restore = (enum power_restore)v;
 		break;
 	case KT_DROP:
 		r = set_enum(value, drop_names, 2, &v);
 		if (r < 0)
-			return cfg_fail(err, errlen, r, "%s: expected poweroff or ignore, got '%s'",
-					key, value);
+			return cfg_fail(err, errlen, r, "expected poweroff or ignore, got '%s'",
+					value);
 		c->pwr_ok_drop_action = (enum power_drop_action)v;
 		break;
 	default:
 		r = -EINVAL;
 	}
+	/* the profile loader puts the key in front of the message */
 	if (r < 0)
-		return cfg_fail(err, errlen, r, "%s: %s", key, perr);
+		return cfg_fail(err, errlen, r, "%s", perr);
 	c->lines[i] = line;
 	return 0;
 }

@@ -191,7 +191,9 @@ static void test_config_defaults_and_keys(void **state)
 	assert_int_equal(c.psu_ok_timeout_ns, 250 * MS);
 	assert_int_equal(power_config_set(&c, "power", "psu_ok_timeout", "3s", 4, err, sizeof(err)),
 			 -ERANGE);
-	assert_non_null(strstr(err, "psu_ok_timeout"));
+	/* the message names the range; the profile loader puts the key in front, once */
+	assert_non_null(strstr(err, "out of range"));
+	assert_null(strstr(err, "psu_ok_timeout"));
 	assert_int_equal(power_config_set(&c, "power", "topology", "self", 5, err, sizeof(err)), 0);
 	assert_int_equal(c.topology, POWER_TOPOLOGY_SELF);
 	assert_int_equal(power_config_set(&c, "power", "topology", "both", 5, err, sizeof(err)),
