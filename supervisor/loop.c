@@ -133,6 +133,13 @@ static void loop_rearm(struct loop *l)
 	if (loop_plant_next(l) < deadline)
 		deadline = loop_plant_next(l);
 	speed = hw_clock_speed(l->hw);
+	/*
+	 * A running sim clock waits at the deadline until this loop has handled
+	 * it: a wake that comes late (a loaded machine, a high speed factor) then
+	 * sees the PWR_OK edge before the timeout that would have followed it.
+	 */
+	if (hw_sim_plant(l->hw))
+		sim_plant_horizon_set(hw_sim_plant(l->hw), speed > 0.0 ? deadline : INT64_MAX);
 	if (deadline == INT64_MAX || speed <= 0.0) {
 		sd_event_source_set_enabled(l->wake, SD_EVENT_OFF);
 		return;

@@ -101,6 +101,7 @@ struct sim_plant {
 	int64_t now;
 	double speed;
 	int64_t base_virt, base_real; /* virtual/real CLOCK_MONOTONIC at the last rebase */
+	int64_t horizon;              /* a running clock stops here (sim_plant_horizon_set) */
 	int64_t real_offset;          /* virtual wall = real_offset + now */
 
 	/* lines */

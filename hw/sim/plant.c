@@ -278,6 +278,7 @@ int sim_plant_new(const struct sim_plant_config *cfg, struct sim_plant **out)
 	p->cal = sim_calib_get(cfg->build);
 	plant_derive_calibration(p);
 	p->speed = cfg->speed;
+	p->horizon = SIM_NEVER;
 	p->base_real = plant_clock_read(CLOCK_MONOTONIC);
 	p->real_offset = plant_clock_read(CLOCK_REALTIME);
 	p->out_level[SIM_LINE_PSU_ON_N] = 1; /* pulled up: PSU off */
@@ -313,6 +314,12 @@ void sim_plant_free(struct sim_plant *p)
 
 /* ---- virtual clock ---- */
 
+static void plant_rebase(struct sim_plant *p)
+{
+	p->base_virt = p->now;
+	p->base_real = plant_clock_read(CLOCK_MONOTONIC);
+}
+
 void plant_sync(struct sim_plant *p)
 {
 	int64_t t;
@@ -321,14 +328,22 @@ void plant_sync(struct sim_plant *p)
 		return;
 	t = p->base_virt +
 	    (int64_t)((double)(plant_clock_read(CLOCK_MONOTONIC) - p->base_real) * p->speed);
+	if (t >= p->horizon) {
+		/* wait at the horizon; once it moves, time runs on from here, not from where
+		 * the real clock would have put it */
+		if (p->horizon > p->now)
+			plant_run_to(p, p->horizon);
+		plant_rebase(p);
+		return;
+	}
 	if (t > p->now)
 		plant_run_to(p, t);
 }
 
-static void plant_rebase(struct sim_plant *p)
+void sim_plant_horizon_set(struct sim_plant *p, int64_t t)
 {
-	p->base_virt = p->now;
-	p->base_real = plant_clock_read(CLOCK_MONOTONIC);
+	plant_sync(p);
+	p->horizon = t;
 }
 
 int64_t sim_plant_now(struct sim_plant *p)

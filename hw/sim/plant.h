@@ -42,6 +42,15 @@ int64_t sim_plant_now(struct sim_plant *p);
 int sim_plant_advance_to(struct sim_plant *p, int64_t mono_ns);
 double sim_plant_speed(const struct sim_plant *p);
 int sim_plant_set_speed(struct sim_plant *p, double speed);
+/*
+ * While the clock runs, virtual time stops at t until the horizon moves
+ * (INT64_MAX: none, the default).  The owner of the box's timers sets it
+ * to its next deadline, so a process that wakes late replays its timers
+ * and the plant's edges in order instead of finding time far past both:
+ * under load the box's time slows down rather than skipping events.
+ * Explicit advances (sim_plant_advance_to) go past it.
+ */
+void sim_plant_horizon_set(struct sim_plant *p, int64_t t);
 /* Virtual wall clock (ns since the epoch), settable for schedule tests. */
 int64_t sim_plant_real_ns(struct sim_plant *p);
 void sim_plant_set_real_ns(struct sim_plant *p, int64_t real_ns);

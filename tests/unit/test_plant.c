@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #define MS(x) ((int64_t)(x) * 1000000LL)
 #define SEC(x) ((int64_t)(x) * 1000000000LL)
@@ -840,6 +841,55 @@ static void test_clock(void **state)
 	assert_int_equal(sim_plant_new(&cfg, &p), -EINVAL);
 }
 
+static int64_t real_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * A running clock waits at its horizon (the loop's next deadline) however late
+ * the process looks, and runs on from there, not from where the real clock
+ * would have put it.  Real time has to pass for this: the test lets 20 ms go by,
+ * 2 s of box time at 100x, and checks exact values, not timing.
+ */
+static void test_clock_horizon(void **state)
+{
+	struct sim_plant_config cfg;
+	struct sim_plant *p;
+	struct timespec ms = { .tv_nsec = 1000000 };
+	int64_t t0, r0, r1, r2, t;
+
+	(void)state;
+	sim_plant_config_defaults(&cfg, SIM_BUILD_SFX);
+	cfg.speed = 100;
+	p = plant_make_cfg(&cfg);
+	/* PS_ON at once: PWR_OK follows 300 ms of box time later, an event inside the window */
+	sim_plant_line_set(p, SIM_LINE_PSU_ON_N, 0);
+	t0 = sim_plant_now(p);
+	sim_plant_horizon_set(p, t0 + MS(5));
+	r0 = real_mono();
+	while (real_mono() - r0 < MS(20))
+		nanosleep(&ms, NULL);
+	r1 = real_mono();
+	assert_int_equal(sim_plant_now(p), t0 + MS(5));
+	assert_int_equal(sim_plant_line_get(p, SIM_LINE_PSU_PWR_OK), 0); /* not yet: 300 ms */
+	/* released: on from the horizon, at most what passed since the clamp, times 100 */
+	sim_plant_horizon_set(p, INT64_MAX);
+	t = sim_plant_now(p);
+	r2 = real_mono();
+	assert_true(t >= t0 + MS(5));
+	assert_true(t <= t0 + MS(5) + (r2 - r1) * 100);
+	/* and explicit advances go past a horizon */
+	sim_plant_horizon_set(p, t);
+	assert_int_equal(sim_plant_advance_to(p, t + SEC(1)), 0);
+	assert_true(sim_plant_now(p) >= t + SEC(1));
+	assert_int_equal(sim_plant_line_get(p, SIM_LINE_PSU_PWR_OK), 1);
+	sim_plant_free(p);
+}
+
 static void test_lists(void **state)
 {
 	const char *const *w = sim_plant_workload_names();
@@ -902,6 +952,7 @@ int main(void)
 		cmocka_unit_test(test_noise),
 		cmocka_unit_test(test_pci_config),
 		cmocka_unit_test(test_clock),
+		cmocka_unit_test(test_clock_horizon),
 		cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_front_button),
 	};
