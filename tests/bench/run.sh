@@ -6,7 +6,9 @@ cd "$(dirname "$0")/../.."
 BUILD=$(cd "${1:-build}" && pwd)
 TMP=$(mktemp -d /tmp/h2box-bench.XXXXXX)
 SOCK=$TMP/h2box.sock
-trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$TMP"' EXIT
+PID='' DPID=''
+# notify-wait passes SIGTERM on to h2boxd; the daemon's own pid too, in case it never came up
+trap '[ -n "$DPID" ] && kill $DPID 2>/dev/null; [ -n "$PID" ] && { kill $PID 2>/dev/null; wait $PID 2>/dev/null; }; rm -rf "$TMP"' EXIT
 fail=0
 
 target() { # name value op limit unit

@@ -14,11 +14,21 @@
 
 extern char **environ;
 
+static volatile pid_t child;
+
+/* A test that stops the wrapper stops the daemon: SIGTERM/SIGINT go on to the child. */
+static void forward(int sig)
+{
+	if (child > 0)
+		kill(child, sig);
+}
+
 /*
  * usage: notify-wait NOTIFY_PATH TIMEOUT_S -- COMMAND ARGS...
  * Prints the daemon's pid, "CONTROL" when the daemon says its control socket answers
  * (X_H2BOX_CONTROL=1), then "READY" when READY=1 arrives, then stays the daemon's parent
- * and exits with the daemon's exit status, so a test can `wait` for it.  Prints "FAILED" and
+ * and exits with the daemon's exit status, so a test can `wait` for it; SIGTERM or SIGINT to
+ * it are passed on to the daemon.  Prints "FAILED" and
  * exits 125 when the daemon exits first or the timeout passes.  Explicit readiness, no sleeps.
  */
 int main(int argc, char **argv)
@@ -51,6 +61,14 @@ int main(int argc, char **argv)
 	if (r) {
 		fprintf(stderr, "notify-wait: cannot start %s: %s\n", argv[4], strerror(r));
 		return 1;
+	}
+	child = pid;
+	{
+		struct sigaction sa_fwd = { .sa_handler = forward };
+
+		sigemptyset(&sa_fwd.sa_mask);
+		sigaction(SIGTERM, &sa_fwd, NULL);
+		sigaction(SIGINT, &sa_fwd, NULL);
 	}
 	printf("%d\n", (int)pid);
 	fflush(stdout);

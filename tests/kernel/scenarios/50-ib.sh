@@ -27,10 +27,12 @@ IB_JSONCK=/tmp/jsonck.awk
 # (the least disturbed run: the guest's vCPUs share the host with whatever else runs there).
 if [ "$IB_MODE" = bench ]; then
 	BW_SIZES="4096 65536 1048576"
-	BW_ITERS_4096=3000 BW_ITERS_65536=1000 BW_ITERS_1048576=100
+	# runs of a second or more: at 3000 x 4 KiB (a quarter second) one scheduling hiccup of
+	# the guest's vCPUs halved a run, for either tool
+	BW_ITERS_4096=10000 BW_ITERS_65536=2000 BW_ITERS_1048576=150
 	LAT_SIZES="2 4096"
 	LAT_ITERS=3000
-	ROUNDS=3
+	ROUNDS=5
 	LAT_ROUNDS=5 # latency swings 20-70 us with where the guest's two vCPUs land: more rounds
 else
 	BW_SIZES=65536
