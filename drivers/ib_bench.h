@@ -53,6 +53,11 @@ struct ib_bench_opts {
 	double ceiling_gbps; /* the link probe's expected ceiling; NAN unknown */
 };
 
+/* The options in a usage line, for the daemon's and the client's messages. */
+#define IB_BENCH_USAGE_OPTIONS                                                                   \
+	"[--lat] [--size N | --sizes all|N,N,...] [--iters N | --duration D] [--bidir]"          \
+	" [--server | --client HOST] [--port N] [--dev NAME[:PORT]] [--dev2 NAME[:PORT]]"
+
 void ib_bench_opts_defaults(struct ib_bench_opts *o);
 /*
  * Parse `h2box ib bench` arguments (argv[0] is the first option, not the

@@ -100,9 +100,8 @@ int cli_bench_local_main(bool json, int argc, char **argv)
 	ib_bench_opts_defaults(&o);
 	if (ib_bench_opts_parse(&o, n, args, err, sizeof(err)) < 0) {
 		fprintf(stderr,
-			"h2box: ib bench: %s\nusage: h2box ib bench --local [--lat] [--size N | --sizes"
-			" all|N,N,...] [--iters N | --duration D] [--bidir] [--server | --client HOST]"
-			" [--port N] [--dev NAME[:PORT]] [--dev2 NAME[:PORT]]\n",
+			"h2box: ib bench: %s\nusage: h2box ib bench --local " IB_BENCH_USAGE_OPTIONS
+			"\n",
 			err);
 		status = 2;
 		goto out;

@@ -839,10 +839,7 @@ static int cmd_bench(struct ib_svc *s, const struct ctl_request *req, struct ctl
 		snprintf(o.dev, sizeof(o.dev), "%s", s->dev);
 	if (ib_bench_opts_parse(&o, argc, argv, err, sizeof(err)) < 0) {
 		ctl_reply_error(rep, 2,
-				"%s\nusage: ib bench [--lat] [--size N | --sizes all|N,N,...]"
-				" [--iters N | --duration D] [--bidir] [--server | --client HOST] [--port N]"
-				" [--dev NAME[:PORT]] [--dev2 NAME[:PORT]]",
-				err);
+				"%s\nusage: ib bench " IB_BENCH_USAGE_OPTIONS, err);
 		return 0;
 	}
 	/* RDMA traffic moves the power budget: the same privilege as the power commands */
