@@ -4,9 +4,11 @@
 # Sourced after guest-lib.sh by the scenarios that run h2boxd against the mirrored plant
 # (/rig/plant-lib.sh in the guest).  One box at a time:
 #
-#   rig_box_setup controller|self    gpio-sim lines named as the real profile, i2c-stub with both
+#   rig_box_setup controller|controller-own|self
+#                                    gpio-sim lines named as the real profile, i2c-stub with both
 #                                    INA226s, the LM75 and the EMC2305 bound to their drivers,
-#                                    h2box-plant mirroring the matching build (sfx | brick, self)
+#                                    h2box-plant mirroring the matching build (sfx | brick with
+#                                    the H2 on its own supply, controlled | brick, self)
 #   rig_daemon_start PROFILE         h2boxd ($H2BOX_BIN) on it; waits until `h2box status` answers
 #   rig_box_teardown                 daemon and plant stopped, devices removed (rig_reset)
 #
@@ -52,20 +54,23 @@ _rig_uptime_cs() { local u; read -r u _ </proc/uptime; u=${u%.*}${u#*.}; echo "$
 
 _rig_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 
-# rig_box_setup controller|self [PLANT_OPTIONS...]: devices + plant; prints nothing, dies on error.
+# rig_box_setup controller|controller-own|self [PLANT_OPTIONS...]: devices + plant; prints
+# nothing, dies on error.
 rig_box_setup() {
 	local topo=$1 bus build
 	shift
 	case $topo in
-	controller)
+	controller | controller-own)
 		rig_gpio_sim_setup h2box-rig PSU_ON_N PSU_PWR_OK PWR_BUTTON PWR_LED H2_PWR_BTN H2_PWR_LED >/dev/null
 		build="--build sfx"
+		# the H2 on its own brick, started and forced off through its button header
+		[ "$topo" = controller ] || build="--build brick --own-supply"
 		;;
 	self)
 		rig_gpio_sim_setup h2box-rig PSU_ON_N PSU_PWR_OK PWR_BUTTON PWR_LED >/dev/null
 		build="--build brick --self --own-supply"
 		;;
-	*) rig_die "rig_box_setup: topology '$topo' is not controller|self" ;;
+	*) rig_die "rig_box_setup: topology '$topo' is not controller|controller-own|self" ;;
 	esac
 	bus=$(rig_i2c_stub_load 0x40 0x41 0x48 0x2e)
 	rig_i2c_set_byte "$bus" 0x2e 0xfe 0x5d # EMC2305: SMSC vendor
