@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # 14-power-own-supply.sh - the controller topology with the H2 on its own 15 V brick (brick build,
 # host_supply = own): releasing PS_ON only unpowers the NIC's SFX, so an emergency off (long press)
-# and a PSU fault (PWR_OK drop) also force the H2 off by holding its power-button header.  Checked
-# in h2box's power status and in the plant's truth (the H2 and its LED really go dark).
+# and a PSU fault (PWR_OK drop) also force the H2 off by holding its power-button header, and a
+# reload in the middle of that hold finishes it first.  Checked in h2box's power status and in
+# the plant's truth (the H2 and its LED really go dark).
 . "$(dirname "$0")/lib.sh"
 
 PROFILE=$ROOT/tests/scenario/profiles/sim-brick-controller.conf
@@ -110,6 +111,23 @@ expect_h2_dark "after clear"
 expect_eq "$TAG: after clear: requested still off" "$(pst requested)" off
 expect_eq "$TAG: after clear: the fault left the state file" "$(state_file)" "requested=off"
 power_on_now "after the fault"
+
+# ---- a reload (SIGHUP restarts the power service) in the middle of the hold finishes it ----
+h2 sim button --hold 5s >/dev/null
+advance 4100ms
+expect_eq "$TAG: reload mid-hold: forcing the H2 off" "$(pst state)" force_off
+expect_eq "$TAG: reload mid-hold: H2 still running (plant)" "$(truth host_on)" true
+mark=$(wc -l <"$DAEMON_LOG")
+check "$TAG: reload mid-hold: READY=1 after SIGHUP" reload
+check "$TAG: reload mid-hold: the press was finished before the service restarted" \
+	grep -qF "stopping while holding the H2's power button (force_off): finishing the press" \
+	<<<"$(tail -n +"$((mark + 1))" "$DAEMON_LOG")"
+check "$TAG: reload mid-hold: never let go early" bash -c \
+	"! tail -n +$((mark + 1)) '$DAEMON_LOG' | grep -q 'letting go of the H2'"
+# a hold cut short would be a short press: the H2 would still be running
+expect_h2_dark "reload mid-hold"
+expect_eq "$TAG: reload mid-hold: off after the reload" "$(pst state)" off
+expect_eq "$TAG: reload mid-hold: requested off" "$(pst requested)" off
 
 stop_daemon
 expect_eq "$TAG: SIGTERM exits 0" "$?" 0

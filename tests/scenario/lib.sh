@@ -192,3 +192,40 @@ record_cmd() {
 record_advance() { record_cmd "$1" "$H2BOX" -s "$SOCK" sim advance "$2"; }
 # rec FILTER: one value of the last record's summary
 rec() { jq -r "$1" <<<"$REC"; }
+
+# ---- reloads (14-*, 17-*) ----
+
+# reload: SIGHUP, then wait for the daemon's READY=1 that ends the reload.  notify-wait has let
+# go of the daemon's NOTIFY_SOCKET after the first READY=1, so bind it again before signalling;
+# READY=1 counts only after RELOADING=1 (explicit readiness, no sleeps).
+reload() {
+	python3 - "$TESTDIR/notify.sock" "$DAEMON_PID" <<'PY'
+import os, signal, socket, sys, time
+path, pid = sys.argv[1], int(sys.argv[2])
+try:
+    os.unlink(path)
+except FileNotFoundError:
+    pass
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(path)
+os.kill(pid, signal.SIGHUP)
+deadline = time.monotonic() + 60
+reloading = False
+while True:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        print("no READY=1 after RELOADING=1 within 60 s", file=sys.stderr)
+        sys.exit(1)
+    s.settimeout(left)
+    try:
+        data = s.recv(4096).decode(errors="replace")
+    except socket.timeout:
+        continue
+    for line in data.split("\n"):
+        if line == "RELOADING=1":
+            reloading = True
+        elif line == "READY=1" and reloading:
+            os.unlink(path)
+            sys.exit(0)
+PY
+}
