@@ -1664,10 +1664,10 @@ void watts_svc_status_text(struct watts_svc *s, struct ctl_reply *rep)
 	struct box_readings *rd = &s->b->readings;
 
 	if (isfinite(rd->watts))
-		ctl_reply_printf(rep, "power: %.2f W (%.2f V, %.3f A), budget %s", rd->watts,
+		ctl_reply_printf(rep, "watts: %.2f W (%.2f V, %.3f A), budget %s", rd->watts,
 				 rd->volts, rd->amps, rd->budget_state ? rd->budget_state : "off");
 	else
-		ctl_reply_printf(rep, "power: no valid reading, budget %s",
+		ctl_reply_printf(rep, "watts: no valid reading, budget %s",
 				 rd->budget_state ? rd->budget_state : "off");
 	if (s->budget_on)
 		ctl_reply_printf(rep, ", avg %.1f of %.0f W, %d/%d throttle steps",

@@ -15,6 +15,10 @@ h2 power on >/dev/null
 advance 120s
 expect_eq "box is on with the link up" "$(truth .link_up)" true
 
+# --- the status text: the meter's line and the sequencer's line are named apart ---
+check "status: a watts line with the reading" bash -c "'$H2BOX' -s '$SOCK' status | grep -qE '^watts: [0-9.]+ W \\('"
+check "status: the power line is the sequencer's" bash -c "'$H2BOX' -s '$SOCK' status | grep -q '^power: on since'"
+
 # --- the article's wall readings (SFX build) through h2box record, and exact energy ---
 for case in idle:24 iperf3-tx:32 iperf3-rx:32 nfs-copy:35; do
 	wl=${case%%:*}
