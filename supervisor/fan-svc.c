@@ -551,7 +551,7 @@ static void fmt_rpm(char *buf, size_t len, double v)
 	if (isfinite(v))
 		snprintf(buf, len, "%.0f rpm", v);
 	else
-		snprintf(buf, len, "n/a rpm");
+		snprintf(buf, len, "unknown");
 }
 
 /*
@@ -637,7 +637,9 @@ static void status_text_full(struct fan_svc *s, struct ctl_reply *rep)
 					 st.manual_until_ns - now, d, sizeof(d)) : "");
 	fmt_rpm(a, sizeof(a), s->rpm);
 	fmt_rpm(b, sizeof(b), s->out.expected_rpm);
-	ctl_reply_printf(rep, "tach: %s (expected %s)%s%s\n", a, b,
+	/* without a calibration there is no expected figure: say so rather than "n/a rpm" */
+	ctl_reply_printf(rep, "tach: %s (expected %s)%s%s\n", a,
+			 isfinite(s->out.expected_rpm) ? b : "unknown until `h2box fan calibrate`",
 			 s->out.stalled ? ", STALLED" : "", s->out.rpm_warn ? ", off target" : "");
 	if (s->fan)
 		ctl_reply_printf(rep, "chip: %s pwm%d\n", nic_fan_chip_name(s->fan), s->cfg.pwm);

@@ -32,6 +32,8 @@ expect_cmp "the plant's fan duty under the cap" "$(truth .fan_duty_pct)" le 40
 # the chip rounds the commanded duty to its steps: the plant's fan runs at the read-back duty
 expect_near "the plant's fan runs at the duty read back from the chip" "$(truth .fan_duty_pct)" "$(fan .duty_actual_pct)" 0.005
 expect_cmp "the fan spins (tach)" "$(fan .rpm)" gt 300
+check "no calibration yet: the expected rpm is unknown, and says how to get it" \
+	bash -c "'$H2BOX' -s '$SOCK' fan status | grep -q '^tach: [0-9]* rpm (expected unknown until .h2box fan calibrate.)'"
 
 # --- an NFS copy at 35 C ambient, 30 minutes of box time ---
 h2 sim ambient 35 >/dev/null
