@@ -524,7 +524,7 @@ static void status_members(struct fan_svc *s, struct json *j)
 	json_number(j, "min_duty", cal->min_duty > 0 ? cal->min_duty : NAN, 1);
 	json_number(j, "min_rpm", cal->min_rpm > 0 ? cal->min_rpm : NAN, 0);
 	json_number(j, "max_rpm", cal->max_rpm > 0 ? cal->max_rpm : NAN, 0);
-	json_bool(j, "running", st.mode == FANCTL_CALIBRATE);
+	json_bool(j, "running", st.calibrating);
 	json_string(j, "phase", fancal_phase_name(run->phase));
 	json_string(j, "result", s->cal_msg[0] ? s->cal_msg : NULL);
 	json_string(j, "file", s->cal_path);
@@ -659,7 +659,7 @@ static void status_text_full(struct fan_svc *s, struct ctl_reply *rep)
 			ctl_reply_printf(rep, "  %-8s    n/a     (%s)\n",
 					 s->cfg.inputs[i].spec.name, errname(err));
 	}
-	if (st.mode == FANCTL_CALIBRATE)
+	if (st.calibrating)
 		ctl_reply_printf(rep, "calibration: running (%s, %.0f%%)\n",
 				 fancal_phase_name(run->phase), run->duty);
 	else if (cal->max_rpm > 0)
@@ -848,6 +848,10 @@ static int fan_cmd(const struct ctl_request *req, struct ctl_reply *rep, void *u
 		return 0;
 	}
 	r = fanctl_calibrate_start(s->ctl, loop_now(s->b->loop));
+	if (r == -EALREADY) {
+		ctl_reply_error(rep, 3, "fan calibrate: a calibration is already running");
+		return 0;
+	}
 	if (r < 0) {
 		ctl_reply_error(rep, 3, "fan calibrate: refused while %s (cooling comes first)",
 				s->out.failsafe ? "in failsafe"

@@ -669,6 +669,8 @@ void fanctl_auto(struct fanctl *c)
 
 int fanctl_calibrate_start(struct fanctl *c, int64_t now_ns)
 {
+	if (c->calibrating)
+		return -EALREADY; /* a second request would restart it from the top */
 	if (c->failsafe || c->stalled || c->override)
 		return -EBUSY;
 	/* settle over at least three periods so the tach has seen each duty */
@@ -707,6 +709,7 @@ void fanctl_status_get(const struct fanctl *c, int64_t wall_ns, struct fanctl_st
 	st->manual_pct = c->manual ? c->manual_pct : NAN;
 	st->manual_until_ns = c->manual ? c->manual_until_ns : 0;
 	st->duty = c->out;
+	st->calibrating = c->calibrating;
 }
 
 static double expected_rpm(const struct fanctl *c, double duty)

@@ -233,7 +233,7 @@ int fanctl_manual_set(struct fanctl *c, double pct, int64_t for_ns, int64_t now_
 int fanctl_profile_force(struct fanctl *c, const char *name, int until_min, int64_t wall_ns);
 /* fan auto: drop manual duty, forced profile and a running calibration. */
 void fanctl_auto(struct fanctl *c);
-/* -EBUSY while in failsafe or stalled (cooling first). */
+/* -EBUSY while in failsafe or stalled (cooling first); -EALREADY while one runs. */
 int fanctl_calibrate_start(struct fanctl *c, int64_t now_ns);
 /* Use these calibration results (start/min duty, expected rpm). */
 void fanctl_calibration_set(struct fanctl *c, const struct fan_calibration *cal);
@@ -249,6 +249,7 @@ struct fanctl_status {
 	double manual_pct;           /* NAN when not manual */
 	int64_t manual_until_ns;     /* 0 = until fan auto */
 	double duty;
+	bool calibrating;            /* a calibration runs, or starts at the next step */
 };
 /* wall_ns: the profile shown is the one the next step uses (forced or scheduled). */
 void fanctl_status_get(const struct fanctl *c, int64_t wall_ns, struct fanctl_status *st);

@@ -155,6 +155,24 @@ expect_eq "the rounding chip is logged once" "$(grep -c 'H2BOX_STATE=quantises' 
 check "... with the commanded and the held duty as fields" \
 	grep -qE '\[H2BOX_EVENT=fan-chip H2BOX_STATE=quantises H2BOX_DUTY_PCT=[0-9.]+ H2BOX_DUTY_ACTUAL_PCT=[0-9.]+\]' "$DAEMON_LOG"
 
+# --- calibration through h2box on the simulated fan (starts at 20 %, 5000 rpm at full) ---
+h2 sim ambient 25 >/dev/null
+h2 sim workload idle >/dev/null
+advance 10m
+check "fan calibrate starts" h2 fan calibrate
+expect_eq "calibration running" "$(jget .calibration.running fan status)" true
+h2 fan calibrate >/dev/null 2>&1
+expect_eq "a second calibrate while one runs is refused (busy)" "$?" 3
+advance 10m
+expect_eq "calibration done" "$(jget .calibration.phase fan status)" done
+expect_near "calibrated full speed as the plant's fan" "$(jget .calibration.max_rpm fan status)" 5000 0.02
+expect_cmp "calibrated start duty at or above the fan's 20 %" "$(jget .calibration.start_duty fan status)" ge 20
+expect_cmp "calibrated start duty below 30 %" "$(jget .calibration.start_duty fan status)" lt 30
+check "results saved to the state dir" test -s "$TESTDIR/state/fan.cal"
+expect_eq "back under automatic control" "$(fan .mode)" auto
+check "with a calibration the expected rpm is a number" \
+	bash -c "'$H2BOX' -s '$SOCK' fan status | grep -qE '^tach: [0-9]+ rpm \(expected [0-9]+ rpm\)'"
+
 stop_daemon
 expect_eq "daemon exits 0" "$?" 0
 finish

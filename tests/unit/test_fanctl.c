@@ -470,6 +470,14 @@ static void test_calibration_through_controller(void **state)
 	r->rpm = 3000;
 	step(r, 40);
 	assert_int_equal(fanctl_calibrate_start(r->ctl, r->now), 0);
+	/* a second request would restart it: refused, and the status says it runs already */
+	assert_int_equal(fanctl_calibrate_start(r->ctl, r->now), -EALREADY);
+	{
+		struct fanctl_status st;
+
+		fanctl_status_get(r->ctl, 0, &st);
+		assert_true(st.calibrating);
+	}
 	for (i = 0; i < 1000; i++) {
 		o = step(r, 40);
 		if (o->events & (FANCTL_EV_CAL_DONE | FANCTL_EV_CAL_FAILED))
