@@ -1010,8 +1010,7 @@ int power_svc_new(struct box *b, const struct power_config *cfg, struct power_sv
 	if (in.saved_fault != POWERSEQ_FAULT_NONE && s->start_saved.fault_at_known)
 		in.saved_fault_ns -= loop_real_now(b->loop) -
 				     s->start_saved.fault_at_s * INT64_C(1000000000);
-	if (in.saved_fault_ns > loop_now(b->loop))
-		in.saved_fault_ns = loop_now(b->loop); /* the wall clock went back */
+	/* a time after now (the wall clock went back) is clamped by the sequencer */
 	v = atx_psu_ok_get(s->psu);
 	in.psu_ok = v > 0;
 	in.has_host_alive = s->host && h2_host_has_alive(s->host);

@@ -1333,7 +1333,7 @@ static void startup(struct powerseq *ps, struct powerseq_output *out,
 		ps->last_fault = in->saved_fault;
 		ps->last_fault_ns = in->saved_fault_ns < t ? in->saved_fault_ns : t;
 		ps->saved_fault = in->saved_fault;
-		ps->saved_fault_ns = in->saved_fault_ns;
+		ps->saved_fault_ns = ps->last_fault_ns;
 	}
 	if (is_self(ps)) {
 		/* We run on the H2: it is up, so the box is meant to be on. */

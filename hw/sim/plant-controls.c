@@ -238,11 +238,8 @@ void sim_plant_truth_get(struct sim_plant *p, struct sim_plant_truth *t)
 	t->fan_rpm = p->rpm;
 	t->ib_tx_gbps = (double)p->ctr[0][0].rate_bps / 1e9;
 	t->ib_rx_gbps = (double)p->ctr[0][1].rate_bps / 1e9;
-	for (int port = 0; port < 2; port++)
+	for (int port = 0; port < 2 && plant_traffic_flows(p); port++)
 		for (int d = 0; d < 2; d++)
-			t->rdma_gbps += p->host == SIM_HOST_ON && p->link_up &&
-							!p->fault[SIM_FAULT_IB_NO_SM]
-						? p->rdma_gbps[port][d]
-						: 0.0;
+			t->rdma_gbps += p->rdma_gbps[port][d];
 	t->workload = sim_workloads[p->workload].name;
 }

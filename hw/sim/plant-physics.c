@@ -68,7 +68,7 @@ double plant_nic_w(const struct sim_plant *p)
 	return sim_nic_idle_w + nic_traffic_w(sum_rates_gbps(p));
 }
 
-static bool traffic_flows(const struct sim_plant *p)
+bool plant_traffic_flows(const struct sim_plant *p)
 {
 	/* without a subnet manager the ports never leave INIT: nothing moves */
 	return p->link_up && p->host == SIM_HOST_ON && !p->fault[SIM_FAULT_IB_NO_SM];
@@ -99,7 +99,7 @@ double plant_traffic_fraction(const struct sim_plant *p)
 void plant_rates_update(struct sim_plant *p)
 {
 	const struct sim_workload_def *w = &sim_workloads[p->workload];
-	bool flows = traffic_flows(p);
+	bool flows = plant_traffic_flows(p);
 	double f = flows ? plant_traffic_fraction(p) : 0.0;
 
 	for (int port = 0; port < 2; port++)
@@ -142,7 +142,7 @@ static double workload_w(const struct sim_plant *p)
 	const struct sim_workload_def *w = &sim_workloads[p->workload];
 	double f, cs;
 
-	if (!traffic_flows(p))
+	if (!plant_traffic_flows(p))
 		return 0.0;
 	f = plant_traffic_fraction(p);
 	cs = w->cpu_share;
@@ -243,7 +243,7 @@ void plant_physics_step(struct sim_plant *p, int64_t t)
 	disk_target = p->ambient_c;
 	if (disks_on) {
 		disk_target += sim_disk_rise_k;
-		if (sim_workloads[p->workload].disks_busy && traffic_flows(p))
+		if (sim_workloads[p->workload].disks_busy && plant_traffic_flows(p))
 			disk_target += sim_disk_busy_k;
 	}
 	p->disk_c = relax(p->disk_c, disk_target, dt, sim_disk_tau_s);

@@ -157,6 +157,8 @@ double plant_host_w(const struct sim_plant *p);
 double plant_monitored_w(const struct sim_plant *p);
 double plant_monitored_v(const struct sim_plant *p, double watts);
 double plant_traffic_fraction(const struct sim_plant *p);
+/* Traffic (workload or RDMA) moves: the link is up and ACTIVE and the host runs. */
+bool plant_traffic_flows(const struct sim_plant *p);
 void plant_rates_update(struct sim_plant *p);
 void plant_counters_reset(struct sim_plant *p);
 void plant_derive_calibration(struct sim_plant *p);

@@ -227,12 +227,12 @@ static void test_power_state_round_trip(void **state)
 		assert_int_equal(powerseq_saved_format(&sv, text, 20), -ENOSPC);
 		assert_int_equal(powerseq_saved_format(&sv, text, 34), -ENOSPC);
 		/* the latest time that still fits in nanoseconds */
-	assert_int_equal(powerseq_saved_parse("fault=psu-ok-drop\nfault_at=9223372036\n", &sv2,
-					      NULL, 0),
-			 POWERSEQ_SAVED_BAD_REQUESTED);
-	assert_true(sv2.fault_at_known);
-	assert_int_equal(sv2.fault_at_s, INT64_C(9223372036));
-	/* a fault with no known time is saved without one */
+		assert_int_equal(powerseq_saved_parse("fault=psu-ok-drop\nfault_at=9223372036\n",
+						      &sv2, NULL, 0),
+				 POWERSEQ_SAVED_BAD_REQUESTED);
+		assert_true(sv2.fault_at_known);
+		assert_int_equal(sv2.fault_at_s, INT64_C(9223372036));
+		/* a fault with no known time is saved without one */
 		sv.fault_at_known = false;
 		assert_true(powerseq_saved_format(&sv, text, sizeof(text)) > 0);
 		assert_string_equal(text, "requested=off\nfault=psu-ok-drop\n");
