@@ -904,7 +904,15 @@ void fanctl_step(struct fanctl *c, const struct fanctl_input *in, struct fanctl_
 	if (d > 0 && c->cal.min_duty > 0 && d < c->cal.min_duty)
 		d = c->cal.min_duty; /* below it the fan stalls: cooling beats the cap */
 	wc = &cfg->curves[c->curve_of[win >= 0 ? win : 0]].c;
-	auto_out = fancurve_slew(prev, d, c->override ? 0 : wc->slew_up, wc->slew_down, dt);
+	/*
+	 * Slew limits smooth the curve's own changes.  Leaving failsafe is not
+	 * one: the failsafe duty was a guess made without readings, and slewing
+	 * down from it kept a box switched on at night loud for 20 s.  Entering
+	 * failsafe is immediate anyway (below), so this never cools less on a
+	 * fault; upward changes stay limited as always.
+	 */
+	auto_out = fancurve_slew(prev, d, c->override ? 0 : wc->slew_up,
+				 (ev & FANCTL_EV_FAILSAFE_EXIT) ? 0 : wc->slew_down, dt);
 	kick_duty = !isnan(wc->kick_duty) ? wc->kick_duty
 		    : c->cal.start_duty > 0 ? c->cal.start_duty : DEFAULT_KICK_DUTY;
 	auto_out = fancurve_kick_apply(&c->kick, kick_duty, wc->kick_ns, prev, auto_out, now);

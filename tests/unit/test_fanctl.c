@@ -317,9 +317,8 @@ static void test_output_slew_and_kick(void **state)
 	struct rig *r = rig_new(tune_slew_kick);
 	const struct fanctl_output *o;
 
-	/* start-up: failsafe 100 %, then down at 5 %/s rather than a step */
-	assert_float_equal(step(r, 30)->duty, 95, 1e-9);
-	assert_float_equal(step(r, 30)->duty, 90, 1e-9);
+	/* start-up: leaving the failsafe goes straight to the curve (stopped below 35 C) */
+	assert_float_equal(step(r, 30)->duty, 0, 1e-9);
 	for (int i = 0; i < 30; i++)
 		step(r, 30);
 	assert_float_equal(r->out.duty, 0, 1e-9); /* below stop_below: stopped */
@@ -337,6 +336,50 @@ static void test_output_slew_and_kick(void **state)
 	assert_float_equal(step(r, 65)->duty, 50, 1e-9);
 	/* a fault jumps straight to failsafe, no slew */
 	assert_float_equal(step(r, NAN)->duty, 100, 1e-9);
+	rig_free(r);
+}
+
+/* The shipped SFX profile's NIC curve and night schedule. */
+static void tune_night(struct fan_config *c)
+{
+	set(c, "curve default", "points", "35:20 45:30 55:55 65:100");
+	set(c, "curve default", "slew_up", "10");
+	set(c, "curve default", "slew_down", "3");
+	set(c, "curve default", "hysteresis", "3");
+	set(c, "fanschedule", "quiet", "22:30-07:00");
+}
+
+static void test_failsafe_exit_is_not_slewed(void **state)
+{
+	struct rig *r = rig_new(tune_night);
+	const struct fanctl_output *o;
+
+	r->wall = utc(2026, 6, 10, 22, 0); /* midnight in Paris: quiet, cap 40 % */
+	/* power-on: no reading yet, the start-up failsafe */
+	o = step(r, NAN);
+	assert_int_equal(o->mode, FANCTL_FAILSAFE);
+	assert_float_equal(o->duty, 100, 1e-9);
+	/* the first valid reading: the curve's value at once, not 3 %/s down from 100 */
+	o = step(r, 45);
+	assert_int_equal(o->mode, FANCTL_AUTO);
+	assert_true(o->events & FANCTL_EV_FAILSAFE_EXIT);
+	assert_float_equal(o->duty, 30, 1e-9);
+	/* the curve's own changes are still slew-limited: 50 C (42.5 %) is quiet's 40 % cap */
+	assert_float_equal(step(r, 50)->duty, 40, 1e-9);
+	assert_float_equal(step(r, 40)->duty, 37, 1e-9); /* hysteresis holds 40, slew 3 %/s */
+
+	/* a fault: failsafe at once (never less cooling), ... */
+	o = step(r, NAN);
+	assert_true(o->events & FANCTL_EV_FAILSAFE_ENTER);
+	assert_float_equal(o->duty, 100, 1e-9);
+	/* ... held for recover_readings (3) good cycles, then the curve's value at once */
+	assert_float_equal(step(r, 45)->duty, 100, 1e-9);
+	assert_float_equal(step(r, 45)->duty, 100, 1e-9);
+	o = step(r, 45);
+	assert_true(o->events & FANCTL_EV_FAILSAFE_EXIT);
+	assert_float_equal(o->duty, 30, 1e-9);
+	/* and the next step slews again from there */
+	assert_float_equal(step(r, 20)->duty, 27, 1e-9);
 	rig_free(r);
 }
 
@@ -635,6 +678,7 @@ int main(void)
 		cmocka_unit_test(test_schedule_and_forced_profile),
 		cmocka_unit_test(test_manual_set_expiry_and_floor),
 		cmocka_unit_test(test_output_slew_and_kick),
+		cmocka_unit_test(test_failsafe_exit_is_not_slewed),
 		cmocka_unit_test(test_stall_detection_timing),
 		cmocka_unit_test(test_rpm_far_from_expected),
 		cmocka_unit_test(test_calibration_state_machine),
