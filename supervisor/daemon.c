@@ -259,6 +259,8 @@ static int daemon_load_profile(struct daemon *d, struct profile **out)
 	}
 	for (int i = 0; i < errs.count; i++)
 		log_crit("%s", errs.msg[i]);
+	for (int i = 0; i < errs.nwarnings; i++)
+		log_warnx("%s", errs.warning[i]);
 	if (r < 0) {
 		free(p);
 		return r;

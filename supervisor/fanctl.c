@@ -65,6 +65,20 @@ void fan_config_defaults(struct fan_config *c)
 	fansched_defaults(&c->sched);
 }
 
+double fan_config_override_temp(const struct fan_config *c, int input, int profile)
+{
+	double in = c->inputs[input].override_temp, prof = c->sched.profiles[profile].override_temp;
+
+	/*
+	 * Both say "too hot to keep the fan capped": the input for its sensor,
+	 * the profile for its time of day (quiet lifts its cap lower than
+	 * balanced).  Honouring whichever is reached first means neither is
+	 * ever silently shadowed, and lifting a cap is the safe direction.
+	 * fmin() ignores a NAN (unset) side.
+	 */
+	return fmin(in, prof);
+}
+
 int fan_config_curve_find(const struct fan_config *c, const char *name)
 {
 	for (int i = 0; i < c->ncurves; i++)
@@ -866,7 +880,6 @@ void fanctl_step(struct fanctl *c, const struct fanctl_input *in, struct fanctl_
 
 	/* 4. per-input demand and the temperature override */
 	for (int i = 0; i < cfg->ninputs; i++) {
-		const struct fan_input_config *ic = &cfg->inputs[i];
 		double t = in->temps[i].celsius, ot;
 
 		out->demand[i] = NAN;
@@ -879,7 +892,7 @@ void fanctl_step(struct fanctl *c, const struct fanctl_input *in, struct fanctl_
 			raw = out->demand[i];
 			win = i;
 		}
-		ot = isnan(ic->override_temp) ? prof->override_temp : ic->override_temp;
+		ot = fan_config_override_temp(cfg, i, p);
 		if (isnan(ot))
 			continue;
 		if (t >= ot && !hot) {

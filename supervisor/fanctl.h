@@ -43,7 +43,8 @@
  *   offset = 0                    C added to the reading
  *   min = -20  max = 150          plausible range; outside -> invalid -> failsafe
  *   curve = default               [curve NAME] this input follows
- *   override_temp = (profile's)   per-input critical temperature lifting a profile cap
+ *   override_temp = (none)        per-input critical temperature lifting a profile cap;
+ *                                 the lower of it and the active profile's applies
  *   required = yes                no: a failed input drops out (alarm) instead of failsafe
  *
  * [curve NAME]                    up to 8; "default" = "30:20 45:35 55:60 65:100" built in
@@ -63,7 +64,8 @@
  *   floor = 0%
  *   scale = 1                     running demand x scale + offset
  *   offset = 0%
- *   override_temp = 75            C on any input: cap lifted (logged); "none" = never
+ *   override_temp = 75            C on any input: cap lifted (logged); "none" = only an
+ *                                 input's own override_temp lifts it (the lower one wins)
  *
  * [fanschedule]                   (alias [schedule]) local time, end exclusive, may wrap
  *   default = balanced            profile outside every range
@@ -117,6 +119,12 @@ void fan_config_defaults(struct fan_config *c);
 int fan_config_set(struct fan_config *c, const char *section, const char *key, const char *value,
 		   int line, char *err, size_t errlen);
 int fan_config_validate(const struct fan_config *c, int *line, char *err, size_t errlen);
+/*
+ * The temperature at which input `input` lifts the cap of profile `profile`
+ * (index in c->sched.profiles): the lower of the input's and the profile's
+ * override_temp, NAN when neither sets one.
+ */
+double fan_config_override_temp(const struct fan_config *c, int input, int profile);
 /* Index of a curve by name, or -ENOENT. */
 int fan_config_curve_find(const struct fan_config *c, const char *name);
 

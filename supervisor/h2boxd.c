@@ -19,7 +19,7 @@ static void usage(FILE *f)
 		"Power and thermal supervisor for an ODROID-H2 NAS with an SFX PSU and an IB card.\n\n"
 		"  -c, --config FILE    profile to run (default /etc/h2box/h2box.conf, else the\n"
 		"                       built-in simulated box)\n"
-		"  -n, --check          check the profile, print \"configuration OK\" and exit\n"
+		"  -n, --check          check the profile, print \"configuration OK\" (and any warnings) and exit\n"
 		"  -s, --socket PATH    control socket (default: profile, $H2BOX_SOCKET,\n"
 		"                       /run/h2box/h2box.sock as root)\n"
 		"      --sim            run on the simulated box whatever the profile's backend\n"
@@ -128,9 +128,15 @@ int main(int argc, char **argv)
 		}
 		for (int i = 0; i < errs.count; i++)
 			fprintf(stderr, "%s\n", errs.msg[i]);
+		for (int i = 0; i < errs.nwarnings; i++)
+			fprintf(stderr, "%s\n", errs.warning[i]);
 		if (r < 0)
 			return 1;
-		printf("configuration OK\n");
+		if (errs.nwarnings)
+			printf("configuration OK with %d warning%s\n", errs.nwarnings,
+			       errs.nwarnings == 1 ? "" : "s");
+		else
+			printf("configuration OK\n");
 		return 0;
 	}
 

@@ -1,6 +1,7 @@
 /* profile-sections.c - dispatch of profile sections to the services that own them. */
 #include "supervisor/profile.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,6 +96,62 @@ static const struct profile_section_owner owners[] = {
 	{ .prefixes = { "fan", "input", "curve", "fanprofile", "fanschedule", "schedule", NULL },
 	  fan_defaults, fan_set, fan_validate },
 };
+
+/* One section under two names; the second is the one the services document. */
+static const struct {
+	const char *kind, *canon;
+} section_aliases[] = {
+	{ "schedule", "fanschedule" },
+	{ "alarm", "thermal" },
+};
+
+/* One setting under two names (section kinds after the aliases above). */
+static const struct {
+	const char *kind, *key, *canon_section, *canon_key;
+} key_aliases[] = {
+	{ "fan", "profile", "fanschedule", "default" },
+	{ "fanschedule", "profile", "fanschedule", "default" },
+	{ "throttle", "interface", NULL, "interfaces" },
+};
+
+void profile_sections_canonical(const char *section, const char *key, char *norm, size_t normlen,
+				char *canon, size_t canonlen, const char **ckey)
+{
+	size_t n = 0, kl;
+	const char *p;
+
+	assert(normlen > 0 && canonlen > 0);
+	for (p = section; *p == ' ' || *p == '\t'; p++)
+		;
+	for (; *p && n + 1 < normlen; p++) {
+		bool ws = *p == ' ' || *p == '\t';
+
+		if (ws && (n == 0 || norm[n - 1] == ' '))
+			continue;
+		norm[n++] = ws ? ' ' : *p;
+	}
+	while (n > 0 && norm[n - 1] == ' ')
+		n--;
+	norm[n] = '\0';
+	snprintf(canon, canonlen, "%s", norm);
+	for (size_t i = 0; i < sizeof(section_aliases) / sizeof(section_aliases[0]); i++) {
+		kl = strlen(section_aliases[i].kind);
+		if (strncmp(norm, section_aliases[i].kind, kl) == 0 &&
+		    (norm[kl] == '\0' || norm[kl] == ' '))
+			snprintf(canon, canonlen, "%s%s", section_aliases[i].canon, norm + kl);
+	}
+	*ckey = key ? key : "";
+	if (!key)
+		return;
+	for (size_t i = 0; i < sizeof(key_aliases) / sizeof(key_aliases[0]); i++) {
+		if (!section_matches(canon, key_aliases[i].kind) || strcmp(key, key_aliases[i].key))
+			continue;
+		if (key_aliases[i].canon_section)
+			snprintf(canon, canonlen, "%s", key_aliases[i].canon_section);
+		*ckey = key_aliases[i].canon_key;
+		return;
+	}
+}
 
 #define DEFAULT_STATE_DIR "/var/lib/h2box/"
 

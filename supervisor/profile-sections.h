@@ -29,6 +29,15 @@ void profile_sections_defaults(struct profile *p);
 int profile_sections_set(struct profile *p, const char *section, const char *key,
 			 const char *value, int line, char *err, size_t errlen);
 int profile_sections_validate(const struct profile *p, int *line, char *err, size_t errlen);
+/*
+ * The names a repeat is found by: whitespace inside the section name
+ * collapsed to one space (norm), then the aliases resolved (canon):
+ * [schedule] is [fanschedule], [alarm X] is [thermal X], [fan] profile and
+ * [fanschedule] profile are [fanschedule] default, [throttle X] interface is
+ * interfaces.  key may be NULL (a section header); *ckey is then "".
+ */
+void profile_sections_canonical(const char *section, const char *key, char *norm, size_t normlen,
+				char *canon, size_t canonlen, const char **ckey);
 /* State files left at their /var/lib/h2box defaults move to the profile's state_dir. */
 void profile_sections_finalize(struct profile *p);
 

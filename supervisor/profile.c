@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <ini.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,16 @@
 #define PROFILE_LINE_MAX 199
 #define PROFILE_FILE_MAX (256 * 1024)
 
+/* More keys than any profile has: beyond it repeats are no longer looked for (and said so). */
+#define PROFILE_SEEN_MAX 4096
+
+/* A section header (key "") or a key set, under its normalised and canonical names. */
+struct profile_seen {
+	char norm[96], canon[96];
+	char key[48], ckey[48];
+	int line;
+};
+
 struct profile_parse {
 	const char *name;
 	struct profile *p;
@@ -23,6 +34,13 @@ struct profile_parse {
 	const char *text;
 	size_t pos, len;
 	int line;
+	/* what inih makes of the current line: it continues the last key's value */
+	bool continuation;
+	bool have_prev_key; /* inih's "previous key" since the last header */
+	/* every header and key so far, to find repeats */
+	struct profile_seen *seen;
+	size_t nseen, seen_cap;
+	bool seen_full;
 	/* lines of [daemon]/[sim] keys for cross-checks */
 	int line_backend;
 	int line_sim_build;
@@ -48,24 +66,132 @@ static void profile_error(struct profile_parse *pp, int line, const char *fmt, .
 		snprintf(e->msg[e->count++], sizeof(e->msg[0]), "%s: %s", pp->name, msg);
 }
 
-/* Sections are checked where their header stands, so even an empty unknown one is reported. */
-static void profile_section_seen(struct profile_parse *pp, const char *line)
-{
-	const char *p = line, *end;
-	char name[96];
+static void profile_warning(struct profile_parse *pp, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p != '[')
+static void profile_warning(struct profile_parse *pp, int line, const char *fmt, ...)
+{
+	struct profile_errors *e = pp->errs;
+	char msg[256];
+	va_list ap;
+
+	if (e->nwarnings >= PROFILE_WARNINGS_MAX)
 		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		snprintf(e->warning[e->nwarnings++], sizeof(e->warning[0]), "%s:%d: warning: %s",
+			 pp->name, line, msg);
+	else
+		snprintf(e->warning[e->nwarnings++], sizeof(e->warning[0]), "%s: warning: %s",
+			 pp->name, msg);
+}
+
+/*
+ * Remember a header (key NULL) or a key; a repeat of one already seen is
+ * returned instead (and not remembered).  NULL also when the table is full.
+ */
+static const struct profile_seen *profile_seen_add(struct profile_parse *pp, const char *section,
+						   const char *key)
+{
+	struct profile_seen cur, *grown;
+	const char *ckey;
+
+	profile_sections_canonical(section, key, cur.norm, sizeof(cur.norm), cur.canon,
+				   sizeof(cur.canon), &ckey);
+	snprintf(cur.key, sizeof(cur.key), "%s", key ? key : "");
+	snprintf(cur.ckey, sizeof(cur.ckey), "%s", ckey);
+	cur.line = pp->line;
+	for (size_t i = 0; i < pp->nseen; i++)
+		if (strcmp(pp->seen[i].canon, cur.canon) == 0 &&
+		    strcmp(pp->seen[i].ckey, cur.ckey) == 0)
+			return &pp->seen[i];
+	if (pp->nseen == pp->seen_cap) {
+		size_t cap = pp->seen_cap ? 2 * pp->seen_cap : 64;
+
+		grown = cap <= PROFILE_SEEN_MAX ? realloc(pp->seen, cap * sizeof(*grown)) : NULL;
+		if (!grown) {
+			if (!pp->seen_full)
+				profile_error(pp, pp->line, "more than %d sections and keys",
+					      PROFILE_SEEN_MAX);
+			pp->seen_full = true;
+			return NULL;
+		}
+		pp->seen = grown;
+		pp->seen_cap = cap;
+	}
+	pp->seen[pp->nseen++] = cur;
+	return NULL;
+}
+
+/* The line a key was set on (canonical names), 0 when the profile does not set it. */
+static int profile_key_line(const struct profile_parse *pp, const char *section, const char *key)
+{
+	for (size_t i = 0; i < pp->nseen; i++)
+		if (strcmp(pp->seen[i].canon, section) == 0 && strcmp(pp->seen[i].ckey, key) == 0)
+			return pp->seen[i].line;
+	return 0;
+}
+
+/*
+ * Sections are checked where their header stands, so even an empty unknown
+ * one is reported.  A section stands once in a profile: a second [daemon] or
+ * [input nic] would silently merge into (or override) the first.
+ */
+static void profile_section_seen(struct profile_parse *pp, const char *p)
+{
+	const struct profile_seen *first;
+	char name[96], norm[96], canon[96];
+	const char *end, *ckey;
+
 	end = strchr(p, ']');
 	if (!end || (size_t)(end - p - 1) >= sizeof(name))
 		return; /* inih reports the syntax error */
 	memcpy(name, p + 1, (size_t)(end - p - 1));
 	name[end - p - 1] = '\0';
 	if (strcmp(name, "daemon") != 0 && strcmp(name, "sim") != 0 &&
-	    !profile_sections_known(name))
+	    !profile_sections_known(name)) {
 		profile_error(pp, pp->line, "unknown section [%s]", name);
+		return;
+	}
+	first = profile_seen_add(pp, name, NULL);
+	if (!first)
+		return;
+	profile_sections_canonical(name, NULL, norm, sizeof(norm), canon, sizeof(canon), &ckey);
+	if (strcmp(first->norm, norm) != 0)
+		profile_error(pp, pp->line,
+			      "section [%s] repeated (first at line %d as [%s]): keep its keys in one"
+			      " section", name, first->line, first->norm);
+	else
+		profile_error(pp, pp->line,
+			      "section [%s] repeated (first at line %d): keep its keys in one section",
+			      name, first->line);
+}
+
+/*
+ * What inih will make of a raw line.  Built with INI_ALLOW_MULTILINE, it
+ * takes an indented line after a key as more of that key's value and calls
+ * the handler with the key again: even "  [sim]" becomes the value.  Mark
+ * it so the handler can refuse it instead of overwriting the value.
+ */
+static void profile_line_classify(struct profile_parse *pp, const char *line)
+{
+	const char *p = line;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	pp->continuation = false;
+	if (!*p || *p == '\n' || *p == '\r' || *p == ';' || *p == '#')
+		return;
+	if (p > line && pp->have_prev_key) {
+		pp->continuation = true;
+		return;
+	}
+	if (*p == '[') {
+		pp->have_prev_key = false;
+		profile_section_seen(pp, p);
+	}
 }
 
 /* inih reader over a memory buffer that counts lines, so every message can say file:line. */
@@ -89,7 +215,7 @@ static char *profile_reader(char *str, int num, void *stream)
 			break;
 	}
 	str[n] = '\0';
-	profile_section_seen(pp, str);
+	profile_line_classify(pp, str);
 	if (too_long) {
 		profile_error(pp, pp->line, "line longer than %d characters", PROFILE_LINE_MAX);
 		snprintf(str, (size_t)num, ";\n"); /* reported; do not let a cut line mean something */
@@ -200,8 +326,44 @@ static int profile_handler(void *user, const char *section, const char *key, con
 	char err[256] = "";
 	int r;
 
+	const struct profile_seen *first;
+	bool known;
+
 	if (!key) /* a section header with no keys yet */
 		return 1;
+	if (pp->continuation) {
+		profile_error(pp, pp->line,
+			      "indented line continues '%s': a value is one line (remove the"
+			      " indentation)", key);
+		return 1;
+	}
+	pp->have_prev_key = true;
+	if (!section[0]) {
+		profile_error(pp, pp->line, "'%s' is outside any section: put it under its [section]",
+			      key);
+		return 1;
+	}
+	known = strcmp(section, "daemon") == 0 || strcmp(section, "sim") == 0 ||
+		profile_sections_known(section);
+	if (!known)
+		return 1; /* reported with its header */
+	first = profile_seen_add(pp, section, key);
+	if (first) {
+		char norm[96], canon[96];
+		const char *ckey;
+
+		/* the first value stands; name the alias when the first used another name */
+		profile_sections_canonical(section, key, norm, sizeof(norm), canon, sizeof(canon),
+					   &ckey);
+		if (strcmp(first->norm, norm) != 0 || strcmp(first->key, key) != 0)
+			profile_error(pp, pp->line,
+				      "'%s' repeated in [%s] (first set at line %d as [%s] %s)", key,
+				      section, first->line, first->norm, first->key);
+		else
+			profile_error(pp, pp->line, "'%s' repeated in [%s] (first set at line %d)",
+				      key, section, first->line);
+		return 1;
+	}
 	if (strcmp(section, "daemon") == 0)
 		r = profile_daemon_set(pp, key, value, err, sizeof(err));
 	else if (strcmp(section, "sim") == 0)
@@ -209,10 +371,7 @@ static int profile_handler(void *user, const char *section, const char *key, con
 	else
 		r = profile_sections_set(pp->p, section, key, value, pp->line, err, sizeof(err));
 	if (r == -ENOENT && !err[0]) {
-		/* keys of an unknown section were reported with its header */
-		if (strcmp(section, "daemon") == 0 || strcmp(section, "sim") == 0 ||
-		    profile_sections_known(section))
-			profile_error(pp, pp->line, "unknown key '%s' in [%s]", key, section);
+		profile_error(pp, pp->line, "unknown key '%s' in [%s]", key, section);
 	} else if (r < 0) {
 		profile_error(pp, pp->line, "%s: %s", key, err[0] ? err : "invalid value");
 	}
@@ -229,6 +388,93 @@ void profile_defaults(struct profile *p)
 	sim_plant_config_defaults(&p->sim.plant, SIM_BUILD_SFX);
 	snprintf(p->sim.workload, sizeof(p->sim.workload), "idle");
 	profile_sections_defaults(p);
+}
+
+/* [input NAME] override_temp shadowed by every profile's, and the other way round. */
+static void profile_check_overrides(struct profile_parse *pp, const struct fan_config *fc)
+{
+	char sec[96];
+	int line;
+
+	for (int i = 0; i < fc->ninputs; i++) {
+		double own = fc->inputs[i].override_temp, most = -INFINITY;
+		bool dead = true;
+
+		snprintf(sec, sizeof(sec), "input %s", fc->inputs[i].spec.name);
+		line = profile_key_line(pp, sec, "override_temp");
+		if (!line || isnan(own))
+			continue;
+		for (int k = 0; k < fc->sched.nprofiles; k++) {
+			most = fmax(most, fc->sched.profiles[k].override_temp);
+			if (!(fan_config_override_temp(fc, i, k) < own))
+				dead = false;
+		}
+		if (dead)
+			profile_warning(pp, line,
+					"[%s] override_temp = %g never takes effect: every fan"
+					" profile's is lower (at most %g), and the lower one applies",
+					sec, own, most);
+	}
+	for (int k = 0; k < fc->sched.nprofiles; k++) {
+		double own = fc->sched.profiles[k].override_temp, most = -INFINITY;
+		bool dead = true;
+
+		snprintf(sec, sizeof(sec), "fanprofile %s", fc->sched.profiles[k].name);
+		line = profile_key_line(pp, sec, "override_temp");
+		if (!line || isnan(own))
+			continue;
+		for (int i = 0; i < fc->ninputs; i++) {
+			most = fmax(most, fc->inputs[i].override_temp);
+			if (!(fan_config_override_temp(fc, i, k) < own))
+				dead = false;
+		}
+		if (dead)
+			profile_warning(pp, line,
+					"[%s] override_temp = %g never takes effect: every [input]'s"
+					" is lower (at most %g), and the lower one applies",
+					sec, own, most);
+	}
+}
+
+/*
+ * Keys that load but can never take effect: a warning each, so `h2boxd -n`
+ * says so instead of a silent "configuration OK".
+ */
+static void profile_check_dead_keys(struct profile_parse *pp)
+{
+	const struct fan_config *fc = &pp->p->fan;
+	static const char *const ignored_by_file[] = { "chip", "label" };
+	char sec[96];
+	int line;
+
+	if (!pp->p->daemon.sim && (line = profile_key_line(pp, "sim", "")))
+		profile_warning(pp, line,
+				"[sim] has no effect with backend = linux (only under h2boxd --sim)");
+	if (!fc->enabled)
+		return; /* the fan's sections are all moot: enabled = no says so already */
+	profile_check_overrides(pp, fc);
+	for (int k = 0; k < fc->ncurves; k++) {
+		bool used = false;
+
+		for (int i = 0; i < fc->ninputs; i++)
+			if (strcmp(fc->inputs[i].curve, fc->curves[k].c.name) == 0)
+				used = true;
+		snprintf(sec, sizeof(sec), "curve %s", fc->curves[k].c.name);
+		line = profile_key_line(pp, sec, "");
+		if (!used && line)
+			profile_warning(pp, line, "[%s] is not used by any [input]", sec);
+	}
+	for (int i = 0; i < fc->ninputs; i++) {
+		if (!fc->inputs[i].spec.file[0])
+			continue;
+		snprintf(sec, sizeof(sec), "input %s", fc->inputs[i].spec.name);
+		for (size_t k = 0; k < sizeof(ignored_by_file) / sizeof(ignored_by_file[0]); k++) {
+			line = profile_key_line(pp, sec, ignored_by_file[k]);
+			if (line)
+				profile_warning(pp, line, "[%s] %s is ignored: the input reads file =",
+						sec, ignored_by_file[k]);
+		}
+	}
 }
 
 static int profile_parse_text(struct profile_parse *pp)
@@ -253,6 +499,10 @@ static int profile_parse_text(struct profile_parse *pp)
 		profile_error(pp, pp->line_sim_build,
 			      "build = brick feeds the H2 from its own brick: a controller profile"
 			      " needs [power] host_supply = own");
+	if (pp->errs->count == 0)
+		profile_check_dead_keys(pp);
+	free(pp->seen);
+	pp->seen = NULL;
 	return pp->errs->count ? -EINVAL : 0;
 }
 

@@ -34,10 +34,18 @@ struct profile {
 	PROFILE_SERVICE_CONFIGS
 };
 
-/* Errors as "file:line: message", one per line, at most PROFILE_ERRORS_MAX. */
+/*
+ * Errors as "file:line: message", one per line, at most PROFILE_ERRORS_MAX.
+ * Warnings ("file:line: warning: message") name keys that load but can never
+ * take effect (shadowed by another key, or irrelevant in this build); they do
+ * not reject the profile.
+ */
+#define PROFILE_WARNINGS_MAX 16
 struct profile_errors {
 	int count;
 	char msg[PROFILE_ERRORS_MAX][320];
+	int nwarnings;
+	char warning[PROFILE_WARNINGS_MAX][320];
 };
 
 /* Load and validate.  0, or -EINVAL with errs filled, or -errno when the file cannot be read. */

@@ -223,6 +223,36 @@ static void test_override_lifts_quiet_cap(void **state)
 	rig_free(r);
 }
 
+static void tune_input_override(struct fan_config *c)
+{
+	set(c, "input nic", "chip", "lm75-*");
+	set(c, "input nic", "label", "temp1");
+	set(c, "input nic", "override_temp", "70");
+	set(c, "fanprofile quiet", "override_temp", "65");
+}
+
+/* The lower of the input's and the active profile's override_temp lifts the cap. */
+static void test_override_lower_of_input_and_profile(void **state)
+{
+	struct rig *r = rig_new(tune_input_override);
+	int quiet = fansched_profile_find(&r->cfg.sched, "quiet");
+	int balanced = fansched_profile_find(&r->cfg.sched, "balanced");
+
+	assert_float_equal(fan_config_override_temp(&r->cfg, 0, quiet), 65, 1e-9);
+	assert_float_equal(fan_config_override_temp(&r->cfg, 0, balanced), 70, 1e-9);
+	/* quiet at night: its 65 C is not shadowed by the input's 70 C */
+	assert_int_equal(fanctl_profile_force(r->ctl, "quiet", -1, r->wall), 0);
+	assert_false(step(r, 64)->override);
+	assert_true(step(r, 65)->override);
+	assert_float_equal(r->out.duty, 100, 1e-9);
+	/* balanced (75 C): the input's own 70 C is lower and applies */
+	assert_int_equal(fanctl_profile_force(r->ctl, "balanced", -1, r->wall), 0);
+	assert_false(step(r, 60)->override);
+	assert_false(step(r, 69)->override);
+	assert_true(step(r, 70)->override);
+	rig_free(r);
+}
+
 static void tune_sched(struct fan_config *c)
 {
 	set(c, "fanschedule", "quiet", "22:30-07:00");
@@ -675,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_failsafe_entry_and_exit),
 		cmocka_unit_test(test_highest_demand_and_optional_input),
 		cmocka_unit_test(test_override_lifts_quiet_cap),
+		cmocka_unit_test(test_override_lower_of_input_and_profile),
 		cmocka_unit_test(test_schedule_and_forced_profile),
 		cmocka_unit_test(test_manual_set_expiry_and_floor),
 		cmocka_unit_test(test_output_slew_and_kick),

@@ -1,0 +1,221 @@
+/* test_profile.c - profile loading: keys outside sections, repeats, continuations, warnings. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "supervisor/profile.h"
+
+/* The lines every profile needs; appended after the text under test so its line numbers hold. */
+#define GPIO "[gpio]\npsu_on = A\npsu_ok = B\nbutton = C\nhost_button = D\nhost_alive = E\n"
+
+struct loaded {
+	struct profile p;
+	struct profile_errors e;
+	int r;
+};
+
+static struct loaded *load(const char *text)
+{
+	struct loaded *l = calloc(1, sizeof(*l));
+
+	assert_non_null(l);
+	l->r = profile_load_string("t.conf", text, &l->p, &l->e);
+	return l;
+}
+
+/* The profile is rejected and one of its errors is exactly want. */
+static void assert_error(const char *text, const char *want)
+{
+	struct loaded *l = load(text);
+	bool found = false;
+
+	for (int i = 0; i < l->e.count; i++)
+		if (strcmp(l->e.msg[i], want) == 0)
+			found = true;
+	if (l->r != -EINVAL || !found) {
+		for (int i = 0; i < l->e.count; i++)
+			print_message("  error: %s\n", l->e.msg[i]);
+		fail_msg("r=%d; expected the error '%s'", l->r, want);
+	}
+	free(l);
+}
+
+static void test_key_outside_any_section(void **state)
+{
+	/* a deleted [daemon] header: backend = sim must not be dropped silently */
+	assert_error("backend = sim\nname = x\n[sim]\nbuild = sfx\n",
+		     "t.conf:1: 'backend' is outside any section: put it under its [section]");
+	assert_error("; a comment\n\nspeed = 2\n",
+		     "t.conf:3: 'speed' is outside any section: put it under its [section]");
+}
+
+static void test_repeated_key(void **state)
+{
+	assert_error("[daemon]\nbackend = sim\nname = a\nbackend = linux\n",
+		     "t.conf:4: 'backend' repeated in [daemon] (first set at line 2)");
+	/* the first value stands: the repeat is reported, not applied */
+	struct loaded *l = load("[daemon]\nbackend = sim\nbackend = linux\n" GPIO);
+
+	assert_true(l->p.daemon.sim);
+	free(l);
+	/* every kind of section, through each service's key table */
+	assert_error("[sim]\nspeed = 1\nspeed = 2\n",
+		     "t.conf:3: 'speed' repeated in [sim] (first set at line 2)");
+	assert_error("[power]\nrestore = on\nrestore = off\n",
+		     "t.conf:3: 'restore' repeated in [power] (first set at line 2)");
+	assert_error("[gpio]\npsu_on = A\npsu_on = B\n",
+		     "t.conf:3: 'psu_on' repeated in [gpio] (first set at line 2)");
+	assert_error("[fan]\npwm = 1\npwm = 2\n",
+		     "t.conf:3: 'pwm' repeated in [fan] (first set at line 2)");
+	assert_error("[input nic]\nchip = lm75-*\nlabel = temp1\nchip = x\n",
+		     "t.conf:4: 'chip' repeated in [input nic] (first set at line 2)");
+	assert_error("[curve c]\npoints = 30:20 60:100\npoints = 30:30 60:100\n",
+		     "t.conf:3: 'points' repeated in [curve c] (first set at line 2)");
+	assert_error("[fanprofile quiet]\ncap = 30\ncap = 40\n",
+		     "t.conf:3: 'cap' repeated in [fanprofile quiet] (first set at line 2)");
+	assert_error("[fanschedule]\nquiet = 22:00-06:00\nquiet = 23:00-07:00\n",
+		     "t.conf:3: 'quiet' repeated in [fanschedule] (first set at line 2)");
+	assert_error("[watts]\nsample_rate = 1\nsample_rate = 2\n",
+		     "t.conf:3: 'sample_rate' repeated in [watts] (first set at line 2)");
+	assert_error("[monitor main]\nbus = 1\nbus = 2\n",
+		     "t.conf:3: 'bus' repeated in [monitor main] (first set at line 2)");
+	assert_error("[budget]\nlimit = 60\nlimit = 50\n",
+		     "t.conf:3: 'limit' repeated in [budget] (first set at line 2)");
+	assert_error("[throttle cpu]\ntype = cpufreq\ntype = rapl\n",
+		     "t.conf:3: 'type' repeated in [throttle cpu] (first set at line 2)");
+	assert_error("[thermal nic]\nwarn = 60\nwarn = 70\n",
+		     "t.conf:3: 'warn' repeated in [thermal nic] (first set at line 2)");
+	assert_error("[alerts]\nhistory = 10\nhistory = 20\n",
+		     "t.conf:3: 'history' repeated in [alerts] (first set at line 2)");
+	assert_error("[ib]\nports = 1\nports = 2\n",
+		     "t.conf:3: 'ports' repeated in [ib] (first set at line 2)");
+	/* the same setting under its two names */
+	assert_error("[fan]\nprofile = quiet\n[fanschedule]\ndefault = full\n",
+		     "t.conf:4: 'default' repeated in [fanschedule] (first set at line 2 as [fan] "
+		     "profile)");
+	assert_error("[throttle ipoib]\ntype = tbf\ninterfaces = ib0\ninterface = ib1\n",
+		     "t.conf:4: 'interface' repeated in [throttle ipoib] (first set at line 3 as "
+		     "[throttle ipoib] interfaces)");
+}
+
+static void test_repeated_section(void **state)
+{
+	assert_error("[daemon]\nname = a\n[sim]\nspeed = 1\n[daemon]\nsocket = /tmp/s\n",
+		     "t.conf:5: section [daemon] repeated (first at line 1): keep its keys in one "
+		     "section");
+	assert_error("[power]\nrestore = on\n[power]\n",
+		     "t.conf:3: section [power] repeated (first at line 1): keep its keys in one "
+		     "section");
+	assert_error("[input nic]\nchip = a\n[input  nic]\nlabel = b\n",
+		     "t.conf:3: section [input  nic] repeated (first at line 1): keep its keys in "
+		     "one section");
+	assert_error("[fanschedule]\nquiet = 22:00-06:00\n[schedule]\ndefault = quiet\n",
+		     "t.conf:3: section [schedule] repeated (first at line 1 as [fanschedule]): "
+		     "keep its keys in one section");
+	assert_error("[thermal nic]\nwarn = 60\n[alarm nic]\ncritical = 80\n",
+		     "t.conf:3: section [alarm nic] repeated (first at line 1 as [thermal nic]): "
+		     "keep its keys in one section");
+	/* different names are different sections */
+	struct loaded *l = load("[input a]\nfile = /x\n[input b]\nfile = /y\n" GPIO);
+
+	assert_int_equal(l->r, 0);
+	assert_int_equal(l->p.fan.ninputs, 2);
+	free(l);
+}
+
+static void test_indented_continuation(void **state)
+{
+	/* inih would make "bar" the new name: a stray indent must not change a value */
+	assert_error("[daemon]\nname = foo\n   bar\n",
+		     "t.conf:3: indented line continues 'name': a value is one line (remove the "
+		     "indentation)");
+	/* nor hide a section header */
+	assert_error("[daemon]\nname = foo\n  [sim]\n",
+		     "t.conf:3: indented line continues 'name': a value is one line (remove the "
+		     "indentation)");
+	/* indentation right after a header is only layout */
+	struct loaded *l = load("[daemon]\n  name = foo\n" GPIO);
+
+	assert_int_equal(l->r, 0);
+	assert_string_equal(l->p.daemon.name, "foo");
+	free(l);
+}
+
+/* The profile loads and its warnings are exactly want (NULL-terminated). */
+static void assert_warnings(const char *text, const char *const *want)
+{
+	struct loaded *l = load(text);
+	int n = 0;
+
+	for (int i = 0; i < l->e.count; i++)
+		print_message("  error: %s\n", l->e.msg[i]);
+	assert_int_equal(l->r, 0);
+	for (int i = 0; i < l->e.nwarnings; i++)
+		print_message("  warning: %s\n", l->e.warning[i]);
+	while (want[n])
+		n++;
+	assert_int_equal(l->e.nwarnings, n);
+	for (int i = 0; i < n; i++)
+		assert_string_equal(l->e.warning[i], want[i]);
+	free(l);
+}
+
+#define NIC "[input nic]\nchip = lm75-*\nlabel = temp1\n"
+
+static void test_keys_that_never_take_effect(void **state)
+{
+	/* the shipped night setup: quiet's 65 C is below the input's 70 C and applies at night */
+	assert_warnings(NIC "override_temp = 70\n[fanprofile quiet]\noverride_temp = 65\n" GPIO,
+			(const char *const[]){ NULL });
+	/* an input's override above every profile's is always shadowed */
+	assert_warnings(NIC "override_temp = 80\n" GPIO,
+			(const char *const[]){
+				"t.conf:4: warning: [input nic] override_temp = 80 never takes effect:"
+				" every fan profile's is lower (at most 75), and the lower one applies",
+				NULL });
+	/* a profile's override above every input's likewise */
+	assert_warnings(NIC "override_temp = 70\n[fanprofile balanced]\noverride_temp = 72\n"
+			GPIO,
+			(const char *const[]){
+				"t.conf:6: warning: [fanprofile balanced] override_temp = 72 never takes"
+				" effect: every [input]'s is lower (at most 70), and the lower one"
+				" applies",
+				NULL });
+	/* the simulated box's section on real hardware */
+	assert_warnings("[daemon]\nbackend = linux\n[sim]\nspeed = 2\n" GPIO,
+			(const char *const[]){
+				"t.conf:3: warning: [sim] has no effect with backend = linux (only"
+				" under h2boxd --sim)",
+				NULL });
+	/* a curve no input follows */
+	assert_warnings("[curve spare]\npoints = 30:20 60:100\n" GPIO,
+			(const char *const[]){
+				"t.conf:1: warning: [curve spare] is not used by any [input]", NULL });
+	/* chip/label next to file = */
+	assert_warnings("[input nic]\nfile = /sys/x/temp\nlabel = temp1\n" GPIO,
+			(const char *const[]){
+				"t.conf:3: warning: [input nic] label is ignored: the input reads"
+				" file =",
+				NULL });
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_key_outside_any_section),
+		cmocka_unit_test(test_repeated_key),
+		cmocka_unit_test(test_repeated_section),
+		cmocka_unit_test(test_indented_continuation),
+		cmocka_unit_test(test_keys_that_never_take_effect),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
