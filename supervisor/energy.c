@@ -44,6 +44,42 @@ double energy_counter_add(struct energy_counter *e, int64_t now_ns, double watts
 	return inc;
 }
 
+double energy_baseline_tolerance_w(double baseline_w)
+{
+	return fmax(0.5, 0.02 * fabs(baseline_w));
+}
+
+void energy_baseline_begin(struct energy_baseline *b, int64_t now_ns, int64_t window_ns)
+{
+	memset(b, 0, sizeof(*b));
+	b->from_ns = now_ns - window_ns;
+	b->mid_ns = now_ns - window_ns / 2;
+	b->to_ns = now_ns;
+	b->w = b->drift_w = NAN;
+}
+
+void energy_baseline_add(struct energy_baseline *b, int64_t t_ns, double watts)
+{
+	int half;
+
+	if (!isfinite(watts) || t_ns <= b->from_ns || t_ns > b->to_ns)
+		return;
+	half = t_ns > b->mid_ns;
+	b->sum[half] += watts;
+	b->n[half]++;
+}
+
+void energy_baseline_end(struct energy_baseline *b)
+{
+	int n = b->n[0] + b->n[1];
+
+	b->w = n ? (b->sum[0] + b->sum[1]) / n : NAN;
+	b->drift_w = b->n[0] && b->n[1] ? b->sum[1] / b->n[1] - b->sum[0] / b->n[0] : NAN;
+	/* too few samples to tell is not settled either */
+	b->settled = isfinite(b->drift_w) &&
+		     fabs(b->drift_w) <= energy_baseline_tolerance_w(b->w);
+}
+
 void energy_record_begin(struct energy_record *r, int64_t now_ns, double baseline_w)
 {
 	memset(r, 0, sizeof(*r));
@@ -102,9 +138,21 @@ void energy_record_summary(const struct energy_record *r, int64_t now_ns, struct
 	s->j = r->j;
 	s->wh = r->j / ENERGY_J_PER_WH;
 	s->baseline_w = r->baseline_w;
-	s->above_baseline_j = isfinite(r->baseline_w)
-				      ? r->j - r->baseline_w * ((double)r->covered_ns / 1e9)
-				      : NAN;
+	if (isfinite(r->baseline_w)) {
+		double covered_s = (double)r->covered_ns / 1e9;
+		double above = r->j - r->baseline_w * covered_s;
+
+		/*
+		 * Below the idle baseline is no energy: the baseline was taken
+		 * above idle (mid-transition).  Clamped to +0 (never "-0.0 J"), and
+		 * flagged when the shortfall is beyond the meter's ripple.
+		 */
+		s->above_baseline_j = above > 0 ? above : 0.0;
+		s->below_baseline =
+			above < -energy_baseline_tolerance_w(r->baseline_w) * covered_s;
+	} else {
+		s->above_baseline_j = NAN;
+	}
 	if (r->nsamples == 0) {
 		/* not one valid reading: the energy is unknown, not 0 J */
 		s->j = s->wh = s->above_baseline_j = NAN;

@@ -27,6 +27,29 @@ void energy_counter_init(struct energy_counter *e, double install_j, int64_t max
 /* Add one sample; returns the joules added by it (0 for the first of a chain or a NAN). */
 double energy_counter_add(struct energy_counter *e, int64_t now_ns, double watts);
 
+/*
+ * The idle baseline a record compares against: the mean of the samples in
+ * the window (now - window, now].  Honest about what it measured: it is
+ * settled only when the means of the window's two halves agree within
+ * energy_baseline_tolerance_w(); a baseline taken while the box still
+ * settles after a workload change is flagged, with its drift.
+ */
+struct energy_baseline {
+	int64_t from_ns, mid_ns, to_ns;
+	double sum[2];
+	int n[2];
+	/* after energy_baseline_end() */
+	double w;       /* mean over the window, NAN without samples */
+	double drift_w; /* later half's mean - earlier half's, NAN when a half is empty */
+	bool settled;
+};
+
+/* Watts two figures of one steady level may differ by: 0.5 W or 2 %, whichever is more. */
+double energy_baseline_tolerance_w(double baseline_w);
+void energy_baseline_begin(struct energy_baseline *b, int64_t now_ns, int64_t window_ns);
+void energy_baseline_add(struct energy_baseline *b, int64_t t_ns, double watts);
+void energy_baseline_end(struct energy_baseline *b);
+
 /* Per-record statistics ("h2box record"). */
 struct energy_record {
 	bool active;
@@ -46,7 +69,14 @@ struct energy_summary {
 	double duration_s;
 	double avg_w, peak_w, min_w;
 	double j, wh;
-	double above_baseline_j; /* j - baseline x covered time; NAN without a baseline */
+	/*
+	 * j - baseline x covered time, never below 0 (nor -0.0); NAN without a
+	 * baseline.  below_baseline: the record averaged more than the
+	 * baseline's tolerance below it, so the baseline was no idle figure and
+	 * the 0 J only says "not above".
+	 */
+	double above_baseline_j;
+	bool below_baseline;
 	double baseline_w;
 	uint64_t nsamples;
 };

@@ -741,6 +741,7 @@ struct ib_snap {
 struct record {
 	unsigned id;
 	struct energy_record er;
+	struct energy_baseline base;
 	struct ib_snap ib0;
 };
 
@@ -1296,20 +1297,26 @@ static void timer_fire(struct loop_timer *t, int64_t now_ns, void *userdata)
 
 /* ---- ctl verbs ---- */
 
-static double baseline_w(struct watts_svc *s, int64_t now)
+static void baseline_measure(struct watts_svc *s, int64_t now, struct energy_baseline *b)
 {
-	double sum = 0;
-	int n = 0;
-
+	energy_baseline_begin(b, now, s->cfg.baseline_ns);
 	for (int i = 0; i < s->ring_len; i++) {
 		int slot = (s->ring_head + i) % WATTS_BASELINE_RING;
 
-		if (s->ring[slot].t > now - s->cfg.baseline_ns && s->ring[slot].t <= now) {
-			sum += s->ring[slot].w;
-			n++;
-		}
+		energy_baseline_add(b, s->ring[slot].t, s->ring[slot].w);
 	}
-	return n ? sum / n : NAN;
+	energy_baseline_end(b);
+}
+
+/* Text: why the baseline is no settled idle figure, or "" when it is. */
+static void baseline_note(const struct energy_baseline *b, char *buf, size_t len)
+{
+	if (b->settled || !isfinite(b->w))
+		snprintf(buf, len, "%s", "");
+	else if (isfinite(b->drift_w))
+		snprintf(buf, len, " (not settled: moved %+.2f W within the window)", b->drift_w);
+	else
+		snprintf(buf, len, " (not settled: too few samples to tell)");
 }
 
 static void watts_json_body(struct watts_svc *s, struct json *j)
@@ -1443,11 +1450,11 @@ static struct record *record_find(struct watts_svc *s, unsigned id)
 static int record_begin(struct watts_svc *s, const struct ctl_request *req, struct ctl_reply *rep)
 {
 	int64_t now = loop_now(s->b->loop);
+	struct energy_baseline base;
 	struct record *r;
-	double base;
 	struct json *j;
 
-	base = baseline_w(s, now); /* idle baseline before the sample the record starts with */
+	baseline_measure(s, now, &base); /* idle baseline before the sample the record starts with */
 	watts_svc_sample(s, now);
 	if (s->nrec == WATTS_RECORDS_MAX) {
 		/* a client that never said `record end`: the oldest slot goes */
@@ -1458,24 +1465,28 @@ static int record_begin(struct watts_svc *s, const struct ctl_request *req, stru
 	r = &s->rec[s->nrec++];
 	memset(r, 0, sizeof(*r));
 	r->id = ++s->next_id;
-	energy_record_begin(&r->er, now, base);
+	r->base = base;
+	energy_record_begin(&r->er, now, base.w);
 	energy_record_add(&r->er, now, s->b->readings.watts, s->cfg.max_gap_ns);
 	ib_snapshot(s, &r->ib0);
 	if (req->json) {
 		j = ctl_reply_json(rep);
 		json_uint(j, "id", r->id);
-		json_number(j, "baseline_w", base, 3);
+		json_number(j, "baseline_w", base.w, 3);
 		json_number(j, "baseline_s", (double)s->cfg.baseline_ns / 1e9, 1);
+		json_bool(j, "baseline_settled", base.settled);
+		json_number(j, "baseline_drift_w", base.drift_w, 3);
 		json_int(j, "start_mono_ns", now);
 	} else {
-		char bs[32];
+		char bs[32], note[96];
 
-		if (isfinite(base))
-			snprintf(bs, sizeof(bs), "%.2f W", base);
+		if (isfinite(base.w))
+			snprintf(bs, sizeof(bs), "%.2f W", base.w);
 		else
 			snprintf(bs, sizeof(bs), "unknown");
-		ctl_reply_printf(rep, "record %u started; idle baseline %s over the last %.0f s\n",
-				 r->id, bs, (double)s->cfg.baseline_ns / 1e9);
+		baseline_note(&base, note, sizeof(note));
+		ctl_reply_printf(rep, "record %u started; idle baseline %s over the last %.0f s%s\n",
+				 r->id, bs, (double)s->cfg.baseline_ns / 1e9, note);
 	}
 	return 0;
 }
@@ -1488,7 +1499,7 @@ static int record_end(struct watts_svc *s, const struct ctl_request *req, struct
 	struct record *r;
 	double tx, rx, bytes, gbps, jpg, jpg_above;
 	unsigned long id;
-	char err[64];
+	char err[64], note[96];
 	int idx;
 
 	if (parse_uint_any_base(req->argv[2], 1, UINT32_MAX, &id, err, sizeof(err)) < 0) {
@@ -1519,7 +1530,10 @@ static int record_end(struct watts_svc *s, const struct ctl_request *req, struct
 		json_number(j, "energy_wh", sum.wh, 6);
 		json_number(j, "energy_j", sum.j, 3);
 		json_number(j, "baseline_w", sum.baseline_w, 3);
+		json_bool(j, "baseline_settled", r->base.settled);
+		json_number(j, "baseline_drift_w", r->base.drift_w, 3);
 		json_number(j, "above_baseline_j", sum.above_baseline_j, 3);
+		json_bool(j, "below_baseline", sum.below_baseline);
 		json_number(j, "above_baseline_wh", sum.above_baseline_j / ENERGY_J_PER_WH, 6);
 		json_number(j, "ib_tx_bytes", tx, 0);
 		json_number(j, "ib_rx_bytes", rx, 0);
@@ -1539,9 +1553,15 @@ static int record_end(struct watts_svc *s, const struct ctl_request *req, struct
 			ctl_reply_printf(rep, "power         unknown (no valid monitor reading)\n");
 			ctl_reply_printf(rep, "energy        unknown\n");
 		}
-		if (isfinite(sum.above_baseline_j))
-			ctl_reply_printf(rep, "above idle    %.1f J over a %.2f W baseline\n",
-					 sum.above_baseline_j, sum.baseline_w);
+		baseline_note(&r->base, note, sizeof(note));
+		if (isfinite(sum.above_baseline_j) && sum.below_baseline)
+			ctl_reply_printf(rep,
+					 "above idle    0.0 J: the record averaged %.2f W, below the"
+					 " %.2f W baseline%s, which was no idle figure\n",
+					 sum.avg_w, sum.baseline_w, note);
+		else if (isfinite(sum.above_baseline_j))
+			ctl_reply_printf(rep, "above idle    %.1f J over a %.2f W baseline%s\n",
+					 sum.above_baseline_j, sum.baseline_w, note);
 		else
 			ctl_reply_printf(rep, "above idle    unknown (no baseline)\n");
 		if (isfinite(bytes)) {

@@ -78,12 +78,19 @@
  *                              object {interval_ns}, then one JSON object per line: time, mono_s,
  *                              watts, volts, amps, avg_w, budget, ib_tx_gbps, ib_rx_gbps,
  *                              energy_j, monitors{name: W}.  Ends when the client hangs up.
- *   record begin               JSON {id, baseline_w, baseline_s, start_mono_ns}; text
- *                              "record N started; idle baseline B W over the last S s"
+ *   record begin               JSON {id, baseline_w, baseline_s, baseline_settled,
+ *                              baseline_drift_w, start_mono_ns}; text "record N started; idle
+ *                              baseline B W over the last S s[ (not settled: ...)]".  Settled:
+ *                              the window's two halves agree within 0.5 W or 2 %; drift is the
+ *                              later half's mean minus the earlier's (null when a half is empty)
  *   record end ID              JSON {id, duration_s, avg_w, peak_w, min_w, energy_wh, energy_j,
- *                              baseline_w, above_baseline_j, above_baseline_wh, ib_tx_bytes,
- *                              ib_rx_bytes, ib_bytes, avg_gbps, j_per_gb,
- *                              j_per_gb_above_baseline, samples}; error 1 "no open record N"
+ *                              baseline_w, baseline_settled, baseline_drift_w, above_baseline_j,
+ *                              below_baseline, above_baseline_wh, ib_tx_bytes, ib_rx_bytes,
+ *                              ib_bytes, avg_gbps, j_per_gb, j_per_gb_above_baseline, samples};
+ *                              error 1 "no open record N".  above_baseline_j is never below 0:
+ *                              a record below its baseline gives 0 and below_baseline = true
+ *                              when it averaged more than the tolerance below (the baseline
+ *                              was taken above idle, e.g. mid-transition)
  *   budget [status]            state, average, thresholds, release level, ladder with applied
  *                              flags.  JSON: enabled, state, avg_w, watts, limit_w, warn_w,
  *                              throttle_w, critical_w, release_w, window_s, warn_only,

@@ -105,6 +105,95 @@ static void test_record_summary(void **state)
 	assert_float_equal(s.duration_s, 2.0, 1e-9);
 }
 
+/* 1 Hz samples of w(t) for t in [from, to] seconds. */
+static void baseline_feed(struct energy_baseline *b, int from, int to, double (*w)(int))
+{
+	for (int t = from; t <= to; t++)
+		energy_baseline_add(b, SEC(t), w(t));
+}
+
+static double steady(int t)
+{
+	return 24.0 + ((t % 2) ? 0.2 : -0.2); /* a meter's ripple */
+}
+
+/* A copy that ended at t = 97: the box falls back to idle over a few seconds. */
+static double settling(int t)
+{
+	return t < 97 ? 35.0 : t < 99 ? 30.7 : 24.0;
+}
+
+static void test_baseline_settled_or_not(void **state)
+{
+	struct energy_baseline b;
+
+	(void)state;
+	/* 5 s before t = 100: the window (95, 100] holds 96..99 */
+	energy_baseline_begin(&b, SEC(100), SEC(5));
+	baseline_feed(&b, 80, 99, steady);
+	energy_baseline_end(&b);
+	assert_float_equal(b.w, 24.0, 0.11);
+	assert_true(b.settled);
+	assert_float_equal(b.drift_w, 0.0, 1e-9);
+
+	/* mid-transition: the mean is no idle figure, and says so */
+	energy_baseline_begin(&b, SEC(100), SEC(5));
+	baseline_feed(&b, 80, 99, settling);
+	energy_baseline_end(&b);
+	assert_false(b.settled);
+	assert_true(b.w > 27.0);
+	assert_float_equal(b.drift_w, (30.7 + 24.0) / 2 - (35.0 + 30.7) / 2, 1e-9);
+
+	/* samples outside the window do not count; too few to tell is not settled */
+	energy_baseline_begin(&b, SEC(100), SEC(5));
+	energy_baseline_add(&b, SEC(90), 50.0);
+	energy_baseline_add(&b, SEC(99), 24.0);
+	energy_baseline_end(&b);
+	assert_float_equal(b.w, 24.0, 1e-9);
+	assert_false(b.settled);
+	assert_true(isnan(b.drift_w));
+
+	energy_baseline_begin(&b, SEC(100), SEC(5));
+	energy_baseline_end(&b);
+	assert_true(isnan(b.w));
+	assert_false(b.settled);
+}
+
+static void test_record_never_negative_above_baseline(void **state)
+{
+	struct energy_record r;
+	struct energy_summary s;
+
+	(void)state;
+	/* the record: a 30.7 W baseline taken mid-transition, the box really at 24 W */
+	energy_record_begin(&r, SEC(100), 30.7);
+	for (int t = 100; t <= 110; t++)
+		energy_record_add(&r, SEC(t), 24.0, SEC(5));
+	energy_record_summary(&r, SEC(110), &s);
+	assert_float_equal(s.j, 240.0, 1e-9);
+	assert_true(s.above_baseline_j == 0.0 && !signbit(s.above_baseline_j));
+	assert_true(s.below_baseline);
+
+	/* a steady load at its own baseline: noise a hair below is 0 J, not -0.0, not flagged */
+	energy_record_begin(&r, SEC(0), 24.0);
+	energy_record_add(&r, SEC(0), 24.0, SEC(5));
+	energy_record_add(&r, SEC(1), 23.99, SEC(5));
+	energy_record_summary(&r, SEC(1), &s);
+	assert_true(s.above_baseline_j == 0.0 && !signbit(s.above_baseline_j));
+	assert_false(s.below_baseline);
+
+	/* above stays as measured */
+	energy_record_begin(&r, SEC(0), 24.0);
+	energy_record_add(&r, SEC(0), 32.0, SEC(5));
+	energy_record_add(&r, SEC(10), 32.0, SEC(5));
+	energy_record_summary(&r, SEC(10), &s);
+	assert_float_equal(s.above_baseline_j, 0.0, 1e-9); /* a 10 s gap is not integrated */
+	energy_record_add(&r, SEC(11), 32.0, SEC(5));
+	energy_record_summary(&r, SEC(11), &s);
+	assert_float_equal(s.above_baseline_j, 8.0, 1e-9);
+	assert_false(s.below_baseline);
+}
+
 static char dir[64];
 
 static int mkdir_setup(void **state)
@@ -186,6 +275,8 @@ int main(void)
 		cmocka_unit_test(test_constant_power_hour),
 		cmocka_unit_test(test_gaps_and_nan_not_integrated),
 		cmocka_unit_test(test_record_summary),
+		cmocka_unit_test(test_baseline_settled_or_not),
+		cmocka_unit_test(test_record_never_negative_above_baseline),
 		cmocka_unit_test_setup_teardown(test_state_roundtrip_and_corruption, mkdir_setup,
 						rm_teardown),
 	};
