@@ -556,6 +556,7 @@ struct fanctl {
 	struct fancal run;
 
 	double out; /* last commanded duty, NAN before the first step */
+	bool out_forced; /* it was failsafe's or a stall's full duty, not the curve's */
 	struct fancurve_kick kick;
 
 	bool stalled, stall_timing, stall_ok_timing;
@@ -613,6 +614,7 @@ void fanctl_reset(struct fanctl *c)
 	c->override_input = -1;
 	c->manual_pct = NAN;
 	c->out = NAN;
+	c->out_forced = true; /* the driver holds full duty from open until the first step */
 }
 
 int fanctl_new(const struct fan_config *cfg, struct fanctl **out)
@@ -918,14 +920,14 @@ void fanctl_step(struct fanctl *c, const struct fanctl_input *in, struct fanctl_
 		d = c->cal.min_duty; /* below it the fan stalls: cooling beats the cap */
 	wc = &cfg->curves[c->curve_of[win >= 0 ? win : 0]].c;
 	/*
-	 * Slew limits smooth the curve's own changes.  Leaving failsafe is not
-	 * one: the failsafe duty was a guess made without readings, and slewing
-	 * down from it kept a box switched on at night loud for 20 s.  Entering
-	 * failsafe is immediate anyway (below), so this never cools less on a
-	 * fault; upward changes stay limited as always.
+	 * Slew limits smooth the curve's own changes.  Leaving failsafe or a
+	 * stall's full duty is not one: the failsafe duty was a guess made
+	 * without readings, and slewing down from it kept a box switched on at
+	 * night loud for 20 s.  Entering either is immediate anyway (below), so
+	 * this never cools less on a fault; upward changes stay limited.
 	 */
 	auto_out = fancurve_slew(prev, d, c->override ? 0 : wc->slew_up,
-				 (ev & FANCTL_EV_FAILSAFE_EXIT) ? 0 : wc->slew_down, dt);
+				 c->out_forced ? 0 : wc->slew_down, dt);
 	kick_duty = !isnan(wc->kick_duty) ? wc->kick_duty
 		    : c->cal.start_duty > 0 ? c->cal.start_duty : DEFAULT_KICK_DUTY;
 	auto_out = fancurve_kick_apply(&c->kick, kick_duty, wc->kick_ns, prev, auto_out, now);
@@ -993,6 +995,7 @@ void fanctl_step(struct fanctl *c, const struct fanctl_input *in, struct fanctl_
 		ev |= FANCTL_EV_MODE;
 	c->mode = mode;
 	c->out = duty;
+	c->out_forced = mode == FANCTL_FAILSAFE || mode == FANCTL_STALL;
 	c->last_ns = now;
 	c->started = true;
 

@@ -55,7 +55,7 @@
  *   kick_duty = (fan start_duty, else 50%)   start kick when spinning up from stop
  *   kick_time = 1s                0 = no kick
  *   slew_up = 10                  %/s, 0 = unlimited (never limits failsafe/override/stall)
- *   slew_down = 3                 %/s, 0 = unlimited (leaving failsafe goes straight to the curve)
+ *   slew_down = 3                 %/s, 0 = unlimited (never limits leaving failsafe/stall)
  *   pid_target, pid_kp, pid_ki, pid_kd   optional PID toward pid_target C; the points
  *                                 stay a floor under its output
  *

@@ -459,6 +459,36 @@ static void test_stall_detection_timing(void **state)
 	rig_free(r);
 }
 
+static void tune_stall_slew(struct fan_config *c)
+{
+	tune_stall(c);
+	set(c, "curve default", "slew_down", "3");
+}
+
+/* Like failsafe, the stall's full duty is no curve change: its end is not slewed down from. */
+static void test_stall_exit_is_not_slewed(void **state)
+{
+	struct rig *r = rig_new(tune_stall_slew);
+	const struct fanctl_output *o;
+
+	r->rpm = 3000;
+	assert_float_equal(step(r, 50)->duty, 47.5, 1e-9);
+	r->rpm = 0;
+	for (int i = 0; i < 6; i++)
+		o = step(r, 50);
+	assert_true(o->stalled);
+	assert_float_equal(o->duty, 100, 1e-9);
+	r->rpm = 5900;
+	for (int i = 0; i < 5; i++)
+		step(r, 50);
+	o = step(r, 50);
+	assert_true(o->events & FANCTL_EV_STALL_CLEAR);
+	assert_float_equal(o->duty, 47.5, 1e-9);
+	/* the curve's own changes slew again */
+	assert_float_equal(step(r, 40)->duty, 44.5, 1e-9);
+	rig_free(r);
+}
+
 static void test_rpm_far_from_expected(void **state)
 {
 	struct rig *r = rig_new(tune_stall);
@@ -711,6 +741,7 @@ int main(void)
 		cmocka_unit_test(test_output_slew_and_kick),
 		cmocka_unit_test(test_failsafe_exit_is_not_slewed),
 		cmocka_unit_test(test_stall_detection_timing),
+		cmocka_unit_test(test_stall_exit_is_not_slewed),
 		cmocka_unit_test(test_rpm_far_from_expected),
 		cmocka_unit_test(test_calibration_state_machine),
 		cmocka_unit_test(test_calibration_through_controller),
