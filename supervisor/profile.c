@@ -464,6 +464,19 @@ static void profile_check_dead_keys(struct profile_parse *pp)
 		if (!used && line)
 			profile_warning(pp, line, "[%s] is not used by any [input]", sec);
 	}
+	for (int k = 0; k < fc->ncurves; k++) {
+		static const char *const gains[] = { "pid_kp", "pid_ki", "pid_kd" };
+
+		if (!isnan(fc->curves[k].c.pid_target_c))
+			continue;
+		snprintf(sec, sizeof(sec), "curve %s", fc->curves[k].c.name);
+		for (size_t g = 0; g < sizeof(gains) / sizeof(gains[0]); g++) {
+			line = profile_key_line(pp, sec, gains[g]);
+			if (line)
+				profile_warning(pp, line, "[%s] %s has no effect without pid_target",
+						sec, gains[g]);
+		}
+	}
 	for (int i = 0; i < fc->ninputs; i++) {
 		if (!fc->inputs[i].spec.file[0])
 			continue;

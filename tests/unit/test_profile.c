@@ -199,6 +199,11 @@ static void test_keys_that_never_take_effect(void **state)
 	assert_warnings("[curve spare]\npoints = 30:20 60:100\n" GPIO,
 			(const char *const[]){
 				"t.conf:1: warning: [curve spare] is not used by any [input]", NULL });
+	/* PID gains without a target */
+	assert_warnings("[curve c]\npoints = 30:20 60:100\npid_ki = 0.1\n" NIC "curve = c\n" GPIO,
+			(const char *const[]){
+				"t.conf:3: warning: [curve c] pid_ki has no effect without pid_target",
+				NULL });
 	/* chip/label next to file = */
 	assert_warnings("[input nic]\nfile = /sys/x/temp\nlabel = temp1\n" GPIO,
 			(const char *const[]){
