@@ -179,6 +179,9 @@ static void profile_line_classify(struct profile_parse *pp, const char *line)
 {
 	const char *p = line;
 
+	if (pp->line == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3; /* inih skips a UTF-8 byte order mark */
+	line = p;
 	while (*p == ' ' || *p == '\t')
 		p++;
 	pp->continuation = false;

@@ -111,6 +111,10 @@ static void test_repeated_section(void **state)
 	assert_error("[daemon]\nname = a\n[sim]\nspeed = 1\n[daemon]\nsocket = /tmp/s\n",
 		     "t.conf:5: section [daemon] repeated (first at line 1): keep its keys in one "
 		     "section");
+	/* a byte order mark does not hide the first header */
+	assert_error("\xEF\xBB\xBF[sim]\nspeed = 1\n[sim]\n",
+		     "t.conf:3: section [sim] repeated (first at line 1): keep its keys in one "
+		     "section");
 	assert_error("[power]\nrestore = on\n[power]\n",
 		     "t.conf:3: section [power] repeated (first at line 1): keep its keys in one "
 		     "section");
