@@ -46,24 +46,32 @@ struct profile_parse {
 	int line_sim_build;
 };
 
+/* "file:line: [prefix]message" into out (one of errs->msg or errs->warning). */
+static void profile_vmessage(const struct profile_parse *pp, char *out, size_t len, int line,
+			     const char *prefix, const char *fmt, va_list ap)
+{
+	char msg[256];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (line > 0)
+		snprintf(out, len, "%s:%d: %s%s", pp->name, line, prefix, msg);
+	else
+		snprintf(out, len, "%s: %s%s", pp->name, prefix, msg);
+}
+
 static void profile_error(struct profile_parse *pp, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static void profile_error(struct profile_parse *pp, int line, const char *fmt, ...)
 {
 	struct profile_errors *e = pp->errs;
-	char msg[256];
 	va_list ap;
 
 	if (e->count >= PROFILE_ERRORS_MAX)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	profile_vmessage(pp, e->msg[e->count++], sizeof(e->msg[0]), line, "", fmt, ap);
 	va_end(ap);
-	if (line > 0)
-		snprintf(e->msg[e->count++], sizeof(e->msg[0]), "%s:%d: %s", pp->name, line, msg);
-	else
-		snprintf(e->msg[e->count++], sizeof(e->msg[0]), "%s: %s", pp->name, msg);
 }
 
 static void profile_warning(struct profile_parse *pp, int line, const char *fmt, ...)
@@ -72,20 +80,14 @@ static void profile_warning(struct profile_parse *pp, int line, const char *fmt,
 static void profile_warning(struct profile_parse *pp, int line, const char *fmt, ...)
 {
 	struct profile_errors *e = pp->errs;
-	char msg[256];
 	va_list ap;
 
 	if (e->nwarnings >= PROFILE_WARNINGS_MAX)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	profile_vmessage(pp, e->warning[e->nwarnings++], sizeof(e->warning[0]), line, "warning: ",
+			 fmt, ap);
 	va_end(ap);
-	if (line > 0)
-		snprintf(e->warning[e->nwarnings++], sizeof(e->warning[0]), "%s:%d: warning: %s",
-			 pp->name, line, msg);
-	else
-		snprintf(e->warning[e->nwarnings++], sizeof(e->warning[0]), "%s: warning: %s",
-			 pp->name, msg);
 }
 
 /*
