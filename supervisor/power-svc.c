@@ -422,6 +422,8 @@ static void apply(struct power_svc *s, const struct powerseq_output *out)
 	}
 	b->readings.power_state = powerseq_state_name(powerseq_state_get(&s->seq));
 	b->power_off = !powerseq_powered(&s->seq);
+	/* the H2's LED, where wired; without it (self topology) h2boxd runs on a live H2 */
+	b->host_off = s->host && h2_host_has_alive(s->host) && h2_host_alive_get(s->host) == 0;
 	sync_alarms(s);
 
 	if (out->new_warnings & POWERSEQ_WARN_NIC_MISSING)
