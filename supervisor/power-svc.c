@@ -381,8 +381,10 @@ static void sync_alarms(struct power_svc *s)
 	}
 	if ((f != POWERSEQ_FAULT_NONE) != s->alarm_fault) {
 		if (f != POWERSEQ_FAULT_NONE)
-			alarm_raise(b, "power-fault", ALARM_CRIT, (double)f,
-				    "power fault latched: %s", powerseq_fault_describe(f));
+			/* no measured quantity: the fault's number is the LED's blink code, said so */
+			alarm_raise(b, "power-fault", ALARM_CRIT, NAN,
+				    "power fault latched: %s (LED blink code %d; `h2box power clear` "
+				    "clears it)", powerseq_fault_describe(f), (int)f);
 		else
 			alarm_clear(b, "power-fault");
 		s->alarm_fault = f != POWERSEQ_FAULT_NONE;
