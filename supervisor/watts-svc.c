@@ -1268,7 +1268,8 @@ void watts_svc_sample(struct watts_svc *s, int64_t now)
 		in.ib_tx_gbps = rd->ib_tx_gbps;
 		in.ib_rx_gbps = rd->ib_rx_gbps;
 		in.force_throttle = s->throttle_wanted;
-		in.powered_off = s->b->power_off;
+		/* the ladder acts on the H2 (its IPoIB qdisc, its CPU): let go once it is down too */
+		in.powered_off = s->b->power_off && s->b->host_off;
 		n = budget_update(&s->budget, now, &in, ev, BUDGET_EVENTS_MAX);
 		for (i = 0; i < n; i++)
 			budget_event_handle(s, &ev[i]);
