@@ -26,6 +26,11 @@ enum alarm_level {
 void alarm_raise(struct box *b, const char *id, enum alarm_level level, double value,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void alarm_clear(struct box *b, const char *id);
+/*
+ * Clear with the reason in the history and the journal ("cleared: powered off"): an alarm of a
+ * part that lost its power is not a fault that went away, and the history says which it was.
+ */
+void alarm_clear_reason(struct box *b, const char *id, const char *reason);
 bool alarm_active(const struct box *b, const char *id);
 enum alarm_level alarm_level_get(const struct box *b, const char *id);
 const char *alarm_level_name(enum alarm_level level);

@@ -405,6 +405,14 @@ void alarm_clear(struct box *b, const char *id)
 	change(b, id, ALARM_CLEAR, NAN, "cleared");
 }
 
+void alarm_clear_reason(struct box *b, const char *id, const char *reason)
+{
+	char msg[ALARM_MSG_MAX];
+
+	snprintf(msg, sizeof(msg), "cleared: %s", reason);
+	change(b, id, ALARM_CLEAR, NAN, msg);
+}
+
 bool alarm_active(const struct box *b, const char *id)
 {
 	return alarm_level_get(b, id) != ALARM_CLEAR;

@@ -28,6 +28,7 @@ struct box_temp {
 	char name[BOX_NAME_MAX]; /* profile name of the input, e.g. "nic" */
 	double celsius;          /* NAN when invalid or stale */
 	int64_t updated_ns;      /* box time of the last valid reading, 0 = never */
+	bool off;                /* its part is powered off: unknown by design, not a fault */
 };
 
 struct box_readings {
@@ -53,8 +54,15 @@ struct box {
 	struct ib_svc *ib;
 	struct alarm_svc *alarms;
 	struct box_readings readings;
-	/* set by the power service while the box's power is off, so others idle quietly */
+	/*
+	 * Set by the power service, so others idle quietly and read what is unpowered as unknown.
+	 * power_off: the sequencer has the box off (the PSU's rails: NIC, its fan, IB).
+	 * host_off: the H2 is down (its power LED is dark): its CPU and disks.  The H2 may run
+	 * with the box off (its own brick; the self topology runs on it), and in the SFX build
+	 * it goes down with the box.
+	 */
 	bool power_off;
+	bool host_off;
 	/* box time of the last completed control cycle (fan loop), for the systemd watchdog */
 	int64_t cycle_ns;
 };
@@ -63,6 +71,10 @@ struct box {
 double box_temp_get(const struct box *b, const char *name);
 /* Update (or add) a named temperature; NAN marks it invalid. */
 void box_temp_set(struct box *b, const char *name, double celsius, int64_t now_ns);
+/* The input's part is powered off: unknown (NAN), and marked off, which is not a failure. */
+void box_temp_set_off(struct box *b, const char *name);
+/* The named temperature's entry, NULL if none. */
+const struct box_temp *box_temp_find(const struct box *b, const char *name);
 
 
 

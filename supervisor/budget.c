@@ -124,6 +124,31 @@ static void fill(struct budget_event *e, const struct budget *b, enum budget_eve
 	e->ib_tx_gbps = in->ib_tx_gbps;
 	e->ib_rx_gbps = in->ib_rx_gbps;
 	e->forced = in->force_throttle;
+	e->powered_off = in->powered_off;
+}
+
+/* Powered off: every applied step undone (as many as fit in ev; the rest next call), state ok. */
+static int power_off_release(struct budget *b, int64_t now_ns, const struct budget_input *in,
+			     struct budget_event *ev, int max)
+{
+	int n = 0;
+
+	b->over_crit = false;
+	if (b->state != BUDGET_OK && n < max) {
+		fill(&ev[n], b, BUDGET_EV_STATE, in);
+		ev[n].to = BUDGET_OK;
+		n++;
+		b->state = BUDGET_OK;
+		b->state_since_ns = now_ns;
+	}
+	while (b->applied > 0 && n < max) {
+		b->applied--;
+		fill(&ev[n], b, BUDGET_EV_UNDO, in);
+		ev[n].step = b->applied;
+		n++;
+	}
+	b->stepped = false;
+	return n;
 }
 
 int budget_update(struct budget *b, int64_t now_ns, const struct budget_input *in,
@@ -140,6 +165,8 @@ int budget_update(struct budget *b, int64_t now_ns, const struct budget_input *i
 	if (isfinite(in->watts))
 		window_add(b, now_ns, in->watts);
 	b->avg_w = window_average(b, now_ns);
+	if (in->powered_off)
+		return power_off_release(b, now_ns, in, ev, max);
 	known = isfinite(b->avg_w);
 	if (known) {
 		ns = next_state(b, now_ns, b->avg_w);

@@ -51,6 +51,11 @@ struct budget_input {
 	double watts; /* NAN: no valid sample (the governor holds) */
 	double ib_tx_gbps, ib_rx_gbps;
 	bool force_throttle; /* thermal critical asks for the ladder */
+	/*
+	 * The box is powered off: the ladder lets go at once (no dwell; what it throttled is
+	 * down, and a host that boots again starts unthrottled) and the state goes back to ok.
+	 */
+	bool powered_off;
 };
 
 enum budget_event_kind {
@@ -66,6 +71,7 @@ struct budget_event {
 	double avg_w, limit_w, pct;
 	double ib_tx_gbps, ib_rx_gbps; /* IB traffic at that moment */
 	bool forced;
+	bool powered_off; /* caused by the box powering off */
 };
 
 void budget_config_defaults(struct budget_config *c);

@@ -27,6 +27,8 @@
 #define CHIP_BACKOFF_MIN_NS HW_NSEC_PER_SEC
 #define CHIP_BACKOFF_MAX_NS (60 * HW_NSEC_PER_SEC)
 #define MANUAL_FOR_MAX_NS (7 * 24 * 3600 * HW_NSEC_PER_SEC)
+/* An input whose part is unpowered ([input] powered_by): unknown, by design */
+#define ERR_UNPOWERED (-EHOSTDOWN)
 
 static const char fan_usage[] =
 	"usage: fan [status | auto | set PCT [--for DURATION] | profile NAME [--until HH:MM] | "
@@ -74,6 +76,8 @@ static const char *errname(int err)
 		return "not found";
 	case EAGAIN:
 		return "waiting to retry";
+	case EHOSTDOWN:
+		return "powered off";
 	default:
 		return strerror(-err);
 	}
@@ -97,7 +101,7 @@ static void fmt_local_hhmm(char *buf, size_t len, int64_t wall_ns)
 
 static int input_error(const struct fan_svc *s, int i, int64_t now)
 {
-	int r = s->in_err[i];
+	int r = s->temps[i].off ? ERR_UNPOWERED : s->in_err[i];
 
 	if (r == 0)
 		r = fanctl_reading_check(&s->cfg, i, &s->temps[i], now);
@@ -248,6 +252,8 @@ static void input_events(struct fan_svc *s, const struct fanctl_output *o, int64
 				    s->temps[i].celsius, "temperature input %s: %s%s",
 				    ic->spec.name, errname(input_error(s, i, now)),
 				    ic->required ? "; fan at failsafe duty" : "; ignored");
+		else if (s->temps[i].off)
+			alarm_clear_reason(s->b, id, "powered off");
 		else
 			alarm_clear(s->b, id);
 	}
@@ -345,6 +351,7 @@ static void handle_events(struct fan_svc *s, const struct fanctl_output *o, int6
 
 static void idle_enter(struct fan_svc *s)
 {
+	static const char *const ids[] = { "fan-stall", "fan-rpm", "fan-tach", "fan-chip" };
 	char id[64];
 
 	s->idle = true;
@@ -353,16 +360,39 @@ static void idle_enter(struct fan_svc *s)
 	s->b->readings.fan_duty_actual_pct = NAN;
 	s->b->readings.fan_rpm = NAN;
 	/* an unpowered controller and sensors are not faults */
-	alarm_clear(s->b, "fan-stall");
-	alarm_clear(s->b, "fan-rpm");
-	alarm_clear(s->b, "fan-tach");
-	alarm_clear(s->b, "fan-chip");
+	for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++)
+		alarm_clear_reason(s->b, ids[k], "powered off");
 	s->chip_alarm = false;
+	s->tach_err = 0;
 	for (int i = 0; i < s->cfg.ninputs; i++) {
 		snprintf(id, sizeof(id), "fan-sensor-%s", s->cfg.inputs[i].spec.name);
-		alarm_clear(s->b, id);
+		alarm_clear_reason(s->b, id, "powered off");
 	}
+	/*
+	 * What the controller knew of the running fan (stall, override, demands) is not true of
+	 * an unpowered one; power-on starts again from the failsafe duty (fan_cycle).
+	 */
+	fanctl_reset(s->ctl);
+	memset(&s->out, 0, sizeof(s->out));
+	s->out.duty = NAN;
+	s->out.expected_rpm = NAN;
+	s->out.override_input = -1;
+	s->have_out = false;
 	log_state(LOG_NOTICE, "fan-mode", "idle", "box power off, fan control idle");
+}
+
+/* The part an input measures has no power: the box is off, or (host side) the H2 is down. */
+static bool input_unpowered(const struct fan_svc *s, int i)
+{
+	switch (s->cfg.inputs[i].power) {
+	case FAN_INPUT_POWER_PSU:
+		return s->b->power_off;
+	case FAN_INPUT_POWER_HOST:
+		return s->b->host_off;
+	case FAN_INPUT_POWER_ALWAYS:
+		break;
+	}
+	return false;
 }
 
 static void read_tach(struct fan_svc *s)
@@ -385,8 +415,17 @@ static void read_inputs(struct fan_svc *s, int64_t now)
 {
 	for (int i = 0; i < s->cfg.ninputs; i++) {
 		double c;
-		int r = temp_input_read(s->in[i], now, &c);
+		int r;
 
+		/* an unpowered part is not read: unknown, never its last value */
+		s->temps[i].off = input_unpowered(s, i);
+		if (s->temps[i].off) {
+			s->in_err[i] = 0;
+			s->temps[i].celsius = NAN;
+			box_temp_set_off(s->b, s->cfg.inputs[i].spec.name);
+			continue;
+		}
+		r = temp_input_read(s->in[i], now, &c);
 		s->in_err[i] = r;
 		if (r == 0) {
 			s->temps[i].celsius = c;
@@ -414,6 +453,8 @@ static void fan_cycle(struct fan_svc *s, int64_t now)
 	if (s->b->power_off) {
 		if (!s->idle)
 			idle_enter(s);
+		/* the fan's side is dark: its inputs read unknown; the H2's may still run */
+		read_inputs(s, now);
 		return;
 	}
 	if (s->idle) {
@@ -491,7 +532,7 @@ static void status_members(struct fan_svc *s, struct json *j)
 		    s->fan && s->have_out && !s->idle ? nic_fan_duty_held(s->fan) : NAN, 1);
 	json_number(j, "rpm", s->rpm, 0);
 	json_number(j, "expected_rpm", s->have_out ? s->out.expected_rpm : NAN, 0);
-	json_bool(j, "failsafe", s->have_out ? s->out.failsafe : true);
+	json_bool(j, "failsafe", !s->idle && (s->have_out ? s->out.failsafe : true));
 	json_bool(j, "override", s->out.override);
 	json_string(j, "override_input", s->out.override && s->out.override_input >= 0
 				 ? s->cfg.inputs[s->out.override_input].spec.name : NULL);
@@ -586,9 +627,8 @@ static void mode_line(struct fan_svc *s, char *buf, size_t len)
 			snprintf(until, sizeof(until), " until fan auto");
 		}
 	}
-	snprintf(buf, len, "%s%s, profile %s (%s%s)%s%s",
-		 s->idle ? "idle (power off), " : "",
-		 s->have_out ? fanctl_mode_name(st.mode) : "starting",
+	snprintf(buf, len, "%s, profile %s (%s%s)%s%s",
+		 s->idle ? "idle (power off)" : s->have_out ? fanctl_mode_name(st.mode) : "starting",
 		 st.profile >= 0 ? profile_name(s, st.profile) : "?",
 		 st.profile_forced ? "forced" : "schedule", until,
 		 s->out.override ? ", override" : "", s->out.stalled ? ", STALLED" : "");

@@ -18,9 +18,12 @@ struct fan_svc;
  *
  * A missing or vanished chip never stops the service: it is reopened with
  * back-off (1 s doubling to 60 s) under the fan-chip alarm.  While
- * b->power_off the service idles: no reads, no writes (the unpowered fan
- * controller would fail them) and no stall/sensor alarms; it clears its
- * alarms on entry and restarts from the failsafe duty when power returns.
+ * b->power_off the service idles: no writes, no reads of the unpowered fan
+ * controller and inputs (they publish unknown and "off", box_temp_set_off)
+ * and no stall/sensor alarms; it clears its alarms on entry ("cleared:
+ * powered off"), forgets the running fan's state and restarts from the
+ * failsafe duty when power returns.  An input on the H2 ([input] powered_by
+ * = host) is read while the H2 runs (b->host_off false), also while idle.
  *
  * ctl verb "fan": status (anyone), auto | set PCT [--for D] |
  * profile NAME [--until HH:MM] | calibrate (privileged).

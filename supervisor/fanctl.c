@@ -277,6 +277,17 @@ static int input_set(struct fan_config *c, const char *name, const char *key, co
 		return set_temp_opt(v, &in->override_temp, err, errlen);
 	if (strcmp(key, "required") == 0)
 		return parse_bool(v, &in->required, err, errlen);
+	if (strcmp(key, "powered_by") == 0) {
+		static const char *const names[] = { "psu", "host", "always" };
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strcmp(v, names[i]) == 0) {
+				in->power = (enum fan_input_power)i;
+				return 0;
+			}
+		return parse_error(-EINVAL, err, errlen,
+				   "powered_by must be psu, host or always, got '%s'", v);
+	}
 	return -ENOENT;
 }
 
@@ -829,7 +840,7 @@ void fanctl_step(struct fanctl *c, const struct fanctl_input *in, struct fanctl_
 	int64_t now = in->now_ns, dt = c->started ? now - c->last_ns : cfg->period_ns;
 	/* before the first step the driver has the fan at full duty since open */
 	double prev = isnan(c->out) ? cfg->failsafe_duty : c->out;
-	unsigned bad = 0, ev = 0;
+	unsigned bad = 0, off = 0, ev = 0;
 	bool ok, hot = false, warm = false;
 	double raw = 0, d, auto_out, duty, kick_duty;
 	int win = -1, hot_input = -1, p, required_bad = 0, nvalid = 0;
@@ -841,6 +852,10 @@ void fanctl_step(struct fanctl *c, const struct fanctl_input *in, struct fanctl_
 
 	/* 1. readings */
 	for (int i = 0; i < cfg->ninputs; i++) {
+		if (in->temps[i].off) {
+			off |= 1u << i; /* unpowered: expected, not a fault */
+			continue;
+		}
 		if (fanctl_reading_check(cfg, i, &in->temps[i], now) < 0) {
 			bad |= 1u << i;
 			if (cfg->inputs[i].required)
@@ -885,7 +900,7 @@ void fanctl_step(struct fanctl *c, const struct fanctl_input *in, struct fanctl_
 		double t = in->temps[i].celsius, ot;
 
 		out->demand[i] = NAN;
-		if (bad & (1u << i)) {
+		if ((bad | off) & (1u << i)) {
 			fancurve_state_reset(&c->cs[i]);
 			continue;
 		}

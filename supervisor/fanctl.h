@@ -46,6 +46,9 @@
  *   override_temp = (none)        per-input critical temperature lifting a profile cap;
  *                                 the lower of it and the active profile's applies
  *   required = yes                no: a failed input drops out (alarm) instead of failsafe
+ *   powered_by = psu              what feeds the sensor's part: psu (the NIC's SFX, which
+ *                                 h2boxd switches), host (the H2: CPU, disks) or always; a
+ *                                 part without power reads unknown, which is no failure
  *
  * [curve NAME]                    up to 8; "default" = "30:20 45:35 55:60 65:100" built in
  *   points = "30:20 45:35 55:60 65:100"   C:duty%, temperatures increasing, duty not falling
@@ -75,8 +78,16 @@
 #define FAN_INPUTS_MAX 8
 #define FAN_CURVES_MAX 8
 
+/* [input] powered_by: which supply the measured part is on. */
+enum fan_input_power {
+	FAN_INPUT_POWER_PSU,    /* off while the box is off (b->power_off) */
+	FAN_INPUT_POWER_HOST,   /* off while the H2 is down (b->host_off) */
+	FAN_INPUT_POWER_ALWAYS, /* never off */
+};
+
 struct fan_input_config {
 	struct temp_input_spec spec;
+	enum fan_input_power power;
 	char curve[FANCURVE_NAME_MAX];
 	double override_temp; /* NAN: the profile's */
 	bool required;
@@ -196,6 +207,8 @@ enum {
 struct fanctl_reading {
 	double celsius;     /* offset applied; NAN = read failed */
 	int64_t updated_ns; /* box time of that reading (celsius is NAN until one) */
+	bool off;           /* the part is unpowered ([input] powered_by): neither a valid
+			     * reading nor a failed one, no demand; all inputs off = failsafe */
 };
 
 struct fanctl_input {

@@ -297,6 +297,10 @@ static void svc_sample(struct ib_svc *s, int64_t now)
 							    "H2BOX_STATE=gone", NULL },
 					  "IB device %s is gone", s->dev);
 			s->lost_logged = true;
+			/* a link that is not there has no verdict: it comes back with the card */
+			if (alarm_active(s->b, IB_ALARM_PCIE))
+				alarm_clear_reason(s->b, IB_ALARM_PCIE,
+						   s->b->power_off ? "powered off" : "IB device gone");
 			svc_ports_close(s);
 			s->tx_gbps = s->rx_gbps = NAN;
 			return;

@@ -381,8 +381,10 @@ static void sync_alarms(struct power_svc *s)
 	}
 	if ((f != POWERSEQ_FAULT_NONE) != s->alarm_fault) {
 		if (f != POWERSEQ_FAULT_NONE)
-			alarm_raise(b, "power-fault", ALARM_CRIT, (double)f,
-				    "power fault latched: %s", powerseq_fault_describe(f));
+			/* no measured quantity: the fault's number is the LED's blink code, said so */
+			alarm_raise(b, "power-fault", ALARM_CRIT, NAN,
+				    "power fault latched: %s (LED blink code %d; `h2box power clear` "
+				    "clears it)", powerseq_fault_describe(f), (int)f);
 		else
 			alarm_clear(b, "power-fault");
 		s->alarm_fault = f != POWERSEQ_FAULT_NONE;
@@ -422,6 +424,8 @@ static void apply(struct power_svc *s, const struct powerseq_output *out)
 	}
 	b->readings.power_state = powerseq_state_name(powerseq_state_get(&s->seq));
 	b->power_off = !powerseq_powered(&s->seq);
+	/* the H2's LED, where wired; without it (self topology) h2boxd runs on a live H2 */
+	b->host_off = s->host && h2_host_has_alive(s->host) && h2_host_alive_get(s->host) == 0;
 	sync_alarms(s);
 
 	if (out->new_warnings & POWERSEQ_WARN_NIC_MISSING)

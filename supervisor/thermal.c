@@ -101,6 +101,18 @@ bool thermal_update(struct thermal *t, double celsius, enum thermal_level *from)
 	return true;
 }
 
+bool thermal_power_off(struct thermal *t, enum thermal_level *from)
+{
+	enum thermal_level was = t->level;
+
+	t->last_c = NAN;
+	t->count = 0;
+	t->level = THERMAL_OK;
+	if (from)
+		*from = was;
+	return was != THERMAL_OK;
+}
+
 unsigned thermal_actions(const struct thermal *t)
 {
 	unsigned a = 0;

@@ -41,6 +41,12 @@ void thermal_init(struct thermal *t, const struct thermal_config *cfg);
  * Returns true when the level changed; *from gets the old level.
  */
 bool thermal_update(struct thermal *t, double celsius, enum thermal_level *from);
+/*
+ * The input's part is powered off: no heat, no reading.  Back to OK at once (a powered-off
+ * NIC cannot be hot, and its actions must let go: the fan, the ladder, the power-off), the
+ * count restarts.  Unlike a NAN reading, which keeps the level.  True when the level changed.
+ */
+bool thermal_power_off(struct thermal *t, enum thermal_level *from);
 /* The level a single reading points at, with hysteresis relative to `current` (pure). */
 enum thermal_level thermal_classify(const struct thermal_config *c, enum thermal_level current,
 				    double celsius);

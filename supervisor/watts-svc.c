@@ -977,7 +977,9 @@ static void budget_event_handle(struct watts_svc *s, const struct budget_event *
 			  "power budget %s -> %s: average %.1f W is %.0f%% of %.0f W (%s)",
 			  budget_state_name(e->from), budget_state_name(e->to), e->avg_w, e->pct,
 			  e->limit_w, traffic);
-		if (e->to == BUDGET_OK)
+		if (e->to == BUDGET_OK && e->powered_off)
+			alarm_clear_reason(s->b, "power-budget", "powered off");
+		else if (e->to == BUDGET_OK)
 			alarm_clear(s->b, "power-budget");
 		else
 			alarm_raise(s->b, "power-budget",
@@ -1005,18 +1007,11 @@ static void budget_event_handle(struct watts_svc *s, const struct budget_event *
 		r = throttle_undo(t);
 		log_event(r < 0 ? LOG_WARNING : LOG_NOTICE,
 			  (const char *[]){ "H2BOX_EVENT=throttle-undo", f_act, f_w, NULL },
-			  "throttle step %d/%d %s undone%s%s; average %.1f W of %.0f W",
-			  e->step + 1, s->nladder, throttle_name(t), r < 0 ? " FAILED: " : "",
+			  "throttle step %d/%d %s undone%s%s%s; average %.1f W of %.0f W",
+			  e->step + 1, s->nladder, throttle_name(t),
+			  e->powered_off ? " (box powered off)" : "", r < 0 ? " FAILED: " : "",
 			  r < 0 ? strerror(-r) : "", e->avg_w, e->limit_w);
 	}
-}
-
-static const struct box_temp *temp_find(const struct box *b, const char *name)
-{
-	for (int i = 0; i < b->readings.ntemps; i++)
-		if (!strcmp(b->readings.temps[i].name, name))
-			return &b->readings.temps[i];
-	return NULL;
 }
 
 static void thermal_step(struct watts_svc *s, int64_t now)
@@ -1027,22 +1022,28 @@ static void thermal_step(struct watts_svc *s, int64_t now)
 
 	for (i = 0; i < s->ntherm; i++) {
 		struct thermal *t = &s->therm[i];
-		const struct box_temp *bt = temp_find(s->b, t->cfg.name);
+		const struct box_temp *bt = box_temp_find(s->b, t->cfg.name);
 		double c = NAN;
 		unsigned acts;
 
+		snprintf(id, sizeof(id), "temp-%s", t->cfg.name);
+		if (bt && bt->off) {
+			/* its part is unpowered: no heat, and its actions (fan, ladder, off) let go */
+			if (thermal_power_off(t, NULL))
+				alarm_clear_reason(s->b, id, "powered off");
+			continue;
+		}
 		/*
 		 * One reading counts once: inputs update at their own pace, and
 		 * "consecutive agreeing readings" must not be samples of the same one.
 		 */
 		if (bt && bt->updated_ns != s->therm_seen[i]) {
 			s->therm_seen[i] = bt->updated_ns;
-			c = s->b->power_off ? NAN : bt->celsius;
+			c = bt->celsius;
 		} else if (bt && bt->updated_ns && now - bt->updated_ns < THERMAL_STALE_NS) {
 			goto actions; /* no new reading yet: keep the level */
 		}
 		if (thermal_update(t, c, NULL)) {
-			snprintf(id, sizeof(id), "temp-%s", t->cfg.name);
 			if (t->level == THERMAL_OK) {
 				alarm_clear(s->b, id);
 			} else {
@@ -1268,6 +1269,8 @@ void watts_svc_sample(struct watts_svc *s, int64_t now)
 		in.ib_tx_gbps = rd->ib_tx_gbps;
 		in.ib_rx_gbps = rd->ib_rx_gbps;
 		in.force_throttle = s->throttle_wanted;
+		/* the ladder acts on the H2 (its IPoIB qdisc, its CPU): let go once it is down too */
+		in.powered_off = s->b->power_off && s->b->host_off;
 		n = budget_update(&s->budget, now, &in, ev, BUDGET_EVENTS_MAX);
 		for (i = 0; i < n; i++)
 			budget_event_handle(s, &ev[i]);

@@ -30,14 +30,39 @@ static int sim_ib_port_count(struct hw *hw, const char *dev)
 	return r < 0 ? r : 2;
 }
 
+/*
+ * The sysfs `rate` file as Linux writes it (rate_show() in drivers/infiniband/core/sysfs.c):
+ * the per-lane signalling rate times the width, "10 Gb/sec (4X SDR)", "2.5 Gb/sec (1X SDR)",
+ * "40 Gb/sec (4X QDR)", "56 Gb/sec (4X FDR)"; an unknown speed code counts as SDR.
+ */
 static int sim_ib_rate(int width, int speed, char *buf, size_t len)
 {
-	int lanes = width == 1 ? 1 : width == 2 ? 4 : width == 4 ? 8 : width == 8 ? 12 : 2;
-	const char *name = speed == 1 ? "SDR" : speed == 2 ? "DDR" : speed == 4 ? "QDR" : "FDR";
-	int gbps_lane = speed == 1 ? 2 : speed == 2 ? 5 : speed == 4 ? 10 : 14;
+	static const struct {
+		int code, deci_gbps;
+		const char *name;
+	} speeds[] = {
+		{ 2, 50, "DDR" },    { 4, 100, "QDR" },  { 8, 100, "FDR10" }, { 16, 140, "FDR" },
+		{ 32, 250, "EDR" },  { 64, 500, "HDR" }, { 128, 1000, "NDR" },
+	};
+	int lanes = width == 1 ? 1 : width == 16 ? 2 : width == 2 ? 4 : width == 4 ? 8 :
+		    width == 8 ? 12 : 0;
+	int rate = 25;
+	const char *name = "SDR";
 
-	/* sysfs style: "40 Gb/sec (4X QDR)" */
-	return snprintf(buf, len, "%d Gb/sec (%dX %s)", lanes * gbps_lane, lanes, name);
+	for (size_t i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++)
+		if (speeds[i].code == speed) {
+			rate = speeds[i].deci_gbps;
+			name = speeds[i].name;
+		}
+	if (!lanes) {
+		/* the kernel fails the read: an empty string, as the linux backend leaves it */
+		if (len)
+			buf[0] = '\0';
+		return 0;
+	}
+	rate *= lanes;
+	return snprintf(buf, len, "%d%s Gb/sec (%dX %s)", rate / 10, rate % 10 ? ".5" : "", lanes,
+			name);
 }
 
 static int sim_ib_port_query(struct hw *hw, const char *dev, int port,

@@ -246,6 +246,50 @@ static void test_thermal_force(void **state)
 	assert_int_equal(budget_applied(&b), 0);
 }
 
+/* The box powers off with the ladder applied and the budget critical: all of it lets go at once. */
+static void test_power_off_releases(void **state)
+{
+	struct budget_input in = { .watts = 0.0, .force_throttle = true, .powered_off = true };
+	struct budget_event ev[BUDGET_EVENTS_MAX];
+	struct budget_config c;
+	struct budget b;
+	struct log lg = { .n = 0 };
+	int64_t t;
+	int n;
+
+	(void)state;
+	budget_config_defaults(&c);
+	c.nsteps = 2;
+	budget_init(&b, &c, 0);
+	for (t = 0; t < SEC(60); t += SEC(1))
+		feed(&b, t, 70.0, true, &lg);
+	assert_int_equal(budget_applied(&b), 2);
+	assert_int_equal(budget_state_get(&b), BUDGET_CRITICAL);
+	/* still forced by a (stale) thermal alarm and inside the step dwell: off wins */
+	n = budget_update(&b, t, &in, ev, BUDGET_EVENTS_MAX);
+	assert_int_equal(n, 3);
+	assert_int_equal(ev[0].kind, BUDGET_EV_STATE);
+	assert_int_equal(ev[0].to, BUDGET_OK);
+	assert_true(ev[0].powered_off);
+	assert_int_equal(ev[1].kind, BUDGET_EV_UNDO);
+	assert_int_equal(ev[1].step, 1);
+	assert_int_equal(ev[2].kind, BUDGET_EV_UNDO);
+	assert_int_equal(ev[2].step, 0);
+	assert_int_equal(budget_applied(&b), 0);
+	assert_int_equal(budget_state_get(&b), BUDGET_OK);
+	/* more samples while off: nothing more to say */
+	assert_int_equal(budget_update(&b, t + SEC(1), &in, ev, BUDGET_EVENTS_MAX), 0);
+	/* events that do not fit are sent by the next calls */
+	for (t += SEC(2); t < SEC(120); t += SEC(1))
+		feed(&b, t, 70.0, true, NULL);
+	assert_int_equal(budget_applied(&b), 2);
+	n = budget_update(&b, t, &in, ev, 2);
+	assert_int_equal(n, 2);
+	assert_int_equal(budget_applied(&b), 1);
+	assert_int_equal(budget_update(&b, t + SEC(1), &in, ev, 2), 1);
+	assert_int_equal(budget_applied(&b), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_brick_iperf_extra_load_ladder),
 		cmocka_unit_test(test_warn_only_and_sensor_loss),
 		cmocka_unit_test(test_thermal_force),
+		cmocka_unit_test(test_power_off_releases),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -178,7 +178,7 @@ static void test_highest_demand_and_optional_input(void **state)
 	const struct fanctl_output *o;
 
 	assert_int_equal(r->cfg.ninputs, 2); /* the built-in "nic" was replaced */
-	r->temps[1] = (struct fanctl_reading){ 45, r->now };
+	r->temps[1] = (struct fanctl_reading){ 45, r->now, false };
 	o = step(r, 40); /* nic 30 %, disk 70 % */
 	assert_float_equal(o->demand[0], 30, 1e-9);
 	assert_float_equal(o->demand[1], 70, 1e-9);
@@ -615,6 +615,45 @@ static void test_calibrated_min_duty_floor(void **state)
 	rig_free(r);
 }
 
+/*
+ * An input whose part is unpowered ([input] powered_by, the H2 down while the NIC runs) is no
+ * fault: no failsafe, no alarm, no demand.  Every input off leaves nothing valid: failsafe.
+ */
+static void test_unpowered_input(void **state)
+{
+	struct rig *r = rig_new(tune_two_inputs);
+	const struct fanctl_output *o;
+	char err[200];
+
+	r->temps[1] = (struct fanctl_reading){ 45, r->now, false };
+	o = step(r, 40);
+	assert_float_equal(o->duty, 70, 1e-9);
+	r->temps[1] = (struct fanctl_reading){ NAN, 0, true };
+	o = step(r, 40);
+	assert_int_equal(o->mode, FANCTL_AUTO);
+	assert_false(o->input_bad & 2);
+	assert_false(o->input_changed & 2);
+	assert_true(isnan(o->demand[1]));
+	assert_float_equal(o->duty, 30, 1e-9);
+	r->temps[0].off = true;
+	o = step(r, NAN);
+	assert_int_equal(o->mode, FANCTL_FAILSAFE);
+	assert_float_equal(o->duty, 100, 1e-9);
+	assert_int_equal(o->input_bad, 0);
+
+	assert_int_equal(r->cfg.inputs[0].power, FAN_INPUT_POWER_PSU);
+	assert_int_equal(fan_config_set(&r->cfg, "input disk", "powered_by", "host", 1, err,
+					sizeof(err)), 0);
+	assert_int_equal(r->cfg.inputs[1].power, FAN_INPUT_POWER_HOST);
+	assert_int_equal(fan_config_set(&r->cfg, "input disk", "powered_by", "always", 1, err,
+					sizeof(err)), 0);
+	assert_int_equal(r->cfg.inputs[1].power, FAN_INPUT_POWER_ALWAYS);
+	assert_int_equal(fan_config_set(&r->cfg, "input disk", "powered_by", "brick", 1, err,
+					sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "psu, host or always"));
+	rig_free(r);
+}
+
 static void test_reset_returns_to_failsafe(void **state)
 {
 	struct rig *r = rig_new(NULL);
@@ -746,6 +785,7 @@ int main(void)
 		cmocka_unit_test(test_calibration_state_machine),
 		cmocka_unit_test(test_calibration_through_controller),
 		cmocka_unit_test(test_calibrated_min_duty_floor),
+		cmocka_unit_test(test_unpowered_input),
 		cmocka_unit_test(test_reset_returns_to_failsafe),
 		cmocka_unit_test(test_config_errors),
 	};

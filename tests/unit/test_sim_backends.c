@@ -339,6 +339,10 @@ static void test_ib(void **state)
 	assert_int_equal(hw_ib_port_query(f->hw, "mlx4_0", 1, &a), 0);
 	assert_int_equal(a.state, 1);
 	assert_int_equal(a.phys_state, 2);
+	/* what the kernel's sysfs `rate` says of a port polling at 4X SDR: the signalling rate */
+	assert_int_equal(a.active_width, 2);
+	assert_int_equal(a.active_speed, 1);
+	assert_string_equal(a.rate, "10 Gb/sec (4X SDR)");
 
 	host_pulse(f, MS(200));
 	advance(f->hw, hw_clock_mono_ns(f->hw) + SEC(45));

@@ -124,9 +124,33 @@ static void test_actions(void **state)
 	assert_int_equal(thermal_actions(&t), THERMAL_ACT_ALERT);
 }
 
+/* A powered-off part: NAN keeps an emergency (a failed sensor), power-off lets it go at once. */
+static void test_power_off(void **state)
+{
+	enum thermal_level from = THERMAL_OK;
+	struct thermal_config c;
+	struct thermal t;
+	int ch = 0;
+
+	(void)state;
+	thermal_config_defaults(&c, "nic");
+	thermal_init(&t, &c);
+	assert_int_equal(feed_n(&t, c.emerg_c + 1, 3, &ch), THERMAL_EMERG);
+	assert_int_equal(feed_n(&t, NAN, 10, &ch), THERMAL_EMERG);
+	assert_true(thermal_power_off(&t, &from));
+	assert_int_equal(from, THERMAL_EMERG);
+	assert_int_equal(t.level, THERMAL_OK);
+	assert_int_equal(thermal_actions(&t), 0);
+	assert_false(thermal_power_off(&t, &from)); /* already ok: no change to report */
+	/* back on and hot: the usual consecutive readings raise it again */
+	assert_int_equal(feed_n(&t, c.crit_c + 1, 2, &ch), THERMAL_OK);
+	assert_int_equal(feed_n(&t, c.crit_c + 1, 1, &ch), THERMAL_CRIT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_power_off),
 		cmocka_unit_test(test_consecutive_readings),
 		cmocka_unit_test(test_hysteresis),
 		cmocka_unit_test(test_actions),

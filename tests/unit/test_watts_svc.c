@@ -306,6 +306,21 @@ static void test_svc_energy_budget_sensor(void **state)
 		loop_advance(b->loop, MS(100));
 	}
 	assert_int_equal(alarm_level_get(b, "temp-nic"), ALARM_EMERG);
+	/* a NAN reading (a failed sensor) keeps the level: cooling never drops on a lost sensor */
+	for (int i = 0; i < 5; i++) {
+		box_temp_set(b, "nic", NAN, loop_now(b->loop));
+		loop_advance(b->loop, MS(100));
+	}
+	assert_int_equal(alarm_level_get(b, "temp-nic"), ALARM_EMERG);
+	/* the box is off and the NIC unpowered: its level lets go, and with it the fan request */
+	b->power_off = b->host_off = true;
+	box_temp_set_off(b, "nic");
+	loop_advance(b->loop, SEC(1));
+	assert_false(alarm_active(b, "temp-nic"));
+	assert_false(watts_svc_fan_full_wanted(b->watts));
+	assert_string_equal(b->readings.budget_state, "ok");
+	assert_true(isnan(box_temp_get(b, "nic")));
+	b->power_off = b->host_off = false;
 	watts_svc_free(b->watts);
 	b->watts = NULL;
 	alarm_svc_free(b->alarms);
