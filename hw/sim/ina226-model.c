@@ -1,12 +1,12 @@
-/* ina226-model.c - the INA226 at bus 1, 0x40: registers, conversion timing, wire order. */
+/* ina226-model.c - the INA226 at bus 1, 0x40: registers, conversion timing, wire order (other chips: ina-models.c). */
 #include "hw/sim/plant-private.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 
-#define INA_BUS 1
-#define INA_ADDR 0x40
+#define INA_BUS SIM_PLANT_INA_BUS
+#define INA_ADDR SIM_PLANT_INA_ADDR
 #define INA_SHUNT_OHM 0.002
 #define INA_SHUNT_LSB 2.5e-6
 #define INA_BUS_LSB 1.25e-3
@@ -43,8 +43,7 @@ static int64_t ina_period_ns(uint16_t config)
 	return us * 1000 * ina_avg[(config >> 9) & 7];
 }
 
-/* Virtual time of the last completed conversion at time t, INT64_MIN if none yet. */
-static int64_t ina_last_conv(const struct sim_ina226 *ina, int64_t t)
+int64_t ina226_model_last_conv(const struct sim_ina226 *ina, int64_t t)
 {
 	int64_t per = ina_period_ns(ina->config), c;
 
@@ -99,7 +98,7 @@ static void ina_latch(struct sim_plant *p, int64_t c)
 
 void ina226_model_step(struct sim_plant *p, int64_t from, int64_t to)
 {
-	int64_t c = ina_last_conv(&p->ina, to);
+	int64_t c = ina226_model_last_conv(&p->ina, to);
 
 	if (c != INT64_MIN && c > from)
 		ina_latch(p, c);
@@ -140,6 +139,13 @@ int sim_plant_i2c_read_word(struct sim_plant *p, int bus, uint8_t addr, uint8_t 
 	r = ina_check(p, bus, addr);
 	if (r < 0)
 		return r;
+	if (p->cfg.monitor_chip != SIM_MONITOR_INA226) {
+		r = ina_other_reg_read(p, reg, &val);
+		if (r < 0)
+			return r;
+		*v = swab16(p->fault[SIM_FAULT_INA_GARBAGE] ? 0xffff : val);
+		return 0;
+	}
 	switch (reg) {
 	case INA_REG_CONFIG: val = ina->config; break;
 	case INA_REG_SHUNT: val = (uint16_t)ina->shunt; break;
@@ -148,7 +154,7 @@ int sim_plant_i2c_read_word(struct sim_plant *p, int bus, uint8_t addr, uint8_t 
 	case INA_REG_CURRENT: val = (uint16_t)ina->current; break;
 	case INA_REG_CAL: val = ina->cal; break;
 	case INA_REG_MASK:
-		c = ina_last_conv(ina, p->now);
+		c = ina226_model_last_conv(ina, p->now);
 		val = ina->mask & INA_MASK_WRITABLE;
 		if (c != INT64_MIN && c > ina->mask_read_conv_ns)
 			val |= INA_MASK_CVRF;
@@ -177,13 +183,15 @@ int sim_plant_i2c_write_word(struct sim_plant *p, int bus, uint8_t addr, uint8_t
 	r = ina_check(p, bus, addr);
 	if (r < 0)
 		return r;
+	if (p->cfg.monitor_chip != SIM_MONITOR_INA226)
+		return ina_other_reg_write(p, reg, val);
 	switch (reg) {
 	case INA_REG_CONFIG:
 		if (val & INA_CONFIG_RESET) {
 			ina226_model_reset(p);
 			break;
 		}
-		ina->prev_conv_ns = ina_last_conv(ina, p->now);
+		ina->prev_conv_ns = ina226_model_last_conv(ina, p->now);
 		ina->config = (uint16_t)((val & 0x0fff) | 0x4000);
 		ina->anchor_ns = p->now; /* a config write restarts the conversion cycle */
 		break;
