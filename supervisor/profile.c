@@ -231,7 +231,7 @@ void profile_defaults(struct profile *p)
 	profile_sections_defaults(p);
 }
 
-/* The simulated box carries the chip its I2C monitor at the plant's address names (auto: INA226). */
+/* The simulated box carries the chip its I2C monitor at the plant's address names. */
 static void profile_sim_monitor_chip(struct profile *p)
 {
 	for (int i = 0; i < p->watts.nmonitors; i++) {

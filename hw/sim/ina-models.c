@@ -1,4 +1,4 @@
-/* ina-models.c - the INA219 and INA260 at bus 1, 0x40 (datasheet registers and LSBs), and the monitor dispatch. */
+/* ina-models.c - the plant's INA219 and INA260 (datasheet maps and LSBs), and the chip dispatch. */
 #include "hw/sim/plant-private.h"
 
 #include <errno.h>
@@ -15,7 +15,7 @@
 #define INA219_BUS_CNVR 0x0002
 #define INA219_BUS_OVF 0x0001
 
-/* ADC setting (BADC/SADC, 4 bits) -> conversion time: 9..12 bit, or 2..128 averaged 12-bit samples. */
+/* BADC/SADC (4 bits) -> conversion time: 9..12 bit, or 2..128 averaged 12-bit samples. */
 static int64_t ina219_adc_ns(unsigned code)
 {
 	static const int64_t bits_us[4] = { 84, 148, 276, 532 };
@@ -60,36 +60,37 @@ static void ina219_reset(struct sim_plant *p)
 	};
 }
 
-static long clampl(long v, long lo, long hi)
+void plant_monitor_sample(const struct sim_plant *p, int64_t c, double *amps, double *volts)
 {
-	return v < lo ? lo : v > hi ? hi : v;
+	double w = plant_monitored_w(p);
+	double v = plant_monitored_v(p, w);
+
+	*amps = (v > 0 ? w / v : 0.0) * plant_noise(p, 1, c);
+	*volts = v * plant_noise(p, 2, c);
 }
 
 static void ina219_latch(struct sim_plant *p, int64_t c)
 {
 	struct sim_ina219 *ina = &p->ina219;
-	double w = plant_monitored_w(p);
-	double v = plant_monitored_v(p, w);
-	double amps = v > 0 ? w / v : 0.0;
 	int mode = ina->config & 7;
 	/* PGA: 40 mV x 1, 2, 4, 8 full scale; the bus range 16 or 32 V */
 	long shunt_fs = 4000L << ((ina->config >> 11) & 3);
 	long bus_fs = (ina->config & 0x2000) ? 8000 : 4000;
+	double amps, v;
 	long cur, pwr;
 
-	amps *= plant_noise(p, 1, c);
-	v *= plant_noise(p, 2, c);
+	plant_monitor_sample(p, c, &amps, &v);
 	if (mode & 1)
-		ina->shunt = (int16_t)clampl(lround(amps * INA219_SHUNT_OHM / INA219_SHUNT_LSB),
-					     -shunt_fs, shunt_fs);
+		ina->shunt = (int16_t)plant_clampl(
+			lround(amps * INA219_SHUNT_OHM / INA219_SHUNT_LSB), -shunt_fs, shunt_fs);
 	if (mode & 2)
-		ina->bus_mv4 = (uint16_t)clampl(lround(v / INA219_BUS_LSB), 0, bus_fs);
+		ina->bus_mv4 = (uint16_t)plant_clampl(lround(v / INA219_BUS_LSB), 0, bus_fs);
 	/* the chip's own integer arithmetic; OVF when current or power leave their registers */
 	cur = (long)ina->shunt * ina->cal / 4096;
 	pwr = labs(cur) * ina->bus_mv4 / 5000;
 	ina->ovf = cur > 32767 || cur < -32768 || pwr > 0xffff;
-	ina->current = (int16_t)clampl(cur, -32768, 32767);
-	ina->power = (uint16_t)clampl(pwr, 0, 0xffff);
+	ina->current = (int16_t)plant_clampl(cur, -32768, 32767);
+	ina->power = (uint16_t)plant_clampl(pwr, 0, 0xffff);
 }
 
 static int ina219_read(struct sim_plant *p, uint8_t reg, uint16_t *val)
@@ -163,19 +164,17 @@ static void ina260_reset(struct sim_plant *p)
 static void ina260_latch(struct sim_plant *p, int64_t c)
 {
 	struct sim_ina226 *ina = &p->ina;
-	double w = plant_monitored_w(p);
-	double v = plant_monitored_v(p, w);
-	double amps = v > 0 ? w / v : 0.0;
 	int mode = ina->config & 7;
+	double amps, v;
 
-	amps *= plant_noise(p, 1, c);
-	v *= plant_noise(p, 2, c);
+	plant_monitor_sample(p, c, &amps, &v);
 	if (mode & 1)
-		ina->current = (int16_t)clampl(lround(amps / INA260_CURRENT_LSB), -32768, 32767);
+		ina->current =
+			(int16_t)plant_clampl(lround(amps / INA260_CURRENT_LSB), -32768, 32767);
 	if (mode & 2)
-		ina->bus = (uint16_t)clampl(lround(v / INA260_BUS_LSB), 0, 0x7fff);
+		ina->bus = (uint16_t)plant_clampl(lround(v / INA260_BUS_LSB), 0, 0x7fff);
 	/* 10 mW = 1.25 mA x 1.25 mV x 6400 */
-	ina->power = (uint16_t)clampl(labs((long)ina->current) * ina->bus / 6400, 0, 0xffff);
+	ina->power = (uint16_t)plant_clampl(labs((long)ina->current) * ina->bus / 6400, 0, 0xffff);
 }
 
 static int ina260_read(struct sim_plant *p, uint8_t reg, uint16_t *val)

@@ -1,4 +1,4 @@
-/* ina226-model.c - the INA226 at bus 1, 0x40: registers, conversion timing, wire order (other chips: ina-models.c). */
+/* ina226-model.c - the INA226 at bus 1, 0x40: registers, conversion timing, wire order. */
 #include "hw/sim/plant-private.h"
 
 #include <errno.h>
@@ -68,32 +68,25 @@ void ina226_model_reset(struct sim_plant *p)
 	};
 }
 
-static long clampl(long v, long lo, long hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
-
 /* Latch what the chip measures during the current step, as the conversion at time c. */
 static void ina_latch(struct sim_plant *p, int64_t c)
 {
 	struct sim_ina226 *ina = &p->ina;
-	double w = plant_monitored_w(p);
-	double v = plant_monitored_v(p, w);
-	double amps = v > 0 ? w / v : 0.0;
 	int mode = ina->config & 7;
+	double amps, v;
 	int32_t cur;
 
-	amps *= plant_noise(p, 1, c);
-	v *= plant_noise(p, 2, c);
+	plant_monitor_sample(p, c, &amps, &v);
 	if (mode & 1)
-		ina->shunt = (int16_t)clampl(lround(amps * INA_SHUNT_OHM / INA_SHUNT_LSB), -32768,
-					     32767);
+		ina->shunt = (int16_t)plant_clampl(lround(amps * INA_SHUNT_OHM / INA_SHUNT_LSB),
+						   -32768, 32767);
 	if (mode & 2)
-		ina->bus = (uint16_t)clampl(lround(v / INA_BUS_LSB), 0, 0x7fff);
+		ina->bus = (uint16_t)plant_clampl(lround(v / INA_BUS_LSB), 0, 0x7fff);
 	/* the chip's own integer arithmetic */
 	cur = (int32_t)ina->shunt * (int32_t)ina->cal / 2048;
-	ina->current = (int16_t)clampl(cur, -32768, 32767);
-	ina->power = (uint16_t)clampl((long)labs((long)ina->current) * ina->bus / 20000, 0, 0xffff);
+	ina->current = (int16_t)plant_clampl(cur, -32768, 32767);
+	ina->power = (uint16_t)plant_clampl((long)labs((long)ina->current) * ina->bus / 20000, 0,
+					    0xffff);
 }
 
 void ina226_model_step(struct sim_plant *p, int64_t from, int64_t to)

@@ -158,7 +158,7 @@ struct sim_plant {
 	double ambient_c, nic_c, cpu_c, disk_c;
 
 	double energy_j;
-	struct sim_ina226 ina; /* the INA226, or the INA260 (the same map without shunt/calibration) */
+	struct sim_ina226 ina; /* the INA226, or the INA260 (its map without shunt and calibration) */
 	struct sim_ina219 ina219;
 };
 
@@ -187,11 +187,18 @@ void ina226_model_step(struct sim_plant *p, int64_t from, int64_t to);
 int64_t ina226_model_last_conv(const struct sim_ina226 *ina, int64_t t);
 
 /* ina-models.c: the other monitor chips, and the dispatch on cfg.monitor_chip. */
+/* What a monitor chip measures at its conversion time c: the rail's current and volts. */
+void plant_monitor_sample(const struct sim_plant *p, int64_t c, double *amps, double *volts);
 void plant_monitor_reset(struct sim_plant *p);
 void plant_monitor_step(struct sim_plant *p, int64_t from, int64_t to);
 /* Register access of the INA219/INA260 in chip (host) order: 0, or -EIO for no such register. */
 int ina_other_reg_read(struct sim_plant *p, uint8_t reg, uint16_t *val);
 int ina_other_reg_write(struct sim_plant *p, uint8_t reg, uint16_t val);
+
+static inline long plant_clampl(long v, long lo, long hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
 
 /* plant.c: bring the model to the current virtual time (speed > 0). */
 void plant_sync(struct sim_plant *p);

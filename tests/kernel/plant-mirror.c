@@ -717,7 +717,8 @@ static int mirror_parse_args(int argc, char **argv, struct mirror_opts *o)
 	int c, r = 0;
 
 	*o = (struct mirror_opts){
-		.build = SIM_BUILD_SFX, .chip = &mirror_chips[0], .speed = 10, .period_ns = 10000000, .bus = -1,
+		.build = SIM_BUILD_SFX, .chip = &mirror_chips[0], .speed = 10,
+		.period_ns = 10000000, .bus = -1,
 		.ina_user = 0x40, .ina_kernel = 0x41, .lm75 = 0x48, .emc = 0x2e,
 		.gpio_cfg = "/sys/kernel/config/gpio-sim", .cmd_path = "/run/h2box-plant.cmd",
 		.state_path = "/run/h2box-plant.state", .ready_path = "/run/h2box-plant.ready",

@@ -1,4 +1,4 @@
-/* test_host.c - the host's own power-off: the sim backend on the plant, the linux one on a private D-Bus with a logind stand-in. */
+/* test_host.c - the host's power-off: the sim backend, and the linux one on a private D-Bus. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
