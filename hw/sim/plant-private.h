@@ -158,7 +158,7 @@ struct sim_plant {
 	double ambient_c, nic_c, cpu_c, disk_c;
 
 	double energy_j;
-	struct sim_ina226 ina; /* the INA226, or the INA260 (its map without shunt and calibration) */
+	struct sim_ina226 ina; /* the INA226, or the INA260 (no shunt, no calibration) */
 	struct sim_ina219 ina219;
 };
 
