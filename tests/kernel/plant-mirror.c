@@ -4,9 +4,10 @@
  * (gpio-sim, i2c-dev, ina2xx, lm75, emc2305).  This process closes the loop:
  * every period it brings the plant (hw/sim's model, running at a speed
  * factor in real time) up to date, feeds it what the daemon drove (output
- * lines, INA226 config/calibration, the fan drive byte) and writes what the
- * plant shows back into the devices (input line pulls, INA226 measurement
- * registers, the LM75 temperature, the EMC2305 tach count).
+ * lines, the monitor chip's config/calibration, the fan drive byte) and
+ * writes what the plant shows back into the devices (input line pulls, the
+ * monitor's measurement registers (INA226, INA219 or INA260: --chip), the
+ * LM75 temperature, the EMC2305 tach count).
  *
  * Control: lines on a FIFO (--cmd), e.g. "button 200ms", "ambient 35",
  * "fault fan-stall on".  Durations are guest (real) time: the daemon times
