@@ -16,8 +16,11 @@ PROFILE=/tmp/rig-controller-open-drain.conf
 
 setup() {
 	rm -rf /tmp/h2box-state
-	sed 's/^psu_on_open_drain = no$/psu_on_open_drain = yes/' "$RIG_PROFILES/rig-controller.conf" >"$PROFILE"
+	# PWR_OK's 500 ms is wall time through the mirror: a loaded TCG host once missed it
+	sed -e 's/^psu_on_open_drain = no$/psu_on_open_drain = yes/' \
+		-e 's/^psu_ok_timeout = 500ms$/psu_ok_timeout = 2s/' "$RIG_PROFILES/rig-controller.conf" >"$PROFILE"
 	grep -q '^psu_on_open_drain = yes$' "$PROFILE" || rig_die "rig-controller.conf has no psu_on_open_drain line"
+	grep -q '^psu_ok_timeout = 2s$' "$PROFILE" || rig_die "rig-controller.conf has no psu_ok_timeout line"
 	rig_box_setup controller
 	rig_daemon_start "$PROFILE"
 	rig_power_wait 5 off
