@@ -4,6 +4,7 @@
 
 #include "hw/clock.h"
 #include "hw/gpio.h"
+#include "hw/host.h"
 #include "hw/hw.h"
 #include "hw/hwmon.h"
 #include "hw/i2c.h"
@@ -84,6 +85,10 @@ struct hw_ib_ops {
 			    uint64_t *value, int *bits);
 };
 
+struct hw_host_ops {
+	int (*poweroff)(struct hw *hw, char *err, size_t errlen);
+};
+
 struct hw {
 	enum hw_kind kind;
 	const struct hw_clock_ops *clock;
@@ -92,6 +97,7 @@ struct hw {
 	const struct hw_hwmon_ops *hwmon;
 	const struct hw_pci_ops *pci;
 	const struct hw_ib_ops *ib;
+	const struct hw_host_ops *host;
 	void *backend; /* linux: struct hw_linux_state *; sim: struct hw_sim_state * */
 };
 
@@ -102,6 +108,7 @@ extern const struct hw_i2c_ops hw_i2c_linux_ops, hw_i2c_sim_ops;
 extern const struct hw_hwmon_ops hw_hwmon_linux_ops, hw_hwmon_sim_ops;
 extern const struct hw_pci_ops hw_pci_linux_ops, hw_pci_sim_ops;
 extern const struct hw_ib_ops hw_ib_linux_ops, hw_ib_sim_ops;
+extern const struct hw_host_ops hw_host_linux_ops, hw_host_sim_ops;
 
 /* Backend state lifecycle (hw/linux/state.c, hw/sim/state.c). */
 int hw_linux_state_new(struct hw *hw);

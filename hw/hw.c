@@ -30,6 +30,7 @@ int hw_linux_new(struct hw **out)
 	hw->hwmon = &hw_hwmon_linux_ops;
 	hw->pci = &hw_pci_linux_ops;
 	hw->ib = &hw_ib_linux_ops;
+	hw->host = &hw_host_linux_ops;
 	r = hw_linux_state_new(hw);
 	if (r < 0) {
 		free(hw);
@@ -54,6 +55,7 @@ int hw_sim_new(struct sim_plant *plant, struct hw **out)
 	hw->hwmon = &hw_hwmon_sim_ops;
 	hw->pci = &hw_pci_sim_ops;
 	hw->ib = &hw_ib_sim_ops;
+	hw->host = &hw_host_sim_ops;
 	r = hw_sim_state_new(hw, plant);
 	if (r < 0) {
 		free(hw);
@@ -298,4 +300,18 @@ int hw_ib_counter_read(struct hw *hw, const char *dev, int port, const char *nam
 	int dummy;
 
 	return hw->ib->counter_read(hw, dev, port, name, value, bits ? bits : &dummy);
+}
+
+/* ---- host ---- */
+
+int hw_host_poweroff(struct hw *hw, char *err, size_t errlen)
+{
+	char dummy[1];
+
+	if (!err || !errlen) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	err[0] = '\0';
+	return hw->host->poweroff(hw, err, errlen);
 }

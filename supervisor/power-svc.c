@@ -15,16 +15,15 @@
 #include "drivers/h2_host.h"
 #include "drivers/power_button.h"
 #include "hw/gpio.h"
+#include "hw/host.h"
 #include "hw/hw.h"
 #include "hw/ib.h"
 #include "hw/pci.h"
-#include "hw/sim/plant.h"
 #include "supervisor/alarm.h"
 #include "supervisor/box.h"
 #include "supervisor/ctl.h"
 #include "supervisor/json.h"
 #include "supervisor/log.h"
-#include "supervisor/logind.h"
 #include "supervisor/loop.h"
 #include "supervisor/parse.h"
 #include "supervisor/powerseq.h"
@@ -334,24 +333,17 @@ static void request_poweroff(struct power_svc *s)
 	char err[160];
 	int r;
 
-	if (s->sim) {
-		/*
-		 * The simulator has no logind: the sim's stand-in for the OS shutting
-		 * down is the plant's host power-off.  Its power LED then goes out, and
-		 * we release PS_ON as the shutdown hook would (see alive_changed in
-		 * powerseq.c).
-		 */
-		r = sim_plant_host_poweroff(hw_sim_plant(s->b->hw));
-		if (r < 0)
-			log_warn(r, "power: sim host power-off");
-		return;
-	}
-	r = logind_power_off(err, sizeof(err));
+	/*
+	 * logind on a real H2; on the simulator the plant's H2 shuts down, its power
+	 * LED then goes out and PS_ON is released as the shutdown hook would (see
+	 * alive_changed in powerseq.c).
+	 */
+	r = hw_host_poweroff(s->b->hw, err, sizeof(err));
 	if (r < 0) {
-		snprintf(s->last_error, sizeof(s->last_error), "logind PowerOff: %.120s", err);
-		log_warn(r, "power: logind PowerOff failed (%s)", err);
+		snprintf(s->last_error, sizeof(s->last_error), "%.150s", err);
+		log_warn(r, "power: host power-off failed (%s)", err);
 	} else {
-		log_notice("power: asked logind to power off");
+		log_notice("power: asked the host's OS to power off");
 	}
 }
 

@@ -495,6 +495,22 @@ static void profile_check_dead_keys(struct profile_parse *pp)
 	}
 }
 
+/* The simulated box carries the chip its I2C monitor at the plant's address names. */
+static void profile_sim_monitor_chip(struct profile *p)
+{
+	for (int i = 0; i < p->watts.nmonitors; i++) {
+		const struct ina2xx_config *c = &p->watts.mon[i].ina;
+
+		if (c->mode != INA2XX_MODE_I2C || c->bus != SIM_PLANT_INA_BUS ||
+		    c->addr != SIM_PLANT_INA_ADDR)
+			continue;
+		p->sim.plant.monitor_chip = c->chip == INA2XX_INA219 ? SIM_MONITOR_INA219 :
+					    c->chip == INA2XX_INA260 ? SIM_MONITOR_INA260 :
+								       SIM_MONITOR_INA226;
+		return;
+	}
+}
+
 static int profile_parse_text(struct profile_parse *pp)
 {
 	int r, line = 0;
@@ -507,6 +523,7 @@ static int profile_parse_text(struct profile_parse *pp)
 		profile_error(pp, 0, "cannot parse: out of memory");
 	if (pp->errs->count == 0 && profile_sections_validate(pp->p, &line, err, sizeof(err)) < 0)
 		profile_error(pp, line, "%s", err);
+	profile_sim_monitor_chip(pp->p);
 	/*
 	 * The simulated brick build feeds the H2 from its own brick: a controller
 	 * that believes the PSU feeds it would "cut" the box and leave the H2 on.

@@ -5,8 +5,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#define INA_BUS 1
-#define INA_ADDR 0x40
+#define INA_BUS SIM_PLANT_INA_BUS
+#define INA_ADDR SIM_PLANT_INA_ADDR
 #define INA_SHUNT_OHM 0.002
 #define INA_SHUNT_LSB 2.5e-6
 #define INA_BUS_LSB 1.25e-3
@@ -43,8 +43,7 @@ static int64_t ina_period_ns(uint16_t config)
 	return us * 1000 * ina_avg[(config >> 9) & 7];
 }
 
-/* Virtual time of the last completed conversion at time t, INT64_MIN if none yet. */
-static int64_t ina_last_conv(const struct sim_ina226 *ina, int64_t t)
+int64_t ina226_model_last_conv(const struct sim_ina226 *ina, int64_t t)
 {
 	int64_t per = ina_period_ns(ina->config), c;
 
@@ -69,37 +68,30 @@ void ina226_model_reset(struct sim_plant *p)
 	};
 }
 
-static long clampl(long v, long lo, long hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
-
 /* Latch what the chip measures during the current step, as the conversion at time c. */
 static void ina_latch(struct sim_plant *p, int64_t c)
 {
 	struct sim_ina226 *ina = &p->ina;
-	double w = plant_monitored_w(p);
-	double v = plant_monitored_v(p, w);
-	double amps = v > 0 ? w / v : 0.0;
 	int mode = ina->config & 7;
+	double amps, v;
 	int32_t cur;
 
-	amps *= plant_noise(p, 1, c);
-	v *= plant_noise(p, 2, c);
+	plant_monitor_sample(p, c, &amps, &v);
 	if (mode & 1)
-		ina->shunt = (int16_t)clampl(lround(amps * INA_SHUNT_OHM / INA_SHUNT_LSB), -32768,
-					     32767);
+		ina->shunt = (int16_t)plant_clampl(lround(amps * INA_SHUNT_OHM / INA_SHUNT_LSB),
+						   -32768, 32767);
 	if (mode & 2)
-		ina->bus = (uint16_t)clampl(lround(v / INA_BUS_LSB), 0, 0x7fff);
+		ina->bus = (uint16_t)plant_clampl(lround(v / INA_BUS_LSB), 0, 0x7fff);
 	/* the chip's own integer arithmetic */
 	cur = (int32_t)ina->shunt * (int32_t)ina->cal / 2048;
-	ina->current = (int16_t)clampl(cur, -32768, 32767);
-	ina->power = (uint16_t)clampl((long)labs((long)ina->current) * ina->bus / 20000, 0, 0xffff);
+	ina->current = (int16_t)plant_clampl(cur, -32768, 32767);
+	ina->power = (uint16_t)plant_clampl((long)labs((long)ina->current) * ina->bus / 20000, 0,
+					    0xffff);
 }
 
 void ina226_model_step(struct sim_plant *p, int64_t from, int64_t to)
 {
-	int64_t c = ina_last_conv(&p->ina, to);
+	int64_t c = ina226_model_last_conv(&p->ina, to);
 
 	if (c != INT64_MIN && c > from)
 		ina_latch(p, c);
@@ -140,6 +132,13 @@ int sim_plant_i2c_read_word(struct sim_plant *p, int bus, uint8_t addr, uint8_t 
 	r = ina_check(p, bus, addr);
 	if (r < 0)
 		return r;
+	if (p->cfg.monitor_chip != SIM_MONITOR_INA226) {
+		r = ina_other_reg_read(p, reg, &val);
+		if (r < 0)
+			return r;
+		*v = swab16(p->fault[SIM_FAULT_INA_GARBAGE] ? 0xffff : val);
+		return 0;
+	}
 	switch (reg) {
 	case INA_REG_CONFIG: val = ina->config; break;
 	case INA_REG_SHUNT: val = (uint16_t)ina->shunt; break;
@@ -148,7 +147,7 @@ int sim_plant_i2c_read_word(struct sim_plant *p, int bus, uint8_t addr, uint8_t 
 	case INA_REG_CURRENT: val = (uint16_t)ina->current; break;
 	case INA_REG_CAL: val = ina->cal; break;
 	case INA_REG_MASK:
-		c = ina_last_conv(ina, p->now);
+		c = ina226_model_last_conv(ina, p->now);
 		val = ina->mask & INA_MASK_WRITABLE;
 		if (c != INT64_MIN && c > ina->mask_read_conv_ns)
 			val |= INA_MASK_CVRF;
@@ -177,13 +176,15 @@ int sim_plant_i2c_write_word(struct sim_plant *p, int bus, uint8_t addr, uint8_t
 	r = ina_check(p, bus, addr);
 	if (r < 0)
 		return r;
+	if (p->cfg.monitor_chip != SIM_MONITOR_INA226)
+		return ina_other_reg_write(p, reg, val);
 	switch (reg) {
 	case INA_REG_CONFIG:
 		if (val & INA_CONFIG_RESET) {
 			ina226_model_reset(p);
 			break;
 		}
-		ina->prev_conv_ns = ina_last_conv(ina, p->now);
+		ina->prev_conv_ns = ina226_model_last_conv(ina, p->now);
 		ina->config = (uint16_t)((val & 0x0fff) | 0x4000);
 		ina->anchor_ns = p->now; /* a config write restarts the conversion cycle */
 		break;

@@ -266,6 +266,6 @@ void plant_physics_step(struct sim_plant *p, int64_t t)
 	/* only the fan moves within a step: trapezoid on it, exact on the rest */
 	w1 = plant_monitored_w(p);
 	p->energy_j += 0.5 * (w0 + w1) * dt;
-	ina226_model_step(p, from, t);
+	plant_monitor_step(p, from, t);
 	p->now = t;
 }

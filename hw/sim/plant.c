@@ -289,7 +289,7 @@ int sim_plant_new(const struct sim_plant_config *cfg, struct sim_plant **out)
 	p->pwm = 255;       /* the fan controller's power-on default: full speed */
 	p->pwm_enable = 2;  /* chip-controlled until a daemon takes over */
 	p->ambient_c = p->nic_c = p->cpu_c = p->disk_c = cfg->ambient_c;
-	ina226_model_reset(p);
+	plant_monitor_reset(p);
 	if (cfg->host_running) {
 		/* h2boxd itself runs on the H2, so the H2 is up before the daemon starts; without
 		 * its own supply it runs from the PSU, which therefore is on too */

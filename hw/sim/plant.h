@@ -14,8 +14,16 @@ enum sim_build {
 	SIM_BUILD_BRICK, /* 15 V brick powers H2 + disks (monitored), SFX powers the NIC only */
 };
 
+/* The power monitor on the monitored rail (bus 1, 0x40, a 2 mOhm shunt for the INA219/INA226). */
+enum sim_monitor_chip {
+	SIM_MONITOR_INA226 = 0, /* the default */
+	SIM_MONITOR_INA219,
+	SIM_MONITOR_INA260, /* integrated 2 mOhm shunt */
+};
+
 struct sim_plant_config {
 	enum sim_build build;
+	enum sim_monitor_chip monitor_chip;
 	double ambient_c;             /* default 25 */
 	double speed;                 /* virtual s per real s; 0 = paused (explicit advances only) */
 	int64_t psu_ok_delay_ns;      /* PS_ON -> PWR_OK, default 300 ms (ATX: 100-500 ms) */
@@ -130,7 +138,13 @@ struct sim_plant_truth {
 void sim_plant_truth_get(struct sim_plant *p, struct sim_plant_truth *t);
 
 /* ---- devices the sim bus backends expose (called by the hw/sim backends) ---- */
-/* I2C: the INA226 at bus 1 address 0x40; SMBus word as on the wire (low byte first). */
+/*
+ * I2C: the monitor chip (cfg.monitor_chip: INA226, INA219 or INA260, each
+ * with its datasheet's register map and LSBs) at bus 1 address 0x40; SMBus
+ * word as on the wire (low byte first).
+ */
+#define SIM_PLANT_INA_BUS 1
+#define SIM_PLANT_INA_ADDR 0x40
 int sim_plant_i2c_read_word(struct sim_plant *p, int bus, uint8_t addr, uint8_t reg, uint16_t *v);
 int sim_plant_i2c_write_word(struct sim_plant *p, int bus, uint8_t addr, uint8_t reg, uint16_t v);
 /* Whether a device answers: 0, -ENOENT (no such adapter) or -ENXIO (no device at addr). */

@@ -4,9 +4,10 @@
  * (gpio-sim, i2c-dev, ina2xx, lm75, emc2305).  This process closes the loop:
  * every period it brings the plant (hw/sim's model, running at a speed
  * factor in real time) up to date, feeds it what the daemon drove (output
- * lines, INA226 config/calibration, the fan drive byte) and writes what the
- * plant shows back into the devices (input line pulls, INA226 measurement
- * registers, the LM75 temperature, the EMC2305 tach count).
+ * lines, the monitor chip's config/calibration, the fan drive byte) and
+ * writes what the plant shows back into the devices (input line pulls, the
+ * monitor's measurement registers (INA226, INA219 or INA260: --chip), the
+ * LM75 temperature, the EMC2305 tach count).
  *
  * Control: lines on a FIFO (--cmd), e.g. "button 200ms", "ambient 35",
  * "fault fan-stall on".  Durations are guest (real) time: the daemon times
@@ -52,8 +53,32 @@ struct mirror_line {
 	int last;                    /* last level mirrored, -1 = never */
 };
 
+/* Which registers of the monitor chip flow where (datasheet maps: hw/sim/ina*-model.c). */
+struct mirror_chip {
+	const char *name;
+	enum sim_monitor_chip chip;
+	uint8_t preset[4]; /* the model's power-on values, identity included, into the stub */
+	size_t npreset;
+	uint8_t in[3];     /* written by the chip's driver: stub -> model */
+	size_t nin;
+	uint8_t out[5];    /* measured: model -> stub */
+	size_t nout;
+};
+
+static const struct mirror_chip mirror_chips[] = {
+	{ "ina226", SIM_MONITOR_INA226, { 0x00, 0x05, 0xfe, 0xff }, 4, { 0x00, 0x05, 0x07 }, 3,
+	  { 0x01, 0x02, 0x03, 0x04, 0x06 }, 5 },
+	/* no ID registers; CNVR/OVF ride in the bus register */
+	{ "ina219", SIM_MONITOR_INA219, { 0x00, 0x05 }, 2, { 0x00, 0x05 }, 2,
+	  { 0x01, 0x02, 0x03, 0x04 }, 4 },
+	/* no shunt-voltage or calibration register: 0x01 is the current */
+	{ "ina260", SIM_MONITOR_INA260, { 0x00, 0xfe, 0xff }, 3, { 0x00, 0x07 }, 2,
+	  { 0x01, 0x02, 0x03, 0x06 }, 4 },
+};
+
 struct mirror_opts {
 	enum sim_build build;
+	const struct mirror_chip *chip; /* the monitor at --ina */
 	double speed;
 	int64_t period_ns;
 	int bus; /* i2c-stub adapter, -1 = no I2C mirroring */
@@ -331,13 +356,13 @@ static int stub_set_be(int fd, uint8_t reg, uint16_t v)
 
 static int mirror_i2c_preset(struct mirror *m)
 {
-	static const uint8_t regs[] = { 0x00, 0x05, 0xfe, 0xff };
+	const uint8_t *regs = m->o.chip->preset;
 	uint16_t v;
 	int r;
 
 	if (m->fd_ina_user >= 0) {
 		/* the model's power-on registers, identity included, in wire order */
-		for (size_t i = 0; i < sizeof(regs); i++) {
+		for (size_t i = 0; i < m->o.chip->npreset; i++) {
 			r = sim_plant_i2c_read_word(m->p, PLANT_BUS, PLANT_INA, regs[i], &v);
 			if (r == 0)
 				r = stub_set(m->fd_ina_user, regs[i], v);
@@ -355,24 +380,26 @@ static int mirror_i2c_preset(struct mirror *m)
 	return 0;
 }
 
-/* INA226 #1: the daemon's userspace driver talks to the stub; the model does the chip. */
+/*
+ * The monitor #1 (INA226, INA219 or INA260): whichever driver talks to the stub (the daemon's
+ * own over i2c-dev, or the kernel's ina2xx), the model does the chip.
+ */
 static void mirror_ina_user(struct mirror *m)
 {
-	static const uint8_t in_regs[] = { 0x00, 0x05, 0x07 };
-	static const uint8_t out_regs[] = { 0x01, 0x02, 0x03, 0x04, 0x06 };
+	const uint8_t *in_regs = m->o.chip->in, *out_regs = m->o.chip->out;
 	uint16_t v;
 	int r;
 
 	if (m->fd_ina_user < 0)
 		return;
-	for (size_t i = 0; i < sizeof(in_regs); i++) {
+	for (size_t i = 0; i < m->o.chip->nin; i++) {
 		uint8_t reg = in_regs[i];
 
 		if (stub_get(m->fd_ina_user, reg, &v) < 0 || v == m->ina_seen[reg])
 			continue;
 		r = sim_plant_i2c_write_word(m->p, PLANT_BUS, PLANT_INA, reg, v);
 		if (r < 0)
-			mirror_io_warn(m, 3, "INA226 model write", r);
+			mirror_io_warn(m, 3, "monitor model write", r);
 		m->ina_seen[reg] = v;
 		if (reg == 0x00 && (swab16(v) & 0x8000)) {
 			/* a reset: the chip clears the bit and reloads its defaults */
@@ -384,12 +411,12 @@ static void mirror_ina_user(struct mirror *m)
 				m->ina_seen[5] = v;
 		}
 	}
-	for (size_t i = 0; i < sizeof(out_regs); i++) {
+	for (size_t i = 0; i < m->o.chip->nout; i++) {
 		r = sim_plant_i2c_read_word(m->p, PLANT_BUS, PLANT_INA, out_regs[i], &v);
 		if (r == 0)
 			r = stub_set(m->fd_ina_user, out_regs[i], v);
 		if (r < 0)
-			mirror_io_warn(m, 4, "INA226 #1 registers", r);
+			mirror_io_warn(m, 4, "monitor #1 registers", r);
 	}
 }
 
@@ -638,7 +665,8 @@ static void usage(FILE *f)
 		"  --speed F           virtual seconds per real second (default 10)\n"
 		"  --period DURATION   mirror period (default 10ms)\n"
 		"  --bus N             i2c-stub adapter number (default: no I2C mirroring)\n"
-		"  --ina ADDR          INA226 for h2boxd's i2c-dev driver (default 0x40, 'none')\n"
+		"  --ina ADDR          the monitor the model answers for (default 0x40, 'none')\n"
+		"  --chip NAME         that monitor: ina226 (default), ina219 or ina260\n"
 		"  --ina-hwmon ADDR    INA226 under the kernel ina2xx driver (default 0x41)\n"
 		"  --lm75 ADDR         NIC heatsink LM75 (default 0x48)\n"
 		"  --emc ADDR          EMC2305 fan controller, channel 1 (default 0x2e)\n"
@@ -674,6 +702,7 @@ static int mirror_parse_args(int argc, char **argv, struct mirror_opts *o)
 		{ "period", required_argument, NULL, 'p' },
 		{ "bus", required_argument, NULL, 'B' },
 		{ "ina", required_argument, NULL, 'i' },
+		{ "chip", required_argument, NULL, 'C' },
 		{ "ina-hwmon", required_argument, NULL, 'k' },
 		{ "lm75", required_argument, NULL, 'l' },
 		{ "emc", required_argument, NULL, 'e' },
@@ -689,7 +718,8 @@ static int mirror_parse_args(int argc, char **argv, struct mirror_opts *o)
 	int c, r = 0;
 
 	*o = (struct mirror_opts){
-		.build = SIM_BUILD_SFX, .speed = 10, .period_ns = 10000000, .bus = -1,
+		.build = SIM_BUILD_SFX, .chip = &mirror_chips[0], .speed = 10,
+		.period_ns = 10000000, .bus = -1,
 		.ina_user = 0x40, .ina_kernel = 0x41, .lm75 = 0x48, .emc = 0x2e,
 		.gpio_cfg = "/sys/kernel/config/gpio-sim", .cmd_path = "/run/h2box-plant.cmd",
 		.state_path = "/run/h2box-plant.state", .ready_path = "/run/h2box-plant.ready",
@@ -717,6 +747,14 @@ static int mirror_parse_args(int argc, char **argv, struct mirror_opts *o)
 			o->bus = (int)l;
 			break;
 		case 'i': r = parse_addr(optarg, &o->ina_user); break;
+		case 'C':
+			r = -EINVAL;
+			for (size_t i = 0; i < sizeof(mirror_chips) / sizeof(mirror_chips[0]); i++)
+				if (!strcmp(optarg, mirror_chips[i].name)) {
+					o->chip = &mirror_chips[i];
+					r = 0;
+				}
+			break;
 		case 'k': r = parse_addr(optarg, &o->ina_kernel); break;
 		case 'l': r = parse_addr(optarg, &o->lm75); break;
 		case 'e': r = parse_addr(optarg, &o->emc); break;
@@ -748,6 +786,7 @@ static int mirror_setup(struct mirror *m)
 	for (int i = 0; i < SIM_LINE_COUNT; i++)
 		m->line[i].last = -1;
 	sim_plant_config_defaults(&cfg, m->o.build);
+	cfg.monitor_chip = m->o.chip->chip;
 	cfg.speed = m->o.speed;
 	if (m->o.host_running)
 		cfg.host_running = true;
@@ -772,7 +811,8 @@ static int mirror_setup(struct mirror *m)
 		return fprintf(stderr, "h2box-plant: /dev/i2c-%d: %s\n", m->o.bus, strerror(-r)), r;
 	r = mirror_i2c_preset(m);
 	if (r < 0)
-		return fprintf(stderr, "h2box-plant: presetting the INA226: %s\n", strerror(-r)), r;
+		return fprintf(stderr, "h2box-plant: presetting the %s: %s\n", m->o.chip->name,
+			       strerror(-r)), r;
 	return 0;
 }
 

@@ -1,4 +1,4 @@
-/* test_ina2xx.c - INA219/INA226/INA260 register math, and the INA226 driver on the sim bus. */
+/* test_ina2xx.c - INA219/INA226/INA260 register math, and the driver against each sim chip. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -221,6 +221,112 @@ static void test_sim_wrong_chip_rejected(void **state)
 	assert_non_null(strstr(err, "calibration"));
 }
 
+/* ---- the INA219 and INA260 the plant carries when the profile names them ---- */
+
+/* The booted SFX box with `chip` at 1/0x40 (sim_box_open's, with another monitor). */
+static void chip_box_open(struct sim_box *b, enum sim_monitor_chip chip)
+{
+	struct sim_plant_config cfg;
+
+	sim_plant_config_defaults(&cfg, SIM_BUILD_SFX);
+	cfg.speed = 0;
+	cfg.monitor_chip = chip;
+	cfg.host_starts_on_power = true;
+	assert_int_equal(sim_plant_new(&cfg, &b->plant), 0);
+	assert_int_equal(hw_sim_new(b->plant, &b->hw), 0);
+	sim_plant_line_set(b->plant, SIM_LINE_PSU_ON_N, 0);
+	sim_plant_advance_to(b->plant, sim_plant_now(b->plant) + 60000000000LL);
+}
+
+/* The reading against the plant's exact power, at a known extra load. */
+static void expect_truth(struct sim_box *b, struct ina2xx *d, double load_w, double tol)
+{
+	struct ina2xx_reading rd;
+	struct sim_plant_truth t;
+
+	assert_int_equal(sim_plant_load_set(b->plant, load_w), 0);
+	sim_plant_advance_to(b->plant, sim_plant_now(b->plant) + MS(200));
+	assert_int_equal(ina2xx_read(d, &rd), 0);
+	assert_true(rd.fresh);
+	sim_plant_truth_get(b->plant, &t);
+	assert_true(t.monitored_w > 5.0);
+	assert_float_equal(rd.watts, t.monitored_w, t.monitored_w * tol);
+	assert_float_equal(rd.volts, t.monitored_v, 0.02);
+	assert_float_equal(rd.amps, t.monitored_w / t.monitored_v, 0.02);
+	/* the same registers at once: the last conversion, flagged stale */
+	assert_int_equal(ina2xx_read(d, &rd), 0);
+	assert_false(rd.fresh);
+}
+
+static void test_sim_ina219_reads_truth(void **state)
+{
+	struct sim_box b;
+	struct ina2xx_config cfg;
+	struct ina2xx_reading rd;
+	struct ina2xx *d;
+	char err[200] = "";
+
+	(void)state;
+	chip_box_open(&b, SIM_MONITOR_INA219);
+	ina2xx_config_defaults(&cfg); /* auto: no ID registers, told by its reset value */
+	cfg.max_current_a = 16.0;      /* 2 mOhm: 8 A would need a calibration above 0xFFFE */
+	assert_int_equal(ina2xx_open(b.hw, &cfg, &d, err, sizeof(err)), 0);
+	assert_int_equal(ina2xx_chip_get(d), INA2XX_INA219);
+	assert_non_null(strstr(ina2xx_describe(d), "0x399F"));
+	/* 16 A / 32768 -> 500 uA; 0.04096 / (500 uA x 2 mOhm) */
+	assert_int_equal(ina2xx_calibration(d), 40960);
+	/* CNVR is clear until the first conversion after configuration */
+	assert_int_equal(ina2xx_read(d, &rd), -EAGAIN);
+	expect_truth(&b, d, 0.0, 0.01);
+	expect_truth(&b, d, 25.0, 0.01);
+	/* 300 W more: the current register overflows, the chip says so with OVF */
+	assert_int_equal(sim_plant_load_set(b.plant, 300.0), 0);
+	sim_plant_advance_to(b.plant, sim_plant_now(b.plant) + MS(200));
+	assert_int_equal(ina2xx_read(d, &rd), -EIO);
+	assert_true(isnan(rd.watts));
+	assert_non_null(strstr(ina2xx_last_error(d), "overflow"));
+	ina2xx_close(d);
+
+	/* an explicit ina219 finds it too; an INA226 or INA260 is refused */
+	cfg.chip = INA2XX_INA219;
+	assert_int_equal(ina2xx_open(b.hw, &cfg, &d, err, sizeof(err)), 0);
+	ina2xx_close(d);
+	/* the sim INA219 fails a read of the ID register it does not have */
+	cfg.chip = INA2XX_INA226;
+	assert_int_equal(ina2xx_open(b.hw, &cfg, &d, err, sizeof(err)), -EIO);
+	assert_non_null(strstr(err, "expected INA226"));
+	sim_box_close(&b);
+}
+
+static void test_sim_ina260_reads_truth(void **state)
+{
+	struct sim_box b;
+	struct ina2xx_config cfg;
+	struct ina2xx_reading rd;
+	struct ina2xx *d;
+	char err[200] = "";
+
+	(void)state;
+	chip_box_open(&b, SIM_MONITOR_INA260);
+	ina2xx_config_defaults(&cfg);
+	assert_int_equal(ina2xx_open(b.hw, &cfg, &d, err, sizeof(err)), 0);
+	assert_int_equal(ina2xx_chip_get(d), INA2XX_INA260);
+	assert_non_null(strstr(ina2xx_describe(d), "die 0x2270"));
+	assert_float_equal(ina2xx_current_lsb(d), 1.25e-3, 1e-12);
+	assert_int_equal(ina2xx_read(d, &rd), -EAGAIN);
+	/* 1.25 mA, 1.25 mV and 10 mW steps: well inside 0.5 % at tens of watts */
+	expect_truth(&b, d, 0.0, 0.005);
+	expect_truth(&b, d, 25.0, 0.005);
+	ina2xx_close(d);
+
+	cfg.chip = INA2XX_INA226;
+	assert_int_equal(ina2xx_open(b.hw, &cfg, &d, err, sizeof(err)), -ENODEV);
+	assert_non_null(strstr(err, "INA260"));
+	cfg.chip = INA2XX_INA219;
+	assert_int_equal(ina2xx_open(b.hw, &cfg, &d, err, sizeof(err)), -ENODEV);
+	sim_box_close(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +338,8 @@ int main(void)
 		cmocka_unit_test(test_plausibility),
 		cmocka_unit_test_setup_teardown(test_sim_ina226_reads_truth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sim_wrong_chip_rejected, setup, teardown),
+		cmocka_unit_test(test_sim_ina219_reads_truth),
+		cmocka_unit_test(test_sim_ina260_reads_truth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,7 @@
-/* logind.c - ask systemd-logind to power the machine off (self topology). */
-#include "supervisor/logind.h"
+/* host.c - the linux host backend: systemd-logind's PowerOff over the system bus (sd-bus). */
+#include "hw/linux/linux.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
@@ -10,19 +9,18 @@
 /* logind answers at once; a stuck bus must not stall the daemon for sd-bus's default 25 s. */
 #define LOGIND_TIMEOUT_USEC (5ULL * 1000000ULL)
 
-int logind_power_off(char *err, size_t errlen)
+static int linux_host_poweroff(struct hw *hw, char *err, size_t errlen)
 {
 	sd_bus_error error = SD_BUS_ERROR_NULL;
 	sd_bus_message *m = NULL, *reply = NULL;
 	sd_bus *bus = NULL;
 	int r;
 
-	if (err && errlen)
-		err[0] = '\0';
+	(void)hw;
 	r = sd_bus_open_system(&bus);
 	if (r < 0) {
-		if (err && errlen)
-			snprintf(err, errlen, "cannot connect to the system bus: %s", strerror(-r));
+		snprintf(err, errlen, "logind PowerOff: cannot connect to the system bus: %s",
+			 strerror(-r));
 		return r;
 	}
 	r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.login1",
@@ -35,12 +33,17 @@ int logind_power_off(char *err, size_t errlen)
 	if (r < 0)
 		goto out;
 	r = sd_bus_call(bus, m, LOGIND_TIMEOUT_USEC, &error, &reply);
-	if (r < 0 && err && errlen)
-		snprintf(err, errlen, "%s", error.message ? error.message : strerror(-r));
 out:
+	if (r < 0)
+		snprintf(err, errlen, "logind PowerOff: %s",
+			 error.message ? error.message : strerror(-r));
 	sd_bus_error_free(&error);
 	sd_bus_message_unref(reply);
 	sd_bus_message_unref(m);
 	sd_bus_flush_close_unref(bus);
 	return r < 0 ? r : 0;
 }
+
+const struct hw_host_ops hw_host_linux_ops = {
+	.poweroff = linux_host_poweroff,
+};

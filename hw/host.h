@@ -1,0 +1,20 @@
+/* host.h - the machine h2boxd runs on: asking its own OS to power off. */
+#ifndef H2BOX_HW_HOST_H
+#define H2BOX_HW_HOST_H
+
+#include <stddef.h>
+
+struct hw;
+
+/*
+ * Ask the OS of the machine this daemon runs on to shut down and power off
+ * (self topology: the H2 is that machine).  Linux: systemd-logind's
+ * org.freedesktop.login1.Manager.PowerOff(interactive=false) on the system
+ * bus (DBUS_SYSTEM_BUS_ADDRESS is honoured); the call returns once logind
+ * has queued the shutdown job, and the daemon then gets SIGTERM like every
+ * other service.  Sim: the plant's H2 starts its ACPI shutdown.
+ * 0 or -errno, with the reason in err ("" on success; err may be NULL).
+ */
+int hw_host_poweroff(struct hw *hw, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,24 @@
+/* host.c - the sim host backend: the plant's H2 runs its OS's shutdown. */
+#include "hw/sim/sim-state.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static int sim_host_poweroff(struct hw *hw, char *err, size_t errlen)
+{
+	int r = sim_plant_host_poweroff(hw_sim_state(hw)->plant);
+
+	/* the H2's LED then goes out and PS_ON# is released as the shutdown hook would */
+	if (r == -EALREADY)
+		snprintf(err, errlen, "the simulated H2's OS is not running");
+	else if (r == -EBUSY)
+		snprintf(err, errlen, "the simulated H2 is still booting");
+	else if (r < 0)
+		snprintf(err, errlen, "simulated host power-off: %s", strerror(-r));
+	return r;
+}
+
+const struct hw_host_ops hw_host_sim_ops = {
+	.poweroff = sim_host_poweroff,
+};
