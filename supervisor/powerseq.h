@@ -17,7 +17,8 @@ enum power_topology {
  * What feeds the H2 (controller topology).  psu: the SFX powers everything, so releasing PS_ON
  * also stops the H2.  own: the H2 runs on its own 15 V brick (the brick build) and PS_ON only
  * switches the NIC's SFX, so an emergency off or a fault must also force the H2 off by holding
- * its power button (force_off_hold).  The self topology runs on the H2 and ignores it.
+ * its power button (force_off_hold).  The self topology runs on the H2 and does not act on it;
+ * the status names it either way.
  */
 enum power_host_supply {
 	POWER_HOST_SUPPLY_PSU,
