@@ -599,6 +599,9 @@ enum powerseq_requested powerseq_requested_get(const struct powerseq *ps)
 
 bool powerseq_powered(const struct powerseq *ps)
 {
+	/* self: while the H2 boots the SFX (NIC, fan) stays off until h2boxd starts on it */
+	if (ps->state == POWERSEQ_HOST_STARTING && ps->cfg.topology == POWER_TOPOLOGY_SELF)
+		return false;
 	return ps->state != POWERSEQ_OFF && ps->state != POWERSEQ_CYCLE_WAIT &&
 	       ps->state != POWERSEQ_FAULT;
 }

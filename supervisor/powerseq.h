@@ -315,7 +315,11 @@ enum powerseq_fault powerseq_last_fault_get(const struct powerseq *ps, int64_t *
 bool powerseq_psu_drop_alarm(const struct powerseq *ps);
 unsigned powerseq_warnings(const struct powerseq *ps);
 enum powerseq_requested powerseq_requested_get(const struct powerseq *ps);
-/* True while the box draws power (anything but off, cycle_wait and fault). */
+/*
+ * True while the sequencer's side of the box is powered (anything but off, cycle_wait and fault;
+ * in the self topology not while the H2 boots either: the SFX, NIC and fan stay off until
+ * h2boxd starts on it, so the fan and NIC readings are not watched as if they ran).
+ */
 bool powerseq_powered(const struct powerseq *ps);
 /* The H2 as the machine knows it, for the status: see powerseq_host_name(). */
 enum powerseq_host {

@@ -69,6 +69,9 @@ expect_cmp "booting: >= 35 W read (status)" "$(jget .readings.watts status)" ge 
 expect_cmp "booting: <= 45 W read (status)" "$(jget .readings.watts status)" le 45
 out=$(h2 power on 2>&1)
 expect_eq "15: power on while the H2 boots: refused (exit 3)" "$?" 3
+# the SFX (NIC and its fan) stays off while the H2 boots: an unpowered fan is no stalled fan
+expect_eq "booting: the NIC side is not powered (status)" "$(st powered)" false
+expect_eq "booting: no fan-stall alarm for the unpowered fan" "$(alarm_level fan-stall)" none
 # the boot ends at 30 s; h2boxd starts on it and brings the SFX, the NIC and the IB port up
 advance 17s
 expect_status "H2 up, waiting for the IB port" ib_wait on

@@ -1891,6 +1891,9 @@ static void test_self_dark_h2_press_boots_then_starts(void **state)
 	assert_false(saw_reason(&r, POWERSEQ_R_BUTTON));
 	assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_ON), 3);
 	assert_non_null(strstr(r.out.reply, "booting"));
+	/* the SFX (NIC, fan) stays dark until h2boxd starts: not powered for the NIC's services */
+	assert_false(powerseq_powered(&r.ps));
+	assert_int_equal(powerseq_host_get(&r.ps), POWERSEQ_H2_BOOTING);
 	rig_clear(&r);
 	rig_advance(&r, r.cfg.ib_poll_ns);
 	rig_answer(&r, POWERSEQ_EV_HOST_UP, true);
