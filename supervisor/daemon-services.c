@@ -8,6 +8,7 @@
 #include "supervisor/fan-svc.h"
 #include "supervisor/ib-svc.h"
 #include "supervisor/power-svc.h"
+#include "supervisor/powerseq.h"
 #include "supervisor/watts-svc.h"
 #include "supervisor/profile.h"
 
@@ -30,7 +31,7 @@ static void power_emergency_off(void *userdata, const char *reason)
 	struct box *b = userdata;
 
 	if (b->power)
-		power_svc_request_off(b->power, reason);
+		power_svc_request_off(b->power, POWERSEQ_R_THERMAL_EMERGENCY, reason);
 }
 
 static int power_start(struct box *b)

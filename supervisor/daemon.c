@@ -336,6 +336,8 @@ static int daemon_setup(struct daemon *d)
 
 		if (d->opts.sim_speed >= 0)
 			pc.speed = d->opts.sim_speed;
+		/* with h2boxd on the H2, the front button is the H2's own power button too */
+		pc.button_to_host = d->profile->power.topology == POWER_TOPOLOGY_SELF;
 		r = sim_plant_new(&pc, &d->plant);
 		if (r < 0)
 			return log_warn(r, "cannot create the simulated box"), r;

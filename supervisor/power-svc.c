@@ -328,6 +328,20 @@ static bool ib_active(struct power_svc *s)
 	return false;
 }
 
+/*
+ * Self topology: the H2's OS is up, so h2boxd would be running on it.  Only the simulator asks
+ * (its h2boxd watches a dark or booting H2); on real hardware we are running, so it is.
+ */
+static bool host_os_up(struct power_svc *s)
+{
+	struct sim_plant_truth t;
+
+	if (!s->sim)
+		return true;
+	sim_plant_truth_get(hw_sim_plant(s->b->hw), &t);
+	return t.host_on && !t.host_booting;
+}
+
 static void request_poweroff(struct power_svc *s)
 {
 	char err[160];
@@ -453,6 +467,11 @@ static void apply(struct power_svc *s, const struct powerseq_output *out)
 	if (out->requests & POWERSEQ_REQ_IB_CHECK) {
 		follow.event = POWERSEQ_EV_IB;
 		follow.level = ib_active(s);
+		queue_input(s, &follow);
+	}
+	if (out->requests & POWERSEQ_REQ_HOST_CHECK) {
+		follow.event = POWERSEQ_EV_HOST_UP;
+		follow.level = host_os_up(s);
 		queue_input(s, &follow);
 	}
 	if (out->requests & POWERSEQ_REQ_LOGIND_POWEROFF)
@@ -593,6 +612,7 @@ static void status_members(struct power_svc *s, struct json *j, bool history)
 	json_string(j, "state", powerseq_state_name(powerseq_state_get(&s->seq)));
 	json_string(j, "topology", power_topology_name(s->cfg.topology));
 	json_string(j, "host_supply", power_host_supply_name(s->cfg.host_supply));
+	json_string(j, "host", powerseq_host_name(powerseq_host_get(&s->seq)));
 	json_number(j, "since_s", (double)(now - powerseq_since(&s->seq)) / 1e9, 1);
 	json_bool(j, "powered", powerseq_powered(&s->seq));
 	json_string(j, "requested", powerseq_requested_name(powerseq_requested_get(&s->seq)));
@@ -671,9 +691,11 @@ void power_svc_status_text(struct power_svc *s, struct ctl_reply *rep)
 	char ago[32];
 
 	fmt_ago(ago, sizeof(ago), now, powerseq_since(&s->seq));
-	ctl_reply_printf(rep, "power: %s since %s (%s)\n",
+	ctl_reply_printf(rep, "power: %s since %s (%s; H2 %s, on %s)\n",
 			 powerseq_state_name(powerseq_state_get(&s->seq)), ago,
-			 power_topology_name(s->cfg.topology));
+			 power_topology_name(s->cfg.topology),
+			 powerseq_host_name(powerseq_host_get(&s->seq)),
+			 s->cfg.host_supply == POWER_HOST_SUPPLY_OWN ? "its own supply" : "the PSU");
 	if (f != POWERSEQ_FAULT_NONE)
 		ctl_reply_printf(rep, "power fault: %s: %s (h2box power clear)\n",
 				 powerseq_fault_name(f), powerseq_fault_describe(f));
@@ -695,6 +717,7 @@ static void status_text_full(struct power_svc *s, struct ctl_reply *rep)
 	ctl_reply_printf(rep, "topology:   %s (H2 supply: %s)\n",
 			 power_topology_name(s->cfg.topology),
 			 power_host_supply_name(s->cfg.host_supply));
+	ctl_reply_printf(rep, "H2:         %s\n", powerseq_host_name(powerseq_host_get(&s->seq)));
 	ctl_reply_printf(rep, "requested:  %s (restore = %s)\n",
 			 powerseq_requested_name(powerseq_requested_get(&s->seq)),
 			 power_restore_name(s->cfg.restore));
@@ -797,17 +820,20 @@ static int power_cmd(const struct ctl_request *req, struct ctl_reply *rep, void 
 	return 0;
 }
 
-int power_svc_request_off(struct power_svc *s, const char *reason)
+int power_svc_request_off(struct power_svc *s, enum powerseq_reason cause, const char *who)
 {
-	struct powerseq_input in = { .event = POWERSEQ_EV_COMMAND, .command = POWERSEQ_CMD_OFF };
+	struct powerseq_input in = { .event = POWERSEQ_EV_COMMAND, .command = POWERSEQ_CMD_OFF,
+				     .cause = cause };
 	struct powerseq_output out;
+	char reason[64];
 
 	if (s->feeding)
 		return -EBUSY;
 	if (feed(s, &in, &out) < 0)
 		return -EAGAIN;
-	log_event(LOG_CRIT, (const char *[]){ "H2BOX_EVENT=power-emergency-off", NULL },
-		  "power: orderly power-off requested by %s: %s", reason, out.reply);
+	snprintf(reason, sizeof(reason), "H2BOX_REASON=%s", powerseq_reason_name(cause));
+	log_event(LOG_CRIT, (const char *[]){ "H2BOX_EVENT=power-emergency-off", reason, NULL },
+		  "power: orderly power-off requested by %s: %s", who, out.reply);
 	return out.reply_status ? -EALREADY : 0;
 }
 
@@ -921,24 +947,13 @@ static int open_lines(struct power_svc *s)
 		.button_pull_up = c->button_pull_up,
 		.led_active_low = c->button_led_active_low,
 	};
+	bool lit = true;
 	int r;
 
 	/*
-	 * self: we run on the H2, so hold the supply on, unless a fault saved before this start
-	 * keeps it off; controller: adopt what PWR_OK says (a saved fault then releases it).
-	 */
-	r = atx_psu_open(s->b->hw, &pc,
-			 self && s->start_saved.fault == POWERSEQ_FAULT_NONE
-				 ? ATX_PSU_INITIAL_ON
-				 : ATX_PSU_INITIAL_FOLLOW_OK,
-			 &s->psu);
-	if (r < 0) {
-		log_warn(r, "power: opening PS_ON '%s' / PWR_OK '%s'", c->psu_on, c->psu_ok);
-		return r;
-	}
-	/*
 	 * In the simulator, self topology watches the sim H2's power LED: when the
-	 * sim host has powered off we release PS_ON, modelling the shutdown hook.
+	 * sim host has powered off we release PS_ON, modelling the shutdown hook; a
+	 * dark H2 means no h2boxd would run yet (see POWERSEQ_REQ_HOST_CHECK).
 	 */
 	if (self && !hc.host_alive[0] && s->sim)
 		hc.host_alive = SIM_HOST_ALIVE_LINE;
@@ -949,6 +964,22 @@ static int open_lines(struct power_svc *s)
 				 hc.host_button ? hc.host_button : "", hc.host_alive);
 			return r;
 		}
+		if (h2_host_has_alive(s->host))
+			lit = h2_host_alive_get(s->host) != 0;
+	}
+	/*
+	 * self: we run on the H2, so hold the supply on, unless a fault saved before this start
+	 * keeps it off or the (simulated) H2 is dark; controller: adopt what PWR_OK says (a
+	 * saved fault then releases it).
+	 */
+	r = atx_psu_open(s->b->hw, &pc,
+			 self && lit && s->start_saved.fault == POWERSEQ_FAULT_NONE
+				 ? ATX_PSU_INITIAL_ON
+				 : ATX_PSU_INITIAL_FOLLOW_OK,
+			 &s->psu);
+	if (r < 0) {
+		log_warn(r, "power: opening PS_ON '%s' / PWR_OK '%s'", c->psu_on, c->psu_ok);
+		return r;
 	}
 	r = power_button_open(s->b->hw, &bc, &s->btn);
 	if (r < 0) {

@@ -2,6 +2,8 @@
 #ifndef H2BOX_POWER_SVC_H
 #define H2BOX_POWER_SVC_H
 
+#include "supervisor/powerseq.h"
+
 struct box;
 struct hw;
 struct json;
@@ -31,8 +33,12 @@ void power_svc_status_text(struct power_svc *s, struct ctl_reply *rep);
  * supply (and with it the NIC and disks, or the whole box) switches off.  A
  * no-op in the controller topology, whose board outlives the H2.  0 or -errno.
  */
-/* An orderly power-off asked for by another service (thermal emergency); 0 or -errno. */
-int power_svc_request_off(struct power_svc *s, const char *reason);
+/*
+ * An orderly power-off asked for by another service: cause names it in the history, the log
+ * (H2BOX_REASON) and the JSON (POWERSEQ_R_THERMAL_EMERGENCY...), never as the user's
+ * command-off; who is for the log message.  0 or -errno.
+ */
+int power_svc_request_off(struct power_svc *s, enum powerseq_reason cause, const char *who);
 int power_release_psu_oneshot(struct hw *hw, const struct power_config *cfg);
 
 #endif

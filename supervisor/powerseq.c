@@ -369,6 +369,7 @@ static const char *const reason_names[POWERSEQ_R_COUNT] = {
 	[POWERSEQ_R_NIC_TIMEOUT] = "nic-timeout",
 	[POWERSEQ_R_IB_ACTIVE] = "ib-active",
 	[POWERSEQ_R_IB_TIMEOUT] = "ib-timeout",
+	[POWERSEQ_R_THERMAL_EMERGENCY] = "thermal-emergency",
 };
 
 const char *powerseq_state_name(enum powerseq_state s)
@@ -598,8 +599,44 @@ enum powerseq_requested powerseq_requested_get(const struct powerseq *ps)
 
 bool powerseq_powered(const struct powerseq *ps)
 {
+	/* self: while the H2 boots the SFX (NIC, fan) stays off until h2boxd starts on it */
+	if (ps->state == POWERSEQ_HOST_STARTING && ps->cfg.topology == POWER_TOPOLOGY_SELF)
+		return false;
 	return ps->state != POWERSEQ_OFF && ps->state != POWERSEQ_CYCLE_WAIT &&
 	       ps->state != POWERSEQ_FAULT;
+}
+
+static bool is_self(const struct powerseq *ps);
+
+enum powerseq_host powerseq_host_get(const struct powerseq *ps)
+{
+	if (is_self(ps) && ps->state == POWERSEQ_HOST_STOPPING && ps->alive.stable)
+		return POWERSEQ_H2_STOPPING;
+	if (!ps->has_host_alive)
+		return is_self(ps) ? POWERSEQ_H2_ON : POWERSEQ_H2_UNKNOWN;
+	if (!ps->alive.stable)
+		return POWERSEQ_H2_OFF;
+	if (is_self(ps) && ps->state == POWERSEQ_HOST_STARTING)
+		return POWERSEQ_H2_BOOTING;
+	if (ps->state == POWERSEQ_HOST_STOPPING || ps->state == POWERSEQ_FORCE_OFF)
+		return POWERSEQ_H2_STOPPING;
+	return POWERSEQ_H2_ON;
+}
+
+const char *powerseq_host_name(enum powerseq_host h)
+{
+	switch (h) {
+	case POWERSEQ_H2_OFF:
+		return "off";
+	case POWERSEQ_H2_BOOTING:
+		return "booting";
+	case POWERSEQ_H2_ON:
+		return "on";
+	case POWERSEQ_H2_STOPPING:
+		return "stopping";
+	default:
+		return "unknown";
+	}
 }
 
 /* ---- the machine ---- */
@@ -622,6 +659,18 @@ static bool is_self(const struct powerseq *ps)
 static bool host_lit(const struct powerseq *ps)
 {
 	return ps->alive.pending ? ps->alive.pending_level : ps->alive.stable;
+}
+
+/*
+ * Self topology with the H2's LED watched (the simulator): the H2 is dark, or boots with its OS
+ * not up yet.  A real h2boxd would not be running then, so the machine acts on nothing but the
+ * H2 coming up (or going dark again); a press goes to the H2's own power-button header.  A
+ * level change still in its debounce counts as dark: never act on a half-seen boot.
+ */
+static bool self_dark(const struct powerseq *ps)
+{
+	return is_self(ps) && ps->has_host_alive &&
+	       (ps->state == POWERSEQ_HOST_STARTING || !ps->alive.stable || ps->alive.pending);
 }
 
 /*
@@ -756,7 +805,10 @@ static void enter(struct powerseq *ps, struct powerseq_output *out, enum powerse
 	ps->poll_ns = NEVER;
 	if (to == POWERSEQ_FAULT) {
 		ps->fault_pending = false;
-	} else if (to != POWERSEQ_FORCE_OFF || !ps->fault_pending) {
+	} else if (is_self(ps) && to == POWERSEQ_HOST_STARTING) {
+		/* the H2 boots: a fault latched while it was dark stays, in the state file too */
+	} else if (!ps->fault_pending ||
+		   (to != POWERSEQ_FORCE_OFF && to != POWERSEQ_HOST_STOPPING)) {
 		ps->fault = POWERSEQ_FAULT_NONE;
 		ps->fault_pending = false;
 	}
@@ -792,6 +844,12 @@ static void enter(struct powerseq *ps, struct powerseq_output *out, enum powerse
 		ps->deadline_ns = add_sat(t, c->psu_ok_timeout_ns);
 		break;
 	case POWERSEQ_HOST_STARTING:
+		if (is_self(ps)) {
+			/* the H2 boots; h2boxd starts on it once its OS is up */
+			ps->host_button = false;
+			ps->poll_ns = add_sat(t, c->ib_poll_ns);
+			break;
+		}
 		ps->phase = PHASE_SETTLE;
 		ps->deadline_ns = add_sat(t, c->settle_ns);
 		break;
@@ -823,7 +881,8 @@ static void enter(struct powerseq *ps, struct powerseq_output *out, enum powerse
 			/* Normally SIGTERM comes first; this only catches a refused power-off. */
 			ps->deadline_ns = add_sat(t, c->host_shutdown_timeout_ns);
 			if (ps->has_host_alive && !ps->alive.stable) {
-				enter(ps, out, POWERSEQ_OFF, POWERSEQ_R_HOST_OFF, t);
+				enter(ps, out, ps->fault_pending ? POWERSEQ_FAULT : POWERSEQ_OFF,
+				      POWERSEQ_R_HOST_OFF, t);
 				return;
 			}
 		} else {
@@ -872,6 +931,19 @@ static void short_press(struct powerseq *ps, struct powerseq_output *out, int64_
 {
 	const enum powerseq_reason r = POWERSEQ_R_BUTTON;
 
+	/* The press went to the dark H2's own power-button header, which boots it. */
+	if (self_dark(ps))
+		return;
+	if (ps->state == POWERSEQ_FAULT && is_self(ps)) {
+		/*
+		 * The press acknowledges the fault, and it is the running H2's own button too:
+		 * its OS powers off (ACPI), as after any press.  The next press boots it.
+		 */
+		ps->psu_drop_alarm = false;
+		set_requested(ps, out, POWERSEQ_REQUESTED_OFF);
+		enter(ps, out, POWERSEQ_HOST_STOPPING, r, t);
+		return;
+	}
 	if (ps->state == POWERSEQ_FAULT) {
 		/* The first press acknowledges the fault; the next one starts normally. */
 		ps->psu_drop_alarm = false;
@@ -935,6 +1007,12 @@ static void button_changed(struct powerseq *ps, struct powerseq_output *out, boo
 static void alive_changed(struct powerseq *ps, struct powerseq_output *out, bool alive, int64_t t)
 {
 	if (alive) {
+		if (is_self(ps)) {
+			/* the dark H2 boots (its own button header): a fault latched stays */
+			if (ps->state == POWERSEQ_OFF || ps->state == POWERSEQ_FAULT)
+				enter(ps, out, POWERSEQ_HOST_STARTING, POWERSEQ_R_HOST_STARTED, t);
+			return;
+		}
 		switch (ps->state) {
 		case POWERSEQ_HOST_STARTING:
 			enter(ps, out, POWERSEQ_ON, POWERSEQ_R_HOST_ALIVE, t);
@@ -952,11 +1030,14 @@ static void alive_changed(struct powerseq *ps, struct powerseq_output *out, bool
 	if (is_self(ps)) {
 		/*
 		 * Seen only in the simulator (or with host_alive wired on the H2): the OS
-		 * finished shutting down, which is when the shutdown hook releases PS_ON.
+		 * finished shutting down, which is when the shutdown hook releases PS_ON, or
+		 * the H2 was forced off.  A fault named before (PWR_OK drop) latches now.
 		 */
 		if (ps->state != POWERSEQ_OFF && ps->state != POWERSEQ_FAULT) {
 			set_requested(ps, out, POWERSEQ_REQUESTED_OFF);
-			enter(ps, out, POWERSEQ_OFF, POWERSEQ_R_HOST_OFF, t);
+			enter(ps, out,
+			      ps->fault != POWERSEQ_FAULT_NONE ? POWERSEQ_FAULT : POWERSEQ_OFF,
+			      POWERSEQ_R_HOST_OFF, t);
 		}
 		return;
 	}
@@ -1004,9 +1085,16 @@ static void psu_ok_changed(struct powerseq *ps, struct powerseq_output *out, boo
 		warn(ps, out, POWERSEQ_WARN_PSU_OK_LOST);
 		return;
 	}
+	/*
+	 * The OS powers off at once (h2boxd with it), so the fault is named and saved now and
+	 * latches once the H2 is down: the next boot's h2boxd finds it in the state file.
+	 */
+	ps->fault = POWERSEQ_FAULT_PSU_OK_DROP;
+	ps->fault_ns = t;
+	ps->fault_pending = true;
+	set_requested(ps, out, POWERSEQ_REQUESTED_OFF);
 	if (ps->state != POWERSEQ_HOST_STOPPING) {
 		out->requests |= POWERSEQ_REQ_EMERGENCY;
-		set_requested(ps, out, POWERSEQ_REQUESTED_OFF);
 		enter(ps, out, POWERSEQ_HOST_STOPPING, POWERSEQ_R_PSU_OK_DROP, t);
 	}
 }
@@ -1043,8 +1131,10 @@ static void state_timeout(struct powerseq *ps, struct powerseq_output *out, int6
 		break;
 	case POWERSEQ_HOST_STOPPING:
 		if (is_self(ps)) {
-			/* The OS did not go down: stay on, the user may try again. */
-			enter(ps, out, POWERSEQ_ON, POWERSEQ_R_HOST_SHUTDOWN_TIMEOUT, t);
+			/* The OS did not go down: stay on, the user may try again; after a
+			 * PWR_OK drop the fault latches instead (the supply is gone). */
+			enter(ps, out, ps->fault_pending ? POWERSEQ_FAULT : POWERSEQ_ON,
+			      POWERSEQ_R_HOST_SHUTDOWN_TIMEOUT, t);
 		} else if (ps->phase == PHASE_PULSE) {
 			ps->phase = PHASE_WAIT;
 			ps->host_button = false;
@@ -1084,6 +1174,8 @@ static void poll_due(struct powerseq *ps, struct powerseq_output *out)
 		out->requests |= POWERSEQ_REQ_NIC_CHECK;
 	else if (ps->state == POWERSEQ_IB_WAIT)
 		out->requests |= POWERSEQ_REQ_IB_CHECK;
+	else if (ps->state == POWERSEQ_HOST_STARTING && is_self(ps))
+		out->requests |= POWERSEQ_REQ_HOST_CHECK;
 }
 
 static int64_t debounce_due(const struct powerseq *ps, const struct powerseq_debounce *d)
@@ -1156,18 +1248,39 @@ static void debounce_edge(struct powerseq_debounce *d, bool level, int64_t ts)
 	}
 }
 
+/* The reason a command's transitions carry: the automatic action that asked, else the command. */
+static enum powerseq_reason why(enum powerseq_reason cause, enum powerseq_reason own)
+{
+	return cause != POWERSEQ_R_NONE ? cause : own;
+}
+
 static void command(struct powerseq *ps, struct powerseq_output *out, enum powerseq_command cmd,
-		    int64_t t)
+		    enum powerseq_reason cause, int64_t t)
 {
 	const char *fault = powerseq_fault_name(ps->fault);
 	const enum powerseq_state s = ps->state;
 	char d[32], h[32];
 	const char *hold = parse_format_duration(ps->cfg.force_off_hold_ns, h, sizeof(h));
+	const enum powerseq_reason r_on = why(cause, POWERSEQ_R_CMD_ON);
+	const enum powerseq_reason r_off = why(cause, POWERSEQ_R_CMD_OFF);
+	const enum powerseq_reason r_cycle = why(cause, POWERSEQ_R_CMD_CYCLE);
+	const enum powerseq_reason r_force = why(cause, POWERSEQ_R_CMD_FORCE_OFF);
 
+	if (self_dark(ps)) {
+		/* h2boxd runs on the H2: with the H2 dark or booting, there is no h2boxd yet */
+		if (s == POWERSEQ_HOST_STARTING)
+			reply(out, 3, "the H2 is booting: h2boxd starts its work on it once it is up");
+		else
+			reply(out, 3, "the H2 is off, and h2boxd runs on it: press the button to "
+				      "boot it");
+		return;
+	}
 	switch (cmd) {
 	case POWERSEQ_CMD_CLEAR:
 		if (ps->fault_pending) {
-			reply(out, 3, "busy: forcing the H2 off; fault %s latches next", fault);
+			reply(out, 3, is_self(ps) ? "busy: the H2 is powering off; fault %s latches next"
+						  : "busy: forcing the H2 off; fault %s latches next",
+			      fault);
 			return;
 		}
 		ps->psu_drop_alarm = false;
@@ -1192,7 +1305,7 @@ static void command(struct powerseq *ps, struct powerseq_output *out, enum power
 			reply(out, 0, s == POWERSEQ_CYCLE_WAIT ? "powering on (cycle delay skipped)"
 							       : "powering on");
 			set_requested(ps, out, POWERSEQ_REQUESTED_ON);
-			enter(ps, out, POWERSEQ_PSU_STARTING, POWERSEQ_R_CMD_ON, t);
+			enter(ps, out, POWERSEQ_PSU_STARTING, r_on, t);
 		}
 		return;
 	case POWERSEQ_CMD_OFF:
@@ -1203,7 +1316,7 @@ static void command(struct powerseq *ps, struct powerseq_output *out, enum power
 		} else if (s == POWERSEQ_CYCLE_WAIT) {
 			reply(out, 0, "cycle cancelled: off");
 			set_requested(ps, out, POWERSEQ_REQUESTED_OFF);
-			enter(ps, out, POWERSEQ_OFF, POWERSEQ_R_CMD_OFF, t);
+			enter(ps, out, POWERSEQ_OFF, r_off, t);
 		} else if (stopping_state(s)) {
 			reply(out, 0, ps->cycle_pending ? "already stopping (cycle cancelled)"
 							: "already stopping");
@@ -1212,14 +1325,14 @@ static void command(struct powerseq *ps, struct powerseq_output *out, enum power
 		} else if (is_self(ps)) {
 			reply(out, 0, "powering off (asking the OS to power off)");
 			set_requested(ps, out, POWERSEQ_REQUESTED_OFF);
-			enter(ps, out, POWERSEQ_HOST_STOPPING, POWERSEQ_R_CMD_OFF, t);
+			enter(ps, out, POWERSEQ_HOST_STOPPING, r_off, t);
 		} else if (s == POWERSEQ_ON) {
 			reply(out, 0, "powering off");
 			set_requested(ps, out, POWERSEQ_REQUESTED_OFF);
-			enter(ps, out, POWERSEQ_HOST_STOPPING, POWERSEQ_R_CMD_OFF, t);
+			enter(ps, out, POWERSEQ_HOST_STOPPING, r_off, t);
 		} else if (host_untouched(ps)) {
 			reply(out, 0, "start-up aborted: off");
-			if (cut(ps, out, POWERSEQ_R_CMD_OFF, t))
+			if (cut(ps, out, r_off, t))
 				reply(out, 0, "start-up aborted: PSU cut, holding the H2 power "
 					      "button for %s", hold);
 		} else {
@@ -1237,7 +1350,7 @@ static void command(struct powerseq *ps, struct powerseq_output *out, enum power
 			reply(out, 0, "power cycle: powering off, on again %s after off",
 			      parse_format_duration(ps->cfg.cycle_delay_ns, d, sizeof(d)));
 			set_requested(ps, out, POWERSEQ_REQUESTED_ON);
-			enter(ps, out, POWERSEQ_HOST_STOPPING, POWERSEQ_R_CMD_CYCLE, t);
+			enter(ps, out, POWERSEQ_HOST_STOPPING, r_cycle, t);
 			ps->cycle_pending = true;
 		} else if (s == POWERSEQ_CYCLE_WAIT || (stopping_state(s) && ps->cycle_pending)) {
 			reply(out, 0, "already cycling");
@@ -1259,14 +1372,14 @@ static void command(struct powerseq *ps, struct powerseq_output *out, enum power
 		} else if (is_self(ps) || s == POWERSEQ_CYCLE_WAIT || host_untouched(ps) ||
 			   s == POWERSEQ_PSU_STOPPING) {
 			reply(out, 0, "power cut");
-			if (cut(ps, out, POWERSEQ_R_CMD_FORCE_OFF, t))
+			if (cut(ps, out, r_force, t))
 				reply(out, 0, "PSU cut, holding the H2 power button for %s", hold);
 		} else {
 			reply(out, 0,
 			      "forcing off: holding the H2 power button for %s, then cutting the PSU",
 			      parse_format_duration(ps->cfg.force_off_hold_ns, d, sizeof(d)));
 			set_requested(ps, out, POWERSEQ_REQUESTED_OFF);
-			enter(ps, out, POWERSEQ_FORCE_OFF, POWERSEQ_R_CMD_FORCE_OFF, t);
+			enter(ps, out, POWERSEQ_FORCE_OFF, r_force, t);
 		}
 		return;
 	default:
@@ -1335,6 +1448,12 @@ static void startup(struct powerseq *ps, struct powerseq_output *out,
 		ps->saved_fault = in->saved_fault;
 		ps->saved_fault_ns = ps->last_fault_ns;
 	}
+	if (is_self(ps) && in->has_host_alive && !in->host_alive) {
+		/* The simulator's H2 is dark: no h2boxd would run; wait for the H2 to boot. */
+		ps->psu_on = false;
+		enter(ps, out, POWERSEQ_OFF, POWERSEQ_R_STARTUP, t);
+		return;
+	}
 	if (is_self(ps)) {
 		/* We run on the H2: it is up, so the box is meant to be on. */
 		ps->psu_on = in->psu_ok; /* the service opens PS_ON asserted; see PSU_STARTING */
@@ -1382,6 +1501,32 @@ static void startup(struct powerseq *ps, struct powerseq_output *out,
 	} else {
 		enter(ps, out, POWERSEQ_OFF, POWERSEQ_R_STARTUP, t);
 	}
+}
+
+/*
+ * Self topology, the simulator: the H2 booted and its OS is up.  h2boxd starts over as a
+ * daemon started at this boot would, from what it would find: the lines as they are, the
+ * state file's requested state and fault.
+ */
+static void self_daemon_starts(struct powerseq *ps, struct powerseq_output *out, int64_t t)
+{
+	const struct powerseq_input in = {
+		.event = POWERSEQ_EV_STARTUP,
+		.psu_ok = ps->psu_ok,
+		.host_alive = true,
+		.has_host_alive = true,
+		.button = ps->button.stable,
+		.last_requested = ps->requested,
+		.saved_fault = ps->saved_fault,
+		.saved_fault_ns = ps->saved_fault_ns,
+	};
+
+	ps->fault = POWERSEQ_FAULT_NONE;
+	ps->fault_pending = false;
+	ps->cycle_pending = false;
+	ps->psu_drop_alarm = false;
+	ps->warnings = 0;
+	startup(ps, out, &in, t);
 }
 
 /*
@@ -1473,7 +1618,7 @@ int powerseq_step(struct powerseq *ps, const struct powerseq_input *in, int64_t 
 			psu_ok_changed(ps, out, in->level, ts);
 		break;
 	case POWERSEQ_EV_COMMAND:
-		command(ps, out, in->command, ts);
+		command(ps, out, in->command, in->cause, ts);
 		break;
 	case POWERSEQ_EV_NIC:
 		if (ps->state != POWERSEQ_NIC_WAIT)
@@ -1484,6 +1629,14 @@ int powerseq_step(struct powerseq *ps, const struct powerseq_input *in, int64_t 
 			out->requests |= POWERSEQ_REQ_PCI_RESCAN;
 			ps->poll_ns = add_sat(ts, ps->cfg.nic_poll_ns);
 		}
+		break;
+	case POWERSEQ_EV_HOST_UP:
+		if (ps->state != POWERSEQ_HOST_STARTING || !is_self(ps))
+			break;
+		if (in->level)
+			self_daemon_starts(ps, out, ts);
+		else
+			ps->poll_ns = add_sat(ts, ps->cfg.ib_poll_ns);
 		break;
 	case POWERSEQ_EV_IB:
 		if (ps->state != POWERSEQ_IB_WAIT)

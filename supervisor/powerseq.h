@@ -17,7 +17,8 @@ enum power_topology {
  * What feeds the H2 (controller topology).  psu: the SFX powers everything, so releasing PS_ON
  * also stops the H2.  own: the H2 runs on its own 15 V brick (the brick build) and PS_ON only
  * switches the NIC's SFX, so an emergency off or a fault must also force the H2 off by holding
- * its power button (force_off_hold).  The self topology runs on the H2 and ignores it.
+ * its power button (force_off_hold).  The self topology runs on the H2 and does not act on it;
+ * the status names it either way.
  */
 enum power_host_supply {
 	POWER_HOST_SUPPLY_PSU,
@@ -93,9 +94,13 @@ enum powerseq_state {
 	POWERSEQ_PSU_STARTING,  /* PS_ON asserted, waiting for PWR_OK */
 	POWERSEQ_NIC_WAIT,      /* self: waiting for the NIC on the PCI bus */
 	POWERSEQ_IB_WAIT,       /* self: waiting for an IB port ACTIVE */
-	POWERSEQ_HOST_STARTING, /* controller: settle, pulse, wait for host_alive */
+	POWERSEQ_HOST_STARTING, /* controller: settle, pulse, wait for host_alive; self (the
+				 * simulator, host_alive watched): the H2 boots, h2boxd not yet
+				 * started on it */
 	POWERSEQ_ON,
-	POWERSEQ_HOST_STOPPING, /* controller: soft-off pulse, wait; self: OS power-off asked */
+	POWERSEQ_HOST_STOPPING, /* controller: soft-off pulse, wait; self: OS power-off asked (after
+				 * a PWR_OK drop with the fault named; it latches once the H2 is
+				 * down) */
 	POWERSEQ_FORCE_OFF,     /* controller: host button held to force the H2 off (with its own
 				 * supply also after an emergency cut, before a fault latches,
 				 * or at start-up to finish an off that was cut short) */
@@ -146,6 +151,7 @@ enum powerseq_reason {
 	POWERSEQ_R_NIC_TIMEOUT,
 	POWERSEQ_R_IB_ACTIVE,
 	POWERSEQ_R_IB_TIMEOUT,
+	POWERSEQ_R_THERMAL_EMERGENCY, /* another service's orderly off: the NIC overheated */
 	POWERSEQ_R_COUNT,
 };
 
@@ -158,6 +164,7 @@ enum powerseq_event {
 	POWERSEQ_EV_COMMAND,
 	POWERSEQ_EV_NIC,      /* answer to POWERSEQ_REQ_NIC_CHECK: level = present */
 	POWERSEQ_EV_IB,       /* answer to POWERSEQ_REQ_IB_CHECK: level = a port is ACTIVE */
+	POWERSEQ_EV_HOST_UP,  /* answer to POWERSEQ_REQ_HOST_CHECK: level = the H2's OS is up */
 };
 
 enum powerseq_command {
@@ -180,6 +187,9 @@ struct powerseq_input {
 	int64_t ts_ns;   /* time of the edge (virtual time may start at 0); never later than now */
 	bool level;      /* edges, NIC/IB answers */
 	enum powerseq_command command;
+	/* EV_COMMAND: the automatic action asking (POWERSEQ_R_THERMAL_EMERGENCY...), recorded as
+	 * the transition's reason; POWERSEQ_R_NONE for the user's own command */
+	enum powerseq_reason cause;
 	/* EV_STARTUP */
 	bool psu_ok, host_alive, button;
 	bool has_host_alive; /* a host_alive line is wired (always in controller) */
@@ -206,6 +216,14 @@ enum powerseq_led {
 #define POWERSEQ_REQ_EMERGENCY       (1u << 5) /* an emergency cut or power-off happened */
 #define POWERSEQ_REQ_SAVE            (1u << 6) /* requested state or fault changed: write the
 						* state file (powerseq_output.requested, .fault) */
+/*
+ * Self topology with the H2's power LED watched (only the simulator: on real hardware h2boxd
+ * runs on the H2 and never sees it dark).  While the H2 is dark or booting h2boxd stands for
+ * a daemon that is not running: it acts on nothing and refuses commands; once the H2's OS is
+ * up it starts over as a daemon started at the H2's boot would.  Answer with
+ * POWERSEQ_EV_HOST_UP.
+ */
+#define POWERSEQ_REQ_HOST_CHECK      (1u << 7)
 
 #define POWERSEQ_TRANSITIONS_MAX 8
 #define POWERSEQ_TEXT_MAX 160
@@ -297,8 +315,22 @@ enum powerseq_fault powerseq_last_fault_get(const struct powerseq *ps, int64_t *
 bool powerseq_psu_drop_alarm(const struct powerseq *ps);
 unsigned powerseq_warnings(const struct powerseq *ps);
 enum powerseq_requested powerseq_requested_get(const struct powerseq *ps);
-/* True while the box draws power (anything but off, cycle_wait and fault). */
+/*
+ * True while the sequencer's side of the box is powered (anything but off, cycle_wait and fault;
+ * in the self topology not while the H2 boots either: the SFX, NIC and fan stay off until
+ * h2boxd starts on it, so the fan and NIC readings are not watched as if they ran).
+ */
 bool powerseq_powered(const struct powerseq *ps);
+/* The H2 as the machine knows it, for the status: see powerseq_host_name(). */
+enum powerseq_host {
+	POWERSEQ_H2_UNKNOWN,  /* controller without host_alive: not watched */
+	POWERSEQ_H2_OFF,      /* power LED dark */
+	POWERSEQ_H2_BOOTING,  /* self: lit, its OS not up yet */
+	POWERSEQ_H2_ON,       /* lit (self without host_alive: h2boxd runs on it) */
+	POWERSEQ_H2_STOPPING, /* lit, an OS shutdown asked */
+};
+enum powerseq_host powerseq_host_get(const struct powerseq *ps);
+const char *powerseq_host_name(enum powerseq_host h);
 
 const char *powerseq_state_name(enum powerseq_state s);
 const char *powerseq_reason_name(enum powerseq_reason r);

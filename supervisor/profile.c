@@ -534,6 +534,12 @@ static int profile_parse_text(struct profile_parse *pp)
 		profile_error(pp, pp->line_sim_build,
 			      "build = brick feeds the H2 from its own brick: a controller profile"
 			      " needs [power] host_supply = own");
+	/* self: the sequencer does not act on it, but the status must name the true supply */
+	else if (pp->errs->count == 0 && pp->p->sim.plant.host_on_own_supply &&
+		 pp->p->power.host_supply != POWER_HOST_SUPPLY_OWN)
+		profile_error(pp, pp->line_sim_build,
+			      "build = brick feeds the H2 from its own brick: set [power] "
+			      "host_supply = own (the status names the H2's supply)");
 	if (pp->errs->count == 0)
 		profile_check_dead_keys(pp);
 	free(pp->seen);

@@ -39,6 +39,7 @@ int sim_plant_button_press(struct sim_plant *p, int64_t hold_ns)
 		return -EBUSY;
 	p->front_pressed = true;
 	p->front_release_at = p->now + hold_ns;
+	plant_host_header_sync(p);
 	plant_settle(p);
 	return 0;
 }

@@ -207,5 +207,7 @@ void plant_settle(struct sim_plant *p);
 /* plant.c: fire every discrete event due at or before now. */
 void plant_fire_due(struct sim_plant *p);
 void plant_host_shutdown(struct sim_plant *p);
+/* plant.c: the H2's power-button header follows H2_PWR_BTN (and the front button if wired). */
+void plant_host_header_sync(struct sim_plant *p);
 
 #endif

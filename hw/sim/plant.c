@@ -174,6 +174,8 @@ void plant_settle(struct sim_plant *p)
 	plant_inputs_sync(p);
 }
 
+static void plant_h2_btn(struct sim_plant *p, int level);
+
 static void plant_event_fire(struct sim_plant *p, enum plant_event ev)
 {
 	switch (ev) {
@@ -192,6 +194,7 @@ static void plant_event_fire(struct sim_plant *p, enum plant_event ev)
 		break;
 	case EV_FRONT_RELEASE:
 		p->front_pressed = false;
+		plant_host_header_sync(p);
 		break;
 	case EV_HBTN_BOOT:
 		if (p->hbtn_pressed && p->host_powered && p->host == SIM_HOST_OFF) {
@@ -458,6 +461,15 @@ static void plant_h2_btn(struct sim_plant *p, int level)
 		plant_host_shutdown(p);
 }
 
+void plant_host_header_sync(struct sim_plant *p)
+{
+	bool pressed = p->out_level[SIM_LINE_H2_PWR_BTN] ||
+		       (p->cfg.button_to_host && p->front_pressed);
+
+	if (pressed != p->hbtn_pressed)
+		plant_h2_btn(p, pressed);
+}
+
 int sim_plant_line_set(struct sim_plant *p, enum sim_line line, int level)
 {
 	if ((unsigned)line >= SIM_LINE_COUNT)
@@ -472,7 +484,7 @@ int sim_plant_line_set(struct sim_plant *p, enum sim_line line, int level)
 	if (line == SIM_LINE_PSU_ON_N)
 		plant_psu_on_n(p, level);
 	else if (line == SIM_LINE_H2_PWR_BTN)
-		plant_h2_btn(p, level);
+		plant_host_header_sync(p);
 	plant_settle(p);
 	plant_fire_due(p);
 	return 0;

@@ -33,6 +33,12 @@ struct sim_plant_config {
 	bool host_starts_on_power;    /* H2 BIOS "power on after AC", default false */
 	bool host_on_own_supply;      /* H2 powered by the brick, not the PSU (brick build) */
 	bool host_running;            /* start with the H2 booted: h2boxd runs on it (self topology) */
+	/*
+	 * The front button is wired to the H2's own power-button header too (self topology: no
+	 * controller presses it): a press boots a dark H2, a short press of a running one asks its
+	 * OS to shut down, a 4 s hold forces it off, all in hardware.
+	 */
+	bool button_to_host;
 	uint64_t seed;                /* noise seed; 0 = no noise */
 };
 

@@ -146,12 +146,30 @@ self_suite() {
 	check "$tag: PWR_OK drop: emergency power-off logged" grep -q "crit: power: emergency power-off" \
 		"$DAEMON_LOG"
 	expect_eq "$tag: PWR_OK drop: requested off" "$(pst requested)" off
+	expect_eq "$tag: PWR_OK drop: fault named before the OS goes down" "$(pst fault.reason)" \
+		psu-ok-drop
 	advance 10s
 	expect_eq "$tag: PWR_OK drop: the H2 is down (plant)" "$(truth host_on)" false
-	expect_eq "$tag: PWR_OK drop: off" "$(pst state)" off
+	# a failure latches a fault (issue 11, item 16; it used to end in a plain off)
+	expect_eq "$tag: PWR_OK drop: fault latched" "$(pst state)" fault
+	expect_eq "$tag: PWR_OK drop: fault latched (JSON)" "$(pst fault.latched)" true
 	expect_eq "$tag: PWR_OK drop: PSU off (plant)" "$(truth psu_on)" false
+	check "$tag: PWR_OK drop: logged host_stopping -> fault (host-off)" \
+		has_transition host_stopping fault host-off
+	check "$tag: PWR_OK drop: the fault is saved" grep -q "fault=psu-ok-drop" \
+		"$TESTDIR/state/power.state"
 	h2 sim fault psu-ok-drop off >/dev/null
 	stop_daemon
+	if [ "$build" = brick ]; then
+		# the next boot's h2boxd finds the fault saved and the SFX off: latched again
+		start_daemon_unready "$PROFILE" --state-dir "$TESTDIR/state" || return 1
+		expect_eq "$tag: next boot: fault latched again" "$(pst state)" fault
+		expect_eq "$tag: next boot: SFX kept off (plant)" "$(truth psu_on)" false
+		if wait_ready; then ok "$tag: next boot: READY=1"; else not_ok "$tag: next boot: READY=1"; fi
+		expect_eq "$tag: next boot: power clear" "$(h2 power clear 2>&1)" \
+			"fault cleared: psu-ok-drop"
+		stop_daemon
+	fi
 
 	# ---- command race: power off during start-up ----
 	start_daemon_unready "$PROFILE" --state-dir "$TESTDIR/state" || return 1
@@ -206,12 +224,19 @@ self_suite() {
 		out=$(h2 power on 2>&1)
 		expect_eq "$tag: power on with a fault latched: exit 3" "$?" 3
 		h2 sim fault psu-ok-timeout off >/dev/null
+		# the front button is the H2's own power button too: a press acknowledges the fault
+		# and the H2's OS powers off (it used to leave the H2 running in a state "off")
 		h2 sim button >/dev/null
 		advance 1s
-		expect_eq "$tag: press clears the fault" "$(pst state)" off
+		expect_eq "$tag: press clears the fault" "$(pst state)" host_stopping
 		expect_eq "$tag: fault alarm cleared" "$(alarm_level power-fault)" none
-		expect_eq "$tag: power on after the fault" "$(h2 power on 2>&1)" "powering on"
-		advance 15s
+		expect_eq "$tag: press: the H2's OS shuts down (plant)" "$(truth host_stopping)" true
+		advance 9s
+		expect_box_off "$tag" "press after the fault"
+		out=$(h2 power on 2>&1)
+		expect_eq "$tag: power on with the H2 dark: refused (exit 3)" "$?" 3
+		h2 sim button >/dev/null
+		advance 50s
 		expect_box_on "$tag" "on after the fault"
 		stop_daemon
 	fi

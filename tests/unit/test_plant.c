@@ -934,6 +934,74 @@ static void test_front_button(void **state)
 	sim_plant_free(p);
 }
 
+/* Move to `when` and read the plant's truth there. */
+static void truth_at(struct sim_plant *p, int64_t when, struct sim_plant_truth *t)
+{
+	at(p, when);
+	sim_plant_truth_get(p, t);
+}
+
+/* Self topology: the front button is the H2's own power-button header (issue 11, 14-15). */
+static void test_front_button_to_host_header(void **state)
+{
+	struct sim_plant_config cfg;
+	struct sim_plant_truth t;
+	struct sim_plant *p;
+
+	(void)state;
+	sim_plant_config_defaults(&cfg, SIM_BUILD_BRICK);
+	cfg.speed = 0;
+	cfg.button_to_host = true;
+	p = plant_make_cfg(&cfg);
+	truth_at(p, SEC(1), &t);
+	assert_false(t.host_on);
+	assert_near(t.monitored_w, 0.0, 1e-9);
+	/* a glitch shorter than the header's 50 ms does nothing */
+	assert_int_equal(sim_plant_button_press(p, MS(10)), 0);
+	truth_at(p, SEC(2), &t);
+	assert_false(t.host_on);
+	/* a press boots the dark H2 on its brick: the burst, then booting, then idle */
+	assert_int_equal(sim_plant_button_press(p, MS(200)), 0);
+	truth_at(p, SEC(3), &t);
+	assert_true(t.host_booting);
+	assert_false(t.psu_on);
+	assert_near_pct(t.monitored_w, 53.0, 5);
+	truth_at(p, SEC(20), &t);
+	assert_true(t.monitored_w >= 35.0 && t.monitored_w <= 45.0);
+	truth_at(p, SEC(40), &t);
+	assert_true(t.host_on);
+	assert_false(t.host_booting);
+	assert_near_pct(t.monitored_w, 34.5, 5);
+	/* a short press of the running H2 asks its OS to shut down (ACPI) */
+	assert_int_equal(sim_plant_button_press(p, MS(200)), 0);
+	truth_at(p, SEC(41), &t);
+	assert_true(t.host_stopping);
+	truth_at(p, SEC(60), &t);
+	assert_false(t.host_on);
+	/* boot again, then a 5 s hold: forced off at 4 s, and it stays dark after the release */
+	assert_int_equal(sim_plant_button_press(p, MS(200)), 0);
+	truth_at(p, SEC(100), &t);
+	assert_true(t.host_on);
+	assert_int_equal(sim_plant_button_press(p, SEC(5)), 0);
+	truth_at(p, SEC(100) + MS(3990), &t);
+	assert_true(t.host_on);
+	truth_at(p, SEC(104) + MS(10), &t);
+	assert_false(t.host_on);
+	assert_near(t.monitored_w, 0.0, 1e-9);
+	truth_at(p, SEC(110), &t);
+	assert_false(t.host_on);
+	sim_plant_free(p);
+
+	/* not wired (controller topology): the front button never reaches the H2 */
+	sim_plant_config_defaults(&cfg, SIM_BUILD_BRICK);
+	cfg.speed = 0;
+	p = plant_make_cfg(&cfg);
+	assert_int_equal(sim_plant_button_press(p, MS(200)), 0);
+	truth_at(p, SEC(5), &t);
+	assert_false(t.host_on);
+	sim_plant_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -955,6 +1023,7 @@ int main(void)
 		cmocka_unit_test(test_clock_horizon),
 		cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_front_button),
+		cmocka_unit_test(test_front_button_to_host_header),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

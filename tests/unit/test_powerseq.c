@@ -1804,6 +1804,201 @@ static void test_self_long_press_cuts(void **state)
 	assert_false(r.requests & POWERSEQ_REQ_LOGIND_POWEROFF);
 }
 
+/* ---- automatic actions carry their own reason (issue 11, item 7) ---- */
+
+static void test_thermal_off_has_its_own_reason(void **state)
+{
+	struct rig r;
+	struct powerseq_input in = { .event = POWERSEQ_EV_COMMAND, .command = POWERSEQ_CMD_OFF,
+				     .cause = POWERSEQ_R_THERMAL_EMERGENCY };
+
+	rig_init(&r, POWER_TOPOLOGY_CONTROLLER);
+	rig_start_full(&r, true, true, false, POWERSEQ_REQUESTED_ON);
+	assert_int_equal(st(&r), POWERSEQ_ON);
+	rig_clear(&r);
+	assert_int_equal(rig_input(&r, &in), 0);
+	assert_int_equal(st(&r), POWERSEQ_HOST_STOPPING);
+	assert_true(saw_reason(&r, POWERSEQ_R_THERMAL_EMERGENCY));
+	assert_false(saw_reason(&r, POWERSEQ_R_CMD_OFF));
+	assert_string_equal(powerseq_reason_name(POWERSEQ_R_THERMAL_EMERGENCY),
+			    "thermal-emergency");
+	/* the user's own off keeps its name */
+	rig_init(&r, POWER_TOPOLOGY_CONTROLLER);
+	rig_start_full(&r, true, true, false, POWERSEQ_REQUESTED_ON);
+	rig_clear(&r);
+	assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_OFF), 0);
+	assert_true(saw_reason(&r, POWERSEQ_R_CMD_OFF));
+}
+
+/* ---- self topology with the H2's power LED watched (the simulator's observer) ---- */
+
+/* h2boxd starts with the H2's LED as given (the simulator: dark, or just booted). */
+static void self_start_lit(struct rig *r, bool psu_ok, bool alive)
+{
+	struct powerseq_input in = { .event = POWERSEQ_EV_STARTUP };
+
+	powerseq_init(&r->ps, &r->cfg);
+	in.psu_ok = psu_ok;
+	in.host_alive = alive;
+	in.has_host_alive = true;
+	in.last_requested = POWERSEQ_REQUESTED_UNKNOWN;
+	assert_int_equal(rig_input(r, &in), 0);
+}
+
+/* The dark H2 boots (its own button header): h2boxd starts its work once the OS is up. */
+static void self_boot(struct rig *r)
+{
+	rig_edge(r, POWERSEQ_EV_HOST_ALIVE, true);
+	rig_advance(r, r->cfg.debounce_ns);
+	assert_int_equal(st(r), POWERSEQ_HOST_STARTING);
+	assert_false(r->out.psu_on); /* nobody runs to switch the SFX on yet */
+	rig_clear(r);
+	rig_advance(r, r->cfg.ib_poll_ns);
+	assert_true(r->requests & POWERSEQ_REQ_HOST_CHECK);
+	rig_answer(r, POWERSEQ_EV_HOST_UP, false); /* still booting */
+	assert_int_equal(st(r), POWERSEQ_HOST_STARTING);
+	rig_clear(r);
+	rig_advance(r, r->cfg.ib_poll_ns);
+	assert_true(r->requests & POWERSEQ_REQ_HOST_CHECK);
+	rig_answer(r, POWERSEQ_EV_HOST_UP, true);
+}
+
+static void test_self_dark_h2_press_boots_then_starts(void **state)
+{
+	struct rig r;
+
+	rig_init(&r, POWER_TOPOLOGY_SELF);
+	self_start_lit(&r, false, false);
+	assert_int_equal(st(&r), POWERSEQ_OFF);
+	assert_false(r.out.psu_on);
+	assert_true(r.requests & POWERSEQ_REQ_READY);
+	/* h2boxd runs on the H2: with the H2 dark no command can run */
+	assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_ON), 3);
+	assert_non_null(strstr(r.out.reply, "press the button"));
+	assert_int_equal(st(&r), POWERSEQ_OFF);
+	assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_FORCE_OFF), 3);
+	/* the press goes to the H2's header; it is no OS power-off */
+	rig_clear(&r);
+	rig_edge(&r, POWERSEQ_EV_BUTTON, true);
+	rig_advance(&r, 60 * MS);
+	rig_edge(&r, POWERSEQ_EV_HOST_ALIVE, true); /* the H2 lights up while still held */
+	rig_advance(&r, 140 * MS);
+	rig_edge(&r, POWERSEQ_EV_BUTTON, false);
+	rig_advance(&r, r.cfg.debounce_ns);
+	assert_int_equal(st(&r), POWERSEQ_HOST_STARTING);
+	assert_true(saw_reason(&r, POWERSEQ_R_HOST_STARTED));
+	assert_false(r.requests & POWERSEQ_REQ_LOGIND_POWEROFF);
+	assert_false(saw_reason(&r, POWERSEQ_R_BUTTON));
+	assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_ON), 3);
+	assert_non_null(strstr(r.out.reply, "booting"));
+	/* the SFX (NIC, fan) stays dark until h2boxd starts: not powered for the NIC's services */
+	assert_false(powerseq_powered(&r.ps));
+	assert_int_equal(powerseq_host_get(&r.ps), POWERSEQ_H2_BOOTING);
+	rig_clear(&r);
+	rig_advance(&r, r.cfg.ib_poll_ns);
+	rig_answer(&r, POWERSEQ_EV_HOST_UP, true);
+	/* as a daemon starting on the H2 would: the SFX, the NIC, the IB port */
+	assert_int_equal(st(&r), POWERSEQ_PSU_STARTING);
+	assert_true(saw_reason(&r, POWERSEQ_R_STARTUP));
+	assert_true(r.out.psu_on);
+	assert_int_equal(powerseq_requested_get(&r.ps), POWERSEQ_REQUESTED_ON);
+	rig_advance(&r, 300 * MS);
+	rig_edge(&r, POWERSEQ_EV_PSU_OK, true);
+	assert_int_equal(st(&r), POWERSEQ_NIC_WAIT);
+	rig_answer(&r, POWERSEQ_EV_NIC, true);
+	rig_answer(&r, POWERSEQ_EV_IB, true);
+	assert_int_equal(st(&r), POWERSEQ_ON);
+	/* a long hold: the PSU is cut, and the H2's own header forces it off at 4 s */
+	rig_clear(&r);
+	rig_edge(&r, POWERSEQ_EV_BUTTON, true);
+	rig_advance(&r, r.cfg.long_press_ns);
+	assert_int_equal(st(&r), POWERSEQ_OFF);
+	assert_true(saw_reason(&r, POWERSEQ_R_LONG_PRESS));
+	rig_edge(&r, POWERSEQ_EV_HOST_ALIVE, false);
+	rig_advance(&r, SEC);
+	rig_edge(&r, POWERSEQ_EV_BUTTON, false);
+	rig_advance(&r, SEC);
+	assert_int_equal(st(&r), POWERSEQ_OFF);
+	assert_false(r.out.psu_on);
+	assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_ON), 3);
+}
+
+static void test_self_booted_then_h2_forced_off_while_booting(void **state)
+{
+	struct rig r;
+
+	rig_init(&r, POWER_TOPOLOGY_SELF);
+	self_start_lit(&r, false, false);
+	rig_edge(&r, POWERSEQ_EV_HOST_ALIVE, true);
+	rig_advance(&r, 2 * SEC);
+	assert_int_equal(st(&r), POWERSEQ_HOST_STARTING);
+	/* a 4 s hold of the booting H2 forces it off in hardware: dark again */
+	rig_edge(&r, POWERSEQ_EV_HOST_ALIVE, false);
+	rig_advance(&r, SEC);
+	assert_int_equal(st(&r), POWERSEQ_OFF);
+	assert_false(r.out.psu_on);
+}
+
+static void test_self_psu_drop_latches_and_comes_back(void **state)
+{
+	struct rig r;
+	int64_t at;
+
+	rig_init(&r, POWER_TOPOLOGY_SELF);
+	self_start_lit(&r, false, false);
+	self_boot(&r);
+	rig_advance(&r, 300 * MS);
+	rig_edge(&r, POWERSEQ_EV_PSU_OK, true);
+	rig_answer(&r, POWERSEQ_EV_NIC, true);
+	rig_answer(&r, POWERSEQ_EV_IB, true);
+	assert_int_equal(st(&r), POWERSEQ_ON);
+	rig_clear(&r);
+	rig_edge(&r, POWERSEQ_EV_PSU_OK, false);
+	/* the OS powers off at once, and the fault is named and saved before it does */
+	assert_int_equal(st(&r), POWERSEQ_HOST_STOPPING);
+	assert_true(r.requests & POWERSEQ_REQ_LOGIND_POWEROFF);
+	assert_true(r.requests & POWERSEQ_REQ_SAVE);
+	assert_int_equal(r.out.fault, POWERSEQ_FAULT_PSU_OK_DROP);
+	assert_int_equal(r.out.requested, POWERSEQ_REQUESTED_OFF);
+	assert_int_equal(powerseq_fault_get(&r.ps, &at), POWERSEQ_FAULT_PSU_OK_DROP);
+	assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_CLEAR), 3);
+	rig_advance(&r, 8 * SEC);
+	rig_edge(&r, POWERSEQ_EV_HOST_ALIVE, false);
+	rig_advance(&r, SEC);
+	assert_int_equal(st(&r), POWERSEQ_FAULT);
+	assert_false(r.out.psu_on);
+	assert_int_equal(r.out.fault, POWERSEQ_FAULT_PSU_OK_DROP);
+	/* dark: h2boxd does not run, so nothing clears it but the next boot's h2boxd */
+	assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_CLEAR), 3);
+	assert_int_equal(st(&r), POWERSEQ_FAULT);
+	rig_clear(&r);
+	self_boot(&r);
+	assert_int_equal(st(&r), POWERSEQ_FAULT);
+	assert_true(saw_reason(&r, POWERSEQ_R_RESTORED_FAULT));
+	assert_false(r.out.psu_on);
+	assert_int_equal(r.out.fault, POWERSEQ_FAULT_PSU_OK_DROP);
+	assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_CLEAR), 0);
+	assert_int_equal(st(&r), POWERSEQ_OFF);
+	assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_ON), 0);
+	assert_int_equal(st(&r), POWERSEQ_PSU_STARTING);
+}
+
+static void test_self_psu_drop_os_hangs_fault_latches(void **state)
+{
+	struct rig r;
+
+	rig_init(&r, POWER_TOPOLOGY_SELF);
+	self_to_on(&r, true);
+	rig_answer(&r, POWERSEQ_EV_NIC, true);
+	rig_answer(&r, POWERSEQ_EV_IB, true);
+	rig_edge(&r, POWERSEQ_EV_PSU_OK, false);
+	assert_int_equal(st(&r), POWERSEQ_HOST_STOPPING);
+	rig_advance(&r, r.cfg.host_shutdown_timeout_ns);
+	/* the OS did not go down: the fault latches, never back to on with the PSU tripped */
+	assert_int_equal(st(&r), POWERSEQ_FAULT);
+	assert_false(r.out.psu_on);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1862,6 +2057,11 @@ int main(void)
 		cmocka_unit_test(test_self_psu_drop),
 		cmocka_unit_test(test_self_commands),
 		cmocka_unit_test(test_self_long_press_cuts),
+		cmocka_unit_test(test_thermal_off_has_its_own_reason),
+		cmocka_unit_test(test_self_dark_h2_press_boots_then_starts),
+		cmocka_unit_test(test_self_booted_then_h2_forced_off_while_booting),
+		cmocka_unit_test(test_self_psu_drop_latches_and_comes_back),
+		cmocka_unit_test(test_self_psu_drop_os_hangs_fault_latches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
