@@ -2,6 +2,7 @@
 #ifndef H2BOX_HW_HOST_H
 #define H2BOX_HW_HOST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct hw;
@@ -16,5 +17,13 @@ struct hw;
  * 0 or -errno, with the reason in err ("" on success; err may be NULL).
  */
 int hw_host_poweroff(struct hw *hw, char *err, size_t errlen);
+
+/*
+ * Is the OS of the machine this daemon runs on up?  Linux: always (the daemon
+ * runs on it).  Sim: the plant's H2 is on and done booting; the simulated
+ * h2boxd watches a dark or booting H2 and acts only once its OS is up, as a
+ * daemon started at the H2's boot would.
+ */
+bool hw_host_os_up(struct hw *hw);
 
 #endif

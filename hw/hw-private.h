@@ -87,6 +87,7 @@ struct hw_ib_ops {
 
 struct hw_host_ops {
 	int (*poweroff)(struct hw *hw, char *err, size_t errlen);
+	bool (*os_up)(struct hw *hw);
 };
 
 struct hw {

@@ -315,3 +315,8 @@ int hw_host_poweroff(struct hw *hw, char *err, size_t errlen)
 	err[0] = '\0';
 	return hw->host->poweroff(hw, err, errlen);
 }
+
+bool hw_host_os_up(struct hw *hw)
+{
+	return hw->host->os_up(hw);
+}

@@ -328,18 +328,10 @@ static bool ib_active(struct power_svc *s)
 	return false;
 }
 
-/*
- * Self topology: the H2's OS is up, so h2boxd would be running on it.  Only the simulator asks
- * (its h2boxd watches a dark or booting H2); on real hardware we are running, so it is.
- */
+/* Self topology: the H2's OS is up, so h2boxd would be running on it (see hw/host.h). */
 static bool host_os_up(struct power_svc *s)
 {
-	struct sim_plant_truth t;
-
-	if (!s->sim)
-		return true;
-	sim_plant_truth_get(hw_sim_plant(s->b->hw), &t);
-	return t.host_on && !t.host_booting;
+	return hw_host_os_up(s->b->hw);
 }
 
 static void request_poweroff(struct power_svc *s)

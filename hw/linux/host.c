@@ -44,6 +44,13 @@ out:
 	return r < 0 ? r : 0;
 }
 
+/* h2boxd runs on this machine, so its OS is up */
+static bool linux_host_os_up(struct hw *hw)
+{
+	return true;
+}
+
 const struct hw_host_ops hw_host_linux_ops = {
 	.poweroff = linux_host_poweroff,
+	.os_up = linux_host_os_up,
 };

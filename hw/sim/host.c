@@ -19,6 +19,15 @@ static int sim_host_poweroff(struct hw *hw, char *err, size_t errlen)
 	return r;
 }
 
+static bool sim_host_os_up(struct hw *hw)
+{
+	struct sim_plant_truth t;
+
+	sim_plant_truth_get(hw_sim_state(hw)->plant, &t);
+	return t.host_on && !t.host_booting;
+}
+
 const struct hw_host_ops hw_host_sim_ops = {
 	.poweroff = sim_host_poweroff,
+	.os_up = sim_host_os_up,
 };
