@@ -69,6 +69,8 @@ static void sim_truth_json(struct sim_plant *p, struct json *j)
 	json_bool(j, "host_stopping", t.host_stopping);
 	json_bool(j, "link_up", t.link_up);
 	json_bool(j, "button_led", t.button_led);
+	/* the H2's power-button header as the controller drives it (a force-off holds it) */
+	json_bool(j, "host_button", sim_plant_line_get(p, SIM_LINE_H2_PWR_BTN) == 1);
 	json_number(j, "watts", t.monitored_w, 3);
 	json_number(j, "volts", t.monitored_v, 3);
 	json_number(j, "energy_j", t.energy_j, 3);
