@@ -3,6 +3,7 @@
 # builds: the H2's power-button header held until the H2 gives up (its 4 s override, inside the
 # 6 s force_off_hold), the PSU released after its off delay, state off, the history's reasons and
 # the saved state; refused without privilege; a second force-off during the hold changes nothing.
+# In the self topology (h2boxd on the H2, on its brick) force-off cuts the NIC's SFX at once.
 . "$(dirname "$0")/lib.sh"
 
 truth() { jget ".$1" sim status; }
@@ -71,4 +72,29 @@ force_off_suite() {
 
 force_off_suite "$ROOT/profiles/sim-sfx.conf" sfx
 force_off_suite "$ROOT/tests/scenario/profiles/sim-brick-controller.conf" brick-own-supply
+
+# ---- self topology: the SFX cut at once, the H2 (the daemon's own host) untouched ----
+rm -rf "$TESTDIR/state"
+if start_daemon_unready "$ROOT/profiles/sim-brick.conf" --state-dir "$TESTDIR/state"; then
+	advance 20s
+	if wait_ready; then ok "self: READY=1 once the box is up"; else not_ok "self: READY=1 once the box is up"; fi
+	expect_eq "self: on before the force-off" "$(pst state)" on
+	out=$(h2 power force-off 2>&1)
+	expect_eq "self: force-off exits 0" "$?" 0
+	expect_eq "self: force-off cuts at once" "$out" "power cut"
+	expect_eq "self: state off at once" "$(pst state)" off
+	expect_eq "self: SFX off (plant)" "$(truth psu_on)" false
+	expect_eq "self: NIC unpowered (plant)" "$(truth nic_watts)" 0
+	expect_eq "self: the H2 keeps running on its brick (plant)" "$(truth host_on)" true
+	expect_eq "self: its power button untouched (plant)" "$(truth host_button)" false
+	expect_eq "self: history on -> off (command-force-off)" \
+		"$(jget '.history[-1] | "\(.from) -> \(.to) \(.reason)"' power status)" \
+		"on -> off command-force-off"
+	advance 10s
+	expect_eq "self: stays off" "$(pst state)" off
+	check "self: the state file keeps requested off" grep -qx "requested=off" \
+		"$TESTDIR/state/power.state"
+	stop_daemon
+	expect_eq "self: daemon exits 0" "$?" 0
+fi
 finish
