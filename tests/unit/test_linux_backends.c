@@ -267,13 +267,28 @@ static void assert_fake_eq(const char *root, const char *rel, const char *want)
 	assert_string_equal(got, want);
 }
 
+/* A throttle of one kind on f's linux hw: value is cpufreq/pstate's % or rapl's watts. */
+static struct throttle *knob_throttle(struct fake *f, enum throttle_kind kind, double value)
+{
+	struct throttle_config cfg;
+	struct throttle *t;
+
+	throttle_config_defaults(&cfg, throttle_kind_name(kind));
+	cfg.kind = kind;
+	if (kind == THROTTLE_RAPL)
+		cfg.rapl_w = value;
+	else
+		cfg.cpu_pct = value;
+	assert_int_equal(throttle_new(f->hw, &cfg, &t), 0);
+	return t;
+}
+
 static void test_knob_cpufreq_caps_and_restores_every_cpu(void **state)
 {
 	struct fake *f = *state;
 	/* cpu1 runs capped by someone already, and has a high floor: its own values come back */
 	static const char *const was[2] = { "2500000", "2000000" };
 	static const char *const capped[2] = { "1500000", "1800000" };
-	struct throttle_config cfg;
 	struct throttle *t;
 	char rel[128];
 
@@ -285,10 +300,7 @@ static void test_knob_cpufreq_caps_and_restores_every_cpu(void **state)
 		snprintf(rel, sizeof(rel), CPUFREQ, cpu, "scaling_max_freq");
 		fake_write(f->root, rel, was[cpu]);
 	}
-	throttle_config_defaults(&cfg, "cpu");
-	cfg.kind = THROTTLE_CPUFREQ;
-	cfg.cpu_pct = 60.0;
-	assert_int_equal(throttle_new(f->hw, &cfg, &t), 0);
+	t = knob_throttle(f, THROTTLE_CPUFREQ, 60.0);
 	assert_int_equal(throttle_apply(t), 0);
 	assert_true(throttle_applied(t));
 	for (int cpu = 0; cpu < 2; cpu++) {
@@ -308,17 +320,13 @@ static void test_knob_cpufreq_caps_and_restores_every_cpu(void **state)
 static void test_knob_cpufreq_rolls_back_when_a_cpu_fails(void **state)
 {
 	struct fake *f = *state;
-	struct throttle_config cfg;
 	struct throttle *t;
 
 	fake_write(f->root, "devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq", "2000000\n");
 	fake_write(f->root, "devices/system/cpu/cpu0/cpufreq/scaling_max_freq", "2000000\n");
 	/* cpu1 has a maximum but no scaling_max_freq to write: apply fails as a whole */
 	fake_write(f->root, "devices/system/cpu/cpu1/cpufreq/cpuinfo_max_freq", "2000000\n");
-	throttle_config_defaults(&cfg, "cpu");
-	cfg.kind = THROTTLE_CPUFREQ;
-	cfg.cpu_pct = 50.0;
-	assert_int_equal(throttle_new(f->hw, &cfg, &t), 0);
+	t = knob_throttle(f, THROTTLE_CPUFREQ, 50.0);
 	assert_int_equal(throttle_apply(t), -ENOENT);
 	assert_false(throttle_applied(t));
 	assert_fake_eq(f->root, "devices/system/cpu/cpu0/cpufreq/scaling_max_freq", "2000000");
@@ -333,14 +341,8 @@ static void test_knob_pstate_and_rapl_write_and_restore(void **state)
 
 	fake_write(f->root, "devices/system/cpu/intel_pstate/max_perf_pct", "100\n");
 	fake_write(f->root, "class/powercap/intel-rapl:0/constraint_0_power_limit_uw", "10000000\n");
-	throttle_config_defaults(&cfg, "pstate");
-	cfg.kind = THROTTLE_PSTATE;
-	cfg.cpu_pct = 70.0;
-	assert_int_equal(throttle_new(f->hw, &cfg, &pst), 0);
-	throttle_config_defaults(&cfg, "rapl");
-	cfg.kind = THROTTLE_RAPL;
-	cfg.rapl_w = 6.5;
-	assert_int_equal(throttle_new(f->hw, &cfg, &rapl), 0);
+	pst = knob_throttle(f, THROTTLE_PSTATE, 70.0);
+	rapl = knob_throttle(f, THROTTLE_RAPL, 6.5);
 
 	assert_int_equal(throttle_apply(pst), 0);
 	assert_int_equal(throttle_apply(rapl), 0);
