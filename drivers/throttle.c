@@ -261,18 +261,18 @@ void throttle_poll(struct throttle *t)
 
 static int hook_run(struct throttle *t, const char *verb)
 {
-	char cmd[THROTTLE_PATH_MAX], *argv[18];
+	char *argv[THROTTLE_HOOK_WORDS_MAX + 2], *w = t->cfg.hook_words;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	sigset_t none;
+	sigset_t none, dfl;
 	int argc = 0, r;
-	char *save = NULL, *w;
 
 	/* the previous run must be done so apply and undo never race */
 	hook_reap(t, true);
-	snprintf(cmd, sizeof(cmd), "%s", t->cfg.command);
-	for (w = strtok_r(cmd, " \t", &save); w && argc < 16; w = strtok_r(NULL, " \t", &save))
+	for (int i = 0; i < t->cfg.hook_nwords && i < THROTTLE_HOOK_WORDS_MAX; i++) {
 		argv[argc++] = w;
+		w += strlen(w) + 1;
+	}
 	if (!argc || argv[0][0] != '/')
 		return -EINVAL;
 	argv[argc++] = (char *)verb;
@@ -280,9 +280,20 @@ static int hook_run(struct throttle *t, const char *verb)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawnattr_init(&attr);
+	/*
+	 * The daemon blocks signals for sd-event, and systemd starts it with SIGPIPE ignored
+	 * (IgnoreSIGPIPE=yes); neither may reach the hook, whose pipelines expect a default SIGPIPE.
+	 */
 	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	sigaddset(&dfl, SIGTERM);
+	sigaddset(&dfl, SIGINT);
+	sigaddset(&dfl, SIGHUP);
+	sigaddset(&dfl, SIGCHLD);
 	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	posix_spawnattr_setsigdefault(&attr, &dfl);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	r = posix_spawn(&t->hook_pid, argv[0], &fa, &attr, argv, environ);
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);

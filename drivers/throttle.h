@@ -25,6 +25,7 @@ enum throttle_kind {
 
 #define THROTTLE_IFACES_MAX 4
 #define THROTTLE_PATH_MAX 256
+#define THROTTLE_HOOK_WORDS_MAX 16
 
 struct throttle_config {
 	char name[32];
@@ -36,7 +37,11 @@ struct throttle_config {
 	double cpu_pct;    /* cpufreq/pstate: cap in % of the maximum */
 	double rapl_w;     /* rapl: the limit in watts */
 	char rapl_path[THROTTLE_PATH_MAX];
-	char command[THROTTLE_PATH_MAX]; /* hook: absolute path + arguments, no shell */
+	char command[THROTTLE_PATH_MAX]; /* hook: as written (absolute path + arguments) */
+	/* hook: the command's words, each NUL-terminated, one after the other (split by the
+	 * profile's parser, quotes removed); run as they are, without a shell */
+	char hook_words[THROTTLE_PATH_MAX];
+	int hook_nwords; /* at most THROTTLE_HOOK_WORDS_MAX */
 	int line;
 };
 

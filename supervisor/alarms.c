@@ -6,6 +6,7 @@
 #include "supervisor/json.h"
 #include "supervisor/log.h"
 #include "supervisor/loop.h"
+#include "supervisor/parse.h"
 #include "supervisor/watts-svc.h"
 
 #include <errno.h>
@@ -184,43 +185,6 @@ static void reaper_fire(struct loop_timer *t, int64_t now_ns, void *userdata)
 }
 
 /* Split on blanks; "..." and '...' group words.  No shell, no expansion. */
-static int split_argv(char *s, char **argv, int max)
-{
-	int n = 0;
-	char *w = s, *out;
-
-	while (*w) {
-		char q = 0;
-
-		while (*w == ' ' || *w == '\t')
-			w++;
-		if (!*w)
-			break;
-		if (n >= max - 1)
-			return -E2BIG;
-		argv[n++] = out = w;
-		while (*w && (q || (*w != ' ' && *w != '\t'))) {
-			if (!q && (*w == '"' || *w == '\'')) {
-				q = *w++;
-				continue;
-			}
-			if (q && *w == q) {
-				q = 0;
-				w++;
-				continue;
-			}
-			*out++ = *w++;
-		}
-		if (q)
-			return -EINVAL;
-		if (*w)
-			w++;
-		*out = '\0';
-	}
-	argv[n] = NULL;
-	return n;
-}
-
 static int spawn_alert(struct alarm_svc *a, const char *id, enum alarm_level level, double value,
 		       const char *msg)
 {
@@ -241,7 +205,7 @@ static int spawn_alert(struct alarm_svc *a, const char *id, enum alarm_level lev
 		return -EBUSY;
 	}
 	snprintf(cmd, sizeof(cmd), "%s", a->cfg.alert_command);
-	r = split_argv(cmd, argv, ALARM_ARGV_MAX);
+	r = parse_argv_split(cmd, argv, ALARM_ARGV_MAX);
 	if (r <= 0)
 		return r < 0 ? r : -EINVAL;
 	snprintf(e_alarm, sizeof(e_alarm), "H2BOX_ALARM=%s", id);

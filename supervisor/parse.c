@@ -195,6 +195,43 @@ int parse_string(const char *s, char *dst, size_t dstlen, char *err, size_t errl
 	return 0;
 }
 
+int parse_argv_split(char *s, char **argv, int max)
+{
+	int n = 0;
+	char *w = s, *out;
+
+	while (*w) {
+		char q = 0;
+
+		while (*w == ' ' || *w == '\t')
+			w++;
+		if (!*w)
+			break;
+		if (n >= max - 1)
+			return -E2BIG;
+		argv[n++] = out = w;
+		while (*w && (q || (*w != ' ' && *w != '\t'))) {
+			if (!q && (*w == '"' || *w == '\'')) {
+				q = *w++;
+				continue;
+			}
+			if (q && *w == q) {
+				q = 0;
+				w++;
+				continue;
+			}
+			*out++ = *w++;
+		}
+		if (q)
+			return -EINVAL;
+		if (*w)
+			w++;
+		*out = '\0';
+	}
+	argv[n] = NULL;
+	return n;
+}
+
 const char *parse_format_duration(int64_t ns, char *buf, size_t len)
 {
 	if (ns % HW_NSEC_PER_SEC_LOCAL != 0 && ns < 10 * HW_NSEC_PER_SEC_LOCAL)

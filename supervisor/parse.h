@@ -29,6 +29,13 @@ int parse_uint_any_base(const char *s, unsigned long min, unsigned long max, uns
 			char *err, size_t errlen);
 /* Copy a string value into a fixed buffer; -ERANGE if it does not fit or is empty. */
 int parse_string(const char *s, char *dst, size_t dstlen, char *err, size_t errlen);
+/*
+ * Split a command line into words in place, for posix_spawn (no shell): blanks separate words,
+ * '...' or "..." quote blanks, nothing else is special ($, ;, |, *, backslash are literal).
+ * argv gets the words and a NULL; returns the word count, -EINVAL for an unbalanced quote,
+ * -E2BIG when more than max - 1 words.
+ */
+int parse_argv_split(char *s, char **argv, int max);
 /* Formats a duration for messages: "500ms", "6s", "1m30s". */
 const char *parse_format_duration(int64_t ns, char *buf, size_t len);
 

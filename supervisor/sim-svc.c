@@ -10,10 +10,13 @@
 #include "supervisor/log.h"
 #include "supervisor/loop.h"
 #include "supervisor/parse.h"
+#include "supervisor/profile.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -69,6 +72,8 @@ static void sim_truth_json(struct sim_plant *p, struct json *j)
 	json_bool(j, "host_stopping", t.host_stopping);
 	json_bool(j, "link_up", t.link_up);
 	json_bool(j, "button_led", t.button_led);
+	/* the H2's power-button header as the controller drives it (a force-off holds it) */
+	json_bool(j, "host_button", sim_plant_line_get(p, SIM_LINE_H2_PWR_BTN) == 1);
 	json_number(j, "watts", t.monitored_w, 3);
 	json_number(j, "volts", t.monitored_v, 3);
 	json_number(j, "energy_j", t.energy_j, 3);
@@ -89,6 +94,22 @@ static void sim_truth_json(struct sim_plant *p, struct json *j)
 void sim_svc_status_json(struct sim_svc *s, struct json *j)
 {
 	sim_truth_json(s->plant, j);
+}
+
+/* sensor-hang's FIFOs in the state directory: STATE_DIR/sim-sensor-hang.out and .in. */
+static int sim_hang_fifos(struct sim_svc *s)
+{
+	char path[200], fifo[220];
+
+	if (snprintf(path, sizeof(path), "%s/sim-sensor-hang", s->box->profile->daemon.state_dir) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	for (int i = 0; i < 2; i++) {
+		snprintf(fifo, sizeof(fifo), "%s.%s", path, i ? "in" : "out");
+		if (mkfifo(fifo, 0600) < 0 && errno != EEXIST)
+			return -errno;
+	}
+	return sim_plant_hang_fifo_set(s->plant, path);
 }
 
 static int sim_cmd_time(struct sim_svc *s, const struct ctl_request *req, struct ctl_reply *rep)
@@ -219,6 +240,14 @@ static int sim_handler(const struct ctl_request *req, struct ctl_reply *rep, voi
 		if (parse_bool(req->argv[3], &on, err, sizeof(err)) < 0) {
 			ctl_reply_error(rep, 2, "sim fault %.40s: %s", req->argv[2], err);
 			return 0;
+		}
+		if (on && strcmp(req->argv[2], "sensor-hang") == 0) {
+			r = sim_hang_fifos(s);
+			if (r < 0) {
+				ctl_reply_error(rep, 1, "sim fault sensor-hang: cannot create its FIFOs: %s",
+						strerror(-r));
+				return 0;
+			}
 		}
 		r = sim_plant_fault_set(p, req->argv[2], on);
 		if (r == -EINVAL || r == -ENOENT) {

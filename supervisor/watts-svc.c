@@ -202,6 +202,35 @@ static int path_set(const char *v, char *dst, size_t len, bool allow_empty, char
 	return parse_string(v, dst, len, err, errlen);
 }
 
+/* A hook's command: split into words now (quotes, no shell), so a bad one is a profile error. */
+static int hook_command_set(struct throttle_config *t, const char *v, char *err, size_t errlen)
+{
+	char buf[sizeof(t->command)], *argv[THROTTLE_HOOK_WORDS_MAX + 1];
+	size_t off = 0;
+	int n;
+
+	if (parse_string(v, t->command, sizeof(t->command), err, errlen) < 0)
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", t->command);
+	n = parse_argv_split(buf, argv, THROTTLE_HOOK_WORDS_MAX + 1);
+	if (n == -E2BIG)
+		return cfg_fail(err, errlen, -EINVAL, "command has more than %d words",
+				THROTTLE_HOOK_WORDS_MAX);
+	if (n < 0)
+		return cfg_fail(err, errlen, -EINVAL, "command has an unbalanced quote");
+	if (n == 0 || argv[0][0] != '/')
+		return cfg_fail(err, errlen, -EINVAL, "command must start with an absolute path");
+	/* the words are no longer than the command they came from: they fit */
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(argv[i]) + 1;
+
+		memcpy(t->hook_words + off, argv[i], len);
+		off += len;
+	}
+	t->hook_nwords = n;
+	return 0;
+}
+
 static int monitor_find(struct watts_config *c, const char *name, int line, char *err,
 			size_t errlen, struct watts_monitor_config **out)
 {
@@ -372,7 +401,7 @@ static int throttle_set(struct watts_config *c, const char *name, const char *ke
 	if (!strcmp(key, "path"))
 		return path_set(v, t->rapl_path, sizeof(t->rapl_path), false, err, errlen);
 	if (!strcmp(key, "command"))
-		return path_set(v, t->command, sizeof(t->command), false, err, errlen);
+		return hook_command_set(t, v, err, errlen);
 	return -ENOENT;
 }
 

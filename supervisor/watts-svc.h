@@ -51,7 +51,9 @@
  *   max = 60%                  cpufreq: % of cpuinfo_max_freq; pstate: max_perf_pct
  *   limit = 8                  rapl watts
  *   path = /sys/class/powercap/intel-rapl:0/constraint_0_power_limit_uw
- *   command = /usr/local/bin/hook arg    hook: run with "apply" / "undo" appended, no shell
+ *   command = /usr/local/bin/hook arg    hook: run with "apply" / "undo" appended, no shell;
+ *                              '...' or "..." group blanks into one argument, nothing else is
+ *                              special; at most 16 words, the first an absolute path
  *
  * [thermal NAME] (or [alarm NAME])   NAME = box readings temperature input (default: "nic")
  *   warn = 70, critical = 80, emergency = 90   degrees C ("off" disables a level)

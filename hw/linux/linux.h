@@ -11,7 +11,8 @@
 /*
  * The sysfs root defaults to "/sys"; H2BOX_SYSFS_ROOT (read once, when the
  * hw is created) points the sysfs-only parts (IB rate/counters/device link,
- * PCI rescan and libpci's sysfs method) at a fake tree for tests.  libsensors
+ * PCI rescan and libpci's sysfs method, the throttle knobs' /sys control
+ * files) at a fake tree for tests.  libsensors
  * and libibverbs always look at the real sysfs.
  */
 #define HW_LINUX_SYSFS_ENV "H2BOX_SYSFS_ROOT"

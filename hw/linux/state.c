@@ -149,7 +149,9 @@ int hw_linux_file_write_str(const char *path, const char *s)
 	ssize_t n;
 	int fd, r = 0;
 
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	/* O_TRUNC as `echo v > file` opens it: sysfs ignores it, a regular file (a fake tree,
+	 * a control file outside sysfs) then holds the value alone, not over a longer old one */
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	/* sysfs takes the whole value in one write and answers with the store()'s error */

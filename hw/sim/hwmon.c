@@ -2,9 +2,11 @@
 #include "hw/sim/sim-state.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define PAT_ANY (-1L)
 
@@ -126,6 +128,44 @@ static struct sim_plant *sim_hwmon_plant(struct hw_hwmon_chip *chip)
 	return ((struct sim_hwmon_chip *)chip)->plant;
 }
 
+/*
+ * The sensor-hang fault: this read hangs like a sysfs read stuck in a driver, and the
+ * single-threaded daemon with it (control socket, timers, the systemd watchdog's pings: that
+ * is the point).  It blocks in real time on FIFOs the test holds open, since box time cannot
+ * move while the daemon is stuck: it says "hung" on PATH.out, then waits for a line on PATH.in
+ * (or its last writer closing).  No one holding the FIFOs means no hang, so a stray fault never
+ * wedges a daemon.  The fault clears itself: one hang.
+ */
+static void sim_hwmon_hang(struct sim_plant *p)
+{
+	char out[256], in[256], c;
+	ssize_t n;
+	int fd;
+
+	if (!sim_plant_fault_get(p, "sensor-hang"))
+		return;
+	sim_plant_fault_set(p, "sensor-hang", false);
+	if (snprintf(out, sizeof(out), "%s.out", sim_plant_hang_fifo(p)) >= (int)sizeof(out) ||
+	    snprintf(in, sizeof(in), "%s.in", sim_plant_hang_fifo(p)) >= (int)sizeof(in))
+		return;
+	/* O_NONBLOCK: ENXIO at once when no one reads the announcement */
+	fd = open(out, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = write(fd, "hung\n", 5);
+	close(fd);
+	if (n != 5)
+		return;
+	fd = open(in, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	/* blocking from here on: a read with a writer present waits for its data */
+	if (fcntl(fd, F_SETFL, 0) == 0)
+		while ((n = read(fd, &c, 1)) > 0 && c != '\n')
+			;
+	close(fd);
+}
+
 static int sim_hwmon_read(struct hw_hwmon_chip *chip, enum hw_hwmon_kind kind, const char *label,
 			  double *value)
 {
@@ -143,6 +183,7 @@ static int sim_hwmon_read(struct hw_hwmon_chip *chip, enum hw_hwmon_kind kind, c
 
 	if ((unsigned)kind >= sizeof(kinds) / sizeof(kinds[0]) || !label)
 		return -EINVAL;
+	sim_hwmon_hang(sim_hwmon_plant(chip));
 	for (int n = 0; n <= 16; n++) {
 		const char *lab;
 		long raw;
@@ -164,6 +205,7 @@ static int sim_hwmon_read(struct hw_hwmon_chip *chip, enum hw_hwmon_kind kind, c
 
 static int sim_hwmon_attr_read(struct hw_hwmon_chip *chip, const char *attr, long *value)
 {
+	sim_hwmon_hang(sim_hwmon_plant(chip));
 	return sim_plant_hwmon_attr_read(sim_hwmon_plant(chip), chip->name, attr, value);
 }
 

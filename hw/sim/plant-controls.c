@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static const struct {
@@ -26,6 +27,9 @@ static const struct {
 		"the INA226 returns 0xFFFF from every register" },
 	[SIM_FAULT_IB_NO_SM] = { "ib-no-sm",
 		"no subnet manager on the fabric: the ports train (LinkUp) but stay INIT, no traffic" },
+	[SIM_FAULT_SENSOR_HANG] = { "sensor-hang",
+		"the next hwmon read hangs, and the daemon with it, until released through "
+		"STATE_DIR/sim-sensor-hang.in; once" },
 };
 
 /* ---- operator controls ---- */
@@ -145,10 +149,24 @@ const char *const *sim_plant_fault_names(void)
 {
 	static const char *const names[SIM_FAULT_COUNT + 1] = {
 		"psu-ok-timeout", "psu-ok-drop", "host-no-boot", "host-hang-shutdown",
-		"fan-stall", "sensor-nic", "i2c-error", "ina-garbage", "ib-no-sm", NULL,
+		"fan-stall", "sensor-nic", "i2c-error", "ina-garbage", "ib-no-sm", "sensor-hang",
+		NULL,
 	};
 
 	return names;
+}
+
+int sim_plant_hang_fifo_set(struct sim_plant *p, const char *path)
+{
+	if (strlen(path) >= sizeof(p->hang_fifo))
+		return -ENAMETOOLONG;
+	snprintf(p->hang_fifo, sizeof(p->hang_fifo), "%s", path);
+	return 0;
+}
+
+const char *sim_plant_hang_fifo(const struct sim_plant *p)
+{
+	return p->hang_fifo;
 }
 
 const char *sim_plant_fault_describe(const char *name)

@@ -64,6 +64,7 @@ enum sim_fault {
 	SIM_FAULT_I2C_ERROR,
 	SIM_FAULT_INA_GARBAGE,
 	SIM_FAULT_IB_NO_SM,
+	SIM_FAULT_SENSOR_HANG,
 	SIM_FAULT_COUNT,
 };
 
@@ -150,6 +151,7 @@ struct sim_plant {
 	double rdma_gbps[2][2]; /* verbs traffic from the sim fabric, [port][tx/rx] */
 	int rdma_pollers;       /* processes busy-polling a CQ */
 	bool fault[SIM_FAULT_COUNT];
+	char hang_fifo[200]; /* sensor-hang: the FIFOs' path without .out / .in ("" = none) */
 
 	/* fan and temperatures */
 	long pwm, pwm_enable;

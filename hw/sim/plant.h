@@ -112,6 +112,12 @@ int sim_plant_fault_set(struct sim_plant *p, const char *name, bool on);
 bool sim_plant_fault_get(const struct sim_plant *p, const char *name);
 const char *const *sim_plant_fault_names(void);
 const char *sim_plant_fault_describe(const char *name);
+/*
+ * sensor-hang: where the hung read announces itself (PATH.out, a line "hung") and waits for its
+ * release (a line on PATH.in, or its last writer closing).  Both are FIFOs the caller creates.
+ */
+int sim_plant_hang_fifo_set(struct sim_plant *p, const char *path);
+const char *sim_plant_hang_fifo(const struct sim_plant *p);
 /* The H2's own OS runs `poweroff` (host-initiated shutdown). */
 int sim_plant_host_poweroff(struct sim_plant *p);
 /* Throttles applied by the daemon's actions (sim side of tc/tbf, cpufreq). <= 0 clears. */

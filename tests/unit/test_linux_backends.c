@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "drivers/throttle.h"
 #include "hw/clock.h"
 #include "hw/gpio.h"
 #include "hw/hw.h"
@@ -239,6 +240,136 @@ static void test_hwmon_file_read_parses_one_integer(void **state)
 	snprintf(path, sizeof(path), "%s/class/hwmon/hwmon0/missing", f->root);
 	assert_int_equal(hw_hwmon_file_read(f->hw, path, &v), -ENOENT);
 	assert_int_equal(v, 7);
+}
+
+/* ---- throttle knobs: cpufreq, intel_pstate and RAPL files through the linux backend ---- */
+
+static void fake_read(const char *root, const char *rel, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, (int)len, f));
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+#define CPUFREQ "devices/system/cpu/cpu%d/cpufreq/%s"
+
+static void assert_fake_eq(const char *root, const char *rel, const char *want)
+{
+	char got[64];
+
+	fake_read(root, rel, got, sizeof(got));
+	assert_string_equal(got, want);
+}
+
+/* A throttle of one kind on f's linux hw: value is cpufreq/pstate's % or rapl's watts. */
+static struct throttle *knob_throttle(struct fake *f, enum throttle_kind kind, double value)
+{
+	struct throttle_config cfg;
+	struct throttle *t;
+
+	throttle_config_defaults(&cfg, throttle_kind_name(kind));
+	cfg.kind = kind;
+	if (kind == THROTTLE_RAPL)
+		cfg.rapl_w = value;
+	else
+		cfg.cpu_pct = value;
+	assert_int_equal(throttle_new(f->hw, &cfg, &t), 0);
+	return t;
+}
+
+static void test_knob_cpufreq_caps_and_restores_every_cpu(void **state)
+{
+	struct fake *f = *state;
+	/* cpu1 runs capped by someone already, and has a high floor: its own values come back */
+	static const char *const was[2] = { "2500000", "2000000" };
+	static const char *const capped[2] = { "1500000", "1800000" };
+	struct throttle *t;
+	char rel[128];
+
+	for (int cpu = 0; cpu < 2; cpu++) {
+		snprintf(rel, sizeof(rel), CPUFREQ, cpu, "cpuinfo_max_freq");
+		fake_write(f->root, rel, "2500000\n");
+		snprintf(rel, sizeof(rel), CPUFREQ, cpu, "scaling_min_freq");
+		fake_write(f->root, rel, cpu ? "1800000\n" : "800000\n");
+		snprintf(rel, sizeof(rel), CPUFREQ, cpu, "scaling_max_freq");
+		fake_write(f->root, rel, was[cpu]);
+	}
+	t = knob_throttle(f, THROTTLE_CPUFREQ, 60.0);
+	assert_int_equal(throttle_apply(t), 0);
+	assert_true(throttle_applied(t));
+	for (int cpu = 0; cpu < 2; cpu++) {
+		snprintf(rel, sizeof(rel), CPUFREQ, cpu, "scaling_max_freq");
+		/* 60 % of 2.5 GHz, but never below scaling_min_freq (the kernel refuses that) */
+		assert_fake_eq(f->root, rel, capped[cpu]);
+	}
+	assert_int_equal(throttle_undo(t), 0);
+	assert_false(throttle_applied(t));
+	for (int cpu = 0; cpu < 2; cpu++) {
+		snprintf(rel, sizeof(rel), CPUFREQ, cpu, "scaling_max_freq");
+		assert_fake_eq(f->root, rel, was[cpu]);
+	}
+	throttle_free(t);
+}
+
+static void test_knob_cpufreq_rolls_back_when_a_cpu_fails(void **state)
+{
+	struct fake *f = *state;
+	struct throttle *t;
+
+	fake_write(f->root, "devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq", "2000000\n");
+	fake_write(f->root, "devices/system/cpu/cpu0/cpufreq/scaling_max_freq", "2000000\n");
+	/* cpu1 has a maximum but no scaling_max_freq to write: apply fails as a whole */
+	fake_write(f->root, "devices/system/cpu/cpu1/cpufreq/cpuinfo_max_freq", "2000000\n");
+	t = knob_throttle(f, THROTTLE_CPUFREQ, 50.0);
+	assert_int_equal(throttle_apply(t), -ENOENT);
+	assert_false(throttle_applied(t));
+	assert_fake_eq(f->root, "devices/system/cpu/cpu0/cpufreq/scaling_max_freq", "2000000");
+	throttle_free(t);
+}
+
+static void test_knob_pstate_and_rapl_write_and_restore(void **state)
+{
+	struct fake *f = *state;
+	struct throttle_config cfg;
+	struct throttle *pst, *rapl, *custom;
+
+	fake_write(f->root, "devices/system/cpu/intel_pstate/max_perf_pct", "100\n");
+	fake_write(f->root, "class/powercap/intel-rapl:0/constraint_0_power_limit_uw", "10000000\n");
+	pst = knob_throttle(f, THROTTLE_PSTATE, 70.0);
+	rapl = knob_throttle(f, THROTTLE_RAPL, 6.5);
+
+	assert_int_equal(throttle_apply(pst), 0);
+	assert_int_equal(throttle_apply(rapl), 0);
+	assert_fake_eq(f->root, "devices/system/cpu/intel_pstate/max_perf_pct", "70");
+	assert_fake_eq(f->root, "class/powercap/intel-rapl:0/constraint_0_power_limit_uw",
+		       "6500000");
+	assert_int_equal(throttle_undo(rapl), 0);
+	assert_int_equal(throttle_undo(pst), 0);
+	assert_fake_eq(f->root, "devices/system/cpu/intel_pstate/max_perf_pct", "100");
+	assert_fake_eq(f->root, "class/powercap/intel-rapl:0/constraint_0_power_limit_uw",
+		       "10000000");
+	throttle_free(rapl);
+	throttle_free(pst);
+
+	/* a RAPL `path =` outside /sys is used as given, not moved under the sysfs root */
+	fake_write(f->root, "elsewhere/limit_uw", "9000000\n");
+	throttle_config_defaults(&cfg, "rapl2");
+	cfg.kind = THROTTLE_RAPL;
+	cfg.rapl_w = 5.0;
+	assert_true(strlen(f->root) < 64);
+	snprintf(cfg.rapl_path, sizeof(cfg.rapl_path), "%.64s/elsewhere/limit_uw", f->root);
+	assert_int_equal(throttle_new(f->hw, &cfg, &custom), 0);
+	assert_int_equal(throttle_apply(custom), 0);
+	assert_fake_eq(f->root, "elsewhere/limit_uw", "5000000");
+	/* freeing an applied throttle undoes it */
+	throttle_free(custom);
+	assert_fake_eq(f->root, "elsewhere/limit_uw", "9000000");
 }
 
 /* ---- pci ---- */
@@ -485,6 +616,12 @@ int main(void)
 		cmocka_unit_test(test_hwmon_two_hws_share_libsensors),
 		cmocka_unit_test_setup_teardown(test_hwmon_file_read_parses_one_integer, fake_setup,
 						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_knob_cpufreq_caps_and_restores_every_cpu,
+						fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_knob_cpufreq_rolls_back_when_a_cpu_fails,
+						fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_knob_pstate_and_rapl_write_and_restore,
+						fake_setup, fake_teardown),
 		cmocka_unit_test(test_pci_find_lists_real_devices),
 		cmocka_unit_test(test_pci_config_read_bad_slots),
 		cmocka_unit_test_setup_teardown(test_pci_without_sysfs_fails_without_exiting,

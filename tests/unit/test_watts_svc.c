@@ -99,6 +99,17 @@ static void test_sections_and_keys(void **state)
 	assert_int_equal(set(&c, "throttle nic", "rate", "5gbit"), 0);
 	assert_int_equal(set(&c, "throttle hook", "type", "hook"), 0);
 	assert_int_equal(set(&c, "throttle hook", "command", "/usr/local/bin/slow --gently"), 0);
+	/* split into words once, here: quotes group, nothing else is special (no shell) */
+	assert_int_equal(set(&c, "throttle hook", "command",
+			     "\"/opt/my hooks/slow\" 'two words' $HOME;x \"a'b\""), 0);
+	assert_int_equal(c.thr[1].hook_nwords, 4);
+	assert_memory_equal(c.thr[1].hook_words, "/opt/my hooks/slow\0two words\0$HOME;x\0a'b\0",
+			    41);
+	assert_int_equal(set(&c, "throttle hook", "command", "/bin/x 'open"), -EINVAL);
+	assert_int_equal(set(&c, "throttle hook", "command", "slow --gently"), -EINVAL);
+	assert_int_equal(set(&c, "throttle hook", "command",
+			     "/bin/x 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16"), -EINVAL);
+	assert_int_equal(set(&c, "throttle hook", "command", "/usr/local/bin/slow --gently"), 0);
 	assert_int_equal(c.nthrottles, 2); /* the defaults are gone */
 	assert_int_equal(c.thr[0].nifaces, 2);
 	assert_int_equal(set(&c, "budget", "ladder", "hook nic"), 0);
