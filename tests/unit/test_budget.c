@@ -246,6 +246,90 @@ static void test_thermal_force(void **state)
 	assert_int_equal(budget_applied(&b), 0);
 }
 
+/* Feed a constant w for secs seconds from *t (1 s samples); checks every ladder step's state. */
+static void hold(struct budget *b, int64_t *t, int secs, double w, struct log *lg)
+{
+	for (int i = 0; i < secs; i++, *t += SEC(1)) {
+		int from = lg ? lg->n : 0;
+
+		feed(b, *t, w, false, lg);
+		for (int k = from; lg && k < lg->n; k++) {
+			/* the ladder moves up only while the state itself says throttle or critical */
+			if (lg->ev[k].kind == BUDGET_EV_APPLY)
+				assert_true(lg->ev[k].from >= BUDGET_THROTTLE);
+		}
+	}
+}
+
+/* Every level is entered at exactly its threshold and left only below threshold - band. */
+static void test_exact_thresholds(void **state)
+{
+	struct budget_config c;
+	struct budget b;
+	struct log lg = { 0 };
+	int64_t t = 0;
+
+	(void)state;
+	budget_config_defaults(&c);
+	c.window_ns = SEC(1);
+	c.nsteps = 2;
+	c.step_dwell_ns = SEC(5);
+	budget_init(&b, &c, 0);
+	/* 51 W is exactly 85 % of 60 W: warn, and no ladder step */
+	hold(&b, &t, 3, 50.99, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_OK);
+	hold(&b, &t, 3, 51.0, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_WARN);
+	assert_int_equal(budget_applied(&b), 0);
+	/* 48 W is exactly warn - 3 W: still inside the band, held */
+	hold(&b, &t, 3, 48.0, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_WARN);
+	hold(&b, &t, 3, 47.99, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_OK);
+	/* 57 W is exactly 95 %: throttle, and the first ladder step at once */
+	hold(&b, &t, 3, 56.99, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_WARN);
+	assert_int_equal(budget_applied(&b), 0);
+	hold(&b, &t, 1, 57.0, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_THROTTLE);
+	assert_int_equal(budget_applied(&b), 1);
+	/* at exactly the throttle level the ladder keeps climbing once the dwell is over */
+	hold(&b, &t, 4, 57.0, &lg);
+	assert_int_equal(budget_applied(&b), 1);
+	hold(&b, &t, 1, 57.0, &lg);
+	assert_int_equal(budget_applied(&b), 2);
+	/* 54 W is exactly throttle - 3 W: state and ladder held */
+	hold(&b, &t, 10, 54.0, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_THROTTLE);
+	assert_int_equal(budget_applied(&b), 2);
+	/* just below: back to warn (53.99 >= 48), and the ladder comes down one step per dwell */
+	hold(&b, &t, 1, 53.99, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_WARN);
+	assert_int_equal(budget_applied(&b), 1);
+	hold(&b, &t, 4, 53.99, &lg);
+	assert_int_equal(budget_applied(&b), 1);
+	hold(&b, &t, 1, 53.99, &lg);
+	assert_int_equal(budget_applied(&b), 0);
+
+	/* 60 W is exactly 100 %: critical after exactly the hold time, not a sample earlier */
+	budget_init(&b, &c, 0);
+	t = 0;
+	hold(&b, &t, 10, 60.0, &lg); /* over since 0, now 9 s */
+	assert_int_equal(budget_state_get(&b), BUDGET_THROTTLE);
+	hold(&b, &t, 1, 60.0, &lg); /* 10 s: held for exactly critical_hold_ns */
+	assert_int_equal(budget_state_get(&b), BUDGET_CRITICAL);
+	/* critical is left like the others: at exactly 60 - 3 W it holds, below it drops */
+	hold(&b, &t, 3, 57.0, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_CRITICAL);
+	hold(&b, &t, 1, 56.99, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_THROTTLE);
+	/* 59.99 W held for long never becomes critical */
+	budget_init(&b, &c, 0);
+	t = 0;
+	hold(&b, &t, 30, 59.99, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_THROTTLE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_brick_iperf_extra_load_ladder),
 		cmocka_unit_test(test_warn_only_and_sensor_loss),
 		cmocka_unit_test(test_thermal_force),
+		cmocka_unit_test(test_exact_thresholds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
