@@ -64,6 +64,9 @@ enum sim_fault {
 	SIM_FAULT_I2C_ERROR,
 	SIM_FAULT_INA_GARBAGE,
 	SIM_FAULT_IB_NO_SM,
+	SIM_FAULT_I2C_INA_BUS, /* one register of a sample fails: hw/sim/i2c.c via plant-controls.c */
+	SIM_FAULT_I2C_INA_CURRENT,
+	SIM_FAULT_I2C_INA_POWER,
 	SIM_FAULT_COUNT,
 };
 
@@ -138,6 +141,7 @@ struct sim_plant {
 	double rdma_gbps[2][2]; /* verbs traffic from the sim fabric, [port][tx/rx] */
 	int rdma_pollers;       /* processes busy-polling a CQ */
 	bool fault[SIM_FAULT_COUNT];
+	int i2c_fail_in; /* the i2c_fail_in-th transfer on bus 1 from now fails; 0: none */
 
 	/* fan and temperatures */
 	long pwm, pwm_enable;
