@@ -330,6 +330,31 @@ static void test_exact_thresholds(void **state)
 	assert_int_equal(budget_state_get(&b), BUDGET_THROTTLE);
 }
 
+/* Critical climbs the ladder at its own short dwell, not the throttle level's. */
+static void test_critical_dwell(void **state)
+{
+	struct budget_config c;
+	struct budget b;
+	struct log lg = { 0 };
+	int64_t t = 0;
+
+	(void)state;
+	budget_config_defaults(&c);
+	c.window_ns = SEC(1);
+	c.nsteps = 3;
+	budget_init(&b, &c, 0);
+	hold(&b, &t, 10, 65.0, &lg); /* 0..9 s: throttle, the first step at 0 s */
+	assert_int_equal(budget_state_get(&b), BUDGET_THROTTLE);
+	assert_int_equal(budget_applied(&b), 1);
+	hold(&b, &t, 1, 65.0, &lg); /* 10 s: critical, and 10 s > the 2 s critical dwell */
+	assert_int_equal(budget_state_get(&b), BUDGET_CRITICAL);
+	assert_int_equal(budget_applied(&b), 2);
+	hold(&b, &t, 1, 65.0, &lg); /* 11 s: 1 s after the last step */
+	assert_int_equal(budget_applied(&b), 2);
+	hold(&b, &t, 1, 65.0, &lg); /* 12 s: 2 s after it */
+	assert_int_equal(budget_applied(&b), 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_warn_only_and_sensor_loss),
 		cmocka_unit_test(test_thermal_force),
 		cmocka_unit_test(test_exact_thresholds),
+		cmocka_unit_test(test_critical_dwell),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
