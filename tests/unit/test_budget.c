@@ -355,6 +355,34 @@ static void test_critical_dwell(void **state)
 	assert_int_equal(budget_applied(&b), 3);
 }
 
+/*
+ * After a thermal force the ladder is undone only below the throttle release level: at 55 W
+ * (warn, inside the band under 57 W) undoing a step could push the box straight over again.
+ */
+static void test_forced_ladder_held_in_band(void **state)
+{
+	struct budget_config c;
+	struct budget b;
+	int64_t t;
+
+	(void)state;
+	budget_config_defaults(&c);
+	c.window_ns = SEC(1);
+	c.nsteps = 2;
+	c.step_dwell_ns = SEC(5);
+	budget_init(&b, &c, 0);
+	for (t = 0; t < SEC(20); t += SEC(1))
+		feed(&b, t, 55.0, true, NULL);
+	assert_int_equal(budget_applied(&b), 2);
+	assert_int_equal(budget_state_get(&b), BUDGET_WARN);
+	for (; t < SEC(60); t += SEC(1))
+		feed(&b, t, 54.0, false, NULL); /* exactly 57 - 3: still held */
+	assert_int_equal(budget_applied(&b), 2);
+	for (; t < SEC(80); t += SEC(1))
+		feed(&b, t, 53.99, false, NULL);
+	assert_int_equal(budget_applied(&b), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_thermal_force),
 		cmocka_unit_test(test_exact_thresholds),
 		cmocka_unit_test(test_critical_dwell),
+		cmocka_unit_test(test_forced_ladder_held_in_band),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
