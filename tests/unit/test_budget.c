@@ -246,6 +246,17 @@ static void test_thermal_force(void **state)
 	assert_int_equal(budget_applied(&b), 0);
 }
 
+/* Defaults with a 1 s window and a ladder of nsteps; dwell_ns 0 keeps the default dwell. */
+static void ladder_init(struct budget *b, struct budget_config *c, int nsteps, int64_t dwell_ns)
+{
+	budget_config_defaults(c);
+	c->window_ns = SEC(1);
+	c->nsteps = nsteps;
+	if (dwell_ns)
+		c->step_dwell_ns = dwell_ns;
+	budget_init(b, c, 0);
+}
+
 /* Feed a constant w for secs seconds from *t (1 s samples); checks every ladder step's state. */
 static void hold(struct budget *b, int64_t *t, int secs, double w, struct log *lg)
 {
@@ -270,11 +281,7 @@ static void test_exact_thresholds(void **state)
 	int64_t t = 0;
 
 	(void)state;
-	budget_config_defaults(&c);
-	c.window_ns = SEC(1);
-	c.nsteps = 2;
-	c.step_dwell_ns = SEC(5);
-	budget_init(&b, &c, 0);
+	ladder_init(&b, &c, 2, SEC(5));
 	/* 51 W is exactly 85 % of 60 W: warn, and no ladder step */
 	hold(&b, &t, 3, 50.99, &lg);
 	assert_int_equal(budget_state_get(&b), BUDGET_OK);
@@ -339,10 +346,7 @@ static void test_critical_dwell(void **state)
 	int64_t t = 0;
 
 	(void)state;
-	budget_config_defaults(&c);
-	c.window_ns = SEC(1);
-	c.nsteps = 3;
-	budget_init(&b, &c, 0);
+	ladder_init(&b, &c, 3, 0);
 	hold(&b, &t, 10, 65.0, &lg); /* 0..9 s: throttle, the first step at 0 s */
 	assert_int_equal(budget_state_get(&b), BUDGET_THROTTLE);
 	assert_int_equal(budget_applied(&b), 1);
@@ -366,11 +370,7 @@ static void test_forced_ladder_held_in_band(void **state)
 	int64_t t;
 
 	(void)state;
-	budget_config_defaults(&c);
-	c.window_ns = SEC(1);
-	c.nsteps = 2;
-	c.step_dwell_ns = SEC(5);
-	budget_init(&b, &c, 0);
+	ladder_init(&b, &c, 2, SEC(5));
 	for (t = 0; t < SEC(20); t += SEC(1))
 		feed(&b, t, 55.0, true, NULL);
 	assert_int_equal(budget_applied(&b), 2);

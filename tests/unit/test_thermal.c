@@ -21,6 +21,17 @@ static int feed_n(struct thermal *t, double c, int n, int *changes)
 	return t->level;
 }
 
+/* Warn 60, critical 70, emergency 80 C, a 3 C band, `consecutive` readings to change. */
+static void levels_60_70_80(struct thermal_config *c, int consecutive)
+{
+	thermal_config_defaults(c, "nic");
+	c->warn_c = 60;
+	c->crit_c = 70;
+	c->emerg_c = 80;
+	c->hysteresis_c = 3;
+	c->consecutive = consecutive;
+}
+
 static void test_consecutive_readings(void **state)
 {
 	struct thermal_config c;
@@ -29,11 +40,7 @@ static void test_consecutive_readings(void **state)
 	int ch = 0;
 
 	(void)state;
-	thermal_config_defaults(&c, "nic");
-	c.warn_c = 60;
-	c.crit_c = 70;
-	c.emerg_c = 80;
-	c.consecutive = 3;
+	levels_60_70_80(&c, 3);
 	thermal_init(&t, &c);
 	/* two hot readings then a cool one: no change */
 	feed_n(&t, 65, 2, &ch);
@@ -132,12 +139,7 @@ static void test_exact_thresholds(void **state)
 	int ch = 0;
 
 	(void)state;
-	thermal_config_defaults(&c, "nic");
-	c.warn_c = 60;
-	c.crit_c = 70;
-	c.emerg_c = 80;
-	c.hysteresis_c = 3;
-	c.consecutive = 1;
+	levels_60_70_80(&c, 1);
 	thermal_init(&t, &c);
 	assert_int_equal(feed_n(&t, 59.99, 1, &ch), THERMAL_OK);
 	assert_int_equal(feed_n(&t, 60, 1, &ch), THERMAL_WARN);
