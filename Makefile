@@ -171,6 +171,13 @@ test-kernel: deps-test build
 bench: deps-test build
 	@./tests/bench/run.sh $(BUILD)
 
+# Mutation testing (slow, never part of `make test`): each mutant in tests/mutate/mutants.txt is
+# applied to a copy of the tree and must be killed by a unit test or a scenario.
+# `make mutate MUTANTS="id ..."` runs only those.
+.PHONY: mutate
+mutate: deps-test
+	@./tests/mutate/run.sh $(MUTANTS)
+
 # ---- install ----
 install: build
 	install -D -m 0755 $(BUILD)/h2boxd $(DESTDIR)$(PREFIX)/sbin/h2boxd

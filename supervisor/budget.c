@@ -182,8 +182,14 @@ int budget_update(struct budget *b, int64_t now_ns, const struct budget_input *i
 	}
 	if (c->warn_only || c->nsteps <= 0)
 		return n;
-	/* more steps only while at or over the throttle level (critical counts), not in the band */
-	demand = in->force_throttle || (known && (b->avg_w >= thr || b->state == BUDGET_CRITICAL));
+	/*
+	 * More steps only while the state says throttle and the average is at or over its level
+	 * (not in the band), or while critical.  The state decides: the ladder never climbs while
+	 * status reports warn.
+	 */
+	demand = in->force_throttle ||
+		 (known && (b->state == BUDGET_CRITICAL ||
+			    (b->state == BUDGET_THROTTLE && b->avg_w >= thr)));
 	/* without a valid average the ladder holds: a lost sensor never undoes a throttle */
 	release =
 		!in->force_throttle && known && b->avg_w < thr - hyst && b->state < BUDGET_THROTTLE;

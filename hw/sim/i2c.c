@@ -32,19 +32,29 @@ static int sim_i2c_open(struct hw *hw, int bus, uint8_t addr, struct hw_i2c_dev 
 
 static int sim_i2c_read_word(struct hw_i2c_dev *dev, uint8_t reg, uint16_t *val)
 {
+	int r = sim_plant_i2c_transfer_fault(sim_i2c_plant(dev), dev->bus, reg, true);
+
+	if (r < 0)
+		return r;
 	return sim_plant_i2c_read_word(sim_i2c_plant(dev), dev->bus, dev->addr, reg, val);
 }
 
 static int sim_i2c_write_word(struct hw_i2c_dev *dev, uint8_t reg, uint16_t val)
 {
+	int r = sim_plant_i2c_transfer_fault(sim_i2c_plant(dev), dev->bus, reg, false);
+
+	if (r < 0)
+		return r;
 	return sim_plant_i2c_write_word(sim_i2c_plant(dev), dev->bus, dev->addr, reg, val);
 }
 
 static int sim_i2c_read_byte(struct hw_i2c_dev *dev, uint8_t reg, uint8_t *val)
 {
 	uint16_t w;
-	int r = sim_plant_i2c_read_word(sim_i2c_plant(dev), dev->bus, dev->addr, reg, &w);
+	int r = sim_plant_i2c_transfer_fault(sim_i2c_plant(dev), dev->bus, reg, true);
 
+	if (r == 0)
+		r = sim_plant_i2c_read_word(sim_i2c_plant(dev), dev->bus, dev->addr, reg, &w);
 	if (r < 0)
 		return r;
 	*val = (uint8_t)(w & 0xff); /* the first byte on the wire */

@@ -30,6 +30,13 @@ static const struct {
 	[SIM_FAULT_SENSOR_HANG] = { "sensor-hang",
 		"the next hwmon read hangs, and the daemon with it, until released through "
 		"STATE_DIR/sim-sensor-hang.in; once" },
+	[SIM_FAULT_I2C_INA_BUS] = { "i2c-ina-bus",
+		"reads of the INA2xx bus-voltage register fail with -EIO; the others answer" },
+	[SIM_FAULT_I2C_INA_CURRENT] = { "i2c-ina-current",
+		"reads of the INA2xx current register (INA260: 0x01) fail with -EIO, part way "
+		"through a sample" },
+	[SIM_FAULT_I2C_INA_POWER] = { "i2c-ina-power",
+		"reads of the INA2xx power register, the last of a sample, fail with -EIO" },
 };
 
 /* ---- operator controls ---- */
@@ -150,7 +157,7 @@ const char *const *sim_plant_fault_names(void)
 	static const char *const names[SIM_FAULT_COUNT + 1] = {
 		"psu-ok-timeout", "psu-ok-drop", "host-no-boot", "host-hang-shutdown",
 		"fan-stall", "sensor-nic", "i2c-error", "ina-garbage", "ib-no-sm", "sensor-hang",
-		NULL,
+		"i2c-ina-bus", "i2c-ina-current", "i2c-ina-power", NULL,
 	};
 
 	return names;
@@ -174,6 +181,28 @@ const char *sim_plant_fault_describe(const char *name)
 	int i = fault_index(name);
 
 	return i >= 0 ? fault_defs[i].desc : NULL;
+}
+
+/* ---- single-transfer I2C faults (an error part way through a multi-register sample) ---- */
+
+void sim_plant_i2c_fail_nth(struct sim_plant *p, int n)
+{
+	p->i2c_fail_in = n > 0 ? n : 0;
+}
+
+int sim_plant_i2c_transfer_fault(struct sim_plant *p, int bus, uint8_t reg, bool read)
+{
+	if (bus != 1)
+		return 0;
+	if (p->i2c_fail_in > 0 && --p->i2c_fail_in == 0)
+		return -EIO;
+	if (!read)
+		return 0;
+	if ((reg == 0x02 && p->fault[SIM_FAULT_I2C_INA_BUS]) ||
+	    ((reg == 0x04 || reg == 0x01) && p->fault[SIM_FAULT_I2C_INA_CURRENT]) ||
+	    (reg == 0x03 && p->fault[SIM_FAULT_I2C_INA_POWER]))
+		return -EIO;
+	return 0;
 }
 
 int sim_plant_host_poweroff(struct sim_plant *p)

@@ -65,6 +65,9 @@ enum sim_fault {
 	SIM_FAULT_INA_GARBAGE,
 	SIM_FAULT_IB_NO_SM,
 	SIM_FAULT_SENSOR_HANG,
+	SIM_FAULT_I2C_INA_BUS, /* one register of a sample fails: hw/sim/i2c.c via plant-controls.c */
+	SIM_FAULT_I2C_INA_CURRENT,
+	SIM_FAULT_I2C_INA_POWER,
 	SIM_FAULT_COUNT,
 };
 
@@ -152,6 +155,7 @@ struct sim_plant {
 	int rdma_pollers;       /* processes busy-polling a CQ */
 	bool fault[SIM_FAULT_COUNT];
 	char hang_fifo[200]; /* sensor-hang: the FIFOs' path without .out / .in ("" = none) */
+	int i2c_fail_in; /* the i2c_fail_in-th transfer on bus 1 from now fails; 0: none */
 
 	/* fan and temperatures */
 	long pwm, pwm_enable;

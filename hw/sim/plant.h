@@ -162,6 +162,14 @@ int sim_plant_i2c_write_word(struct sim_plant *p, int bus, uint8_t addr, uint8_t
 /* Whether a device answers: 0, -ENOENT (no such adapter) or -ENXIO (no device at addr). */
 int sim_plant_i2c_probe(struct sim_plant *p, int bus, uint8_t addr);
 /*
+ * Faults of single transfers, checked by the sim I2C backend before each one reaches a
+ * device: the faults i2c-ina-bus/-current/-power fail every read of that INA2xx register
+ * (INA260: its current register 0x01); sim_plant_i2c_fail_nth(p, n) fails the n-th transfer
+ * on bus 1 from now (1: the next), once; 0 cancels.  0 or -EIO.
+ */
+void sim_plant_i2c_fail_nth(struct sim_plant *p, int n);
+int sim_plant_i2c_transfer_fault(struct sim_plant *p, int bus, uint8_t reg, bool read);
+/*
  * hwmon: chips by libsensors-style name; attributes by sysfs name in sysfs
  * units (millidegrees, RPM, 0-255 pwm).  Sim chips:
  *   lm75-i2c-1-48      temp1_input  NIC heatsink (label "temp1")

@@ -151,7 +151,7 @@ expect_eq "daemon still answers after followers left" "$(h2 ping)" pong
 expect_cmp "and still samples" "$(jget .watts watts)" gt 30
 
 # --- sensor faults never become a watts figure ---
-for f in i2c-error ina-garbage; do
+for f in i2c-error ina-garbage i2c-ina-current i2c-ina-power; do
 	h2 sim fault "$f" on >/dev/null
 	advance 5s
 	expect_eq "$f: watts is null" "$(jget .watts watts)" null

@@ -7,6 +7,7 @@
 
 #include "supervisor/alarm.h"
 #include "supervisor/box.h"
+#include "supervisor/json.h"
 #include "supervisor/watts-svc.h"
 
 #include <fcntl.h>
@@ -61,6 +62,23 @@ static void test_raise_clear_levels(void **state)
 	assert_false(alarm_active(b, "temp-nic"));
 	assert_true(alarm_active(b, "sensor-main"));
 	alarm_clear(b, "temp-nic"); /* clearing twice is harmless */
+	alarm_clear(b, "never-raised");
+	{
+		/* a cleared alarm leaves the active list; clearing one never raised adds nothing */
+		struct json *j = json_new();
+		const char *txt;
+
+		assert_non_null(j);
+		json_object_begin(j, NULL);
+		alarm_svc_status_json(b->alarms, j);
+		json_object_end(j);
+		txt = json_finish(j, NULL);
+		assert_non_null(txt);
+		assert_non_null(strstr(txt, "sensor-main"));
+		assert_null(strstr(txt, "temp-nic"));
+		assert_null(strstr(txt, "never-raised"));
+		json_free(j);
+	}
 	/* ALARM_CLEAR through raise is a clear */
 	alarm_raise(b, "sensor-main", ALARM_CLEAR, NAN, "ok");
 	assert_false(alarm_active(b, "sensor-main"));

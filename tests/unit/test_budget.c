@@ -290,6 +290,143 @@ static void test_power_off_releases(void **state)
 	assert_int_equal(budget_applied(&b), 0);
 }
 
+/* Defaults with a 1 s window and a ladder of nsteps; dwell_ns 0 keeps the default dwell. */
+static void ladder_init(struct budget *b, struct budget_config *c, int nsteps, int64_t dwell_ns)
+{
+	budget_config_defaults(c);
+	c->window_ns = SEC(1);
+	c->nsteps = nsteps;
+	if (dwell_ns)
+		c->step_dwell_ns = dwell_ns;
+	budget_init(b, c, 0);
+}
+
+/* Feed a constant w for secs seconds from *t (1 s samples); checks every ladder step's state. */
+static void hold(struct budget *b, int64_t *t, int secs, double w, struct log *lg)
+{
+	for (int i = 0; i < secs; i++, *t += SEC(1)) {
+		int from = lg ? lg->n : 0;
+
+		feed(b, *t, w, false, lg);
+		for (int k = from; lg && k < lg->n; k++) {
+			/* the ladder moves up only while the state itself says throttle or critical */
+			if (lg->ev[k].kind == BUDGET_EV_APPLY)
+				assert_true(lg->ev[k].from >= BUDGET_THROTTLE);
+		}
+	}
+}
+
+/* Every level is entered at exactly its threshold and left only below threshold - band. */
+static void test_exact_thresholds(void **state)
+{
+	struct budget_config c;
+	struct budget b;
+	struct log lg = { 0 };
+	int64_t t = 0;
+
+	(void)state;
+	ladder_init(&b, &c, 2, SEC(5));
+	/* 51 W is exactly 85 % of 60 W: warn, and no ladder step */
+	hold(&b, &t, 3, 50.99, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_OK);
+	hold(&b, &t, 3, 51.0, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_WARN);
+	assert_int_equal(budget_applied(&b), 0);
+	/* 48 W is exactly warn - 3 W: still inside the band, held */
+	hold(&b, &t, 3, 48.0, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_WARN);
+	hold(&b, &t, 3, 47.99, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_OK);
+	/* 57 W is exactly 95 %: throttle, and the first ladder step at once */
+	hold(&b, &t, 3, 56.99, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_WARN);
+	assert_int_equal(budget_applied(&b), 0);
+	hold(&b, &t, 1, 57.0, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_THROTTLE);
+	assert_int_equal(budget_applied(&b), 1);
+	/* at exactly the throttle level the ladder keeps climbing once the dwell is over */
+	hold(&b, &t, 4, 57.0, &lg);
+	assert_int_equal(budget_applied(&b), 1);
+	hold(&b, &t, 1, 57.0, &lg);
+	assert_int_equal(budget_applied(&b), 2);
+	/* 54 W is exactly throttle - 3 W: state and ladder held */
+	hold(&b, &t, 10, 54.0, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_THROTTLE);
+	assert_int_equal(budget_applied(&b), 2);
+	/* just below: back to warn (53.99 >= 48), and the ladder comes down one step per dwell */
+	hold(&b, &t, 1, 53.99, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_WARN);
+	assert_int_equal(budget_applied(&b), 1);
+	hold(&b, &t, 4, 53.99, &lg);
+	assert_int_equal(budget_applied(&b), 1);
+	hold(&b, &t, 1, 53.99, &lg);
+	assert_int_equal(budget_applied(&b), 0);
+
+	/* 60 W is exactly 100 %: critical after exactly the hold time, not a sample earlier */
+	budget_init(&b, &c, 0);
+	t = 0;
+	hold(&b, &t, 10, 60.0, &lg); /* over since 0, now 9 s */
+	assert_int_equal(budget_state_get(&b), BUDGET_THROTTLE);
+	hold(&b, &t, 1, 60.0, &lg); /* 10 s: held for exactly critical_hold_ns */
+	assert_int_equal(budget_state_get(&b), BUDGET_CRITICAL);
+	/* critical is left like the others: at exactly 60 - 3 W it holds, below it drops */
+	hold(&b, &t, 3, 57.0, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_CRITICAL);
+	hold(&b, &t, 1, 56.99, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_THROTTLE);
+	/* 59.99 W held for long never becomes critical */
+	budget_init(&b, &c, 0);
+	t = 0;
+	hold(&b, &t, 30, 59.99, &lg);
+	assert_int_equal(budget_state_get(&b), BUDGET_THROTTLE);
+}
+
+/* Critical climbs the ladder at its own short dwell, not the throttle level's. */
+static void test_critical_dwell(void **state)
+{
+	struct budget_config c;
+	struct budget b;
+	struct log lg = { 0 };
+	int64_t t = 0;
+
+	(void)state;
+	ladder_init(&b, &c, 3, 0);
+	hold(&b, &t, 10, 65.0, &lg); /* 0..9 s: throttle, the first step at 0 s */
+	assert_int_equal(budget_state_get(&b), BUDGET_THROTTLE);
+	assert_int_equal(budget_applied(&b), 1);
+	hold(&b, &t, 1, 65.0, &lg); /* 10 s: critical, and 10 s > the 2 s critical dwell */
+	assert_int_equal(budget_state_get(&b), BUDGET_CRITICAL);
+	assert_int_equal(budget_applied(&b), 2);
+	hold(&b, &t, 1, 65.0, &lg); /* 11 s: 1 s after the last step */
+	assert_int_equal(budget_applied(&b), 2);
+	hold(&b, &t, 1, 65.0, &lg); /* 12 s: 2 s after it */
+	assert_int_equal(budget_applied(&b), 3);
+}
+
+/*
+ * After a thermal force the ladder is undone only below the throttle release level: at 55 W
+ * (warn, inside the band under 57 W) undoing a step could push the box straight over again.
+ */
+static void test_forced_ladder_held_in_band(void **state)
+{
+	struct budget_config c;
+	struct budget b;
+	int64_t t;
+
+	(void)state;
+	ladder_init(&b, &c, 2, SEC(5));
+	for (t = 0; t < SEC(20); t += SEC(1))
+		feed(&b, t, 55.0, true, NULL);
+	assert_int_equal(budget_applied(&b), 2);
+	assert_int_equal(budget_state_get(&b), BUDGET_WARN);
+	for (; t < SEC(60); t += SEC(1))
+		feed(&b, t, 54.0, false, NULL); /* exactly 57 - 3: still held */
+	assert_int_equal(budget_applied(&b), 2);
+	for (; t < SEC(80); t += SEC(1))
+		feed(&b, t, 53.99, false, NULL);
+	assert_int_equal(budget_applied(&b), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +437,9 @@ int main(void)
 		cmocka_unit_test(test_warn_only_and_sensor_loss),
 		cmocka_unit_test(test_thermal_force),
 		cmocka_unit_test(test_power_off_releases),
+		cmocka_unit_test(test_exact_thresholds),
+		cmocka_unit_test(test_critical_dwell),
+		cmocka_unit_test(test_forced_ladder_held_in_band),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -62,6 +62,10 @@ static void test_gaps_and_nan_not_integrated(void **state)
 	energy_counter_add(&e, SEC(61), 10.0); /* +10 J */
 	assert_float_equal(e.boot_j, 30.0, 1e-9);
 	assert_int_equal(e.covered_ns, SEC(3));
+	/* exactly max_gap is integrated; a nanosecond more is not */
+	assert_float_equal(energy_counter_add(&e, SEC(66), 10.0), 50.0, 1e-9);
+	assert_float_equal(energy_counter_add(&e, SEC(71) + 1, 10.0), 0.0, 0);
+	assert_int_equal(e.covered_ns, SEC(8));
 	/* a negative install total from a bad file is not trusted */
 	energy_counter_init(&e, -5.0, 0);
 	assert_float_equal(e.install_j, 0.0, 0);

@@ -767,6 +767,31 @@ static void test_config_errors(void **state)
 	assert_string_equal(c.sched.default_profile, "quiet");
 }
 
+/* An external minimum (a thermal escalation in the power service) holds over the curve. */
+static void test_external_floor_holds(void **state)
+{
+	struct rig *r = rig_new(NULL);
+	struct fanctl_input in;
+	double cool;
+
+	(void)state;
+	cool = step(r, 30)->duty;
+	assert_true(cool < 60);
+	for (double floor = 60; floor <= 100; floor += 40) {
+		in = (struct fanctl_input){ .now_ns = r->now, .wall_ns = r->wall, .temps = r->temps,
+					    .rpm = r->rpm, .floor_pct = floor };
+		r->temps[0].updated_ns = r->now;
+		fanctl_step(r->ctl, &in, &r->out);
+		r->now += r->cfg.period_ns;
+		r->wall += r->cfg.period_ns;
+		assert_int_equal(r->out.mode, FANCTL_AUTO);
+		assert_float_equal(r->out.duty, floor, 1e-9);
+	}
+	/* the floor gone, the curve again */
+	assert_float_equal(step(r, 30)->duty, cool, 1e-9);
+	rig_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -786,6 +811,7 @@ int main(void)
 		cmocka_unit_test(test_calibration_through_controller),
 		cmocka_unit_test(test_calibrated_min_duty_floor),
 		cmocka_unit_test(test_unpowered_input),
+		cmocka_unit_test(test_external_floor_holds),
 		cmocka_unit_test(test_reset_returns_to_failsafe),
 		cmocka_unit_test(test_config_errors),
 	};

@@ -902,7 +902,7 @@ static void test_lists(void **state)
 	assert_true(n >= 5);
 	for (n = 0; *f; f++, n++)
 		assert_non_null(sim_plant_fault_describe(*f));
-	assert_int_equal(n, 10);
+	assert_int_equal(n, 13);
 	assert_null(sim_plant_workload_describe("nope"));
 	assert_int_equal(sim_plant_line_lookup("H2_PWR_LED"), SIM_LINE_H2_PWR_LED);
 	assert_int_equal(sim_plant_line_lookup("nope"), -ENOENT);

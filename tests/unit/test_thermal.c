@@ -21,6 +21,17 @@ static int feed_n(struct thermal *t, double c, int n, int *changes)
 	return t->level;
 }
 
+/* Warn 60, critical 70, emergency 80 C, a 3 C band, `consecutive` readings to change. */
+static void levels_60_70_80(struct thermal_config *c, int consecutive)
+{
+	thermal_config_defaults(c, "nic");
+	c->warn_c = 60;
+	c->crit_c = 70;
+	c->emerg_c = 80;
+	c->hysteresis_c = 3;
+	c->consecutive = consecutive;
+}
+
 static void test_consecutive_readings(void **state)
 {
 	struct thermal_config c;
@@ -29,11 +40,7 @@ static void test_consecutive_readings(void **state)
 	int ch = 0;
 
 	(void)state;
-	thermal_config_defaults(&c, "nic");
-	c.warn_c = 60;
-	c.crit_c = 70;
-	c.emerg_c = 80;
-	c.consecutive = 3;
+	levels_60_70_80(&c, 3);
 	thermal_init(&t, &c);
 	/* two hot readings then a cool one: no change */
 	feed_n(&t, 65, 2, &ch);
@@ -147,6 +154,48 @@ static void test_power_off(void **state)
 	assert_int_equal(feed_n(&t, c.crit_c + 1, 1, &ch), THERMAL_CRIT);
 }
 
+/* Each level is entered at exactly its temperature and left only below it minus the band. */
+static void test_exact_thresholds(void **state)
+{
+	struct thermal_config c;
+	struct thermal t;
+	int ch = 0;
+
+	(void)state;
+	levels_60_70_80(&c, 1);
+	thermal_init(&t, &c);
+	assert_int_equal(feed_n(&t, 59.99, 1, &ch), THERMAL_OK);
+	assert_int_equal(feed_n(&t, 60, 1, &ch), THERMAL_WARN);
+	assert_int_equal(feed_n(&t, 70, 1, &ch), THERMAL_CRIT);
+	assert_int_equal(feed_n(&t, 80, 1, &ch), THERMAL_EMERG);
+	assert_int_equal(feed_n(&t, 77, 1, &ch), THERMAL_EMERG); /* exactly 80 - 3: held */
+	assert_int_equal(feed_n(&t, 76.99, 1, &ch), THERMAL_CRIT);
+	assert_int_equal(feed_n(&t, 67, 1, &ch), THERMAL_CRIT);
+	assert_int_equal(feed_n(&t, 66.99, 1, &ch), THERMAL_WARN);
+	assert_int_equal(feed_n(&t, 57, 1, &ch), THERMAL_WARN);
+	assert_int_equal(feed_n(&t, 56.99, 1, &ch), THERMAL_OK);
+	assert_int_equal(ch, 6);
+}
+
+/* A lost reading says nothing about the temperature: the level holds however long it lasts. */
+static void test_invalid_reading_holds_level(void **state)
+{
+	struct thermal_config c;
+	struct thermal t;
+	enum thermal_level from;
+	int ch = 0;
+
+	(void)state;
+	thermal_config_defaults(&c, "nic");
+	c.consecutive = 1;
+	thermal_init(&t, &c);
+	assert_int_equal(feed_n(&t, c.crit_c + 1, 1, &ch), THERMAL_CRIT);
+	for (int i = 0; i < 10; i++)
+		assert_false(thermal_update(&t, NAN, &from));
+	assert_int_equal(t.level, THERMAL_CRIT);
+	assert_true(isnan(t.last_c));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +203,8 @@ int main(void)
 		cmocka_unit_test(test_consecutive_readings),
 		cmocka_unit_test(test_hysteresis),
 		cmocka_unit_test(test_actions),
+		cmocka_unit_test(test_exact_thresholds),
+		cmocka_unit_test(test_invalid_reading_holds_level),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

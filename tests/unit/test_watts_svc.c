@@ -338,6 +338,47 @@ static void test_svc_energy_budget_sensor(void **state)
 	b->alarms = NULL;
 }
 
+/*
+ * An I2C error part way through a sample (one INA register fails) is no reading: never 0 W,
+ * a sensor alarm, and the budget neither releases the throttle nor undoes the ladder.
+ */
+static void test_svc_partial_read_fools_nothing(void **state)
+{
+	static const char *const faults[] = { "i2c-ina-bus", "i2c-ina-current", "i2c-ina-power" };
+	struct fixture *f = *state;
+	struct watts_config c;
+	struct box *b = &f->b;
+	char err[160];
+
+	watts_config_defaults(&c);
+	assert_int_equal(watts_config_set(&c, "watts", "sample_rate", "10", 1, err, sizeof(err)),
+			 0);
+	assert_int_equal(alarm_svc_new(b, &c.alerts, &b->alarms), 0);
+	assert_int_equal(watts_svc_new(b, &c, &b->watts), 0);
+	boot(f);
+	sim_plant_workload_set(f->plant, "iperf3-tx");
+	sim_plant_load_set(f->plant, 12.0);
+	loop_advance(b->loop, SEC(60));
+	assert_string_equal(b->readings.budget_state, "throttle");
+	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+		assert_int_equal(sim_plant_fault_set(f->plant, faults[i], true), 0);
+		loop_advance(b->loop, SEC(30));
+		assert_true(isnan(b->readings.watts));
+		assert_true(isnan(b->readings.volts) && isnan(b->readings.amps));
+		assert_true(alarm_active(b, "sensor-main"));
+		assert_string_equal(b->readings.budget_state, "throttle");
+		assert_int_equal(sim_plant_fault_set(f->plant, faults[i], false), 0);
+		loop_advance(b->loop, SEC(2));
+		assert_float_equal(b->readings.watts, 57.0, 4.0);
+		assert_false(alarm_active(b, "sensor-main"));
+		assert_string_equal(b->readings.budget_state, "throttle");
+	}
+	watts_svc_free(b->watts);
+	b->watts = NULL;
+	alarm_svc_free(b->alarms);
+	b->alarms = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +386,8 @@ int main(void)
 		cmocka_unit_test(test_sections_and_keys),
 		cmocka_unit_test(test_validate_errors),
 		cmocka_unit_test_setup_teardown(test_svc_energy_budget_sensor, svc_setup,
+						svc_teardown),
+		cmocka_unit_test_setup_teardown(test_svc_partial_read_fools_nothing, svc_setup,
 						svc_teardown),
 	};
 
