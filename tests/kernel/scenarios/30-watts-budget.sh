@@ -20,7 +20,11 @@ TC=/usr/sbin/tc
 mon() { rig_h2_json ".monitors[] | select(.name == \"$1\") | .$2" watts; }
 _both_valid() { [ "$(mon h2 valid)" = true ] && [ "$(mon box valid)" = true ]; }
 _tbf() { $TC qdisc show dev ib0 | grep -q tbf; }
-_no_tbf() { ! $TC qdisc show dev ib0 | grep -q tbf; }
+_no_tbf() { # tc must answer: a failed `tc qdisc show` is no proof that there is no tbf
+	local q
+	q=$($TC qdisc show dev ib0) || return 1
+	! printf '%s\n' "$q" | grep -q tbf
+}
 _budget_released() { case "$(rig_h2_json .state budget)" in ok | warn) return 0 ;; esac; return 1; }
 _logged() { grep -q "$1" /tmp/h2boxd.log; }
 
