@@ -109,13 +109,29 @@ tach() {
 _temp_nic_alarm() {
 	rig_h2_json '[.active[] | select(.id == "temp-nic")] | length' alarms | grep -qv '^0$'
 }
+_temp_nic_first() { # FIELD: of the first temp-nic entry in the alarm history
+	rig_h2_json "[.history[] | select(.id == \"temp-nic\")][0].$1" alarms
+}
 overheat() {
+	local lvl value h
 	rig_plant_cmd "ambient 60"
 	rig_plant_cmd "fault fan-stall on"
 	rig_until 40 _temp_nic_alarm ||
 		{ rig_box_diag; rig_die "no temp-nic alarm (NIC $(rig_plant nic_temp_c) C)"; }
-	rig_note "temp-nic alarm at NIC $(rig_plant nic_temp_c) C: $(rig_h2_json '[.active[] | select(.id == "temp-nic") | .level][0]' alarms)"
+	lvl=$(rig_h2_json '[.active[] | select(.id == "temp-nic") | .level][0]' alarms)
+	rig_note "temp-nic alarm at NIC $(rig_plant nic_temp_c) C: $lvl"
+	# the first level the NIC crossed is warn (70 C in rig-controller.conf), at or above it
+	rig_expect_eq "first temp-nic level" "$(_temp_nic_first level)" warn
+	value=$(_temp_nic_first value)
+	awk -v v="$value" 'BEGIN { exit !(v >= 70 && v < 80) }' || rig_die "warn raised at $value C, not in [70, 80)"
+	# the heat keeps rising: the active level is warn or already critical, nothing else
+	case $lvl in warn | critical) ;; *) rig_die "active temp-nic level '$lvl', expected warn or critical" ;; esac
 	[ "$(rig_plant fan_rpm)" = 0 ] || rig_die "the plant's fan still turns: $(rig_plant fan_rpm) rpm"
+	# a stalled fan on a hot NIC: full drive, in h2box, in the driver's pwm1 and in the chip
+	h=$(rig_hwmon_find emc2305)
+	rig_until 10 _pwm1_is 255 || rig_die "pwm1 is $(cat "$h/pwm1") on a stalled fan at $(rig_plant nic_temp_c) C, expected 255"
+	rig_expect_eq "drive register 0x30" "$(drive)" 0xff
+	rig_expect_eq "h2box fan duty" "$(rig_h2_json .duty_pct fan status)" 100
 }
 
 # on_exit = restore: the 6.1 emc2305 has no pwm1_enable, so h2boxd must treat the channel as

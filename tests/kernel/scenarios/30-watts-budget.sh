@@ -50,9 +50,10 @@ watts() {
 	rig_near "INA226 over i2c-dev vs plant" "$h2w" "$truth" 0.03
 	rig_near "INA226 under ina2xx (libsensors) vs plant" "$boxw" "$truth" 0.03
 	rig_near "volts over i2c-dev vs plant" "$(mon h2 volts)" "$(rig_plant monitored_v)" 0.01
-	if command -v sensors >/dev/null; then
-		sensors ina226-i2c-0-41 | grep -q power1 || { sensors; rig_die "sensors shows no power1 on ina226-i2c-0-41"; }
-	fi
+	command -v sensors >/dev/null ||
+		rig_die "sensors not in the initramfs (package lm-sensors on the host): the rig is incomplete"
+	sensors ina226-i2c-0-41 >/tmp/sensors.out || { cat /tmp/sensors.out; rig_die "sensors ina226-i2c-0-41 failed"; }
+	grep -q power1 /tmp/sensors.out || { sensors; rig_die "sensors shows no power1 on ina226-i2c-0-41"; }
 }
 
 budget() {

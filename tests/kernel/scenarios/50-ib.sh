@@ -482,50 +482,84 @@ best() { # max|min VALUE...: the best of a list of numbers
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
 
+# The check's own bound is loose, for a broken core, not a slow one (make bench holds the real
+# targets): h2box's bandwidth at least half perftest's, its latency at most twice.  One round;
+# a comparison that misses the bound gets up to VS_MAX_ROUNDS rounds (the best of each tool),
+# since one scheduling hiccup of the guest's vCPUs can halve a run of either tool.
+VS_BW_MIN=0.5
+VS_LAT_MAX=2.0
+VS_MAX_ROUNDS=3
+[ "$IB_MODE" != bench ] || VS_MAX_ROUNDS=$ROUNDS
+
+within_bound() { # ge|le RATIO LIMIT
+	awk -v r="$2" -v l="$3" -v op="$1" 'BEGIN { exit !(r > 0 && ((op == "ge" && r >= l) || (op == "le" && r <= l))) }'
+}
+
 vs_perftest() {
-	local size iters h c p hs cs ps
+	local size iters h c p hs cs ps n rounds misses=0 lines=/tmp/vs-perftest.lines
 	command -v ib_write_bw >/dev/null && command -v ib_send_lat >/dev/null ||
-		rig_skip_check "perftest not in the initramfs"
+		rig_die "perftest (ib_write_bw, ib_send_lat) not in the initramfs: the rig is incomplete"
+	: >"$lines"
 	for size in $BW_SIZES; do
 		eval "iters=\$BW_ITERS_$size"
-		hs='' cs='' ps=''
-		for _ in $(seq "$ROUNDS"); do
+		hs='' cs='' ps='' n=0
+		while :; do
 			hs="$hs $(h2box_write_bw "$size" "$iters")"
 			cs="$cs $(h2box_cs_write_bw "$size" "$iters")"
 			ps="$ps $(perftest_write_bw "$size" "$iters")"
+			n=$((n + 1))
+			# shellcheck disable=SC2086  # word lists on purpose
+			h=$(best max $hs) c=$(best max $cs) p=$(best max $ps)
+			[ "$n" -ge "$ROUNDS" ] || continue
+			within_bound ge "$(ratio "$h" "$p")" $VS_BW_MIN && within_bound ge "$(ratio "$c" "$p")" $VS_BW_MIN && break
+			[ "$n" -lt "$VS_MAX_ROUNDS" ] || break
 		done
-		# shellcheck disable=SC2086  # word lists on purpose
-		h=$(best max $hs) c=$(best max $cs) p=$(best max $ps)
+		rounds=$n
 		bench_line "write_bw size=$size iters=$iters h2box=$h perftest=$p ratio=$(ratio "$h" "$p")" \
-			"unit=Gb/s rounds=$ROUNDS h2box_runs=$(echo $hs | tr ' ' ,) perftest_runs=$(echo $ps | tr ' ' ,)"
+			"unit=Gb/s rounds=$rounds h2box_runs=$(echo $hs | tr ' ' ,) perftest_runs=$(echo $ps | tr ' ' ,)"
 		bench_line "write_bw_cs size=$size iters=$iters h2box=$c perftest=$p ratio=$(ratio "$c" "$p")" \
-			"unit=Gb/s rounds=$ROUNDS h2box_runs=$(echo $cs | tr ' ' ,) perftest_runs=$(echo $ps | tr ' ' ,)"
-		rig_note "RDMA WRITE $size B x $iters, best of $ROUNDS: h2box $h Gb/s (loopback), $c Gb/s (client/server), ib_write_bw $p Gb/s"
+			"unit=Gb/s rounds=$rounds h2box_runs=$(echo $cs | tr ' ' ,) perftest_runs=$(echo $ps | tr ' ' ,)"
+		echo "write_bw $size" >>"$lines"
+		rig_note "RDMA WRITE $size B x $iters, best of $rounds: h2box $h Gb/s (loopback), $c Gb/s (client/server), ib_write_bw $p Gb/s"
+		within_bound ge "$(ratio "$h" "$p")" $VS_BW_MIN ||
+			{ echo "write_bw $size B: h2box (loopback) $h Gb/s is $(ratio "$h" "$p") x ib_write_bw's $p Gb/s, below $VS_BW_MIN"; misses=$((misses + 1)); }
+		within_bound ge "$(ratio "$c" "$p")" $VS_BW_MIN ||
+			{ echo "write_bw $size B: h2box (client/server) $c Gb/s is $(ratio "$c" "$p") x ib_write_bw's $p Gb/s, below $VS_BW_MIN"; misses=$((misses + 1)); }
 	done
 	for size in $LAT_SIZES; do
-		hs='' cs='' ps=''
-		for _ in $(seq "$LAT_ROUNDS"); do
+		hs='' cs='' ps='' n=0
+		while :; do
 			hs="$hs $(h2box_send_lat "$size" "$LAT_ITERS")"
 			cs="$cs $(h2box_cs_send_lat "$size" "$LAT_ITERS")"
 			ps="$ps $(perftest_send_lat "$size" "$LAT_ITERS")"
+			n=$((n + 1))
+			# shellcheck disable=SC2086
+			h=$(best min $hs) c=$(best min $cs) p=$(best min $ps)
+			[ "$n" -ge "$LAT_ROUNDS" ] || continue
+			within_bound le "$(ratio "$h" "$p")" $VS_LAT_MAX && within_bound le "$(ratio "$c" "$p")" $VS_LAT_MAX && break
+			[ "$n" -lt "$VS_MAX_ROUNDS" ] || break
 		done
-		# shellcheck disable=SC2086
-		h=$(best min $hs) c=$(best min $cs) p=$(best min $ps)
+		rounds=$n
 		bench_line "send_lat size=$size iters=$LAT_ITERS h2box=$h perftest=$p ratio=$(ratio "$h" "$p")" \
-			"unit=us rounds=$LAT_ROUNDS h2box_runs=$(echo $hs | tr ' ' ,) perftest_runs=$(echo $ps | tr ' ' ,)"
+			"unit=us rounds=$rounds h2box_runs=$(echo $hs | tr ' ' ,) perftest_runs=$(echo $ps | tr ' ' ,)"
 		bench_line "send_lat_cs size=$size iters=$LAT_ITERS h2box=$c perftest=$p ratio=$(ratio "$c" "$p")" \
-			"unit=us rounds=$LAT_ROUNDS h2box_runs=$(echo $cs | tr ' ' ,) perftest_runs=$(echo $ps | tr ' ' ,)"
-		rig_note "SEND/RECV $size B x $LAT_ITERS, median one-way, best of $LAT_ROUNDS: h2box $h us (loopback), $c us (client/server), ib_send_lat $p us"
+			"unit=us rounds=$rounds h2box_runs=$(echo $cs | tr ' ' ,) perftest_runs=$(echo $ps | tr ' ' ,)"
+		echo "send_lat $size" >>"$lines"
+		rig_note "SEND/RECV $size B x $LAT_ITERS, median one-way, best of $rounds: h2box $h us (loopback), $c us (client/server), ib_send_lat $p us"
+		within_bound le "$(ratio "$h" "$p")" $VS_LAT_MAX ||
+			{ echo "send_lat $size B: h2box (loopback) $h us is $(ratio "$h" "$p") x ib_send_lat's $p us, above $VS_LAT_MAX"; misses=$((misses + 1)); }
+		within_bound le "$(ratio "$c" "$p")" $VS_LAT_MAX ||
+			{ echo "send_lat $size B: h2box (client/server) $c us is $(ratio "$c" "$p") x ib_send_lat's $p us, above $VS_LAT_MAX"; misses=$((misses + 1)); }
 	done
+	grep -q '^write_bw ' "$lines" || rig_die "no write_bw comparison came out"
+	grep -q '^send_lat ' "$lines" || rig_die "no send_lat comparison came out"
+	[ "$misses" = 0 ] || rig_die "$misses comparison(s) outside the loose bounds (bandwidth >= $VS_BW_MIN x, latency <= $VS_LAT_MAX x perftest)"
 }
 
+# (the rig runs the normal build: sanitizer reports are the ASan re-run's job in the other tiers)
 daemon_ok() {
 	daemon_alive || { cat "$IB_LOG"; rig_die "h2boxd is gone"; }
 	h2box status >/dev/null || rig_die "h2box status failed"
-	if grep -Eq 'AddressSanitizer|runtime error|LeakSanitizer' "$IB_LOG"; then
-		cat "$IB_LOG"
-		rig_die "sanitizer report in the daemon log"
-	fi
 }
 
 # ---------------------------------------------------------------- run
