@@ -40,8 +40,8 @@ command -v qemu-system-x86_64 >/dev/null || missing+=("qemu-system-x86_64 (packa
 command -v busybox >/dev/null || missing+=("busybox (package busybox-static)")
 if ((${#missing[@]})); then
 	say "FAIL kernel-rig: cannot run here: missing ${missing[*]} (make deps-test installs them)"
-	echo "kernel: rig: 0 passed, 1 failed"
-	echo "kernel: 0 passed, 0 failed"
+	echo "kernel: rig: 0 passed, 0 failed"
+	echo "kernel: 0 passed, 1 failed"
 	exit 1
 fi
 
