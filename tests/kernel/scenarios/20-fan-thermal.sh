@@ -132,6 +132,9 @@ overheat() {
 	rig_until 10 _pwm1_is 255 || rig_die "pwm1 is $(cat "$h/pwm1") on a stalled fan at $(rig_plant nic_temp_c) C, expected 255"
 	rig_expect_eq "drive register 0x30" "$(drive)" 0xff
 	rig_expect_eq "h2box fan duty" "$(rig_h2_json .duty_pct fan status)" 100
+	# cool down before the emergency level (90 C) powers the box off under the next check
+	rig_plant_cmd "fault fan-stall off"
+	rig_plant_cmd "ambient 25"
 }
 
 # on_exit = restore: the 6.1 emc2305 has no pwm1_enable, so h2boxd must treat the channel as
