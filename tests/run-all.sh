@@ -164,7 +164,7 @@ scenario_pass() {
 }
 
 # The normal and the sanitizer passes are independent: run them side by side (2 cores), then count.
-run_scenarios() {
+run_scenario() {
 	local s base sbase have_san=1 b
 	echo "== scenario tests (normal build; ASan+UBSan re-run in brackets)"
 	for b in "$build" "$san"; do
