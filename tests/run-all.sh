@@ -1,9 +1,22 @@
 #!/usr/bin/env bash
-# run-all.sh - runs every test tier and ends with one line over all of them: "N passed, N failed".
+# run-all.sh - runs the test tiers and ends with one line over them: "N passed, N failed[, N skipped]".
 #
-# usage: tests/run-all.sh [--only unit|scenario|kernel] BUILD_DIR SAN_BUILD_DIR
-# Tiers: unit tests (cmocka, TAP) in the normal and the ASan+UBSan build; scenario tests
-# (h2boxd on the simulated box driven through h2box) in both builds; the kernel tier (QEMU).
+# usage: tests/run-all.sh [--only unit|scenario|kernel] BUILD_DIR SAN_BUILD_DIR [GPIOD2_BUILD_DIR]
+# Tiers: unit tests (cmocka, TAP) and scenario tests (h2boxd on the simulated box driven through
+# h2box), each in the normal and the ASan+UBSan build; the libgpiod 2.x build's backend test; the
+# kernel tier (QEMU, tests/kernel/run.sh).  How the count is made (README "Tests" says the same):
+#  - a check is one TAP result of a unit test program or scenario script, or one H2BOX-KTEST result
+#    of a kernel scenario, counted once per tier however many builds ran it: the ASan+UBSan re-run
+#    runs the same checks again, so it adds no passes; a check that fails in either build is one
+#    failure.  The re-run gets its own line.
+#  - the kernel rig's checks of itself (smoke/*, */teardown) are not product checks: own line, no
+#    passes in the total, their failures count.
+#  - every skip is named with its reason on the line before the total; a build that is not there
+#    (no libgpiod 2.x build) is a named skip of as many checks as it would have run.
+#  - a failure, never a silent gap: a unit test source without its binary, a program that crashes,
+#    a TAP output without exactly one plan "1..N" or whose results do not number N, a tier that
+#    cannot run.  Tiers that were not asked for (--only) are not run and not counted.
+# The last line is exactly "N passed, N failed" or "N passed, N failed, N skipped": CI parses it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,73 +24,139 @@ only=""
 if [ "${1:-}" = "--only" ]; then only=$2; shift 2; fi
 build=${1:-build}
 san=${2:-build-asan}
+gpiod2=${3:-build-gpiod2}
 log_dir=$build/test-logs
 mkdir -p "$log_dir"
 
-passed=0
-failed=0
-skipped=0
-failures=()
+# per tier: distinct checks; ASan re-run and kernel rig: their own lines
+declare -A T_PASS T_FAIL T_SKIP
+san_pass=0 san_fail=0 rig_pass=0 rig_fail=0
+skips=()    # "COUNT|NAME|REASON"
+failures=() # names, for the "failed:" line
 
-# Count TAP lines ("ok N", "not ok N") of one test program's output.
-count_tap() {
-	local name=$1 file=$2 rc=$3 p f s
-	p=$(grep -cE '^ok [0-9]+' "$file" || true)
-	s=$(grep -cE '^ok [0-9]+ .*# ?SKIP' "$file" || true)
-	f=$(grep -cE '^not ok [0-9]+' "$file" || true)
-	p=$((p - s))
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		# crashed or failed without saying which test: count it as one failure
-		f=1
-		echo "  $name: exited $rc without a failing test line (crash?)" >&2
-		tail -n 20 "$file" | sed 's/^/    /' >&2
+# tap_eval FILE RC: one TAP output.  Sets E_OK (indices of passed results), E_NOTOK (failed),
+# E_SKIPS ("NAME|REASON" lines), E_NRES and E_PROB (why the program as a whole failed, or "").
+tap_eval() {
+	local file=$1 rc=$2 nplans plan
+	E_OK=$(sed -nE '/# ?SKIP/d; s/^ok ([0-9]+).*/\1/p' "$file")
+	E_NOTOK=$(sed -nE 's/^not ok ([0-9]+).*/\1/p' "$file")
+	E_SKIPS=$(sed -nE 's/^ok [0-9]+ (- )?(.*[^ ])? *# ?SKIP:? ?(.*)$/\2|\3/p' "$file")
+	E_NRES=$(grep -cE '^(not )?ok [0-9]+' "$file")
+	E_PROB=""
+	nplans=$(grep -cE '^1\.\.[0-9]+' "$file")
+	if [ "$nplans" -ne 1 ]; then
+		E_PROB="$nplans TAP plans (1..N), expected one (died before its plan?)"
+	else
+		plan=$(sed -nE 's/^1\.\.([0-9]+).*/\1/p' "$file")
+		[ "$plan" -eq "$E_NRES" ] || E_PROB="plan 1..$plan but $E_NRES results"
 	fi
-	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -eq 0 ]; then
-		f=1
-		echo "  $name: ran no test" >&2
+	if [ "$rc" -ne 0 ] && [ -z "$E_NOTOK" ]; then
+		E_PROB="${E_PROB:+$E_PROB; }exited $rc without a failing test line (crash?)"
+	elif [ "$E_NRES" -eq 0 ]; then
+		E_PROB="${E_PROB:+$E_PROB; }ran no test"
 	fi
-	passed=$((passed + p))
-	failed=$((failed + f))
-	skipped=$((skipped + s))
+}
+
+words() { [ -z "$1" ] && echo 0 || wc -w <<<"$1"; }
+
+# tally TIER NAME FILE RC [SAN_FILE SAN_RC]: count one program's checks for TIER, merged over
+# the normal and the sanitizer build (a check fails if it fails in either).
+tally() {
+	local tier=$1 name=$2 file=$3 rc=$4 sfile=${5:-} src=${6:-0}
+	local ok notok sk prob s_ok s_notok s_prob p f n_s line extra=""
+	tap_eval "$file" "$rc"
+	ok=$E_OK notok=$E_NOTOK sk=$E_SKIPS prob=$E_PROB
+	if [ -n "$sfile" ]; then
+		tap_eval "$sfile" "$src"
+		s_ok=$(words "$E_OK") s_notok=$E_NOTOK s_prob=$E_PROB
+		san_pass=$((san_pass + s_ok))
+		san_fail=$((san_fail + $(words "$s_notok") + (${#s_prob} > 0)))
+		extra="   (ASan+UBSan: $s_ok passed, $(($(words "$s_notok") + (${#s_prob} > 0))) failed)"
+	else
+		s_notok="" s_prob=""
+	fi
+	# distinct checks: failed in either build; passed only if it failed in neither
+	f=$(printf '%s\n' $notok $s_notok | grep . | sort -un | wc -l)
+	p=$(comm -23 <(printf '%s\n' $ok | grep . | sort -u) <(printf '%s\n' $s_notok | grep . | sort -u) | wc -l)
+	f=$((f + (${#prob} > 0) + (${#s_prob} > 0)))
+	n_s=0
+	while IFS='|' read -r sname reason; do
+		[ -n "$sname$reason" ] || continue
+		skips+=("1|$name/${sname:-?}|${reason:-no reason given}")
+		n_s=$((n_s + 1))
+	done <<<"$sk"
+	T_PASS[$tier]=$((${T_PASS[$tier]:-0} + p))
+	T_FAIL[$tier]=$((${T_FAIL[$tier]:-0} + f))
+	T_SKIP[$tier]=$((${T_SKIP[$tier]:-0} + n_s))
+	printf '  %-40s %4d passed, %d failed%s%s\n' "$name" "$p" "$f" \
+		"$([ "$n_s" -gt 0 ] && echo ", $n_s skipped")" "$extra"
 	if [ "$f" -gt 0 ]; then
 		failures+=("$name")
-		grep -E '^not ok' "$file" | sed 's/^/    /' >&2
+		[ -z "$prob" ] || echo "    $name: $prob (log $file)" >&2
+		[ -z "$s_prob" ] || echo "    $name under ASan+UBSan: $s_prob (log $sfile)" >&2
+		{ grep -E '^not ok' "$file"; [ -z "$sfile" ] || grep -E '^not ok' "$sfile" | sed 's/^/asan: /'; } |
+			sed 's/^/    /' >&2
+		[ -z "$prob" ] || tail -n 15 "$file" | sed 's/^/    | /' >&2
+		[ -z "$s_prob" ] || tail -n 15 "$sfile" | sed 's/^/    | /' >&2
 	fi
-	printf '  %-44s %3d passed, %d failed%s\n' "$name" "$p" "$f" \
-		"$([ "$s" -gt 0 ] && echo ", $s skipped")"
+}
+
+# missing TIER NAME WHY: an expected program that is not there is a failure
+missing() {
+	T_FAIL[$1]=$((${T_FAIL[$1]:-0} + 1))
+	failures+=("$2")
+	printf '  %-40s MISSING: %s\n' "$2" "$3"
+}
+
+run_prog() { # BINARY LOG: run one unit test program with TAP output; prints its exit status
+	CMOCKA_MESSAGE_OUTPUT=TAP ASAN_OPTIONS=detect_leaks=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		timeout 300 "$1" >"$2" 2>&1
+	echo $?
 }
 
 run_unit() {
-	local dir=$1 label=$2 t name out rc
-	echo "== unit tests ($label)"
-	for t in "$dir"/tests/test_*; do
-		[ -x "$t" ] || continue
-		name="$label/$(basename "$t")"
-		out="$log_dir/$(basename "$t").$label.log"
-		CMOCKA_MESSAGE_OUTPUT=TAP ASAN_OPTIONS=detect_leaks=1 \
-			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-			timeout 300 "$t" >"$out" 2>&1
-		rc=$?
-		count_tap "$name" "$out" "$rc"
+	local src t name out sout rc src_rc ok_n have_san=1
+	echo "== unit tests (normal build; ASan+UBSan re-run in brackets)"
+	if ! ls "$san"/tests/test_* >/dev/null 2>&1; then
+		missing unit "unit/asan-build" "no unit tests in $san (make build-asan)"
+		have_san=0
+	fi
+	for src in tests/unit/test_*.c; do
+		t=$(basename "$src" .c)
+		name="unit/$t"
+		if [ ! -x "$build/tests/$t" ]; then missing unit "$name" "no $build/tests/$t (make build)"; continue; fi
+		if [ "$have_san" = 1 ] && [ ! -x "$san/tests/$t" ]; then
+			missing unit "$name (asan)" "no $san/tests/$t (make build-asan)"
+		fi
+		out="$log_dir/$t.normal.log" sout="$log_dir/$t.asan.log"
+		rc=$(run_prog "$build/tests/$t" "$out")
+		if [ -x "$san/tests/$t" ]; then
+			src_rc=$(run_prog "$san/tests/$t" "$sout")
+			tally unit "$name" "$out" "$rc" "$sout" "$src_rc"
+		else
+			tally unit "$name" "$out" "$rc"
+		fi
 	done
-}
-
-# The libgpiod 2.x build's own backend test (the v1 build's runs with the other unit tests).
-run_unit_gpiod2() {
-	local t=build-gpiod2/tests/test_linux_backends out rc
-	[ -x "$t" ] || { echo "== unit tests (libgpiod 2.x): no build-gpiod2, skipped"; return; }
-	echo "== unit tests (libgpiod 2.x)"
-	out="$log_dir/test_linux_backends.gpiod2.log"
-	CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 "$t" >"$out" 2>&1
-	rc=$?
-	count_tap "gpiod2/test_linux_backends" "$out" "$rc"
+	# The libgpiod 2.x build's backend test: distinct checks (another library under the same code).
+	t=$gpiod2/tests/test_linux_backends
+	if [ -x "$t" ]; then
+		out="$log_dir/test_linux_backends.gpiod2.log"
+		rc=$(run_prog "$t" "$out")
+		tally unit "gpiod2/test_linux_backends" "$out" "$rc"
+	else
+		ok_n=$(sed -nE 's/^1\.\.([0-9]+).*/\1/p' "$log_dir/test_linux_backends.normal.log" 2>/dev/null | head -n 1)
+		ok_n=${ok_n:-1}
+		skips+=("$ok_n|unit/gpiod2/test_linux_backends|no libgpiod 2.x build in $gpiod2 (make build-gpiod2)")
+		T_SKIP[unit]=$((${T_SKIP[unit]:-0} + ok_n))
+		printf '  %-40s %4d skipped: no %s\n' "gpiod2/test_linux_backends" "$ok_n" "$t"
+	fi
 }
 
 # Run every scenario script of one build, one after the other, leaving a log and an exit code each.
 scenario_pass() {
 	local dir=$1 label=$2 s base
 	for s in tests/scenario/[0-9]*.sh; do
-		[ -f "$s" ] || continue
 		base="$log_dir/$(basename "$s" .sh).$label"
 		H2BOX_BUILD=$dir ASAN_OPTIONS=detect_leaks=1 timeout 600 bash "$s" >"$base.log" 2>&1
 		echo $? >"$base.rc"
@@ -85,71 +164,108 @@ scenario_pass() {
 }
 
 # The normal and the sanitizer passes are independent: run them side by side (2 cores), then count.
-run_scenarios() {
-	local label s base pids=()
-	echo "== scenario tests (${*:2:1}${3:+, ${*:4:1}})"
-	while [ $# -ge 2 ]; do
-		scenario_pass "$1" "$2" &
-		pids+=($!)
-		labels+=("$2")
-		shift 2
+run_scenario() {
+	local s base sbase have_san=1 b
+	echo "== scenario tests (normal build; ASan+UBSan re-run in brackets)"
+	for b in "$build" "$san"; do
+		if [ ! -x "$b/h2boxd" ] || [ ! -x "$b/h2box" ] || [ ! -x "$b/tools/notify-wait" ]; then
+			missing scenario "build $b" "no h2boxd, h2box or tools/notify-wait in $b"
+			[ "$b" = "$build" ] && return
+			have_san=0
+		fi
 	done
-	wait "${pids[@]}"
-	for label in "${labels[@]}"; do
-		for s in tests/scenario/[0-9]*.sh; do
-			[ -f "$s" ] || continue
-			base="$log_dir/$(basename "$s" .sh).$label"
-			count_tap "$label/$(basename "$s" .sh)" "$base.log" "$(cat "$base.rc" 2>/dev/null || echo 1)"
-		done
+	scenario_pass "$build" normal &
+	local pid=$!
+	[ "$have_san" = 0 ] || scenario_pass "$san" asan
+	wait "$pid"
+	for s in tests/scenario/[0-9]*.sh; do
+		base="$log_dir/$(basename "$s" .sh).normal"
+		sbase="$log_dir/$(basename "$s" .sh).asan"
+		if [ "$have_san" = 1 ]; then
+			tally scenario "scenario/$(basename "$s" .sh)" "$base.log" "$(cat "$base.rc")" \
+				"$sbase.log" "$(cat "$sbase.rc")"
+		else
+			tally scenario "scenario/$(basename "$s" .sh)" "$base.log" "$(cat "$base.rc")"
+		fi
 	done
-	labels=()
 }
-labels=()
 
+# The kernel tier counts itself (tests/kernel/run.sh): product checks, the rig's own checks and
+# named skips come back as "kernel: ..." lines.
 run_kernel() {
-	local out="$log_dir/kernel.log" rc p f s
+	local out="$log_dir/kernel.log" rc p f s line
 	echo "== kernel tier (QEMU)"
 	if [ ! -x tests/kernel/run.sh ]; then
-		echo "  SKIP: tests/kernel/run.sh missing"
+		missing kernel "tests/kernel/run.sh" "not executable"
 		return
 	fi
-	tests/kernel/run.sh "$build" 2>&1 | tee "$out"
+	H2BOX_KTEST_GPIOD2_BUILD=${H2BOX_KTEST_GPIOD2_BUILD-$(realpath -m "$gpiod2")} \
+		tests/kernel/run.sh "$build" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
-	if grep -q '^SKIP: kernel tier' "$out"; then
-		skipped=$((skipped + 1))
-		return
-	fi
 	read -r p f s < <(sed -nE 's/^kernel: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$/\1 \2 \4/p' "$out" | tail -n 1)
-	p=${p:-0}; f=${f:-0}; s=${s:-0}
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-	passed=$((passed + p))
-	failed=$((failed + f))
-	skipped=$((skipped + s))
-	[ "$f" -gt 0 ] && failures+=("kernel")
+	p=${p:-0} f=${f:-0} s=${s:-0}
+	T_PASS[kernel]=$p T_FAIL[kernel]=$f T_SKIP[kernel]=$s
+	read -r p f < <(sed -nE 's/^kernel: rig: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$out" | tail -n 1)
+	rig_pass=${p:-0} rig_fail=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "${T_FAIL[kernel]}" -eq 0 ] && [ "$rig_fail" -eq 0 ]; then
+		echo "  kernel: tests/kernel/run.sh exited $rc without a failed check" >&2
+		T_FAIL[kernel]=1
+	fi
+	if [ "${T_PASS[kernel]}" -eq 0 ] && [ "${T_FAIL[kernel]}" -eq 0 ]; then
+		echo "  kernel: no product check passed or failed" >&2
+		T_FAIL[kernel]=1
+	fi
+	while IFS= read -r line; do
+		skips+=("1|kernel/${line%%: *}|${line#*: }")
+	done < <(sed -nE 's/^kernel: skip: (.*)$/\1/p' "$out")
+	if [ "${T_FAIL[kernel]}" -gt 0 ] || [ "$rig_fail" -gt 0 ]; then failures+=("kernel"); fi
+}
+
+# skip_summary: the named skips, those with the same reason together ("NAME, NAME: REASON; ...")
+skip_summary() {
+	printf '%s\n' "${skips[@]}" | awk -F'|' '
+		{ if (!($3 in n)) order[++k] = $3; n[$3] += $1; names[$3] = names[$3] (c[$3]++ ? ", " : "") $2 }
+		END {
+			for (i = 1; i <= k; i++) {
+				r = order[i]
+				if (c[r] > 3) { split(names[r], a, ", "); names[r] = a[1] ", " a[2] " and " c[r] - 2 " more" }
+				printf "%s%s (%d): %s", (i > 1 ? "; " : ""), names[r], n[r], r
+			}
+		}'
 }
 
 start=$(date +%s)
 case "$only" in
-"" )
-	run_unit "$build" normal
-	run_unit "$san" asan
-	run_unit_gpiod2
-	run_scenarios "$build" normal "$san" asan
-	run_kernel
-	;;
-unit) run_unit "$build" normal; run_unit "$san" asan; run_unit_gpiod2 ;;
-scenario) run_scenarios "$build" normal "$san" asan ;;
-kernel) run_kernel ;;
+"") tiers="unit scenario kernel" ;;
+unit | scenario | kernel) tiers=$only ;;
 *) echo "unknown tier $only" >&2; exit 2 ;;
 esac
+for tier in $tiers; do "run_$tier"; done
 end=$(date +%s)
 
 echo
+passed=0 failed=0 skipped=0
+for tier in $tiers; do
+	printf '%-9s %d passed, %d failed%s\n' "$tier:" "${T_PASS[$tier]:-0}" "${T_FAIL[$tier]:-0}" \
+		"$([ "${T_SKIP[$tier]:-0}" -gt 0 ] && echo ", ${T_SKIP[$tier]} skipped")"
+	passed=$((passed + ${T_PASS[$tier]:-0}))
+	failed=$((failed + ${T_FAIL[$tier]:-0}))
+	skipped=$((skipped + ${T_SKIP[$tier]:-0}))
+done
+case " $tiers " in *" unit "* | *" scenario "*)
+	echo "ASan+UBSan re-run of the unit and scenario checks (no passes in the total): $san_pass passed, $san_fail failed" ;;
+esac
+case " $tiers " in *" kernel "*)
+	echo "kernel rig self-checks, smoke/* and */teardown (not in the total): $rig_pass passed, $rig_fail failed"
+	failed=$((failed + rig_fail)) ;;
+esac
+[ -n "$only" ] && echo "(only the $only tier was asked for)"
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failed: ${failures[*]} (logs in $log_dir)"
 fi
 echo "(all tiers in $((end - start)) s; logs in $log_dir)"
 if [ "$skipped" -gt 0 ]; then
+	echo "skipped: $(skip_summary)"
 	echo "$passed passed, $failed failed, $skipped skipped"
 else
 	echo "$passed passed, $failed failed"

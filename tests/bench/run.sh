@@ -50,11 +50,24 @@ lat=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", (b - a) * 1000 / 200
 target "h2box status round trip (incl. process start)" "$lat" le 20 "ms"
 H --json sim status | jq -r '"  plant after 6 h: \(.energy_j / 3600 | floor) Wh, NIC \(.nic_temp_c) C"'
 
+notrun=0
 if [ -x tests/kernel/bench.sh ]; then
 	echo "== verbs benchmark next to perftest on rxe (QEMU rig)"
-	tests/kernel/bench.sh "$BUILD" || fail=1
+	tests/kernel/bench.sh "$BUILD"
+	case $? in
+	0) ;;
+	2) notrun=1 ;;
+	*) fail=1 ;;
+	esac
 else
-	echo "== verbs benchmark vs perftest: tests/kernel/bench.sh missing"
+	echo "== verbs benchmark vs perftest: NOT RUN: tests/kernel/bench.sh missing"
+	notrun=1
 fi
-[ $fail -eq 0 ] && echo "all bench targets met" || echo "some bench targets missed"
-exit $fail
+# A comparison that could not run is not a target met: say so, and exit non-zero.
+if [ $fail -eq 0 ] && [ $notrun -eq 0 ]; then
+	echo "all bench targets met"
+	exit 0
+fi
+[ $fail -eq 0 ] || echo "some bench targets missed"
+[ $notrun -eq 0 ] || echo "some bench comparisons could not run (NOT RUN above): no verdict on them"
+exit 1

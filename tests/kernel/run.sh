@@ -14,8 +14,12 @@
 #   H2BOX_KTEST_GPIOD2_BUILD       libgpiod 2.x build dir packed as /opt/gpiod2/bin (default
 #                                  <repo>/build-gpiod2 when it has h2boxd; empty = none)
 #   H2BOX_KTEST_BENCH=1            also run the bench-only scenarios (tests/kernel/bench.sh)
-# Last line: "kernel: N passed, N failed[, N skipped]"; exit status non-zero on any failure, if
-# the guest never printed DONE (timeout, crash) or if no test ran.
+# Counting (tests/run-all.sh reads these lines):
+#   kernel: skip: NAME: REASON          one per skipped check
+#   kernel: rig: N passed, N failed     the rig's checks of itself (smoke/*, */teardown)
+#   kernel: N passed, N failed[, N skipped]   last line: the product checks
+# Exit status non-zero on any failure (rig checks too), if the rig cannot run here (a missing
+# tool is a failure, not a skip), if the guest never printed DONE (timeout, crash) or if no test ran.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -35,11 +39,10 @@ command -v qemu-system-x86_64 >/dev/null || missing+=("qemu-system-x86_64 (packa
 [[ -r $tarball ]] || missing+=("$tarball (package linux-source-6.1)")
 command -v busybox >/dev/null || missing+=("busybox (package busybox-static)")
 if ((${#missing[@]})); then
-	echo "######################################################################"
-	echo "SKIP: kernel tier: missing ${missing[*]}"
-	echo "######################################################################"
-	echo "kernel: 0 passed, 0 failed, 1 skipped"
-	exit 0
+	say "FAIL kernel-rig: cannot run here: missing ${missing[*]} (make deps-test installs them)"
+	echo "kernel: rig: 0 passed, 0 failed"
+	echo "kernel: 0 passed, 1 failed"
+	exit 1
 fi
 
 mkdir -p "$build_dir"
@@ -135,14 +138,21 @@ set -e
 t_end=$SECONDS
 
 # --- verdict from the log (a result line may follow stray console bytes: match anywhere) ---
-pass=0 fail=0 skip=0
+# The rig's checks of itself (00-smoke's smoke/*, every */teardown) are counted apart from the
+# product's: they say the rig works, not that h2box does.
+pass=0 fail=0 skip=0 rig_pass=0 rig_fail=0 skipped=()
 while IFS= read -r r; do
+	name=${r#* } name=${name%%:*}
+	case $name in smoke/* | */teardown) rig=1 ;; *) rig=0 ;; esac
 	case $r in
-	"PASS "*) pass=$((pass + 1)) ;;
-	"FAIL "*) fail=$((fail + 1)) ;;
-	"SKIP "*) skip=$((skip + 1)) ;;
+	"PASS "*) ((rig)) && rig_pass=$((rig_pass + 1)) || pass=$((pass + 1)) ;;
+	"FAIL "*) ((rig)) && rig_fail=$((rig_fail + 1)) || fail=$((fail + 1)) ;;
+	"SKIP "*)
+		skip=$((skip + 1))
+		skipped+=("$name: ${r#*: }")
+		;;
 	esac
-done < <(grep -ao 'H2BOX-KTEST: .*' "$log" | sed 's/^H2BOX-KTEST: //')
+done < <(grep -ao 'H2BOX-KTEST: .*' "$log" | tr -d '\r' | sed 's/^H2BOX-KTEST: //')
 
 if ! grep -aq 'H2BOX-KTEST: DONE' "$log"; then
 	if [[ $qemu_rc == 124 || $qemu_rc == 137 ]]; then
@@ -153,13 +163,16 @@ if ! grep -aq 'H2BOX-KTEST: DONE' "$log"; then
 	say "FAIL kernel-rig: guest did not finish: $why; last 40 lines of $log:"
 	tail -n 40 "$log" | sed 's/^/  | /'
 	fail=$((fail + 1))
-elif ((pass + fail + skip == 0)); then
+elif ((pass + fail + skip + rig_pass + rig_fail == 0)); then
 	say "FAIL kernel-rig: no test ran (no scenarios in $here/scenarios, or H2BOX_KTEST_ONLY='$only' matched none)"
 	fail=$((fail + 1))
 fi
 
 say "timings: kernel $((t_kernel - t_start))s, initramfs $((t_initramfs - t_kernel))s$( ((t_accel == t_initramfs)) || echo ", kvm probe $((t_accel - t_initramfs))s"), qemu $((t_end - t_accel))s, total $((t_end - t_start))s"
+[[ -n $gpiod2_build ]] || say "note: no libgpiod 2.x build (make build-gpiod2): its GPIO checks are skipped"
+for r in "${skipped[@]}"; do echo "kernel: skip: $r"; done
+echo "kernel: rig: $rig_pass passed, $rig_fail failed"
 summary="kernel: $pass passed, $fail failed"
 ((skip == 0)) || summary+=", $skip skipped"
 echo "$summary"
-((fail == 0))
+((fail == 0 && rig_fail == 0))

@@ -77,7 +77,9 @@ cp "$PROFILES/sim-sfx.conf" "$TESTDIR/live.conf"
 stop_daemon
 start_daemon "$TESTDIR/live.conf" || { finish; exit 1; }
 echo "[nonsense" >>"$TESTDIR/live.conf"
-kill -HUP "$DAEMON_PID"
+# SIGHUP, then wait for the READY=1 that ends the reload (after RELOADING=1): the log lines
+# below are written by then
+check "a bad reload ends with READY=1" reload
 expect_eq "daemon answers after a bad reload" "$(h2 ping)" "pong"
 check "bad reload logged with file:line" grep -q "live.conf:[0-9]*: syntax error" "$DAEMON_LOG"
 check "bad reload kept the old profile" grep -q "reload failed: keeping the running profile" "$DAEMON_LOG"

@@ -81,7 +81,7 @@ controller_suite() {
 	check "$tag: logged host_starting -> on (host-alive)" has_transition host_starting on host-alive
 	expect_eq "$tag: requested on" "$(pst requested)" on
 	expect_eq "$tag: state file says on" "$(state_file)" "requested=on"
-	check "$tag: no temporary state file left" bash -c "! ls '$TESTDIR/state' | grep -q tmp"
+	check "$tag: no temporary state file left" lacks tmp ls "$TESTDIR/state"
 	advance 60s
 	expect_eq "$tag: IB link up (plant)" "$(truth link_up)" true
 	expect_near "$tag: idle watts (h2box watts)" "$(jget .watts watts)" "$idle_w" 0.05

@@ -32,7 +32,11 @@ in_log_since() {
 		log_since "$mark" | grep -qF -- "$p" || { echo "missing: $p"; return 1; }
 	done
 }
-not_in_log_since() { ! log_since "$1" | grep -qF -- "$2"; }
+not_in_log_since() { # a log that cannot be read is no proof of absence
+	local l
+	l=$(log_since "$1") || return 1
+	! grep -qF -- "$2" <<<"$l"
+}
 # in_order_since MARK FIRST SECOND: both in the log since MARK, FIRST on an earlier line
 in_order_since() {
 	local a b

@@ -2,6 +2,9 @@
 # 32-thermal.sh - NIC overheating on the simulated SFX box (hot room, stalled fan, NFS copy):
 # the temp-nic alarm walks warn -> critical -> emergency, critical runs the fan at 100 % and asks
 # for the throttle ladder, and emergency powers the box off in order through the sequencer.
+# The fan curves here hold the fan off (0 %) with no temperature override, so the only thing that
+# can run the fan at 100 % is the critical level; critical is reached by heat alone (a hot room
+# and the copy), and only then does the fan stall, to go on to the emergency.
 . "$(dirname "$0")/lib.sh"
 
 PROFILES=$ROOT/profiles
@@ -9,28 +12,38 @@ PROFILES=$ROOT/profiles
 truth() { jget "$1" sim status; }
 nic_level() { h2 --json alarms | jq -r '[.active[] | select(.id == "temp-nic") | .level][0] // "none"'; }
 
-start_daemon "$ROOT/tests/scenario/profiles/sim-sfx-thermal.conf" --state-dir "$TESTDIR/state" || { finish; exit 1; }
+sed -e 's/^points = 35:20 45:30 55:55 65:100$/points = 35:0 65:0/' \
+	-e 's/^points = 50:0 70:40 85:100$/points = 50:0 85:0/' -e '/^override_temp = /d' -e 's/^min_duty = 20%$/min_duty = 0%/' \
+	"$ROOT/tests/scenario/profiles/sim-sfx-thermal.conf" >"$TESTDIR/thermal.conf"
+check "test profile: the NIC and CPU curves hold the fan off, no override" \
+	bash -c "[ \$(grep -cxE 'points = (35:0 65:0|50:0 85:0)|min_duty = 0%' '$TESTDIR/thermal.conf') = 3 ] && ! grep -q override_temp '$TESTDIR/thermal.conf'"
+start_daemon "$TESTDIR/thermal.conf" --state-dir "$TESTDIR/state" || { finish; exit 1; }
 h2 power on >/dev/null
 advance 120s
 expect_eq "box on" "$(jget .state power status)" on
 expect_eq "no NIC alarm at 25 C" "$(nic_level)" none
 
-h2 sim ambient 60 >/dev/null
-h2 sim fault fan-stall on >/dev/null
-h2 sim workload nfs-copy >/dev/null
+check "a 60 C room" h2 sim ambient 60
+check "an NFS copy" h2 sim workload nfs-copy
 
 # Walk in 5 s steps and note every level change with the NIC temperature at that moment.
 seen="none"
-crit_fan="" crit_throttle="" off_at=""
+warn_fan="" crit_fan="" crit_throttle="" crit_stalled="" off_at=""
 for _ in $(seq 240); do
 	advance 5s
 	lvl=$(nic_level)
 	# levels of the powered NIC: once the box is off the alarm clears (33-power-off-readings.sh)
 	if [ "$lvl" != "${seen##* }" ] && [ "$(truth .psu_on)" = true ]; then
 		seen="$seen $lvl"
+		if [ "$lvl" = warn ]; then
+			warn_fan=$(jget .duty_pct fan status)
+		fi
 		if [ "$lvl" = critical ]; then
 			crit_fan=$(jget .duty_pct fan status)
+			crit_stalled=$(jget .stalled fan status)
 			crit_throttle=$(jget .thermal_throttle budget)
+			# the fan gives up: on to the emergency
+			check "the fan stalls after critical" h2 sim fault fan-stall on
 		fi
 	fi
 	if [ "$(truth .psu_on)" = false ]; then
@@ -39,6 +52,8 @@ for _ in $(seq 240); do
 	fi
 done
 expect_eq "temp-nic walks warn -> critical -> emergency" "$seen" "none warn critical emergency"
+expect_eq "warn: the fan runs its curve (off)" "$warn_fan" 0
+expect_eq "critical: the fan had not stalled" "$crit_stalled" false
 expect_eq "critical: fan at 100 %" "$crit_fan" 100
 expect_eq "critical: the budget governor is told to throttle" "$crit_throttle" true
 check "the box powered off" test -n "$off_at"

@@ -34,7 +34,11 @@ expect_near "PCIe 2.0 x4 after 8b/10b: 16 Gb/s" "$(lnk '.devices[0].pci.data_gbp
 expect_eq "narrow link flagged as expected for the board" \
 	"$(lnk '.devices[0].pci.narrow'),$(lnk '.devices[0].pci.narrow_expected')" "true,true"
 CEIL=$(lnk '.devices[0].ports[0].ceiling_gbps')
-expect_cmp "ceiling below 16 Gb/s (TLP headers)" "$CEIL" lt 16
+# the ceiling from the PCIe arithmetic, worked out here and not read from the probe: 5 GT/s x 4
+# lanes x 8b/10b = 16 Gb/s; a 256-byte payload travels in a TLP 24 bytes longer (4-DW header 16,
+# sequence number 2, LCRC 4, framing 2), so at most 256/280 of it is data
+expect_near "ceiling = 16 Gb/s x 256/280 (TLP arithmetic)" "$CEIL" \
+	"$(awk 'BEGIN { print 5 * 4 * 8 / 10 * 256 / (256 + 24) }')" 0.001
 expect_cmp "ceiling at or above the article's best 14.4 Gb/s" "$CEIL" ge 14.4
 check "text probe explains the x4 training" sh -c "'$H2BOX' -s '$SOCK' ib link | grep -q 'trained at x4'"
 check "anyone may probe the link" h2_nobody ib link
@@ -46,7 +50,9 @@ expect_eq "bench ran on the simulated box" "$(bw .bench.simulated)" true
 expect_eq "bench between the two ports" "$(bw '"\(.bench.port):\(.bench.port2)"')" "1:2"
 GBPS=$(bw '.bench.results[0].gbps')
 expect_cmp "RDMA WRITE above the IPoIB figure (11.1 Gb/s)" "$GBPS" gt 11.1
-expect_cmp "RDMA WRITE at most the probe's ceiling" "$GBPS" le "$CEIL"
+# the rate against a figure from outside the model: the article's best measured 14.4 Gb/s on
+# this card in the H2's x4 slot (flow-control DLLPs take a little more than the TLP arithmetic)
+expect_near "RDMA WRITE as the article's best measured 14.4 Gb/s" "$GBPS" 14.4 0.02
 expect_near "ceiling share is Gb/s over the ceiling" "$(bw '.bench.results[0].ceiling_share')" \
 	"$(awk -v g="$GBPS" -v c="$CEIL" 'BEGIN { print g / c }')" 0.01
 LAT=$(h2 --json ib bench --lat --iters 500)

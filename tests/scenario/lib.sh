@@ -49,14 +49,52 @@ expect_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; echo "#   got '$2', expected '$3'"; fi
 }
 
-# expect_near "description" ACTUAL EXPECTED TOLERANCE_FRACTION
+# expect_near "description" ACTUAL EXPECTED TOLERANCE_FRACTION: within a fraction of EXPECTED.
+# An EXPECTED of 0 makes that exact equality: it fails, saying to use expect_abs.
 expect_near() {
+	if awk -v e="$3" 'BEGIN { exit !(e + 0 == 0) }'; then
+		not_ok "$1"; echo "#   expected value is '$3': a tolerance relative to 0 is exact equality; use expect_abs"
+		return
+	fi
 	if awk -v a="$2" -v e="$3" -v t="$4" 'BEGIN { if (a == "" || a == "null") exit 1; d = a - e; if (d < 0) d = -d; exit !(d <= t * (e < 0 ? -e : e)) }'; then
 		ok "$1 ($2 ~ $3)"
 	else
 		not_ok "$1"; echo "#   got '$2', expected $3 within $(awk -v t="$4" 'BEGIN{print t*100}') %"
 	fi
 }
+
+# expect_abs "description" ACTUAL EXPECTED ABS_TOLERANCE: |ACTUAL - EXPECTED| <= ABS_TOLERANCE.
+# For values near 0, where expect_near's fraction of EXPECTED would be an exact-equality check.
+expect_abs() {
+	if awk -v a="$2" -v e="$3" -v t="$4" 'BEGIN { if (a == "" || a == "null") exit 1; d = a - e; if (d < 0) d = -d; exit !(d <= t) }'; then
+		ok "$1 ($2 ~ $3 +- $4)"
+	else
+		not_ok "$1"; echo "#   got '$2', expected $3 +- $4"
+	fi
+}
+
+# lacks ERE COMMAND [ARGS...]: COMMAND succeeds and no line of its output matches ERE (for
+# check).  Unlike `! COMMAND | grep -q ERE`, a failing COMMAND is a failure, not an empty match.
+lacks() {
+	local re=$1 out rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		printf '%s\n' "$out"
+		echo "command failed with status $rc: $*"
+		return 1
+	fi
+	if grep -qE -- "$re" <<<"$out"; then
+		printf '%s\n' "$out"
+		echo "output matches '$re'"
+		return 1
+	fi
+	return 0
+}
+
+# skip "description" "reason": a TAP skip (run-all.sh names it with its reason in the summary)
+skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1 # SKIP $2"; }
 
 # expect_cmp "description" ACTUAL OP VALUE   (OP: lt le gt ge)
 expect_cmp() {
@@ -68,6 +106,20 @@ expect_cmp() {
 }
 
 h2() { "$H2BOX" -s "$SOCK" "$@"; }
+
+# wait_until SECONDS COMMAND [ARGS...]: poll COMMAND every 50 ms until it succeeds; false after
+# SECONDS.  For output another process writes (a follower's lines), never for box time.
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@" 2>/dev/null; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		read -r -t 0.05 <> <(:) || true
+	done
+}
+
+# lines_ge FILE N: FILE has at least N lines
+lines_ge() { [ "$(wc -l <"$1")" -ge "$2" ]; }
 
 # jget JQ_FILTER COMMAND ARGS... : one value from a --json reply
 jget() {

@@ -109,13 +109,38 @@ tach() {
 _temp_nic_alarm() {
 	rig_h2_json '[.active[] | select(.id == "temp-nic")] | length' alarms | grep -qv '^0$'
 }
+_temp_nic_first() { # FIELD: of the first temp-nic entry in the alarm history
+	rig_h2_json "[.history[] | select(.id == \"temp-nic\")][0].$1" alarms
+}
 overheat() {
+	local lvl first value h
 	rig_plant_cmd "ambient 60"
 	rig_plant_cmd "fault fan-stall on"
 	rig_until 40 _temp_nic_alarm ||
 		{ rig_box_diag; rig_die "no temp-nic alarm (NIC $(rig_plant nic_temp_c) C)"; }
-	rig_note "temp-nic alarm at NIC $(rig_plant nic_temp_c) C: $(rig_h2_json '[.active[] | select(.id == "temp-nic") | .level][0]' alarms)"
+	lvl=$(rig_h2_json '[.active[] | select(.id == "temp-nic") | .level][0]' alarms)
+	rig_note "temp-nic alarm at NIC $(rig_plant nic_temp_c) C: $lvl"
+	# the first level raised matches the temperature it was raised at (rig-controller.conf: warn
+	# 70, critical 80, emergency 90; at plant speed 100 the NIC can pass 80 C before warn's three
+	# consecutive samples, so critical may come first)
+	first=$(_temp_nic_first level)
+	value=$(_temp_nic_first value)
+	case $first in
+	warn) awk -v v="$value" 'BEGIN { exit !(v >= 70 && v < 80) }' ;;
+	critical) awk -v v="$value" 'BEGIN { exit !(v >= 80 && v < 90) }' ;;
+	*) false ;;
+	esac || rig_die "first temp-nic level '$first' raised at $value C (warn: [70, 80), critical: [80, 90))"
+	# the heat keeps rising: the active level is warn or already critical, nothing else
+	case $lvl in warn | critical) ;; *) rig_die "active temp-nic level '$lvl', expected warn or critical" ;; esac
 	[ "$(rig_plant fan_rpm)" = 0 ] || rig_die "the plant's fan still turns: $(rig_plant fan_rpm) rpm"
+	# a stalled fan on a hot NIC: full drive, in h2box, in the driver's pwm1 and in the chip
+	h=$(rig_hwmon_find emc2305)
+	rig_until 10 _pwm1_is 255 || rig_die "pwm1 is $(cat "$h/pwm1") on a stalled fan at $(rig_plant nic_temp_c) C, expected 255"
+	rig_expect_eq "drive register 0x30" "$(drive)" 0xff
+	rig_expect_eq "h2box fan duty" "$(rig_h2_json .duty_pct fan status)" 100
+	# cool down before the emergency level (90 C) powers the box off under the next check
+	rig_plant_cmd "fault fan-stall off"
+	rig_plant_cmd "ambient 25"
 }
 
 # on_exit = restore: the 6.1 emc2305 has no pwm1_enable, so h2boxd must treat the channel as

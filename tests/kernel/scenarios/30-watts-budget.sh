@@ -20,7 +20,11 @@ TC=/usr/sbin/tc
 mon() { rig_h2_json ".monitors[] | select(.name == \"$1\") | .$2" watts; }
 _both_valid() { [ "$(mon h2 valid)" = true ] && [ "$(mon box valid)" = true ]; }
 _tbf() { $TC qdisc show dev ib0 | grep -q tbf; }
-_no_tbf() { ! $TC qdisc show dev ib0 | grep -q tbf; }
+_no_tbf() { # tc must answer: a failed `tc qdisc show` is no proof that there is no tbf
+	local q
+	q=$($TC qdisc show dev ib0) || return 1
+	! printf '%s\n' "$q" | grep -q tbf
+}
 _budget_released() { case "$(rig_h2_json .state budget)" in ok | warn) return 0 ;; esac; return 1; }
 _logged() { grep -q "$1" /tmp/h2boxd.log; }
 
@@ -46,9 +50,10 @@ watts() {
 	rig_near "INA226 over i2c-dev vs plant" "$h2w" "$truth" 0.03
 	rig_near "INA226 under ina2xx (libsensors) vs plant" "$boxw" "$truth" 0.03
 	rig_near "volts over i2c-dev vs plant" "$(mon h2 volts)" "$(rig_plant monitored_v)" 0.01
-	if command -v sensors >/dev/null; then
-		sensors ina226-i2c-0-41 | grep -q power1 || { sensors; rig_die "sensors shows no power1 on ina226-i2c-0-41"; }
-	fi
+	command -v sensors >/dev/null ||
+		rig_die "sensors not in the initramfs (package lm-sensors on the host): the rig is incomplete"
+	sensors ina226-i2c-0-41 >/tmp/sensors.out || { cat /tmp/sensors.out; rig_die "sensors ina226-i2c-0-41 failed"; }
+	grep -q power1 /tmp/sensors.out || { sensors; rig_die "sensors shows no power1 on ina226-i2c-0-41"; }
 }
 
 budget() {

@@ -482,50 +482,78 @@ best() { # max|min VALUE...: the best of a list of numbers
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
 
-vs_perftest() {
-	local size iters h c p hs cs ps
-	command -v ib_write_bw >/dev/null && command -v ib_send_lat >/dev/null ||
-		rig_skip_check "perftest not in the initramfs"
-	for size in $BW_SIZES; do
-		eval "iters=\$BW_ITERS_$size"
-		hs='' cs='' ps=''
-		for _ in $(seq "$ROUNDS"); do
-			hs="$hs $(h2box_write_bw "$size" "$iters")"
-			cs="$cs $(h2box_cs_write_bw "$size" "$iters")"
-			ps="$ps $(perftest_write_bw "$size" "$iters")"
-		done
-		# shellcheck disable=SC2086  # word lists on purpose
-		h=$(best max $hs) c=$(best max $cs) p=$(best max $ps)
-		bench_line "write_bw size=$size iters=$iters h2box=$h perftest=$p ratio=$(ratio "$h" "$p")" \
-			"unit=Gb/s rounds=$ROUNDS h2box_runs=$(echo $hs | tr ' ' ,) perftest_runs=$(echo $ps | tr ' ' ,)"
-		bench_line "write_bw_cs size=$size iters=$iters h2box=$c perftest=$p ratio=$(ratio "$c" "$p")" \
-			"unit=Gb/s rounds=$ROUNDS h2box_runs=$(echo $cs | tr ' ' ,) perftest_runs=$(echo $ps | tr ' ' ,)"
-		rig_note "RDMA WRITE $size B x $iters, best of $ROUNDS: h2box $h Gb/s (loopback), $c Gb/s (client/server), ib_write_bw $p Gb/s"
-	done
-	for size in $LAT_SIZES; do
-		hs='' cs='' ps=''
-		for _ in $(seq "$LAT_ROUNDS"); do
-			hs="$hs $(h2box_send_lat "$size" "$LAT_ITERS")"
-			cs="$cs $(h2box_cs_send_lat "$size" "$LAT_ITERS")"
-			ps="$ps $(perftest_send_lat "$size" "$LAT_ITERS")"
-		done
-		# shellcheck disable=SC2086
-		h=$(best min $hs) c=$(best min $cs) p=$(best min $ps)
-		bench_line "send_lat size=$size iters=$LAT_ITERS h2box=$h perftest=$p ratio=$(ratio "$h" "$p")" \
-			"unit=us rounds=$LAT_ROUNDS h2box_runs=$(echo $hs | tr ' ' ,) perftest_runs=$(echo $ps | tr ' ' ,)"
-		bench_line "send_lat_cs size=$size iters=$LAT_ITERS h2box=$c perftest=$p ratio=$(ratio "$c" "$p")" \
-			"unit=us rounds=$LAT_ROUNDS h2box_runs=$(echo $cs | tr ' ' ,) perftest_runs=$(echo $ps | tr ' ' ,)"
-		rig_note "SEND/RECV $size B x $LAT_ITERS, median one-way, best of $LAT_ROUNDS: h2box $h us (loopback), $c us (client/server), ib_send_lat $p us"
-	done
+# The check's own bound is loose, for a broken core, not a slow one (make bench holds the real
+# targets): h2box's bandwidth at least half perftest's, its latency at most twice.  One round;
+# a comparison that misses the bound gets up to VS_MAX_ROUNDS rounds (the best of each tool),
+# since one scheduling hiccup of the guest's vCPUs can halve a run of either tool.
+VS_BW_MIN=0.5
+VS_LAT_MAX=2.0
+VS_MAX_ROUNDS=3
+[ "$IB_MODE" != bench ] || VS_MAX_ROUNDS=$ROUNDS
+
+within_bound() { # ge|le RATIO LIMIT
+	awk -v r="$2" -v l="$3" -v op="$1" 'BEGIN { exit !(r > 0 && ((op == "ge" && r >= l) || (op == "le" && r <= l))) }'
 }
 
+VS_LINES=/tmp/vs-perftest.lines   # "KIND SIZE" per comparison made
+VS_MISSES=/tmp/vs-perftest.misses # one line per comparison outside the loose bound
+
+# compare write_bw|send_lat SIZE ITERS MIN_ROUNDS: h2box (loopback), h2box (client/server) and
+# perftest in turn, at least MIN_ROUNDS rounds and more (up to VS_MAX_ROUNDS) while a ratio misses
+# the loose bound; the best of each tool makes the two H2BOX-KTEST-BENCH lines.  A miss is noted
+# in VS_MISSES (not a return status: `set -e` must keep stopping at a failed run).
+compare() {
+	local kind=$1 size=$2 iters=$3 min_rounds=$4 how op lim unit tool hs='' cs='' ps='' n=0 h c p
+	case $kind in
+	write_bw) how=max op=ge lim=$VS_BW_MIN unit=Gb/s tool=ib_write_bw ;;
+	send_lat) how=min op=le lim=$VS_LAT_MAX unit=us tool=ib_send_lat ;;
+	*) rig_die "compare: unknown comparison '$kind'" ;;
+	esac
+	while :; do
+		hs="$hs $(h2box_"$kind" "$size" "$iters")"
+		cs="$cs $(h2box_cs_"$kind" "$size" "$iters")"
+		ps="$ps $(perftest_"$kind" "$size" "$iters")"
+		n=$((n + 1))
+		# shellcheck disable=SC2086  # word lists on purpose
+		h=$(best $how $hs) c=$(best $how $cs) p=$(best $how $ps)
+		[ "$n" -ge "$min_rounds" ] || continue
+		within_bound $op "$(ratio "$h" "$p")" "$lim" && within_bound $op "$(ratio "$c" "$p")" "$lim" && break
+		[ "$n" -lt "$VS_MAX_ROUNDS" ] || break
+	done
+	bench_line "$kind size=$size iters=$iters h2box=$h perftest=$p ratio=$(ratio "$h" "$p")" \
+		"unit=$unit rounds=$n h2box_runs=$(echo $hs | tr ' ' ,) perftest_runs=$(echo $ps | tr ' ' ,)"
+	bench_line "${kind}_cs size=$size iters=$iters h2box=$c perftest=$p ratio=$(ratio "$c" "$p")" \
+		"unit=$unit rounds=$n h2box_runs=$(echo $cs | tr ' ' ,) perftest_runs=$(echo $ps | tr ' ' ,)"
+	echo "$kind $size" >>"$VS_LINES"
+	rig_note "$kind $size B x $iters, best of $n: h2box $h $unit (loopback), $c $unit (client/server), $tool $p $unit"
+	within_bound $op "$(ratio "$h" "$p")" "$lim" ||
+		echo "$kind $size B: h2box (loopback) $h $unit is $(ratio "$h" "$p") x $tool's $p $unit (bound: $op $lim)" | tee -a "$VS_MISSES"
+	within_bound $op "$(ratio "$c" "$p")" "$lim" ||
+		echo "$kind $size B: h2box (client/server) $c $unit is $(ratio "$c" "$p") x $tool's $p $unit (bound: $op $lim)" | tee -a "$VS_MISSES"
+}
+
+vs_perftest() {
+	local size iters
+	command -v ib_write_bw >/dev/null && command -v ib_send_lat >/dev/null ||
+		rig_die "perftest (ib_write_bw, ib_send_lat) not in the initramfs: the rig is incomplete"
+	: >"$VS_LINES"
+	: >"$VS_MISSES"
+	for size in $BW_SIZES; do
+		eval "iters=\$BW_ITERS_$size"
+		compare write_bw "$size" "$iters" "$ROUNDS"
+	done
+	for size in $LAT_SIZES; do
+		compare send_lat "$size" "$LAT_ITERS" "$LAT_ROUNDS"
+	done
+	grep -q '^write_bw ' "$VS_LINES" || rig_die "no write_bw comparison came out"
+	grep -q '^send_lat ' "$VS_LINES" || rig_die "no send_lat comparison came out"
+	[ ! -s "$VS_MISSES" ] || rig_die "$(wc -l <"$VS_MISSES") comparison(s) outside the loose bounds (bandwidth >= $VS_BW_MIN x, latency <= $VS_LAT_MAX x perftest)"
+}
+
+# (the rig runs the normal build: sanitizer reports are the ASan re-run's job in the other tiers)
 daemon_ok() {
 	daemon_alive || { cat "$IB_LOG"; rig_die "h2boxd is gone"; }
 	h2box status >/dev/null || rig_die "h2box status failed"
-	if grep -Eq 'AddressSanitizer|runtime error|LeakSanitizer' "$IB_LOG"; then
-		cat "$IB_LOG"
-		rig_die "sanitizer report in the daemon log"
-	fi
 }
 
 # ---------------------------------------------------------------- run
