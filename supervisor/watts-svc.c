@@ -1411,8 +1411,14 @@ static int cmd_watts(const struct ctl_request *req, struct ctl_reply *rep, void 
 		int64_t iv = isfinite(interval) ? (int64_t)(interval * 1e9) : NS_PER_S;
 		int64_t now = loop_now(s->b->loop);
 
-		if (iv < s->period_ns)
-			iv = s->period_ns; /* no faster than we sample */
+		if (iv < s->period_ns) {
+			/* no faster than we sample: say so rather than stretch it silently */
+			ctl_reply_error(rep, 2,
+					"watts: --interval %g s is shorter than the sampling period: "
+					"give %g to 3600 s",
+					interval, (double)s->period_ns / 1e9);
+			return 0;
+		}
 		f->st = ctl_reply_stream(rep);
 		if (!f->st) {
 			ctl_reply_error(rep, 1, "cannot stream");
