@@ -166,7 +166,7 @@ int cli_record_sample_parse(const char *line, struct cli_record_sample *s)
 		s->energy_j = NAN;
 	if (json_str(line, "time", s->time, sizeof(s->time)) < 0)
 		s->time[0] = '\0';
-	if (json_str(line, "budget", s->budget, sizeof(s->budget)) < 0)
+	if (json_str(line, "budget_state", s->budget, sizeof(s->budget)) < 0)
 		s->budget[0] = '\0';
 	return 0;
 }
@@ -174,7 +174,7 @@ int cli_record_sample_parse(const char *line, struct cli_record_sample *s)
 int cli_record_csv_header(char *buf, size_t len)
 {
 	int n = snprintf(buf, len,
-			 "time,mono_s,watts,volts,amps,avg_w,budget,ib_tx_gbps,ib_rx_gbps,energy_j\n");
+			 "time,mono_s,watts,volts,amps,avg_w,budget_state,ib_tx_gbps,ib_rx_gbps,energy_j\n");
 
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }

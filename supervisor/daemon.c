@@ -189,10 +189,13 @@ static void daemon_readings_json(struct daemon *d, struct json *j)
 	json_number(j, "ib_rx_gbps", r->ib_rx_gbps, 3);
 	json_string(j, "budget_state", r->budget_state);
 	json_string(j, "power_state", r->power_state);
-	json_object_begin(j, "temperatures");
-	for (int i = 0; i < r->ntemps; i++)
-		json_number(j, r->temps[i].name, r->temps[i].celsius, 1);
-	json_object_end(j);
+	/* "<input>_temp_c", as the plant's truth names them (docs/JSON.md) */
+	for (int i = 0; i < r->ntemps; i++) {
+		char key[48];
+
+		snprintf(key, sizeof(key), "%.32s_temp_c", r->temps[i].name);
+		json_number(j, key, r->temps[i].celsius, 1);
+	}
 	json_object_end(j);
 }
 
