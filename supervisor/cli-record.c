@@ -494,6 +494,15 @@ fail_in:
 	return r;
 }
 
+/* path names the file open on fd (the CSV must not overwrite the copy's SRC or DST) */
+static bool record_same_file(const char *path, int fd)
+{
+	struct stat a, b;
+
+	return fd >= 0 && stat(path, &a) == 0 && fstat(fd, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
 /* The article's copy test: a plain read/write loop, fsync before the clock stops.  Closes both. */
 static int record_copy(int in, int out, const char *src, const char *dst, uint64_t *bytes,
 		       double *secs)
@@ -694,6 +703,10 @@ int cli_record_main(const char *socket_path, bool json, int argc, char **argv)
 		if (r < 0)
 			return cli_fail(json, 1, "record: %s", err);
 		o.copy_dst = dstbuf;
+	}
+	if (o.out_path && (record_same_file(o.out_path, in) || record_same_file(o.out_path, out))) {
+		ret = cli_fail(json, 1, "record: -o %s is a file of the copy", o.out_path);
+		goto out_files;
 	}
 	if (o.out_path) {
 		st.csv = fopen(o.out_path, "we");

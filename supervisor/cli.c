@@ -133,7 +133,8 @@ int cli_fail(bool json, int status, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	n = strlen(msg);
-	fprintf(stderr, "h2box: %s%s", msg, n && msg[n - 1] == '\n' ? "" : "\n");
+	if (!json)
+		fprintf(stderr, "h2box: %s%s", msg, n && msg[n - 1] == '\n' ? "" : "\n");
 	if (json) {
 		struct json *j = json_new();
 		const char *doc;

@@ -29,9 +29,9 @@ void cli_timeout_set(int connect_ms, int reply_ms);
 /* The first line of a stream arrived: from now on the reader waits as long as the stream lasts. */
 void cli_stream_started(int fd);
 /*
- * A client-side failure: "h2box: MESSAGE" on stderr and, with --json, the same error as
- * {"ok":false,"status":N,"error":...} on stdout, so every outcome is one JSON document.
- * Returns status (the exit status).
+ * A client-side failure: "h2box: MESSAGE" on stderr, or with --json the same error as
+ * {"ok":false,"status":N,"error":...} on stdout, as the daemon's errors come, so every
+ * outcome is one JSON document.  Returns status (the exit status).
  */
 int cli_fail(bool json, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A connection failure (-errno of cli_call and friends) reported with cli_fail(); returns 5. */

@@ -73,7 +73,7 @@ jcase() {
 	fi
 }
 
-start_daemon "$ROOT/profiles/sim-sfx.conf" || { finish; exit 1; }
+start_daemon "$ROOT/profiles/sim-sfx.conf" --state-dir "$TESTDIR/state" || { finish; exit 1; }
 
 # ---- client-side outcomes (no daemon needed, or none reachable) ----
 out=$("$H2BOX" --json 2>/dev/null)

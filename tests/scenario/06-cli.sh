@@ -4,7 +4,7 @@
 # command, intervals and durations at their bounds, and h2boxd's welcome lines.
 . "$(dirname "$0")/lib.sh"
 
-start_daemon "$ROOT/profiles/sim-sfx.conf" || { finish; exit 1; }
+start_daemon "$ROOT/profiles/sim-sfx.conf" --state-dir "$TESTDIR/state" || { finish; exit 1; }
 
 # ---- record --copy never destroys its source ----
 F=$TESTDIR/data.bin
@@ -44,6 +44,10 @@ echo old >"$TESTDIR/ramdisk/other.bin"
 h2 record --copy "$F" "$TESTDIR/ramdisk/other.bin" >/dev/null 2>&1
 expect_eq "an existing other file is overwritten, not appended to" \
 	"$(sha256sum <"$TESTDIR/ramdisk/other.bin")" "$sum0"
+
+h2 record -o "$F" --copy "$F" "$TESTDIR/ramdisk/" >/dev/null 2>&1
+rc=$?
+expect_eq "record -o SRC --copy SRC DIR is refused and SRC is untouched" "$rc,$(sha256sum <"$F")" "1,$sum0"
 
 # ---- a daemon that accepts and never answers: bounded, one line, exit 5 ----
 mkfifo "$TESTDIR/mute.ready"
@@ -122,6 +126,11 @@ check "... naming the allowed range" grep -q "give 1 to 3600 s" <<<"$out"
 out=$(h2 watts --follow --interval 0.5 2>&1)
 expect_eq "watts --follow --interval 0.5 is refused" "$?" 2
 check "... naming the allowed range" grep -q "give 1 to 3600 s" <<<"$out"
+out=$(h2 ib bench --size 4K --duration 60s 2>&1)
+check "ib bench --duration 60s fits the default bench_max_duration of 60 s" \
+	bash -c "! grep -q bench_max_duration <<<'$out'"
+out=$(h2 ib bench --size 4K --duration 61s 2>&1)
+expect_eq "ib bench --duration 61s is past it" "$?" 2
 out=$(h2 ib bench --size 0 2>&1)
 expect_eq "ib bench --size 0 is a usage error" "$?" 2
 expect_eq "... prefixed h2box:" "$(head -n 1 <<<"$out" | cut -c1-16)" "h2box: --size: 2"
