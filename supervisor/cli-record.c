@@ -51,6 +51,10 @@ int cli_record_args_parse(int argc, char **argv, struct cli_record_opts *o, char
 		}
 		if (a[0] != '-')
 			break;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			o->help = true;
+			return 0;
+		}
 		if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
 			if (i + 1 >= argc || !argv[i + 1][0]) {
 				snprintf(err, errlen, "%s needs a file name", a);
@@ -697,6 +701,8 @@ int cli_record_main(const char *socket_path, bool json, int argc, char **argv)
 		return record_passthrough(socket_path, json, argc, argv);
 	if (cli_record_args_parse(argc, argv, &o, err, sizeof(err)) < 0)
 		return cli_fail(json, 2, "record: %s\n%s", err, record_usage);
+	if (o.help)
+		return cli_command_help(json, "record");
 	if (o.copy) {
 		r = record_copy_open(o.copy_src, o.copy_dst, &in, &out, dstbuf, sizeof(dstbuf), err,
 				     sizeof(err));

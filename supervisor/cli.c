@@ -77,7 +77,7 @@ static void cli_print_help(FILE *f)
 }
 
 /* `h2box COMMAND --help` (verb NULL: `h2box --help`) on stdout; JSON: {"ok":true,"usage":...}. */
-static int cli_command_help(bool json, const char *verb)
+int cli_command_help(bool json, const char *verb)
 {
 	const struct cli_usage *u = NULL;
 	char *text = NULL;
@@ -495,9 +495,14 @@ static bool cli_is_stream(int argc, char **argv)
 	return false;
 }
 
-/* `--help` or `-h` among a command's words (before "--"): its usage, without the daemon. */
+/*
+ * `--help` or `-h` among a command's words (before "--"): its usage, without the daemon.
+ * record's command may follow its options without "--" (`record ls -h`): record decides.
+ */
 static bool cli_wants_help(int argc, char **argv)
 {
+	if (strcmp(argv[0], "record") == 0)
+		return false;
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
 			return true;

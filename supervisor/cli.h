@@ -34,6 +34,8 @@ void cli_stream_started(int fd);
  * outcome is one JSON document.  Returns status (the exit status).
  */
 int cli_fail(bool json, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* `h2box VERB --help` (VERB NULL: all commands) on stdout, as JSON with json; exit status. */
+int cli_command_help(bool json, const char *verb);
 /* A connection failure (-errno of cli_call and friends) reported with cli_fail(); returns 5. */
 int cli_report_connect_error(bool json, const char *path, int r);
 const char *cli_socket_path(const char *opt, char *buf, size_t len);

@@ -73,6 +73,15 @@ static void test_args_bad(void **state)
 	assert_int_equal(PARSE(&o, err, "record", "--interval"), -EINVAL);
 	assert_int_equal(PARSE(&o, err, "record", "--copy", "/a"), -EINVAL);
 	assert_non_null(strstr(err, "SRC and DST"));
+
+	/* --help is the record's own only among its options: `record ls -h` runs `ls -h` */
+	assert_int_equal(PARSE(&o, err, "record", "-o", "x.csv", "--help"), 0);
+	assert_true(o.help);
+	assert_int_equal(PARSE(&o, err, "record", "ls", "-h"), 0);
+	assert_false(o.help);
+	assert_int_equal(o.ncmd, 2);
+	assert_int_equal(PARSE(&o, err, "record", "--", "ls", "--help"), 0);
+	assert_false(o.help);
 	assert_int_equal(PARSE(&o, err, "record", "--copy", "/a", "/b", "--", "true"), -EINVAL);
 	assert_non_null(strstr(err, "not both"));
 	assert_int_equal(PARSE(&o, err, "record", "--bogus", "--", "true"), -EINVAL);
