@@ -6,8 +6,10 @@
 . "$(dirname "$0")/lib.sh"
 
 cat >"$TESTDIR/jcheck.py" <<'PY'
-# jcheck.py MODE RC < stdout: MODE "one" (one document) or "lines" (one document a line)
-import json, sys
+# jcheck.py DIR: checks every case DIR/N.{mode,rc,want,name,out} in one process (a python per
+# case is too slow on a loaded machine); prints "ok NAME" or "not ok NAME: why" per case.
+# MODE "one" (one document) or "lines" (one document a line).
+import json, os, sys
 
 def no_dups(pairs):
     keys = [k for k, _ in pairs]
@@ -28,9 +30,7 @@ def big_ints(v, path="$"):
         for i, x in enumerate(v):
             big_ints(x, "%s[%d]" % (path, i))
 
-mode, rc = sys.argv[1], int(sys.argv[2])
-raw = sys.stdin.buffer.read()
-try:
+def check(mode, rc, raw):
     text = raw.decode("utf-8")  # strict: invalid UTF-8 is an error
     if mode == "one":
         if not text.endswith("\n") or "\n" in text[:-1]:
@@ -50,39 +50,63 @@ try:
         raise ValueError("ok=%s but exit status %d" % (first["ok"], rc))
     if not first["ok"] and (first.get("status") != rc or not first.get("error")):
         raise ValueError("an error without its status %d and message" % rc)
-except ValueError as e:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
-    print("%s; stdout: %r" % (e, raw[:300]))
-    sys.exit(1)
+
+d = sys.argv[1]
+cases = sorted(int(f[:-5]) for f in os.listdir(d) if f.endswith(".mode"))
+for n in cases:
+    base = os.path.join(d, str(n))
+    mode = open(base + ".mode").read().strip()
+    rc = int(open(base + ".rc").read())
+    want = open(base + ".want").read().strip()
+    name = open(base + ".name", encoding="utf-8", errors="replace").read().strip()
+    raw = open(base + ".out", "rb").read()
+    try:
+        check(mode, rc, raw)
+        if want != "any" and rc != int(want):
+            raise ValueError("exit %d, expected %s" % (rc, want))
+        print("ok %s (exit %d)" % (name, rc))
+    except ValueError as e:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
+        print("not ok %s (exit %d): %s; stdout: %r" % (name, rc, e, raw[:300]))
 PY
 
 USED=" "
-# jcase MODE WANT_RC ARGS...: `h2box --json ARGS`, checks stdout and the exit status
+CASES=$TESTDIR/cases
+mkdir -p "$CASES"
+NCASE=0
+# jcase MODE WANT_RC ARGS...: `h2box --json ARGS`; stdout and the exit status are kept for
+# jcheck.py, which judges every case at the end
 jcase() {
-	local mode=$1 want=$2 out rc why
+	local mode=$1 want=$2
 	shift 2
-	out=$(timeout 60 "$H2BOX" -s "$SOCK" --json "$@" 2>/dev/null; echo "rc=$?")
-	rc=${out##*rc=}
-	out=${out%rc=*}
+	NCASE=$((NCASE + 1))
+	timeout 60 "$H2BOX" -s "$SOCK" --json "$@" >"$CASES/$NCASE.out" 2>/dev/null
+	echo $? >"$CASES/$NCASE.rc"
+	echo "$mode" >"$CASES/$NCASE.mode"
+	echo "$want" >"$CASES/$NCASE.want"
+	echo "--json $*" >"$CASES/$NCASE.name"
 	USED="$USED$1 "
-	if ! why=$(printf '%s' "$out" | python3 "$TESTDIR/jcheck.py" "$mode" "$rc"); then
-		not_ok "--json $* (exit $rc): $why"
-	elif [ "$want" != any ] && [ "$rc" != "$want" ]; then
-		not_ok "--json $*: exit $rc, expected $want"
-	else
-		ok "--json $* (exit $rc)"
-	fi
+}
+# jcheck_all: one TAP line per case so far
+jcheck_all() {
+	local line
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) ok "${line#ok }" ;;
+		*) not_ok "${line#not ok }" ;;
+		esac
+	done < <(python3 "$TESTDIR/jcheck.py" "$CASES")
+	rm -f "$CASES"/*
 }
 
 start_daemon "$ROOT/profiles/sim-sfx.conf" --state-dir "$TESTDIR/state" || { finish; exit 1; }
 
 # ---- client-side outcomes (no daemon needed, or none reachable) ----
-out=$("$H2BOX" --json 2>/dev/null)
-rc=$?
-if printf '%s\n' "$out" | python3 "$TESTDIR/jcheck.py" one "$rc" >/dev/null && [ $rc -eq 2 ]; then
-	ok "--json with no command: one JSON error, exit 2"
-else
-	not_ok "--json with no command: one JSON error, exit 2"
-fi
+NCASE=$((NCASE + 1))
+"$H2BOX" --json >"$CASES/$NCASE.out" 2>/dev/null
+echo $? >"$CASES/$NCASE.rc"
+echo one >"$CASES/$NCASE.mode"
+echo 2 >"$CASES/$NCASE.want"
+echo "--json with no command" >"$CASES/$NCASE.name"
 jcase one 2 --bogus-option
 jcase one 2 --timeout soon ping
 jcase one 0 --help
@@ -184,12 +208,14 @@ done
 kill "$FOL" 2>/dev/null
 wait "$FOL" 2>/dev/null
 exec 5<&-
-if why=$(printf '%s\n' "$lines" | python3 "$TESTDIR/jcheck.py" lines 0); then
-	ok "--json watts --follow: JSON lines"
-else
-	not_ok "--json watts --follow: JSON lines: $why"
-fi
+NCASE=$((NCASE + 1))
+printf '%s\n' "$lines" >"$CASES/$NCASE.out"
+echo 0 >"$CASES/$NCASE.rc"
+echo lines >"$CASES/$NCASE.mode"
+echo 0 >"$CASES/$NCASE.want"
+echo "--json watts --follow: JSON lines" >"$CASES/$NCASE.name"
 USED="${USED}watts "
+jcheck_all
 expect_eq "the stream has one reply object and three samples" "$(wc -l <<<"$lines")" 4
 
 # ---- every verb the daemon serves was tried ----
