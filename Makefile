@@ -101,6 +101,10 @@ build-gpiod2: deps
 
 compile: $(PROGS) $(PLANT_MIRROR) $(UNIT_BINS) $(TOOL_BINS)
 
+# Keep every object: make would delete the test and tool objects as intermediates after a
+# fresh build, and the next make (whose .d files name them) would compile them all again.
+.SECONDARY:
+
 $(BUILD_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$(BUILD_DIR)/$<)
@@ -144,7 +148,9 @@ $(BUILD_DIR)/tools/%: $(BUILD_DIR)/obj/tests/tools/%.o $(BUILD_DIR)/libh2box.a
 -include $(shell find $(BUILD_DIR)/obj -name '*.d' 2>/dev/null)
 
 # ---- run ----
-run: build
+# Builds only the two programs it runs (nothing when they are up to date).
+run: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD_DIR=$(BUILD) $(BUILD)/h2boxd $(BUILD)/h2box
 	@mkdir -p $(BUILD)/state
 	$(BUILD)/h2boxd --sim --status-line --state-dir $(BUILD)/state
 

@@ -120,7 +120,7 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-/* "2s", "500ms", "1.5s", "1m"; bare numbers are seconds. */
+/* "2s", "500ms", "1.5s", "1m", "1h"; bare numbers are seconds; 1 ms to 1 h, both included. */
 static int parse_dur(const char *s, int64_t *out)
 {
 	char *end;
@@ -134,8 +134,10 @@ static int parse_dur(const char *s, int64_t *out)
 		return -EINVAL;
 	if (strcmp(end, "ms") == 0)
 		mult = 1e6;
-	else if (strcmp(end, "m") == 0)
+	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
 		mult = 60e9;
+	else if (strcmp(end, "h") == 0)
+		mult = 3600e9;
 	else if (strcmp(end, "s") != 0 && *end)
 		return -EINVAL;
 	if (v * mult > 3600e9 || v * mult < 1e6)
@@ -250,7 +252,7 @@ int ib_bench_opts_parse(struct ib_bench_opts *o, int argc, char *const *argv, ch
 		} else if (strcmp(a, "--duration") == 0) {
 			if (parse_dur(val, &o->duration_ns) < 0)
 				return fail(err, errlen, -EINVAL,
-					    "--duration: such as 5s or 500ms (at most 1 hour)");
+					    "--duration: 1ms to 1h, such as 500ms, 5s, 10m or 1h");
 			dur_set = true;
 		} else if (strcmp(a, "--client") == 0) {
 			if (!host_ok(val))

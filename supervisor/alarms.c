@@ -409,15 +409,13 @@ static const char *fmt_real(int64_t real_ns, char *buf, size_t len)
 
 static void entry_json(struct json *j, const struct alarm_entry *e)
 {
-	char ts[32];
-
 	json_object_begin(j, NULL);
 	json_string(j, "id", e->id);
 	json_string(j, "level", alarm_level_name(e->level));
 	json_number(j, "value", e->value, 3);
 	json_string(j, "message", e->msg);
-	json_int(j, "mono_ns", e->since_ns);
-	json_string(j, "time", fmt_real(e->since_real_ns, ts, sizeof(ts)));
+	json_number(j, "mono_s", (double)e->since_ns / 1e9, 3);
+	json_time(j, "time", e->since_real_ns);
 	json_object_end(j);
 }
 

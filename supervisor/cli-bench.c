@@ -1,5 +1,6 @@
 /* cli-bench.c - `h2box ib bench --local`: the verbs benchmark in the client, without h2boxd. */
 #include "supervisor/cli-bench.h"
+#include "supervisor/cli.h"
 
 #include <errno.h>
 #include <math.h>
@@ -35,26 +36,22 @@ static bool bench_cancelled(void *userdata)
 	return bench_stop != 0;
 }
 
-static void print_json_result(int rc, const struct ib_bench_report *rep, const char *err)
+static int print_json_result(const struct ib_bench_report *rep)
 {
 	struct json *j = json_new();
 	const char *doc;
 
 	if (!j)
-		return;
+		return cli_fail(true, 1, "ib bench: out of memory");
 	json_object_begin(j, NULL);
-	json_bool(j, "ok", rc == 0);
-	if (rc == 0) {
-		ib_report_bench_json(rep, j);
-	} else {
-		json_int(j, "status", 1);
-		json_string(j, "error", err[0] ? err : strerror(-rc));
-	}
+	json_bool(j, "ok", true);
+	ib_report_bench_json(rep, j);
 	json_object_end(j);
 	doc = json_finish(j, NULL);
 	if (doc)
 		printf("%s\n", doc);
 	json_free(j);
+	return doc ? 0 : cli_fail(true, 1, "ib bench: cannot build the JSON report");
 }
 
 /* The probe's expected ceiling for the device and port the run will use (NAN if unknown). */
@@ -99,16 +96,14 @@ int cli_bench_local_main(bool json, int argc, char **argv)
 			args[n++] = argv[i];
 	ib_bench_opts_defaults(&o);
 	if (ib_bench_opts_parse(&o, n, args, err, sizeof(err)) < 0) {
-		fprintf(stderr,
-			"h2box: ib bench: %s\nusage: h2box ib bench --local " IB_BENCH_USAGE_OPTIONS
-			"\n",
-			err);
-		status = 2;
+		status = cli_fail(json, 2,
+				  "ib bench: %s\nusage: h2box ib bench --local " IB_BENCH_USAGE_OPTIONS,
+				  err);
 		goto out;
 	}
 	rep = calloc(1, sizeof(*rep));
 	if (!rep) {
-		status = 1;
+		status = cli_fail(json, 1, "ib bench: out of memory");
 		goto out;
 	}
 	r = hw_linux_new(&hw);
@@ -122,14 +117,13 @@ int cli_bench_local_main(bool json, int argc, char **argv)
 		probe_ceiling(hw, &o);
 		r = ib_bench_run(hw, &o, rep, bench_cancelled, NULL, err, sizeof(err));
 	}
-	status = r < 0 ? 1 : 0;
-	if (json) {
-		print_json_result(r, rep, err);
-	} else if (r == 0) {
+	status = 0;
+	if (r < 0)
+		status = cli_fail(json, 1, "ib bench failed: %s", err[0] ? err : strerror(-r));
+	else if (json)
+		status = print_json_result(rep);
+	else
 		ib_report_bench_text(rep, stdout);
-	} else {
-		fprintf(stderr, "h2box: ib bench failed: %s\n", err[0] ? err : strerror(-r));
-	}
 out:
 	if (hw)
 		hw_free(hw);

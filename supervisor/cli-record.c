@@ -13,12 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "supervisor/ctl.h"
+#include "supervisor/json.h"
 #include "supervisor/parse.h"
 
 extern char **environ;
@@ -27,7 +29,7 @@ extern char **environ;
 
 static const char record_usage[] =
 	"usage: h2box [--json] record [-o FILE.csv] [--interval S] -- COMMAND [ARGS...]\n"
-	"       h2box [--json] record [-o FILE.csv] [--interval S] --copy SRC DST\n"
+	"       h2box [--json] record [-o FILE.csv] [--interval S] --copy SRC DST|DIR\n"
 	"       h2box [--json] record begin | end ID      (the daemon's verbs)\n";
 
 /* ---- pure parts ---- */
@@ -49,6 +51,10 @@ int cli_record_args_parse(int argc, char **argv, struct cli_record_opts *o, char
 		}
 		if (a[0] != '-')
 			break;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			o->help = true;
+			return 0;
+		}
 		if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
 			if (i + 1 >= argc || !argv[i + 1][0]) {
 				snprintf(err, errlen, "%s needs a file name", a);
@@ -164,7 +170,7 @@ int cli_record_sample_parse(const char *line, struct cli_record_sample *s)
 		s->energy_j = NAN;
 	if (json_str(line, "time", s->time, sizeof(s->time)) < 0)
 		s->time[0] = '\0';
-	if (json_str(line, "budget", s->budget, sizeof(s->budget)) < 0)
+	if (json_str(line, "budget_state", s->budget, sizeof(s->budget)) < 0)
 		s->budget[0] = '\0';
 	return 0;
 }
@@ -172,7 +178,7 @@ int cli_record_sample_parse(const char *line, struct cli_record_sample *s)
 int cli_record_csv_header(char *buf, size_t len)
 {
 	int n = snprintf(buf, len,
-			 "time,mono_s,watts,volts,amps,avg_w,budget,ib_tx_gbps,ib_rx_gbps,energy_j\n");
+			 "time,mono_s,watts,volts,amps,avg_w,budget_state,ib_tx_gbps,ib_rx_gbps,energy_j\n");
 
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
@@ -269,7 +275,6 @@ static void *streamer_run(void *arg)
 	struct streamer *st = arg;
 	char buf[8192];
 	size_t len = 0;
-	bool head = false;
 
 	for (;;) {
 		ssize_t n = recv(st->fd, buf + len, sizeof(buf) - len - 1, 0);
@@ -284,16 +289,7 @@ static void *streamer_run(void *arg)
 		p = buf;
 		while ((nl = strchr(p, '\n'))) {
 			*nl = '\0';
-			if (!head) {
-				head = true;
-				if (strcmp(p, "ok")) {
-					fprintf(stderr, "h2box: record: no sample stream: %s %s\n", p,
-						nl + 1);
-					return NULL;
-				}
-			} else {
-				streamer_line(st, p);
-			}
+			streamer_line(st, p);
 			p = nl + 1;
 		}
 		len = strlen(p);
@@ -304,20 +300,65 @@ static void *streamer_run(void *arg)
 	return NULL;
 }
 
-static void streamer_start(struct streamer *st, const char *path, double interval_s)
+/*
+ * The daemon's answer to `watts --follow` is read here, before anything runs: a refused
+ * interval is a usage error of the record, not a record without samples.  0, -errno for a
+ * connection failure, or the daemon's error status with its message in err.
+ */
+static int streamer_start(struct streamer *st, const char *path, double interval_s, char *err,
+			  size_t errlen)
 {
+	char head[1024];
+	size_t len = 0;
+	char *nl = NULL;
+
 	st->fd = stream_connect(path, interval_s);
-	if (st->fd < 0) {
-		fprintf(stderr, "h2box: record: no sample stream: %s\n", strerror(-st->fd));
-		return;
+	if (st->fd < 0)
+		return st->fd;
+	/* the head line, then the reply object (one line), byte by byte: samples stay unread */
+	while (len + 1 < sizeof(head)) {
+		ssize_t n = recv(st->fd, head + len, 1, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len++;
+		head[len] = '\0';
+		nl = strchr(head, '\n');
+		if (nl && strchr(nl + 1, '\n'))
+			break;
 	}
-	if (pthread_create(&st->thread, NULL, streamer_run, st) != 0) {
-		fprintf(stderr, "h2box: record: no sample stream: cannot start a thread\n");
+	head[len] = '\0';
+	if (len == 0 || !nl) {
+		int r = len == 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? -ETIMEDOUT : -EPROTO;
+
 		close(st->fd);
 		st->fd = -1;
-		return;
+		return r;
+	}
+	if (strncmp(head, "ok\n", 3) != 0) {
+		int status = 1;
+		const char *msg = strstr(nl + 1, "\"error\":\"");
+
+		sscanf(head, "error %d", &status);
+		/* the JSON error's message, up to its closing quote */
+		snprintf(err, errlen, "%s", msg ? msg + 9 : nl + 1);
+		if (strrchr(err, '"'))
+			*strrchr(err, '"') = '\0';
+		close(st->fd);
+		st->fd = -1;
+		return status > 0 ? status : 1;
+	}
+	cli_stream_started(st->fd);
+	if (pthread_create(&st->thread, NULL, streamer_run, st) != 0) {
+		close(st->fd);
+		st->fd = -1;
+		snprintf(err, errlen, "cannot start a thread");
+		return 1;
 	}
 	st->running = true;
+	return 0;
 }
 
 static void streamer_stop(struct streamer *st)
@@ -392,27 +433,90 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The article's copy test: a plain read/write loop, fsync before the clock stops. */
-static int record_copy(const char *src, const char *dst, uint64_t *bytes, double *secs)
+/*
+ * Opens the copy's files before anything is recorded, like cp: a directory as DST receives
+ * SRC's base name, and DST is truncated only once it is known not to be SRC (through a
+ * symlink or a hard link too).  0 with both fds set, or -errno with the message in err.
+ */
+static int record_copy_open(const char *src, const char *dst, int *in_fd, int *out_fd,
+			    char *dstbuf, size_t dstlen, char *err, size_t errlen)
+{
+	struct stat si, so;
+	const char *base;
+	int in, out, r;
+
+	*in_fd = *out_fd = -1;
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0 || fstat(in, &si) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "%.250s: %s", src, strerror(-r));
+		goto fail_in;
+	}
+	if (S_ISDIR(si.st_mode)) {
+		r = -EISDIR;
+		snprintf(err, errlen, "%.250s: %s", src, strerror(EISDIR));
+		goto fail_in;
+	}
+	snprintf(dstbuf, dstlen, "%s", dst);
+	if (stat(dst, &so) == 0 && S_ISDIR(so.st_mode)) {
+		base = strrchr(src, '/');
+		base = base ? base + 1 : src;
+		if ((size_t)snprintf(dstbuf, dstlen, "%s%s%s", dst,
+				     dst[strlen(dst) - 1] == '/' ? "" : "/", base) >= dstlen) {
+			r = -ENAMETOOLONG;
+			snprintf(err, errlen, "%.250s: %s", dst, strerror(ENAMETOOLONG));
+			goto fail_in;
+		}
+	}
+	/* no O_TRUNC: the same-file check below comes first */
+	out = open(dstbuf, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (out < 0 || fstat(out, &so) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "%.250s: %s", dstbuf, strerror(-r));
+		goto fail_out;
+	}
+	if (so.st_dev == si.st_dev && so.st_ino == si.st_ino) {
+		r = -EEXIST;
+		snprintf(err, errlen, "'%.250s' and '%.250s' are the same file", src, dstbuf);
+		goto fail_out;
+	}
+	if (S_ISREG(so.st_mode) && ftruncate(out, 0) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "%.250s: %s", dstbuf, strerror(-r));
+		goto fail_out;
+	}
+	*in_fd = in;
+	*out_fd = out;
+	return 0;
+
+fail_out:
+	if (out >= 0)
+		close(out);
+fail_in:
+	if (in >= 0)
+		close(in);
+	return r;
+}
+
+/* path names the file open on fd (the CSV must not overwrite the copy's SRC or DST) */
+static bool record_same_file(const char *path, int fd)
+{
+	struct stat a, b;
+
+	return fd >= 0 && stat(path, &a) == 0 && fstat(fd, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/* The article's copy test: a plain read/write loop, fsync before the clock stops.  Closes both. */
+static int record_copy(int in, int out, const char *src, const char *dst, uint64_t *bytes,
+		       double *secs)
 {
 	char *buf = NULL;
-	int in = -1, out = -1, r = 0;
+	int r = 0;
 	double t0;
 
 	*bytes = 0;
 	*secs = 0;
-	in = open(src, O_RDONLY | O_CLOEXEC);
-	if (in < 0) {
-		r = -errno;
-		fprintf(stderr, "h2box: record: %s: %s\n", src, strerror(errno));
-		goto out;
-	}
-	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (out < 0) {
-		r = -errno;
-		fprintf(stderr, "h2box: record: %s: %s\n", dst, strerror(errno));
-		goto out;
-	}
 	buf = malloc(RECORD_COPY_BUF);
 	if (!buf) {
 		r = -ENOMEM;
@@ -454,21 +558,15 @@ static int record_copy(const char *src, const char *dst, uint64_t *bytes, double
 	*secs = mono_s() - t0;
 out:
 	free(buf);
-	if (out >= 0 && close(out) < 0 && r == 0) {
+	if (close(out) < 0 && r == 0) {
 		r = -errno;
 		fprintf(stderr, "h2box: record: closing %s: %s\n", dst, strerror(errno));
 	}
-	if (in >= 0)
-		close(in);
+	close(in);
 	return r;
 }
 
 /* ---- talking to the daemon ---- */
-
-static void report_connect_error(const char *path, int r)
-{
-	fprintf(stderr, "h2box: cannot reach h2boxd at %s: %s\n", path, strerror(-r));
-}
 
 /* `record begin` / `record end ID` typed by hand: the daemon's verbs, passed through. */
 static int record_passthrough(const char *path, bool json, int argc, char **argv)
@@ -476,10 +574,10 @@ static int record_passthrough(const char *path, bool json, int argc, char **argv
 	struct cli_reply rep;
 	int r = cli_call(path, json, argc, argv, &rep);
 
-	if (r < 0) {
-		report_connect_error(path, r);
-		return r == -E2BIG || r == -EINVAL ? 2 : 5;
-	}
+	if (r == -E2BIG || r == -EINVAL)
+		return cli_fail(json, 2, "record: request too long or has an empty argument");
+	if (r < 0)
+		return cli_report_connect_error(json, path, r);
 	if (rep.status && !json)
 		fprintf(stderr, "h2box: %s", rep.body);
 	else
@@ -487,20 +585,6 @@ static int record_passthrough(const char *path, bool json, int argc, char **argv
 	r = rep.status;
 	cli_reply_free(&rep);
 	return r;
-}
-
-static void json_put_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
 }
 
 struct record_result {
@@ -511,44 +595,56 @@ struct record_result {
 	unsigned samples;
 };
 
+/* What only the client knows, as JSON members for the daemon's summary; NULL on error. */
+static struct json *record_extra_json(const struct cli_record_opts *o,
+				      const struct record_result *res)
+{
+	struct json *j = json_new();
+
+	if (!j)
+		return NULL;
+	json_object_begin(j, NULL);
+	json_int(j, "exit_status", res->status);
+	json_uint(j, "stream_samples", res->samples);
+	json_array_begin(j, "command");
+	if (o->copy) {
+		json_string(j, NULL, "copy");
+		json_string(j, NULL, o->copy_src);
+		json_string(j, NULL, o->copy_dst);
+	}
+	for (int i = 0; i < o->ncmd; i++)
+		json_string(j, NULL, o->cmd[i]);
+	json_array_end(j);
+	if (o->copy && res->copied) {
+		json_uint(j, "copy_bytes", res->copy_bytes);
+		json_number(j, "copy_s", res->copy_s, 6);
+		json_number(j, "copy_gbps", cli_record_gbps((double)res->copy_bytes, res->copy_s),
+			    4);
+	}
+	if (o->out_path)
+		json_string(j, "csv", o->out_path);
+	json_object_end(j);
+	return j;
+}
+
 static void record_print(const struct cli_record_opts *o, bool json, const struct cli_reply *end,
 			 const struct record_result *res)
 {
 	if (json) {
+		struct json *x = record_extra_json(o, res);
+		const char *extra = x ? json_finish(x, NULL) : NULL;
 		size_t n = end->len;
 
 		/* the daemon's summary object, with what only the client knows added inside it */
 		while (n > 0 && (end->body[n - 1] == '\n' || end->body[n - 1] == ' '))
 			n--;
-		if (n == 0 || end->body[n - 1] != '}') {
+		if (n == 0 || end->body[n - 1] != '}' || !extra || extra[0] != '{') {
 			fwrite(end->body, 1, end->len, stdout);
-			return;
+		} else {
+			fwrite(end->body, 1, n - 1, stdout);
+			printf(",%s\n", extra + 1);
 		}
-		fwrite(end->body, 1, n - 1, stdout);
-		printf(",\"exit_status\":%d,\"stream_samples\":%u,\"command\":[", res->status,
-		       res->samples);
-		if (o->copy) {
-			json_put_string(stdout, "copy");
-			fputc(',', stdout);
-			json_put_string(stdout, o->copy_src);
-			fputc(',', stdout);
-			json_put_string(stdout, o->copy_dst);
-		}
-		for (int i = 0; i < o->ncmd; i++) {
-			if (i)
-				fputc(',', stdout);
-			json_put_string(stdout, o->cmd[i]);
-		}
-		fputc(']', stdout);
-		if (o->copy && res->copied)
-			printf(",\"copy_bytes\":%llu,\"copy_s\":%.6f,\"copy_gbps\":%.4f",
-			       (unsigned long long)res->copy_bytes, res->copy_s,
-			       cli_record_gbps((double)res->copy_bytes, res->copy_s));
-		if (o->out_path) {
-			fputs(",\"csv\":", stdout);
-			json_put_string(stdout, o->out_path);
-		}
-		fputs("}\n", stdout);
+		json_free(x);
 		return;
 	}
 	if (o->copy) {
@@ -569,60 +665,98 @@ static void record_print(const struct cli_record_opts *o, bool json, const struc
 		printf("samples       %u written to %s\n", res->samples, o->out_path);
 }
 
+/* The daemon refused a request: its message with --json as the one document, else on stderr. */
+static int record_daemon_error(bool json, const char *what, struct cli_reply *rep)
+{
+	int status = rep->status;
+	char *msg = rep->body;
+	size_t n = strlen(msg);
+
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	if (json && msg[0] == '{')
+		printf("%s\n", msg); /* already {"ok":false,...} */
+	else if (json)
+		cli_fail(json, status, "record %s: %s", what, msg);
+	else
+		fprintf(stderr, "h2box: record %s: %s\n", what, msg);
+	cli_reply_free(rep);
+	return status;
+}
+
 int cli_record_main(const char *socket_path, bool json, int argc, char **argv)
 {
 	struct cli_record_opts o;
 	struct streamer st = { .fd = -1 };
 	struct record_result res = { 0 };
 	struct cli_reply rep;
-	char err[160], idbuf[24], hdr[128];
+	char err[600], idbuf[24], hdr[128], dstbuf[4096];
 	char *begin_words[] = { "record", "begin" };
 	char *end_words[] = { "record", "end", idbuf };
+	int in = -1, out = -1;
 	double id;
 	int r, ret = 1;
 
 	if (argc >= 2 && (!strcmp(argv[1], "begin") || !strcmp(argv[1], "end")))
 		return record_passthrough(socket_path, json, argc, argv);
-	if (cli_record_args_parse(argc, argv, &o, err, sizeof(err)) < 0) {
-		fprintf(stderr, "h2box: record: %s\n%s", err, record_usage);
-		return 2;
+	if (cli_record_args_parse(argc, argv, &o, err, sizeof(err)) < 0)
+		return cli_fail(json, 2, "record: %s\n%s", err, record_usage);
+	if (o.help)
+		return cli_command_help(json, "record");
+	if (o.copy) {
+		r = record_copy_open(o.copy_src, o.copy_dst, &in, &out, dstbuf, sizeof(dstbuf), err,
+				     sizeof(err));
+		if (r < 0)
+			return cli_fail(json, 1, "record: %s", err);
+		o.copy_dst = dstbuf;
+	}
+	if (o.out_path && (record_same_file(o.out_path, in) || record_same_file(o.out_path, out))) {
+		ret = cli_fail(json, 1, "record: -o %s is a file of the copy", o.out_path);
+		goto out_files;
 	}
 	if (o.out_path) {
 		st.csv = fopen(o.out_path, "we");
 		if (!st.csv) {
-			fprintf(stderr, "h2box: record: %s: %s\n", o.out_path, strerror(errno));
-			return 1;
+			ret = cli_fail(json, 1, "record: %s: %s", o.out_path, strerror(errno));
+			goto out_files;
 		}
 		r = cli_record_csv_header(hdr, sizeof(hdr));
 		if (r < 0 || fwrite(hdr, 1, (size_t)r, st.csv) != (size_t)r || fflush(st.csv)) {
-			fprintf(stderr, "h2box: record: %s: %s\n", o.out_path, strerror(errno));
-			goto out_csv;
+			ret = cli_fail(json, 1, "record: %s: %s", o.out_path, strerror(errno));
+			goto out_files;
 		}
 	}
 
+	err[0] = '\0';
+	r = streamer_start(&st, socket_path, o.interval_s, err, sizeof(err));
+	if (r < 0) {
+		ret = cli_report_connect_error(json, socket_path, r);
+		goto out_files;
+	}
+	if (r > 0) {
+		ret = cli_fail(json, r, "record: %s", err);
+		goto out_files;
+	}
 	r = cli_call(socket_path, true, 2, begin_words, &rep);
 	if (r < 0) {
-		report_connect_error(socket_path, r);
-		ret = 5;
-		goto out_csv;
+		ret = cli_report_connect_error(json, socket_path, r);
+		goto out_stream;
 	}
 	if (rep.status) {
-		fprintf(stderr, "h2box: record begin: %s", rep.body);
-		ret = rep.status;
-		cli_reply_free(&rep);
-		goto out_csv;
+		ret = record_daemon_error(json, "begin", &rep);
+		goto out_stream;
 	}
 	if (json_num(rep.body, "id", &id) < 0 || !(id >= 1)) {
-		fprintf(stderr, "h2box: record begin: no record id in the reply\n");
 		cli_reply_free(&rep);
-		goto out_csv;
+		ret = cli_fail(json, 1, "record begin: no record id in the reply");
+		goto out_stream;
 	}
 	cli_reply_free(&rep);
 	snprintf(idbuf, sizeof(idbuf), "%.0f", id);
 
-	streamer_start(&st, socket_path, o.interval_s);
 	if (o.copy) {
-		r = record_copy(o.copy_src, o.copy_dst, &res.copy_bytes, &res.copy_s);
+		r = record_copy(in, out, o.copy_src, o.copy_dst, &res.copy_bytes, &res.copy_s);
+		in = out = -1;
 		res.copied = r == 0;
 		res.status = r == 0 ? 0 : 1;
 	} else {
@@ -636,21 +770,27 @@ int cli_record_main(const char *socket_path, bool json, int argc, char **argv)
 
 	r = cli_call(socket_path, json, 3, end_words, &rep);
 	if (r < 0) {
-		report_connect_error(socket_path, r);
-		ret = res.status ? res.status : 5;
-		goto out_csv;
+		ret = cli_report_connect_error(json, socket_path, r);
+		ret = res.status ? res.status : ret;
+		goto out_files;
 	}
 	if (rep.status) {
-		fprintf(stderr, "h2box: record end: %s", rep.body);
-		ret = res.status ? res.status : rep.status;
-		cli_reply_free(&rep);
-		goto out_csv;
+		ret = record_daemon_error(json, "end", &rep);
+		ret = res.status ? res.status : ret;
+		goto out_files;
 	}
 	record_print(&o, json, &rep, &res);
 	fflush(stdout);
 	cli_reply_free(&rep);
 	ret = st.write_err && !res.status ? 1 : res.status;
-out_csv:
+	goto out_files;
+out_stream:
+	streamer_stop(&st);
+out_files:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
 	if (st.csv && fclose(st.csv) != 0 && ret == 0) {
 		fprintf(stderr, "h2box: record: %s: %s\n", o.out_path, strerror(errno));
 		ret = 1;

@@ -8,6 +8,7 @@
 struct cli_record_opts {
 	const char *out_path;  /* -o FILE.csv, NULL = progress lines on stderr */
 	double interval_s;     /* --interval S (box seconds between samples), default 1 */
+	bool help;             /* --help or -h among the options: print the usage, run nothing */
 	bool copy;             /* --copy SRC DST instead of a command */
 	const char *copy_src, *copy_dst;
 	char **cmd;            /* the command and its arguments (points into argv) */

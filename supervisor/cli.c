@@ -2,42 +2,159 @@
 #include "supervisor/cli.h"
 #include "supervisor/cli-bench.h"
 
+#include "drivers/ib_bench.h"
 #include "supervisor/ctl.h"
 #include "supervisor/daemon.h"
+#include "supervisor/json.h"
+#include "supervisor/parse.h"
 
 #include <errno.h>
-#include <poll.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #define CLI_REPLY_MAX (16u << 20)
+#define CLI_TIMEOUT_DEFAULT_MS 10000
 
-static const char cli_help[] =
-	"usage: h2box [-s SOCKET] [--json] COMMAND [ARGS...]\n"
-	"Talks to h2boxd, the ODROID-H2 box supervisor.\n\n"
-	"Commands:\n"
-	"  status                         power, watts, temperatures, fan, IB, alarms\n"
-	"  power on|off|cycle|force-off|clear|status\n"
-	"  fan auto | set PCT [--for DURATION] | profile NAME [--until HH:MM] | status | calibrate\n"
-	"  watts [--follow] [--interval S]\n"
-	"  record [-o FILE.csv] [--interval S] -- COMMAND ARGS...\n"
-	"  record --copy SRC DST\n"
-	"  alarms                         active alarms and history\n"
-	"  ib link | counters | bench ...\n"
-	"  ib bench --local ...           the benchmark in this process, without h2boxd (a peer host)\n"
-	"  sim button [--hold S] | workload NAME|--list | ambient C | load W |\n"
-	"      fault NAME on|off | fault --list | time [HH:MM] | speed F | advance DURATION |\n"
-	"      poweroff | status\n"
-	"  help                           the commands this daemon serves\n\n"
+/*
+ * How long the client waits for h2boxd to accept a connection and to answer (a stopped or
+ * hung daemon must not hang the shell); 0 = no limit.  A stream is limited until its first
+ * line only, `sim advance` not at all once connected (it runs the box as long as it takes).
+ */
+static int cli_connect_timeout_ms = CLI_TIMEOUT_DEFAULT_MS;
+static int cli_reply_timeout_ms = CLI_TIMEOUT_DEFAULT_MS;
+
+/* One entry per command: its usage lines, for `h2box --help` and `h2box COMMAND --help`. */
+static const struct cli_usage {
+	const char *verb;
+	const char *lines;
+} cli_usages[] = {
+	{ "status", "  status                         power, watts, temperatures, fan, IB, alarms\n" },
+	{ "power", "  power on|off|cycle|force-off|clear|status\n" },
+	{ "fan", "  fan auto | set PCT [--for DURATION] | profile NAME [--until HH:MM] | status | calibrate\n" },
+	{ "watts", "  watts [--follow] [--interval S]\n" },
+	{ "record", "  record [-o FILE.csv] [--interval S] -- COMMAND ARGS...\n"
+		    "  record [-o FILE.csv] [--interval S] --copy SRC DST|DIR\n" },
+	{ "alarms", "  alarms                         active alarms and history\n" },
+	{ "budget", "  budget                         power budget governor and throttle ladder\n" },
+	{ "ib", "  ib link | counters | bench [--local] " IB_BENCH_USAGE_OPTIONS "\n"
+		"                                 (--local: the benchmark in this process, without\n"
+		"                                 h2boxd, e.g. on the peer host)\n" },
+	{ "sim", "  sim button [--hold S] | workload NAME|--list | ambient C | load W |\n"
+		 "      fault NAME on|off | fault --list | time [HH:MM] | speed F | advance DURATION |\n"
+		 "      poweroff | status\n" },
+	{ "ping", "  ping                           check that h2boxd answers\n" },
+	{ "help", "  help                           the commands this daemon serves\n" },
+};
+
+static const char cli_help_head[] =
+	"usage: h2box [-s SOCKET] [--json] [--timeout S] COMMAND [ARGS...]\n";
+static const char cli_help_options[] =
 	"Options:\n"
 	"  -s, --socket PATH   the daemon's socket (default $H2BOX_SOCKET, /run/h2box/h2box.sock)\n"
-	"  -j, --json          machine-readable output (accepted anywhere on the line)\n"
-	"  -h, --help          this help\n"
+	"  -j, --json          machine-readable output (accepted anywhere on the line): exactly\n"
+	"                      one JSON document on stdout (JSON lines for streams), errors too\n"
+	"  -t, --timeout S     give up when h2boxd does not accept or answer within S seconds\n"
+	"                      (default 10; 0 waits for ever; streams and `sim advance` are not\n"
+	"                      limited once they started)\n"
+	"  -h, --help          this help; `h2box COMMAND --help` for one command\n"
 	"Exit status: 0 ok, 1 failed, 2 usage, 3 refused or busy, 4 permission denied,\n"
-	"5 daemon not reachable.\n";
+	"5 daemon not reachable or not answering.\n";
+
+static void cli_print_help(FILE *f)
+{
+	fputs(cli_help_head, f);
+	fputs("Talks to h2boxd, the ODROID-H2 box supervisor.\n\nCommands:\n", f);
+	for (size_t i = 0; i < sizeof(cli_usages) / sizeof(cli_usages[0]); i++)
+		fputs(cli_usages[i].lines, f);
+	fputc('\n', f);
+	fputs(cli_help_options, f);
+}
+
+/* `h2box COMMAND --help` (verb NULL: `h2box --help`) on stdout; JSON: {"ok":true,"usage":...}. */
+int cli_command_help(bool json, const char *verb)
+{
+	const struct cli_usage *u = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	for (size_t i = 0; verb && i < sizeof(cli_usages) / sizeof(cli_usages[0]); i++)
+		if (strcmp(cli_usages[i].verb, verb) == 0)
+			u = &cli_usages[i];
+	if (verb && !u)
+		return cli_fail(json, 2, "unknown command '%.64s': try 'h2box --help'", verb);
+	f = open_memstream(&text, &len);
+	if (!f)
+		return cli_fail(json, 1, "out of memory");
+	if (u)
+		fprintf(f, "%s%s", cli_help_head, u->lines);
+	else
+		cli_print_help(f);
+	if (fclose(f) != 0) {
+		free(text);
+		return cli_fail(json, 1, "out of memory");
+	}
+	if (json) {
+		struct json *j = json_new();
+		const char *doc;
+
+		if (j) {
+			json_object_begin(j, NULL);
+			json_bool(j, "ok", true);
+			json_string(j, "command", verb);
+			json_string(j, "usage", text);
+			json_object_end(j);
+		}
+		doc = j ? json_finish(j, NULL) : NULL;
+		if (doc)
+			printf("%s\n", doc);
+		json_free(j);
+		free(text);
+		return doc ? 0 : 1;
+	}
+	fputs(text, stdout);
+	free(text);
+	return 0;
+}
+
+int cli_fail(bool json, int status, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	n = strlen(msg);
+	if (!json)
+		fprintf(stderr, "h2box: %s%s", msg, n && msg[n - 1] == '\n' ? "" : "\n");
+	if (json) {
+		struct json *j = json_new();
+		const char *doc;
+
+		while (n && msg[n - 1] == '\n')
+			msg[--n] = '\0';
+		if (j) {
+			json_object_begin(j, NULL);
+			json_bool(j, "ok", false);
+			json_int(j, "status", status);
+			json_string(j, "error", msg);
+			json_object_end(j);
+		}
+		doc = j ? json_finish(j, NULL) : NULL;
+		printf("%s\n", doc ? doc : "{\"ok\":false,\"status\":1,\"error\":\"out of memory\"}");
+		fflush(stdout);
+		json_free(j);
+	}
+	return status;
+}
 
 const char *cli_socket_path(const char *opt, char *buf, size_t len)
 {
@@ -83,6 +200,32 @@ int cli_request_encode(bool json, int argc, char *const *argv, char *buf, size_t
 	return (int)n;
 }
 
+void cli_timeout_set(int connect_ms, int reply_ms)
+{
+	cli_connect_timeout_ms = connect_ms;
+	cli_reply_timeout_ms = reply_ms;
+}
+
+/* SO_SNDTIMEO bounds connect() and send() on a unix socket, SO_RCVTIMEO each recv(). */
+static int cli_sock_timeout(int fd, int opt, int ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+
+	return setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv)) < 0 ? -errno : 0;
+}
+
+void cli_stream_started(int fd)
+{
+	(void)cli_sock_timeout(fd, SO_RCVTIMEO, 0);
+}
+
+/* A socket timeout shows as EAGAIN; the caller reports it as a daemon that does not answer. */
+static int cli_errno(void)
+{
+	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINPROGRESS ? -ETIMEDOUT
+									       : -errno;
+}
+
 int cli_connect_send(const char *path, bool json, int argc, char *const *argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -98,8 +241,15 @@ int cli_connect_send(const char *path, bool json, int argc, char *const *argv)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	r = cli_sock_timeout(fd, SO_SNDTIMEO, cli_connect_timeout_ms);
+	if (r == 0)
+		r = cli_sock_timeout(fd, SO_RCVTIMEO, cli_reply_timeout_ms);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
+		r = cli_errno();
 		close(fd);
 		return r;
 	}
@@ -109,7 +259,7 @@ int cli_connect_send(const char *path, bool json, int argc, char *const *argv)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
-			r = -errno;
+			r = cli_errno();
 			close(fd);
 			return r;
 		}
@@ -171,7 +321,7 @@ int cli_call(const char *socket_path, bool json, int argc, char *const *argv,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			r = -errno;
+			r = cli_errno();
 			goto fail;
 		}
 		if (n == 0)
@@ -224,12 +374,23 @@ int cli_stream_tail_status(bool json, int argc, char *const *argv, const char *l
 	return strncmp(last, prefix, strlen(prefix)) == 0 ? 1 : 0;
 }
 
+/* One finished line of a stream: a late failure goes to stderr as an h2box error, in text. */
+static int cli_stream_line(bool json, int argc, char *const *argv, const char *line, size_t n,
+			   FILE *out)
+{
+	if (!json && cli_stream_tail_status(false, argc, argv, line)) {
+		fprintf(stderr, "h2box: %.*s", (int)n, line);
+		return 0;
+	}
+	return fwrite(line, 1, n, out) == n && fflush(out) == 0 ? 0 : -EPIPE;
+}
+
 int cli_stream(const char *socket_path, bool json, int argc, char *const *argv, FILE *out)
 {
-	char buf[4096], line[1024] = "", last[1024] = "";
+	char buf[4096], line[4096], last[4096] = "";
 	size_t len = 0, off, ll = 0;
 	bool head = false;
-	int fd, status = 0;
+	int fd, status = 0, r = 0;
 
 	fd = cli_connect_send(socket_path, json, argc, argv);
 	if (fd < 0)
@@ -239,6 +400,10 @@ int cli_stream(const char *socket_path, bool json, int argc, char *const *argv, 
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && !head) {
+			r = cli_errno();
+			break;
+		}
 		if (n <= 0)
 			break;
 		len += (size_t)n;
@@ -250,32 +415,47 @@ int cli_stream(const char *socket_path, bool json, int argc, char *const *argv, 
 				continue;
 			}
 			head = true;
+			cli_stream_started(fd);
 			memmove(buf, buf + off, len - off + 1);
 			len -= off;
 		}
-		if (fwrite(buf, 1, len, status ? stderr : out) != len || fflush(out) != 0)
-			break; /* our reader went away (a pipe closed): stop */
-		/* remember the last line: a late failure is reported there */
-		for (size_t i = 0; i < len; i++) {
-			if (buf[i] == '\n') {
-				line[ll] = '\0';
-				if (ll)
-					memcpy(last, line, ll + 1);
-				ll = 0;
-			} else if (ll + 1 < sizeof(line)) {
-				line[ll++] = buf[i];
+		if (status) {
+			/* the request was refused: its one error reply, as every command's */
+			if (json)
+				fwrite(buf, 1, len, out);
+			else if (len)
+				fprintf(stderr, "h2box: %s", buf);
+			len = 0;
+			continue;
+		}
+		/* whole lines, so a late failure can be told from the report */
+		for (size_t i = 0; i < len && r == 0; i++) {
+			line[ll++] = buf[i];
+			if (buf[i] != '\n' && ll + 1 < sizeof(line))
+				continue;
+			line[ll] = '\0';
+			if (buf[i] == '\n' && ll > 1) {
+				memcpy(last, line, ll - 1);
+				last[ll - 1] = '\0';
 			}
+			r = cli_stream_line(json, argc, argv, line, ll, out);
+			ll = 0;
 		}
 		len = 0;
+		if (r < 0)
+			break; /* our reader went away (a pipe closed): stop */
 	}
 	close(fd);
-	if (ll) {
+	if (ll && r == 0) {
 		line[ll] = '\0';
 		memcpy(last, line, ll + 1);
+		(void)cli_stream_line(json, argc, argv, line, ll, out);
 	}
-	if (head && status == 0)
+	if (!head)
+		return r < 0 ? r : -EPROTO;
+	if (status == 0)
 		status = cli_stream_tail_status(json, argc, argv, last);
-	return head ? status : -EPROTO;
+	return status;
 }
 
 void cli_reply_free(struct cli_reply *rep)
@@ -284,11 +464,23 @@ void cli_reply_free(struct cli_reply *rep)
 	rep->body = NULL;
 }
 
-static void cli_report_connect_error(const char *path, int r)
+/* A connection failure as one h2box error (and one JSON document with --json); exit 5. */
+int cli_report_connect_error(bool json, const char *path, int r)
 {
-	fprintf(stderr, "h2box: cannot reach h2boxd at %s: %s\n", path, strerror(-r));
+	if (r == -ETIMEDOUT)
+		return cli_fail(json, 5,
+				"h2boxd at %s did not answer within %.1f s (stopped or hung?); "
+				"--timeout S waits longer",
+				path,
+				(cli_reply_timeout_ms > cli_connect_timeout_ms ? cli_reply_timeout_ms
+									       : cli_connect_timeout_ms) /
+					1000.0);
 	if (r == -ENOENT || r == -ECONNREFUSED)
-		fprintf(stderr, "h2box: is h2boxd running? (-s PATH or H2BOX_SOCKET name its socket)\n");
+		return cli_fail(json, 5,
+				"cannot reach h2boxd at %s: %s\n"
+				"h2box: is h2boxd running? (-s PATH or H2BOX_SOCKET name its socket)",
+				path, strerror(-r));
+	return cli_fail(json, 5, "cannot reach h2boxd at %s: %s", path, strerror(-r));
 }
 
 static bool cli_is_stream(int argc, char **argv)
@@ -303,50 +495,90 @@ static bool cli_is_stream(int argc, char **argv)
 	return false;
 }
 
+/*
+ * `--help` or `-h` among a command's words (before "--"): its usage, without the daemon.
+ * record's command may follow its options without "--" (`record ls -h`): record decides.
+ */
+static bool cli_wants_help(int argc, char **argv)
+{
+	if (strcmp(argv[0], "record") == 0)
+		return false;
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
 int cli_main(int argc, char **argv)
 {
-	char sockbuf[108];
+	char sockbuf[108], perr[96];
 	const char *sock_opt = NULL, *path;
 	char **words;
-	int nwords = 0, r;
-	bool json = false, dashdash = false;
+	int nwords = 0, r, timeout_ms = -1;
+	bool json = false, dashdash = false, help = false;
 	struct cli_reply rep;
 
 	words = calloc((size_t)argc + 1, sizeof(*words));
 	if (!words)
 		return 1;
-	/* Global options may come first; --json is accepted anywhere before "--". */
+	/* --json is accepted anywhere before "--": find it first, so every error can honour it */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "-j") == 0)
+			json = true;
+	/* Global options come first. */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
 		if (!dashdash && (strcmp(a, "--json") == 0 || strcmp(a, "-j") == 0)) {
-			json = true;
+			continue;
 		} else if (!dashdash && nwords == 0 && (strcmp(a, "-s") == 0 || strcmp(a, "--socket") == 0)) {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "h2box: %s needs a path\n", a);
 				free(words);
-				return 2;
+				return cli_fail(json, 2, "%s needs a path", a);
 			}
 			sock_opt = argv[++i];
+		} else if (!dashdash && nwords == 0 && (strcmp(a, "-t") == 0 || strcmp(a, "--timeout") == 0)) {
+			double t;
+
+			if (i + 1 >= argc ||
+			    parse_double(argv[i + 1], 0, 3600, &t, perr, sizeof(perr)) < 0) {
+				free(words);
+				return cli_fail(json, 2, "%s: seconds from 0 (no limit) to 3600%s%s", a,
+						i + 1 < argc ? ": " : "", i + 1 < argc ? perr : "");
+			}
+			timeout_ms = (int)lround(t * 1000);
+			i++;
 		} else if (!dashdash && nwords == 0 && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
-			fputs(cli_help, stdout);
-			free(words);
-			return 0;
+			help = true;
 		} else if (!dashdash && nwords == 0 && a[0] == '-') {
-			fprintf(stderr, "h2box: unknown option '%s'\n%s", a, cli_help);
 			free(words);
-			return 2;
+			return cli_fail(json, 2, "unknown option '%s': try 'h2box --help'", a);
 		} else {
 			if (strcmp(a, "--") == 0)
 				dashdash = true;
 			words[nwords++] = argv[i];
 		}
 	}
-	if (nwords == 0) {
-		fputs(cli_help, stderr);
+	if (help && nwords == 0) {
 		free(words);
+		return cli_command_help(json, NULL);
+	}
+	if (nwords == 0) {
+		free(words);
+		if (json)
+			return cli_fail(true, 2, "no command: try 'h2box --help'");
+		cli_print_help(stderr);
 		return 2;
 	}
+	if (help || cli_wants_help(nwords, words)) {
+		r = cli_command_help(json, words[0]);
+		free(words);
+		return r;
+	}
+	if (timeout_ms >= 0)
+		cli_timeout_set(timeout_ms, timeout_ms);
+	else if (nwords >= 2 && strcmp(words[0], "sim") == 0 && strcmp(words[1], "advance") == 0)
+		cli_timeout_set(CLI_TIMEOUT_DEFAULT_MS, 0);
 	if (cli_bench_is_local(nwords, words)) {
 		r = cli_bench_local_main(json, nwords, words);
 		free(words);
@@ -361,23 +593,19 @@ int cli_main(int argc, char **argv)
 	}
 	if (cli_is_stream(nwords, words)) {
 		r = cli_stream(path, json, nwords, words, stdout);
-		if (r < 0) {
-			cli_report_connect_error(path, r);
-			r = 5;
-		}
+		if (r == -E2BIG || r == -EINVAL)
+			r = cli_fail(json, 2, "request too long or has an empty argument");
+		else if (r < 0)
+			r = cli_report_connect_error(json, path, r);
 		free(words);
 		return r;
 	}
 	r = cli_call(path, json, nwords, words, &rep);
 	free(words);
-	if (r == -E2BIG || r == -EINVAL) {
-		fprintf(stderr, "h2box: request too long or has an empty argument\n");
-		return 2;
-	}
-	if (r < 0) {
-		cli_report_connect_error(path, r);
-		return 5;
-	}
+	if (r == -E2BIG || r == -EINVAL)
+		return cli_fail(json, 2, "request too long or has an empty argument");
+	if (r < 0)
+		return cli_report_connect_error(json, path, r);
 	if (rep.status && !json)
 		fprintf(stderr, "h2box: %s", rep.body);
 	else

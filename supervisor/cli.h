@@ -24,6 +24,20 @@ int cli_stream(const char *socket_path, bool json, int argc, char *const *argv, 
 /* Exit status a finished stream's last line reports (a worker's late failure), else 0. */
 int cli_stream_tail_status(bool json, int argc, char *const *argv, const char *last);
 void cli_reply_free(struct cli_reply *rep);
+/* Connect and reply timeouts in ms for every later connection (0 = none). */
+void cli_timeout_set(int connect_ms, int reply_ms);
+/* The first line of a stream arrived: from now on the reader waits as long as the stream lasts. */
+void cli_stream_started(int fd);
+/*
+ * A client-side failure: "h2box: MESSAGE" on stderr, or with --json the same error as
+ * {"ok":false,"status":N,"error":...} on stdout, as the daemon's errors come, so every
+ * outcome is one JSON document.  Returns status (the exit status).
+ */
+int cli_fail(bool json, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* `h2box VERB --help` (VERB NULL: all commands) on stdout, as JSON with json; exit status. */
+int cli_command_help(bool json, const char *verb);
+/* A connection failure (-errno of cli_call and friends) reported with cli_fail(); returns 5. */
+int cli_report_connect_error(bool json, const char *path, int r);
 const char *cli_socket_path(const char *opt, char *buf, size_t len);
 int cli_main(int argc, char **argv);
 

@@ -189,10 +189,13 @@ static void daemon_readings_json(struct daemon *d, struct json *j)
 	json_number(j, "ib_rx_gbps", r->ib_rx_gbps, 3);
 	json_string(j, "budget_state", r->budget_state);
 	json_string(j, "power_state", r->power_state);
-	json_object_begin(j, "temperatures");
-	for (int i = 0; i < r->ntemps; i++)
-		json_number(j, r->temps[i].name, r->temps[i].celsius, 1);
-	json_object_end(j);
+	/* "<input>_temp_c", as the plant's truth names them (docs/JSON.md) */
+	for (int i = 0; i < r->ntemps; i++) {
+		char key[48];
+
+		snprintf(key, sizeof(key), "%.32s_temp_c", r->temps[i].name);
+		json_number(j, key, r->temps[i].celsius, 1);
+	}
 	json_object_end(j);
 }
 
@@ -322,6 +325,45 @@ static int daemon_on_sigterm(sd_event_source *s, const struct signalfd_siginfo *
 	return 0;
 }
 
+/*
+ * A person who started h2boxd in a terminal (`make run`) is told what it runs, where it
+ * listens and what to type next; the client is named by the path it has next to h2boxd
+ * (build/h2box from make), -s only when the client's default would not find this socket.
+ */
+static void daemon_print_welcome(struct daemon *d, FILE *f)
+{
+	char client[512] = "h2box", sockopt[160] = "", defsock[108];
+	const char *argv0 = d->opts.argv0, *slash = argv0 ? strrchr(argv0, '/') : NULL;
+	const char *sock = ctl_socket_path(d->ctl);
+
+	if (slash) {
+		snprintf(client, sizeof(client), "%.*sh2box", (int)(slash - argv0 + 1), argv0);
+		if (access(client, X_OK) != 0)
+			snprintf(client, sizeof(client), "h2box");
+	}
+	if (strcmp(sock, daemon_default_socket(defsock, sizeof(defsock))) != 0)
+		snprintf(sockopt, sizeof(sockopt), " -s %s", sock);
+	fprintf(f, "h2boxd: %s %s (profile %s)\n", d->plant ? "simulating" : "supervising",
+		d->profile->daemon.name, d->profile->path);
+	fprintf(f, "h2boxd: control socket %s\n", sock);
+	fprintf(f, "h2boxd: try, in another terminal:\n");
+	if (d->plant) {
+		fprintf(f, "  %s%s sim button               press the power button\n", client,
+			sockopt);
+		fprintf(f, "  %s%s status                   power, watts, fan, IB, alarms\n",
+			client, sockopt);
+		fprintf(f, "  %s%s sim workload iperf3-tx   IB traffic: watch watts and the fan\n",
+			client, sockopt);
+	} else {
+		fprintf(f, "  %s%s status                   power, watts, fan, IB, alarms\n",
+			client, sockopt);
+		fprintf(f, "  %s%s power on                 switch the box on\n", client, sockopt);
+	}
+	fprintf(f, "h2boxd: Ctrl-C stops h2boxd%s\n",
+		d->plant ? " and the simulated box" : " (the box's power is left as it is)");
+	fflush(f);
+}
+
 static int daemon_setup(struct daemon *d)
 {
 	char sockbuf[108];
@@ -363,6 +405,10 @@ static int daemon_setup(struct daemon *d)
 		return log_warn(r, "cannot serve the control socket %s", sock), r;
 	ctl_command_register(d->ctl, "status", "power, watts, temperatures, fan, IB and alarms",
 			     daemon_cmd_status, d);
+	if (d->opts.status_line)
+		daemon_print_welcome(d, stdout);
+	else if (isatty(STDERR_FILENO))
+		daemon_print_welcome(d, stderr);
 	/* clients may talk before READY=1 (which can wait for the IB card); tests wait for this */
 	sd_notify(0, "X_H2BOX_CONTROL=1");
 

@@ -12,6 +12,7 @@ struct daemon_options {
 	bool verbose;
 	double sim_speed;        /* --sim-speed, < 0 = from the profile */
 	const char *state_dir;   /* --state-dir: overrides the profile's [daemon] state_dir */
+	const char *argv0;       /* how h2boxd was started: names the client in the welcome */
 };
 
 /* The profile h2boxd uses when none is named (after /etc/h2box/h2box.conf). */

@@ -551,7 +551,7 @@ static void status_members(struct fan_svc *s, struct json *j)
 
 		json_object_begin(j, NULL);
 		json_string(j, "name", s->cfg.inputs[i].spec.name);
-		json_number(j, "celsius", err == 0 ? s->temps[i].celsius : NAN, 1);
+		json_number(j, "temp_c", err == 0 ? s->temps[i].celsius : NAN, 1);
 		json_bool(j, "valid", err == 0);
 		json_string(j, "error", err ? errname(err) : NULL);
 		json_number(j, "demand_pct", s->have_out ? s->out.demand[i] : NAN, 1);
@@ -737,8 +737,7 @@ static void reply_ok(struct fan_svc *s, const struct ctl_request *req, struct ct
 	if (req->json) {
 		struct json *j = ctl_reply_json(rep);
 
-		json_bool(j, "ok", true);
-		json_string(j, "message", msg);
+		json_string(j, "message", msg); /* "ok" is the reply's own first member */
 		status_members(s, j);
 	} else {
 		ctl_reply_printf(rep, "%s\n", msg);

@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	struct daemon_options o = { .sim_speed = -1 };
+	struct daemon_options o = { .sim_speed = -1, .argv0 = argv[0] };
 	bool check = false, release = false;
 	int c;
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define JSON_DEPTH_MAX 32
 
@@ -64,13 +65,50 @@ static void json_puts(struct json *j, const char *s)
 	json_put(j, s, strlen(s));
 }
 
+/*
+ * Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong forms, no surrogates,
+ * nothing above U+10FFFF), or 0 when p does not start one.
+ */
+static size_t json_utf8_len(const unsigned char *p)
+{
+	size_t n;
+	unsigned cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80) /* also stops at the terminating NUL */
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* A JSON string is always valid UTF-8: a byte that is not (a file name, a command line) becomes U+FFFD. */
 static void json_quoted(struct json *j, const char *s)
 {
 	json_put(j, "\"", 1);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		char esc[8];
+		size_t u = json_utf8_len(p);
 
-		if (*p == '"' || *p == '\\') {
+		if (u == 0) {
+			json_put(j, "\xef\xbf\xbd", 3);
+		} else if (u > 1) {
+			json_put(j, (const char *)p, u);
+			p += u - 1;
+		} else if (*p == '"' || *p == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)*p;
 			json_put(j, esc, 2);
@@ -167,6 +205,21 @@ void json_number(struct json *j, const char *key, double value, int decimals)
 		decimals = 3;
 	snprintf(b, sizeof(b), "%.*f", decimals, value);
 	json_puts(j, b);
+}
+
+void json_time(struct json *j, const char *key, int64_t real_ns)
+{
+	time_t t = (time_t)(real_ns / 1000000000);
+	char base[32], b[48];
+	struct tm tm;
+
+	if (real_ns <= 0 || !gmtime_r(&t, &tm) ||
+	    !strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm)) {
+		json_null(j, key);
+		return;
+	}
+	snprintf(b, sizeof(b), "%s.%03dZ", base, (int)(real_ns % 1000000000 / 1000000));
+	json_string(j, key, b);
 }
 
 void json_int(struct json *j, const char *key, int64_t value)

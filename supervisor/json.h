@@ -23,6 +23,8 @@ void json_array_end(struct json *j);
 void json_string(struct json *j, const char *key, const char *value); /* NULL -> null */
 void json_number(struct json *j, const char *key, double value, int decimals);
 void json_int(struct json *j, const char *key, int64_t value);
+/* A wall-clock time as ISO 8601 UTC with milliseconds ("2026-01-31T22:05:00.250Z"); <= 0: null. */
+void json_time(struct json *j, const char *key, int64_t real_ns);
 void json_uint(struct json *j, const char *key, uint64_t value);
 void json_bool(struct json *j, const char *key, bool value);
 void json_null(struct json *j, const char *key);

@@ -660,7 +660,7 @@ static void status_members(struct power_svc *s, struct json *j, bool history)
 
 		json_object_begin(j, NULL);
 		json_number(j, "age_s", (double)(now - e->mono_ns) / 1e9, 1);
-		json_int(j, "real_ns", e->real_ns);
+		json_time(j, "time", e->real_ns);
 		json_string(j, "from", powerseq_state_name(e->from));
 		json_string(j, "to", powerseq_state_name(e->to));
 		json_string(j, "reason", powerseq_reason_name(e->reason));

@@ -143,7 +143,7 @@ static int sim_cmd_time(struct sim_svc *s, const struct ctl_request *req, struct
 	localtime_r(&secs, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S %Z", &tm);
 	if (req->json) {
-		json_string(ctl_reply_json(rep), "time", buf);
+		json_time(ctl_reply_json(rep), "time", real);
 		json_int(ctl_reply_json(rep), "epoch", (int64_t)secs);
 	} else {
 		ctl_reply_printf(rep, "%s\n", buf);

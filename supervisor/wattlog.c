@@ -209,9 +209,9 @@ static int make_header(const struct wattlog_row *row, char *buf, size_t len)
 	put(buf, len, &off, "time,mono_s,volts,amps,watts");
 	for (int i = 0; i < row->ntemps && i < WATTLOG_TEMPS_MAX; i++) {
 		csv_name(nm, sizeof(nm), row->temp_names[i]);
-		put(buf, len, &off, ",temp_%s_c", nm);
+		put(buf, len, &off, ",%s_temp_c", nm);
 	}
-	return put(buf, len, &off, ",fan_duty_pct,fan_rpm,ib_tx_gbps,ib_rx_gbps,budget\n");
+	return put(buf, len, &off, ",fan_duty_pct,fan_rpm,ib_tx_gbps,ib_rx_gbps,budget_state\n");
 }
 
 static int write_line(struct wattlog *w, const char *line, size_t n)

@@ -1208,7 +1208,7 @@ static int follower_line(struct watts_svc *s, struct follower *f, int64_t now)
 		return ctl_stream_printf(
 			f->st,
 			"{\"time\":\"%s\",\"mono_s\":%.3f,\"watts\":%s,\"volts\":%s,"
-			"\"amps\":%s,\"avg_w\":%s,\"budget\":\"%s\",\"ib_tx_gbps\":%s,"
+			"\"amps\":%s,\"avg_w\":%s,\"budget_state\":\"%s\",\"ib_tx_gbps\":%s,"
 			"\"ib_rx_gbps\":%s,\"energy_j\":%.3f,\"monitors\":{%s}}\n",
 			ts, (double)now / 1e9, w, v, a, avg,
 			rd->budget_state ? rd->budget_state : "off", tx, rx,
@@ -1365,7 +1365,7 @@ static void watts_json_body(struct watts_svc *s, struct json *j)
 	json_number(j, "energy_boot_wh", mm->energy.boot_j / ENERGY_J_PER_WH, 4);
 	json_number(j, "energy_poweron_wh", s->poweron_j / ENERGY_J_PER_WH, 4);
 	json_number(j, "energy_total_wh", mm->energy.install_j / ENERGY_J_PER_WH, 4);
-	json_int(j, "energy_since_real_ns", s->est.since_real_ns);
+	json_time(j, "energy_since", s->est.since_real_ns);
 	json_array_begin(j, "monitors");
 	for (int i = 0; i < s->nmon; i++) {
 		struct monitor *m = &s->mon[i];
@@ -1450,8 +1450,14 @@ static int cmd_watts(const struct ctl_request *req, struct ctl_reply *rep, void 
 		int64_t iv = isfinite(interval) ? (int64_t)(interval * 1e9) : NS_PER_S;
 		int64_t now = loop_now(s->b->loop);
 
-		if (iv < s->period_ns)
-			iv = s->period_ns; /* no faster than we sample */
+		if (iv < s->period_ns) {
+			/* no faster than we sample: say so rather than stretch it silently */
+			ctl_reply_error(rep, 2,
+					"watts: --interval %g s is shorter than the sampling period: "
+					"give %g to 3600 s",
+					interval, (double)s->period_ns / 1e9);
+			return 0;
+		}
 		f->st = ctl_reply_stream(rep);
 		if (!f->st) {
 			ctl_reply_error(rep, 1, "cannot stream");
@@ -1462,7 +1468,7 @@ static int cmd_watts(const struct ctl_request *req, struct ctl_reply *rep, void 
 		f->json = req->json;
 		s->nfol++;
 		if (req->json)
-			json_int(ctl_reply_json(rep), "interval_ns", iv);
+			json_number(ctl_reply_json(rep), "interval_s", (double)iv / 1e9, 3);
 		else
 			ctl_reply_printf(rep,
 					 "# every %.3f s: time, W, V, A, average W, budget state\n",
@@ -1508,7 +1514,7 @@ static int record_begin(struct watts_svc *s, const struct ctl_request *req, stru
 		json_number(j, "baseline_s", (double)s->cfg.baseline_ns / 1e9, 1);
 		json_bool(j, "baseline_settled", base.settled);
 		json_number(j, "baseline_drift_w", base.drift_w, 3);
-		json_int(j, "start_mono_ns", now);
+		json_number(j, "start_mono_s", (double)now / 1e9, 3);
 	} else {
 		char bs[32], note[96];
 
@@ -1640,7 +1646,7 @@ static int cmd_budget(const struct ctl_request *req, struct ctl_reply *rep, void
 		struct json *j = ctl_reply_json(rep);
 
 		json_bool(j, "enabled", s->budget_on);
-		json_string(j, "state",
+		json_string(j, "budget_state",
 			    s->budget_on ? budget_state_name(budget_state_get(&s->budget)) : "off");
 		json_number(j, "avg_w", s->budget_on ? budget_average(&s->budget) : NAN, 2);
 		json_number(j, "watts", s->b->readings.watts, 3);

@@ -29,7 +29,7 @@ for case in idle:38.5 iperf3-tx:49.5 iperf3-rx:49.5; do
 	expect_near "brick record of $wl: energy within 0.5 % of the plant's" "$(rec .energy_j)" \
 		"$PLANT_J" 0.005
 done
-expect_eq "budget ok at 49.5 W" "$(jget .state budget)" ok
+expect_eq "budget ok at 49.5 W" "$(jget .budget_state budget)" ok
 expect_eq "no throttle applied at 49.5 W" "$(jget .applied budget)" 0
 
 # --- 12 W more: over the throttle level, the ladder in order ---
@@ -39,7 +39,7 @@ h2 sim workload iperf3-tx >/dev/null
 h2 sim load 12 >/dev/null
 advance 10s
 expect_cmp "iperf3 + 12 W is over the 57 W throttle level" "$(jget .avg_w budget)" ge 57
-expect_eq "budget state throttle" "$(jget .state budget)" throttle
+expect_eq "budget state throttle" "$(jget .budget_state budget)" throttle
 expect_eq "one step applied first" "$(jget .applied budget)" 1
 expect_eq "step 1 is ipoib" "$(jget '.ladder[0].applied' budget)" true
 expect_eq "step 2 not yet (one step at a time)" "$(jget '.ladder[1].applied' budget)" false
@@ -55,7 +55,7 @@ expect_eq "first undo: cpu (the last applied)" "$(jget '[.ladder[].applied]' bud
 	'[true,false]'
 advance 20s
 expect_eq "then ipoib" "$(jget .applied budget)" 0
-expect_eq "budget back to ok" "$(jget .state budget)" ok
+expect_eq "budget back to ok" "$(jget .budget_state budget)" ok
 
 grep -E "throttle-(apply|undo)" "$DAEMON_LOG" | sed -n 's/.*H2BOX_EVENT=\(throttle-[a-z]*\) H2BOX_ACTION=\([a-z0-9]*\).*/\1 \2/p' \
 	>"$TESTDIR/ladder.log"

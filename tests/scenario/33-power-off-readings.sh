@@ -20,8 +20,8 @@ h2 power on >/dev/null
 advance 120s
 h2 sim workload iperf3-tx >/dev/null
 advance 300s
-expect_cmp "on: nic temperature read" "$(jget .readings.temperatures.nic status)" gt 30
-expect_cmp "on: cpu temperature read" "$(jget .readings.temperatures.cpu status)" gt 25
+expect_cmp "on: nic temperature read" "$(jget .readings.nic_temp_c status)" gt 30
+expect_cmp "on: cpu temperature read" "$(jget .readings.cpu_temp_c status)" gt 25
 expect_cmp "on: fan rpm read" "$(jget .readings.fan_rpm status)" gt 0
 expect_eq "on: PCIe link alarm (the x4 slot)" "$(active ib-pcie-link)" warn
 
@@ -29,8 +29,8 @@ expect_eq "on: PCIe link alarm (the x4 slot)" "$(active ib-pcie-link)" warn
 h2 power off >/dev/null
 advance 30m
 expect_eq "off: plant cooled to the room" "$(truth .nic_temp_c)" 25
-expect_eq "off: nic temperature unknown" "$(jget .readings.temperatures.nic status)" null
-expect_eq "off: cpu temperature unknown (the H2 is down)" "$(jget .readings.temperatures.cpu status)" null
+expect_eq "off: nic temperature unknown" "$(jget .readings.nic_temp_c status)" null
+expect_eq "off: cpu temperature unknown (the H2 is down)" "$(jget .readings.cpu_temp_c status)" null
 expect_eq "off: fan rpm unknown" "$(jget .readings.fan_rpm status)" null
 expect_eq "off: IB traffic unknown" "$(jget .readings.ib_tx_gbps status)" null
 check "off: status text shows nic=--" bash -c "'$H2BOX' -s '$SOCK' status | grep -q 'nic=-- C'"
@@ -47,8 +47,8 @@ h2 power on >/dev/null
 advance 120s
 expect_eq "on again: fan resumed from failsafe" \
 	"$(grep -c "fan control resumes at failsafe duty" "$DAEMON_LOG")" $((resumes + 1))
-expect_cmp "on again: nic temperature read" "$(jget .readings.temperatures.nic status)" gt 20
-expect_cmp "on again: cpu temperature read" "$(jget .readings.temperatures.cpu status)" gt 20
+expect_cmp "on again: nic temperature read" "$(jget .readings.nic_temp_c status)" gt 20
+expect_cmp "on again: cpu temperature read" "$(jget .readings.cpu_temp_c status)" gt 20
 expect_cmp "on again: fan rpm read" "$(jget .readings.fan_rpm status)" gt 0
 expect_eq "on again: fan inputs valid" "$(h2 --json fan status | jq -r '[.inputs[].valid] | all')" true
 expect_eq "on again: PCIe link alarm back" "$(active ib-pcie-link)" warn
@@ -74,7 +74,7 @@ expect_eq "emergency off: history still has the emergency" \
 expect_eq "emergency off: fan-stall cleared" "$(active fan-stall)" none
 expect_eq "emergency off: ... with the reason" "$(last_msg fan-stall)" "cleared: powered off"
 expect_eq "emergency off: no active alarm at all" "$(h2 --json alarms | jq -r '.active | length')" 0
-expect_eq "emergency off: nic temperature unknown" "$(jget .readings.temperatures.nic status)" null
+expect_eq "emergency off: nic temperature unknown" "$(jget .readings.nic_temp_c status)" null
 expect_eq "emergency off: fan not stalled" "$(jget .stalled fan status)" false
 check "emergency off: fan text without STALLED" bash -c "! '$H2BOX' -s '$SOCK' status | grep -q STALLED"
 expect_eq "emergency off: throttle steps released" "$(jget .watts.throttle_steps_applied status)" 0
@@ -92,7 +92,7 @@ h2 sim workload idle >/dev/null
 h2 power on >/dev/null
 advance 120s
 expect_eq "on after the emergency: box on" "$(jget .state power status)" on
-expect_cmp "on after the emergency: nic temperature read" "$(jget .readings.temperatures.nic status)" lt 70
+expect_cmp "on after the emergency: nic temperature read" "$(jget .readings.nic_temp_c status)" lt 70
 expect_eq "on after the emergency: no temp-nic alarm" "$(active temp-nic)" none
 
 # ---- an alarm without a measured quantity shows no number ----
@@ -124,13 +124,13 @@ expect_eq "daemon exits 0" "$?" 0
 # ---- brick build, self topology: power off takes the H2 down with the NIC ----
 start_daemon_unready "$ROOT/profiles/sim-brick.conf" --state-dir "$TESTDIR/state-brick" || { finish; exit 1; }
 advance 120s
-expect_cmp "brick on: cpu read" "$(jget .readings.temperatures.cpu status)" gt 20
-expect_cmp "brick on: nic read" "$(jget .readings.temperatures.nic status)" gt 20
+expect_cmp "brick on: cpu read" "$(jget .readings.cpu_temp_c status)" gt 20
+expect_cmp "brick on: nic read" "$(jget .readings.nic_temp_c status)" gt 20
 h2 power off >/dev/null
 advance 60s
 expect_eq "brick off: the H2 is down" "$(truth .host_on)" false
-expect_eq "brick off: nic unknown" "$(jget .readings.temperatures.nic status)" null
-expect_eq "brick off: cpu unknown" "$(jget .readings.temperatures.cpu status)" null
+expect_eq "brick off: nic unknown" "$(jget .readings.nic_temp_c status)" null
+expect_eq "brick off: cpu unknown" "$(jget .readings.cpu_temp_c status)" null
 expect_eq "brick off: no active alarm" "$(h2 --json alarms | jq -r '.active | length')" 0
 stop_daemon
 

@@ -96,7 +96,7 @@ expect_eq "49.5 W: budget ok, nothing applied" "$(jget .applied budget)" 0
 # --- over the budget: the hook applies ---
 h2 sim load 12 >/dev/null
 advance 10s
-expect_eq "over the budget: state throttle" "$(jget .state budget)" throttle
+expect_eq "over the budget: state throttle" "$(jget .budget_state budget)" throttle
 expect_eq "the hook step is applied" "$(jget '.ladder[0].applied' budget)" true
 if read_run; then ok "the hook ran for apply"; else not_ok "the hook ran for apply"; fi
 check_run apply

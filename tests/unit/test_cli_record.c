@@ -73,6 +73,15 @@ static void test_args_bad(void **state)
 	assert_int_equal(PARSE(&o, err, "record", "--interval"), -EINVAL);
 	assert_int_equal(PARSE(&o, err, "record", "--copy", "/a"), -EINVAL);
 	assert_non_null(strstr(err, "SRC and DST"));
+
+	/* --help is the record's own only among its options: `record ls -h` runs `ls -h` */
+	assert_int_equal(PARSE(&o, err, "record", "-o", "x.csv", "--help"), 0);
+	assert_true(o.help);
+	assert_int_equal(PARSE(&o, err, "record", "ls", "-h"), 0);
+	assert_false(o.help);
+	assert_int_equal(o.ncmd, 2);
+	assert_int_equal(PARSE(&o, err, "record", "--", "ls", "--help"), 0);
+	assert_false(o.help);
 	assert_int_equal(PARSE(&o, err, "record", "--copy", "/a", "/b", "--", "true"), -EINVAL);
 	assert_non_null(strstr(err, "not both"));
 	assert_int_equal(PARSE(&o, err, "record", "--bogus", "--", "true"), -EINVAL);
@@ -81,7 +90,7 @@ static void test_args_bad(void **state)
 
 static const char sample_line[] =
 	"{\"time\":\"2026-11-24T23:30:01.006Z\",\"mono_s\":21.005,\"watts\":32.125,"
-	"\"volts\":11.980,\"amps\":2.6816,\"avg_w\":31.50,\"budget\":\"warn\","
+	"\"volts\":11.980,\"amps\":2.6816,\"avg_w\":31.50,\"budget_state\":\"warn\","
 	"\"ib_tx_gbps\":13.200,\"ib_rx_gbps\":null,\"energy_j\":3114.594,"
 	"\"monitors\":{\"main\":32.125,\"watts\":1.000}}";
 
@@ -102,7 +111,7 @@ static void test_sample_parse(void **state)
 	assert_true(fabs(s.energy_j - 3114.594) < 1e-9);
 
 	/* the reply object and garbage are not samples */
-	assert_int_equal(cli_record_sample_parse("{\"ok\":true,\"interval_ns\":1000000000}", &s),
+	assert_int_equal(cli_record_sample_parse("{\"ok\":true,\"interval_s\":1.000}", &s),
 			 -EINVAL);
 	assert_int_equal(cli_record_sample_parse("# every 1.000 s", &s), -EINVAL);
 	assert_int_equal(cli_record_sample_parse("{\"mono_s\":1,\"watts\":oops}", &s), -EINVAL);
@@ -119,7 +128,7 @@ static void test_csv(void **state)
 
 	n = cli_record_csv_header(buf, sizeof(buf));
 	assert_int_equal(n, (int)strlen(buf));
-	assert_string_equal(buf, "time,mono_s,watts,volts,amps,avg_w,budget,ib_tx_gbps,ib_rx_gbps,"
+	assert_string_equal(buf, "time,mono_s,watts,volts,amps,avg_w,budget_state,ib_tx_gbps,ib_rx_gbps,"
 				 "energy_j\n");
 
 	assert_int_equal(cli_record_sample_parse(sample_line, &s), 0);
@@ -130,7 +139,7 @@ static void test_csv(void **state)
 
 	/* unknown numbers are empty cells; a comma in a string cannot split a row */
 	assert_int_equal(cli_record_sample_parse("{\"time\":\"a,b\",\"mono_s\":2,\"watts\":null,"
-						 "\"budget\":\"ok\"}",
+						 "\"budget_state\":\"ok\"}",
 						 &s),
 			 0);
 	n = cli_record_csv_row(&s, buf, sizeof(buf));

@@ -68,6 +68,16 @@ static void test_options(void **state)
 	assert_int_equal(parse(&o, "--duration 400ms", err, sizeof(err)), 0);
 	assert_true(o.warmup_ns == 100000000LL); /* a quarter of a short run */
 
+	/* the bounds are included: 1 h is "at most 1 hour", in any unit */
+	assert_int_equal(parse(&o, "--duration 1h", err, sizeof(err)), 0);
+	assert_true(o.duration_ns == 3600 * S);
+	assert_int_equal(parse(&o, "--duration 60m", err, sizeof(err)), 0);
+	assert_int_equal(parse(&o, "--duration 3600", err, sizeof(err)), 0);
+	assert_int_equal(parse(&o, "--duration 1ms", err, sizeof(err)), 0);
+	assert_int_equal(parse(&o, "--size 8M", err, sizeof(err)), 0);
+	assert_int_equal(parse(&o, "--size 2", err, sizeof(err)), 0);
+	assert_int_equal(parse(&o, "--iters 100000000", err, sizeof(err)), 0);
+
 	assert_int_equal(parse(&o, "--client 10.10.10.70 --port 9999 --dev mlx4_0:2", err,
 			       sizeof(err)),
 			 0);

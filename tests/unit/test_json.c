@@ -55,11 +55,48 @@ static void test_json_misuse(void **state)
 	json_free(j);
 }
 
+/* Strings are valid UTF-8 whatever they are given: bad bytes become U+FFFD, good ones stay. */
+static void test_json_utf8(void **state)
+{
+	struct json *j = json_new();
+	const char *s;
+
+	json_object_begin(j, NULL);
+	json_string(j, "bad", "a\xff\xfe b\xc3");           /* stray bytes, a truncated sequence */
+	json_string(j, "good", "23 \xc2\xb0" "C \xe2\x82\xac \xf0\x9f\x94\x8c");
+	json_string(j, "overlong", "\xc0\xaf\xed\xa0\x80");  /* overlong '/', a surrogate */
+	json_object_end(j);
+	s = json_finish(j, NULL);
+	assert_non_null(s);
+	assert_string_equal(s, "{\"bad\":\"a\xef\xbf\xbd\xef\xbf\xbd b\xef\xbf\xbd\","
+			       "\"good\":\"23 \xc2\xb0" "C \xe2\x82\xac \xf0\x9f\x94\x8c\","
+			       "\"overlong\":\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"}");
+	json_free(j);
+}
+
+/* Timestamps are ISO 8601 strings, never nanosecond integers that a double cannot hold. */
+static void test_json_time(void **state)
+{
+	struct json *j = json_new();
+	const char *s;
+
+	json_object_begin(j, NULL);
+	json_time(j, "t", 1796432406273896544LL);
+	json_time(j, "unknown", 0);
+	json_object_end(j);
+	s = json_finish(j, NULL);
+	assert_non_null(s);
+	assert_string_equal(s, "{\"t\":\"2026-12-05T01:00:06.273Z\",\"unknown\":null}");
+	json_free(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_object),
 		cmocka_unit_test(test_json_misuse),
+		cmocka_unit_test(test_json_utf8),
+		cmocka_unit_test(test_json_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

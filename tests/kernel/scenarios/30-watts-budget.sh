@@ -25,7 +25,7 @@ _no_tbf() { # tc must answer: a failed `tc qdisc show` is no proof that there is
 	q=$($TC qdisc show dev ib0) || return 1
 	! printf '%s\n' "$q" | grep -q tbf
 }
-_budget_released() { case "$(rig_h2_json .state budget)" in ok | warn) return 0 ;; esac; return 1; }
+_budget_released() { case "$(rig_h2_json .budget_state budget)" in ok | warn) return 0 ;; esac; return 1; }
 _logged() { grep -q "$1" /tmp/h2boxd.log; }
 
 setup() {
@@ -62,7 +62,7 @@ budget() {
 	rig_plant_cmd "load 12"
 	rig_until 15 _tbf || { rig_box_diag; h2 budget; rig_die "no tbf on ib0 with $(rig_plant monitored_w) W"; }
 	rig_note "throttled at $(rig_h2_json .avg_w budget) W average: $($TC qdisc show dev ib0 | grep tbf)"
-	rig_expect_eq "budget state" "$(rig_h2_json .state budget)" throttle
+	rig_expect_eq "budget state" "$(rig_h2_json .budget_state budget)" throttle
 	rig_plant_cmd "load 0"
 	rig_until 20 _no_tbf || { h2 budget; rig_die "tbf still on ib0 at $(rig_plant monitored_w) W"; }
 	rig_until 20 _budget_released || { h2 budget; rig_die "budget still throttling"; }
