@@ -1362,9 +1362,10 @@ static void watts_json_body(struct watts_svc *s, struct json *j)
 	json_string(j, "budget_state", rd->budget_state ? rd->budget_state : "off");
 	json_number(j, "avg_w", s->budget_on ? budget_average(&s->budget) : NAN, 2);
 	json_number(j, "limit_w", s->cfg.budget.limit_w, 1);
-	json_number(j, "energy_boot_wh", mm->energy.boot_j / ENERGY_J_PER_WH, 4);
-	json_number(j, "energy_poweron_wh", s->poweron_j / ENERGY_J_PER_WH, 4);
-	json_number(j, "energy_total_wh", mm->energy.install_j / ENERGY_J_PER_WH, 4);
+	/* joules in JSON, like the stream and the record (docs/JSON.md); Wh only in text */
+	json_number(j, "energy_boot_j", mm->energy.boot_j, 3);
+	json_number(j, "energy_poweron_j", s->poweron_j, 3);
+	json_number(j, "energy_total_j", mm->energy.install_j, 3);
 	json_time(j, "energy_since", s->est.since_real_ns);
 	json_array_begin(j, "monitors");
 	for (int i = 0; i < s->nmon; i++) {
@@ -1379,7 +1380,7 @@ static void watts_json_body(struct watts_svc *s, struct json *j)
 		json_number(j, "watts", m->valid ? m->last.watts : NAN, 3);
 		json_number(j, "volts", m->valid ? m->last.volts : NAN, 3);
 		json_number(j, "amps", m->valid ? m->last.amps : NAN, 4);
-		json_number(j, "energy_boot_wh", m->energy.boot_j / ENERGY_J_PER_WH, 4);
+		json_number(j, "energy_boot_j", m->energy.boot_j, 3);
 		if (!m->valid)
 			json_string(j, "error", m->dev ? ina2xx_last_error(m->dev) : m->err);
 		json_object_end(j);
@@ -1565,14 +1566,12 @@ static int record_end(struct watts_svc *s, const struct ctl_request *req, struct
 		json_number(j, "avg_w", sum.avg_w, 3);
 		json_number(j, "peak_w", sum.peak_w, 3);
 		json_number(j, "min_w", sum.min_w, 3);
-		json_number(j, "energy_wh", sum.wh, 6);
 		json_number(j, "energy_j", sum.j, 3);
 		json_number(j, "baseline_w", sum.baseline_w, 3);
 		json_bool(j, "baseline_settled", r->base.settled);
 		json_number(j, "baseline_drift_w", r->base.drift_w, 3);
 		json_number(j, "above_baseline_j", sum.above_baseline_j, 3);
 		json_bool(j, "below_baseline", sum.below_baseline);
-		json_number(j, "above_baseline_wh", sum.above_baseline_j / ENERGY_J_PER_WH, 6);
 		json_number(j, "ib_tx_bytes", tx, 0);
 		json_number(j, "ib_rx_bytes", rx, 0);
 		json_number(j, "ib_bytes", bytes, 0);

@@ -72,9 +72,9 @@
  * Control verbs (text replies shown; JSON replies carry the same numbers, null when unknown):
  *   watts                      one line per monitor "main  24.03 W  12.010 V  2.001 A  (budget)",
  *                              budget and energy lines.  JSON: watts, volts, amps, budget_state,
- *                              avg_w, limit_w, energy_boot_wh, energy_poweron_wh, energy_total_wh,
+ *                              avg_w, limit_w, energy_boot_j, energy_poweron_j, energy_total_j,
  *                              energy_since_real_ns, monitors[{name, chip, device, budget, valid,
- *                              watts, volts, amps, energy_boot_wh, error?}]
+ *                              watts, volts, amps, energy_boot_j, error?}]
  *   watts --follow [--interval S]   a stream: text "# every S s: ..." then one line per interval
  *                              "<ISO time> W V A  avg W  state  [name W ...]"; JSON: the reply
  *                              object {interval_ns}, then one JSON object per line: time, mono_s,
@@ -85,9 +85,9 @@
  *                              baseline B W over the last S s[ (not settled: ...)]".  Settled:
  *                              the window's two halves agree within 0.5 W or 2 %; drift is the
  *                              later half's mean minus the earlier's (null when a half is empty)
- *   record end ID              JSON {id, duration_s, avg_w, peak_w, min_w, energy_wh, energy_j,
+ *   record end ID              JSON {id, duration_s, avg_w, peak_w, min_w, energy_j,
  *                              baseline_w, baseline_settled, baseline_drift_w, above_baseline_j,
- *                              below_baseline, above_baseline_wh, ib_tx_bytes, ib_rx_bytes,
+ *                              below_baseline, ib_tx_bytes, ib_rx_bytes,
  *                              ib_bytes, avg_gbps, j_per_gb, j_per_gb_above_baseline, samples};
  *                              error 1 "no open record N".  above_baseline_j is never below 0:
  *                              a record below its baseline gives 0 and below_baseline = true
