@@ -204,7 +204,8 @@ void json_number(struct json *j, const char *key, double value, int decimals)
 	if (decimals < 0 || decimals > 9)
 		decimals = 3;
 	snprintf(b, sizeof(b), "%.*f", decimals, value);
-	json_puts(j, b);
+	/* a tiny negative rounds to "-0.000": never a negative zero on the wire */
+	json_puts(j, b[0] == '-' && strspn(b + 1, "0.") == strlen(b + 1) ? b + 1 : b);
 }
 
 void json_time(struct json *j, const char *key, int64_t real_ns)

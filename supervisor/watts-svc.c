@@ -1183,6 +1183,38 @@ static void num(char *buf, size_t len, double v, int dec)
 		snprintf(buf, len, "null");
 }
 
+/* One JSON line of a --json follower, through the one JSON writer (names escaped, UTF-8 kept). */
+static int follower_json_line(struct watts_svc *s, struct follower *f, int64_t now)
+{
+	struct box_readings *rd = &s->b->readings;
+	struct json *j = json_new();
+	const char *doc;
+	int r;
+
+	if (!j)
+		return -ENOMEM;
+	json_object_begin(j, NULL);
+	json_time(j, "time", s->b->loop ? loop_real_now(s->b->loop) : 0);
+	json_number(j, "mono_s", (double)now / 1e9, 3);
+	json_number(j, "watts", rd->watts, 3);
+	json_number(j, "volts", rd->volts, 3);
+	json_number(j, "amps", rd->amps, 4);
+	json_number(j, "avg_w", s->budget_on ? budget_average(&s->budget) : NAN, 2);
+	json_string(j, "budget_state", rd->budget_state ? rd->budget_state : "off");
+	json_number(j, "ib_tx_gbps", rd->ib_tx_gbps, 3);
+	json_number(j, "ib_rx_gbps", rd->ib_rx_gbps, 3);
+	json_number(j, "energy_j", main_mon(s)->energy.boot_j, 3);
+	json_object_begin(j, "monitors");
+	for (int i = 0; i < s->nmon; i++)
+		json_number(j, s->mon[i].cfg.name, s->mon[i].valid ? s->mon[i].last.watts : NAN, 3);
+	json_object_end(j);
+	json_object_end(j);
+	doc = json_finish(j, NULL);
+	r = doc ? ctl_stream_printf(f->st, "%s\n", doc) : -ENOMEM;
+	json_free(j);
+	return r;
+}
+
 static int follower_line(struct watts_svc *s, struct follower *f, int64_t now)
 {
 	struct box_readings *rd = &s->b->readings;
@@ -1197,23 +1229,8 @@ static int follower_line(struct watts_svc *s, struct follower *f, int64_t now)
 	num(avg, sizeof(avg), s->budget_on ? budget_average(&s->budget) : NAN, 2);
 	num(tx, sizeof(tx), rd->ib_tx_gbps, 3);
 	num(rx, sizeof(rx), rd->ib_rx_gbps, 3);
-	if (f->json) {
-		for (i = 0; i < s->nmon && off < sizeof(extra); i++) {
-			char mw[24];
-
-			num(mw, sizeof(mw), s->mon[i].valid ? s->mon[i].last.watts : NAN, 3);
-			off += (size_t)snprintf(extra + off, sizeof(extra) - off, "%s\"%s\":%s",
-						i ? "," : "", s->mon[i].cfg.name, mw);
-		}
-		return ctl_stream_printf(
-			f->st,
-			"{\"time\":\"%s\",\"mono_s\":%.3f,\"watts\":%s,\"volts\":%s,"
-			"\"amps\":%s,\"avg_w\":%s,\"budget_state\":\"%s\",\"ib_tx_gbps\":%s,"
-			"\"ib_rx_gbps\":%s,\"energy_j\":%.3f,\"monitors\":{%s}}\n",
-			ts, (double)now / 1e9, w, v, a, avg,
-			rd->budget_state ? rd->budget_state : "off", tx, rx,
-			main_mon(s)->energy.boot_j, extra);
-	}
+	if (f->json)
+		return follower_json_line(s, f, now);
 	for (i = 0; i < s->nmon && off < sizeof(extra); i++) {
 		if (i == s->main_idx)
 			continue;

@@ -90,6 +90,24 @@ static void test_json_time(void **state)
 	json_free(j);
 }
 
+/* A tiny negative rounds to zero without a sign; real negatives keep theirs. */
+static void test_json_no_negative_zero(void **state)
+{
+	struct json *j = json_new();
+	const char *s;
+
+	json_object_begin(j, NULL);
+	json_number(j, "a", -0.0001, 3);
+	json_number(j, "b", -0.0, 0);
+	json_number(j, "c", -0.5, 1);
+	json_number(j, "d", -10.0, 0);
+	json_object_end(j);
+	s = json_finish(j, NULL);
+	assert_non_null(s);
+	assert_string_equal(s, "{\"a\":0.000,\"b\":0,\"c\":-0.5,\"d\":-10}");
+	json_free(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -97,6 +115,7 @@ int main(void)
 		cmocka_unit_test(test_json_misuse),
 		cmocka_unit_test(test_json_utf8),
 		cmocka_unit_test(test_json_time),
+		cmocka_unit_test(test_json_no_negative_zero),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
