@@ -83,6 +83,7 @@ struct ib_port {
 	enum ib_port_source source;
 	struct ib_port_rate tx, rx;
 	double max_gbps;
+	bool wide; /* a counter of this port went past 2^32-1: all its counters are 64-bit */
 };
 
 const char *ib_port_source_name(enum ib_port_source src)
@@ -173,23 +174,46 @@ int ib_port_query(struct ib_port *p, struct hw_ib_port_attr *attr)
 	return hw_ib_port_query(p->hw, p->dev, p->port, attr);
 }
 
-static int read_pair(struct ib_port *p, const char *tx_name, const char *rx_name, uint64_t *tx,
-		     uint64_t *rx, int *bits)
+/*
+ * One counter and its width.  The width is decided per counter, never per
+ * pair: in a one-way test the idle side stays small for ever while the busy
+ * side passes 2^32, and the idle side's width must not decide the busy
+ * side's (nor the other way round).  The kernel exposes all traffic
+ * counters of a port from one group, so once any of them exceeded 2^32-1
+ * the port's counters are 64-bit from then on, whatever the backend guessed.
+ */
+static int read_counter(struct ib_port *p, const char *name, uint64_t *v, int *bits)
 {
-	int btx = 0, brx = 0;
-	int r = hw_ib_counter_read(p->hw, p->dev, p->port, tx_name, tx, &btx);
+	int r;
+
+	*bits = 0;
+	r = hw_ib_counter_read(p->hw, p->dev, p->port, name, v, bits);
+	if (r < 0)
+		return r;
+	if (*bits == 64 || *v > IB_PORT_COUNTER32_MAX)
+		p->wide = true;
+	if (p->wide)
+		*bits = 64;
+	return 0;
+}
+
+static int read_pair(struct ib_port *p, const char *tx_name, const char *rx_name, uint64_t *tx,
+		     uint64_t *rx, int *btx, int *brx)
+{
+	int r = read_counter(p, tx_name, tx, btx);
 
 	if (r == 0)
-		r = hw_ib_counter_read(p->hw, p->dev, p->port, rx_name, rx, &brx);
-	/* the narrower width decides saturation handling */
-	*bits = (btx == 32 || brx == 32) ? 32 : (btx == 64 && brx == 64) ? 64 : 0;
+		r = read_counter(p, rx_name, rx, brx);
+	/* the second read may have proved 64 bits for the first one too */
+	if (r == 0 && p->wide)
+		*btx = *brx = 64;
 	return r;
 }
 
 int ib_port_sample(struct ib_port *p, int64_t now_ns, struct ib_port_sample *s)
 {
 	uint64_t tx = 0, rx = 0;
-	int bits = 0, r;
+	int btx = 0, brx = 0, r;
 
 	memset(s, 0, sizeof(*s));
 	s->tx_gbps = NAN;
@@ -201,15 +225,16 @@ int ib_port_sample(struct ib_port *p, int64_t now_ns, struct ib_port_sample *s)
 
 	switch (p->source) {
 	case IB_PORT_SRC_DATA64:
-		r = read_pair(p, "port_xmit_data_64", "port_rcv_data_64", &tx, &rx, &bits);
-		if (bits == 0)
-			bits = 64;
+		r = read_pair(p, "port_xmit_data_64", "port_rcv_data_64", &tx, &rx, &btx, &brx);
+		btx = btx ? btx : 64;
+		brx = brx ? brx : 64;
 		break;
 	case IB_PORT_SRC_DATA:
-		r = read_pair(p, "port_xmit_data", "port_rcv_data", &tx, &rx, &bits);
+		r = read_pair(p, "port_xmit_data", "port_rcv_data", &tx, &rx, &btx, &brx);
 		break;
 	case IB_PORT_SRC_HW_PACKETS:
-		r = read_pair(p, "sent_pkts", "rcvd_pkts", &s->tx_packets, &s->rx_packets, &bits);
+		r = read_pair(p, "sent_pkts", "rcvd_pkts", &s->tx_packets, &s->rx_packets, &btx,
+			      &brx);
 		if (r == 0)
 			s->packets_known = true;
 		/* packets of unknown size give no Gb/s, however many samples follow */
@@ -224,13 +249,14 @@ int ib_port_sample(struct ib_port *p, int64_t now_ns, struct ib_port_sample *s)
 		p->source = IB_PORT_SRC_NONE;
 		ib_port_rate_init(&p->tx, p->max_gbps);
 		ib_port_rate_init(&p->rx, p->max_gbps);
+		p->wide = false;
 		return 0;
 	}
 	if (r < 0)
 		return r;
-	s->bits = bits;
-	s->tx_gbps = ib_port_rate_update(&p->tx, tx, bits, now_ns, &s->tx_status);
-	s->rx_gbps = ib_port_rate_update(&p->rx, rx, bits, now_ns, &s->rx_status);
+	s->bits = btx == brx ? btx : 0;
+	s->tx_gbps = ib_port_rate_update(&p->tx, tx, btx, now_ns, &s->tx_status);
+	s->rx_gbps = ib_port_rate_update(&p->rx, rx, brx, now_ns, &s->rx_status);
 	s->saturated =
 		s->tx_status == IB_PORT_RATE_SATURATED || s->rx_status == IB_PORT_RATE_SATURATED;
 	s->bytes_known = true;
@@ -241,7 +267,7 @@ int ib_port_sample(struct ib_port *p, int64_t now_ns, struct ib_port_sample *s)
 		      p->source == IB_PORT_SRC_DATA64 ? "port_xmit_packets_64"
 						      : "port_xmit_packets",
 		      p->source == IB_PORT_SRC_DATA64 ? "port_rcv_packets_64" : "port_rcv_packets",
-		      &s->tx_packets, &s->rx_packets, &bits) == 0)
+		      &s->tx_packets, &s->rx_packets, &btx, &brx) == 0)
 		s->packets_known = true;
 	return 0;
 }

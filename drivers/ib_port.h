@@ -60,7 +60,7 @@ const char *ib_port_source_name(enum ib_port_source src);
 
 struct ib_port_sample {
 	enum ib_port_source source;
-	int bits;		 /* width of the data counters, 0 unknown */
+	int bits; /* data counters' width when both agree (each is decided alone), 0 unknown */
 	double tx_gbps, rx_gbps; /* NAN when unknown */
 	enum ib_port_rate_status tx_status, rx_status;
 	bool bytes_known;

@@ -650,6 +650,17 @@ static int cmd_counters(struct ib_svc *s, struct ctl_reply *rep, bool json)
 			ctl_reply_printf(rep, " rate unknown (tx %s, rx %s)\n",
 					 ib_port_rate_status_name(sm->tx_status),
 					 ib_port_rate_status_name(sm->rx_status));
+		if (sm->saturated)
+			/* PMA 32-bit counters never wrap: only a reset makes them count again */
+			ctl_reply_printf(rep,
+					 "    a 32-bit counter is stuck at its maximum: reset it with"
+					 " `perfquery -R %d` (port %d of %s; totals restart at 0)\n",
+					 ib_port_num(sp->port), ib_port_num(sp->port), s->dev);
+		if (sm->bytes_known && sm->bits != 64)
+			ctl_reply_printf(rep,
+					 "    counter width not proven 64-bit: if `perfquery -x` answers"
+					 " on this port the card has extended (64-bit) counters, if it"
+					 " fails they are 32-bit and stick at 16 GiB\n");
 	}
 	if (j)
 		json_array_end(j);

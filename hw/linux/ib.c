@@ -219,14 +219,18 @@ static int hw_ib_linux_counter_file(struct hw *hw, const char *dev, int port, co
 }
 
 /*
- * The kernel (drivers/infiniband/core/sysfs.c) publishes counters/ from one
- * of three groups, chosen by the port's PMA ClassPortInfo: 32-bit
- * PortCounters, or the 64-bit PortCountersExtended with the IETF
- * unicast/multicast counters, or 64-bit without them.  Only the first two
- * can be told apart from user space (unicast_xmit_packets exists only in
- * the extended group), so the traffic counters count as 32-bit unless that
- * file exists or the value itself no longer fits in 32 bits.  mlx4
- * (ConnectX-2) lands in the 32-bit group and saturates at 0xffffffff.
+ * The kernel (drivers/infiniband/core/sysfs.c, get_counter_table()) publishes
+ * counters/ from one of three groups, chosen by the CapabilityMask of the
+ * port's PMA ClassPortInfo, i.e. by the card's firmware: the 32-bit
+ * PortCounters, PortCountersExtended with the IETF unicast/multicast
+ * counters, or PortCountersExtended without them.  User space can tell only
+ * the extended-with-IETF group by its files (unicast_xmit_packets), so a
+ * counter without that file is reported 32-bit while its value fits: that is
+ * a guess, the no-IETF group looks the same.  The port driver corrects it
+ * per counter (drivers/ib_port.c: a value past 2^32-1 makes the whole port
+ * 64-bit).  Which group a ConnectX-2 (mlx4) gets depends on its firmware
+ * and has not been checked on a card here; `perfquery -x` answering on the
+ * port means the firmware has the extended counters.
  */
 static int hw_ib_linux_counters_width(struct hw *hw, const char *dev, int port, const char *name,
 				      uint64_t value)

@@ -106,11 +106,45 @@ static void test_rate_unknown_width(void **state)
 
 /* ---- a fake bus for the port object: mlx4-like (32 or 64 bits) or rxe-like ---- */
 
+/*
+ * group: the PortCounters group the kernel chose for counters/ (core
+ * sysfs.c get_counter_table()), and the width a backend reports for it.
+ */
+enum fake_group {
+	GROUP_NONE,	  /* counters/ not offered (have32 decides, old behaviour) */
+	GROUP_PMA32,	  /* 32-bit PortCounters: sticks at 2^32-1, reported 32 */
+	GROUP_EXT,	  /* PortCountersExtended with IETF: reported 64 */
+	GROUP_EXT_NOIETF, /* extended without IETF: looks like 32-bit until a value shows more */
+};
+
 static struct {
 	bool have64, have32, have_pkts;
+	enum fake_group group;
 	uint64_t xmit, rcv, pkts;
 	int reads_64;
 } bus;
+
+static int fake_group_read(uint64_t raw, uint64_t *value, int *bits)
+{
+	switch (bus.group) {
+	case GROUP_PMA32:
+		*value = raw > 0xffffffffULL ? 0xffffffffULL : raw;
+		*bits = 32;
+		return 0;
+	case GROUP_EXT:
+		*value = raw;
+		*bits = 64;
+		return 0;
+	case GROUP_EXT_NOIETF:
+		/* a backend that cannot tell guesses from the value alone */
+		*value = raw;
+		*bits = raw > 0xffffffffULL ? 64 : 32;
+		return 0;
+	case GROUP_NONE:
+		break;
+	}
+	return -ENOENT;
+}
 
 int hw_ib_port_count(struct hw *hw, const char *dev)
 {
@@ -134,6 +168,10 @@ int hw_ib_counter_read(struct hw *hw, const char *dev, int port, const char *nam
 	(void)hw;
 	(void)dev;
 	(void)port;
+	if (bus.group != GROUP_NONE && strcmp(name, "port_xmit_data") == 0)
+		return fake_group_read(bus.xmit, value, bits);
+	if (bus.group != GROUP_NONE && strcmp(name, "port_rcv_data") == 0)
+		return fake_group_read(bus.rcv, value, bits);
 	if (bus.have64 && strcmp(name, "port_xmit_data_64") == 0) {
 		bus.reads_64++;
 		*value = bus.xmit;
@@ -215,6 +253,84 @@ static void test_port_32bit_stuck_is_unknown(void **state)
 	assert_int_equal(s.tx_status, IB_PORT_RATE_SATURATED);
 	assert_true(s.saturated);
 	assert_near(s.rx_gbps, 0.0, 0); /* the receive counter is fine and idle */
+	ib_port_free(p);
+}
+
+/* one second of a one-way test on a port of the given group; returns the last sample */
+static void one_way(enum fake_group group, uint64_t tx_start, int seconds, struct ib_port_sample *s)
+{
+	struct ib_port *p;
+
+	memset(&bus, 0, sizeof(bus));
+	bus.group = group;
+	bus.xmit = tx_start;
+	bus.rcv = 1000; /* the idle side: small for ever */
+	assert_int_equal(ib_port_open(NULL, "mlx4_0", 1, &p), 0);
+	assert_int_equal(ib_port_source(p), IB_PORT_SRC_DATA);
+	assert_int_equal(ib_port_sample(p, 1 * S, s), 0);
+	for (int i = 2; i <= seconds + 1; i++) {
+		bus.xmit += QDR_WORDS_PER_S;
+		bus.rcv += 10; /* a few acknowledgements */
+		assert_int_equal(ib_port_sample(p, i * S, s), 0);
+	}
+	ib_port_free(p);
+}
+
+static void test_port_groups_one_way(void **state)
+{
+	struct ib_port_sample s;
+
+	(void)state;
+	/* extended group: the busy side past 2^32 is counted, the idle side is a real ~0 */
+	one_way(GROUP_EXT, 0xf0000000ULL, 3, &s);
+	assert_near(s.tx_gbps, 32.0, 1e-6);
+	assert_int_equal(s.tx_status, IB_PORT_RATE_OK);
+	assert_true(s.rx_gbps >= 0.0 && s.rx_gbps < 0.001);
+	assert_false(s.saturated);
+	assert_int_equal(s.bits, 64);
+
+	/* extended without IETF: the busy side proves 64 bits although the idle one looks 32 */
+	one_way(GROUP_EXT_NOIETF, 0xf0000000ULL, 3, &s);
+	assert_near(s.tx_gbps, 32.0, 1e-6);
+	assert_int_equal(s.tx_status, IB_PORT_RATE_OK);
+	assert_int_equal(s.rx_status, IB_PORT_RATE_OK);
+	assert_true(s.rx_gbps >= 0.0 && s.rx_gbps < 0.001);
+	assert_false(s.saturated);
+	assert_int_equal(s.bits, 64);
+	/* the tx total is the real one, not a 32-bit lower bound */
+	assert_true(s.tx_bytes == (0xf0000000ULL + 3 * QDR_WORDS_PER_S) * 4);
+
+	/* 32-bit group: the busy side sticks and is unknown; the idle side still reads */
+	one_way(GROUP_PMA32, 0xf0000000ULL, 3, &s);
+	assert_true(isnan(s.tx_gbps));
+	assert_int_equal(s.tx_status, IB_PORT_RATE_SATURATED);
+	assert_true(s.saturated);
+	assert_int_equal(s.rx_status, IB_PORT_RATE_OK);
+	assert_true(s.rx_gbps >= 0.0 && s.rx_gbps < 0.001);
+	assert_int_equal(s.bits, 32);
+}
+
+static void test_port_wide_sticks(void **state)
+{
+	struct ib_port *p;
+	struct ib_port_sample s;
+
+	(void)state;
+	/* once a counter passed 2^32, an exact 2^32-1 on the other one is a count, not stuck */
+	memset(&bus, 0, sizeof(bus));
+	bus.group = GROUP_EXT_NOIETF;
+	bus.xmit = 0x100000000ULL + 5;
+	bus.rcv = 0xffffffffULL - QDR_WORDS_PER_S;
+	assert_int_equal(ib_port_open(NULL, "mlx4_0", 1, &p), 0);
+	assert_int_equal(ib_port_sample(p, 1 * S, &s), 0);
+	bus.rcv = 0xffffffffULL;
+	bus.xmit = 0x10; /* and the tx side falls back under 2^32 (reset): still 64-bit */
+	assert_int_equal(ib_port_sample(p, 2 * S, &s), 0);
+	assert_int_equal(s.rx_status, IB_PORT_RATE_OK);
+	assert_near(s.rx_gbps, 32.0, 1e-6);
+	assert_int_equal(s.tx_status, IB_PORT_RATE_RESET); /* a falling 64-bit counter: unknown */
+	assert_true(isnan(s.tx_gbps));
+	assert_false(s.saturated);
 	ib_port_free(p);
 }
 
@@ -314,6 +430,8 @@ int main(void)
 		cmocka_unit_test(test_rate_unknown_width),
 		cmocka_unit_test(test_port_prefers_64bit),
 		cmocka_unit_test(test_port_32bit_stuck_is_unknown),
+		cmocka_unit_test(test_port_groups_one_way),
+		cmocka_unit_test(test_port_wide_sticks),
 		cmocka_unit_test(test_port_rxe_packets_only),
 		cmocka_unit_test(test_port_no_counters_and_bad_args),
 		cmocka_unit_test(test_names),
