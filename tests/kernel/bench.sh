@@ -55,6 +55,8 @@ field() { # LINE KEY
 		[[ $w == "$2="* ]] && { echo "${w#*=}"; return; }
 	done
 }
+echo "  (perftest on rxe here; on mlx4 (ConnectX-2/3) use perftest 25.10 or a build without mlx5dv:"
+echo "   26.x calls mlx5dv_query_device() for any Mellanox device and aborts, perftest issue 401)"
 printf '  %-11s %8s %7s %10s %10s %7s  %s\n' test size iters h2box perftest ratio target
 while IFS= read -r l; do
 	[[ -n $l ]] || continue
