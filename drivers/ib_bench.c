@@ -892,6 +892,7 @@ static int run_loopback(struct hw *hw, const struct ib_bench_opts *o, struct ib_
 			    &b, err, errlen);
 	if (r < 0)
 		goto out;
+	rep->qp_caps = *hw_verbs_qp_caps(a.qp);
 	hw_verbs_qp_local(a.qp, &ia);
 	hw_verbs_qp_local(b.qp, &ib);
 	r = hw_verbs_qp_connect(a.qp, &ib, err, errlen);
@@ -1066,6 +1067,7 @@ static int run_client(struct hw *hw, const struct ib_bench_opts *o, struct ib_be
 	r = ep_open(hw, rep->dev, rep->port, o, buflen, NULL, &e, err, errlen);
 	if (r < 0)
 		goto out;
+	rep->qp_caps = *hw_verbs_qp_caps(e.qp);
 	m = (struct ib_oob_msg){
 		.type = IB_OOB_HELLO,
 		.flags = (o->bidir ? IB_OOB_F_BIDIR : 0) |
@@ -1162,6 +1164,8 @@ static int run_server(struct hw *hw, const struct ib_bench_opts *o, struct ib_be
 	rep->test = so.test;
 	rep->bidir = so.bidir;
 	r = ep_open(hw, rep->dev, rep->port, &so, 2 * (size_t)hello.size, NULL, &e, err, errlen);
+	if (r == 0)
+		rep->qp_caps = *hw_verbs_qp_caps(e.qp);
 	if (r == 0)
 		r = ib_oob_expect(fd, IB_OOB_QP, &qpm, o->timeout_ns, err, errlen);
 	if (r == 0)

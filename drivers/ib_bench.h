@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "hw/ib.h"
+#include "hw/verbs.h"
 
 struct hw;
 
@@ -87,6 +88,7 @@ struct ib_bench_report {
 	bool bidir;
 	bool simulated; /* measured on the simulated box's model */
 	double ceiling_gbps;
+	struct hw_verbs_qp_caps qp_caps; /* what the device returned for the (first) QP */
 	int nrows;
 	struct ib_bench_row rows[IB_BENCH_SIZES_MAX];
 };

@@ -99,6 +99,16 @@ void hw_verbs_qp_destroy(struct hw_verbs_qp *qp)
 		qp->ctx->ops->qp_destroy(qp);
 }
 
+const struct hw_verbs_qp_caps *hw_verbs_qp_caps(const struct hw_verbs_qp *qp)
+{
+	return &qp->caps;
+}
+
+uint32_t hw_verbs_inline_size(uint32_t asked, uint32_t returned)
+{
+	return returned < asked ? returned : asked;
+}
+
 void hw_verbs_qp_local(const struct hw_verbs_qp *qp, struct hw_verbs_qp_info *info)
 {
 	*info = qp->local;

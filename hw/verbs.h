@@ -60,6 +60,18 @@ size_t hw_verbs_mr_len(const struct hw_verbs_mr *mr);
 
 int hw_verbs_qp_create(struct hw_verbs_ctx *c, int max_send_wr, int max_recv_wr,
 		       struct hw_verbs_qp **out);
+/* What the device returned for a new queue pair (ibv_create_qp's cap), 0 when not known. */
+struct hw_verbs_qp_caps {
+	uint32_t max_inline_data, max_send_wr, max_sge;
+};
+const struct hw_verbs_qp_caps *hw_verbs_qp_caps(const struct hw_verbs_qp *qp);
+/*
+ * Sends up to this size go inline: min(returned, asked).  mlx4 rounds its
+ * send WQE up and returns more than asked (448 for 236), rxe returns what was
+ * asked; the minimum makes both, and perftest's default, inline the same sizes.
+ */
+uint32_t hw_verbs_inline_size(uint32_t asked, uint32_t returned);
+#define HW_VERBS_INLINE_ASK 236 /* inline bytes asked for, perftest's default */
 void hw_verbs_qp_destroy(struct hw_verbs_qp *qp);
 void hw_verbs_qp_local(const struct hw_verbs_qp *qp, struct hw_verbs_qp_info *info);
 /* RESET -> INIT -> RTR -> RTS towards the remote queue pair. */
@@ -100,6 +112,7 @@ struct hw_verbs_mr {
 struct hw_verbs_qp {
 	struct hw_verbs_ctx *ctx;
 	struct hw_verbs_qp_info local;
+	struct hw_verbs_qp_caps caps;
 };
 
 struct hw_verbs_ops {

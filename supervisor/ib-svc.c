@@ -165,6 +165,7 @@ struct ib_svc {
 	bool lost_logged;
 	struct bench_job *job; /* a benchmark running in its worker thread */
 	bool inline_bench;     /* a sim benchmark running on the loop (timers run inside it) */
+	bool caps_logged;      /* the first bench of this run logged the device's QP caps */
 	struct loop_timer *bench_timer;
 };
 
@@ -725,11 +726,27 @@ static void stream_put(struct ctl_stream *st, const char *text)
 	}
 }
 
+/* Once per run: what the device granted for a QP, to diagnose the first run on a new card. */
+static void bench_caps_log_once(struct ib_svc *s, const struct ib_bench_report *r)
+{
+	if (s->caps_logged)
+		return;
+	s->caps_logged = true;
+	log_event(LOG_INFO, (const char *[]){ "H2BOX_EVENT=ib-qp-caps", NULL },
+		  "%s: queue pair caps returned by the device: max_inline_data %u (inline up to"
+		  " %u B used), max_send_wr %u, max_sge %u",
+		  r->dev, r->qp_caps.max_inline_data,
+		  hw_verbs_inline_size(HW_VERBS_INLINE_ASK, r->qp_caps.max_inline_data), r->qp_caps.max_send_wr,
+		  r->qp_caps.max_sge);
+}
+
 static void bench_job_finish(struct bench_job *job)
 {
 	struct ib_svc *s = job->s;
 
 	pthread_join(job->th, NULL);
+	if (job->rc == 0)
+		bench_caps_log_once(s, &job->rep);
 	if (job->st) {
 		char *text = NULL;
 
@@ -880,6 +897,8 @@ static int cmd_bench(struct ib_svc *s, const struct ctl_request *req, struct ctl
 	s->inline_bench = true;
 	rc = ib_bench_run(s->b->hw, &o, r, NULL, NULL, err, sizeof(err));
 	s->inline_bench = false;
+	if (rc == 0)
+		bench_caps_log_once(s, r);
 	if (rc < 0) {
 		ctl_reply_error(rep, rc == -EINVAL ? 2 : 1, "ib bench: %s",
 				err[0] ? err : strerror(-rc));

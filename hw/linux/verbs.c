@@ -19,7 +19,6 @@
  * perftest issue 401), which mlx4 answers with EOPNOTSUPP; perftest 25.10 or
  * a build without mlx5dv is the reference there (docs/ARCHITECTURE.md).
  */
-#define LV_MAX_INLINE 236
 
 struct lv_ctx {
 	struct hw_verbs_ctx base;
@@ -244,6 +243,7 @@ static int lv_qp_create(struct hw_verbs_ctx *base, int max_send_wr, int max_recv
 			IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ,
 	};
 	struct lv_qp *q = calloc(1, sizeof(*q));
+	uint32_t asked_inline = HW_VERBS_INLINE_ASK;
 	int r;
 
 	if (!q)
@@ -253,10 +253,11 @@ static int lv_qp_create(struct hw_verbs_ctx *base, int max_send_wr, int max_recv
 	 * latency is measured on them.  A device without inline support refuses
 	 * the QP; it then gets one without.
 	 */
-	ia.cap.max_inline_data = LV_MAX_INLINE;
+	ia.cap.max_inline_data = HW_VERBS_INLINE_ASK;
 	q->qp = ibv_create_qp(c->pd, &ia);
 	if (!q->qp) {
 		ia.cap.max_inline_data = 0;
+		asked_inline = 0;
 		q->qp = ibv_create_qp(c->pd, &ia);
 	}
 	if (!q->qp) {
@@ -264,7 +265,11 @@ static int lv_qp_create(struct hw_verbs_ctx *base, int max_send_wr, int max_recv
 		free(q);
 		return r;
 	}
-	q->max_inline = ia.cap.max_inline_data;
+	/* ibv_create_qp wrote back what the device gave; keep it for the first bench's log */
+	q->base.caps.max_inline_data = ia.cap.max_inline_data;
+	q->base.caps.max_send_wr = ia.cap.max_send_wr;
+	q->base.caps.max_sge = ia.cap.max_send_sge;
+	q->max_inline = hw_verbs_inline_size(asked_inline, ia.cap.max_inline_data);
 	r = ibv_modify_qp(q->qp, &a,
 			  IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT | IBV_QP_ACCESS_FLAGS);
 	if (r) {

@@ -386,6 +386,8 @@ static int sv_qp_create(struct hw_verbs_ctx *base, int max_send_wr, int max_recv
 	}
 	q->ctx = c;
 	q->max_send_wr = max_send_wr;
+	q->base.caps.max_send_wr = (uint32_t)max_send_wr; /* the model sends nothing inline */
+	q->base.caps.max_sge = 1;
 	q->base.local.qpn = f->next_qpn++ & 0xffffff;
 	q->base.local.psn = (uint32_t)(f->rng & 0xffffff);
 	q->base.local.lid = c->lid;

@@ -169,6 +169,8 @@ static void test_sim_write_bw_is_pcie_bound(void **state)
 	assert_true(rep.simulated);
 	assert_int_equal(rep.nrows, 1);
 	assert_true(rep.rows[0].iters == 200); /* exactly the measured iterations */
+	/* the QP caps the backend returned come back with the report (logged on the first run) */
+	assert_true(rep.qp_caps.max_send_wr >= 2 && rep.qp_caps.max_sge == 1);
 	/* PCIe 2.0 x4 after 8b/10b is 16 Gb/s; with TLP headers somewhat less, never QDR's 32 */
 	assert_true(rep.rows[0].gbps > 12.5 && rep.rows[0].gbps < 16.0);
 	/* small messages are message-rate bound */
@@ -292,12 +294,23 @@ static void test_sim_refusals(void **state)
 	assert_true(run(f, "--dev mlx4_0:3", &rep, err, sizeof(err)) < 0);
 }
 
+/* the inline clamp against what devices answer for 236 B asked */
+static void test_inline_clamp(void **state)
+{
+	(void)state;
+	assert_int_equal(hw_verbs_inline_size(HW_VERBS_INLINE_ASK, 448), 236); /* mlx4 rounds up */
+	assert_int_equal(hw_verbs_inline_size(HW_VERBS_INLINE_ASK, 236), 236); /* rxe */
+	assert_int_equal(hw_verbs_inline_size(HW_VERBS_INLINE_ASK, 128), 128); /* a smaller grant */
+	assert_int_equal(hw_verbs_inline_size(0, 448), 0); /* none asked (the retry) */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_quantile),
+		cmocka_unit_test(test_inline_clamp),
 		cmocka_unit_test_setup_teardown(test_sim_write_bw_is_pcie_bound, box_setup,
 						box_teardown),
 		cmocka_unit_test_setup_teardown(test_sim_cabled_ports_bidir, box_setup,
