@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # run-all.sh - runs the test tiers and ends with one line over them: "N passed, N failed[, N skipped]".
 #
-# usage: tests/run-all.sh [--only unit|scenario|kernel] BUILD_DIR SAN_BUILD_DIR [GPIOD2_BUILD_DIR]
-# Tiers: unit tests (cmocka, TAP) and scenario tests (h2boxd on the simulated box driven through
+# usage: tests/run-all.sh [--only layers|unit|scenario|kernel] BUILD_DIR SAN_BUILD_DIR [GPIOD2_BUILD_DIR]
+# Tiers: the layer check (rooms, includes and cycles: tests/layers), unit tests (cmocka, TAP) and scenario tests (h2boxd on the simulated box driven through
 # h2box), each in the normal and the ASan+UBSan build; the libgpiod 2.x build's backend test; the
 # kernel tier (QEMU, tests/kernel/run.sh).  How the count is made (README "Tests" says the same):
 #  - a check is one TAP result of a unit test program or scenario script, or one H2BOX-KTEST result
@@ -153,6 +153,15 @@ run_unit() {
 	fi
 }
 
+# The tree's rooms (tests/layers): includes point down, no cycles, a client without the daemon.
+run_layers() {
+	local out="$log_dir/layers.log" rc
+	echo "== layers (make check-layers)"
+	tests/layers/test-check-layers.sh "$build" >"$out" 2>&1
+	rc=$?
+	tally layers "layers/check-layers" "$out" "$rc"
+}
+
 # Run every scenario script of one build, one after the other, leaving a log and an exit code each.
 scenario_pass() {
 	local dir=$1 label=$2 s base
@@ -236,8 +245,8 @@ skip_summary() {
 
 start=$(date +%s)
 case "$only" in
-"") tiers="unit scenario kernel" ;;
-unit | scenario | kernel) tiers=$only ;;
+"") tiers="layers unit scenario kernel" ;;
+layers | unit | scenario | kernel) tiers=$only ;;
 *) echo "unknown tier $only" >&2; exit 2 ;;
 esac
 for tier in $tiers; do "run_$tier"; done

@@ -37,7 +37,7 @@
 #include <linux/i2c-dev.h>
 
 #include "hw/sim/plant.h"
-#include "supervisor/parse.h"
+#include "supervisor/util/parse.h"
 
 #define MIRROR_PATH_MAX 256
 #define MIRROR_CMD_MAX 256

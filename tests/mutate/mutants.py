@@ -8,7 +8,7 @@ usage: mutants.py check MUTANTS ROOT        every entry well formed, every snipp
 The file is a list of blocks, one per mutant, separated by blank lines; '#' lines are comments:
 
     [budget-warn-boundary]
-    file: supervisor/budget.c
+    file: supervisor/policy/budget.c
     from: if (avg >= budget_threshold_w(c, BUDGET_WARN))
     to: if (avg > budget_threshold_w(c, BUDGET_WARN))
     why: warn is entered only above its threshold, not at it

@@ -5,10 +5,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "supervisor/alarm.h"
-#include "supervisor/box.h"
-#include "supervisor/json.h"
-#include "supervisor/watts-svc.h"
+#include "supervisor/services/alarm.h"
+#include "supervisor/runtime/box.h"
+#include "supervisor/util/json.h"
+#include "supervisor/services/watts-svc.h"
 
 #include <fcntl.h>
 #include <math.h>

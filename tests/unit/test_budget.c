@@ -5,7 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "supervisor/budget.h"
+#include "supervisor/policy/budget.h"
 
 #include <math.h>
 #include <string.h>

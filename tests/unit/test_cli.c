@@ -8,8 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "supervisor/cli.h"
-#include "supervisor/ctl.h"
+#include "supervisor/cli/cli.h"
+#include "supervisor/runtime/ctl.h"
 
 static void test_encode(void **state)
 {

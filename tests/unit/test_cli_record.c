@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "supervisor/cli-record.h"
+#include "supervisor/cli/cli-record.h"
 
 #define ARGS(...) ((char *[]){ __VA_ARGS__, NULL })
 #define NARGS(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))

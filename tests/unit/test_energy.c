@@ -5,7 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "supervisor/energy.h"
+#include "supervisor/policy/energy.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "supervisor/fanctl.h"
+#include "supervisor/policy/fanctl.h"
 
 #define S INT64_C(1000000000)
 

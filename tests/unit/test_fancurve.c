@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "supervisor/fancurve.h"
+#include "supervisor/policy/fancurve.h"
 
 #define S INT64_C(1000000000)
 

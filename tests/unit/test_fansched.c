@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "supervisor/fansched.h"
+#include "supervisor/policy/fansched.h"
 
 #define S INT64_C(1000000000)
 

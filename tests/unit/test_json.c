@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "supervisor/json.h"
+#include "supervisor/util/json.h"
 
 static void test_json_object(void **state)
 {

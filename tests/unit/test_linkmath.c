@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "supervisor/linkmath.h"
+#include "supervisor/policy/linkmath.h"
 
 #define assert_near(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (tol))
 

@@ -12,7 +12,7 @@
 #include "hw/gpio.h"
 #include "hw/hw.h"
 #include "hw/sim/plant.h"
-#include "supervisor/loop.h"
+#include "supervisor/runtime/loop.h"
 
 #define MS INT64_C(1000000)
 #define S INT64_C(1000000000)

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "supervisor/parse.h"
+#include "supervisor/util/parse.h"
 
 static void test_durations(void **state)
 {

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "supervisor/powerseq.h"
+#include "supervisor/policy/powerseq.h"
 
 #define MS INT64_C(1000000)
 #define SEC INT64_C(1000000000)

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "supervisor/profile.h"
+#include "supervisor/config/profile.h"
 
 /* The lines every profile needs; appended after the text under test so its line numbers hold. */
 #define GPIO "[gpio]\npsu_on = A\npsu_ok = B\nbutton = C\nhost_button = D\nhost_alive = E\n"

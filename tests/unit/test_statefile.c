@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "supervisor/powerseq.h"
-#include "supervisor/statefile.h"
+#include "supervisor/policy/powerseq.h"
+#include "supervisor/util/statefile.h"
 
 struct dir {
 	char path[256];

@@ -5,7 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "supervisor/thermal.h"
+#include "supervisor/policy/thermal.h"
 
 #include <errno.h>
 #include <math.h>

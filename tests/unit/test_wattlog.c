@@ -5,7 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "supervisor/wattlog.h"
+#include "supervisor/services/wattlog.h"
 
 #include <dirent.h>
 #include <errno.h>

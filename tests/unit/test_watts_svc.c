@@ -8,11 +8,11 @@
 #include "hw/hw.h"
 #include "hw/knob.h"
 #include "hw/sim/plant.h"
-#include "supervisor/alarm.h"
-#include "supervisor/box.h"
-#include "supervisor/log.h"
-#include "supervisor/loop.h"
-#include "supervisor/watts-svc.h"
+#include "supervisor/services/alarm.h"
+#include "supervisor/runtime/box.h"
+#include "supervisor/util/log.h"
+#include "supervisor/runtime/loop.h"
+#include "supervisor/services/watts-svc.h"
 
 #include <errno.h>
 #include <math.h>

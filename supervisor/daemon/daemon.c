@@ -1,0 +1,521 @@
+/* daemon.c - h2boxd's runtime: profile, backends, services, sd_notify, reload and shutdown. */
+#include "supervisor/daemon/daemon.h"
+
+#include "hw/clock.h"
+#include "hw/hw.h"
+#include "hw/sim/plant.h"
+#include "supervisor/runtime/box.h"
+#include "supervisor/runtime/ctl.h"
+#include "supervisor/daemon/daemon-services.h"
+#include "supervisor/util/json.h"
+#include "supervisor/services/power-svc.h"
+#include "supervisor/util/log.h"
+#include "supervisor/runtime/loop.h"
+#include "supervisor/config/profile.h"
+#include "supervisor/services/sim-svc.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DAEMON_SYSTEM_PROFILE "/etc/h2box/h2box.conf"
+
+struct daemon {
+	struct daemon_options opts;
+	const char *profile_path; /* NULL = built-in */
+	struct profile *profile;
+	struct sim_plant *plant;
+	struct hw *hw;
+	struct loop *loop;
+	struct ctl *ctl;
+	struct box box;
+	struct sim_svc *sim;
+	struct daemon_services services;
+	sd_event_source *status_timer;
+	uint64_t status_period_usec;
+	uint64_t watchdog_usec;
+	int ready_holds;
+	bool starting;
+	bool ready_sent;
+	int64_t start_ns;
+	bool tty;
+};
+
+#define box_to_daemon(b) ((struct daemon *)((char *)(b) - offsetof(struct daemon, box)))
+
+const char *daemon_default_socket(char *buf, unsigned len)
+{
+	const char *env = getenv("H2BOX_SOCKET");
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+
+	if (env && *env)
+		snprintf(buf, len, "%s", env);
+	else if (geteuid() == 0)
+		snprintf(buf, len, "/run/h2box/h2box.sock");
+	else if (rt && *rt)
+		snprintf(buf, len, "%s/h2box.sock", rt);
+	else
+		snprintf(buf, len, "/tmp/h2box-%u.sock", (unsigned)geteuid());
+	return buf;
+}
+
+const char *daemon_profile_path(const struct daemon_options *o)
+{
+	if (o->config)
+		return o->config;
+	if (access(DAEMON_SYSTEM_PROFILE, R_OK) == 0 && !o->force_sim)
+		return DAEMON_SYSTEM_PROFILE;
+	return NULL;
+}
+
+/* ---- readiness and liveness ---- */
+
+static void daemon_maybe_ready(struct daemon *d)
+{
+	if (d->ready_sent || d->starting || d->ready_holds > 0)
+		return;
+	d->ready_sent = true;
+	sd_notify(0, "READY=1");
+	log_info("ready: control socket %s", ctl_socket_path(d->ctl));
+}
+
+void box_ready_hold(struct box *b)
+{
+	box_to_daemon(b)->ready_holds++;
+}
+
+void box_ready_release(struct box *b)
+{
+	struct daemon *d = box_to_daemon(b);
+
+	if (d->ready_holds > 0)
+		d->ready_holds--;
+	daemon_maybe_ready(d);
+}
+
+void box_cycle_done(struct box *b, int64_t now_ns)
+{
+	struct daemon *d = box_to_daemon(b);
+
+	b->cycle_ns = now_ns;
+	/* WATCHDOG=1 only after real work, so a hung sensor read gets the daemon restarted */
+	if (d->watchdog_usec)
+		sd_notify(0, "WATCHDOG=1");
+}
+
+void box_exit(struct box *b, int code)
+{
+	loop_exit(b->loop, code);
+}
+
+/* ---- status ---- */
+
+static const char *fmt_num(char *buf, size_t len, int decimals, double v)
+{
+	if (isfinite(v))
+		snprintf(buf, len, "%.*f", decimals, v);
+	else
+		snprintf(buf, len, "--");
+	return buf;
+}
+
+static void daemon_status_line(struct daemon *d, char *buf, size_t len)
+{
+	const struct box_readings *r = &d->box.readings;
+	char w[16], v[16], t[16], f[16], rpm[16], tx[16], rx[16], clock[16];
+	time_t secs = (time_t)(loop_real_now(d->loop) / 1000000000);
+	struct tm tm;
+	double nic = box_temp_get(&d->box, "nic");
+
+	localtime_r(&secs, &tm);
+	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+	snprintf(buf, len,
+		 "%s %s power=%s %s W %s V nic=%s C fan=%s%% %s rpm ib=%s/%s Gb/s budget=%s",
+		 clock, d->profile->daemon.sim ? "[sim]" : "", r->power_state ? r->power_state : "-",
+		 fmt_num(w, sizeof(w), 1, r->watts), fmt_num(v, sizeof(v), 2, r->volts),
+		 /* the duty the fan runs at: the chip's read-back when known */
+		 fmt_num(t, sizeof(t), 1, nic),
+		 fmt_num(f, sizeof(f), 0,
+			 isfinite(r->fan_duty_actual_pct) ? r->fan_duty_actual_pct
+							  : r->fan_duty_pct),
+		 fmt_num(rpm, sizeof(rpm), 0, r->fan_rpm),
+		 fmt_num(tx, sizeof(tx), 2, r->ib_tx_gbps),
+		 fmt_num(rx, sizeof(rx), 2, r->ib_rx_gbps),
+		 r->budget_state ? r->budget_state : "-");
+}
+
+static int daemon_on_status_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct daemon *d = userdata;
+	char line[256], st[300];
+
+	daemon_status_line(d, line, sizeof(line));
+	snprintf(st, sizeof(st), "STATUS=%s", line);
+	sd_notify(0, st);
+	if (d->opts.status_line) {
+		if (d->tty)
+			fprintf(stdout, "\r\033[K%s", line);
+		else
+			fprintf(stdout, "%s\n", line);
+		fflush(stdout);
+	}
+	sd_event_source_set_time(s, usec + d->status_period_usec);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT); /* a time source fires once per arming */
+	return 0;
+}
+
+static void daemon_readings_json(struct daemon *d, struct json *j)
+{
+	const struct box_readings *r = &d->box.readings;
+
+	json_object_begin(j, "readings");
+	json_number(j, "watts", r->watts, 2);
+	json_number(j, "volts", r->volts, 3);
+	json_number(j, "amps", r->amps, 3);
+	json_number(j, "fan_duty_pct", r->fan_duty_pct, 1);
+	json_number(j, "fan_duty_actual_pct", r->fan_duty_actual_pct, 1);
+	json_number(j, "fan_rpm", r->fan_rpm, 0);
+	json_number(j, "ib_tx_gbps", r->ib_tx_gbps, 3);
+	json_number(j, "ib_rx_gbps", r->ib_rx_gbps, 3);
+	json_string(j, "budget_state", r->budget_state);
+	json_string(j, "power_state", r->power_state);
+	/* "<input>_temp_c", as the plant's truth names them (docs/JSON.md) */
+	for (int i = 0; i < r->ntemps; i++) {
+		char key[48];
+
+		snprintf(key, sizeof(key), "%.32s_temp_c", r->temps[i].name);
+		json_number(j, key, r->temps[i].celsius, 1);
+	}
+	json_object_end(j);
+}
+
+static int daemon_cmd_status(const struct ctl_request *req, struct ctl_reply *rep, void *userdata)
+{
+	struct daemon *d = userdata;
+	char line[256];
+
+	if (req->argc != 1) {
+		ctl_reply_error(rep, 2, "usage: status");
+		return 0;
+	}
+	if (req->json) {
+		struct json *j = ctl_reply_json(rep);
+
+		json_string(j, "box", d->profile->daemon.name);
+		json_string(j, "backend", d->profile->daemon.sim ? "sim" : "linux");
+		json_string(j, "profile", d->profile->path);
+		json_number(j, "uptime_s", (double)(loop_now(d->loop) - d->start_ns) / 1e9, 1);
+		daemon_readings_json(d, j);
+		daemon_services_status_json(&d->services, &d->box, j);
+		if (d->sim) {
+			json_object_begin(j, "sim");
+			sim_svc_status_json(d->sim, j);
+			json_object_end(j);
+		}
+		return 0;
+	}
+	daemon_status_line(d, line, sizeof(line));
+	ctl_reply_printf(rep, "%s (%s, profile %s)\n%s\n", d->profile->daemon.name,
+			 d->profile->daemon.sim ? "simulated box" : "linux", d->profile->path, line);
+	daemon_services_status_text(&d->services, &d->box, rep);
+	return 0;
+}
+
+/* ---- services and reload ---- */
+
+static int daemon_start_services(struct daemon *d)
+{
+	int r;
+
+	d->box.profile = d->profile;
+	d->box.profile_path = d->profile->path;
+	r = daemon_services_start(&d->services, &d->box);
+	if (r < 0)
+		daemon_services_stop(&d->services, &d->box);
+	return r;
+}
+
+static int daemon_load_profile(struct daemon *d, struct profile **out)
+{
+	struct profile_errors errs;
+	struct profile *p = calloc(1, sizeof(*p));
+	int r;
+
+	if (!p)
+		return -ENOMEM;
+	if (d->profile_path) {
+		r = profile_load_file(d->profile_path, p, &errs);
+		if (r < 0 && errs.count == 0)
+			log_warn(r, "cannot read profile %s", d->profile_path);
+	} else {
+		r = profile_load_string(h2box_default_profile_name, h2box_default_profile, p, &errs);
+	}
+	for (int i = 0; i < errs.count; i++)
+		log_crit("%s", errs.msg[i]);
+	for (int i = 0; i < errs.nwarnings; i++)
+		log_warnx("%s", errs.warning[i]);
+	if (r < 0) {
+		free(p);
+		return r;
+	}
+	if (d->opts.force_sim)
+		p->daemon.sim = true;
+	if (d->opts.state_dir)
+		snprintf(p->daemon.state_dir, sizeof(p->daemon.state_dir), "%s", d->opts.state_dir);
+	profile_sections_finalize(p);
+	if (mkdir(p->daemon.state_dir, 0755) < 0 && errno != EEXIST)
+		log_warn(errno, "cannot create the state directory %s", p->daemon.state_dir);
+	*out = p;
+	return 0;
+}
+
+static int daemon_on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct daemon *d = userdata;
+	struct profile *np, *old;
+	int r;
+
+	log_notice("reloading profile %s", d->profile_path ? d->profile_path : "(built-in)");
+	sd_notify(0, "RELOADING=1");
+	r = daemon_load_profile(d, &np);
+	if (r < 0) {
+		log_crit("reload failed: keeping the running profile");
+		sd_notify(0, "READY=1");
+		return 0;
+	}
+	if (np->daemon.sim != d->profile->daemon.sim)
+		log_warnx("reload: the backend changes only on restart");
+	np->daemon.sim = d->profile->daemon.sim;
+	daemon_services_stop(&d->services, &d->box);
+	old = d->profile;
+	d->profile = np;
+	r = daemon_start_services(d);
+	if (r < 0) {
+		log_warn(r, "reload: services failed with the new profile, back to the old one");
+		d->profile = old;
+		free(np);
+		daemon_start_services(d);
+	} else {
+		free(old);
+		log_event(LOG_NOTICE, (const char *[]){ "H2BOX_EVENT=reload", NULL },
+			  "profile reloaded");
+	}
+	sd_notify(0, "READY=1");
+	return 0;
+}
+
+static int daemon_on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si,
+			     void *userdata)
+{
+	struct daemon *d = userdata;
+
+	log_notice("signal %u: stopping (outputs left safe, box power unchanged)", si->ssi_signo);
+	sd_notify(0, "STOPPING=1");
+	loop_exit(d->loop, 0);
+	return 0;
+}
+
+/*
+ * A person who started h2boxd in a terminal (`make run`) is told what it runs, where it
+ * listens and what to type next; the client is named by the path it has next to h2boxd
+ * (build/h2box from make), -s only when the client's default would not find this socket.
+ */
+static void daemon_print_welcome(struct daemon *d, FILE *f)
+{
+	char client[512] = "h2box", sockopt[160] = "", defsock[108];
+	const char *argv0 = d->opts.argv0, *slash = argv0 ? strrchr(argv0, '/') : NULL;
+	const char *sock = ctl_socket_path(d->ctl);
+
+	if (slash) {
+		snprintf(client, sizeof(client), "%.*sh2box", (int)(slash - argv0 + 1), argv0);
+		if (access(client, X_OK) != 0)
+			snprintf(client, sizeof(client), "h2box");
+	}
+	if (strcmp(sock, daemon_default_socket(defsock, sizeof(defsock))) != 0)
+		snprintf(sockopt, sizeof(sockopt), " -s %s", sock);
+	fprintf(f, "h2boxd: %s %s (profile %s)\n", d->plant ? "simulating" : "supervising",
+		d->profile->daemon.name, d->profile->path);
+	fprintf(f, "h2boxd: control socket %s\n", sock);
+	fprintf(f, "h2boxd: try, in another terminal:\n");
+	if (d->plant) {
+		fprintf(f, "  %s%s sim button               press the power button\n", client,
+			sockopt);
+		fprintf(f, "  %s%s status                   power, watts, fan, IB, alarms\n",
+			client, sockopt);
+		fprintf(f, "  %s%s sim workload iperf3-tx   IB traffic: watch watts and the fan\n",
+			client, sockopt);
+	} else {
+		fprintf(f, "  %s%s status                   power, watts, fan, IB, alarms\n",
+			client, sockopt);
+		fprintf(f, "  %s%s power on                 switch the box on\n", client, sockopt);
+	}
+	fprintf(f, "h2boxd: Ctrl-C stops h2boxd%s\n",
+		d->plant ? " and the simulated box" : " (the box's power is left as it is)");
+	fflush(f);
+}
+
+static int daemon_setup(struct daemon *d)
+{
+	char sockbuf[108];
+	const char *sock;
+	sd_event *e;
+	sigset_t ss;
+	uint64_t now;
+	int r;
+
+	if (d->profile->daemon.sim) {
+		struct sim_plant_config pc = d->profile->sim.plant;
+
+		if (d->opts.sim_speed >= 0)
+			pc.speed = d->opts.sim_speed;
+		/* with h2boxd on the H2, the front button is the H2's own power button too */
+		pc.button_to_host = d->profile->power.topology == POWER_TOPOLOGY_SELF;
+		r = sim_plant_new(&pc, &d->plant);
+		if (r < 0)
+			return log_warn(r, "cannot create the simulated box"), r;
+		if (d->profile->sim.workload[0])
+			sim_plant_workload_set(d->plant, d->profile->sim.workload);
+		r = hw_sim_new(d->plant, &d->hw);
+	} else {
+		r = hw_linux_new(&d->hw);
+	}
+	if (r < 0)
+		return log_warn(r, "cannot open the hardware backends"), r;
+	r = loop_new(d->hw, &d->loop);
+	if (r < 0)
+		return log_warn(r, "cannot create the event loop"), r;
+	e = loop_event(d->loop);
+
+	sock = d->opts.socket ? d->opts.socket :
+	       getenv("H2BOX_SOCKET") && *getenv("H2BOX_SOCKET") ? getenv("H2BOX_SOCKET") :
+	       d->profile->daemon.socket[0] ? d->profile->daemon.socket :
+	       daemon_default_socket(sockbuf, sizeof(sockbuf));
+	r = ctl_new(d->loop, sock, &d->ctl);
+	if (r < 0)
+		return log_warn(r, "cannot serve the control socket %s", sock), r;
+	ctl_command_register(d->ctl, "status", "power, watts, temperatures, fan, IB and alarms",
+			     daemon_cmd_status, d);
+	if (d->opts.status_line)
+		daemon_print_welcome(d, stdout);
+	else if (isatty(STDERR_FILENO))
+		daemon_print_welcome(d, stderr);
+	/* clients may talk before READY=1 (which can wait for the IB card); tests wait for this */
+	sd_notify(0, "X_H2BOX_CONTROL=1");
+
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+	sd_event_add_signal(e, NULL, SIGTERM, daemon_on_sigterm, d);
+	sd_event_add_signal(e, NULL, SIGINT, daemon_on_sigterm, d);
+	sd_event_add_signal(e, NULL, SIGHUP, daemon_on_sighup, d);
+
+	d->box.hw = d->hw;
+	d->box.loop = d->loop;
+	d->box.ctl = d->ctl;
+	d->box.readings.watts = d->box.readings.volts = d->box.readings.amps = NAN;
+	d->box.readings.fan_duty_pct = d->box.readings.fan_rpm = NAN;
+	d->box.readings.fan_duty_actual_pct = NAN;
+	d->box.readings.ib_tx_gbps = d->box.readings.ib_rx_gbps = NAN;
+	d->start_ns = loop_now(d->loop);
+	if (d->plant) {
+		r = sim_svc_new(&d->box, &d->sim);
+		if (r < 0)
+			return log_warn(r, "cannot start the sim controls"), r;
+	}
+
+	d->starting = true;
+	r = daemon_start_services(d);
+	if (r < 0)
+		return log_warn(r, "cannot start the services"), r;
+
+	d->status_period_usec = (uint64_t)(d->profile->daemon.status_period_ns / 1000);
+	if (sd_watchdog_enabled(0, &d->watchdog_usec) > 0 &&
+	    d->watchdog_usec / 2 < d->status_period_usec)
+		d->status_period_usec = d->watchdog_usec / 2;
+	sd_event_now(e, CLOCK_MONOTONIC, &now);
+	sd_event_add_time(e, &d->status_timer, CLOCK_MONOTONIC, now + d->status_period_usec, 0,
+			  daemon_on_status_timer, d);
+	d->starting = false;
+	daemon_maybe_ready(d);
+	return 0;
+}
+
+static void daemon_teardown(struct daemon *d)
+{
+	sd_event_source_disable_unref(d->status_timer);
+	daemon_services_stop(&d->services, &d->box);
+	if (d->sim)
+		sim_svc_free(d->sim);
+	ctl_free(d->ctl);
+	loop_free(d->loop);
+	hw_free(d->hw);
+	if (d->plant)
+		sim_plant_free(d->plant);
+	free(d->profile);
+}
+
+int daemon_release_psu(const struct daemon_options *o)
+{
+	struct daemon d = { .opts = *o };
+	struct profile *p;
+	struct hw *hw;
+	int r;
+
+	d.profile_path = daemon_profile_path(o);
+	if (!d.profile_path || daemon_load_profile(&d, &p) < 0)
+		return 1;
+	if (p->daemon.sim) {
+		log_notice("release-psu: the profile drives the simulated box; nothing to release");
+		free(p);
+		return 0;
+	}
+	r = hw_linux_new(&hw);
+	if (r == 0) {
+		r = power_release_psu_oneshot(hw, &p->power);
+		hw_free(hw);
+	}
+	if (r < 0)
+		log_warn(r, "release-psu failed");
+	free(p);
+	return r < 0 ? 1 : 0;
+}
+
+int daemon_run(const struct daemon_options *o)
+{
+	struct daemon *d = calloc(1, sizeof(*d));
+	int r;
+
+	if (!d)
+		return 1;
+	d->opts = *o;
+	d->tty = isatty(STDOUT_FILENO);
+	d->profile_path = daemon_profile_path(o);
+	if (!d->profile_path)
+		log_notice("no profile named and no %s: running the built-in simulated box (%s)",
+			   DAEMON_SYSTEM_PROFILE, h2box_default_profile_name);
+	r = daemon_load_profile(d, &d->profile);
+	if (r < 0) {
+		free(d);
+		return 1;
+	}
+	r = daemon_setup(d);
+	if (r == 0)
+		r = loop_run(d->loop);
+	if (d->opts.status_line && d->tty)
+		fputc('\n', stdout);
+	daemon_teardown(d);
+	free(d);
+	return r < 0 ? 1 : r;
+}

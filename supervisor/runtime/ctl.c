@@ -1,0 +1,692 @@
+/* ctl.c - the control socket: one request line in, one reply out; commands registered by verb. */
+#include "supervisor/runtime/ctl.h"
+
+#include "supervisor/util/json.h"
+#include "supervisor/util/log.h"
+#include "supervisor/runtime/loop.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <systemd/sd-event.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CTL_COMMANDS_MAX 32
+#define CTL_CLIENTS_MAX 64
+#define CTL_IDLE_TIMEOUT_USEC (10ULL * 1000000ULL)
+#define CTL_OUT_MAX (4u << 20) /* a stream whose client stops reading is cut, not buffered forever */
+
+struct ctl_command {
+	char verb[32];
+	char help[160];
+	ctl_handler_fn fn;
+	void *userdata;
+};
+
+struct ctl_stream {
+	struct ctl_conn *conn;
+};
+
+struct ctl_conn {
+	struct ctl *ctl;
+	int fd;
+	sd_event_source *io;
+	sd_event_source *idle;
+	char in[CTL_REQUEST_MAX + 1];
+	size_t inlen;
+	char *out;
+	size_t outlen, outpos, outcap;
+	bool replied;     /* the request was handled */
+	bool streaming;   /* stays open after the reply */
+	bool dead;        /* client gone or error: drop output */
+	bool owner_done;  /* the stream owner called ctl_stream_close() */
+	struct ctl_stream stream;
+	struct ctl_conn *next;
+};
+
+struct ctl {
+	struct loop *loop;
+	char path[108];
+	int fd;
+	sd_event_source *src;
+	struct ctl_command cmds[CTL_COMMANDS_MAX];
+	int ncmds;
+	struct ctl_conn *conns;
+	int nconns;
+	gid_t group;
+	bool have_group;
+};
+
+struct ctl_reply {
+	bool json;
+	struct json *j;
+	char *text;
+	size_t textlen;
+	FILE *tf;
+	int status;
+	char err[512];
+	struct ctl_conn *conn;
+	bool stream;
+};
+
+static void ctl_conn_free(struct ctl_conn *c);
+
+/* ---- output ---- */
+
+static int ctl_conn_queue(struct ctl_conn *c, const char *s, size_t n)
+{
+	if (c->dead)
+		return -EPIPE;
+	if (c->outlen + n > CTL_OUT_MAX) {
+		c->dead = true;
+		return -ENOBUFS;
+	}
+	if (c->outlen + n > c->outcap) {
+		size_t cap = c->outcap ? c->outcap : 1024;
+		char *nb;
+
+		while (cap < c->outlen + n)
+			cap *= 2;
+		nb = realloc(c->out, cap);
+		if (!nb)
+			return -ENOMEM;
+		c->out = nb;
+		c->outcap = cap;
+	}
+	memcpy(c->out + c->outlen, s, n);
+	c->outlen += n;
+	return 0;
+}
+
+/* Write what we can without blocking; a slow client never stalls the daemon. */
+static void ctl_conn_flush(struct ctl_conn *c)
+{
+	while (!c->dead && c->outpos < c->outlen) {
+		ssize_t w = send(c->fd, c->out + c->outpos, c->outlen - c->outpos,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			c->dead = true;
+			break;
+		}
+		c->outpos += (size_t)w;
+	}
+	if (c->outpos == c->outlen) {
+		c->outpos = c->outlen = 0;
+	}
+	if (c->io)
+		sd_event_source_set_io_events(c->io, c->outlen ? EPOLLIN | EPOLLOUT : EPOLLIN);
+}
+
+/* A connection is finished when its reply is out and no stream owner holds it. */
+static void ctl_conn_maybe_close(struct ctl_conn *c)
+{
+	if (c->streaming && !c->owner_done) {
+		if (c->dead && c->io) {
+			/* keep the struct for the owner, release the socket now */
+			sd_event_source_disable_unref(c->io);
+			c->io = NULL;
+			close(c->fd);
+			c->fd = -1;
+		}
+		return;
+	}
+	if (c->dead || (c->replied && c->outlen == 0))
+		ctl_conn_free(c);
+}
+
+/* ---- request parsing ---- */
+
+static int ctl_hex(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	ch = tolower(ch);
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+/* Split on single spaces and undo %XX escapes in place; bounded by CTL_ARGS_MAX. */
+static int ctl_split(char *line, char **argv, int max)
+{
+	int argc = 0;
+	char *save = NULL;
+
+	for (char *w = strtok_r(line, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		char *o = w;
+
+		if (argc >= max)
+			return -E2BIG;
+		for (char *p = w; *p; p++) {
+			if (*p == '%') {
+				int hi = ctl_hex((unsigned char)p[1]), lo = hi < 0 ? -1 : ctl_hex((unsigned char)p[2]);
+
+				if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+					return -EINVAL;
+				*o++ = (char)(hi * 16 + lo);
+				p += 2;
+			} else if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e) {
+				return -EINVAL;
+			} else {
+				*o++ = *p;
+			}
+		}
+		*o = '\0';
+		argv[argc++] = w;
+	}
+	return argc;
+}
+
+static bool ctl_peer_privileged(struct ctl *ctl, int fd, struct ctl_request *req)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	gid_t groups[256];
+	socklen_t glen = sizeof(groups);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return false;
+	req->uid = cred.uid;
+	req->gid = cred.gid;
+	req->pid = cred.pid;
+	/* root, the daemon's own user (make run as a developer), or the h2box group */
+	if (cred.uid == 0 || cred.uid == geteuid())
+		return true;
+	if (!ctl->have_group)
+		return false;
+	if (cred.gid == ctl->group)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) == 0) {
+		for (size_t i = 0; i < glen / sizeof(gid_t); i++)
+			if (groups[i] == ctl->group)
+				return true;
+	}
+	return false;
+}
+
+static void ctl_reply_send(struct ctl_conn *c, struct ctl_reply *rep)
+{
+	char head[32];
+	const char *body;
+	size_t n = 0;
+
+	if (rep->tf) {
+		fclose(rep->tf);
+		rep->tf = NULL;
+	}
+	snprintf(head, sizeof(head), rep->status ? "error %d\n" : "ok\n", rep->status);
+	ctl_conn_queue(c, head, strlen(head));
+	if (rep->json) {
+		if (rep->status) {
+			json_free(rep->j);
+			rep->j = json_new();
+			if (rep->j) {
+				json_object_begin(rep->j, NULL);
+				json_bool(rep->j, "ok", false);
+				json_int(rep->j, "status", rep->status);
+				json_string(rep->j, "error", rep->err);
+				json_object_end(rep->j);
+			}
+		} else if (rep->j) {
+			json_object_end(rep->j);
+		}
+		body = rep->j ? json_finish(rep->j, &n) : NULL;
+		if (!body) {
+			body = "{\"ok\":false,\"status\":1,\"error\":\"internal error building the reply\"}";
+			n = strlen(body);
+		}
+		ctl_conn_queue(c, body, n);
+		ctl_conn_queue(c, "\n", 1);
+	} else {
+		if (rep->status) {
+			ctl_conn_queue(c, rep->err, strlen(rep->err));
+			ctl_conn_queue(c, "\n", 1);
+		} else if (rep->text && rep->textlen) {
+			ctl_conn_queue(c, rep->text, rep->textlen);
+		}
+	}
+	json_free(rep->j);
+	free(rep->text);
+}
+
+static void ctl_handle_line(struct ctl_conn *c, char *line)
+{
+	struct ctl *ctl = c->ctl;
+	struct ctl_reply rep = { .conn = c };
+	struct ctl_request req = { 0 };
+	char *argv[CTL_ARGS_MAX + 2];
+	int argc, r;
+
+	rep.tf = open_memstream(&rep.text, &rep.textlen);
+	argc = ctl_split(line, argv, CTL_ARGS_MAX + 1);
+	if (argc > 0 && strcmp(argv[0], "json") == 0)
+		rep.json = true;
+	else if (argc > 0 && strcmp(argv[0], "text") != 0)
+		argc = -EPROTO;
+	if (rep.json) {
+		rep.j = json_new();
+		if (rep.j) {
+			json_object_begin(rep.j, NULL);
+			json_bool(rep.j, "ok", true);
+		}
+	}
+	req.privileged = ctl_peer_privileged(ctl, c->fd, &req);
+	req.json = rep.json;
+	if (argc == -E2BIG) {
+		ctl_reply_error(&rep, 2, "too many arguments (at most %d)", CTL_ARGS_MAX);
+	} else if (argc < 0) {
+		ctl_reply_error(&rep, 2, "malformed request");
+	} else if (argc < 2) {
+		ctl_reply_error(&rep, 2, "empty request: try 'h2box help'");
+	} else {
+		const struct ctl_command *cmd = NULL;
+
+		req.argc = argc - 1;
+		req.argv = argv + 1;
+		req.argv[req.argc] = NULL;
+		for (int i = 0; i < ctl->ncmds; i++)
+			if (strcmp(ctl->cmds[i].verb, req.argv[0]) == 0)
+				cmd = &ctl->cmds[i];
+		if (!cmd) {
+			ctl_reply_error(&rep, 2, "unknown command '%.64s': try 'h2box help'", req.argv[0]);
+		} else {
+			r = cmd->fn(&req, &rep, cmd->userdata);
+			if (r < 0 && !rep.status)
+				ctl_reply_error(&rep, 1, "%s failed: %s", cmd->verb, strerror(-r));
+		}
+	}
+	if (rep.stream && !rep.status)
+		c->streaming = true;
+	ctl_reply_send(c, &rep);
+	c->replied = true;
+	ctl_conn_flush(c);
+}
+
+static int ctl_on_conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct ctl_conn *c = userdata;
+
+	if (revents & EPOLLOUT)
+		ctl_conn_flush(c);
+	if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		if (c->replied) {
+			char junk[256];
+			ssize_t n = recv(fd, junk, sizeof(junk), MSG_DONTWAIT);
+
+			/* after the request only a hang-up matters (stream clients) */
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+				c->dead = true;
+		} else {
+			ssize_t n = recv(fd, c->in + c->inlen, CTL_REQUEST_MAX - c->inlen, MSG_DONTWAIT);
+			char *nl;
+
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+				c->dead = true;
+			} else if (n > 0) {
+				c->inlen += (size_t)n;
+				c->in[c->inlen] = '\0';
+				nl = memchr(c->in, '\n', c->inlen);
+				if (nl) {
+					*nl = '\0';
+					if (memchr(c->in, '\0', (size_t)(nl - c->in)) != NULL) {
+						struct ctl_reply rep = { .conn = c };
+
+						ctl_reply_error(&rep, 2, "malformed request");
+						ctl_reply_send(c, &rep);
+						c->replied = true;
+						ctl_conn_flush(c);
+					} else {
+						ctl_handle_line(c, c->in);
+					}
+				} else if (c->inlen >= CTL_REQUEST_MAX) {
+					struct ctl_reply rep = { .conn = c };
+
+					ctl_reply_error(&rep, 2, "request longer than %d bytes",
+							CTL_REQUEST_MAX);
+					ctl_reply_send(c, &rep);
+					c->replied = true;
+					ctl_conn_flush(c);
+				}
+			}
+		}
+	}
+	ctl_conn_maybe_close(c);
+	return 0;
+}
+
+static int ctl_on_idle(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct ctl_conn *c = userdata;
+
+	if (!c->replied) {
+		c->dead = true;
+		ctl_conn_maybe_close(c);
+	}
+	return 0;
+}
+
+static void ctl_conn_free(struct ctl_conn *c)
+{
+	struct ctl_conn **pp;
+
+	for (pp = &c->ctl->conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			c->ctl->nconns--;
+			break;
+		}
+	}
+	sd_event_source_disable_unref(c->idle);
+	sd_event_source_disable_unref(c->io);
+	if (c->fd >= 0) {
+		char junk[4096];
+
+		/* unread input makes close() send a reset that can destroy our error reply */
+		for (int i = 0; i < 16 && recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT) > 0; i++)
+			;
+		shutdown(c->fd, SHUT_WR);
+		close(c->fd);
+	}
+	free(c->out);
+	free(c);
+}
+
+static int ctl_on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct ctl *ctl = userdata;
+	struct ctl_conn *c;
+	uint64_t now;
+	int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (cfd < 0)
+		return 0;
+	if (ctl->nconns >= CTL_CLIENTS_MAX) {
+		static const char busy[] = "error 3\ntoo many clients\n";
+
+		(void)!send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		close(cfd);
+		return 0;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(cfd);
+		return 0;
+	}
+	c->ctl = ctl;
+	c->fd = cfd;
+	c->stream.conn = c;
+	if (sd_event_add_io(loop_event(ctl->loop), &c->io, cfd, EPOLLIN, ctl_on_conn_io, c) < 0) {
+		close(cfd);
+		free(c);
+		return 0;
+	}
+	sd_event_now(loop_event(ctl->loop), CLOCK_MONOTONIC, &now);
+	sd_event_add_time(loop_event(ctl->loop), &c->idle, CLOCK_MONOTONIC,
+			  now + CTL_IDLE_TIMEOUT_USEC, 0, ctl_on_idle, c);
+	c->next = ctl->conns;
+	ctl->conns = c;
+	ctl->nconns++;
+	return 0;
+}
+
+/* ---- built-in verbs ---- */
+
+static int ctl_cmd_help(const struct ctl_request *req, struct ctl_reply *rep, void *userdata)
+{
+	struct ctl *ctl = userdata;
+
+	if (req->json) {
+		struct json *j = ctl_reply_json(rep);
+
+		json_array_begin(j, "commands");
+		for (int i = 0; i < ctl->ncmds; i++) {
+			json_object_begin(j, NULL);
+			json_string(j, "verb", ctl->cmds[i].verb);
+			json_string(j, "help", ctl->cmds[i].help);
+			json_object_end(j);
+		}
+		json_array_end(j);
+		return 0;
+	}
+	for (int i = 0; i < ctl->ncmds; i++)
+		ctl_reply_printf(rep, "  %-10s %s\n", ctl->cmds[i].verb, ctl->cmds[i].help);
+	return 0;
+}
+
+static int ctl_cmd_ping(const struct ctl_request *req, struct ctl_reply *rep, void *userdata)
+{
+	if (req->json)
+		json_string(ctl_reply_json(rep), "pong", "h2boxd");
+	else
+		ctl_reply_printf(rep, "pong\n");
+	return 0;
+}
+
+/* ---- setup ---- */
+
+/* A socket file left by a crashed daemon is removed; one that answers is someone else's. */
+static int ctl_remove_stale(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, r;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	if (r == 0)
+		return -EADDRINUSE;
+	if (errno == ENOENT)
+		return 0;
+	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+static void ctl_mkdir_parent(const char *path)
+{
+	char dir[108];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		log_warn(errno, "cannot create %s", dir);
+}
+
+int ctl_new(struct loop *l, const char *socket_path, struct ctl **out)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ctl *ctl;
+	struct group *gr;
+	int r;
+
+	if (!socket_path || strlen(socket_path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	ctl = calloc(1, sizeof(*ctl));
+	if (!ctl)
+		return -ENOMEM;
+	ctl->loop = l;
+	ctl->fd = -1;
+	snprintf(ctl->path, sizeof(ctl->path), "%s", socket_path);
+	gr = getgrnam("h2box");
+	if (gr) {
+		ctl->group = gr->gr_gid;
+		ctl->have_group = true;
+	}
+	ctl_mkdir_parent(socket_path);
+	r = ctl_remove_stale(socket_path);
+	if (r < 0)
+		goto fail;
+	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (ctl->fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", socket_path);
+	if (bind(ctl->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	/* anyone may read status; power-changing verbs check SO_PEERCRED themselves */
+	chmod(socket_path, 0666);
+	if (listen(ctl->fd, 16) < 0) {
+		r = -errno;
+		goto fail_unlink;
+	}
+	r = sd_event_add_io(loop_event(l), &ctl->src, ctl->fd, EPOLLIN, ctl_on_accept, ctl);
+	if (r < 0)
+		goto fail_unlink;
+	ctl_command_register(ctl, "help", "list the daemon's commands", ctl_cmd_help, ctl);
+	ctl_command_register(ctl, "ping", "check that the daemon answers", ctl_cmd_ping, ctl);
+	*out = ctl;
+	return 0;
+
+fail_unlink:
+	unlink(socket_path);
+fail:
+	if (ctl->fd >= 0)
+		close(ctl->fd);
+	free(ctl);
+	return r;
+}
+
+void ctl_free(struct ctl *ctl)
+{
+	if (!ctl)
+		return;
+	while (ctl->conns)
+		ctl_conn_free(ctl->conns);
+	sd_event_source_disable_unref(ctl->src);
+	close(ctl->fd);
+	unlink(ctl->path);
+	free(ctl);
+}
+
+const char *ctl_socket_path(const struct ctl *c)
+{
+	return c->path;
+}
+
+int ctl_command_register(struct ctl *c, const char *verb, const char *help, ctl_handler_fn fn,
+			 void *userdata)
+{
+	struct ctl_command *cmd;
+
+	cmd = NULL;
+	/* a service restarted by a reload registers its verbs again: replace them */
+	for (int i = 0; i < c->ncmds; i++)
+		if (strcmp(c->cmds[i].verb, verb) == 0)
+			cmd = &c->cmds[i];
+	if (!cmd) {
+		if (c->ncmds >= CTL_COMMANDS_MAX)
+			return -ENOSPC;
+		cmd = &c->cmds[c->ncmds++];
+	}
+	snprintf(cmd->verb, sizeof(cmd->verb), "%s", verb);
+	snprintf(cmd->help, sizeof(cmd->help), "%s", help ? help : "");
+	cmd->fn = fn;
+	cmd->userdata = userdata;
+	return 0;
+}
+
+void ctl_command_unregister(struct ctl *c, const char *verb)
+{
+	for (int i = 0; i < c->ncmds; i++) {
+		if (strcmp(c->cmds[i].verb, verb) == 0) {
+			memmove(&c->cmds[i], &c->cmds[i + 1],
+				(size_t)(c->ncmds - i - 1) * sizeof(c->cmds[0]));
+			c->ncmds--;
+			return;
+		}
+	}
+}
+
+void ctl_reply_printf(struct ctl_reply *rep, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!rep->tf)
+		return;
+	va_start(ap, fmt);
+	vfprintf(rep->tf, fmt, ap);
+	va_end(ap);
+}
+
+struct json *ctl_reply_json(struct ctl_reply *rep)
+{
+	/* a text request gets a throwaway writer so handlers need no special case */
+	if (!rep->j)
+		rep->j = json_new();
+	return rep->j;
+}
+
+void ctl_reply_error(struct ctl_reply *rep, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	rep->status = status > 0 ? status : 1;
+	va_start(ap, fmt);
+	vsnprintf(rep->err, sizeof(rep->err), fmt, ap);
+	va_end(ap);
+}
+
+bool ctl_require_privilege(const struct ctl_request *req, struct ctl_reply *rep)
+{
+	if (!req->privileged)
+		ctl_reply_error(rep, 4,
+				"permission denied: '%s' changes the box; run as root or as a member "
+				"of the h2box group",
+				req->argv[0]);
+	return req->privileged;
+}
+
+struct ctl_stream *ctl_reply_stream(struct ctl_reply *rep)
+{
+	rep->stream = true;
+	return &rep->conn->stream;
+}
+
+int ctl_stream_printf(struct ctl_stream *s, const char *fmt, ...)
+{
+	struct ctl_conn *c = s->conn;
+	char buf[2048];
+	va_list ap;
+	int n, r;
+
+	if (c->dead)
+		return -EPIPE;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	r = ctl_conn_queue(c, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	if (r < 0)
+		return r;
+	ctl_conn_flush(c);
+	return c->dead ? -EPIPE : 0;
+}
+
+void ctl_stream_close(struct ctl_stream *s)
+{
+	struct ctl_conn *c = s->conn;
+
+	c->owner_done = true;
+	c->dead = c->dead || c->outlen == 0;
+	ctl_conn_maybe_close(c);
+}

@@ -1,0 +1,547 @@
+/* alarms.c - active alarms, bounded history, journal entries and the rate-limited alert command. */
+#include "supervisor/services/alarm.h"
+
+#include "supervisor/runtime/box.h"
+#include "supervisor/runtime/ctl.h"
+#include "supervisor/util/json.h"
+#include "supervisor/util/log.h"
+#include "supervisor/runtime/loop.h"
+#include "supervisor/util/parse.h"
+#include "supervisor/services/watts-svc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define ALARM_ID_MAX 32
+#define ALARM_MSG_MAX 200
+#define ALARM_ACTIVE_MAX 32
+#define ALARM_KIDS_MAX 16
+#define ALARM_ARGV_MAX 16
+#define ALARM_REAP_NS INT64_C(1000000000)
+
+struct alarm_entry {
+	char id[ALARM_ID_MAX];
+	enum alarm_level level;
+	double value;
+	char msg[ALARM_MSG_MAX];
+	int64_t since_ns, since_real_ns;
+};
+
+struct alarm_limit {
+	char id[ALARM_ID_MAX];
+	int64_t last_ns;
+	enum alarm_level level;
+};
+
+struct alarm_svc {
+	struct box *b;
+	struct alarm_config cfg;
+	struct alarm_entry act[ALARM_ACTIVE_MAX];
+	int nact;
+	struct alarm_entry *hist; /* ring */
+	int hist_cap, hist_head, hist_len;
+	struct alarm_limit limits[ALARM_ACTIVE_MAX];
+	int nlimits;
+	pid_t kids[ALARM_KIDS_MAX];
+	int nkids;
+	unsigned spawned;
+	bool registered;
+	struct loop_timer *reaper;
+	int64_t (*now_fn)(void *);
+	void *now_ud;
+};
+
+void alarm_config_defaults(struct alarm_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->rate_limit_ns = INT64_C(300) * 1000000000;
+	c->history = 64;
+}
+
+const char *alarm_level_name(enum alarm_level level)
+{
+	static const char *const names[] = { "clear", "warn", "critical", "emergency" };
+
+	return (unsigned)level < 4 ? names[level] : "?";
+}
+
+static int level_priority(enum alarm_level l)
+{
+	switch (l) {
+	case ALARM_WARN:
+		return LOG_WARNING;
+	case ALARM_CRIT:
+		return LOG_CRIT;
+	case ALARM_EMERG:
+		return LOG_ALERT; /* LOG_EMERG would wall every terminal */
+	case ALARM_CLEAR:
+		break;
+	}
+	return LOG_NOTICE;
+}
+
+static int64_t svc_now(struct alarm_svc *a)
+{
+	if (a->now_fn)
+		return a->now_fn(a->now_ud);
+	return a->b && a->b->loop ? loop_now(a->b->loop) : 0;
+}
+
+static int64_t svc_real(struct alarm_svc *a)
+{
+	return a->b && a->b->loop ? loop_real_now(a->b->loop) : 0;
+}
+
+static struct alarm_entry *find(struct alarm_svc *a, const char *id)
+{
+	for (int i = 0; i < a->nact; i++)
+		if (!strcmp(a->act[i].id, id))
+			return &a->act[i];
+	return NULL;
+}
+
+static void history_add(struct alarm_svc *a, const struct alarm_entry *e)
+{
+	int slot;
+
+	if (!a->hist_cap)
+		return;
+	slot = (a->hist_head + a->hist_len) % a->hist_cap;
+	if (a->hist_len == a->hist_cap) {
+		slot = a->hist_head;
+		a->hist_head = (a->hist_head + 1) % a->hist_cap;
+	} else {
+		a->hist_len++;
+	}
+	a->hist[slot] = *e;
+}
+
+static void journal(const char *id, enum alarm_level level, double value, const char *msg)
+{
+	char f_alarm[64], f_level[32], f_value[48];
+
+	snprintf(f_alarm, sizeof(f_alarm), "H2BOX_ALARM=%s", id);
+	snprintf(f_level, sizeof(f_level), "H2BOX_LEVEL=%s", alarm_level_name(level));
+	if (isfinite(value))
+		snprintf(f_value, sizeof(f_value), "H2BOX_VALUE=%.3f", value);
+	else
+		snprintf(f_value, sizeof(f_value), "H2BOX_VALUE=");
+	log_event(level_priority(level),
+		  (const char *[]){ "H2BOX_EVENT=alarm", f_alarm, f_level, f_value, NULL },
+		  "alarm %s %s: %s", id, alarm_level_name(level), msg);
+}
+
+/* ---- alert command ---- */
+
+static int reap(struct alarm_svc *a, bool block)
+{
+	int i = 0, st;
+
+	while (i < a->nkids) {
+		pid_t r = waitpid(a->kids[i], &st, block ? 0 : WNOHANG);
+
+		if (r == 0) {
+			i++;
+			continue;
+		}
+		if (r > 0 && WIFEXITED(st) && WEXITSTATUS(st) != 0)
+			log_warnx("alert command exited with status %d", WEXITSTATUS(st));
+		else if (r > 0 && WIFSIGNALED(st))
+			log_warnx("alert command killed by signal %d", WTERMSIG(st));
+		a->kids[i] = a->kids[--a->nkids];
+	}
+	return a->nkids;
+}
+
+int alarm_svc_reap(struct alarm_svc *a, bool block)
+{
+	return a ? reap(a, block) : 0;
+}
+
+unsigned alarm_svc_spawned(const struct alarm_svc *a)
+{
+	return a ? a->spawned : 0;
+}
+
+static void reaper_fire(struct loop_timer *t, int64_t now_ns, void *userdata)
+{
+	struct alarm_svc *a = userdata;
+
+	if (reap(a, false) > 0)
+		loop_timer_arm_in(t, ALARM_REAP_NS);
+}
+
+/* Split on blanks; "..." and '...' group words.  No shell, no expansion. */
+static int spawn_alert(struct alarm_svc *a, const char *id, enum alarm_level level, double value,
+		       const char *msg)
+{
+	char cmd[sizeof(a->cfg.alert_command)], *argv[ALARM_ARGV_MAX];
+	char e_alarm[64], e_level[32], e_value[48], e_msg[ALARM_MSG_MAX + 16];
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, dfl;
+	char **envp;
+	size_t nenv = 0, k = 0;
+	pid_t pid;
+	int r;
+
+	reap(a, false);
+	if (a->nkids >= ALARM_KIDS_MAX) {
+		log_warnx("alert command for %s skipped: %d alert commands still running", id,
+			  a->nkids);
+		return -EBUSY;
+	}
+	snprintf(cmd, sizeof(cmd), "%s", a->cfg.alert_command);
+	r = parse_argv_split(cmd, argv, ALARM_ARGV_MAX);
+	if (r <= 0)
+		return r < 0 ? r : -EINVAL;
+	snprintf(e_alarm, sizeof(e_alarm), "H2BOX_ALARM=%s", id);
+	snprintf(e_level, sizeof(e_level), "H2BOX_LEVEL=%s", alarm_level_name(level));
+	if (isfinite(value))
+		snprintf(e_value, sizeof(e_value), "H2BOX_VALUE=%.3f", value);
+	else
+		snprintf(e_value, sizeof(e_value), "H2BOX_VALUE=");
+	snprintf(e_msg, sizeof(e_msg), "H2BOX_MESSAGE=%s", msg);
+	while (environ && environ[nenv])
+		nenv++;
+	envp = calloc(nenv + 5, sizeof(*envp));
+	if (!envp)
+		return -ENOMEM;
+	for (size_t i = 0; i < nenv; i++)
+		if (strncmp(environ[i], "H2BOX_", 6))
+			envp[k++] = environ[i];
+	envp[k++] = e_alarm;
+	envp[k++] = e_level;
+	envp[k++] = e_value;
+	envp[k++] = e_msg;
+	envp[k] = NULL;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawnattr_init(&attr);
+	/* the daemon blocks signals for sd-event; the command must not inherit that */
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	sigaddset(&dfl, SIGTERM);
+	sigaddset(&dfl, SIGINT);
+	sigaddset(&dfl, SIGHUP);
+	sigaddset(&dfl, SIGCHLD);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &dfl);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	r = posix_spawn(&pid, argv[0], &fa, &attr, argv, envp);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	free(envp);
+	if (r != 0) {
+		log_warn(-r, "cannot run alert command %s", argv[0]);
+		return -r;
+	}
+	a->kids[a->nkids++] = pid;
+	a->spawned++;
+	if (a->reaper && !loop_timer_armed(a->reaper))
+		loop_timer_arm_in(a->reaper, ALARM_REAP_NS);
+	return 0;
+}
+
+static struct alarm_limit *limit_for(struct alarm_svc *a, const char *id)
+{
+	int i;
+
+	for (i = 0; i < a->nlimits; i++)
+		if (!strcmp(a->limits[i].id, id))
+			return &a->limits[i];
+	if (a->nlimits < ALARM_ACTIVE_MAX)
+		i = a->nlimits++;
+	else
+		i = 0; /* table full: recycle the oldest slot */
+	memset(&a->limits[i], 0, sizeof(a->limits[i]));
+	snprintf(a->limits[i].id, sizeof(a->limits[i].id), "%s", id);
+	a->limits[i].last_ns = INT64_MIN;
+	return &a->limits[i];
+}
+
+static void alert(struct alarm_svc *a, const char *id, enum alarm_level level, double value,
+		  const char *msg)
+{
+	struct alarm_limit *l;
+	int64_t now;
+
+	if (!a->cfg.alert_command[0])
+		return;
+	now = svc_now(a);
+	l = limit_for(a, id);
+	/* an escalation always goes out; repeats and de-escalations wait out the rate limit */
+	if (l->last_ns != INT64_MIN && level <= l->level &&
+	    now - l->last_ns < a->cfg.rate_limit_ns) {
+		/* escalation is judged against what the command last heard */
+		log_debug("alert command for %s %s rate-limited", id, alarm_level_name(level));
+		return;
+	}
+	if (spawn_alert(a, id, level, value, msg) == 0) {
+		l->last_ns = now;
+		l->level = level;
+	}
+}
+
+/* ---- alarm.h ---- */
+
+static void change(struct box *b, const char *id, enum alarm_level level, double value,
+		   const char *msg)
+{
+	struct alarm_svc *a = b ? b->alarms : NULL;
+	struct alarm_entry *e, h;
+
+	if (!a) {
+		journal(id, level, value, msg);
+		return;
+	}
+	reap(a, false);
+	e = find(a, id);
+	if (level == ALARM_CLEAR) {
+		if (!e)
+			return;
+		h = *e;
+		h.level = ALARM_CLEAR;
+		h.value = value;
+		snprintf(h.msg, sizeof(h.msg), "%s", msg);
+		h.since_ns = svc_now(a);
+		h.since_real_ns = svc_real(a);
+		*e = a->act[--a->nact];
+		journal(id, ALARM_CLEAR, value, msg);
+		history_add(a, &h);
+		alert(a, id, ALARM_CLEAR, value, msg);
+		return;
+	}
+	if (e && e->level == level) {
+		e->value = value; /* same level: keep it current, quietly */
+		snprintf(e->msg, sizeof(e->msg), "%s", msg);
+		return;
+	}
+	if (!e) {
+		if (a->nact >= ALARM_ACTIVE_MAX) {
+			log_warnx("too many active alarms; %s not tracked", id);
+			journal(id, level, value, msg);
+			return;
+		}
+		e = &a->act[a->nact++];
+		memset(e, 0, sizeof(*e));
+		snprintf(e->id, sizeof(e->id), "%s", id);
+	}
+	e->level = level;
+	e->value = value;
+	snprintf(e->msg, sizeof(e->msg), "%s", msg);
+	e->since_ns = svc_now(a);
+	e->since_real_ns = svc_real(a);
+	journal(id, level, value, msg);
+	history_add(a, e);
+	alert(a, id, level, value, msg);
+}
+
+void alarm_raise(struct box *b, const char *id, enum alarm_level level, double value,
+		 const char *fmt, ...)
+{
+	char msg[ALARM_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	change(b, id, level, value, msg);
+}
+
+void alarm_clear(struct box *b, const char *id)
+{
+	change(b, id, ALARM_CLEAR, NAN, "cleared");
+}
+
+void alarm_clear_reason(struct box *b, const char *id, const char *reason)
+{
+	char msg[ALARM_MSG_MAX];
+
+	snprintf(msg, sizeof(msg), "cleared: %s", reason);
+	change(b, id, ALARM_CLEAR, NAN, msg);
+}
+
+bool alarm_active(const struct box *b, const char *id)
+{
+	return alarm_level_get(b, id) != ALARM_CLEAR;
+}
+
+enum alarm_level alarm_level_get(const struct box *b, const char *id)
+{
+	struct alarm_entry *e;
+
+	if (!b || !b->alarms)
+		return ALARM_CLEAR;
+	e = find(b->alarms, id);
+	return e ? e->level : ALARM_CLEAR;
+}
+
+/* ---- status and the `alarms` verb ---- */
+
+static const char *fmt_real(int64_t real_ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(real_ns / 1000000000);
+	struct tm tm;
+
+	if (real_ns <= 0 || !gmtime_r(&t, &tm)) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+static void entry_json(struct json *j, const struct alarm_entry *e)
+{
+	json_object_begin(j, NULL);
+	json_string(j, "id", e->id);
+	json_string(j, "level", alarm_level_name(e->level));
+	json_number(j, "value", e->value, 3);
+	json_string(j, "message", e->msg);
+	json_number(j, "mono_s", (double)e->since_ns / 1e9, 3);
+	json_time(j, "time", e->since_real_ns);
+	json_object_end(j);
+}
+
+static void entry_text(struct ctl_reply *rep, const char *prefix, const struct alarm_entry *e)
+{
+	char ts[32], val[32] = "";
+
+	if (isfinite(e->value))
+		snprintf(val, sizeof(val), " (%.2f)", e->value);
+	ctl_reply_printf(rep, "%s%s  %-16s %-9s%s %s\n", prefix,
+			 fmt_real(e->since_real_ns, ts, sizeof(ts)), e->id,
+			 alarm_level_name(e->level), val, e->msg);
+}
+
+void alarm_svc_status_json(struct alarm_svc *a, struct json *j)
+{
+	json_array_begin(j, "alarms");
+	for (int i = 0; a && i < a->nact; i++)
+		entry_json(j, &a->act[i]);
+	json_array_end(j);
+}
+
+void alarm_svc_status_text(struct alarm_svc *a, struct ctl_reply *rep)
+{
+	if (!a || !a->nact) {
+		ctl_reply_printf(rep, "alarms: none\n");
+		return;
+	}
+	ctl_reply_printf(rep, "alarms: %d active\n", a->nact);
+	for (int i = 0; i < a->nact; i++)
+		entry_text(rep, "  ", &a->act[i]);
+}
+
+static int cmd_alarms(const struct ctl_request *req, struct ctl_reply *rep, void *userdata)
+{
+	struct alarm_svc *a = userdata;
+	struct json *j;
+	int i;
+
+	if (req->argc > 1) {
+		ctl_reply_error(rep, 2, "usage: alarms");
+		return 0;
+	}
+	reap(a, false);
+	if (req->json) {
+		j = ctl_reply_json(rep);
+		json_array_begin(j, "active");
+		for (i = 0; i < a->nact; i++)
+			entry_json(j, &a->act[i]);
+		json_array_end(j);
+		json_array_begin(j, "history");
+		for (i = 0; i < a->hist_len; i++)
+			entry_json(j, &a->hist[(a->hist_head + i) % a->hist_cap]);
+		json_array_end(j);
+		return 0;
+	}
+	if (!a->nact)
+		ctl_reply_printf(rep, "active: none\n");
+	else
+		ctl_reply_printf(rep, "active:\n");
+	for (i = 0; i < a->nact; i++)
+		entry_text(rep, "  ", &a->act[i]);
+	ctl_reply_printf(rep, "history (oldest first, %d kept):\n", a->hist_cap);
+	if (!a->hist_len)
+		ctl_reply_printf(rep, "  none\n");
+	for (i = 0; i < a->hist_len; i++)
+		entry_text(rep, "  ", &a->hist[(a->hist_head + i) % a->hist_cap]);
+	return 0;
+}
+
+int alarm_svc_new(struct box *b, const struct alarm_config *cfg, struct alarm_svc **out)
+{
+	struct alarm_svc *a;
+	int r;
+
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->b = b;
+	if (cfg)
+		a->cfg = *cfg;
+	else
+		alarm_config_defaults(&a->cfg);
+	a->hist_cap = a->cfg.history > 0 ? a->cfg.history : 0;
+	if (a->hist_cap > 4096)
+		a->hist_cap = 4096;
+	if (a->hist_cap) {
+		a->hist = calloc((size_t)a->hist_cap, sizeof(*a->hist));
+		if (!a->hist) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
+	if (b && b->loop) {
+		r = loop_timer_new(b->loop, "alarm-reaper", reaper_fire, a, &a->reaper);
+		if (r < 0)
+			goto fail;
+	}
+	if (b && b->ctl) {
+		r = ctl_command_register(b->ctl, "alarms", "active alarms and their history",
+					 cmd_alarms, a);
+		if (r < 0)
+			goto fail;
+		a->registered = true;
+	}
+	*out = a;
+	return 0;
+fail:
+	alarm_svc_free(a);
+	return r;
+}
+
+void alarm_svc_free(struct alarm_svc *a)
+{
+	if (!a)
+		return;
+	if (a->b && a->b->ctl && a->registered)
+		ctl_command_unregister(a->b->ctl, "alarms");
+	reap(a, false); /* never block on a stuck command; init adopts what is left */
+	loop_timer_free(a->reaper);
+	free(a->hist);
+	free(a);
+}
+
+void alarm_svc_clock_set(struct alarm_svc *a, int64_t (*now)(void *userdata), void *userdata)
+{
+	a->now_fn = now;
+	a->now_ud = userdata;
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# test-check-layers.sh - TAP: the tree keeps its rooms, and check-layers.py fails when they break.
+#
+# usage: tests/layers/test-check-layers.sh BUILD_DIR
+# The first checks run the checker on the tree as it is; the others plant an upward include, a
+# sideways include and a link cycle in a scratch copy and expect the checker to name each; the
+# last looks into the client binary for code of the daemon, the services or the simulator.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+build=${1:-build}
+checker=tests/layers/check-layers.py
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; shift; printf '#   %s\n' "$@"; }
+echo "1..7"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+out=$(python3 "$checker" --objs "$build/obj" 2>&1)
+if [ $? -eq 0 ]; then ok "the tree: includes point down, no cycle (includes and objects)"
+else notok "the tree: includes point down, no cycle" "$out"; fi
+
+# a scratch copy of the three scanned folders
+cp -r hw drivers supervisor "$tmp/"
+clean=$(python3 "$checker" --root "$tmp" 2>&1)
+
+# upward: policy (pure) reaching for a service
+f=$tmp/supervisor/policy/budget.c
+sed -i '0,/^#include/s//#include "supervisor\/services\/watts-svc.h"\n#include/' "$f"
+out=$(python3 "$checker" --root "$tmp" 2>&1); rc=$?
+if [ $rc -eq 1 ] && ! grep -q '^supervisor/policy/budget.c:' <<<"$clean" &&
+	grep -q '^supervisor/policy/budget.c:[0-9]*: includes supervisor/services/watts-svc.h: supervisor/policy may not use supervisor/services' <<<"$out"
+then ok "an upward include (policy -> services) fails with file:line"
+else notok "an upward include fails" "planted rc=$rc" "$out"; fi
+cp supervisor/policy/budget.c "$f"
+
+# sideways: the client reaching into the daemon
+f=$(ls "$tmp"/supervisor/cli/*.c | head -n 1)
+sed -i '0,/^#include/s//#include "supervisor\/daemon\/daemon.h"\n#include/' "$f"
+out=$(python3 "$checker" --root "$tmp" 2>&1); rc=$?
+if [ $rc -eq 1 ] && grep -q 'supervisor/cli may not use supervisor/daemon' <<<"$out"
+then ok "a sideways include (cli -> daemon) fails"
+else notok "a sideways include fails" "rc=$rc" "$out"; fi
+cp "supervisor/cli/$(basename "$f")" "$f"
+
+# down from hw: the simulator using the linux backend
+f=$tmp/hw/sim/clock.c
+sed -i '0,/^#include/s//#include "hw\/linux\/linux.h"\n#include/' "$f"
+out=$(python3 "$checker" --root "$tmp" 2>&1); rc=$?
+if [ $rc -eq 1 ] && grep -q 'hw/sim may not use hw/linux' <<<"$out"
+then ok "hw/sim -> hw/linux fails"
+else notok "hw/sim -> hw/linux fails" "rc=$rc" "$out"; fi
+cp hw/sim/clock.c "$f"
+
+# a link cycle: two objects each calling the other (a shared header would hide it from includes)
+mkdir -p "$tmp/obj/supervisor/services" "$tmp/obj/hw"
+printf 'int b_fn(void);\nint a_fn(void) { return b_fn() + 1; }\n' >"$tmp/a.c"
+printf 'int a_fn(void);\nint b_fn(void) { return 0; }\nint b_two(void) { return a_fn(); }\n' >"$tmp/b.c"
+printf 'int c_fn(void) { return 2; }\n' >"$tmp/c.c"
+cc -c "$tmp/a.c" -o "$tmp/obj/supervisor/services/alpha.o" &&
+	cc -c "$tmp/b.c" -o "$tmp/obj/supervisor/services/beta.o" &&
+	cc -c "$tmp/c.c" -o "$tmp/obj/hw/gamma.o"
+out=$(python3 "$checker" --root "$tmp" --objs "$tmp/obj" 2>&1); rc=$?
+if [ $rc -eq 1 ] && grep -q 'link cycle.*supervisor/services/alpha <-> supervisor/services/beta' <<<"$out" &&
+	! grep -q gamma <<<"$out"
+then ok "a link cycle between two objects fails and names both (not a bystander)"
+else notok "a link cycle fails" "rc=$rc" "$out"; fi
+
+# the client links neither the daemon, nor the services, nor the simulator
+syms=$(for o in "$build"/obj/supervisor/daemon/*.o "$build"/obj/supervisor/services/*.o \
+	"$build"/obj/supervisor/runtime/*.o "$build"/obj/hw/sim/*.o; do
+	nm -P --defined-only "$o" 2>/dev/null | awk '$2 ~ /^[TDBR]$/ { print $1 }'
+done | sort -u)
+inbin=$(nm -P --defined-only "$build/h2box" 2>/dev/null | awk '{ print $1 }' | sort -u)
+if [ -z "$syms" ] || [ -z "$inbin" ]; then
+	notok "the client links no daemon, service, runtime or simulator code" "no symbols read ($build)"
+else
+	leaked=$(comm -12 <(echo "$syms") <(echo "$inbin"))
+	if [ -z "$leaked" ]; then ok "the client links no daemon, service, runtime or simulator code"
+	else notok "the client links no daemon, service, runtime or simulator code" \
+		"$(echo "$leaked" | head -n 12 | tr '\n' ' ')"; fi
+fi
+
+# the checker's own usage error
+python3 "$checker" --bogus >/dev/null 2>&1
+if [ $? -eq 2 ]; then ok "check-layers.py: unknown option is a usage error (2)"
+else notok "check-layers.py: unknown option is a usage error (2)"; fi
+exit $failed
