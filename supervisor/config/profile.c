@@ -1,12 +1,15 @@
 /* profile.c - a box profile: INI file (inih) -> validated configuration of every service. */
 #include "supervisor/config/profile.h"
 
+#include "hw/clock.h"
+#include "supervisor/config/conf-keys.h"
 #include "supervisor/util/parse.h"
 
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,101 +231,102 @@ static char *profile_reader(char *str, int num, void *stream)
 	return str;
 }
 
+/* [daemon] backend = sim | linux, kept as a bool */
+static int profile_backend_set(void *obj, const char *value, char *err, size_t errlen)
+{
+	struct daemon_config *d = obj;
+
+	if (strcmp(value, "sim") && strcmp(value, "linux"))
+		return parse_error(-EINVAL, err, errlen, "backend must be 'sim' or 'linux', got '%s'",
+				   value);
+	d->sim = strcmp(value, "sim") == 0;
+	return 0;
+}
+
+#define NS_S ((double)HW_NSEC_PER_SEC)
+#define DAEMON_KEY(n, t, f, ...) \
+	{ .name = n, .type = t, .offset = offsetof(struct daemon_config, f), __VA_ARGS__ }
+
+static const struct conf_key profile_daemon_keys[] = {
+	{ .name = "backend", .type = CONF_CUSTOM, .fn = profile_backend_set },
+	DAEMON_KEY("socket", CONF_PATH, socket, .size = sizeof(((struct daemon_config *)0)->socket)),
+	DAEMON_KEY("state_dir", CONF_STRING, state_dir,
+		   .size = sizeof(((struct daemon_config *)0)->state_dir)),
+	DAEMON_KEY("name", CONF_STRING, name, .size = sizeof(((struct daemon_config *)0)->name)),
+	DAEMON_KEY("status_period", CONF_DURATION, status_period_ns, .min = NS_S / 10,
+		   .max = 3600 * NS_S),
+	CONF_KEY_END,
+};
+
+/* [sim] build = sfx | brick: the build picks its own electrical defaults, keeping what was set */
+static int profile_sim_build_set(void *obj, const char *value, char *err, size_t errlen)
+{
+	struct sim_config *sc = obj;
+	struct sim_plant_config *c = &sc->plant;
+	double amb = c->ambient_c, speed = c->speed;
+	bool running = c->host_running;
+	enum sim_build b;
+
+	if (strcmp(value, "sfx") == 0)
+		b = SIM_BUILD_SFX;
+	else if (strcmp(value, "brick") == 0)
+		b = SIM_BUILD_BRICK;
+	else
+		return parse_error(-EINVAL, err, errlen, "build must be 'sfx' or 'brick', got '%s'",
+				   value);
+	sim_plant_config_defaults(c, b);
+	c->ambient_c = amb;
+	c->speed = speed;
+	c->host_running = running;
+	return 0;
+}
+
+static int profile_sim_workload_set(void *obj, const char *value, char *err, size_t errlen)
+{
+	struct sim_config *sc = obj;
+
+	if (!sim_plant_workload_describe(value))
+		return parse_error(-EINVAL, err, errlen,
+				   "unknown workload '%s' (see h2box sim workload --list)", value);
+	return parse_string(value, sc->workload, sizeof(sc->workload), err, errlen);
+}
+
+/* seed is a uint64_t filled as an unsigned long */
+_Static_assert(sizeof(unsigned long) == sizeof(uint64_t), "CONF_UINT fills an unsigned long");
+
+#define SIM_KEY(n, t, f, ...) \
+	{ .name = n, .type = t, .offset = offsetof(struct sim_config, plant.f), __VA_ARGS__ }
+
+static const struct conf_key profile_sim_keys[] = {
+	{ .name = "build", .type = CONF_CUSTOM, .fn = profile_sim_build_set },
+	SIM_KEY("speed", CONF_DOUBLE, speed, .min = 0, .max = 10000),
+	SIM_KEY("ambient", CONF_DOUBLE, ambient_c, .min = -20, .max = 60),
+	SIM_KEY("seed", CONF_UINT, seed, .min = 0, .max = (double)~0UL),
+	SIM_KEY("psu_ok_delay", CONF_DURATION, psu_ok_delay_ns, .min = NS_S / 1000, .max = 10 * NS_S),
+	SIM_KEY("host_boot", CONF_DURATION, host_boot_ns, .min = NS_S / 10, .max = 3600 * NS_S),
+	SIM_KEY("host_shutdown", CONF_DURATION, host_shutdown_ns, .min = NS_S / 10,
+		.max = 3600 * NS_S),
+	SIM_KEY("link_up", CONF_DURATION, link_up_ns, .min = 0, .max = 3600 * NS_S),
+	SIM_KEY("host_starts_on_power", CONF_BOOL, host_starts_on_power),
+	SIM_KEY("host_running", CONF_BOOL, host_running),
+	{ .name = "workload", .type = CONF_CUSTOM, .fn = profile_sim_workload_set },
+	CONF_KEY_END,
+};
+
 static int profile_daemon_set(struct profile_parse *pp, const char *key, const char *value,
 			      char *err, size_t errlen)
 {
-	struct daemon_config *d = &pp->p->daemon;
-
-	if (strcmp(key, "backend") == 0) {
+	if (strcmp(key, "backend") == 0)
 		pp->line_backend = pp->line;
-		if (strcmp(value, "sim") == 0)
-			d->sim = true;
-		else if (strcmp(value, "linux") == 0)
-			d->sim = false;
-		else {
-			snprintf(err, errlen, "backend must be 'sim' or 'linux', got '%s'", value);
-			return -EINVAL;
-		}
-		return 0;
-	}
-	if (strcmp(key, "socket") == 0) {
-		if (value[0] != '/') {
-			snprintf(err, errlen, "socket must be an absolute path");
-			return -EINVAL;
-		}
-		return parse_string(value, d->socket, sizeof(d->socket), err, errlen);
-	}
-	if (strcmp(key, "state_dir") == 0)
-		return parse_string(value, d->state_dir, sizeof(d->state_dir), err, errlen);
-	if (strcmp(key, "name") == 0)
-		return parse_string(value, d->name, sizeof(d->name), err, errlen);
-	if (strcmp(key, "status_period") == 0)
-		return parse_duration_ns(value, 100000000, 3600 * INT64_C(1000000000),
-					 &d->status_period_ns, err, errlen);
-	return -ENOENT;
+	return conf_keys_set(profile_daemon_keys, &pp->p->daemon, key, value, err, errlen);
 }
 
 static int profile_sim_set(struct profile_parse *pp, const char *key, const char *value,
 			   char *err, size_t errlen)
 {
-	struct sim_plant_config *c = &pp->p->sim.plant;
-	const int64_t s = INT64_C(1000000000);
-
-	if (strcmp(key, "build") == 0) {
-		enum sim_build b;
-
+	if (strcmp(key, "build") == 0)
 		pp->line_sim_build = pp->line;
-		double amb = c->ambient_c, speed = c->speed;
-		bool running = c->host_running;
-
-		if (strcmp(value, "sfx") == 0)
-			b = SIM_BUILD_SFX;
-		else if (strcmp(value, "brick") == 0)
-			b = SIM_BUILD_BRICK;
-		else {
-			snprintf(err, errlen, "build must be 'sfx' or 'brick', got '%s'", value);
-			return -EINVAL;
-		}
-		/* the build picks its own electrical defaults; keep what was already set */
-		sim_plant_config_defaults(c, b);
-		c->ambient_c = amb;
-		c->speed = speed;
-		c->host_running = running;
-		return 0;
-	}
-	if (strcmp(key, "speed") == 0)
-		return parse_double(value, 0, 10000, &c->speed, err, errlen);
-	if (strcmp(key, "ambient") == 0)
-		return parse_double(value, -20, 60, &c->ambient_c, err, errlen);
-	if (strcmp(key, "seed") == 0) {
-		unsigned long v;
-		int r = parse_uint_any_base(value, 0, ~0UL, &v, err, errlen);
-
-		c->seed = v;
-		return r;
-	}
-	if (strcmp(key, "psu_ok_delay") == 0)
-		return parse_duration_ns(value, s / 1000, 10 * s, &c->psu_ok_delay_ns, err, errlen);
-	if (strcmp(key, "host_boot") == 0)
-		return parse_duration_ns(value, s / 10, 3600 * s, &c->host_boot_ns, err, errlen);
-	if (strcmp(key, "host_shutdown") == 0)
-		return parse_duration_ns(value, s / 10, 3600 * s, &c->host_shutdown_ns, err, errlen);
-	if (strcmp(key, "link_up") == 0)
-		return parse_duration_ns(value, 0, 3600 * s, &c->link_up_ns, err, errlen);
-	if (strcmp(key, "host_starts_on_power") == 0)
-		return parse_bool(value, &c->host_starts_on_power, err, errlen);
-	if (strcmp(key, "host_running") == 0)
-		return parse_bool(value, &c->host_running, err, errlen);
-	if (strcmp(key, "workload") == 0) {
-		if (!sim_plant_workload_describe(value)) {
-			snprintf(err, errlen, "unknown workload '%s' (see h2box sim workload --list)",
-				 value);
-			return -EINVAL;
-		}
-		return parse_string(value, pp->p->sim.workload, sizeof(pp->p->sim.workload), err,
-				    errlen);
-	}
-	return -ENOENT;
+	return conf_keys_set(profile_sim_keys, &pp->p->sim, key, value, err, errlen);
 }
 
 static int profile_handler(void *user, const char *section, const char *key, const char *value)

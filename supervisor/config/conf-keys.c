@@ -1,0 +1,77 @@
+/* conf-keys.c - table-driven profile keys: a section's keys, their types, bounds and where they go. */
+#include "supervisor/config/conf-keys.h"
+
+#include "supervisor/util/parse.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+const struct conf_key *conf_keys_find(const struct conf_key *table, const char *key)
+{
+	for (const struct conf_key *k = table; k->name; k++)
+		if (!strcmp(k->name, key))
+			return k;
+	return NULL;
+}
+
+static int conf_keys_enum(const struct conf_key *k, int *field, const char *value, char *err,
+			  size_t errlen)
+{
+	char list[160] = "";
+	size_t n = 0;
+
+	for (const struct conf_enum *e = k->names; e->name; e++) {
+		if (!strcmp(e->name, value)) {
+			*field = e->value;
+			return 0;
+		}
+		n += (size_t)snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0, "%s'%s'",
+				      e == k->names ? "" : (e[1].name ? ", " : " or "), e->name);
+		if (n >= sizeof(list))
+			n = sizeof(list) - 1;
+	}
+	return parse_error(-EINVAL, err, errlen, "%s must be %s, got '%s'", k->name, list, value);
+}
+
+int conf_keys_set(const struct conf_key *table, void *obj, const char *key, const char *value,
+		  char *err, size_t errlen)
+{
+	const struct conf_key *k = conf_keys_find(table, key);
+	char *field;
+
+	if (!k)
+		return -ENOENT;
+	field = (char *)obj + k->offset;
+	switch (k->type) {
+	case CONF_BOOL:
+		return parse_bool(value, (bool *)field, err, errlen);
+	case CONF_INT:
+		return parse_int(value, (long)k->min, (long)k->max, (long *)field, err, errlen);
+	case CONF_UINT:
+		return parse_uint_any_base(value, (unsigned long)k->min, (unsigned long)k->max,
+					   (unsigned long *)field, err, errlen);
+	case CONF_DOUBLE:
+		return parse_double(value, k->min, k->max, (double *)field, err, errlen);
+	case CONF_PERCENT:
+		return parse_percent(value, k->min, k->max, (double *)field, err, errlen);
+	case CONF_DURATION:
+		return parse_duration_ns(value, (int64_t)k->min, (int64_t)k->max, (int64_t *)field,
+					 err, errlen);
+	case CONF_PATH:
+		if (value[0] != '/')
+			return parse_error(-EINVAL, err, errlen, "%s must be an absolute path",
+					   k->name);
+		/* fall through */
+	case CONF_STRING:
+		return parse_string(value, field, k->size, err, errlen);
+	case CONF_ENUM:
+		return conf_keys_enum(k, (int *)field, value, err, errlen);
+	case CONF_CUSTOM:
+		assert(k->fn);
+		return k->fn(obj, value, err, errlen);
+	}
+	return -EINVAL;
+}
