@@ -31,6 +31,7 @@ int conf_name_check(const char *name, char *err, size_t errlen)
 int conf_section_parse(const char *section, struct conf_section *out, char *err, size_t errlen)
 {
 	const char *p = section, *start;
+	char why[96];
 	size_t n;
 
 	memset(out, 0, sizeof(*out));
@@ -70,7 +71,7 @@ int conf_section_parse(const char *section, struct conf_section *out, char *err,
 				   section, CONF_NAME_MAX - 1);
 	memcpy(out->name, start, n);
 	out->name[n] = '\0';
-	if (conf_name_check(out->name, err, errlen) < 0)
-		return -EINVAL;
+	if (conf_name_check(out->name, why, sizeof(why)) < 0)
+		return parse_error(-EINVAL, err, errlen, "[%s]: %s", section, why);
 	return 0;
 }

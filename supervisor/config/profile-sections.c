@@ -1,6 +1,8 @@
 /* profile-sections.c - dispatch of profile sections to the services that own them. */
 #include "supervisor/config/profile.h"
 
+#include "supervisor/config/conf-section.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <stdio.h>
@@ -114,6 +116,18 @@ static const struct {
 	{ "throttle", "interface", NULL, "interfaces" },
 };
 
+int profile_sections_normalize(const char *section, char *norm, size_t normlen, char *err,
+			       size_t errlen)
+{
+	struct conf_section cs;
+	int n;
+
+	if (conf_section_parse(section, &cs, err, errlen) < 0)
+		return -EINVAL;
+	n = snprintf(norm, normlen, "%s%s%s", cs.kind, cs.name[0] ? " " : "", cs.name);
+	return n >= 0 && (size_t)n < normlen ? 0 : -ERANGE;
+}
+
 void profile_sections_canonical(const char *section, const char *key, char *norm, size_t normlen,
 				char *canon, size_t canonlen, const char **ckey)
 {
@@ -121,18 +135,21 @@ void profile_sections_canonical(const char *section, const char *key, char *norm
 	const char *p;
 
 	assert(normlen > 0 && canonlen > 0);
-	for (p = section; *p == ' ' || *p == '\t'; p++)
-		;
-	for (; *p && n + 1 < normlen; p++) {
-		bool ws = *p == ' ' || *p == '\t';
+	if (profile_sections_normalize(section, norm, normlen, NULL, 0) < 0) {
+		/* not a header conf_section_parse takes (reported elsewhere): blanks collapsed */
+		for (p = section; *p == ' ' || *p == '\t'; p++)
+			;
+		for (; *p && n + 1 < normlen; p++) {
+			bool ws = *p == ' ' || *p == '\t';
 
-		if (ws && (n == 0 || norm[n - 1] == ' '))
-			continue;
-		norm[n++] = ws ? ' ' : *p;
+			if (ws && (n == 0 || norm[n - 1] == ' '))
+				continue;
+			norm[n++] = ws ? ' ' : *p;
+		}
+		while (n > 0 && norm[n - 1] == ' ')
+			n--;
+		norm[n] = '\0';
 	}
-	while (n > 0 && norm[n - 1] == ' ')
-		n--;
-	norm[n] = '\0';
 	snprintf(canon, canonlen, "%s", norm);
 	for (size_t i = 0; i < sizeof(section_aliases) / sizeof(section_aliases[0]); i++) {
 		kl = strlen(section_aliases[i].kind);
@@ -179,6 +196,11 @@ void profile_sections_finalize(struct profile *p)
 
 bool profile_sections_known(const char *section)
 {
+	char norm[CONF_KIND_MAX + CONF_NAME_MAX + 1];
+
+	if (profile_sections_normalize(section, norm, sizeof(norm), NULL, 0) < 0)
+		return false;
+	section = norm;
 	if (strcmp(section, "daemon") == 0 || strcmp(section, "sim") == 0)
 		return true;
 	for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++)
@@ -198,6 +220,12 @@ void profile_sections_defaults(struct profile *p)
 int profile_sections_set(struct profile *p, const char *section, const char *key,
 			 const char *value, int line, char *err, size_t errlen)
 {
+	char norm[CONF_KIND_MAX + CONF_NAME_MAX + 1];
+
+	/* every owner sees the header in one form: "kind" or "kind name" */
+	if (profile_sections_normalize(section, norm, sizeof(norm), err, errlen) < 0)
+		return -EINVAL;
+	section = norm;
 	for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++)
 		for (int k = 0; owners[i].prefixes[k]; k++)
 			if (section_matches(section, owners[i].prefixes[k]))

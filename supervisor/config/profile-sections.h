@@ -30,6 +30,12 @@ int profile_sections_set(struct profile *p, const char *section, const char *key
 			 const char *value, int line, char *err, size_t errlen);
 int profile_sections_validate(const struct profile *p, int *line, char *err, size_t errlen);
 /*
+ * A header in its one form, "kind" or "kind name" ([ input  "nic" ] is "input nic"): 0, or
+ * -EINVAL with the reason in err (conf_section_parse()).
+ */
+int profile_sections_normalize(const char *section, char *norm, size_t normlen, char *err,
+			       size_t errlen);
+/*
  * The names a repeat is found by: whitespace inside the section name
  * collapsed to one space (norm), then the aliases resolved (canon):
  * [schedule] is [fanschedule], [alarm X] is [thermal X], [fan] profile and

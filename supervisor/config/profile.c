@@ -147,7 +147,7 @@ static int profile_key_line(const struct profile_parse *pp, const char *section,
 static void profile_section_seen(struct profile_parse *pp, const char *p)
 {
 	const struct profile_seen *first;
-	char name[96], norm[96], canon[96];
+	char name[96], norm[96], canon[96], err[160];
 	const char *end, *ckey;
 
 	end = strchr(p, ']');
@@ -155,8 +155,11 @@ static void profile_section_seen(struct profile_parse *pp, const char *p)
 		return; /* inih reports the syntax error */
 	memcpy(name, p + 1, (size_t)(end - p - 1));
 	name[end - p - 1] = '\0';
-	if (strcmp(name, "daemon") != 0 && strcmp(name, "sim") != 0 &&
-	    !profile_sections_known(name)) {
+	if (profile_sections_normalize(name, norm, sizeof(norm), err, sizeof(err)) < 0) {
+		profile_error(pp, pp->line, "%s", err);
+		return;
+	}
+	if (!profile_sections_known(name)) {
 		profile_error(pp, pp->line, "unknown section [%s]", name);
 		return;
 	}
@@ -332,7 +335,7 @@ static int profile_sim_set(struct profile_parse *pp, const char *key, const char
 static int profile_handler(void *user, const char *section, const char *key, const char *value)
 {
 	struct profile_parse *pp = user;
-	char err[256] = "";
+	char err[256] = "", norm_section[96];
 	int r;
 
 	const struct profile_seen *first;
@@ -352,10 +355,12 @@ static int profile_handler(void *user, const char *section, const char *key, con
 			      key);
 		return 1;
 	}
-	known = strcmp(section, "daemon") == 0 || strcmp(section, "sim") == 0 ||
-		profile_sections_known(section);
+	known = profile_sections_known(section);
 	if (!known)
 		return 1; /* reported with its header */
+	if (profile_sections_normalize(section, norm_section, sizeof(norm_section), NULL, 0) < 0)
+		return 1;
+	section = norm_section;
 	first = profile_seen_add(pp, section, key);
 	if (first) {
 		char norm[96], canon[96];

@@ -135,6 +135,26 @@ static void test_repeated_section(void **state)
 	free(l);
 }
 
+/* Every section header is read one way: [input "a"] is [input a], whoever owns the section. */
+static void test_section_header_one_syntax(void **state)
+{
+	struct loaded *l = load("[ input   \"a\" ]\nfile = /x\n[input b]\nfile = /y\n" GPIO);
+
+	assert_int_equal(l->r, 0);
+	assert_int_equal(l->p.fan.ninputs, 2);
+	assert_string_equal(l->p.fan.inputs[0].spec.name, "a");
+	assert_string_equal(l->p.fan.inputs[1].spec.name, "b");
+	free(l);
+	assert_error("[input a]\nfile = /x\n[input \"a\"]\nfile = /y\n",
+		     "t.conf:3: section [input \"a\"] repeated (first at line 1): keep its keys in one"
+		     " section");
+	assert_error("[input \"a b\"]\nfile = /x\n",
+		     "t.conf:1: [input \"a b\"]: name 'a b': use letters, digits, '-', '_', '.'");
+	assert_error("[monitor h2 extra]\naddress = 0x40\n",
+		     "t.conf:1: [monitor h2 extra]: a section is a kind and at most one name");
+	assert_error("[daemon main]\nname = x\n", "t.conf:1: unknown section [daemon main]");
+}
+
 static void test_indented_continuation(void **state)
 {
 	/* inih would make "bar" the new name: a stray indent must not change a value */
@@ -222,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_key_outside_any_section),
 		cmocka_unit_test(test_repeated_key),
 		cmocka_unit_test(test_repeated_section),
+		cmocka_unit_test(test_section_header_one_syntax),
 		cmocka_unit_test(test_indented_continuation),
 		cmocka_unit_test(test_keys_that_never_take_effect),
 	};
