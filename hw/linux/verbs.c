@@ -1,6 +1,5 @@
 /* verbs.c - libibverbs backend of hw/verbs.h: RC QPs, RDMA WRITE/SEND/RECV for mlx4 and rxe. */
-#define H2BOX_HW_VERBS_BACKEND
-#include "hw/verbs.h"
+#include "hw/linux/linux.h"
 
 #include <errno.h>
 #include <stdio.h>

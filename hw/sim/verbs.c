@@ -1,5 +1,4 @@
 /* verbs.c - the sim box's verbs: RC loopback on a model of the PCIe-bound card, virtual time. */
-#define H2BOX_HW_VERBS_BACKEND
 #include "hw/verbs.h"
 
 #include "hw/clock.h"
