@@ -174,7 +174,7 @@ static int64_t lv_now_ns(struct hw_verbs_ctx *base)
 
 	(void)base;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	return (int64_t)ts.tv_sec * HW_NSEC_PER_SEC + ts.tv_nsec;
 }
 
 static int lv_mr_reg(struct hw_verbs_ctx *base, size_t len, struct hw_verbs_mr **out)

@@ -228,7 +228,7 @@ void plant_physics_step(struct sim_plant *p, int64_t t)
 
 	if (dt_ns <= 0)
 		return;
-	dt = (double)dt_ns / 1e9;
+	dt = (double)dt_ns / (double)HW_NSEC_PER_SEC;
 	w0 = plant_monitored_w(p);
 	nic_w = plant_nic_w(p);
 

@@ -2,13 +2,13 @@
 #ifndef H2BOX_SIM_PLANT_PRIVATE_H
 #define H2BOX_SIM_PLANT_PRIVATE_H
 
+#include "hw/clock.h"
 #include "hw/sim/ina-model.h"
 #include "hw/sim/plant.h"
 
 #define SIM_NEVER INT64_MAX
-#define SIM_NS_PER_S 1000000000LL
-#define SIM_MS(x) ((int64_t)(x) * 1000000LL)
-#define SIM_S(x) ((int64_t)(x) * SIM_NS_PER_S)
+#define SIM_MS(x) ((int64_t)(x) * HW_NSEC_PER_MSEC)
+#define SIM_S(x) ((int64_t)(x) * HW_NSEC_PER_SEC)
 
 enum sim_workload {
 	SIM_WL_IDLE,

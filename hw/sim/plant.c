@@ -57,7 +57,7 @@ static int64_t plant_clock_read(clockid_t id)
 	struct timespec ts;
 
 	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * SIM_NS_PER_S + ts.tv_nsec;
+	return (int64_t)ts.tv_sec * HW_NSEC_PER_SEC + ts.tv_nsec;
 }
 
 /* ---- discrete events ---- */
