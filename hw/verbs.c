@@ -189,6 +189,8 @@ const char *hw_verbs_wc_status_str(int status)
 		"response timeout",
 		"general error",
 	};
+	_Static_assert(sizeof(names) / sizeof(names[0]) == HW_VERBS_WC_GENERAL_ERR + 1,
+		       "one name per ibv_wc_status up to IBV_WC_GENERAL_ERR");
 
 	if (status >= 0 && (size_t)status < sizeof(names) / sizeof(names[0]))
 		return names[status];

@@ -27,9 +27,17 @@ enum hw_verbs_opcode {
 	HW_VERBS_OP_RECV,
 };
 
+/* Completion status: ibv_wc_status's values (hw/linux/verbs.c asserts they line up). */
+enum hw_verbs_wc_status {
+	HW_VERBS_WC_SUCCESS = 0,
+	HW_VERBS_WC_LOC_LEN_ERR = 1,
+	HW_VERBS_WC_REM_ACCESS_ERR = 10,
+	HW_VERBS_WC_GENERAL_ERR = 21, /* the last status hw_verbs_wc_status_str names */
+};
+
 struct hw_verbs_wc {
 	uint64_t wr_id;
-	int status; /* 0 success, else the ibv_wc_status value */
+	int status; /* 0 success, else the ibv_wc_status value (enum hw_verbs_wc_status) */
 	enum hw_verbs_opcode opcode;
 	uint32_t byte_len;
 };

@@ -19,6 +19,12 @@
  * a build without mlx5dv is the reference there (docs/ARCHITECTURE.md).
  */
 
+/* hw_verbs_wc.status carries ibv_wc_status through unchanged; the sim answers the same values. */
+_Static_assert((int)HW_VERBS_WC_SUCCESS == (int)IBV_WC_SUCCESS, "wc status SUCCESS");
+_Static_assert((int)HW_VERBS_WC_LOC_LEN_ERR == (int)IBV_WC_LOC_LEN_ERR, "wc status LOC_LEN_ERR");
+_Static_assert((int)HW_VERBS_WC_REM_ACCESS_ERR == (int)IBV_WC_REM_ACCESS_ERR, "wc REM_ACCESS_ERR");
+_Static_assert((int)HW_VERBS_WC_GENERAL_ERR == (int)IBV_WC_GENERAL_ERR, "wc status GENERAL_ERR");
+
 struct lv_ctx {
 	struct hw_verbs_ctx base;
 	struct ibv_context *ctx;

@@ -71,12 +71,14 @@ enum sim_chip {
 	CHIP_COUNT,
 };
 
-static const char *const chip_names[CHIP_COUNT] = {
+static const char *const chip_names[] = {
 	[CHIP_LM75] = "lm75-i2c-1-48",
 	[CHIP_CORETEMP] = "coretemp-isa-0000",
 	[CHIP_DRIVETEMP] = "drivetemp-scsi-0-0",
 	[CHIP_EMC2305] = "emc2305-i2c-1-2e",
 };
+_Static_assert(sizeof(chip_names) / sizeof(chip_names[0]) == CHIP_COUNT,
+	       "one name per enum sim_chip");
 
 static const struct {
 	enum sim_chip chip;

@@ -76,7 +76,7 @@ static void test_hw_identity(void **state)
 	assert_int_equal(hw_clock_set_speed(f->hw, -2), -EINVAL);
 }
 
-/* The plant's own events and the loop's horizon reach the owner of the timers through hw/clock.h. */
+/* The plant's own events and the loop's horizon reach the timers' owner through hw/clock.h. */
 static void test_clock_next_event_and_horizon(void **state)
 {
 	struct sim_box *f = *state;

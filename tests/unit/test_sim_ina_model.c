@@ -1,4 +1,4 @@
-/* test_sim_ina_model.c - the INA2xx register models alone: time and measurements in, registers out. */
+/* test_sim_ina_model.c - the INA2xx register models alone: time and readings in, registers out. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
