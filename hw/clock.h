@@ -24,5 +24,19 @@ int hw_clock_advance_to(struct hw *hw, int64_t mono_ns);
 int hw_clock_set_speed(struct hw *hw, double speed);
 /* Sim only: set the virtual wall clock so that it now reads real_ns. -ENOTSUP on linux. */
 int hw_clock_set_real(struct hw *hw, int64_t real_ns);
+/*
+ * The box's next discrete event of its own (the sim plant's PWR_OK edge,
+ * boot done, a button release...), so the owner of the timers wakes for it
+ * even with no timer due.  INT64_MAX when none: always on linux.
+ */
+int64_t hw_clock_next_event_ns(struct hw *hw);
+/*
+ * Sim: a running clock stops at mono_ns until the horizon moves (INT64_MAX:
+ * none).  The owner of the box's timers sets it to its next deadline, so a
+ * process that wakes late replays its timers and the box's edges in order
+ * instead of finding time far past both.  Explicit advances go past it.
+ * No-op on linux.
+ */
+void hw_clock_horizon_set(struct hw *hw, int64_t mono_ns);
 
 #endif

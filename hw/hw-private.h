@@ -9,7 +9,9 @@
 #include "hw/hwmon.h"
 #include "hw/i2c.h"
 #include "hw/ib.h"
+#include "hw/knob.h"
 #include "hw/pci.h"
+#include "hw/verbs.h"
 
 /*
  * Every backend handle starts with a pointer to its ops table, so the
@@ -39,6 +41,9 @@ struct hw_clock_ops {
 	int (*advance_to)(struct hw *hw, int64_t mono_ns);
 	int (*set_speed)(struct hw *hw, double speed);
 	int (*set_real)(struct hw *hw, int64_t real_ns);
+	/* NULL: the box has no events of its own (hw.c answers INT64_MAX / does nothing) */
+	int64_t (*next_event)(struct hw *hw);
+	void (*horizon_set)(struct hw *hw, int64_t mono_ns);
 };
 
 struct hw_gpio_ops {
@@ -90,6 +95,55 @@ struct hw_host_ops {
 	bool (*os_up)(struct hw *hw);
 };
 
+struct hw_knob_ops {
+	int (*tbf_set)(struct hw *hw, const char *ifname, uint64_t rate_bps, uint32_t burst);
+	int (*qdisc_clear)(struct hw *hw, const char *ifname);
+	int (*write)(struct hw *hw, const char *path, const char *value);
+	int (*read)(struct hw *hw, const char *path, char *buf, size_t len);
+};
+
+/* Verbs handles: the context starts with its ops table (hw->verbs at open), its MRs and QPs
+ * reach it through ctx. */
+struct hw_verbs_ctx {
+	const struct hw_verbs_ops *ops;
+	struct hw *hw;
+};
+
+struct hw_verbs_mr {
+	struct hw_verbs_ctx *ctx;
+	void *buf;
+	size_t len;
+	uint64_t addr;
+	uint32_t rkey, lkey;
+};
+
+struct hw_verbs_qp {
+	struct hw_verbs_ctx *ctx;
+	struct hw_verbs_qp_info local;
+	struct hw_verbs_qp_caps caps;
+};
+
+struct hw_verbs_ops {
+	int (*open)(struct hw *hw, const char *dev, int port, int gid_index, int cq_depth,
+		    struct hw_verbs_ctx **out, char *err, size_t errlen);
+	void (*close)(struct hw_verbs_ctx *c);
+	int64_t (*now_ns)(struct hw_verbs_ctx *c);
+	int (*mr_reg)(struct hw_verbs_ctx *c, size_t len, struct hw_verbs_mr **out);
+	void (*mr_dereg)(struct hw_verbs_mr *mr);
+	int (*qp_create)(struct hw_verbs_ctx *c, int max_send_wr, int max_recv_wr,
+			 struct hw_verbs_qp **out);
+	void (*qp_destroy)(struct hw_verbs_qp *qp);
+	int (*qp_connect)(struct hw_verbs_qp *qp, const struct hw_verbs_qp_info *remote, char *err,
+			  size_t errlen);
+	int (*post_write)(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
+			  uint64_t raddr, uint32_t rkey, uint64_t wr_id, bool signaled);
+	int (*post_send)(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
+			 uint64_t wr_id, bool signaled);
+	int (*post_recv)(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
+			 uint64_t wr_id);
+	int (*poll)(struct hw_verbs_ctx *c, struct hw_verbs_wc *wc, int max);
+};
+
 struct hw {
 	enum hw_kind kind;
 	const struct hw_clock_ops *clock;
@@ -99,8 +153,18 @@ struct hw {
 	const struct hw_pci_ops *pci;
 	const struct hw_ib_ops *ib;
 	const struct hw_host_ops *host;
+	const struct hw_knob_ops *knob;
+	const struct hw_verbs_ops *verbs;
+	void (*backend_free)(struct hw *hw); /* frees what backend points to */
 	void *backend; /* linux: struct hw_linux_state *; sim: struct hw_sim_state * */
 };
+
+/*
+ * A zeroed struct hw of that kind, for a backend's constructor
+ * (hw/linux/backend.c, hw/sim/backend.c) to fill in; NULL without memory.
+ * hw_free() calls backend_free, then frees it.
+ */
+struct hw *hw_alloc(enum hw_kind kind);
 
 /* Backend tables, defined in the hw/linux and hw/sim backends. */
 extern const struct hw_clock_ops hw_clock_linux_ops, hw_clock_sim_ops;
@@ -110,6 +174,8 @@ extern const struct hw_hwmon_ops hw_hwmon_linux_ops, hw_hwmon_sim_ops;
 extern const struct hw_pci_ops hw_pci_linux_ops, hw_pci_sim_ops;
 extern const struct hw_ib_ops hw_ib_linux_ops, hw_ib_sim_ops;
 extern const struct hw_host_ops hw_host_linux_ops, hw_host_sim_ops;
+extern const struct hw_knob_ops hw_knob_linux_ops, hw_knob_sim_ops;
+extern const struct hw_verbs_ops hw_verbs_linux_ops, hw_verbs_sim_ops;
 
 /* Backend state lifecycle (hw/linux/state.c, hw/sim/state.c). */
 int hw_linux_state_new(struct hw *hw);

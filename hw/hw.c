@@ -1,78 +1,25 @@
-/* hw.c - builds a struct hw from one backend and dispatches every bus call to it. */
+/* hw.c - what every backend shares: struct hw's lifetime and the dispatch of each bus call. */
 #include "hw/hw-private.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int hw_alloc(enum hw_kind kind, struct hw **out)
+struct hw *hw_alloc(enum hw_kind kind)
 {
 	struct hw *hw = calloc(1, sizeof(*hw));
 
-	if (!hw)
-		return -ENOMEM;
-	hw->kind = kind;
-	*out = hw;
-	return 0;
-}
-
-int hw_linux_new(struct hw **out)
-{
-	struct hw *hw;
-	int r = hw_alloc(HW_KIND_LINUX, &hw);
-
-	if (r < 0)
-		return r;
-	hw->clock = &hw_clock_linux_ops;
-	hw->gpio = &hw_gpio_linux_ops;
-	hw->i2c = &hw_i2c_linux_ops;
-	hw->hwmon = &hw_hwmon_linux_ops;
-	hw->pci = &hw_pci_linux_ops;
-	hw->ib = &hw_ib_linux_ops;
-	hw->host = &hw_host_linux_ops;
-	r = hw_linux_state_new(hw);
-	if (r < 0) {
-		free(hw);
-		return r;
-	}
-	*out = hw;
-	return 0;
-}
-
-int hw_sim_new(struct sim_plant *plant, struct hw **out)
-{
-	struct hw *hw;
-	int r;
-
-	assert(plant);
-	r = hw_alloc(HW_KIND_SIM, &hw);
-	if (r < 0)
-		return r;
-	hw->clock = &hw_clock_sim_ops;
-	hw->gpio = &hw_gpio_sim_ops;
-	hw->i2c = &hw_i2c_sim_ops;
-	hw->hwmon = &hw_hwmon_sim_ops;
-	hw->pci = &hw_pci_sim_ops;
-	hw->ib = &hw_ib_sim_ops;
-	hw->host = &hw_host_sim_ops;
-	r = hw_sim_state_new(hw, plant);
-	if (r < 0) {
-		free(hw);
-		return r;
-	}
-	*out = hw;
-	return 0;
+	if (hw)
+		hw->kind = kind;
+	return hw;
 }
 
 void hw_free(struct hw *hw)
 {
 	if (!hw)
 		return;
-	if (hw->kind == HW_KIND_SIM)
-		hw_sim_state_free(hw);
-	else
-		hw_linux_state_free(hw);
+	if (hw->backend_free)
+		hw->backend_free(hw);
 	free(hw);
 }
 
@@ -113,6 +60,17 @@ int hw_clock_set_speed(struct hw *hw, double speed)
 int hw_clock_set_real(struct hw *hw, int64_t real_ns)
 {
 	return hw->clock->set_real ? hw->clock->set_real(hw, real_ns) : -ENOTSUP;
+}
+
+int64_t hw_clock_next_event_ns(struct hw *hw)
+{
+	return hw->clock->next_event ? hw->clock->next_event(hw) : INT64_MAX;
+}
+
+void hw_clock_horizon_set(struct hw *hw, int64_t mono_ns)
+{
+	if (hw->clock->horizon_set)
+		hw->clock->horizon_set(hw, mono_ns);
 }
 
 /* ---- gpio ---- */

@@ -13,6 +13,7 @@ enum hw_hwmon_kind {
 	HW_HWMON_IN,    /* volts */
 	HW_HWMON_CURR,  /* amperes */
 	HW_HWMON_POWER, /* watts */
+	HW_HWMON_KIND_COUNT, /* not a kind: the size of tables indexed by kind */
 };
 
 /*

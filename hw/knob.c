@@ -1,15 +1,8 @@
-/* knob.c - dispatches throttle knob calls to the linux or the sim backend. */
-#include "hw/knob.h"
-
-#include "hw/hw.h"
+/* knob.c - checks throttle knob calls and dispatches them to the hw's knob backend. */
+#include "hw/hw-private.h"
 
 #include <errno.h>
 #include <string.h>
-
-static const struct hw_knob_ops *ops_for(struct hw *hw)
-{
-	return hw_kind_get(hw) == HW_KIND_SIM ? &hw_knob_sim_ops : &hw_knob_linux_ops;
-}
 
 static int ifname_ok(const char *ifname)
 {
@@ -25,26 +18,26 @@ int hw_knob_qdisc_tbf_set(struct hw *hw, const char *ifname, uint64_t rate_bps, 
 {
 	if (!ifname_ok(ifname) || rate_bps < 8 || burst == 0)
 		return -EINVAL;
-	return ops_for(hw)->tbf_set(hw, ifname, rate_bps, burst);
+	return hw->knob->tbf_set(hw, ifname, rate_bps, burst);
 }
 
 int hw_knob_qdisc_clear(struct hw *hw, const char *ifname)
 {
 	if (!ifname_ok(ifname))
 		return -EINVAL;
-	return ops_for(hw)->qdisc_clear(hw, ifname);
+	return hw->knob->qdisc_clear(hw, ifname);
 }
 
 int hw_knob_write(struct hw *hw, const char *path, const char *value)
 {
 	if (!path || path[0] != '/' || !value || strchr(value, '\n'))
 		return -EINVAL;
-	return ops_for(hw)->write(hw, path, value);
+	return hw->knob->write(hw, path, value);
 }
 
 int hw_knob_read(struct hw *hw, const char *path, char *buf, size_t len)
 {
 	if (!path || path[0] != '/' || !buf || len < 2)
 		return -EINVAL;
-	return ops_for(hw)->read(hw, path, buf, len);
+	return hw->knob->read(hw, path, buf, len);
 }

@@ -27,15 +27,6 @@ int hw_knob_qdisc_clear(struct hw *hw, const char *ifname);
 int hw_knob_write(struct hw *hw, const char *path, const char *value);
 int hw_knob_read(struct hw *hw, const char *path, char *buf, size_t len);
 
-/* Backend interface (hw/knob.c picks one by hw_kind_get()). */
-struct hw_knob_ops {
-	int (*tbf_set)(struct hw *hw, const char *ifname, uint64_t rate_bps, uint32_t burst);
-	int (*qdisc_clear)(struct hw *hw, const char *ifname);
-	int (*write)(struct hw *hw, const char *path, const char *value);
-	int (*read)(struct hw *hw, const char *path, char *buf, size_t len);
-};
-extern const struct hw_knob_ops hw_knob_linux_ops, hw_knob_sim_ops;
-
 /* Sim: forget the values written for a plant (before it is freed; tests). */
 struct sim_plant;
 void hw_knob_sim_forget(const struct sim_plant *plant);

@@ -1,8 +1,5 @@
-/* verbs.c - dispatches the benchmark's verbs calls to the linux or sim backend, checked. */
-#define H2BOX_HW_VERBS_BACKEND
-#include "hw/verbs.h"
-
-#include "hw/hw.h"
+/* verbs.c - checks the benchmark's verbs calls and dispatches them to the hw's verbs backend. */
+#include "hw/hw-private.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,7 +19,7 @@ int hw_verbs_open(struct hw *hw, const char *dev, int port, int gid_index, int c
 			snprintf(err, errlen, "bad device, port or queue depth");
 		return -EINVAL;
 	}
-	ops = hw_kind_get(hw) == HW_KIND_SIM ? &hw_verbs_sim_ops : &hw_verbs_linux_ops;
+	ops = hw->verbs;
 	r = ops->open(hw, dev, port, gid_index, cq_depth, out, err, errlen);
 	if (r < 0)
 		return r;
@@ -192,6 +189,8 @@ const char *hw_verbs_wc_status_str(int status)
 		"response timeout",
 		"general error",
 	};
+	_Static_assert(sizeof(names) / sizeof(names[0]) == HW_VERBS_WC_GENERAL_ERR + 1,
+		       "one name per ibv_wc_status up to IBV_WC_GENERAL_ERR");
 
 	if (status >= 0 && (size_t)status < sizeof(names) / sizeof(names[0]))
 		return names[status];

@@ -27,9 +27,17 @@ enum hw_verbs_opcode {
 	HW_VERBS_OP_RECV,
 };
 
+/* Completion status: ibv_wc_status's values (hw/linux/verbs.c asserts they line up). */
+enum hw_verbs_wc_status {
+	HW_VERBS_WC_SUCCESS = 0,
+	HW_VERBS_WC_LOC_LEN_ERR = 1,
+	HW_VERBS_WC_REM_ACCESS_ERR = 10,
+	HW_VERBS_WC_GENERAL_ERR = 21, /* the last status hw_verbs_wc_status_str names */
+};
+
 struct hw_verbs_wc {
 	uint64_t wr_id;
-	int status; /* 0 success, else the ibv_wc_status value */
+	int status; /* 0 success, else the ibv_wc_status value (enum hw_verbs_wc_status) */
 	enum hw_verbs_opcode opcode;
 	uint32_t byte_len;
 };
@@ -87,56 +95,5 @@ int hw_verbs_post_recv(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t of
 /* Up to max completions of the context's CQ; returns the count (0 = none yet) or -errno. */
 int hw_verbs_poll(struct hw_verbs_ctx *c, struct hw_verbs_wc *wc, int max);
 const char *hw_verbs_wc_status_str(int status);
-
-#ifdef H2BOX_HW_VERBS_BACKEND
-/*
- * Backend side (hw/verbs.c, hw/linux/verbs.c, hw/sim/verbs.c only): every
- * handle starts with its ops table, as in hw-private.h, and hw/verbs.c
- * picks the table by hw_kind_get().
- */
-struct hw_verbs_ops;
-
-struct hw_verbs_ctx {
-	const struct hw_verbs_ops *ops;
-	struct hw *hw;
-};
-
-struct hw_verbs_mr {
-	struct hw_verbs_ctx *ctx;
-	void *buf;
-	size_t len;
-	uint64_t addr;
-	uint32_t rkey, lkey;
-};
-
-struct hw_verbs_qp {
-	struct hw_verbs_ctx *ctx;
-	struct hw_verbs_qp_info local;
-	struct hw_verbs_qp_caps caps;
-};
-
-struct hw_verbs_ops {
-	int (*open)(struct hw *hw, const char *dev, int port, int gid_index, int cq_depth,
-		    struct hw_verbs_ctx **out, char *err, size_t errlen);
-	void (*close)(struct hw_verbs_ctx *c);
-	int64_t (*now_ns)(struct hw_verbs_ctx *c);
-	int (*mr_reg)(struct hw_verbs_ctx *c, size_t len, struct hw_verbs_mr **out);
-	void (*mr_dereg)(struct hw_verbs_mr *mr);
-	int (*qp_create)(struct hw_verbs_ctx *c, int max_send_wr, int max_recv_wr,
-			 struct hw_verbs_qp **out);
-	void (*qp_destroy)(struct hw_verbs_qp *qp);
-	int (*qp_connect)(struct hw_verbs_qp *qp, const struct hw_verbs_qp_info *remote, char *err,
-			  size_t errlen);
-	int (*post_write)(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
-			  uint64_t raddr, uint32_t rkey, uint64_t wr_id, bool signaled);
-	int (*post_send)(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
-			 uint64_t wr_id, bool signaled);
-	int (*post_recv)(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
-			 uint64_t wr_id);
-	int (*poll)(struct hw_verbs_ctx *c, struct hw_verbs_wc *wc, int max);
-};
-
-extern const struct hw_verbs_ops hw_verbs_linux_ops, hw_verbs_sim_ops;
-#endif
 
 #endif

@@ -30,7 +30,7 @@ static double hw_clock_linux_speed(struct hw *hw)
 	return 1.0;
 }
 
-/* Real time cannot be steered: hw.c answers -ENOTSUP for the NULL entries. */
+/* Real time cannot be steered and has no events of its own: hw.c answers for the NULL entries. */
 const struct hw_clock_ops hw_clock_linux_ops = {
 	.mono_ns = hw_clock_linux_mono_ns,
 	.real_ns = hw_clock_linux_real_ns,
@@ -38,4 +38,6 @@ const struct hw_clock_ops hw_clock_linux_ops = {
 	.advance_to = NULL,
 	.set_speed = NULL,
 	.set_real = NULL,
+	.next_event = NULL,
+	.horizon_set = NULL,
 };

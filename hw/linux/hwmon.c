@@ -226,6 +226,8 @@ static int hw_hwmon_linux_kind(enum hw_hwmon_kind kind, sensors_feature_type *ft
 		/* some power meters only publish power1_average */
 		*alt = SENSORS_SUBFEATURE_POWER_AVERAGE;
 		return 0;
+	case HW_HWMON_KIND_COUNT:
+		break;
 	}
 	return -EINVAL;
 }

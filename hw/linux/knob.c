@@ -205,7 +205,7 @@ static int linux_tbf_set(struct hw *hw, const char *ifname, uint64_t rate_bps, u
 	limit = bytes_ps / 20 + burst;
 	opt.limit = limit > UINT32_MAX ? UINT32_MAX : (uint32_t)limit;
 	/* buffer in psched ticks (64 ns); TCA_TBF_BURST below makes the kernel recompute it */
-	buffer_ns = (uint64_t)((double)burst / (double)bytes_ps * 1e9);
+	buffer_ns = (uint64_t)((double)burst / (double)bytes_ps * (double)HW_NSEC_PER_SEC);
 	opt.buffer = buffer_ns / 64 > UINT32_MAX ? UINT32_MAX : (uint32_t)(buffer_ns / 64);
 	nest = attr_add(NLH(&q), sizeof(q), TCA_OPTIONS, NULL, 0);
 	if (!nest || !attr_add(NLH(&q), sizeof(q), TCA_TBF_PARMS, &opt, sizeof(opt)))

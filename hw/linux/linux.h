@@ -28,7 +28,7 @@ static inline struct hw_linux_state *hw_linux_state(struct hw *hw)
 	return hw->backend;
 }
 
-/* snprintf into buf; -ENAMETOOLONG when it does not fit. */
+/* sysfs.c: snprintf into buf; -ENAMETOOLONG when it does not fit. */
 int hw_linux_path(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Read a small text file (at most len-1 bytes, NUL-terminated, trailing newline kept). */
@@ -40,7 +40,7 @@ int hw_linux_file_read_u64(const char *path, uint64_t *value);
 int hw_linux_file_write_str(const char *path, const char *s);
 
 /*
- * libsensors keeps one global chip list per process, so every struct hw
+ * hwmon.c: libsensors keeps one global chip list per process, so every struct hw
  * shares one initialisation, reference counted here.  The generation counts
  * re-initialisations: sensors_chip_name pointers from an older generation
  * are gone and open chips must look themselves up again.

@@ -1,6 +1,5 @@
 /* verbs.c - libibverbs backend of hw/verbs.h: RC QPs, RDMA WRITE/SEND/RECV for mlx4 and rxe. */
-#define H2BOX_HW_VERBS_BACKEND
-#include "hw/verbs.h"
+#include "hw/linux/linux.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +18,12 @@
  * perftest issue 401), which mlx4 answers with EOPNOTSUPP; perftest 25.10 or
  * a build without mlx5dv is the reference there (docs/ARCHITECTURE.md).
  */
+
+/* hw_verbs_wc.status carries ibv_wc_status through unchanged; the sim answers the same values. */
+_Static_assert((int)HW_VERBS_WC_SUCCESS == (int)IBV_WC_SUCCESS, "wc status SUCCESS");
+_Static_assert((int)HW_VERBS_WC_LOC_LEN_ERR == (int)IBV_WC_LOC_LEN_ERR, "wc status LOC_LEN_ERR");
+_Static_assert((int)HW_VERBS_WC_REM_ACCESS_ERR == (int)IBV_WC_REM_ACCESS_ERR, "wc REM_ACCESS_ERR");
+_Static_assert((int)HW_VERBS_WC_GENERAL_ERR == (int)IBV_WC_GENERAL_ERR, "wc status GENERAL_ERR");
 
 struct lv_ctx {
 	struct hw_verbs_ctx base;
@@ -175,7 +180,7 @@ static int64_t lv_now_ns(struct hw_verbs_ctx *base)
 
 	(void)base;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	return (int64_t)ts.tv_sec * HW_NSEC_PER_SEC + ts.tv_nsec;
 }
 
 static int lv_mr_reg(struct hw_verbs_ctx *base, size_t len, struct hw_verbs_mr **out)

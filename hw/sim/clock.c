@@ -32,6 +32,16 @@ static int sim_clock_set_real(struct hw *hw, int64_t real_ns)
 	return 0;
 }
 
+static int64_t sim_clock_next_event(struct hw *hw)
+{
+	return sim_plant_next_event(hw_sim_state(hw)->plant);
+}
+
+static void sim_clock_horizon_set(struct hw *hw, int64_t mono_ns)
+{
+	sim_plant_horizon_set(hw_sim_state(hw)->plant, mono_ns);
+}
+
 const struct hw_clock_ops hw_clock_sim_ops = {
 	.mono_ns = sim_clock_mono_ns,
 	.real_ns = sim_clock_real_ns,
@@ -39,4 +49,6 @@ const struct hw_clock_ops hw_clock_sim_ops = {
 	.advance_to = sim_clock_advance_to,
 	.set_speed = sim_clock_set_speed,
 	.set_real = sim_clock_set_real,
+	.next_event = sim_clock_next_event,
+	.horizon_set = sim_clock_horizon_set,
 };

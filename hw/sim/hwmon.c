@@ -179,6 +179,8 @@ static int sim_hwmon_read(struct hw_hwmon_chip *chip, enum hw_hwmon_kind kind, c
 		[HW_HWMON_CURR] = { "curr", 1000.0 },
 		[HW_HWMON_POWER] = { "power", 1e6 },
 	};
+	_Static_assert(sizeof(kinds) / sizeof(kinds[0]) == HW_HWMON_KIND_COUNT,
+		       "one row per enum hw_hwmon_kind");
 	char feature[32], attr[48];
 
 	if ((unsigned)kind >= sizeof(kinds) / sizeof(kinds[0]) || !label)

@@ -1,5 +1,5 @@
-/* ina-models.c - the plant's INA219 and INA260 (datasheet maps and LSBs), and the chip dispatch. */
-#include "hw/sim/plant-private.h"
+/* ina-models.c - the INA219 and INA260 (datasheet maps and LSBs), and the dispatch on the chip. */
+#include "hw/sim/ina-model.h"
 
 #include <errno.h>
 #include <math.h>
@@ -50,53 +50,40 @@ static int64_t ina219_last_conv(const struct sim_ina219 *ina, int64_t t)
 	return c > ina->prev_conv_ns ? c : ina->prev_conv_ns;
 }
 
-static void ina219_reset(struct sim_plant *p)
+static void ina219_reset(struct sim_ina219 *ina, int64_t now)
 {
-	p->ina219 = (struct sim_ina219){
+	*ina = (struct sim_ina219){
 		.config = INA219_CONFIG_DEFAULT,
-		.anchor_ns = p->now,
+		.anchor_ns = now,
 		.prev_conv_ns = INT64_MIN,
 		.power_read_conv_ns = INT64_MIN,
 	};
 }
 
-void plant_monitor_sample(const struct sim_plant *p, int64_t c, double *amps, double *volts)
+static void ina219_latch(struct sim_ina219 *ina, double amps, double v)
 {
-	double w = plant_monitored_w(p);
-	double v = plant_monitored_v(p, w);
-
-	*amps = (v > 0 ? w / v : 0.0) * plant_noise(p, 1, c);
-	*volts = v * plant_noise(p, 2, c);
-}
-
-static void ina219_latch(struct sim_plant *p, int64_t c)
-{
-	struct sim_ina219 *ina = &p->ina219;
 	int mode = ina->config & 7;
 	/* PGA: 40 mV x 1, 2, 4, 8 full scale; the bus range 16 or 32 V */
 	long shunt_fs = 4000L << ((ina->config >> 11) & 3);
 	long bus_fs = (ina->config & 0x2000) ? 8000 : 4000;
-	double amps, v;
 	long cur, pwr;
 
-	plant_monitor_sample(p, c, &amps, &v);
 	if (mode & 1)
-		ina->shunt = (int16_t)plant_clampl(
+		ina->shunt = (int16_t)ina_model_clamp(
 			lround(amps * INA219_SHUNT_OHM / INA219_SHUNT_LSB), -shunt_fs, shunt_fs);
 	if (mode & 2)
-		ina->bus_mv4 = (uint16_t)plant_clampl(lround(v / INA219_BUS_LSB), 0, bus_fs);
+		ina->bus_mv4 = (uint16_t)ina_model_clamp(lround(v / INA219_BUS_LSB), 0, bus_fs);
 	/* the chip's own integer arithmetic; OVF when current or power leave their registers */
 	cur = (long)ina->shunt * ina->cal / 4096;
 	pwr = labs(cur) * ina->bus_mv4 / 5000;
 	ina->ovf = cur > 32767 || cur < -32768 || pwr > 0xffff;
-	ina->current = (int16_t)plant_clampl(cur, -32768, 32767);
-	ina->power = (uint16_t)plant_clampl(pwr, 0, 0xffff);
+	ina->current = (int16_t)ina_model_clamp(cur, -32768, 32767);
+	ina->power = (uint16_t)ina_model_clamp(pwr, 0, 0xffff);
 }
 
-static int ina219_read(struct sim_plant *p, uint8_t reg, uint16_t *val)
+static int ina219_read(struct sim_ina219 *ina, int64_t now, uint8_t reg, uint16_t *val)
 {
-	struct sim_ina219 *ina = &p->ina219;
-	int64_t c = ina219_last_conv(ina, p->now);
+	int64_t c = ina219_last_conv(ina, now);
 
 	switch (reg) {
 	case 0x00: *val = ina->config; break;
@@ -118,20 +105,19 @@ static int ina219_read(struct sim_plant *p, uint8_t reg, uint16_t *val)
 	return 0;
 }
 
-static int ina219_write(struct sim_plant *p, uint8_t reg, uint16_t val)
+static int ina219_write(struct sim_ina219 *ina, int64_t now, uint8_t reg, uint16_t val)
 {
-	struct sim_ina219 *ina = &p->ina219;
 
 	switch (reg) {
 	case 0x00:
 		if (val & INA219_CONFIG_RESET) {
-			ina219_reset(p); /* every register back to its power-on value */
+			ina219_reset(ina, now); /* every register back to its power-on value */
 			break;
 		}
-		ina->prev_conv_ns = ina219_last_conv(ina, p->now);
+		ina->prev_conv_ns = ina219_last_conv(ina, now);
 		ina->power_read_conv_ns = ina->prev_conv_ns; /* a config write clears CNVR */
 		ina->config = val & 0x3fff;
-		ina->anchor_ns = p->now;
+		ina->anchor_ns = now;
 		break;
 	case 0x05:
 		ina->cal = val & 0xfffe; /* bit 0 is not implemented */
@@ -155,31 +141,27 @@ static int ina219_write(struct sim_plant *p, uint8_t reg, uint16_t val)
 #define INA260_MASK_CVRF 0x0008
 #define INA260_MASK_WRITABLE 0xfc03
 
-static void ina260_reset(struct sim_plant *p)
+static void ina260_reset(struct sim_ina226 *ina, int64_t now)
 {
-	ina226_model_reset(p); /* the INA226's map and timing ... */
-	p->ina.config = INA260_CONFIG_DEFAULT; /* ... with the INA260's reset value */
+	ina226_model_reset(ina, now); /* the INA226's map and timing ... */
+	ina->config = INA260_CONFIG_DEFAULT; /* ... with the INA260's reset value */
 }
 
-static void ina260_latch(struct sim_plant *p, int64_t c)
+static void ina260_latch(struct sim_ina226 *ina, double amps, double v)
 {
-	struct sim_ina226 *ina = &p->ina;
 	int mode = ina->config & 7;
-	double amps, v;
 
-	plant_monitor_sample(p, c, &amps, &v);
 	if (mode & 1)
 		ina->current =
-			(int16_t)plant_clampl(lround(amps / INA260_CURRENT_LSB), -32768, 32767);
+			(int16_t)ina_model_clamp(lround(amps / INA260_CURRENT_LSB), -32768, 32767);
 	if (mode & 2)
-		ina->bus = (uint16_t)plant_clampl(lround(v / INA260_BUS_LSB), 0, 0x7fff);
+		ina->bus = (uint16_t)ina_model_clamp(lround(v / INA260_BUS_LSB), 0, 0x7fff);
 	/* 10 mW = 1.25 mA x 1.25 mV x 6400 */
-	ina->power = (uint16_t)plant_clampl(labs((long)ina->current) * ina->bus / 6400, 0, 0xffff);
+	ina->power = (uint16_t)ina_model_clamp(labs((long)ina->current) * ina->bus / 6400, 0, 0xffff);
 }
 
-static int ina260_read(struct sim_plant *p, uint8_t reg, uint16_t *val)
+static int ina260_read(struct sim_ina226 *ina, int64_t now, uint8_t reg, uint16_t *val)
 {
-	struct sim_ina226 *ina = &p->ina;
 	int64_t c;
 
 	switch (reg) {
@@ -188,7 +170,7 @@ static int ina260_read(struct sim_plant *p, uint8_t reg, uint16_t *val)
 	case 0x02: *val = ina->bus; break;
 	case 0x03: *val = ina->power; break;
 	case 0x06:
-		c = ina226_model_last_conv(ina, p->now);
+		c = ina226_model_last_conv(ina, now);
 		*val = ina->mask & INA260_MASK_WRITABLE;
 		if (c != INT64_MIN && c > ina->mask_read_conv_ns)
 			*val |= INA260_MASK_CVRF;
@@ -203,19 +185,18 @@ static int ina260_read(struct sim_plant *p, uint8_t reg, uint16_t *val)
 	return 0;
 }
 
-static int ina260_write(struct sim_plant *p, uint8_t reg, uint16_t val)
+static int ina260_write(struct sim_ina226 *ina, int64_t now, uint8_t reg, uint16_t val)
 {
-	struct sim_ina226 *ina = &p->ina;
 
 	switch (reg) {
 	case 0x00:
 		if (val & 0x8000) {
-			ina260_reset(p);
+			ina260_reset(ina, now);
 			break;
 		}
-		ina->prev_conv_ns = ina226_model_last_conv(ina, p->now);
+		ina->prev_conv_ns = ina226_model_last_conv(ina, now);
 		ina->config = (uint16_t)((val & 0x0fff) | 0x6000);
-		ina->anchor_ns = p->now;
+		ina->anchor_ns = now;
 		break;
 	case 0x06:
 		ina->mask = val & INA260_MASK_WRITABLE;
@@ -235,54 +216,70 @@ static int ina260_write(struct sim_plant *p, uint8_t reg, uint16_t val)
 	return 0;
 }
 
-/* ---- dispatch on the configured chip ---- */
+/* ---- dispatch on the chip ---- */
 
-void plant_monitor_reset(struct sim_plant *p)
+void ina_model_reset(struct ina_model *m, enum ina_model_chip chip, int64_t now)
 {
-	switch (p->cfg.monitor_chip) {
-	case SIM_MONITOR_INA219:
-		ina219_reset(p);
+	m->chip = chip;
+	switch (chip) {
+	case INA_MODEL_INA219:
+		ina219_reset(&m->ina219, now);
 		break;
-	case SIM_MONITOR_INA260:
-		ina260_reset(p);
+	case INA_MODEL_INA260:
+		ina260_reset(&m->ina, now);
 		break;
-	case SIM_MONITOR_INA226:
+	case INA_MODEL_INA226:
 	default:
-		ina226_model_reset(p);
+		ina226_model_reset(&m->ina, now);
 		break;
 	}
 }
 
-void plant_monitor_step(struct sim_plant *p, int64_t from, int64_t to)
+bool ina_model_conversion(const struct ina_model *m, int64_t from, int64_t to, int64_t *c)
 {
-	int64_t c;
+	*c = m->chip == INA_MODEL_INA219 ? ina219_last_conv(&m->ina219, to) :
+					   ina226_model_last_conv(&m->ina, to);
+	return *c != INT64_MIN && *c > from;
+}
 
-	switch (p->cfg.monitor_chip) {
-	case SIM_MONITOR_INA219:
-		c = ina219_last_conv(&p->ina219, to);
-		if (c != INT64_MIN && c > from)
-			ina219_latch(p, c);
+void ina_model_latch(struct ina_model *m, double amps, double volts)
+{
+	switch (m->chip) {
+	case INA_MODEL_INA219:
+		ina219_latch(&m->ina219, amps, volts);
 		break;
-	case SIM_MONITOR_INA260:
-		c = ina226_model_last_conv(&p->ina, to);
-		if (c != INT64_MIN && c > from)
-			ina260_latch(p, c);
+	case INA_MODEL_INA260:
+		ina260_latch(&m->ina, amps, volts);
 		break;
-	case SIM_MONITOR_INA226:
+	case INA_MODEL_INA226:
 	default:
-		ina226_model_step(p, from, to);
+		ina226_model_latch(&m->ina, amps, volts);
 		break;
 	}
 }
 
-int ina_other_reg_read(struct sim_plant *p, uint8_t reg, uint16_t *val)
+int ina_model_reg_read(struct ina_model *m, int64_t now, uint8_t reg, uint16_t *val)
 {
-	return p->cfg.monitor_chip == SIM_MONITOR_INA219 ? ina219_read(p, reg, val) :
-							   ina260_read(p, reg, val);
+	switch (m->chip) {
+	case INA_MODEL_INA219:
+		return ina219_read(&m->ina219, now, reg, val);
+	case INA_MODEL_INA260:
+		return ina260_read(&m->ina, now, reg, val);
+	case INA_MODEL_INA226:
+	default:
+		return ina226_model_read(&m->ina, now, reg, val);
+	}
 }
 
-int ina_other_reg_write(struct sim_plant *p, uint8_t reg, uint16_t val)
+int ina_model_reg_write(struct ina_model *m, int64_t now, uint8_t reg, uint16_t val)
 {
-	return p->cfg.monitor_chip == SIM_MONITOR_INA219 ? ina219_write(p, reg, val) :
-							   ina260_write(p, reg, val);
+	switch (m->chip) {
+	case INA_MODEL_INA219:
+		return ina219_write(&m->ina219, now, reg, val);
+	case INA_MODEL_INA260:
+		return ina260_write(&m->ina, now, reg, val);
+	case INA_MODEL_INA226:
+	default:
+		return ina226_model_write(&m->ina, now, reg, val);
+	}
 }

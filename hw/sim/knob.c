@@ -1,7 +1,7 @@
 /* knob.c (sim) - throttle knobs on the simulated box: tbf on ib0, CPU caps, readable values. */
 #include "hw/knob.h"
 
-#include "hw/hw.h"
+#include "hw/hw-private.h"
 #include "hw/sim/plant.h"
 
 #include <errno.h>

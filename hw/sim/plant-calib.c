@@ -156,9 +156,11 @@ const struct sim_workload_def sim_workloads[SIM_WL_COUNT] = {
 
 const char *const *sim_plant_workload_names(void)
 {
-	static const char *const names[SIM_WL_COUNT + 1] = {
+	static const char *const names[] = {
 		"idle", "iperf3-tx", "iperf3-rx", "iperf3-both", "nfs-copy", NULL,
 	};
+	_Static_assert(sizeof(names) / sizeof(names[0]) == SIM_WL_COUNT + 1,
+		       "one name per enum sim_workload, and the NULL");
 
 	return names;
 }

@@ -9,7 +9,7 @@
 static const struct {
 	const char *name;
 	const char *desc;
-} fault_defs[SIM_FAULT_COUNT] = {
+} fault_defs[] = {
 	[SIM_FAULT_PSU_OK_TIMEOUT] = { "psu-ok-timeout", "PWR_OK never rises after PS_ON" },
 	[SIM_FAULT_PSU_OK_DROP] = { "psu-ok-drop",
 		"the PSU trips: PWR_OK and the rails drop now if up, else 2 s after they rise; "
@@ -38,6 +38,8 @@ static const struct {
 	[SIM_FAULT_I2C_INA_POWER] = { "i2c-ina-power",
 		"reads of the INA2xx power register, the last of a sample, fail with -EIO" },
 };
+_Static_assert(sizeof(fault_defs) / sizeof(fault_defs[0]) == SIM_FAULT_COUNT,
+	       "one row per enum sim_fault");
 
 /* ---- operator controls ---- */
 
@@ -154,11 +156,13 @@ bool sim_plant_fault_get(const struct sim_plant *p, const char *name)
 
 const char *const *sim_plant_fault_names(void)
 {
-	static const char *const names[SIM_FAULT_COUNT + 1] = {
+	static const char *const names[] = {
 		"psu-ok-timeout", "psu-ok-drop", "host-no-boot", "host-hang-shutdown",
 		"fan-stall", "sensor-nic", "i2c-error", "ina-garbage", "ib-no-sm", "sensor-hang",
 		"i2c-ina-bus", "i2c-ina-current", "i2c-ina-power", NULL,
 	};
+	_Static_assert(sizeof(names) / sizeof(names[0]) == SIM_FAULT_COUNT + 1,
+		       "one name per enum sim_fault, and the NULL");
 
 	return names;
 }

@@ -1,9 +1,65 @@
-/* plant-devices.c - what the plant shows on the hwmon, IB and PCI buses (sysfs units). */
+/* plant-devices.c - what the plant shows on the I2C, hwmon, IB and PCI buses (sysfs units). */
 #include "hw/sim/plant-private.h"
 
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+
+/* ---- I2C: the power monitor chip at bus 1, 0x40 ---- */
+
+int sim_plant_i2c_probe(struct sim_plant *p, int bus, uint8_t addr)
+{
+	(void)p;
+	if (bus != SIM_PLANT_INA_BUS)
+		return -ENOENT;
+	return addr == SIM_PLANT_INA_ADDR ? 0 : -ENXIO;
+}
+
+static int plant_i2c_check(struct sim_plant *p, int bus, uint8_t addr)
+{
+	int r = sim_plant_i2c_probe(p, bus, addr);
+
+	if (r < 0)
+		return -ENXIO; /* nobody acknowledges the address */
+	if (p->fault[SIM_FAULT_I2C_ERROR])
+		return -EIO;
+	return 0;
+}
+
+static uint16_t plant_swab16(uint16_t v)
+{
+	return (uint16_t)((v >> 8) | (v << 8));
+}
+
+int sim_plant_i2c_read_word(struct sim_plant *p, int bus, uint8_t addr, uint8_t reg, uint16_t *v)
+{
+	uint16_t val;
+	int r;
+
+	plant_sync(p);
+	r = plant_i2c_check(p, bus, addr);
+	if (r < 0)
+		return r;
+	r = ina_model_reg_read(&p->monitor, p->now, reg, &val);
+	if (r < 0)
+		return r;
+	if (p->fault[SIM_FAULT_INA_GARBAGE])
+		val = 0xffff;
+	/* big-endian chip: the MSB comes first on the wire and lands in the low byte */
+	*v = plant_swab16(val);
+	return 0;
+}
+
+int sim_plant_i2c_write_word(struct sim_plant *p, int bus, uint8_t addr, uint8_t reg, uint16_t v)
+{
+	int r;
+
+	plant_sync(p);
+	r = plant_i2c_check(p, bus, addr);
+	if (r < 0)
+		return r;
+	return ina_model_reg_write(&p->monitor, p->now, reg, plant_swab16(v));
+}
 
 /* ---- hwmon ---- */
 
@@ -15,12 +71,14 @@ enum sim_chip {
 	CHIP_COUNT,
 };
 
-static const char *const chip_names[CHIP_COUNT] = {
+static const char *const chip_names[] = {
 	[CHIP_LM75] = "lm75-i2c-1-48",
 	[CHIP_CORETEMP] = "coretemp-isa-0000",
 	[CHIP_DRIVETEMP] = "drivetemp-scsi-0-0",
 	[CHIP_EMC2305] = "emc2305-i2c-1-2e",
 };
+_Static_assert(sizeof(chip_names) / sizeof(chip_names[0]) == CHIP_COUNT,
+	       "one name per enum sim_chip");
 
 static const struct {
 	enum sim_chip chip;

@@ -228,7 +228,7 @@ void plant_physics_step(struct sim_plant *p, int64_t t)
 
 	if (dt_ns <= 0)
 		return;
-	dt = (double)dt_ns / 1e9;
+	dt = (double)dt_ns / (double)HW_NSEC_PER_SEC;
 	w0 = plant_monitored_w(p);
 	nic_w = plant_nic_w(p);
 
@@ -268,4 +268,33 @@ void plant_physics_step(struct sim_plant *p, int64_t t)
 	p->energy_j += 0.5 * (w0 + w1) * dt;
 	plant_monitor_step(p, from, t);
 	p->now = t;
+}
+
+/* ---- the power monitor chip on the monitored rail ---- */
+
+void plant_monitor_reset(struct sim_plant *p)
+{
+	enum ina_model_chip chip;
+
+	switch (p->cfg.monitor_chip) {
+	case SIM_MONITOR_INA219: chip = INA_MODEL_INA219; break;
+	case SIM_MONITOR_INA260: chip = INA_MODEL_INA260; break;
+	case SIM_MONITOR_INA226:
+	default: chip = INA_MODEL_INA226; break;
+	}
+	ina_model_reset(&p->monitor, chip, p->now);
+}
+
+/* What the chip measures at its conversion time c: the rail's current and volts, with noise. */
+void plant_monitor_step(struct sim_plant *p, int64_t from, int64_t to)
+{
+	double w, v, amps;
+	int64_t c;
+
+	if (!ina_model_conversion(&p->monitor, from, to, &c))
+		return;
+	w = plant_monitored_w(p);
+	v = plant_monitored_v(p, w);
+	amps = (v > 0 ? w / v : 0.0) * plant_noise(p, 1, c);
+	ina_model_latch(&p->monitor, amps, v * plant_noise(p, 2, c));
 }

@@ -2,12 +2,13 @@
 #ifndef H2BOX_SIM_PLANT_PRIVATE_H
 #define H2BOX_SIM_PLANT_PRIVATE_H
 
+#include "hw/clock.h"
+#include "hw/sim/ina-model.h"
 #include "hw/sim/plant.h"
 
 #define SIM_NEVER INT64_MAX
-#define SIM_NS_PER_S 1000000000LL
-#define SIM_MS(x) ((int64_t)(x) * 1000000LL)
-#define SIM_S(x) ((int64_t)(x) * SIM_NS_PER_S)
+#define SIM_MS(x) ((int64_t)(x) * HW_NSEC_PER_MSEC)
+#define SIM_S(x) ((int64_t)(x) * HW_NSEC_PER_SEC)
 
 enum sim_workload {
 	SIM_WL_IDLE,
@@ -78,29 +79,6 @@ enum sim_host_state {
 	SIM_HOST_STOPPING,
 };
 
-struct sim_ina226 {
-	uint16_t config, cal, mask, alert;
-	int16_t shunt;       /* latched at the last completed conversion */
-	uint16_t bus, power;
-	int16_t current;
-	int64_t anchor_ns;   /* conversions complete at anchor + k * period */
-	int64_t prev_conv_ns; /* last conversion before the anchor moved */
-	int64_t mask_read_conv_ns; /* last conversion seen by a read of the mask register */
-	bool triggered_done; /* triggered mode: the single conversion is over */
-};
-
-/* INA219: no ID registers, CNVR/OVF in the bus voltage register, CNVR cleared by a power read. */
-struct sim_ina219 {
-	uint16_t config, cal;
-	int16_t shunt, current; /* latched at the last completed conversion */
-	uint16_t bus_mv4;       /* bus voltage in 4 mV steps (the register's bits 15..3) */
-	uint16_t power;
-	bool ovf;
-	int64_t anchor_ns;
-	int64_t prev_conv_ns;
-	int64_t power_read_conv_ns; /* last conversion seen by a power read (clears CNVR) */
-};
-
 /* Exact byte counter: bytes + rem / 8e9 with rem < 8e9 (bit-nanoseconds). */
 struct sim_counter {
 	uint64_t bytes;
@@ -164,8 +142,7 @@ struct sim_plant {
 	double ambient_c, nic_c, cpu_c, disk_c;
 
 	double energy_j;
-	struct sim_ina226 ina; /* the INA226, or the INA260 (no shunt, no calibration) */
-	struct sim_ina219 ina219;
+	struct ina_model monitor; /* the power monitor chip on the monitored rail */
 };
 
 /* plant-physics.c: power, traffic, fan and heat as functions of the plant state. */
@@ -185,26 +162,9 @@ void plant_derive_calibration(struct sim_plant *p);
 void plant_physics_step(struct sim_plant *p, int64_t t);
 /* Deterministic noise factor 1 +- 0.2 % (1 when the seed is 0). */
 double plant_noise(const struct sim_plant *p, uint64_t channel, int64_t t);
-
-/* ina226-model.c */
-void ina226_model_reset(struct sim_plant *p);
-void ina226_model_step(struct sim_plant *p, int64_t from, int64_t to);
-/* Virtual time of the last completed conversion at t, INT64_MIN if none (INA226/INA260). */
-int64_t ina226_model_last_conv(const struct sim_ina226 *ina, int64_t t);
-
-/* ina-models.c: the other monitor chips, and the dispatch on cfg.monitor_chip. */
-/* What a monitor chip measures at its conversion time c: the rail's current and volts. */
-void plant_monitor_sample(const struct sim_plant *p, int64_t c, double *amps, double *volts);
+/* The monitor chip (cfg.monitor_chip) at power-on, and its conversions in (from, to]. */
 void plant_monitor_reset(struct sim_plant *p);
 void plant_monitor_step(struct sim_plant *p, int64_t from, int64_t to);
-/* Register access of the INA219/INA260 in chip (host) order: 0, or -EIO for no such register. */
-int ina_other_reg_read(struct sim_plant *p, uint8_t reg, uint16_t *val);
-int ina_other_reg_write(struct sim_plant *p, uint8_t reg, uint16_t val);
-
-static inline long plant_clampl(long v, long lo, long hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
 
 /* plant.c: bring the model to the current virtual time (speed > 0). */
 void plant_sync(struct sim_plant *p);

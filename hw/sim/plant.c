@@ -27,7 +27,7 @@ enum plant_event {
 	EV_COUNT,
 };
 
-static const char *const line_names[SIM_LINE_COUNT] = {
+static const char *const line_names[] = {
 	[SIM_LINE_PSU_ON_N] = "PSU_ON_N",
 	[SIM_LINE_PSU_PWR_OK] = "PSU_PWR_OK",
 	[SIM_LINE_PWR_BUTTON] = "PWR_BUTTON",
@@ -35,6 +35,8 @@ static const char *const line_names[SIM_LINE_COUNT] = {
 	[SIM_LINE_H2_PWR_BTN] = "H2_PWR_BTN",
 	[SIM_LINE_H2_PWR_LED] = "H2_PWR_LED",
 };
+_Static_assert(sizeof(line_names) / sizeof(line_names[0]) == SIM_LINE_COUNT,
+	       "one name per enum sim_line");
 
 void sim_plant_config_defaults(struct sim_plant_config *cfg, enum sim_build build)
 {
@@ -57,7 +59,7 @@ static int64_t plant_clock_read(clockid_t id)
 	struct timespec ts;
 
 	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * SIM_NS_PER_S + ts.tv_nsec;
+	return (int64_t)ts.tv_sec * HW_NSEC_PER_SEC + ts.tv_nsec;
 }
 
 /* ---- discrete events ---- */

@@ -1,5 +1,4 @@
 /* verbs.c - the sim box's verbs: RC loopback on a model of the PCIe-bound card, virtual time. */
-#define H2BOX_HW_VERBS_BACKEND
 #include "hw/verbs.h"
 
 #include "hw/clock.h"
@@ -518,7 +517,7 @@ static int sv_post_write(struct hw_verbs_qp *base, struct hw_verbs_mr *mr, size_
 	dst = mr_find(f, raddr, len, rkey);
 	done = pcie_transfer(f, len) + SIM_LATENCY_NS + jitter(f);
 	if (!dst) {
-		status = 10; /* IBV_WC_REM_ACCESS_ERR */
+		status = HW_VERBS_WC_REM_ACCESS_ERR;
 	} else {
 		fabric_xfer(f, q->ctx->port, q->peer->ctx->port, len, done);
 		memcpy((uint8_t *)dst->buf + (raddr - dst->addr), (uint8_t *)mr->buf + off,
@@ -532,7 +531,7 @@ static int deliver_send(struct sv_qp *q, struct hw_verbs_mr *mr, size_t off, siz
 {
 	struct sv_qp *p = q->peer;
 	struct sv_recv *rv = &p->rq[p->rq_head];
-	int status = len > rv->len ? 1 /* IBV_WC_LOC_LEN_ERR */ : 0;
+	int status = len > rv->len ? HW_VERBS_WC_LOC_LEN_ERR : HW_VERBS_WC_SUCCESS;
 
 	if (!status)
 		memcpy((uint8_t *)rv->mr->buf + rv->off, (uint8_t *)mr->buf + off,

@@ -3,7 +3,6 @@
 
 #include "hw/clock.h"
 #include "hw/hw.h"
-#include "hw/sim/plant.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -87,12 +86,10 @@ static struct loop_timer *loop_earliest(struct loop *l)
 	return best;
 }
 
-/* The plant's next discrete event, so edges happen on time even with no timer due. */
-static int64_t loop_plant_next(struct loop *l)
+/* The box's next discrete event (the sim's), so edges happen on time even with no timer due. */
+static int64_t loop_box_next(struct loop *l)
 {
-	struct sim_plant *p = hw_sim_plant(l->hw);
-
-	return p ? sim_plant_next_event(p) : INT64_MAX;
+	return hw_clock_next_event_ns(l->hw);
 }
 
 /* Fire every timer due at or before now, earliest first. */
@@ -130,16 +127,15 @@ static void loop_rearm(struct loop *l)
 	}
 	t = loop_earliest(l);
 	deadline = t ? t->deadline : INT64_MAX;
-	if (loop_plant_next(l) < deadline)
-		deadline = loop_plant_next(l);
+	if (loop_box_next(l) < deadline)
+		deadline = loop_box_next(l);
 	speed = hw_clock_speed(l->hw);
 	/*
 	 * A running sim clock waits at the deadline until this loop has handled
 	 * it: a wake that comes late (a loaded machine, a high speed factor) then
 	 * sees the PWR_OK edge before the timeout that would have followed it.
 	 */
-	if (hw_sim_plant(l->hw))
-		sim_plant_horizon_set(hw_sim_plant(l->hw), speed > 0.0 ? deadline : INT64_MAX);
+	hw_clock_horizon_set(l->hw, speed > 0.0 ? deadline : INT64_MAX);
 	if (deadline == INT64_MAX || speed <= 0.0) {
 		sd_event_source_set_enabled(l->wake, SD_EVENT_OFF);
 		return;
@@ -333,8 +329,8 @@ int loop_advance(struct loop *l, int64_t delta_ns)
 	int64_t target, now;
 	long steps = 0;
 
-	if (!hw_sim_plant(l->hw))
-		return -ENOTSUP;
+	if (hw_kind_get(l->hw) != HW_KIND_SIM)
+		return -ENOTSUP; /* real time cannot be moved */
 	if (l->advancing)
 		return -EBUSY;
 	if (delta_ns < 0)
@@ -355,8 +351,8 @@ int loop_advance(struct loop *l, int64_t delta_ns)
 		t = loop_earliest(l);
 		if (t && t->deadline < next)
 			next = t->deadline;
-		if (loop_plant_next(l) < next)
-			next = loop_plant_next(l);
+		if (loop_box_next(l) < next)
+			next = loop_box_next(l);
 		if (next > now)
 			hw_clock_advance_to(l->hw, next);
 		now = loop_now(l);

@@ -141,6 +141,10 @@ static void test_clock_is_the_real_one(void **state)
 	assert_int_equal(hw_clock_advance_to(hw, a + HW_NSEC_PER_SEC), -ENOTSUP);
 	assert_int_equal(hw_clock_set_speed(hw, 2.0), -ENOTSUP);
 	assert_int_equal(hw_clock_set_real(hw, 0), -ENOTSUP);
+	/* no events of its own, and a horizon changes nothing */
+	assert_int_equal(hw_clock_next_event_ns(hw), INT64_MAX);
+	hw_clock_horizon_set(hw, a);
+	assert_true(hw_clock_mono_ns(hw) >= b);
 	hw_free(hw);
 }
 

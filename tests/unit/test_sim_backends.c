@@ -19,6 +19,7 @@
 #include <math.h>
 #include <poll.h>
 #include <string.h>
+#include <time.h>
 
 #define MS(x) ((int64_t)(x) * 1000000LL)
 #define SEC(x) ((int64_t)(x) * 1000000000LL)
@@ -73,6 +74,34 @@ static void test_hw_identity(void **state)
 	assert_int_equal(hw_clock_real_ns(f->hw), SEC(1003));
 	assert_true(hw_clock_speed(f->hw) == 0.0);
 	assert_int_equal(hw_clock_set_speed(f->hw, -2), -EINVAL);
+}
+
+/* The plant's own events and the loop's horizon reach the timers' owner through hw/clock.h. */
+static void test_clock_next_event_and_horizon(void **state)
+{
+	struct sim_box *f = *state;
+	struct timespec ts;
+	int64_t t0, r0;
+
+	t0 = hw_clock_mono_ns(f->hw);
+	assert_int_equal(hw_clock_next_event_ns(f->hw), INT64_MAX); /* off: nothing pending */
+	assert_int_equal(sim_plant_line_set(f->plant, SIM_LINE_PSU_ON_N, 0), 0);
+	assert_int_equal(hw_clock_next_event_ns(f->hw), sim_plant_next_event(f->plant));
+	assert_true(hw_clock_next_event_ns(f->hw) > t0);
+	assert_true(hw_clock_next_event_ns(f->hw) < t0 + HW_NSEC_PER_SEC); /* PWR_OK, 300 ms */
+	/* a running clock (1 s of box time per real us) waits at the horizon */
+	hw_clock_horizon_set(f->hw, t0 + HW_NSEC_PER_MSEC);
+	assert_int_equal(hw_clock_set_speed(f->hw, 1e6), 0);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	r0 = (int64_t)ts.tv_sec * HW_NSEC_PER_SEC + ts.tv_nsec;
+	do
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+	while ((int64_t)ts.tv_sec * HW_NSEC_PER_SEC + ts.tv_nsec - r0 < 10000);
+	assert_int_equal(hw_clock_mono_ns(f->hw), t0 + HW_NSEC_PER_MSEC);
+	assert_int_equal(hw_clock_set_speed(f->hw, 0), 0);
+	hw_clock_horizon_set(f->hw, INT64_MAX);
+	advance(f->hw, t0 + HW_NSEC_PER_SEC); /* explicit advances go past PWR_OK */
+	assert_int_equal(sim_plant_line_get(f->plant, SIM_LINE_PSU_PWR_OK), 1);
 }
 
 static void test_gpio(void **state)
@@ -373,6 +402,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hw_identity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_next_event_and_horizon, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gpio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_i2c, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hwmon, setup, teardown),
