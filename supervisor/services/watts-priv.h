@@ -119,9 +119,14 @@ void watts_energy_save(struct watts_svc *s, int64_t now);
 void watts_baseline_push(struct watts_svc *s, int64_t now, double w);
 void watts_baseline_measure(struct watts_svc *s, int64_t now, struct energy_baseline *b);
 
-/* watts-record.c: `record begin` / `record end ID` */
-int watts_record_begin(struct watts_svc *s, const struct ctl_request *req, struct ctl_reply *rep);
-int watts_record_end(struct watts_svc *s, const struct ctl_request *req, struct ctl_reply *rep);
+/* watts-record.c: `record begin` / `record end ID` (the verb samples first, at now) */
+void watts_record_begin(struct watts_svc *s, int64_t now, const struct energy_baseline *base,
+			bool json, struct ctl_reply *rep);
+/* The open record the argument names, or NULL with the error replied. */
+struct watts_record *watts_record_lookup(struct watts_svc *s, const char *arg,
+					 struct ctl_reply *rep);
+void watts_record_end(struct watts_svc *s, struct watts_record *r, int64_t now, bool json,
+		      struct ctl_reply *rep);
 void watts_record_feed(struct watts_svc *s, int64_t now, double watts);
 
 /* watts-budget.c: the throttles and the budget ladder */
@@ -132,9 +137,13 @@ const char *watts_budget_step_name(const struct watts_svc *s, int step);
 const char *watts_budget_step_action(const struct watts_svc *s, int step);
 bool watts_budget_step_applied(const struct watts_svc *s, int step);
 
-/* watts-verbs.c: the watts, record and budget verbs, the --follow streams, status */
+/* watts-follow.c: the `watts --follow` streams */
+void watts_follow_add(struct watts_svc *s, double interval_s, bool json, struct ctl_reply *rep);
+void watts_follow_feed(struct watts_svc *s, int64_t now);
+void watts_follow_close_all(struct watts_svc *s);
+
+/* watts-verbs.c: the watts, record and budget verbs and the status lines */
 int watts_verbs_register(struct watts_svc *s);
 void watts_verbs_unregister(struct watts_svc *s);
-void watts_verbs_followers_feed(struct watts_svc *s, int64_t now);
 
 #endif

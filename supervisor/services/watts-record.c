@@ -1,11 +1,9 @@
 /* watts-record.c - `record begin` / `record end ID`: a workload's energy, its idle baseline, IB bytes. */
 #include "supervisor/services/watts-priv.h"
-#include "supervisor/services/watts-svc.h"
 
 #include "hw/hw.h"
 #include "supervisor/runtime/box.h"
 #include "supervisor/runtime/ctl.h"
-#include "supervisor/runtime/loop.h"
 #include "supervisor/util/json.h"
 #include "supervisor/util/log.h"
 #include "supervisor/util/parse.h"
@@ -102,23 +100,30 @@ static void watts_record_baseline_note(const struct energy_baseline *b, char *bu
 		snprintf(buf, len, " (not settled: too few samples to tell)");
 }
 
-static struct watts_record *watts_record_find(struct watts_svc *s, unsigned id)
+struct watts_record *watts_record_lookup(struct watts_svc *s, const char *arg,
+					 struct ctl_reply *rep)
 {
+	unsigned long id;
+	char err[64];
+
+	if (parse_uint_any_base(arg, 1, UINT32_MAX, &id, err, sizeof(err)) < 0) {
+		ctl_reply_error(rep, 2, "usage: record end ID");
+		return NULL;
+	}
 	for (int i = 0; i < s->nrec; i++)
 		if (s->rec[i].id == id)
 			return &s->rec[i];
+	ctl_reply_error(rep, 1, "no open record %lu", id);
 	return NULL;
 }
 
-int watts_record_begin(struct watts_svc *s, const struct ctl_request *req, struct ctl_reply *rep)
+void watts_record_begin(struct watts_svc *s, int64_t now, const struct energy_baseline *basep,
+			bool json, struct ctl_reply *rep)
 {
-	int64_t now = loop_now(s->b->loop);
-	struct energy_baseline base;
+	struct energy_baseline base = *basep;
 	struct watts_record *r;
 	struct json *j;
 
-	watts_baseline_measure(s, now, &base); /* idle baseline before the sample the record starts with */
-	watts_svc_sample(s, now);
 	if (s->nrec == WATTS_RECORDS_MAX) {
 		/* a client that never said `record end`: the oldest slot goes */
 		log_info("record %u dropped: too many open records", s->rec[0].id);
@@ -132,7 +137,7 @@ int watts_record_begin(struct watts_svc *s, const struct ctl_request *req, struc
 	energy_record_begin(&r->er, now, base.w);
 	energy_record_add(&r->er, now, s->b->readings.watts, s->cfg.max_gap_ns);
 	watts_record_ib_snapshot(s, &r->ib0);
-	if (req->json) {
+	if (json) {
 		j = ctl_reply_json(rep);
 		json_uint(j, "id", r->id);
 		json_number(j, "baseline_w", base.w, 3);
@@ -151,30 +156,17 @@ int watts_record_begin(struct watts_svc *s, const struct ctl_request *req, struc
 		ctl_reply_printf(rep, "record %u started; idle baseline %s over the last %.0f s%s\n",
 				 r->id, bs, (double)s->cfg.baseline_ns / 1e9, note);
 	}
-	return 0;
 }
 
-int watts_record_end(struct watts_svc *s, const struct ctl_request *req, struct ctl_reply *rep)
+void watts_record_end(struct watts_svc *s, struct watts_record *r, int64_t now, bool json,
+		      struct ctl_reply *rep)
 {
-	int64_t now = loop_now(s->b->loop);
 	struct energy_summary sum;
 	struct watts_ib_snap ib1;
-	struct watts_record *r;
 	double tx, rx, bytes, gbps, jpg, jpg_above;
-	unsigned long id;
-	char err[64], note[96];
+	char note[96];
 	int idx;
 
-	if (parse_uint_any_base(req->argv[2], 1, UINT32_MAX, &id, err, sizeof(err)) < 0) {
-		ctl_reply_error(rep, 2, "usage: record end ID");
-		return 0;
-	}
-	r = watts_record_find(s, (unsigned)id);
-	if (!r) {
-		ctl_reply_error(rep, 1, "no open record %lu", id);
-		return 0;
-	}
-	watts_svc_sample(s, now);
 	energy_record_summary(&r->er, now, &sum);
 	watts_record_ib_snapshot(s, &ib1);
 	watts_record_ib_bytes(&r->ib0, &ib1, &tx, &rx);
@@ -182,7 +174,7 @@ int watts_record_end(struct watts_svc *s, const struct ctl_request *req, struct 
 	gbps = sum.duration_s > 0 ? bytes * 8.0 / sum.duration_s / 1e9 : NAN;
 	jpg = bytes > 0 ? sum.j / (bytes / 1e9) : NAN;
 	jpg_above = bytes > 0 ? sum.above_baseline_j / (bytes / 1e9) : NAN;
-	if (req->json) {
+	if (json) {
 		struct json *j = ctl_reply_json(rep);
 
 		json_uint(j, "id", r->id);
@@ -240,7 +232,6 @@ int watts_record_end(struct watts_svc *s, const struct ctl_request *req, struct 
 	idx = (int)(r - s->rec);
 	memmove(&s->rec[idx], &s->rec[idx + 1], sizeof(s->rec[0]) * (size_t)(s->nrec - idx - 1));
 	s->nrec--;
-	return 0;
 }
 
 void watts_record_feed(struct watts_svc *s, int64_t now, double watts)

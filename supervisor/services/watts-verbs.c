@@ -8,105 +8,11 @@
 #include "supervisor/services/thermal-svc.h"
 #include "supervisor/util/json.h"
 #include "supervisor/util/parse.h"
-#include "supervisor/util/timefmt.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-static void watts_verbs_num(char *buf, size_t len, double v, int dec)
-{
-	if (isfinite(v))
-		snprintf(buf, len, "%.*f", dec, v);
-	else
-		snprintf(buf, len, "null");
-}
-
-/* One JSON line of a --json follower, through the one JSON writer (names escaped, UTF-8 kept). */
-static int watts_verbs_follower_json_line(struct watts_svc *s, struct watts_follower *f, int64_t now)
-{
-	struct box_readings *rd = &s->b->readings;
-	struct json *j = json_new();
-	const char *doc;
-	int r;
-
-	if (!j)
-		return -ENOMEM;
-	json_object_begin(j, NULL);
-	json_time(j, "time", s->b->loop ? loop_real_now(s->b->loop) : 0);
-	json_number(j, "mono_s", (double)now / 1e9, 3);
-	json_number(j, "watts", rd->watts, 3);
-	json_number(j, "volts", rd->volts, 3);
-	json_number(j, "amps", rd->amps, 4);
-	json_number(j, "avg_w", s->budget_on ? budget_average(&s->budget) : NAN, 2);
-	json_string(j, "budget_state", rd->budget_state ? rd->budget_state : "off");
-	json_number(j, "ib_tx_gbps", rd->ib_tx_gbps, 3);
-	json_number(j, "ib_rx_gbps", rd->ib_rx_gbps, 3);
-	json_number(j, "energy_j", watts_monitor_main(s)->energy.boot_j, 3);
-	json_object_begin(j, "monitors");
-	for (int i = 0; i < s->nmon; i++)
-		json_number(j, s->mon[i].cfg.name, s->mon[i].valid ? s->mon[i].last.watts : NAN, 3);
-	json_object_end(j);
-	json_object_end(j);
-	doc = json_finish(j, NULL);
-	r = doc ? ctl_stream_printf(f->st, "%s\n", doc) : -ENOMEM;
-	json_free(j);
-	return r;
-}
-
-static int watts_verbs_follower_line(struct watts_svc *s, struct watts_follower *f, int64_t now)
-{
-	struct box_readings *rd = &s->b->readings;
-	char ts[40], w[24], v[24], a[24], avg[24], tx[24], rx[24], extra[256] = "";
-	size_t off = 0;
-	int i;
-
-	timefmt_iso(s->b->loop ? loop_real_now(s->b->loop) : 0, true, ts, sizeof(ts));
-	watts_verbs_num(w, sizeof(w), rd->watts, 3);
-	watts_verbs_num(v, sizeof(v), rd->volts, 3);
-	watts_verbs_num(a, sizeof(a), rd->amps, 4);
-	watts_verbs_num(avg, sizeof(avg), s->budget_on ? budget_average(&s->budget) : NAN, 2);
-	watts_verbs_num(tx, sizeof(tx), rd->ib_tx_gbps, 3);
-	watts_verbs_num(rx, sizeof(rx), rd->ib_rx_gbps, 3);
-	if (f->json)
-		return watts_verbs_follower_json_line(s, f, now);
-	for (i = 0; i < s->nmon && off < sizeof(extra); i++) {
-		if (i == s->main_idx)
-			continue;
-		off += (size_t)snprintf(
-			extra + off, sizeof(extra) - off, "  %s %s W", s->mon[i].cfg.name,
-			s->mon[i].valid ? (snprintf(w, sizeof(w), "%.2f", s->mon[i].last.watts), w)
-					: "-");
-	}
-	return ctl_stream_printf(
-		f->st, "%s %s W %s V %s A  avg %s W  %s%s\n", ts,
-		isfinite(rd->watts) ? (snprintf(w, sizeof(w), "%7.2f", rd->watts), w) : "      -",
-		isfinite(rd->volts) ? (snprintf(v, sizeof(v), "%6.3f", rd->volts), v) : "     -",
-		isfinite(rd->amps) ? (snprintf(a, sizeof(a), "%6.3f", rd->amps), a) : "     -", avg,
-		rd->budget_state ? rd->budget_state : "off", extra);
-}
-
-void watts_verbs_followers_feed(struct watts_svc *s, int64_t now)
-{
-	int i = 0;
-
-	while (i < s->nfol) {
-		struct watts_follower *f = &s->fol[i];
-
-		if (now >= f->next_ns) {
-			f->next_ns += f->interval_ns;
-			if (f->next_ns <= now)
-				f->next_ns = now + f->interval_ns;
-			if (watts_verbs_follower_line(s, f, now) < 0) {
-				ctl_stream_close(f->st);
-				s->fol[i] = s->fol[--s->nfol];
-				continue;
-			}
-		}
-		i++;
-	}
-}
 
 static void watts_verbs_json_body(struct watts_svc *s, struct json *j)
 {
@@ -199,39 +105,7 @@ static int watts_verbs_cmd_watts(const struct ctl_request *req, struct ctl_reply
 			watts_verbs_text(s, rep);
 		return 0;
 	}
-	if (s->nfol >= WATTS_FOLLOWERS_MAX) {
-		ctl_reply_error(rep, 3, "too many watts --follow clients");
-		return 0;
-	}
-	{
-		struct watts_follower *f = &s->fol[s->nfol];
-		int64_t iv = isfinite(interval) ? (int64_t)(interval * 1e9) : HW_NSEC_PER_SEC;
-		int64_t now = loop_now(s->b->loop);
-
-		if (iv < s->period_ns) {
-			/* no faster than we sample: say so rather than stretch it silently */
-			ctl_reply_error(rep, 2,
-					"watts: --interval %g s is shorter than the sampling period: "
-					"give %g to 3600 s",
-					interval, (double)s->period_ns / 1e9);
-			return 0;
-		}
-		f->st = ctl_reply_stream(rep);
-		if (!f->st) {
-			ctl_reply_error(rep, 1, "cannot stream");
-			return 0;
-		}
-		f->interval_ns = iv;
-		f->next_ns = now;
-		f->json = req->json;
-		s->nfol++;
-		if (req->json)
-			json_number(ctl_reply_json(rep), "interval_s", (double)iv / 1e9, 3);
-		else
-			ctl_reply_printf(rep,
-					 "# every %.3f s: time, W, V, A, average W, budget state\n",
-					 (double)iv / 1e9);
-	}
+	watts_follow_add(s, interval, req->json, rep);
 	return 0;
 }
 
@@ -239,10 +113,26 @@ static int watts_verbs_cmd_record(const struct ctl_request *req, struct ctl_repl
 {
 	struct watts_svc *s = userdata;
 
-	if (req->argc == 2 && !strcmp(req->argv[1], "begin"))
-		return watts_record_begin(s, req, rep);
-	if (req->argc == 3 && !strcmp(req->argv[1], "end"))
-		return watts_record_end(s, req, rep);
+	int64_t now = loop_now(s->b->loop);
+
+	if (req->argc == 2 && !strcmp(req->argv[1], "begin")) {
+		struct energy_baseline base;
+
+		/* the idle baseline before the sample the record starts with */
+		watts_baseline_measure(s, now, &base);
+		watts_svc_sample(s, now);
+		watts_record_begin(s, now, &base, req->json, rep);
+		return 0;
+	}
+	if (req->argc == 3 && !strcmp(req->argv[1], "end")) {
+		struct watts_record *r = watts_record_lookup(s, req->argv[2], rep);
+
+		if (r) {
+			watts_svc_sample(s, now);
+			watts_record_end(s, r, now, req->json, rep);
+		}
+		return 0;
+	}
 	ctl_reply_error(rep, 2, "usage: record begin | record end ID");
 	return 0;
 }
@@ -375,7 +265,4 @@ void watts_verbs_unregister(struct watts_svc *s)
 		ctl_command_unregister(s->b->ctl, "budget");
 	}
 	s->registered = false;
-	for (int i = 0; i < s->nfol; i++)
-		ctl_stream_close(s->fol[i].st);
-	s->nfol = 0;
 }
