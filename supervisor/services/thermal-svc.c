@@ -13,6 +13,11 @@
 #include <stdlib.h>
 #include <syslog.h>
 
+/* a thermal level is raised as the alarm level of the same number */
+_Static_assert(THERMAL_OK == (int)ALARM_CLEAR && THERMAL_WARN == (int)ALARM_WARN &&
+		       THERMAL_CRIT == (int)ALARM_CRIT && THERMAL_EMERG == (int)ALARM_EMERG,
+	       "enum thermal_level and enum alarm_level must line up");
+
 #define THERMAL_SVC_INPUTS_MAX 8
 #define THERMAL_SVC_STALE_NS (10 * HW_NSEC_PER_SEC) /* an input silent this long is invalid */
 
