@@ -63,8 +63,10 @@
  *   emergency_action = alert,fan,throttle,poweroff
  *
  * [alerts]
- *   alert_command =            absolute path + arguments, run without a shell; environment
- *                              H2BOX_ALARM, H2BOX_LEVEL, H2BOX_VALUE, H2BOX_MESSAGE
+ *   alert_command =            absolute path + arguments, run without a shell; '...' or "..."
+ *                              group blanks into one word (the program's path too), nothing else
+ *                              is special; at most 16 words.  Environment: the daemon's without
+ *                              H2BOX_*, plus H2BOX_ALARM, H2BOX_LEVEL, H2BOX_VALUE, H2BOX_MESSAGE
  *   rate_limit = 5m            per alarm id; an escalation to a higher level is never held back
  *   history = 64               alarm changes kept for `h2box alarms`
  *

@@ -61,6 +61,8 @@ struct alarm_svc {
 const char *alarm_level_name(enum alarm_level level)
 {
 	static const char *const names[] = { "clear", "warn", "critical", "emergency" };
+	_Static_assert(sizeof(names) / sizeof(names[0]) == ALARM_EMERG + 1,
+		       "names must list every enum alarm_level");
 
 	return (unsigned)level < 4 ? names[level] : "?";
 }

@@ -1,4 +1,4 @@
-/* test_watts_svc.c - the power service's profile keys, and the service on the simulated box. */
+/* test_watts_svc.c - the power meter service's profile keys, and the service on the simulated box. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
