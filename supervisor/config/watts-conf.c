@@ -1,4 +1,4 @@
-/* watts-conf.c - parsing and checking the watts, monitor, budget, throttle, thermal, alerts keys. */
+/* watts-conf.c - the watts, monitor, budget, throttle, thermal and alerts profile keys. */
 #include "supervisor/config/watts-conf.h"
 
 #include "hw/clock.h"
@@ -19,7 +19,6 @@ void alarm_config_defaults(struct alarm_config *c)
 	c->rate_limit_ns = 300 * HW_NSEC_PER_SEC;
 	c->history = 64;
 }
-
 
 void watts_config_defaults(struct watts_config *c)
 {
@@ -69,7 +68,8 @@ static bool watts_conf_name_ok(const char *s)
 }
 
 /* "monitor h2" -> kind "monitor", name "h2" (name may be empty). */
-static int watts_conf_section_split(const char *section, char *kind, size_t klen, char *name, size_t nlen)
+static int watts_conf_section_split(const char *section, char *kind, size_t klen, char *name,
+				    size_t nlen)
 {
 	const char *sp;
 	size_t n;
@@ -101,8 +101,8 @@ static int watts_conf_section_split(const char *section, char *kind, size_t klen
 	return 0;
 }
 
-static int watts_conf_size_parse(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err,
-		      size_t errlen)
+static int watts_conf_size_parse(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+				 char *err, size_t errlen)
 {
 	char *end;
 	double v;
@@ -138,13 +138,13 @@ static int watts_conf_size_parse(const char *s, uint64_t min, uint64_t max, uint
 		return parse_error(-EINVAL, err, errlen, "\"%s\" is not a size", s);
 	if (v < (double)min || v > (double)max)
 		return parse_error(-ERANGE, err, errlen, "size out of range %" PRIu64 "..%" PRIu64,
-				min, max);
+				   min, max);
 	*out = (uint64_t)v;
 	return 0;
 }
 
 static int watts_conf_path_set(const char *v, char *dst, size_t len, bool allow_empty, char *err,
-		    size_t errlen)
+			       size_t errlen)
 {
 	while (*v == ' ')
 		v++;
@@ -180,8 +180,8 @@ int watts_config_command_split(const char *cmd, char *buf, size_t buflen, char *
 }
 
 /* A command from the profile: split now, so a bad one is a profile error, not a failed run. */
-static int watts_conf_command_set(const char *v, char *dst, size_t len, bool allow_empty,
-				  char *err, size_t errlen)
+static int watts_conf_command_set(const char *v, char *dst, size_t len, bool allow_empty, char *err,
+				  size_t errlen)
 {
 	char buf[512], *argv[WATTS_COMMAND_WORDS_MAX + 1];
 	int r;
@@ -199,7 +199,7 @@ static int watts_conf_command_set(const char *v, char *dst, size_t len, bool all
 }
 
 static int watts_conf_monitor_find(struct watts_config *c, const char *name, int line, char *err,
-			size_t errlen, struct watts_monitor_config **out)
+				   size_t errlen, struct watts_monitor_config **out)
 {
 	int i;
 
@@ -223,8 +223,8 @@ static int watts_conf_monitor_find(struct watts_config *c, const char *name, int
 	return 0;
 }
 
-static int watts_conf_monitor_set(struct watts_config *c, const char *name, const char *key, const char *v,
-		       int line, char *err, size_t errlen)
+static int watts_conf_monitor_set(struct watts_config *c, const char *name, const char *key,
+				  const char *v, int line, char *err, size_t errlen)
 {
 	struct watts_monitor_config *m = NULL;
 	unsigned long ul;
@@ -249,8 +249,9 @@ static int watts_conf_monitor_set(struct watts_config *c, const char *name, cons
 			m->ina.mode = INA2XX_MODE_HWMON;
 			return 0;
 		}
-		return parse_error(-EINVAL, err, errlen, "type must be auto, ina219, ina226, ina260 or hwmon, not \"%s\"",
-				v);
+		return parse_error(-EINVAL, err, errlen,
+				   "type must be auto, ina219, ina226, ina260 or hwmon, not \"%s\"",
+				   v);
 	}
 	if (!strcmp(key, "bus")) {
 		r = parse_int(v, 0, 1023, &l, err, errlen);
@@ -294,7 +295,7 @@ static int watts_conf_monitor_set(struct watts_config *c, const char *name, cons
 }
 
 static int watts_conf_throttle_find(struct watts_config *c, const char *name, int line, char *err,
-			 size_t errlen, struct throttle_config **out)
+				    size_t errlen, struct throttle_config **out)
 {
 	int i;
 
@@ -309,15 +310,16 @@ static int watts_conf_throttle_find(struct watts_config *c, const char *name, in
 		}
 	}
 	if (c->nthrottles >= WATTS_THROTTLES_MAX)
-		return parse_error(-E2BIG, err, errlen, "at most %d throttles", WATTS_THROTTLES_MAX);
+		return parse_error(-E2BIG, err, errlen, "at most %d throttles",
+				   WATTS_THROTTLES_MAX);
 	*out = &c->thr[c->nthrottles++];
 	throttle_config_defaults(*out, name);
 	(*out)->line = line;
 	return 0;
 }
 
-static int watts_conf_throttle_set(struct watts_config *c, const char *name, const char *key, const char *v,
-			int line, char *err, size_t errlen)
+static int watts_conf_throttle_set(struct watts_config *c, const char *name, const char *key,
+				   const char *v, int line, char *err, size_t errlen)
 {
 	struct throttle_config *t = NULL;
 	long l;
@@ -328,7 +330,9 @@ static int watts_conf_throttle_set(struct watts_config *c, const char *name, con
 		return r;
 	if (!strcmp(key, "type")) {
 		if (throttle_kind_parse(v, &t->kind) < 0)
-			return parse_error(-EINVAL, err, errlen, "type must be tbf, cpufreq, pstate, rapl or hook, not \"%s\"", v);
+			return parse_error(
+				-EINVAL, err, errlen,
+				"type must be tbf, cpufreq, pstate, rapl or hook, not \"%s\"", v);
 		return 0;
 	}
 	if (!strcmp(key, "interfaces") || !strcmp(key, "interface")) {
@@ -340,15 +344,16 @@ static int watts_conf_throttle_set(struct watts_config *c, const char *name, con
 		for (w = strtok_r(buf, " ,\t", &save); w; w = strtok_r(NULL, " ,\t", &save)) {
 			if (t->nifaces >= THROTTLE_IFACES_MAX ||
 			    strlen(w) >= sizeof(t->ifaces[0]) || strchr(w, '/'))
-				return parse_error(-EINVAL, err, errlen, "bad interface list \"%s\"",
-						v);
+				return parse_error(-EINVAL, err, errlen,
+						   "bad interface list \"%s\"", v);
 			snprintf(t->ifaces[t->nifaces++], sizeof(t->ifaces[0]), "%s", w);
 		}
 		return 0;
 	}
 	if (!strcmp(key, "rate")) {
 		if (throttle_rate_parse(v, &t->rate_bps) < 0)
-			return parse_error(-EINVAL, err, errlen, "rate \"%s\" is not a rate like 8gbit or 500mbit", v);
+			return parse_error(-EINVAL, err, errlen,
+					   "rate \"%s\" is not a rate like 8gbit or 500mbit", v);
 		return 0;
 	}
 	if (!strcmp(key, "burst")) {
@@ -362,7 +367,8 @@ static int watts_conf_throttle_set(struct watts_config *c, const char *name, con
 	if (!strcmp(key, "limit"))
 		return parse_double(v, 0.5, 500.0, &t->rapl_w, err, errlen);
 	if (!strcmp(key, "path"))
-		return watts_conf_path_set(v, t->rapl_path, sizeof(t->rapl_path), false, err, errlen);
+		return watts_conf_path_set(v, t->rapl_path, sizeof(t->rapl_path), false, err,
+					   errlen);
 	if (!strcmp(key, "command"))
 		return watts_conf_command_set(v, t->command, sizeof(t->command), false, err,
 					      errlen);
@@ -370,7 +376,7 @@ static int watts_conf_throttle_set(struct watts_config *c, const char *name, con
 }
 
 static int watts_conf_thermal_find(struct watts_config *c, const char *name, int line, char *err,
-			size_t errlen, struct thermal_config **out)
+				   size_t errlen, struct thermal_config **out)
 {
 	int i;
 
@@ -385,7 +391,7 @@ static int watts_conf_thermal_find(struct watts_config *c, const char *name, int
 	}
 	if (c->nthermals >= WATTS_THERMALS_MAX)
 		return parse_error(-E2BIG, err, errlen, "at most %d thermal inputs",
-				WATTS_THERMALS_MAX);
+				   WATTS_THERMALS_MAX);
 	thermal_config_defaults(&c->thermal[c->nthermals], name);
 	c->thermal_line[c->nthermals] = line;
 	*out = &c->thermal[c->nthermals++];
@@ -401,8 +407,8 @@ static int watts_conf_temp_parse(const char *v, double *out, char *err, size_t e
 	return parse_double(v, -50.0, 200.0, out, err, errlen);
 }
 
-static int watts_conf_thermal_set(struct watts_config *c, const char *name, const char *key, const char *v,
-		       int line, char *err, size_t errlen)
+static int watts_conf_thermal_set(struct watts_config *c, const char *name, const char *key,
+				  const char *v, int line, char *err, size_t errlen)
 {
 	struct thermal_config *t = NULL;
 	long l;
@@ -428,20 +434,22 @@ static int watts_conf_thermal_set(struct watts_config *c, const char *name, cons
 	if (!strcmp(key, "warn_action") || !strcmp(key, "critical_action") ||
 	    !strcmp(key, "emergency_action")) {
 		unsigned acts;
-		int lvl = key[0] == 'w'   ? THERMAL_WARN
+		int lvl = key[0] == 'w'	  ? THERMAL_WARN
 			  : key[0] == 'c' ? THERMAL_CRIT
 					  : THERMAL_EMERG;
 
 		if (thermal_actions_parse(v, &acts) < 0)
-			return parse_error(-EINVAL, err, errlen, "actions are a list of alert, fan, throttle, poweroff (or none)");
+			return parse_error(
+				-EINVAL, err, errlen,
+				"actions are a list of alert, fan, throttle, poweroff (or none)");
 		t->actions[lvl] = acts;
 		return 0;
 	}
 	return -ENOENT;
 }
 
-static int watts_conf_budget_set(struct watts_config *c, const char *key, const char *v, int line, char *err,
-		      size_t errlen)
+static int watts_conf_budget_set(struct watts_config *c, const char *key, const char *v, int line,
+				 char *err, size_t errlen)
 {
 	struct budget_config *b = &c->budget;
 
@@ -457,16 +465,19 @@ static int watts_conf_budget_set(struct watts_config *c, const char *key, const 
 	if (!strcmp(key, "critical"))
 		return parse_percent(v, 1.0, 200.0, &b->critical_pct, err, errlen);
 	if (!strcmp(key, "critical_hold"))
-		return parse_duration_ns(v, 0, 3600 * HW_NSEC_PER_SEC, &b->critical_hold_ns, err, errlen);
-	if (!strcmp(key, "window"))
-		return parse_duration_ns(v, 100 * 1000 * 1000, 600 * HW_NSEC_PER_SEC, &b->window_ns, err,
+		return parse_duration_ns(v, 0, 3600 * HW_NSEC_PER_SEC, &b->critical_hold_ns, err,
 					 errlen);
+	if (!strcmp(key, "window"))
+		return parse_duration_ns(v, 100 * 1000 * 1000, 600 * HW_NSEC_PER_SEC, &b->window_ns,
+					 err, errlen);
 	if (!strcmp(key, "hysteresis"))
 		return parse_percent(v, 0.0, 50.0, &b->hysteresis_pct, err, errlen);
 	if (!strcmp(key, "step_dwell"))
-		return parse_duration_ns(v, 0, 3600 * HW_NSEC_PER_SEC, &b->step_dwell_ns, err, errlen);
+		return parse_duration_ns(v, 0, 3600 * HW_NSEC_PER_SEC, &b->step_dwell_ns, err,
+					 errlen);
 	if (!strcmp(key, "critical_dwell"))
-		return parse_duration_ns(v, 0, 3600 * HW_NSEC_PER_SEC, &b->critical_dwell_ns, err, errlen);
+		return parse_duration_ns(v, 0, 3600 * HW_NSEC_PER_SEC, &b->critical_dwell_ns, err,
+					 errlen);
 	if (!strcmp(key, "warn_only"))
 		return parse_bool(v, &b->warn_only, err, errlen);
 	if (!strcmp(key, "ladder")) {
@@ -482,7 +493,8 @@ static int watts_conf_budget_set(struct watts_config *c, const char *key, const 
 		}
 		for (w = strtok_r(buf, " ,\t", &save); w; w = strtok_r(NULL, " ,\t", &save)) {
 			if (c->nladder >= WATTS_THROTTLES_MAX || !watts_conf_name_ok(w))
-				return parse_error(-EINVAL, err, errlen, "bad ladder entry \"%s\"", w);
+				return parse_error(-EINVAL, err, errlen, "bad ladder entry \"%s\"",
+						   w);
 			snprintf(c->ladder[c->nladder++], sizeof(c->ladder[0]), "%s", w);
 		}
 		return 0;
@@ -491,7 +503,7 @@ static int watts_conf_budget_set(struct watts_config *c, const char *key, const 
 }
 
 static int watts_conf_watts_set(struct watts_config *c, const char *key, const char *v, char *err,
-		     size_t errlen)
+				size_t errlen)
 {
 	long l;
 
@@ -507,17 +519,19 @@ static int watts_conf_watts_set(struct watts_config *c, const char *key, const c
 		return parse_double(buf, 0.1, 1000.0, &c->sample_hz, err, errlen);
 	}
 	if (!strcmp(key, "state_file"))
-		return watts_conf_path_set(v, c->state_file, sizeof(c->state_file), true, err, errlen);
+		return watts_conf_path_set(v, c->state_file, sizeof(c->state_file), true, err,
+					   errlen);
 	if (!strcmp(key, "save_interval"))
-		return parse_duration_ns(v, HW_NSEC_PER_SEC, 86400 * HW_NSEC_PER_SEC, &c->save_interval_ns, err,
-					 errlen);
+		return parse_duration_ns(v, HW_NSEC_PER_SEC, 86400 * HW_NSEC_PER_SEC,
+					 &c->save_interval_ns, err, errlen);
 	if (!strcmp(key, "log"))
 		return watts_conf_path_set(v, c->log_path, sizeof(c->log_path), true, err, errlen);
 	if (!strcmp(key, "log_interval"))
-		return parse_duration_ns(v, 10 * 1000 * 1000, 3600 * HW_NSEC_PER_SEC, &c->log_interval_ns,
-					 err, errlen);
+		return parse_duration_ns(v, 10 * 1000 * 1000, 3600 * HW_NSEC_PER_SEC,
+					 &c->log_interval_ns, err, errlen);
 	if (!strcmp(key, "log_max_size"))
-		return watts_conf_size_parse(v, 4096, UINT64_C(1) << 40, &c->log_max_bytes, err, errlen);
+		return watts_conf_size_parse(v, 4096, UINT64_C(1) << 40, &c->log_max_bytes, err,
+					     errlen);
 	if (!strcmp(key, "log_keep")) {
 		int r = parse_int(v, 0, 100, &l, err, errlen);
 
@@ -526,11 +540,11 @@ static int watts_conf_watts_set(struct watts_config *c, const char *key, const c
 		return r;
 	}
 	if (!strcmp(key, "baseline"))
-		return parse_duration_ns(v, HW_NSEC_PER_SEC / 10, 600 * HW_NSEC_PER_SEC, &c->baseline_ns, err,
-					 errlen);
+		return parse_duration_ns(v, HW_NSEC_PER_SEC / 10, 600 * HW_NSEC_PER_SEC,
+					 &c->baseline_ns, err, errlen);
 	if (!strcmp(key, "max_gap"))
-		return parse_duration_ns(v, HW_NSEC_PER_SEC / 10, 3600 * HW_NSEC_PER_SEC, &c->max_gap_ns, err,
-					 errlen);
+		return parse_duration_ns(v, HW_NSEC_PER_SEC / 10, 3600 * HW_NSEC_PER_SEC,
+					 &c->max_gap_ns, err, errlen);
 	if (!strcmp(key, "ib_device")) {
 		while (*v == ' ')
 			v++;
@@ -543,8 +557,8 @@ static int watts_conf_watts_set(struct watts_config *c, const char *key, const c
 	return -ENOENT;
 }
 
-static int watts_conf_alerts_set(struct alarm_config *a, const char *key, const char *v, int line, char *err,
-		      size_t errlen)
+static int watts_conf_alerts_set(struct alarm_config *a, const char *key, const char *v, int line,
+				 char *err, size_t errlen)
 {
 	long l;
 	int r;
@@ -555,7 +569,8 @@ static int watts_conf_alerts_set(struct alarm_config *a, const char *key, const 
 					      err, errlen);
 	}
 	if (!strcmp(key, "rate_limit"))
-		return parse_duration_ns(v, 0, 86400 * HW_NSEC_PER_SEC, &a->rate_limit_ns, err, errlen);
+		return parse_duration_ns(v, 0, 86400 * HW_NSEC_PER_SEC, &a->rate_limit_ns, err,
+					 errlen);
 	if (!strcmp(key, "history")) {
 		r = parse_int(v, 0, 4096, &l, err, errlen);
 		if (r == 0)
@@ -578,7 +593,9 @@ int watts_config_set(struct watts_config *c, const char *section, const char *ke
 	named = !strcmp(kind, "monitor") || !strcmp(kind, "throttle") || !strcmp(kind, "thermal") ||
 		!strcmp(kind, "alarm");
 	if (named && !watts_conf_name_ok(name))
-		return parse_error(-EINVAL, err, errlen, "[%s] needs a name of letters, digits, '-', '_' or '.', e.g. [%s main]",
+		return parse_error(
+			-EINVAL, err, errlen,
+			"[%s] needs a name of letters, digits, '-', '_' or '.', e.g. [%s main]",
 			section, kind);
 	if (!named && name[0])
 		return parse_error(-EINVAL, err, errlen, "[%s] takes no name", kind);
@@ -615,7 +632,9 @@ int watts_config_validate(const struct watts_config *c, int *line, char *err, si
 
 			if (ina2xx_calibration_for(chip, lsb, m->ina.shunt_ohm, &cal) < 0) {
 				*line = m->line;
-				return parse_error(-EINVAL, err, errlen, "monitor %s: shunt %g ohm with max_current %g A gives a "
+				return parse_error(
+					-EINVAL, err, errlen,
+					"monitor %s: shunt %g ohm with max_current %g A gives a "
 					"calibration the %s cannot hold",
 					m->name, m->ina.shunt_ohm, m->ina.max_current_a,
 					ina2xx_chip_name(chip));
@@ -626,8 +645,10 @@ int watts_config_validate(const struct watts_config *c, int *line, char *err, si
 			    m->ina.mode == INA2XX_MODE_I2C && c->mon[j].ina.bus == m->ina.bus &&
 			    c->mon[j].ina.addr == m->ina.addr) {
 				*line = m->line;
-				return parse_error(-EINVAL, err, errlen, "monitors %s and %s both use I2C %d/0x%02x",
-						c->mon[j].name, m->name, m->ina.bus, m->ina.addr);
+				return parse_error(-EINVAL, err, errlen,
+						   "monitors %s and %s both use I2C %d/0x%02x",
+						   c->mon[j].name, m->name, m->ina.bus,
+						   m->ina.addr);
 			}
 		}
 	}
@@ -637,22 +658,27 @@ int watts_config_validate(const struct watts_config *c, int *line, char *err, si
 	}
 	if (!(b->warn_pct < b->throttle_pct && b->throttle_pct <= b->critical_pct)) {
 		*line = c->budget_line;
-		return parse_error(-EINVAL, err, errlen, "budget levels must rise: warn %.0f%% < throttle %.0f%% <= critical "
+		return parse_error(
+			-EINVAL, err, errlen,
+			"budget levels must rise: warn %.0f%% < throttle %.0f%% <= critical "
 			"%.0f%%",
 			b->warn_pct, b->throttle_pct, b->critical_pct);
 	}
 	if (b->throttle_pct - b->hysteresis_pct <= 0) {
 		*line = c->budget_line;
-		return parse_error(-EINVAL, err, errlen, "budget hysteresis is larger than the levels");
+		return parse_error(-EINVAL, err, errlen,
+				   "budget hysteresis is larger than the levels");
 	}
 	for (i = 0; i < c->nthrottles; i++) {
 		const struct throttle_config *t = &c->thr[i];
 
 		*line = t->line;
 		if (t->kind == THROTTLE_TBF && t->nifaces == 0)
-			return parse_error(-EINVAL, err, errlen, "throttle %s: tbf needs interfaces =", t->name);
+			return parse_error(-EINVAL, err, errlen,
+					   "throttle %s: tbf needs interfaces =", t->name);
 		if (t->kind == THROTTLE_HOOK && !t->command[0])
-			return parse_error(-EINVAL, err, errlen, "throttle %s: hook needs command =", t->name);
+			return parse_error(-EINVAL, err, errlen,
+					   "throttle %s: hook needs command =", t->name);
 	}
 	for (i = 0; i < c->nladder; i++) {
 		for (j = 0; j < c->nthrottles; j++)
@@ -660,14 +686,15 @@ int watts_config_validate(const struct watts_config *c, int *line, char *err, si
 				break;
 		if (j == c->nthrottles) {
 			*line = c->ladder_line;
-			return parse_error(-EINVAL, err, errlen, "ladder names \"%s\" but no [throttle %s]", c->ladder[i],
-					c->ladder[i]);
+			return parse_error(-EINVAL, err, errlen,
+					   "ladder names \"%s\" but no [throttle %s]", c->ladder[i],
+					   c->ladder[i]);
 		}
 		for (j = 0; j < i; j++) {
 			if (!strcmp(c->ladder[i], c->ladder[j])) {
 				*line = c->ladder_line;
-				return parse_error(-EINVAL, err, errlen, "ladder lists \"%s\" twice",
-						c->ladder[i]);
+				return parse_error(-EINVAL, err, errlen,
+						   "ladder lists \"%s\" twice", c->ladder[i]);
 			}
 		}
 	}
@@ -681,8 +708,10 @@ int watts_config_validate(const struct watts_config *c, int *line, char *err, si
 				continue;
 			if (!(lv[j] > prev)) {
 				*line = c->thermal_line[i];
-				return parse_error(-EINVAL, err, errlen, "thermal %s: warn < critical < emergency required",
-						t->name);
+				return parse_error(
+					-EINVAL, err, errlen,
+					"thermal %s: warn < critical < emergency required",
+					t->name);
 			}
 			prev = lv[j];
 		}

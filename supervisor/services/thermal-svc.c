@@ -1,4 +1,4 @@
-/* thermal-svc.c - thermal alarm levels: alarms, and the fan floor, throttle and power-off they ask. */
+/* thermal-svc.c - thermal levels: alarms, and the fan floor, throttle, power-off they ask. */
 #include "supervisor/services/thermal-svc.h"
 
 #include "hw/clock.h"

@@ -15,8 +15,8 @@
 struct throttle_svc {
 	struct throttle_config cfg;
 	struct throttle *knob; /* NULL for a hook */
-	bool applied;          /* a hook's state (a knob keeps its own) */
-	pid_t pid;             /* the hook run not yet reaped, 0 = none */
+	bool applied;	       /* a hook's state (a knob keeps its own) */
+	pid_t pid;	       /* the hook run not yet reaped, 0 = none */
 	char desc[320];
 };
 

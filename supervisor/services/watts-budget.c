@@ -57,9 +57,8 @@ static void watts_budget_event(struct watts_svc *s, const struct budget_event *e
 					    NULL },
 			  "throttle step %d/%d %s: %s%s%s; average %.1f W of %.0f W%s, %s",
 			  e->step + 1, s->nladder, throttle_svc_name(t), throttle_svc_describe(t),
-			  r < 0 ? " FAILED: " : "", r < 0 ? throttle_svc_strerror(t, r) : "", e->avg_w,
-			  e->limit_w,
-			  e->forced ? " (thermal)" : "", traffic);
+			  r < 0 ? " FAILED: " : "", r < 0 ? throttle_svc_strerror(t, r) : "",
+			  e->avg_w, e->limit_w, e->forced ? " (thermal)" : "", traffic);
 	} else {
 		r = throttle_svc_undo(t);
 		log_event(r < 0 ? LOG_WARNING : LOG_NOTICE,
@@ -135,7 +134,7 @@ void watts_budget_step(struct watts_svc *s, int64_t now)
 		in.ib_tx_gbps = rd->ib_tx_gbps;
 		in.ib_rx_gbps = rd->ib_rx_gbps;
 		in.force_throttle = s->throttle_wanted;
-		/* the ladder acts on the H2 (its IPoIB qdisc, its CPU): let go once it is down too */
+		/* the ladder acts on the H2 (its IPoIB qdisc, its CPU): let go once it is down */
 		in.powered_off = s->b->power_off && s->b->host_off;
 		n = budget_update(&s->budget, now, &in, ev, BUDGET_EVENTS_MAX);
 		for (i = 0; i < n; i++)

@@ -1,4 +1,4 @@
-/* watts-monitor.c - the watts service's power meters: sampling, reopening, energy and its state file. */
+/* watts-monitor.c - the power meters: sampling, reopening, energy and its state file. */
 #include "supervisor/services/watts-priv.h"
 #include "supervisor/services/watts-svc.h"
 
@@ -13,8 +13,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define WATTS_SENSOR_FAILS 3                     /* consecutive failures before the sensor alarm */
-#define WATTS_REOPEN_NS (10 * HW_NSEC_PER_SEC)   /* retry a monitor that failed to open */
+/* consecutive failures before the sensor alarm */
+#define WATTS_SENSOR_FAILS 3
+/* retry a monitor that failed to open */
+#define WATTS_REOPEN_NS (10 * HW_NSEC_PER_SEC)
 
 struct watts_monitor *watts_monitor_main(struct watts_svc *s)
 {

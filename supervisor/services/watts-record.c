@@ -1,4 +1,4 @@
-/* watts-record.c - `record begin` / `record end ID`: a workload's energy, its idle baseline, IB bytes. */
+/* watts-record.c - `record begin` / `record end ID`: a workload's energy, baseline, IB bytes. */
 #include "supervisor/services/watts-priv.h"
 
 #include "hw/hw.h"
@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static int watts_record_counter(struct hw *hw, const char *dev, int port, const char *name, uint64_t *v,
-		   int *bits)
+static int watts_record_counter(struct hw *hw, const char *dev, int port, const char *name,
+				uint64_t *v, int *bits)
 {
 	char n64[64];
 	int r;
@@ -52,10 +52,10 @@ static void watts_record_ib_snapshot(struct watts_svc *s, struct watts_ib_snap *
 
 			snprintf(p->dev, sizeof(p->dev), "%.63s", names[d]);
 			p->port = port;
-			p->ok = watts_record_counter(s->b->hw, names[d], port, "port_xmit_data", &p->tx,
-					&p->tx_bits) == 0 &&
-				watts_record_counter(s->b->hw, names[d], port, "port_rcv_data", &p->rx,
-					&p->rx_bits) == 0;
+			p->ok = watts_record_counter(s->b->hw, names[d], port, "port_xmit_data",
+						     &p->tx, &p->tx_bits) == 0 &&
+				watts_record_counter(s->b->hw, names[d], port, "port_rcv_data",
+						     &p->rx, &p->rx_bits) == 0;
 		}
 	}
 }
@@ -71,7 +71,8 @@ static double watts_record_counter_delta(uint64_t a, uint64_t b, int bits)
 	return b >= a ? (double)(b - a) : NAN;
 }
 
-static void watts_record_ib_bytes(const struct watts_ib_snap *a, const struct watts_ib_snap *b, double *tx, double *rx)
+static void watts_record_ib_bytes(const struct watts_ib_snap *a, const struct watts_ib_snap *b,
+				  double *tx, double *rx)
 {
 	*tx = *rx = 0;
 	if (!a->n || a->n != b->n) {
@@ -153,7 +154,8 @@ void watts_record_begin(struct watts_svc *s, int64_t now, const struct energy_ba
 		else
 			snprintf(bs, sizeof(bs), "unknown");
 		watts_record_baseline_note(&base, note, sizeof(note));
-		ctl_reply_printf(rep, "record %u started; idle baseline %s over the last %.0f s%s\n",
+		ctl_reply_printf(rep,
+				 "record %u started; idle baseline %s over the last %.0f s%s\n",
 				 r->id, bs, (double)s->cfg.baseline_ns / 1e9, note);
 	}
 }
@@ -208,10 +210,11 @@ void watts_record_end(struct watts_svc *s, struct watts_record *r, int64_t now, 
 		}
 		watts_record_baseline_note(&r->base, note, sizeof(note));
 		if (isfinite(sum.above_baseline_j) && sum.below_baseline)
-			ctl_reply_printf(rep,
-					 "above idle    0.0 J: the record averaged %.2f W, below the"
-					 " %.2f W baseline%s, which was no idle figure\n",
-					 sum.avg_w, sum.baseline_w, note);
+			ctl_reply_printf(
+				rep,
+				"above idle    0.0 J: the record averaged %.2f W, below the"
+				" %.2f W baseline%s, which was no idle figure\n",
+				sum.avg_w, sum.baseline_w, note);
 		else if (isfinite(sum.above_baseline_j))
 			ctl_reply_printf(rep, "above idle    %.1f J over a %.2f W baseline%s\n",
 					 sum.above_baseline_j, sum.baseline_w, note);

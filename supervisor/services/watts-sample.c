@@ -1,4 +1,4 @@
-/* watts-sample.c - one sample of the power meter service: meters, energy, thermal, budget, log, streams. */
+/* watts-sample.c - one sample: meters, energy, thermal step, budget, CSV log, streams. */
 #include "supervisor/services/watts-priv.h"
 #include "supervisor/services/watts-svc.h"
 
@@ -80,4 +80,3 @@ void watts_svc_sample(struct watts_svc *s, int64_t now)
 	if (now - s->last_save_ns >= s->cfg.save_interval_ns)
 		watts_energy_save(s, now);
 }
-

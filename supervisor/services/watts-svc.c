@@ -1,4 +1,4 @@
-/* watts-svc.c - the power meter service's life cycle: its parts in order, its timer, its wrappers. */
+/* watts-svc.c - the power meter service's life cycle: its parts in order, timer, wrappers. */
 #include "supervisor/services/watts-svc.h"
 #include "supervisor/services/watts-priv.h"
 

@@ -1,4 +1,4 @@
-/* watts-svc.h - the power meter service: monitors, energy, record, budget ladder and their verbs. */
+/* watts-svc.h - the power meter service: monitors, energy, record, budget ladder, verbs. */
 #ifndef H2BOX_WATTS_SVC_H
 #define H2BOX_WATTS_SVC_H
 

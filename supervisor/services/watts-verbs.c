@@ -70,12 +70,14 @@ static void watts_verbs_text(struct watts_svc *s, struct ctl_reply *rep)
 				 budget_average(&s->budget), s->cfg.budget.limit_w);
 	ctl_reply_printf(
 		rep, "energy   %.3f Wh since power-on, %.3f Wh since start, %.3f kWh since %s\n",
-		s->poweron_j / ENERGY_J_PER_WH, watts_monitor_main(s)->energy.boot_j / ENERGY_J_PER_WH,
+		s->poweron_j / ENERGY_J_PER_WH,
+		watts_monitor_main(s)->energy.boot_j / ENERGY_J_PER_WH,
 		watts_monitor_main(s)->energy.install_j / ENERGY_J_PER_WH / 1000.0,
 		s->cfg.state_file[0] ? "install" : "start");
 }
 
-static int watts_verbs_cmd_watts(const struct ctl_request *req, struct ctl_reply *rep, void *userdata)
+static int watts_verbs_cmd_watts(const struct ctl_request *req, struct ctl_reply *rep,
+				 void *userdata)
 {
 	struct watts_svc *s = userdata;
 	bool follow = false;
@@ -109,7 +111,8 @@ static int watts_verbs_cmd_watts(const struct ctl_request *req, struct ctl_reply
 	return 0;
 }
 
-static int watts_verbs_cmd_record(const struct ctl_request *req, struct ctl_reply *rep, void *userdata)
+static int watts_verbs_cmd_record(const struct ctl_request *req, struct ctl_reply *rep,
+				  void *userdata)
 {
 	struct watts_svc *s = userdata;
 
@@ -137,7 +140,8 @@ static int watts_verbs_cmd_record(const struct ctl_request *req, struct ctl_repl
 	return 0;
 }
 
-static int watts_verbs_cmd_budget(const struct ctl_request *req, struct ctl_reply *rep, void *userdata)
+static int watts_verbs_cmd_budget(const struct ctl_request *req, struct ctl_reply *rep,
+				  void *userdata)
 {
 	struct watts_svc *s = userdata;
 	const struct budget_config *c = &s->cfg.budget;

@@ -1,4 +1,4 @@
-/* test_throttle_svc.c - a hook ladder step: words by the profile's rule, spawn, the exit logged once. */
+/* test_throttle_svc.c - a hook step: spawned by the profile's rule, its exit logged once. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -54,7 +54,7 @@ static void apply_undo_free(void *arg)
 	assert_string_equal(throttle_svc_describe(t), "hook /bin/sh -c 'exit \"$0\"' 3");
 	r->applied = throttle_svc_apply(t);
 	assert_true(throttle_svc_applied(t));
-	throttle_svc_poll(t); /* may or may not be done: logged once either way */
+	throttle_svc_poll(t);		  /* may or may not be done: logged once either way */
 	r->undone = throttle_svc_undo(t); /* waits for the apply run first */
 	assert_false(throttle_svc_applied(t));
 	throttle_svc_free(t); /* waits for the undo run */

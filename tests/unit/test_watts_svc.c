@@ -1,4 +1,4 @@
-/* test_watts_svc.c - the power meter service's profile keys, and the service on the simulated box. */
+/* test_watts_svc.c - the power meter service's profile keys, and the service on the sim. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -152,7 +152,8 @@ static void test_alert_and_hook_split_alike(void **state)
 
 	(void)state;
 	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++) {
-		char b1[512], b2[512], *a1[WATTS_COMMAND_WORDS_MAX + 1], *a2[WATTS_COMMAND_WORDS_MAX + 1];
+		char b1[512], b2[512];
+		char *a1[WATTS_COMMAND_WORDS_MAX + 1], *a2[WATTS_COMMAND_WORDS_MAX + 1];
 		int n1, n2;
 
 		watts_config_defaults(&c);
@@ -160,7 +161,8 @@ static void test_alert_and_hook_split_alike(void **state)
 		assert_int_equal(set(&c, "throttle hook", "command", cmds[k]), 0);
 		assert_int_equal(set(&c, "alerts", "alert_command", cmds[k]), 0);
 		n1 = watts_config_command_split(c.thr[0].command, b1, sizeof(b1), a1, NULL, 0);
-		n2 = watts_config_command_split(c.alerts.alert_command, b2, sizeof(b2), a2, NULL, 0);
+		n2 = watts_config_command_split(c.alerts.alert_command, b2, sizeof(b2), a2, NULL,
+						0);
 		assert_true(n1 > 1);
 		assert_int_equal(n1, n2);
 		for (int i = 0; i < n1; i++)
