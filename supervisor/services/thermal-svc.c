@@ -27,6 +27,7 @@ struct thermal_svc {
 	int64_t seen[THERMAL_SVC_INPUTS_MAX]; /* updated_ns of the last reading fed */
 	int n;
 	double floor_pct;
+	struct fan_svc *floor_told; /* the fan service floor_pct was pushed to (a new one hears it) */
 	bool throttle, poweroff_sent;
 	thermal_svc_poweroff_fn poweroff_fn;
 	void *poweroff_ud;
@@ -113,8 +114,9 @@ void thermal_svc_step(struct thermal_svc *s, int64_t now)
 			off = true;
 	}
 	floor_pct = fan ? 100.0 : 0.0;
-	if (floor_pct != s->floor_pct) {
+	if (floor_pct != s->floor_pct || s->b->fan != s->floor_told) {
 		s->floor_pct = floor_pct;
+		s->floor_told = s->b->fan;
 		if (s->b->fan)
 			fan_svc_floor_set(s->b->fan, floor_pct);
 	}
