@@ -9,7 +9,9 @@
 
 int timefmt_iso(int64_t real_ns, bool ms, char *buf, size_t len)
 {
-	time_t t = (time_t)(real_ns / HW_NSEC_PER_SEC);
+	/* floor division: a time before the epoch is the second before, plus its milliseconds */
+	int64_t ns = (real_ns % HW_NSEC_PER_SEC + HW_NSEC_PER_SEC) % HW_NSEC_PER_SEC;
+	time_t t = (time_t)((real_ns - ns) / HW_NSEC_PER_SEC);
 	struct tm tm;
 	char base[32];
 
@@ -18,9 +20,7 @@ int timefmt_iso(int64_t real_ns, bool ms, char *buf, size_t len)
 		return -EINVAL;
 	}
 	if (ms)
-		snprintf(buf, len, "%s.%03dZ", base,
-			 (int)((real_ns % HW_NSEC_PER_SEC + HW_NSEC_PER_SEC) % HW_NSEC_PER_SEC /
-			       HW_NSEC_PER_MSEC));
+		snprintf(buf, len, "%s.%03dZ", base, (int)(ns / HW_NSEC_PER_MSEC));
 	else
 		snprintf(buf, len, "%sZ", base);
 	return 0;
