@@ -4,18 +4,11 @@
 #include "hw/knob.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-extern char **environ;
 
 #define THROTTLE_CPUS_MAX 64
 #define THROTTLE_VAL_MAX 32
@@ -30,7 +23,6 @@ struct throttle {
 	bool if_done[THROTTLE_IFACES_MAX];
 	int ncpus;
 	char prev[THROTTLE_CPUS_MAX][THROTTLE_VAL_MAX]; /* what apply replaced, per file */
-	pid_t hook_pid;
 	char desc[320];
 };
 
@@ -48,6 +40,8 @@ void throttle_config_defaults(struct throttle_config *c, const char *name)
 }
 
 static const char *const kind_names[] = { "tbf", "cpufreq", "pstate", "rapl", "hook" };
+_Static_assert(sizeof(kind_names) / sizeof(kind_names[0]) == THROTTLE_HOOK + 1,
+	       "kind_names must list every enum throttle_kind");
 
 int throttle_kind_parse(const char *s, enum throttle_kind *out)
 {
@@ -138,8 +132,9 @@ int throttle_new(struct hw *hw, const struct throttle_config *cfg, struct thrott
 		snprintf(t->desc, sizeof(t->desc), "RAPL package limit %.1f W", cfg->rapl_w);
 		break;
 	case THROTTLE_HOOK:
-		snprintf(t->desc, sizeof(t->desc), "hook %s", cfg->command);
-		break;
+		/* a command is no knob: the service layer runs hooks (services/throttle-svc.c) */
+		free(t);
+		return -EOPNOTSUPP;
 	}
 	*out = t;
 	return 0;
@@ -246,64 +241,6 @@ static int file_apply(struct throttle *t, const char *path, long value)
 	return write_long(t->hw, path, value);
 }
 
-static void hook_reap(struct throttle *t, bool block)
-{
-	int st;
-
-	if (t->hook_pid > 0 && waitpid(t->hook_pid, &st, block ? 0 : WNOHANG) != 0)
-		t->hook_pid = 0;
-}
-
-void throttle_poll(struct throttle *t)
-{
-	hook_reap(t, false);
-}
-
-static int hook_run(struct throttle *t, const char *verb)
-{
-	char *argv[THROTTLE_HOOK_WORDS_MAX + 2], *w = t->cfg.hook_words;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, dfl;
-	int argc = 0, r;
-
-	/* the previous run must be done so apply and undo never race */
-	hook_reap(t, true);
-	for (int i = 0; i < t->cfg.hook_nwords && i < THROTTLE_HOOK_WORDS_MAX; i++) {
-		argv[argc++] = w;
-		w += strlen(w) + 1;
-	}
-	if (!argc || argv[0][0] != '/')
-		return -EINVAL;
-	argv[argc++] = (char *)verb;
-	argv[argc] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawnattr_init(&attr);
-	/*
-	 * The daemon blocks signals for sd-event, and systemd starts it with SIGPIPE ignored
-	 * (IgnoreSIGPIPE=yes); neither may reach the hook, whose pipelines expect a default SIGPIPE.
-	 */
-	sigemptyset(&none);
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGPIPE);
-	sigaddset(&dfl, SIGTERM);
-	sigaddset(&dfl, SIGINT);
-	sigaddset(&dfl, SIGHUP);
-	sigaddset(&dfl, SIGCHLD);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &dfl);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	r = posix_spawn(&t->hook_pid, argv[0], &fa, &attr, argv, environ);
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
-	if (r) {
-		t->hook_pid = 0;
-		return -r;
-	}
-	return 0;
-}
-
 int throttle_apply(struct throttle *t)
 {
 	uint32_t burst;
@@ -343,7 +280,7 @@ int throttle_apply(struct throttle *t)
 		r = file_apply(t, t->cfg.rapl_path, lround(t->cfg.rapl_w * 1e6));
 		break;
 	case THROTTLE_HOOK:
-		r = hook_run(t, "apply");
+		r = -EOPNOTSUPP;
 		break;
 	}
 	if (r == 0)
@@ -379,7 +316,7 @@ int throttle_undo(struct throttle *t)
 		r = hw_knob_write(t->hw, t->cfg.rapl_path, t->prev[0]);
 		break;
 	case THROTTLE_HOOK:
-		r = hook_run(t, "undo");
+		r = -EOPNOTSUPP;
 		break;
 	}
 	if (r == 0)
@@ -392,8 +329,6 @@ void throttle_free(struct throttle *t)
 	if (!t)
 		return;
 	throttle_undo(t);
-	if (t->cfg.kind == THROTTLE_HOOK)
-		hook_reap(t, true); /* the undo hook must finish: it restores the box */
 	free(t);
 }
 

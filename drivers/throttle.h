@@ -1,4 +1,4 @@
-/* throttle.h - reversible host throttles: IPoIB tbf, CPU frequency caps, RAPL limit, user hook. */
+/* throttle.h - reversible host throttle knobs: IPoIB tbf, CPU frequency caps, RAPL limit. */
 #ifndef H2BOX_DRIVERS_THROTTLE_H
 #define H2BOX_DRIVERS_THROTTLE_H
 
@@ -20,12 +20,12 @@ enum throttle_kind {
 	THROTTLE_CPUFREQ, /* cpufreq scaling_max_freq on every CPU, as % of cpuinfo_max_freq */
 	THROTTLE_PSTATE,  /* intel_pstate max_perf_pct */
 	THROTTLE_RAPL,    /* powercap RAPL constraint_0_power_limit_uw */
-	THROTTLE_HOOK,    /* user command run with "apply" or "undo" appended */
+	THROTTLE_HOOK,    /* user command run with "apply" or "undo" appended: not by this driver,
+			     by the service layer (throttle_new gives -EOPNOTSUPP) */
 };
 
 #define THROTTLE_IFACES_MAX 4
 #define THROTTLE_PATH_MAX 256
-#define THROTTLE_HOOK_WORDS_MAX 16
 
 struct throttle_config {
 	char name[32];
@@ -37,11 +37,8 @@ struct throttle_config {
 	double cpu_pct;    /* cpufreq/pstate: cap in % of the maximum */
 	double rapl_w;     /* rapl: the limit in watts */
 	char rapl_path[THROTTLE_PATH_MAX];
-	char command[THROTTLE_PATH_MAX]; /* hook: as written (absolute path + arguments) */
-	/* hook: the command's words, each NUL-terminated, one after the other (split by the
-	 * profile's parser, quotes removed); run as they are, without a shell */
-	char hook_words[THROTTLE_PATH_MAX];
-	int hook_nwords; /* at most THROTTLE_HOOK_WORDS_MAX */
+	/* hook: as written (absolute path + arguments); the service layer splits and runs it */
+	char command[THROTTLE_PATH_MAX];
 	int line;
 };
 
@@ -63,7 +60,5 @@ const char *throttle_name(const struct throttle *t);
 const char *throttle_describe(const struct throttle *t);
 /* Why throttle_apply/undo returned r (< 0), in this action's terms. */
 const char *throttle_strerror(const struct throttle *t, int r);
-/* Reap a finished hook child without blocking (call now and then). */
-void throttle_poll(struct throttle *t);
 
 #endif

@@ -11,7 +11,7 @@
 #include "supervisor/policy/fanctl.h"
 #include "supervisor/services/ib-svc.h"
 #include "supervisor/policy/powerseq.h"
-#include "supervisor/services/watts-svc.h"
+#include "supervisor/config/watts-conf.h"
 
 #define PROFILE_SERVICE_CONFIGS \
 	struct power_config power; \

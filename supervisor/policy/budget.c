@@ -1,6 +1,8 @@
 /* budget.c - pure budget governor: (state, sample, now) -> state changes and ladder steps. */
 #include "supervisor/policy/budget.h"
 
+#include "hw/clock.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -11,16 +13,18 @@ void budget_config_defaults(struct budget_config *c)
 	c->warn_pct = 85.0;
 	c->throttle_pct = 95.0;
 	c->critical_pct = 100.0;
-	c->critical_hold_ns = INT64_C(10000000000);
-	c->window_ns = INT64_C(10000000000);
+	c->critical_hold_ns = 10 * HW_NSEC_PER_SEC;
+	c->window_ns = 10 * HW_NSEC_PER_SEC;
 	c->hysteresis_pct = 5.0;
-	c->step_dwell_ns = INT64_C(15000000000);
-	c->critical_dwell_ns = INT64_C(2000000000);
+	c->step_dwell_ns = 15 * HW_NSEC_PER_SEC;
+	c->critical_dwell_ns = 2 * HW_NSEC_PER_SEC;
 }
 
 const char *budget_state_name(enum budget_state s)
 {
 	static const char *const names[] = { "ok", "warn", "throttle", "critical" };
+	_Static_assert(sizeof(names) / sizeof(names[0]) == BUDGET_CRITICAL + 1,
+		       "names must list every enum budget_state");
 
 	return (unsigned)s < 4 ? names[s] : "?";
 }

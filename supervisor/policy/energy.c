@@ -1,15 +1,12 @@
-/* energy.c - trapezoid energy integration and the atomically written energy state file. */
+/* energy.c - trapezoid energy integration and the energy state file's text (written by statefile). */
 #include "supervisor/policy/energy.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 void energy_counter_init(struct energy_counter *e, double install_j, int64_t max_gap_ns)
 {
@@ -174,77 +171,28 @@ static uint32_t fnv1a(const char *s, size_t n)
 	return h;
 }
 
-static int fsync_dir_of(const char *path)
+int energy_state_format(const struct energy_state *st, char *buf, size_t len)
 {
-	char buf[4096];
-	int fd, r = 0;
+	int n, m;
 
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	fd = open(dirname(buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
-int energy_state_save(const char *path, const struct energy_state *st)
-{
-	char body[512], tmp[4096];
-	int n, m, fd, r = 0;
-	ssize_t w;
-
-	n = snprintf(body, sizeof(body),
+	n = snprintf(buf, len,
 		     "h2box-energy 1\ninstall_j %.6f\nsince_real_ns %" PRId64
 		     "\nsaved_real_ns %" PRId64 "\n",
 		     st->install_j, st->since_real_ns, st->saved_real_ns);
-	if (n < 0 || n >= (int)sizeof(body) - 32)
+	if (n < 0 || (size_t)n + 16 >= len)
 		return -EOVERFLOW;
-	m = snprintf(body + n, sizeof(body) - (size_t)n, "check %08x\n", fnv1a(body, (size_t)n));
-	n += m;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	w = write(fd, body, (size_t)n);
-	if (w != n)
-		r = w < 0 ? -errno : -EIO;
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(tmp);
-		return r;
-	}
-	(void)fsync_dir_of(path); /* best effort: the rename is already done */
-	return 0;
+	m = snprintf(buf + n, len - (size_t)n, "check %08x\n", fnv1a(buf, (size_t)n));
+	return n + m;
 }
 
-int energy_state_load(const char *path, struct energy_state *st)
+int energy_state_parse(char *buf, struct energy_state *st)
 {
-	char buf[1024], *line, *save = NULL, *check;
+	char *line, *save = NULL, *check;
 	unsigned int want;
-	ssize_t n;
-	int fd, seen = 0;
+	int seen = 0;
 	struct energy_state s = { 0 };
 
 	memset(st, 0, sizeof(*st));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	if ((size_t)n != strlen(buf))
-		return -EBADMSG;
 	check = strstr(buf, "check ");
 	if (!check || sscanf(check, "check %8x\n", &want) != 1 ||
 	    fnv1a(buf, (size_t)(check - buf)) != want)

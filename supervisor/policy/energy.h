@@ -3,6 +3,7 @@
 #define H2BOX_ENERGY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define ENERGY_J_PER_WH 3600.0
@@ -86,16 +87,17 @@ void energy_record_add(struct energy_record *r, int64_t now_ns, double watts, in
 void energy_record_summary(const struct energy_record *r, int64_t now_ns, struct energy_summary *s);
 
 /*
- * State file: written atomically (tmp file, fsync, rename, fsync of the
- * directory) so a power cut leaves the old or the new file, never half.
+ * The state file's text, checksummed; the service writes it through statefile (atomically: a
+ * power cut leaves the old or the new file, never half).
  */
 struct energy_state {
 	double install_j;
 	int64_t since_real_ns; /* wall time the install counter started */
 	int64_t saved_real_ns;
 };
-int energy_state_save(const char *path, const struct energy_state *st);
-/* 0; -ENOENT when missing; -EBADMSG when corrupt (then *st is zeroed); or -errno. */
-int energy_state_load(const char *path, struct energy_state *st);
+/* Into buf: the length, or -EOVERFLOW. */
+int energy_state_format(const struct energy_state *st, char *buf, size_t len);
+/* From buf (changed in place): 0, or -EBADMSG when corrupt (then *st is zeroed). */
+int energy_state_parse(char *buf, struct energy_state *st);
 
 #endif

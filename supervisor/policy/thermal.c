@@ -34,6 +34,8 @@ void thermal_init(struct thermal *t, const struct thermal_config *cfg)
 const char *thermal_level_name(enum thermal_level l)
 {
 	static const char *const names[] = { "ok", "warn", "critical", "emergency" };
+	_Static_assert(sizeof(names) / sizeof(names[0]) == THERMAL_EMERG + 1,
+		       "names must list every enum thermal_level");
 
 	return (unsigned)l < 4 ? names[l] : "?";
 }

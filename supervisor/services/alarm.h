@@ -4,10 +4,14 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
+
+#include "supervisor/config/watts-conf.h"
 
 struct box;
 struct json;
 struct ctl_reply;
+struct alarm_svc;
 
 enum alarm_level {
 	ALARM_CLEAR = 0,
@@ -34,5 +38,17 @@ void alarm_clear_reason(struct box *b, const char *id, const char *reason);
 bool alarm_active(const struct box *b, const char *id);
 enum alarm_level alarm_level_get(const struct box *b, const char *id);
 const char *alarm_level_name(enum alarm_level level);
+
+/* ---- the alarm service (alarms.c): its config is [alerts] (struct alarm_config, watts-conf.h) ---- */
+int alarm_svc_new(struct box *b, const struct alarm_config *cfg, struct alarm_svc **out);
+void alarm_svc_free(struct alarm_svc *a);
+void alarm_svc_status_json(struct alarm_svc *a, struct json *j);
+void alarm_svc_status_text(struct alarm_svc *a, struct ctl_reply *rep);
+/* Time source override for tests (default: loop_now(b->loop)). */
+void alarm_svc_clock_set(struct alarm_svc *a, int64_t (*now)(void *userdata), void *userdata);
+/* Reap finished alert commands; block = wait for them (tests). Returns how many still run. */
+int alarm_svc_reap(struct alarm_svc *a, bool block);
+/* How many alert commands were started (tests). */
+unsigned alarm_svc_spawned(const struct alarm_svc *a);
 
 #endif

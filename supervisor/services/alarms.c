@@ -1,36 +1,30 @@
 /* alarms.c - active alarms, bounded history, journal entries and the rate-limited alert command. */
 #include "supervisor/services/alarm.h"
 
+#include "hw/clock.h"
 #include "supervisor/runtime/box.h"
 #include "supervisor/runtime/ctl.h"
 #include "supervisor/util/json.h"
 #include "supervisor/util/log.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/util/parse.h"
-#include "supervisor/services/watts-svc.h"
+#include "supervisor/util/spawn.h"
+#include "supervisor/util/timefmt.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <syslog.h>
-#include <time.h>
-#include <unistd.h>
-
-extern char **environ;
 
 #define ALARM_ID_MAX 32
 #define ALARM_MSG_MAX 200
 #define ALARM_ACTIVE_MAX 32
 #define ALARM_KIDS_MAX 16
-#define ALARM_ARGV_MAX 16
-#define ALARM_REAP_NS INT64_C(1000000000)
+#define ALARM_REAP_NS HW_NSEC_PER_SEC
 
 struct alarm_entry {
 	char id[ALARM_ID_MAX];
@@ -64,16 +58,11 @@ struct alarm_svc {
 	void *now_ud;
 };
 
-void alarm_config_defaults(struct alarm_config *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->rate_limit_ns = INT64_C(300) * 1000000000;
-	c->history = 64;
-}
-
 const char *alarm_level_name(enum alarm_level level)
 {
 	static const char *const names[] = { "clear", "warn", "critical", "emergency" };
+	_Static_assert(sizeof(names) / sizeof(names[0]) == ALARM_EMERG + 1,
+		       "names must list every enum alarm_level");
 
 	return (unsigned)level < 4 ? names[level] : "?";
 }
@@ -184,17 +173,15 @@ static void reaper_fire(struct loop_timer *t, int64_t now_ns, void *userdata)
 		loop_timer_arm_in(t, ALARM_REAP_NS);
 }
 
-/* Split on blanks; "..." and '...' group words.  No shell, no expansion. */
+/* The profile's command, split by its one rule; no shell, no expansion. */
 static int spawn_alert(struct alarm_svc *a, const char *id, enum alarm_level level, double value,
 		       const char *msg)
 {
-	char cmd[sizeof(a->cfg.alert_command)], *argv[ALARM_ARGV_MAX];
+	char cmd[sizeof(a->cfg.alert_command)], *argv[WATTS_COMMAND_WORDS_MAX + 1];
 	char e_alarm[64], e_level[32], e_value[48], e_msg[ALARM_MSG_MAX + 16];
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, dfl;
-	char **envp;
-	size_t nenv = 0, k = 0;
+	const char *add[] = { e_alarm, e_level, e_value, e_msg, NULL };
+	/* the command hears our H2BOX_* about this alarm, never the daemon's own */
+	const struct spawn_opts opts = { .stdin_null = true, .drop_prefix = "H2BOX_", .add = add };
 	pid_t pid;
 	int r;
 
@@ -204,10 +191,9 @@ static int spawn_alert(struct alarm_svc *a, const char *id, enum alarm_level lev
 			  a->nkids);
 		return -EBUSY;
 	}
-	snprintf(cmd, sizeof(cmd), "%s", a->cfg.alert_command);
-	r = parse_argv_split(cmd, argv, ALARM_ARGV_MAX);
-	if (r <= 0)
-		return r < 0 ? r : -EINVAL;
+	r = watts_config_command_split(a->cfg.alert_command, cmd, sizeof(cmd), argv, NULL, 0);
+	if (r < 0)
+		return r;
 	snprintf(e_alarm, sizeof(e_alarm), "H2BOX_ALARM=%s", id);
 	snprintf(e_level, sizeof(e_level), "H2BOX_LEVEL=%s", alarm_level_name(level));
 	if (isfinite(value))
@@ -215,41 +201,10 @@ static int spawn_alert(struct alarm_svc *a, const char *id, enum alarm_level lev
 	else
 		snprintf(e_value, sizeof(e_value), "H2BOX_VALUE=");
 	snprintf(e_msg, sizeof(e_msg), "H2BOX_MESSAGE=%s", msg);
-	while (environ && environ[nenv])
-		nenv++;
-	envp = calloc(nenv + 5, sizeof(*envp));
-	if (!envp)
-		return -ENOMEM;
-	for (size_t i = 0; i < nenv; i++)
-		if (strncmp(environ[i], "H2BOX_", 6))
-			envp[k++] = environ[i];
-	envp[k++] = e_alarm;
-	envp[k++] = e_level;
-	envp[k++] = e_value;
-	envp[k++] = e_msg;
-	envp[k] = NULL;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawnattr_init(&attr);
-	/* the daemon blocks signals for sd-event; the command must not inherit that */
-	sigemptyset(&none);
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGPIPE);
-	sigaddset(&dfl, SIGTERM);
-	sigaddset(&dfl, SIGINT);
-	sigaddset(&dfl, SIGHUP);
-	sigaddset(&dfl, SIGCHLD);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &dfl);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	r = posix_spawn(&pid, argv[0], &fa, &attr, argv, envp);
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
-	free(envp);
-	if (r != 0) {
-		log_warn(-r, "cannot run alert command %s", argv[0]);
-		return -r;
+	r = spawn_start(argv, &opts, &pid);
+	if (r < 0) {
+		log_warn(r, "cannot run alert command %s", argv[0]);
+		return r;
 	}
 	a->kids[a->nkids++] = pid;
 	a->spawned++;
@@ -394,16 +349,13 @@ enum alarm_level alarm_level_get(const struct box *b, const char *id)
 
 /* ---- status and the `alarms` verb ---- */
 
-static const char *fmt_real(int64_t real_ns, char *buf, size_t len)
+/* Seconds are enough in the text listing; 0 = never. */
+static const char *alarm_time_text(int64_t real_ns, char *buf, size_t len)
 {
-	time_t t = (time_t)(real_ns / 1000000000);
-	struct tm tm;
-
-	if (real_ns <= 0 || !gmtime_r(&t, &tm)) {
+	if (real_ns <= 0)
 		snprintf(buf, len, "-");
-		return buf;
-	}
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	else
+		timefmt_iso(real_ns, false, buf, len);
 	return buf;
 }
 
@@ -426,7 +378,7 @@ static void entry_text(struct ctl_reply *rep, const char *prefix, const struct a
 	if (isfinite(e->value))
 		snprintf(val, sizeof(val), " (%.2f)", e->value);
 	ctl_reply_printf(rep, "%s%s  %-16s %-9s%s %s\n", prefix,
-			 fmt_real(e->since_real_ns, ts, sizeof(ts)), e->id,
+			 alarm_time_text(e->since_real_ns, ts, sizeof(ts)), e->id,
 			 alarm_level_name(e->level), val, e->msg);
 }
 

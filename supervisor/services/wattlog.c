@@ -1,6 +1,8 @@
 /* wattlog.c - CSV watts log with rotation; one write() per whole line on an O_APPEND fd. */
 #include "supervisor/services/wattlog.h"
 
+#include "supervisor/util/timefmt.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -252,8 +254,6 @@ static int check_header(struct wattlog *w)
 int wattlog_write(struct wattlog *w, const struct wattlog_row *row)
 {
 	char line[WATTLOG_LINE_MAX], hdr[WATTLOG_LINE_MAX], ts[40];
-	time_t secs = (time_t)(row->real_ns / 1000000000);
-	struct tm tm;
 	size_t off = 0, hl;
 	int r;
 
@@ -274,13 +274,9 @@ int wattlog_write(struct wattlog *w, const struct wattlog_row *row)
 		if (r < 0)
 			return r;
 	}
-	if (gmtime_r(&secs, &tm))
-		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	else
-		snprintf(ts, sizeof(ts), "1970-01-01T00:00:00");
-	put(line, sizeof(line), &off, "%s.%03dZ,%.3f", ts,
-	    (int)((row->real_ns % 1000000000 + 1000000000) % 1000000000 / 1000000),
-	    (double)row->mono_ns / 1e9);
+	if (timefmt_iso(row->real_ns, true, ts, sizeof(ts)) < 0)
+		snprintf(ts, sizeof(ts), "1970-01-01T00:00:00.000Z");
+	put(line, sizeof(line), &off, "%s,%.3f", ts, (double)row->mono_ns / 1e9);
 	put_num(line, sizeof(line), &off, row->volts, 3);
 	put_num(line, sizeof(line), &off, row->amps, 4);
 	put_num(line, sizeof(line), &off, row->watts, 3);

@@ -1,12 +1,13 @@
 /* json.c - a small streaming JSON writer into a growing buffer. */
 #include "supervisor/util/json.h"
 
+#include "supervisor/util/timefmt.h"
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define JSON_DEPTH_MAX 32
 
@@ -210,16 +211,12 @@ void json_number(struct json *j, const char *key, double value, int decimals)
 
 void json_time(struct json *j, const char *key, int64_t real_ns)
 {
-	time_t t = (time_t)(real_ns / 1000000000);
-	char base[32], b[48];
-	struct tm tm;
+	char b[48];
 
-	if (real_ns <= 0 || !gmtime_r(&t, &tm) ||
-	    !strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm)) {
+	if (real_ns <= 0 || timefmt_iso(real_ns, true, b, sizeof(b)) < 0) {
 		json_null(j, key);
 		return;
 	}
-	snprintf(b, sizeof(b), "%s.%03dZ", base, (int)(real_ns % 1000000000 / 1000000));
 	json_string(j, key, b);
 }
 

@@ -28,7 +28,7 @@ check "an NFS copy" h2 sim workload nfs-copy
 
 # Walk in 5 s steps and note every level change with the NIC temperature at that moment.
 seen="none"
-warn_fan="" crit_fan="" crit_throttle="" crit_stalled="" off_at=""
+warn_fan="" warn_floor="" crit_fan="" crit_floor="" crit_throttle="" crit_stalled="" off_at=""
 for _ in $(seq 240); do
 	advance 5s
 	lvl=$(nic_level)
@@ -37,9 +37,11 @@ for _ in $(seq 240); do
 		seen="$seen $lvl"
 		if [ "$lvl" = warn ]; then
 			warn_fan=$(jget .duty_pct fan status)
+			warn_floor=$(jget .floor_pct fan status)
 		fi
 		if [ "$lvl" = critical ]; then
 			crit_fan=$(jget .duty_pct fan status)
+			crit_floor=$(jget .floor_pct fan status)
 			crit_stalled=$(jget .stalled fan status)
 			crit_throttle=$(jget .thermal_throttle budget)
 			# the fan gives up: on to the emergency
@@ -55,6 +57,9 @@ expect_eq "temp-nic walks warn -> critical -> emergency" "$seen" "none warn crit
 expect_eq "warn: the fan runs its curve (off)" "$warn_fan" 0
 expect_eq "critical: the fan had not stalled" "$crit_stalled" false
 expect_eq "critical: fan at 100 %" "$crit_fan" 100
+# fan status says why: the thermal service pushed its floor (it showed 0 % while forcing 100 %)
+expect_eq "warn: no thermal fan floor" "$warn_floor" 0
+expect_eq "critical: fan status shows the thermal floor" "$crit_floor" 100
 expect_eq "critical: the budget governor is told to throttle" "$crit_throttle" true
 check "the box powered off" test -n "$off_at"
 expect_eq "power state off" "$(jget .state power status)" off

@@ -1,4 +1,4 @@
-/* test_energy.c - trapezoid integration, chain breaks, record summaries and the state file. */
+/* test_energy.c - trapezoid integration, chain breaks, record summaries and the state file (written through statefile). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "supervisor/policy/energy.h"
+#include "supervisor/services/watts-svc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -231,13 +232,13 @@ static void test_state_roundtrip_and_corruption(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/energy.state", dir);
-	assert_int_equal(energy_state_load(path, &back), -ENOENT);
+	assert_int_equal(watts_energy_state_load(path, &back), -ENOENT);
 	assert_float_equal(back.install_j, 0, 0);
 
-	assert_int_equal(energy_state_save(path, &st), 0);
+	assert_int_equal(watts_energy_state_save(path, &st), 0);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	assert_int_equal(access(tmp, F_OK), -1); /* renamed away */
-	assert_int_equal(energy_state_load(path, &back), 0);
+	assert_int_equal(watts_energy_state_load(path, &back), 0);
 	assert_float_equal(back.install_j, st.install_j, 1e-6);
 	assert_int_equal(back.since_real_ns, 42);
 	assert_int_equal(back.saved_real_ns, st.saved_real_ns);
@@ -247,28 +248,28 @@ static void test_state_roundtrip_and_corruption(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(pwrite(fd, "9", 1, 25), 1);
 	close(fd);
-	assert_int_equal(energy_state_load(path, &back), -EBADMSG);
+	assert_int_equal(watts_energy_state_load(path, &back), -EBADMSG);
 	assert_float_equal(back.install_j, 0, 0);
 
 	/* truncated and garbage files */
 	f = fopen(path, "w");
 	fputs("h2box-energy 1\ninstall_j 12", f);
 	fclose(f);
-	assert_int_equal(energy_state_load(path, &back), -EBADMSG);
+	assert_int_equal(watts_energy_state_load(path, &back), -EBADMSG);
 	f = fopen(path, "w");
 	fputs("\x01\x02 binary junk", f);
 	fclose(f);
-	assert_int_equal(energy_state_load(path, &back), -EBADMSG);
+	assert_int_equal(watts_energy_state_load(path, &back), -EBADMSG);
 	f = fopen(path, "w");
 	fclose(f);
-	assert_int_equal(energy_state_load(path, &back), -EBADMSG);
+	assert_int_equal(watts_energy_state_load(path, &back), -EBADMSG);
 
 	/* a stale tmp from a crash does not matter: save replaces both */
 	f = fopen(tmp, "w");
 	fputs("half", f);
 	fclose(f);
-	assert_int_equal(energy_state_save(path, &st), 0);
-	assert_int_equal(energy_state_load(path, &back), 0);
+	assert_int_equal(watts_energy_state_save(path, &st), 0);
+	assert_int_equal(watts_energy_state_load(path, &back), 0);
 	assert_float_equal(back.install_j, st.install_j, 1e-6);
 }
 

@@ -767,7 +767,7 @@ static void test_config_errors(void **state)
 	assert_string_equal(c.sched.default_profile, "quiet");
 }
 
-/* An external minimum (a thermal escalation in the power service) holds over the curve. */
+/* An external minimum (a thermal escalation from the thermal service) holds over the curve. */
 static void test_external_floor_holds(void **state)
 {
 	struct rig *r = rig_new(NULL);

@@ -1,4 +1,4 @@
-/* test_watts_svc.c - the power service's profile keys, and the service on the simulated box. */
+/* test_watts_svc.c - the power meter service's profile keys, and the service on the sim. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,9 +49,6 @@ static void test_defaults_validate(void **state)
 	assert_int_equal(c.nthrottles, 2);
 	assert_int_equal(c.nthermals, 1);
 	assert_string_equal(c.thermal[0].name, "nic");
-	assert_true(watts_config_owns_section("monitor h2"));
-	assert_true(watts_config_owns_section("budget"));
-	assert_false(watts_config_owns_section("fan"));
 }
 
 static void test_sections_and_keys(void **state)
@@ -99,12 +96,21 @@ static void test_sections_and_keys(void **state)
 	assert_int_equal(set(&c, "throttle nic", "rate", "5gbit"), 0);
 	assert_int_equal(set(&c, "throttle hook", "type", "hook"), 0);
 	assert_int_equal(set(&c, "throttle hook", "command", "/usr/local/bin/slow --gently"), 0);
-	/* split into words once, here: quotes group, nothing else is special (no shell) */
+	/* checked here, split by the one rule when run: quotes group, nothing else is special */
 	assert_int_equal(set(&c, "throttle hook", "command",
 			     "\"/opt/my hooks/slow\" 'two words' $HOME;x \"a'b\""), 0);
-	assert_int_equal(c.thr[1].hook_nwords, 4);
-	assert_memory_equal(c.thr[1].hook_words, "/opt/my hooks/slow\0two words\0$HOME;x\0a'b\0",
-			    41);
+	{
+		char buf[512], *argv[WATTS_COMMAND_WORDS_MAX + 1];
+
+		assert_int_equal(watts_config_command_split(c.thr[1].command, buf, sizeof(buf),
+							    argv, NULL, 0),
+				 4);
+		assert_string_equal(argv[0], "/opt/my hooks/slow");
+		assert_string_equal(argv[1], "two words");
+		assert_string_equal(argv[2], "$HOME;x");
+		assert_string_equal(argv[3], "a'b");
+		assert_null(argv[4]);
+	}
 	assert_int_equal(set(&c, "throttle hook", "command", "/bin/x 'open"), -EINVAL);
 	assert_int_equal(set(&c, "throttle hook", "command", "slow --gently"), -EINVAL);
 	assert_int_equal(set(&c, "throttle hook", "command",
@@ -123,9 +129,46 @@ static void test_sections_and_keys(void **state)
 	assert_true(isnan(c.thermal[1].emerg_c));
 	assert_int_equal(set(&c, "alerts", "alert_command", "/usr/bin/logger -t h2box"), 0);
 	assert_int_equal(set(&c, "alerts", "alert_command", "logger"), -EINVAL);
+	assert_int_equal(set(&c, "alerts", "alert_command", "/bin/x 'open"), -EINVAL);
+	assert_int_equal(set(&c, "alerts", "alert_command",
+			     "/bin/x 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16"), -EINVAL);
 	assert_int_equal(set(&c, "alerts", "rate_limit", "10m"), 0);
 	assert_int_equal(c.alerts.rate_limit_ns, SEC(600));
 	assert_int_equal(watts_config_validate(&c, &line, err, sizeof(err)), 0);
+}
+
+/*
+ * [alerts] alert_command and a [throttle] hook's command follow one quoting rule: the same
+ * text gives the same words, a quoted program path with a blank included (the alert side
+ * used to reject it as "not an absolute path").
+ */
+static void test_alert_and_hook_split_alike(void **state)
+{
+	static const char *const cmds[] = {
+		"\"/opt/my tools/notify\" --to 'ops team' \"a b\"c",
+		"/usr/bin/logger -t 'h2box alarm' $HOME;x",
+	};
+	struct watts_config c;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++) {
+		char b1[512], b2[512];
+		char *a1[WATTS_COMMAND_WORDS_MAX + 1], *a2[WATTS_COMMAND_WORDS_MAX + 1];
+		int n1, n2;
+
+		watts_config_defaults(&c);
+		assert_int_equal(set(&c, "throttle hook", "type", "hook"), 0);
+		assert_int_equal(set(&c, "throttle hook", "command", cmds[k]), 0);
+		assert_int_equal(set(&c, "alerts", "alert_command", cmds[k]), 0);
+		n1 = watts_config_command_split(c.thr[0].command, b1, sizeof(b1), a1, NULL, 0);
+		n2 = watts_config_command_split(c.alerts.alert_command, b2, sizeof(b2), a2, NULL,
+						0);
+		assert_true(n1 > 1);
+		assert_int_equal(n1, n2);
+		for (int i = 0; i < n1; i++)
+			assert_string_equal(a1[i], a2[i]);
+	}
+	assert_string_equal(c.thr[0].command, cmds[1]);
 }
 
 static void test_validate_errors(void **state)
@@ -384,6 +427,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_validate),
 		cmocka_unit_test(test_sections_and_keys),
+		cmocka_unit_test(test_alert_and_hook_split_alike),
 		cmocka_unit_test(test_validate_errors),
 		cmocka_unit_test_setup_teardown(test_svc_energy_budget_sensor, svc_setup,
 						svc_teardown),

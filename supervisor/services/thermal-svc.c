@@ -1,0 +1,165 @@
+/* thermal-svc.c - thermal levels: alarms, and the fan floor, throttle, power-off they ask. */
+#include "supervisor/services/thermal-svc.h"
+
+#include "hw/clock.h"
+#include "supervisor/runtime/box.h"
+#include "supervisor/services/alarm.h"
+#include "supervisor/services/fan-svc.h"
+#include "supervisor/util/log.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <syslog.h>
+
+/* a thermal level is raised as the alarm level of the same number */
+_Static_assert(THERMAL_OK == (int)ALARM_CLEAR && THERMAL_WARN == (int)ALARM_WARN &&
+		       THERMAL_CRIT == (int)ALARM_CRIT && THERMAL_EMERG == (int)ALARM_EMERG,
+	       "enum thermal_level and enum alarm_level must line up");
+
+#define THERMAL_SVC_INPUTS_MAX 8
+#define THERMAL_SVC_STALE_NS (10 * HW_NSEC_PER_SEC) /* an input silent this long is invalid */
+
+struct thermal_svc {
+	struct box *b;
+	struct thermal therm[THERMAL_SVC_INPUTS_MAX];
+	int64_t seen[THERMAL_SVC_INPUTS_MAX]; /* updated_ns of the last reading fed */
+	int n;
+	double floor_pct;
+	struct fan_svc *floor_told; /* the fan service floor_pct was pushed to (a new one hears it) */
+	bool throttle, poweroff_sent;
+	thermal_svc_poweroff_fn poweroff_fn;
+	void *poweroff_ud;
+	thermal_svc_throttle_fn throttle_fn;
+	void *throttle_ud;
+};
+
+int thermal_svc_new(struct box *b, const struct thermal_config *cfg, int n,
+		    struct thermal_svc **out)
+{
+	struct thermal_svc *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	t->b = b;
+	for (int i = 0; i < n && i < THERMAL_SVC_INPUTS_MAX; i++)
+		thermal_init(&t->therm[t->n++], &cfg[i]);
+	*out = t;
+	return 0;
+}
+
+void thermal_svc_free(struct thermal_svc *t)
+{
+	if (!t)
+		return;
+	/* our floor goes with us; the fan service may already be gone (b->fan is then NULL) */
+	if (t->floor_pct > 0 && t->b->fan)
+		fan_svc_floor_set(t->b->fan, 0.0);
+	free(t);
+}
+
+/* One input's level from its latest reading; returns its actions. */
+static unsigned thermal_svc_input_step(struct thermal_svc *s, int i, int64_t now)
+{
+	struct thermal *t = &s->therm[i];
+	const struct box_temp *bt = box_temp_find(s->b, t->cfg.name);
+	double c = NAN;
+	char id[48];
+
+	snprintf(id, sizeof(id), "temp-%s", t->cfg.name);
+	if (bt && bt->off) {
+		/* its part is unpowered: no heat, and its actions (fan, ladder, off) let go */
+		if (thermal_power_off(t, NULL))
+			alarm_clear_reason(s->b, id, "powered off");
+		return 0;
+	}
+	/*
+	 * One reading counts once: inputs update at their own pace, and
+	 * "consecutive agreeing readings" must not be samples of the same one.
+	 */
+	if (bt && bt->updated_ns != s->seen[i]) {
+		s->seen[i] = bt->updated_ns;
+		c = bt->celsius;
+	} else if (bt && bt->updated_ns && now - bt->updated_ns < THERMAL_SVC_STALE_NS) {
+		return thermal_actions(t); /* no new reading yet: keep the level */
+	}
+	if (thermal_update(t, c, NULL)) {
+		if (t->level == THERMAL_OK) {
+			alarm_clear(s->b, id);
+		} else {
+			char a[64];
+
+			thermal_actions_format(thermal_actions(t), a, sizeof(a));
+			alarm_raise(s->b, id, (enum alarm_level)t->level, c,
+				    "%s temperature %.1f C: %s (threshold %.1f C; actions %s)",
+				    t->cfg.name, c, thermal_level_name(t->level),
+				    thermal_threshold(&t->cfg, t->level), a);
+		}
+	}
+	return thermal_actions(t);
+}
+
+void thermal_svc_step(struct thermal_svc *s, int64_t now)
+{
+	bool fan = false, thr = false, off = false;
+	double floor_pct;
+
+	for (int i = 0; i < s->n; i++) {
+		unsigned acts = thermal_svc_input_step(s, i, now);
+
+		fan |= acts & THERMAL_ACT_FAN;
+		thr |= acts & THERMAL_ACT_THROTTLE;
+		if ((acts & THERMAL_ACT_POWEROFF) && s->therm[i].level == THERMAL_EMERG)
+			off = true;
+	}
+	floor_pct = fan ? 100.0 : 0.0;
+	if (floor_pct != s->floor_pct || s->b->fan != s->floor_told) {
+		s->floor_pct = floor_pct;
+		s->floor_told = s->b->fan;
+		if (s->b->fan)
+			fan_svc_floor_set(s->b->fan, floor_pct);
+	}
+	if (thr != s->throttle) {
+		s->throttle = thr;
+		if (s->throttle_fn)
+			s->throttle_fn(s->throttle_ud, thr);
+	}
+	if (off && !s->poweroff_sent) {
+		s->poweroff_sent = true;
+		log_event(LOG_ALERT, (const char *[]){ "H2BOX_EVENT=thermal-poweroff", NULL },
+			  "thermal emergency: requesting an orderly power-off of the box");
+		if (s->poweroff_fn)
+			s->poweroff_fn(s->poweroff_ud, "thermal emergency");
+		else
+			log_crit("thermal emergency but no power sequencer to switch the box off");
+	} else if (!off) {
+		s->poweroff_sent = false;
+	}
+}
+
+void thermal_svc_poweroff_handler_set(struct thermal_svc *t, thermal_svc_poweroff_fn fn,
+				      void *userdata)
+{
+	t->poweroff_fn = fn;
+	t->poweroff_ud = userdata;
+}
+
+void thermal_svc_throttle_handler_set(struct thermal_svc *t, thermal_svc_throttle_fn fn,
+				      void *userdata)
+{
+	t->throttle_fn = fn;
+	t->throttle_ud = userdata;
+	if (fn)
+		fn(userdata, t->throttle);
+}
+
+double thermal_svc_fan_floor(const struct thermal_svc *t)
+{
+	return t ? t->floor_pct : 0.0;
+}
+
+bool thermal_svc_throttle_wanted(const struct thermal_svc *t)
+{
+	return t && t->throttle;
+}
