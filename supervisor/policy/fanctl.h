@@ -1,4 +1,4 @@
-/* fanctl.h - pure NIC fan controller: config, one control step, manual modes, calibration. */
+/* fanctl.h - pure NIC fan controller: its config struct, one control step, manual modes. */
 #ifndef H2BOX_FANCTL_H
 #define H2BOX_FANCTL_H
 
@@ -8,6 +8,7 @@
 
 #include "drivers/nic_fan.h"
 #include "drivers/temp_input.h"
+#include "supervisor/policy/fancal.h"
 #include "supervisor/policy/fancurve.h"
 #include "supervisor/policy/fansched.h"
 
@@ -125,55 +126,14 @@ struct fan_config {
 	int line; /* first [fan] line */
 };
 
-void fan_config_defaults(struct fan_config *c);
-/* Sections: "fan", "input NAME", "curve NAME", "fanprofile NAME", "fanschedule", "schedule". */
-int fan_config_set(struct fan_config *c, const char *section, const char *key, const char *value,
-		   int line, char *err, size_t errlen);
-int fan_config_validate(const struct fan_config *c, int *line, char *err, size_t errlen);
 /*
  * The temperature at which input `input` lifts the cap of profile `profile`
  * (index in c->sched.profiles): the lower of the input's and the profile's
  * override_temp, NAN when neither sets one.
  */
-double fan_config_override_temp(const struct fan_config *c, int input, int profile);
+double fanctl_override_temp(const struct fan_config *c, int input, int profile);
 /* Index of a curve by name, or -ENOENT. */
-int fan_config_curve_find(const struct fan_config *c, const char *name);
-
-/* ---- calibration (pure state machine) ---- */
-
-struct fan_calibration {
-	double start_duty; /* lowest duty that starts the fan from stop (+ one step margin) */
-	double min_duty;   /* lowest duty that keeps it turning (+ one step margin) */
-	double min_rpm;    /* rpm at the measured minimum */
-	double max_rpm;    /* rpm at 100 % */
-};
-
-enum fancal_phase {
-	FANCAL_IDLE,
-	FANCAL_MAX,  /* 100 %, settle, read max rpm */
-	FANCAL_DOWN, /* step down until it stops */
-	FANCAL_STOP, /* 0 %, wait until stopped */
-	FANCAL_UP,   /* step up from 0 until it starts */
-	FANCAL_DONE,
-	FANCAL_FAILED,
-};
-
-struct fancal {
-	enum fancal_phase phase;
-	double duty;
-	int64_t phase_ns; /* when the current duty was set */
-	double step, spin_rpm;
-	int64_t settle_ns, max_settle_ns;
-	struct fan_calibration result;
-	const char *error;
-};
-
-/* step: duty step %; spin_rpm: below this the fan counts as stopped; settle: per step. */
-void fancal_start(struct fancal *k, double step, double spin_rpm, int64_t settle_ns,
-		  int64_t now_ns);
-/* Feed the tach reading taken at now_ns (NAN = unknown); returns the duty to apply next. */
-double fancal_step(struct fancal *k, double rpm, int64_t now_ns);
-const char *fancal_phase_name(enum fancal_phase p);
+int fanctl_curve_find(const struct fan_config *c, const char *name);
 
 /* ---- the controller ---- */
 

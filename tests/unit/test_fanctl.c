@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "supervisor/config/fan-config.h"
 #include "supervisor/policy/fanctl.h"
 
 #define S INT64_C(1000000000)
@@ -238,8 +239,8 @@ static void test_override_lower_of_input_and_profile(void **state)
 	int quiet = fansched_profile_find(&r->cfg.sched, "quiet");
 	int balanced = fansched_profile_find(&r->cfg.sched, "balanced");
 
-	assert_float_equal(fan_config_override_temp(&r->cfg, 0, quiet), 65, 1e-9);
-	assert_float_equal(fan_config_override_temp(&r->cfg, 0, balanced), 70, 1e-9);
+	assert_float_equal(fanctl_override_temp(&r->cfg, 0, quiet), 65, 1e-9);
+	assert_float_equal(fanctl_override_temp(&r->cfg, 0, balanced), 70, 1e-9);
 	/* quiet at night: its 65 C is not shadowed by the input's 70 C */
 	assert_int_equal(fanctl_profile_force(r->ctl, "quiet", -1, r->wall), 0);
 	assert_false(step(r, 64)->override);
@@ -763,7 +764,7 @@ static void test_config_errors(void **state)
 	assert_string_equal(c.inputs[1].spec.name, "cpu");
 	assert_float_equal(c.inputs[1].spec.offset_c, -1.5, 1e-9);
 	assert_int_equal(c.on_exit, NIC_FAN_EXIT_FULL);
-	assert_int_equal(fan_config_curve_find(&c, "nic"), 1);
+	assert_int_equal(fanctl_curve_find(&c, "nic"), 1);
 	assert_string_equal(c.sched.default_profile, "quiet");
 }
 
