@@ -89,6 +89,16 @@ const char *fanctl_mode_name(enum fanctl_mode m)
 	return "?";
 }
 
+const char *fanctl_why_name(enum fanctl_why w)
+{
+	static const char *const names[] = { "curve", "override", "manual", "calibrate",
+					     "failsafe", "floor", "stall" };
+
+	_Static_assert(sizeof(names) / sizeof(names[0]) == FANCTL_WHY_STALL + 1,
+		       "a name for every enum fanctl_why, in its order");
+	return (unsigned)w < sizeof(names) / sizeof(names[0]) ? names[w] : "?";
+}
+
 int fanctl_reading_check(const struct fan_config *cfg, int input, const struct fanctl_reading *r,
 			 int64_t now_ns)
 {
@@ -342,6 +352,7 @@ void fanctl_step(struct fanctl *c, const struct fanctl_input *in, struct fanctl_
 	int win = -1, hot_input = -1, p, required_bad = 0, nvalid = 0;
 	const struct fancurve_config *wc;
 	enum fanctl_mode mode;
+	enum fanctl_why why;
 
 	memset(out, 0, sizeof(*out));
 	out->override_input = -1;
@@ -460,30 +471,37 @@ void fanctl_step(struct fanctl *c, const struct fanctl_input *in, struct fanctl_
 	}
 	if (c->failsafe) {
 		mode = FANCTL_FAILSAFE;
+		why = FANCTL_WHY_FAILSAFE;
 		duty = fmax(cfg->failsafe_duty, raw);
 		if (c->manual)
 			duty = fmax(duty, c->manual_pct);
 	} else if (c->calibrating) {
 		mode = FANCTL_CALIBRATE;
+		why = FANCTL_WHY_CALIBRATE;
 		duty = fancal_step(&c->run, in->rpm, now);
 		if (c->run.phase == FANCAL_DONE) {
 			c->cal = c->run.result;
 			c->calibrating = false;
 			ev |= FANCTL_EV_CAL_DONE;
 			mode = FANCTL_AUTO;
+			why = c->override ? FANCTL_WHY_OVERRIDE : FANCTL_WHY_CURVE;
 			duty = auto_out;
 		} else if (c->run.phase == FANCAL_FAILED) {
 			c->calibrating = false;
 			ev |= FANCTL_EV_CAL_FAILED;
 			mode = FANCTL_AUTO;
 			duty = fmax(auto_out, c->run.duty);
+			why = duty > auto_out ? FANCTL_WHY_CALIBRATE
+			      : c->override ? FANCTL_WHY_OVERRIDE : FANCTL_WHY_CURVE;
 		}
 	} else if (c->manual) {
 		mode = FANCTL_MANUAL;
 		/* never below what the critical override demands */
 		duty = fmax(c->manual_pct, c->override ? raw : 0.0);
+		why = duty > c->manual_pct ? FANCTL_WHY_OVERRIDE : FANCTL_WHY_MANUAL;
 	} else {
 		mode = FANCTL_AUTO;
+		why = c->override ? FANCTL_WHY_OVERRIDE : FANCTL_WHY_CURVE;
 		duty = auto_out;
 	}
 
@@ -491,15 +509,20 @@ void fanctl_step(struct fanctl *c, const struct fanctl_input *in, struct fanctl_
 	stall_update(c, in->rpm, now, &ev);
 	rpm_update(c, in->rpm, now, &out->expected_rpm, &ev);
 	/* an external minimum (a thermal escalation elsewhere) always holds */
-	if (in->floor_pct > 0 && !(duty >= in->floor_pct))
+	if (in->floor_pct > 0 && !(duty >= in->floor_pct)) {
 		duty = in->floor_pct;
+		why = FANCTL_WHY_FLOOR;
+	}
 	if (c->stalled) {
 		duty = 100.0;
+		why = FANCTL_WHY_STALL;
 		if (mode != FANCTL_FAILSAFE)
 			mode = FANCTL_STALL;
 	}
-	if (!(duty >= 0))
-		duty = 100.0;
+	if (!(duty >= 0)) {
+		duty = 100.0; /* a NAN duty is a fault: fail to full speed */
+		why = FANCTL_WHY_FAILSAFE;
+	}
 	duty = fmin(duty, 100.0);
 
 	if (mode != c->mode)
@@ -512,6 +535,7 @@ void fanctl_step(struct fanctl *c, const struct fanctl_input *in, struct fanctl_
 
 	out->duty = duty;
 	out->mode = mode;
+	out->why = why;
 	out->profile = p;
 	out->failsafe = c->failsafe;
 	out->override = c->override;

@@ -145,6 +145,17 @@ enum fanctl_mode {
 	FANCTL_STALL,     /* full duty to restart a stalled fan */
 };
 
+/* What decided the duty of a step (the last rule that set it). */
+enum fanctl_why {
+	FANCTL_WHY_CURVE,     /* the curves under the active profile */
+	FANCTL_WHY_OVERRIDE,  /* the curves with the profile's cap lifted by temperature */
+	FANCTL_WHY_MANUAL,    /* fan set PCT */
+	FANCTL_WHY_CALIBRATE, /* a calibration step */
+	FANCTL_WHY_FAILSAFE,  /* no trustworthy reading: failsafe_duty */
+	FANCTL_WHY_FLOOR,     /* the external minimum (fanctl_input.floor_pct) */
+	FANCTL_WHY_STALL,     /* full duty to restart a stalled fan */
+};
+
 /* Events of one step: log/alarm these, they fire on changes only. */
 enum {
 	FANCTL_EV_MODE = 1u << 0,           /* mode changed */
@@ -182,6 +193,7 @@ struct fanctl_input {
 struct fanctl_output {
 	double duty;           /* percent to write */
 	enum fanctl_mode mode;
+	enum fanctl_why why;   /* which rule set duty */
 	int profile;           /* index in cfg->sched.profiles */
 	bool failsafe, override, stalled, rpm_warn;
 	unsigned events;
@@ -235,5 +247,7 @@ struct fanctl_status {
 /* wall_ns: the profile shown is the one the next step uses (forced or scheduled). */
 void fanctl_status_get(const struct fanctl *c, int64_t wall_ns, struct fanctl_status *st);
 const char *fanctl_mode_name(enum fanctl_mode m);
+/* "curve", "override", "manual", "calibrate", "failsafe", "floor", "stall". */
+const char *fanctl_why_name(enum fanctl_why w);
 
 #endif

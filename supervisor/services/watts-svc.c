@@ -4,6 +4,7 @@
 #include "hw/hw.h"
 #include "hw/ib.h"
 #include "supervisor/services/alarm.h"
+#include "supervisor/services/fan-svc.h"
 #include "supervisor/runtime/box.h"
 #include "supervisor/runtime/ctl.h"
 #include "supervisor/policy/energy.h"
@@ -1046,7 +1047,7 @@ static void budget_event_handle(struct watts_svc *s, const struct budget_event *
 static void thermal_step(struct watts_svc *s, int64_t now)
 {
 	bool fan = false, thr = false, off = false;
-	char id[48];
+	char id[48], fan_why[80] = "";
 	int i;
 
 	for (i = 0; i < s->ntherm; i++) {
@@ -1089,11 +1090,16 @@ static void thermal_step(struct watts_svc *s, int64_t now)
 actions:
 		acts = thermal_actions(t);
 		fan |= acts & THERMAL_ACT_FAN;
+		if ((acts & THERMAL_ACT_FAN) && !fan_why[0])
+			snprintf(fan_why, sizeof(fan_why), "thermal alarm %s %s", id,
+				 thermal_level_name(t->level));
 		thr |= acts & THERMAL_ACT_THROTTLE;
 		if ((acts & THERMAL_ACT_POWEROFF) && t->level == THERMAL_EMERG)
 			off = true;
 	}
 	s->fan_full = fan;
+	/* the fan service logs a change of floor or reason, not each push */
+	fan_svc_floor_set(s->b->fan, fan ? 100.0 : 0.0, fan ? fan_why : NULL);
 	s->throttle_wanted = thr;
 	if (off && !s->poweroff_sent) {
 		s->poweroff_sent = true;

@@ -28,7 +28,8 @@ check "an NFS copy" h2 sim workload nfs-copy
 
 # Walk in 5 s steps and note every level change with the NIC temperature at that moment.
 seen="none"
-warn_fan="" crit_fan="" crit_throttle="" crit_stalled="" off_at=""
+warn_fan="" warn_floor="" crit_fan="" crit_throttle="" crit_stalled="" off_at=""
+crit_floor="" crit_floor_reason="" crit_decided="" crit_text=""
 for _ in $(seq 240); do
 	advance 5s
 	lvl=$(nic_level)
@@ -37,9 +38,14 @@ for _ in $(seq 240); do
 		seen="$seen $lvl"
 		if [ "$lvl" = warn ]; then
 			warn_fan=$(jget .duty_pct fan status)
+			warn_floor=$(jget .floor_pct fan status)
 		fi
 		if [ "$lvl" = critical ]; then
 			crit_fan=$(jget .duty_pct fan status)
+			crit_floor=$(jget .floor_pct fan status)
+			crit_floor_reason=$(jget .floor_reason fan status)
+			crit_decided=$(jget .decided_by fan status)
+			crit_text=$(h2 fan status)
 			crit_stalled=$(jget .stalled fan status)
 			crit_throttle=$(jget .thermal_throttle budget)
 			# the fan gives up: on to the emergency
@@ -55,6 +61,16 @@ expect_eq "temp-nic walks warn -> critical -> emergency" "$seen" "none warn crit
 expect_eq "warn: the fan runs its curve (off)" "$warn_fan" 0
 expect_eq "critical: the fan had not stalled" "$crit_stalled" false
 expect_eq "critical: fan at 100 %" "$crit_fan" 100
+# status says why the fan runs where it runs: the floor the thermal level pushed, and its reason
+expect_eq "warn: no fan floor" "$warn_floor" 0
+expect_eq "critical: fan status shows the floor at 100 %" "$crit_floor" 100
+check "critical: the floor's reason names the temp-nic alarm and its level" \
+	bash -c "grep -q 'temp-nic critical' <<<'$crit_floor_reason'"
+expect_eq "critical: the floor decided the duty" "$crit_decided" floor
+check "critical: text status shows the floor and its reason" \
+	bash -c "grep -q '^floor: 100% (.*temp-nic critical' <<<'$crit_text'"
+check "critical: text status says the floor decided the duty" \
+	bash -c "grep -q '^duty: 100%.*set by floor' <<<'$crit_text'"
 expect_eq "critical: the budget governor is told to throttle" "$crit_throttle" true
 check "the box powered off" test -n "$off_at"
 expect_eq "power state off" "$(jget .state power status)" off
