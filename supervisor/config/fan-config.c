@@ -1,4 +1,4 @@
-/* fan-config.c - the fan's profile sections ([fan], [input], [curve], [fanprofile], [fanschedule]). */
+/* fan-config.c - fan profile sections: [fan], [input], [curve], [fanprofile], [fanschedule]. */
 #include "supervisor/config/fan-config.h"
 
 #include <errno.h>

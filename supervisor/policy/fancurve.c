@@ -24,7 +24,7 @@ void fancurve_config_defaults(struct fancurve_config *c)
 	c->stop_below_c = NAN;
 	c->min_duty = 0.0;
 	c->kick_duty = NAN;
-	c->kick_ns = INT64_C(1000000000);
+	c->kick_ns = HW_NSEC_PER_SEC;
 	c->slew_up = 10.0;
 	c->slew_down = 3.0;
 	c->pid_target_c = NAN;

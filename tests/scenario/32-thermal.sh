@@ -75,6 +75,9 @@ expect_eq "critical: the budget governor is told to throttle" "$crit_throttle" t
 check "the box powered off" test -n "$off_at"
 expect_eq "power state off" "$(jget .state power status)" off
 expect_eq "plant: PSU off" "$(truth .psu_on)" false
+expect_eq "box off: the NIC unpowered, its thermal floor let go" "$(jget .floor_pct fan status)" 0
+expect_eq "box off: nothing decides an idle fan" "$(jget .decided_by fan status)" null
+check "daemon log: the floor set with its reason" grep -q "fan: floor 100% (thermal alarm temp-nic critical)" "$DAEMON_LOG"
 expect_eq "plant: host off" "$(truth .host_on)" false
 # orderly: the host was asked to shut down before the PSU went off (no force-off)
 expect_eq "power-off went through host_stopping and psu_stopping" \
