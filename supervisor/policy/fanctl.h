@@ -13,7 +13,9 @@
 #include "supervisor/policy/fansched.h"
 
 /*
- * Profile sections (every key optional; defaults in brackets):
+ * Profile sections (every key optional; defaults in brackets), parsed into struct
+ * fan_config by supervisor/config/fan-config.c; the struct lives here, with the
+ * controller that reads it, because policy may not include config.
  *
  * [fan]
  *   enabled = yes                 no: the service does not touch the fan at all
