@@ -1,5 +1,6 @@
 /* profile-sections.c - dispatch of profile sections to the services that own them. */
 #include "supervisor/config/profile.h"
+#include "supervisor/config/fan-config.h"
 
 #include "supervisor/config/conf-section.h"
 

@@ -420,7 +420,7 @@ static void profile_check_overrides(struct profile_parse *pp, const struct fan_c
 			continue;
 		for (int k = 0; k < fc->sched.nprofiles; k++) {
 			most = fmax(most, fc->sched.profiles[k].override_temp);
-			if (!(fan_config_override_temp(fc, i, k) < own))
+			if (!(fanctl_override_temp(fc, i, k) < own))
 				dead = false;
 		}
 		if (dead)
@@ -439,7 +439,7 @@ static void profile_check_overrides(struct profile_parse *pp, const struct fan_c
 			continue;
 		for (int i = 0; i < fc->ninputs; i++) {
 			most = fmax(most, fc->inputs[i].override_temp);
-			if (!(fan_config_override_temp(fc, i, k) < own))
+			if (!(fanctl_override_temp(fc, i, k) < own))
 				dead = false;
 		}
 		if (dead)

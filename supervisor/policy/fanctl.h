@@ -1,4 +1,4 @@
-/* fanctl.h - pure NIC fan controller: config, one control step, manual modes, calibration. */
+/* fanctl.h - pure NIC fan controller: its config struct, one control step, manual modes. */
 #ifndef H2BOX_FANCTL_H
 #define H2BOX_FANCTL_H
 
@@ -8,11 +8,14 @@
 
 #include "drivers/nic_fan.h"
 #include "drivers/temp_input.h"
+#include "supervisor/policy/fancal.h"
 #include "supervisor/policy/fancurve.h"
 #include "supervisor/policy/fansched.h"
 
 /*
- * Profile sections (every key optional; defaults in brackets):
+ * Profile sections (every key optional; defaults in brackets), parsed into struct
+ * fan_config by supervisor/config/fan-config.c; the struct lives here, with the
+ * controller that reads it, because policy may not include config.
  *
  * [fan]
  *   enabled = yes                 no: the service does not touch the fan at all
@@ -125,55 +128,14 @@ struct fan_config {
 	int line; /* first [fan] line */
 };
 
-void fan_config_defaults(struct fan_config *c);
-/* Sections: "fan", "input NAME", "curve NAME", "fanprofile NAME", "fanschedule", "schedule". */
-int fan_config_set(struct fan_config *c, const char *section, const char *key, const char *value,
-		   int line, char *err, size_t errlen);
-int fan_config_validate(const struct fan_config *c, int *line, char *err, size_t errlen);
 /*
  * The temperature at which input `input` lifts the cap of profile `profile`
  * (index in c->sched.profiles): the lower of the input's and the profile's
  * override_temp, NAN when neither sets one.
  */
-double fan_config_override_temp(const struct fan_config *c, int input, int profile);
+double fanctl_override_temp(const struct fan_config *c, int input, int profile);
 /* Index of a curve by name, or -ENOENT. */
-int fan_config_curve_find(const struct fan_config *c, const char *name);
-
-/* ---- calibration (pure state machine) ---- */
-
-struct fan_calibration {
-	double start_duty; /* lowest duty that starts the fan from stop (+ one step margin) */
-	double min_duty;   /* lowest duty that keeps it turning (+ one step margin) */
-	double min_rpm;    /* rpm at the measured minimum */
-	double max_rpm;    /* rpm at 100 % */
-};
-
-enum fancal_phase {
-	FANCAL_IDLE,
-	FANCAL_MAX,  /* 100 %, settle, read max rpm */
-	FANCAL_DOWN, /* step down until it stops */
-	FANCAL_STOP, /* 0 %, wait until stopped */
-	FANCAL_UP,   /* step up from 0 until it starts */
-	FANCAL_DONE,
-	FANCAL_FAILED,
-};
-
-struct fancal {
-	enum fancal_phase phase;
-	double duty;
-	int64_t phase_ns; /* when the current duty was set */
-	double step, spin_rpm;
-	int64_t settle_ns, max_settle_ns;
-	struct fan_calibration result;
-	const char *error;
-};
-
-/* step: duty step %; spin_rpm: below this the fan counts as stopped; settle: per step. */
-void fancal_start(struct fancal *k, double step, double spin_rpm, int64_t settle_ns,
-		  int64_t now_ns);
-/* Feed the tach reading taken at now_ns (NAN = unknown); returns the duty to apply next. */
-double fancal_step(struct fancal *k, double rpm, int64_t now_ns);
-const char *fancal_phase_name(enum fancal_phase p);
+int fanctl_curve_find(const struct fan_config *c, const char *name);
 
 /* ---- the controller ---- */
 
@@ -183,6 +145,17 @@ enum fanctl_mode {
 	FANCTL_MANUAL,    /* fan set PCT */
 	FANCTL_CALIBRATE,
 	FANCTL_STALL,     /* full duty to restart a stalled fan */
+};
+
+/* What decided the duty of a step (the last rule that set it). */
+enum fanctl_why {
+	FANCTL_WHY_CURVE,     /* the curves under the active profile */
+	FANCTL_WHY_OVERRIDE,  /* the curves with the profile's cap lifted by temperature */
+	FANCTL_WHY_MANUAL,    /* fan set PCT */
+	FANCTL_WHY_CALIBRATE, /* a calibration step */
+	FANCTL_WHY_FAILSAFE,  /* no trustworthy reading: failsafe_duty */
+	FANCTL_WHY_FLOOR,     /* the external minimum (fanctl_input.floor_pct) */
+	FANCTL_WHY_STALL,     /* full duty to restart a stalled fan */
 };
 
 /* Events of one step: log/alarm these, they fire on changes only. */
@@ -222,6 +195,7 @@ struct fanctl_input {
 struct fanctl_output {
 	double duty;           /* percent to write */
 	enum fanctl_mode mode;
+	enum fanctl_why why;   /* which rule set duty */
 	int profile;           /* index in cfg->sched.profiles */
 	bool failsafe, override, stalled, rpm_warn;
 	unsigned events;
@@ -275,5 +249,7 @@ struct fanctl_status {
 /* wall_ns: the profile shown is the one the next step uses (forced or scheduled). */
 void fanctl_status_get(const struct fanctl *c, int64_t wall_ns, struct fanctl_status *st);
 const char *fanctl_mode_name(enum fanctl_mode m);
+/* "curve", "override", "manual", "calibrate", "failsafe", "floor", "stall". */
+const char *fanctl_why_name(enum fanctl_why w);
 
 #endif

@@ -1,6 +1,7 @@
 /* fancurve.c - pure fan curve: points, hysteresis, stop/min duty, PID, slew and start kick. */
 #include "supervisor/policy/fancurve.h"
 
+#include "hw/clock.h"
 #include "supervisor/util/parse.h"
 
 #include <errno.h>
@@ -10,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NSEC_PER_SEC 1e9
 
 static double clamp(double v, double lo, double hi)
 {
@@ -24,7 +24,7 @@ void fancurve_config_defaults(struct fancurve_config *c)
 	c->stop_below_c = NAN;
 	c->min_duty = 0.0;
 	c->kick_duty = NAN;
-	c->kick_ns = INT64_C(1000000000);
+	c->kick_ns = HW_NSEC_PER_SEC;
 	c->slew_up = 10.0;
 	c->slew_down = 3.0;
 	c->pid_target_c = NAN;
@@ -148,7 +148,7 @@ double fancurve_demand(const struct fancurve_config *c, struct fancurve_state *s
 		s->ref_c = temp_c;
 		s->prev_c = temp_c;
 	} else {
-		dt = (double)(now_ns - s->last_ns) / NSEC_PER_SEC;
+		dt = (double)(now_ns - s->last_ns) / (double)HW_NSEC_PER_SEC;
 		/* up at once, down only after falling hysteresis_c below the reference */
 		if (temp_c > s->ref_c)
 			s->ref_c = temp_c;
@@ -167,7 +167,7 @@ double fancurve_demand(const struct fancurve_config *c, struct fancurve_state *s
 
 double fancurve_slew(double prev, double target, double up, double down, int64_t dt_ns)
 {
-	double dt = (double)dt_ns / NSEC_PER_SEC;
+	double dt = (double)dt_ns / (double)HW_NSEC_PER_SEC;
 
 	if (isnan(prev))
 		return target;

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "hw/clock.h"
 #include "supervisor/util/parse.h"
 
-#define NSEC_PER_SEC INT64_C(1000000000)
 #define DAY_MIN 1440
 
 static void profile_init(struct fansched_profile *p, const char *name)
@@ -182,7 +182,7 @@ int fansched_validate(const struct fansched *s, int *line, char *err, size_t err
 
 static int local_tm(int64_t wall_ns, struct tm *tm)
 {
-	time_t t = (time_t)(wall_ns / NSEC_PER_SEC);
+	time_t t = (time_t)(wall_ns / HW_NSEC_PER_SEC);
 
 	if (wall_ns < 0 || !localtime_r(&t, tm))
 		return -EINVAL;
@@ -236,8 +236,8 @@ int64_t fansched_next_local(int64_t wall_ns, int minute)
 		t = mktime(&tm);
 		if (t == (time_t)-1)
 			return -1;
-		if ((int64_t)t * NSEC_PER_SEC > wall_ns)
-			return (int64_t)t * NSEC_PER_SEC;
+		if ((int64_t)t * HW_NSEC_PER_SEC > wall_ns)
+			return (int64_t)t * HW_NSEC_PER_SEC;
 	}
 	return -1;
 }

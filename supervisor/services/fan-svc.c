@@ -1,6 +1,6 @@
-/* fan-svc.c - the NIC fan service: inputs, fanctl, the PWM chip, alarms and `h2box fan`. */
+/* fan-svc.c - the NIC fan service's wiring: inputs, fanctl, the PWM chip, alarms, its timer. */
 #include "supervisor/services/fan-svc.h"
-#include "supervisor/services/watts-svc.h"
+#include "supervisor/services/fan-svc-priv.h"
 
 #include <errno.h>
 #include <math.h>
@@ -8,105 +8,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 
 #include "drivers/nic_fan.h"
 #include "drivers/temp_input.h"
 #include "hw/clock.h"
-#include "supervisor/services/alarm.h"
+#include "supervisor/config/profile.h"
+#include "supervisor/policy/fanctl.h"
 #include "supervisor/runtime/box.h"
 #include "supervisor/runtime/ctl.h"
-#include "supervisor/policy/fanctl.h"
-#include "supervisor/util/json.h"
-#include "supervisor/util/log.h"
 #include "supervisor/runtime/loop.h"
+#include "supervisor/services/alarm.h"
+#include "supervisor/util/log.h"
 #include "supervisor/util/parse.h"
-#include "supervisor/config/profile.h"
 #include "supervisor/util/statefile.h"
 
 #define CHIP_BACKOFF_MIN_NS HW_NSEC_PER_SEC
 #define CHIP_BACKOFF_MAX_NS (60 * HW_NSEC_PER_SEC)
-#define MANUAL_FOR_MAX_NS (7 * 24 * 3600 * HW_NSEC_PER_SEC)
-/* An input whose part is unpowered ([input] powered_by): unknown, by design */
-#define ERR_UNPOWERED (-EHOSTDOWN)
-
-static const char fan_usage[] =
-	"usage: fan [status | auto | set PCT [--for DURATION] | profile NAME [--until HH:MM] | "
-	"calibrate]";
-
-struct fan_svc {
-	struct box *b;
-	struct fan_config cfg;
-	struct fanctl *ctl;
-	struct loop_timer *timer;
-
-	struct nic_fan *fan;
-	int64_t chip_retry_ns, chip_backoff_ns;
-	int chip_err;
-	bool chip_alarm;
-	bool chip_differs_logged; /* the chip's first quantised/clamped write was logged */
-
-	struct temp_input *in[FAN_INPUTS_MAX];
-	int in_err[FAN_INPUTS_MAX];
-	struct fanctl_reading temps[FAN_INPUTS_MAX];
-
-	double rpm;
-	int tach_err;
-	bool idle, have_out;
-	double floor_pct;
-	struct fanctl_output out;
-	char cal_path[PROFILE_PATH_MAX + 200];
-	char cal_msg[128];
-};
-
-/* ---- helpers ---- */
-
-static const char *errname(int err)
-{
-	switch (-err) {
-	case 0:
-		return "ok";
-	case ENODATA:
-		return "no data";
-	case ERANGE:
-		return "out of range";
-	case ESTALE:
-		return "stale";
-	case ENOENT:
-		return "not found";
-	case EAGAIN:
-		return "waiting to retry";
-	case EHOSTDOWN:
-		return "powered off";
-	default:
-		return strerror(-err);
-	}
-}
-
-static const char *profile_name(const struct fan_svc *s, int p)
-{
-	return p >= 0 && p < s->cfg.sched.nprofiles ? s->cfg.sched.profiles[p].name : "?";
-}
-
-static void fmt_local_hhmm(char *buf, size_t len, int64_t wall_ns)
-{
-	time_t t = (time_t)(wall_ns / HW_NSEC_PER_SEC);
-	struct tm tm;
-
-	if (wall_ns <= 0 || !localtime_r(&t, &tm))
-		snprintf(buf, len, "?");
-	else
-		snprintf(buf, len, "%02d:%02d", tm.tm_hour, tm.tm_min);
-}
-
-static int input_error(const struct fan_svc *s, int i, int64_t now)
-{
-	int r = s->temps[i].off ? ERR_UNPOWERED : s->in_err[i];
-
-	if (r == 0)
-		r = fanctl_reading_check(&s->cfg, i, &s->temps[i], now);
-	return r;
-}
 
 /* ---- calibration state file ---- */
 
@@ -163,7 +80,7 @@ static void chip_lost(struct fan_svc *s, int err, int64_t now)
 	s->chip_retry_ns = now + s->chip_backoff_ns;
 	alarm_raise(s->b, "fan-chip", ALARM_CRIT, NAN,
 		    "NIC fan controller %s lost (%s); retrying with back-off", s->cfg.chip,
-		    errname(err));
+		    fan_svc_status_errname(err));
 	s->chip_alarm = true;
 }
 
@@ -183,7 +100,7 @@ static void chip_try_open(struct fan_svc *s, int64_t now)
 		s->chip_retry_ns = now + s->chip_backoff_ns;
 		alarm_raise(s->b, "fan-chip", ALARM_CRIT, NAN,
 			    "NIC fan controller %s not available (%s); retrying every %s",
-			    s->cfg.chip, errname(r),
+			    s->cfg.chip, fan_svc_status_errname(r),
 			    parse_format_duration(s->chip_backoff_ns, d, sizeof(d)));
 		s->chip_alarm = true;
 		s->chip_backoff_ns *= 2;
@@ -250,7 +167,7 @@ static void input_events(struct fan_svc *s, const struct fanctl_output *o, int64
 		if (o->input_bad & (1u << i))
 			alarm_raise(s->b, id, ic->required ? ALARM_CRIT : ALARM_WARN,
 				    s->temps[i].celsius, "temperature input %s: %s%s",
-				    ic->spec.name, errname(input_error(s, i, now)),
+				    ic->spec.name, fan_svc_status_errname(fan_svc_status_input_error(s, i, now)),
 				    ic->required ? "; fan at failsafe duty" : "; ignored");
 		else if (s->temps[i].off)
 			alarm_clear_reason(s->b, id, "powered off");
@@ -272,7 +189,7 @@ static void handle_events(struct fan_svc *s, const struct fanctl_output *o, int6
 			if (o->input_bad & (1u << i))
 				n += snprintf(msg + n, sizeof(msg) - (size_t)n, " %s (%s)",
 					      s->cfg.inputs[i].spec.name,
-					      errname(input_error(s, i, now)));
+					      fan_svc_status_errname(fan_svc_status_input_error(s, i, now)));
 		snprintf(d, sizeof(d), "%.0f%%", s->cfg.failsafe_duty);
 		log_event(LOG_WARNING,
 			  (const char *[]){ "H2BOX_EVENT=fan-failsafe", "H2BOX_STATE=enter", NULL },
@@ -284,7 +201,7 @@ static void handle_events(struct fan_svc *s, const struct fanctl_output *o, int6
 		struct fanctl_status st;
 
 		fanctl_status_get(s->ctl, loop_real_now(s->b->loop), &st);
-		snprintf(msg, sizeof(msg), "%s (%s)", profile_name(s, o->profile),
+		snprintf(msg, sizeof(msg), "%s (%s)", fan_svc_status_profile_name(s, o->profile),
 			 st.profile_forced ? "forced" : "schedule");
 		log_event(LOG_NOTICE,
 			  (const char *[]){ "H2BOX_EVENT=fan-profile", NULL },
@@ -296,7 +213,7 @@ static void handle_events(struct fan_svc *s, const struct fanctl_output *o, int6
 		snprintf(msg, sizeof(msg),
 			 "override: %s at %.1f C: %s cap (%.0f%%) and manual duty lifted",
 			 i >= 0 ? s->cfg.inputs[i].spec.name : "?",
-			 i >= 0 ? s->temps[i].celsius : NAN, profile_name(s, o->profile),
+			 i >= 0 ? s->temps[i].celsius : NAN, fan_svc_status_profile_name(s, o->profile),
 			 s->cfg.sched.profiles[o->profile].cap);
 		log_state(LOG_WARNING, "fan-override", "on", msg);
 	}
@@ -405,7 +322,7 @@ static void read_tach(struct fan_svc *s)
 	r = nic_fan_rpm_read(s->fan, &s->rpm);
 	if (r < 0 && s->tach_err == 0)
 		alarm_raise(s->b, "fan-tach", ALARM_WARN, NAN,
-			    "NIC fan tach unreadable (%s): no stall detection", errname(r));
+			    "NIC fan tach unreadable (%s): no stall detection", fan_svc_status_errname(r));
 	else if (r == 0 && s->tach_err < 0)
 		alarm_clear(s->b, "fan-tach");
 	s->tach_err = r;
@@ -444,9 +361,8 @@ static void fan_cycle(struct fan_svc *s, int64_t now)
 		.now_ns = now,
 		.wall_ns = loop_real_now(s->b->loop),
 		.temps = s->temps,
-		/* a critical NIC temperature (watts-svc's thermal levels) asks for full cooling */
-		.floor_pct = s->b->watts && watts_svc_fan_full_wanted(s->b->watts) ? 100.0 :
-									     s->floor_pct,
+		/* pushed by fan_svc_floor_set() (a thermal alarm asking for full cooling) */
+		.floor_pct = s->floor_pct,
 	};
 	int r;
 
@@ -497,421 +413,34 @@ static void timer_fn(struct loop_timer *t, int64_t now_ns, void *userdata)
 	loop_timer_arm_in(t, s->cfg.period_ns);
 }
 
-/* ---- status ---- */
-
-static void status_members(struct fan_svc *s, struct json *j)
-{
-	int64_t now = loop_now(s->b->loop);
-	const struct fan_calibration *cal = fanctl_calibration(s->ctl);
-	const struct fancal *run = fanctl_calibration_run(s->ctl);
-	const struct fansched_profile *p;
-	struct fanctl_status st;
-	char hhmm[16];
-
-	fanctl_status_get(s->ctl, loop_real_now(s->b->loop), &st);
-	json_bool(j, "enabled", s->cfg.enabled);
-	json_string(j, "chip", s->fan ? nic_fan_chip_name(s->fan) : NULL);
-	json_string(j, "chip_pattern", s->cfg.chip);
-	json_int(j, "pwm", s->cfg.pwm);
-	json_bool(j, "idle", s->idle);
-	json_string(j, "mode", s->idle ? "idle" : s->have_out ? fanctl_mode_name(st.mode)
-							       : "starting");
-	json_string(j, "profile", st.profile >= 0 ? profile_name(s, st.profile) : NULL);
-	json_string(j, "profile_source", st.profile_forced ? "forced" : "schedule");
-	if (st.profile_forced && st.force_until_wall_ns > 0) {
-		fmt_local_hhmm(hhmm, sizeof(hhmm), st.force_until_wall_ns);
-		json_string(j, "profile_until", hhmm);
-	} else {
-		json_null(j, "profile_until");
-	}
-	p = st.profile >= 0 ? &s->cfg.sched.profiles[st.profile] : NULL;
-	json_number(j, "cap_pct", p ? p->cap : NAN, 0);
-	/* duty_pct is the commanded duty; duty_actual_pct what pwmN read back after it */
-	json_number(j, "duty_pct", s->fan && s->have_out && !s->idle ? s->out.duty : NAN, 1);
-	json_number(j, "duty_actual_pct",
-		    s->fan && s->have_out && !s->idle ? nic_fan_duty_held(s->fan) : NAN, 1);
-	json_number(j, "rpm", s->rpm, 0);
-	json_number(j, "expected_rpm", s->have_out ? s->out.expected_rpm : NAN, 0);
-	json_bool(j, "failsafe", !s->idle && (s->have_out ? s->out.failsafe : true));
-	json_bool(j, "override", s->out.override);
-	json_string(j, "override_input", s->out.override && s->out.override_input >= 0
-				 ? s->cfg.inputs[s->out.override_input].spec.name : NULL);
-	json_bool(j, "stalled", s->out.stalled);
-	json_bool(j, "rpm_warn", s->out.rpm_warn);
-	json_number(j, "manual_pct", st.manual_pct, 1);
-	if (!isnan(st.manual_pct) && st.manual_until_ns > 0)
-		json_number(j, "manual_remaining_s",
-			    (double)(st.manual_until_ns - now) / HW_NSEC_PER_SEC, 0);
-	else
-		json_null(j, "manual_remaining_s");
-	json_number(j, "floor_pct", s->floor_pct, 0);
-	json_array_begin(j, "inputs");
-	for (int i = 0; i < s->cfg.ninputs; i++) {
-		int err = input_error(s, i, now);
-
-		json_object_begin(j, NULL);
-		json_string(j, "name", s->cfg.inputs[i].spec.name);
-		json_number(j, "temp_c", err == 0 ? s->temps[i].celsius : NAN, 1);
-		json_bool(j, "valid", err == 0);
-		json_string(j, "error", err ? errname(err) : NULL);
-		json_number(j, "demand_pct", s->have_out ? s->out.demand[i] : NAN, 1);
-		json_string(j, "curve", s->cfg.inputs[i].curve);
-		json_bool(j, "required", s->cfg.inputs[i].required);
-		json_object_end(j);
-	}
-	json_array_end(j);
-	json_object_begin(j, "calibration");
-	json_number(j, "start_duty", cal->start_duty > 0 ? cal->start_duty : NAN, 1);
-	json_number(j, "min_duty", cal->min_duty > 0 ? cal->min_duty : NAN, 1);
-	json_number(j, "min_rpm", cal->min_rpm > 0 ? cal->min_rpm : NAN, 0);
-	json_number(j, "max_rpm", cal->max_rpm > 0 ? cal->max_rpm : NAN, 0);
-	json_bool(j, "running", st.calibrating);
-	json_string(j, "phase", fancal_phase_name(run->phase));
-	json_string(j, "result", s->cal_msg[0] ? s->cal_msg : NULL);
-	json_string(j, "file", s->cal_path);
-	json_object_end(j);
-}
-
-void fan_svc_status_json(struct fan_svc *s, struct json *j)
-{
-	json_object_begin(j, "fan");
-	status_members(s, j);
-	json_object_end(j);
-}
-
-static void fmt_pct(char *buf, size_t len, double v)
-{
-	if (isfinite(v))
-		snprintf(buf, len, "%.0f%%", v);
-	else
-		snprintf(buf, len, "n/a");
-}
-
-static void fmt_rpm(char *buf, size_t len, double v)
-{
-	if (isfinite(v))
-		snprintf(buf, len, "%.0f rpm", v);
-	else
-		snprintf(buf, len, "unknown");
-}
-
-/*
- * The commanded duty in duty ("47%"), and in held "chip holds 50%" when the
- * chip holds more than one pwm step off it, else "".
- */
-static void fmt_duty(struct fan_svc *s, char *duty, size_t dlen, char *held, size_t hlen)
-{
-	bool known = s->fan && s->have_out && !s->idle;
-	char b[16];
-
-	fmt_pct(duty, dlen, known ? s->out.duty : NAN);
-	held[0] = '\0';
-	if (known && nic_fan_duty_differs(s->fan)) {
-		fmt_pct(b, sizeof(b), nic_fan_duty_held(s->fan));
-		snprintf(held, hlen, "chip holds %s", b);
-	}
-}
-
-/* "auto, profile quiet (schedule until 07:00)" */
-static void mode_line(struct fan_svc *s, char *buf, size_t len)
-{
-	struct fanctl_status st;
-	char until[32] = "", hhmm[16];
-
-	fanctl_status_get(s->ctl, loop_real_now(s->b->loop), &st);
-	if (st.profile_forced) {
-		if (st.force_until_wall_ns > 0) {
-			fmt_local_hhmm(hhmm, sizeof(hhmm), st.force_until_wall_ns);
-			snprintf(until, sizeof(until), " until %s", hhmm);
-		} else {
-			snprintf(until, sizeof(until), " until fan auto");
-		}
-	}
-	snprintf(buf, len, "%s, profile %s (%s%s)%s%s",
-		 s->idle ? "idle (power off)" : s->have_out ? fanctl_mode_name(st.mode) : "starting",
-		 st.profile >= 0 ? profile_name(s, st.profile) : "?",
-		 st.profile_forced ? "forced" : "schedule", until,
-		 s->out.override ? ", override" : "", s->out.stalled ? ", STALLED" : "");
-}
-
-void fan_svc_status_text(struct fan_svc *s, struct ctl_reply *rep)
-{
-	char mode[160], duty[16], held[32], rpm[24];
-
-	if (!s->cfg.enabled) {
-		ctl_reply_printf(rep, "fan: disabled in the profile\n");
-		return;
-	}
-	mode_line(s, mode, sizeof(mode));
-	fmt_duty(s, duty, sizeof(duty), held, sizeof(held));
-	fmt_rpm(rpm, sizeof(rpm), s->rpm);
-	ctl_reply_printf(rep, "fan: %s%s%s%s %s  %s%s\n", duty, held[0] ? " (" : "", held,
-			 held[0] ? ")" : "", rpm, mode, s->fan ? "" : "  (no controller chip)");
-}
-
-static void status_text_full(struct fan_svc *s, struct ctl_reply *rep)
-{
-	const struct fan_calibration *cal = fanctl_calibration(s->ctl);
-	const struct fancal *run = fanctl_calibration_run(s->ctl);
-	int64_t now = loop_now(s->b->loop);
-	struct fanctl_status st;
-	char mode[160], a[24], b[24], d[32], held[32], cap[64] = "";
-
-	fanctl_status_get(s->ctl, loop_real_now(s->b->loop), &st);
-	mode_line(s, mode, sizeof(mode));
-	ctl_reply_printf(rep, "mode: %s\n", mode);
-	fmt_duty(s, a, sizeof(a), held, sizeof(held));
-	if (st.profile >= 0 && s->cfg.sched.profiles[st.profile].cap < 100)
-		snprintf(cap, sizeof(cap), "cap %.0f%%%s", s->cfg.sched.profiles[st.profile].cap,
-			 s->out.override ? ", lifted by temperature" : "");
-	/* "duty: 47% (chip holds 50%; cap 60%)" */
-	if (held[0] || cap[0])
-		ctl_reply_printf(rep, "duty: %s (%s%s%s)\n", a, held, held[0] && cap[0] ? "; " : "",
-				 cap);
-	else
-		ctl_reply_printf(rep, "duty: %s\n", a);
-	if (!isnan(st.manual_pct))
-		ctl_reply_printf(rep, "manual: %.0f%% %s%s\n", st.manual_pct,
-				 st.manual_until_ns > 0 ? "for another " : "until fan auto",
-				 st.manual_until_ns > 0 ? parse_format_duration(
-					 st.manual_until_ns - now, d, sizeof(d)) : "");
-	fmt_rpm(a, sizeof(a), s->rpm);
-	fmt_rpm(b, sizeof(b), s->out.expected_rpm);
-	/* without a calibration there is no expected figure: say so rather than "n/a rpm" */
-	ctl_reply_printf(rep, "tach: %s (expected %s)%s%s\n", a,
-			 isfinite(s->out.expected_rpm) ? b : "unknown until `h2box fan calibrate`",
-			 s->out.stalled ? ", STALLED" : "", s->out.rpm_warn ? ", off target" : "");
-	if (s->fan)
-		ctl_reply_printf(rep, "chip: %s pwm%d\n", nic_fan_chip_name(s->fan), s->cfg.pwm);
-	else
-		ctl_reply_printf(rep, "chip: %s pwm%d not available (%s)\n", s->cfg.chip,
-				 s->cfg.pwm, errname(s->chip_err));
-	ctl_reply_printf(rep, "inputs:\n");
-	for (int i = 0; i < s->cfg.ninputs; i++) {
-		int err = input_error(s, i, now);
-
-		fmt_pct(a, sizeof(a), s->have_out ? s->out.demand[i] : NAN);
-		if (err == 0)
-			ctl_reply_printf(rep, "  %-8s %6.1f C  -> %s (curve %s)\n",
-					 s->cfg.inputs[i].spec.name, s->temps[i].celsius, a,
-					 s->cfg.inputs[i].curve);
-		else
-			ctl_reply_printf(rep, "  %-8s    n/a     (%s)\n",
-					 s->cfg.inputs[i].spec.name, errname(err));
-	}
-	if (st.calibrating)
-		ctl_reply_printf(rep, "calibration: running (%s, %.0f%%)\n",
-				 fancal_phase_name(run->phase), run->duty);
-	else if (cal->max_rpm > 0)
-		ctl_reply_printf(rep,
-				 "calibration: start %.0f%%, min %.0f%% (%.0f rpm), max %.0f rpm\n",
-				 cal->start_duty, cal->min_duty, cal->min_rpm, cal->max_rpm);
-	else
-		ctl_reply_printf(rep, "calibration: none (run `h2box fan calibrate`)\n");
-	if (s->cal_msg[0] && st.mode != FANCTL_CALIBRATE)
-		ctl_reply_printf(rep, "last calibration: %s\n", s->cal_msg);
-}
-
-/* ---- `h2box fan ...` ---- */
-
-/* "--opt VALUE" or "--opt=VALUE" at argv[i]; returns the value and advances *i. */
-static const char *opt_value(const struct ctl_request *req, int *i, const char *opt)
-{
-	size_t n = strlen(opt);
-	const char *a = req->argv[*i];
-
-	if (strcmp(a, opt) == 0) {
-		if (*i + 1 >= req->argc)
-			return NULL;
-		*i += 1;
-		return req->argv[*i];
-	}
-	if (strncmp(a, opt, n) == 0 && a[n] == '=')
-		return a + n + 1;
-	return NULL;
-}
-
-static void reply_ok(struct fan_svc *s, const struct ctl_request *req, struct ctl_reply *rep,
-		     const char *msg)
-{
-	if (req->json) {
-		struct json *j = ctl_reply_json(rep);
-
-		json_string(j, "message", msg); /* "ok" is the reply's own first member */
-		status_members(s, j);
-	} else {
-		ctl_reply_printf(rep, "%s\n", msg);
-	}
-}
-
-static int cmd_set(struct fan_svc *s, const struct ctl_request *req, struct ctl_reply *rep)
-{
-	int64_t for_ns = 0, now = loop_now(s->b->loop);
-	char err[96], msg[160], d[32];
-	double pct;
-	const char *v;
-	int i;
-
-	if (req->argc < 3 || parse_percent(req->argv[2], 0, 100, &pct, err, sizeof(err)) < 0) {
-		ctl_reply_error(rep, 2, "fan set: %s\n%s",
-				req->argc < 3 ? "missing PCT" : err, fan_usage);
-		return 0;
-	}
-	for (i = 3; i < req->argc; i++) {
-		v = opt_value(req, &i, "--for");
-		if (!v || parse_duration_ns(v, HW_NSEC_PER_SEC, MANUAL_FOR_MAX_NS, &for_ns, err,
-					    sizeof(err)) < 0) {
-			ctl_reply_error(rep, 2, "fan set: %s\n%s", v ? err : "bad argument",
-					fan_usage);
-			return 0;
-		}
-	}
-	if (!ctl_require_privilege(req, rep))
-		return 0;
-	fanctl_manual_set(s->ctl, pct, for_ns, now);
-	if (for_ns)
-		snprintf(msg, sizeof(msg), "fan: manual %.0f%% for %s (never below the critical "
-			 "override)", pct, parse_format_duration(for_ns, d, sizeof(d)));
-	else
-		snprintf(msg, sizeof(msg), "fan: manual %.0f%% until `fan auto` (never below the "
-			 "critical override)", pct);
-	log_event(LOG_NOTICE, (const char *[]){ "H2BOX_EVENT=fan-manual", "H2BOX_STATE=set", NULL },
-		  "%s, by uid %u", msg, (unsigned)req->uid);
-	reply_ok(s, req, rep, msg);
-	return 0;
-}
-
-static int cmd_profile(struct fan_svc *s, const struct ctl_request *req, struct ctl_reply *rep)
-{
-	int until = -1, i, r;
-	char err[96], msg[160];
-	const char *v;
-
-	if (req->argc < 3) {
-		ctl_reply_error(rep, 2, "fan profile: missing NAME\n%s", fan_usage);
-		return 0;
-	}
-	for (i = 3; i < req->argc; i++) {
-		v = opt_value(req, &i, "--until");
-		if (!v || parse_time_of_day(v, &until, err, sizeof(err)) < 0) {
-			ctl_reply_error(rep, 2, "fan profile: %s\n%s", v ? err : "bad argument",
-					fan_usage);
-			return 0;
-		}
-	}
-	if (fansched_profile_find(&s->cfg.sched, req->argv[2]) < 0) {
-		char known[FANSCHED_PROFILES_MAX * (FANSCHED_NAME_MAX + 1)] = "";
-		size_t n = 0;
-
-		for (int k = 0; k < s->cfg.sched.nprofiles && n < sizeof(known); k++)
-			n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s", k ? ", " : "",
-					      s->cfg.sched.profiles[k].name);
-		ctl_reply_error(rep, 2, "fan profile: unknown profile '%.40s' (known: %s)",
-				req->argv[2], known);
-		return 0;
-	}
-	if (!ctl_require_privilege(req, rep))
-		return 0;
-	r = fanctl_profile_force(s->ctl, req->argv[2], until, loop_real_now(s->b->loop));
-	if (r < 0) {
-		ctl_reply_error(rep, 1, "fan profile: %s", errname(r));
-		return 0;
-	}
-	if (until >= 0)
-		snprintf(msg, sizeof(msg), "fan: profile %s until %02d:%02d", req->argv[2],
-			 until / 60, until % 60);
-	else
-		snprintf(msg, sizeof(msg), "fan: profile %s until `fan auto`", req->argv[2]);
-	log_event(LOG_NOTICE, (const char *[]){ "H2BOX_EVENT=fan-profile", NULL },
-		  "%s, by uid %u", msg, (unsigned)req->uid);
-	reply_ok(s, req, rep, msg);
-	return 0;
-}
-
-static int fan_cmd(const struct ctl_request *req, struct ctl_reply *rep, void *userdata)
-{
-	struct fan_svc *s = userdata;
-	const char *sub = req->argc >= 2 ? req->argv[1] : "status";
-	char msg[sizeof(s->cal_path) + 120];
-	int r;
-
-	if (strcmp(sub, "status") == 0) {
-		if (req->argc > 2) {
-			ctl_reply_error(rep, 2, "%s", fan_usage);
-			return 0;
-		}
-		if (req->json)
-			status_members(s, ctl_reply_json(rep));
-		else if (!s->cfg.enabled)
-			fan_svc_status_text(s, rep);
-		else
-			status_text_full(s, rep);
-		return 0;
-	}
-	if (strcmp(sub, "auto") != 0 && strcmp(sub, "set") != 0 && strcmp(sub, "profile") != 0 &&
-	    strcmp(sub, "calibrate") != 0) {
-		ctl_reply_error(rep, 2, "%s", fan_usage);
-		return 0;
-	}
-	if (!s->cfg.enabled) {
-		ctl_reply_error(rep, 1, "fan control is disabled ([fan] enabled = no)");
-		return 0;
-	}
-	if (strcmp(sub, "set") == 0)
-		return cmd_set(s, req, rep);
-	if (strcmp(sub, "profile") == 0)
-		return cmd_profile(s, req, rep);
-	if (req->argc > 2) {
-		ctl_reply_error(rep, 2, "%s", fan_usage);
-		return 0;
-	}
-	if (!ctl_require_privilege(req, rep))
-		return 0;
-	if (strcmp(sub, "auto") == 0) {
-		fanctl_auto(s->ctl);
-		snprintf(msg, sizeof(msg), "fan: automatic, profile from the schedule");
-		log_event(LOG_NOTICE,
-			  (const char *[]){ "H2BOX_EVENT=fan-manual", "H2BOX_STATE=auto", NULL },
-			  "%s, by uid %u", msg, (unsigned)req->uid);
-		reply_ok(s, req, rep, msg);
-		return 0;
-	}
-	/* calibrate */
-	if (!s->fan) {
-		ctl_reply_error(rep, 1, "fan calibrate: controller chip %s not available",
-				s->cfg.chip);
-		return 0;
-	}
-	if (s->idle) {
-		ctl_reply_error(rep, 3, "fan calibrate: the box is powered off");
-		return 0;
-	}
-	r = fanctl_calibrate_start(s->ctl, loop_now(s->b->loop));
-	if (r == -EALREADY) {
-		ctl_reply_error(rep, 3, "fan calibrate: a calibration is already running");
-		return 0;
-	}
-	if (r < 0) {
-		ctl_reply_error(rep, 3, "fan calibrate: refused while %s (cooling comes first)",
-				s->out.failsafe ? "in failsafe"
-				: s->out.stalled ? "stalled" : "a temperature override is active");
-		return 0;
-	}
-	s->cal_msg[0] = '\0';
-	snprintf(msg, sizeof(msg), "fan: calibration started (a few minutes; the fan stops once); "
-		 "see `h2box fan status`; results go to %s", s->cal_path);
-	log_state(LOG_NOTICE, "fan-calibration", "start", msg + 5);
-	reply_ok(s, req, rep, msg);
-	return 0;
-}
-
 /* ---- life cycle ---- */
 
-void fan_svc_floor_set(struct fan_svc *s, double pct)
+void fan_svc_floor_set(struct fan_svc *s, double pct, const char *reason)
 {
+	double floor;
+	char d[48];
+
 	if (!s)
 		return;
-	s->floor_pct = isfinite(pct) && pct > 0 ? fmin(pct, 100.0) : 0.0;
+	floor = isfinite(pct) && pct > 0 ? fmin(pct, 100.0) : 0.0;
+	if (floor == 0.0)
+		reason = NULL;
+	/* callers may push every cycle: log the changes only */
+	if (floor == s->floor_pct && strcmp(reason ? reason : "", s->floor_reason) == 0)
+		return;
+	s->floor_pct = floor;
+	snprintf(s->floor_reason, sizeof(s->floor_reason), "%s",
+		 reason ? reason : (floor > 0 ? "requested" : ""));
+	snprintf(d, sizeof(d), "H2BOX_DUTY_PCT=%.0f", floor);
+	if (floor > 0)
+		log_event(LOG_WARNING,
+			  (const char *[]){ "H2BOX_EVENT=fan-floor", "H2BOX_STATE=set", d, NULL },
+			  "fan: floor %.0f%% (%s): the duty never goes below it", floor,
+			  s->floor_reason);
+	else
+		log_event(LOG_NOTICE,
+			  (const char *[]){ "H2BOX_EVENT=fan-floor", "H2BOX_STATE=clear", d, NULL },
+			  "fan: floor cleared");
 }
 
 static void svc_close(struct fan_svc *s, enum nic_fan_on_exit how)
@@ -962,9 +491,7 @@ int fan_svc_new(struct box *b, const struct fan_config *cfg, struct fan_svc **ou
 		if (r < 0)
 			goto fail;
 	}
-	r = ctl_command_register(b->ctl, "fan",
-				 "status|auto|set PCT [--for D]|profile NAME [--until HH:MM]|"
-				 "calibrate: the NIC fan", fan_cmd, s);
+	r = ctl_command_register(b->ctl, "fan", fan_svc_verbs_help, fan_svc_verbs_run, s);
 	if (r < 0)
 		goto fail;
 	if (!s->cfg.enabled) {
@@ -996,3 +523,4 @@ void fan_svc_free(struct fan_svc *s)
 		return;
 	svc_close(s, s->cfg.on_exit);
 }
+

@@ -34,9 +34,12 @@ void fan_svc_free(struct fan_svc *s);
 void fan_svc_status_json(struct fan_svc *s, struct json *j);
 void fan_svc_status_text(struct fan_svc *s, struct ctl_reply *rep);
 /*
- * A minimum duty requested by another service (a thermal escalation asking
- * for full cooling); 0 clears it.  Applied from the next period on.
+ * A minimum duty pushed by another service (a thermal alarm asking for full
+ * cooling), with why ("thermal alarm temp-nic critical"); 0 clears it.
+ * Applied from the next period on; status shows both, and "decided_by"
+ * floor while it holds the duty up.  Changes are logged (fan-floor); the
+ * same value pushed again is not.  s may be NULL (no fan service).
  */
-void fan_svc_floor_set(struct fan_svc *s, double pct);
+void fan_svc_floor_set(struct fan_svc *s, double pct, const char *reason);
 
 #endif

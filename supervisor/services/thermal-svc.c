@@ -27,7 +27,6 @@ struct thermal_svc {
 	int64_t seen[THERMAL_SVC_INPUTS_MAX]; /* updated_ns of the last reading fed */
 	int n;
 	double floor_pct;
-	struct fan_svc *floor_told; /* the fan service floor_pct was pushed to (a new one hears it) */
 	bool throttle, poweroff_sent;
 	thermal_svc_poweroff_fn poweroff_fn;
 	void *poweroff_ud;
@@ -55,7 +54,7 @@ void thermal_svc_free(struct thermal_svc *t)
 		return;
 	/* our floor goes with us; the fan service may already be gone (b->fan is then NULL) */
 	if (t->floor_pct > 0 && t->b->fan)
-		fan_svc_floor_set(t->b->fan, 0.0);
+		fan_svc_floor_set(t->b->fan, 0.0, NULL);
 	free(t);
 }
 
@@ -103,23 +102,26 @@ static unsigned thermal_svc_input_step(struct thermal_svc *s, int i, int64_t now
 void thermal_svc_step(struct thermal_svc *s, int64_t now)
 {
 	bool fan = false, thr = false, off = false;
+	char why[80] = "";
 	double floor_pct;
 
 	for (int i = 0; i < s->n; i++) {
 		unsigned acts = thermal_svc_input_step(s, i, now);
 
+		/* the first input asking for full cooling names the floor's reason */
+		if ((acts & THERMAL_ACT_FAN) && !why[0])
+			snprintf(why, sizeof(why), "thermal alarm temp-%s %s", s->therm[i].cfg.name,
+				 thermal_level_name(s->therm[i].level));
 		fan |= acts & THERMAL_ACT_FAN;
 		thr |= acts & THERMAL_ACT_THROTTLE;
 		if ((acts & THERMAL_ACT_POWEROFF) && s->therm[i].level == THERMAL_EMERG)
 			off = true;
 	}
 	floor_pct = fan ? 100.0 : 0.0;
-	if (floor_pct != s->floor_pct || s->b->fan != s->floor_told) {
-		s->floor_pct = floor_pct;
-		s->floor_told = s->b->fan;
-		if (s->b->fan)
-			fan_svc_floor_set(s->b->fan, floor_pct);
-	}
+	/* the fan service logs a change of floor or reason, not each push */
+	if (s->b->fan)
+		fan_svc_floor_set(s->b->fan, floor_pct, fan ? why : NULL);
+	s->floor_pct = floor_pct;
 	if (thr != s->throttle) {
 		s->throttle = thr;
 		if (s->throttle_fn)

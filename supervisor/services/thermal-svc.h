@@ -14,7 +14,7 @@ struct thermal_svc;
 /*
  * Reads the box's temperatures (box_temp_find) once per step and keeps one level per
  * [thermal NAME] input (policy/thermal.c decides).  It pushes what the levels ask for:
- *   - the fan floor: fan_svc_floor_set(b->fan, 100) while an input's actions hold "fan", 0 once
+ *   - the fan floor: fan_svc_floor_set(b->fan, 100, reason) while an input's actions hold "fan", 0 once
  *     none does (called on a change, and once to a fan service that has not heard it yet);
  *   - throttle requests: the throttle handler, called on a change with true/false;
  *   - a power-off request: the power-off handler, once per emergency.

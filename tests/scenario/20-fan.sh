@@ -25,6 +25,7 @@ expect_eq "23:30 runs the quiet profile" "$(fan .profile)" quiet
 expect_eq "quiet comes from the schedule" "$(fan .profile_source)" schedule
 expect_eq "quiet caps duty at 40 %" "$(fan .cap_pct)" 40
 expect_eq "fan under automatic control" "$(fan .mode)" auto
+expect_eq "the curve decides the duty" "$(fan .decided_by)" curve
 idle_duty=$(fan .duty_pct)
 expect_cmp "idle duty under the quiet cap" "$idle_duty" le 40
 expect_cmp "idle duty keeps the fan turning" "$idle_duty" gt 0
@@ -61,6 +62,7 @@ expect_cmp "balanced duty exceeds the quiet cap for the same copy" "$(fan .duty_
 h2 sim fault sensor-nic on >/dev/null
 advance 1s
 expect_eq "sensor fault -> failsafe" "$(fan .failsafe)" true
+expect_eq "the failsafe decides the duty" "$(fan .decided_by)" failsafe
 expect_eq "sensor fault -> 100 % duty within one period" "$(fan .duty_pct)" 100
 expect_eq "the plant's fan is at 100 %" "$(truth .fan_duty_pct | cut -d. -f1)" 100
 expect_eq "sensor fault raises an alarm" "$(alarm_active fan-sensor-nic)" 1
@@ -77,6 +79,7 @@ expect_eq "stalled fan -> fan-stall alarm" "$(alarm_active fan-stall)" 1
 expect_eq "fan-stall alarm is critical" "$(h2 --json alarms | jq -r '.active[] | select(.id == "fan-stall") | .level')" critical
 expect_eq "stalled fan -> full duty to restart it" "$(fan .duty_pct)" 100
 expect_eq "status reports the stall" "$(fan .stalled)" true
+expect_eq "the stall decides the duty" "$(fan .decided_by)" stall
 check "status text lists the stall alarm" bash -c "'$H2BOX' -s '$SOCK' alarms | grep -q fan-stall"
 h2 sim fault fan-stall off >/dev/null
 advance 30s
@@ -106,7 +109,10 @@ expect_near "the plant's fan runs at what the chip holds" "$(truth .fan_duty_pct
 expect_eq "a rounded duty is no failsafe" "$(fan .failsafe)" false
 expect_eq "a rounded duty raises no fan-chip alarm" "$(alarm_active fan-chip)" 0
 check "fan status shows both duties" \
-	bash -c "'$H2BOX' -s '$SOCK' fan status | grep -qx 'duty: 47% (chip holds 50%)'"
+	bash -c "'$H2BOX' -s '$SOCK' fan status | grep -qx 'duty: 47% (chip holds 50%; set by manual)'"
+expect_eq "the manual duty decided it" "$(fan .decided_by)" manual
+expect_eq "no floor" "$(fan .floor_pct)" 0
+expect_eq "no floor reason" "$(fan .floor_reason)" null
 check "h2box status shows both duties" \
 	bash -c "'$H2BOX' -s '$SOCK' status | grep -q '^fan: 47% (chip holds 50%) '"
 expect_eq "h2box --json status carries duty_actual_pct" "$(jget .fan.duty_actual_pct status)" 50.2

@@ -28,7 +28,8 @@ check "an NFS copy" h2 sim workload nfs-copy
 
 # Walk in 5 s steps and note every level change with the NIC temperature at that moment.
 seen="none"
-warn_fan="" warn_floor="" crit_fan="" crit_floor="" crit_throttle="" crit_stalled="" off_at=""
+warn_fan="" warn_floor="" crit_fan="" crit_throttle="" crit_stalled="" off_at=""
+crit_floor="" crit_floor_reason="" crit_decided="" crit_text=""
 for _ in $(seq 240); do
 	advance 5s
 	lvl=$(nic_level)
@@ -42,6 +43,9 @@ for _ in $(seq 240); do
 		if [ "$lvl" = critical ]; then
 			crit_fan=$(jget .duty_pct fan status)
 			crit_floor=$(jget .floor_pct fan status)
+			crit_floor_reason=$(jget .floor_reason fan status)
+			crit_decided=$(jget .decided_by fan status)
+			crit_text=$(h2 fan status)
 			crit_stalled=$(jget .stalled fan status)
 			crit_throttle=$(jget .thermal_throttle budget)
 			# the fan gives up: on to the emergency
@@ -57,13 +61,23 @@ expect_eq "temp-nic walks warn -> critical -> emergency" "$seen" "none warn crit
 expect_eq "warn: the fan runs its curve (off)" "$warn_fan" 0
 expect_eq "critical: the fan had not stalled" "$crit_stalled" false
 expect_eq "critical: fan at 100 %" "$crit_fan" 100
-# fan status says why: the thermal service pushed its floor (it showed 0 % while forcing 100 %)
-expect_eq "warn: no thermal fan floor" "$warn_floor" 0
-expect_eq "critical: fan status shows the thermal floor" "$crit_floor" 100
+# status says why the fan runs where it runs: the floor the thermal level pushed, and its reason
+expect_eq "warn: no fan floor" "$warn_floor" 0
+expect_eq "critical: fan status shows the floor at 100 %" "$crit_floor" 100
+check "critical: the floor's reason names the temp-nic alarm and its level" \
+	bash -c "grep -q 'temp-nic critical' <<<'$crit_floor_reason'"
+expect_eq "critical: the floor decided the duty" "$crit_decided" floor
+check "critical: text status shows the floor and its reason" \
+	bash -c "grep -q '^floor: 100% (.*temp-nic critical' <<<'$crit_text'"
+check "critical: text status says the floor decided the duty" \
+	bash -c "grep -q '^duty: 100%.*set by floor' <<<'$crit_text'"
 expect_eq "critical: the budget governor is told to throttle" "$crit_throttle" true
 check "the box powered off" test -n "$off_at"
 expect_eq "power state off" "$(jget .state power status)" off
 expect_eq "plant: PSU off" "$(truth .psu_on)" false
+expect_eq "box off: the NIC unpowered, its thermal floor let go" "$(jget .floor_pct fan status)" 0
+expect_eq "box off: nothing decides an idle fan" "$(jget .decided_by fan status)" null
+check "daemon log: the floor set with its reason" grep -q "fan: floor 100% (thermal alarm temp-nic critical)" "$DAEMON_LOG"
 expect_eq "plant: host off" "$(truth .host_on)" false
 # orderly: the host was asked to shut down before the PSU went off (no force-off)
 expect_eq "power-off went through host_stopping and psu_stopping" \

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "supervisor/config/fan-config.h"
 #include "supervisor/policy/fanctl.h"
 
 #define S INT64_C(1000000000)
@@ -207,6 +208,7 @@ static void test_override_lifts_quiet_cap(void **state)
 	/* at the override temperature the cap goes, and says so once */
 	o = step(r, 65);
 	assert_true(o->override);
+	assert_int_equal(o->why, FANCTL_WHY_OVERRIDE);
 	assert_true(o->events & FANCTL_EV_OVERRIDE_ON);
 	assert_int_equal(o->override_input, 0);
 	assert_float_equal(o->duty, 100, 1e-9);
@@ -238,8 +240,8 @@ static void test_override_lower_of_input_and_profile(void **state)
 	int quiet = fansched_profile_find(&r->cfg.sched, "quiet");
 	int balanced = fansched_profile_find(&r->cfg.sched, "balanced");
 
-	assert_float_equal(fan_config_override_temp(&r->cfg, 0, quiet), 65, 1e-9);
-	assert_float_equal(fan_config_override_temp(&r->cfg, 0, balanced), 70, 1e-9);
+	assert_float_equal(fanctl_override_temp(&r->cfg, 0, quiet), 65, 1e-9);
+	assert_float_equal(fanctl_override_temp(&r->cfg, 0, balanced), 70, 1e-9);
 	/* quiet at night: its 65 C is not shadowed by the input's 70 C */
 	assert_int_equal(fanctl_profile_force(r->ctl, "quiet", -1, r->wall), 0);
 	assert_false(step(r, 64)->override);
@@ -309,10 +311,12 @@ static void test_manual_set_expiry_and_floor(void **state)
 	assert_int_equal(o->mode, FANCTL_MANUAL);
 	assert_true(o->events & FANCTL_EV_MODE);
 	assert_float_equal(o->duty, 15, 1e-9);
+	assert_int_equal(o->why, FANCTL_WHY_MANUAL);
 	/* over the critical temperature manual duty cannot hold the fan down */
 	o = step(r, 76); /* balanced override_temp 75 */
 	assert_int_equal(o->mode, FANCTL_MANUAL);
 	assert_float_equal(o->duty, 100, 1e-9);
+	assert_int_equal(o->why, FANCTL_WHY_OVERRIDE);
 	step(r, 60), step(r, 40);
 	assert_float_equal(r->out.duty, 15, 1e-9);
 	/* expires 10 s after it was set */
@@ -329,6 +333,7 @@ static void test_manual_set_expiry_and_floor(void **state)
 	o = step(r, NAN);
 	assert_int_equal(o->mode, FANCTL_FAILSAFE);
 	assert_float_equal(o->duty, 100, 1e-9);
+	assert_int_equal(o->why, FANCTL_WHY_FAILSAFE);
 	rig_free(r);
 }
 
@@ -440,6 +445,7 @@ static void test_stall_detection_timing(void **state)
 	assert_true(o->stalled);
 	assert_true(o->events & FANCTL_EV_STALL);
 	assert_int_equal(o->mode, FANCTL_STALL);
+	assert_int_equal(o->why, FANCTL_WHY_STALL);
 	assert_float_equal(o->duty, 100, 1e-9);
 	o = step(r, 50);
 	assert_false(o->events & FANCTL_EV_STALL);
@@ -763,7 +769,7 @@ static void test_config_errors(void **state)
 	assert_string_equal(c.inputs[1].spec.name, "cpu");
 	assert_float_equal(c.inputs[1].spec.offset_c, -1.5, 1e-9);
 	assert_int_equal(c.on_exit, NIC_FAN_EXIT_FULL);
-	assert_int_equal(fan_config_curve_find(&c, "nic"), 1);
+	assert_int_equal(fanctl_curve_find(&c, "nic"), 1);
 	assert_string_equal(c.sched.default_profile, "quiet");
 }
 
@@ -777,6 +783,8 @@ static void test_external_floor_holds(void **state)
 	(void)state;
 	cool = step(r, 30)->duty;
 	assert_true(cool < 60);
+	assert_int_equal(r->out.why, FANCTL_WHY_CURVE);
+	assert_string_equal(fanctl_why_name(r->out.why), "curve");
 	for (double floor = 60; floor <= 100; floor += 40) {
 		in = (struct fanctl_input){ .now_ns = r->now, .wall_ns = r->wall, .temps = r->temps,
 					    .rpm = r->rpm, .floor_pct = floor };
@@ -786,9 +794,18 @@ static void test_external_floor_holds(void **state)
 		r->wall += r->cfg.period_ns;
 		assert_int_equal(r->out.mode, FANCTL_AUTO);
 		assert_float_equal(r->out.duty, floor, 1e-9);
+		assert_int_equal(r->out.why, FANCTL_WHY_FLOOR);
+		assert_string_equal(fanctl_why_name(r->out.why), "floor");
 	}
 	/* the floor gone, the curve again */
 	assert_float_equal(step(r, 30)->duty, cool, 1e-9);
+	assert_int_equal(r->out.why, FANCTL_WHY_CURVE);
+	/* a floor below what the curve asks decides nothing */
+	in = (struct fanctl_input){ .now_ns = r->now, .wall_ns = r->wall, .temps = r->temps,
+				    .rpm = r->rpm, .floor_pct = cool / 2 };
+	r->temps[0].updated_ns = r->now;
+	fanctl_step(r->ctl, &in, &r->out);
+	assert_int_equal(r->out.why, FANCTL_WHY_CURVE);
 	rig_free(r);
 }
 
