@@ -23,8 +23,8 @@
 
 /* ---- `ib link` ---- */
 
-static void ib_verbs_link_port_json(struct json *j, int port, const struct hw_ib_port_attr *a, int qr,
-			   const struct ib_probe_pcie *p, bool narrow_expected)
+static void ib_verbs_link_port_json(struct json *j, int port, const struct hw_ib_port_attr *a,
+				    int qr, const struct ib_probe_pcie *p, bool narrow_expected)
 {
 	struct linkmath_rate rate;
 	struct linkmath_verdict v;
@@ -61,7 +61,8 @@ static void ib_verbs_link_port_json(struct json *j, int port, const struct hw_ib
 	json_object_end(j);
 }
 
-static void ib_verbs_link_pcie_json(struct json *j, const struct ib_probe_pcie *p, bool narrow_expected)
+static void ib_verbs_link_pcie_json(struct json *j, const struct ib_probe_pcie *p,
+				    bool narrow_expected)
 {
 	const struct nic_pcie_info *in = &p->info;
 	struct linkmath_pcie_link l;
@@ -154,8 +155,9 @@ static void ib_verbs_link_pcie_text(struct ctl_reply *rep, const struct ib_probe
 					 linkmath_pcie_tlp_efficiency(in->devctl_mps));
 }
 
-static void ib_verbs_link_port_text(struct ctl_reply *rep, int port, const struct hw_ib_port_attr *a, int qr,
-			   const struct ib_probe_pcie *p, bool narrow_expected)
+static void ib_verbs_link_port_text(struct ctl_reply *rep, int port,
+				    const struct hw_ib_port_attr *a, int qr,
+				    const struct ib_probe_pcie *p, bool narrow_expected)
 {
 	struct linkmath_rate rate;
 	struct linkmath_verdict v;
