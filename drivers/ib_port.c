@@ -31,16 +31,46 @@ void ib_port_rate_init(struct ib_port_rate *r, double max_gbps)
 	r->max_gbps = max_gbps;
 }
 
+double ib_port_counter_delta(uint64_t last, uint64_t raw, int bits,
+			     enum ib_port_rate_status *status)
+{
+	enum ib_port_rate_status dummy;
+	bool wide = bits == 64 ||
+		    (bits != 32 && (raw > IB_PORT_COUNTER32_MAX || last > IB_PORT_COUNTER32_MAX));
+
+	if (!status)
+		status = &dummy;
+	if (wide) {
+		if (raw < last) {
+			*status = IB_PORT_RATE_RESET;
+			return NAN;
+		}
+		*status = IB_PORT_RATE_OK;
+		return (double)(raw - last);
+	}
+	if (raw >= IB_PORT_COUNTER32_MAX) {
+		*status = IB_PORT_RATE_SATURATED;
+		return NAN;
+	}
+	if (raw < last && last >= IB_PORT_COUNTER32_MAX) {
+		/* it left its stuck maximum: only a reset does that */
+		*status = IB_PORT_RATE_RESET;
+		return NAN;
+	}
+	*status = IB_PORT_RATE_OK;
+	/* 32-bit unsigned subtraction is the modulo-2^32 wrap */
+	return (double)(uint32_t)((uint32_t)raw - (uint32_t)last);
+}
+
 double ib_port_rate_update(struct ib_port_rate *r, uint64_t raw, int bits, int64_t now_ns,
 			   enum ib_port_rate_status *status)
 {
 	enum ib_port_rate_status dummy;
 	double max = r->max_gbps > 0.0 ? r->max_gbps : IB_PORT_MAX_GBPS_DEFAULT;
-	bool wide = bits == 64 || (bits != 32 && raw > IB_PORT_COUNTER32_MAX);
 	bool had = r->have;
 	uint64_t last = r->last;
 	int64_t dt = now_ns - r->last_ns;
-	double gbps;
+	double words, gbps;
 
 	if (!status)
 		status = &dummy;
@@ -51,21 +81,14 @@ double ib_port_rate_update(struct ib_port_rate *r, uint64_t raw, int bits, int64
 	r->have = true;
 	r->last = raw;
 	r->last_ns = now_ns;
-	if (!wide && raw >= IB_PORT_COUNTER32_MAX) {
-		*status = IB_PORT_RATE_SATURATED;
+	words = ib_port_counter_delta(had ? last : raw, raw, bits, status);
+	if (isnan(words))
 		return NAN;
-	}
 	if (!had) {
 		*status = IB_PORT_RATE_FIRST;
 		return NAN;
 	}
-	if (raw < last && !wide) {
-		/* 32-bit PMA counters never wrap: going back means someone reset them */
-		*status = IB_PORT_RATE_RESET;
-		return NAN;
-	}
-	/* unsigned subtraction is the modulo-2^64 wrap */
-	gbps = (double)(raw - last) * 32.0 / (double)dt;
+	gbps = words * 32.0 / (double)dt;
 	if (gbps > max) {
 		*status = IB_PORT_RATE_RESET;
 		return NAN;

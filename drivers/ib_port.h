@@ -11,11 +11,16 @@ struct hw;
 
 /*
  * ---- pure rate arithmetic on one counter ----
- * port_xmit_data/port_rcv_data count octets divided by 4.  The IBA 32-bit
- * PMA counters do not wrap: they stick at 0xFFFFFFFF (16 GiB, about 4 s at
- * QDR) until someone resets them, so a stuck counter means "unknown", never
- * 0 Gb/s.  64-bit counters wrap modulo 2^64; a drop that would imply an
- * impossible rate is a reset (perfquery -R), not a wrap.
+ * port_xmit_data/port_rcv_data count octets divided by 4.  Every IB byte
+ * delta in h2box comes from ib_port_counter_delta(), with one rule:
+ *  - a 64-bit counter that goes down was reset (perfquery -R, a driver
+ *    reload; 2^64 words take centuries to wrap): the interval is unknown;
+ *  - a 32-bit counter that reads 2^32-1 is stuck there (the IBA PMA
+ *    counters stick at 16 GiB until reset): unknown, never 0 Gb/s;
+ *  - a 32-bit counter that goes down wrapped modulo 2^32, unless it went
+ *    down from its stuck maximum: then it was reset, and the interval is
+ *    unknown.
+ * A rate above the port's bound (ib_port_set_max_gbps) is a reset too.
  */
 enum ib_port_rate_status {
 	IB_PORT_RATE_OK,
@@ -38,6 +43,14 @@ struct ib_port_rate {
 };
 
 const char *ib_port_rate_status_name(enum ib_port_rate_status st);
+/*
+ * The change of one counter from last to raw under the rule above, in the
+ * counter's units; NAN with *status SATURATED or RESET when unknown (status
+ * may be NULL).  bits: 32, 64, or 0 when unknown (then a reading above
+ * 2^32-1 proves 64 bits).
+ */
+double ib_port_counter_delta(uint64_t last, uint64_t raw, int bits,
+			     enum ib_port_rate_status *status);
 void ib_port_rate_init(struct ib_port_rate *r, double max_gbps);
 /*
  * Feed one raw reading (4-octet units) of width bits (32, 64, or 0 when

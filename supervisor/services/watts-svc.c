@@ -1,6 +1,7 @@
 /* watts-svc.c - power service: profile keys, sampling, energy, record, budget, thermal alarms. */
 #include "supervisor/services/watts-svc.h"
 
+#include "drivers/ib_port.h"
 #include "hw/hw.h"
 #include "hw/ib.h"
 #include "supervisor/services/alarm.h"
@@ -953,17 +954,6 @@ static void ib_snapshot(struct watts_svc *s, struct ib_snap *snap)
 	}
 }
 
-/* Counter delta in words; NAN when unknown or when a 32-bit counter saturated (mlx4 sticks). */
-static double counter_delta(uint64_t a, uint64_t b, int bits)
-{
-	if (bits == 32) {
-		if (b == UINT32_MAX || a == UINT32_MAX)
-			return NAN;
-		return (double)((uint32_t)((uint32_t)b - (uint32_t)a));
-	}
-	return b >= a ? (double)(b - a) : NAN;
-}
-
 static void ib_bytes(const struct ib_snap *a, const struct ib_snap *b, double *tx, double *rx)
 {
 	*tx = *rx = 0;
@@ -976,9 +966,9 @@ static void ib_bytes(const struct ib_snap *a, const struct ib_snap *b, double *t
 			*tx = *rx = NAN;
 			return;
 		}
-		/* port_xmit_data / port_rcv_data count 4-octet words */
-		*tx += 4.0 * counter_delta(a->p[i].tx, b->p[i].tx, a->p[i].tx_bits);
-		*rx += 4.0 * counter_delta(a->p[i].rx, b->p[i].rx, a->p[i].rx_bits);
+		/* 4-octet words; ib_port's rule for falling, wrapping and stuck counters */
+		*tx += 4.0 * ib_port_counter_delta(a->p[i].tx, b->p[i].tx, a->p[i].tx_bits, NULL);
+		*rx += 4.0 * ib_port_counter_delta(a->p[i].rx, b->p[i].rx, a->p[i].rx_bits, NULL);
 	}
 }
 
