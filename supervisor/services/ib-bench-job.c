@@ -28,6 +28,9 @@
  * fabric and plant live on the loop's thread and a run costs little real time;
  * the fabric hands its virtual time to the loop as it goes (sim-svc's advance
  * hook), so the box's timers, counters and power meter live through the run.
+ * Both take the same driver path (ib_bench_run over the hw verbs ops); only
+ * the thread differs.  A worker thread cannot serve the sim: the advance hook
+ * would fire the loop's timers and touch the plant from a second thread.
  */
 struct ib_bench_run;
 
