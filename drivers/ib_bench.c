@@ -30,16 +30,18 @@ int ib_bench_run(struct hw *hw, const struct ib_bench_opts *o, struct ib_bench_r
 	if (!rep->dev[0]) {
 		r = hw_ib_devices(hw, names, 8);
 		if (r <= 0)
-			return ib_bench_ep_fail(err, errlen, r < 0 ? r : -ENODEV,
-				    "no RDMA device (is the NIC powered and its driver loaded?)");
+			return ib_bench_ep_fail(
+				err, errlen, r < 0 ? r : -ENODEV,
+				"no RDMA device (is the NIC powered and its driver loaded?)");
 		snprintf(rep->dev, sizeof(rep->dev), "%s", names[0]);
 	}
 	rep->port = o->port;
 	if (rep->simulated && o->role != IB_BENCH_LOOPBACK)
-		return ib_bench_ep_fail(err, errlen, -ENOTSUP,
-			    "the simulated box has no peer host: run a loopback (--dev2 %s:2 is"
-			    " the article's cabled-ports test)",
-			    rep->dev);
+		return ib_bench_ep_fail(
+			err, errlen, -ENOTSUP,
+			"the simulated box has no peer host: run a loopback (--dev2 %s:2 is"
+			" the article's cabled-ports test)",
+			rep->dev);
 	if (o->role == IB_BENCH_LOOPBACK) {
 		snprintf(rep->dev2, sizeof(rep->dev2), "%s", o->dev2[0] ? o->dev2 : rep->dev);
 		rep->port2 = o->port2 ? o->port2 : o->dev2[0] ? 1 : o->port;

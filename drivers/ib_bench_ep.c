@@ -20,8 +20,8 @@
  * ping is work on the reply's path (rxe builds it in the kernel) that
  * ib_send_lat does not do either.  At most half the send queue (ep_open).
  */
-#define IB_BENCH_EP_LAT_SIGNAL_EVERY	32
-#define IB_BENCH_EP_LAT_SAMPLES_MAX	IB_BENCH_LAT_ITERS_MAX
+#define IB_BENCH_EP_LAT_SIGNAL_EVERY 32
+#define IB_BENCH_EP_LAT_SAMPLES_MAX  IB_BENCH_LAT_ITERS_MAX
 
 /* wr_id: side in bits 63..62, kind in 61..60, a sequence number below */
 #define WR_SIDE_SHIFT 62
@@ -29,18 +29,18 @@
 #define WR_SEQ_MASK   ((1ULL << WR_KIND_SHIFT) - 1)
 enum wr_kind { WR_WRITE = 0, WR_SEND = 1, WR_RECV = 2 };
 
-static uint64_t wr_id_make(int side, enum wr_kind kind, uint64_t seq)
+static uint64_t ib_bench_ep_wr_id(int side, enum wr_kind kind, uint64_t seq)
 {
 	return (uint64_t)side << WR_SIDE_SHIFT | (uint64_t)kind << WR_KIND_SHIFT |
 	       (seq & WR_SEQ_MASK);
 }
 
-static int wr_side(uint64_t id)
+static int ib_bench_ep_wr_side(uint64_t id)
 {
 	return (int)(id >> WR_SIDE_SHIFT);
 }
 
-static enum wr_kind wr_kind_of(uint64_t id)
+static enum wr_kind ib_bench_ep_wr_kind(uint64_t id)
 {
 	return (enum wr_kind)((id >> WR_KIND_SHIFT) & 3);
 }
@@ -57,7 +57,7 @@ int ib_bench_ep_fail(char *err, size_t errlen, int r, const char *fmt, ...)
 	return r;
 }
 
-static int cmp_double(const void *a, const void *b)
+static int ib_bench_ep_cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
@@ -71,7 +71,7 @@ double ib_bench_quantile(double *v, size_t n, double q)
 
 	if (n == 0 || !(q >= 0.0 && q <= 1.0))
 		return NAN;
-	qsort(v, n, sizeof(*v), cmp_double);
+	qsort(v, n, sizeof(*v), ib_bench_ep_cmp_double);
 	k = (size_t)ceil(q * (double)n);
 	if (k > 0)
 		k--;
@@ -81,7 +81,6 @@ double ib_bench_quantile(double *v, size_t n, double q)
 }
 
 /* ---- endpoints ---- */
-
 
 void ib_bench_ep_close(struct ib_bench_ep *e)
 {
@@ -103,25 +102,26 @@ int ib_bench_ep_open(struct hw *hw, const char *dev, int port, const struct ib_b
 	r = hw_ib_port_query(hw, dev, port, &a);
 	if (r == 0 && a.state != IB_PORT_STATE_ACTIVE)
 		return ib_bench_ep_fail(err, errlen, -ENETDOWN, "%s port %d is %s: %s", dev, port,
-			    ib_port_state_name(a.state), ib_port_state_hint(&a));
+					ib_port_state_name(a.state), ib_port_state_hint(&a));
 	if (shared) {
 		e->ctx = shared;
 		e->ctx_shared = true;
 	} else {
 		r = hw_verbs_open(hw, dev, port, o->gid_index,
-				  2 * (o->tx_depth + IB_BENCH_EP_RX_DEPTH) + 16, &e->ctx, err, errlen);
+				  2 * (o->tx_depth + IB_BENCH_EP_RX_DEPTH) + 16, &e->ctx, err,
+				  errlen);
 		if (r < 0)
 			return r;
 	}
 	r = hw_verbs_mr_reg(e->ctx, buflen, &e->mr);
 	if (r < 0)
-		return ib_bench_ep_fail(err, errlen, r, "%s: cannot register a %zu-byte buffer: %s", dev,
-			    buflen, strerror(-r));
+		return ib_bench_ep_fail(err, errlen, r, "%s: cannot register a %zu-byte buffer: %s",
+					dev, buflen, strerror(-r));
 	r = hw_verbs_qp_create(e->ctx, o->tx_depth + 1, IB_BENCH_EP_RX_DEPTH, &e->qp);
 	if (r < 0)
-		return ib_bench_ep_fail(err, errlen, r, "%s: cannot create an RC queue pair: %s", dev,
-			    strerror(-r));
-	/* a batch and the next one must fit the send queue until the batch's completion is polled */
+		return ib_bench_ep_fail(err, errlen, r, "%s: cannot create an RC queue pair: %s",
+					dev, strerror(-r));
+	/* a batch and the next must fit the send queue until the batch's completion is polled */
 	e->lat_signal_every = (unsigned)(o->tx_depth + 1) / 2;
 	if (e->lat_signal_every > IB_BENCH_EP_LAT_SIGNAL_EVERY)
 		e->lat_signal_every = IB_BENCH_EP_LAT_SIGNAL_EVERY;
@@ -152,8 +152,8 @@ void ib_bench_ep_stream_init(struct ib_bench_ep_stream *s, struct ib_bench_ep *e
  * call, and completions found only after a full queue's worth of posts
  * would all carry one timestamp (a zero-length measured interval).
  */
-static int bw_post(struct ib_bench_ep_stream *s, const struct ib_bench_ep_plan *p, char *err,
-		   size_t errlen)
+static int ib_bench_ep_bw_post(struct ib_bench_ep_stream *s, const struct ib_bench_ep_plan *p,
+			       char *err, size_t errlen)
 {
 	uint64_t burst = 0;
 
@@ -163,21 +163,21 @@ static int bw_post(struct ib_bench_ep_stream *s, const struct ib_bench_ep_plan *
 		bool sig =
 			n % s->sig_every == 0 || n == s->total || n == s->mark_a || n == s->mark_b;
 		int r = hw_verbs_post_write(s->e->qp, s->e->mr, 0, s->size, s->e->raddr, s->e->rkey,
-					    wr_id_make(s->e->side, WR_WRITE, n), sig);
+					    ib_bench_ep_wr_id(s->e->side, WR_WRITE, n), sig);
 
 		if (r == -ENOMEM)
 			break; /* send queue full: wait for completions */
 		if (r < 0)
 			return ib_bench_ep_fail(err, errlen, r, "posting an RDMA WRITE failed: %s",
-				    strerror(-r));
+						strerror(-r));
 		s->posted = n;
 	}
 	return 0;
 }
 
 /* Bookkeeping after completions moved s->completed at time now. */
-static void bw_mark(struct ib_bench_ep_stream *s, const struct ib_bench_ep_plan *p, int64_t t0,
-		    int64_t now)
+static void ib_bench_ep_bw_mark(struct ib_bench_ep_stream *s, const struct ib_bench_ep_plan *p,
+				int64_t t0, int64_t now)
 {
 	if (!p->by_time) {
 		if (!s->measuring && s->completed >= p->warm) {
@@ -209,7 +209,7 @@ static void bw_mark(struct ib_bench_ep_stream *s, const struct ib_bench_ep_plan 
 		s->total = s->sig_every;
 }
 
-static bool bw_done(const struct ib_bench_ep_stream *s)
+static bool ib_bench_ep_bw_done(const struct ib_bench_ep_stream *s)
 {
 	return s->completed >= s->total && s->measured;
 }
@@ -228,7 +228,7 @@ int ib_bench_ep_bw_run(struct ib_bench_ep_stream *st, int n, const struct ib_ben
 		int64_t now;
 
 		for (int i = 0; i < n; i++) {
-			int r = bw_post(&st[i], p, err, errlen);
+			int r = ib_bench_ep_bw_post(&st[i], p, err, errlen);
 
 			if (r < 0)
 				return r;
@@ -239,17 +239,17 @@ int ib_bench_ep_bw_run(struct ib_bench_ep_stream *st, int n, const struct ib_ben
 
 			if (got < 0)
 				return ib_bench_ep_fail(err, errlen, got,
-					    "polling the completion queue failed");
+							"polling the completion queue failed");
 			for (int k = 0; k < got; k++) {
-				int side = wr_side(wc[k].wr_id);
+				int side = ib_bench_ep_wr_side(wc[k].wr_id);
 
 				if (wc[k].status)
-					return ib_bench_ep_fail(err, errlen, -EIO,
-						    "RDMA WRITE completed with '%s'",
-						    hw_verbs_wc_status_str(wc[k].status));
+					return ib_bench_ep_fail(
+						err, errlen, -EIO, "RDMA WRITE completed with '%s'",
+						hw_verbs_wc_status_str(wc[k].status));
 				for (int i = 0; i < n; i++)
 					if (st[i].e->side == side &&
-					    wr_kind_of(wc[k].wr_id) == WR_WRITE)
+					    ib_bench_ep_wr_kind(wc[k].wr_id) == WR_WRITE)
 						st[i].completed = wc[k].wr_id & WR_SEQ_MASK;
 			}
 			if (got > 0)
@@ -257,15 +257,16 @@ int ib_bench_ep_bw_run(struct ib_bench_ep_stream *st, int n, const struct ib_ben
 		}
 		now = hw_verbs_now_ns(ctxs[0]);
 		for (int i = 0; i < n; i++) {
-			bw_mark(&st[i], p, t0, now);
-			all_done = all_done && bw_done(&st[i]);
+			ib_bench_ep_bw_mark(&st[i], p, t0, now);
+			all_done = all_done && ib_bench_ep_bw_done(&st[i]);
 		}
 		if (all_done)
 			return 0;
 		if (now - last_progress > p->timeout_ns)
-			return ib_bench_ep_fail(err, errlen, -ETIMEDOUT,
-				    "no completion for %lld ms (link down, or the peer left?)",
-				    (long long)(p->timeout_ns / 1000000));
+			return ib_bench_ep_fail(
+				err, errlen, -ETIMEDOUT,
+				"no completion for %lld ms (link down, or the peer left?)",
+				(long long)(p->timeout_ns / 1000000));
 		if ((++loops & 1023) == 0 && cancel && cancel(ud))
 			return ib_bench_ep_fail(err, errlen, -ECANCELED, "cancelled");
 	}
@@ -302,17 +303,19 @@ void ib_bench_ep_plan_make(const struct ib_bench_opts *o, struct ib_bench_ep_pla
 
 /* ---- latency (ping-pong) ---- */
 
-static int lat_post_recv(struct ib_bench_ep *e, char *err, size_t errlen)
+static int ib_bench_ep_lat_post_recv(struct ib_bench_ep *e, char *err, size_t errlen)
 {
 	/*
 	 * Receives land in the second half of the buffer, sends leave from the
 	 * first; a receive takes the largest size, as it may outlive its round.
 	 */
 	size_t half = hw_verbs_mr_len(e->mr) / 2;
-	int r = hw_verbs_post_recv(e->qp, e->mr, half, half, wr_id_make(e->side, WR_RECV, 0));
+	int r = hw_verbs_post_recv(e->qp, e->mr, half, half,
+				   ib_bench_ep_wr_id(e->side, WR_RECV, 0));
 
 	if (r < 0)
-		return ib_bench_ep_fail(err, errlen, r, "posting a receive failed: %s", strerror(-r));
+		return ib_bench_ep_fail(err, errlen, r, "posting a receive failed: %s",
+					strerror(-r));
 	e->rq_posted++;
 	return 0;
 }
@@ -322,21 +325,24 @@ int ib_bench_ep_lat_fill_recv(struct ib_bench_ep *e, char *err, size_t errlen)
 	int r = 0;
 
 	while (r == 0 && e->rq_posted < IB_BENCH_EP_RX_DEPTH / 2)
-		r = lat_post_recv(e, err, errlen);
+		r = ib_bench_ep_lat_post_recv(e, err, errlen);
 	return r;
 }
 
-static int lat_post_send(struct ib_bench_ep *e, size_t size, uint64_t seq, char *err, size_t errlen)
+static int ib_bench_ep_lat_post_send(struct ib_bench_ep *e, size_t size, uint64_t seq, char *err,
+				     size_t errlen)
 {
 	/* the signalled one retires the unsignalled sends before it from the send queue */
 	bool signaled = ++e->lat_sends % e->lat_signal_every == 0;
-	int r = hw_verbs_post_send(e->qp, e->mr, 0, size, wr_id_make(e->side, WR_SEND, seq),
+	int r = hw_verbs_post_send(e->qp, e->mr, 0, size, ib_bench_ep_wr_id(e->side, WR_SEND, seq),
 				   signaled);
 
-	return r < 0 ? ib_bench_ep_fail(err, errlen, r, "posting a send failed: %s", strerror(-r)) : 0;
+	return r < 0 ? ib_bench_ep_fail(err, errlen, r, "posting a send failed: %s", strerror(-r))
+		     : 0;
 }
 
-static void lat_row(double *rtt_ns, uint64_t n, size_t size, double secs, struct ib_bench_row *row)
+static void ib_bench_ep_lat_row(double *rtt_ns, uint64_t n, size_t size, double secs,
+				struct ib_bench_row *row)
 {
 	double sum = 0;
 
@@ -381,7 +387,7 @@ int ib_bench_ep_lat_run(struct ib_bench_ep *a, struct ib_bench_ep *b, size_t siz
 	rtt = malloc(cap * sizeof(*rtt));
 	if (!rtt)
 		return ib_bench_ep_fail(err, errlen, -ENOMEM, "no memory for %llu latency samples",
-			    (unsigned long long)cap);
+					(unsigned long long)cap);
 	r = ib_bench_ep_lat_fill_recv(a, err, errlen);
 	if (r == 0 && b)
 		r = ib_bench_ep_lat_fill_recv(b, err, errlen);
@@ -396,7 +402,7 @@ int ib_bench_ep_lat_run(struct ib_bench_ep *a, struct ib_bench_ep *b, size_t siz
 				tsend = hw_verbs_now_ns(a->ctx);
 			if (it == warm)
 				tstart = tsend;
-			r = lat_post_send(a, size, it, err, errlen);
+			r = ib_bench_ep_lat_post_send(a, size, it, err, errlen);
 			waiting = true;
 		}
 		for (int c = 0; c < 2 && r == 0 && ctxs[c]; c++) {
@@ -404,29 +410,31 @@ int ib_bench_ep_lat_run(struct ib_bench_ep *a, struct ib_bench_ep *b, size_t siz
 			int got = hw_verbs_poll(ctxs[c], wc, 16);
 
 			if (got < 0) {
-				r = ib_bench_ep_fail(err, errlen, got, "polling the completion queue failed");
+				r = ib_bench_ep_fail(err, errlen, got,
+						     "polling the completion queue failed");
 				break;
 			}
 			for (int k = 0; k < got && r == 0; k++) {
-				int side = wr_side(wc[k].wr_id);
-				enum wr_kind kind = wr_kind_of(wc[k].wr_id);
+				int side = ib_bench_ep_wr_side(wc[k].wr_id);
+				enum wr_kind kind = ib_bench_ep_wr_kind(wc[k].wr_id);
 				struct ib_bench_ep *e = side == 0 ? a : b;
 
 				if (wc[k].status) {
-					r = ib_bench_ep_fail(err, errlen, -EIO, "%s completed with '%s'",
-						 kind == WR_RECV ? "receive" : "send",
-						 hw_verbs_wc_status_str(wc[k].status));
+					r = ib_bench_ep_fail(err, errlen, -EIO,
+							     "%s completed with '%s'",
+							     kind == WR_RECV ? "receive" : "send",
+							     hw_verbs_wc_status_str(wc[k].status));
 					break;
 				}
 				if (kind != WR_RECV || !e)
 					continue;
 				e->rq_posted--;
-				r = lat_post_recv(e, err, errlen);
+				r = ib_bench_ep_lat_post_recv(e, err, errlen);
 				if (r)
 					break;
 				if (side == 1) {
 					/* pong */
-					r = lat_post_send(b, size, 0, err, errlen);
+					r = ib_bench_ep_lat_post_send(b, size, 0, err, errlen);
 					continue;
 				}
 				now = hw_verbs_now_ns(a->ctx);
@@ -456,12 +464,13 @@ int ib_bench_ep_lat_run(struct ib_bench_ep *a, struct ib_bench_ep *b, size_t siz
 		now = hw_verbs_now_ns(a->ctx);
 		if (now - last > o->timeout_ns)
 			r = ib_bench_ep_fail(err, errlen, -ETIMEDOUT, "no reply for %lld ms",
-				 (long long)(o->timeout_ns / 1000000));
+					     (long long)(o->timeout_ns / 1000000));
 		else if (cancel && cancel(ud))
 			r = ib_bench_ep_fail(err, errlen, -ECANCELED, "cancelled");
 	}
 	if (r == 0)
-		lat_row(rtt, n, size, (double)(hw_verbs_now_ns(a->ctx) - tstart) / 1e9, row);
+		ib_bench_ep_lat_row(rtt, n, size, (double)(hw_verbs_now_ns(a->ctx) - tstart) / 1e9,
+				    row);
 	free(rtt);
 	return r;
 }
@@ -481,17 +490,18 @@ int ib_bench_ep_lat_pong(struct ib_bench_ep *b, size_t size, int oob_fd,
 		int got = hw_verbs_poll(b->ctx, wc, 16);
 
 		if (got < 0)
-			return ib_bench_ep_fail(err, errlen, got, "polling the completion queue failed");
+			return ib_bench_ep_fail(err, errlen, got,
+						"polling the completion queue failed");
 		for (int k = 0; k < got && r == 0; k++) {
 			if (wc[k].status)
 				return ib_bench_ep_fail(err, errlen, -EIO, "completion with '%s'",
-					    hw_verbs_wc_status_str(wc[k].status));
-			if (wr_kind_of(wc[k].wr_id) != WR_RECV)
+							hw_verbs_wc_status_str(wc[k].status));
+			if (ib_bench_ep_wr_kind(wc[k].wr_id) != WR_RECV)
 				continue;
 			b->rq_posted--;
-			r = lat_post_recv(b, err, errlen);
+			r = ib_bench_ep_lat_post_recv(b, err, errlen);
 			if (r == 0)
-				r = lat_post_send(b, size, 0, err, errlen);
+				r = ib_bench_ep_lat_post_send(b, size, 0, err, errlen);
 			ponged = true; /* the clock is read below, off the reply's path */
 		}
 		if (got == 0 && (++loops & 255) == 0) {
@@ -503,7 +513,8 @@ int ib_bench_ep_lat_pong(struct ib_bench_ep *b, size_t size, int oob_fd,
 			if (ponged)
 				last = now;
 			else if (now - last > o->timeout_ns)
-				return ib_bench_ep_fail(err, errlen, -ETIMEDOUT, "the client stopped pinging");
+				return ib_bench_ep_fail(err, errlen, -ETIMEDOUT,
+							"the client stopped pinging");
 			ponged = false;
 		}
 	}

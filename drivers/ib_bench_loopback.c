@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-struct ponger {
+struct ib_bench_loopback_pong {
 	struct ib_bench_ep *b;
 	size_t size;
 	int fd; /* readable: the round is over */
@@ -21,9 +21,9 @@ struct ponger {
 	char err[160];
 };
 
-static void *ponger_main(void *arg)
+static void *ib_bench_loopback_pong_main(void *arg)
 {
-	struct ponger *p = arg;
+	struct ib_bench_loopback_pong *p = arg;
 
 	p->r = ib_bench_ep_lat_pong(p->b, p->size, p->fd, p->o, p->err, sizeof(p->err));
 	return NULL;
@@ -36,11 +36,12 @@ static void *ponger_main(void *arg)
  * does a whole transfer inside the posting system call): it measured 2-byte
  * one-way latency on rxe at 1.8 times ib_send_lat's.
  */
-static int lat_run_threaded(struct ib_bench_ep *a, struct ib_bench_ep *b, size_t size,
-			    const struct ib_bench_opts *o, ib_bench_cancel_fn cancel, void *ud,
-			    struct ib_bench_row *row, char *err, size_t errlen)
+static int ib_bench_loopback_lat_threaded(struct ib_bench_ep *a, struct ib_bench_ep *b, size_t size,
+					  const struct ib_bench_opts *o, ib_bench_cancel_fn cancel,
+					  void *ud, struct ib_bench_row *row, char *err,
+					  size_t errlen)
 {
-	struct ponger p = { .b = b, .size = size, .o = o };
+	struct ib_bench_loopback_pong p = { .b = b, .size = size, .o = o };
 	pthread_t th;
 	int pfd[2], r;
 
@@ -50,9 +51,10 @@ static int lat_run_threaded(struct ib_bench_ep *a, struct ib_bench_ep *b, size_t
 	/* receives first, or the first ping meets an empty queue (an RNR wait) */
 	r = ib_bench_ep_lat_fill_recv(b, err, errlen);
 	if (r == 0) {
-		r = -pthread_create(&th, NULL, ponger_main, &p);
+		r = -pthread_create(&th, NULL, ib_bench_loopback_pong_main, &p);
 		if (r < 0)
-			ib_bench_ep_fail(err, errlen, r, "cannot start the ponging thread: %s", strerror(-r));
+			ib_bench_ep_fail(err, errlen, r, "cannot start the ponging thread: %s",
+					 strerror(-r));
 	}
 	if (r == 0) {
 		r = ib_bench_ep_lat_run(a, NULL, size, o, cancel, ud, row, err, errlen);
@@ -68,7 +70,7 @@ static int lat_run_threaded(struct ib_bench_ep *a, struct ib_bench_ep *b, size_t
 	return r;
 }
 
-static void qp_cross_connect_info(struct ib_bench_ep *e, const struct ib_bench_ep *peer)
+static void ib_bench_loopback_cross_connect(struct ib_bench_ep *e, const struct ib_bench_ep *peer)
 {
 	e->raddr = hw_verbs_mr_addr(peer->mr) + hw_verbs_mr_len(peer->mr) / 2;
 	e->rkey = hw_verbs_mr_rkey(peer->mr);
@@ -88,8 +90,8 @@ int ib_bench_loopback_run(struct hw *hw, const struct ib_bench_opts *o, struct i
 
 	r = ib_bench_ep_open(hw, rep->dev, rep->port, o, buflen, NULL, &a, err, errlen);
 	if (r == 0)
-		r = ib_bench_ep_open(hw, rep->dev2, rep->port2, o, buflen, same && !threaded ? a.ctx : NULL,
-			    &b, err, errlen);
+		r = ib_bench_ep_open(hw, rep->dev2, rep->port2, o, buflen,
+				     same && !threaded ? a.ctx : NULL, &b, err, errlen);
 	if (r < 0)
 		goto out;
 	rep->qp_caps = *hw_verbs_qp_caps(a.qp);
@@ -100,22 +102,25 @@ int ib_bench_loopback_run(struct hw *hw, const struct ib_bench_opts *o, struct i
 		r = hw_verbs_qp_connect(b.qp, &ia, err, errlen);
 	if (r < 0)
 		goto out;
-	qp_cross_connect_info(&a, &b);
-	qp_cross_connect_info(&b, &a);
+	ib_bench_loopback_cross_connect(&a, &b);
+	ib_bench_loopback_cross_connect(&b, &a);
 	ib_bench_ep_plan_make(o, &plan);
 	for (int i = 0; i < o->nsizes && r == 0; i++) {
 		struct ib_bench_row *row = &rep->rows[rep->nrows];
 
 		if (o->test == IB_BENCH_SEND_LAT && threaded) {
-			r = lat_run_threaded(&a, &b, o->sizes[i], o, cancel, ud, row, err, errlen);
+			r = ib_bench_loopback_lat_threaded(&a, &b, o->sizes[i], o, cancel, ud, row,
+							   err, errlen);
 		} else if (o->test == IB_BENCH_SEND_LAT) {
-			r = ib_bench_ep_lat_run(&a, &b, o->sizes[i], o, cancel, ud, row, err, errlen);
+			r = ib_bench_ep_lat_run(&a, &b, o->sizes[i], o, cancel, ud, row, err,
+						errlen);
 		} else {
 			struct ib_bench_ep_stream st[2];
 
 			ib_bench_ep_stream_init(&st[0], &a, o->sizes[i], &plan);
 			ib_bench_ep_stream_init(&st[1], &b, o->sizes[i], &plan);
-			r = ib_bench_ep_bw_run(st, o->bidir ? 2 : 1, &plan, cancel, ud, err, errlen);
+			r = ib_bench_ep_bw_run(st, o->bidir ? 2 : 1, &plan, cancel, ud, err,
+					       errlen);
 			if (r == 0) {
 				struct ib_bench_row rev;
 

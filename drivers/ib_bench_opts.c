@@ -32,7 +32,7 @@ void ib_bench_opts_defaults(struct ib_bench_opts *o)
 	o->ceiling_gbps = NAN;
 }
 
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+static int ib_bench_opts_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -64,7 +64,7 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 }
 
 /* "2s", "500ms", "1.5s", "1m", "1h"; bare numbers are seconds; 1 ms to 1 h, both included. */
-static int parse_dur(const char *s, int64_t *out)
+static int ib_bench_opts_parse_dur(const char *s, int64_t *out)
 {
 	char *end;
 	double v, mult = 1e9;
@@ -90,7 +90,7 @@ static int parse_dur(const char *s, int64_t *out)
 }
 
 /* NAME or NAME:PORT */
-static int parse_dev(const char *s, char *dev, size_t devlen, int *port)
+static int ib_bench_opts_parse_dev(const char *s, char *dev, size_t devlen, int *port)
 {
 	const char *colon = strrchr(s, ':');
 	size_t n = colon ? (size_t)(colon - s) : strlen(s);
@@ -101,14 +101,14 @@ static int parse_dev(const char *s, char *dev, size_t devlen, int *port)
 	memcpy(dev, s, n);
 	dev[n] = '\0';
 	if (colon) {
-		if (parse_u64(colon + 1, 1, 255, &p) < 0)
+		if (ib_bench_opts_parse_u64(colon + 1, 1, 255, &p) < 0)
 			return -EINVAL;
 		*port = (int)p;
 	}
 	return 0;
 }
 
-static bool host_ok(const char *h)
+static bool ib_bench_opts_host_ok(const char *h)
 {
 	size_t n = strlen(h);
 
@@ -123,7 +123,7 @@ static bool host_ok(const char *h)
 }
 
 /* "4K,64K,1M": each size 2 B .. 8 MiB, at most IB_BENCH_SIZES_MAX of them. */
-static int parse_size_list(const char *val, struct ib_bench_opts *o)
+static int ib_bench_opts_parse_sizes(const char *val, struct ib_bench_opts *o)
 {
 	char buf[256], *tok, *save = NULL;
 	uint64_t v;
@@ -136,7 +136,7 @@ static int parse_size_list(const char *val, struct ib_bench_opts *o)
 	o->nsizes = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (o->nsizes >= IB_BENCH_SIZES_MAX ||
-		    parse_u64(tok, IB_BENCH_SIZE_MIN, IB_BENCH_SIZE_MAX, &v) < 0)
+		    ib_bench_opts_parse_u64(tok, IB_BENCH_SIZE_MIN, IB_BENCH_SIZE_MAX, &v) < 0)
 			return -EINVAL;
 		o->sizes[o->nsizes++] = (size_t)v;
 	}
@@ -166,11 +166,13 @@ int ib_bench_opts_parse(struct ib_bench_opts *o, int argc, char *const *argv, ch
 			takes = false;
 		} else if (!val) {
 			return ib_bench_ep_fail(err, errlen, -EINVAL,
-				    "unknown option or missing value: '%.64s'", a);
+						"unknown option or missing value: '%.64s'", a);
 		} else if (strcmp(a, "--size") == 0) {
-			if (parse_u64(val, IB_BENCH_SIZE_MIN, IB_BENCH_SIZE_MAX, &v) < 0)
-				return ib_bench_ep_fail(err, errlen, -EINVAL,
-					    "--size: 2 to 8M bytes (K and M suffixes allowed)");
+			if (ib_bench_opts_parse_u64(val, IB_BENCH_SIZE_MIN, IB_BENCH_SIZE_MAX, &v) <
+			    0)
+				return ib_bench_ep_fail(
+					err, errlen, -EINVAL,
+					"--size: 2 to 8M bytes (K and M suffixes allowed)");
 			o->sizes[0] = (size_t)v;
 			o->nsizes = 1;
 			size_set = true;
@@ -180,49 +182,54 @@ int ib_bench_opts_parse(struct ib_bench_opts *o, int argc, char *const *argv, ch
 			if (strcmp(val, "all") == 0) {
 				for (size_t s = IB_BENCH_SIZE_MIN; s <= IB_BENCH_SIZE_MAX; s <<= 1)
 					o->sizes[o->nsizes++] = s;
-			} else if (parse_size_list(val, o) < 0) {
-				return ib_bench_ep_fail(err, errlen, -EINVAL,
-					    "--sizes: 'all' or a list such as 4K,64K,1M (at most"
-					    " %d sizes, each 2 to 8M bytes)",
-					    IB_BENCH_SIZES_MAX);
+			} else if (ib_bench_opts_parse_sizes(val, o) < 0) {
+				return ib_bench_ep_fail(
+					err, errlen, -EINVAL,
+					"--sizes: 'all' or a list such as 4K,64K,1M (at most"
+					" %d sizes, each 2 to 8M bytes)",
+					IB_BENCH_SIZES_MAX);
 			}
 		} else if (strcmp(a, "--iters") == 0) {
-			if (parse_u64(val, 1, IB_BENCH_ITERS_MAX, &v) < 0)
+			if (ib_bench_opts_parse_u64(val, 1, IB_BENCH_ITERS_MAX, &v) < 0)
 				return ib_bench_ep_fail(err, errlen, -EINVAL, "--iters: 1 to %llu",
-					    (unsigned long long)IB_BENCH_ITERS_MAX);
+							(unsigned long long)IB_BENCH_ITERS_MAX);
 			o->iters = v;
 			iters_set = true;
 		} else if (strcmp(a, "--duration") == 0) {
-			if (parse_dur(val, &o->duration_ns) < 0)
-				return ib_bench_ep_fail(err, errlen, -EINVAL,
-					    "--duration: 1ms to 1h, such as 500ms, 5s, 10m or 1h");
+			if (ib_bench_opts_parse_dur(val, &o->duration_ns) < 0)
+				return ib_bench_ep_fail(
+					err, errlen, -EINVAL,
+					"--duration: 1ms to 1h, such as 500ms, 5s, 10m or 1h");
 			dur_set = true;
 		} else if (strcmp(a, "--client") == 0) {
-			if (!host_ok(val))
+			if (!ib_bench_opts_host_ok(val))
 				return ib_bench_ep_fail(err, errlen, -EINVAL,
-					    "--client: not a host name or address");
+							"--client: not a host name or address");
 			snprintf(o->host, sizeof(o->host), "%s", val);
 			o->role = IB_BENCH_CLIENT;
 		} else if (strcmp(a, "--port") == 0) {
-			if (parse_u64(val, 1, 65535, &v) < 0)
-				return ib_bench_ep_fail(err, errlen, -EINVAL, "--port: a TCP port 1-65535");
+			if (ib_bench_opts_parse_u64(val, 1, 65535, &v) < 0)
+				return ib_bench_ep_fail(err, errlen, -EINVAL,
+							"--port: a TCP port 1-65535");
 			o->tcp_port = (int)v;
 		} else if (strcmp(a, "--dev") == 0) {
-			if (parse_dev(val, o->dev, sizeof(o->dev), &o->port) < 0)
-				return ib_bench_ep_fail(err, errlen, -EINVAL, "--dev: NAME or NAME:PORT");
+			if (ib_bench_opts_parse_dev(val, o->dev, sizeof(o->dev), &o->port) < 0)
+				return ib_bench_ep_fail(err, errlen, -EINVAL,
+							"--dev: NAME or NAME:PORT");
 		} else if (strcmp(a, "--dev2") == 0) {
-			if (parse_dev(val, o->dev2, sizeof(o->dev2), &o->port2) < 0)
-				return ib_bench_ep_fail(err, errlen, -EINVAL, "--dev2: NAME or NAME:PORT");
+			if (ib_bench_opts_parse_dev(val, o->dev2, sizeof(o->dev2), &o->port2) < 0)
+				return ib_bench_ep_fail(err, errlen, -EINVAL,
+							"--dev2: NAME or NAME:PORT");
 		} else if (strcmp(a, "--ib-port") == 0) {
-			if (parse_u64(val, 1, 255, &v) < 0)
+			if (ib_bench_opts_parse_u64(val, 1, 255, &v) < 0)
 				return ib_bench_ep_fail(err, errlen, -EINVAL, "--ib-port: 1-255");
 			o->port = (int)v;
 		} else if (strcmp(a, "--gid-index") == 0) {
-			if (parse_u64(val, 0, 255, &v) < 0)
+			if (ib_bench_opts_parse_u64(val, 0, 255, &v) < 0)
 				return ib_bench_ep_fail(err, errlen, -EINVAL, "--gid-index: 0-255");
 			o->gid_index = (int)v;
 		} else if (strcmp(a, "--tx-depth") == 0) {
-			if (parse_u64(val, 1, 4096, &v) < 0)
+			if (ib_bench_opts_parse_u64(val, 1, 4096, &v) < 0)
 				return ib_bench_ep_fail(err, errlen, -EINVAL, "--tx-depth: 1-4096");
 			o->tx_depth = (int)v;
 		} else {
@@ -232,9 +239,11 @@ int ib_bench_opts_parse(struct ib_bench_opts *o, int argc, char *const *argv, ch
 			i++;
 	}
 	if (iters_set && dur_set)
-		return ib_bench_ep_fail(err, errlen, -EINVAL, "--iters and --duration exclude each other");
+		return ib_bench_ep_fail(err, errlen, -EINVAL,
+					"--iters and --duration exclude each other");
 	if (server && o->host[0])
-		return ib_bench_ep_fail(err, errlen, -EINVAL, "--server and --client exclude each other");
+		return ib_bench_ep_fail(err, errlen, -EINVAL,
+					"--server and --client exclude each other");
 	if (o->role != IB_BENCH_LOOPBACK && o->dev2[0])
 		return ib_bench_ep_fail(err, errlen, -EINVAL, "--dev2 is for loopback runs only");
 	if (o->test == IB_BENCH_SEND_LAT && o->bidir)
@@ -245,7 +254,7 @@ int ib_bench_opts_parse(struct ib_bench_opts *o, int argc, char *const *argv, ch
 	}
 	if (o->test == IB_BENCH_SEND_LAT && o->iters > IB_BENCH_LAT_ITERS_MAX)
 		return ib_bench_ep_fail(err, errlen, -EINVAL, "--lat: at most %llu iterations",
-			    (unsigned long long)IB_BENCH_LAT_ITERS_MAX);
+					(unsigned long long)IB_BENCH_LAT_ITERS_MAX);
 	if (!dur_set && !iters_set)
 		o->iters = o->test == IB_BENCH_SEND_LAT ? IB_BENCH_OPTS_ITERS_LAT_DEFAULT
 							: IB_BENCH_OPTS_ITERS_BW_DEFAULT;

@@ -14,7 +14,7 @@
 
 #define IB_BENCH_PEER_ACCEPT_NS 60000000000LL
 
-static void qp_msg_fill(const struct ib_bench_ep *e, struct ib_oob_msg *m)
+static void ib_bench_peer_qp_msg_fill(const struct ib_bench_ep *e, struct ib_oob_msg *m)
 {
 	struct hw_verbs_qp_info in;
 
@@ -32,8 +32,8 @@ static void qp_msg_fill(const struct ib_bench_ep *e, struct ib_oob_msg *m)
 	m->len = hw_verbs_mr_len(e->mr) / 2;
 }
 
-static int qp_msg_apply(struct ib_bench_ep *e, const struct ib_oob_msg *m, size_t max_size,
-			char *err, size_t errlen)
+static int ib_bench_peer_qp_msg_apply(struct ib_bench_ep *e, const struct ib_oob_msg *m,
+				      size_t max_size, char *err, size_t errlen)
 {
 	struct hw_verbs_qp_info rem = {
 		.qpn = m->qpn,
@@ -45,9 +45,9 @@ static int qp_msg_apply(struct ib_bench_ep *e, const struct ib_oob_msg *m, size_
 
 	if (m->len < max_size)
 		return ib_bench_ep_fail(err, errlen, -EPROTO,
-			    "the peer's buffer (%llu B) is smaller than the"
-			    " largest message",
-			    (unsigned long long)m->len);
+					"the peer's buffer (%llu B) is smaller than the"
+					" largest message",
+					(unsigned long long)m->len);
 	memcpy(rem.gid, m->gid, 16);
 	e->raddr = m->addr;
 	e->rkey = m->rkey;
@@ -58,8 +58,8 @@ static int qp_msg_apply(struct ib_bench_ep *e, const struct ib_oob_msg *m, size_
  * Wait for the peer's next message in one-second slices so a cancel (the
  * daemon shutting down) is noticed, then read it with the normal timeout.
  */
-static int oob_wait(int fd, uint16_t type, struct ib_oob_msg *m, int64_t timeout_ns,
-		    ib_bench_cancel_fn cancel, void *ud, char *err, size_t errlen)
+static int ib_bench_peer_oob_wait(int fd, uint16_t type, struct ib_oob_msg *m, int64_t timeout_ns,
+				  ib_bench_cancel_fn cancel, void *ud, char *err, size_t errlen)
 {
 	for (int64_t waited = 0; waited < timeout_ns; waited += 1000000000LL) {
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
@@ -76,7 +76,7 @@ static int oob_wait(int fd, uint16_t type, struct ib_oob_msg *m, int64_t timeout
 	return ib_bench_ep_fail(err, errlen, -ETIMEDOUT, "the peer went quiet");
 }
 
-static void send_error(int fd, int r)
+static void ib_bench_peer_send_error(int fd, int r)
 {
 	struct ib_oob_msg m = { .type = IB_OOB_ERROR, .value = (uint64_t)(r < 0 ? -r : EIO) };
 
@@ -84,16 +84,16 @@ static void send_error(int fd, int r)
 		(void)ib_oob_send(fd, &m, 1000000000LL);
 }
 
-static int64_t round_timeout(const struct ib_bench_opts *o)
+static int64_t ib_bench_peer_round_timeout(const struct ib_bench_opts *o)
 {
 	/* a round may take its duration plus margins, or any time for iterations: bound it */
 	return o->timeout_ns +
 	       (o->iters ? 300000000000LL : o->duration_ns + o->warmup_ns + o->cooldown_ns);
 }
 
-static int bw_round(struct ib_bench_ep *e, size_t size, bool send, const struct ib_bench_opts *o,
-		    ib_bench_cancel_fn cancel, void *ud, struct ib_bench_row *row, char *err,
-		    size_t errlen)
+static int ib_bench_peer_bw_round(struct ib_bench_ep *e, size_t size, bool send,
+				  const struct ib_bench_opts *o, ib_bench_cancel_fn cancel,
+				  void *ud, struct ib_bench_row *row, char *err, size_t errlen)
 {
 	struct ib_bench_ep_plan plan;
 	struct ib_bench_ep_stream st;
@@ -113,7 +113,7 @@ static int bw_round(struct ib_bench_ep *e, size_t size, bool send, const struct 
 	return r;
 }
 
-static void result_msg(const struct ib_bench_row *row, struct ib_oob_msg *m)
+static void ib_bench_peer_result_msg(const struct ib_bench_row *row, struct ib_oob_msg *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->type = IB_OOB_RESULT;
@@ -124,7 +124,7 @@ static void result_msg(const struct ib_bench_row *row, struct ib_oob_msg *m)
 	}
 }
 
-static double result_gbps(const struct ib_oob_msg *m)
+static double ib_bench_peer_result_gbps(const struct ib_oob_msg *m)
 {
 	return m->elapsed_ns ? (double)m->value * 8.0 / (double)m->elapsed_ns : NAN;
 }
@@ -139,8 +139,8 @@ int ib_bench_peer_client(struct hw *hw, const struct ib_bench_opts *o, struct ib
 
 	r = ib_oob_connect(o->host, o->tcp_port, o->timeout_ns, &fd);
 	if (r < 0)
-		return ib_bench_ep_fail(err, errlen, r, "cannot reach %s port %d: %s", o->host, o->tcp_port,
-			    strerror(-r));
+		return ib_bench_ep_fail(err, errlen, r, "cannot reach %s port %d: %s", o->host,
+					o->tcp_port, strerror(-r));
 	r = ib_bench_ep_open(hw, rep->dev, rep->port, o, buflen, NULL, &e, err, errlen);
 	if (r < 0)
 		goto out;
@@ -156,13 +156,13 @@ int ib_bench_peer_client(struct hw *hw, const struct ib_bench_opts *o, struct ib
 	};
 	r = ib_oob_send(fd, &m, o->timeout_ns);
 	if (r == 0) {
-		qp_msg_fill(&e, &m);
+		ib_bench_peer_qp_msg_fill(&e, &m);
 		r = ib_oob_send(fd, &m, o->timeout_ns);
 	}
 	if (r == 0)
 		r = ib_oob_expect(fd, IB_OOB_QP, &m, o->timeout_ns, err, errlen);
 	if (r == 0)
-		r = qp_msg_apply(&e, &m, buflen / 2, err, errlen);
+		r = ib_bench_peer_qp_msg_apply(&e, &m, buflen / 2, err, errlen);
 	for (int i = 0; i < o->nsizes && r == 0; i++) {
 		struct ib_bench_row *row = &rep->rows[rep->nrows];
 		struct ib_oob_msg res;
@@ -178,18 +178,21 @@ int ib_bench_peer_client(struct hw *hw, const struct ib_bench_opts *o, struct ib
 		if (r < 0)
 			break;
 		if (o->test == IB_BENCH_SEND_LAT)
-			r = ib_bench_ep_lat_run(&e, NULL, o->sizes[i], o, cancel, ud, row, err, errlen);
+			r = ib_bench_ep_lat_run(&e, NULL, o->sizes[i], o, cancel, ud, row, err,
+						errlen);
 		else
-			r = bw_round(&e, o->sizes[i], true, o, cancel, ud, row, err, errlen);
+			r = ib_bench_peer_bw_round(&e, o->sizes[i], true, o, cancel, ud, row, err,
+						   errlen);
 		if (r < 0)
 			break;
-		result_msg(row, &res);
+		ib_bench_peer_result_msg(row, &res);
 		r = ib_oob_send(fd, &res, o->timeout_ns);
 		if (r == 0)
-			r = oob_wait(fd, IB_OOB_RESULT, &res, round_timeout(o), cancel, ud, err,
-				     errlen);
+			r = ib_bench_peer_oob_wait(fd, IB_OOB_RESULT, &res,
+						   ib_bench_peer_round_timeout(o), cancel, ud, err,
+						   errlen);
 		if (r == 0 && o->bidir)
-			row->gbps_reverse = result_gbps(&res);
+			row->gbps_reverse = ib_bench_peer_result_gbps(&res);
 		if (r == 0)
 			rep->nrows++;
 	}
@@ -197,7 +200,7 @@ int ib_bench_peer_client(struct hw *hw, const struct ib_bench_opts *o, struct ib
 		m = (struct ib_oob_msg){ .type = IB_OOB_DONE };
 		(void)ib_oob_send(fd, &m, o->timeout_ns);
 	} else {
-		send_error(fd, r);
+		ib_bench_peer_send_error(fd, r);
 	}
 out:
 	ib_bench_ep_close(&e);
@@ -217,8 +220,8 @@ int ib_bench_peer_server(struct hw *hw, const struct ib_bench_opts *o, struct ib
 
 	r = ib_oob_listen(o->tcp_port, &lfd);
 	if (r < 0)
-		return ib_bench_ep_fail(err, errlen, r, "cannot listen on TCP port %d: %s", o->tcp_port,
-			    strerror(-r));
+		return ib_bench_ep_fail(err, errlen, r, "cannot listen on TCP port %d: %s",
+					o->tcp_port, strerror(-r));
 	r = -ETIMEDOUT;
 	for (int64_t w = 0; w < IB_BENCH_PEER_ACCEPT_NS && r == -ETIMEDOUT; w += 1000000000LL) {
 		r = ib_oob_accept(lfd, 1000000000LL, &fd);
@@ -240,22 +243,24 @@ int ib_bench_peer_server(struct hw *hw, const struct ib_bench_opts *o, struct ib
 	so.nsizes = 1;
 	rep->test = so.test;
 	rep->bidir = so.bidir;
-	r = ib_bench_ep_open(hw, rep->dev, rep->port, &so, 2 * (size_t)hello.size, NULL, &e, err, errlen);
+	r = ib_bench_ep_open(hw, rep->dev, rep->port, &so, 2 * (size_t)hello.size, NULL, &e, err,
+			     errlen);
 	if (r == 0)
 		rep->qp_caps = *hw_verbs_qp_caps(e.qp);
 	if (r == 0)
 		r = ib_oob_expect(fd, IB_OOB_QP, &qpm, o->timeout_ns, err, errlen);
 	if (r == 0)
-		r = qp_msg_apply(&e, &qpm, hello.size, err, errlen);
+		r = ib_bench_peer_qp_msg_apply(&e, &qpm, hello.size, err, errlen);
 	if (r == 0) {
-		qp_msg_fill(&e, &m);
+		ib_bench_peer_qp_msg_fill(&e, &m);
 		r = ib_oob_send(fd, &m, o->timeout_ns);
 	}
 	while (r == 0) {
 		struct ib_bench_row *row;
 		struct ib_oob_msg res;
 
-		r = oob_wait(fd, 0, &m, round_timeout(&so), cancel, ud, err, errlen);
+		r = ib_bench_peer_oob_wait(fd, 0, &m, ib_bench_peer_round_timeout(&so), cancel, ud,
+					   err, errlen);
 		if (r < 0 || m.type == IB_OOB_DONE)
 			break;
 		if (m.type != IB_OOB_READY || m.size > hello.size ||
@@ -275,29 +280,32 @@ int ib_bench_peer_server(struct hw *hw, const struct ib_bench_opts *o, struct ib
 			row->lat_min_us = row->lat_median_us = row->lat_p99_us = row->lat_max_us =
 				row->lat_avg_us = NAN;
 		} else {
-			r = bw_round(&e, m.size, so.bidir, &so, cancel, ud, row, err, errlen);
+			r = ib_bench_peer_bw_round(&e, m.size, so.bidir, &so, cancel, ud, row, err,
+						   errlen);
 		}
 		if (r < 0)
 			break;
-		r = oob_wait(fd, IB_OOB_RESULT, &res, round_timeout(&so), cancel, ud, err, errlen);
+		r = ib_bench_peer_oob_wait(fd, IB_OOB_RESULT, &res,
+					   ib_bench_peer_round_timeout(&so), cancel, ud, err,
+					   errlen);
 		if (r < 0)
 			break;
 		/* what the client wrote to us: our reverse direction, or the only one */
 		if (so.test == IB_BENCH_WRITE_BW && so.bidir) {
-			row->gbps_reverse = result_gbps(&res);
+			row->gbps_reverse = ib_bench_peer_result_gbps(&res);
 		} else if (so.test == IB_BENCH_WRITE_BW) {
-			row->gbps = result_gbps(&res);
+			row->gbps = ib_bench_peer_result_gbps(&res);
 			row->seconds = (double)res.elapsed_ns / 1e9;
 			row->iters = m.size ? res.value / m.size : 0;
 		}
-		result_msg(row, &m);
+		ib_bench_peer_result_msg(row, &m);
 		m.size = res.size;
 		r = ib_oob_send(fd, &m, o->timeout_ns);
 		if (r == 0)
 			rep->nrows++;
 	}
 	if (r < 0)
-		send_error(fd, r);
+		ib_bench_peer_send_error(fd, r);
 out:
 	ib_bench_ep_close(&e);
 	close(fd);

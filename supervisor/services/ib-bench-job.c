@@ -32,18 +32,18 @@
  * the thread differs.  A worker thread cannot serve the sim: the advance hook
  * would fire the loop's timers and touch the plant from a second thread.
  */
-struct ib_bench_run;
+struct ib_bench_job_run;
 
 /* The slot: at most one run, and what outlives runs. */
 struct ib_bench_job {
 	struct box *b;
-	struct ib_bench_run *run; /* a benchmark running in its worker thread */
+	struct ib_bench_job_run *run; /* a benchmark running in its worker thread */
 	bool inline_run;	  /* a sim benchmark running on the loop (timers run inside it) */
 	bool caps_logged;	  /* the first bench of this run logged the device's QP caps */
 	struct loop_timer *timer; /* finishes a worker's run on the loop */
 };
 
-struct ib_bench_run {
+struct ib_bench_job_run {
 	struct ib_bench_job *bj;
 	struct ib_bench_opts o;
 	struct ib_bench_report rep;
@@ -57,19 +57,19 @@ struct ib_bench_run {
 	struct loop_io *io;
 };
 
-static bool ib_bench_run_cancelled(void *userdata)
+static bool ib_bench_job_cancelled(void *userdata)
 {
-	struct ib_bench_run *job = userdata;
+	struct ib_bench_job_run *job = userdata;
 
 	return atomic_load(&job->cancel);
 }
 
-static void *ib_bench_run_main(void *arg)
+static void *ib_bench_job_thread_main(void *arg)
 {
-	struct ib_bench_run *job = arg;
+	struct ib_bench_job_run *job = arg;
 	uint64_t one = 1;
 
-	job->rc = ib_bench_run(job->bj->b->hw, &job->o, &job->rep, ib_bench_run_cancelled, job,
+	job->rc = ib_bench_run(job->bj->b->hw, &job->o, &job->rep, ib_bench_job_cancelled, job,
 			       job->err, sizeof(job->err));
 	if (write(job->efd, &one, sizeof(one)) < 0) {
 		/* the loop still joins us on shutdown */
@@ -101,11 +101,11 @@ static void ib_bench_job_caps_log_once(struct ib_bench_job *s, const struct ib_b
 		  "%s: queue pair caps returned by the device: max_inline_data %u (inline up to"
 		  " %u B used), max_send_wr %u, max_sge %u",
 		  r->dev, r->qp_caps.max_inline_data,
-		  hw_verbs_inline_size(HW_VERBS_INLINE_ASK, r->qp_caps.max_inline_data), r->qp_caps.max_send_wr,
-		  r->qp_caps.max_sge);
+		  hw_verbs_inline_size(HW_VERBS_INLINE_ASK, r->qp_caps.max_inline_data),
+		  r->qp_caps.max_send_wr, r->qp_caps.max_sge);
 }
 
-static void ib_bench_run_finish(struct ib_bench_run *job)
+static void ib_bench_job_finish(struct ib_bench_job_run *job)
 {
 	struct ib_bench_job *s = job->bj;
 
@@ -155,9 +155,9 @@ static void ib_bench_run_finish(struct ib_bench_run *job)
 }
 
 /* The io watch must not free itself from its own callback: finish from a timer. */
-static void ib_bench_run_on_done(int fd, void *userdata)
+static void ib_bench_job_on_done(int fd, void *userdata)
 {
-	struct ib_bench_run *job = userdata;
+	struct ib_bench_job_run *job = userdata;
 	uint64_t v;
 
 	if (read(fd, &v, sizeof(v)) < 0 && errno == EAGAIN)
@@ -172,13 +172,13 @@ static void ib_bench_job_on_timer(struct loop_timer *t, int64_t now_ns, void *us
 	(void)t;
 	(void)now_ns;
 	if (bj->run)
-		ib_bench_run_finish(bj->run);
+		ib_bench_job_finish(bj->run);
 }
 
-static int ib_bench_run_start(struct ib_bench_job *s, const struct ib_bench_opts *o, bool json,
-			      struct ctl_reply *rep)
+static int ib_bench_job_thread_start(struct ib_bench_job *s, const struct ib_bench_opts *o,
+				     bool json, struct ctl_reply *rep)
 {
-	struct ib_bench_run *job = calloc(1, sizeof(*job));
+	struct ib_bench_job_run *job = calloc(1, sizeof(*job));
 	int r;
 
 	if (!job)
@@ -192,10 +192,10 @@ static int ib_bench_run_start(struct ib_bench_job *s, const struct ib_bench_opts
 		r = -errno;
 		goto fail;
 	}
-	r = loop_io_add(s->b->loop, job->efd, ib_bench_run_on_done, job, &job->io);
+	r = loop_io_add(s->b->loop, job->efd, ib_bench_job_on_done, job, &job->io);
 	if (r < 0)
 		goto fail_fd;
-	r = pthread_create(&job->th, NULL, ib_bench_run_main, job);
+	r = pthread_create(&job->th, NULL, ib_bench_job_thread_main, job);
 	if (r) {
 		r = -r;
 		goto fail_io;
@@ -253,7 +253,7 @@ int ib_bench_job_start(struct ib_bench_job *bj, const struct ib_bench_opts *o, b
 {
 	assert(!ib_bench_job_busy(bj));
 	if (hw_kind_get(bj->b->hw) != HW_KIND_SIM)
-		return ib_bench_run_start(bj, o, json, rep);
+		return ib_bench_job_thread_start(bj, o, json, rep);
 	return ib_bench_job_run_inline(bj, o, json, rep);
 }
 
@@ -286,7 +286,7 @@ void ib_bench_job_free(struct ib_bench_job *bj)
 	if (bj->run) {
 		/* the worker checks the flag between batches and gives up its timeouts */
 		atomic_store(&bj->run->cancel, true);
-		ib_bench_run_finish(bj->run);
+		ib_bench_job_finish(bj->run);
 	}
 	loop_timer_free(bj->timer);
 	free(bj);

@@ -60,7 +60,8 @@ int ib_svc_new(struct box *b, const struct ib_config *cfg, struct ib_svc **out)
 	r = ib_bench_job_new(b, &s->bench);
 	if (r < 0)
 		goto fail_timer;
-	s->verbs = (struct ib_verbs){ .b = b, .cfg = &s->cfg, .watch = &s->watch, .bench = s->bench };
+	s->verbs =
+		(struct ib_verbs){ .b = b, .cfg = &s->cfg, .watch = &s->watch, .bench = s->bench };
 	r = ib_verbs_register(&s->verbs);
 	if (r < 0)
 		goto fail_bench;

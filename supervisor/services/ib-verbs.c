@@ -189,7 +189,7 @@ static void ib_verbs_link_port_text(struct ctl_reply *rep, int port,
 }
 
 static int ib_verbs_link(struct ib_verbs *v, const struct ctl_request *req, struct ctl_reply *rep,
-		    bool json)
+			 bool json)
 {
 	const struct ib_watch *w = v->watch;
 	struct hw *hw = v->b->hw;
@@ -337,8 +337,8 @@ static int ib_verbs_counters(struct ib_verbs *v, struct ctl_reply *rep, bool jso
 	return 0;
 }
 
-static int ib_verbs_bench(struct ib_verbs *v, const struct ctl_request *req,
-			  struct ctl_reply *rep, int argc, char *const *argv, bool json)
+static int ib_verbs_bench(struct ib_verbs *v, const struct ctl_request *req, struct ctl_reply *rep,
+			  int argc, char *const *argv, bool json)
 {
 	const struct ib_watch *w = v->watch;
 	struct ib_bench_opts o;

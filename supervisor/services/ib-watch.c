@@ -102,7 +102,8 @@ static void ib_watch_link_check(struct ib_watch *w)
 	if (best < 0)
 		return;
 	ib_probe_pcie_read(w->b->hw, w->dev, &p);
-	ib_probe_port_verdict(&w->ports[best].attr, &p, w->cfg->pcie_narrow_expected, &rate, &rate_ok, &v);
+	ib_probe_port_verdict(&w->ports[best].attr, &p, w->cfg->pcie_narrow_expected, &rate,
+			      &rate_ok, &v);
 	for (int i = 0; i < w->nports; i++)
 		ib_port_set_max_gbps(w->ports[i].port, rate_ok ? rate.signal_gbps * 1.1 : 0.0);
 	w->verdict = v;
@@ -161,7 +162,8 @@ void ib_watch_sample(struct ib_watch *w, int64_t now)
 			/* a link that is not there has no verdict: it comes back with the card */
 			if (alarm_active(w->b, IB_ALARM_PCIE))
 				alarm_clear_reason(w->b, IB_ALARM_PCIE,
-						   w->b->power_off ? "powered off" : "IB device gone");
+						   w->b->power_off ? "powered off"
+								   : "IB device gone");
 			ib_watch_close(w);
 			w->tx_gbps = w->rx_gbps = NAN;
 			return;
@@ -172,11 +174,10 @@ void ib_watch_sample(struct ib_watch *w, int64_t now)
 		if (sp->attr_ok && a.state != old) {
 			char st[48];
 
-			/* a polling port is normal while links come up: only a stuck one gets the hint */
-			const char *hint = a.phys_state == IB_PORT_PHYS_LINK_UP ||
-						   a.phys_state == IB_PORT_PHYS_DISABLED
-						   ? ib_port_state_hint(&a)
-						   : NULL;
+			/* a polling port is normal while links come up: only a stuck one gets a hint */
+			bool stuck = a.phys_state == IB_PORT_PHYS_LINK_UP ||
+				     a.phys_state == IB_PORT_PHYS_DISABLED;
+			const char *hint = stuck ? ib_port_state_hint(&a) : NULL;
 
 			snprintf(st, sizeof(st), "H2BOX_STATE=%s", ib_port_state_name(a.state));
 			log_event(LOG_NOTICE, (const char *[]){ "H2BOX_EVENT=ib-port", st, NULL },
