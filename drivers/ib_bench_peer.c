@@ -129,6 +129,16 @@ static double ib_bench_peer_result_gbps(const struct ib_oob_msg *m)
 	return m->elapsed_ns ? (double)m->value * 8.0 / (double)m->elapsed_ns : NAN;
 }
 
+/* Close both channels; a failure without a message gets strerror's.  Returns r. */
+static int ib_bench_peer_end(struct ib_bench_ep *e, int fd, int r, char *err, size_t errlen)
+{
+	ib_bench_ep_close(e);
+	close(fd);
+	if (r < 0 && err && !err[0])
+		snprintf(err, errlen, "%s", strerror(-r));
+	return r;
+}
+
 int ib_bench_peer_client(struct hw *hw, const struct ib_bench_opts *o, struct ib_bench_report *rep,
 			 ib_bench_cancel_fn cancel, void *ud, char *err, size_t errlen)
 {
@@ -203,11 +213,7 @@ int ib_bench_peer_client(struct hw *hw, const struct ib_bench_opts *o, struct ib
 		ib_bench_peer_send_error(fd, r);
 	}
 out:
-	ib_bench_ep_close(&e);
-	close(fd);
-	if (r < 0 && err && !err[0])
-		snprintf(err, errlen, "%s", strerror(-r));
-	return r;
+	return ib_bench_peer_end(&e, fd, r, err, errlen);
 }
 
 int ib_bench_peer_server(struct hw *hw, const struct ib_bench_opts *o, struct ib_bench_report *rep,
@@ -307,9 +313,5 @@ int ib_bench_peer_server(struct hw *hw, const struct ib_bench_opts *o, struct ib
 	if (r < 0)
 		ib_bench_peer_send_error(fd, r);
 out:
-	ib_bench_ep_close(&e);
-	close(fd);
-	if (r < 0 && err && !err[0])
-		snprintf(err, errlen, "%s", strerror(-r));
-	return r;
+	return ib_bench_peer_end(&e, fd, r, err, errlen);
 }
