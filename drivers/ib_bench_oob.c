@@ -1,7 +1,7 @@
 /* ib_bench_oob.c - encodes, checks and moves the benchmark's TCP messages, with deadlines. */
 #include "drivers/ib_bench_oob.h"
 
-#include "drivers/ib_bench.h"
+#include "drivers/ib_bench_limits.h"
 
 #include <errno.h>
 #include <netdb.h>

@@ -31,16 +31,46 @@ void ib_port_rate_init(struct ib_port_rate *r, double max_gbps)
 	r->max_gbps = max_gbps;
 }
 
+double ib_port_counter_delta(uint64_t last, uint64_t raw, int bits,
+			     enum ib_port_rate_status *status)
+{
+	enum ib_port_rate_status dummy;
+	bool wide = bits == 64 ||
+		    (bits != 32 && (raw > IB_PORT_COUNTER32_MAX || last > IB_PORT_COUNTER32_MAX));
+
+	if (!status)
+		status = &dummy;
+	if (wide) {
+		if (raw < last) {
+			*status = IB_PORT_RATE_RESET;
+			return NAN;
+		}
+		*status = IB_PORT_RATE_OK;
+		return (double)(raw - last);
+	}
+	if (raw >= IB_PORT_COUNTER32_MAX) {
+		*status = IB_PORT_RATE_SATURATED;
+		return NAN;
+	}
+	if (raw < last && last >= IB_PORT_COUNTER32_MAX) {
+		/* it left its stuck maximum: only a reset does that */
+		*status = IB_PORT_RATE_RESET;
+		return NAN;
+	}
+	*status = IB_PORT_RATE_OK;
+	/* 32-bit unsigned subtraction is the modulo-2^32 wrap */
+	return (double)(uint32_t)((uint32_t)raw - (uint32_t)last);
+}
+
 double ib_port_rate_update(struct ib_port_rate *r, uint64_t raw, int bits, int64_t now_ns,
 			   enum ib_port_rate_status *status)
 {
 	enum ib_port_rate_status dummy;
 	double max = r->max_gbps > 0.0 ? r->max_gbps : IB_PORT_MAX_GBPS_DEFAULT;
-	bool wide = bits == 64 || (bits != 32 && raw > IB_PORT_COUNTER32_MAX);
 	bool had = r->have;
 	uint64_t last = r->last;
 	int64_t dt = now_ns - r->last_ns;
-	double gbps;
+	double words, gbps;
 
 	if (!status)
 		status = &dummy;
@@ -51,21 +81,14 @@ double ib_port_rate_update(struct ib_port_rate *r, uint64_t raw, int bits, int64
 	r->have = true;
 	r->last = raw;
 	r->last_ns = now_ns;
-	if (!wide && raw >= IB_PORT_COUNTER32_MAX) {
-		*status = IB_PORT_RATE_SATURATED;
+	words = ib_port_counter_delta(had ? last : raw, raw, bits, status);
+	if (isnan(words))
 		return NAN;
-	}
 	if (!had) {
 		*status = IB_PORT_RATE_FIRST;
 		return NAN;
 	}
-	if (raw < last && !wide) {
-		/* 32-bit PMA counters never wrap: going back means someone reset them */
-		*status = IB_PORT_RATE_RESET;
-		return NAN;
-	}
-	/* unsigned subtraction is the modulo-2^64 wrap */
-	gbps = (double)(raw - last) * 32.0 / (double)dt;
+	gbps = words * 32.0 / (double)dt;
 	if (gbps > max) {
 		*status = IB_PORT_RATE_RESET;
 		return NAN;
@@ -274,31 +297,52 @@ int ib_port_sample(struct ib_port *p, int64_t now_ns, struct ib_port_sample *s)
 
 /* ---- names ---- */
 
+static const char *const ib_port_state_names[] = {
+	[IB_PORT_STATE_NOP] = "NOP",	 [IB_PORT_STATE_DOWN] = "DOWN",
+	[IB_PORT_STATE_INIT] = "INIT",	 [IB_PORT_STATE_ARMED] = "ARMED",
+	[IB_PORT_STATE_ACTIVE] = "ACTIVE", [IB_PORT_STATE_ACTIVE_DEFER] = "ACTIVE_DEFER",
+};
+_Static_assert(sizeof(ib_port_state_names) / sizeof(ib_port_state_names[0]) ==
+		       IB_PORT_STATE_COUNT,
+	       "one name per IB port state");
+
+static const char *const ib_port_phys_state_names[] = {
+	[IB_PORT_PHYS_NOP] = "NOP",
+	[IB_PORT_PHYS_SLEEP] = "SLEEP",
+	[IB_PORT_PHYS_POLLING] = "POLLING",
+	[IB_PORT_PHYS_DISABLED] = "DISABLED",
+	[IB_PORT_PHYS_TRAINING] = "PORT_CONFIGURATION_TRAINING",
+	[IB_PORT_PHYS_LINK_UP] = "LINK_UP",
+	[IB_PORT_PHYS_LINK_ERROR_RECOVERY] = "LINK_ERROR_RECOVERY",
+	[IB_PORT_PHYS_PHY_TEST] = "PHY_TEST",
+};
+_Static_assert(sizeof(ib_port_phys_state_names) / sizeof(ib_port_phys_state_names[0]) ==
+		       IB_PORT_PHYS_COUNT,
+	       "one name per IB physical port state");
+
 const char *ib_port_state_name(int state)
 {
-	static const char *const names[] = { "NOP",   "DOWN",	"INIT",
-					     "ARMED", "ACTIVE", "ACTIVE_DEFER" };
-
-	return (state >= 0 && state <= 5) ? names[state] : "UNKNOWN";
+	return (state >= 0 && state < IB_PORT_STATE_COUNT) ? ib_port_state_names[state]
+							   : "UNKNOWN";
 }
 
 const char *ib_port_state_hint(const struct hw_ib_port_attr *a)
 {
-	if (a->state == 4)
+	if (a->state == IB_PORT_STATE_ACTIVE)
 		return NULL;
-	if (a->link_layer == 2) /* RoCE: the port follows its network interface */
+	if (a->link_layer == IB_PORT_LINK_LAYER_ETHERNET) /* RoCE: follows its network interface */
 		return "the network interface under this RoCE port is down or has no carrier";
 	switch (a->phys_state) {
-	case 5: /* LinkUp */
+	case IB_PORT_PHYS_LINK_UP:
 		/* trained, but only a subnet manager assigns LIDs and moves ports to ACTIVE */
 		return "the link is up but no subnet manager has configured it: run opensm on one"
 		       " host of the fabric (two cards cabled back to back need one too)";
-	case 2:
+	case IB_PORT_PHYS_POLLING:
 		return "no link: check the cable and that the other end is powered and enabled";
-	case 3:
+	case IB_PORT_PHYS_DISABLED:
 		return "the port is disabled: enable it (ibportstate ... enable)";
-	case 4:
-	case 6:
+	case IB_PORT_PHYS_TRAINING:
+	case IB_PORT_PHYS_LINK_ERROR_RECOVERY:
 		return "the link is still training or recovering: wait a few seconds";
 	default:
 		return "the port is not ACTIVE";
@@ -307,23 +351,16 @@ const char *ib_port_state_hint(const struct hw_ib_port_attr *a)
 
 const char *ib_port_phys_state_name(int phys_state)
 {
-	static const char *const names[] = { "NOP",
-					     "SLEEP",
-					     "POLLING",
-					     "DISABLED",
-					     "PORT_CONFIGURATION_TRAINING",
-					     "LINK_UP",
-					     "LINK_ERROR_RECOVERY",
-					     "PHY_TEST" };
-
-	return (phys_state >= 0 && phys_state <= 7) ? names[phys_state] : "UNKNOWN";
+	return (phys_state >= 0 && phys_state < IB_PORT_PHYS_COUNT)
+		       ? ib_port_phys_state_names[phys_state]
+		       : "UNKNOWN";
 }
 
 const char *ib_port_link_layer_name(int link_layer)
 {
-	if (link_layer == 1)
+	if (link_layer == IB_PORT_LINK_LAYER_INFINIBAND)
 		return "InfiniBand";
-	if (link_layer == 2)
+	if (link_layer == IB_PORT_LINK_LAYER_ETHERNET)
 		return "Ethernet";
 	return "unknown";
 }

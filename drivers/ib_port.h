@@ -11,11 +11,16 @@ struct hw;
 
 /*
  * ---- pure rate arithmetic on one counter ----
- * port_xmit_data/port_rcv_data count octets divided by 4.  The IBA 32-bit
- * PMA counters do not wrap: they stick at 0xFFFFFFFF (16 GiB, about 4 s at
- * QDR) until someone resets them, so a stuck counter means "unknown", never
- * 0 Gb/s.  64-bit counters wrap modulo 2^64; a drop that would imply an
- * impossible rate is a reset (perfquery -R), not a wrap.
+ * port_xmit_data/port_rcv_data count octets divided by 4.  Every IB byte
+ * delta in h2box comes from ib_port_counter_delta(), with one rule:
+ *  - a 64-bit counter that goes down was reset (perfquery -R, a driver
+ *    reload; 2^64 words take centuries to wrap): the interval is unknown;
+ *  - a 32-bit counter that reads 2^32-1 is stuck there (the IBA PMA
+ *    counters stick at 16 GiB until reset): unknown, never 0 Gb/s;
+ *  - a 32-bit counter that goes down wrapped modulo 2^32, unless it went
+ *    down from its stuck maximum: then it was reset, and the interval is
+ *    unknown.
+ * A rate above the port's bound (ib_port_set_max_gbps) is a reset too.
  */
 enum ib_port_rate_status {
 	IB_PORT_RATE_OK,
@@ -38,6 +43,14 @@ struct ib_port_rate {
 };
 
 const char *ib_port_rate_status_name(enum ib_port_rate_status st);
+/*
+ * The change of one counter from last to raw under the rule above, in the
+ * counter's units; NAN with *status SATURATED or RESET when unknown (status
+ * may be NULL).  bits: 32, 64, or 0 when unknown (then a reading above
+ * 2^32-1 proves 64 bits).
+ */
+double ib_port_counter_delta(uint64_t last, uint64_t raw, int bits,
+			     enum ib_port_rate_status *status);
 void ib_port_rate_init(struct ib_port_rate *r, double max_gbps);
 /*
  * Feed one raw reading (4-octet units) of width bits (32, 64, or 0 when
@@ -86,7 +99,41 @@ int ib_port_query(struct ib_port *p, struct hw_ib_port_attr *attr);
  */
 int ib_port_sample(struct ib_port *p, int64_t now_ns, struct ib_port_sample *s);
 
-/* IBTA state names for output. */
+/*
+ * IBTA PortState and PortPhysicalState (ibv_port_state, sysfs "4: ACTIVE"), as
+ * hw_ib_port_attr.state and .phys_state carry them: the one list of these codes
+ * above hw/ (the names below come from tables checked against them).
+ */
+enum ib_port_state {
+	IB_PORT_STATE_NOP = 0,
+	IB_PORT_STATE_DOWN = 1,
+	IB_PORT_STATE_INIT = 2,
+	IB_PORT_STATE_ARMED = 3,
+	IB_PORT_STATE_ACTIVE = 4,
+	IB_PORT_STATE_ACTIVE_DEFER = 5,
+	IB_PORT_STATE_COUNT
+};
+
+enum ib_port_phys_state {
+	IB_PORT_PHYS_NOP = 0,
+	IB_PORT_PHYS_SLEEP = 1,
+	IB_PORT_PHYS_POLLING = 2,
+	IB_PORT_PHYS_DISABLED = 3,
+	IB_PORT_PHYS_TRAINING = 4,
+	IB_PORT_PHYS_LINK_UP = 5,
+	IB_PORT_PHYS_LINK_ERROR_RECOVERY = 6,
+	IB_PORT_PHYS_PHY_TEST = 7,
+	IB_PORT_PHYS_COUNT
+};
+
+/* hw_ib_port_attr.link_layer (IBV_LINK_LAYER_*). */
+enum ib_port_link_layer {
+	IB_PORT_LINK_LAYER_UNKNOWN = 0,
+	IB_PORT_LINK_LAYER_INFINIBAND = 1,
+	IB_PORT_LINK_LAYER_ETHERNET = 2,
+};
+
+/* IBTA state names for output ("ACTIVE"); "UNKNOWN" outside the table. */
 const char *ib_port_state_name(int state);
 /*
  * Why a port is not ACTIVE, in a sentence a user can act on ("the link is

@@ -9,7 +9,7 @@
  * profile-sections.c.
  */
 #include "supervisor/policy/fanctl.h"
-#include "supervisor/services/ib-svc.h"
+#include "supervisor/config/ib-conf.h"
 #include "supervisor/policy/powerseq.h"
 #include "supervisor/config/watts-conf.h"
 

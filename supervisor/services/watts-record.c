@@ -1,6 +1,7 @@
 /* watts-record.c - `record begin` / `record end ID`: a workload's energy, baseline, IB bytes. */
 #include "supervisor/services/watts-priv.h"
 
+#include "drivers/ib_port.h"
 #include "hw/hw.h"
 #include "supervisor/runtime/box.h"
 #include "supervisor/runtime/ctl.h"
@@ -60,17 +61,6 @@ static void watts_record_ib_snapshot(struct watts_svc *s, struct watts_ib_snap *
 	}
 }
 
-/* Counter delta in words; NAN when unknown or when a 32-bit counter saturated (mlx4 sticks). */
-static double watts_record_counter_delta(uint64_t a, uint64_t b, int bits)
-{
-	if (bits == 32) {
-		if (b == UINT32_MAX || a == UINT32_MAX)
-			return NAN;
-		return (double)((uint32_t)((uint32_t)b - (uint32_t)a));
-	}
-	return b >= a ? (double)(b - a) : NAN;
-}
-
 static void watts_record_ib_bytes(const struct watts_ib_snap *a, const struct watts_ib_snap *b,
 				  double *tx, double *rx)
 {
@@ -84,9 +74,9 @@ static void watts_record_ib_bytes(const struct watts_ib_snap *a, const struct wa
 			*tx = *rx = NAN;
 			return;
 		}
-		/* port_xmit_data / port_rcv_data count 4-octet words */
-		*tx += 4.0 * watts_record_counter_delta(a->p[i].tx, b->p[i].tx, a->p[i].tx_bits);
-		*rx += 4.0 * watts_record_counter_delta(a->p[i].rx, b->p[i].rx, a->p[i].rx_bits);
+		/* 4-octet words; ib_port's rule for falling, wrapping and stuck counters */
+		*tx += 4.0 * ib_port_counter_delta(a->p[i].tx, b->p[i].tx, a->p[i].tx_bits, NULL);
+		*rx += 4.0 * ib_port_counter_delta(a->p[i].rx, b->p[i].rx, a->p[i].rx_bits, NULL);
 	}
 }
 

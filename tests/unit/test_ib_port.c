@@ -1,4 +1,4 @@
-/* test_ib_port.c - counter rates: wrap, stuck 32-bit counters as unknown, 64-bit, rxe. */
+/* test_ib_port.c - counter rates: the delta rule (32-bit wrap, 64-bit reset), stuck counters, rxe. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,7 +38,35 @@ static void test_rate_basic(void **state)
 	assert_near(ib_port_rate_update(&r, 1000 + 2 * 450000000ULL, 64, 4 * S, &st), 14.4, 1e-9);
 }
 
-static void test_rate_64bit_wrap(void **state)
+/* The one rule for IB byte deltas (ib_port.h): watts and the rates both go through it. */
+static void test_counter_delta_rule(void **state)
+{
+	enum ib_port_rate_status st;
+
+	(void)state;
+	/* 64-bit: forward is a count, backward was a reset (never a wrap past 2^64) */
+	assert_near(ib_port_counter_delta(10, 110, 64, &st), 100, 0);
+	assert_int_equal(st, IB_PORT_RATE_OK);
+	assert_true(isnan(ib_port_counter_delta(UINT64_MAX - 5, 10, 64, &st)));
+	assert_int_equal(st, IB_PORT_RATE_RESET);
+	assert_true(isnan(ib_port_counter_delta(5000000000ULL, 10, 0, &st)));
+	assert_int_equal(st, IB_PORT_RATE_RESET);
+	/* 32-bit: backward is a wrap modulo 2^32 ... */
+	assert_near(ib_port_counter_delta(0xfffffff0ULL, 0x10, 32, &st), 0x20, 0);
+	assert_int_equal(st, IB_PORT_RATE_OK);
+	/* ... unless the counter sits at its stuck maximum, or leaves it (a reset) */
+	assert_true(isnan(ib_port_counter_delta(0xfffffff0ULL, 0xffffffffULL, 32, &st)));
+	assert_int_equal(st, IB_PORT_RATE_SATURATED);
+	assert_true(isnan(ib_port_counter_delta(0xffffffffULL, 0xffffffffULL, 32, &st)));
+	assert_int_equal(st, IB_PORT_RATE_SATURATED);
+	assert_true(isnan(ib_port_counter_delta(0xffffffffULL, 100, 32, &st)));
+	assert_int_equal(st, IB_PORT_RATE_RESET);
+	/* width unknown and both readings under 2^32: the 32-bit rule */
+	assert_near(ib_port_counter_delta(0xfffffff0ULL, 0x10, 0, &st), 0x20, 0);
+	assert_near(ib_port_counter_delta(7, 7, 0, NULL), 0, 0);
+}
+
+static void test_rate_64bit_fall_is_reset(void **state)
 {
 	struct ib_port_rate r;
 	enum ib_port_rate_status st;
@@ -47,15 +75,32 @@ static void test_rate_64bit_wrap(void **state)
 	(void)state;
 	ib_port_rate_init(&r, 44.0);
 	ib_port_rate_update(&r, near_top, 64, 10 * S, &st);
-	/* wraps past 2^64 during the second: still exactly 32 Gb/s */
-	assert_near(ib_port_rate_update(&r, QDR_WORDS_PER_S / 2 - 1, 64, 11 * S, &st), 32.0, 1e-6);
-	assert_int_equal(st, IB_PORT_RATE_OK);
-	/* a drop to a small value after a modest count: an impossible rate, so a reset */
+	/* a 64-bit counter that goes down was reset, even where a wrap would give a sane rate */
+	assert_true(isnan(ib_port_rate_update(&r, QDR_WORDS_PER_S / 2 - 1, 64, 11 * S, &st)));
+	assert_int_equal(st, IB_PORT_RATE_RESET);
+	/* a drop to a small value after a modest count: a reset */
 	ib_port_rate_update(&r, 5000000000ULL, 64, 12 * S, &st);
 	assert_true(isnan(ib_port_rate_update(&r, 10, 64, 13 * S, &st)));
 	assert_int_equal(st, IB_PORT_RATE_RESET);
 	/* and the next interval is measured from the reset value */
 	assert_near(ib_port_rate_update(&r, 10 + QDR_WORDS_PER_S / 4, 64, 14 * S, &st), 8.0, 1e-6);
+}
+
+static void test_rate_32bit_wrap(void **state)
+{
+	struct ib_port_rate r;
+	enum ib_port_rate_status st;
+
+	(void)state;
+	ib_port_rate_init(&r, 44.0);
+	ib_port_rate_update(&r, 0x100000000ULL - QDR_WORDS_PER_S / 2, 32, 1 * S, &st);
+	/* a 32-bit counter below its maximum that goes down wrapped: 32 Gb/s over the wrap */
+	assert_near(ib_port_rate_update(&r, QDR_WORDS_PER_S / 2, 32, 2 * S, &st), 32.0, 1e-6);
+	assert_int_equal(st, IB_PORT_RATE_OK);
+	/* a wrap that would mean more than the link carries was a reset */
+	ib_port_rate_update(&r, 0x80000000ULL, 32, 3 * S, &st);
+	assert_true(isnan(ib_port_rate_update(&r, 0x10, 32, 4 * S, &st)));
+	assert_int_equal(st, IB_PORT_RATE_RESET);
 }
 
 static void test_rate_32bit_saturation(void **state)
@@ -82,9 +127,6 @@ static void test_rate_32bit_saturation(void **state)
 	assert_int_equal(st, IB_PORT_RATE_RESET);
 	assert_near(ib_port_rate_update(&r, 100 + QDR_WORDS_PER_S, 32, 11 * S, &st), 32.0, 1e-6);
 	assert_int_equal(st, IB_PORT_RATE_OK);
-	/* a 32-bit counter that goes back never counts as a wrap */
-	assert_true(isnan(ib_port_rate_update(&r, 50, 32, 12 * S, &st)));
-	assert_int_equal(st, IB_PORT_RATE_RESET);
 }
 
 static void test_rate_unknown_width(void **state)
@@ -386,6 +428,15 @@ static void test_names(void **state)
 	assert_string_equal(ib_port_state_name(99), "UNKNOWN");
 	assert_string_equal(ib_port_phys_state_name(5), "LINK_UP");
 	assert_string_equal(ib_port_phys_state_name(-1), "UNKNOWN");
+	/* the enums carry the IBTA codes the kernel and libibverbs use (sysfs "4: ACTIVE") */
+	assert_int_equal(IB_PORT_STATE_ACTIVE, 4);
+	assert_string_equal(ib_port_state_name(IB_PORT_STATE_DOWN), "DOWN");
+	assert_string_equal(ib_port_state_name(IB_PORT_STATE_ACTIVE_DEFER), "ACTIVE_DEFER");
+	assert_string_equal(ib_port_state_name(IB_PORT_STATE_COUNT), "UNKNOWN");
+	assert_int_equal(IB_PORT_PHYS_LINK_UP, 5);
+	assert_string_equal(ib_port_phys_state_name(IB_PORT_PHYS_POLLING), "POLLING");
+	assert_string_equal(ib_port_phys_state_name(IB_PORT_PHYS_PHY_TEST), "PHY_TEST");
+	assert_string_equal(ib_port_phys_state_name(IB_PORT_PHYS_COUNT), "UNKNOWN");
 	assert_string_equal(ib_port_link_layer_name(1), "InfiniBand");
 	assert_string_equal(ib_port_link_layer_name(2), "Ethernet");
 	assert_int_equal(ib_port_mtu_bytes(5), 4096);
@@ -425,7 +476,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rate_basic),
-		cmocka_unit_test(test_rate_64bit_wrap),
+		cmocka_unit_test(test_counter_delta_rule),
+		cmocka_unit_test(test_rate_64bit_fall_is_reset),
+		cmocka_unit_test(test_rate_32bit_wrap),
 		cmocka_unit_test(test_rate_32bit_saturation),
 		cmocka_unit_test(test_rate_unknown_width),
 		cmocka_unit_test(test_port_prefers_64bit),
