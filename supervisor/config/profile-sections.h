@@ -10,7 +10,7 @@
  */
 #include "supervisor/policy/fanctl.h"
 #include "supervisor/services/ib-svc.h"
-#include "supervisor/policy/powerseq.h"
+#include "supervisor/config/power-config.h"
 #include "supervisor/services/watts-svc.h"
 
 #define PROFILE_SERVICE_CONFIGS \

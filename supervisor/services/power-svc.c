@@ -26,7 +26,9 @@
 #include "supervisor/util/log.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/util/parse.h"
+#include "supervisor/config/power-config.h"
 #include "supervisor/policy/powerseq.h"
+#include "supervisor/policy/powerseq-saved.h"
 #include "supervisor/util/statefile.h"
 
 #define POWER_HISTORY 32
@@ -159,7 +161,7 @@ static bool log_found_running(struct power_svc *s, const struct powerseq_transit
 				 NULL, NULL };
 	enum powerseq_fault f = powerseq_fault_get(&s->seq, NULL);
 	const char *saved = powerseq_requested_name(s->start_requested);
-	const char *rs = power_restore_name(s->cfg.restore);
+	const char *rs = power_config_restore_name(s->cfg.restore);
 	/* adopt -> psu_starting happens only there; adopting a powered box is logged as usual */
 	bool join = tr->reason == POWERSEQ_R_ADOPT && tr->to == POWERSEQ_PSU_STARTING;
 
@@ -276,7 +278,7 @@ static void save_state(struct power_svc *s, const struct powerseq_output *out)
 			  "power: %s fault: requested power state set to off and the fault "
 			  "saved, so a reload, restart or mains loss brings it back latched and "
 			  "leaves the box off (restore = %s) until it is cleared",
-			  powerseq_fault_name(sv.fault), power_restore_name(s->cfg.restore));
+			  powerseq_fault_name(sv.fault), power_config_restore_name(s->cfg.restore));
 	} else if (sv.fault == POWERSEQ_FAULT_NONE && s->file_fault != POWERSEQ_FAULT_NONE) {
 		snprintf(fault, sizeof(fault), "H2BOX_FAULT=%s",
 			 powerseq_fault_name(s->file_fault));
@@ -602,13 +604,13 @@ static void status_members(struct power_svc *s, struct json *j, bool history)
 	int v;
 
 	json_string(j, "state", powerseq_state_name(powerseq_state_get(&s->seq)));
-	json_string(j, "topology", power_topology_name(s->cfg.topology));
-	json_string(j, "host_supply", power_host_supply_name(s->cfg.host_supply));
+	json_string(j, "topology", power_config_topology_name(s->cfg.topology));
+	json_string(j, "host_supply", power_config_host_supply_name(s->cfg.host_supply));
 	json_string(j, "host", powerseq_host_name(powerseq_host_get(&s->seq)));
 	json_number(j, "since_s", (double)(now - powerseq_since(&s->seq)) / 1e9, 1);
 	json_bool(j, "powered", powerseq_powered(&s->seq));
 	json_string(j, "requested", powerseq_requested_name(powerseq_requested_get(&s->seq)));
-	json_string(j, "restore", power_restore_name(s->cfg.restore));
+	json_string(j, "restore", power_config_restore_name(s->cfg.restore));
 	json_bool(j, "psu_on", atx_psu_is_on(s->psu));
 	v = line_level(atx_psu_ok_get(s->psu));
 	if (v < 0)
@@ -685,7 +687,7 @@ void power_svc_status_text(struct power_svc *s, struct ctl_reply *rep)
 	fmt_ago(ago, sizeof(ago), now, powerseq_since(&s->seq));
 	ctl_reply_printf(rep, "power: %s since %s (%s; H2 %s, on %s)\n",
 			 powerseq_state_name(powerseq_state_get(&s->seq)), ago,
-			 power_topology_name(s->cfg.topology),
+			 power_config_topology_name(s->cfg.topology),
 			 powerseq_host_name(powerseq_host_get(&s->seq)),
 			 s->cfg.host_supply == POWER_HOST_SUPPLY_OWN ? "its own supply" : "the PSU");
 	if (f != POWERSEQ_FAULT_NONE)
@@ -707,12 +709,12 @@ static void status_text_full(struct power_svc *s, struct ctl_reply *rep)
 	ctl_reply_printf(rep, "state:      %s since %s (%s)\n",
 			 powerseq_state_name(powerseq_state_get(&s->seq)), clk, ago);
 	ctl_reply_printf(rep, "topology:   %s (H2 supply: %s)\n",
-			 power_topology_name(s->cfg.topology),
-			 power_host_supply_name(s->cfg.host_supply));
+			 power_config_topology_name(s->cfg.topology),
+			 power_config_host_supply_name(s->cfg.host_supply));
 	ctl_reply_printf(rep, "H2:         %s\n", powerseq_host_name(powerseq_host_get(&s->seq)));
 	ctl_reply_printf(rep, "requested:  %s (restore = %s)\n",
 			 powerseq_requested_name(powerseq_requested_get(&s->seq)),
-			 power_restore_name(s->cfg.restore));
+			 power_config_restore_name(s->cfg.restore));
 	ctl_reply_printf(rep, "lines:      psu_on=%d psu_ok=%s host_alive=%s\n",
 			 atx_psu_is_on(s->psu), ok < 0 ? "?" : ok ? "1" : "0",
 			 alive < 0 ? "-" : alive ? "1" : "0");
@@ -888,7 +890,7 @@ static void log_restored_fault(struct power_svc *s)
 		snprintf(at, sizeof(at), "H2BOX_FAULT_AT=unknown");
 		snprintf(clk, sizeof(clk), "an unknown time");
 	}
-	snprintf(restore, sizeof(restore), "H2BOX_RESTORE=%s", power_restore_name(s->cfg.restore));
+	snprintf(restore, sizeof(restore), "H2BOX_RESTORE=%s", power_config_restore_name(s->cfg.restore));
 	snprintf(state, sizeof(state), "H2BOX_STATE=%s", powerseq_state_name(st));
 	if (f == POWERSEQ_FAULT_NONE) {
 		fields[0] = "H2BOX_EVENT=power-fault-not-restored";
@@ -904,7 +906,7 @@ static void log_restored_fault(struct power_svc *s)
 		  "off whatever restore says (restore = %s) until 'h2box power clear' or a press "
 		  "of the button", powerseq_fault_name(f), clk,
 		  st == POWERSEQ_FAULT ? "latched" : "(latches once the H2 is forced off)",
-		  powerseq_fault_describe(f), power_restore_name(s->cfg.restore));
+		  powerseq_fault_describe(f), power_config_restore_name(s->cfg.restore));
 }
 
 static int watch(struct power_svc *s, int fd, loop_io_fn fn, struct loop_io **io)
@@ -1038,8 +1040,8 @@ int power_svc_new(struct box *b, const struct power_config *cfg, struct power_sv
 	in.button = power_button_get(s->btn) > 0;
 	log_info("power: %s topology, H2 supply %s, restore = %s, last requested %s, saved fault "
 		 "%s, PWR_OK %d",
-		 power_topology_name(cfg->topology), power_host_supply_name(cfg->host_supply),
-		 power_restore_name(cfg->restore), powerseq_requested_name(in.last_requested),
+		 power_config_topology_name(cfg->topology), power_config_host_supply_name(cfg->host_supply),
+		 power_config_restore_name(cfg->restore), powerseq_requested_name(in.last_requested),
 		 powerseq_fault_name(in.saved_fault), in.psu_ok);
 	r = feed(s, &in, NULL);
 	if (r < 0)
