@@ -95,8 +95,9 @@ static void power_drive_history_push(struct power_svc *s, const struct powerseq_
 }
 
 /*
- * Start-up found the H2 running with the PSU off (see startup() in powerseq.c): say what was
- * found, what the saved request and restore were, and what follows from them.  True when logged.
+ * Start-up found the H2 running with the PSU off (see powerseq_startup() in powerseq-start.c):
+ * say what was found, what the saved request and restore were, and what follows from them.
+ * True when logged.
  */
 static bool power_drive_log_found_running(struct power_svc *s, const struct powerseq_transition *tr)
 {
@@ -288,7 +289,7 @@ static void power_drive_request_poweroff(struct power_svc *s)
 	/*
 	 * logind on a real H2; on the simulator the plant's H2 shuts down, its power
 	 * LED then goes out and PS_ON is released as the shutdown hook would (see
-	 * alive_changed in powerseq.c).
+	 * powerseq_alive_changed() in powerseq.c).
 	 */
 	r = hw_host_poweroff(s->b->hw, err, sizeof(err));
 	if (r < 0) {
