@@ -26,4 +26,13 @@ int hw_host_poweroff(struct hw *hw, char *err, size_t errlen);
  */
 bool hw_host_os_up(struct hw *hw);
 
+/*
+ * The GPIO line showing the power LED of the machine this daemon runs on, where the backend
+ * watches that machine from outside; NULL otherwise.  Linux: NULL (the daemon runs on it, so
+ * never sees it dark).  Sim: the plant's H2 power LED, which the self topology watches to see
+ * the OS finish shutting down (when the shutdown hook releases PS_ON) and to stand for a
+ * daemon that is not running yet while the H2 is dark or booting.
+ */
+const char *hw_host_alive_line(struct hw *hw);
+
 #endif

@@ -93,6 +93,7 @@ struct hw_ib_ops {
 struct hw_host_ops {
 	int (*poweroff)(struct hw *hw, char *err, size_t errlen);
 	bool (*os_up)(struct hw *hw);
+	const char *(*alive_line)(struct hw *hw); /* NULL: none */
 };
 
 struct hw_knob_ops {

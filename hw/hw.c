@@ -278,3 +278,8 @@ bool hw_host_os_up(struct hw *hw)
 {
 	return hw->host->os_up(hw);
 }
+
+const char *hw_host_alive_line(struct hw *hw)
+{
+	return hw->host->alive_line ? hw->host->alive_line(hw) : NULL;
+}

@@ -27,7 +27,15 @@ static bool sim_host_os_up(struct hw *hw)
 	return t.host_on && !t.host_booting;
 }
 
+/* The h2boxd the sim stands for runs on the H2, yet the plant shows the H2's LED from outside. */
+static const char *sim_host_alive_line(struct hw *hw)
+{
+	(void)hw;
+	return sim_plant_line_name(SIM_LINE_H2_PWR_LED);
+}
+
 const struct hw_host_ops hw_host_sim_ops = {
 	.poweroff = sim_host_poweroff,
 	.os_up = sim_host_os_up,
+	.alive_line = sim_host_alive_line,
 };

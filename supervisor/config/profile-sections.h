@@ -10,7 +10,7 @@
  */
 #include "supervisor/policy/fanctl.h"
 #include "supervisor/config/ib-conf.h"
-#include "supervisor/policy/powerseq.h"
+#include "supervisor/config/power-config.h"
 #include "supervisor/config/watts-conf.h"
 
 #define PROFILE_SERVICE_CONFIGS \

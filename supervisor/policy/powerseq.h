@@ -6,11 +6,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- configuration: [power] timings and policy, [gpio] line names ---- */
+/*
+ * ---- configuration: [power] timings and policy, [gpio] line names ----
+ * The types live here (the machine runs on them); parsing them is config/power-config.h's.
+ */
 
 enum power_topology {
 	POWER_TOPOLOGY_CONTROLLER, /* h2boxd on an always-on board fed from 5VSB */
 	POWER_TOPOLOGY_SELF,       /* h2boxd on the H2 itself */
+	POWER_TOPOLOGY_COUNT,
 };
 
 /*
@@ -23,17 +27,20 @@ enum power_topology {
 enum power_host_supply {
 	POWER_HOST_SUPPLY_PSU,
 	POWER_HOST_SUPPLY_OWN,
+	POWER_HOST_SUPPLY_COUNT,
 };
 
 enum power_restore {
 	POWER_RESTORE_OFF,
 	POWER_RESTORE_ON,
 	POWER_RESTORE_LAST,
+	POWER_RESTORE_COUNT,
 };
 
 enum power_drop_action {
 	POWER_DROP_POWEROFF, /* self: PWR_OK lost while on -> emergency OS power-off */
 	POWER_DROP_IGNORE,   /* self: alarm only */
+	POWER_DROP_COUNT,
 };
 
 #define POWER_LINE_NAME_MAX 64
@@ -77,15 +84,6 @@ struct power_config {
 
 	int lines[POWER_CONFIG_KEYS_MAX]; /* profile line of each key, 0 = default */
 };
-
-void power_config_defaults(struct power_config *c);
-/* Sections "power" and "gpio".  0, -ENOENT for an unknown key, or -errno with err set. */
-int power_config_set(struct power_config *c, const char *section, const char *key,
-		     const char *value, int line, char *err, size_t errlen);
-int power_config_validate(const struct power_config *c, int *line, char *err, size_t errlen);
-const char *power_topology_name(enum power_topology t);
-const char *power_restore_name(enum power_restore r);
-const char *power_host_supply_name(enum power_host_supply h);
 
 /* ---- the state machine ---- */
 
@@ -341,38 +339,5 @@ const char *powerseq_requested_name(enum powerseq_requested r);
 int powerseq_requested_parse(const char *s, enum powerseq_requested *out);
 /* A fault's name (powerseq_fault_name, "none" excluded) -> value; -EINVAL otherwise. */
 int powerseq_fault_parse(const char *s, enum powerseq_fault *out);
-
-/* ---- the state file: what the sequencer keeps across reloads, restarts and mains loss ---- */
-
-/*
- * Lines "key=value": requested=on|off, and while a fault is latched (or being latched)
- * fault=NAME and fault_at=UNIX_SECONDS (wall clock, when it was named).  A file without the
- * fault lines (older versions wrote only requested=) has no fault.
- */
-struct powerseq_saved {
-	enum powerseq_requested requested; /* UNKNOWN: none (or unreadable) */
-	enum powerseq_fault fault;         /* NONE: no fault saved */
-	bool fault_at_known;
-	int64_t fault_at_s;                /* wall clock, seconds since the epoch */
-};
-
-/* What powerseq_saved_parse found wrong (bit flags); the caller logs it. */
-#define POWERSEQ_SAVED_BAD_REQUESTED (1u << 0) /* requested= missing or neither on nor off */
-#define POWERSEQ_SAVED_BAD_FAULT     (1u << 1) /* fault= names no known fault: loaded as unknown */
-#define POWERSEQ_SAVED_BAD_FAULT_AT  (1u << 2) /* a fault without a valid fault_at= */
-
-#define POWERSEQ_SAVED_TEXT_MAX 128
-#define POWERSEQ_SAVED_NAME_MAX 40
-
-/* The file's text for sv into buf; the length, or -ENOSPC. */
-int powerseq_saved_format(const struct powerseq_saved *sv, char *buf, size_t len);
-/*
- * Parse a state file's text (never fails: whatever is unreadable is left out and flagged).
- * A fault= line whose value is no known name (garbled, too long, empty, from a newer version)
- * loads as POWERSEQ_FAULT_UNKNOWN, never as no fault; bad_name (may be NULL) gets the value as
- * found, non-printable bytes replaced, for the log.  Returns the POWERSEQ_SAVED_BAD_* flags.
- */
-unsigned powerseq_saved_parse(const char *text, struct powerseq_saved *sv, char *bad_name,
-			      size_t bad_len);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "supervisor/config/power-config.h"
 #include "supervisor/policy/powerseq.h"
 
 #define MS INT64_C(1000000)
@@ -206,7 +207,7 @@ static void test_config_defaults_and_keys(void **state)
 	assert_int_equal(power_config_set(&c, "power", "host_supply", "own", 7, err, sizeof(err)),
 			 0);
 	assert_int_equal(c.host_supply, POWER_HOST_SUPPLY_OWN);
-	assert_string_equal(power_host_supply_name(c.host_supply), "own");
+	assert_string_equal(power_config_host_supply_name(c.host_supply), "own");
 	assert_int_equal(power_config_set(&c, "power", "host_supply", "brick", 7, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "expected psu or own"));
@@ -1999,6 +2000,28 @@ static void test_self_psu_drop_os_hangs_fault_latches(void **state)
 	assert_false(r.out.psu_on);
 }
 
+/* Every state and reason has its own name: a hole in a name table shows as "?" in the log. */
+static void test_every_state_and_reason_named(void **state)
+{
+	(void)state;
+	for (int i = 0; i < POWERSEQ_STATE_COUNT; i++) {
+		assert_string_not_equal(powerseq_state_name((enum powerseq_state)i), "?");
+		for (int j = 0; j < i; j++)
+			assert_string_not_equal(powerseq_state_name((enum powerseq_state)i),
+						powerseq_state_name((enum powerseq_state)j));
+	}
+	for (int i = 0; i < POWERSEQ_R_COUNT; i++) {
+		assert_string_not_equal(powerseq_reason_name((enum powerseq_reason)i), "?");
+		for (int j = 0; j < i; j++)
+			assert_string_not_equal(powerseq_reason_name((enum powerseq_reason)i),
+						powerseq_reason_name((enum powerseq_reason)j));
+	}
+	assert_string_equal(powerseq_state_name(POWERSEQ_STATE_COUNT), "?");
+	assert_string_equal(power_config_topology_name(POWER_TOPOLOGY_SELF), "self");
+	assert_string_equal(power_config_restore_name(POWER_RESTORE_LAST), "last");
+	assert_string_equal(power_config_host_supply_name(POWER_HOST_SUPPLY_OWN), "own");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2062,6 +2085,7 @@ int main(void)
 		cmocka_unit_test(test_self_booted_then_h2_forced_off_while_booting),
 		cmocka_unit_test(test_self_psu_drop_latches_and_comes_back),
 		cmocka_unit_test(test_self_psu_drop_os_hangs_fault_latches),
+		cmocka_unit_test(test_every_state_and_reason_named),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "supervisor/policy/powerseq.h"
+#include "supervisor/policy/powerseq-saved.h"
 #include "supervisor/util/statefile.h"
 
 struct dir {
