@@ -44,14 +44,11 @@ struct daemon {
 	sd_event_source *status_timer;
 	uint64_t status_period_usec;
 	uint64_t watchdog_usec;
-	int ready_holds;
 	bool starting;
 	bool ready_sent;
 	int64_t start_ns;
 	bool tty;
 };
-
-#define box_to_daemon(b) ((struct daemon *)((char *)(b) - offsetof(struct daemon, box)))
 
 const char *daemon_default_socket(char *buf, unsigned len)
 {
@@ -78,44 +75,29 @@ const char *daemon_profile_path(const struct daemon_options *o)
 	return NULL;
 }
 
-/* ---- readiness and liveness ---- */
+/* ---- readiness and liveness: the box's hooks ---- */
 
 static void daemon_maybe_ready(struct daemon *d)
 {
-	if (d->ready_sent || d->starting || d->ready_holds > 0)
+	if (d->ready_sent || d->starting || box_ready_held(&d->box))
 		return;
 	d->ready_sent = true;
 	sd_notify(0, "READY=1");
 	log_info("ready: control socket %s", ctl_socket_path(d->ctl));
 }
 
-void box_ready_hold(struct box *b)
+static void daemon_on_ready(void *userdata)
 {
-	box_to_daemon(b)->ready_holds++;
+	daemon_maybe_ready(userdata);
 }
 
-void box_ready_release(struct box *b)
+static void daemon_on_cycle_done(void *userdata, int64_t now_ns)
 {
-	struct daemon *d = box_to_daemon(b);
+	struct daemon *d = userdata;
 
-	if (d->ready_holds > 0)
-		d->ready_holds--;
-	daemon_maybe_ready(d);
-}
-
-void box_cycle_done(struct box *b, int64_t now_ns)
-{
-	struct daemon *d = box_to_daemon(b);
-
-	b->cycle_ns = now_ns;
 	/* WATCHDOG=1 only after real work, so a hung sensor read gets the daemon restarted */
 	if (d->watchdog_usec)
 		sd_notify(0, "WATCHDOG=1");
-}
-
-void box_exit(struct box *b, int code)
-{
-	loop_exit(b->loop, code);
 }
 
 /* ---- status ---- */
@@ -424,6 +406,9 @@ static int daemon_setup(struct daemon *d)
 	d->box.hw = d->hw;
 	d->box.loop = d->loop;
 	d->box.ctl = d->ctl;
+	box_hooks_set(&d->box, &(struct box_hooks){ .ready = daemon_on_ready,
+						    .cycle_done = daemon_on_cycle_done,
+						    .userdata = d });
 	d->box.readings.watts = d->box.readings.volts = d->box.readings.amps = NAN;
 	d->box.readings.fan_duty_pct = d->box.readings.fan_rpm = NAN;
 	d->box.readings.fan_duty_actual_pct = NAN;

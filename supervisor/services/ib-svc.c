@@ -16,6 +16,8 @@
 #include "supervisor/util/log.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/util/parse.h"
+#include "supervisor/config/profile.h"
+#include "supervisor/runtime/svc.h"
 
 #include <errno.h>
 #include <math.h>
@@ -986,6 +988,8 @@ void ib_svc_free(struct ib_svc *s)
 {
 	if (!s)
 		return;
+	if (s->b->ctl)
+		ctl_command_unregister(s->b->ctl, "ib");
 	if (s->job) {
 		/* the worker checks the flag between batches and gives up its timeouts */
 		atomic_store(&s->job->cancel, true);
@@ -1054,3 +1058,34 @@ void ib_svc_status_text(struct ib_svc *s, struct ctl_reply *rep)
 				 s->verdict.warn ? ", link degraded!" : "");
 	ctl_reply_printf(rep, "\n");
 }
+
+/* ---- the daemon's entry points (struct svc_ops) ---- */
+
+static int ib_svc_ops_start(struct box *b)
+{
+	return ib_svc_new(b, &b->profile->ib, &b->ib);
+}
+
+static void ib_svc_ops_stop(struct box *b)
+{
+	ib_svc_free(b->ib);
+	b->ib = NULL;
+}
+
+static void ib_svc_ops_status_json(struct box *b, struct json *j)
+{
+	ib_svc_status_json(b->ib, j);
+}
+
+static void ib_svc_ops_status_text(struct box *b, struct ctl_reply *rep)
+{
+	ib_svc_status_text(b->ib, rep);
+}
+
+const struct svc_ops ib_svc_ops = {
+	.name = "ib",
+	.start = ib_svc_ops_start,
+	.stop = ib_svc_ops_stop,
+	.status_json = ib_svc_ops_status_json,
+	.status_text = ib_svc_ops_status_text,
+};

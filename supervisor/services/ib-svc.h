@@ -8,6 +8,7 @@
 
 #include "hw/ib.h"
 
+struct svc_ops;
 struct box;
 struct json;
 struct ctl_reply;
@@ -35,6 +36,8 @@ int ib_config_validate(const struct ib_config *c, int *line, char *err, size_t e
 
 int ib_svc_new(struct box *b, const struct ib_config *cfg, struct ib_svc **out);
 void ib_svc_free(struct ib_svc *s);
+/* Its entry points for the daemon's service table (runtime/svc.h). */
+extern const struct svc_ops ib_svc_ops;
 void ib_svc_status_json(struct ib_svc *s, struct json *j);
 void ib_svc_status_text(struct ib_svc *s, struct ctl_reply *rep);
 

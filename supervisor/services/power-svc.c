@@ -28,6 +28,8 @@
 #include "supervisor/util/parse.h"
 #include "supervisor/policy/powerseq.h"
 #include "supervisor/util/statefile.h"
+#include "supervisor/config/profile.h"
+#include "supervisor/runtime/svc.h"
 
 #define POWER_HISTORY 32
 #define MS INT64_C(1000000)
@@ -1139,6 +1141,8 @@ void power_svc_free(struct power_svc *s)
 {
 	if (!s)
 		return;
+	if (s->b->ctl)
+		ctl_command_unregister(s->b->ctl, "power");
 	finish_host_press(s);
 	loop_io_free(s->io_button);
 	loop_io_free(s->io_alive);
@@ -1183,3 +1187,34 @@ int power_release_psu_oneshot(struct hw *hw, const struct power_config *cfg)
 	hw_gpio_line_close(line);
 	return r;
 }
+
+/* ---- the daemon's entry points (struct svc_ops) ---- */
+
+static int power_svc_ops_start(struct box *b)
+{
+	return power_svc_new(b, &b->profile->power, &b->power);
+}
+
+static void power_svc_ops_stop(struct box *b)
+{
+	power_svc_free(b->power);
+	b->power = NULL;
+}
+
+static void power_svc_ops_status_json(struct box *b, struct json *j)
+{
+	power_svc_status_json(b->power, j);
+}
+
+static void power_svc_ops_status_text(struct box *b, struct ctl_reply *rep)
+{
+	power_svc_status_text(b->power, rep);
+}
+
+const struct svc_ops power_svc_ops = {
+	.name = "power",
+	.start = power_svc_ops_start,
+	.stop = power_svc_ops_stop,
+	.status_json = power_svc_ops_status_json,
+	.status_text = power_svc_ops_status_text,
+};

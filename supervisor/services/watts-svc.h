@@ -110,6 +110,7 @@
 #include "supervisor/policy/budget.h"
 #include "supervisor/policy/thermal.h"
 
+struct svc_ops;
 struct box;
 struct json;
 struct ctl_reply;
@@ -182,6 +183,8 @@ bool watts_config_owns_section(const char *section);
 
 int watts_svc_new(struct box *b, const struct watts_config *cfg, struct watts_svc **out);
 void watts_svc_free(struct watts_svc *s);
+/* Its entry points for the daemon's service table (runtime/svc.h). */
+extern const struct svc_ops watts_svc_ops;
 void watts_svc_status_json(struct watts_svc *s, struct json *j);
 void watts_svc_status_text(struct watts_svc *s, struct ctl_reply *rep);
 
@@ -200,6 +203,8 @@ void watts_svc_sample(struct watts_svc *s, int64_t now_ns);
 void alarm_config_defaults(struct alarm_config *c);
 int alarm_svc_new(struct box *b, const struct alarm_config *cfg, struct alarm_svc **out);
 void alarm_svc_free(struct alarm_svc *a);
+/* Its entry points for the daemon's service table (runtime/svc.h). */
+extern const struct svc_ops alarm_svc_ops;
 void alarm_svc_status_json(struct alarm_svc *a, struct json *j);
 void alarm_svc_status_text(struct alarm_svc *a, struct ctl_reply *rep);
 /* Time source override for tests (default: loop_now(b->loop)). */
