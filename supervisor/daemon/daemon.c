@@ -10,6 +10,7 @@
 #include "supervisor/util/json.h"
 #include "supervisor/services/power-svc.h"
 #include "supervisor/util/log.h"
+#include "supervisor/util/wire.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/config/profile.h"
 #include "supervisor/services/sim-svc.h"
@@ -49,22 +50,6 @@ struct daemon {
 	int64_t start_ns;
 	bool tty;
 };
-
-const char *daemon_default_socket(char *buf, unsigned len)
-{
-	const char *env = getenv("H2BOX_SOCKET");
-	const char *rt = getenv("XDG_RUNTIME_DIR");
-
-	if (env && *env)
-		snprintf(buf, len, "%s", env);
-	else if (geteuid() == 0)
-		snprintf(buf, len, "/run/h2box/h2box.sock");
-	else if (rt && *rt)
-		snprintf(buf, len, "%s/h2box.sock", rt);
-	else
-		snprintf(buf, len, "/tmp/h2box-%u.sock", (unsigned)geteuid());
-	return buf;
-}
 
 const char *daemon_profile_path(const struct daemon_options *o)
 {
@@ -323,7 +308,7 @@ static void daemon_print_welcome(struct daemon *d, FILE *f)
 		if (access(client, X_OK) != 0)
 			snprintf(client, sizeof(client), "h2box");
 	}
-	if (strcmp(sock, daemon_default_socket(defsock, sizeof(defsock))) != 0)
+	if (strcmp(sock, wire_default_socket(defsock, sizeof(defsock))) != 0)
 		snprintf(sockopt, sizeof(sockopt), " -s %s", sock);
 	fprintf(f, "h2boxd: %s %s (profile %s)\n", d->plant ? "simulating" : "supervising",
 		d->profile->daemon.name, d->profile->path);
@@ -381,7 +366,7 @@ static int daemon_setup(struct daemon *d)
 	sock = d->opts.socket ? d->opts.socket :
 	       getenv("H2BOX_SOCKET") && *getenv("H2BOX_SOCKET") ? getenv("H2BOX_SOCKET") :
 	       d->profile->daemon.socket[0] ? d->profile->daemon.socket :
-	       daemon_default_socket(sockbuf, sizeof(sockbuf));
+	       wire_default_socket(sockbuf, sizeof(sockbuf));
 	r = ctl_new(d->loop, sock, &d->ctl);
 	if (r < 0)
 		return log_warn(r, "cannot serve the control socket %s", sock), r;
