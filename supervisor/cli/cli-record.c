@@ -31,44 +31,33 @@ int cli_record_args_parse(int argc, char **argv, struct cli_record_opts *o, char
 			return 0;
 		}
 		if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-			if (i + 1 >= argc || !argv[i + 1][0]) {
-				snprintf(err, errlen, "%s needs a file name", a);
-				return -EINVAL;
-			}
+			if (i + 1 >= argc || !argv[i + 1][0])
+				return parse_error(-EINVAL, err, errlen, "%s needs a file name", a);
 			o->out_path = argv[++i];
 		} else if (!strcmp(a, "--interval") || !strcmp(a, "-i")) {
-			if (i + 1 >= argc) {
-				snprintf(err, errlen, "%s needs a number of seconds", a);
-				return -EINVAL;
-			}
-			if (parse_double(argv[++i], 0.001, 3600, &o->interval_s, perr, sizeof(perr)) <
-			    0) {
-				snprintf(err, errlen, "%s: %s", a, perr);
-				return -EINVAL;
-			}
+			if (i + 1 >= argc)
+				return parse_error(-EINVAL, err, errlen,
+						   "%s needs a number of seconds", a);
+			if (parse_double(argv[++i], 0.001, 3600, &o->interval_s, perr,
+					 sizeof(perr)) < 0)
+				return parse_error(-EINVAL, err, errlen, "%s: %s", a, perr);
 		} else if (!strcmp(a, "--copy")) {
-			if (i + 2 >= argc || !argv[i + 1][0] || !argv[i + 2][0]) {
-				snprintf(err, errlen, "--copy needs SRC and DST");
-				return -EINVAL;
-			}
+			if (i + 2 >= argc || !argv[i + 1][0] || !argv[i + 2][0])
+				return parse_error(-EINVAL, err, errlen, "--copy needs SRC and DST");
 			o->copy = true;
 			o->copy_src = argv[++i];
 			o->copy_dst = argv[++i];
 		} else {
-			snprintf(err, errlen, "unknown option '%.40s'", a);
-			return -EINVAL;
+			return parse_error(-EINVAL, err, errlen, "unknown option '%.40s'", a);
 		}
 	}
 	o->cmd = argv + i;
 	o->ncmd = argc - i;
-	if (o->copy && o->ncmd > 0) {
-		snprintf(err, errlen, "give either --copy SRC DST or a command, not both");
-		return -EINVAL;
-	}
-	if (!o->copy && o->ncmd == 0) {
-		snprintf(err, errlen, "no command to run (put it after --)");
-		return -EINVAL;
-	}
+	if (o->copy && o->ncmd > 0)
+		return parse_error(-EINVAL, err, errlen,
+				   "give either --copy SRC DST or a command, not both");
+	if (!o->copy && o->ncmd == 0)
+		return parse_error(-EINVAL, err, errlen, "no command to run (put it after --)");
 	return 0;
 }
 

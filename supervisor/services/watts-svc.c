@@ -146,48 +146,6 @@ bool watts_config_owns_section(const char *section)
 	       !strcmp(kind, "alerts");
 }
 
-static int size_parse(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err,
-		      size_t errlen)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !(v >= 0))
-		return cfg_fail(err, errlen, -EINVAL, "\"%s\" is not a size", s);
-	switch (*end) {
-	case 'k':
-	case 'K':
-		v *= 1024;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		v *= 1024 * 1024;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		v *= 1024.0 * 1024 * 1024;
-		end++;
-		break;
-	default:
-		break;
-	}
-	if (*end == 'B' || *end == 'b')
-		end++;
-	while (*end == ' ')
-		end++;
-	if (*end)
-		return cfg_fail(err, errlen, -EINVAL, "\"%s\" is not a size", s);
-	if (v < (double)min || v > (double)max)
-		return cfg_fail(err, errlen, -ERANGE, "size out of range %" PRIu64 "..%" PRIu64,
-				min, max);
-	*out = (uint64_t)v;
-	return 0;
-}
-
 static int path_set(const char *v, char *dst, size_t len, bool allow_empty, char *err,
 		    size_t errlen)
 {
@@ -557,7 +515,7 @@ static int watts_set(struct watts_config *c, const char *key, const char *v, cha
 		return parse_duration_ns(v, 10 * 1000 * 1000, 3600 * NS_PER_S, &c->log_interval_ns,
 					 err, errlen);
 	if (!strcmp(key, "log_max_size"))
-		return size_parse(v, 4096, UINT64_C(1) << 40, &c->log_max_bytes, err, errlen);
+		return parse_size(v, 4096, UINT64_C(1) << 40, &c->log_max_bytes, err, errlen);
 	if (!strcmp(key, "log_keep")) {
 		int r = parse_int(v, 0, 100, &l, err, errlen);
 

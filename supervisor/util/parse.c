@@ -1,15 +1,16 @@
-/* parse.c - bounded parsers for profile values: numbers, durations, percentages, times of day. */
+/* parse.c - bounded parsers for profile values: numbers, durations, sizes, percentages, times of day. */
 #include "supervisor/util/parse.h"
+
+#include "hw/clock.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define HW_NSEC_PER_SEC_LOCAL INT64_C(1000000000)
 
 int parse_error(int r, char *err, size_t errlen, const char *fmt, ...)
 {
@@ -155,6 +156,47 @@ int parse_duration_ns(const char *s, int64_t min_ns, int64_t max_ns, int64_t *ou
 	return parse_error(-EINVAL, err, errlen, "unknown duration unit in '%s' (use us, ms, s, m or h)", b);
 }
 
+int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err, size_t errlen)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !(v >= 0))
+		return parse_error(-EINVAL, err, errlen, "\"%s\" is not a size", s);
+	switch (*end) {
+	case 'k':
+	case 'K':
+		v *= 1024;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v *= 1024 * 1024;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v *= 1024.0 * 1024 * 1024;
+		end++;
+		break;
+	default:
+		break;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	while (*end == ' ')
+		end++;
+	if (*end)
+		return parse_error(-EINVAL, err, errlen, "\"%s\" is not a size", s);
+	if (v < (double)min || v > (double)max)
+		return parse_error(-ERANGE, err, errlen, "size out of range %" PRIu64 "..%" PRIu64,
+				   min, max);
+	*out = (uint64_t)v;
+	return 0;
+}
+
 int parse_percent(const char *s, double min, double max, double *out, char *err, size_t errlen)
 {
 	char b[64];
@@ -234,11 +276,11 @@ int parse_argv_split(char *s, char **argv, int max)
 
 const char *parse_format_duration(int64_t ns, char *buf, size_t len)
 {
-	if (ns % HW_NSEC_PER_SEC_LOCAL != 0 && ns < 10 * HW_NSEC_PER_SEC_LOCAL)
+	if (ns % HW_NSEC_PER_SEC != 0 && ns < 10 * HW_NSEC_PER_SEC)
 		snprintf(buf, len, "%lldms", (long long)(ns / 1000000));
-	else if (ns < 120 * HW_NSEC_PER_SEC_LOCAL || ns % (60 * HW_NSEC_PER_SEC_LOCAL))
+	else if (ns < 120 * HW_NSEC_PER_SEC || ns % (60 * HW_NSEC_PER_SEC))
 		snprintf(buf, len, "%gs", (double)ns / 1e9);
 	else
-		snprintf(buf, len, "%lldm", (long long)(ns / (60 * HW_NSEC_PER_SEC_LOCAL)));
+		snprintf(buf, len, "%lldm", (long long)(ns / (60 * HW_NSEC_PER_SEC)));
 	return buf;
 }
