@@ -46,7 +46,6 @@ int cli_main(int argc, char **argv)
 	char **words;
 	int nwords = 0, r, timeout_ms = -1;
 	bool json = false, dashdash = false, help = false;
-	struct cli_reply rep;
 
 	words = calloc((size_t)argc + 1, sizeof(*words));
 	if (!words)
@@ -130,17 +129,7 @@ int cli_main(int argc, char **argv)
 		free(words);
 		return r;
 	}
-	r = cli_call(path, json, nwords, words, &rep);
+	r = cli_call_print(path, json, nwords, words, "");
 	free(words);
-	if (r == -E2BIG || r == -EINVAL)
-		return cli_fail(json, 2, "request too long or has an empty argument");
-	if (r < 0)
-		return cli_report_connect_error(json, path, r);
-	if (rep.status && !json)
-		fprintf(stderr, "h2box: %s", rep.body);
-	else
-		fwrite(rep.body, 1, rep.len, stdout);
-	r = rep.status;
-	cli_reply_free(&rep);
 	return r;
 }

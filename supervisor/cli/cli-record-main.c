@@ -24,20 +24,7 @@ static const char record_usage[] =
 /* `record begin` / `record end ID` typed by hand: the daemon's verbs, passed through. */
 static int record_passthrough(const char *path, bool json, int argc, char **argv)
 {
-	struct cli_reply rep;
-	int r = cli_call(path, json, argc, argv, &rep);
-
-	if (r == -E2BIG || r == -EINVAL)
-		return cli_fail(json, 2, "record: request too long or has an empty argument");
-	if (r < 0)
-		return cli_report_connect_error(json, path, r);
-	if (rep.status && !json)
-		fprintf(stderr, "h2box: %s", rep.body);
-	else
-		fwrite(rep.body, 1, rep.len, stdout);
-	r = rep.status;
-	cli_reply_free(&rep);
-	return r;
+	return cli_call_print(path, json, argc, argv, "record: ");
 }
 
 struct record_result {

@@ -301,6 +301,25 @@ int cli_stream(const char *socket_path, bool json, int argc, char *const *argv, 
 	return status;
 }
 
+int cli_call_print(const char *socket_path, bool json, int argc, char *const *argv,
+		   const char *what)
+{
+	struct cli_reply rep;
+	int r = cli_call(socket_path, json, argc, argv, &rep);
+
+	if (r == -E2BIG || r == -EINVAL)
+		return cli_fail(json, 2, "%srequest too long or has an empty argument", what);
+	if (r < 0)
+		return cli_report_connect_error(json, socket_path, r);
+	if (rep.status && !json)
+		fprintf(stderr, "h2box: %s", rep.body);
+	else
+		fwrite(rep.body, 1, rep.len, stdout);
+	r = rep.status;
+	cli_reply_free(&rep);
+	return r;
+}
+
 void cli_reply_free(struct cli_reply *rep)
 {
 	free(rep->body);

@@ -20,6 +20,13 @@ int cli_connect_send(const char *path, bool json, int argc, char *const *argv);
 /* Connect, send, read the whole reply. 0 or -errno (connection problems). */
 int cli_call(const char *socket_path, bool json, int argc, char *const *argv,
 	     struct cli_reply *rep);
+/*
+ * cli_call(), then the reply as h2box shows every reply: the body on stdout, a refusal's
+ * message on stderr (in JSON both on stdout).  what prefixes a request that cannot be sent
+ * ("record: ").  The exit status.
+ */
+int cli_call_print(const char *socket_path, bool json, int argc, char *const *argv,
+		   const char *what);
 /* Connect, send, then copy every reply line to out until the daemon or the caller ends it. */
 int cli_stream(const char *socket_path, bool json, int argc, char *const *argv, FILE *out);
 /* Exit status a finished stream's last line reports (a worker's late failure), else 0. */

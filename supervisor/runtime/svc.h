@@ -21,4 +21,36 @@ struct svc_ops {
 	void (*status_text)(struct box *b, struct ctl_reply *rep);
 };
 
+/*
+ * Defines PREFIX_ops for a service whose functions follow the house pattern:
+ * PREFIX_new(b, &b->profile->CONFIG, &b->SLOT), PREFIX_free(), PREFIX_status_json() and, when
+ * WITH_TEXT, PREFIX_status_text().  Expanded in the service's own file, at its end.
+ */
+#define SVC_OPS_DEFINE(prefix, label, slot, config, with_text)                          \
+	static int prefix##_ops_start(struct box *b)                                      \
+	{                                                                                 \
+		return prefix##_new(b, &b->profile->config, &b->slot);                    \
+	}                                                                                 \
+	static void prefix##_ops_stop(struct box *b)                                      \
+	{                                                                                 \
+		prefix##_free(b->slot);                                                   \
+		b->slot = NULL;                                                           \
+	}                                                                                 \
+	static void prefix##_ops_status_json(struct box *b, struct json *j)               \
+	{                                                                                 \
+		prefix##_status_json(b->slot, j);                                         \
+	}                                                                                 \
+	static __attribute__((unused)) void prefix##_ops_status_text(struct box *b,       \
+								      struct ctl_reply *rep) \
+	{                                                                                 \
+		prefix##_status_text(b->slot, rep);                                       \
+	}                                                                                 \
+	const struct svc_ops prefix##_ops = {                                             \
+		.name = label,                                                            \
+		.start = prefix##_ops_start,                                              \
+		.stop = prefix##_ops_stop,                                                \
+		.status_json = prefix##_ops_status_json,                                  \
+		.status_text = (with_text) ? prefix##_ops_status_text : NULL,             \
+	}
+
 #endif

@@ -548,28 +548,5 @@ void alarm_svc_clock_set(struct alarm_svc *a, int64_t (*now)(void *userdata), vo
 	a->now_ud = userdata;
 }
 
-/* ---- the daemon's entry points (struct svc_ops) ---- */
-
-static int alarm_svc_ops_start(struct box *b)
-{
-	return alarm_svc_new(b, &b->profile->watts.alerts, &b->alarms);
-}
-
-static void alarm_svc_ops_stop(struct box *b)
-{
-	alarm_svc_free(b->alarms);
-	b->alarms = NULL;
-}
-
-static void alarm_svc_ops_status_json(struct box *b, struct json *j)
-{
-	alarm_svc_status_json(b->alarms, j);
-}
-
-const struct svc_ops alarm_svc_ops = {
-	.name = "alarms",
-	.start = alarm_svc_ops_start,
-	.stop = alarm_svc_ops_stop,
-	.status_json = alarm_svc_ops_status_json,
-	.status_text = NULL,
-};
+/* the daemon's entry points (runtime/svc.h) */
+SVC_OPS_DEFINE(alarm_svc, "alarms", alarms, watts.alerts, false);

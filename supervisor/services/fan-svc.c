@@ -1000,33 +1000,5 @@ void fan_svc_free(struct fan_svc *s)
 	svc_close(s, s->cfg.on_exit);
 }
 
-/* ---- the daemon's entry points (struct svc_ops) ---- */
-
-static int fan_svc_ops_start(struct box *b)
-{
-	return fan_svc_new(b, &b->profile->fan, &b->fan);
-}
-
-static void fan_svc_ops_stop(struct box *b)
-{
-	fan_svc_free(b->fan);
-	b->fan = NULL;
-}
-
-static void fan_svc_ops_status_json(struct box *b, struct json *j)
-{
-	fan_svc_status_json(b->fan, j);
-}
-
-static void fan_svc_ops_status_text(struct box *b, struct ctl_reply *rep)
-{
-	fan_svc_status_text(b->fan, rep);
-}
-
-const struct svc_ops fan_svc_ops = {
-	.name = "fan",
-	.start = fan_svc_ops_start,
-	.stop = fan_svc_ops_stop,
-	.status_json = fan_svc_ops_status_json,
-	.status_text = fan_svc_ops_status_text,
-};
+/* the daemon's entry points (runtime/svc.h) */
+SVC_OPS_DEFINE(fan_svc, "fan", fan, fan, true);

@@ -1059,33 +1059,5 @@ void ib_svc_status_text(struct ib_svc *s, struct ctl_reply *rep)
 	ctl_reply_printf(rep, "\n");
 }
 
-/* ---- the daemon's entry points (struct svc_ops) ---- */
-
-static int ib_svc_ops_start(struct box *b)
-{
-	return ib_svc_new(b, &b->profile->ib, &b->ib);
-}
-
-static void ib_svc_ops_stop(struct box *b)
-{
-	ib_svc_free(b->ib);
-	b->ib = NULL;
-}
-
-static void ib_svc_ops_status_json(struct box *b, struct json *j)
-{
-	ib_svc_status_json(b->ib, j);
-}
-
-static void ib_svc_ops_status_text(struct box *b, struct ctl_reply *rep)
-{
-	ib_svc_status_text(b->ib, rep);
-}
-
-const struct svc_ops ib_svc_ops = {
-	.name = "ib",
-	.start = ib_svc_ops_start,
-	.stop = ib_svc_ops_stop,
-	.status_json = ib_svc_ops_status_json,
-	.status_text = ib_svc_ops_status_text,
-};
+/* the daemon's entry points (runtime/svc.h) */
+SVC_OPS_DEFINE(ib_svc, "ib", ib, ib, true);

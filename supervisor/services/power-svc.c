@@ -1188,33 +1188,5 @@ int power_release_psu_oneshot(struct hw *hw, const struct power_config *cfg)
 	return r;
 }
 
-/* ---- the daemon's entry points (struct svc_ops) ---- */
-
-static int power_svc_ops_start(struct box *b)
-{
-	return power_svc_new(b, &b->profile->power, &b->power);
-}
-
-static void power_svc_ops_stop(struct box *b)
-{
-	power_svc_free(b->power);
-	b->power = NULL;
-}
-
-static void power_svc_ops_status_json(struct box *b, struct json *j)
-{
-	power_svc_status_json(b->power, j);
-}
-
-static void power_svc_ops_status_text(struct box *b, struct ctl_reply *rep)
-{
-	power_svc_status_text(b->power, rep);
-}
-
-const struct svc_ops power_svc_ops = {
-	.name = "power",
-	.start = power_svc_ops_start,
-	.stop = power_svc_ops_stop,
-	.status_json = power_svc_ops_status_json,
-	.status_text = power_svc_ops_status_text,
-};
+/* the daemon's entry points (runtime/svc.h) */
+SVC_OPS_DEFINE(power_svc, "power", power, power, true);

@@ -1896,33 +1896,5 @@ void watts_svc_free(struct watts_svc *s)
 	free(s);
 }
 
-/* ---- the daemon's entry points (struct svc_ops) ---- */
-
-static int watts_svc_ops_start(struct box *b)
-{
-	return watts_svc_new(b, &b->profile->watts, &b->watts);
-}
-
-static void watts_svc_ops_stop(struct box *b)
-{
-	watts_svc_free(b->watts);
-	b->watts = NULL;
-}
-
-static void watts_svc_ops_status_json(struct box *b, struct json *j)
-{
-	watts_svc_status_json(b->watts, j);
-}
-
-static void watts_svc_ops_status_text(struct box *b, struct ctl_reply *rep)
-{
-	watts_svc_status_text(b->watts, rep);
-}
-
-const struct svc_ops watts_svc_ops = {
-	.name = "watts",
-	.start = watts_svc_ops_start,
-	.stop = watts_svc_ops_stop,
-	.status_json = watts_svc_ops_status_json,
-	.status_text = watts_svc_ops_status_text,
-};
+/* the daemon's entry points (runtime/svc.h) */
+SVC_OPS_DEFINE(watts_svc, "watts", watts, watts, true);
