@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool cli_is_stream(int argc, char **argv)
+static bool cli_main_is_stream(int argc, char **argv)
 {
 	/* a benchmark on real hardware reports from a worker thread as a stream */
 	if (argc >= 2 && strcmp(argv[0], "ib") == 0 && strcmp(argv[1], "bench") == 0)
@@ -29,7 +29,7 @@ static bool cli_is_stream(int argc, char **argv)
  * `--help` or `-h` among a command's words (before "--"): its usage, without the daemon.
  * record's command may follow its options without "--" (`record ls -h`): record decides.
  */
-static bool cli_wants_help(int argc, char **argv)
+static bool cli_main_wants_help(int argc, char **argv)
 {
 	if (strcmp(argv[0], "record") == 0)
 		return false;
@@ -99,7 +99,7 @@ int cli_main(int argc, char **argv)
 		cli_help_print(stderr);
 		return 2;
 	}
-	if (help || cli_wants_help(nwords, words)) {
+	if (help || cli_main_wants_help(nwords, words)) {
 		r = cli_help_command(json, words[0]);
 		free(words);
 		return r;
@@ -120,7 +120,7 @@ int cli_main(int argc, char **argv)
 		free(words);
 		return r;
 	}
-	if (cli_is_stream(nwords, words)) {
+	if (cli_main_is_stream(nwords, words)) {
 		r = cli_stream(path, json, nwords, words, stdout);
 		if (r == -E2BIG || r == -EINVAL)
 			r = cli_fail(json, 2, "request too long or has an empty argument");

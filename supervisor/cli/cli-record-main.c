@@ -22,12 +22,12 @@ static const char record_usage[] =
 
 
 /* `record begin` / `record end ID` typed by hand: the daemon's verbs, passed through. */
-static int record_passthrough(const char *path, bool json, int argc, char **argv)
+static int cli_record_main_passthrough(const char *path, bool json, int argc, char **argv)
 {
 	return cli_call_print(path, json, argc, argv, "record: ");
 }
 
-struct record_result {
+struct cli_record_main_result {
 	int status;
 	bool copied;
 	uint64_t copy_bytes;
@@ -36,8 +36,8 @@ struct record_result {
 };
 
 /* What only the client knows, as JSON members for the daemon's summary; NULL on error. */
-static struct json *record_extra_json(const struct cli_record_opts *o,
-				      const struct record_result *res)
+static struct json *cli_record_main_extra_json(const struct cli_record_opts *o,
+				      const struct cli_record_main_result *res)
 {
 	struct json *j = json_new();
 
@@ -67,11 +67,11 @@ static struct json *record_extra_json(const struct cli_record_opts *o,
 	return j;
 }
 
-static void record_print(const struct cli_record_opts *o, bool json, const struct cli_reply *end,
-			 const struct record_result *res)
+static void cli_record_main_print(const struct cli_record_opts *o, bool json, const struct cli_reply *end,
+			 const struct cli_record_main_result *res)
 {
 	if (json) {
-		struct json *x = record_extra_json(o, res);
+		struct json *x = cli_record_main_extra_json(o, res);
 		const char *extra = x ? json_finish(x, NULL) : NULL;
 		size_t n = end->len;
 
@@ -106,7 +106,7 @@ static void record_print(const struct cli_record_opts *o, bool json, const struc
 }
 
 /* The daemon refused a request: its message with --json as the one document, else on stderr. */
-static int record_daemon_error(bool json, const char *what, struct cli_reply *rep)
+static int cli_record_main_daemon_error(bool json, const char *what, struct cli_reply *rep)
 {
 	int status = rep->status;
 	char *msg = rep->body;
@@ -128,7 +128,7 @@ int cli_record_main(const char *socket_path, bool json, int argc, char **argv)
 {
 	struct cli_record_opts o;
 	struct cli_record_stream st = { .fd = -1 };
-	struct record_result res = { 0 };
+	struct cli_record_main_result res = { 0 };
 	struct cli_reply rep;
 	char err[600], idbuf[24], hdr[128], dstbuf[4096];
 	char *begin_words[] = { "record", "begin" };
@@ -138,7 +138,7 @@ int cli_record_main(const char *socket_path, bool json, int argc, char **argv)
 	int r, ret = 1;
 
 	if (argc >= 2 && (!strcmp(argv[1], "begin") || !strcmp(argv[1], "end")))
-		return record_passthrough(socket_path, json, argc, argv);
+		return cli_record_main_passthrough(socket_path, json, argc, argv);
 	if (cli_record_args_parse(argc, argv, &o, err, sizeof(err)) < 0)
 		return cli_fail(json, 2, "record: %s\n%s", err, record_usage);
 	if (o.help)
@@ -183,7 +183,7 @@ int cli_record_main(const char *socket_path, bool json, int argc, char **argv)
 		goto out_stream;
 	}
 	if (rep.status) {
-		ret = record_daemon_error(json, "begin", &rep);
+		ret = cli_record_main_daemon_error(json, "begin", &rep);
 		goto out_stream;
 	}
 	if (cli_record_json_number(rep.body, "id", &id) < 0 || !(id >= 1)) {
@@ -215,11 +215,11 @@ int cli_record_main(const char *socket_path, bool json, int argc, char **argv)
 		goto out_files;
 	}
 	if (rep.status) {
-		ret = record_daemon_error(json, "end", &rep);
+		ret = cli_record_main_daemon_error(json, "end", &rep);
 		ret = res.status ? res.status : ret;
 		goto out_files;
 	}
-	record_print(&o, json, &rep, &res);
+	cli_record_main_print(&o, json, &rep, &res);
 	fflush(stdout);
 	cli_reply_free(&rep);
 	ret = st.write_err && !res.status ? 1 : res.status;

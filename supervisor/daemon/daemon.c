@@ -87,7 +87,7 @@ static void daemon_on_cycle_done(void *userdata, int64_t now_ns)
 
 /* ---- status ---- */
 
-static const char *fmt_num(char *buf, size_t len, int decimals, double v)
+static const char *daemon_fmt_num(char *buf, size_t len, int decimals, double v)
 {
 	if (isfinite(v))
 		snprintf(buf, len, "%.*f", decimals, v);
@@ -100,7 +100,7 @@ static void daemon_status_line(struct daemon *d, char *buf, size_t len)
 {
 	const struct box_readings *r = &d->box.readings;
 	char w[16], v[16], t[16], f[16], rpm[16], tx[16], rx[16], clock[16];
-	time_t secs = (time_t)(loop_real_now(d->loop) / 1000000000);
+	time_t secs = (time_t)(loop_real_now(d->loop) / HW_NSEC_PER_SEC);
 	struct tm tm;
 	double nic = box_temp_get(&d->box, "nic");
 
@@ -109,15 +109,16 @@ static void daemon_status_line(struct daemon *d, char *buf, size_t len)
 	snprintf(buf, len,
 		 "%s %s power=%s %s W %s V nic=%s C fan=%s%% %s rpm ib=%s/%s Gb/s budget=%s",
 		 clock, d->profile->daemon.sim ? "[sim]" : "", r->power_state ? r->power_state : "-",
-		 fmt_num(w, sizeof(w), 1, r->watts), fmt_num(v, sizeof(v), 2, r->volts),
+		 daemon_fmt_num(w, sizeof(w), 1, r->watts),
+		 daemon_fmt_num(v, sizeof(v), 2, r->volts),
+		 daemon_fmt_num(t, sizeof(t), 1, nic),
 		 /* the duty the fan runs at: the chip's read-back when known */
-		 fmt_num(t, sizeof(t), 1, nic),
-		 fmt_num(f, sizeof(f), 0,
-			 isfinite(r->fan_duty_actual_pct) ? r->fan_duty_actual_pct
-							  : r->fan_duty_pct),
-		 fmt_num(rpm, sizeof(rpm), 0, r->fan_rpm),
-		 fmt_num(tx, sizeof(tx), 2, r->ib_tx_gbps),
-		 fmt_num(rx, sizeof(rx), 2, r->ib_rx_gbps),
+		 daemon_fmt_num(f, sizeof(f), 0,
+				isfinite(r->fan_duty_actual_pct) ? r->fan_duty_actual_pct
+								 : r->fan_duty_pct),
+		 daemon_fmt_num(rpm, sizeof(rpm), 0, r->fan_rpm),
+		 daemon_fmt_num(tx, sizeof(tx), 2, r->ib_tx_gbps),
+		 daemon_fmt_num(rx, sizeof(rx), 2, r->ib_rx_gbps),
 		 r->budget_state ? r->budget_state : "-");
 }
 

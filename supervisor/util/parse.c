@@ -25,7 +25,7 @@ int parse_error(int r, char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* Trim into a bounded local copy so parsers never read past the value. */
-static int trimmed(const char *s, char *buf, size_t len)
+static int parse_trimmed(const char *s, char *buf, size_t len)
 {
 	size_t n;
 
@@ -49,7 +49,7 @@ int parse_bool(const char *s, bool *out, char *err, size_t errlen)
 	static const char *const no[] = { "0", "no", "false", "off" };
 	char b[16];
 
-	if (trimmed(s, b, sizeof(b)) == 0) {
+	if (parse_trimmed(s, b, sizeof(b)) == 0) {
 		for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
 			if (strcasecmp(b, yes[i]) == 0) {
 				*out = true;
@@ -70,7 +70,7 @@ int parse_double(const char *s, double min, double max, double *out, char *err, 
 	char b[64], *end;
 	double v;
 
-	if (trimmed(s, b, sizeof(b)) < 0)
+	if (parse_trimmed(s, b, sizeof(b)) < 0)
 		return parse_error(-EINVAL, err, errlen, "expected a number, got '%s'", s ? s : "");
 	errno = 0;
 	v = strtod(b, &end);
@@ -87,7 +87,7 @@ int parse_int(const char *s, long min, long max, long *out, char *err, size_t er
 	char b[64], *end;
 	long v;
 
-	if (trimmed(s, b, sizeof(b)) < 0)
+	if (parse_trimmed(s, b, sizeof(b)) < 0)
 		return parse_error(-EINVAL, err, errlen, "expected an integer, got '%s'", s ? s : "");
 	errno = 0;
 	v = strtol(b, &end, 10);
@@ -105,7 +105,7 @@ int parse_uint_any_base(const char *s, unsigned long min, unsigned long max, uns
 	char b[64], *end;
 	unsigned long v;
 
-	if (trimmed(s, b, sizeof(b)) < 0 || b[0] == '-')
+	if (parse_trimmed(s, b, sizeof(b)) < 0 || b[0] == '-')
 		return parse_error(-EINVAL, err, errlen, "expected an unsigned integer, got '%s'",
 			    s ? s : "");
 	errno = 0;
@@ -132,7 +132,7 @@ int parse_duration_ns(const char *s, int64_t min_ns, int64_t max_ns, int64_t *ou
 	double v, ns;
 	char mb[32], xb[32];
 
-	if (trimmed(s, b, sizeof(b)) < 0)
+	if (parse_trimmed(s, b, sizeof(b)) < 0)
 		return parse_error(-EINVAL, err, errlen, "expected a duration such as 500ms or 2s, got '%s'",
 			    s ? s : "");
 	errno = 0;
@@ -202,7 +202,7 @@ int parse_percent(const char *s, double min, double max, double *out, char *err,
 	char b[64];
 	size_t n;
 
-	if (trimmed(s, b, sizeof(b)) < 0)
+	if (parse_trimmed(s, b, sizeof(b)) < 0)
 		return parse_error(-EINVAL, err, errlen, "expected a percentage, got '%s'", s ? s : "");
 	n = strlen(b);
 	if (b[n - 1] == '%')
@@ -215,7 +215,7 @@ int parse_time_of_day(const char *s, int *minutes, char *err, size_t errlen)
 	char b[16];
 	int h, m, n = 0;
 
-	if (trimmed(s, b, sizeof(b)) < 0 || sscanf(b, "%2d:%2d%n", &h, &m, &n) != 2 ||
+	if (parse_trimmed(s, b, sizeof(b)) < 0 || sscanf(b, "%2d:%2d%n", &h, &m, &n) != 2 ||
 	    (size_t)n != strlen(b) || h < 0 || h > 23 || m < 0 || m > 59)
 		return parse_error(-EINVAL, err, errlen, "expected a time of day HH:MM, got '%s'",
 			    s ? s : "");
