@@ -1,4 +1,4 @@
-/* cli-main.c - the h2box command line: global options, then a request to h2boxd, record or a local bench. */
+/* cli-main.c - the h2box command line: global options, then h2boxd, record or a local bench. */
 #include "supervisor/cli/cli-main.h"
 
 #include "supervisor/cli/cli.h"

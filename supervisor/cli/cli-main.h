@@ -1,4 +1,4 @@
-/* cli-main.h - the h2box command line: global options, then a request to h2boxd, record or a local bench. */
+/* cli-main.h - the h2box command line: global options, then h2boxd, record or a local bench. */
 #ifndef H2BOX_CLI_MAIN_H
 #define H2BOX_CLI_MAIN_H
 

@@ -37,7 +37,7 @@ struct cli_record_main_result {
 
 /* What only the client knows, as JSON members for the daemon's summary; NULL on error. */
 static struct json *cli_record_main_extra_json(const struct cli_record_opts *o,
-				      const struct cli_record_main_result *res)
+					       const struct cli_record_main_result *res)
 {
 	struct json *j = json_new();
 
@@ -67,8 +67,9 @@ static struct json *cli_record_main_extra_json(const struct cli_record_opts *o,
 	return j;
 }
 
-static void cli_record_main_print(const struct cli_record_opts *o, bool json, const struct cli_reply *end,
-			 const struct cli_record_main_result *res)
+static void cli_record_main_print(const struct cli_record_opts *o, bool json,
+				  const struct cli_reply *end,
+				  const struct cli_record_main_result *res)
 {
 	if (json) {
 		struct json *x = cli_record_main_extra_json(o, res);
@@ -150,7 +151,8 @@ int cli_record_main(const char *socket_path, bool json, int argc, char **argv)
 			return cli_fail(json, 1, "record: %s", err);
 		o.copy_dst = dstbuf;
 	}
-	if (o.out_path && (cli_record_run_same_file(o.out_path, in) || cli_record_run_same_file(o.out_path, out))) {
+	if (o.out_path && (cli_record_run_same_file(o.out_path, in) ||
+			   cli_record_run_same_file(o.out_path, out))) {
 		ret = cli_fail(json, 1, "record: -o %s is a file of the copy", o.out_path);
 		goto out_files;
 	}

@@ -1,4 +1,4 @@
-/* cli-record-run.c - `h2box record`'s workload: a command without a shell, or the article's copy. */
+/* cli-record-run.c - `h2box record`'s workload: a command without a shell, or the copy. */
 #include "supervisor/cli/cli-record-run.h"
 
 #include "supervisor/util/spawn.h"

@@ -1,4 +1,4 @@
-/* cli-record-run.h - `h2box record`'s workload: a command without a shell, or the article's copy. */
+/* cli-record-run.h - `h2box record`'s workload: a command without a shell, or the copy. */
 #ifndef H2BOX_CLI_RECORD_RUN_H
 #define H2BOX_CLI_RECORD_RUN_H
 

@@ -1,4 +1,4 @@
-/* cli-record.c - the pure parts of `h2box record`: arguments, sample lines, CSV rows, the copy rate. */
+/* cli-record.c - the pure parts of `h2box record`: arguments, samples, CSV rows, copy rate. */
 #include "supervisor/cli/cli-record.h"
 
 #include <errno.h>
@@ -118,7 +118,8 @@ int cli_record_sample_parse(const char *line, struct cli_record_sample *s)
 	if (line[0] != '{')
 		return -EINVAL;
 	/* mono_s and watts make a sample; the reply object {interval_ns} has neither */
-	if (cli_record_json_number(line, "mono_s", &s->mono_s) < 0 || cli_record_json_number(line, "watts", &s->watts) < 0)
+	if (cli_record_json_number(line, "mono_s", &s->mono_s) < 0 ||
+	    cli_record_json_number(line, "watts", &s->watts) < 0)
 		return -EINVAL;
 	if (cli_record_json_number(line, "volts", &s->volts) < 0)
 		s->volts = NAN;

@@ -1,4 +1,4 @@
-/* cli.c - the h2box client's exchange with h2boxd: connect, send a request, read a reply or a stream. */
+/* cli.c - the h2box client's exchange with h2boxd: a request, then a reply or a stream. */
 #include "supervisor/cli/cli.h"
 
 #include "supervisor/util/json.h"

@@ -1,4 +1,4 @@
-/* cli.h - the h2box client's exchange with h2boxd: connect, send a request, read a reply or a stream. */
+/* cli.h - the h2box client's exchange with h2boxd: a request, then a reply or a stream. */
 #ifndef H2BOX_CLI_H
 #define H2BOX_CLI_H
 

@@ -1,4 +1,4 @@
-/* ctl.c - the control socket: one request line in, one reply out; commands registered by verb. */
+/* ctl.c - the control socket's server: a request line in, a reply out, commands by verb. */
 #include "supervisor/runtime/ctl.h"
 
 #include "supervisor/util/json.h"

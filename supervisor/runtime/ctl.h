@@ -1,4 +1,4 @@
-/* ctl.h - the control socket: one request line in, one reply out; commands registered by verb. */
+/* ctl.h - the control socket's server: a request line in, a reply out, commands by verb. */
 #ifndef H2BOX_CTL_H
 #define H2BOX_CTL_H
 

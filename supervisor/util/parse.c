@@ -1,4 +1,4 @@
-/* parse.c - bounded parsers for profile values: numbers, durations, sizes, percentages, times of day. */
+/* parse.c - bounded parsers for profile values: numbers, durations, sizes, percents, times. */
 #include "supervisor/util/parse.h"
 
 #include "hw/clock.h"

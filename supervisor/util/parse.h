@@ -1,4 +1,4 @@
-/* parse.h - bounded parsers for profile values: numbers, durations, sizes, percentages, times of day. */
+/* parse.h - bounded parsers for profile values: numbers, durations, sizes, percents, times. */
 #ifndef H2BOX_PARSE_H
 #define H2BOX_PARSE_H
 

@@ -1,4 +1,4 @@
-/* wire.c - the control socket's wire format, shared by h2boxd and h2box: request line, reply head. */
+/* wire.c - the control socket's wire format, for h2boxd and h2box: request line, reply head. */
 #include "supervisor/util/wire.h"
 
 #include "supervisor/util/json.h"

@@ -1,4 +1,4 @@
-/* wire.h - the control socket's wire format, shared by h2boxd and h2box: request line, reply head. */
+/* wire.h - the control socket's wire format, for h2boxd and h2box: request line, reply head. */
 #ifndef H2BOX_WIRE_H
 #define H2BOX_WIRE_H
 

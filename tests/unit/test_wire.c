@@ -1,4 +1,4 @@
-/* test_wire.c - the control protocol's wire format: escapes, limits, the reply head, both ends agree. */
+/* test_wire.c - the control protocol's format: escapes, limits, reply head, both ends agree. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,7 +98,8 @@ static void test_error_json(void **state)
 
 	assert_non_null(j);
 	wire_error_json(j, 2, "usage: \"x\"");
-	assert_string_equal(json_finish(j, NULL), "{\"ok\":false,\"status\":2,\"error\":\"usage: \\\"x\\\"\"}");
+	assert_string_equal(json_finish(j, NULL),
+			    "{\"ok\":false,\"status\":2,\"error\":\"usage: \\\"x\\\"\"}");
 	json_free(j);
 }
 
