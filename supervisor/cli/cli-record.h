@@ -29,6 +29,8 @@ struct cli_record_sample {
 	char budget[24];
 };
 
+/* The number after "key": in a flat JSON line (null is NaN): 0, -ENOENT, -EINVAL. */
+int cli_record_json_number(const char *line, const char *key, double *v);
 /* 0, or -EINVAL when the line is not a sample (the {interval_ns} reply object, garbage). */
 int cli_record_sample_parse(const char *line, struct cli_record_sample *s);
 /* The CSV header / one CSV row with "\n"; unknown numbers are empty fields.  Length or -ENOSPC. */

@@ -1,4 +1,4 @@
-/* cli.h - the h2box command-line client: request encoding, the socket exchange, local commands. */
+/* cli.h - the h2box client's exchange with h2boxd: a request, then a reply or a stream. */
 #ifndef H2BOX_CLI_H
 #define H2BOX_CLI_H
 
@@ -6,19 +6,27 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* How long the client waits for h2boxd to accept and to answer, unless --timeout says. */
+#define CLI_TIMEOUT_DEFAULT_MS 10000
+
 struct cli_reply {
 	int status;     /* 0 = ok, else the daemon's error status */
 	char *body;     /* NUL-terminated, owned */
 	size_t len;
 };
 
-/* Encode words into one request line ("json status\n"), %XX-escaping; -E2BIG when too long. */
-int cli_request_encode(bool json, int argc, char *const *argv, char *buf, size_t len);
 /* Connect and send one request; returns the connected fd (the reply follows on it) or -errno. */
 int cli_connect_send(const char *path, bool json, int argc, char *const *argv);
 /* Connect, send, read the whole reply. 0 or -errno (connection problems). */
 int cli_call(const char *socket_path, bool json, int argc, char *const *argv,
 	     struct cli_reply *rep);
+/*
+ * cli_call(), then the reply as h2box shows every reply: the body on stdout, a refusal's
+ * message on stderr (in JSON both on stdout).  what prefixes a request that cannot be sent
+ * ("record: ").  The exit status.
+ */
+int cli_call_print(const char *socket_path, bool json, int argc, char *const *argv,
+		   const char *what);
 /* Connect, send, then copy every reply line to out until the daemon or the caller ends it. */
 int cli_stream(const char *socket_path, bool json, int argc, char *const *argv, FILE *out);
 /* Exit status a finished stream's last line reports (a worker's late failure), else 0. */
@@ -34,14 +42,9 @@ void cli_stream_started(int fd);
  * outcome is one JSON document.  Returns status (the exit status).
  */
 int cli_fail(bool json, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* `h2box VERB --help` (VERB NULL: all commands) on stdout, as JSON with json; exit status. */
-int cli_command_help(bool json, const char *verb);
 /* A connection failure (-errno of cli_call and friends) reported with cli_fail(); returns 5. */
 int cli_report_connect_error(bool json, const char *path, int r);
+/* opt when given (-s), else the default (util/wire.h's wire_default_socket()). */
 const char *cli_socket_path(const char *opt, char *buf, size_t len);
-int cli_main(int argc, char **argv);
-
-/* h2box record (cli-record.c) */
-int cli_record_main(const char *socket_path, bool json, int argc, char **argv);
 
 #endif

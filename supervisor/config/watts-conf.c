@@ -101,48 +101,6 @@ static int watts_conf_section_split(const char *section, char *kind, size_t klen
 	return 0;
 }
 
-static int watts_conf_size_parse(const char *s, uint64_t min, uint64_t max, uint64_t *out,
-				 char *err, size_t errlen)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !(v >= 0))
-		return parse_error(-EINVAL, err, errlen, "\"%s\" is not a size", s);
-	switch (*end) {
-	case 'k':
-	case 'K':
-		v *= 1024;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		v *= 1024 * 1024;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		v *= 1024.0 * 1024 * 1024;
-		end++;
-		break;
-	default:
-		break;
-	}
-	if (*end == 'B' || *end == 'b')
-		end++;
-	while (*end == ' ')
-		end++;
-	if (*end)
-		return parse_error(-EINVAL, err, errlen, "\"%s\" is not a size", s);
-	if (v < (double)min || v > (double)max)
-		return parse_error(-ERANGE, err, errlen, "size out of range %" PRIu64 "..%" PRIu64,
-				   min, max);
-	*out = (uint64_t)v;
-	return 0;
-}
-
 static int watts_conf_path_set(const char *v, char *dst, size_t len, bool allow_empty, char *err,
 			       size_t errlen)
 {
@@ -530,7 +488,7 @@ static int watts_conf_watts_set(struct watts_config *c, const char *key, const c
 		return parse_duration_ns(v, 10 * 1000 * 1000, 3600 * HW_NSEC_PER_SEC,
 					 &c->log_interval_ns, err, errlen);
 	if (!strcmp(key, "log_max_size"))
-		return watts_conf_size_parse(v, 4096, UINT64_C(1) << 40, &c->log_max_bytes, err,
+		return parse_size(v, 4096, UINT64_C(1) << 40, &c->log_max_bytes, err,
 					     errlen);
 	if (!strcmp(key, "log_keep")) {
 		int r = parse_int(v, 0, 100, &l, err, errlen);

@@ -10,6 +10,7 @@
 #include "supervisor/util/json.h"
 #include "supervisor/services/power-svc.h"
 #include "supervisor/util/log.h"
+#include "supervisor/util/wire.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/config/profile.h"
 #include "supervisor/services/sim-svc.h"
@@ -44,30 +45,11 @@ struct daemon {
 	sd_event_source *status_timer;
 	uint64_t status_period_usec;
 	uint64_t watchdog_usec;
-	int ready_holds;
 	bool starting;
 	bool ready_sent;
 	int64_t start_ns;
 	bool tty;
 };
-
-#define box_to_daemon(b) ((struct daemon *)((char *)(b) - offsetof(struct daemon, box)))
-
-const char *daemon_default_socket(char *buf, unsigned len)
-{
-	const char *env = getenv("H2BOX_SOCKET");
-	const char *rt = getenv("XDG_RUNTIME_DIR");
-
-	if (env && *env)
-		snprintf(buf, len, "%s", env);
-	else if (geteuid() == 0)
-		snprintf(buf, len, "/run/h2box/h2box.sock");
-	else if (rt && *rt)
-		snprintf(buf, len, "%s/h2box.sock", rt);
-	else
-		snprintf(buf, len, "/tmp/h2box-%u.sock", (unsigned)geteuid());
-	return buf;
-}
 
 const char *daemon_profile_path(const struct daemon_options *o)
 {
@@ -78,49 +60,34 @@ const char *daemon_profile_path(const struct daemon_options *o)
 	return NULL;
 }
 
-/* ---- readiness and liveness ---- */
+/* ---- readiness and liveness: the box's hooks ---- */
 
 static void daemon_maybe_ready(struct daemon *d)
 {
-	if (d->ready_sent || d->starting || d->ready_holds > 0)
+	if (d->ready_sent || d->starting || box_ready_held(&d->box))
 		return;
 	d->ready_sent = true;
 	sd_notify(0, "READY=1");
 	log_info("ready: control socket %s", ctl_socket_path(d->ctl));
 }
 
-void box_ready_hold(struct box *b)
+static void daemon_on_ready(void *userdata)
 {
-	box_to_daemon(b)->ready_holds++;
+	daemon_maybe_ready(userdata);
 }
 
-void box_ready_release(struct box *b)
+static void daemon_on_cycle_done(void *userdata, int64_t now_ns)
 {
-	struct daemon *d = box_to_daemon(b);
+	struct daemon *d = userdata;
 
-	if (d->ready_holds > 0)
-		d->ready_holds--;
-	daemon_maybe_ready(d);
-}
-
-void box_cycle_done(struct box *b, int64_t now_ns)
-{
-	struct daemon *d = box_to_daemon(b);
-
-	b->cycle_ns = now_ns;
 	/* WATCHDOG=1 only after real work, so a hung sensor read gets the daemon restarted */
 	if (d->watchdog_usec)
 		sd_notify(0, "WATCHDOG=1");
 }
 
-void box_exit(struct box *b, int code)
-{
-	loop_exit(b->loop, code);
-}
-
 /* ---- status ---- */
 
-static const char *fmt_num(char *buf, size_t len, int decimals, double v)
+static const char *daemon_fmt_num(char *buf, size_t len, int decimals, double v)
 {
 	if (isfinite(v))
 		snprintf(buf, len, "%.*f", decimals, v);
@@ -133,7 +100,7 @@ static void daemon_status_line(struct daemon *d, char *buf, size_t len)
 {
 	const struct box_readings *r = &d->box.readings;
 	char w[16], v[16], t[16], f[16], rpm[16], tx[16], rx[16], clock[16];
-	time_t secs = (time_t)(loop_real_now(d->loop) / 1000000000);
+	time_t secs = (time_t)(loop_real_now(d->loop) / HW_NSEC_PER_SEC);
 	struct tm tm;
 	double nic = box_temp_get(&d->box, "nic");
 
@@ -142,15 +109,16 @@ static void daemon_status_line(struct daemon *d, char *buf, size_t len)
 	snprintf(buf, len,
 		 "%s %s power=%s %s W %s V nic=%s C fan=%s%% %s rpm ib=%s/%s Gb/s budget=%s",
 		 clock, d->profile->daemon.sim ? "[sim]" : "", r->power_state ? r->power_state : "-",
-		 fmt_num(w, sizeof(w), 1, r->watts), fmt_num(v, sizeof(v), 2, r->volts),
+		 daemon_fmt_num(w, sizeof(w), 1, r->watts),
+		 daemon_fmt_num(v, sizeof(v), 2, r->volts),
+		 daemon_fmt_num(t, sizeof(t), 1, nic),
 		 /* the duty the fan runs at: the chip's read-back when known */
-		 fmt_num(t, sizeof(t), 1, nic),
-		 fmt_num(f, sizeof(f), 0,
-			 isfinite(r->fan_duty_actual_pct) ? r->fan_duty_actual_pct
-							  : r->fan_duty_pct),
-		 fmt_num(rpm, sizeof(rpm), 0, r->fan_rpm),
-		 fmt_num(tx, sizeof(tx), 2, r->ib_tx_gbps),
-		 fmt_num(rx, sizeof(rx), 2, r->ib_rx_gbps),
+		 daemon_fmt_num(f, sizeof(f), 0,
+				isfinite(r->fan_duty_actual_pct) ? r->fan_duty_actual_pct
+								 : r->fan_duty_pct),
+		 daemon_fmt_num(rpm, sizeof(rpm), 0, r->fan_rpm),
+		 daemon_fmt_num(tx, sizeof(tx), 2, r->ib_tx_gbps),
+		 daemon_fmt_num(rx, sizeof(rx), 2, r->ib_rx_gbps),
 		 r->budget_state ? r->budget_state : "-");
 }
 
@@ -341,7 +309,7 @@ static void daemon_print_welcome(struct daemon *d, FILE *f)
 		if (access(client, X_OK) != 0)
 			snprintf(client, sizeof(client), "h2box");
 	}
-	if (strcmp(sock, daemon_default_socket(defsock, sizeof(defsock))) != 0)
+	if (strcmp(sock, wire_default_socket(defsock, sizeof(defsock))) != 0)
 		snprintf(sockopt, sizeof(sockopt), " -s %s", sock);
 	fprintf(f, "h2boxd: %s %s (profile %s)\n", d->plant ? "simulating" : "supervising",
 		d->profile->daemon.name, d->profile->path);
@@ -399,7 +367,7 @@ static int daemon_setup(struct daemon *d)
 	sock = d->opts.socket ? d->opts.socket :
 	       getenv("H2BOX_SOCKET") && *getenv("H2BOX_SOCKET") ? getenv("H2BOX_SOCKET") :
 	       d->profile->daemon.socket[0] ? d->profile->daemon.socket :
-	       daemon_default_socket(sockbuf, sizeof(sockbuf));
+	       wire_default_socket(sockbuf, sizeof(sockbuf));
 	r = ctl_new(d->loop, sock, &d->ctl);
 	if (r < 0)
 		return log_warn(r, "cannot serve the control socket %s", sock), r;
@@ -424,6 +392,9 @@ static int daemon_setup(struct daemon *d)
 	d->box.hw = d->hw;
 	d->box.loop = d->loop;
 	d->box.ctl = d->ctl;
+	box_hooks_set(&d->box, &(struct box_hooks){ .ready = daemon_on_ready,
+						    .cycle_done = daemon_on_cycle_done,
+						    .userdata = d });
 	d->box.readings.watts = d->box.readings.volts = d->box.readings.amps = NAN;
 	d->box.readings.fan_duty_pct = d->box.readings.fan_rpm = NAN;
 	d->box.readings.fan_duty_actual_pct = NAN;

@@ -21,8 +21,6 @@ extern const char h2box_default_profile_name[];
 
 /* Resolve which profile file to use; NULL means the built-in default. */
 const char *daemon_profile_path(const struct daemon_options *o);
-/* The control socket path a client or the daemon uses when none is configured. */
-const char *daemon_default_socket(char *buf, unsigned len);
 /* The systemd-shutdown hook's one-shot: release PS_ON as the very last step. */
 int daemon_release_psu(const struct daemon_options *o);
 /* Run until SIGTERM/SIGINT; returns the process exit status. */

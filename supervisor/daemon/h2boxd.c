@@ -12,7 +12,7 @@
 
 #define H2BOX_VERSION "0.1.0"
 
-static void usage(FILE *f)
+static void h2boxd_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: h2boxd [options]\n"
@@ -94,19 +94,19 @@ int main(int argc, char **argv)
 			o.verbose = true;
 			break;
 		case 'h':
-			usage(stdout);
+			h2boxd_usage(stdout);
 			return 0;
 		case 'V':
 			printf("h2boxd %s\n", H2BOX_VERSION);
 			return 0;
 		default:
-			usage(stderr);
+			h2boxd_usage(stderr);
 			return 2;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "h2boxd: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
+		h2boxd_usage(stderr);
 		return 2;
 	}
 

@@ -1,5 +1,7 @@
-/* box.c - shared readings of the daemon's services: named temperatures and readiness holds. */
+/* box.c - shared readings of the daemon's services: named temperatures, readiness holds, hooks. */
 #include "supervisor/runtime/box.h"
+
+#include "supervisor/runtime/loop.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +21,7 @@ double box_temp_get(const struct box *b, const char *name)
 	return t ? t->celsius : NAN;
 }
 
-static struct box_temp *temp_slot(struct box *b, const char *name)
+static struct box_temp *box_temp_slot(struct box *b, const char *name)
 {
 	struct box_readings *r = &b->readings;
 	struct box_temp *t = NULL;
@@ -39,7 +41,7 @@ static struct box_temp *temp_slot(struct box *b, const char *name)
 
 void box_temp_set(struct box *b, const char *name, double celsius, int64_t now_ns)
 {
-	struct box_temp *t = temp_slot(b, name);
+	struct box_temp *t = box_temp_slot(b, name);
 
 	if (!t)
 		return;
@@ -51,10 +53,45 @@ void box_temp_set(struct box *b, const char *name, double celsius, int64_t now_n
 
 void box_temp_set_off(struct box *b, const char *name)
 {
-	struct box_temp *t = temp_slot(b, name);
+	struct box_temp *t = box_temp_slot(b, name);
 
 	if (!t)
 		return;
 	t->off = true;
 	t->celsius = NAN;
+}
+
+void box_hooks_set(struct box *b, const struct box_hooks *h)
+{
+	b->hooks = *h;
+}
+
+void box_ready_hold(struct box *b)
+{
+	b->ready_holds++;
+}
+
+void box_ready_release(struct box *b)
+{
+	if (b->ready_holds > 0)
+		b->ready_holds--;
+	if (b->ready_holds == 0 && b->hooks.ready)
+		b->hooks.ready(b->hooks.userdata);
+}
+
+bool box_ready_held(const struct box *b)
+{
+	return b->ready_holds > 0;
+}
+
+void box_cycle_done(struct box *b, int64_t now_ns)
+{
+	b->cycle_ns = now_ns;
+	if (b->hooks.cycle_done)
+		b->hooks.cycle_done(b->hooks.userdata, now_ns);
+}
+
+void box_exit(struct box *b, int code)
+{
+	loop_exit(b->loop, code);
 }

@@ -17,6 +17,16 @@ struct watts_svc;
 struct ib_svc;
 struct alarm_svc;
 
+/*
+ * What the daemon does when a service reports: installed once at start (box_hooks_set), so
+ * services call box_*() and never the daemon.  Either function may be NULL.
+ */
+struct box_hooks {
+	void (*ready)(void *userdata);                      /* the last readiness hold went */
+	void (*cycle_done)(void *userdata, int64_t now_ns); /* a healthy control cycle ended */
+	void *userdata;
+};
+
 #define BOX_TEMPS_MAX 8
 #define BOX_NAME_MAX 32
 
@@ -65,6 +75,8 @@ struct box {
 	bool host_off;
 	/* box time of the last completed control cycle (fan loop), for the systemd watchdog */
 	int64_t cycle_ns;
+	struct box_hooks hooks;
+	int ready_holds;
 };
 
 /* Helpers for services: a temperature by input name, NAN when unknown. */
@@ -77,6 +89,8 @@ void box_temp_set_off(struct box *b, const char *name);
 const struct box_temp *box_temp_find(const struct box *b, const char *name);
 
 
+/* The daemon's hooks; the box keeps a copy. */
+void box_hooks_set(struct box *b, const struct box_hooks *h);
 
 /*
  * Readiness: a service that must finish something before units ordered
@@ -86,8 +100,10 @@ const struct box_temp *box_temp_find(const struct box *b, const char *name);
  */
 void box_ready_hold(struct box *b);
 void box_ready_release(struct box *b);
+/* Some service still holds readiness back. */
+bool box_ready_held(const struct box *b);
 /* A service finished a healthy control cycle: WATCHDOG=1 may be sent. */
 void box_cycle_done(struct box *b, int64_t now_ns);
-/* Ask the daemon for a clean exit (status 0) or a failure exit. */
+/* End the event loop: a clean exit (status 0) or a failure exit. */
 void box_exit(struct box *b, int code);
 #endif

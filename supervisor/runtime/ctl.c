@@ -1,11 +1,10 @@
-/* ctl.c - the control socket: one request line in, one reply out; commands registered by verb. */
+/* ctl.c - the control socket's server: a request line in, a reply out, commands by verb. */
 #include "supervisor/runtime/ctl.h"
 
 #include "supervisor/util/json.h"
 #include "supervisor/util/log.h"
 #include "supervisor/runtime/loop.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -40,7 +39,7 @@ struct ctl_conn {
 	int fd;
 	sd_event_source *io;
 	sd_event_source *idle;
-	char in[CTL_REQUEST_MAX + 1];
+	char in[WIRE_REQUEST_MAX + 1];
 	size_t inlen;
 	char *out;
 	size_t outlen, outpos, outcap;
@@ -145,48 +144,7 @@ static void ctl_conn_maybe_close(struct ctl_conn *c)
 		ctl_conn_free(c);
 }
 
-/* ---- request parsing ---- */
-
-static int ctl_hex(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	ch = tolower(ch);
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
-}
-
-/* Split on single spaces and undo %XX escapes in place; bounded by CTL_ARGS_MAX. */
-static int ctl_split(char *line, char **argv, int max)
-{
-	int argc = 0;
-	char *save = NULL;
-
-	for (char *w = strtok_r(line, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-		char *o = w;
-
-		if (argc >= max)
-			return -E2BIG;
-		for (char *p = w; *p; p++) {
-			if (*p == '%') {
-				int hi = ctl_hex((unsigned char)p[1]), lo = hi < 0 ? -1 : ctl_hex((unsigned char)p[2]);
-
-				if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-					return -EINVAL;
-				*o++ = (char)(hi * 16 + lo);
-				p += 2;
-			} else if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e) {
-				return -EINVAL;
-			} else {
-				*o++ = *p;
-			}
-		}
-		*o = '\0';
-		argv[argc++] = w;
-	}
-	return argc;
-}
+/* ---- requests ---- */
 
 static bool ctl_peer_privileged(struct ctl *ctl, int fd, struct ctl_request *req)
 {
@@ -217,7 +175,7 @@ static bool ctl_peer_privileged(struct ctl *ctl, int fd, struct ctl_request *req
 
 static void ctl_reply_send(struct ctl_conn *c, struct ctl_reply *rep)
 {
-	char head[32];
+	char head[WIRE_HEAD_MAX];
 	const char *body;
 	size_t n = 0;
 
@@ -225,19 +183,14 @@ static void ctl_reply_send(struct ctl_conn *c, struct ctl_reply *rep)
 		fclose(rep->tf);
 		rep->tf = NULL;
 	}
-	snprintf(head, sizeof(head), rep->status ? "error %d\n" : "ok\n", rep->status);
+	wire_reply_head_format(rep->status, head, sizeof(head));
 	ctl_conn_queue(c, head, strlen(head));
 	if (rep->json) {
 		if (rep->status) {
 			json_free(rep->j);
 			rep->j = json_new();
-			if (rep->j) {
-				json_object_begin(rep->j, NULL);
-				json_bool(rep->j, "ok", false);
-				json_int(rep->j, "status", rep->status);
-				json_string(rep->j, "error", rep->err);
-				json_object_end(rep->j);
-			}
+			if (rep->j)
+				wire_error_json(rep->j, rep->status, rep->err);
 		} else if (rep->j) {
 			json_object_end(rep->j);
 		}
@@ -269,7 +222,7 @@ static void ctl_handle_line(struct ctl_conn *c, char *line)
 	int argc, r;
 
 	rep.tf = open_memstream(&rep.text, &rep.textlen);
-	argc = ctl_split(line, argv, CTL_ARGS_MAX + 1);
+	argc = wire_request_split(line, argv, CTL_ARGS_MAX + 1);
 	if (argc > 0 && strcmp(argv[0], "json") == 0)
 		rep.json = true;
 	else if (argc > 0 && strcmp(argv[0], "text") != 0)
@@ -328,7 +281,7 @@ static int ctl_on_conn_io(sd_event_source *s, int fd, uint32_t revents, void *us
 			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 				c->dead = true;
 		} else {
-			ssize_t n = recv(fd, c->in + c->inlen, CTL_REQUEST_MAX - c->inlen, MSG_DONTWAIT);
+			ssize_t n = recv(fd, c->in + c->inlen, WIRE_REQUEST_MAX - c->inlen, MSG_DONTWAIT);
 			char *nl;
 
 			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
@@ -349,11 +302,11 @@ static int ctl_on_conn_io(sd_event_source *s, int fd, uint32_t revents, void *us
 					} else {
 						ctl_handle_line(c, c->in);
 					}
-				} else if (c->inlen >= CTL_REQUEST_MAX) {
+				} else if (c->inlen >= WIRE_REQUEST_MAX) {
 					struct ctl_reply rep = { .conn = c };
 
 					ctl_reply_error(&rep, 2, "request longer than %d bytes",
-							CTL_REQUEST_MAX);
+							WIRE_REQUEST_MAX);
 					ctl_reply_send(c, &rep);
 					c->replied = true;
 					ctl_conn_flush(c);

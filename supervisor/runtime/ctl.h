@@ -1,4 +1,4 @@
-/* ctl.h - the control socket: one request line in, one reply out; commands registered by verb. */
+/* ctl.h - the control socket's server: a request line in, a reply out, commands by verb. */
 #ifndef H2BOX_CTL_H
 #define H2BOX_CTL_H
 
@@ -7,22 +7,15 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "supervisor/util/wire.h"
+
 struct loop;
 struct json;
 struct ctl;
 struct ctl_reply;
 
-/*
- * Wire protocol (documented in docs/ARCHITECTURE.md): the client sends one
- * line of at most CTL_REQUEST_MAX bytes: "json" or "text", then the words
- * of the command, separated by single spaces, with %XX escapes for bytes
- * outside [!-~] and for '%'.  The daemon answers "ok\n" or "error N\n" (N an
- * exit status for the CLI) followed by the body, then closes the connection
- * -- unless the handler made the reply a stream (watts --follow), in which
- * case body lines follow until the client hangs up.
- */
-#define CTL_REQUEST_MAX 4096
-#define CTL_ARGS_MAX 32
+/* The server side of util/wire.h's protocol; a handler sees at most CTL_ARGS_MAX words. */
+#define CTL_ARGS_MAX WIRE_ARGS_MAX
 
 struct ctl_request {
 	int argc;

@@ -9,6 +9,7 @@
 #include "supervisor/config/watts-conf.h"
 
 struct box;
+struct svc_ops;
 struct json;
 struct ctl_reply;
 struct alarm_svc;
@@ -41,6 +42,8 @@ const char *alarm_level_name(enum alarm_level level);
 
 /* ---- the alarm service (alarms.c): its config is [alerts] (struct alarm_config, watts-conf.h) ---- */
 int alarm_svc_new(struct box *b, const struct alarm_config *cfg, struct alarm_svc **out);
+/* Its entry points for the daemon's service table (runtime/svc.h). */
+extern const struct svc_ops alarm_svc_ops;
 void alarm_svc_free(struct alarm_svc *a);
 void alarm_svc_status_json(struct alarm_svc *a, struct json *j);
 void alarm_svc_status_text(struct alarm_svc *a, struct ctl_reply *rep);

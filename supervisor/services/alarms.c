@@ -10,6 +10,8 @@
 #include "supervisor/util/parse.h"
 #include "supervisor/util/spawn.h"
 #include "supervisor/util/timefmt.h"
+#include "supervisor/config/profile.h"
+#include "supervisor/runtime/svc.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -497,3 +499,6 @@ void alarm_svc_clock_set(struct alarm_svc *a, int64_t (*now)(void *userdata), vo
 	a->now_fn = now;
 	a->now_ud = userdata;
 }
+
+/* the daemon's entry points (runtime/svc.h) */
+SVC_OPS_DEFINE(alarm_svc, "alarms", alarms, watts.alerts, false);

@@ -21,6 +21,7 @@
 #include "supervisor/util/log.h"
 #include "supervisor/util/parse.h"
 #include "supervisor/util/statefile.h"
+#include "supervisor/runtime/svc.h"
 
 #define CHIP_BACKOFF_MIN_NS HW_NSEC_PER_SEC
 #define CHIP_BACKOFF_MAX_NS (60 * HW_NSEC_PER_SEC)
@@ -521,6 +522,10 @@ void fan_svc_free(struct fan_svc *s)
 {
 	if (!s)
 		return;
+	if (s->b->ctl)
+		ctl_command_unregister(s->b->ctl, "fan");
 	svc_close(s, s->cfg.on_exit);
 }
 
+/* the daemon's entry points (runtime/svc.h) */
+SVC_OPS_DEFINE(fan_svc, "fan", fan, fan, true);

@@ -2,6 +2,7 @@
 #ifndef H2BOX_FAN_SVC_H
 #define H2BOX_FAN_SVC_H
 
+struct svc_ops;
 struct box;
 struct json;
 struct ctl_reply;
@@ -31,6 +32,8 @@ struct fan_svc;
 int fan_svc_new(struct box *b, const struct fan_config *cfg, struct fan_svc **out);
 /* Clean exit: leaves the chip per [fan] on_exit (restore, full, keep). */
 void fan_svc_free(struct fan_svc *s);
+/* Its entry points for the daemon's service table (runtime/svc.h). */
+extern const struct svc_ops fan_svc_ops;
 void fan_svc_status_json(struct fan_svc *s, struct json *j);
 void fan_svc_status_text(struct fan_svc *s, struct ctl_reply *rep);
 /*

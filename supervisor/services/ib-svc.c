@@ -9,6 +9,8 @@
 #include "supervisor/services/ib-verbs.h"
 #include "supervisor/services/ib-watch.h"
 #include "supervisor/util/json.h"
+#include "supervisor/config/profile.h"
+#include "supervisor/runtime/svc.h"
 
 #include <errno.h>
 #include <math.h>
@@ -83,6 +85,8 @@ void ib_svc_free(struct ib_svc *s)
 {
 	if (!s)
 		return;
+	if (s->b->ctl)
+		ctl_command_unregister(s->b->ctl, "ib");
 	ib_bench_job_free(s->bench);
 	loop_timer_free(s->timer);
 	ib_watch_close(&s->watch);
@@ -149,3 +153,6 @@ void ib_svc_status_text(struct ib_svc *s, struct ctl_reply *rep)
 				 w->verdict.warn ? ", link degraded!" : "");
 	ctl_reply_printf(rep, "\n");
 }
+
+/* the daemon's entry points (runtime/svc.h) */
+SVC_OPS_DEFINE(ib_svc, "ib", ib, ib, true);

@@ -4,6 +4,7 @@
 
 #include "supervisor/config/ib-conf.h"
 
+struct svc_ops;
 struct box;
 struct json;
 struct ctl_reply;
@@ -11,6 +12,8 @@ struct ib_svc;
 
 int ib_svc_new(struct box *b, const struct ib_config *cfg, struct ib_svc **out);
 void ib_svc_free(struct ib_svc *s);
+/* Its entry points for the daemon's service table (runtime/svc.h). */
+extern const struct svc_ops ib_svc_ops;
 void ib_svc_status_json(struct ib_svc *s, struct json *j);
 void ib_svc_status_text(struct ib_svc *s, struct ctl_reply *rep);
 

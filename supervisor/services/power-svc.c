@@ -24,6 +24,8 @@
 #include "supervisor/util/log.h"
 #include "supervisor/util/parse.h"
 #include "supervisor/util/statefile.h"
+#include "supervisor/config/profile.h"
+#include "supervisor/runtime/svc.h"
 
 /* The state file as h2boxd left it; whatever is unreadable in it is logged and left out. */
 static void power_svc_load_saved(const struct power_config *cfg, struct powerseq_saved *sv)
@@ -364,6 +366,8 @@ void power_svc_free(struct power_svc *s)
 {
 	if (!s)
 		return;
+	if (s->b->ctl)
+		ctl_command_unregister(s->b->ctl, "power");
 	power_svc_finish_host_press(s);
 	loop_io_free(s->io_button);
 	loop_io_free(s->io_alive);
@@ -408,3 +412,6 @@ int power_release_psu_oneshot(struct hw *hw, const struct power_config *cfg)
 	hw_gpio_line_close(line);
 	return r;
 }
+
+/* the daemon's entry points (runtime/svc.h) */
+SVC_OPS_DEFINE(power_svc, "power", power, power, true);

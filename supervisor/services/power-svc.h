@@ -4,6 +4,7 @@
 
 #include "supervisor/policy/powerseq.h"
 
+struct svc_ops;
 struct box;
 struct hw;
 struct json;
@@ -22,6 +23,8 @@ int power_svc_new(struct box *b, const struct power_config *cfg, struct power_sv
  * the H2 button is released; the button LED is left as it is.
  */
 void power_svc_free(struct power_svc *s);
+/* Its entry points for the daemon's service table (runtime/svc.h). */
+extern const struct svc_ops power_svc_ops;
 /* Adds a "power" object to the open status object. */
 void power_svc_status_json(struct power_svc *s, struct json *j);
 /* Lines for `h2box status`. */

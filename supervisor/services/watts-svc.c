@@ -2,7 +2,9 @@
 #include "supervisor/services/watts-svc.h"
 #include "supervisor/services/watts-priv.h"
 
+#include "supervisor/config/profile.h"
 #include "supervisor/runtime/box.h"
+#include "supervisor/runtime/svc.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/services/thermal-svc.h"
 #include "supervisor/services/wattlog.h"
@@ -139,3 +141,6 @@ void watts_svc_free(struct watts_svc *s)
 	}
 	free(s);
 }
+
+/* the daemon's entry points (runtime/svc.h) */
+SVC_OPS_DEFINE(watts_svc, "watts", watts, watts, true);

@@ -48,12 +48,15 @@
 #include "supervisor/services/thermal-svc.h"
 
 struct box;
+struct svc_ops;
 struct json;
 struct ctl_reply;
 struct watts_svc;
 
 int watts_svc_new(struct box *b, const struct watts_config *cfg, struct watts_svc **out);
 void watts_svc_free(struct watts_svc *s);
+/* Its entry points for the daemon's service table (runtime/svc.h). */
+extern const struct svc_ops watts_svc_ops;
 void watts_svc_status_json(struct watts_svc *s, struct json *j);
 void watts_svc_status_text(struct watts_svc *s, struct ctl_reply *rep);
 

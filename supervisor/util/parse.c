@@ -1,15 +1,16 @@
-/* parse.c - bounded parsers for profile values: numbers, durations, percentages, times of day. */
+/* parse.c - bounded parsers for profile values: numbers, durations, sizes, percents, times. */
 #include "supervisor/util/parse.h"
+
+#include "hw/clock.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define HW_NSEC_PER_SEC_LOCAL INT64_C(1000000000)
 
 int parse_error(int r, char *err, size_t errlen, const char *fmt, ...)
 {
@@ -24,7 +25,7 @@ int parse_error(int r, char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* Trim into a bounded local copy so parsers never read past the value. */
-static int trimmed(const char *s, char *buf, size_t len)
+static int parse_trimmed(const char *s, char *buf, size_t len)
 {
 	size_t n;
 
@@ -48,7 +49,7 @@ int parse_bool(const char *s, bool *out, char *err, size_t errlen)
 	static const char *const no[] = { "0", "no", "false", "off" };
 	char b[16];
 
-	if (trimmed(s, b, sizeof(b)) == 0) {
+	if (parse_trimmed(s, b, sizeof(b)) == 0) {
 		for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
 			if (strcasecmp(b, yes[i]) == 0) {
 				*out = true;
@@ -69,7 +70,7 @@ int parse_double(const char *s, double min, double max, double *out, char *err, 
 	char b[64], *end;
 	double v;
 
-	if (trimmed(s, b, sizeof(b)) < 0)
+	if (parse_trimmed(s, b, sizeof(b)) < 0)
 		return parse_error(-EINVAL, err, errlen, "expected a number, got '%s'", s ? s : "");
 	errno = 0;
 	v = strtod(b, &end);
@@ -86,7 +87,7 @@ int parse_int(const char *s, long min, long max, long *out, char *err, size_t er
 	char b[64], *end;
 	long v;
 
-	if (trimmed(s, b, sizeof(b)) < 0)
+	if (parse_trimmed(s, b, sizeof(b)) < 0)
 		return parse_error(-EINVAL, err, errlen, "expected an integer, got '%s'", s ? s : "");
 	errno = 0;
 	v = strtol(b, &end, 10);
@@ -104,7 +105,7 @@ int parse_uint_any_base(const char *s, unsigned long min, unsigned long max, uns
 	char b[64], *end;
 	unsigned long v;
 
-	if (trimmed(s, b, sizeof(b)) < 0 || b[0] == '-')
+	if (parse_trimmed(s, b, sizeof(b)) < 0 || b[0] == '-')
 		return parse_error(-EINVAL, err, errlen, "expected an unsigned integer, got '%s'",
 			    s ? s : "");
 	errno = 0;
@@ -131,7 +132,7 @@ int parse_duration_ns(const char *s, int64_t min_ns, int64_t max_ns, int64_t *ou
 	double v, ns;
 	char mb[32], xb[32];
 
-	if (trimmed(s, b, sizeof(b)) < 0)
+	if (parse_trimmed(s, b, sizeof(b)) < 0)
 		return parse_error(-EINVAL, err, errlen, "expected a duration such as 500ms or 2s, got '%s'",
 			    s ? s : "");
 	errno = 0;
@@ -155,12 +156,53 @@ int parse_duration_ns(const char *s, int64_t min_ns, int64_t max_ns, int64_t *ou
 	return parse_error(-EINVAL, err, errlen, "unknown duration unit in '%s' (use us, ms, s, m or h)", b);
 }
 
+int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err, size_t errlen)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !(v >= 0))
+		return parse_error(-EINVAL, err, errlen, "\"%s\" is not a size", s);
+	switch (*end) {
+	case 'k':
+	case 'K':
+		v *= 1024;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v *= 1024 * 1024;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v *= 1024.0 * 1024 * 1024;
+		end++;
+		break;
+	default:
+		break;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	while (*end == ' ')
+		end++;
+	if (*end)
+		return parse_error(-EINVAL, err, errlen, "\"%s\" is not a size", s);
+	if (v < (double)min || v > (double)max)
+		return parse_error(-ERANGE, err, errlen, "size out of range %" PRIu64 "..%" PRIu64,
+				   min, max);
+	*out = (uint64_t)v;
+	return 0;
+}
+
 int parse_percent(const char *s, double min, double max, double *out, char *err, size_t errlen)
 {
 	char b[64];
 	size_t n;
 
-	if (trimmed(s, b, sizeof(b)) < 0)
+	if (parse_trimmed(s, b, sizeof(b)) < 0)
 		return parse_error(-EINVAL, err, errlen, "expected a percentage, got '%s'", s ? s : "");
 	n = strlen(b);
 	if (b[n - 1] == '%')
@@ -173,7 +215,7 @@ int parse_time_of_day(const char *s, int *minutes, char *err, size_t errlen)
 	char b[16];
 	int h, m, n = 0;
 
-	if (trimmed(s, b, sizeof(b)) < 0 || sscanf(b, "%2d:%2d%n", &h, &m, &n) != 2 ||
+	if (parse_trimmed(s, b, sizeof(b)) < 0 || sscanf(b, "%2d:%2d%n", &h, &m, &n) != 2 ||
 	    (size_t)n != strlen(b) || h < 0 || h > 23 || m < 0 || m > 59)
 		return parse_error(-EINVAL, err, errlen, "expected a time of day HH:MM, got '%s'",
 			    s ? s : "");
@@ -234,11 +276,11 @@ int parse_argv_split(char *s, char **argv, int max)
 
 const char *parse_format_duration(int64_t ns, char *buf, size_t len)
 {
-	if (ns % HW_NSEC_PER_SEC_LOCAL != 0 && ns < 10 * HW_NSEC_PER_SEC_LOCAL)
+	if (ns % HW_NSEC_PER_SEC != 0 && ns < 10 * HW_NSEC_PER_SEC)
 		snprintf(buf, len, "%lldms", (long long)(ns / 1000000));
-	else if (ns < 120 * HW_NSEC_PER_SEC_LOCAL || ns % (60 * HW_NSEC_PER_SEC_LOCAL))
+	else if (ns < 120 * HW_NSEC_PER_SEC || ns % (60 * HW_NSEC_PER_SEC))
 		snprintf(buf, len, "%gs", (double)ns / 1e9);
 	else
-		snprintf(buf, len, "%lldm", (long long)(ns / (60 * HW_NSEC_PER_SEC_LOCAL)));
+		snprintf(buf, len, "%lldm", (long long)(ns / (60 * HW_NSEC_PER_SEC)));
 	return buf;
 }

@@ -1,4 +1,4 @@
-/* parse.h - bounded parsers for profile values: numbers, durations, percentages, times of day. */
+/* parse.h - bounded parsers for profile values: numbers, durations, sizes, percents, times. */
 #ifndef H2BOX_PARSE_H
 #define H2BOX_PARSE_H
 
@@ -20,6 +20,8 @@ int parse_int(const char *s, long min, long max, long *out, char *err, size_t er
 /* "250ms", "2s", "1.5s", "5m", "1h", "300us"; a bare number is seconds. */
 int parse_duration_ns(const char *s, int64_t min_ns, int64_t max_ns, int64_t *out, char *err,
 		      size_t errlen);
+/* "512k", "64M", "1G" (binary units, an optional B), a bare number is bytes -> [min, max]. */
+int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err, size_t errlen);
 /* "35%" or "35" -> 35.0 within [min, max]. */
 int parse_percent(const char *s, double min, double max, double *out, char *err, size_t errlen);
 /* "22:30" -> minutes since midnight (0..1439). */

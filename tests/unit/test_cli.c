@@ -1,4 +1,4 @@
-/* test_cli.c - request encoding of the client: escapes, limits, empty words refused. */
+/* test_cli.c - the client's exchange: a stream's late failure read from its last line. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,31 +9,6 @@
 #include <string.h>
 
 #include "supervisor/cli/cli.h"
-#include "supervisor/runtime/ctl.h"
-
-static void test_encode(void **state)
-{
-	char buf[256];
-	char *argv[] = { "sim", "fault", "a b%c", "\n" };
-
-	assert_int_equal(cli_request_encode(true, 2, argv, buf, sizeof(buf)), 15);
-	assert_string_equal(buf, "json sim fault\n");
-	assert_true(cli_request_encode(false, 4, argv, buf, sizeof(buf)) > 0);
-	assert_string_equal(buf, "text sim fault a%20b%25c %0A\n");
-}
-
-static void test_limits(void **state)
-{
-	char buf[16];
-	char *argv[] = { "status", "" };
-	char *many[CTL_ARGS_MAX + 1];
-
-	assert_int_equal(cli_request_encode(false, 1, argv, buf, 8), -E2BIG);
-	assert_int_equal(cli_request_encode(false, 2, argv, buf, sizeof(buf)), -EINVAL);
-	for (int i = 0; i <= CTL_ARGS_MAX; i++)
-		many[i] = "x";
-	assert_int_equal(cli_request_encode(false, CTL_ARGS_MAX + 1, many, buf, sizeof(buf)), -E2BIG);
-}
 
 /* `ib bench` answers "ok" at once and fails later in its worker: the last line decides. */
 static void test_stream_tail_status(void **state)
@@ -55,8 +30,6 @@ static void test_stream_tail_status(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_encode),
-		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_stream_tail_status),
 	};
 

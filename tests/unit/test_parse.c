@@ -61,6 +61,27 @@ static void test_numbers(void **state)
 	assert_int_equal(parse_time_of_day("7:5x", &m, err, sizeof(err)), -EINVAL);
 }
 
+/* Sizes in binary units, as log_max_size takes them; the messages are what profiles print. */
+static void test_sizes(void **state)
+{
+	uint64_t v;
+	char err[128];
+
+	assert_int_equal(parse_size("4096", 0, UINT64_MAX, &v, err, sizeof(err)), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(parse_size("512k", 0, UINT64_MAX, &v, err, sizeof(err)), 0);
+	assert_int_equal(v, 512 * 1024);
+	assert_int_equal(parse_size("2MB", 0, UINT64_MAX, &v, err, sizeof(err)), 0);
+	assert_int_equal(v, 2 * 1024 * 1024);
+	assert_int_equal(parse_size("1.5G ", 0, UINT64_MAX, &v, err, sizeof(err)), 0);
+	assert_int_equal(v, UINT64_C(3) << 29);
+	assert_int_equal(parse_size("2x", 0, UINT64_MAX, &v, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "\"2x\" is not a size");
+	assert_int_equal(parse_size("-1", 0, UINT64_MAX, &v, err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse_size("1k", 4096, 1 << 20, &v, err, sizeof(err)), -ERANGE);
+	assert_string_equal(err, "size out of range 4096..1048576");
+}
+
 static void test_bounded(void **state)
 {
 	char big[200], dst[8], err[128];
@@ -80,6 +101,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_bounded),
 	};
 

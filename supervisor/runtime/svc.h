@@ -1,0 +1,56 @@
+/* svc.h - what each service gives the daemon: start from the box's profile, stop, its status. */
+#ifndef H2BOX_SVC_H
+#define H2BOX_SVC_H
+
+struct box;
+struct json;
+struct ctl_reply;
+
+/*
+ * One table per service, defined next to the service (fan_svc_ops in fan-svc.c); the daemon
+ * lists them in start order.  start() creates the service from b->profile into its box slot
+ * and registers its verbs; stop() frees it, clears the slot, and the service's free drops
+ * its verbs (the owner registers and unregisters).  status_json writes the service's own
+ * named object; status_text its lines of `h2box status`.  Any but start and stop may be NULL.
+ */
+struct svc_ops {
+	const char *name;
+	int (*start)(struct box *b);
+	void (*stop)(struct box *b);
+	void (*status_json)(struct box *b, struct json *j);
+	void (*status_text)(struct box *b, struct ctl_reply *rep);
+};
+
+/*
+ * Defines PREFIX_ops for a service whose functions follow the house pattern:
+ * PREFIX_new(b, &b->profile->CONFIG, &b->SLOT), PREFIX_free(), PREFIX_status_json() and, when
+ * WITH_TEXT, PREFIX_status_text().  Expanded in the service's own file, at its end.
+ */
+#define SVC_OPS_DEFINE(prefix, label, slot, config, with_text)                          \
+	static int prefix##_ops_start(struct box *b)                                      \
+	{                                                                                 \
+		return prefix##_new(b, &b->profile->config, &b->slot);                    \
+	}                                                                                 \
+	static void prefix##_ops_stop(struct box *b)                                      \
+	{                                                                                 \
+		prefix##_free(b->slot);                                                   \
+		b->slot = NULL;                                                           \
+	}                                                                                 \
+	static void prefix##_ops_status_json(struct box *b, struct json *j)               \
+	{                                                                                 \
+		prefix##_status_json(b->slot, j);                                         \
+	}                                                                                 \
+	static __attribute__((unused)) void prefix##_ops_status_text(struct box *b,       \
+								      struct ctl_reply *rep) \
+	{                                                                                 \
+		prefix##_status_text(b->slot, rep);                                       \
+	}                                                                                 \
+	const struct svc_ops prefix##_ops = {                                             \
+		.name = label,                                                            \
+		.start = prefix##_ops_start,                                              \
+		.stop = prefix##_ops_stop,                                                \
+		.status_json = prefix##_ops_status_json,                                  \
+		.status_text = (with_text) ? prefix##_ops_status_text : NULL,             \
+	}
+
+#endif
