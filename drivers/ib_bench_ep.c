@@ -100,7 +100,7 @@ int ib_bench_ep_open(struct hw *hw, const char *dev, int port, const struct ib_b
 
 	/* a port that is not ACTIVE would only time out later: say why now */
 	r = hw_ib_port_query(hw, dev, port, &a);
-	if (r == 0 && a.state != IB_PORT_STATE_ACTIVE)
+	if (r == 0 && a.state != HW_IB_PORT_STATE_ACTIVE)
 		return ib_bench_ep_fail(err, errlen, -ENETDOWN, "%s port %d is %s: %s", dev, port,
 					ib_port_state_name(a.state), ib_port_state_hint(&a));
 	if (shared) {

@@ -298,51 +298,51 @@ int ib_port_sample(struct ib_port *p, int64_t now_ns, struct ib_port_sample *s)
 /* ---- names ---- */
 
 static const char *const ib_port_state_names[] = {
-	[IB_PORT_STATE_NOP] = "NOP",	 [IB_PORT_STATE_DOWN] = "DOWN",
-	[IB_PORT_STATE_INIT] = "INIT",	 [IB_PORT_STATE_ARMED] = "ARMED",
-	[IB_PORT_STATE_ACTIVE] = "ACTIVE", [IB_PORT_STATE_ACTIVE_DEFER] = "ACTIVE_DEFER",
+	[HW_IB_PORT_STATE_NOP] = "NOP",	 [HW_IB_PORT_STATE_DOWN] = "DOWN",
+	[HW_IB_PORT_STATE_INIT] = "INIT",	 [HW_IB_PORT_STATE_ARMED] = "ARMED",
+	[HW_IB_PORT_STATE_ACTIVE] = "ACTIVE", [HW_IB_PORT_STATE_ACTIVE_DEFER] = "ACTIVE_DEFER",
 };
 _Static_assert(sizeof(ib_port_state_names) / sizeof(ib_port_state_names[0]) ==
-		       IB_PORT_STATE_COUNT,
+		       HW_IB_PORT_STATE_COUNT,
 	       "one name per IB port state");
 
 static const char *const ib_port_phys_state_names[] = {
-	[IB_PORT_PHYS_NOP] = "NOP",
-	[IB_PORT_PHYS_SLEEP] = "SLEEP",
-	[IB_PORT_PHYS_POLLING] = "POLLING",
-	[IB_PORT_PHYS_DISABLED] = "DISABLED",
-	[IB_PORT_PHYS_TRAINING] = "PORT_CONFIGURATION_TRAINING",
-	[IB_PORT_PHYS_LINK_UP] = "LINK_UP",
-	[IB_PORT_PHYS_LINK_ERROR_RECOVERY] = "LINK_ERROR_RECOVERY",
-	[IB_PORT_PHYS_PHY_TEST] = "PHY_TEST",
+	[HW_IB_PORT_PHYS_NOP] = "NOP",
+	[HW_IB_PORT_PHYS_SLEEP] = "SLEEP",
+	[HW_IB_PORT_PHYS_POLLING] = "POLLING",
+	[HW_IB_PORT_PHYS_DISABLED] = "DISABLED",
+	[HW_IB_PORT_PHYS_TRAINING] = "PORT_CONFIGURATION_TRAINING",
+	[HW_IB_PORT_PHYS_LINK_UP] = "LINK_UP",
+	[HW_IB_PORT_PHYS_LINK_ERROR_RECOVERY] = "LINK_ERROR_RECOVERY",
+	[HW_IB_PORT_PHYS_PHY_TEST] = "PHY_TEST",
 };
 _Static_assert(sizeof(ib_port_phys_state_names) / sizeof(ib_port_phys_state_names[0]) ==
-		       IB_PORT_PHYS_COUNT,
+		       HW_IB_PORT_PHYS_COUNT,
 	       "one name per IB physical port state");
 
 const char *ib_port_state_name(int state)
 {
-	return (state >= 0 && state < IB_PORT_STATE_COUNT) ? ib_port_state_names[state]
+	return (state >= 0 && state < HW_IB_PORT_STATE_COUNT) ? ib_port_state_names[state]
 							   : "UNKNOWN";
 }
 
 const char *ib_port_state_hint(const struct hw_ib_port_attr *a)
 {
-	if (a->state == IB_PORT_STATE_ACTIVE)
+	if (a->state == HW_IB_PORT_STATE_ACTIVE)
 		return NULL;
-	if (a->link_layer == IB_PORT_LINK_LAYER_ETHERNET) /* RoCE: follows its network interface */
+	if (a->link_layer == HW_IB_PORT_LINK_LAYER_ETHERNET) /* RoCE: follows its network interface */
 		return "the network interface under this RoCE port is down or has no carrier";
 	switch (a->phys_state) {
-	case IB_PORT_PHYS_LINK_UP:
+	case HW_IB_PORT_PHYS_LINK_UP:
 		/* trained, but only a subnet manager assigns LIDs and moves ports to ACTIVE */
 		return "the link is up but no subnet manager has configured it: run opensm on one"
 		       " host of the fabric (two cards cabled back to back need one too)";
-	case IB_PORT_PHYS_POLLING:
+	case HW_IB_PORT_PHYS_POLLING:
 		return "no link: check the cable and that the other end is powered and enabled";
-	case IB_PORT_PHYS_DISABLED:
+	case HW_IB_PORT_PHYS_DISABLED:
 		return "the port is disabled: enable it (ibportstate ... enable)";
-	case IB_PORT_PHYS_TRAINING:
-	case IB_PORT_PHYS_LINK_ERROR_RECOVERY:
+	case HW_IB_PORT_PHYS_TRAINING:
+	case HW_IB_PORT_PHYS_LINK_ERROR_RECOVERY:
 		return "the link is still training or recovering: wait a few seconds";
 	default:
 		return "the port is not ACTIVE";
@@ -351,16 +351,16 @@ const char *ib_port_state_hint(const struct hw_ib_port_attr *a)
 
 const char *ib_port_phys_state_name(int phys_state)
 {
-	return (phys_state >= 0 && phys_state < IB_PORT_PHYS_COUNT)
+	return (phys_state >= 0 && phys_state < HW_IB_PORT_PHYS_COUNT)
 		       ? ib_port_phys_state_names[phys_state]
 		       : "UNKNOWN";
 }
 
 const char *ib_port_link_layer_name(int link_layer)
 {
-	if (link_layer == IB_PORT_LINK_LAYER_INFINIBAND)
+	if (link_layer == HW_IB_PORT_LINK_LAYER_INFINIBAND)
 		return "InfiniBand";
-	if (link_layer == IB_PORT_LINK_LAYER_ETHERNET)
+	if (link_layer == HW_IB_PORT_LINK_LAYER_ETHERNET)
 		return "Ethernet";
 	return "unknown";
 }

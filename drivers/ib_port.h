@@ -99,40 +99,6 @@ int ib_port_query(struct ib_port *p, struct hw_ib_port_attr *attr);
  */
 int ib_port_sample(struct ib_port *p, int64_t now_ns, struct ib_port_sample *s);
 
-/*
- * IBTA PortState and PortPhysicalState (ibv_port_state, sysfs "4: ACTIVE"), as
- * hw_ib_port_attr.state and .phys_state carry them: the one list of these codes
- * above hw/ (the names below come from tables checked against them).
- */
-enum ib_port_state {
-	IB_PORT_STATE_NOP = 0,
-	IB_PORT_STATE_DOWN = 1,
-	IB_PORT_STATE_INIT = 2,
-	IB_PORT_STATE_ARMED = 3,
-	IB_PORT_STATE_ACTIVE = 4,
-	IB_PORT_STATE_ACTIVE_DEFER = 5,
-	IB_PORT_STATE_COUNT
-};
-
-enum ib_port_phys_state {
-	IB_PORT_PHYS_NOP = 0,
-	IB_PORT_PHYS_SLEEP = 1,
-	IB_PORT_PHYS_POLLING = 2,
-	IB_PORT_PHYS_DISABLED = 3,
-	IB_PORT_PHYS_TRAINING = 4,
-	IB_PORT_PHYS_LINK_UP = 5,
-	IB_PORT_PHYS_LINK_ERROR_RECOVERY = 6,
-	IB_PORT_PHYS_PHY_TEST = 7,
-	IB_PORT_PHYS_COUNT
-};
-
-/* hw_ib_port_attr.link_layer (IBV_LINK_LAYER_*). */
-enum ib_port_link_layer {
-	IB_PORT_LINK_LAYER_UNKNOWN = 0,
-	IB_PORT_LINK_LAYER_INFINIBAND = 1,
-	IB_PORT_LINK_LAYER_ETHERNET = 2,
-};
-
 /* IBTA state names for output ("ACTIVE"); "UNKNOWN" outside the table. */
 const char *ib_port_state_name(int state);
 /*

@@ -151,7 +151,7 @@ int nic_pcie_read(struct hw *hw, const char *slot, struct nic_pcie_info *out)
 
 int nic_pcie_find(struct hw *hw, struct hw_pci_dev *out, int max)
 {
-	return hw_pci_find(hw, NIC_PCIE_VENDOR_MELLANOX, 0xffff, out, max);
+	return hw_pci_find(hw, HW_PCI_VENDOR_MELLANOX, 0xffff, out, max);
 }
 
 /*
@@ -209,7 +209,7 @@ static const struct nic_pcie_model models[] = {
 
 const struct nic_pcie_model *nic_pcie_model_lookup(uint16_t vendor, uint16_t device)
 {
-	if (vendor != NIC_PCIE_VENDOR_MELLANOX)
+	if (vendor != HW_PCI_VENDOR_MELLANOX)
 		return NULL;
 	for (size_t i = 0; i < sizeof(models) / sizeof(models[0]); i++)
 		if (models[i].device == device)

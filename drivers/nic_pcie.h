@@ -6,10 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hw/pci.h"
+
 struct hw;
 struct hw_pci_dev;
-
-#define NIC_PCIE_VENDOR_MELLANOX 0x15b3
 
 /* Decoded PCI Express capability; register fields keep their PCIe encodings. */
 struct nic_pcie_info {

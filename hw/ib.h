@@ -8,13 +8,47 @@ struct hw;
 
 #define HW_IB_NAME_MAX 64
 
+/*
+ * IBTA PortState and PortPhysicalState (ibv_port_state, sysfs "4: ACTIVE"), as
+ * hw_ib_port_attr.state and .phys_state carry them: the one list of these codes
+ * (drivers/ib_port.c names them, in tables checked against these enums).
+ */
+enum hw_ib_port_state {
+	HW_IB_PORT_STATE_NOP = 0,
+	HW_IB_PORT_STATE_DOWN = 1,
+	HW_IB_PORT_STATE_INIT = 2,
+	HW_IB_PORT_STATE_ARMED = 3,
+	HW_IB_PORT_STATE_ACTIVE = 4,
+	HW_IB_PORT_STATE_ACTIVE_DEFER = 5,
+	HW_IB_PORT_STATE_COUNT
+};
+
+enum hw_ib_port_phys_state {
+	HW_IB_PORT_PHYS_NOP = 0,
+	HW_IB_PORT_PHYS_SLEEP = 1,
+	HW_IB_PORT_PHYS_POLLING = 2,
+	HW_IB_PORT_PHYS_DISABLED = 3,
+	HW_IB_PORT_PHYS_TRAINING = 4,
+	HW_IB_PORT_PHYS_LINK_UP = 5,
+	HW_IB_PORT_PHYS_LINK_ERROR_RECOVERY = 6,
+	HW_IB_PORT_PHYS_PHY_TEST = 7,
+	HW_IB_PORT_PHYS_COUNT
+};
+
+/* hw_ib_port_attr.link_layer (IBV_LINK_LAYER_*). */
+enum hw_ib_port_link_layer {
+	HW_IB_PORT_LINK_LAYER_UNKNOWN = 0,
+	HW_IB_PORT_LINK_LAYER_INFINIBAND = 1,
+	HW_IB_PORT_LINK_LAYER_ETHERNET = 2,
+};
+
 /* Values follow the IBTA encodings that ibv_query_port() returns. */
 struct hw_ib_port_attr {
-	int state;        /* 1 DOWN, 2 INIT, 3 ARMED, 4 ACTIVE, 5 ACTIVE_DEFER */
-	int phys_state;   /* 2 POLLING, 3 DISABLED, 5 LINKUP, ... */
+	int state;        /* enum hw_ib_port_state */
+	int phys_state;   /* enum hw_ib_port_phys_state */
 	int active_width; /* IBTA code: 1=1x 2=4x 4=8x 8=12x 16=2x */
 	int active_speed; /* IBTA code: 1 SDR 2 DDR 4 QDR 8 FDR10 16 FDR 32 EDR 64 HDR 128 NDR */
-	int link_layer;   /* 1 InfiniBand, 2 Ethernet */
+	int link_layer;   /* enum hw_ib_port_link_layer */
 	int max_mtu;      /* IBTA mtu code 1..5 = 256..4096 */
 	int active_mtu;
 	uint16_t lid;

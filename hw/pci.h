@@ -7,6 +7,9 @@
 
 struct hw;
 
+/* Mellanox Technologies' PCI vendor id (ConnectX-2: device 0x673c); the one copy in the tree. */
+#define HW_PCI_VENDOR_MELLANOX 0x15b3
+
 struct hw_pci_dev {
 	char slot[16]; /* "0000:01:00.0" */
 	uint16_t vendor;

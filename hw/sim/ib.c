@@ -78,8 +78,8 @@ static int sim_ib_port_query(struct hw *hw, const char *dev, int port,
 		return r;
 	attr->link_layer = 1;
 	attr->max_mtu = 5;                           /* 4096 */
-	attr->active_mtu = attr->state == 4 ? 4 : 1; /* opensm's default 2048 partition */
-	attr->lid = attr->state == 4 ? (uint16_t)port : 0;
+	attr->active_mtu = attr->state == HW_IB_PORT_STATE_ACTIVE ? 4 : 1; /* opensm's default 2048 partition */
+	attr->lid = attr->state == HW_IB_PORT_STATE_ACTIVE ? (uint16_t)port : 0;
 	sim_ib_rate(attr->active_width, attr->active_speed, attr->rate, sizeof(attr->rate));
 	return 0;
 }

@@ -1,4 +1,5 @@
 /* plant-devices.c - what the plant shows on the I2C, hwmon, IB and PCI buses (sysfs units). */
+#include "hw/pci.h"
 #include "hw/sim/plant-private.h"
 
 #include <errno.h>
@@ -304,7 +305,7 @@ static void put32(uint8_t *b, size_t off, uint32_t v)
 static void pci_config_build(uint8_t cs[256])
 {
 	memset(cs, 0, 256);
-	put16(cs, 0x00, 0x15b3);       /* Mellanox */
+	put16(cs, 0x00, HW_PCI_VENDOR_MELLANOX);
 	put16(cs, 0x02, 0x673c);       /* MT26428 ConnectX-2 */
 	put16(cs, 0x04, 0x0006);       /* memory space, bus master */
 	put16(cs, 0x06, 0x0010);       /* capabilities list */
@@ -315,7 +316,7 @@ static void pci_config_build(uint8_t cs[256])
 	cs[0x0c] = 0x10;               /* cache line, 64 bytes */
 	put32(cs, 0x10, 0xdfa00004);   /* BAR0: 64-bit memory, 1 MiB */
 	put32(cs, 0x18, 0xde80000c);   /* BAR2: 64-bit prefetchable, 8 MiB (UAR) */
-	put16(cs, 0x2c, 0x15b3);
+	put16(cs, 0x2c, HW_PCI_VENDOR_MELLANOX);
 	put16(cs, 0x2e, 0x0022);
 	cs[0x34] = 0x40;               /* first capability */
 	cs[0x3c] = 0x0b;

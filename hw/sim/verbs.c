@@ -422,7 +422,7 @@ static int sv_qp_connect(struct hw_verbs_qp *base, const struct hw_verbs_qp_info
 	struct sv_fabric *f = q->ctx->fab;
 	struct hw_ib_port_attr a;
 
-	if (hw_ib_port_query(f->hw, q->ctx->dev, q->ctx->port, &a) < 0 || a.state != 4) {
+	if (hw_ib_port_query(f->hw, q->ctx->dev, q->ctx->port, &a) < 0 || a.state != HW_IB_PORT_STATE_ACTIVE) {
 		snprintf(err, errlen, "%s port %d is not ACTIVE", q->ctx->dev, q->ctx->port);
 		return -ENETDOWN;
 	}

@@ -8,6 +8,7 @@
 #include "supervisor/runtime/ctl.h"
 #include "supervisor/daemon/daemon-services.h"
 #include "supervisor/util/json.h"
+#include "supervisor/util/timefmt.h"
 #include "supervisor/services/power-svc.h"
 #include "supervisor/util/log.h"
 #include "supervisor/util/wire.h"
@@ -100,12 +101,9 @@ static void daemon_status_line(struct daemon *d, char *buf, size_t len)
 {
 	const struct box_readings *r = &d->box.readings;
 	char w[16], v[16], t[16], f[16], rpm[16], tx[16], rx[16], clock[16];
-	time_t secs = (time_t)(loop_real_now(d->loop) / HW_NSEC_PER_SEC);
-	struct tm tm;
 	double nic = box_temp_get(&d->box, "nic");
 
-	localtime_r(&secs, &tm);
-	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+	timefmt_local(loop_real_now(d->loop), "%H:%M:%S", clock, sizeof(clock));
 	snprintf(buf, len,
 		 "%s %s power=%s %s W %s V nic=%s C fan=%s%% %s rpm ib=%s/%s Gb/s budget=%s",
 		 clock, d->profile->daemon.sim ? "[sim]" : "", r->power_state ? r->power_state : "-",

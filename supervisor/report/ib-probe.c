@@ -41,8 +41,8 @@ void ib_probe_port_verdict(const struct hw_ib_port_attr *a, const struct ib_prob
 	bool have_pcie = ib_probe_pcie_link(p, &l);
 
 	/* a port that is not up has no meaningful width/speed (4X SDR while polling) */
-	*rate_ok = (a->phys_state == IB_PORT_PHYS_LINK_UP ||
-		    a->state == IB_PORT_STATE_ACTIVE) &&
+	*rate_ok = (a->phys_state == HW_IB_PORT_PHYS_LINK_UP ||
+		    a->state == HW_IB_PORT_STATE_ACTIVE) &&
 		   linkmath_port_rate((enum linkmath_layer)a->link_layer, a->active_width,
 				      a->active_speed, rate) == 0;
 	linkmath_assess(*rate_ok ? rate : NULL, have_pcie ? &l : NULL, narrow_expected, v);

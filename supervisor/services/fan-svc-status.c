@@ -13,6 +13,7 @@
 #include "supervisor/runtime/ctl.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/util/json.h"
+#include "supervisor/util/timefmt.h"
 #include "supervisor/util/parse.h"
 
 const char *fan_svc_status_errname(int err)
@@ -42,15 +43,10 @@ const char *fan_svc_status_profile_name(const struct fan_svc *s, int p)
 	return p >= 0 && p < s->cfg.sched.nprofiles ? s->cfg.sched.profiles[p].name : "?";
 }
 
-static void fmt_local_hhmm(char *buf, size_t len, int64_t wall_ns)
+/* "22:00" for a schedule's change, "?" when unknown */
+static void fan_svc_status_hhmm(char *buf, size_t len, int64_t wall_ns)
 {
-	time_t t = (time_t)(wall_ns / HW_NSEC_PER_SEC);
-	struct tm tm;
-
-	if (wall_ns <= 0 || !localtime_r(&t, &tm))
-		snprintf(buf, len, "?");
-	else
-		snprintf(buf, len, "%02d:%02d", tm.tm_hour, tm.tm_min);
+	timefmt_local(wall_ns, "%H:%M", buf, len);
 }
 
 int fan_svc_status_input_error(const struct fan_svc *s, int i, int64_t now)
@@ -90,7 +86,7 @@ void fan_svc_status_members(struct fan_svc *s, struct json *j)
 	json_string(j, "profile", st.profile >= 0 ? fan_svc_status_profile_name(s, st.profile) : NULL);
 	json_string(j, "profile_source", st.profile_forced ? "forced" : "schedule");
 	if (st.profile_forced && st.force_until_wall_ns > 0) {
-		fmt_local_hhmm(hhmm, sizeof(hhmm), st.force_until_wall_ns);
+		fan_svc_status_hhmm(hhmm, sizeof(hhmm), st.force_until_wall_ns);
 		json_string(j, "profile_until", hhmm);
 	} else {
 		json_null(j, "profile_until");
@@ -194,7 +190,7 @@ static void mode_line(struct fan_svc *s, char *buf, size_t len)
 	fanctl_status_get(s->ctl, loop_real_now(s->b->loop), &st);
 	if (st.profile_forced) {
 		if (st.force_until_wall_ns > 0) {
-			fmt_local_hhmm(hhmm, sizeof(hhmm), st.force_until_wall_ns);
+			fan_svc_status_hhmm(hhmm, sizeof(hhmm), st.force_until_wall_ns);
 			snprintf(until, sizeof(until), " until %s", hhmm);
 		} else {
 			snprintf(until, sizeof(until), " until fan auto");

@@ -26,7 +26,7 @@ void ib_watch_init(struct ib_watch *w, struct box *b, const struct ib_config *cf
 
 bool ib_watch_port_active(const struct ib_watch_port *wp)
 {
-	return wp->attr_ok && wp->attr.state == IB_PORT_STATE_ACTIVE;
+	return wp->attr_ok && wp->attr.state == HW_IB_PORT_STATE_ACTIVE;
 }
 
 void ib_watch_close(struct ib_watch *w)
@@ -175,8 +175,8 @@ void ib_watch_sample(struct ib_watch *w, int64_t now)
 			char st[48];
 
 			/* a polling port is normal while links come up: only a stuck one gets a hint */
-			bool stuck = a.phys_state == IB_PORT_PHYS_LINK_UP ||
-				     a.phys_state == IB_PORT_PHYS_DISABLED;
+			bool stuck = a.phys_state == HW_IB_PORT_PHYS_LINK_UP ||
+				     a.phys_state == HW_IB_PORT_PHYS_DISABLED;
 			const char *hint = stuck ? ib_port_state_hint(&a) : NULL;
 
 			snprintf(st, sizeof(st), "H2BOX_STATE=%s", ib_port_state_name(a.state));
@@ -185,7 +185,7 @@ void ib_watch_sample(struct ib_watch *w, int64_t now)
 				  old ? ib_port_state_name(old) : "", old ? " -> " : "",
 				  ib_port_state_name(a.state), a.rate[0] ? a.rate : "rate unknown",
 				  hint ? ": " : "", hint ? hint : "");
-			if (a.state == IB_PORT_STATE_ACTIVE)
+			if (a.state == HW_IB_PORT_STATE_ACTIVE)
 				w->verdict_ok = false; /* re-derive the ceiling at the new rate */
 		}
 		sp->sampled = ib_port_sample(sp->port, now, &sp->sample) == 0;

@@ -245,7 +245,7 @@ static void power_drive_save_state(struct power_svc *s, const struct powerseq_ou
 static bool power_drive_nic_present(struct power_svc *s)
 {
 	struct hw_pci_dev devs[4];
-	int n = hw_pci_find(s->b->hw, NIC_PCIE_VENDOR_MELLANOX, 0xffff, devs, 4);
+	int n = hw_pci_find(s->b->hw, HW_PCI_VENDOR_MELLANOX, 0xffff, devs, 4);
 
 	return n > 0;
 }
@@ -268,7 +268,7 @@ static bool power_drive_ib_active(struct power_svc *s)
 		for (int p = 1; p <= ports && p <= 4; p++) {
 			struct hw_ib_port_attr a;
 
-			if (hw_ib_port_query(s->b->hw, names[i], p, &a) == 0 && a.state == 4)
+			if (hw_ib_port_query(s->b->hw, names[i], p, &a) == 0 && a.state == HW_IB_PORT_STATE_ACTIVE)
 				return true;
 		}
 	}

@@ -12,6 +12,7 @@
 #include "supervisor/runtime/ctl.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/util/json.h"
+#include "supervisor/util/timefmt.h"
 
 static void power_status_fmt_ago(char *buf, size_t len, int64_t now, int64_t then)
 {
@@ -27,11 +28,7 @@ static void power_status_fmt_ago(char *buf, size_t len, int64_t now, int64_t the
 
 void power_status_fmt_clock(char *buf, size_t len, int64_t real_ns)
 {
-	time_t t = (time_t)(real_ns / HW_NSEC_PER_SEC);
-	struct tm tm;
-
-	if (!localtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
-		snprintf(buf, len, "?");
+	timefmt_local(real_ns, "%Y-%m-%d %H:%M:%S", buf, len);
 }
 
 static const struct power_event *power_status_hist_at(const struct power_svc *s, int i)

@@ -7,6 +7,7 @@
 #include "supervisor/runtime/box.h"
 #include "supervisor/runtime/ctl.h"
 #include "supervisor/util/json.h"
+#include "supervisor/util/timefmt.h"
 #include "supervisor/util/log.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/util/parse.h"
@@ -134,14 +135,13 @@ static int sim_cmd_time(struct sim_svc *s, const struct ctl_request *req, struct
 		tm.tm_sec = 0;
 		tm.tm_isdst = -1;
 		secs = mktime(&tm);
-		hw_clock_set_real(loop_hw(l), (int64_t)secs * 1000000000);
+		hw_clock_set_real(loop_hw(l), (int64_t)secs * HW_NSEC_PER_SEC);
 		log_info("sim: wall clock set to %02d:%02d", minutes / 60, minutes % 60);
 		loop_clock_changed(l);
 	}
 	real = loop_real_now(l);
-	secs = (time_t)(real / 1000000000);
-	localtime_r(&secs, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S %Z", &tm);
+	secs = (time_t)(real / HW_NSEC_PER_SEC);
+	timefmt_local(real, "%Y-%m-%d %H:%M:%S %Z", buf, sizeof(buf));
 	if (req->json) {
 		json_time(ctl_reply_json(rep), "time", real);
 		json_int(ctl_reply_json(rep), "epoch", (int64_t)secs);

@@ -1,4 +1,4 @@
-/* timefmt.c - ISO 8601 UTC timestamps for JSON, the watts stream, alarms and the CSV log. */
+/* timefmt.c - wall-clock timestamps: ISO 8601 UTC (JSON, streams, logs) and local time for texts. */
 #include "supervisor/util/timefmt.h"
 
 #include "hw/clock.h"
@@ -23,5 +23,25 @@ int timefmt_iso(int64_t real_ns, bool ms, char *buf, size_t len)
 		snprintf(buf, len, "%s.%03dZ", base, (int)(ns / HW_NSEC_PER_MSEC));
 	else
 		snprintf(buf, len, "%sZ", base);
+	return 0;
+}
+
+int timefmt_local(int64_t real_ns, const char *fmt, char *buf, size_t len)
+{
+	time_t t = (time_t)(real_ns / HW_NSEC_PER_SEC);
+	struct tm tm;
+
+	size_t n = 0;
+
+	/* fmt is checked at every call site (the prototype's format(strftime) attribute) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	if (real_ns > 0 && localtime_r(&t, &tm))
+		n = strftime(buf, len, fmt, &tm);
+#pragma GCC diagnostic pop
+	if (!n) {
+		snprintf(buf, len, "?");
+		return -EINVAL;
+	}
 	return 0;
 }

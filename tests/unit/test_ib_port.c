@@ -429,14 +429,14 @@ static void test_names(void **state)
 	assert_string_equal(ib_port_phys_state_name(5), "LINK_UP");
 	assert_string_equal(ib_port_phys_state_name(-1), "UNKNOWN");
 	/* the enums carry the IBTA codes the kernel and libibverbs use (sysfs "4: ACTIVE") */
-	assert_int_equal(IB_PORT_STATE_ACTIVE, 4);
-	assert_string_equal(ib_port_state_name(IB_PORT_STATE_DOWN), "DOWN");
-	assert_string_equal(ib_port_state_name(IB_PORT_STATE_ACTIVE_DEFER), "ACTIVE_DEFER");
-	assert_string_equal(ib_port_state_name(IB_PORT_STATE_COUNT), "UNKNOWN");
-	assert_int_equal(IB_PORT_PHYS_LINK_UP, 5);
-	assert_string_equal(ib_port_phys_state_name(IB_PORT_PHYS_POLLING), "POLLING");
-	assert_string_equal(ib_port_phys_state_name(IB_PORT_PHYS_PHY_TEST), "PHY_TEST");
-	assert_string_equal(ib_port_phys_state_name(IB_PORT_PHYS_COUNT), "UNKNOWN");
+	assert_int_equal(HW_IB_PORT_STATE_ACTIVE, 4);
+	assert_string_equal(ib_port_state_name(HW_IB_PORT_STATE_DOWN), "DOWN");
+	assert_string_equal(ib_port_state_name(HW_IB_PORT_STATE_ACTIVE_DEFER), "ACTIVE_DEFER");
+	assert_string_equal(ib_port_state_name(HW_IB_PORT_STATE_COUNT), "UNKNOWN");
+	assert_int_equal(HW_IB_PORT_PHYS_LINK_UP, 5);
+	assert_string_equal(ib_port_phys_state_name(HW_IB_PORT_PHYS_POLLING), "POLLING");
+	assert_string_equal(ib_port_phys_state_name(HW_IB_PORT_PHYS_PHY_TEST), "PHY_TEST");
+	assert_string_equal(ib_port_phys_state_name(HW_IB_PORT_PHYS_COUNT), "UNKNOWN");
 	assert_string_equal(ib_port_link_layer_name(1), "InfiniBand");
 	assert_string_equal(ib_port_link_layer_name(2), "Ethernet");
 	assert_int_equal(ib_port_mtu_bytes(5), 4096);
