@@ -2,6 +2,24 @@
 #ifndef H2BOX_IB_BENCH_H
 #define H2BOX_IB_BENCH_H
 
+/*
+ * Why it works this way (the decisions docs/ARCHITECTURE.md points to).
+ *
+ * perftest as the reference on mlx4 (ConnectX-2/3). perftest 26.x aborts on mlx4 in its
+ * parameter-negotiation phase: it calls `mlx5dv_query_device()` for any device with Mellanox's
+ * vendor id (upstream perftest issue 401), and mlx4 answers EOPNOTSUPP. It is not about the verbs
+ * h2box uses (`hw/linux/verbs.c` keeps to long-standing ones that rxe has too). The reference to
+ * compare `h2box ib bench` with on the card is perftest 25.10, or a 26.x build without mlx5dv
+ * (configured without mlx5 direct verbs). `make bench` compares on rxe only.
+ *
+ * Inline size: `h2box ib bench` asks for 236 B of inline data (perftest's default) and uses
+ * `min(returned, asked)` (`hw_verbs_inline_size()`, hw/verbs.c): mlx4 rounds its send WQE up and
+ * returns a larger `max_inline_data` (448 where 236 was asked), rxe returns what was asked, so
+ * the two and perftest send the same messages inline. The QP capabilities the device returned
+ * (max_inline_data, max_send_wr, max_sge) are logged once (`H2BOX_EVENT=ib-qp-caps`), on the
+ * first successful bench of a run.
+ */
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

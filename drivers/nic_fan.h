@@ -2,6 +2,21 @@
 #ifndef H2BOX_DRIVERS_NIC_FAN_H
 #define H2BOX_DRIVERS_NIC_FAN_H
 
+/*
+ * Why it works this way (the decisions docs/ARCHITECTURE.md points to).
+ *
+ * The fan's duty is read back, not assumed. Fan chips round, clamp or ignore a duty: Linux 6.1's
+ * emc2305 driver (with `CONFIG_THERMAL`, as Debian builds it) turns a `pwm1` write into one of 10
+ * cooling states, so 47 % (pwm 120) runs the fan at 50.2 % (128). `nic_fan` reads `pwmN` back
+ * after every write; `h2box fan status` keeps `duty_pct` as the commanded duty and adds
+ * `duty_actual_pct` (null when unknown, never a guess), the text says `47% (chip holds 50%)`
+ * beyond one pwm step, and the first rounded write is logged once (`H2BOX_EVENT=fan-chip
+ * H2BOX_STATE=quantises`). A rounded duty is not a fault; a failed read-back is one, handled like
+ * a failed write (full duty, `fan-chip` alarm, reopen with back-off). The sim's hwmon backend
+ * rounds `pwmN` of its emc2305 the same way (the driver's job, so the plant's chip keeps any byte
+ * the kernel rig mirrors into it); the controller itself still works in commanded duty.
+ */
+
 #include <stdbool.h>
 
 struct hw;

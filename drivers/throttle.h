@@ -2,6 +2,17 @@
 #ifndef H2BOX_DRIVERS_THROTTLE_H
 #define H2BOX_DRIVERS_THROTTLE_H
 
+/*
+ * Why it works this way (the decisions docs/ARCHITECTURE.md points to).
+ *
+ * Throttling IPoIB uses a tbf qdisc installed through rtnetlink, in place of the kernel's default
+ * root qdisc only: a root qdisc someone configured (it has a handle; the default has none) is
+ * left as it is and the step is logged as failed with that reason, since replacing it would lose
+ * its setup and undoing the step could not bring it back. RDMA traffic (NFS over RDMA, verbs)
+ * bypasses the qdisc: the ladder's CPU and RAPL steps are what slow it; the logs and `h2box
+ * budget` say so.
+ */
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -2,6 +2,19 @@
 #ifndef H2BOX_SIM_PLANT_H
 #define H2BOX_SIM_PLANT_H
 
+/*
+ * Why it works this way (the decisions docs/ARCHITECTURE.md points to).
+ *
+ * The simulated ConnectX-2 has a 256-byte max payload (DevCtl). PCIe 2.0 x4 gives 16 Gb/s of
+ * data; with 24 bytes of TLP overhead per 256-byte payload that leaves 14.6 Gb/s, consistent with
+ * the article's measured 14.4 Gb/s (a 128-byte payload would cap it at 13.5).
+ *
+ * `iperf3-both` reads the article's 25.6 Gb/s the article's way: "iperf3 sums the input and
+ * output traffic". The simulated ports carry 12.8 Gb/s out of port 1 and 12.8 into port 2, each
+ * within the x4 link's 14.6 Gb/s per direction, and their sum, what `h2box record` counts as
+ * bytes through the ports, is the 25.6 iperf3 printed.
+ */
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -2,6 +2,15 @@
 #ifndef H2BOX_LINKMATH_H
 #define H2BOX_LINKMATH_H
 
+/*
+ * Why it works this way (the decisions docs/ARCHITECTURE.md points to).
+ *
+ * IB data rates follow the IBTA lane rates. SDR/DDR/QDR are 8b/10b (10/20/40 -> 8/16/32 Gb/s, as
+ * in the article). FDR10 is 4 x 10.3125 Gb/s with 64b/66b, so 40 Gb/s of data (the kernel prints
+ * "40 Gb/sec (4X FDR10)"); the article's 56 x 8/10 = 44.8 is not what the hardware does. FDR is 4
+ * x 14.0625 with 64b/66b = 54.5 (article: 54.3); EDR and HDR are 100 and 200 Gb/s of data.
+ */
+
 #include <stdbool.h>
 #include <stddef.h>
 

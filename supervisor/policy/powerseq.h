@@ -2,6 +2,85 @@
 #ifndef H2BOX_POWERSEQ_H
 #define H2BOX_POWERSEQ_H
 
+/*
+ * Why it works this way (the decisions docs/ARCHITECTURE.md points to).
+ *
+ * Self topology in the simulator: the H2 is already running when h2boxd starts (`[sim]
+ * host_running = yes`), or dark (`sim-brick-dark.conf`); the button's power-off goes through
+ * `hw/host.h`, whose sim backend shuts the plant's host down, and names the H2's power LED line
+ * (`hw_host_alive_line()`) the self topology watches when no `host_alive` is wired (no service
+ * asks whether it runs on the simulator), and the systemd-shutdown hook's PS_ON release by the
+ * service releasing PS_ON when the host goes down. The front button is wired to the H2's own
+ * power-button header as well (`sim_plant_config.button_to_host`, set for the self topology): a
+ * press boots a dark H2, a short press of a running one asks its OS to shut down, a 4 s hold
+ * forces it off, in hardware. On real hardware h2boxd dies with the H2; the simulator keeps it as
+ * an observer of the H2's power LED that does what a daemon started at the H2's boot would: while
+ * the H2 is dark nothing runs (presses and commands do nothing; commands answer "press the
+ * button"), a lit LED is `host_starting` (the H2 boots, `power.host = booting`), and once its OS
+ * is up (`POWERSEQ_REQ_HOST_CHECK`, answered from the plant) the sequencer starts over from the
+ * state file as at a daemon start. So "off" in this topology is the H2 down, and a PWR_OK drop
+ * names the fault and saves it before the OS powers off; it latches once the H2 is down, and the
+ * next boot's h2boxd latches it again.
+ *
+ * Every power change names its cause. Transitions carry a reason (history, JSON,
+ * `H2BOX_REASON=`): the user's commands (`command-off`...), the button, timeouts and faults,
+ * start-up (`startup`, `restore`, `adopt`, `finish-off`, `restored-fault`), the H2 itself
+ * (`host-started`, `host-poweroff`, `host-off`), and other services' requests, which pass their
+ * cause through `power_svc_request_off()` (`thermal-emergency`), never a command's name.
+ *
+ * What feeds the H2 is configured, not guessed (`[power] host_supply = psu|own`; the simulator's
+ * `[sim] build` does not set it). In the controller topology with `own` (the brick build)
+ * releasing `PS_ON` leaves the H2 running, so every immediate cut (the long press's emergency off
+ * above all) and every latched fault go through `force_off`: `PS_ON` is released at once and the
+ * H2's power button held until its LED goes out or `force_off_hold` passes. A fault is named at
+ * once (alarm, blink code, `fault.latched = false` in the status) and latches when the hold ends.
+ * An H2 whose LED is dark is never pressed: a press would start it. The self topology runs on the
+ * H2 and does not act on the key; the status names it, so a simulated brick profile must set
+ * `own` in either topology.
+ *
+ * An H2 found running on its own supply with the PSU off (controller, `host_supply = own`, at
+ * daemon start: the daemon was stopped or killed during a force-off hold, the hold ran out, or
+ * the H2 was started by hand or by its firmware while no daemon watched) is decided by the saved
+ * request, not by guessing. Saved `off` (a latched fault, an off or a force-off cut short) with
+ * `restore = last` or `off`: the off is finished, the PSU left off and the H2 forced off by
+ * holding its power button (`off -> force_off`, reason `finish-off`, logged as "H2 found running
+ * with requested off: forcing it off" with `H2BOX_REQUESTED=` and `H2BOX_RESTORE=`), ending off.
+ * Saved `on`, no state file, or `restore = on`: the PSU comes up to join the H2 (`off ->
+ * psu_starting`, reason `adopt`), ending on. So `restore = off` decides only for a dark box: it
+ * never forces off an H2 whose last request was on or is unknown, because the daemon cannot tell
+ * mains loss from its own restart and a force-off is a hard power cut for a running OS; `restore
+ * = on` joins even after an off, as it powers a dark box on after one. A fault saved in the state
+ * file overrides all of this: the off the fault began is finished whatever `restore` says, and
+ * the fault latches once the H2 is dark (below). A PSU-fed H2 cannot run with `PWR_OK` down, so
+ * there a lit LED still brings the PSU up (unless a fault is saved).
+ *
+ * Stopping never lets go of a press half way. On SIGTERM (and on a reload, which restarts the
+ * service) while the sequencer holds the H2's power button, the hold is finished first, on the
+ * sequencer's own timers and `host_alive` edges, bounded by `force_off_hold` (6 s by default,
+ * inside the unit's `TimeoutStopSec`), and its last transitions are logged and saved
+ * (`H2BOX_EVENT=power-stop-hold`). A hold cut short is no force-off: to the H2 it is a short
+ * press, which at most asks its OS to shut down, and an emergency off or a PSU fault would be
+ * left half done with the H2 running and nobody watching. A daemon killed anyway leaves the case
+ * above for the next start.
+ *
+ * A latched fault is saved, and comes back latched. The power state file holds `requested=off`
+ * and, from the moment the fault is named until it is cleared, `fault=NAME` and `fault_at=`
+ * (wall-clock seconds); the save is logged with the fault's name. A SIGHUP reload restarts the
+ * power service, and a daemon restart or mains loss starts it afresh: at start-up
+ * (`powerseq_restore_fault()` in `powerseq-start.c`) a saved fault latches again whatever
+ * `restore` says, even `on`. `PS_ON` is released (a box found powered is cut rather than adopted:
+ * the fault's safe state wins), an own-supply H2 found running is forced off first (`finish-off`,
+ * then the fault latches), and the alarm, the blink code and `h2box power status` are as before
+ * (`fault.restored = true`). It is logged as `H2BOX_EVENT=power-fault-restored` with
+ * `H2BOX_FAULT=`, `H2BOX_FAULT_AT=`, `H2BOX_RESTORE=` and `H2BOX_STATE=`. Only `h2box power
+ * clear` (or the first press) clears it, which rewrites the file without the fault lines and
+ * leaves the box off. A file without a `fault=` line (older versions) has no fault; a `fault=`
+ * value that is no known name (garbled, or from a newer version) latches as the generic fault
+ * `unknown` (blink code 5), logged, never as no fault. One exception: the self topology with
+ * `PWR_OK` up at start does not latch it again (the SFX may feed the very H2 h2boxd runs on); it
+ * is logged and kept as the last fault.
+ */
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

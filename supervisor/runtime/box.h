@@ -2,6 +2,28 @@
 #ifndef H2BOX_BOX_H
 #define H2BOX_BOX_H
 
+/*
+ * Why it works this way (the decisions docs/ARCHITECTURE.md points to).
+ *
+ * What has no power is unknown, not failed. The power service publishes two flags in `struct box`
+ * after every sequencer step: `power_off` (the sequencer has the box off: the PSU's side, the
+ * NIC, its fan and IB) and `host_off` (the H2's power LED is dark; without that line, in the self
+ * topology, h2boxd runs on a live H2). Which side a temperature input measures is configured
+ * (`[input] powered_by = psu|host|always`, from the plant: the SFX feeds the NIC in both builds,
+ * the H2 runs on the SFX or its own brick). The fan service reads no unpowered input: it
+ * publishes it with `box_temp_set_off()` (`NAN`, `off = true`) and fanctl counts it neither valid
+ * nor failed, so it raises no failsafe and no sensor alarm; a box with every input off still gets
+ * the failsafe duty, and power-on starts from the failsafe as before. An off input sends its
+ * thermal level straight back to ok (`thermal_power_off()`, while a `NAN` reading keeps the
+ * level: a failed sensor must not lower cooling), the budget governor undoes its whole ladder and
+ * returns to ok while the box is off and the H2 down (the ladder throttles the H2; an H2 running
+ * on its own brick with the NIC off is still governed), and the alarms of unpowered parts (fan,
+ * temperatures, the PCIe link) are cleared with `alarm_clear_reason(..., "powered off")`, kept in
+ * the history. The INA2xx stays read: it answers on the controller's bus with the SFX's rail down
+ * (SFX build) and watches the brick, which stays live (brick build), so its 0 W is a reading, not
+ * a stale value.
+ */
+
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
