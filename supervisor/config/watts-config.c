@@ -1,5 +1,5 @@
-/* watts-conf.c - the watts, monitor, budget, throttle, thermal and alerts profile keys. */
-#include "supervisor/config/watts-conf.h"
+/* watts-config.c - the watts, monitor, budget, throttle, thermal and alerts profile keys. */
+#include "supervisor/config/watts-config.h"
 
 #include "hw/clock.h"
 #include "supervisor/util/parse.h"

@@ -1,6 +1,6 @@
-/* watts-conf.h - the [watts] [monitor] [budget] [throttle] [thermal] [alerts] profile keys. */
-#ifndef H2BOX_WATTS_CONF_H
-#define H2BOX_WATTS_CONF_H
+/* watts-config.h - the [watts] [monitor] [budget] [throttle] [thermal] [alerts] profile keys. */
+#ifndef H2BOX_WATTS_CONFIG_H
+#define H2BOX_WATTS_CONFIG_H
 
 /*
  * Profile keys (defaults in brackets).  Section names arrive as
