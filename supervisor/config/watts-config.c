@@ -2,14 +2,13 @@
 #include "supervisor/config/watts-config.h"
 
 #include "hw/clock.h"
+#include "supervisor/config/conf-keys.h"
+#include "supervisor/config/conf-section.h"
 #include "supervisor/util/parse.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -55,68 +54,6 @@ void watts_config_defaults(struct watts_config *c)
 	alarm_config_defaults(&c->alerts);
 }
 
-static bool watts_conf_name_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (!n || n >= 32)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
-			return false;
-	return true;
-}
-
-/* "monitor h2" -> kind "monitor", name "h2" (name may be empty). */
-static int watts_conf_section_split(const char *section, char *kind, size_t klen, char *name,
-				    size_t nlen)
-{
-	const char *sp;
-	size_t n;
-
-	while (*section == ' ')
-		section++;
-	sp = strpbrk(section, " \t");
-	n = sp ? (size_t)(sp - section) : strlen(section);
-	if (n >= klen)
-		return -EINVAL;
-	memcpy(kind, section, n);
-	kind[n] = '\0';
-	name[0] = '\0';
-	if (sp) {
-		while (*sp == ' ' || *sp == '\t')
-			sp++;
-		n = strlen(sp);
-		while (n && (sp[n - 1] == ' ' || sp[n - 1] == '\t' || sp[n - 1] == '"'))
-			n--;
-		if (*sp == '"') {
-			sp++;
-			n = n ? n - 1 : 0;
-		}
-		if (n >= nlen)
-			return -EINVAL;
-		memcpy(name, sp, n);
-		name[n] = '\0';
-	}
-	return 0;
-}
-
-static int watts_conf_path_set(const char *v, char *dst, size_t len, bool allow_empty, char *err,
-			       size_t errlen)
-{
-	while (*v == ' ')
-		v++;
-	if (!*v) {
-		if (!allow_empty)
-			return parse_error(-EINVAL, err, errlen, "a path is required");
-		dst[0] = '\0';
-		return 0;
-	}
-	if (v[0] != '/')
-		return parse_error(-EINVAL, err, errlen, "\"%s\" is not an absolute path", v);
-	return parse_string(v, dst, len, err, errlen);
-}
-
 int watts_config_command_split(const char *cmd, char *buf, size_t buflen, char **argv, char *err,
 			       size_t errlen)
 {
@@ -138,32 +75,372 @@ int watts_config_command_split(const char *cmd, char *buf, size_t buflen, char *
 }
 
 /* A command from the profile: split now, so a bad one is a profile error, not a failed run. */
-static int watts_conf_command_set(const char *v, char *dst, size_t len, bool allow_empty, char *err,
-				  size_t errlen)
+static int watts_config_command_check(const char *v, char *dst, size_t len, bool allow_empty,
+				      char *err, size_t errlen)
 {
 	char buf[512], *argv[WATTS_COMMAND_WORDS_MAX + 1];
-	int r;
 
-	while (*v == ' ')
-		v++;
 	if (!*v && allow_empty) {
 		dst[0] = '\0';
 		return 0;
 	}
-	r = watts_config_command_split(v, buf, sizeof(buf), argv, err, errlen);
-	if (r < 0)
+	if (watts_config_command_split(v, buf, sizeof(buf), argv, err, errlen) < 0)
 		return -EINVAL;
 	return parse_string(v, dst, len, err, errlen);
 }
 
-static int watts_conf_monitor_find(struct watts_config *c, const char *name, int line, char *err,
-				   size_t errlen, struct watts_monitor_config **out)
-{
-	int i;
+/* ---- [watts] (fills struct watts_config) ---- */
 
-	for (i = 0; i < c->nmonitors && !c->mon_defaulted; i++) {
+static int watts_config_sample_rate_set(void *obj, const char *v, char *err, size_t errlen)
+{
+	struct watts_config *c = obj;
+	char buf[32];
+	size_t n;
+
+	if (parse_string(v, buf, sizeof(buf), err, errlen) < 0)
+		return -EINVAL;
+	n = strlen(buf);
+	if (n > 2 && !strcasecmp(buf + n - 2, "hz"))
+		buf[n - 2] = '\0';
+	return parse_double(buf, 0.1, 1000.0, &c->sample_hz, err, errlen);
+}
+
+static int watts_config_log_max_size_set(void *obj, const char *v, char *err, size_t errlen)
+{
+	struct watts_config *c = obj;
+
+	return parse_size(v, 4096, UINT64_C(1) << 40, &c->log_max_bytes, err, errlen);
+}
+
+/* "" = every RDMA device */
+static int watts_config_ib_device_set(void *obj, const char *v, char *err, size_t errlen)
+{
+	struct watts_config *c = obj;
+
+	if (!*v) {
+		c->ib_device[0] = '\0';
+		return 0;
+	}
+	return parse_string(v, c->ib_device, sizeof(c->ib_device), err, errlen);
+}
+
+#define WATTS_KEY(n, t, f, ...) \
+	{ .name = n, .type = t, .offset = offsetof(struct watts_config, f), __VA_ARGS__ }
+#define WATTS_SIZE(f) .size = sizeof(((struct watts_config *)0)->f)
+static const struct conf_key watts_config_watts_keys[] = {
+	{ .name = "sample_rate", .type = CONF_CUSTOM, .fn = watts_config_sample_rate_set },
+	WATTS_KEY("state_file", CONF_PATH_OPT, state_file, WATTS_SIZE(state_file)),
+	WATTS_KEY("save_interval", CONF_DURATION, save_interval_ns, .min = HW_NSEC_PER_SEC,
+		  .max = 86400 * HW_NSEC_PER_SEC),
+	WATTS_KEY("log", CONF_PATH_OPT, log_path, WATTS_SIZE(log_path)),
+	WATTS_KEY("log_interval", CONF_DURATION, log_interval_ns, .min = 10 * HW_NSEC_PER_MSEC,
+		  .max = 3600 * HW_NSEC_PER_SEC),
+	{ .name = "log_max_size", .type = CONF_CUSTOM, .fn = watts_config_log_max_size_set },
+	WATTS_KEY("log_keep", CONF_INT32, log_keep, .min = 0, .max = 100),
+	WATTS_KEY("baseline", CONF_DURATION, baseline_ns, .min = HW_NSEC_PER_SEC / 10,
+		  .max = 600 * HW_NSEC_PER_SEC),
+	WATTS_KEY("max_gap", CONF_DURATION, max_gap_ns, .min = HW_NSEC_PER_SEC / 10,
+		  .max = 3600 * HW_NSEC_PER_SEC),
+	{ .name = "ib_device", .type = CONF_CUSTOM, .fn = watts_config_ib_device_set },
+	CONF_KEY_END,
+};
+
+/* ---- [budget] (fills struct watts_config: the ladder and enabled live beside the policy's) ---- */
+
+static int watts_config_ladder_set(void *obj, const char *v, char *err, size_t errlen)
+{
+	struct watts_config *c = obj;
+	char buf[512], why[96], *save = NULL, *w;
+
+	if (parse_string(v, buf, sizeof(buf), err, errlen) < 0)
+		return -EINVAL;
+	c->nladder = 0;
+	if (!strcasecmp(buf, "none")) {
+		c->nladder = -1;
+		return 0;
+	}
+	for (w = strtok_r(buf, " ,\t", &save); w; w = strtok_r(NULL, " ,\t", &save)) {
+		if (c->nladder >= WATTS_THROTTLES_MAX)
+			return parse_error(-EINVAL, err, errlen,
+					   "bad ladder entry \"%s\": at most %d throttles", w,
+					   WATTS_THROTTLES_MAX);
+		if (conf_name_check(w, why, sizeof(why)) < 0)
+			return parse_error(-EINVAL, err, errlen, "bad ladder entry \"%s\": %s", w,
+					   why);
+		snprintf(c->ladder[c->nladder++], sizeof(c->ladder[0]), "%s", w);
+	}
+	return 0;
+}
+
+static const struct conf_key watts_config_budget_keys[] = {
+	WATTS_KEY("enabled", CONF_BOOL, budget_enabled),
+	WATTS_KEY("limit", CONF_DOUBLE, budget.limit_w, .min = 1.0, .max = 10000.0),
+	WATTS_KEY("warn", CONF_PERCENT, budget.warn_pct, .min = 1.0, .max = 200.0),
+	WATTS_KEY("throttle", CONF_PERCENT, budget.throttle_pct, .min = 1.0, .max = 200.0),
+	WATTS_KEY("critical", CONF_PERCENT, budget.critical_pct, .min = 1.0, .max = 200.0),
+	WATTS_KEY("critical_hold", CONF_DURATION, budget.critical_hold_ns, .min = 0,
+		  .max = 3600 * HW_NSEC_PER_SEC),
+	WATTS_KEY("window", CONF_DURATION, budget.window_ns, .min = 100 * HW_NSEC_PER_MSEC,
+		  .max = 600 * HW_NSEC_PER_SEC),
+	WATTS_KEY("hysteresis", CONF_PERCENT, budget.hysteresis_pct, .min = 0.0, .max = 50.0),
+	WATTS_KEY("step_dwell", CONF_DURATION, budget.step_dwell_ns, .min = 0,
+		  .max = 3600 * HW_NSEC_PER_SEC),
+	WATTS_KEY("critical_dwell", CONF_DURATION, budget.critical_dwell_ns, .min = 0,
+		  .max = 3600 * HW_NSEC_PER_SEC),
+	WATTS_KEY("warn_only", CONF_BOOL, budget.warn_only),
+	{ .name = "ladder", .type = CONF_CUSTOM, .fn = watts_config_ladder_set },
+	CONF_KEY_END,
+};
+
+/* ---- [monitor NAME] (fills struct watts_monitor_config) ---- */
+
+static int watts_config_monitor_type_set(void *obj, const char *v, char *err, size_t errlen)
+{
+	static const char *const types[] = { "auto", "ina219", "ina226", "ina260" };
+	struct watts_monitor_config *m = obj;
+
+	for (int i = 0; i < 4; i++) {
+		if (!strcasecmp(v, types[i])) {
+			m->ina.mode = INA2XX_MODE_I2C;
+			m->ina.chip = (enum ina2xx_chip)i;
+			return 0;
+		}
+	}
+	if (!strcasecmp(v, "hwmon")) {
+		m->ina.mode = INA2XX_MODE_HWMON;
+		return 0;
+	}
+	return parse_error(-EINVAL, err, errlen,
+			   "type must be auto, ina219, ina226, ina260 or hwmon, not \"%s\"", v);
+}
+
+static int watts_config_monitor_address_set(void *obj, const char *v, char *err, size_t errlen)
+{
+	struct watts_monitor_config *m = obj;
+	unsigned long ul;
+	int r = parse_uint_any_base(v, 0x03, 0x77, &ul, err, errlen);
+
+	if (r == 0)
+		m->ina.addr = (uint8_t)ul;
+	return r;
+}
+
+/* given as a duration, kept in microseconds (the chip's unit) */
+static int watts_config_monitor_conversion_set(void *obj, const char *v, char *err,
+					       size_t errlen)
+{
+	struct watts_monitor_config *m = obj;
+	int64_t ns;
+	int r = parse_duration_ns(v, 100 * (HW_NSEC_PER_MSEC / 1000), 10 * HW_NSEC_PER_MSEC, &ns, err,
+				  errlen);
+
+	if (r == 0)
+		m->ina.conv_us = (int)(ns / (HW_NSEC_PER_MSEC / 1000));
+	return r;
+}
+
+#define MON_KEY(n, t, f, ...) \
+	{ .name = n, .type = t, .offset = offsetof(struct watts_monitor_config, f), __VA_ARGS__ }
+#define MON_SIZE(f) .size = sizeof(((struct watts_monitor_config *)0)->f)
+static const struct conf_key watts_config_monitor_keys[] = {
+	{ .name = "type", .type = CONF_CUSTOM, .fn = watts_config_monitor_type_set },
+	MON_KEY("bus", CONF_INT32, ina.bus, .min = 0, .max = 1023),
+	{ .name = "address", .type = CONF_CUSTOM, .fn = watts_config_monitor_address_set },
+	MON_KEY("shunt", CONF_DOUBLE, ina.shunt_ohm, .min = 1e-5, .max = 100.0),
+	MON_KEY("max_current", CONF_DOUBLE, ina.max_current_a, .min = 0.001, .max = 1000.0),
+	MON_KEY("averages", CONF_INT32, ina.averages, .min = 1, .max = 1024),
+	{ .name = "conversion_time", .type = CONF_CUSTOM,
+	  .fn = watts_config_monitor_conversion_set },
+	MON_KEY("hwmon_chip", CONF_STRING, ina.hwmon_chip, MON_SIZE(ina.hwmon_chip)),
+	MON_KEY("in_label", CONF_STRING, ina.label_in, MON_SIZE(ina.label_in)),
+	MON_KEY("curr_label", CONF_STRING, ina.label_curr, MON_SIZE(ina.label_curr)),
+	MON_KEY("power_label", CONF_STRING, ina.label_power, MON_SIZE(ina.label_power)),
+	MON_KEY("budget", CONF_BOOL, budget),
+	CONF_KEY_END,
+};
+
+/* ---- [throttle NAME] (fills struct throttle_config) ---- */
+
+static int watts_config_throttle_type_set(void *obj, const char *v, char *err, size_t errlen)
+{
+	struct throttle_config *t = obj;
+
+	if (throttle_kind_parse(v, &t->kind) < 0)
+		return parse_error(-EINVAL, err, errlen,
+				   "type must be tbf, cpufreq, pstate, rapl or hook, not \"%s\"", v);
+	return 0;
+}
+
+static int watts_config_throttle_interfaces_set(void *obj, const char *v, char *err,
+						size_t errlen)
+{
+	struct throttle_config *t = obj;
+	char buf[128], *save = NULL, *w;
+
+	if (parse_string(v, buf, sizeof(buf), err, errlen) < 0)
+		return -EINVAL;
+	t->nifaces = 0;
+	for (w = strtok_r(buf, " ,\t", &save); w; w = strtok_r(NULL, " ,\t", &save)) {
+		if (t->nifaces >= THROTTLE_IFACES_MAX || strlen(w) >= sizeof(t->ifaces[0]) ||
+		    strchr(w, '/'))
+			return parse_error(-EINVAL, err, errlen, "bad interface list \"%s\"", v);
+		snprintf(t->ifaces[t->nifaces++], sizeof(t->ifaces[0]), "%s", w);
+	}
+	return 0;
+}
+
+static int watts_config_throttle_rate_set(void *obj, const char *v, char *err, size_t errlen)
+{
+	struct throttle_config *t = obj;
+
+	if (throttle_rate_parse(v, &t->rate_bps) < 0)
+		return parse_error(-EINVAL, err, errlen,
+				   "rate \"%s\" is not a rate like 8gbit or 500mbit", v);
+	return 0;
+}
+
+static int watts_config_throttle_command_set(void *obj, const char *v, char *err, size_t errlen)
+{
+	struct throttle_config *t = obj;
+
+	return watts_config_command_check(v, t->command, sizeof(t->command), false, err, errlen);
+}
+
+/* CONF_INT32 fills burst through an int: same size, and 0..2^30 fits both */
+_Static_assert(sizeof(((struct throttle_config *)0)->burst) == sizeof(int), "burst is an int");
+
+#define THR_KEY(n, t, f, ...) \
+	{ .name = n, .type = t, .offset = offsetof(struct throttle_config, f), __VA_ARGS__ }
+static const struct conf_key watts_config_throttle_keys[] = {
+	{ .name = "type", .type = CONF_CUSTOM, .fn = watts_config_throttle_type_set },
+	{ .name = "interfaces", .type = CONF_CUSTOM, .fn = watts_config_throttle_interfaces_set },
+	{ .name = "interface", .type = CONF_CUSTOM, .fn = watts_config_throttle_interfaces_set },
+	{ .name = "rate", .type = CONF_CUSTOM, .fn = watts_config_throttle_rate_set },
+	THR_KEY("burst", CONF_INT32, burst, .min = 0, .max = 1L << 30),
+	THR_KEY("max", CONF_PERCENT, cpu_pct, .min = 1.0, .max = 100.0),
+	THR_KEY("limit", CONF_DOUBLE, rapl_w, .min = 0.5, .max = 500.0),
+	THR_KEY("path", CONF_PATH, rapl_path, .size = sizeof(((struct throttle_config *)0)->rapl_path)),
+	{ .name = "command", .type = CONF_CUSTOM, .fn = watts_config_throttle_command_set },
+	CONF_KEY_END,
+};
+
+/* ---- [thermal NAME] / [alarm NAME] (fills struct thermal_config) ---- */
+
+/* A level in degrees C, or "off" / "none" (NAN) to leave the level out. */
+static int watts_config_temp_parse(const char *v, double *out, char *err, size_t errlen)
+{
+	if (!strcasecmp(v, "off") || !strcasecmp(v, "none")) {
+		*out = NAN;
+		return 0;
+	}
+	return parse_double(v, -50.0, 200.0, out, err, errlen);
+}
+
+static int watts_config_actions_parse(const char *v, unsigned *out, char *err, size_t errlen)
+{
+	if (thermal_actions_parse(v, out) < 0)
+		return parse_error(-EINVAL, err, errlen,
+				   "actions are a list of alert, fan, throttle, poweroff (or none)");
+	return 0;
+}
+
+#define WATTS_THERMAL_LEVEL(fname, temp_field, level)                                        \
+	static int watts_config_##fname##_set(void *obj, const char *v, char *err,           \
+					      size_t errlen)                                  \
+	{                                                                                     \
+		return watts_config_temp_parse(v, &((struct thermal_config *)obj)->temp_field, \
+					       err, errlen);                                  \
+	}                                                                                     \
+	static int watts_config_##fname##_action_set(void *obj, const char *v, char *err,    \
+						     size_t errlen)                           \
+	{                                                                                     \
+		return watts_config_actions_parse(                                            \
+			v, &((struct thermal_config *)obj)->actions[level], err, errlen);     \
+	}
+WATTS_THERMAL_LEVEL(warn, warn_c, THERMAL_WARN)
+WATTS_THERMAL_LEVEL(critical, crit_c, THERMAL_CRIT)
+WATTS_THERMAL_LEVEL(emergency, emerg_c, THERMAL_EMERG)
+
+#define THERM_KEY(n, t, f, ...) \
+	{ .name = n, .type = t, .offset = offsetof(struct thermal_config, f), __VA_ARGS__ }
+#define THERM_FN(n, f) { .name = n, .type = CONF_CUSTOM, .fn = watts_config_##f##_set }
+static const struct conf_key watts_config_thermal_keys[] = {
+	THERM_FN("warn", warn),
+	THERM_FN("critical", critical),
+	THERM_FN("emergency", emergency),
+	THERM_KEY("hysteresis", CONF_DOUBLE, hysteresis_c, .min = 0.0, .max = 50.0),
+	THERM_KEY("consecutive", CONF_INT32, consecutive, .min = 1, .max = 100),
+	THERM_FN("warn_action", warn_action),
+	THERM_FN("critical_action", critical_action),
+	THERM_FN("emergency_action", emergency_action),
+	CONF_KEY_END,
+};
+
+/* ---- [alerts] (fills struct alarm_config) ---- */
+
+static int watts_config_alert_command_set(void *obj, const char *v, char *err, size_t errlen)
+{
+	struct alarm_config *a = obj;
+
+	return watts_config_command_check(v, a->alert_command, sizeof(a->alert_command), true, err,
+					  errlen);
+}
+
+#define ALERT_KEY(n, t, f, ...) \
+	{ .name = n, .type = t, .offset = offsetof(struct alarm_config, f), __VA_ARGS__ }
+static const struct conf_key watts_config_alerts_keys[] = {
+	{ .name = "alert_command", .type = CONF_CUSTOM, .fn = watts_config_alert_command_set },
+	ALERT_KEY("rate_limit", CONF_DURATION, rate_limit_ns, .min = 0,
+		  .max = 86400 * HW_NSEC_PER_SEC),
+	ALERT_KEY("history", CONF_INT32, history, .min = 0, .max = 4096),
+	CONF_KEY_END,
+};
+
+/* ---- which struct a section's keys fill ---- */
+
+/*
+ * Each finds (or makes, on first use) the struct the section's keys fill and notes the line
+ * the validation errors point at.  -E2BIG when a named section is one too many.
+ */
+static int watts_config_watts_target(struct watts_config *c, const char *name, const char *key,
+				     int line, void **obj, char *err, size_t errlen)
+{
+	(void)name, (void)key, (void)line, (void)err, (void)errlen;
+	*obj = c;
+	return 0;
+}
+
+static int watts_config_budget_target(struct watts_config *c, const char *name, const char *key,
+				      int line, void **obj, char *err, size_t errlen)
+{
+	(void)name, (void)err, (void)errlen;
+	c->budget_line = c->budget_line ? c->budget_line : line;
+	if (!strcmp(key, "ladder"))
+		c->ladder_line = line;
+	*obj = c;
+	return 0;
+}
+
+static int watts_config_alerts_target(struct watts_config *c, const char *name, const char *key,
+				      int line, void **obj, char *err, size_t errlen)
+{
+	(void)name, (void)err, (void)errlen;
+	if (!strcmp(key, "alert_command"))
+		c->alerts.line = line;
+	*obj = &c->alerts;
+	return 0;
+}
+
+/* the first [monitor] replaces the built-in "main" */
+static int watts_config_monitor_target(struct watts_config *c, const char *name, const char *key,
+				       int line, void **obj, char *err, size_t errlen)
+{
+	struct watts_monitor_config *m;
+
+	(void)key;
+	for (int i = 0; i < c->nmonitors && !c->mon_defaulted; i++) {
 		if (!strcmp(c->mon[i].name, name)) {
-			*out = &c->mon[i];
+			*obj = &c->mon[i];
 			return 0;
 		}
 	}
@@ -173,177 +450,50 @@ static int watts_conf_monitor_find(struct watts_config *c, const char *name, int
 	}
 	if (c->nmonitors >= WATTS_MONITORS_MAX)
 		return parse_error(-E2BIG, err, errlen, "at most %d monitors", WATTS_MONITORS_MAX);
-	*out = &c->mon[c->nmonitors++];
-	memset(*out, 0, sizeof(**out));
-	snprintf((*out)->name, sizeof((*out)->name), "%.31s", name);
-	ina2xx_config_defaults(&(*out)->ina);
-	(*out)->line = line;
+	m = &c->mon[c->nmonitors++];
+	memset(m, 0, sizeof(*m));
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	ina2xx_config_defaults(&m->ina);
+	m->line = line;
+	*obj = m;
 	return 0;
 }
 
-static int watts_conf_monitor_set(struct watts_config *c, const char *name, const char *key,
-				  const char *v, int line, char *err, size_t errlen)
+/* the first [throttle] replaces the built-in ladder steps */
+static int watts_config_throttle_target(struct watts_config *c, const char *name,
+					const char *key, int line, void **obj, char *err,
+					size_t errlen)
 {
-	struct watts_monitor_config *m = NULL;
-	unsigned long ul;
-	int64_t ns;
-	long l;
-	int r;
-
-	r = watts_conf_monitor_find(c, name, line, err, errlen, &m);
-	if (r < 0)
-		return r;
-	if (!strcmp(key, "type")) {
-		static const char *const types[] = { "auto", "ina219", "ina226", "ina260" };
-
-		for (int i = 0; i < 4; i++) {
-			if (!strcasecmp(v, types[i])) {
-				m->ina.mode = INA2XX_MODE_I2C;
-				m->ina.chip = (enum ina2xx_chip)i;
-				return 0;
-			}
-		}
-		if (!strcasecmp(v, "hwmon")) {
-			m->ina.mode = INA2XX_MODE_HWMON;
-			return 0;
-		}
-		return parse_error(-EINVAL, err, errlen,
-				   "type must be auto, ina219, ina226, ina260 or hwmon, not \"%s\"",
-				   v);
-	}
-	if (!strcmp(key, "bus")) {
-		r = parse_int(v, 0, 1023, &l, err, errlen);
-		if (r == 0)
-			m->ina.bus = (int)l;
-		return r;
-	}
-	if (!strcmp(key, "address")) {
-		r = parse_uint_any_base(v, 0x03, 0x77, &ul, err, errlen);
-		if (r == 0)
-			m->ina.addr = (uint8_t)ul;
-		return r;
-	}
-	if (!strcmp(key, "shunt"))
-		return parse_double(v, 1e-5, 100.0, &m->ina.shunt_ohm, err, errlen);
-	if (!strcmp(key, "max_current"))
-		return parse_double(v, 0.001, 1000.0, &m->ina.max_current_a, err, errlen);
-	if (!strcmp(key, "averages")) {
-		r = parse_int(v, 1, 1024, &l, err, errlen);
-		if (r == 0)
-			m->ina.averages = (int)l;
-		return r;
-	}
-	if (!strcmp(key, "conversion_time")) {
-		r = parse_duration_ns(v, 100 * 1000, 10 * 1000 * 1000, &ns, err, errlen);
-		if (r == 0)
-			m->ina.conv_us = (int)(ns / 1000);
-		return r;
-	}
-	if (!strcmp(key, "hwmon_chip"))
-		return parse_string(v, m->ina.hwmon_chip, sizeof(m->ina.hwmon_chip), err, errlen);
-	if (!strcmp(key, "in_label"))
-		return parse_string(v, m->ina.label_in, sizeof(m->ina.label_in), err, errlen);
-	if (!strcmp(key, "curr_label"))
-		return parse_string(v, m->ina.label_curr, sizeof(m->ina.label_curr), err, errlen);
-	if (!strcmp(key, "power_label"))
-		return parse_string(v, m->ina.label_power, sizeof(m->ina.label_power), err, errlen);
-	if (!strcmp(key, "budget"))
-		return parse_bool(v, &m->budget, err, errlen);
-	return -ENOENT;
-}
-
-static int watts_conf_throttle_find(struct watts_config *c, const char *name, int line, char *err,
-				    size_t errlen, struct throttle_config **out)
-{
-	int i;
-
+	(void)key;
 	if (c->thr_defaulted) {
 		c->nthrottles = 0;
 		c->thr_defaulted = false;
 	}
-	for (i = 0; i < c->nthrottles; i++) {
+	for (int i = 0; i < c->nthrottles; i++) {
 		if (!strcmp(c->thr[i].name, name)) {
-			*out = &c->thr[i];
+			*obj = &c->thr[i];
 			return 0;
 		}
 	}
 	if (c->nthrottles >= WATTS_THROTTLES_MAX)
 		return parse_error(-E2BIG, err, errlen, "at most %d throttles",
 				   WATTS_THROTTLES_MAX);
-	*out = &c->thr[c->nthrottles++];
-	throttle_config_defaults(*out, name);
-	(*out)->line = line;
+	throttle_config_defaults(&c->thr[c->nthrottles], name);
+	c->thr[c->nthrottles].line = line;
+	*obj = &c->thr[c->nthrottles++];
 	return 0;
 }
 
-static int watts_conf_throttle_set(struct watts_config *c, const char *name, const char *key,
-				   const char *v, int line, char *err, size_t errlen)
+/* the built-in "nic" input stays, now the user's, when a section names it */
+static int watts_config_thermal_target(struct watts_config *c, const char *name, const char *key,
+				       int line, void **obj, char *err, size_t errlen)
 {
-	struct throttle_config *t = NULL;
-	long l;
-	int r;
-
-	r = watts_conf_throttle_find(c, name, line, err, errlen, &t);
-	if (r < 0)
-		return r;
-	if (!strcmp(key, "type")) {
-		if (throttle_kind_parse(v, &t->kind) < 0)
-			return parse_error(
-				-EINVAL, err, errlen,
-				"type must be tbf, cpufreq, pstate, rapl or hook, not \"%s\"", v);
-		return 0;
-	}
-	if (!strcmp(key, "interfaces") || !strcmp(key, "interface")) {
-		char buf[128], *save = NULL, *w;
-
-		if (parse_string(v, buf, sizeof(buf), err, errlen) < 0)
-			return -EINVAL;
-		t->nifaces = 0;
-		for (w = strtok_r(buf, " ,\t", &save); w; w = strtok_r(NULL, " ,\t", &save)) {
-			if (t->nifaces >= THROTTLE_IFACES_MAX ||
-			    strlen(w) >= sizeof(t->ifaces[0]) || strchr(w, '/'))
-				return parse_error(-EINVAL, err, errlen,
-						   "bad interface list \"%s\"", v);
-			snprintf(t->ifaces[t->nifaces++], sizeof(t->ifaces[0]), "%s", w);
-		}
-		return 0;
-	}
-	if (!strcmp(key, "rate")) {
-		if (throttle_rate_parse(v, &t->rate_bps) < 0)
-			return parse_error(-EINVAL, err, errlen,
-					   "rate \"%s\" is not a rate like 8gbit or 500mbit", v);
-		return 0;
-	}
-	if (!strcmp(key, "burst")) {
-		r = parse_int(v, 0, 1L << 30, &l, err, errlen);
-		if (r == 0)
-			t->burst = (uint32_t)l;
-		return r;
-	}
-	if (!strcmp(key, "max"))
-		return parse_percent(v, 1.0, 100.0, &t->cpu_pct, err, errlen);
-	if (!strcmp(key, "limit"))
-		return parse_double(v, 0.5, 500.0, &t->rapl_w, err, errlen);
-	if (!strcmp(key, "path"))
-		return watts_conf_path_set(v, t->rapl_path, sizeof(t->rapl_path), false, err,
-					   errlen);
-	if (!strcmp(key, "command"))
-		return watts_conf_command_set(v, t->command, sizeof(t->command), false, err,
-					      errlen);
-	return -ENOENT;
-}
-
-static int watts_conf_thermal_find(struct watts_config *c, const char *name, int line, char *err,
-				   size_t errlen, struct thermal_config **out)
-{
-	int i;
-
-	for (i = 0; i < c->nthermals; i++) {
+	(void)key;
+	for (int i = 0; i < c->nthermals; i++) {
 		if (!strcmp(c->thermal[i].name, name)) {
-			/* the user now owns the default input */
 			c->thermal_defaulted = false;
 			c->thermal_line[i] = c->thermal_line[i] ? c->thermal_line[i] : line;
-			*out = &c->thermal[i];
+			*obj = &c->thermal[i];
 			return 0;
 		}
 	}
@@ -352,224 +502,52 @@ static int watts_conf_thermal_find(struct watts_config *c, const char *name, int
 				   WATTS_THERMALS_MAX);
 	thermal_config_defaults(&c->thermal[c->nthermals], name);
 	c->thermal_line[c->nthermals] = line;
-	*out = &c->thermal[c->nthermals++];
+	*obj = &c->thermal[c->nthermals++];
 	return 0;
 }
 
-static int watts_conf_temp_parse(const char *v, double *out, char *err, size_t errlen)
-{
-	if (!strcasecmp(v, "off") || !strcasecmp(v, "none")) {
-		*out = NAN;
-		return 0;
-	}
-	return parse_double(v, -50.0, 200.0, out, err, errlen);
-}
-
-static int watts_conf_thermal_set(struct watts_config *c, const char *name, const char *key,
-				  const char *v, int line, char *err, size_t errlen)
-{
-	struct thermal_config *t = NULL;
-	long l;
-	int r;
-
-	r = watts_conf_thermal_find(c, name, line, err, errlen, &t);
-	if (r < 0)
-		return r;
-	if (!strcmp(key, "warn"))
-		return watts_conf_temp_parse(v, &t->warn_c, err, errlen);
-	if (!strcmp(key, "critical"))
-		return watts_conf_temp_parse(v, &t->crit_c, err, errlen);
-	if (!strcmp(key, "emergency"))
-		return watts_conf_temp_parse(v, &t->emerg_c, err, errlen);
-	if (!strcmp(key, "hysteresis"))
-		return parse_double(v, 0.0, 50.0, &t->hysteresis_c, err, errlen);
-	if (!strcmp(key, "consecutive")) {
-		r = parse_int(v, 1, 100, &l, err, errlen);
-		if (r == 0)
-			t->consecutive = (int)l;
-		return r;
-	}
-	if (!strcmp(key, "warn_action") || !strcmp(key, "critical_action") ||
-	    !strcmp(key, "emergency_action")) {
-		unsigned acts;
-		int lvl = key[0] == 'w'	  ? THERMAL_WARN
-			  : key[0] == 'c' ? THERMAL_CRIT
-					  : THERMAL_EMERG;
-
-		if (thermal_actions_parse(v, &acts) < 0)
-			return parse_error(
-				-EINVAL, err, errlen,
-				"actions are a list of alert, fan, throttle, poweroff (or none)");
-		t->actions[lvl] = acts;
-		return 0;
-	}
-	return -ENOENT;
-}
-
-static int watts_conf_budget_set(struct watts_config *c, const char *key, const char *v, int line,
-				 char *err, size_t errlen)
-{
-	struct budget_config *b = &c->budget;
-
-	c->budget_line = c->budget_line ? c->budget_line : line;
-	if (!strcmp(key, "enabled"))
-		return parse_bool(v, &c->budget_enabled, err, errlen);
-	if (!strcmp(key, "limit"))
-		return parse_double(v, 1.0, 10000.0, &b->limit_w, err, errlen);
-	if (!strcmp(key, "warn"))
-		return parse_percent(v, 1.0, 200.0, &b->warn_pct, err, errlen);
-	if (!strcmp(key, "throttle"))
-		return parse_percent(v, 1.0, 200.0, &b->throttle_pct, err, errlen);
-	if (!strcmp(key, "critical"))
-		return parse_percent(v, 1.0, 200.0, &b->critical_pct, err, errlen);
-	if (!strcmp(key, "critical_hold"))
-		return parse_duration_ns(v, 0, 3600 * HW_NSEC_PER_SEC, &b->critical_hold_ns, err,
-					 errlen);
-	if (!strcmp(key, "window"))
-		return parse_duration_ns(v, 100 * 1000 * 1000, 600 * HW_NSEC_PER_SEC, &b->window_ns,
-					 err, errlen);
-	if (!strcmp(key, "hysteresis"))
-		return parse_percent(v, 0.0, 50.0, &b->hysteresis_pct, err, errlen);
-	if (!strcmp(key, "step_dwell"))
-		return parse_duration_ns(v, 0, 3600 * HW_NSEC_PER_SEC, &b->step_dwell_ns, err,
-					 errlen);
-	if (!strcmp(key, "critical_dwell"))
-		return parse_duration_ns(v, 0, 3600 * HW_NSEC_PER_SEC, &b->critical_dwell_ns, err,
-					 errlen);
-	if (!strcmp(key, "warn_only"))
-		return parse_bool(v, &b->warn_only, err, errlen);
-	if (!strcmp(key, "ladder")) {
-		char buf[512], *save = NULL, *w;
-
-		if (parse_string(v, buf, sizeof(buf), err, errlen) < 0)
-			return -EINVAL;
-		c->nladder = 0;
-		c->ladder_line = line;
-		if (!strcasecmp(buf, "none")) {
-			c->nladder = -1;
-			return 0;
-		}
-		for (w = strtok_r(buf, " ,\t", &save); w; w = strtok_r(NULL, " ,\t", &save)) {
-			if (c->nladder >= WATTS_THROTTLES_MAX || !watts_conf_name_ok(w))
-				return parse_error(-EINVAL, err, errlen, "bad ladder entry \"%s\"",
-						   w);
-			snprintf(c->ladder[c->nladder++], sizeof(c->ladder[0]), "%s", w);
-		}
-		return 0;
-	}
-	return -ENOENT;
-}
-
-static int watts_conf_watts_set(struct watts_config *c, const char *key, const char *v, char *err,
-				size_t errlen)
-{
-	long l;
-
-	if (!strcmp(key, "sample_rate")) {
-		char buf[32];
-		size_t n;
-
-		if (parse_string(v, buf, sizeof(buf), err, errlen) < 0)
-			return -EINVAL;
-		n = strlen(buf);
-		if (n > 2 && !strcasecmp(buf + n - 2, "hz"))
-			buf[n - 2] = '\0';
-		return parse_double(buf, 0.1, 1000.0, &c->sample_hz, err, errlen);
-	}
-	if (!strcmp(key, "state_file"))
-		return watts_conf_path_set(v, c->state_file, sizeof(c->state_file), true, err,
-					   errlen);
-	if (!strcmp(key, "save_interval"))
-		return parse_duration_ns(v, HW_NSEC_PER_SEC, 86400 * HW_NSEC_PER_SEC,
-					 &c->save_interval_ns, err, errlen);
-	if (!strcmp(key, "log"))
-		return watts_conf_path_set(v, c->log_path, sizeof(c->log_path), true, err, errlen);
-	if (!strcmp(key, "log_interval"))
-		return parse_duration_ns(v, 10 * 1000 * 1000, 3600 * HW_NSEC_PER_SEC,
-					 &c->log_interval_ns, err, errlen);
-	if (!strcmp(key, "log_max_size"))
-		return parse_size(v, 4096, UINT64_C(1) << 40, &c->log_max_bytes, err,
-					     errlen);
-	if (!strcmp(key, "log_keep")) {
-		int r = parse_int(v, 0, 100, &l, err, errlen);
-
-		if (r == 0)
-			c->log_keep = (int)l;
-		return r;
-	}
-	if (!strcmp(key, "baseline"))
-		return parse_duration_ns(v, HW_NSEC_PER_SEC / 10, 600 * HW_NSEC_PER_SEC,
-					 &c->baseline_ns, err, errlen);
-	if (!strcmp(key, "max_gap"))
-		return parse_duration_ns(v, HW_NSEC_PER_SEC / 10, 3600 * HW_NSEC_PER_SEC,
-					 &c->max_gap_ns, err, errlen);
-	if (!strcmp(key, "ib_device")) {
-		while (*v == ' ')
-			v++;
-		if (!*v) {
-			c->ib_device[0] = '\0';
-			return 0;
-		}
-		return parse_string(v, c->ib_device, sizeof(c->ib_device), err, errlen);
-	}
-	return -ENOENT;
-}
-
-static int watts_conf_alerts_set(struct alarm_config *a, const char *key, const char *v, int line,
-				 char *err, size_t errlen)
-{
-	long l;
-	int r;
-
-	if (!strcmp(key, "alert_command")) {
-		a->line = line;
-		return watts_conf_command_set(v, a->alert_command, sizeof(a->alert_command), true,
-					      err, errlen);
-	}
-	if (!strcmp(key, "rate_limit"))
-		return parse_duration_ns(v, 0, 86400 * HW_NSEC_PER_SEC, &a->rate_limit_ns, err,
-					 errlen);
-	if (!strcmp(key, "history")) {
-		r = parse_int(v, 0, 4096, &l, err, errlen);
-		if (r == 0)
-			a->history = (int)l;
-		return r;
-	}
-	return -ENOENT;
-}
+static const struct watts_config_section {
+	const char *kind;
+	bool named; /* [kind NAME], else [kind] alone */
+	const struct conf_key *keys;
+	int (*target)(struct watts_config *c, const char *name, const char *key, int line,
+		      void **obj, char *err, size_t errlen);
+} watts_config_sections[] = {
+	{ "watts", false, watts_config_watts_keys, watts_config_watts_target },
+	{ "monitor", true, watts_config_monitor_keys, watts_config_monitor_target },
+	{ "budget", false, watts_config_budget_keys, watts_config_budget_target },
+	{ "throttle", true, watts_config_throttle_keys, watts_config_throttle_target },
+	{ "thermal", true, watts_config_thermal_keys, watts_config_thermal_target },
+	{ "alarm", true, watts_config_thermal_keys, watts_config_thermal_target },
+	{ "alerts", false, watts_config_alerts_keys, watts_config_alerts_target },
+};
 
 int watts_config_set(struct watts_config *c, const char *section, const char *key,
 		     const char *value, int line, char *err, size_t errlen)
 {
-	char kind[32], name[64];
-	bool named;
+	const struct watts_config_section *s = NULL;
+	struct conf_section cs;
+	void *obj = NULL;
+	int r;
 
 	if (!section || !key || !value)
 		return -EINVAL;
-	if (watts_conf_section_split(section, kind, sizeof(kind), name, sizeof(name)) < 0)
-		return parse_error(-EINVAL, err, errlen, "bad section name [%s]", section);
-	named = !strcmp(kind, "monitor") || !strcmp(kind, "throttle") || !strcmp(kind, "thermal") ||
-		!strcmp(kind, "alarm");
-	if (named && !watts_conf_name_ok(name))
-		return parse_error(
-			-EINVAL, err, errlen,
-			"[%s] needs a name of letters, digits, '-', '_' or '.', e.g. [%s main]",
-			section, kind);
-	if (!named && name[0])
-		return parse_error(-EINVAL, err, errlen, "[%s] takes no name", kind);
-	if (!strcmp(kind, "watts"))
-		return watts_conf_watts_set(c, key, value, err, errlen);
-	if (!strcmp(kind, "monitor"))
-		return watts_conf_monitor_set(c, name, key, value, line, err, errlen);
-	if (!strcmp(kind, "budget"))
-		return watts_conf_budget_set(c, key, value, line, err, errlen);
-	if (!strcmp(kind, "throttle"))
-		return watts_conf_throttle_set(c, name, key, value, line, err, errlen);
-	if (!strcmp(kind, "thermal") || !strcmp(kind, "alarm"))
-		return watts_conf_thermal_set(c, name, key, value, line, err, errlen);
-	if (!strcmp(kind, "alerts"))
-		return watts_conf_alerts_set(&c->alerts, key, value, line, err, errlen);
-	return -ENOENT;
+	if (conf_section_parse(section, &cs, err, errlen) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(watts_config_sections) / sizeof(watts_config_sections[0]); i++)
+		if (!strcmp(cs.kind, watts_config_sections[i].kind))
+			s = &watts_config_sections[i];
+	if (!s)
+		return -ENOENT;
+	if (s->named && !cs.name[0])
+		return parse_error(-EINVAL, err, errlen, "[%s] needs a name, e.g. [%s main]",
+				   cs.kind, cs.kind);
+	if (!s->named && cs.name[0])
+		return parse_error(-EINVAL, err, errlen, "[%s] takes no name", cs.kind);
+	r = s->target(c, cs.name, key, line, &obj, err, errlen);
+	if (r < 0)
+		return r;
+	return conf_keys_set(s->keys, obj, key, value, err, errlen);
 }
 
 int watts_config_validate(const struct watts_config *c, int *line, char *err, size_t errlen)
@@ -677,5 +655,3 @@ int watts_config_validate(const struct watts_config *c, int *line, char *err, si
 	*line = 0;
 	return 0;
 }
-
-/* ==== the service ==== */
