@@ -145,7 +145,7 @@ static const struct conf_key watts_config_watts_keys[] = {
 	CONF_KEY_END,
 };
 
-/* ---- [budget] (fills struct watts_config: the ladder and enabled live beside the policy's) ---- */
+/* ---- [budget] (fills struct watts_config: ladder and enabled sit beside the policy's) ---- */
 
 static int watts_config_ladder_set(void *obj, const char *v, char *err, size_t errlen)
 {
