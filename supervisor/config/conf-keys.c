@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+_Static_assert(sizeof(int) == sizeof(int32_t), "CONF_INT32 fills an int");
+
 const struct conf_key *conf_keys_find(const struct conf_key *table, const char *key)
 {
 	for (const struct conf_key *k = table; k->name; k++)
@@ -72,6 +74,23 @@ int conf_keys_set(const struct conf_key *table, void *obj, const char *key, cons
 	case CONF_CUSTOM:
 		assert(k->fn);
 		return k->fn(obj, value, err, errlen);
+	case CONF_INT32: {
+		long l;
+		int r = parse_int(value, (long)k->min, (long)k->max, &l, err, errlen);
+
+		if (r == 0)
+			*(int *)field = (int)l;
+		return r;
+	}
+	case CONF_PATH_OPT:
+		if (!value[0]) {
+			field[0] = '\0';
+			return 0;
+		}
+		if (value[0] != '/')
+			return parse_error(-EINVAL, err, errlen,
+					   "%s must be an absolute path (or empty for none)", k->name);
+		return parse_string(value, field, k->size, err, errlen);
 	}
 	return -EINVAL;
 }

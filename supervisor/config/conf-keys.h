@@ -24,6 +24,8 @@ enum conf_type {
 	CONF_PATH,     /* char[size], an absolute path */
 	CONF_ENUM,     /* int, one of names[] */
 	CONF_CUSTOM,   /* fn(obj, value, err, errlen) */
+	CONF_INT32,    /* int (not long), within [min, max] */
+	CONF_PATH_OPT, /* char[size], an absolute path, or "" for none */
 };
 
 struct conf_enum {

@@ -11,7 +11,7 @@
 #include "supervisor/policy/fanctl.h"
 #include "supervisor/config/ib-conf.h"
 #include "supervisor/config/power-config.h"
-#include "supervisor/config/watts-conf.h"
+#include "supervisor/config/watts-config.h"
 
 #define PROFILE_SERVICE_CONFIGS \
 	struct power_config power; \

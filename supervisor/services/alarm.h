@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "supervisor/config/watts-conf.h"
+#include "supervisor/config/watts-config.h"
 
 struct box;
 struct svc_ops;
@@ -40,7 +40,7 @@ bool alarm_active(const struct box *b, const char *id);
 enum alarm_level alarm_level_get(const struct box *b, const char *id);
 const char *alarm_level_name(enum alarm_level level);
 
-/* ---- the alarm service (alarms.c): its config is [alerts] (struct alarm_config, watts-conf.h) ---- */
+/* ---- the alarm service (alarms.c): its config is [alerts] (struct alarm_config, watts-config.h) ---- */
 int alarm_svc_new(struct box *b, const struct alarm_config *cfg, struct alarm_svc **out);
 /* Its entry points for the daemon's service table (runtime/svc.h). */
 extern const struct svc_ops alarm_svc_ops;

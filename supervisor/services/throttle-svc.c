@@ -1,7 +1,7 @@
 /* throttle-svc.c - a ladder step: the driver's knob, or a hook command started through spawn. */
 #include "supervisor/services/throttle-svc.h"
 
-#include "supervisor/config/watts-conf.h"
+#include "supervisor/config/watts-config.h"
 #include "supervisor/util/log.h"
 #include "supervisor/util/spawn.h"
 

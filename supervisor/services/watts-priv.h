@@ -4,7 +4,7 @@
 
 #include "hw/clock.h"
 #include "hw/ib.h"
-#include "supervisor/config/watts-conf.h"
+#include "supervisor/config/watts-config.h"
 #include "supervisor/policy/budget.h"
 #include "supervisor/policy/energy.h"
 

@@ -3,7 +3,7 @@
 #define H2BOX_WATTS_SVC_H
 
 /*
- * Its profile keys are in supervisor/config/watts-conf.h; its files: watts-svc.c (life cycle
+ * Its profile keys are in supervisor/config/watts-config.h; its files: watts-svc.c (life cycle
  * and the sample), watts-monitor.c, watts-record.c, watts-budget.c, watts-verbs.c; the
  * thermal levels are their own service (thermal-svc.c), which the watts sampler steps.
  *
@@ -42,7 +42,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "supervisor/config/watts-conf.h"
+#include "supervisor/config/watts-config.h"
 #include "supervisor/policy/energy.h"
 #include "supervisor/services/alarm.h"
 #include "supervisor/services/thermal-svc.h"

@@ -141,6 +141,40 @@ static void test_keys_unknown_and_enum_message(void **state)
 	assert_int_equal(t.mode, 0);
 }
 
+/* The types added for the watts sections: an int field, a path that may be empty (none). */
+struct small {
+	int n;
+	char path[16];
+};
+
+#define S(n, t, f, ...) { .name = n, .type = t, .offset = offsetof(struct small, f), __VA_ARGS__ }
+static const struct conf_key small_keys[] = {
+	S("n", CONF_INT32, n, .min = -2, .max = 1000),
+	S("log", CONF_PATH_OPT, path, .size = sizeof(((struct small *)0)->path)),
+	CONF_KEY_END,
+};
+
+static void test_keys_int32_and_optional_path(void **state)
+{
+	struct small s = { .n = 7, .path = "/old" };
+	char err[160] = "";
+
+	assert_int_equal(conf_keys_set(small_keys, &s, "n", "1000", err, sizeof(err)), 0);
+	assert_int_equal(s.n, 1000);
+	assert_int_equal(conf_keys_set(small_keys, &s, "n", "-2", err, sizeof(err)), 0);
+	assert_int_equal(s.n, -2);
+	assert_int_equal(conf_keys_set(small_keys, &s, "n", "1001", err, sizeof(err)), -ERANGE);
+	assert_int_equal(s.n, -2);
+	assert_int_equal(conf_keys_set(small_keys, &s, "log", "/var/x.csv", err, sizeof(err)), 0);
+	assert_string_equal(s.path, "/var/x.csv");
+	assert_int_equal(conf_keys_set(small_keys, &s, "log", "", err, sizeof(err)), 0);
+	assert_string_equal(s.path, "");
+	assert_int_equal(conf_keys_set(small_keys, &s, "log", "x.csv", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "log must be an absolute path (or empty for none)");
+	assert_int_equal(conf_keys_set(small_keys, &s, "log", "/a/very/long/path", err, sizeof(err)),
+			 -ERANGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -148,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_section_refusals),
 		cmocka_unit_test(test_keys_each_type),
 		cmocka_unit_test(test_keys_unknown_and_enum_message),
+		cmocka_unit_test(test_keys_int32_and_optional_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -155,6 +155,39 @@ static void test_section_header_one_syntax(void **state)
 	assert_error("[daemon main]\nname = x\n", "t.conf:1: unknown section [daemon main]");
 }
 
+/* [monitor "h2"] is [monitor h2]: the watts sections read their headers like every other. */
+static void test_monitor_header_like_input(void **state)
+{
+	static const char *const forms[] = { "[monitor \"h2\"]", "[monitor h2]", "[ monitor\th2 ]" };
+	struct loaded *ref = NULL;
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		char text[512];
+		struct loaded *l;
+
+		snprintf(text, sizeof(text), "%s\naddress = 0x41\nshunt = 0.01\n" GPIO, forms[i]);
+		l = load(text);
+		assert_int_equal(l->r, 0);
+		assert_int_equal(l->p.watts.nmonitors, 1);
+		assert_string_equal(l->p.watts.mon[0].name, "h2");
+		assert_int_equal(l->p.watts.mon[0].ina.addr, 0x41);
+		if (!ref)
+			ref = l;
+		else {
+			assert_memory_equal(&l->p.watts, &ref->p.watts, sizeof(l->p.watts));
+			free(l);
+		}
+	}
+	free(ref);
+	/* a bad name is refused in the words [input "a b"] gets */
+	assert_error("[input \"a b\"]\nfile = /x\n",
+		     "t.conf:1: [input \"a b\"]: name 'a b': use letters, digits, '-', '_', '.'");
+	assert_error("[monitor \"a b\"]\naddress = 0x40\n",
+		     "t.conf:1: [monitor \"a b\"]: name 'a b': use letters, digits, '-', '_', '.'");
+	assert_error("[throttle \"a/b\"]\ntype = tbf\n",
+		     "t.conf:1: [throttle \"a/b\"]: name 'a/b': use letters, digits, '-', '_', '.'");
+}
+
 static void test_indented_continuation(void **state)
 {
 	/* inih would make "bar" the new name: a stray indent must not change a value */
@@ -243,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_repeated_key),
 		cmocka_unit_test(test_repeated_section),
 		cmocka_unit_test(test_section_header_one_syntax),
+		cmocka_unit_test(test_monitor_header_like_input),
 		cmocka_unit_test(test_indented_continuation),
 		cmocka_unit_test(test_keys_that_never_take_effect),
 	};

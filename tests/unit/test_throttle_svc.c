@@ -5,7 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "supervisor/config/watts-conf.h"
+#include "supervisor/config/watts-config.h"
 #include "supervisor/services/throttle-svc.h"
 #include "supervisor/util/log.h"
 

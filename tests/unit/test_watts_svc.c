@@ -8,6 +8,7 @@
 #include "hw/hw.h"
 #include "hw/knob.h"
 #include "hw/sim/plant.h"
+#include "supervisor/config/conf-section.h"
 #include "supervisor/services/alarm.h"
 #include "supervisor/runtime/box.h"
 #include "supervisor/util/log.h"
@@ -169,6 +170,46 @@ static void test_alert_and_hook_split_alike(void **state)
 			assert_string_equal(a1[i], a2[i]);
 	}
 	assert_string_equal(c.thr[0].command, cmds[1]);
+}
+
+/*
+ * The watts sections read their headers with the one section parser (conf_section_parse),
+ * called directly too: [monitor "h2"] is [monitor h2], and a bad name gets the words every
+ * other section gives it.
+ */
+static void test_section_headers_one_parser(void **state)
+{
+	struct watts_config c;
+	struct conf_section cs;
+	char err[160] = "", want[160] = "";
+
+	(void)state;
+	watts_config_defaults(&c);
+	assert_int_equal(set(&c, "monitor \"h2\"", "address", "0x41"), 0);
+	assert_int_equal(set(&c, "monitor h2", "shunt", "0.01"), 0);
+	assert_int_equal(c.nmonitors, 1);
+	assert_string_equal(c.mon[0].name, "h2");
+	assert_int_equal(c.mon[0].ina.addr, 0x41);
+
+	assert_int_equal(conf_section_parse("monitor \"a b\"", &cs, want, sizeof(want)), -EINVAL);
+	assert_int_equal(watts_config_set(&c, "monitor \"a b\"", "bus", "1", 3, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, want);
+	assert_int_equal(watts_config_set(&c, "thermal nic hdd", "warn", "60", 3, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "[thermal nic hdd]: a section is a kind and at most one name");
+	assert_int_equal(watts_config_set(&c, "throttle", "type", "tbf", 3, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "[throttle] needs a name, e.g. [throttle main]");
+	assert_int_equal(watts_config_set(&c, "alerts \"x\"", "history", "3", 3, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "[alerts] takes no name");
+	/* ladder entries are instance names: the same rule */
+	assert_int_equal(watts_config_set(&c, "budget", "ladder", "ipoib a/b", 3, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "bad ladder entry \"a/b\": name 'a/b': use letters, digits, "
+				 "'-', '_', '.'");
+	assert_int_equal(c.nmonitors, 1);
 }
 
 static void test_validate_errors(void **state)
@@ -428,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_validate),
 		cmocka_unit_test(test_sections_and_keys),
 		cmocka_unit_test(test_alert_and_hook_split_alike),
+		cmocka_unit_test(test_section_headers_one_parser),
 		cmocka_unit_test(test_validate_errors),
 		cmocka_unit_test_setup_teardown(test_svc_energy_budget_sensor, svc_setup,
 						svc_teardown),

@@ -1,10 +1,11 @@
-/* watts-conf.h - the [watts] [monitor] [budget] [throttle] [thermal] [alerts] profile keys. */
-#ifndef H2BOX_WATTS_CONF_H
-#define H2BOX_WATTS_CONF_H
+/* watts-config.h - the [watts] [monitor] [budget] [throttle] [thermal] [alerts] profile keys. */
+#ifndef H2BOX_WATTS_CONFIG_H
+#define H2BOX_WATTS_CONFIG_H
 
 /*
- * Profile keys (defaults in brackets).  Section names arrive as
- * "monitor h2", "throttle ipoib", "thermal nic".
+ * Profile keys (defaults in brackets).  Each section is a struct conf_key table in
+ * watts-config.c; its header is read by conf_section_parse(), so [monitor h2] and
+ * [monitor "h2"] are one section and NAME follows conf_name_check() like every other section.
  *
  * [watts]
  *   sample_rate = 1            samples per second, 0.1..1000 (100 Hz and more work)
