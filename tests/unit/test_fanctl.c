@@ -656,7 +656,7 @@ static void test_unpowered_input(void **state)
 	assert_int_equal(r->cfg.inputs[1].power, FAN_INPUT_POWER_ALWAYS);
 	assert_int_equal(fan_config_set(&r->cfg, "input disk", "powered_by", "brick", 1, err,
 					sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "psu, host or always"));
+	assert_string_equal(err, "powered_by must be 'psu', 'host' or 'always', got 'brick'");
 	rig_free(r);
 }
 

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "supervisor/config/ib-conf.h"
+#include "supervisor/config/ib-config.h"
 
 static int set(struct ib_config *c, const char *key, const char *value, char *err)
 {
