@@ -240,6 +240,22 @@ static void test_config_defaults_and_keys(void **state)
 	power_config_set(&c, "power", "debounce", "600ms", 18, err, sizeof(err));
 	assert_int_equal(power_config_validate(&c, &line, err, sizeof(err)), -EINVAL);
 	assert_int_equal(line, 17);
+	power_config_set(&c, "power", "debounce", "30ms", 18, err, sizeof(err));
+
+	/* an empty value unwires a line: optional ones stay so, required ones are reported */
+	assert_int_equal(power_config_set(&c, "gpio", "button_led", "LED", 19, err, sizeof(err)), 0);
+	assert_int_equal(power_config_set(&c, "gpio", "button_led", "", 20, err, sizeof(err)), 0);
+	assert_string_equal(c.button_led, "");
+	assert_int_equal(power_config_validate(&c, &line, err, sizeof(err)), 0);
+	assert_int_equal(power_config_set(&c, "gpio", "psu_ok", "", 21, err, sizeof(err)), 0);
+	assert_int_equal(power_config_validate(&c, &line, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "[gpio] psu_ok is required");
+	/* an empty value is no boolean, duration or word */
+	assert_int_equal(power_config_set(&c, "gpio", "button_pull_up", "", 22, err, sizeof(err)),
+			 -EINVAL);
+	assert_true(power_config_set(&c, "power", "settle", "", 23, err, sizeof(err)) < 0);
+	assert_int_equal(power_config_set(&c, "power", "restore", "", 24, err, sizeof(err)),
+			 -EINVAL);
 }
 
 /* ---- controller topology ---- */
