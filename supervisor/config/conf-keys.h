@@ -36,7 +36,7 @@ struct conf_key {
 	const char *name;
 	enum conf_type type;
 	size_t offset;                 /* of the field in the section's struct */
-	size_t size;                   /* CONF_STRING / CONF_PATH: the buffer's size; CONF_INT: the field's */
+	size_t size;                   /* CONF_STRING / CONF_PATH: the buffer's; CONF_INT: the field's */
 	double min, max;               /* numbers, durations (ns) */
 	const struct conf_enum *names; /* CONF_ENUM: terminated by a NULL name */
 	int (*fn)(void *obj, const char *value, char *err, size_t errlen); /* CONF_CUSTOM */

@@ -12,7 +12,7 @@
 #include "supervisor/config/conf-section.h"
 #include "supervisor/util/parse.h"
 
-static void input_defaults(struct fan_input_config *in, const char *name)
+static void fan_config_input_defaults(struct fan_input_config *in, const char *name)
 {
 	memset(in, 0, sizeof(*in));
 	snprintf(in->spec.name, sizeof(in->spec.name), "%s", name);
@@ -53,7 +53,7 @@ void fan_config_defaults(struct fan_config *c)
 
 	/* a minimal profile still cools the NIC heatsink of the reference box */
 	in = &c->inputs[c->ninputs++];
-	input_defaults(in, "nic");
+	fan_config_input_defaults(in, "nic");
 	snprintf(in->spec.chip, sizeof(in->spec.chip), "lm75-*");
 	snprintf(in->spec.label, sizeof(in->spec.label), "temp1");
 	in->builtin = true;
@@ -81,7 +81,7 @@ static struct fan_input_config *fan_config_input_get(struct fan_config *c, const
 		parse_error(-EINVAL, err, errlen, "more than %d [input] sections", FAN_INPUTS_MAX);
 		return NULL;
 	}
-	input_defaults(&c->inputs[c->ninputs], name);
+	fan_config_input_defaults(&c->inputs[c->ninputs], name);
 	c->inputs[c->ninputs].line = line;
 	return &c->inputs[c->ninputs++];
 }

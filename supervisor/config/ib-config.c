@@ -69,7 +69,8 @@ static int ib_config_ports_set(void *obj, const char *value, char *err, size_t e
 	return 0;
 }
 
-#define IB_KEY(n, t, f, ...) { .name = n, .type = t, .offset = offsetof(struct ib_config, f), __VA_ARGS__ }
+#define IB_KEY(n, t, f, ...) \
+	{ .name = n, .type = t, .offset = offsetof(struct ib_config, f), __VA_ARGS__ }
 
 static const struct conf_key ib_config_keys[] = {
 	{ .name = "device", .type = CONF_CUSTOM, .fn = ib_config_device_set },

@@ -28,15 +28,16 @@ static const struct conf_enum power_config_drops[] = {
 	{ "poweroff", POWER_DROP_POWEROFF }, { "ignore", POWER_DROP_IGNORE }, { NULL, 0 },
 };
 
-#define POWER_CONFIG_NAMES(t) (sizeof(t) / sizeof((t)[0]) - 1)
+/* the rows of a table before its NULL-named end */
+#define POWER_CONFIG_ROWS(t) (sizeof(t) / sizeof((t)[0]) - 1)
 /* each name table lines up with its enum (CONF_ENUM fills an int) */
-_Static_assert(POWER_CONFIG_NAMES(power_config_topologies) == POWER_TOPOLOGY_COUNT,
+_Static_assert(POWER_CONFIG_ROWS(power_config_topologies) == POWER_TOPOLOGY_COUNT,
 	       "a topology without a name");
-_Static_assert(POWER_CONFIG_NAMES(power_config_host_supplies) == POWER_HOST_SUPPLY_COUNT,
+_Static_assert(POWER_CONFIG_ROWS(power_config_host_supplies) == POWER_HOST_SUPPLY_COUNT,
 	       "a host supply without a name");
-_Static_assert(POWER_CONFIG_NAMES(power_config_restores) == POWER_RESTORE_COUNT,
+_Static_assert(POWER_CONFIG_ROWS(power_config_restores) == POWER_RESTORE_COUNT,
 	       "a restore policy without a name");
-_Static_assert(POWER_CONFIG_NAMES(power_config_drops) == POWER_DROP_COUNT,
+_Static_assert(POWER_CONFIG_ROWS(power_config_drops) == POWER_DROP_COUNT,
 	       "a drop action without a name");
 _Static_assert(sizeof(enum power_topology) == sizeof(int) &&
 		       sizeof(enum power_host_supply) == sizeof(int) &&
@@ -47,7 +48,8 @@ _Static_assert(sizeof(enum power_topology) == sizeof(int) &&
 #define FIELD_SIZE(f) sizeof(((struct power_config *)0)->f)
 #define POWER_KEY(n, t, f, ...) \
 	{ .name = n, .type = t, .offset = offsetof(struct power_config, f), __VA_ARGS__ }
-#define POWER_DURATION(n, f, lo, hi) POWER_KEY(n, CONF_DURATION, f, .min = (double)(lo), .max = (double)(hi))
+#define POWER_DURATION(n, f, lo, hi) \
+	POWER_KEY(n, CONF_DURATION, f, .min = (double)(lo), .max = (double)(hi))
 #define GPIO_LINE(n, f) POWER_KEY(n, CONF_STRING, f, .size = FIELD_SIZE(f))
 
 /* [power] */
@@ -100,8 +102,8 @@ static const struct conf_key power_config_gpio_keys[] = {
 	CONF_KEY_END,
 };
 
-#define POWER_CONFIG_NPOWER (sizeof(power_config_power_keys) / sizeof(power_config_power_keys[0]) - 1)
-#define POWER_CONFIG_NGPIO (sizeof(power_config_gpio_keys) / sizeof(power_config_gpio_keys[0]) - 1)
+#define POWER_CONFIG_NPOWER POWER_CONFIG_ROWS(power_config_power_keys)
+#define POWER_CONFIG_NGPIO POWER_CONFIG_ROWS(power_config_gpio_keys)
 /* lines[] holds the [power] rows, then the [gpio] rows */
 _Static_assert(POWER_CONFIG_NPOWER + POWER_CONFIG_NGPIO <= POWER_CONFIG_KEYS_MAX,
 	       "raise POWER_CONFIG_KEYS_MAX");
