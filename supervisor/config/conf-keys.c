@@ -5,11 +5,13 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
-_Static_assert(sizeof(int) == sizeof(int32_t), "CONF_INT32 fills an int");
 
 const struct conf_key *conf_keys_find(const struct conf_key *table, const char *key)
 {
@@ -43,6 +45,8 @@ int conf_keys_set(const struct conf_key *table, void *obj, const char *key, cons
 {
 	const struct conf_key *k = conf_keys_find(table, key);
 	char *field;
+	long l;
+	int r;
 
 	if (!k)
 		return -ENOENT;
@@ -51,11 +55,24 @@ int conf_keys_set(const struct conf_key *table, void *obj, const char *key, cons
 	case CONF_BOOL:
 		return parse_bool(value, (bool *)field, err, errlen);
 	case CONF_INT:
-		return parse_int(value, (long)k->min, (long)k->max, (long *)field, err, errlen);
+		if (k->size != sizeof(int))
+			return parse_int(value, (long)k->min, (long)k->max, (long *)field, err,
+					 errlen);
+		assert(k->min >= INT_MIN && k->max <= INT_MAX);
+		r = parse_int(value, (long)k->min, (long)k->max, &l, err, errlen);
+		if (r == 0)
+			*(int *)field = (int)l;
+		return r;
 	case CONF_UINT:
 		return parse_uint_any_base(value, (unsigned long)k->min, (unsigned long)k->max,
 					   (unsigned long *)field, err, errlen);
 	case CONF_DOUBLE:
+		return parse_double(value, k->min, k->max, (double *)field, err, errlen);
+	case CONF_DOUBLE_OFF:
+		if (!strcasecmp(value, "off") || !strcasecmp(value, "none")) {
+			*(double *)field = NAN;
+			return 0;
+		}
 		return parse_double(value, k->min, k->max, (double *)field, err, errlen);
 	case CONF_PERCENT:
 		return parse_percent(value, k->min, k->max, (double *)field, err, errlen);
@@ -74,14 +91,6 @@ int conf_keys_set(const struct conf_key *table, void *obj, const char *key, cons
 	case CONF_CUSTOM:
 		assert(k->fn);
 		return k->fn(obj, value, err, errlen);
-	case CONF_INT32: {
-		long l;
-		int r = parse_int(value, (long)k->min, (long)k->max, &l, err, errlen);
-
-		if (r == 0)
-			*(int *)field = (int)l;
-		return r;
-	}
 	case CONF_PATH_OPT:
 		if (!value[0]) {
 			field[0] = '\0';

@@ -15,16 +15,16 @@
  */
 enum conf_type {
 	CONF_BOOL,     /* bool */
-	CONF_INT,      /* long, within [min, max] */
+	CONF_INT,      /* long (an int when size is sizeof(int)), within [min, max] */
 	CONF_UINT,     /* unsigned long, decimal or 0x hex, within [min, max] */
 	CONF_DOUBLE,   /* double, within [min, max] */
+	CONF_DOUBLE_OFF, /* double within [min, max], or "off"/"none" for NAN (no threshold) */
 	CONF_PERCENT,  /* double, "35" or "35%", within [min, max] */
 	CONF_DURATION, /* int64_t ns, within [min, max] (seconds given as ns) */
 	CONF_STRING,   /* char[size], non-empty */
 	CONF_PATH,     /* char[size], an absolute path */
 	CONF_ENUM,     /* int, one of names[] */
 	CONF_CUSTOM,   /* fn(obj, value, err, errlen) */
-	CONF_INT32,    /* int (not long), within [min, max] */
 	CONF_PATH_OPT, /* char[size], an absolute path, or "" for none */
 };
 
@@ -37,7 +37,7 @@ struct conf_key {
 	const char *name;
 	enum conf_type type;
 	size_t offset;                 /* of the field in the section's struct */
-	size_t size;                   /* CONF_STRING / CONF_PATH: the buffer's size */
+	size_t size;                   /* CONF_STRING / CONF_PATH: the buffer's; CONF_INT: the field's */
 	double min, max;               /* numbers, durations (ns) */
 	const struct conf_enum *names; /* CONF_ENUM: terminated by a NULL name */
 	int (*fn)(void *obj, const char *value, char *err, size_t errlen); /* CONF_CUSTOM */

@@ -3,14 +3,16 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "hw/clock.h"
+#include "supervisor/config/conf-keys.h"
+#include "supervisor/config/conf-section.h"
 #include "supervisor/util/parse.h"
 
-static void input_defaults(struct fan_input_config *in, const char *name)
+static void fan_config_input_defaults(struct fan_input_config *in, const char *name)
 {
 	memset(in, 0, sizeof(*in));
 	snprintf(in->spec.name, sizeof(in->spec.name), "%s", name);
@@ -51,7 +53,7 @@ void fan_config_defaults(struct fan_config *c)
 
 	/* a minimal profile still cools the NIC heatsink of the reference box */
 	in = &c->inputs[c->ninputs++];
-	input_defaults(in, "nic");
+	fan_config_input_defaults(in, "nic");
 	snprintf(in->spec.chip, sizeof(in->spec.chip), "lm75-*");
 	snprintf(in->spec.label, sizeof(in->spec.label), "temp1");
 	in->builtin = true;
@@ -59,39 +61,16 @@ void fan_config_defaults(struct fan_config *c)
 	fansched_defaults(&c->sched);
 }
 
-/* "input nic" -> "nic"; NULL unless section is exactly "<kind> <name>". */
-static const char *instance(const char *section, const char *kind)
-{
-	size_t n = strlen(kind);
+/* Instance names follow the one rule (conf_name_check); each buffer holds the longest. */
+_Static_assert(TEMP_INPUT_NAME_MAX >= CONF_NAME_MAX && FANCURVE_NAME_MAX >= CONF_NAME_MAX &&
+		       FANSCHED_NAME_MAX >= CONF_NAME_MAX,
+	       "an instance name buffer shorter than CONF_NAME_MAX");
 
-	if (strncmp(section, kind, n) != 0 || section[n] != ' ')
-		return NULL;
-	section += n;
-	while (*section == ' ')
-		section++;
-	return *section ? section : NULL;
-}
-
-static int name_check(const char *name, char *err, size_t errlen)
-{
-	if (strlen(name) >= FANCURVE_NAME_MAX)
-		return parse_error(-EINVAL, err, errlen, "name '%s' is longer than %d characters", name,
-			    FANCURVE_NAME_MAX - 1);
-	for (const char *p = name; *p; p++)
-		if (!(*p == '-' || *p == '_' || *p == '.' || (*p >= '0' && *p <= '9') ||
-		      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
-			return parse_error(-EINVAL, err, errlen, "name '%s': use letters, digits, '-', '_', '.'",
-				    name);
-	return 0;
-}
-
-static struct fan_input_config *input_get(struct fan_config *c, const char *name, int line,
-					  char *err, size_t errlen)
+static struct fan_input_config *fan_config_input_get(struct fan_config *c, const char *name,
+						     int line, char *err, size_t errlen)
 {
 	int i;
 
-	if (name_check(name, err, errlen) < 0)
-		return NULL;
 	/* the first [input] of the file replaces the built-in one */
 	if (c->ninputs == 1 && c->inputs[0].builtin)
 		c->ninputs = 0;
@@ -102,19 +81,17 @@ static struct fan_input_config *input_get(struct fan_config *c, const char *name
 		parse_error(-EINVAL, err, errlen, "more than %d [input] sections", FAN_INPUTS_MAX);
 		return NULL;
 	}
-	input_defaults(&c->inputs[c->ninputs], name);
+	fan_config_input_defaults(&c->inputs[c->ninputs], name);
 	c->inputs[c->ninputs].line = line;
 	return &c->inputs[c->ninputs++];
 }
 
-static struct fan_curve_config *curve_get(struct fan_config *c, const char *name, int line,
-					  char *err, size_t errlen)
+static struct fan_curve_config *fan_config_curve_get(struct fan_config *c, const char *name,
+						     int line, char *err, size_t errlen)
 {
 	struct fan_curve_config *cv;
 	int i;
 
-	if (name_check(name, err, errlen) < 0)
-		return NULL;
 	i = fanctl_curve_find(c, name);
 	if (i >= 0) {
 		cv = &c->curves[i];
@@ -135,205 +112,140 @@ static struct fan_curve_config *curve_get(struct fan_config *c, const char *name
 	return cv;
 }
 
-/* A temperature, or "none"/"off" for NAN. */
-static int set_temp_opt(const char *v, double *out, char *err, size_t errlen)
+/* [fan] on_exit: parsed here, not by the driver, so the controller links without hw */
+static const struct conf_enum fan_config_on_exits[] = {
+	{ "restore", NIC_FAN_EXIT_RESTORE }, { "full", NIC_FAN_EXIT_FULL },
+	{ "keep", NIC_FAN_EXIT_KEEP },       { NULL, 0 },
+};
+
+static const struct conf_enum fan_config_powers[] = {
+	{ "psu", FAN_INPUT_POWER_PSU }, { "host", FAN_INPUT_POWER_HOST },
+	{ "always", FAN_INPUT_POWER_ALWAYS }, { NULL, 0 },
+};
+_Static_assert(sizeof(fan_config_powers) / sizeof(fan_config_powers[0]) ==
+		       FAN_INPUT_POWER_ALWAYS + 2,
+	       "a powered_by name for every enum fan_input_power");
+_Static_assert(sizeof(enum nic_fan_on_exit) == sizeof(int) &&
+		       sizeof(enum fan_input_power) == sizeof(int),
+	       "CONF_ENUM fills an int");
+
+#define NS_MS ((double)HW_NSEC_PER_MSEC)
+#define NS_S ((double)HW_NSEC_PER_SEC)
+#define FAN_KEY(n, t, f, ...) \
+	{ .name = n, .type = t, .offset = offsetof(struct fan_config, f), __VA_ARGS__ }
+#define FAN_SIZE(f) sizeof(((struct fan_config *)0)->f)
+
+/* [fan] */
+static const struct conf_key fan_config_fan_keys[] = {
+	FAN_KEY("enabled", CONF_BOOL, enabled),
+	FAN_KEY("chip", CONF_STRING, chip, .size = FAN_SIZE(chip)),
+	FAN_KEY("pwm", CONF_INT, pwm, .size = FAN_SIZE(pwm), .min = 1, .max = 16),
+	FAN_KEY("period", CONF_DURATION, period_ns, .min = 100 * NS_MS, .max = 10 * NS_S),
+	FAN_KEY("failsafe_duty", CONF_PERCENT, failsafe_duty, .min = 20, .max = 100),
+	FAN_KEY("stale_after", CONF_DURATION, stale_after_ns, .min = 100 * NS_MS,
+		.max = 600 * NS_S),
+	FAN_KEY("recover_readings", CONF_INT, recover_readings, .size = FAN_SIZE(recover_readings),
+		.min = 1, .max = 100),
+	FAN_KEY("on_exit", CONF_ENUM, on_exit, .names = fan_config_on_exits),
+	FAN_KEY("stall_duty", CONF_PERCENT, stall_duty, .min = 1, .max = 100),
+	FAN_KEY("stall_rpm", CONF_DOUBLE, stall_rpm, .min = 0, .max = 100000),
+	FAN_KEY("stall_time", CONF_DURATION, stall_time_ns, .min = 0, .max = 600 * NS_S),
+	FAN_KEY("rpm_tolerance", CONF_PERCENT, rpm_tolerance, .min = 1, .max = 1000),
+	FAN_KEY("rpm_warn_time", CONF_DURATION, rpm_warn_time_ns, .min = 0, .max = 3600 * NS_S),
+	FAN_KEY("override_hysteresis", CONF_DOUBLE, override_hysteresis, .min = 0, .max = 50),
+	FAN_KEY("start_duty", CONF_PERCENT, start_duty, .min = 0, .max = 100),
+	FAN_KEY("min_duty", CONF_PERCENT, min_duty, .min = 0, .max = 100),
+	FAN_KEY("min_rpm", CONF_DOUBLE, min_rpm, .min = 0, .max = 100000),
+	FAN_KEY("max_rpm", CONF_DOUBLE, max_rpm, .min = 0, .max = 100000),
+	FAN_KEY("calibration_file", CONF_STRING, calibration_file,
+		.size = FAN_SIZE(calibration_file)),
+	CONF_KEY_END,
+};
+
+#define INPUT_KEY(n, t, f, ...) \
+	{ .name = n, .type = t, .offset = offsetof(struct fan_input_config, f), __VA_ARGS__ }
+#define INPUT_SIZE(f) sizeof(((struct fan_input_config *)0)->f)
+
+/* [input NAME] */
+static const struct conf_key fan_config_input_keys[] = {
+	INPUT_KEY("chip", CONF_STRING, spec.chip, .size = INPUT_SIZE(spec.chip)),
+	INPUT_KEY("label", CONF_STRING, spec.label, .size = INPUT_SIZE(spec.label)),
+	INPUT_KEY("file", CONF_STRING, spec.file, .size = INPUT_SIZE(spec.file)),
+	INPUT_KEY("offset", CONF_DOUBLE, spec.offset_c, .min = -50, .max = 50),
+	INPUT_KEY("min", CONF_DOUBLE, spec.min_c, .min = -60, .max = 250),
+	INPUT_KEY("max", CONF_DOUBLE, spec.max_c, .min = -60, .max = 250),
+	INPUT_KEY("curve", CONF_STRING, curve, .size = INPUT_SIZE(curve)),
+	INPUT_KEY("override_temp", CONF_DOUBLE_OFF, override_temp, .min = -50, .max = 200),
+	INPUT_KEY("required", CONF_BOOL, required),
+	INPUT_KEY("powered_by", CONF_ENUM, power, .names = fan_config_powers),
+	CONF_KEY_END,
+};
+
+static int fan_config_points_set(void *obj, const char *value, char *err, size_t errlen)
 {
-	if (strcasecmp(v, "none") == 0 || strcasecmp(v, "off") == 0) {
-		*out = NAN;
-		return 0;
-	}
-	return parse_double(v, -50, 200, out, err, errlen);
+	return fancurve_points_parse(obj, value, err, errlen);
 }
 
-static int fan_set(struct fan_config *c, const char *key, const char *v, char *err, size_t errlen)
+#define CURVE_KEY(n, t, f, ...) \
+	{ .name = n, .type = t, .offset = offsetof(struct fancurve_config, f), __VA_ARGS__ }
+
+/* [curve NAME] */
+static const struct conf_key fan_config_curve_keys[] = {
+	{ .name = "points", .type = CONF_CUSTOM, .fn = fan_config_points_set },
+	CURVE_KEY("hysteresis", CONF_DOUBLE, hysteresis_c, .min = 0, .max = 30),
+	CURVE_KEY("stop_below", CONF_DOUBLE_OFF, stop_below_c, .min = -50, .max = 200),
+	CURVE_KEY("min_duty", CONF_PERCENT, min_duty, .min = 0, .max = 100),
+	CURVE_KEY("kick_duty", CONF_PERCENT, kick_duty, .min = 0, .max = 100),
+	CURVE_KEY("kick_time", CONF_DURATION, kick_ns, .min = 0, .max = 30 * NS_S),
+	CURVE_KEY("slew_up", CONF_DOUBLE, slew_up, .min = 0, .max = 1000),
+	CURVE_KEY("slew_down", CONF_DOUBLE, slew_down, .min = 0, .max = 1000),
+	CURVE_KEY("pid_target", CONF_DOUBLE_OFF, pid_target_c, .min = -50, .max = 200),
+	CURVE_KEY("pid_kp", CONF_DOUBLE, pid_kp, .min = 0, .max = 1000),
+	CURVE_KEY("pid_ki", CONF_DOUBLE, pid_ki, .min = 0, .max = 1000),
+	CURVE_KEY("pid_kd", CONF_DOUBLE, pid_kd, .min = 0, .max = 1000),
+	CONF_KEY_END,
+};
+
+#define PROFILE_KEY(n, t, f, ...) \
+	{ .name = n, .type = t, .offset = offsetof(struct fansched_profile, f), __VA_ARGS__ }
+
+/* [fanprofile NAME] */
+static const struct conf_key fan_config_profile_keys[] = {
+	PROFILE_KEY("cap", CONF_PERCENT, cap, .min = 0, .max = 100),
+	PROFILE_KEY("floor", CONF_PERCENT, floor, .min = 0, .max = 100),
+	PROFILE_KEY("scale", CONF_DOUBLE, scale, .min = 0, .max = 10),
+	PROFILE_KEY("offset", CONF_PERCENT, offset, .min = -100, .max = 100),
+	PROFILE_KEY("override_temp", CONF_DOUBLE_OFF, override_temp, .min = -50, .max = 200),
+	CONF_KEY_END,
+};
+
+/* [fanschedule] default = NAME: a profile's name, by the one name rule */
+static int fan_config_default_set(void *obj, const char *value, char *err, size_t errlen)
 {
-	long l;
-	int r;
+	struct fansched *s = obj;
 
-	if (!c->line)
-		c->line = 1;
-	if (strcmp(key, "enabled") == 0)
-		return parse_bool(v, &c->enabled, err, errlen);
-	if (strcmp(key, "chip") == 0)
-		return parse_string(v, c->chip, sizeof(c->chip), err, errlen);
-	if (strcmp(key, "pwm") == 0) {
-		r = parse_int(v, 1, 16, &l, err, errlen);
-		if (r == 0)
-			c->pwm = (int)l;
-		return r;
-	}
-	if (strcmp(key, "period") == 0)
-		return parse_duration_ns(v, 100 * HW_NSEC_PER_MSEC, 10 * HW_NSEC_PER_SEC,
-					 &c->period_ns, err, errlen);
-	if (strcmp(key, "failsafe_duty") == 0)
-		return parse_percent(v, 20, 100, &c->failsafe_duty, err, errlen);
-	if (strcmp(key, "stale_after") == 0)
-		return parse_duration_ns(v, 100 * HW_NSEC_PER_MSEC, 600 * HW_NSEC_PER_SEC,
-					 &c->stale_after_ns, err, errlen);
-	if (strcmp(key, "recover_readings") == 0) {
-		r = parse_int(v, 1, 100, &l, err, errlen);
-		if (r == 0)
-			c->recover_readings = (int)l;
-		return r;
-	}
-	if (strcmp(key, "on_exit") == 0) {
-		/* parsed here, not by the driver, so the controller links without hw */
-		if (strcmp(v, "restore") == 0)
-			c->on_exit = NIC_FAN_EXIT_RESTORE;
-		else if (strcmp(v, "full") == 0)
-			c->on_exit = NIC_FAN_EXIT_FULL;
-		else if (strcmp(v, "keep") == 0)
-			c->on_exit = NIC_FAN_EXIT_KEEP;
-		else
-			return parse_error(-EINVAL, err, errlen, "on_exit must be restore, full or keep, got '%s'",
-				    v);
-		return 0;
-	}
-	if (strcmp(key, "stall_duty") == 0)
-		return parse_percent(v, 1, 100, &c->stall_duty, err, errlen);
-	if (strcmp(key, "stall_rpm") == 0)
-		return parse_double(v, 0, 100000, &c->stall_rpm, err, errlen);
-	if (strcmp(key, "stall_time") == 0)
-		return parse_duration_ns(v, 0, 600 * HW_NSEC_PER_SEC, &c->stall_time_ns, err,
-					 errlen);
-	if (strcmp(key, "rpm_tolerance") == 0)
-		return parse_percent(v, 1, 1000, &c->rpm_tolerance, err, errlen);
-	if (strcmp(key, "rpm_warn_time") == 0)
-		return parse_duration_ns(v, 0, 3600 * HW_NSEC_PER_SEC, &c->rpm_warn_time_ns,
-					 err, errlen);
-	if (strcmp(key, "override_hysteresis") == 0)
-		return parse_double(v, 0, 50, &c->override_hysteresis, err, errlen);
-	if (strcmp(key, "start_duty") == 0)
-		return parse_percent(v, 0, 100, &c->start_duty, err, errlen);
-	if (strcmp(key, "min_duty") == 0)
-		return parse_percent(v, 0, 100, &c->min_duty, err, errlen);
-	if (strcmp(key, "min_rpm") == 0)
-		return parse_double(v, 0, 100000, &c->min_rpm, err, errlen);
-	if (strcmp(key, "max_rpm") == 0)
-		return parse_double(v, 0, 100000, &c->max_rpm, err, errlen);
-	if (strcmp(key, "calibration_file") == 0)
-		return parse_string(v, c->calibration_file, sizeof(c->calibration_file), err,
-				    errlen);
-	return -ENOENT;
-}
-
-static int input_set(struct fan_config *c, const char *name, const char *key, const char *v,
-		     int line, char *err, size_t errlen)
-{
-	struct fan_input_config *in = input_get(c, name, line, err, errlen);
-
-	if (!in)
+	if (conf_name_check(value, err, errlen) < 0)
 		return -EINVAL;
-	if (strcmp(key, "chip") == 0)
-		return parse_string(v, in->spec.chip, sizeof(in->spec.chip), err, errlen);
-	if (strcmp(key, "label") == 0)
-		return parse_string(v, in->spec.label, sizeof(in->spec.label), err, errlen);
-	if (strcmp(key, "file") == 0)
-		return parse_string(v, in->spec.file, sizeof(in->spec.file), err, errlen);
-	if (strcmp(key, "offset") == 0)
-		return parse_double(v, -50, 50, &in->spec.offset_c, err, errlen);
-	if (strcmp(key, "min") == 0)
-		return parse_double(v, -60, 250, &in->spec.min_c, err, errlen);
-	if (strcmp(key, "max") == 0)
-		return parse_double(v, -60, 250, &in->spec.max_c, err, errlen);
-	if (strcmp(key, "curve") == 0) {
-		in->curve_line = line;
-		return parse_string(v, in->curve, sizeof(in->curve), err, errlen);
-	}
-	if (strcmp(key, "override_temp") == 0)
-		return set_temp_opt(v, &in->override_temp, err, errlen);
-	if (strcmp(key, "required") == 0)
-		return parse_bool(v, &in->required, err, errlen);
-	if (strcmp(key, "powered_by") == 0) {
-		static const char *const names[] = { "psu", "host", "always" };
-		_Static_assert(sizeof(names) / sizeof(names[0]) == FAN_INPUT_POWER_ALWAYS + 1,
-			       "a powered_by name for every enum fan_input_power, in its order");
-
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (strcmp(v, names[i]) == 0) {
-				in->power = (enum fan_input_power)i;
-				return 0;
-			}
-		return parse_error(-EINVAL, err, errlen,
-				   "powered_by must be psu, host or always, got '%s'", v);
-	}
-	return -ENOENT;
+	return parse_string(value, s->default_profile, sizeof(s->default_profile), err, errlen);
 }
 
-static int curve_set(struct fan_config *c, const char *name, const char *key, const char *v,
-		     int line, char *err, size_t errlen)
-{
-	struct fan_curve_config *cv = curve_get(c, name, line, err, errlen);
-	struct fancurve_config *k;
+/* [fanschedule]: default (profile is its other name), else NAME = HH:MM-HH:MM ranges */
+static const struct conf_key fan_config_schedule_keys[] = {
+	{ .name = "default", .type = CONF_CUSTOM, .fn = fan_config_default_set },
+	{ .name = "profile", .type = CONF_CUSTOM, .fn = fan_config_default_set },
+	CONF_KEY_END,
+};
 
-	if (!cv)
-		return -EINVAL;
-	k = &cv->c;
-	if (strcmp(key, "points") == 0)
-		return fancurve_points_parse(k, v, err, errlen);
-	if (strcmp(key, "hysteresis") == 0)
-		return parse_double(v, 0, 30, &k->hysteresis_c, err, errlen);
-	if (strcmp(key, "stop_below") == 0)
-		return set_temp_opt(v, &k->stop_below_c, err, errlen);
-	if (strcmp(key, "min_duty") == 0)
-		return parse_percent(v, 0, 100, &k->min_duty, err, errlen);
-	if (strcmp(key, "kick_duty") == 0)
-		return parse_percent(v, 0, 100, &k->kick_duty, err, errlen);
-	if (strcmp(key, "kick_time") == 0)
-		return parse_duration_ns(v, 0, 30 * HW_NSEC_PER_SEC, &k->kick_ns, err, errlen);
-	if (strcmp(key, "slew_up") == 0)
-		return parse_double(v, 0, 1000, &k->slew_up, err, errlen);
-	if (strcmp(key, "slew_down") == 0)
-		return parse_double(v, 0, 1000, &k->slew_down, err, errlen);
-	if (strcmp(key, "pid_target") == 0)
-		return set_temp_opt(v, &k->pid_target_c, err, errlen);
-	if (strcmp(key, "pid_kp") == 0)
-		return parse_double(v, 0, 1000, &k->pid_kp, err, errlen);
-	if (strcmp(key, "pid_ki") == 0)
-		return parse_double(v, 0, 1000, &k->pid_ki, err, errlen);
-	if (strcmp(key, "pid_kd") == 0)
-		return parse_double(v, 0, 1000, &k->pid_kd, err, errlen);
-	return -ENOENT;
-}
-
-static int profile_set(struct fan_config *c, const char *name, const char *key, const char *v,
-		       int line, char *err, size_t errlen)
-{
-	struct fansched_profile *p;
-
-	if (name_check(name, err, errlen) < 0)
-		return -EINVAL;
-	p = fansched_profile_get(&c->sched, name);
-	if (!p)
-		return parse_error(-EINVAL, err, errlen, "more than %d fan profiles", FANSCHED_PROFILES_MAX);
-	if (!p->line)
-		p->line = line;
-	if (strcmp(key, "cap") == 0)
-		return parse_percent(v, 0, 100, &p->cap, err, errlen);
-	if (strcmp(key, "floor") == 0)
-		return parse_percent(v, 0, 100, &p->floor, err, errlen);
-	if (strcmp(key, "scale") == 0)
-		return parse_double(v, 0, 10, &p->scale, err, errlen);
-	if (strcmp(key, "offset") == 0)
-		return parse_percent(v, -100, 100, &p->offset, err, errlen);
-	if (strcmp(key, "override_temp") == 0)
-		return set_temp_opt(v, &p->override_temp, err, errlen);
-	return -ENOENT;
-}
-
-static int schedule_set(struct fan_config *c, const char *key, const char *v, int line, char *err,
-			size_t errlen)
+static int fan_config_schedule_set(struct fan_config *c, const char *key, const char *v,
+				   int line, char *err, size_t errlen)
 {
 	struct fansched *s = &c->sched;
 
-	if (strcmp(key, "default") == 0 || strcmp(key, "profile") == 0) {
+	if (conf_keys_find(fan_config_schedule_keys, key)) {
 		s->default_line = line;
-		if (name_check(v, err, errlen) < 0)
-			return -EINVAL;
-		return parse_string(v, s->default_profile, sizeof(s->default_profile), err,
-				    errlen);
+		return conf_keys_set(fan_config_schedule_keys, s, key, v, err, errlen);
 	}
-	if (name_check(key, err, errlen) < 0)
+	if (conf_name_check(key, err, errlen) < 0)
 		return -EINVAL;
 	return fansched_entry_add(s, key, v, line, err, errlen);
 }
@@ -341,25 +253,51 @@ static int schedule_set(struct fan_config *c, const char *key, const char *v, in
 int fan_config_set(struct fan_config *c, const char *section, const char *key, const char *value,
 		   int line, char *err, size_t errlen)
 {
-	const char *name;
+	struct conf_section cs;
+	struct fan_input_config *in;
+	struct fan_curve_config *cv;
+	struct fansched_profile *p;
 
 	if (!section || !key || !value)
 		return -EINVAL;
-	if (strcmp(section, "fan") == 0) {
+	/* "[input  \"nic\"]" and "input nic" are one section, and the name follows the one rule */
+	if (conf_section_parse(section, &cs, err, errlen) < 0)
+		return -EINVAL;
+	if (strcmp(cs.kind, "fan") == 0 && !cs.name[0]) {
 		if (strcmp(key, "profile") == 0)
-			return schedule_set(c, "default", value, line, err, errlen);
+			return fan_config_schedule_set(c, "default", value, line, err, errlen);
 		if (!c->line || c->line > line)
 			c->line = line;
-		return fan_set(c, key, value, err, errlen);
+		return conf_keys_set(fan_config_fan_keys, c, key, value, err, errlen);
 	}
-	if ((name = instance(section, "input")))
-		return input_set(c, name, key, value, line, err, errlen);
-	if ((name = instance(section, "curve")))
-		return curve_set(c, name, key, value, line, err, errlen);
-	if ((name = instance(section, "fanprofile")))
-		return profile_set(c, name, key, value, line, err, errlen);
-	if (strcmp(section, "fanschedule") == 0 || strcmp(section, "schedule") == 0)
-		return schedule_set(c, key, value, line, err, errlen);
+	if ((strcmp(cs.kind, "fanschedule") == 0 || strcmp(cs.kind, "schedule") == 0) &&
+	    !cs.name[0])
+		return fan_config_schedule_set(c, key, value, line, err, errlen);
+	if (!cs.name[0])
+		return -ENOENT;
+	if (strcmp(cs.kind, "input") == 0) {
+		in = fan_config_input_get(c, cs.name, line, err, errlen);
+		if (!in)
+			return -EINVAL;
+		if (strcmp(key, "curve") == 0)
+			in->curve_line = line;
+		return conf_keys_set(fan_config_input_keys, in, key, value, err, errlen);
+	}
+	if (strcmp(cs.kind, "curve") == 0) {
+		cv = fan_config_curve_get(c, cs.name, line, err, errlen);
+		if (!cv)
+			return -EINVAL;
+		return conf_keys_set(fan_config_curve_keys, &cv->c, key, value, err, errlen);
+	}
+	if (strcmp(cs.kind, "fanprofile") == 0) {
+		p = fansched_profile_get(&c->sched, cs.name);
+		if (!p)
+			return parse_error(-EINVAL, err, errlen, "more than %d fan profiles",
+					   FANSCHED_PROFILES_MAX);
+		if (!p->line)
+			p->line = line;
+		return conf_keys_set(fan_config_profile_keys, p, key, value, err, errlen);
+	}
 	return -ENOENT;
 }
 

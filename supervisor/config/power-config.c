@@ -7,78 +7,106 @@
 #include <string.h>
 
 #include "hw/clock.h"
+#include "supervisor/config/conf-keys.h"
 #include "supervisor/util/parse.h"
 
 #define MS HW_NSEC_PER_MSEC
 #define SEC HW_NSEC_PER_SEC
 
-enum power_config_key_type {
-	KT_DURATION,
-	KT_BOOL,
-	KT_LINE,
-	KT_PATH,
-	KT_TOPOLOGY,
-	KT_HOST_SUPPLY,
-	KT_RESTORE,
-	KT_DROP,
+/* The names of each enum, in its order: the lookup for CONF_ENUM and for the *_name() below. */
+static const struct conf_enum power_config_topologies[] = {
+	{ "controller", POWER_TOPOLOGY_CONTROLLER }, { "self", POWER_TOPOLOGY_SELF }, { NULL, 0 },
+};
+static const struct conf_enum power_config_host_supplies[] = {
+	{ "psu", POWER_HOST_SUPPLY_PSU }, { "own", POWER_HOST_SUPPLY_OWN }, { NULL, 0 },
+};
+static const struct conf_enum power_config_restores[] = {
+	{ "off", POWER_RESTORE_OFF }, { "on", POWER_RESTORE_ON }, { "last", POWER_RESTORE_LAST },
+	{ NULL, 0 },
+};
+static const struct conf_enum power_config_drops[] = {
+	{ "poweroff", POWER_DROP_POWEROFF }, { "ignore", POWER_DROP_IGNORE }, { NULL, 0 },
 };
 
-struct power_config_key {
-	const char *section;
-	const char *key;
-	enum power_config_key_type type;
-	size_t offset;
-	int64_t min, max; /* durations */
-};
+/* the rows of a table before its NULL-named end */
+#define POWER_CONFIG_ROWS(t) (sizeof(t) / sizeof((t)[0]) - 1)
+/* each name table lines up with its enum (CONF_ENUM fills an int) */
+_Static_assert(POWER_CONFIG_ROWS(power_config_topologies) == POWER_TOPOLOGY_COUNT,
+	       "a topology without a name");
+_Static_assert(POWER_CONFIG_ROWS(power_config_host_supplies) == POWER_HOST_SUPPLY_COUNT,
+	       "a host supply without a name");
+_Static_assert(POWER_CONFIG_ROWS(power_config_restores) == POWER_RESTORE_COUNT,
+	       "a restore policy without a name");
+_Static_assert(POWER_CONFIG_ROWS(power_config_drops) == POWER_DROP_COUNT,
+	       "a drop action without a name");
+_Static_assert(sizeof(enum power_topology) == sizeof(int) &&
+		       sizeof(enum power_host_supply) == sizeof(int) &&
+		       sizeof(enum power_restore) == sizeof(int) &&
+		       sizeof(enum power_drop_action) == sizeof(int),
+	       "CONF_ENUM fills an int");
 
-#define OFF(field) offsetof(struct power_config, field)
+#define FIELD_SIZE(f) sizeof(((struct power_config *)0)->f)
+#define POWER_KEY(n, t, f, ...) \
+	{ .name = n, .type = t, .offset = offsetof(struct power_config, f), __VA_ARGS__ }
+#define POWER_DURATION(n, f, lo, hi) \
+	POWER_KEY(n, CONF_DURATION, f, .min = (double)(lo), .max = (double)(hi))
+#define GPIO_LINE(n, f) POWER_KEY(n, CONF_STRING, f, .size = FIELD_SIZE(f))
 
-static const struct power_config_key power_config_keys[] = {
-	{ "power", "topology", KT_TOPOLOGY, OFF(topology), 0, 0 },
-	{ "power", "host_supply", KT_HOST_SUPPLY, OFF(host_supply), 0, 0 },
-	{ "power", "restore", KT_RESTORE, OFF(restore), 0, 0 },
-	{ "power", "pwr_ok_drop_action", KT_DROP, OFF(pwr_ok_drop_action), 0, 0 },
-	{ "power", "host_starts_on_power", KT_BOOL, OFF(host_starts_on_power), 0, 0 },
-	{ "power", "state_file", KT_PATH, OFF(state_file), 0, 0 },
-	{ "power", "psu_ok_timeout", KT_DURATION, OFF(psu_ok_timeout_ns), 10 * MS, 2 * SEC },
-	{ "power", "settle", KT_DURATION, OFF(settle_ns), 0, 10 * SEC },
-	{ "power", "host_button_pulse", KT_DURATION, OFF(host_button_pulse_ns), 20 * MS, 2 * SEC },
-	{ "power", "host_boot_timeout", KT_DURATION, OFF(host_boot_timeout_ns), SEC, 3600 * SEC },
-	{ "power", "host_shutdown_timeout", KT_DURATION, OFF(host_shutdown_timeout_ns), SEC,
-	  3600 * SEC },
+/* [power] */
+static const struct conf_key power_config_power_keys[] = {
+	POWER_KEY("topology", CONF_ENUM, topology, .names = power_config_topologies),
+	POWER_KEY("host_supply", CONF_ENUM, host_supply, .names = power_config_host_supplies),
+	POWER_KEY("restore", CONF_ENUM, restore, .names = power_config_restores),
+	POWER_KEY("pwr_ok_drop_action", CONF_ENUM, pwr_ok_drop_action, .names = power_config_drops),
+	POWER_KEY("host_starts_on_power", CONF_BOOL, host_starts_on_power),
+	POWER_KEY("state_file", CONF_PATH, state_file, .size = FIELD_SIZE(state_file)),
+	POWER_DURATION("psu_ok_timeout", psu_ok_timeout_ns, 10 * MS, 2 * SEC),
+	POWER_DURATION("settle", settle_ns, 0, 10 * SEC),
+	POWER_DURATION("host_button_pulse", host_button_pulse_ns, 20 * MS, 2 * SEC),
+	POWER_DURATION("host_boot_timeout", host_boot_timeout_ns, SEC, 3600 * SEC),
+	POWER_DURATION("host_shutdown_timeout", host_shutdown_timeout_ns, SEC, 3600 * SEC),
 	/*
 	 * A stop or reload finishes a hold in progress without the loop running:
 	 * at most 8 s keeps it inside the unit's WatchdogSec=10s and
 	 * TimeoutStopSec=15s (boards force off after 4 s).
 	 */
-	{ "power", "force_off_hold", KT_DURATION, OFF(force_off_hold_ns), SEC, 8 * SEC },
-	{ "power", "psu_off_delay", KT_DURATION, OFF(psu_off_delay_ns), 0, 600 * SEC },
-	{ "power", "long_press", KT_DURATION, OFF(long_press_ns), 500 * MS, 60 * SEC },
-	{ "power", "debounce", KT_DURATION, OFF(debounce_ns), 0, SEC },
-	{ "power", "cycle_delay", KT_DURATION, OFF(cycle_delay_ns), 0, 600 * SEC },
-	{ "power", "nic_timeout", KT_DURATION, OFF(nic_timeout_ns), SEC, 600 * SEC },
-	{ "power", "nic_poll", KT_DURATION, OFF(nic_poll_ns), 50 * MS, 60 * SEC },
-	{ "power", "ib_active_timeout", KT_DURATION, OFF(ib_active_timeout_ns), 0, 600 * SEC },
-	{ "power", "ib_poll", KT_DURATION, OFF(ib_poll_ns), 50 * MS, 60 * SEC },
-	{ "gpio", "psu_on", KT_LINE, OFF(psu_on), 0, 0 },
-	{ "gpio", "psu_ok", KT_LINE, OFF(psu_ok), 0, 0 },
-	{ "gpio", "button", KT_LINE, OFF(button), 0, 0 },
-	{ "gpio", "button_led", KT_LINE, OFF(button_led), 0, 0 },
-	{ "gpio", "host_button", KT_LINE, OFF(host_button), 0, 0 },
-	{ "gpio", "host_alive", KT_LINE, OFF(host_alive), 0, 0 },
-	{ "gpio", "psu_on_active_low", KT_BOOL, OFF(psu_on_active_low), 0, 0 },
-	{ "gpio", "psu_on_open_drain", KT_BOOL, OFF(psu_on_open_drain), 0, 0 },
-	{ "gpio", "psu_ok_active_low", KT_BOOL, OFF(psu_ok_active_low), 0, 0 },
-	{ "gpio", "button_active_low", KT_BOOL, OFF(button_active_low), 0, 0 },
-	{ "gpio", "button_pull_up", KT_BOOL, OFF(button_pull_up), 0, 0 },
-	{ "gpio", "button_led_active_low", KT_BOOL, OFF(button_led_active_low), 0, 0 },
-	{ "gpio", "host_button_active_low", KT_BOOL, OFF(host_button_active_low), 0, 0 },
-	{ "gpio", "host_button_open_drain", KT_BOOL, OFF(host_button_open_drain), 0, 0 },
-	{ "gpio", "host_alive_active_low", KT_BOOL, OFF(host_alive_active_low), 0, 0 },
+	POWER_DURATION("force_off_hold", force_off_hold_ns, SEC, 8 * SEC),
+	POWER_DURATION("psu_off_delay", psu_off_delay_ns, 0, 600 * SEC),
+	POWER_DURATION("long_press", long_press_ns, 500 * MS, 60 * SEC),
+	POWER_DURATION("debounce", debounce_ns, 0, SEC),
+	POWER_DURATION("cycle_delay", cycle_delay_ns, 0, 600 * SEC),
+	POWER_DURATION("nic_timeout", nic_timeout_ns, SEC, 600 * SEC),
+	POWER_DURATION("nic_poll", nic_poll_ns, 50 * MS, 60 * SEC),
+	POWER_DURATION("ib_active_timeout", ib_active_timeout_ns, 0, 600 * SEC),
+	POWER_DURATION("ib_poll", ib_poll_ns, 50 * MS, 60 * SEC),
+	CONF_KEY_END,
 };
 
-#define POWER_CONFIG_NKEYS (sizeof(power_config_keys) / sizeof(power_config_keys[0]))
-_Static_assert(POWER_CONFIG_NKEYS <= POWER_CONFIG_KEYS_MAX, "raise POWER_CONFIG_KEYS_MAX");
+/* [gpio]: the line names (CONF_STRING rows; an empty value unwires one) and their wiring */
+static const struct conf_key power_config_gpio_keys[] = {
+	GPIO_LINE("psu_on", psu_on),
+	GPIO_LINE("psu_ok", psu_ok),
+	GPIO_LINE("button", button),
+	GPIO_LINE("button_led", button_led),
+	GPIO_LINE("host_button", host_button),
+	GPIO_LINE("host_alive", host_alive),
+	POWER_KEY("psu_on_active_low", CONF_BOOL, psu_on_active_low),
+	POWER_KEY("psu_on_open_drain", CONF_BOOL, psu_on_open_drain),
+	POWER_KEY("psu_ok_active_low", CONF_BOOL, psu_ok_active_low),
+	POWER_KEY("button_active_low", CONF_BOOL, button_active_low),
+	POWER_KEY("button_pull_up", CONF_BOOL, button_pull_up),
+	POWER_KEY("button_led_active_low", CONF_BOOL, button_led_active_low),
+	POWER_KEY("host_button_active_low", CONF_BOOL, host_button_active_low),
+	POWER_KEY("host_button_open_drain", CONF_BOOL, host_button_open_drain),
+	POWER_KEY("host_alive_active_low", CONF_BOOL, host_alive_active_low),
+	CONF_KEY_END,
+};
+
+#define POWER_CONFIG_NPOWER POWER_CONFIG_ROWS(power_config_power_keys)
+#define POWER_CONFIG_NGPIO POWER_CONFIG_ROWS(power_config_gpio_keys)
+/* lines[] holds the [power] rows, then the [gpio] rows */
+_Static_assert(POWER_CONFIG_NPOWER + POWER_CONFIG_NGPIO <= POWER_CONFIG_KEYS_MAX,
+	       "raise POWER_CONFIG_KEYS_MAX");
 
 void power_config_defaults(struct power_config *c)
 {
@@ -109,145 +137,69 @@ void power_config_defaults(struct power_config *c)
 	c->button_active_low = true;
 }
 
-static int power_config_enum_parse(const char *value, const char *const *names, int n, int *out)
+static const char *power_config_enum_name(const struct conf_enum *names, int v)
 {
-	char b[32];
-	size_t len;
-	const char *s = value;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	len = strnlen(s, sizeof(b));
-	if (len >= sizeof(b))
-		return -EINVAL;
-	memcpy(b, s, len);
-	b[len] = '\0';
-	while (len > 0 && (b[len - 1] == ' ' || b[len - 1] == '\t'))
-		b[--len] = '\0';
-	for (int i = 0; i < n; i++) {
-		if (strcmp(b, names[i]) == 0) {
-			*out = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	for (; names->name; names++)
+		if (names->value == v)
+			return names->name;
+	return "?";
 }
-
-static const char *const power_config_topology_names[] = { "controller", "self" };
-static const char *const power_config_host_supply_names[] = { "psu", "own" };
-static const char *const power_config_restore_names[] = { "off", "on", "last" };
-static const char *const power_config_drop_names[] = { "poweroff", "ignore" };
-
-#define POWER_CONFIG_NAMES(t) ((int)(sizeof(t) / sizeof((t)[0])))
-/* each name table lines up with its enum */
-_Static_assert(POWER_CONFIG_NAMES(power_config_topology_names) == POWER_TOPOLOGY_COUNT,
-	       "a topology without a name");
-_Static_assert(POWER_CONFIG_NAMES(power_config_host_supply_names) == POWER_HOST_SUPPLY_COUNT,
-	       "a host supply without a name");
-_Static_assert(POWER_CONFIG_NAMES(power_config_restore_names) == POWER_RESTORE_COUNT,
-	       "a restore policy without a name");
-_Static_assert(POWER_CONFIG_NAMES(power_config_drop_names) == POWER_DROP_COUNT,
-	       "a drop action without a name");
 
 const char *power_config_topology_name(enum power_topology t)
 {
-	return (unsigned)t < POWER_TOPOLOGY_COUNT ? power_config_topology_names[t] : "?";
+	return power_config_enum_name(power_config_topologies, (int)t);
 }
 
 const char *power_config_restore_name(enum power_restore r)
 {
-	return (unsigned)r < POWER_RESTORE_COUNT ? power_config_restore_names[r] : "?";
+	return power_config_enum_name(power_config_restores, (int)r);
 }
 
 const char *power_config_host_supply_name(enum power_host_supply h)
 {
-	return (unsigned)h < POWER_HOST_SUPPLY_COUNT ? power_config_host_supply_names[h] : "?";
+	return power_config_enum_name(power_config_host_supplies, (int)h);
 }
 
 int power_config_set(struct power_config *c, const char *section, const char *key,
 		     const char *value, int line, char *err, size_t errlen)
 {
-	char perr[128];
-	size_t i;
-	char *p;
-	int v, r;
-	bool bv;
+	const struct conf_key *table, *k;
+	size_t first;
+	int r;
 
-	for (i = 0; i < POWER_CONFIG_NKEYS; i++)
-		if (strcmp(section, power_config_keys[i].section) == 0 &&
-		    strcmp(key, power_config_keys[i].key) == 0)
-			break;
-	if (i == POWER_CONFIG_NKEYS)
+	if (strcmp(section, "power") == 0) {
+		table = power_config_power_keys;
+		first = 0;
+	} else if (strcmp(section, "gpio") == 0) {
+		table = power_config_gpio_keys;
+		first = POWER_CONFIG_NPOWER;
+	} else {
 		return -ENOENT;
-	p = (char *)c + power_config_keys[i].offset;
-	perr[0] = '\0';
-	switch (power_config_keys[i].type) {
-	case KT_DURATION:
-		r = parse_duration_ns(value, power_config_keys[i].min, power_config_keys[i].max,
-				      (int64_t *)(void *)p, perr, sizeof(perr));
-		break;
-	case KT_BOOL:
-		r = parse_bool(value, &bv, perr, sizeof(perr));
-		if (r == 0)
-			*(bool *)p = bv;
-		break;
-	case KT_LINE:
-		/* An empty value unwires an optional line (e.g. button_led =). */
-		if (!value[0]) {
-			p[0] = '\0';
-			r = 0;
-		} else {
-			r = parse_string(value, p, POWER_LINE_NAME_MAX, perr, sizeof(perr));
-		}
-		break;
-	case KT_PATH:
-		r = parse_string(value, p, POWER_PATH_MAX, perr, sizeof(perr));
-		if (r == 0 && p[0] != '/')
-			return parse_error(-EINVAL, err, errlen, "must be an absolute path");
-		break;
-	case KT_TOPOLOGY:
-		r = power_config_enum_parse(value, power_config_topology_names, POWER_TOPOLOGY_COUNT, &v);
-		if (r < 0)
-			return parse_error(r, err, errlen, "expected controller or self, got '%s'",
-					value);
-		c->topology = (enum power_topology)v;
-		break;
-	case KT_HOST_SUPPLY:
-		r = power_config_enum_parse(value, power_config_host_supply_names, POWER_HOST_SUPPLY_COUNT, &v);
-		if (r < 0)
-			return parse_error(r, err, errlen, "expected psu or own, got '%s'", value);
-		c->host_supply = (enum power_host_supply)v;
-		break;
-	case KT_RESTORE:
-		r = power_config_enum_parse(value, power_config_restore_names, POWER_RESTORE_COUNT, &v);
-		if (r < 0)
-			return parse_error(r, err, errlen, "expected off, on or last, got '%s'",
-					value);
-		c->restore = (enum power_restore)v;
-		break;
-	case KT_DROP:
-		r = power_config_enum_parse(value, power_config_drop_names, POWER_DROP_COUNT, &v);
-		if (r < 0)
-			return parse_error(r, err, errlen, "expected poweroff or ignore, got '%s'",
-					value);
-		c->pwr_ok_drop_action = (enum power_drop_action)v;
-		break;
-	default:
-		r = -EINVAL;
 	}
-	/* the profile loader puts the key in front of the message */
+	k = conf_keys_find(table, key);
+	if (!k)
+		return -ENOENT;
+	/* An empty value unwires an optional line (e.g. button_led =); validate wants the rest. */
+	if (table == power_config_gpio_keys && k->type == CONF_STRING && !value[0]) {
+		((char *)c + k->offset)[0] = '\0';
+		r = 0;
+	} else {
+		r = conf_keys_set(table, c, key, value, err, errlen);
+	}
 	if (r < 0)
-		return parse_error(r, err, errlen, "%s", perr);
-	c->lines[i] = line;
+		return r;
+	c->lines[first + (size_t)(k - table)] = line;
 	return 0;
 }
 
 static int power_config_key_line(const struct power_config *c, const char *key)
 {
-	for (size_t i = 0; i < POWER_CONFIG_NKEYS; i++)
-		if (strcmp(power_config_keys[i].key, key) == 0)
-			return c->lines[i];
-	return 0;
+	const struct conf_key *k = conf_keys_find(power_config_power_keys, key);
+
+	if (k)
+		return c->lines[k - power_config_power_keys];
+	k = conf_keys_find(power_config_gpio_keys, key);
+	return k ? c->lines[POWER_CONFIG_NPOWER + (size_t)(k - power_config_gpio_keys)] : 0;
 }
 
 /* The line of the first of two power_config_keys that was set, preferring the first. */

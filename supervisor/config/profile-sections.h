@@ -9,7 +9,7 @@
  * profile-sections.c.
  */
 #include "supervisor/policy/fanctl.h"
-#include "supervisor/config/ib-conf.h"
+#include "supervisor/config/ib-config.h"
 #include "supervisor/config/power-config.h"
 #include "supervisor/config/watts-config.h"
 

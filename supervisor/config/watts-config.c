@@ -136,7 +136,7 @@ static const struct conf_key watts_config_watts_keys[] = {
 	WATTS_KEY("log_interval", CONF_DURATION, log_interval_ns, .min = 10 * HW_NSEC_PER_MSEC,
 		  .max = 3600 * HW_NSEC_PER_SEC),
 	{ .name = "log_max_size", .type = CONF_CUSTOM, .fn = watts_config_log_max_size_set },
-	WATTS_KEY("log_keep", CONF_INT32, log_keep, .min = 0, .max = 100),
+	WATTS_KEY("log_keep", CONF_INT, log_keep, .size = sizeof(int), .min = 0, .max = 100),
 	WATTS_KEY("baseline", CONF_DURATION, baseline_ns, .min = HW_NSEC_PER_SEC / 10,
 		  .max = 600 * HW_NSEC_PER_SEC),
 	WATTS_KEY("max_gap", CONF_DURATION, max_gap_ns, .min = HW_NSEC_PER_SEC / 10,
@@ -244,11 +244,11 @@ static int watts_config_monitor_conversion_set(void *obj, const char *v, char *e
 #define MON_SIZE(f) .size = sizeof(((struct watts_monitor_config *)0)->f)
 static const struct conf_key watts_config_monitor_keys[] = {
 	{ .name = "type", .type = CONF_CUSTOM, .fn = watts_config_monitor_type_set },
-	MON_KEY("bus", CONF_INT32, ina.bus, .min = 0, .max = 1023),
+	MON_KEY("bus", CONF_INT, ina.bus, .size = sizeof(int), .min = 0, .max = 1023),
 	{ .name = "address", .type = CONF_CUSTOM, .fn = watts_config_monitor_address_set },
 	MON_KEY("shunt", CONF_DOUBLE, ina.shunt_ohm, .min = 1e-5, .max = 100.0),
 	MON_KEY("max_current", CONF_DOUBLE, ina.max_current_a, .min = 0.001, .max = 1000.0),
-	MON_KEY("averages", CONF_INT32, ina.averages, .min = 1, .max = 1024),
+	MON_KEY("averages", CONF_INT, ina.averages, .size = sizeof(int), .min = 1, .max = 1024),
 	{ .name = "conversion_time", .type = CONF_CUSTOM,
 	  .fn = watts_config_monitor_conversion_set },
 	MON_KEY("hwmon_chip", CONF_STRING, ina.hwmon_chip, MON_SIZE(ina.hwmon_chip)),
@@ -306,7 +306,7 @@ static int watts_config_throttle_command_set(void *obj, const char *v, char *err
 	return watts_config_command_check(v, t->command, sizeof(t->command), false, err, errlen);
 }
 
-/* CONF_INT32 fills burst through an int: same size, and 0..2^30 fits both */
+/* CONF_INT (.size = sizeof(int)) fills burst through an int: same size, and 0..2^30 fits both */
 _Static_assert(sizeof(((struct throttle_config *)0)->burst) == sizeof(int), "burst is an int");
 
 #define THR_KEY(n, t, f, ...) \
@@ -316,7 +316,7 @@ static const struct conf_key watts_config_throttle_keys[] = {
 	{ .name = "interfaces", .type = CONF_CUSTOM, .fn = watts_config_throttle_interfaces_set },
 	{ .name = "interface", .type = CONF_CUSTOM, .fn = watts_config_throttle_interfaces_set },
 	{ .name = "rate", .type = CONF_CUSTOM, .fn = watts_config_throttle_rate_set },
-	THR_KEY("burst", CONF_INT32, burst, .min = 0, .max = 1L << 30),
+	THR_KEY("burst", CONF_INT, burst, .size = sizeof(int), .min = 0, .max = 1L << 30),
 	THR_KEY("max", CONF_PERCENT, cpu_pct, .min = 1.0, .max = 100.0),
 	THR_KEY("limit", CONF_DOUBLE, rapl_w, .min = 0.5, .max = 500.0),
 	THR_KEY("path", CONF_PATH, rapl_path, .size = sizeof(((struct throttle_config *)0)->rapl_path)),
@@ -326,16 +326,6 @@ static const struct conf_key watts_config_throttle_keys[] = {
 
 /* ---- [thermal NAME] / [alarm NAME] (fills struct thermal_config) ---- */
 
-/* A level in degrees C, or "off" / "none" (NAN) to leave the level out. */
-static int watts_config_temp_parse(const char *v, double *out, char *err, size_t errlen)
-{
-	if (!strcasecmp(v, "off") || !strcasecmp(v, "none")) {
-		*out = NAN;
-		return 0;
-	}
-	return parse_double(v, -50.0, 200.0, out, err, errlen);
-}
-
 static int watts_config_actions_parse(const char *v, unsigned *out, char *err, size_t errlen)
 {
 	if (thermal_actions_parse(v, out) < 0)
@@ -344,32 +334,27 @@ static int watts_config_actions_parse(const char *v, unsigned *out, char *err, s
 	return 0;
 }
 
-#define WATTS_THERMAL_LEVEL(fname, temp_field, level)                                        \
-	static int watts_config_##fname##_set(void *obj, const char *v, char *err,           \
-					      size_t errlen)                                  \
-	{                                                                                     \
-		return watts_config_temp_parse(v, &((struct thermal_config *)obj)->temp_field, \
-					       err, errlen);                                  \
-	}                                                                                     \
+#define WATTS_THERMAL_LEVEL(fname, level)                                                    \
 	static int watts_config_##fname##_action_set(void *obj, const char *v, char *err,    \
 						     size_t errlen)                           \
 	{                                                                                     \
 		return watts_config_actions_parse(                                            \
 			v, &((struct thermal_config *)obj)->actions[level], err, errlen);     \
 	}
-WATTS_THERMAL_LEVEL(warn, warn_c, THERMAL_WARN)
-WATTS_THERMAL_LEVEL(critical, crit_c, THERMAL_CRIT)
-WATTS_THERMAL_LEVEL(emergency, emerg_c, THERMAL_EMERG)
+WATTS_THERMAL_LEVEL(warn, THERMAL_WARN)
+WATTS_THERMAL_LEVEL(critical, THERMAL_CRIT)
+WATTS_THERMAL_LEVEL(emergency, THERMAL_EMERG)
 
 #define THERM_KEY(n, t, f, ...) \
 	{ .name = n, .type = t, .offset = offsetof(struct thermal_config, f), __VA_ARGS__ }
 #define THERM_FN(n, f) { .name = n, .type = CONF_CUSTOM, .fn = watts_config_##f##_set }
 static const struct conf_key watts_config_thermal_keys[] = {
-	THERM_FN("warn", warn),
-	THERM_FN("critical", critical),
-	THERM_FN("emergency", emergency),
+	/* a level in degrees C, or "off" / "none" to leave the level out */
+	THERM_KEY("warn", CONF_DOUBLE_OFF, warn_c, .min = -50.0, .max = 200.0),
+	THERM_KEY("critical", CONF_DOUBLE_OFF, crit_c, .min = -50.0, .max = 200.0),
+	THERM_KEY("emergency", CONF_DOUBLE_OFF, emerg_c, .min = -50.0, .max = 200.0),
 	THERM_KEY("hysteresis", CONF_DOUBLE, hysteresis_c, .min = 0.0, .max = 50.0),
-	THERM_KEY("consecutive", CONF_INT32, consecutive, .min = 1, .max = 100),
+	THERM_KEY("consecutive", CONF_INT, consecutive, .size = sizeof(int), .min = 1, .max = 100),
 	THERM_FN("warn_action", warn_action),
 	THERM_FN("critical_action", critical_action),
 	THERM_FN("emergency_action", emergency_action),
@@ -392,7 +377,7 @@ static const struct conf_key watts_config_alerts_keys[] = {
 	{ .name = "alert_command", .type = CONF_CUSTOM, .fn = watts_config_alert_command_set },
 	ALERT_KEY("rate_limit", CONF_DURATION, rate_limit_ns, .min = 0,
 		  .max = 86400 * HW_NSEC_PER_SEC),
-	ALERT_KEY("history", CONF_INT32, history, .min = 0, .max = 4096),
+	ALERT_KEY("history", CONF_INT, history, .size = sizeof(int), .min = 0, .max = 4096),
 	CONF_KEY_END,
 };
 

@@ -2,7 +2,7 @@
 #ifndef H2BOX_IB_SVC_H
 #define H2BOX_IB_SVC_H
 
-#include "supervisor/config/ib-conf.h"
+#include "supervisor/config/ib-config.h"
 
 struct svc_ops;
 struct box;

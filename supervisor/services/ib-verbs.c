@@ -5,7 +5,7 @@
 #include "drivers/ib_port.h"
 #include "drivers/nic_pcie.h"
 #include "hw/hw.h"
-#include "supervisor/config/ib-conf.h"
+#include "supervisor/config/ib-config.h"
 #include "supervisor/policy/linkmath.h"
 #include "supervisor/report/ib-probe.h"
 #include "supervisor/runtime/box.h"

@@ -7,7 +7,7 @@
 
 #include "drivers/ib_port.h"
 #include "hw/ib.h"
-#include "supervisor/config/ib-conf.h"
+#include "supervisor/config/ib-config.h"
 #include "supervisor/policy/linkmath.h"
 
 struct box;

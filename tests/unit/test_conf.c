@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -61,6 +62,8 @@ struct thing {
 	char path[32];
 	int mode;
 	int custom_calls;
+	int small[2]; /* small[0] is filled; small[1] shows a CONF_INT int row writes no further */
+	double limit;
 };
 
 enum { MODE_A = 1, MODE_B = 2, MODE_C = 7 };
@@ -90,6 +93,8 @@ static const struct conf_key keys[] = {
 	K("path", CONF_PATH, path, .size = sizeof(((struct thing *)0)->path)),
 	K("mode", CONF_ENUM, mode, .names = modes),
 	{ .name = "custom", .type = CONF_CUSTOM, .fn = thing_custom },
+	K("small", CONF_INT, small, .size = sizeof(int), .min = -10, .max = 10),
+	K("limit", CONF_DOUBLE_OFF, limit, .min = -50, .max = 200),
 	CONF_KEY_END,
 };
 
@@ -149,12 +154,12 @@ struct small {
 
 #define S(n, t, f, ...) { .name = n, .type = t, .offset = offsetof(struct small, f), __VA_ARGS__ }
 static const struct conf_key small_keys[] = {
-	S("n", CONF_INT32, n, .min = -2, .max = 1000),
+	S("n", CONF_INT, n, .size = sizeof(int), .min = -2, .max = 1000),
 	S("log", CONF_PATH_OPT, path, .size = sizeof(((struct small *)0)->path)),
 	CONF_KEY_END,
 };
 
-static void test_keys_int32_and_optional_path(void **state)
+static void test_keys_int_and_optional_path(void **state)
 {
 	struct small s = { .n = 7, .path = "/old" };
 	char err[160] = "";
@@ -175,6 +180,27 @@ static void test_keys_int32_and_optional_path(void **state)
 			 -ERANGE);
 }
 
+/* an int field is filled as an int; "off"/"none" is NAN for a threshold that may be absent */
+static void test_keys_int_field_and_off(void **state)
+{
+	struct thing t = { .small = { 0, 77 }, .limit = 1 };
+	char err[160];
+
+	assert_int_equal(conf_keys_set(keys, &t, "small", "-7", err, sizeof(err)), 0);
+	assert_int_equal(t.small[0], -7);
+	assert_int_equal(t.small[1], 77);
+	assert_int_equal(conf_keys_set(keys, &t, "small", "11", err, sizeof(err)), -ERANGE);
+	assert_int_equal(t.small[0], -7);
+	assert_int_equal(conf_keys_set(keys, &t, "limit", "85.5", err, sizeof(err)), 0);
+	assert_true(t.limit == 85.5);
+	assert_int_equal(conf_keys_set(keys, &t, "limit", "Off", err, sizeof(err)), 0);
+	assert_true(isnan(t.limit));
+	assert_int_equal(conf_keys_set(keys, &t, "limit", "none", err, sizeof(err)), 0);
+	assert_true(isnan(t.limit));
+	assert_int_equal(conf_keys_set(keys, &t, "limit", "250", err, sizeof(err)), -ERANGE);
+	assert_int_equal(conf_keys_set(keys, &t, "limit", "never", err, sizeof(err)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,7 +208,8 @@ int main(void)
 		cmocka_unit_test(test_section_refusals),
 		cmocka_unit_test(test_keys_each_type),
 		cmocka_unit_test(test_keys_unknown_and_enum_message),
-		cmocka_unit_test(test_keys_int32_and_optional_path),
+		cmocka_unit_test(test_keys_int_and_optional_path),
+		cmocka_unit_test(test_keys_int_field_and_off),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -656,7 +656,7 @@ static void test_unpowered_input(void **state)
 	assert_int_equal(r->cfg.inputs[1].power, FAN_INPUT_POWER_ALWAYS);
 	assert_int_equal(fan_config_set(&r->cfg, "input disk", "powered_by", "brick", 1, err,
 					sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "psu, host or always"));
+	assert_string_equal(err, "powered_by must be 'psu', 'host' or 'always', got 'brick'");
 	rig_free(r);
 }
 
@@ -704,6 +704,16 @@ static void test_config_errors(void **state)
 	assert_int_equal(cset(&c, "fan", "period", "1ms", 3, err, sizeof(err)), -ERANGE);
 	assert_int_equal(cset(&c, "fanprofile quiet", "cap", "140", 3, err, sizeof(err)), -ERANGE);
 	assert_int_equal(cset(&c, "input bad name!", "chip", "x", 3, err, sizeof(err)), -EINVAL);
+	/* the header is read by the one section reader: quotes and blanks, the one name rule */
+	assert_int_equal(cset(&c, "input \"ssd\"", "chip", "x", 3, err, sizeof(err)), 0);
+	assert_int_equal(cset(&c, " input   ssd ", "label", "temp1", 3, err, sizeof(err)), 0);
+	assert_string_equal(c.inputs[c.ninputs - 1].spec.name, "ssd");
+	assert_string_equal(c.inputs[c.ninputs - 1].spec.label, "temp1");
+	assert_int_equal(cset(&c, "curve a23456789012345678901234567890123", "hysteresis", "1", 3,
+			      err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "name longer than 31 characters"));
+	assert_int_equal(cset(&c, "fanprofile a/b", "cap", "50", 3, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "use letters, digits"));
 	/* unknown keys are profile.c's to report */
 	assert_int_equal(cset(&c, "fan", "colour", "red", 3, err, sizeof(err)), -ENOENT);
 	assert_int_equal(cset(&c, "curve nic", "colour", "red", 3, err, sizeof(err)), -ENOENT);

@@ -210,7 +210,7 @@ static void test_config_defaults_and_keys(void **state)
 	assert_string_equal(power_config_host_supply_name(c.host_supply), "own");
 	assert_int_equal(power_config_set(&c, "power", "host_supply", "brick", 7, err, sizeof(err)),
 			 -EINVAL);
-	assert_non_null(strstr(err, "expected psu or own"));
+	assert_string_equal(err, "host_supply must be 'psu' or 'own', got 'brick'");
 	assert_int_equal(c.host_supply, POWER_HOST_SUPPLY_OWN);
 	assert_int_equal(power_config_set(&c, "power", "no_such_key", "1", 8, err, sizeof(err)),
 			 -ENOENT);
@@ -240,6 +240,22 @@ static void test_config_defaults_and_keys(void **state)
 	power_config_set(&c, "power", "debounce", "600ms", 18, err, sizeof(err));
 	assert_int_equal(power_config_validate(&c, &line, err, sizeof(err)), -EINVAL);
 	assert_int_equal(line, 17);
+	power_config_set(&c, "power", "debounce", "30ms", 18, err, sizeof(err));
+
+	/* an empty value unwires a line: optional ones stay so, required ones are reported */
+	assert_int_equal(power_config_set(&c, "gpio", "button_led", "LED", 19, err, sizeof(err)), 0);
+	assert_int_equal(power_config_set(&c, "gpio", "button_led", "", 20, err, sizeof(err)), 0);
+	assert_string_equal(c.button_led, "");
+	assert_int_equal(power_config_validate(&c, &line, err, sizeof(err)), 0);
+	assert_int_equal(power_config_set(&c, "gpio", "psu_ok", "", 21, err, sizeof(err)), 0);
+	assert_int_equal(power_config_validate(&c, &line, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "[gpio] psu_ok is required");
+	/* an empty value is no boolean, duration or word */
+	assert_int_equal(power_config_set(&c, "gpio", "button_pull_up", "", 22, err, sizeof(err)),
+			 -EINVAL);
+	assert_true(power_config_set(&c, "power", "settle", "", 23, err, sizeof(err)) < 0);
+	assert_int_equal(power_config_set(&c, "power", "restore", "", 24, err, sizeof(err)),
+			 -EINVAL);
 }
 
 /* ---- controller topology ---- */

@@ -188,6 +188,102 @@ static void test_monitor_header_like_input(void **state)
 		     "t.conf:1: [throttle \"a/b\"]: name 'a/b': use letters, digits, '-', '_', '.'");
 }
 
+/* The error the profile reports on line, without its "t.conf:N: KEY: " prefix. */
+static void error_on(const char *text, int line, const char *key, char *out, size_t len)
+{
+	struct loaded *l = load(text);
+	char prefix[64];
+
+	snprintf(prefix, sizeof(prefix), "t.conf:%d: %s: ", line, key);
+	out[0] = '\0';
+	for (int i = 0; i < l->e.count; i++)
+		if (strncmp(l->e.msg[i], prefix, strlen(prefix)) == 0)
+			snprintf(out, len, "%s", l->e.msg[i] + strlen(prefix));
+	if (!out[0]) {
+		for (int i = 0; i < l->e.count; i++)
+			print_message("  error: %s\n", l->e.msg[i]);
+		fail_msg("no error starting '%s'", prefix);
+	}
+	free(l);
+}
+
+/*
+ * One rule for every section: [fan], [input], [curve], [power], [gpio] and [ib] take the same
+ * duration and boolean syntax and refuse it in the same words, their word lists say the same
+ * thing the same way, and [input X], [curve X] and [fanprofile X] take the same names.
+ */
+static void test_one_value_rule_across_sections(void **state)
+{
+	struct loaded *l = load("[fan]\nperiod = 1.5s\nstale_after = 250ms\nenabled = off\n"
+				"[input a.b-c_9]\nfile = /x\nrequired = No\ncurve = a.b-c_9\n"
+				"[curve a.b-c_9]\npoints = 30:20 60:100\nkick_time = 250ms\n"
+				"[fanprofile a.b-c_9]\ncap = 50%\n"
+				"[fanschedule]\ndefault = a.b-c_9\n"
+				"[power]\npsu_ok_timeout = 250ms\nsettle = 1.5s\nhost_starts_on_power = TRUE\n"
+				"[ib]\nsample_period = 1.5s\nbench_timeout = 250ms\n"
+				"pcie_narrow_expected = on\n"
+				"[gpio]\nbutton_pull_up = 1\n"
+				"psu_on = A\npsu_ok = B\nbutton = C\nhost_button = D\nhost_alive = E\n");
+	char a[256], b[256], c[256];
+
+	for (int i = 0; i < l->e.count; i++)
+		print_message("  error: %s\n", l->e.msg[i]);
+	assert_int_equal(l->r, 0);
+	assert_true(l->p.fan.period_ns == 1500000000LL);
+	assert_true(l->p.fan.stale_after_ns == 250000000LL);
+	assert_true(l->p.fan.curves[1].c.kick_ns == 250000000LL);
+	assert_true(l->p.power.psu_ok_timeout_ns == 250000000LL);
+	assert_true(l->p.power.settle_ns == 1500000000LL);
+	assert_true(l->p.ib.sample_ns == 1500000000LL);
+	assert_true(l->p.ib.bench_timeout_ns == 250000000LL);
+	assert_false(l->p.fan.enabled);
+	assert_false(l->p.fan.inputs[0].required);
+	assert_true(l->p.power.host_starts_on_power);
+	assert_true(l->p.power.button_pull_up);
+	assert_true(l->p.ib.pcie_narrow_expected);
+	assert_string_equal(l->p.fan.inputs[0].spec.name, "a.b-c_9");
+	assert_string_equal(l->p.fan.sched.default_profile, "a.b-c_9");
+	free(l);
+
+	/* a bad duration: one message, whichever section */
+	error_on("[fan]\nperiod = 1.5 fortnights\n" GPIO, 2, "period", a, sizeof(a));
+	error_on("[power]\nsettle = 1.5 fortnights\n" GPIO, 2, "settle", b, sizeof(b));
+	error_on("[ib]\nsample_period = 1.5 fortnights\n" GPIO, 2, "sample_period", c, sizeof(c));
+	assert_string_equal(a, b);
+	assert_string_equal(a, c);
+	/* a bad boolean: one message */
+	error_on("[fan]\nenabled = maybe\n" GPIO, 2, "enabled", a, sizeof(a));
+	error_on("[gpio]\nbutton_pull_up = maybe\n" GPIO, 2, "button_pull_up", b, sizeof(b));
+	error_on("[ib]\npcie_narrow_expected = maybe\n" GPIO, 2, "pcie_narrow_expected", c,
+		 sizeof(c));
+	assert_string_equal(a, b);
+	assert_string_equal(a, c);
+	/* a word not in a list: every list says its words the same way */
+	error_on("[fan]\non_exit = later\n" GPIO, 2, "on_exit", a, sizeof(a));
+	assert_string_equal(a, "on_exit must be 'restore', 'full' or 'keep', got 'later'");
+	error_on("[input a]\nfile = /x\npowered_by = later\n" GPIO, 3, "powered_by", a, sizeof(a));
+	assert_string_equal(a, "powered_by must be 'psu', 'host' or 'always', got 'later'");
+	error_on("[power]\nrestore = later\n" GPIO, 2, "restore", a, sizeof(a));
+	assert_string_equal(a, "restore must be 'off', 'on' or 'last', got 'later'");
+
+	/* one name rule for [input X], [curve X] and [fanprofile X] */
+	assert_error("[input \"a b\"]\nfile = /x\n",
+		     "t.conf:1: [input \"a b\"]: name 'a b': use letters, digits, '-', '_', '.'");
+	assert_error("[curve \"a b\"]\npoints = 30:20 60:100\n",
+		     "t.conf:1: [curve \"a b\"]: name 'a b': use letters, digits, '-', '_', '.'");
+	assert_error("[fanprofile \"a b\"]\ncap = 50\n",
+		     "t.conf:1: [fanprofile \"a b\"]: name 'a b': use letters, digits, '-', '_', '.'");
+	assert_error("[curve a23456789012345678901234567890123]\npoints = 30:20 60:100\n",
+		     "t.conf:1: [curve a23456789012345678901234567890123]: name longer than 31"
+		     " characters");
+	assert_error("[input a23456789012345678901234567890123]\nfile = /x\n",
+		     "t.conf:1: [input a23456789012345678901234567890123]: name longer than 31"
+		     " characters");
+	/* a schedule entry names a profile by the same rule */
+	error_on("[fanschedule]\ndefault = a/b\n" GPIO, 2, "default", a, sizeof(a));
+	assert_string_equal(a, "name 'a/b': use letters, digits, '-', '_', '.'");
+}
+
 static void test_indented_continuation(void **state)
 {
 	/* inih would make "bar" the new name: a stray indent must not change a value */
@@ -272,6 +368,7 @@ static void test_keys_that_never_take_effect(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_one_value_rule_across_sections),
 		cmocka_unit_test(test_key_outside_any_section),
 		cmocka_unit_test(test_repeated_key),
 		cmocka_unit_test(test_repeated_section),

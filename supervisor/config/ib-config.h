@@ -1,6 +1,6 @@
-/* ib-conf.h - the [ib] profile section: device, ports, sampling period, `ib bench` limits. */
-#ifndef H2BOX_IB_CONF_H
-#define H2BOX_IB_CONF_H
+/* ib-config.h - the [ib] profile section: device, ports, sampling period, `ib bench` limits. */
+#ifndef H2BOX_IB_CONFIG_H
+#define H2BOX_IB_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
