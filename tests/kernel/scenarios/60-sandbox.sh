@@ -4,7 +4,7 @@
 # guest did what the packaging does on a real box (60-h2box.rules' GROUP=/MODE= on the device
 # nodes, h2box-sysfs-access on sysfs).  Every hardware feature must still work: GPIO power
 # sequencing and the hwmon fan (controller profile), the INA226 over i2c-dev and the tc tbf
-# throttle (self profile).  Not covered here (no systemd in the guest): the unit's seccomp filter,
+# throttle (self profile), the verbs benchmark on rxe with the unit's LimitMEMLOCK= (ib profile).  Not covered here (no systemd in the guest): the unit's seccomp filter,
 # namespaces and device cgroup; tests/scenario/85-unit-sandbox.sh checks the unit's score.
 # shellcheck shell=dash
 # shellcheck disable=SC2317  # check functions are invoked indirectly through rig_check
@@ -202,6 +202,45 @@ tc_throttle() {
 	_no_denials
 }
 
+# LimitMEMLOCK= in KiB for ulimit -l ("64M" -> 65536)
+memlock_kib() {
+	local v
+	v=$(unit_key LimitMEMLOCK)
+	case $v in
+	*K) echo "${v%K}" ;;
+	*M) echo $((${v%M} * 1024)) ;;
+	*G) echo $((${v%G} * 1024 * 1024)) ;;
+	*) rig_die "LimitMEMLOCK='$v': not a size this rig reads" ;;
+	esac
+}
+
+# verbs: the benchmark's queue pairs and registered buffers (the largest size, 8 MiB) on rxe,
+# with the unit's LimitMEMLOCK= instead of root's CAP_IPC_LOCK
+ib_setup() {
+	rm -f /tmp/h2boxd.log
+	rig_gpio_sim_setup h2box-ib PSU_ON_N PSU_PWR_OK PWR_BUTTON >/dev/null
+	rig_gpio_pull PSU_PWR_OK up
+	rig_gpio_pull PWR_BUTTON up
+	rig_rxe_setup lo rxe_lo
+	packaging_apply
+	rm -rf /tmp/h2box-ib-state
+	mkdir -p /tmp/h2box-ib-state
+	chown $UID_H2BOX:$UID_H2BOX /tmp/h2box-ib-state
+	ulimit -l "$(memlock_kib)"
+	rig_daemon_start "$RIG_PROFILES/rig-ib.conf" -s "$H2BOX_SOCKET"
+	_daemon_identity
+}
+
+ib_bench() {
+	local out=/tmp/sandbox-ib-bench.json
+	h2 ib link | grep -q 'port 1: ACTIVE' || { h2 ib link; rig_die "rxe_lo port 1 not ACTIVE in ib link"; }
+	timeout 120 "$H2BOX_BIN/h2box" --json ib bench --dev rxe_lo --sizes 8M --iters 5 >"$out" ||
+		{ cat "$out"; tail -n 5 /tmp/h2boxd.log; rig_die "h2box ib bench 8M failed under the unit's identity"; }
+	rig_expect_eq "bench ok" "$(tail -n 1 "$out" | jq -r .ok)" true
+	tail -n 1 "$out" | grep -q '"size":8388608' || { tail -n 1 "$out"; rig_die "no 8 MiB row in the bench result"; }
+	_no_denials
+}
+
 rig_check sandbox/unit-identity identity
 if rig_ok sandbox/unit-identity; then
 	RIG_DAEMON_WRAP=$(cat "$RIG_STATE/sandbox-wrap")
@@ -214,7 +253,7 @@ if rig_ok sandbox/unit-identity; then
 	else
 		for c in gpio-power-on hwmon-fan-pwm gpio-power-off; do rig_skip "sandbox/$c" "no setup"; done
 	fi
-	rig_check sandbox/controller-teardown rig_box_teardown
+	rig_check sandbox/controller/teardown rig_box_teardown
 	rig_check sandbox/self-setup self_setup
 	if rig_ok sandbox/self-setup; then
 		rig_check sandbox/ina226-i2c-dev ina_i2c
@@ -222,9 +261,16 @@ if rig_ok sandbox/unit-identity; then
 	else
 		for c in ina226-i2c-dev tc-tbf-throttle; do rig_skip "sandbox/$c" "no setup"; done
 	fi
+	rig_check sandbox/self/teardown rig_box_teardown
+	rig_check sandbox/ib-setup ib_setup
+	if rig_ok sandbox/ib-setup; then
+		rig_check sandbox/ib-verbs-bench ib_bench
+	else
+		rig_skip sandbox/ib-verbs-bench "no setup"
+	fi
 	rig_check sandbox/teardown rig_box_teardown
 else
-	for c in controller-setup gpio-power-on hwmon-fan-pwm gpio-power-off self-setup ina226-i2c-dev tc-tbf-throttle; do
+	for c in controller-setup gpio-power-on hwmon-fan-pwm gpio-power-off self-setup ina226-i2c-dev tc-tbf-throttle ib-setup ib-verbs-bench; do
 		rig_skip "sandbox/$c" "no unit identity"
 	done
 fi
