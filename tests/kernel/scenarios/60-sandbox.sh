@@ -31,7 +31,7 @@ export H2BOX_SOCKET
 caps_arg() {
 	local c out=-all
 	for c in $(unit_key AmbientCapabilities); do
-		c=$(echo "${c#CAP_}" | tr 'A-Z' 'a-z')
+		c=$(echo "${c#CAP_}" | tr '[:upper:]' '[:lower:]')
 		out="$out,+$c"
 	done
 	echo "$out"
@@ -70,7 +70,7 @@ packaging_apply() {
 		kernel=$(echo "$line" | sed -n 's/.*KERNEL=="\([^"]*\)".*/\1/p')
 		group=$(echo "$line" | sed -n 's/.*GROUP="\([^"]*\)".*/\1/p')
 		mode=$(echo "$line" | sed -n 's/.*MODE="\([^"]*\)".*/\1/p')
-		[ -n "$kernel" ] && [ -n "$group" ] && [ -n "$mode" ] || continue
+		if [ -z "$kernel" ] || [ -z "$group" ] || [ -z "$mode" ]; then continue; fi
 		for f in /dev/$kernel; do
 			[ -c "$f" ] || continue
 			chgrp "$group" "$f"
@@ -97,7 +97,7 @@ identity() {
 	}
 	rig_expect_eq "setpriv capability list from AmbientCapabilities=" "$(caps_arg)" "-all,+net_admin"
 	# rig_daemon_start runs h2boxd under it (setpriv execs: the pid is the daemon's)
-	echo "$(as_unit_argv)" >"$RIG_STATE/sandbox-wrap"
+	as_unit_argv >"$RIG_STATE/sandbox-wrap"
 	# the identity is real: the capability set the daemon gets, and nothing without it
 	rig_expect_eq "CapEff as the unit" "$(as_unit sh -c 'grep ^CapEff: /proc/self/status' | tr -d '\t ')" \
 		"CapEff:0000000000001000"
