@@ -201,8 +201,14 @@ install: build
 	install -D -m 0644 docs/h2box.1 $(DESTDIR)$(PREFIX)/share/man/man1/h2box.1
 	install -D -m 0755 packaging/h2box-shutdown-hook $(DESTDIR)/lib/systemd/system-shutdown/h2box
 	install -d $(DESTDIR)/etc/h2box
+	@# the sandbox (packaging/h2boxd.service): user and group h2box, device and sysfs access for
+	@# the group, logind power-off for the user
+	install -D -m 0644 packaging/h2box.sysusers $(DESTDIR)/usr/lib/sysusers.d/h2box.conf
+	install -D -m 0644 packaging/60-h2box.rules $(DESTDIR)/usr/lib/udev/rules.d/60-h2box.rules
+	install -D -m 0755 packaging/h2box-sysfs-access $(DESTDIR)/usr/lib/h2box/h2box-sysfs-access
+	install -D -m 0644 packaging/h2box.polkit.rules $(DESTDIR)/usr/share/polkit-1/rules.d/50-h2box.rules
 	@# power-changing commands are for root and the h2box group
-	if [ -z "$(DESTDIR)" ] && ! getent group h2box >/dev/null; then groupadd --system h2box; fi
+	if [ -z "$(DESTDIR)" ]; then systemd-sysusers h2box.conf; fi
 	for p in profiles/*.conf; do install -D -m 0644 $$p $(DESTDIR)$(PREFIX)/share/h2box/profiles/$$(basename $$p); done
 
 clean:

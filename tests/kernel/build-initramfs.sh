@@ -8,7 +8,8 @@
 # BUILD_DIR (h2boxd, h2box, h2box-plant, BUILD_DIR/kernel-tools/*; whichever exist) with their
 # shared libraries (ldd) and the dynamic loader, perftest (ib_write_bw, ib_send_lat), libibverbs
 # with the rxe provider, iproute2 (ip, tc, rdma), gpiod and lm-sensors tools when installed,
-# /etc/sensors3.conf, /init (guest-init.sh), /rig/guest-lib.sh and /rig/scenarios/*.sh.
+# /etc/sensors3.conf, /init (guest-init.sh), /rig/guest-lib.sh, /rig/scenarios/*.sh and the unit's
+# packaging files (/rig/packaging/: h2boxd.service, 60-h2box.rules, h2box-sysfs-access; setpriv).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -148,6 +149,7 @@ add_tool ibv_devices ibv_devinfo                          # ibverbs-utils
 add_tool gpiodetect gpioinfo gpioget gpioset gpiomon gpiofind # gpiod (libgpiod 1.6 tools)
 add_tool sensors                                          # lm-sensors
 add_tool jq                                               # scenarios read h2box --json
+add_tool setpriv                                          # util-linux: 60-sandbox runs h2boxd as the unit's user
 
 # libibverbs loads providers named in /etc/libibverbs.d/*.driver from its provider dir; ship rxe only
 # (a .driver file without its library makes libibverbs warn on every start).
@@ -190,6 +192,11 @@ if [[ -d $here/profiles ]]; then
 	mkdir -p "$stage/rig/profiles"
 	cp -a "$here/profiles/." "$stage/rig/profiles/"
 fi
+# the unit and the files that give its user the hardware (60-sandbox reads and applies them)
+mkdir -p "$stage/rig/packaging"
+for f in h2boxd.service 60-h2box.rules h2box-sysfs-access; do
+	install -m 0755 "$repo/packaging/$f" "$stage/rig/packaging/$f"
+done
 nscen=0
 for s in "$here"/scenarios/*.sh; do
 	[[ -e $s ]] || continue

@@ -10,6 +10,7 @@
 #                                    h2box-plant mirroring the matching build (sfx | brick with
 #                                    the H2 on its own supply, controlled | brick, self)
 #   rig_daemon_start PROFILE         h2boxd ($H2BOX_BIN) on it; waits until `h2box status` answers
+#                                    ($RIG_DAEMON_WRAP, if set, is the command line it runs under)
 #   rig_box_teardown                 daemon and plant stopped, devices removed (rig_reset)
 #
 # $H2BOX_BIN picks the build under test: /opt/h2box/bin (libgpiod 1.6) or /opt/gpiod2/bin
@@ -139,7 +140,8 @@ rig_daemon_start() {
 	local prof=$1 pid
 	shift
 	mkdir -p /tmp/h2box-state
-	"$H2BOX_BIN/h2boxd" -c "$prof" "$@" </dev/null >>/tmp/h2boxd.log 2>&1 &
+	# shellcheck disable=SC2086  # $RIG_DAEMON_WRAP is a command line (60-sandbox: setpriv ...)
+	${RIG_DAEMON_WRAP:-} "$H2BOX_BIN/h2boxd" -c "$prof" "$@" </dev/null >>/tmp/h2boxd.log 2>&1 &
 	pid=$!
 	echo "$pid" >"$RIG_STATE/h2boxd.pid"
 	if ! rig_until 15 h2 status >/dev/null; then
