@@ -2,7 +2,8 @@
 # 35-watts-log-power-on.sh - the CSV watts log of a box that starts off and is then switched on:
 # one header with every profile input's column from the first row (unknown temperatures are
 # empty cells), no rotation at power-on, and with log_keep the whole history survives; a daemon
-# restart with the same inputs appends to the same file.
+# restart with the same inputs appends to the same file.  Then symlinks planted at the log's
+# path and at the energy state's temporary file: refused and logged, never written through.
 . "$(dirname "$0")/lib.sh"
 
 LOG=$TESTDIR/watts.csv
@@ -41,5 +42,20 @@ advance 10s
 expect_eq "restart: still one header" "$(grep -c '^time,' "$LOG")" 1
 check "restart: no rotated file" test ! -e "$LOG.1"
 expect_cmp "restart: appended" "$(($(wc -l <"$LOG") - 1))" ge $((total + 5))
+
+# issue 13, defect 7: symlinks planted at the log's path and at the energy state's temporary
+# file are refused with a warning; the files they point at are never written
+stop_daemon >/dev/null
+printf 'precious\n' >"$TESTDIR/victim"
+mv "$LOG" "$TESTDIR/old.csv"
+ln -s "$TESTDIR/victim" "$LOG"
+ln -s "$TESTDIR/victim" "$TESTDIR/state/energy.state.tmp"
+start_daemon "$PROFILE" --state-dir "$TESTDIR/state" || { finish; exit 1; }
+advance 10s
+stop_daemon >/dev/null
+expect_eq "planted links: the file they point at is untouched" "$(cat "$TESTDIR/victim")" precious
+check "planted log symlink: warned, log disabled" grep -q "watts log $LOG disabled" "$DAEMON_LOG"
+check "planted tmp symlink: warned, energy not saved" grep -q "cannot save energy state" "$DAEMON_LOG"
+check "the daemon ran on without its log" grep -q "watts: .* monitor(s)" "$DAEMON_LOG"
 
 finish
