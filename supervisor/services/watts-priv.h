@@ -25,6 +25,8 @@ struct wattlog;
 #define WATTS_FOLLOWERS_MAX 16
 #define WATTS_BASELINE_RING 2048
 #define WATTS_IB_PORTS_MAX 8
+#define WATTS_LOG_TEMPS_MAX 8
+#define WATTS_LOG_NAME_MAX 32
 
 struct watts_monitor {
 	struct watts_monitor_config cfg;
@@ -99,6 +101,9 @@ struct watts_svc {
 	struct thermal_svc *thermal;
 
 	struct wattlog *log;
+	/* the log's temperature columns: the profile's [input] names, fixed when it opens */
+	char log_temps[WATTS_LOG_TEMPS_MAX][WATTS_LOG_NAME_MAX];
+	int log_ntemps;
 	int64_t last_log_ns;
 	bool log_failed;
 

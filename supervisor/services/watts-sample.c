@@ -26,11 +26,9 @@ static void watts_sample_csv_log(struct watts_svc *s, int64_t now)
 	row.volts = rd->volts;
 	row.amps = rd->amps;
 	row.watts = rd->watts;
-	for (int i = 0; i < rd->ntemps && i < WATTLOG_TEMPS_MAX; i++) {
-		row.temp_names[i] = rd->temps[i].name;
-		row.temps[i] = rd->temps[i].celsius;
-		row.ntemps++;
-	}
+	/* the columns the log opened with; an input not read (yet) is an empty cell */
+	for (int i = 0; i < s->log_ntemps; i++)
+		row.temps[i] = box_temp_get(s->b, s->log_temps[i]);
 	row.fan_duty_pct = rd->fan_duty_pct;
 	row.fan_rpm = rd->fan_rpm;
 	row.ib_tx_gbps = rd->ib_tx_gbps;

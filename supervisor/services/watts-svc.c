@@ -17,6 +17,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+_Static_assert(WATTS_LOG_TEMPS_MAX == WATTLOG_TEMPS_MAX, "one log column per wattlog slot");
+_Static_assert(FAN_INPUTS_MAX <= WATTS_LOG_TEMPS_MAX, "every profile input has its log column");
+_Static_assert(TEMP_INPUT_NAME_MAX <= WATTS_LOG_NAME_MAX, "an input's name fits its column");
+
+/*
+ * The log's temperature columns are the profile's inputs, whether or not they can be read yet
+ * (the box may start off): a column set that followed the readings would change, and rotate
+ * the file, at every power-on.
+ */
+static void watts_svc_log_columns(struct watts_svc *s)
+{
+	const struct fan_config *fc = s->b->profile ? &s->b->profile->fan : NULL;
+
+	s->log_ntemps = 0;
+	for (int i = 0; fc && i < fc->ninputs; i++)
+		snprintf(s->log_temps[s->log_ntemps++], WATTS_LOG_NAME_MAX, "%s",
+			 fc->inputs[i].spec.name);
+}
+
 static void watts_svc_timer_fire(struct loop_timer *t, int64_t now_ns, void *userdata)
 {
 	struct watts_svc *s = userdata;
@@ -93,7 +112,13 @@ int watts_svc_new(struct box *b, const struct watts_config *cfg, struct watts_sv
 	thermal_svc_throttle_handler_set(s->thermal, watts_svc_thermal_throttle, s);
 
 	if (cfg->log_path[0]) {
-		r = wattlog_open(cfg->log_path, cfg->log_max_bytes, cfg->log_keep, &s->log);
+		const char *names[WATTS_LOG_TEMPS_MAX];
+
+		watts_svc_log_columns(s);
+		for (i = 0; i < s->log_ntemps; i++)
+			names[i] = s->log_temps[i];
+		r = wattlog_open(cfg->log_path, names, s->log_ntemps, cfg->log_max_bytes,
+				 cfg->log_keep, &s->log);
 		if (r < 0) {
 			log_warn(r, "watts log %s disabled", cfg->log_path);
 			s->log = NULL;

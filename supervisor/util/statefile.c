@@ -45,24 +45,62 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
+/*
+ * Create the temporary file in dfd, never through something planted there: O_EXCL|O_NOFOLLOW.
+ * A leftover of ours (a crash between write and rename: a regular file, one link) is removed
+ * and the create tried once more; a symlink (-ELOOP) or anything else (-EPERM) is refused and
+ * left for the caller to report.
+ */
+static int tmp_create(int dfd, const char *tmp)
+{
+	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW;
+	struct stat st;
+	int fd = openat(dfd, tmp, flags, 0644);
+
+	if (fd >= 0 || errno != EEXIST)
+		return fd >= 0 ? fd : -errno;
+	if (fstatat(dfd, tmp, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (S_ISLNK(st.st_mode))
+		return -ELOOP;
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
+		return -EPERM;
+	if (unlinkat(dfd, tmp, 0) < 0)
+		return -errno;
+	fd = openat(dfd, tmp, flags, 0644);
+	return fd >= 0 ? fd : -errno;
+}
+
 int statefile_write(const char *path, const char *data, size_t len)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
+	const char *base;
 	int fd = -1, dfd = -1, r;
 
 	if (!path || !*path || (!data && len))
 		return -EINVAL;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	if (!*base)
+		return -EINVAL;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", base) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	r = dir_of(path, dir, sizeof(dir));
 	if (r < 0)
 		return r;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return -errno;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
+	/* everything below is relative to this directory: a symlink put in its place is refused */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dfd < 0)
 		return -errno;
+
+	fd = tmp_create(dfd, tmp);
+	if (fd < 0) {
+		r = fd;
+		fd = -1;
+		goto out; /* not ours: leave it in place */
+	}
 	r = write_all(fd, data, len);
 	if (r < 0)
 		goto fail_unlink;
@@ -76,22 +114,20 @@ int statefile_write(const char *path, const char *data, size_t len)
 		goto fail_unlink;
 	}
 	fd = -1;
-	if (rename(tmp, path) < 0) {
+	if (renameat(dfd, tmp, dfd, base) < 0) {
 		r = -errno;
 		goto fail_unlink;
 	}
 	/* The rename itself is only durable once the directory is synced. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
 	r = fsync(dfd) < 0 ? -errno : 0;
-	close(dfd);
-	return r;
+	goto out;
 
 fail_unlink:
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	unlinkat(dfd, tmp, 0);
+out:
+	close(dfd);
 	return r;
 }
 

@@ -11,7 +11,11 @@
  * Replace `path` with `data` so that a power cut at any moment leaves either
  * the old or the new content: write "<path>.tmp", fsync it, rename over
  * path, fsync the directory.  Creates the directory (one level, 0755) when it
- * is missing.  Returns 0 or -errno.
+ * is missing.  Never writes through a planted link: the directory is opened
+ * O_NOFOLLOW (a symlink in its place: -ENOTDIR or -ELOOP) and the temporary
+ * file is created O_EXCL|O_NOFOLLOW in it; a leftover regular tmp file of a
+ * crash is replaced, a symlink there is -ELOOP, anything else (a hard link to
+ * another file) -EPERM.  Returns 0 or -errno.
  */
 int statefile_write(const char *path, const char *data, size_t len);
 /*

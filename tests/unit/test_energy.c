@@ -220,6 +220,38 @@ static int rm_teardown(void **state)
 	return rmdir(dir);
 }
 
+/* Issue 13, defect 7: a link planted at the energy state's temporary path is never written. */
+static void test_state_tmp_link_refused(void **state)
+{
+	struct energy_state st = { .install_j = 1.0 }, back;
+	char path[128], tmp[140], victim[140], buf[32];
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/energy.state", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	fd = open(victim, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "precious\n", 9), 9);
+	close(fd);
+
+	assert_int_equal(symlink(victim, tmp), 0);
+	assert_int_equal(watts_energy_state_save(path, &st), -ELOOP);
+	assert_int_equal(unlink(tmp), 0);
+	assert_int_equal(link(victim, tmp), 0);
+	assert_int_equal(watts_energy_state_save(path, &st), -EPERM);
+	assert_int_equal(unlink(tmp), 0);
+
+	fd = open(victim, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 9);
+	close(fd);
+	assert_memory_equal(buf, "precious\n", 9);
+	assert_int_equal(watts_energy_state_load(path, &back), -ENOENT);
+	assert_int_equal(unlink(victim), 0);
+}
+
 static void test_state_roundtrip_and_corruption(void **state)
 {
 	struct energy_state st = { .install_j = 123456.789,
@@ -282,6 +314,8 @@ int main(void)
 		cmocka_unit_test(test_record_summary),
 		cmocka_unit_test(test_baseline_settled_or_not),
 		cmocka_unit_test(test_record_never_negative_above_baseline),
+		cmocka_unit_test_setup_teardown(test_state_tmp_link_refused, mkdir_setup,
+						rm_teardown),
 		cmocka_unit_test_setup_teardown(test_state_roundtrip_and_corruption, mkdir_setup,
 						rm_teardown),
 	};

@@ -1,4 +1,5 @@
-/* test_statefile.c - atomic state files: round trip, replacement, bounded reads, garbage; the
+/* test_statefile.c - atomic state files: round trip, replacement, bounded reads, garbage, never
+ * writing through a planted link (issue 13, defect 7); the
  * power state file's requested state and saved fault (round trip, older files, corrupt ones). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -93,6 +94,51 @@ static void test_stale_tmp_does_not_matter(void **state)
 	/* and the next write simply replaces the stale tmp */
 	assert_int_equal(statefile_write(d->file, "requested=on\n", 13), 0);
 	assert_int_equal(statefile_read(d->file, buf, sizeof(buf)), 13);
+}
+
+/*
+ * Issue 13, defect 7: whatever is planted at the temporary path or in place of the directory,
+ * no other file is ever written or truncated; a planted link is an error for the caller to log.
+ */
+static void test_planted_links_refused(void **state)
+{
+	struct dir *d = *state;
+	char buf[64], tmp[320], victim[320], real[320], linkdir[320], path[400];
+	struct stat st;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", d->file);
+	snprintf(victim, sizeof(victim), "%s/victim", d->path);
+	put_raw(victim, "precious\n", 9);
+
+	/* a symlink at the temporary path */
+	assert_int_equal(symlink(victim, tmp), 0);
+	assert_int_equal(statefile_write(d->file, "requested=on\n", 13), -ELOOP);
+	assert_int_equal(statefile_read(victim, buf, sizeof(buf)), 9);
+	assert_string_equal(buf, "precious\n");
+	assert_int_equal(unlink(tmp), 0);
+
+	/* a hard link at the temporary path: O_TRUNC through it would empty the victim */
+	assert_int_equal(link(victim, tmp), 0);
+	assert_int_equal(statefile_write(d->file, "requested=on\n", 13), -EPERM);
+	assert_int_equal(statefile_read(victim, buf, sizeof(buf)), 9);
+	assert_string_equal(buf, "precious\n");
+	assert_int_equal(unlink(tmp), 0);
+
+	/* the state directory itself a symlink to another directory */
+	snprintf(real, sizeof(real), "%s/real", d->path);
+	snprintf(linkdir, sizeof(linkdir), "%s/linked", d->path);
+	assert_int_equal(mkdir(real, 0755), 0);
+	assert_int_equal(symlink(real, linkdir), 0);
+	snprintf(path, sizeof(path), "%s/power.state", linkdir);
+	assert_true(statefile_write(path, "requested=on\n", 13) < 0);
+	snprintf(path, sizeof(path), "%s/power.state", real);
+	assert_int_equal(stat(path, &st), -1);
+
+	/* a stale regular tmp file of our own (a crash) is still simply replaced */
+	put_raw(tmp, "requested=o", 11);
+	assert_int_equal(statefile_write(d->file, "requested=on\n", 13), 0);
+	assert_int_equal(statefile_read(d->file, buf, sizeof(buf)), 13);
+	assert_int_equal(stat(tmp, &st), -1);
 }
 
 static void test_creates_missing_directory(void **state)
@@ -374,6 +420,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip_and_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_tmp_does_not_matter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_planted_links_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_creates_missing_directory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_and_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),

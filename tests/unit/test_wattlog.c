@@ -1,4 +1,5 @@
-/* test_wattlog.c - CSV watts log: header, NAN as empty fields, rotation, torn-line repair. */
+/* test_wattlog.c - CSV watts log: header, NAN as empty fields, rotation, torn-line repair, fixed
+ * columns, and never writing through a planted symlink, hard link or FIFO. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +20,7 @@
 
 static char dir[64];
 static char path[128];
+static const char *const names[] = { "nic", "cpu" };
 
 static int setup(void **state)
 {
@@ -56,10 +58,7 @@ static void row_fill(struct wattlog_row *r, int i)
 	r->volts = 12.01;
 	r->amps = 2.0;
 	r->watts = 24.02;
-	r->ntemps = 2;
-	r->temp_names[0] = "nic";
 	r->temps[0] = 48.5;
-	r->temp_names[1] = "cpu";
 	r->temps[1] = NAN;
 	r->fan_duty_pct = 35;
 	r->fan_rpm = 4100;
@@ -97,7 +96,7 @@ static void test_header_and_fields(void **state)
 	char buf[4096];
 
 	(void)state;
-	assert_int_equal(wattlog_open(path, 0, 3, &w), 0);
+	assert_int_equal(wattlog_open(path, names, 2, 0, 3, &w), 0);
 	row_fill(&r, 0);
 	assert_int_equal(wattlog_write(w, &r), 0);
 	row_fill(&r, 1);
@@ -112,7 +111,7 @@ static void test_header_and_fields(void **state)
 	assert_int_equal(count_lines(buf), 3);
 
 	/* reopening appends without a second header */
-	assert_int_equal(wattlog_open(path, 0, 3, &w), 0);
+	assert_int_equal(wattlog_open(path, names, 2, 0, 3, &w), 0);
 	row_fill(&r, 2);
 	assert_int_equal(wattlog_write(w, &r), 0);
 	wattlog_close(w);
@@ -129,7 +128,7 @@ static void test_torn_line_repair(void **state)
 	int fd;
 
 	(void)state;
-	assert_int_equal(wattlog_open(path, 0, 3, &w), 0);
+	assert_int_equal(wattlog_open(path, names, 2, 0, 3, &w), 0);
 	row_fill(&r, 0);
 	assert_int_equal(wattlog_write(w, &r), 0);
 	wattlog_close(w);
@@ -138,7 +137,7 @@ static void test_torn_line_repair(void **state)
 	assert_int_equal(write(fd, "2023-11-14T22:13:21.123Z,1.0,12.0", 33), 33);
 	close(fd);
 
-	assert_int_equal(wattlog_open(path, 0, 3, &w), 0);
+	assert_int_equal(wattlog_open(path, names, 2, 0, 3, &w), 0);
 	assert_int_equal(wattlog_repaired_bytes(w), 33);
 	row_fill(&r, 5);
 	assert_int_equal(wattlog_write(w, &r), 0);
@@ -168,7 +167,7 @@ static void test_torn_line_repair(void **state)
 	fd = open(path, O_WRONLY | O_TRUNC);
 	assert_int_equal(write(fd, "garbage", 7), 7);
 	close(fd);
-	assert_int_equal(wattlog_open(path, 0, 3, &w), 0);
+	assert_int_equal(wattlog_open(path, names, 2, 0, 3, &w), 0);
 	assert_int_equal(wattlog_repaired_bytes(w), 7);
 	assert_int_equal(wattlog_write(w, &r), 0);
 	wattlog_close(w);
@@ -186,7 +185,7 @@ static void test_rotation(void **state)
 	int i;
 
 	(void)state;
-	assert_int_equal(wattlog_open(path, 1000, 2, &w), 0);
+	assert_int_equal(wattlog_open(path, names, 2, 1000, 2, &w), 0);
 	for (i = 0; i < 60; i++) {
 		row_fill(&r, i);
 		assert_int_equal(wattlog_write(w, &r), 0);
@@ -213,14 +212,131 @@ static void test_rotation(void **state)
 	assert_null(strstr(buf, ",59.000,"));
 
 	/* changed temperature inputs start a new file rather than mixing columns */
-	assert_int_equal(wattlog_open(path, 0, 2, &w), 0);
+	assert_int_equal(wattlog_open(path, names, 1, 0, 2, &w), 0);
+	assert_int_equal(wattlog_rotations(w), 1);
 	row_fill(&r, 100);
-	r.ntemps = 1;
 	assert_int_equal(wattlog_write(w, &r), 0);
 	wattlog_close(w);
 	slurp(path, buf, sizeof(buf));
 	assert_null(strstr(buf, "cpu_temp_c"));
 	assert_int_equal(count_lines(buf), 2);
+}
+
+/*
+ * The box starts off: nothing can be read yet, so the first rows have empty temperature cells
+ * under the columns the log opened with; power-on fills them without a new header or a
+ * rotation, and every line of the history stays.
+ */
+static void test_columns_fixed_at_open(void **state)
+{
+	struct wattlog *w;
+	struct wattlog_row r;
+	char buf[16384], p[160];
+	struct stat st;
+	int i;
+
+	(void)state;
+	assert_int_equal(wattlog_open(path, names, 2, 1 << 20, 3, &w), 0);
+	for (i = 0; i < 42; i++) {
+		row_fill(&r, i);
+		r.temps[0] = r.temps[1] = NAN;
+		assert_int_equal(wattlog_write(w, &r), 0);
+	}
+	for (; i < 60; i++) {
+		row_fill(&r, i);
+		assert_int_equal(wattlog_write(w, &r), 0);
+	}
+	assert_int_equal(wattlog_rotations(w), 0);
+	wattlog_close(w);
+	slurp(path, buf, sizeof(buf));
+	assert_int_equal(count_lines(buf), 61);
+	assert_int_equal(strncmp(buf, "time,mono_s,volts,amps,watts,nic_temp_c,cpu_temp_c,", 51), 0);
+	assert_null(strstr(buf + 1, "\ntime,"));
+	assert_non_null(strstr(buf, ",0.000,12.010,2.0000,24.020,,,35.0,"));
+	assert_non_null(strstr(buf, ",59.000,12.010,2.0000,24.020,48.5,,35.0,"));
+	snprintf(p, sizeof(p), "%s.1", path);
+	assert_int_equal(stat(p, &st), -1);
+
+	/* the same columns after a restart: appended, still nothing rotated */
+	assert_int_equal(wattlog_open(path, names, 2, 1 << 20, 0, &w), 0);
+	assert_int_equal(wattlog_write(w, &r), 0);
+	assert_int_equal(wattlog_rotations(w), 0);
+	wattlog_close(w);
+	slurp(path, buf, sizeof(buf));
+	assert_int_equal(count_lines(buf), 62);
+
+	/* other inputs (a profile change) rotate once, and even keep 0 leaves the history as .1 */
+	assert_int_equal(wattlog_open(path, names + 1, 1, 1 << 20, 0, &w), 0);
+	assert_int_equal(wattlog_rotations(w), 1);
+	wattlog_close(w);
+	slurp(p, buf, sizeof(buf));
+	assert_int_equal(count_lines(buf), 62);
+	slurp(path, buf, sizeof(buf));
+	assert_string_equal(buf, "time,mono_s,volts,amps,watts,cpu_temp_c,fan_duty_pct,fan_rpm,"
+				 "ib_tx_gbps,ib_rx_gbps,budget_state\n");
+}
+
+static void put_file(const char *p, const char *text)
+{
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+/* Something planted at the log's path is refused, never written through or truncated. */
+static void test_planted_path_refused(void **state)
+{
+	struct wattlog *w = NULL;
+	struct wattlog_row r;
+	char victim[160], buf[256], p[160];
+
+	(void)state;
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	put_file(victim, "precious\n"); /* no newline-less tail to repair either */
+
+	/* a symlink to another file */
+	assert_int_equal(symlink(victim, path), 0);
+	assert_int_equal(wattlog_open(path, names, 2, 0, 3, &w), -ELOOP);
+	assert_null(w);
+	slurp(victim, buf, sizeof(buf));
+	assert_string_equal(buf, "precious\n");
+	unlink(path);
+
+	/* a hard link to another file (a header mismatch would have rotated it away) */
+	assert_int_equal(link(victim, path), 0);
+	assert_int_equal(wattlog_open(path, names, 2, 0, 3, &w), -EPERM);
+	slurp(victim, buf, sizeof(buf));
+	assert_string_equal(buf, "precious\n");
+	snprintf(p, sizeof(p), "%s.1", path);
+	assert_int_equal(access(p, F_OK), -1);
+	unlink(path);
+
+	/* a FIFO: refused at once, the open does not wait for a reader */
+	assert_int_equal(mkfifo(path, 0644), 0);
+	assert_int_equal(wattlog_open(path, names, 2, 0, 3, &w), -EPERM);
+	unlink(path);
+
+	/* a symlink swapped in under an open log: a rotation moves the link, never writes through */
+	assert_int_equal(wattlog_open(path, names, 2, 0, 0, &w), 0);
+	row_fill(&r, 0);
+	assert_int_equal(wattlog_write(w, &r), 0);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink(victim, path), 0);
+	assert_int_equal(wattlog_rotate(w), 0);
+	assert_int_equal(wattlog_write(w, &r), 0);
+	wattlog_close(w);
+	slurp(victim, buf, sizeof(buf));
+	assert_string_equal(buf, "precious\n");
+	{
+		struct stat st;
+
+		assert_int_equal(lstat(path, &st), 0);
+		assert_true(S_ISREG(st.st_mode));
+	}
+	unlink(path);
+	unlink(victim);
 }
 
 int main(void)
@@ -229,6 +345,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_header_and_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_line_repair, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_columns_fixed_at_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_planted_path_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

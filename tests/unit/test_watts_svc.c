@@ -9,6 +9,7 @@
 #include "hw/knob.h"
 #include "hw/sim/plant.h"
 #include "supervisor/config/conf-section.h"
+#include "supervisor/config/profile.h"
 #include "supervisor/services/alarm.h"
 #include "supervisor/runtime/box.h"
 #include "supervisor/util/log.h"
@@ -20,6 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #define SEC(x) ((int64_t)(x)*1000000000LL)
@@ -309,6 +313,143 @@ static void boot(struct fixture *f)
 	loop_advance(f->b.loop, SEC(80));
 }
 
+/* a fresh watts config with the CSV log at dir/watts.csv (path), one row a second */
+static void log_config(struct fixture *f, struct watts_config *c, char *path, size_t len)
+{
+	char err[160];
+
+	watts_config_defaults(c);
+	snprintf(path, len, "%s/watts.csv", f->dir);
+	assert_int_equal(watts_config_set(c, "watts", "log", path, 1, err, sizeof(err)), 0);
+	assert_int_equal(watts_config_set(c, "watts", "log_interval", "1s", 1, err, sizeof(err)), 0);
+	assert_int_equal(watts_config_set(c, "watts", "sample_rate", "10", 1, err, sizeof(err)), 0);
+	assert_int_equal(watts_config_set(c, "watts", "log_keep", "3", 1, err, sizeof(err)), 0);
+}
+
+static int lines_of(const char *path, char *buf, size_t len)
+{
+	FILE *fp = fopen(path, "r");
+	size_t n;
+	int lines = 0;
+
+	buf[0] = '\0';
+	if (!fp)
+		return -1;
+	n = fread(buf, 1, len - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		lines += buf[i] == '\n';
+	return lines;
+}
+
+/*
+ * Issue 13, defect 3: the box starts off (nothing is read yet), then powers on and its inputs
+ * are read.  The log's columns are the profile's inputs from the first row: one header, empty
+ * cells while off, no rotation at power-on, and every line of the history still there.
+ */
+static void test_svc_log_box_off_then_on(void **state)
+{
+	static struct profile prof;
+	struct fixture *f = *state;
+	struct watts_config c;
+	struct box *b = &f->b;
+	char path[128], p1[160], buf[32768], *last;
+	int lines;
+
+	memset(&prof, 0, sizeof(prof));
+	prof.fan.ninputs = 2;
+	snprintf(prof.fan.inputs[0].spec.name, sizeof(prof.fan.inputs[0].spec.name), "nic");
+	snprintf(prof.fan.inputs[1].spec.name, sizeof(prof.fan.inputs[1].spec.name), "cpu");
+	b->profile = &prof;
+	log_config(f, &c, path, sizeof(path));
+	snprintf(p1, sizeof(p1), "%s.1", path);
+
+	b->power_off = true;
+	assert_int_equal(alarm_svc_new(b, &c.alerts, &b->alarms), 0);
+	assert_int_equal(watts_svc_new(b, &c, &b->watts), 0);
+	loop_advance(b->loop, SEC(42));
+	/* power on: the fan service reads the NIC's input, the H2's CPU is still booting */
+	b->power_off = false;
+	boot(f);
+	box_temp_set(b, "nic", 45.0, loop_now(b->loop));
+	loop_advance(b->loop, SEC(10));
+	watts_svc_free(b->watts);
+	b->watts = NULL;
+	alarm_svc_free(b->alarms);
+	b->alarms = NULL;
+	b->profile = NULL;
+
+	lines = lines_of(path, buf, sizeof(buf));
+	assert_int_equal(access(p1, F_OK), -1); /* nothing rotated */
+	assert_int_equal(strncmp(buf, "time,mono_s,volts,amps,watts,nic_temp_c,cpu_temp_c,fan_duty_pct,",
+				 64), 0);
+	assert_null(strstr(buf, "\ntime,")); /* the header once */
+	/* 42 s off + 81.3 s booting + 10 s on, a row a second, and the header */
+	assert_in_range(lines, 1 + 132, 1 + 135);
+	/* the first row (box off): both temperature cells empty */
+	{
+		char *row = strchr(buf, '\n') + 1;
+		int commas = 0;
+
+		while (commas < 5)
+			commas += *row++ == ',';
+		assert_int_equal(strncmp(row, ",,", 2), 0);
+	}
+	/* the last row: the NIC's temperature, the CPU's still empty */
+	buf[strlen(buf) - 1] = '\0';
+	last = strrchr(buf, '\n') + 1;
+	assert_non_null(strstr(last, ",45.0,,"));
+	unlink(path);
+}
+
+/* Issue 13, defect 7: a symlink planted at the log's path is refused with an error logged. */
+static void test_svc_log_symlink_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct watts_config c;
+	struct box *b = &f->b;
+	char path[128], victim[160], errpath[160], buf[4096];
+	int fd, saved;
+
+	log_config(f, &c, path, sizeof(path));
+	snprintf(victim, sizeof(victim), "%s/victim", f->dir);
+	snprintf(errpath, sizeof(errpath), "%s/stderr", f->dir);
+	fd = open(victim, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "precious\n", 9), 9);
+	close(fd);
+	assert_int_equal(symlink(victim, path), 0);
+
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	close(fd);
+	log_init(LOG_TARGET_STDERR, LOG_INFO);
+	assert_int_equal(alarm_svc_new(b, &c.alerts, &b->alarms), 0);
+	assert_int_equal(watts_svc_new(b, &c, &b->watts), 0); /* the service runs, unlogged */
+	boot(f);
+	watts_svc_free(b->watts);
+	b->watts = NULL;
+	alarm_svc_free(b->alarms);
+	b->alarms = NULL;
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	log_init(LOG_TARGET_NONE, 0);
+
+	assert_int_equal(lines_of(victim, buf, sizeof(buf)), 1);
+	assert_string_equal(buf, "precious\n");
+	lines_of(errpath, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "watts log"));
+	assert_non_null(strstr(buf, "disabled"));
+	unlink(path);
+	unlink(victim);
+	unlink(errpath);
+}
+
 static void test_svc_energy_budget_sensor(void **state)
 {
 	struct fixture *f = *state;
@@ -471,6 +612,10 @@ int main(void)
 		cmocka_unit_test(test_alert_and_hook_split_alike),
 		cmocka_unit_test(test_section_headers_one_parser),
 		cmocka_unit_test(test_validate_errors),
+		cmocka_unit_test_setup_teardown(test_svc_log_box_off_then_on, svc_setup,
+						svc_teardown),
+		cmocka_unit_test_setup_teardown(test_svc_log_symlink_refused, svc_setup,
+						svc_teardown),
 		cmocka_unit_test_setup_teardown(test_svc_energy_budget_sensor, svc_setup,
 						svc_teardown),
 		cmocka_unit_test_setup_teardown(test_svc_partial_read_fools_nothing, svc_setup,
