@@ -1,6 +1,12 @@
-/* ib_bench_opts.c - the `ib bench` argument grammar: sizes, iterations or time, roles, devices. */
+/* ib-bench-opts.c - the `ib bench` argument grammar: sizes, iterations or time, roles, devices. */
+/*
+ * The daemon (`h2box ib bench`) and the client (`ib bench --local`) read the same words, so the
+ * grammar lives with what both show, and reads values with util/parse's one size and one
+ * duration parser (the options then accept what profiles accept: "64K", "1.5s", "500ms").
+ */
 #include "drivers/ib_bench.h"
-#include "drivers/ib_bench_ep.h"
+#include "hw/clock.h"
+#include "supervisor/util/parse.h"
 
 #include <errno.h>
 #include <math.h>
@@ -32,61 +38,16 @@ void ib_bench_opts_defaults(struct ib_bench_opts *o)
 	o->ceiling_gbps = NAN;
 }
 
+/* A count or a size: util/parse's size grammar (K/M/G binary suffixes, as message sizes are). */
 static int ib_bench_opts_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	/* K/M suffixes in binary units, as message sizes are */
-	if (*end == 'K' || *end == 'k') {
-		if (v > UINT64_MAX >> 10)
-			return -ERANGE;
-		v <<= 10;
-		end++;
-	} else if (*end == 'M' || *end == 'm') {
-		if (v > UINT64_MAX >> 20)
-			return -ERANGE;
-		v <<= 20;
-		end++;
-	}
-	if (*end)
-		return -EINVAL;
-	if (v < min || v > max)
-		return -ERANGE;
-	*out = v;
-	return 0;
+	return parse_size(s, min, max, out, NULL, 0);
 }
 
 /* "2s", "500ms", "1.5s", "1m", "1h"; bare numbers are seconds; 1 ms to 1 h, both included. */
 static int ib_bench_opts_parse_dur(const char *s, int64_t *out)
 {
-	char *end;
-	double v, mult = 1e9;
-
-	if (!s || !*s)
-		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !(v > 0))
-		return -EINVAL;
-	if (strcmp(end, "ms") == 0)
-		mult = 1e6;
-	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
-		mult = 60e9;
-	else if (strcmp(end, "h") == 0)
-		mult = 3600e9;
-	else if (strcmp(end, "s") != 0 && *end)
-		return -EINVAL;
-	if (v * mult > 3600e9 || v * mult < 1e6)
-		return -ERANGE;
-	*out = (int64_t)(v * mult);
-	return 0;
+	return parse_duration_ns(s, HW_NSEC_PER_MSEC, 3600 * HW_NSEC_PER_SEC, out, NULL, 0);
 }
 
 /* NAME or NAME:PORT */
@@ -165,13 +126,12 @@ int ib_bench_opts_parse(struct ib_bench_opts *o, int argc, char *const *argv, ch
 			server = true;
 			takes = false;
 		} else if (!val) {
-			return ib_bench_ep_fail(err, errlen, -EINVAL,
+			return parse_error(-EINVAL, err, errlen,
 						"unknown option or missing value: '%.64s'", a);
 		} else if (strcmp(a, "--size") == 0) {
 			if (ib_bench_opts_parse_u64(val, IB_BENCH_SIZE_MIN, IB_BENCH_SIZE_MAX, &v) <
 			    0)
-				return ib_bench_ep_fail(
-					err, errlen, -EINVAL,
+				return parse_error(-EINVAL, err, errlen,
 					"--size: 2 to 8M bytes (K and M suffixes allowed)");
 			o->sizes[0] = (size_t)v;
 			o->nsizes = 1;
@@ -183,77 +143,75 @@ int ib_bench_opts_parse(struct ib_bench_opts *o, int argc, char *const *argv, ch
 				for (size_t s = IB_BENCH_SIZE_MIN; s <= IB_BENCH_SIZE_MAX; s <<= 1)
 					o->sizes[o->nsizes++] = s;
 			} else if (ib_bench_opts_parse_sizes(val, o) < 0) {
-				return ib_bench_ep_fail(
-					err, errlen, -EINVAL,
+				return parse_error(-EINVAL, err, errlen,
 					"--sizes: 'all' or a list such as 4K,64K,1M (at most"
 					" %d sizes, each 2 to 8M bytes)",
 					IB_BENCH_SIZES_MAX);
 			}
 		} else if (strcmp(a, "--iters") == 0) {
 			if (ib_bench_opts_parse_u64(val, 1, IB_BENCH_ITERS_MAX, &v) < 0)
-				return ib_bench_ep_fail(err, errlen, -EINVAL, "--iters: 1 to %llu",
+				return parse_error(-EINVAL, err, errlen, "--iters: 1 to %llu",
 							(unsigned long long)IB_BENCH_ITERS_MAX);
 			o->iters = v;
 			iters_set = true;
 		} else if (strcmp(a, "--duration") == 0) {
 			if (ib_bench_opts_parse_dur(val, &o->duration_ns) < 0)
-				return ib_bench_ep_fail(
-					err, errlen, -EINVAL,
+				return parse_error(-EINVAL, err, errlen,
 					"--duration: 1ms to 1h, such as 500ms, 5s, 10m or 1h");
 			dur_set = true;
 		} else if (strcmp(a, "--client") == 0) {
 			if (!ib_bench_opts_host_ok(val))
-				return ib_bench_ep_fail(err, errlen, -EINVAL,
+				return parse_error(-EINVAL, err, errlen,
 							"--client: not a host name or address");
 			snprintf(o->host, sizeof(o->host), "%s", val);
 			o->role = IB_BENCH_CLIENT;
 		} else if (strcmp(a, "--port") == 0) {
 			if (ib_bench_opts_parse_u64(val, 1, 65535, &v) < 0)
-				return ib_bench_ep_fail(err, errlen, -EINVAL,
+				return parse_error(-EINVAL, err, errlen,
 							"--port: a TCP port 1-65535");
 			o->tcp_port = (int)v;
 		} else if (strcmp(a, "--dev") == 0) {
 			if (ib_bench_opts_parse_dev(val, o->dev, sizeof(o->dev), &o->port) < 0)
-				return ib_bench_ep_fail(err, errlen, -EINVAL,
+				return parse_error(-EINVAL, err, errlen,
 							"--dev: NAME or NAME:PORT");
 		} else if (strcmp(a, "--dev2") == 0) {
 			if (ib_bench_opts_parse_dev(val, o->dev2, sizeof(o->dev2), &o->port2) < 0)
-				return ib_bench_ep_fail(err, errlen, -EINVAL,
+				return parse_error(-EINVAL, err, errlen,
 							"--dev2: NAME or NAME:PORT");
 		} else if (strcmp(a, "--ib-port") == 0) {
 			if (ib_bench_opts_parse_u64(val, 1, 255, &v) < 0)
-				return ib_bench_ep_fail(err, errlen, -EINVAL, "--ib-port: 1-255");
+				return parse_error(-EINVAL, err, errlen, "--ib-port: 1-255");
 			o->port = (int)v;
 		} else if (strcmp(a, "--gid-index") == 0) {
 			if (ib_bench_opts_parse_u64(val, 0, 255, &v) < 0)
-				return ib_bench_ep_fail(err, errlen, -EINVAL, "--gid-index: 0-255");
+				return parse_error(-EINVAL, err, errlen, "--gid-index: 0-255");
 			o->gid_index = (int)v;
 		} else if (strcmp(a, "--tx-depth") == 0) {
 			if (ib_bench_opts_parse_u64(val, 1, 4096, &v) < 0)
-				return ib_bench_ep_fail(err, errlen, -EINVAL, "--tx-depth: 1-4096");
+				return parse_error(-EINVAL, err, errlen, "--tx-depth: 1-4096");
 			o->tx_depth = (int)v;
 		} else {
-			return ib_bench_ep_fail(err, errlen, -EINVAL, "unknown option '%.64s'", a);
+			return parse_error(-EINVAL, err, errlen, "unknown option '%.64s'", a);
 		}
 		if (takes)
 			i++;
 	}
 	if (iters_set && dur_set)
-		return ib_bench_ep_fail(err, errlen, -EINVAL,
+		return parse_error(-EINVAL, err, errlen,
 					"--iters and --duration exclude each other");
 	if (server && o->host[0])
-		return ib_bench_ep_fail(err, errlen, -EINVAL,
+		return parse_error(-EINVAL, err, errlen,
 					"--server and --client exclude each other");
 	if (o->role != IB_BENCH_LOOPBACK && o->dev2[0])
-		return ib_bench_ep_fail(err, errlen, -EINVAL, "--dev2 is for loopback runs only");
+		return parse_error(-EINVAL, err, errlen, "--dev2 is for loopback runs only");
 	if (o->test == IB_BENCH_SEND_LAT && o->bidir)
-		return ib_bench_ep_fail(err, errlen, -EINVAL, "--bidir is for bandwidth runs");
+		return parse_error(-EINVAL, err, errlen, "--bidir is for bandwidth runs");
 	if (o->test == IB_BENCH_SEND_LAT && !size_set) {
 		o->sizes[0] = IB_BENCH_SIZE_MIN;
 		o->nsizes = 1;
 	}
 	if (o->test == IB_BENCH_SEND_LAT && o->iters > IB_BENCH_LAT_ITERS_MAX)
-		return ib_bench_ep_fail(err, errlen, -EINVAL, "--lat: at most %llu iterations",
+		return parse_error(-EINVAL, err, errlen, "--lat: at most %llu iterations",
 					(unsigned long long)IB_BENCH_LAT_ITERS_MAX);
 	if (!dur_set && !iters_set)
 		o->iters = o->test == IB_BENCH_SEND_LAT ? IB_BENCH_OPTS_ITERS_LAT_DEFAULT
