@@ -116,6 +116,9 @@ int cli_connect_send(const char *path, bool json, int argc, char *const *argv)
 
 		if (w < 0 && errno == EINTR)
 			continue;
+		/* the daemon refused us and closed (busy): its reason is waiting to be read */
+		if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
+			break;
 		if (w < 0) {
 			r = cli_errno();
 			close(fd);
@@ -124,6 +127,16 @@ int cli_connect_send(const char *path, bool json, int argc, char *const *argv)
 		off += (int)w;
 	}
 	return fd;
+}
+
+/* An "error N" head and a whole message line: a refusal the daemon sent before it closed. */
+static bool cli_reply_is_error(const char *buf, size_t len)
+{
+	size_t off;
+	int status;
+
+	return wire_reply_head_parse(buf, len, &status, &off) == 0 && status != 0 && len > off &&
+	       buf[len - 1] == '\n';
 }
 
 int cli_call(const char *socket_path, bool json, int argc, char *const *argv,
@@ -163,6 +176,9 @@ int cli_call(const char *socket_path, bool json, int argc, char *const *argv,
 		n = recv(fd, buf + len, cap - len - 1, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
+		/* a refusal closed before reading our request: its error reply is complete */
+		if (n < 0 && errno == ECONNRESET && cli_reply_is_error(buf, len))
+			break;
 		if (n < 0) {
 			r = cli_errno();
 			goto fail;

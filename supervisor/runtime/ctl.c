@@ -1,6 +1,7 @@
 /* ctl.c - the control socket's server: a request line in, a reply out, commands by verb. */
 #include "supervisor/runtime/ctl.h"
 
+#include "supervisor/runtime/ctl-admit.h"
 #include "supervisor/util/json.h"
 #include "supervisor/util/log.h"
 #include "supervisor/runtime/loop.h"
@@ -19,8 +20,6 @@
 #include <unistd.h>
 
 #define CTL_COMMANDS_MAX 32
-#define CTL_CLIENTS_MAX 64
-#define CTL_IDLE_TIMEOUT_USEC (10ULL * 1000000ULL)
 #define CTL_OUT_MAX (4u << 20) /* a stream whose client stops reading is cut, not buffered forever */
 
 struct ctl_command {
@@ -48,6 +47,8 @@ struct ctl_conn {
 	bool dead;        /* client gone or error: drop output */
 	bool owner_done;  /* the stream owner called ctl_stream_close() */
 	struct ctl_stream stream;
+	struct ucred peer;          /* SO_PEERCRED at accept */
+	enum ctl_admit_rank rank;   /* what the peer may take (ctl-admit.h) */
 	struct ctl_conn *next;
 };
 
@@ -146,31 +147,33 @@ static void ctl_conn_maybe_close(struct ctl_conn *c)
 
 /* ---- requests ---- */
 
-static bool ctl_peer_privileged(struct ctl *ctl, int fd, struct ctl_request *req)
+/* The peer's credentials and rank; -errno when the kernel cannot tell (the peer is refused). */
+static int ctl_peer_rank(struct ctl *ctl, int fd, struct ucred *cred, enum ctl_admit_rank *rank)
 {
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
+	socklen_t len = sizeof(*cred);
 	gid_t groups[256];
 	socklen_t glen = sizeof(groups);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-		return false;
-	req->uid = cred.uid;
-	req->gid = cred.gid;
-	req->pid = cred.pid;
+	*rank = CTL_ADMIT_ANYONE;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0)
+		return -errno;
 	/* root, the daemon's own user (make run as a developer), or the h2box group */
-	if (cred.uid == 0 || cred.uid == geteuid())
-		return true;
+	if (cred->uid == 0 || cred->uid == geteuid()) {
+		*rank = CTL_ADMIT_ROOT;
+		return 0;
+	}
 	if (!ctl->have_group)
-		return false;
-	if (cred.gid == ctl->group)
-		return true;
+		return 0;
+	if (cred->gid == ctl->group) {
+		*rank = CTL_ADMIT_GROUP;
+		return 0;
+	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) == 0) {
 		for (size_t i = 0; i < glen / sizeof(gid_t); i++)
 			if (groups[i] == ctl->group)
-				return true;
+				*rank = CTL_ADMIT_GROUP;
 	}
-	return false;
+	return 0;
 }
 
 static void ctl_reply_send(struct ctl_conn *c, struct ctl_reply *rep)
@@ -234,7 +237,10 @@ static void ctl_handle_line(struct ctl_conn *c, char *line)
 			json_bool(rep.j, "ok", true);
 		}
 	}
-	req.privileged = ctl_peer_privileged(ctl, c->fd, &req);
+	req.uid = c->peer.uid;
+	req.gid = c->peer.gid;
+	req.pid = c->peer.pid;
+	req.privileged = c->rank != CTL_ADMIT_ANYONE;
 	req.json = rep.json;
 	if (argc == -E2BIG) {
 		ctl_reply_error(&rep, 2, "too many arguments (at most %d)", CTL_ARGS_MAX);
@@ -355,20 +361,72 @@ static void ctl_conn_free(struct ctl_conn *c)
 	free(c);
 }
 
+/*
+ * A refused peer gets its reason as a reply ("error 3"), not a bare close: what it already
+ * sent is read first (unread input makes close() reset the connection, and the client would
+ * see that instead of the message), then the write side is shut so the client reads to EOF.
+ */
+static void ctl_refuse(int fd, const char *why)
+{
+	char msg[WIRE_HEAD_MAX + 256], junk[4096];
+	int n = wire_reply_head_format(3, msg, sizeof(msg));
+
+	snprintf(msg + n, sizeof(msg) - (size_t)n, "%s", why);
+	for (int i = 0; i < 4 && recv(fd, junk, sizeof(junk), MSG_DONTWAIT) > 0; i++)
+		;
+	(void)!send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
+	shutdown(fd, SHUT_WR);
+	for (int i = 0; i < 4 && recv(fd, junk, sizeof(junk), MSG_DONTWAIT) > 0; i++)
+		;
+	close(fd);
+}
+
+/* Slots running short: every connection still silent gets the short deadline (ctl-admit.h). */
+static void ctl_idle_tighten(struct ctl *ctl, uint64_t now)
+{
+	uint64_t limit = now + ctl_admit_idle_usec(ctl->nconns), t;
+
+	for (struct ctl_conn *c = ctl->conns; c; c = c->next)
+		if (!c->replied && c->idle && sd_event_source_get_time(c->idle, &t) >= 0 &&
+		    t > limit)
+			sd_event_source_set_time(c->idle, limit);
+}
+
 static int ctl_on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct ctl *ctl = userdata;
 	struct ctl_conn *c;
+	struct ucred peer;
+	enum ctl_admit_rank rank;
+	enum ctl_admit_verdict v;
+	char why[160];
 	uint64_t now;
+	int same = 0;
 	int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 	if (cfd < 0)
 		return 0;
-	if (ctl->nconns >= CTL_CLIENTS_MAX) {
-		static const char busy[] = "error 3\ntoo many clients\n";
-
-		(void)!send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-		close(cfd);
+	sd_event_now(loop_event(ctl->loop), CLOCK_MONOTONIC, &now);
+	if (ctl_peer_rank(ctl, cfd, &peer, &rank) < 0) {
+		ctl_refuse(cfd, "h2boxd cannot tell who you are (no peer credentials)\n");
+		return 0;
+	}
+	for (c = ctl->conns; c; c = c->next)
+		same += c->peer.uid == peer.uid;
+	v = ctl_admit_decide(ctl->nconns, same, rank);
+	if (v != CTL_ADMIT_OK) {
+		if (v == CTL_ADMIT_SHARE)
+			snprintf(why, sizeof(why),
+				 "h2boxd is busy: uid %u already holds %d connections, the most one "
+				 "user may\n",
+				 (unsigned)peer.uid, same);
+		else
+			snprintf(why, sizeof(why),
+				 "h2boxd is busy: too many clients (%d connections open); try again\n",
+				 ctl->nconns);
+		ctl_refuse(cfd, why);
+		/* whoever holds the slots must speak soon or let go */
+		ctl_idle_tighten(ctl, now);
 		return 0;
 	}
 	c = calloc(1, sizeof(*c));
@@ -379,17 +437,19 @@ static int ctl_on_accept(sd_event_source *s, int fd, uint32_t revents, void *use
 	c->ctl = ctl;
 	c->fd = cfd;
 	c->stream.conn = c;
+	c->peer = peer;
+	c->rank = rank;
 	if (sd_event_add_io(loop_event(ctl->loop), &c->io, cfd, EPOLLIN, ctl_on_conn_io, c) < 0) {
 		close(cfd);
 		free(c);
 		return 0;
 	}
-	sd_event_now(loop_event(ctl->loop), CLOCK_MONOTONIC, &now);
-	sd_event_add_time(loop_event(ctl->loop), &c->idle, CLOCK_MONOTONIC,
-			  now + CTL_IDLE_TIMEOUT_USEC, 0, ctl_on_idle, c);
 	c->next = ctl->conns;
 	ctl->conns = c;
 	ctl->nconns++;
+	sd_event_add_time(loop_event(ctl->loop), &c->idle, CLOCK_MONOTONIC,
+			  now + ctl_admit_idle_usec(ctl->nconns), 0, ctl_on_idle, c);
+	ctl_idle_tighten(ctl, now);
 	return 0;
 }
 
@@ -428,22 +488,37 @@ static int ctl_cmd_ping(const struct ctl_request *req, struct ctl_reply *rep, vo
 
 /* ---- setup ---- */
 
-/* A socket file left by a crashed daemon is removed; one that answers is someone else's. */
+/*
+ * A socket file left by a crashed daemon is removed; one that answers is someone else's, and
+ * anything that is not a socket (a mistyped -s naming a file) is never deleted.
+ */
 static int ctl_remove_stale(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, r;
+	struct stat st;
+	int fd, r, err;
 
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		log_warnx("%s exists and is not a socket: not removing it", path);
+		return -EEXIST;
+	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	err = errno;
 	close(fd);
-	if (r == 0)
+	if (r == 0) {
+		log_warnx("%s: another daemon answers on this socket", path);
 		return -EADDRINUSE;
-	if (errno == ENOENT)
+	}
+	if (err == ENOENT)
 		return 0;
+	if (err != ECONNREFUSED)
+		return -err; /* cannot tell it is stale (EACCES, ...): leave it */
 	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct box;
 struct ctl_reply;
@@ -55,6 +56,7 @@ struct watts_ib_snap {
 
 struct watts_record {
 	unsigned id;
+	uid_t owner; /* who began it: only they (and root) may end it */
 	struct energy_record er;
 	struct energy_baseline base;
 	struct watts_ib_snap ib0;
@@ -126,9 +128,10 @@ void watts_baseline_measure(struct watts_svc *s, int64_t now, struct energy_base
 
 /* watts-record.c: `record begin` / `record end ID` (the verb samples first, at now) */
 void watts_record_begin(struct watts_svc *s, int64_t now, const struct energy_baseline *base,
-			bool json, struct ctl_reply *rep);
-/* The open record the argument names, or NULL with the error replied. */
-struct watts_record *watts_record_lookup(struct watts_svc *s, const char *arg,
+			uid_t owner, bool json, struct ctl_reply *rep);
+/* The open record the argument names, or NULL with the error replied (status 4 when it is
+ * another user's: only its owner and root may end a record). */
+struct watts_record *watts_record_lookup(struct watts_svc *s, const char *arg, uid_t asker,
 					 struct ctl_reply *rep);
 void watts_record_end(struct watts_svc *s, struct watts_record *r, int64_t now, bool json,
 		      struct ctl_reply *rep);

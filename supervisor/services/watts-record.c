@@ -91,7 +91,7 @@ static void watts_record_baseline_note(const struct energy_baseline *b, char *bu
 		snprintf(buf, len, " (not settled: too few samples to tell)");
 }
 
-struct watts_record *watts_record_lookup(struct watts_svc *s, const char *arg,
+struct watts_record *watts_record_lookup(struct watts_svc *s, const char *arg, uid_t asker,
 					 struct ctl_reply *rep)
 {
 	unsigned long id;
@@ -101,29 +101,68 @@ struct watts_record *watts_record_lookup(struct watts_svc *s, const char *arg,
 		ctl_reply_error(rep, 2, "usage: record end ID");
 		return NULL;
 	}
-	for (int i = 0; i < s->nrec; i++)
-		if (s->rec[i].id == id)
-			return &s->rec[i];
+	for (int i = 0; i < s->nrec; i++) {
+		if (s->rec[i].id != id)
+			continue;
+		/* ids are sequential: without an owner anyone could end anyone's measurement */
+		if (asker != 0 && asker != s->rec[i].owner) {
+			ctl_reply_error(rep, 4, "permission denied: record %lu belongs to another user",
+					id);
+			return NULL;
+		}
+		return &s->rec[i];
+	}
 	ctl_reply_error(rep, 1, "no open record %lu", id);
 	return NULL;
 }
 
+static int watts_record_count(const struct watts_svc *s, uid_t owner)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->nrec; i++)
+		n += s->rec[i].owner == owner;
+	return n;
+}
+
+/*
+ * The table is full (clients that never said `record end`): the oldest record of the user
+ * holding the most goes, the asker's own on a tie, so nobody's `record begin` loop can push
+ * out another user's measurement.
+ */
+static void watts_record_drop_one(struct watts_svc *s, uid_t asker)
+{
+	uid_t victim = asker;
+	int most = watts_record_count(s, asker), idx = 0;
+
+	for (int i = 0; i < s->nrec; i++) {
+		int n = watts_record_count(s, s->rec[i].owner);
+
+		if (n > most) {
+			most = n;
+			victim = s->rec[i].owner;
+		}
+	}
+	while (s->rec[idx].owner != victim)
+		idx++;
+	log_info("record %u dropped: too many open records", s->rec[idx].id);
+	memmove(&s->rec[idx], &s->rec[idx + 1], sizeof(s->rec[0]) * (size_t)(s->nrec - idx - 1));
+	s->nrec--;
+}
+
 void watts_record_begin(struct watts_svc *s, int64_t now, const struct energy_baseline *basep,
-			bool json, struct ctl_reply *rep)
+			uid_t owner, bool json, struct ctl_reply *rep)
 {
 	struct energy_baseline base = *basep;
 	struct watts_record *r;
 	struct json *j;
 
-	if (s->nrec == WATTS_RECORDS_MAX) {
-		/* a client that never said `record end`: the oldest slot goes */
-		log_info("record %u dropped: too many open records", s->rec[0].id);
-		memmove(&s->rec[0], &s->rec[1], sizeof(s->rec[0]) * (WATTS_RECORDS_MAX - 1));
-		s->nrec--;
-	}
+	if (s->nrec == WATTS_RECORDS_MAX)
+		watts_record_drop_one(s, owner);
 	r = &s->rec[s->nrec++];
 	memset(r, 0, sizeof(*r));
 	r->id = ++s->next_id;
+	r->owner = owner;
 	r->base = base;
 	energy_record_begin(&r->er, now, base.w);
 	energy_record_add(&r->er, now, s->b->readings.watts, s->cfg.max_gap_ns);

@@ -124,11 +124,11 @@ static int watts_verbs_cmd_record(const struct ctl_request *req, struct ctl_repl
 		/* the idle baseline before the sample the record starts with */
 		watts_baseline_measure(s, now, &base);
 		watts_svc_sample(s, now);
-		watts_record_begin(s, now, &base, req->json, rep);
+		watts_record_begin(s, now, &base, req->uid, req->json, rep);
 		return 0;
 	}
 	if (req->argc == 3 && !strcmp(req->argv[1], "end")) {
-		struct watts_record *r = watts_record_lookup(s, req->argv[2], rep);
+		struct watts_record *r = watts_record_lookup(s, req->argv[2], req->uid, rep);
 
 		if (r) {
 			watts_svc_sample(s, now);

@@ -1,0 +1,462 @@
+/* test_ctl.c - the control socket's server: fair slots, refusals the client can read, socket path. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <systemd/sd-event.h>
+#include <unistd.h>
+
+#include "hw/hw.h"
+#include "sim-box.h"
+#include "supervisor/cli/cli.h"
+#include "supervisor/runtime/ctl-admit.h"
+#include "supervisor/runtime/ctl.h"
+#include "supervisor/runtime/loop.h"
+#include "supervisor/util/log.h"
+
+/*
+ * The server with real sockets: a loop and a ctl on a temporary path; other users' clients are
+ * child processes that setuid() to an unprivileged uid (the tests run as root), and the daemon's
+ * side is dispatched here while they connect.
+ */
+struct rig {
+	struct sim_box sb;
+	struct loop *loop;
+	struct ctl *ctl;
+	char dir[32];
+	char sock[96];
+	int mine[CTL_ADMIT_SLOTS + 8]; /* root's own connections */
+	int nmine;
+	struct ctl_stream *streams[2 * CTL_ADMIT_SLOTS]; /* held by the `hold` verb */
+	int nstreams;
+};
+
+struct holder {
+	pid_t pid;
+	int to, from;
+	int busy, open;
+};
+
+/* `hold`: a stream that never says anything, as a `watts --follow` between its lines. */
+static int rig_cmd_hold(const struct ctl_request *req, struct ctl_reply *rep, void *userdata)
+{
+	struct rig *r = userdata;
+
+	(void)req;
+	if (r->nstreams == (int)(sizeof(r->streams) / sizeof(r->streams[0])))
+		return -ENOSPC;
+	r->streams[r->nstreams++] = ctl_reply_stream(rep);
+	return 0;
+}
+
+/* Streams whose client hung up are closed by their owner, as the services do. */
+static void rig_streams_reap(struct rig *r)
+{
+	for (int i = 0; i < r->nstreams;) {
+		if (ctl_stream_printf(r->streams[i], "%s", "") < 0) {
+			ctl_stream_close(r->streams[i]);
+			r->streams[i] = r->streams[--r->nstreams];
+		} else {
+			i++;
+		}
+	}
+}
+
+static int rig_setup(void **state)
+{
+	static struct rig r;
+
+	memset(&r, 0, sizeof(r));
+	log_init(LOG_TARGET_NONE, 0);
+	snprintf(r.dir, sizeof(r.dir), "/tmp/h2box-ctl-XXXXXX");
+	if (!mkdtemp(r.dir) || chmod(r.dir, 0755) < 0)
+		return -1;
+	snprintf(r.sock, sizeof(r.sock), "%s/ctl.sock", r.dir);
+	if (sim_box_open(&r.sb, SIM_BOX_OFF) < 0 || loop_new(r.sb.hw, &r.loop) < 0 ||
+	    ctl_new(r.loop, r.sock, &r.ctl) < 0 ||
+	    ctl_command_register(r.ctl, "hold", "a silent stream", rig_cmd_hold, &r) < 0)
+		return -1;
+	*state = &r;
+	return 0;
+}
+
+static int rig_teardown(void **state)
+{
+	struct rig *r = *state;
+
+	for (int i = 0; i < r->nmine; i++)
+		close(r->mine[i]);
+	ctl_free(r->ctl);
+	loop_free(r->loop);
+	sim_box_close(&r->sb);
+	unlink(r->sock);
+	return rmdir(r->dir);
+}
+
+static sd_event *rig_ev(struct rig *r)
+{
+	return loop_event(r->loop);
+}
+
+/* Dispatch until nothing is pending: every queued connection accepted or refused. */
+static void rig_settle(struct rig *r)
+{
+	for (int i = 0; i < 10000 && sd_event_run(rig_ev(r), 0) > 0; i++)
+		;
+}
+
+static int rig_connect_nb(struct rig *r)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", r->sock);
+	/* a full backlog says EAGAIN: let the server accept, then again */
+	for (int i = 0; connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0; i++) {
+		assert_int_equal(errno, EAGAIN);
+		assert_true(i < 1000);
+		sd_event_run(rig_ev(r), 1000);
+	}
+	return fd;
+}
+
+/* Root opens n silent connections of its own. */
+static void rig_hold_root(struct rig *r, int n)
+{
+	for (int i = 0; i < n; i++) {
+		assert_true(r->nmine < (int)(sizeof(r->mine) / sizeof(r->mine[0])));
+		r->mine[r->nmine++] = rig_connect_nb(r);
+		rig_settle(r);
+	}
+}
+
+/* Root opens n `hold` streams: slots taken for good, whatever the idle timeout. */
+static void rig_hold_root_streams(struct rig *r, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int fd = rig_connect_nb(r);
+
+		assert_int_equal(write(fd, "text hold\n", 10), 10);
+		r->mine[r->nmine++] = fd;
+		rig_settle(r);
+	}
+}
+
+static void rig_release_root(struct rig *r)
+{
+	for (int i = 0; i < r->nmine; i++)
+		close(r->mine[i]);
+	r->nmine = 0;
+	rig_settle(r);
+	rig_streams_reap(r);
+	rig_settle(r);
+}
+
+/* One request from root in this process, the daemon dispatched until the reply is complete. */
+static void rig_root_request(struct rig *r, const char *line, char *reply, size_t len)
+{
+	int fd = rig_connect_nb(r);
+	size_t got = 0;
+
+	assert_int_equal(write(fd, line, strlen(line)), (ssize_t)strlen(line));
+	for (int i = 0; i < 2000; i++) {
+		ssize_t n = recv(fd, reply + got, len - 1 - got, MSG_DONTWAIT);
+
+		if (n == 0)
+			break;
+		if (n > 0)
+			got += (size_t)n;
+		else
+			sd_event_run(rig_ev(r), 1000);
+	}
+	reply[got] = '\0';
+	close(fd);
+}
+
+/*
+ * A child as `uid` opens n `hold` streams (blocking connects: the server is dispatched here
+ * meanwhile), then counts those refused with "error 3" and those admitted ("ok").  It keeps
+ * them until holder_release().
+ */
+static void holder_start(struct rig *r, struct holder *h, uid_t uid, int n)
+{
+	int down[2], up[2];
+	char c;
+
+	assert_int_equal(pipe(down), 0);
+	assert_int_equal(pipe(up), 0);
+	h->pid = fork();
+	assert_true(h->pid >= 0);
+	if (h->pid == 0) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int fds[64], counts[2] = { 0, 0 };
+		char buf[256];
+
+		close(down[1]);
+		close(up[0]);
+		if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
+			_exit(90);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", r->sock);
+		for (int i = 0; i < n && i < 64; i++) {
+			fds[i] = socket(AF_UNIX, SOCK_STREAM, 0);
+			if (fds[i] < 0 || connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)) < 0)
+				_exit(91);
+			/* a refused one may be closed already: no matter */
+			(void)!send(fds[i], "text hold\n", 10, MSG_NOSIGNAL);
+		}
+		if (write(up[1], "o", 1) != 1 || read(down[0], &c, 1) != 1)
+			_exit(92);
+		for (int i = 0; i < n && i < 64; i++) {
+			ssize_t m = recv(fds[i], buf, sizeof(buf) - 1, MSG_DONTWAIT);
+
+			if (m > 0 && strncmp(buf, "error 3\n", 8) == 0)
+				counts[0]++;
+			else if (m > 0 && strncmp(buf, "ok\n", 3) == 0)
+				counts[1]++;
+		}
+		if (write(up[1], counts, sizeof(counts)) != sizeof(counts))
+			_exit(93);
+		(void)!read(down[0], &c, 1); /* hold until released */
+		_exit(0);
+	}
+	close(down[0]);
+	close(up[1]);
+	h->to = down[1];
+	h->from = up[0];
+	for (int i = 0;; i++) {
+		struct pollfd p = { .fd = h->from, .events = POLLIN };
+
+		assert_true(i < 5000);
+		if (poll(&p, 1, 0) == 1)
+			break;
+		sd_event_run(rig_ev(r), 1000);
+	}
+	assert_int_equal(read(h->from, &c, 1), 1);
+	rig_settle(r);
+	assert_int_equal(write(h->to, "g", 1), 1);
+	{
+		int counts[2];
+
+		assert_int_equal(read(h->from, counts, sizeof(counts)), (ssize_t)sizeof(counts));
+		h->busy = counts[0];
+		h->open = counts[1];
+	}
+}
+
+static void holder_release(struct rig *r, struct holder *h)
+{
+	int status;
+
+	/* a byte, not EOF: the later children hold copies of this pipe's write end */
+	assert_int_equal(write(h->to, "q", 1), 1);
+	close(h->to);
+	close(h->from);
+	assert_int_equal(waitpid(h->pid, &status, 0), h->pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	rig_settle(r);
+	rig_streams_reap(r);
+	rig_settle(r);
+}
+
+/* The admission rule alone: reserves by rank, a share per uid, root unlimited per uid. */
+static void test_admit_decide(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl_admit_decide(0, 0, CTL_ADMIT_ANYONE), CTL_ADMIT_OK);
+	assert_int_equal(ctl_admit_decide(10, CTL_ADMIT_UID_SHARE, CTL_ADMIT_ANYONE),
+			 CTL_ADMIT_SHARE);
+	assert_int_equal(ctl_admit_decide(10, CTL_ADMIT_UID_SHARE, CTL_ADMIT_GROUP),
+			 CTL_ADMIT_SHARE);
+	assert_int_equal(ctl_admit_decide(10, CTL_ADMIT_UID_SHARE, CTL_ADMIT_ROOT), CTL_ADMIT_OK);
+	/* the privileged reserve is closed to anyone, the root reserve to the group */
+	assert_int_equal(ctl_admit_decide(CTL_ADMIT_SLOTS - CTL_ADMIT_RESERVE_PRIVILEGED, 0,
+					  CTL_ADMIT_ANYONE),
+			 CTL_ADMIT_FULL);
+	assert_int_equal(ctl_admit_decide(CTL_ADMIT_SLOTS - CTL_ADMIT_RESERVE_PRIVILEGED, 0,
+					  CTL_ADMIT_GROUP),
+			 CTL_ADMIT_OK);
+	assert_int_equal(ctl_admit_decide(CTL_ADMIT_SLOTS - CTL_ADMIT_RESERVE_ROOT, 0,
+					  CTL_ADMIT_GROUP),
+			 CTL_ADMIT_FULL);
+	assert_int_equal(ctl_admit_decide(CTL_ADMIT_SLOTS - 1, 0, CTL_ADMIT_ROOT), CTL_ADMIT_OK);
+	assert_int_equal(ctl_admit_decide(CTL_ADMIT_SLOTS, 0, CTL_ADMIT_ROOT), CTL_ADMIT_FULL);
+	/* silent connections get less time once free slots run low */
+	assert_true(ctl_admit_idle_usec(0) == CTL_ADMIT_IDLE_USEC);
+	assert_true(ctl_admit_idle_usec(CTL_ADMIT_SLOTS - CTL_ADMIT_LOW_FREE) == CTL_ADMIT_IDLE_USEC);
+	assert_true(ctl_admit_idle_usec(CTL_ADMIT_SLOTS - CTL_ADMIT_LOW_FREE + 1) <
+		    CTL_ADMIT_IDLE_USEC);
+}
+
+/*
+ * Defect 1: four unprivileged users open 20 connections each (80, more than the 64 slots) and
+ * keep them (streams: no idle timeout frees them).  Each gets its share, the privileged
+ * reserve stays free, and root still gets its answers.
+ */
+static void test_unprivileged_cannot_lock_root_out(void **state)
+{
+	struct rig *r = *state;
+	struct holder h[4];
+	char reply[256];
+	int open = 0;
+
+	for (int i = 0; i < 4; i++) {
+		holder_start(r, &h[i], 65534 - (uid_t)i, 20);
+		open += h[i].open;
+		assert_int_equal(h[i].open + h[i].busy, 20);
+	}
+	/* one user: its share and no more, the rest told "busy" */
+	assert_int_equal(h[0].open, CTL_ADMIT_UID_SHARE);
+	assert_int_equal(h[1].open, CTL_ADMIT_UID_SHARE);
+	assert_int_equal(open, CTL_ADMIT_SLOTS - CTL_ADMIT_RESERVE_PRIVILEGED);
+	for (int i = 0; i < 3; i++) {
+		rig_root_request(r, "text ping\n", reply, sizeof(reply));
+		assert_string_equal(reply, "ok\npong\n");
+	}
+	for (int i = 0; i < 4; i++)
+		holder_release(r, &h[i]);
+	/* the slots are back: a user gets its share again */
+	holder_start(r, &h[0], 65534, 4);
+	assert_int_equal(h[0].open, 4);
+	holder_release(r, &h[0]);
+}
+
+/* Silent connections are closed well before the relaxed timeout once slots run short. */
+static void test_silent_closed_sooner_when_short(void **state)
+{
+	struct rig *r = *state;
+	int closed = 0;
+	uint64_t t0, t1;
+
+	rig_hold_root(r, CTL_ADMIT_SLOTS - CTL_ADMIT_LOW_FREE + 4);
+	sd_event_now(rig_ev(r), CLOCK_MONOTONIC, &t0);
+	while (closed < r->nmine) {
+		char c;
+
+		sd_event_run(rig_ev(r), 100000);
+		sd_event_now(rig_ev(r), CLOCK_MONOTONIC, &t1);
+		assert_true(t1 - t0 < CTL_ADMIT_IDLE_USEC); /* the old 10 s: too long */
+		closed = 0;
+		for (int i = 0; i < r->nmine; i++)
+			closed += recv(r->mine[i], &c, 1, MSG_DONTWAIT) == 0;
+	}
+	rig_release_root(r);
+}
+
+/*
+ * Defect 9: a refused client reads the daemon's reason ("error 3", busy) through the real
+ * client code, whether its request went out before the daemon closed or not.
+ */
+static void test_busy_reply_reaches_the_client(void **state)
+{
+	struct rig *r = *state;
+
+	rig_hold_root_streams(r, CTL_ADMIT_SLOTS);
+	for (int round = 0; round < 4; round++) {
+		int p[2], status = -1;
+		pid_t pid;
+		char out[512] = "";
+		ssize_t n;
+
+		assert_int_equal(pipe(p), 0);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			char *argv[] = { "ping" };
+			struct cli_reply rep;
+			char msg[512];
+			int rr;
+
+			close(p[0]);
+			rr = cli_call(r->sock, false, 1, argv, &rep);
+			snprintf(msg, sizeof(msg), "%d %d %s", rr, rr == 0 ? rep.status : -1,
+				 rr == 0 ? rep.body : strerror(-rr));
+			(void)!write(p[1], msg, strlen(msg));
+			_exit(0);
+		}
+		close(p[1]);
+		for (int i = 0; i < 5000; i++) {
+			if (waitpid(pid, &status, WNOHANG) == pid)
+				break;
+			/* odd rounds: the request is sent before the daemon looks */
+			sd_event_run(rig_ev(r), round % 2 ? 20000 : 1000);
+		}
+		assert_true(WIFEXITED(status));
+		n = read(p[0], out, sizeof(out) - 1);
+		close(p[0]);
+		assert_true(n > 0);
+		out[n] = '\0';
+		if (strncmp(out, "0 3 h2boxd is busy", 18) != 0)
+			fail_msg("round %d: the client got '%s', not the busy reply", round, out);
+	}
+	rig_release_root(r);
+}
+
+/* Defect 6: -s naming a regular file is an error and the file survives; a stale socket goes. */
+static void test_socket_path_only_replaces_a_stale_socket(void **state)
+{
+	struct rig *r = *state;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char path[96], text[16] = "";
+	struct ctl *c = NULL;
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/precious", r->dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "keep me\n", 8), 8);
+	close(fd);
+	assert_true(ctl_new(r->loop, path, &c) < 0);
+	assert_null(c);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, text, sizeof(text) - 1), 8);
+	close(fd);
+	assert_string_equal(text, "keep me\n");
+	assert_int_equal(unlink(path), 0);
+
+	/* a live socket is someone else's */
+	assert_int_equal(ctl_new(r->loop, r->sock, &c), -EADDRINUSE);
+
+	/* a socket nobody listens on (a crashed daemon's) is replaced */
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);
+	assert_int_equal(ctl_new(r->loop, path, &c), 0);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	ctl_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_admit_decide),
+		cmocka_unit_test_setup_teardown(test_unprivileged_cannot_lock_root_out, rig_setup,
+						rig_teardown),
+		cmocka_unit_test_setup_teardown(test_silent_closed_sooner_when_short, rig_setup,
+						rig_teardown),
+		cmocka_unit_test_setup_teardown(test_busy_reply_reaches_the_client, rig_setup,
+						rig_teardown),
+		cmocka_unit_test_setup_teardown(test_socket_path_only_replaces_a_stale_socket,
+						rig_setup, rig_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
