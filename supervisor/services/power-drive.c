@@ -336,6 +336,31 @@ static void power_drive_sync_alarms(struct power_svc *s)
 	}
 }
 
+/*
+ * Every escalation to a forced power-off (the soft-off press unanswered, an emergency cut, the
+ * thermal service, a start-up finishing an off) cuts a running OS hard: a warning alarm, so the
+ * alert command runs too, not only a journal line.  `power force-off` is the user's own choice
+ * and is not alarmed.  It clears once the box is off.
+ */
+static void power_drive_forced_alarm(struct power_svc *s, const struct powerseq_transition *tr)
+{
+	char hold[32];
+
+	if (tr->to == POWERSEQ_FORCE_OFF && tr->reason != POWERSEQ_R_CMD_FORCE_OFF) {
+		alarm_raise(s->b, "power-forced-off", ALARM_WARN, NAN,
+			    "the H2 is being forced off (%s): its power button held for up to %s, "
+			    "a hard power cut for its OS",
+			    powerseq_reason_name(tr->reason),
+			    parse_format_duration(s->cfg.force_off_hold_ns, hold, sizeof(hold)));
+		s->alarm_forced = true;
+	} else if (s->alarm_forced &&
+		   (tr->to == POWERSEQ_OFF || tr->to == POWERSEQ_FAULT ||
+		    tr->to == POWERSEQ_CYCLE_WAIT)) {
+		alarm_clear_reason(s->b, "power-forced-off", "box off");
+		s->alarm_forced = false;
+	}
+}
+
 static void power_drive_apply(struct power_svc *s, const struct powerseq_output *out)
 {
 	struct box *b = s->b;
@@ -365,6 +390,7 @@ static void power_drive_apply(struct power_svc *s, const struct powerseq_output 
 
 	for (int i = 0; i < out->ntransitions; i++) {
 		power_drive_log_transition(s, &out->transitions[i]);
+		power_drive_forced_alarm(s, &out->transitions[i]);
 		power_drive_history_push(s, &out->transitions[i]);
 	}
 	b->readings.power_state = powerseq_state_name(powerseq_state_get(&s->seq));
