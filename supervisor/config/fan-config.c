@@ -201,6 +201,10 @@ static int fan_set(struct fan_config *c, const char *key, const char *v, char *e
 	if (strcmp(key, "rpm_warn_time") == 0)
 		return parse_duration_ns(v, 0, 3600 * HW_NSEC_PER_SEC, &c->rpm_warn_time_ns,
 					 err, errlen);
+	if (strcmp(key, "blind_poweroff") == 0)
+		return strcmp(v, "off") == 0 ? (c->blind_poweroff_ns = 0, 0)
+					     : parse_duration_ns(v, HW_NSEC_PER_SEC, 24 * 3600 * HW_NSEC_PER_SEC,
+								 &c->blind_poweroff_ns, err, errlen);
 	if (strcmp(key, "override_hysteresis") == 0)
 		return parse_double(v, 0, 50, &c->override_hysteresis, err, errlen);
 	if (strcmp(key, "start_duty") == 0)
