@@ -414,6 +414,12 @@ static void power_drive_apply(struct power_svc *s, const struct powerseq_output 
 			  (const char *[]){ "H2BOX_EVENT=power-warning", "H2BOX_REASON=psu-ok-drop",
 					    NULL },
 			  "power: PWR_OK dropped (pwr_ok_drop_action = ignore)");
+	if (out->requests & POWERSEQ_REQ_SOFT_OFF_AGAIN)
+		log_event(LOG_WARNING,
+			  (const char *[]){ "H2BOX_EVENT=power-soft-off-again", NULL },
+			  "power: the H2 did not shut down; it came up less than host_boot_timeout "
+			  "before the press and its OS may not have heard it: pressing its power "
+			  "button once more before forcing it off");
 	if (out->requests & POWERSEQ_REQ_EMERGENCY)
 		log_event(LOG_CRIT, (const char *[]){ "H2BOX_EVENT=power-emergency", NULL },
 			  "power: emergency power-off");

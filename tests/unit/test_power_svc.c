@@ -309,6 +309,8 @@ static void test_forced_off_escalation_alarms(void **state)
 	rig_verb(r, "text power on\n", false, reply, sizeof(reply));
 	assert_int_equal(loop_advance(r->b.loop, SEC(60)), 0);
 	rig_state_is(r, "on");
+	/* up longer than host_boot_timeout: one press, then the escalation */
+	assert_int_equal(loop_advance(r->b.loop, r->cfg.host_boot_timeout_ns), 0);
 	assert_int_equal(sim_plant_fault_set(r->sb.plant, "host-hang-shutdown", true), 0);
 	rig_verb(r, "text power off\n", false, reply, sizeof(reply));
 	assert_int_equal(loop_advance(r->b.loop, r->cfg.host_shutdown_timeout_ns), 0);
