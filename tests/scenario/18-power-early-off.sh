@@ -8,19 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 truth() { jget ".$1" sim status; }
-alarm_level() {
-	h2 --json alarms | jq -r --arg id "$1" \
-		'[.active[] | select(.id == $id) | .level] | first // "none"'
-}
-ALERTS=$TESTDIR/alerts.log
-cat >"$TESTDIR/alert.sh" <<EOS
-#!/bin/sh
-echo "\$H2BOX_ALARM \$H2BOX_LEVEL" >>"$ALERTS"
-EOS
-chmod +x "$TESTDIR/alert.sh"
-cp "$ROOT/profiles/sim-sfx.conf" "$TESTDIR/early.conf"
-printf '\n[alerts]\nalert_command = %s\nrate_limit = 0\n' "$TESTDIR/alert.sh" >>"$TESTDIR/early.conf"
-: >"$ALERTS"
+alert_profile "$ROOT/profiles/sim-sfx.conf" "$TESTDIR/early.conf"
 
 start_daemon "$TESTDIR/early.conf" --state-dir "$TESTDIR/state" || { finish; exit 1; }
 

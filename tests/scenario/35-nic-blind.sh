@@ -7,24 +7,12 @@
 . "$(dirname "$0")/lib.sh"
 
 truth() { jget "$1" sim status; }
-alarm_level() {
-	h2 --json alarms | jq -r --arg id "$1" \
-		'[.active[] | select(.id == $id) | .level] | first // "none"'
-}
-
-ALERTS=$TESTDIR/alerts.log
-cat >"$TESTDIR/alert.sh" <<EOS
-#!/bin/sh
-echo "\$H2BOX_ALARM \$H2BOX_LEVEL" >>"$ALERTS"
-EOS
-chmod +x "$TESTDIR/alert.sh"
 
 # profile: the brick build (its default ladder: ipoib, cpu) with the alert command; $1 extra
 # [fan] keys
 make_profile() {
-	sed -e "/^\[fan\]$/a $1" "$ROOT/profiles/sim-brick.conf" >"$TESTDIR/blind.conf"
-	printf '\n[alerts]\nalert_command = %s\nrate_limit = 0\n' "$TESTDIR/alert.sh" \
-		>>"$TESTDIR/blind.conf"
+	sed -e "/^\[fan\]$/a $1" "$ROOT/profiles/sim-brick.conf" >"$TESTDIR/brick.conf"
+	alert_profile "$TESTDIR/brick.conf" "$TESTDIR/blind.conf"
 }
 
 boot_loaded() {
