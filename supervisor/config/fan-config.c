@@ -135,6 +135,19 @@ _Static_assert(sizeof(enum nic_fan_on_exit) == sizeof(int) &&
 	{ .name = n, .type = t, .offset = offsetof(struct fan_config, f), __VA_ARGS__ }
 #define FAN_SIZE(f) sizeof(((struct fan_config *)0)->f)
 
+/* [fan] blind_poweroff = DURATION | off: how long a blind box (no fan chip, no NIC reading) runs */
+static int fan_config_blind_poweroff_set(void *obj, const char *v, char *err, size_t errlen)
+{
+	struct fan_config *c = obj;
+
+	if (strcmp(v, "off") == 0) {
+		c->blind_poweroff_ns = 0;
+		return 0;
+	}
+	return parse_duration_ns(v, HW_NSEC_PER_SEC, 24 * 3600 * HW_NSEC_PER_SEC,
+				 &c->blind_poweroff_ns, err, errlen);
+}
+
 /* [fan] */
 static const struct conf_key fan_config_fan_keys[] = {
 	FAN_KEY("enabled", CONF_BOOL, enabled),
@@ -152,6 +165,7 @@ static const struct conf_key fan_config_fan_keys[] = {
 	FAN_KEY("stall_time", CONF_DURATION, stall_time_ns, .min = 0, .max = 600 * NS_S),
 	FAN_KEY("rpm_tolerance", CONF_PERCENT, rpm_tolerance, .min = 1, .max = 1000),
 	FAN_KEY("rpm_warn_time", CONF_DURATION, rpm_warn_time_ns, .min = 0, .max = 3600 * NS_S),
+	{ .name = "blind_poweroff", .type = CONF_CUSTOM, .fn = fan_config_blind_poweroff_set },
 	FAN_KEY("override_hysteresis", CONF_DOUBLE, override_hysteresis, .min = 0, .max = 50),
 	FAN_KEY("start_duty", CONF_PERCENT, start_duty, .min = 0, .max = 100),
 	FAN_KEY("min_duty", CONF_PERCENT, min_duty, .min = 0, .max = 100),

@@ -120,6 +120,8 @@ struct fan_config {
 	double override_hysteresis;
 	double start_duty, min_duty, min_rpm, max_rpm;
 	char calibration_file[160];
+	/* blind (chip unreachable, a required input invalid) this long: orderly power-off; 0 never */
+	int64_t blind_poweroff_ns;
 	struct fan_input_config inputs[FAN_INPUTS_MAX];
 	int ninputs;
 	struct fan_curve_config curves[FAN_CURVES_MAX];

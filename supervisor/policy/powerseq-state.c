@@ -81,6 +81,7 @@ void powerseq_init(struct powerseq *ps, const struct power_config *cfg)
 	ps->state = POWERSEQ_OFF;
 	ps->deadline_ns = POWERSEQ_NEVER;
 	ps->poll_ns = POWERSEQ_NEVER;
+	ps->lit_ns = INT64_MIN;
 }
 
 void powerseq_set_requested(struct powerseq *ps, struct powerseq_output *out,
@@ -239,6 +240,13 @@ void powerseq_enter(struct powerseq *ps, struct powerseq_output *out, enum power
 				return;
 			}
 		} else {
+			/*
+			 * The H2's LED lights as its firmware starts; its OS hears the button
+			 * only once booted.  Pressed before host_boot_timeout has passed since,
+			 * the press may go unheard: it is repeated once before forcing.
+			 */
+			ps->soft_off_again = ps->alive.stable && ps->lit_ns != INT64_MIN &&
+					     t - ps->lit_ns < c->host_boot_timeout_ns;
 			ps->phase = POWERSEQ_PHASE_PULSE;
 			ps->host_button = true;
 			ps->deadline_ns = powerseq_add_sat(t, c->host_button_pulse_ns);

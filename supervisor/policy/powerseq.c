@@ -226,6 +226,13 @@ static void powerseq_state_timeout(struct powerseq *ps, struct powerseq_output *
 			ps->phase = POWERSEQ_PHASE_WAIT;
 			ps->host_button = false;
 			ps->deadline_ns = powerseq_add_sat(t, c->host_shutdown_timeout_ns);
+		} else if (ps->soft_off_again) {
+			/* pressed while the H2 was still booting: once more, then force */
+			ps->soft_off_again = false;
+			out->requests |= POWERSEQ_REQ_SOFT_OFF_AGAIN;
+			ps->phase = POWERSEQ_PHASE_PULSE;
+			ps->host_button = true;
+			ps->deadline_ns = powerseq_add_sat(t, c->host_button_pulse_ns);
 		} else {
 			powerseq_enter(ps, out, POWERSEQ_FORCE_OFF, POWERSEQ_R_HOST_SHUTDOWN_TIMEOUT, t);
 		}
@@ -308,6 +315,8 @@ static void powerseq_advance(struct powerseq *ps, struct powerseq_output *out, i
 		} else if (powerseq_debounce_due(ps, &ps->alive) == d) {
 			ps->alive.pending = false;
 			ps->alive.stable = ps->alive.pending_level;
+			if (ps->alive.stable)
+				ps->lit_ns = ps->alive.pending_since;
 			powerseq_alive_changed(ps, out, ps->alive.stable, d);
 		} else if (powerseq_long_press_due(ps) == d) {
 			powerseq_long_press(ps, out, d);

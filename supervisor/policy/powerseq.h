@@ -301,6 +301,12 @@ enum powerseq_led {
  * POWERSEQ_EV_HOST_UP.
  */
 #define POWERSEQ_REQ_HOST_CHECK      (1u << 7)
+/*
+ * Controller: host_shutdown_timeout passed after a soft-off press made while the H2 had been up
+ * for less than host_boot_timeout (its OS may still have been booting, deaf to the button):
+ * pressed once more and waiting again before forcing it off.  Only to log it.
+ */
+#define POWERSEQ_REQ_SOFT_OFF_AGAIN  (1u << 8)
 
 #define POWERSEQ_TRANSITIONS_MAX 8
 #define POWERSEQ_TEXT_MAX 160
@@ -368,6 +374,8 @@ struct powerseq {
 	enum powerseq_fault last_fault;
 	int64_t last_fault_ns;
 	bool psu_drop_alarm;  /* PWR_OK lost (drop alarm active) */
+	int64_t lit_ns;       /* the H2's LED came on (edge time); INT64_MIN: found lit, age unknown */
+	bool soft_off_again;  /* host_stopping: press once more at the timeout (pressed while young) */
 	unsigned warnings;
 	enum powerseq_requested requested;
 	enum powerseq_fault saved_fault; /* the state file's fault (as last asked to save) */

@@ -39,6 +39,9 @@ struct fan_svc {
 	double rpm;
 	int tach_err;
 	bool idle, have_out;
+	bool blind;              /* fan_svc_blind_get(): chip unreachable, a required input invalid */
+	int64_t blind_since_ns;
+	char blind_why[128];
 	double floor_pct;        /* fan_svc_floor_set(): a minimum another service asks for */
 	char floor_reason[96];   /* ... and why, "" without one */
 	struct fanctl_output out;

@@ -356,6 +356,44 @@ static void read_inputs(struct fan_svc *s, int64_t now)
 	}
 }
 
+/* Blind: the chip unreachable and a required input invalid (see fan_svc_blind_get()). */
+static void blind_update(struct fan_svc *s, int64_t now)
+{
+	bool was = s->blind;
+	int n, e;
+
+	s->blind = false;
+	if (s->idle || s->fan)
+		return;
+	n = snprintf(s->blind_why, sizeof(s->blind_why), "fan chip %s (%s)", s->cfg.chip,
+		     fan_svc_status_errname(s->chip_err));
+	for (int i = 0; i < s->cfg.ninputs; i++) {
+		if (!s->cfg.inputs[i].required || s->temps[i].off)
+			continue;
+		e = fan_svc_status_input_error(s, i, now);
+		if (e == 0)
+			continue;
+		s->blind = true;
+		if (n > 0 && n < (int)sizeof(s->blind_why))
+			n += snprintf(s->blind_why + n, sizeof(s->blind_why) - (size_t)n,
+				      ", input %s (%s)", s->cfg.inputs[i].spec.name,
+				      fan_svc_status_errname(e));
+	}
+	if (s->blind && !was)
+		s->blind_since_ns = now;
+}
+
+void fan_svc_blind_get(const struct fan_svc *s, struct fan_svc_blind *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!s || !s->blind)
+		return;
+	out->blind = true;
+	out->since_ns = s->blind_since_ns;
+	out->poweroff_after_ns = s->cfg.blind_poweroff_ns;
+	snprintf(out->why, sizeof(out->why), "%s", s->blind_why);
+}
+
 static void fan_cycle(struct fan_svc *s, int64_t now)
 {
 	struct fanctl_input in = {
@@ -370,6 +408,7 @@ static void fan_cycle(struct fan_svc *s, int64_t now)
 	if (s->b->power_off) {
 		if (!s->idle)
 			idle_enter(s);
+		s->blind = false;
 		/* the fan's side is dark: its inputs read unknown; the H2's may still run */
 		read_inputs(s, now);
 		return;
@@ -398,6 +437,7 @@ static void fan_cycle(struct fan_svc *s, int64_t now)
 		else
 			chip_differs_note(s);
 	}
+	blind_update(s, now);
 	s->b->readings.fan_duty_pct = s->fan ? s->out.duty : NAN;
 	s->b->readings.fan_duty_actual_pct = s->fan ? nic_fan_duty_held(s->fan) : NAN;
 	s->b->readings.fan_rpm = s->rpm;

@@ -2,6 +2,9 @@
 #ifndef H2BOX_FAN_SVC_H
 #define H2BOX_FAN_SVC_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 struct svc_ops;
 struct box;
 struct json;
@@ -44,5 +47,19 @@ void fan_svc_status_text(struct fan_svc *s, struct ctl_reply *rep);
  * same value pushed again is not.  s may be NULL (no fan service).
  */
 void fan_svc_floor_set(struct fan_svc *s, double pct, const char *reason);
+
+/*
+ * Blind: the box powered, fan control enabled, the fan chip unreachable (it cannot be driven)
+ * and a required input invalid (the card's temperature cannot be seen), as of the last period.
+ * The thermal service acts on it (alarm nic-blind, the throttle ladder, [fan] blind_poweroff).
+ */
+struct fan_svc_blind {
+	bool blind;
+	int64_t since_ns;          /* box time it began */
+	int64_t poweroff_after_ns; /* [fan] blind_poweroff, 0 = never */
+	char why[128];             /* "chip emc2305-* (I/O error), input nic (I/O error)" */
+};
+/* s may be NULL (no fan service): never blind. */
+void fan_svc_blind_get(const struct fan_svc *s, struct fan_svc_blind *out);
 
 #endif

@@ -336,6 +336,31 @@ static void power_drive_sync_alarms(struct power_svc *s)
 	}
 }
 
+/*
+ * Every escalation to a forced power-off (the soft-off press unanswered, an emergency cut, the
+ * thermal service, a start-up finishing an off) cuts a running OS hard: a warning alarm, so the
+ * alert command runs too, not only a journal line.  `power force-off` is the user's own choice
+ * and is not alarmed.  It clears once the box is off.
+ */
+static void power_drive_forced_alarm(struct power_svc *s, const struct powerseq_transition *tr)
+{
+	char hold[32];
+
+	if (tr->to == POWERSEQ_FORCE_OFF && tr->reason != POWERSEQ_R_CMD_FORCE_OFF) {
+		alarm_raise(s->b, "power-forced-off", ALARM_WARN, NAN,
+			    "the H2 is being forced off (%s): its power button held for up to %s, "
+			    "a hard power cut for its OS",
+			    powerseq_reason_name(tr->reason),
+			    parse_format_duration(s->cfg.force_off_hold_ns, hold, sizeof(hold)));
+		s->alarm_forced = true;
+	} else if (s->alarm_forced &&
+		   (tr->to == POWERSEQ_OFF || tr->to == POWERSEQ_FAULT ||
+		    tr->to == POWERSEQ_CYCLE_WAIT)) {
+		alarm_clear_reason(s->b, "power-forced-off", "box off");
+		s->alarm_forced = false;
+	}
+}
+
 static void power_drive_apply(struct power_svc *s, const struct powerseq_output *out)
 {
 	struct box *b = s->b;
@@ -365,6 +390,7 @@ static void power_drive_apply(struct power_svc *s, const struct powerseq_output 
 
 	for (int i = 0; i < out->ntransitions; i++) {
 		power_drive_log_transition(s, &out->transitions[i]);
+		power_drive_forced_alarm(s, &out->transitions[i]);
 		power_drive_history_push(s, &out->transitions[i]);
 	}
 	b->readings.power_state = powerseq_state_name(powerseq_state_get(&s->seq));
@@ -388,6 +414,12 @@ static void power_drive_apply(struct power_svc *s, const struct powerseq_output 
 			  (const char *[]){ "H2BOX_EVENT=power-warning", "H2BOX_REASON=psu-ok-drop",
 					    NULL },
 			  "power: PWR_OK dropped (pwr_ok_drop_action = ignore)");
+	if (out->requests & POWERSEQ_REQ_SOFT_OFF_AGAIN)
+		log_event(LOG_WARNING,
+			  (const char *[]){ "H2BOX_EVENT=power-soft-off-again", NULL },
+			  "power: the H2 did not shut down; it came up less than host_boot_timeout "
+			  "before the press and its OS may not have heard it: pressing its power "
+			  "button once more before forcing it off");
 	if (out->requests & POWERSEQ_REQ_EMERGENCY)
 		log_event(LOG_CRIT, (const char *[]){ "H2BOX_EVENT=power-emergency", NULL },
 			  "power: emergency power-off");

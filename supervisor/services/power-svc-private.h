@@ -45,6 +45,7 @@ struct power_svc {
 
 	bool ready_held;
 	bool alarm_fault, alarm_drop;
+	bool alarm_forced; /* "power-forced-off" raised: the H2 forced off, not yet off */
 
 	struct power_event hist[POWER_HISTORY];
 	int hist_next, hist_count;

@@ -6,6 +6,7 @@
 #include "supervisor/services/alarm.h"
 #include "supervisor/services/fan-svc.h"
 #include "supervisor/util/log.h"
+#include "supervisor/util/parse.h"
 
 #include <errno.h>
 #include <math.h>
@@ -28,6 +29,7 @@ struct thermal_svc {
 	int n;
 	double floor_pct;
 	bool throttle, poweroff_sent;
+	bool blind, blind_off_sent; /* the fan service's blind state, as last acted on */
 	thermal_svc_poweroff_fn poweroff_fn;
 	void *poweroff_ud;
 	thermal_svc_throttle_fn throttle_fn;
@@ -99,6 +101,49 @@ static unsigned thermal_svc_input_step(struct thermal_svc *s, int i, int64_t now
 	return thermal_actions(t);
 }
 
+/*
+ * Blind (fan_svc_blind_get()): the card's temperature unseen and its fan not driven, so no
+ * level above can rise and no floor can reach the fan.  Cut the heat at the source instead:
+ * critical alarm nic-blind at once, the throttle ladder while it lasts, and after [fan]
+ * blind_poweroff (off by default) one orderly power-off.  Returns whether to throttle.
+ */
+static bool thermal_svc_blind_step(struct thermal_svc *s, int64_t now)
+{
+	struct fan_svc_blind bl;
+	char d[32];
+
+	fan_svc_blind_get(s->b->fan, &bl);
+	if (bl.blind && !s->blind) {
+		if (bl.poweroff_after_ns > 0)
+			parse_format_duration(bl.poweroff_after_ns, d, sizeof(d));
+		alarm_raise(s->b, "nic-blind", ALARM_CRIT, NAN,
+			    "blind: cannot see the NIC's temperature nor drive its fan: %s; throttle "
+			    "ladder applied%s%s",
+			    bl.why, bl.poweroff_after_ns > 0 ? ", orderly power-off after " : "",
+			    bl.poweroff_after_ns > 0 ? d : "");
+	} else if (!bl.blind && s->blind) {
+		s->blind_off_sent = false;
+		if (s->b->power_off)
+			alarm_clear_reason(s->b, "nic-blind", "powered off");
+		else
+			alarm_clear(s->b, "nic-blind");
+	}
+	s->blind = bl.blind;
+	if (bl.blind && bl.poweroff_after_ns > 0 && !s->blind_off_sent &&
+	    now - bl.since_ns >= bl.poweroff_after_ns) {
+		s->blind_off_sent = true;
+		parse_format_duration(bl.poweroff_after_ns, d, sizeof(d));
+		log_event(LOG_ALERT, (const char *[]){ "H2BOX_EVENT=nic-blind-poweroff", NULL },
+			  "NIC blind for %s (blind_poweroff): requesting an orderly power-off of "
+			  "the box", d);
+		if (s->poweroff_fn)
+			s->poweroff_fn(s->poweroff_ud, "NIC blind");
+		else
+			log_crit("NIC blind but no power sequencer to switch the box off");
+	}
+	return bl.blind;
+}
+
 void thermal_svc_step(struct thermal_svc *s, int64_t now)
 {
 	bool fan = false, thr = false, off = false;
@@ -117,6 +162,7 @@ void thermal_svc_step(struct thermal_svc *s, int64_t now)
 		if ((acts & THERMAL_ACT_POWEROFF) && s->therm[i].level == THERMAL_EMERG)
 			off = true;
 	}
+	thr |= thermal_svc_blind_step(s, now);
 	floor_pct = fan ? 100.0 : 0.0;
 	/* the fan service logs a change of floor or reason, not each push */
 	if (s->b->fan)

@@ -142,6 +142,9 @@ fault_suite() {
 	expect_eq "$tag: after no boot: the next press starts normally" "$(pst state)" on
 
 	# ---- an H2 that hangs at shutdown: force-off hold, then the PSU cut ----
+	# up longer than host_boot_timeout (60 s): one press, then the escalation (a press made
+	# earlier is repeated once first: 18-power-early-off.sh)
+	advance 5s
 	h2 sim fault host-hang-shutdown on >/dev/null
 	expect_eq "$tag: hang: power off answers" "$(h2 power off 2>&1)" "powering off"
 	advance 30s
@@ -149,6 +152,7 @@ fault_suite() {
 	expect_eq "$tag: hang: H2 stuck shutting down (plant)" "$(truth host_stopping)" true
 	advance 1s
 	expect_eq "$tag: hang: escalated to the force-off hold" "$(pst state)" force_off
+	expect_eq "$tag: hang: warning alarm power-forced-off" "$(alarm_level power-forced-off)" warn
 	check "$tag: logged host_stopping -> force_off (host-shutdown-timeout)" \
 		has_transition host_stopping force_off host-shutdown-timeout
 	expect_eq "$tag: hang: PSU still on during the hold (plant)" "$(truth psu_on)" true
@@ -157,6 +161,7 @@ fault_suite() {
 	expect_eq "$tag: hang: then psu_off_delay" "$(pst state)" psu_stopping
 	advance 2s
 	expect_eq "$tag: hang: off" "$(pst state)" off
+	expect_eq "$tag: hang: box off: power-forced-off cleared" "$(alarm_level power-forced-off)" none
 	expect_eq "$tag: hang: PSU cut (plant)" "$(truth psu_on)" false
 	expect_eq "$tag: hang: no draw on the monitored rail (plant)" "$(truth watts)" 0
 	check "$tag: logged force_off -> psu_stopping" has_transition force_off psu_stopping host-off

@@ -281,3 +281,20 @@ while True:
             sys.exit(0)
 PY
 }
+
+# alarm_level ID: level of an active alarm, "none" when it is not active
+alarm_level() {
+	h2 --json alarms | jq -r --arg id "$1" \
+		'[.active[] | select(.id == $id) | .level] | first // "none"'
+}
+
+# alert_profile SRC DST: DST is profile SRC with an [alerts] alert_command (no rate limit) that
+# appends "ALARM LEVEL" to $ALERTS ($TESTDIR/alerts.log) for every alarm change
+ALERTS=$TESTDIR/alerts.log
+alert_profile() {
+	printf '#!/bin/sh\necho "$H2BOX_ALARM $H2BOX_LEVEL" >>"%s"\n' "$ALERTS" >"$TESTDIR/alert.sh"
+	chmod +x "$TESTDIR/alert.sh"
+	cp "$1" "$2"
+	printf '\n[alerts]\nalert_command = %s\nrate_limit = 0\n' "$TESTDIR/alert.sh" >>"$2"
+	: >"$ALERTS"
+}

@@ -18,7 +18,9 @@
 #include "supervisor/runtime/box.h"
 #include "supervisor/runtime/ctl.h"
 #include "supervisor/runtime/loop.h"
+#include "supervisor/services/alarm.h"
 #include "supervisor/services/fan-svc.h"
+#include "supervisor/services/thermal-svc.h"
 #include "supervisor/util/json.h"
 #include "supervisor/util/log.h"
 
@@ -214,6 +216,101 @@ static void test_pushed_floor_raises_duty_and_shows(void **state)
 	assert_status_has(f, "\"floor_reason\":null");
 }
 
+/*
+ * The I2C bus fails: the fan chip and the NIC sensor both unreachable.  The fan service reports
+ * blind (a sensor alone, or the chip alone, is not), and the thermal service acts on it at once:
+ * critical alarm nic-blind, the throttle request, and after [fan] blind_poweroff one power-off.
+ */
+struct blind_pushes {
+	int throttle_calls, poweroff_calls;
+	bool throttle;
+};
+
+static void blind_on_throttle(void *ud, bool wanted)
+{
+	struct blind_pushes *p = ud;
+
+	p->throttle_calls++;
+	p->throttle = wanted;
+}
+
+static void blind_on_poweroff(void *ud, const char *reason)
+{
+	struct blind_pushes *p = ud;
+
+	(void)reason;
+	p->poweroff_calls++;
+}
+
+/* Advance the fan loop in 1 s periods, a thermal step after each (the watts sampler's). */
+static void blind_advance(struct fixture *f, struct thermal_svc *t, int seconds)
+{
+	for (int i = 0; i < seconds; i++) {
+		loop_advance(f->b.loop, SEC(1));
+		thermal_svc_step(t, loop_now(f->b.loop));
+	}
+}
+
+static void test_blind_alarms_throttles_and_powers_off(void **state)
+{
+	struct fixture *f = *state;
+	struct fan_svc_blind bl;
+	struct thermal_config tc;
+	struct alarm_config ac;
+	struct thermal_svc *t;
+	struct blind_pushes p = { 0 };
+
+	fan_svc_free(f->b.fan);
+	set(&f->cfg, "fan", "blind_poweroff", "2m");
+	assert_int_equal(fan_svc_new(&f->b, &f->cfg, &f->b.fan), 0);
+	alarm_config_defaults(&ac);
+	assert_int_equal(alarm_svc_new(&f->b, &ac, &f->b.alarms), 0);
+	thermal_config_defaults(&tc, "nic");
+	assert_int_equal(thermal_svc_new(&f->b, &tc, 1, &t), 0);
+	thermal_svc_throttle_handler_set(t, blind_on_throttle, &p);
+	thermal_svc_poweroff_handler_set(t, blind_on_poweroff, &p);
+	blind_advance(f, t, 5);
+	fan_svc_blind_get(f->b.fan, &bl);
+	assert_false(bl.blind);
+
+	/* the sensor alone: failsafe, not blind (the fan is driven to full) */
+	sim_plant_fault_set(f->sb.plant, "sensor-nic", true);
+	blind_advance(f, t, 5);
+	fan_svc_blind_get(f->b.fan, &bl);
+	assert_false(bl.blind);
+	assert_false(alarm_active(&f->b, "nic-blind"));
+	sim_plant_fault_set(f->sb.plant, "sensor-nic", false);
+	blind_advance(f, t, 10);
+
+	sim_plant_fault_set(f->sb.plant, "i2c-error", true);
+	blind_advance(f, t, 3);
+	fan_svc_blind_get(f->b.fan, &bl);
+	assert_true(bl.blind);
+	assert_int_equal(bl.poweroff_after_ns, SEC(120));
+	assert_non_null(strstr(bl.why, "input nic"));
+	assert_int_equal(alarm_level_get(&f->b, "nic-blind"), ALARM_CRIT);
+	assert_true(p.throttle);
+	assert_true(thermal_svc_throttle_wanted(t));
+	assert_int_equal(p.poweroff_calls, 0);
+	blind_advance(f, t, 110);
+	assert_int_equal(p.poweroff_calls, 0);
+	blind_advance(f, t, 15);
+	assert_int_equal(p.poweroff_calls, 1);
+	blind_advance(f, t, 60);
+	assert_int_equal(p.poweroff_calls, 1); /* once per blind spell */
+
+	/* the bus back: sight and the fan again, the requests let go */
+	sim_plant_fault_set(f->sb.plant, "i2c-error", false);
+	blind_advance(f, t, 70);
+	fan_svc_blind_get(f->b.fan, &bl);
+	assert_false(bl.blind);
+	assert_false(alarm_active(&f->b, "nic-blind"));
+	assert_false(p.throttle);
+	thermal_svc_free(t);
+	alarm_svc_free(f->b.alarms);
+	f->b.alarms = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +318,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invalid_sensor_fails_to_full_speed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pushed_floor_raises_duty_and_shows, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_blind_alarms_throttles_and_powers_off, setup,
 						teardown),
 	};
 

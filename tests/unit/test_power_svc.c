@@ -25,6 +25,7 @@
 #include "supervisor/runtime/box.h"
 #include "supervisor/runtime/ctl.h"
 #include "supervisor/runtime/loop.h"
+#include "supervisor/services/alarm.h"
 #include "supervisor/services/power-svc.h"
 #include "supervisor/util/log.h"
 #include "supervisor/util/statefile.h"
@@ -84,6 +85,7 @@ static int rig_teardown(void **state)
 	struct rig *r = *state;
 
 	power_svc_free(r->svc);
+	alarm_svc_free(r->b.alarms);
 	ctl_free(r->b.ctl);
 	loop_free(r->b.loop);
 	sim_box_close(&r->sb);
@@ -287,6 +289,56 @@ static void test_request_off_from_another_service(void **state)
 	assert_non_null(strstr(reply, "\"reason\":\"thermal-emergency\""));
 }
 
+/*
+ * An H2 that hangs at shutdown: the soft-off escalates to the force-off hold, which raises a
+ * warning alarm and runs the alert command; the alarm clears once the box is off.  The user's
+ * own `power force-off` is no escalation and raises nothing.
+ */
+static void test_forced_off_escalation_alarms(void **state)
+{
+	struct rig *r = *state;
+	struct alarm_config ac;
+	char reply[4096];
+	unsigned spawned;
+
+	alarm_config_defaults(&ac);
+	snprintf(ac.alert_command, sizeof(ac.alert_command), "/bin/true");
+	ac.rate_limit_ns = 0;
+	assert_int_equal(alarm_svc_new(&r->b, &ac, &r->b.alarms), 0);
+	rig_start(r);
+	rig_verb(r, "text power on\n", false, reply, sizeof(reply));
+	assert_int_equal(loop_advance(r->b.loop, SEC(60)), 0);
+	rig_state_is(r, "on");
+	/* up longer than host_boot_timeout: one press, then the escalation */
+	assert_int_equal(loop_advance(r->b.loop, r->cfg.host_boot_timeout_ns), 0);
+	assert_int_equal(sim_plant_fault_set(r->sb.plant, "host-hang-shutdown", true), 0);
+	rig_verb(r, "text power off\n", false, reply, sizeof(reply));
+	assert_int_equal(loop_advance(r->b.loop, r->cfg.host_shutdown_timeout_ns), 0);
+	rig_state_is(r, "host_stopping");
+	assert_false(alarm_active(&r->b, "power-forced-off"));
+	assert_int_equal(alarm_svc_spawned(r->b.alarms), 0);
+	assert_int_equal(loop_advance(r->b.loop, SEC(1)), 0);
+	rig_state_is(r, "force_off");
+	assert_int_equal(alarm_level_get(&r->b, "power-forced-off"), ALARM_WARN);
+	assert_int_equal(alarm_svc_spawned(r->b.alarms), 1);
+	assert_int_equal(loop_advance(r->b.loop, SEC(30)), 0);
+	rig_state_is(r, "off");
+	assert_false(alarm_active(&r->b, "power-forced-off"));
+	spawned = alarm_svc_spawned(r->b.alarms); /* the clearing is alerted too */
+	assert_int_equal(sim_plant_fault_set(r->sb.plant, "host-hang-shutdown", false), 0);
+
+	/* the user's own force-off: no alarm */
+	rig_verb(r, "text power on\n", false, reply, sizeof(reply));
+	assert_int_equal(loop_advance(r->b.loop, SEC(60)), 0);
+	rig_state_is(r, "on");
+	rig_verb(r, "text power force-off\n", false, reply, sizeof(reply));
+	assert_int_equal(loop_advance(r->b.loop, SEC(1)), 0);
+	rig_state_is(r, "force_off");
+	assert_false(alarm_active(&r->b, "power-forced-off"));
+	assert_int_equal(alarm_svc_spawned(r->b.alarms), spawned);
+	alarm_svc_reap(r->b.alarms, true);
+}
+
 /* The simulator shows its H2's LED from outside (the self topology watches it); linux never. */
 static void test_sim_host_alive_line(void **state)
 {
@@ -304,6 +356,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unprivileged_off_refused, rig_setup,
 						rig_teardown),
 		cmocka_unit_test_setup_teardown(test_request_off_from_another_service, rig_setup,
+						rig_teardown),
+		cmocka_unit_test_setup_teardown(test_forced_off_escalation_alarms, rig_setup,
 						rig_teardown),
 		cmocka_unit_test_setup_teardown(test_sim_host_alive_line, rig_setup, rig_teardown),
 	};

@@ -346,6 +346,8 @@ static void test_shutdown_escalation(void **state)
 	rig_init(&r, POWER_TOPOLOGY_CONTROLLER);
 	rig_start(&r);
 	rig_power_on(&r);
+	/* up longer than a boot may take: its OS hears the press (see test_early_off_presses_again) */
+	rig_advance(&r, r.cfg.host_boot_timeout_ns);
 	rig_clear(&r);
 	assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_OFF), 0);
 	assert_string_equal(r.out.reply, "powering off");
@@ -369,6 +371,56 @@ static void test_shutdown_escalation(void **state)
 	assert_false(r.out.psu_on);
 	assert_int_equal(r.now - t0, r.cfg.host_button_pulse_ns + r.cfg.host_shutdown_timeout_ns +
 					     r.cfg.force_off_hold_ns + r.cfg.psu_off_delay_ns);
+}
+
+/*
+ * `power off` just after the H2 came up: its power LED lights as its firmware starts, long
+ * before its OS listens to the power button, so the one soft-off press went unheard and the
+ * H2 was forced off after host_shutdown_timeout.  A press made while the H2 had been up for
+ * less than host_boot_timeout is repeated once at that timeout before escalating.
+ */
+static void test_early_off_presses_again(void **state)
+{
+	struct rig r;
+
+	rig_init(&r, POWER_TOPOLOGY_CONTROLLER);
+	rig_start(&r);
+	rig_power_on(&r);
+	rig_advance(&r, 3 * SEC);
+	rig_clear(&r);
+	assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_OFF), 0);
+	rig_advance(&r, r.cfg.host_button_pulse_ns + r.cfg.host_shutdown_timeout_ns);
+	/* not forced: pressed once more, now that its OS had the time to come up */
+	assert_int_equal(st(&r), POWERSEQ_HOST_STOPPING);
+	assert_false(saw_reason(&r, POWERSEQ_R_HOST_SHUTDOWN_TIMEOUT));
+	assert_true(r.out.host_button);
+	assert_true(r.requests & POWERSEQ_REQ_SOFT_OFF_AGAIN);
+	rig_advance(&r, r.cfg.host_button_pulse_ns);
+	assert_false(r.out.host_button);
+	/* this time its OS shuts down */
+	rig_advance(&r, 8 * SEC);
+	rig_edge(&r, POWERSEQ_EV_HOST_ALIVE, false);
+	rig_advance(&r, r.cfg.debounce_ns);
+	assert_int_equal(st(&r), POWERSEQ_PSU_STOPPING);
+	assert_false(saw_reason(&r, POWERSEQ_R_HOST_SHUTDOWN_TIMEOUT));
+
+	/* a young H2 that never shuts down is forced off after the second wait, once */
+	rig_advance(&r, r.cfg.psu_off_delay_ns);
+	assert_int_equal(st(&r), POWERSEQ_OFF);
+	assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_ON), 0);
+	rig_advance(&r, 300 * MS);
+	rig_edge(&r, POWERSEQ_EV_PSU_OK, true);
+	rig_advance(&r, r.cfg.settle_ns + r.cfg.host_button_pulse_ns + SEC);
+	rig_edge(&r, POWERSEQ_EV_HOST_ALIVE, true);
+	rig_advance(&r, r.cfg.debounce_ns);
+	assert_int_equal(st(&r), POWERSEQ_ON);
+	rig_clear(&r);
+	assert_int_equal(rig_cmd(&r, POWERSEQ_CMD_OFF), 0);
+	rig_advance(&r, 2 * (r.cfg.host_button_pulse_ns + r.cfg.host_shutdown_timeout_ns) - MS);
+	assert_int_equal(st(&r), POWERSEQ_HOST_STOPPING);
+	rig_advance(&r, MS);
+	assert_int_equal(st(&r), POWERSEQ_FORCE_OFF);
+	assert_true(saw_reason(&r, POWERSEQ_R_HOST_SHUTDOWN_TIMEOUT));
 }
 
 static void test_force_off_releases_early_when_host_goes(void **state)
@@ -2046,6 +2098,7 @@ int main(void)
 		cmocka_unit_test(test_led_blinks_while_busy),
 		cmocka_unit_test(test_host_starts_on_power_skips_pulse),
 		cmocka_unit_test(test_button_off_acpi),
+		cmocka_unit_test(test_early_off_presses_again),
 		cmocka_unit_test(test_shutdown_escalation),
 		cmocka_unit_test(test_force_off_releases_early_when_host_goes),
 		cmocka_unit_test(test_host_initiated_poweroff),
