@@ -1,0 +1,40 @@
+/* child.h - a command the daemon started, watched through the loop: reaped on exit, killed at its deadline. */
+#ifndef H2BOX_CHILD_H
+#define H2BOX_CHILD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "hw/clock.h"
+
+struct loop;
+struct spawn_opts;
+struct child;
+
+/* The profile's default for hook_timeout and command_timeout. */
+#define CHILD_TIMEOUT_DEFAULT_NS (10 * HW_NSEC_PER_SEC)
+/* Between SIGTERM and SIGKILL to the child's process group. */
+#define CHILD_GRACE_NS (2 * HW_NSEC_PER_SEC)
+
+/* status: the wait status (WIFEXITED, WIFSIGNALED, ...), or -1 if it could not be collected. */
+typedef void (*child_exit_fn)(struct child *c, int status, void *userdata);
+
+/*
+ * Start argv through spawn_start() in a process group of its own and watch it: its exit
+ * (a pidfd in the loop, so it never blocks a cycle) is reaped and logged when it is not a clean
+ * 0, then fn runs and the child is freed (fn must not free it; drop the pointer there).  At
+ * timeout_ns of box time the group gets SIGTERM, CHILD_GRACE_NS later SIGKILL; both are logged.
+ * `what` names it in the log ("throttle slow: hook apply").  0 or -errno.
+ */
+int child_start(struct loop *l, const char *what, char *const argv[], const struct spawn_opts *o,
+		int64_t timeout_ns, child_exit_fn fn, void *userdata, struct child **out);
+/*
+ * Block until the child ends, at most *budget_ns of real time (less what was used is left there),
+ * then SIGTERM, CHILD_GRACE_NS, SIGKILL: for shutdown and reload, where the loop no longer runs.
+ * Ends like an exit seen by the loop (logged, fn, freed).  Returns the wait status or -1.
+ */
+int child_wait(struct child *c, int64_t *budget_ns);
+pid_t child_pid(const struct child *c);
+
+#endif
