@@ -17,6 +17,7 @@ void alarm_config_defaults(struct alarm_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->rate_limit_ns = 300 * HW_NSEC_PER_SEC;
+	c->command_timeout_ns = 10 * HW_NSEC_PER_SEC;
 	c->history = 64;
 }
 
@@ -330,6 +331,9 @@ static int watts_conf_throttle_set(struct watts_config *c, const char *name, con
 	if (!strcmp(key, "command"))
 		return watts_conf_command_set(v, t->command, sizeof(t->command), false, err,
 					      errlen);
+	if (!strcmp(key, "hook_timeout"))
+		return parse_duration_ns(v, HW_NSEC_PER_SEC / 10, 3600 * HW_NSEC_PER_SEC,
+					 &t->hook_timeout_ns, err, errlen);
 	return -ENOENT;
 }
 
@@ -529,6 +533,9 @@ static int watts_conf_alerts_set(struct alarm_config *a, const char *key, const 
 	if (!strcmp(key, "rate_limit"))
 		return parse_duration_ns(v, 0, 86400 * HW_NSEC_PER_SEC, &a->rate_limit_ns, err,
 					 errlen);
+	if (!strcmp(key, "command_timeout"))
+		return parse_duration_ns(v, HW_NSEC_PER_SEC / 10, 3600 * HW_NSEC_PER_SEC,
+					 &a->command_timeout_ns, err, errlen);
 	if (!strcmp(key, "history")) {
 		r = parse_int(v, 0, 4096, &l, err, errlen);
 		if (r == 0)
