@@ -237,6 +237,27 @@ static void test_free_is_bounded(void **state)
 	assert_non_null(strstr(logged(f), "throttle slow: hook apply still running"));
 }
 
+/* [throttle NAME] hook_timeout: a duration, bounded, 10 s unless set. */
+static void test_hook_timeout_key(void **state)
+{
+	struct watts_config c;
+	char err[128];
+	int i;
+
+	(void)state;
+	watts_config_defaults(&c);
+	assert_int_equal(watts_config_set(&c, "throttle slow", "type", "hook", 1, err, sizeof(err)), 0);
+	for (i = 0; i < c.nthrottles && strcmp(c.thr[i].name, "slow"); i++)
+		;
+	assert_true(i < c.nthrottles);
+	assert_int_equal(c.thr[i].hook_timeout_ns, SEC(10));
+	assert_int_equal(watts_config_set(&c, "throttle slow", "hook_timeout", "90s", 2, err,
+					  sizeof(err)), 0);
+	assert_int_equal(c.thr[i].hook_timeout_ns, SEC(90));
+	assert_true(watts_config_set(&c, "throttle slow", "hook_timeout", "0", 3, err, sizeof(err)) < 0);
+	assert_true(watts_config_set(&c, "throttle slow", "hook_timeout", "2h", 3, err, sizeof(err)) < 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +266,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_slow_hook_never_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_last_wish_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_is_bounded, setup, teardown),
+		cmocka_unit_test(test_hook_timeout_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
