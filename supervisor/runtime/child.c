@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <systemd/sd-event.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,7 +24,7 @@ struct child {
 	pid_t pid;
 	int pidfd;
 	struct loop_io *io;
-	struct loop_timer *timer;
+	sd_event_source *timer; /* real time: a child is a real process, even on the sim */
 	int64_t timeout_ns;
 	enum child_stage stage;
 	child_exit_fn fn;
@@ -70,7 +71,7 @@ static void child_finish(struct child *c, int status)
 		log_warnx("%s killed by signal %d%s", c->what, WTERMSIG(status),
 			  c->stage != CHILD_RUNNING ? " (timed out)" : "");
 	loop_io_free(c->io);
-	loop_timer_free(c->timer);
+	sd_event_source_disable_unref(c->timer);
 	close(c->pidfd);
 	if (c->fn)
 		c->fn(c, status, c->userdata);
@@ -102,14 +103,17 @@ static void child_on_exit(int fd, void *userdata)
 		child_finish(c, status);
 }
 
-static void child_on_deadline(struct loop_timer *t, int64_t now_ns, void *userdata)
+static int child_on_deadline(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct child *c = userdata;
 
-	(void)now_ns;
+	(void)usec;
 	child_escalate(c, c->timeout_ns);
-	if (c->stage == CHILD_TERMED)
-		loop_timer_arm_in(t, CHILD_GRACE_NS);
+	if (c->stage == CHILD_TERMED) {
+		sd_event_source_set_time_relative(s, CHILD_GRACE_NS / 1000);
+		sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	}
+	return 0;
 }
 
 int child_start(struct loop *l, const char *what, char *const argv[], const struct spawn_opts *o,
@@ -128,7 +132,9 @@ int child_start(struct loop *l, const char *what, char *const argv[], const stru
 	c->fn = fn;
 	c->userdata = userdata;
 	snprintf(c->what, sizeof(c->what), "%s", what);
-	r = loop_timer_new(l, "child", child_on_deadline, c, &c->timer);
+	/* accuracy 1 ms: sd-event's default slack (250 ms) is more than a short timeout */
+	r = sd_event_add_time_relative(loop_event(l), &c->timer, CLOCK_MONOTONIC,
+				       (uint64_t)c->timeout_ns / 1000, 1000, child_on_deadline, c);
 	if (r < 0)
 		goto fail_free;
 	if (o)
@@ -146,7 +152,6 @@ int child_start(struct loop *l, const char *what, char *const argv[], const stru
 	r = loop_io_add(l, c->pidfd, child_on_exit, c, &c->io);
 	if (r < 0)
 		goto fail_close;
-	loop_timer_arm_in(c->timer, c->timeout_ns);
 	*out = c;
 	return 0;
 
@@ -157,7 +162,7 @@ fail_kill:
 	kill(-c->pid, SIGKILL);
 	child_reap(c, 0, &status);
 fail_timer:
-	loop_timer_free(c->timer);
+	sd_event_source_disable_unref(c->timer);
 fail_free:
 	free(c);
 	return r;

@@ -24,7 +24,9 @@ typedef void (*child_exit_fn)(struct child *c, int status, void *userdata);
  * Start argv through spawn_start() in a process group of its own and watch it: its exit
  * (a pidfd in the loop, so it never blocks a cycle) is reaped and logged when it is not a clean
  * 0, then fn runs and the child is freed (fn must not free it; drop the pointer there).  At
- * timeout_ns of box time the group gets SIGTERM, CHILD_GRACE_NS later SIGKILL; both are logged.
+ * timeout_ns the group gets SIGTERM, CHILD_GRACE_NS later SIGKILL; both are logged.  These are
+ * real time (CLOCK_MONOTONIC), which box time is on real hardware: on the simulator box time
+ * jumps with `sim advance`, and a jump must not kill a process that had no time to run.
  * `what` names it in the log ("throttle slow: hook apply").  0 or -errno.
  */
 int child_start(struct loop *l, const char *what, char *const argv[], const struct spawn_opts *o,

@@ -222,8 +222,8 @@ static int64_t real_ns(void)
 }
 
 /*
- * An alert command that hangs (issue 13): raising returns at once, the command is killed at
- * [alerts] command_timeout of box time with its process group, and that is logged.
+ * An alert command that hangs (issue 13): raising returns at once, box time goes on, the
+ * command is killed at [alerts] command_timeout (real time) with its group, and that is logged.
  */
 static void test_hung_alert_command_killed_at_timeout(void **state)
 {
@@ -239,17 +239,16 @@ static void test_hung_alert_command_killed_at_timeout(void **state)
 	saved = dup(2);
 	dup2(logfd, 2);
 	log_init(LOG_TARGET_STDERR, LOG_INFO);
-	b = box_with_alarms_cfg("/bin/sleep 60", SEC(300), SEC(4));
+	b = box_with_alarms_cfg("/bin/sleep 60", SEC(300), SEC(3) / 10);
 	t0 = real_ns();
 	alarm_raise(b, "fan-stall", ALARM_CRIT, 0, "fan stopped");
 	assert_true(real_ns() - t0 < SEC(1));
 	assert_int_equal(alarm_svc_spawned(b->alarms), 1);
-	loop_advance(b->loop, SEC(3));
+	loop_advance(b->loop, SEC(60));
 	n = pread(logfd, buf, sizeof(buf) - 1, 0);
 	buf[n > 0 ? n : 0] = '\0';
-	assert_null(strstr(buf, "SIGTERM")); /* not before its time */
-	loop_advance(b->loop, SEC(1));
-	end = real_ns() + SEC(5);
+	assert_null(strstr(buf, "SIGTERM")); /* a jump of box time is no time for a process */
+	end = real_ns() + SEC(10);
 	/* the kill's end arrives through the loop like any exit */
 	while (real_ns() < end) {
 		n = pread(logfd, buf, sizeof(buf) - 1, 0);
@@ -266,7 +265,7 @@ static void test_hung_alert_command_killed_at_timeout(void **state)
 	close(saved);
 	close(logfd);
 	unlink(logpath);
-	assert_non_null(strstr(buf, "alert command still running after 4.0 s: SIGTERM to its process group"));
+	assert_non_null(strstr(buf, "alert command still running after 0.3 s: SIGTERM to its process group"));
 	assert_non_null(strstr(buf, "alert command killed by signal 15 (timed out)"));
 	assert_int_equal(alarm_svc_wait(b->alarms), 0);
 	assert_true(real_ns() - t0 < SEC(10));
