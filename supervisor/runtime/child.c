@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <systemd/sd-event.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,16 +45,26 @@ pid_t child_pid(const struct child *c)
 	return c->pid;
 }
 
-/* The next step against a child past its time: SIGTERM to its group, then SIGKILL; logged. */
+/* The next step against a child past its time: SIGTERM to its group, then SIGKILL; logged with
+ * fields (H2BOX_EVENT=child-timeout) so a watcher of the journal can act on it. */
 static void child_escalate(struct child *c, int64_t after_ns)
 {
+	char f_pid[32], f_cmd[sizeof(c->what) + 16];
+	const char *fields[] = { "H2BOX_EVENT=child-timeout", NULL, f_pid, f_cmd, NULL };
+
+	snprintf(f_pid, sizeof(f_pid), "H2BOX_PID=%d", (int)c->pid);
+	snprintf(f_cmd, sizeof(f_cmd), "H2BOX_CHILD=%s", c->what);
 	if (c->stage == CHILD_RUNNING) {
-		log_warnx("%s still running after %.1f s: SIGTERM to its process group %d", c->what,
+		fields[1] = "H2BOX_SIGNAL=TERM";
+		log_event(LOG_WARNING, fields,
+			  "%s still running after %.1f s: SIGTERM to its process group %d", c->what,
 			  (double)after_ns / HW_NSEC_PER_SEC, (int)c->pid);
 		kill(-c->pid, SIGTERM);
 		c->stage = CHILD_TERMED;
 	} else if (c->stage == CHILD_TERMED) {
-		log_warnx("%s still running %.1f s after SIGTERM: SIGKILL to its process group %d",
+		fields[1] = "H2BOX_SIGNAL=KILL";
+		log_event(LOG_WARNING, fields,
+			  "%s still running %.1f s after SIGTERM: SIGKILL to its process group %d",
 			  c->what, (double)CHILD_GRACE_NS / HW_NSEC_PER_SEC, (int)c->pid);
 		kill(-c->pid, SIGKILL);
 		c->stage = CHILD_KILLED;
@@ -132,11 +143,15 @@ int child_start(struct loop *l, const char *what, char *const argv[], const stru
 	c->fn = fn;
 	c->userdata = userdata;
 	snprintf(c->what, sizeof(c->what), "%s", what);
-	/* accuracy 1 ms: sd-event's default slack (250 ms) is more than a short timeout */
-	r = sd_event_add_time_relative(loop_event(l), &c->timer, CLOCK_MONOTONIC,
-				       (uint64_t)c->timeout_ns / 1000, 1000, child_on_deadline, c);
-	if (r < 0)
-		goto fail_free;
+	/* a loop that has finished (shutdown, reload) takes no new sources: child_wait() bounds it */
+	if (sd_event_get_state(loop_event(l)) != SD_EVENT_FINISHED) {
+		/* accuracy 1 ms: sd-event's default slack (250 ms) is more than a short timeout */
+		r = sd_event_add_time_relative(loop_event(l), &c->timer, CLOCK_MONOTONIC,
+					       (uint64_t)c->timeout_ns / 1000, 1000,
+					       child_on_deadline, c);
+		if (r < 0)
+			goto fail_free;
+	}
 	if (o)
 		so = *o;
 	so.own_group = true;
@@ -149,7 +164,7 @@ int child_start(struct loop *l, const char *what, char *const argv[], const stru
 		r = -errno;
 		goto fail_kill;
 	}
-	r = loop_io_add(l, c->pidfd, child_on_exit, c, &c->io);
+	r = c->timer ? loop_io_add(l, c->pidfd, child_on_exit, c, &c->io) : 0;
 	if (r < 0)
 		goto fail_close;
 	*out = c;

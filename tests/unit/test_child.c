@@ -233,6 +233,21 @@ static void test_wait_returns_at_exit(void **state)
 	assert_null(strstr(logged(f), "test sh"));
 }
 
+/* Started once the loop has finished (a stop undoing a hook): unwatched, child_wait bounds it. */
+static void test_start_after_loop_finished(void **state)
+{
+	struct fix *f = *state;
+	int64_t budget = SEC(1) / 5;
+
+	sd_event_exit(loop_event(f->loop), 0);
+	assert_int_equal(sd_event_loop(loop_event(f->loop)), 0);
+	assert_int_equal(start_sh(f, "exec sleep 60", SEC(600), NULL), 0);
+	child_wait(f->c, &budget);
+	assert_true(f->done);
+	assert_true(WIFSIGNALED(f->status));
+	assert_int_equal(WTERMSIG(f->status), SIGTERM);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +256,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sigterm_ignored_then_sigkill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_is_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_returns_at_exit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_start_after_loop_finished, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
