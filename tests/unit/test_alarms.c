@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "log-capture.h"
 #include "sim-box.h"
 #include "supervisor/services/alarm.h"
 #include "supervisor/runtime/box.h"
@@ -213,63 +214,37 @@ static void test_missing_command_does_not_break(void **state)
 	box_done(b);
 }
 
-static int64_t real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * SEC(1) + ts.tv_nsec;
-}
-
 /*
  * An alert command that hangs (issue 13): raising returns at once, box time goes on, the
  * command is killed at [alerts] command_timeout (real time) with its group, and that is logged.
  */
 static void test_hung_alert_command_killed_at_timeout(void **state)
 {
-	char logpath[] = "/tmp/h2box-alarm-log-XXXXXX", buf[4096];
-	int logfd = mkstemp(logpath), saved;
+	struct log_capture log;
 	struct box *b;
 	int64_t t0, end;
-	ssize_t n;
 
 	(void)state;
-	assert_true(logfd >= 0);
-	fflush(stderr);
-	saved = dup(2);
-	dup2(logfd, 2);
-	log_init(LOG_TARGET_STDERR, LOG_INFO);
+	assert_int_equal(log_capture_begin(&log), 0);
 	b = box_with_alarms_cfg("/bin/sleep 60", SEC(300), SEC(3) / 10);
-	t0 = real_ns();
+	t0 = log_capture_real_ns();
 	alarm_raise(b, "fan-stall", ALARM_CRIT, 0, "fan stopped");
-	assert_true(real_ns() - t0 < SEC(1));
+	assert_true(log_capture_real_ns() - t0 < SEC(1));
 	assert_int_equal(alarm_svc_spawned(b->alarms), 1);
 	loop_advance(b->loop, SEC(60));
-	n = pread(logfd, buf, sizeof(buf) - 1, 0);
-	buf[n > 0 ? n : 0] = '\0';
-	assert_null(strstr(buf, "SIGTERM")); /* a jump of box time is no time for a process */
-	end = real_ns() + SEC(10);
-	/* the kill's end arrives through the loop like any exit */
-	while (real_ns() < end) {
-		n = pread(logfd, buf, sizeof(buf) - 1, 0);
-		buf[n > 0 ? n : 0] = '\0';
-		if (strstr(buf, "killed by signal"))
-			break;
+	/* a jump of box time is no time for a process */
+	assert_null(strstr(log_capture_text(&log), "SIGTERM"));
+	/* the deadline and the kill's end arrive through the loop like any event */
+	end = log_capture_real_ns() + SEC(10);
+	while (!strstr(log_capture_text(&log), "killed by signal") && log_capture_real_ns() < end)
 		sd_event_run(loop_event(b->loop), 100000);
-	}
-	fflush(stderr);
-	n = pread(logfd, buf, sizeof(buf) - 1, 0);
-	buf[n > 0 ? n : 0] = '\0';
-	log_init(LOG_TARGET_NONE, 0);
-	dup2(saved, 2);
-	close(saved);
-	close(logfd);
-	unlink(logpath);
-	assert_non_null(strstr(buf, "alert command still running after 0.3 s: SIGTERM to its process group"));
-	assert_non_null(strstr(buf, "alert command killed by signal 15 (timed out)"));
+	assert_non_null(strstr(log_capture_text(&log),
+			       "alert command still running after 0.3 s: SIGTERM to its process group"));
+	assert_non_null(strstr(log_capture_text(&log), "alert command killed by signal 15 (timed out)"));
 	assert_int_equal(alarm_svc_wait(b->alarms), 0);
-	assert_true(real_ns() - t0 < SEC(10));
+	assert_true(log_capture_real_ns() - t0 < SEC(10));
 	box_done(b);
+	log_capture_end(&log);
 }
 
 /* Shutdown with an alert command hung: free waits command_timeout of real time, no more. */
@@ -280,9 +255,9 @@ static void test_free_bounded_by_command_timeout(void **state)
 
 	(void)state;
 	alarm_raise(b, "fan-stall", ALARM_CRIT, 0, "fan stopped");
-	t0 = real_ns();
+	t0 = log_capture_real_ns();
 	box_done(b);
-	assert_true(real_ns() - t0 < SEC(3));
+	assert_true(log_capture_real_ns() - t0 < SEC(3));
 }
 
 /* [alerts] command_timeout: a duration, bounded. */

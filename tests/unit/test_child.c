@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "log-capture.h"
 #include "sim-box.h"
 #include "supervisor/runtime/child.h"
 #include "supervisor/runtime/loop.h"
@@ -28,20 +29,11 @@
 struct fix {
 	struct sim_box sb;
 	struct loop *loop;
-	char logpath[64];
-	int logfd, saved_stderr;
+	struct log_capture log;
 	struct child *c;
 	bool done;
 	int status;
 };
-
-static int64_t real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * SEC(1) + ts.tv_nsec;
-}
 
 static int setup(void **state)
 {
@@ -51,13 +43,7 @@ static int setup(void **state)
 	assert_int_equal(sim_box_open(&f->sb, SIM_BOX_OFF), 0);
 	assert_int_equal(loop_new(f->sb.hw, &f->loop), 0);
 	/* the log (stderr) goes to a file the tests read */
-	snprintf(f->logpath, sizeof(f->logpath), "/tmp/h2box-child-XXXXXX");
-	f->logfd = mkstemp(f->logpath);
-	assert_true(f->logfd >= 0);
-	fflush(stderr);
-	f->saved_stderr = dup(2);
-	dup2(f->logfd, 2);
-	log_init(LOG_TARGET_STDERR, LOG_INFO);
+	assert_int_equal(log_capture_begin(&f->log), 0);
 	*state = f;
 	return 0;
 }
@@ -66,12 +52,7 @@ static int teardown(void **state)
 {
 	struct fix *f = *state;
 
-	log_init(LOG_TARGET_NONE, 0);
-	fflush(stderr);
-	dup2(f->saved_stderr, 2);
-	close(f->saved_stderr);
-	close(f->logfd);
-	unlink(f->logpath);
+	log_capture_end(&f->log);
 	loop_free(f->loop);
 	sim_box_close(&f->sb);
 	free(f);
@@ -80,13 +61,7 @@ static int teardown(void **state)
 
 static const char *logged(struct fix *f)
 {
-	static char buf[8192];
-	ssize_t n;
-
-	fflush(stderr);
-	n = pread(f->logfd, buf, sizeof(buf) - 1, 0);
-	buf[n > 0 ? n : 0] = '\0';
-	return buf;
+	return log_capture_text(&f->log);
 }
 
 static void on_exit_cb(struct child *c, int status, void *userdata)
@@ -102,9 +77,9 @@ static void on_exit_cb(struct child *c, int status, void *userdata)
 /* Dispatch the loop's real events (pidfd, deadline) until the child is done; false after 10 s. */
 static bool run_until_done(struct fix *f)
 {
-	int64_t end = real_ns() + SEC(10);
+	int64_t end = log_capture_real_ns() + SEC(10);
 
-	while (!f->done && real_ns() < end)
+	while (!f->done && log_capture_real_ns() < end)
 		sd_event_run(loop_event(f->loop), 100000);
 	return f->done;
 }
@@ -160,7 +135,7 @@ static void test_exit_status_reaped_through_loop(void **state)
 static void test_timeout_kills_the_group(void **state)
 {
 	struct fix *f = *state;
-	int64_t t0 = real_ns();
+	int64_t t0 = log_capture_real_ns();
 	int fd, gfd;
 	pid_t pid, grandchild;
 	struct pollfd pfd;
@@ -185,7 +160,7 @@ static void test_timeout_kills_the_group(void **state)
 	pfd = (struct pollfd){ .fd = gfd, .events = POLLIN };
 	assert_int_equal(poll(&pfd, 1, 5000), 1);
 	close(gfd);
-	assert_true(real_ns() - t0 < SEC(5));
+	assert_true(log_capture_real_ns() - t0 < SEC(5));
 }
 
 /* A child that ignores SIGTERM gets SIGKILL after the grace period. */
@@ -208,7 +183,7 @@ static void test_sigterm_ignored_then_sigkill(void **state)
 static void test_wait_is_bounded(void **state)
 {
 	struct fix *f = *state;
-	int64_t budget = 200000000, t0 = real_ns();
+	int64_t budget = 200000000, t0 = log_capture_real_ns();
 
 	assert_int_equal(start_sh(f, "exec sleep 60", SEC(600), NULL), 0);
 	child_wait(f->c, &budget);
@@ -216,7 +191,7 @@ static void test_wait_is_bounded(void **state)
 	assert_true(WIFSIGNALED(f->status));
 	assert_int_equal(WTERMSIG(f->status), SIGTERM);
 	assert_int_equal(budget, 0);
-	assert_true(real_ns() - t0 < SEC(3));
+	assert_true(log_capture_real_ns() - t0 < SEC(3));
 	assert_non_null(strstr(logged(f), "test sh still running after 0.2 s: SIGTERM"));
 }
 

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "log-capture.h"
 #include "sim-box.h"
 #include "supervisor/config/watts-conf.h"
 #include "supervisor/runtime/loop.h"
@@ -27,17 +28,9 @@ struct fix {
 	struct sim_box sb;
 	struct loop *loop;
 	struct throttle_config cfg;
-	char logpath[64], runs[64];
-	int logfd, saved_stderr;
+	struct log_capture log;
+	char runs[64];
 };
-
-static int64_t real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * SEC(1) + ts.tv_nsec;
-}
 
 static int setup(void **state)
 {
@@ -47,17 +40,11 @@ static int setup(void **state)
 	assert_non_null(f);
 	assert_int_equal(sim_box_open(&f->sb, SIM_BOX_OFF), 0);
 	assert_int_equal(loop_new(f->sb.hw, &f->loop), 0);
-	snprintf(f->logpath, sizeof(f->logpath), "/tmp/h2box-throttle-svc-XXXXXX");
-	f->logfd = mkstemp(f->logpath);
-	assert_true(f->logfd >= 0);
 	snprintf(f->runs, sizeof(f->runs), "/tmp/h2box-throttle-runs-XXXXXX");
 	fd = mkstemp(f->runs);
 	assert_true(fd >= 0);
 	close(fd);
-	fflush(stderr);
-	f->saved_stderr = dup(2);
-	dup2(f->logfd, 2);
-	log_init(LOG_TARGET_STDERR, LOG_INFO);
+	assert_int_equal(log_capture_begin(&f->log), 0);
 	throttle_config_defaults(&f->cfg, "slow");
 	f->cfg.kind = THROTTLE_HOOK;
 	*state = f;
@@ -68,12 +55,7 @@ static int teardown(void **state)
 {
 	struct fix *f = *state;
 
-	log_init(LOG_TARGET_NONE, 0);
-	fflush(stderr);
-	dup2(f->saved_stderr, 2);
-	close(f->saved_stderr);
-	close(f->logfd);
-	unlink(f->logpath);
+	log_capture_end(&f->log);
 	unlink(f->runs);
 	loop_free(f->loop);
 	sim_box_close(&f->sb);
@@ -94,7 +76,7 @@ static const char *slurp_fd(int fd)
 
 static const char *logged(struct fix *f)
 {
-	return slurp_fd(f->logfd);
+	return log_capture_text(&f->log);
 }
 
 /* The verbs the hook recorded, one a line. */
@@ -112,9 +94,9 @@ static const char *runs(struct fix *f)
 /* The hook's own readiness: it records its verb first thing; bounded by 5 s of real time. */
 static bool wait_runs(struct fix *f, const char *want)
 {
-	int64_t end = real_ns() + SEC(5);
+	int64_t end = log_capture_real_ns() + SEC(5);
 
-	while (strcmp(runs(f), want) && real_ns() < end)
+	while (strcmp(runs(f), want) && log_capture_real_ns() < end)
 		sd_event_run(loop_event(f->loop), 20000);
 	return !strcmp(runs(f), want);
 }
@@ -131,9 +113,9 @@ static int count(const char *hay, const char *needle)
 /* Dispatch the loop's real events (exit, deadline) until no run is in progress; 10 s at most. */
 static bool drain(struct fix *f, struct throttle_svc *t)
 {
-	int64_t end = real_ns() + SEC(10);
+	int64_t end = log_capture_real_ns() + SEC(10);
 
-	while (throttle_svc_running(t) && real_ns() < end)
+	while (throttle_svc_running(t) && log_capture_real_ns() < end)
 		sd_event_run(loop_event(f->loop), 100000);
 	return !throttle_svc_running(t);
 }
@@ -177,9 +159,9 @@ static void test_slow_hook_never_blocks(void **state)
 	assert_int_equal(throttle_svc_new(f->loop, NULL, &f->cfg, &t), 0);
 	assert_int_equal(throttle_svc_apply(t), 0);
 	assert_true(wait_runs(f, "apply\n"));
-	t0 = real_ns();
+	t0 = log_capture_real_ns();
 	assert_int_equal(throttle_svc_undo(t), 0);
-	assert_true(real_ns() - t0 < SEC(1) / 2);
+	assert_true(log_capture_real_ns() - t0 < SEC(1) / 2);
 	assert_false(throttle_svc_applied(t));
 	assert_true(throttle_svc_running(t));
 	loop_advance(f->loop, SEC(60));
@@ -227,9 +209,9 @@ static void test_free_is_bounded(void **state)
 	assert_int_equal(throttle_svc_new(f->loop, NULL, &f->cfg, &t), 0);
 	assert_int_equal(throttle_svc_apply(t), 0);
 	assert_true(wait_runs(f, "apply\n"));
-	t0 = real_ns();
+	t0 = log_capture_real_ns();
 	throttle_svc_free(t);
-	assert_true(real_ns() - t0 < SEC(3));
+	assert_true(log_capture_real_ns() - t0 < SEC(3));
 	assert_string_equal(runs(f), "apply\nundo\n");
 	assert_non_null(strstr(logged(f), "throttle slow: hook apply still running"));
 }
