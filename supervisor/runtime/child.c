@@ -47,7 +47,7 @@ pid_t child_pid(const struct child *c)
 
 /* The next step against a child past its time: SIGTERM to its group, then SIGKILL; logged with
  * fields (H2BOX_EVENT=child-timeout) so a watcher of the journal can act on it. */
-static void child_escalate(struct child *c, int64_t after_ns)
+static void child_escalate(struct child *c, int64_t after_ns, int64_t grace_ns)
 {
 	char f_pid[32], f_cmd[sizeof(c->what) + 16];
 	const char *fields[] = { "H2BOX_EVENT=child-timeout", NULL, f_pid, f_cmd, NULL };
@@ -65,7 +65,7 @@ static void child_escalate(struct child *c, int64_t after_ns)
 		fields[1] = "H2BOX_SIGNAL=KILL";
 		log_event(LOG_WARNING, fields,
 			  "%s still running %.1f s after SIGTERM: SIGKILL to its process group %d",
-			  c->what, (double)CHILD_GRACE_NS / HW_NSEC_PER_SEC, (int)c->pid);
+			  c->what, (double)grace_ns / HW_NSEC_PER_SEC, (int)c->pid);
 		kill(-c->pid, SIGKILL);
 		c->stage = CHILD_KILLED;
 	}
@@ -119,7 +119,7 @@ static int child_on_deadline(sd_event_source *s, uint64_t usec, void *userdata)
 	struct child *c = userdata;
 
 	(void)usec;
-	child_escalate(c, c->timeout_ns);
+	child_escalate(c, c->timeout_ns, CHILD_GRACE_NS);
 	if (c->stage == CHILD_TERMED) {
 		sd_event_source_set_time_relative(s, CHILD_GRACE_NS / 1000);
 		sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
@@ -185,7 +185,7 @@ fail_free:
 
 int child_wait(struct child *c, int64_t *budget_ns)
 {
-	int64_t start = child_real_ns(), end, grace_end = start + CHILD_GRACE_NS;
+	int64_t start = child_real_ns(), end, grace_end = start + CHILD_STOP_GRACE_NS;
 	int status;
 
 	/* at shutdown the bound is what the caller has left, in real time */
@@ -200,8 +200,8 @@ int child_wait(struct child *c, int64_t *budget_ns)
 		    child_reap(c, WNOHANG, &status))
 			break;
 		if (c->stage != CHILD_KILLED && child_real_ns() >= until) {
-			child_escalate(c, *budget_ns > 0 ? *budget_ns : 0);
-			grace_end = child_real_ns() + CHILD_GRACE_NS;
+			child_escalate(c, *budget_ns > 0 ? *budget_ns : 0, CHILD_STOP_GRACE_NS);
+			grace_end = child_real_ns() + CHILD_STOP_GRACE_NS;
 		}
 	}
 	*budget_ns -= child_real_ns() - start;

@@ -14,8 +14,15 @@ struct child;
 
 /* The profile's default for hook_timeout and command_timeout. */
 #define CHILD_TIMEOUT_DEFAULT_NS (10 * HW_NSEC_PER_SEC)
-/* Between SIGTERM and SIGKILL to the child's process group. */
+/* Between SIGTERM and SIGKILL to the child's process group (in child_wait: CHILD_STOP_GRACE_NS). */
 #define CHILD_GRACE_NS (2 * HW_NSEC_PER_SEC)
+/*
+ * What a stop or reload gives the children it waits for, at most (less when their timeout is
+ * shorter), and the grace after SIGTERM there: the loop does not run meanwhile, and systemd's
+ * WatchdogSec (10 s) and TimeoutStopSec (15 s) bound the daemon itself.
+ */
+#define CHILD_STOP_WAIT_NS (3 * HW_NSEC_PER_SEC)
+#define CHILD_STOP_GRACE_NS (HW_NSEC_PER_SEC / 2)
 
 /* status: the wait status (WIFEXITED, WIFSIGNALED, ...), or -1 if it could not be collected. */
 typedef void (*child_exit_fn)(struct child *c, int status, void *userdata);
@@ -33,7 +40,7 @@ int child_start(struct loop *l, const char *what, char *const argv[], const stru
 		int64_t timeout_ns, child_exit_fn fn, void *userdata, struct child **out);
 /*
  * Block until the child ends, at most *budget_ns of real time (less what was used is left there),
- * then SIGTERM, CHILD_GRACE_NS, SIGKILL: for shutdown and reload, where the loop no longer runs.
+ * then SIGTERM, CHILD_STOP_GRACE_NS, SIGKILL: for stop and reload, where the loop does not run.
  * Ends like an exit seen by the loop (logged, fn, freed).  Returns the wait status or -1.
  */
 int child_wait(struct child *c, int64_t *budget_ns);

@@ -51,8 +51,8 @@ void alarm_svc_status_text(struct alarm_svc *a, struct ctl_reply *rep);
 void alarm_svc_clock_set(struct alarm_svc *a, int64_t (*now)(void *userdata), void *userdata);
 /*
  * Alert commands run as children of the loop (runtime/child.h), killed at [alerts]
- * command_timeout.  Wait for those still running, all within one command_timeout (+ the kill's
- * grace) of real time, for shutdown and tests.  Returns how many still run (0).
+ * command_timeout.  Wait for those still running, all within one command_timeout or
+ * CHILD_STOP_WAIT_NS if shorter (+ the kill's grace), real time: for stop and tests.  Returns 0.
  */
 int alarm_svc_wait(struct alarm_svc *a);
 /* How many alert commands were started (tests). */

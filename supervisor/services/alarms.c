@@ -155,8 +155,9 @@ int alarm_svc_wait(struct alarm_svc *a)
 
 	if (!a)
 		return 0;
-	/* one bound for them all: shutdown waits command_timeout (+ the kill's grace), not n times */
-	budget = a->cfg.command_timeout_ns;
+	/* one bound for them all, the stop's if command_timeout is longer: not n times a bound */
+	budget = a->cfg.command_timeout_ns < CHILD_STOP_WAIT_NS ? a->cfg.command_timeout_ns :
+								 CHILD_STOP_WAIT_NS;
 	while (a->nkids)
 		child_wait(a->kids[0], &budget);
 	return a->nkids;

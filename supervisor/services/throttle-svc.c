@@ -156,10 +156,16 @@ void throttle_svc_free(struct throttle_svc *t)
 		throttle_free(t->knob);
 	} else {
 		throttle_svc_undo(t);
-		/* the run in progress, then the undo its end starts: each within its own bound */
+		/*
+		 * An apply still running is ended now (the undo follows it); an undo is waited for
+		 * (it restores the box), both within the stop's bound, not hook_timeout's.
+		 */
 		while (t->run) {
-			int64_t budget = t->cfg.hook_timeout_ns;
+			int64_t budget = t->cfg.hook_timeout_ns < CHILD_STOP_WAIT_NS ?
+						 t->cfg.hook_timeout_ns : CHILD_STOP_WAIT_NS;
 
+			if (t->hook_state)
+				budget = 0;
 			child_wait(t->run, &budget);
 		}
 	}

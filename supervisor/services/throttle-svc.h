@@ -21,8 +21,9 @@ struct throttle_svc;
 int throttle_svc_new(struct loop *l, struct hw *hw, const struct throttle_config *cfg,
 		     struct throttle_svc **out);
 /*
- * Undoes an applied step first and waits for an undo hook (it restores the box), each run at most
- * hook_timeout (+ the kill's grace) of real time: the loop no longer runs at shutdown or reload.
+ * Undoes an applied step first and waits for an undo hook (it restores the box) at most
+ * CHILD_STOP_WAIT_NS or hook_timeout if shorter, real time (the loop does not run at stop or
+ * reload); an apply run still going is ended at once, since the undo follows it.
  */
 void throttle_svc_free(struct throttle_svc *t);
 int throttle_svc_apply(struct throttle_svc *t);
