@@ -37,6 +37,7 @@ void throttle_config_defaults(struct throttle_config *c, const char *name)
 	c->cpu_pct = 60.0;
 	c->rapl_w = 8.0;
 	snprintf(c->rapl_path, sizeof(c->rapl_path), "%s", RAPL_PATH);
+	c->hook_timeout_ns = INT64_C(10000000000); /* 10 s */
 }
 
 static const char *const kind_names[] = { "tbf", "cpufreq", "pstate", "rapl", "hook" };

@@ -50,6 +50,7 @@ struct throttle_config {
 	char rapl_path[THROTTLE_PATH_MAX];
 	/* hook: as written (absolute path + arguments); the service layer splits and runs it */
 	char command[THROTTLE_PATH_MAX];
+	int64_t hook_timeout_ns; /* hook: a run still going then is killed (its process group) */
 	int line;
 };
 

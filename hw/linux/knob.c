@@ -12,11 +12,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 /* Our qdisc handle ("H2" = 0x4832:): clear only ever deletes what we installed. */
 #define KNOB_TBF_HANDLE 0x48320000u
 #define KNOB_NL_BUF 1024
+/* rtnetlink answers at once; a reply later than this fails the step instead of stalling a cycle */
+#define KNOB_NL_TIMEOUT_S 1
 
 /* The whole request buffer seen as a message (not just its header member). */
 #define NLH(q) ((struct nlmsghdr *)(void *)(q))
@@ -44,6 +47,22 @@ static struct rtattr *attr_add(struct nlmsghdr *n, size_t max, int type, const v
 	return rta;
 }
 
+/* A route netlink socket whose replies are waited for at most KNOB_NL_TIMEOUT_S. */
+static int knob_nl_open(void)
+{
+	struct timeval tv = { .tv_sec = KNOB_NL_TIMEOUT_S };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		fd = -1;
+	}
+	return fd;
+}
+
 /* Send one request and wait for its ACK; returns the kernel's -errno. */
 static int nl_talk(struct nlmsghdr *n)
 {
@@ -52,7 +71,7 @@ static int nl_talk(struct nlmsghdr *n)
 	int fd, r;
 	ssize_t len;
 
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	fd = knob_nl_open();
 	if (fd < 0)
 		return -errno;
 	n->nlmsg_seq = 1;
@@ -112,7 +131,7 @@ static int root_qdisc_handle(unsigned idx, uint32_t *handle)
 	int fd, r = -ENOENT;
 	bool done = false;
 
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	fd = knob_nl_open();
 	if (fd < 0)
 		return -errno;
 	if (sendto(fd, &req, req.n.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {

@@ -16,6 +16,7 @@ void alarm_config_defaults(struct alarm_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->rate_limit_ns = 300 * HW_NSEC_PER_SEC;
+	c->command_timeout_ns = 10 * HW_NSEC_PER_SEC;
 	c->history = 64;
 }
 
@@ -317,6 +318,8 @@ static const struct conf_key watts_config_throttle_keys[] = {
 	{ .name = "interface", .type = CONF_CUSTOM, .fn = watts_config_throttle_interfaces_set },
 	{ .name = "rate", .type = CONF_CUSTOM, .fn = watts_config_throttle_rate_set },
 	THR_KEY("burst", CONF_INT, burst, .size = sizeof(int), .min = 0, .max = 1L << 30),
+	THR_KEY("hook_timeout", CONF_DURATION, hook_timeout_ns, .min = HW_NSEC_PER_SEC / 10,
+		.max = 3600 * HW_NSEC_PER_SEC),
 	THR_KEY("max", CONF_PERCENT, cpu_pct, .min = 1.0, .max = 100.0),
 	THR_KEY("limit", CONF_DOUBLE, rapl_w, .min = 0.5, .max = 500.0),
 	THR_KEY("path", CONF_PATH, rapl_path, .size = sizeof(((struct throttle_config *)0)->rapl_path)),
@@ -378,6 +381,8 @@ static const struct conf_key watts_config_alerts_keys[] = {
 	ALERT_KEY("rate_limit", CONF_DURATION, rate_limit_ns, .min = 0,
 		  .max = 86400 * HW_NSEC_PER_SEC),
 	ALERT_KEY("history", CONF_INT, history, .size = sizeof(int), .min = 0, .max = 4096),
+	ALERT_KEY("command_timeout", CONF_DURATION, command_timeout_ns, .min = HW_NSEC_PER_SEC / 10,
+		  .max = 3600 * HW_NSEC_PER_SEC),
 	CONF_KEY_END,
 };
 

@@ -99,6 +99,7 @@ struct watts_monitor_config {
 struct alarm_config {
 	char alert_command[512];
 	int64_t rate_limit_ns;
+	int64_t command_timeout_ns; /* a command still running then is killed (its process group) */
 	int history;
 	int line;
 };

@@ -49,8 +49,12 @@ void alarm_svc_status_json(struct alarm_svc *a, struct json *j);
 void alarm_svc_status_text(struct alarm_svc *a, struct ctl_reply *rep);
 /* Time source override for tests (default: loop_now(b->loop)). */
 void alarm_svc_clock_set(struct alarm_svc *a, int64_t (*now)(void *userdata), void *userdata);
-/* Reap finished alert commands; block = wait for them (tests). Returns how many still run. */
-int alarm_svc_reap(struct alarm_svc *a, bool block);
+/*
+ * Alert commands run as children of the loop (runtime/child.h), killed at [alerts]
+ * command_timeout.  Wait for those still running, all within one command_timeout or
+ * CHILD_STOP_WAIT_NS if shorter (+ the kill's grace), real time: for stop and tests.  Returns 0.
+ */
+int alarm_svc_wait(struct alarm_svc *a);
 /* How many alert commands were started (tests). */
 unsigned alarm_svc_spawned(const struct alarm_svc *a);
 

@@ -3,6 +3,7 @@
 
 #include "hw/clock.h"
 #include "supervisor/runtime/box.h"
+#include "supervisor/runtime/child.h"
 #include "supervisor/runtime/ctl.h"
 #include "supervisor/util/json.h"
 #include "supervisor/util/log.h"
@@ -19,14 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <syslog.h>
 
 #define ALARM_ID_MAX 32
 #define ALARM_MSG_MAX 200
 #define ALARM_ACTIVE_MAX 32
 #define ALARM_KIDS_MAX 16
-#define ALARM_REAP_NS HW_NSEC_PER_SEC
 
 struct alarm_entry {
 	char id[ALARM_ID_MAX];
@@ -51,11 +50,10 @@ struct alarm_svc {
 	int hist_cap, hist_head, hist_len;
 	struct alarm_limit limits[ALARM_ACTIVE_MAX];
 	int nlimits;
-	pid_t kids[ALARM_KIDS_MAX];
+	struct child *kids[ALARM_KIDS_MAX]; /* alert commands still running */
 	int nkids;
 	unsigned spawned;
 	bool registered;
-	struct loop_timer *reaper;
 	int64_t (*now_fn)(void *);
 	void *now_ud;
 };
@@ -137,42 +135,37 @@ static void journal(const char *id, enum alarm_level level, double value, const 
 
 /* ---- alert command ---- */
 
-static int reap(struct alarm_svc *a, bool block)
+/* An alert command ended (child.c logged how, if not a clean 0): forget it. */
+static void alarm_svc_kid_done(struct child *c, int status, void *userdata)
 {
-	int i = 0, st;
+	struct alarm_svc *a = userdata;
 
-	while (i < a->nkids) {
-		pid_t r = waitpid(a->kids[i], &st, block ? 0 : WNOHANG);
-
-		if (r == 0) {
-			i++;
-			continue;
+	(void)status;
+	for (int i = 0; i < a->nkids; i++) {
+		if (a->kids[i] == c) {
+			a->kids[i] = a->kids[--a->nkids];
+			return;
 		}
-		if (r > 0 && WIFEXITED(st) && WEXITSTATUS(st) != 0)
-			log_warnx("alert command exited with status %d", WEXITSTATUS(st));
-		else if (r > 0 && WIFSIGNALED(st))
-			log_warnx("alert command killed by signal %d", WTERMSIG(st));
-		a->kids[i] = a->kids[--a->nkids];
 	}
-	return a->nkids;
 }
 
-int alarm_svc_reap(struct alarm_svc *a, bool block)
+int alarm_svc_wait(struct alarm_svc *a)
 {
-	return a ? reap(a, block) : 0;
+	int64_t budget;
+
+	if (!a)
+		return 0;
+	/* one bound for them all, the stop's if command_timeout is longer: not n times a bound */
+	budget = a->cfg.command_timeout_ns < CHILD_STOP_WAIT_NS ? a->cfg.command_timeout_ns :
+								 CHILD_STOP_WAIT_NS;
+	while (a->nkids)
+		child_wait(a->kids[0], &budget);
+	return a->nkids;
 }
 
 unsigned alarm_svc_spawned(const struct alarm_svc *a)
 {
 	return a ? a->spawned : 0;
-}
-
-static void reaper_fire(struct loop_timer *t, int64_t now_ns, void *userdata)
-{
-	struct alarm_svc *a = userdata;
-
-	if (reap(a, false) > 0)
-		loop_timer_arm_in(t, ALARM_REAP_NS);
 }
 
 /* The profile's command, split by its one rule; no shell, no expansion. */
@@ -184,10 +177,10 @@ static int spawn_alert(struct alarm_svc *a, const char *id, enum alarm_level lev
 	const char *add[] = { e_alarm, e_level, e_value, e_msg, NULL };
 	/* the command hears our H2BOX_* about this alarm, never the daemon's own */
 	const struct spawn_opts opts = { .stdin_null = true, .drop_prefix = "H2BOX_", .add = add };
-	pid_t pid;
 	int r;
 
-	reap(a, false);
+	if (!a->b || !a->b->loop)
+		return -ENOTSUP; /* no loop to watch it by: never started unwatched */
 	if (a->nkids >= ALARM_KIDS_MAX) {
 		log_warnx("alert command for %s skipped: %d alert commands still running", id,
 			  a->nkids);
@@ -203,15 +196,14 @@ static int spawn_alert(struct alarm_svc *a, const char *id, enum alarm_level lev
 	else
 		snprintf(e_value, sizeof(e_value), "H2BOX_VALUE=");
 	snprintf(e_msg, sizeof(e_msg), "H2BOX_MESSAGE=%s", msg);
-	r = spawn_start(argv, &opts, &pid);
+	r = child_start(a->b->loop, "alert command", argv, &opts, a->cfg.command_timeout_ns,
+			alarm_svc_kid_done, a, &a->kids[a->nkids]);
 	if (r < 0) {
 		log_warn(r, "cannot run alert command %s", argv[0]);
 		return r;
 	}
-	a->kids[a->nkids++] = pid;
+	a->nkids++;
 	a->spawned++;
-	if (a->reaper && !loop_timer_armed(a->reaper))
-		loop_timer_arm_in(a->reaper, ALARM_REAP_NS);
 	return 0;
 }
 
@@ -267,7 +259,6 @@ static void change(struct box *b, const char *id, enum alarm_level level, double
 		journal(id, level, value, msg);
 		return;
 	}
-	reap(a, false);
 	e = find(a, id);
 	if (level == ALARM_CLEAR) {
 		if (!e)
@@ -413,7 +404,6 @@ static int cmd_alarms(const struct ctl_request *req, struct ctl_reply *rep, void
 		ctl_reply_error(rep, 2, "usage: alarms");
 		return 0;
 	}
-	reap(a, false);
 	if (req->json) {
 		j = ctl_reply_json(rep);
 		json_array_begin(j, "active");
@@ -463,11 +453,6 @@ int alarm_svc_new(struct box *b, const struct alarm_config *cfg, struct alarm_sv
 			goto fail;
 		}
 	}
-	if (b && b->loop) {
-		r = loop_timer_new(b->loop, "alarm-reaper", reaper_fire, a, &a->reaper);
-		if (r < 0)
-			goto fail;
-	}
 	if (b && b->ctl) {
 		r = ctl_command_register(b->ctl, "alarms", "active alarms and their history",
 					 cmd_alarms, a);
@@ -488,8 +473,7 @@ void alarm_svc_free(struct alarm_svc *a)
 		return;
 	if (a->b && a->b->ctl && a->registered)
 		ctl_command_unregister(a->b->ctl, "alarms");
-	reap(a, false); /* never block on a stuck command; init adopts what is left */
-	loop_timer_free(a->reaper);
+	alarm_svc_wait(a); /* an alert sent just before the end still goes out, within its bound */
 	free(a->hist);
 	free(a);
 }

@@ -1,7 +1,8 @@
-/* throttle-svc.c - a ladder step: the driver's knob, or a hook command started through spawn. */
+/* throttle-svc.c - a ladder step: the driver's knob, or a hook command run as a child of the loop. */
 #include "supervisor/services/throttle-svc.h"
 
 #include "supervisor/config/watts-config.h"
+#include "supervisor/runtime/child.h"
 #include "supervisor/util/log.h"
 #include "supervisor/util/spawn.h"
 
@@ -9,18 +10,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 
 struct throttle_svc {
 	struct throttle_config cfg;
+	struct loop *loop;
 	struct throttle *knob; /* NULL for a hook */
-	bool applied;	       /* a hook's state (a knob keeps its own) */
-	pid_t pid;	       /* the hook run not yet reaped, 0 = none */
+	bool applied;	       /* a hook: what the ladder asked for last (a knob keeps its own) */
+	bool hook_state;       /* a hook: the verb of the last run started (true = apply) */
+	struct child *run;     /* the hook run in progress, NULL = none */
 	char desc[320];
 };
 
-int throttle_svc_new(struct hw *hw, const struct throttle_config *cfg, struct throttle_svc **out)
+int throttle_svc_new(struct loop *l, struct hw *hw, const struct throttle_config *cfg,
+		     struct throttle_svc **out)
 {
 	struct throttle_svc *t = calloc(1, sizeof(*t));
 	int r;
@@ -28,6 +30,7 @@ int throttle_svc_new(struct hw *hw, const struct throttle_config *cfg, struct th
 	if (!t)
 		return -ENOMEM;
 	t->cfg = *cfg;
+	t->loop = l;
 	if (cfg->kind == THROTTLE_HOOK) {
 		snprintf(t->desc, sizeof(t->desc), "hook %s", cfg->command);
 	} else {
@@ -41,38 +44,48 @@ int throttle_svc_new(struct hw *hw, const struct throttle_config *cfg, struct th
 	return 0;
 }
 
-/* A state change, logged once: the hook run ended badly. */
-static void throttle_svc_reap(struct throttle_svc *t, bool block)
-{
-	int st;
+static int throttle_svc_hook_sync(struct throttle_svc *t);
 
-	if (t->pid <= 0 || waitpid(t->pid, &st, block ? 0 : WNOHANG) == 0)
-		return;
-	if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
-		log_warnx("throttle %s: hook exited with status %d", t->cfg.name, WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		log_warnx("throttle %s: hook killed by signal %d", t->cfg.name, WTERMSIG(st));
-	t->pid = 0;
+/* A run ended (logged by child.c when not a clean 0): follow it with the verb wished since. */
+static void throttle_svc_hook_done(struct child *c, int status, void *userdata)
+{
+	struct throttle_svc *t = userdata;
+	int r;
+
+	(void)c;
+	(void)status;
+	t->run = NULL;
+	r = throttle_svc_hook_sync(t);
+	if (r < 0) {
+		log_warn(r, "throttle %s: cannot run hook %s", t->cfg.name,
+			 t->applied ? "apply" : "undo");
+		t->applied = t->hook_state; /* the wish could not be carried out */
+	}
 }
 
-static int throttle_svc_hook_run(struct throttle_svc *t, const char *verb)
+/* Start the run the last wish needs, unless one is in progress (its end starts it). */
+static int throttle_svc_hook_sync(struct throttle_svc *t)
 {
 	/* the hook inherits the daemon's environment (spawn drops only systemd's variables) */
 	static const struct spawn_opts opts = { .stdin_null = true };
-	char buf[sizeof(t->cfg.command)], *argv[WATTS_COMMAND_WORDS_MAX + 2];
+	char buf[sizeof(t->cfg.command)], *argv[WATTS_COMMAND_WORDS_MAX + 2], what[96];
+	const char *verb = t->applied ? "apply" : "undo";
 	int n, r;
 
-	/* the previous run must be done so apply and undo never race */
-	throttle_svc_reap(t, true);
+	if (t->run || t->hook_state == t->applied)
+		return 0;
 	n = watts_config_command_split(t->cfg.command, buf, sizeof(buf), argv, NULL, 0);
 	if (n < 0)
 		return n; /* the profile checked it: not reached */
 	argv[n++] = (char *)verb;
 	argv[n] = NULL;
-	r = spawn_start(argv, &opts, &t->pid);
+	snprintf(what, sizeof(what), "throttle %s: hook %s", t->cfg.name, verb);
+	r = child_start(t->loop, what, argv, &opts, t->cfg.hook_timeout_ns, throttle_svc_hook_done,
+			t, &t->run);
 	if (r < 0)
-		t->pid = 0;
-	return r;
+		return r;
+	t->hook_state = t->applied;
+	return 0;
 }
 
 int throttle_svc_apply(struct throttle_svc *t)
@@ -83,9 +96,10 @@ int throttle_svc_apply(struct throttle_svc *t)
 		return throttle_apply(t->knob);
 	if (t->applied)
 		return 0;
-	r = throttle_svc_hook_run(t, "apply");
-	if (r == 0)
-		t->applied = true;
+	t->applied = true;
+	r = throttle_svc_hook_sync(t);
+	if (r < 0)
+		t->applied = false;
 	return r;
 }
 
@@ -97,15 +111,21 @@ int throttle_svc_undo(struct throttle_svc *t)
 		return throttle_undo(t->knob);
 	if (!t->applied)
 		return 0;
-	r = throttle_svc_hook_run(t, "undo");
-	if (r == 0)
-		t->applied = false;
+	t->applied = false;
+	r = throttle_svc_hook_sync(t);
+	if (r < 0)
+		t->applied = true;
 	return r;
 }
 
 bool throttle_svc_applied(const struct throttle_svc *t)
 {
 	return t->knob ? throttle_applied(t->knob) : t->applied;
+}
+
+bool throttle_svc_running(const struct throttle_svc *t)
+{
+	return t->run != NULL;
 }
 
 enum throttle_kind throttle_svc_kind(const struct throttle_svc *t)
@@ -128,11 +148,6 @@ const char *throttle_svc_strerror(const struct throttle_svc *t, int r)
 	return t->knob ? throttle_strerror(t->knob, r) : strerror(-r);
 }
 
-void throttle_svc_poll(struct throttle_svc *t)
-{
-	throttle_svc_reap(t, false);
-}
-
 void throttle_svc_free(struct throttle_svc *t)
 {
 	if (!t)
@@ -141,7 +156,18 @@ void throttle_svc_free(struct throttle_svc *t)
 		throttle_free(t->knob);
 	} else {
 		throttle_svc_undo(t);
-		throttle_svc_reap(t, true); /* the undo hook must finish: it restores the box */
+		/*
+		 * An apply still running is ended now (the undo follows it); an undo is waited for
+		 * (it restores the box), both within the stop's bound, not hook_timeout's.
+		 */
+		while (t->run) {
+			int64_t budget = t->cfg.hook_timeout_ns < CHILD_STOP_WAIT_NS ?
+						 t->cfg.hook_timeout_ns : CHILD_STOP_WAIT_NS;
+
+			if (t->hook_state)
+				budget = 0;
+			child_wait(t->run, &budget);
+		}
 	}
 	free(t);
 }

@@ -100,7 +100,7 @@ int watts_budget_init(struct watts_svc *s, int64_t now)
 	int i, r;
 
 	for (i = 0; i < cfg->nthrottles; i++) {
-		r = throttle_svc_new(s->b->hw, &cfg->thr[i], &s->thr[s->nthr]);
+		r = throttle_svc_new(s->b->loop, s->b->hw, &cfg->thr[i], &s->thr[s->nthr]);
 		if (r < 0)
 			return r;
 		s->nthr++;
@@ -143,8 +143,6 @@ void watts_budget_step(struct watts_svc *s, int64_t now)
 	} else {
 		rd->budget_state = "off";
 	}
-	for (i = 0; i < s->nthr; i++)
-		throttle_svc_poll(s->thr[i]);
 }
 
 void watts_budget_free(struct watts_svc *s)

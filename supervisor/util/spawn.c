@@ -70,7 +70,11 @@ int spawn_start(char *const argv[], const struct spawn_opts *o, pid_t *pid)
 	sigaddset(&dfl, SIGCHLD);
 	posix_spawnattr_setsigmask(&attr, &empty);
 	posix_spawnattr_setsigdefault(&attr, &dfl);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	/* pgroup 0: the child leads a group of its own (the daemon's children; never the client's
+	 * workload, which must stay in the terminal's foreground group for ^C) */
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+						(o->own_group ? POSIX_SPAWN_SETPGROUP : 0));
 	if (o->search_path)
 		r = posix_spawnp(pid, argv[0], &fa, &attr, argv, envp);
 	else

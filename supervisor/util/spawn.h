@@ -21,6 +21,7 @@ struct spawn_opts {
 	bool stdin_null;           /* stdin from /dev/null (daemon hooks have no terminal) */
 	const char *drop_prefix;   /* e.g. "H2BOX_": the caller sets its own; NULL keeps all */
 	const char *const *add;    /* NULL-terminated "NAME=value" list, or NULL */
+	bool own_group;            /* its own process group, so a timeout can end all it started */
 };
 
 /* Start argv.  0 with *pid set, or -errno (-ENOENT: no such program, -EINVAL: not absolute). */

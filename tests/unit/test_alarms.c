@@ -5,8 +5,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "log-capture.h"
+#include "sim-box.h"
 #include "supervisor/services/alarm.h"
 #include "supervisor/runtime/box.h"
+#include "supervisor/runtime/loop.h"
+#include "supervisor/util/log.h"
 #include "supervisor/util/json.h"
 #include "supervisor/services/watts-svc.h"
 
@@ -15,6 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <systemd/sd-event.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SEC(x) ((int64_t)(x)*1000000000LL)
@@ -27,13 +34,21 @@ static int64_t fake_now(void *ud)
 	return vnow;
 }
 
-static struct box *box_with_alarms(const char *cmd, int64_t rate_ns)
+static struct sim_box sb;
+
+/* A box on the paused sim with its loop (alert commands are children of the loop). */
+static struct box *box_with_alarms_cfg(const char *cmd, int64_t rate_ns, int64_t timeout_ns)
 {
 	static struct box b;
 	struct alarm_config c;
 
 	memset(&b, 0, sizeof(b));
+	assert_int_equal(sim_box_open(&sb, SIM_BOX_OFF), 0);
+	b.hw = sb.hw;
+	assert_int_equal(loop_new(b.hw, &b.loop), 0);
 	alarm_config_defaults(&c);
+	if (timeout_ns)
+		c.command_timeout_ns = timeout_ns;
 	c.history = 4;
 	if (cmd)
 		snprintf(c.alert_command, sizeof(c.alert_command), "%s", cmd);
@@ -42,6 +57,18 @@ static struct box *box_with_alarms(const char *cmd, int64_t rate_ns)
 	alarm_svc_clock_set(b.alarms, fake_now, NULL);
 	vnow = 0;
 	return &b;
+}
+
+static struct box *box_with_alarms(const char *cmd, int64_t rate_ns)
+{
+	return box_with_alarms_cfg(cmd, rate_ns, 0);
+}
+
+static void box_done(struct box *b)
+{
+	alarm_svc_free(b->alarms);
+	loop_free(b->loop);
+	sim_box_close(&sb);
 }
 
 static void test_raise_clear_levels(void **state)
@@ -90,7 +117,7 @@ static void test_raise_clear_levels(void **state)
 		alarm_raise(&none, "x", ALARM_WARN, 1.0, "early");
 		assert_false(alarm_active(&none, "x"));
 	}
-	alarm_svc_free(b->alarms);
+	box_done(b);
 }
 
 static int capture_begin(const char *path)
@@ -125,7 +152,7 @@ static void test_alert_command_environment(void **state)
 	b = box_with_alarms("/usr/bin/env 'H2BOX_TEST=two words'", SEC(300));
 	saved = capture_begin(path);
 	alarm_raise(b, "temp-nic", ALARM_CRIT, 82.5, "NIC heatsink %.1f C; $(touch /tmp/x)", 82.5);
-	alarm_svc_reap(b->alarms, true);
+	alarm_svc_wait(b->alarms);
 	capture_end(saved);
 	assert_int_equal(alarm_svc_spawned(b->alarms), 1);
 
@@ -141,7 +168,7 @@ static void test_alert_command_environment(void **state)
 	/* no shell ever sees the message */
 	assert_non_null(strstr(buf, "H2BOX_MESSAGE=NIC heatsink 82.5 C; $(touch /tmp/x)\n"));
 	assert_non_null(strstr(buf, "H2BOX_TEST=two words\n"));
-	alarm_svc_free(b->alarms);
+	box_done(b);
 }
 
 static void test_rate_limit(void **state)
@@ -172,8 +199,8 @@ static void test_rate_limit(void **state)
 	vnow = SEC(400);
 	alarm_raise(b, "budget", ALARM_WARN, 52.0, "again"); /* after the interval */
 	assert_int_equal(alarm_svc_spawned(a), 4);
-	assert_int_equal(alarm_svc_reap(a, true), 0);
-	alarm_svc_free(a);
+	assert_int_equal(alarm_svc_wait(a), 0);
+	box_done(b);
 }
 
 static void test_missing_command_does_not_break(void **state)
@@ -183,8 +210,69 @@ static void test_missing_command_does_not_break(void **state)
 	(void)state;
 	alarm_raise(b, "fan-stall", ALARM_CRIT, 0, "fan stopped");
 	assert_true(alarm_active(b, "fan-stall"));
-	alarm_svc_reap(b->alarms, true);
-	alarm_svc_free(b->alarms);
+	alarm_svc_wait(b->alarms);
+	box_done(b);
+}
+
+/*
+ * An alert command that hangs (issue 13): raising returns at once, box time goes on, the
+ * command is killed at [alerts] command_timeout (real time) with its group, and that is logged.
+ */
+static void test_hung_alert_command_killed_at_timeout(void **state)
+{
+	struct log_capture log;
+	struct box *b;
+	int64_t t0, end;
+
+	(void)state;
+	assert_int_equal(log_capture_begin(&log), 0);
+	b = box_with_alarms_cfg("/bin/sleep 60", SEC(300), SEC(3) / 10);
+	t0 = log_capture_real_ns();
+	alarm_raise(b, "fan-stall", ALARM_CRIT, 0, "fan stopped");
+	assert_true(log_capture_real_ns() - t0 < SEC(1));
+	assert_int_equal(alarm_svc_spawned(b->alarms), 1);
+	loop_advance(b->loop, SEC(60));
+	/* a jump of box time is no time for a process */
+	assert_null(strstr(log_capture_text(&log), "SIGTERM"));
+	/* the deadline and the kill's end arrive through the loop like any event */
+	end = log_capture_real_ns() + SEC(10);
+	while (!strstr(log_capture_text(&log), "killed by signal") && log_capture_real_ns() < end)
+		sd_event_run(loop_event(b->loop), 100000);
+	assert_non_null(strstr(log_capture_text(&log),
+			       "alert command still running after 0.3 s: SIGTERM to its process group"));
+	assert_non_null(strstr(log_capture_text(&log), "alert command killed by signal 15 (timed out)"));
+	assert_int_equal(alarm_svc_wait(b->alarms), 0);
+	assert_true(log_capture_real_ns() - t0 < SEC(10));
+	box_done(b);
+	log_capture_end(&log);
+}
+
+/* Shutdown with an alert command hung: free waits command_timeout of real time, no more. */
+static void test_free_bounded_by_command_timeout(void **state)
+{
+	struct box *b = box_with_alarms_cfg("/bin/sleep 60", SEC(300), SEC(1) / 4);
+	int64_t t0;
+
+	(void)state;
+	alarm_raise(b, "fan-stall", ALARM_CRIT, 0, "fan stopped");
+	t0 = log_capture_real_ns();
+	box_done(b);
+	assert_true(log_capture_real_ns() - t0 < SEC(3));
+}
+
+/* [alerts] command_timeout: a duration, bounded. */
+static void test_command_timeout_key(void **state)
+{
+	struct watts_config c;
+	char err[128];
+
+	(void)state;
+	watts_config_defaults(&c);
+	assert_int_equal(c.alerts.command_timeout_ns, SEC(10));
+	assert_int_equal(watts_config_set(&c, "alerts", "command_timeout", "30s", 1, err, sizeof(err)), 0);
+	assert_int_equal(c.alerts.command_timeout_ns, SEC(30));
+	assert_true(watts_config_set(&c, "alerts", "command_timeout", "0", 1, err, sizeof(err)) < 0);
+	assert_true(watts_config_set(&c, "alerts", "command_timeout", "2h", 1, err, sizeof(err)) < 0);
 }
 
 int main(void)
@@ -194,6 +282,9 @@ int main(void)
 		cmocka_unit_test(test_alert_command_environment),
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_missing_command_does_not_break),
+		cmocka_unit_test(test_hung_alert_command_killed_at_timeout),
+		cmocka_unit_test(test_free_bounded_by_command_timeout),
+		cmocka_unit_test(test_command_timeout_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

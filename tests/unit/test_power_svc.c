@@ -336,7 +336,7 @@ static void test_forced_off_escalation_alarms(void **state)
 	rig_state_is(r, "force_off");
 	assert_false(alarm_active(&r->b, "power-forced-off"));
 	assert_int_equal(alarm_svc_spawned(r->b.alarms), spawned);
-	alarm_svc_reap(r->b.alarms, true);
+	alarm_svc_wait(r->b.alarms);
 }
 
 /* The simulator shows its H2's LED from outside (the self topology watches it); linux never. */

@@ -45,6 +45,14 @@ static int run_wait(char *const argv[], const struct spawn_opts *o)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+static const char *slurp_path(const char *name)
+{
+	static char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return path;
+}
+
 static char *slurp(const char *name)
 {
 	static char buf[16384];
@@ -144,6 +152,31 @@ static void test_no_shell(void **state)
 	assert_int_equal(spawn_start(empty, NULL, &pid), -EINVAL);
 }
 
+/* own_group: the child leads a process group of its own (its pgid is its pid), so a timeout can
+ * signal everything it started; without it the child stays in ours (the client's workload). */
+static void test_own_group(void **state)
+{
+	char script[256];
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	long pid, pgid;
+	FILE *f;
+
+	(void)state;
+	snprintf(script, sizeof(script), "echo $$ $(ps -o pgid= -p $$) > %s/pg", dir);
+	assert_int_equal(run_wait(argv, &(struct spawn_opts){ .own_group = true }), 0);
+	f = fopen(slurp_path("pg"), "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%ld %ld", &pid, &pgid), 2);
+	fclose(f);
+	assert_int_equal(pgid, pid);
+	assert_int_equal(run_wait(argv, NULL), 0);
+	f = fopen(slurp_path("pg"), "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%ld %ld", &pid, &pgid), 2);
+	fclose(f);
+	assert_int_equal(pgid, (long)getpgrp());
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_environment),
 		cmocka_unit_test(test_stdin_null),
 		cmocka_unit_test(test_no_shell),
+		cmocka_unit_test(test_own_group),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
