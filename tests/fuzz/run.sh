@@ -38,7 +38,7 @@ max_len() {
 	case "$1" in
 	profile) echo 16384 ;;
 	power_state) echo 255 ;;
-	energy_state) echo 1023 ;;
+	energy_state) echo 1008 ;;
 	wire) echo 4097 ;;
 	*) echo 512 ;;
 	esac
