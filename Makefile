@@ -3,6 +3,7 @@
 #   make run     install what is missing, build, run h2boxd on the simulated box
 #   make test    install what is missing, build (normal + ASan/UBSan), run all tiers
 #   make bench   speed and memory targets (never part of `make test`)
+#   make fuzz    libFuzzer harnesses (tests/fuzz), FUZZ_TIME seconds each (default 60)
 #   make install DESTDIR=... PREFIX=/usr
 
 PREFIX ?= /usr/local
@@ -11,6 +12,8 @@ CC ?= cc
 BUILD ?= build
 SAN_BUILD ?= build-asan
 GPIOD2_BUILD ?= build-gpiod2
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TIME ?= 60
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 H2BOX_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/h2box
 GPIOD2_PREFIX = $(H2BOX_CACHE)/libgpiod2
@@ -22,7 +25,7 @@ BUILD_PKGS := build-essential pkg-config libgpiod-dev libsensors-dev libi2c-dev 
 	libibverbs-dev libpci-dev libsystemd-dev libinih-dev libcmocka-dev
 TEST_PKGS := qemu-system-x86 linux-source-6.1 busybox-static rdma-core ibverbs-utils \
 	perftest iproute2 gpiod flex bison bc libelf-dev libssl-dev cpio kmod xz-utils \
-	python3 jq lm-sensors dbus-daemon
+	python3 jq lm-sensors dbus-daemon clang libclang-rt-14-dev
 
 PKGS := libsystemd inih libibverbs libpci
 # libgpiod separately: a second build links Debian 13's libgpiod 2.x from a local prefix
@@ -51,12 +54,17 @@ endif
 OPT ?= -O2 -g
 CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -I. -I$(BUILD_DIR)/gen $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# The fuzz build (clang): every object carries libFuzzer's coverage hooks; the harnesses link
+# libFuzzer's main.
+FUZZ_CC ?= clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Every .c under these folders goes into the library except the program mains.
 MAINS := supervisor/daemon/h2boxd.c supervisor/cli/h2box.c tests/kernel/plant-mirror.c
 LIB_SRCS := $(filter-out $(MAINS),$(wildcard hw/*.c hw/linux/*.c hw/sim/*.c drivers/*.c supervisor/*/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
 BUILD_DIR ?= $(BUILD)
 OBJS = $(LIB_SRCS:%.c=$(BUILD_DIR)/obj/%.o)
@@ -64,10 +72,12 @@ GEN_PROFILE = $(BUILD_DIR)/gen/default_profile.c
 GEN_OBJ = $(BUILD_DIR)/obj/gen/default_profile.o
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD_DIR)/tests/%)
 TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD_DIR)/tools/%)
+FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD_DIR)/fuzz/%)
 PROGS = $(BUILD_DIR)/h2boxd $(BUILD_DIR)/h2box
 PLANT_MIRROR = $(if $(wildcard tests/kernel/plant-mirror.c),$(BUILD_DIR)/h2box-plant)
 
-.PHONY: all build build-asan build-gpiod2 run test check-layers test-unit test-scenario test-kernel bench deps check-deps \
+.PHONY: all build build-asan build-gpiod2 build-fuzz deps-fuzz fuzz fuzz-compile run test check-layers test-unit test-fuzz \
+	test-scenario test-kernel bench deps check-deps \
 	install clean distclean help
 
 all: build
@@ -89,6 +99,17 @@ build: deps
 build-asan: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD_DIR=$(SAN_BUILD) OPT="-O1 -g $(SAN_FLAGS)" \
 		LDFLAGS_EXTRA="$(SAN_FLAGS)" compile
+
+# The same sources with clang, ASan+UBSan and libFuzzer's coverage hooks, and the harnesses of
+# tests/fuzz linked against libFuzzer (`make fuzz`, and the fuzz tier's short regression runs).
+build-fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD_DIR=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
+		OPT="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) -Wno-format-nonliteral" fuzz-compile
+
+deps-fuzz:
+	@./packaging/ensure-deps.sh $(BUILD_PKGS) clang libclang-rt-14-dev
+
+fuzz-compile: $(FUZZ_BINS)
 
 # The same sources against libgpiod 2.x (Debian 13's packages in a local prefix); the kernel tier
 # runs its GPIO scenarios with both builds.
@@ -145,6 +166,11 @@ $(BUILD_DIR)/tools/%: $(BUILD_DIR)/obj/tests/tools/%.o $(BUILD_DIR)/libh2box.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(PKG_LIBS)
 
+$(BUILD_DIR)/fuzz/%: $(BUILD_DIR)/obj/tests/fuzz/%.o $(BUILD_DIR)/libh2box.a
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(PKG_LIBS)
+
 -include $(shell find $(BUILD_DIR)/obj -name '*.d' 2>/dev/null)
 
 # ---- run ----
@@ -160,9 +186,10 @@ run: deps
 test: deps-test
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD_DIR=$(BUILD) compile
 	@$(MAKE) --no-print-directory build-asan
+	@$(MAKE) --no-print-directory build-fuzz
 	@$(MAKE) --no-print-directory build-gpiod2 || \
 		echo "WARNING: no libgpiod 2.x build (Debian 13 packages unreachable): its checks are reported as skipped"
-	@./tests/run-all.sh $(BUILD) $(SAN_BUILD) $(GPIOD2_BUILD)
+	@./tests/run-all.sh $(BUILD) $(SAN_BUILD) $(GPIOD2_BUILD) $(FUZZ_BUILD)
 
 # The rooms of the tree (docs/ARCHITECTURE.md): fails on an include that points up or sideways,
 # on headers including each other and on objects using each other's symbols (a cycle).
@@ -171,6 +198,15 @@ check-layers: build
 
 test-unit: build build-asan
 	@./tests/run-all.sh --only unit $(BUILD) $(SAN_BUILD) $(GPIOD2_BUILD)
+
+# Each harness over its seed corpus plus a short fixed number of runs (regression, TAP).
+test-fuzz: build-fuzz
+	@./tests/run-all.sh --only fuzz $(BUILD) $(SAN_BUILD) $(GPIOD2_BUILD) $(FUZZ_BUILD)
+
+# Long runs: FUZZ_TIME seconds per harness, two at a time; new inputs go to
+# $(FUZZ_BUILD)/corpus, crashes to $(FUZZ_BUILD)/crashes (figures in each log's last lines).
+fuzz: build-fuzz
+	@./tests/fuzz/run.sh --time $(FUZZ_TIME) $(FUZZ_BUILD)
 
 test-scenario: build build-asan
 	@./tests/run-all.sh --only scenario $(BUILD) $(SAN_BUILD) $(GPIOD2_BUILD)
@@ -212,6 +248,6 @@ install: build
 	for p in profiles/*.conf; do install -D -m 0644 $$p $(DESTDIR)$(PREFIX)/share/h2box/profiles/$$(basename $$p); done
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD) $(GPIOD2_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(GPIOD2_BUILD) $(FUZZ_BUILD)
 
 distclean: clean

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # run-all.sh - runs the test tiers and ends with one line over them: "N passed, N failed[, N skipped]".
 #
-# usage: tests/run-all.sh [--only layers|unit|scenario|kernel] BUILD_DIR SAN_BUILD_DIR [GPIOD2_BUILD_DIR]
-# Tiers: the layer check (rooms, includes and cycles: tests/layers), unit tests (cmocka, TAP) and scenario tests (h2boxd on the simulated box driven through
+# usage: tests/run-all.sh [--only layers|unit|fuzz|scenario|kernel] BUILD_DIR SAN_BUILD_DIR [GPIOD2_BUILD_DIR [FUZZ_BUILD_DIR]]
+# Tiers: the layer check (rooms, includes and cycles: tests/layers), unit tests (cmocka, TAP), the
+# fuzz regression (each libFuzzer harness of tests/fuzz over its seed corpus plus a fixed number of
+# executions, in the clang build FUZZ_BUILD_DIR, default build-fuzz) and scenario tests (h2boxd on the simulated box driven through
 # h2box), each in the normal and the ASan+UBSan build; the libgpiod 2.x build's backend test; the
 # kernel tier (QEMU, tests/kernel/run.sh).  How the count is made (README "Tests" says the same):
 #  - a check is one TAP result of a unit test program or scenario script, or one H2BOX-KTEST result
@@ -25,6 +27,7 @@ if [ "${1:-}" = "--only" ]; then only=$2; shift 2; fi
 build=${1:-build}
 san=${2:-build-asan}
 gpiod2=${3:-build-gpiod2}
+fuzz=${4:-build-fuzz}
 log_dir=$build/test-logs
 mkdir -p "$log_dir"
 
@@ -162,6 +165,20 @@ run_layers() {
 	tally layers "layers/check-layers" "$out" "$rc"
 }
 
+# The fuzz harnesses (tests/fuzz/run.sh): every seed plus H2BOX_FUZZ_RUNS executions each, one TAP
+# line per harness; a harness that was not built is a failure like a missing unit test.
+run_fuzz() {
+	local out="$log_dir/fuzz.log" rc src t
+	echo "== fuzz regression (libFuzzer, $fuzz)"
+	for src in tests/fuzz/fuzz_*.c; do
+		t=$(basename "$src" .c)
+		[ -x "$fuzz/fuzz/$t" ] || { missing fuzz "fuzz/$t" "no $fuzz/fuzz/$t (make build-fuzz)"; return; }
+	done
+	tests/fuzz/run.sh --runs "${H2BOX_FUZZ_RUNS:-2000}" "$fuzz" >"$out" 2>&1
+	rc=$?
+	tally fuzz "fuzz/regression" "$out" "$rc"
+}
+
 # Run every scenario script of one build, one after the other, leaving a log and an exit code each.
 scenario_pass() {
 	local dir=$1 label=$2 s base
@@ -245,8 +262,8 @@ skip_summary() {
 
 start=$(date +%s)
 case "$only" in
-"") tiers="layers unit scenario kernel" ;;
-layers | unit | scenario | kernel) tiers=$only ;;
+"") tiers="layers unit fuzz scenario kernel" ;;
+layers | unit | fuzz | scenario | kernel) tiers=$only ;;
 *) echo "unknown tier $only" >&2; exit 2 ;;
 esac
 for tier in $tiers; do "run_$tier"; done

@@ -40,6 +40,17 @@ static int conf_keys_enum(const struct conf_key *k, int *field, const char *valu
 	return parse_error(-EINVAL, err, errlen, "%s must be %s, got '%s'", k->name, list, value);
 }
 
+/*
+ * A table's double bound as an unsigned long.  (double)ULONG_MAX, the natural "no limit", rounds
+ * up to 2^64, which does not convert back (undefined; gcc on x86-64 made it 0): it saturates.
+ */
+static unsigned long conf_keys_ulong_bound(double v)
+{
+	if (!(v > 0))
+		return 0;
+	return v >= (double)ULONG_MAX ? ULONG_MAX : (unsigned long)v;
+}
+
 int conf_keys_set(const struct conf_key *table, void *obj, const char *key, const char *value,
 		  char *err, size_t errlen)
 {
@@ -64,7 +75,8 @@ int conf_keys_set(const struct conf_key *table, void *obj, const char *key, cons
 			*(int *)field = (int)l;
 		return r;
 	case CONF_UINT:
-		return parse_uint_any_base(value, (unsigned long)k->min, (unsigned long)k->max,
+		return parse_uint_any_base(value, conf_keys_ulong_bound(k->min),
+					   conf_keys_ulong_bound(k->max),
 					   (unsigned long *)field, err, errlen);
 	case CONF_DOUBLE:
 		return parse_double(value, k->min, k->max, (double *)field, err, errlen);

@@ -97,12 +97,20 @@ int wire_reply_head_format(int status, char *buf, size_t len)
 int wire_reply_head_parse(const char *buf, size_t len, int *status, size_t *body_off)
 {
 	const char *nl = memchr(buf, '\n', len);
+	char head[WIRE_HEAD_MAX];
+	size_t n;
 
 	if (!nl)
 		return -EAGAIN;
-	if (nl - buf == 2 && memcmp(buf, "ok", 2) == 0)
+	n = (size_t)(nl - buf);
+	/* the head line alone: sscanf on buf would read on past the newline (into the body) */
+	if (n >= sizeof(head))
+		return -EPROTO;
+	memcpy(head, buf, n);
+	head[n] = '\0';
+	if (n == 2 && memcmp(head, "ok", 2) == 0)
 		*status = 0;
-	else if (sscanf(buf, "error %d", status) != 1 || *status <= 0 || *status > 125)
+	else if (sscanf(head, "error %d", status) != 1 || *status <= 0 || *status > 125)
 		return -EPROTO;
 	*body_off = (size_t)(nl - buf) + 1;
 	return 0;

@@ -1,4 +1,4 @@
-/* test_profile.c - profile loading: keys outside sections, repeats, continuations, warnings. */
+/* test_profile.c - profile loading: keys outside sections, repeats, continuations, warnings, ranges. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -365,6 +365,28 @@ static void test_keys_that_never_take_effect(void **state)
 				NULL });
 }
 
+/*
+ * [sim] seed takes any unsigned 64-bit number.  Its upper bound was (double)~0UL, which is 2^64
+ * and does not convert back to an unsigned long (undefined: gcc on x86-64 made it 0, so every
+ * seed but 0 was "out of range"); found by tests/fuzz/fuzz_profile under UBSan.
+ */
+static void test_sim_seed_full_range(void **state)
+{
+	struct loaded *l = load("[sim]\nseed = 42\n" GPIO);
+
+	for (int i = 0; i < l->e.count; i++)
+		print_message("  error: %s\n", l->e.msg[i]);
+	assert_int_equal(l->r, 0);
+	assert_true(l->p.sim.plant.seed == 42);
+	free(l);
+	l = load("[sim]\nseed = 0xffffffffffffffff\n" GPIO);
+	assert_int_equal(l->r, 0);
+	assert_true(l->p.sim.plant.seed == UINT64_MAX);
+	free(l);
+	assert_error("[sim]\nseed = 0x10000000000000000\n" GPIO,
+		     "t.conf:2: seed: expected an unsigned integer, got '0x10000000000000000'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_monitor_header_like_input),
 		cmocka_unit_test(test_indented_continuation),
 		cmocka_unit_test(test_keys_that_never_take_effect),
+		cmocka_unit_test(test_sim_seed_full_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

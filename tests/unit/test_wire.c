@@ -90,6 +90,12 @@ static void test_reply_head(void **state)
 	assert_int_equal(wire_reply_head_parse("okay\n", 5, &status, &off), -EPROTO);
 	assert_int_equal(wire_reply_head_parse("error 0\n", 8, &status, &off), -EPROTO);
 	assert_int_equal(wire_reply_head_parse("error 126\n", 10, &status, &off), -EPROTO);
+	/* the status comes from the head line alone: not from the body, nor from past len
+	 * (found by tests/fuzz/fuzz_wire) */
+	assert_int_equal(wire_reply_head_parse("error\n7 lines\n", 14, &status, &off), -EPROTO);
+	assert_int_equal(wire_reply_head_parse("error \n7", 7, &status, &off), -EPROTO);
+	assert_int_equal(wire_reply_head_parse("error 12345678901234567890123456 2\n", 35, &status,
+						&off), -EPROTO);
 }
 
 static void test_error_json(void **state)
