@@ -104,7 +104,7 @@ build-asan: deps
 # tests/fuzz linked against libFuzzer (`make fuzz`, and the fuzz tier's short regression runs).
 build-fuzz: deps-fuzz
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD_DIR=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
-		OPT="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) -Wno-format-nonliteral" fuzz-compile
+		OPT="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" fuzz-compile
 
 deps-fuzz:
 	@./packaging/ensure-deps.sh $(BUILD_PKGS) clang libclang-rt-14-dev

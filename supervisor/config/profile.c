@@ -52,6 +52,10 @@ struct profile_parse {
 /* "file:line: [prefix]message" into out (one of errs->msg or errs->warning). */
 static void profile_vmessage(const struct profile_parse *pp, char *out, size_t len, int line,
 			     const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 6, 0)));
+
+static void profile_vmessage(const struct profile_parse *pp, char *out, size_t len, int line,
+			     const char *prefix, const char *fmt, va_list ap)
 {
 	char msg[256];
 

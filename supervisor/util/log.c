@@ -92,6 +92,9 @@ static void log_emit(int prio, const char *const *fields, const char *msg)
 }
 
 static void log_vemit(int prio, const char *const *fields, int err, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static void log_vemit(int prio, const char *const *fields, int err, const char *fmt, va_list ap)
 {
 	char buf[1024];
 	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
