@@ -55,65 +55,45 @@ alert_profile "$ROOT/profiles/sim-sfx.conf" "$TESTDIR/matrix.conf"
 start_daemon "$TESTDIR/matrix.conf" --state-dir "$TESTDIR/state" || { finish; exit 1; }
 h2 sim workload idle >/dev/null
 
-# ---- psu-ok-timeout: exposed by a power on; fault latched, PS_ON released ----
-f=psu-ok-timeout
-baseline $f
-h2 power off >/dev/null
-reach 1000 60000 is_state off
-h2 sim fault $f on >/dev/null
-h2 power on >/dev/null
-reach 100 5000 bash -c '[ "$('"$H2BOX"' -s '"$SOCK"' --json power status | jq -r ".state + .fault.reason")" = faultpsu-ok-timeout ]'
-t=$T_MS
-expect_cmp "$f: fault latched after a power on, within 1 s (ms)" "$t" ge 0
-expect_cmp "$f: ... (upper bound, ms)" "$t" le 1000
-expect_eq "$f: PSU off (plant)" "$(truth .psu_on)" false
-expect_eq "$f: alarm power-fault critical" "$(alarm_level power-fault)" critical
-check "$f: the alert command ran" alerted power-fault critical
-h2 sim fault $f off >/dev/null
-expect_eq "$f: power clear" "$(h2 power clear 2>&1)" "fault cleared: $f"
-h2 power on >/dev/null
-reach 1000 90000 good && rec=yes || rec=no
-expect_eq "$f: recovered: on, alarm cleared" "$rec" yes
-row $f "fault latched, PS_ON released" "$(secs "$t")" "power-fault critical" "$rec (clear, power on)"
+# latched_off REASON: the power status shows that fault latched, PS_ON released
+latched_off() {
+	[ "$(h2 --json power status | jq -r '.state + " " + .fault.reason + " " + (.psu_on | tostring)')" = \
+		"fault $1 false" ]
+}
 
-# ---- psu-ok-drop: the PSU trips while on ----
-f=psu-ok-drop
-baseline $f
-h2 sim fault $f on >/dev/null
-reach 100 5000 bash -c '[ "$('"$H2BOX"' -s '"$SOCK"' --json power status | jq -r ".state + .fault.reason + (.psu_on|tostring)")" = faultpsu-ok-dropfalse ]'
-t=$T_MS
-expect_cmp "$f: fault latched, PS_ON released within 0.2 s (ms)" "$t" ge 0
-expect_cmp "$f: ... (upper bound, ms)" "$t" le 200
-expect_eq "$f: H2 off (plant)" "$(truth .host_on)" false
-expect_eq "$f: alarm psu-ok-drop critical" "$(alarm_level psu-ok-drop)" critical
-check "$f: the alert command ran" alerted psu-ok-drop critical
-h2 sim fault $f off >/dev/null
-expect_eq "$f: power clear" "$(h2 power clear 2>&1)" "fault cleared: $f"
-h2 power on >/dev/null
-reach 1000 90000 good && rec=yes || rec=no
-expect_eq "$f: recovered: on, alarm cleared" "$rec" yes
-row $f "fault latched, PS_ON released, H2 off" "$(secs "$t")" "psu-ok-drop critical" "$rec (clear, power on)"
+# power_fault FAULT EXPOSE REASON MAX_MS ALARM SAFE: a sequencer fault, exposed by a power on
+# from off (EXPOSE = on) or appearing while on (EXPOSE = none), reaches SAFE (fault REASON
+# latched, PS_ON released) within MAX_MS with ALARM critical; cleared with `power clear`, the
+# next power on brings the box back to good
+power_fault() {
+	local f=$1 expose=$2 reason=$3 max=$4 alarm=$5 safe=$6 step=$(($4 > 5000 ? 1000 : 100)) t rec
+	baseline "$f"
+	if [ "$expose" = on ]; then
+		h2 power off >/dev/null
+		reach 1000 60000 is_state off
+	fi
+	h2 sim fault "$f" on >/dev/null
+	[ "$expose" = on ] && h2 power on >/dev/null
+	reach "$step" $((max * 2)) latched_off "$reason"
+	t=$T_MS
+	expect_cmp "$f: $reason latched, PS_ON released within $(secs "$max") (ms)" "$t" ge 0
+	expect_cmp "$f: ... (upper bound, ms)" "$t" le "$max"
+	expect_eq "$f: PSU off (plant)" "$(truth .psu_on)" false
+	expect_eq "$f: H2 off (plant)" "$(truth .host_on)" false
+	expect_eq "$f: alarm $alarm critical" "$(alarm_level "$alarm")" critical
+	check "$f: the alert command ran" alerted "$alarm" critical
+	h2 sim fault "$f" off >/dev/null
+	expect_eq "$f: power clear" "$(h2 power clear 2>&1)" "fault cleared: $reason"
+	h2 power on >/dev/null
+	reach 1000 90000 good && rec=yes || rec=no
+	expect_eq "$f: recovered: on, alarm cleared" "$rec" yes
+	row "$f" "$safe" "$(secs "$t")" "$alarm critical" "$rec (clear, power on)"
+}
 
-# ---- host-no-boot: exposed by a power on; host_boot_timeout, PSU cut ----
-f=host-no-boot
-baseline $f
-h2 power off >/dev/null
-reach 1000 60000 is_state off
-h2 sim fault $f on >/dev/null
-h2 power on >/dev/null
-reach 1000 90000 bash -c '[ "$('"$H2BOX"' -s '"$SOCK"' --json power status | jq -r ".state + .fault.reason + (.psu_on|tostring)")" = faulthost-boot-timeoutfalse ]'
-t=$T_MS
-expect_cmp "$f: fault latched, PSU cut, within 62 s (ms)" "$t" ge 0
-expect_cmp "$f: ... (upper bound, ms)" "$t" le 62000
-expect_eq "$f: PSU off (plant)" "$(truth .psu_on)" false
-expect_eq "$f: alarm power-fault critical" "$(alarm_level power-fault)" critical
-check "$f: the alert command ran" alerted power-fault critical
-h2 sim fault $f off >/dev/null
-expect_eq "$f: power clear" "$(h2 power clear 2>&1)" "fault cleared: host-boot-timeout"
-h2 power on >/dev/null
-reach 1000 90000 good && rec=yes || rec=no
-expect_eq "$f: recovered: on, alarm cleared" "$rec" yes
-row $f "fault latched (host-boot-timeout), PSU cut" "$(secs "$t")" "power-fault critical" "$rec (clear, power on)"
+# PWR_OK never rises after a power on; the PSU trips while on; the H2 ignores its button
+power_fault psu-ok-timeout on psu-ok-timeout 1000 power-fault "fault latched, PS_ON released"
+power_fault psu-ok-drop none psu-ok-drop 200 psu-ok-drop "fault latched, PS_ON released, H2 off"
+power_fault host-no-boot on host-boot-timeout 62000 power-fault "fault latched (host-boot-timeout), PSU cut"
 
 # ---- host-hang-shutdown: exposed by a power off; forced off after host_shutdown_timeout ----
 f=host-hang-shutdown
@@ -139,90 +119,72 @@ reach 1000 90000 good && rec=yes || rec=no
 expect_eq "$f: recovered: on, alarm cleared" "$rec" yes
 row $f "forced off (hold), then PSU cut" "$(secs "$t")+$(secs "$t2")" "power-forced-off warn" "$rec (power on)"
 
+# walk FAULT STEP_MS MAX_MS WHAT PREDICATE [ARGS...]: from a good state, FAULT on; the safe
+# state (PREDICATE, described by WHAT) within MAX_MS of box time; T is the time it took
+walk() {
+	local f=$1 step=$2 max=$3 what=$4
+	shift 4
+	baseline "$f"
+	h2 sim fault "$f" on >/dev/null
+	reach "$step" $((max * 2)) "$@"
+	T=$T_MS
+	expect_cmp "$f: $what within $(secs "$max") (ms)" "$T" ge 0
+	expect_cmp "$f: ... (upper bound, ms)" "$T" le "$max"
+}
+# raised FAULT ID LEVEL: alarm ID active at LEVEL, the alert command told
+raised() {
+	expect_eq "$1: alarm $2 $3" "$(alarm_level "$2")" "$3"
+	check "$1: the alert command ran for $2 $3" alerted "$2" "$3"
+}
+# recover FAULT SAFE ALARM: FAULT off, back to good by itself; one row of the table
+recover() {
+	local rec
+	h2 sim fault "$1" off >/dev/null
+	reach 1000 90000 good && rec=yes || rec=no
+	expect_eq "$1: recovered by itself: back to good, alarms cleared" "$rec" yes
+	row "$1" "$2" "$(secs "$T")" "$3" "$rec ($(secs "$T_MS"))"
+}
+
 # ---- fan-stall: 0 RPM whatever the duty: stall alarm, fan driven at 100 % ----
 # A stall is judged only while the commanded duty is at least stall_duty (30 %) for stall_time
 # (5 s): idle at 25 %, the dead fan is found once the warming card has raised the curve to 30 %
 # (about 15 s here), not within stall_time of the fault.
-f=fan-stall
-baseline $f
-h2 sim fault $f on >/dev/null
-reach 500 60000 fan_stalled_full
-t=$T_MS
-expect_cmp "$f: stalled, duty 100 % within 25 s (ms)" "$t" ge 0
-expect_cmp "$f: ... (upper bound, ms)" "$t" le 25000
-expect_cmp "$f: found before the card passes 50 C (plant)" "$(truth .nic_temp_c)" lt 50
-expect_eq "$f: alarm fan-stall critical" "$(alarm_level fan-stall)" critical
-check "$f: the alert command ran" alerted fan-stall critical
-h2 sim fault $f off >/dev/null
-reach 1000 90000 good && rec=yes || rec=no
-expect_eq "$f: recovered: fan on its curve, alarm cleared" "$rec" yes
-row $f "fan driven at 100 %" "$(secs "$t")" "fan-stall critical" "$rec ($(secs "$T_MS"))"
+walk fan-stall 500 25000 "stalled, duty 100 %" fan_stalled_full
+expect_cmp "fan-stall: found before the card passes 50 C (plant)" "$(truth .nic_temp_c)" lt 50
+raised fan-stall fan-stall critical
+recover fan-stall "fan driven at 100 %" "fan-stall critical"
 
 # ---- sensor-nic: the NIC heatsink sensor reads -EIO: failsafe ----
-f=sensor-nic
-baseline $f
-h2 sim fault $f on >/dev/null
-reach 100 10000 bash -c "$(declare -f h2 fan_failsafe_full fan_full); H2BOX='$H2BOX' SOCK='$SOCK'; fan_failsafe_full && fan_full"
-t=$T_MS
-expect_cmp "$f: failsafe, duty 100 % within 5 s (ms)" "$t" ge 0
-expect_cmp "$f: ... (upper bound, ms)" "$t" le 5000
-expect_eq "$f: alarm fan-sensor-nic critical" "$(alarm_level fan-sensor-nic)" critical
-check "$f: the alert command ran" alerted fan-sensor-nic critical
-expect_eq "$f: fan at 100 % (plant duty)" "$(truth .fan_duty_pct)" 100
-h2 sim fault $f off >/dev/null
-reach 1000 90000 good && rec=yes || rec=no
-expect_eq "$f: recovered: fan on its curve, alarm cleared" "$rec" yes
-row $f "fan failsafe 100 %" "$(secs "$t")" "fan-sensor-nic critical" "$rec ($(secs "$T_MS"))"
+sensor_failsafe() { fan_failsafe_full && fan_full; }
+walk sensor-nic 100 5000 "failsafe, duty 100 %" sensor_failsafe
+raised sensor-nic fan-sensor-nic critical
+expect_eq "sensor-nic: fan at 100 % (plant duty)" "$(truth .fan_duty_pct)" 100
+recover sensor-nic "fan failsafe 100 %" "fan-sensor-nic critical"
 
 # ---- i2c-error: fan chip, tach and NIC sensor unreachable: blind ----
-f=i2c-error
-baseline $f
-h2 sim fault $f on >/dev/null
-reach 100 10000 bash -c "$(declare -f h2 fan_failsafe_full alarm_level); H2BOX='$H2BOX' SOCK='$SOCK'; fan_failsafe_full && [ \"\$(alarm_level nic-blind)\" = critical ]"
-t=$T_MS
-expect_cmp "$f: failsafe and nic-blind within 5 s (ms)" "$t" ge 0
-expect_cmp "$f: ... (upper bound, ms)" "$t" le 5000
-expect_eq "$f: alarm fan-chip critical" "$(alarm_level fan-chip)" critical
-check "$f: the alert command ran" alerted nic-blind critical
-expect_eq "$f: the budget governor is told to throttle" "$(jget .thermal_throttle budget)" true
-h2 sim fault $f off >/dev/null
-reach 1000 90000 good && rec=yes || rec=no
-expect_eq "$f: recovered: fan driven again, alarms cleared" "$rec" yes
-row $f "fan failsafe, nic-blind, throttle" "$(secs "$t")" "nic-blind critical" "$rec ($(secs "$T_MS"))"
+blind() { fan_failsafe_full && has_alarm nic-blind critical; }
+walk i2c-error 100 5000 "failsafe and nic-blind" blind
+raised i2c-error nic-blind critical
+expect_eq "i2c-error: alarm fan-chip critical" "$(alarm_level fan-chip)" critical
+expect_eq "i2c-error: the budget governor is told to throttle" "$(jget .thermal_throttle budget)" true
+recover i2c-error "fan failsafe, nic-blind, throttle" "nic-blind critical"
 
 # ---- the power monitor (INA226) answering garbage or failing one register ----
 for f in ina-garbage i2c-ina-bus i2c-ina-current i2c-ina-power; do
-	baseline $f
-	h2 sim fault $f on >/dev/null
-	reach 100 5000 watts_unknown
-	t=$T_MS
-	expect_cmp "$f: watts unknown (null, invalid) within 2 s (ms)" "$t" ge 0
-	expect_cmp "$f: ... (upper bound, ms)" "$t" le 2000
+	walk "$f" 100 2000 "watts unknown (null, invalid)" watts_unknown
 	reach 1000 120000 has_alarm sensor-main warn
 	ta=$T_MS
 	expect_cmp "$f: alarm sensor-main warn within 60 s (ms)" "$ta" ge 0
 	expect_cmp "$f: ... (upper bound, ms)" "$ta" le 60000
-	check "$f: the alert command ran" alerted sensor-main warn
+	raised "$f" sensor-main warn
 	check "$f: watts still unknown, never a made-up number" watts_unknown
-	h2 sim fault $f off >/dev/null
-	reach 1000 90000 good && rec=yes || rec=no
-	expect_eq "$f: recovered: watts known, alarm cleared" "$rec" yes
-	row $f "watts null (monitor invalid)" "$(secs "$t")" "sensor-main warn (+$(secs "$ta"))" "$rec ($(secs "$T_MS"))"
+	recover "$f" "watts null (monitor invalid)" "sensor-main warn (+$(secs "$ta"))"
 done
 
-# ---- ib-no-sm: ports train but stay INIT: the hint says why ----
-f=ib-no-sm
-baseline $f
-h2 sim fault $f on >/dev/null
-reach 500 10000 ib_init
-t=$T_MS
-expect_cmp "$f: both ports INIT with the subnet-manager hint within 5 s (ms)" "$t" ge 0
-expect_cmp "$f: ... (upper bound, ms)" "$t" le 5000
+# ---- ib-no-sm: ports train but stay INIT: the hint says why (no alarm: a wiring matter) ----
+walk ib-no-sm 500 5000 "both ports INIT with the subnet-manager hint" ib_init
 al=$(h2 --json alarms | jq -r '[.active[] | .id + " " + .level] | join(", ") | if . == "" then "none" else . end')
-h2 sim fault $f off >/dev/null
-reach 500 30000 good && rec=yes || rec=no
-expect_eq "$f: recovered: ports ACTIVE, no hint" "$rec" yes
-row $f "ports INIT, hint: run a subnet manager" "$(secs "$t")" "$al" "$rec ($(secs "$T_MS"))"
+recover ib-no-sm "ports INIT, hint: run a subnet manager" "$al"
 
 row sensor-hang "daemon blocked: watchdog restart" "-" "-" "covered by 02-watchdog"
 
