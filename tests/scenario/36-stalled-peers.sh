@@ -70,7 +70,7 @@ check "silent client: closed by the daemon" wait_until 20 lines_ge "$TESTDIR/sil
 read -r what secs < <(sed -n 2p "$TESTDIR/silent.out")
 expect_eq "silent client: it sees EOF, never a reply" "$what" eof
 expect_cmp "silent client: at the 10 s idle timeout (real time), not before" "$secs" ge 9
-expect_cmp "silent client: ... nor much after" "$secs" le 12
+expect_cmp "silent client: ... nor much after (a loaded machine: 5 s of slack)" "$secs" le 15
 wait "$SILENT"
 
 # ---- a `watts --follow` reader that stops reading: output capped, the stream cut ----
