@@ -21,6 +21,13 @@ const struct conf_key *conf_keys_find(const struct conf_key *table, const char *
 	return NULL;
 }
 
+void conf_keys_each(const struct conf_key *table, const char *section, conf_keys_each_fn fn,
+		    void *ctx)
+{
+	for (const struct conf_key *k = table; k->name; k++)
+		fn(section, k->name, ctx);
+}
+
 static int conf_keys_enum(const struct conf_key *k, int *field, const char *value, char *err,
 			  size_t errlen)
 {

@@ -51,4 +51,12 @@ int conf_keys_set(const struct conf_key *table, void *obj, const char *key, cons
 /* The row for key, NULL if none (to say which keys a section has, or to check a name). */
 const struct conf_key *conf_keys_find(const struct conf_key *table, const char *key);
 
+/*
+ * Read-only walk of the keys a profile accepts, for the manual's check (tests/tools/conf-keys):
+ * section is "kind" or "kind NAME" (NAME standing for any instance name), key a row's name.
+ */
+typedef void (*conf_keys_each_fn)(const char *section, const char *key, void *ctx);
+void conf_keys_each(const struct conf_key *table, const char *section, conf_keys_each_fn fn,
+		    void *ctx);
+
 #endif

@@ -315,6 +315,16 @@ int fan_config_set(struct fan_config *c, const char *section, const char *key, c
 	return -ENOENT;
 }
 
+void fan_config_keys_each(conf_keys_each_fn fn, void *ctx)
+{
+	conf_keys_each(fan_config_fan_keys, "fan", fn, ctx);
+	fn("fan", "profile", ctx); /* fan_config_set() sends it to the schedule's default */
+	conf_keys_each(fan_config_input_keys, "input NAME", fn, ctx);
+	conf_keys_each(fan_config_curve_keys, "curve NAME", fn, ctx);
+	conf_keys_each(fan_config_profile_keys, "fanprofile NAME", fn, ctx);
+	conf_keys_each(fan_config_schedule_keys, "fanschedule", fn, ctx);
+}
+
 int fan_config_validate(const struct fan_config *c, int *line, char *err, size_t errlen)
 {
 	int r;

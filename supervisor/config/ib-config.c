@@ -102,6 +102,11 @@ int ib_config_set(struct ib_config *c, const char *section, const char *key, con
 	return conf_keys_set(ib_config_keys, c, key, value, err, errlen);
 }
 
+void ib_config_keys_each(conf_keys_each_fn fn, void *ctx)
+{
+	conf_keys_each(ib_config_keys, "ib", fn, ctx);
+}
+
 int ib_config_validate(const struct ib_config *c, int *line, char *err, size_t errlen)
 {
 	if (c->sample_ns < 100 * HW_NSEC_PER_MSEC) {

@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "supervisor/config/conf-keys.h"
 #include <stdint.h>
 
 #include "hw/ib.h"
@@ -28,6 +30,8 @@ void ib_config_defaults(struct ib_config *c);
 int ib_config_set(struct ib_config *c, const char *section, const char *key, const char *value,
 		  int line, char *err, size_t errlen);
 /* Cross-key checks once the section is read: 0, or -EINVAL with *line and err. */
+/* Every [ib] key (conf_keys_each()). */
+void ib_config_keys_each(conf_keys_each_fn fn, void *ctx);
 int ib_config_validate(const struct ib_config *c, int *line, char *err, size_t errlen);
 
 #endif

@@ -192,6 +192,12 @@ int power_config_set(struct power_config *c, const char *section, const char *ke
 	return 0;
 }
 
+void power_config_keys_each(conf_keys_each_fn fn, void *ctx)
+{
+	conf_keys_each(power_config_power_keys, "power", fn, ctx);
+	conf_keys_each(power_config_gpio_keys, "gpio", fn, ctx);
+}
+
 static int power_config_key_line(const struct power_config *c, const char *key)
 {
 	const struct conf_key *k = conf_keys_find(power_config_power_keys, key);

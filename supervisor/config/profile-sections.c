@@ -23,6 +23,7 @@ struct profile_section_owner {
 	int (*set)(struct profile *p, const char *section, const char *key, const char *value,
 		   int line, char *err, size_t errlen);
 	int (*validate)(const struct profile *p, int *line, char *err, size_t errlen);
+	void (*keys_each)(conf_keys_each_fn fn, void *ctx);
 };
 
 /* ---- adapters from the profile to each service's config ---- */
@@ -92,12 +93,13 @@ static int ib_validate(const struct profile *p, int *line, char *err, size_t err
 }
 
 static const struct profile_section_owner owners[] = {
-	{ .prefixes = { "power", "gpio", NULL }, power_defaults, power_set, power_validate },
-	{ .prefixes = { "ib", NULL }, ib_defaults, ib_set, ib_validate },
+	{ .prefixes = { "power", "gpio", NULL }, power_defaults, power_set, power_validate,
+	  power_config_keys_each },
+	{ .prefixes = { "ib", NULL }, ib_defaults, ib_set, ib_validate, ib_config_keys_each },
 	{ .prefixes = { "watts", "monitor", "budget", "throttle", "thermal", "alarm", "alerts", NULL },
-	  watts_defaults, watts_set, watts_validate },
+	  watts_defaults, watts_set, watts_validate, watts_config_keys_each },
 	{ .prefixes = { "fan", "input", "curve", "fanprofile", "fanschedule", "schedule", NULL },
-	  fan_defaults, fan_set, fan_validate },
+	  fan_defaults, fan_set, fan_validate, fan_config_keys_each },
 };
 
 /* One section under two names; the second is the one the services document. */
@@ -232,6 +234,12 @@ int profile_sections_set(struct profile *p, const char *section, const char *key
 			if (section_matches(section, owners[i].prefixes[k]))
 				return owners[i].set(p, section, key, value, line, err, errlen);
 	return -ENOENT;
+}
+
+void profile_sections_keys_each(conf_keys_each_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++)
+		owners[i].keys_each(fn, ctx);
 }
 
 int profile_sections_validate(const struct profile *p, int *line, char *err, size_t errlen)

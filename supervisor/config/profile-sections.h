@@ -44,6 +44,8 @@ int profile_sections_normalize(const char *section, char *norm, size_t normlen, 
  */
 void profile_sections_canonical(const char *section, const char *key, char *norm, size_t normlen,
 				char *canon, size_t canonlen, const char **ckey);
+/* Every key of the services' sections, by owner (conf_keys_each()). */
+void profile_sections_keys_each(conf_keys_each_fn fn, void *ctx);
 /* State files left at their /var/lib/h2box defaults move to the profile's state_dir. */
 void profile_sections_finalize(struct profile *p);
 

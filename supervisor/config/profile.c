@@ -396,6 +396,13 @@ static int profile_handler(void *user, const char *section, const char *key, con
 	return 1; /* keep going: report every error in one pass */
 }
 
+void profile_keys_each(conf_keys_each_fn fn, void *ctx)
+{
+	conf_keys_each(profile_daemon_keys, "daemon", fn, ctx);
+	conf_keys_each(profile_sim_keys, "sim", fn, ctx);
+	profile_sections_keys_each(fn, ctx);
+}
+
 void profile_defaults(struct profile *p)
 {
 	memset(p, 0, sizeof(*p));

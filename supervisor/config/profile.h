@@ -54,5 +54,7 @@ int profile_load_file(const char *path, struct profile *p, struct profile_errors
 int profile_load_string(const char *name, const char *text, struct profile *p,
 			struct profile_errors *errs);
 void profile_defaults(struct profile *p);
+/* Every section and key a profile accepts: [daemon], [sim], then the services' (conf_keys_each()). */
+void profile_keys_each(conf_keys_each_fn fn, void *ctx);
 
 #endif

@@ -540,6 +540,17 @@ int watts_config_set(struct watts_config *c, const char *section, const char *ke
 	return conf_keys_set(s->keys, obj, key, value, err, errlen);
 }
 
+void watts_config_keys_each(conf_keys_each_fn fn, void *ctx)
+{
+	char section[CONF_KIND_MAX + 8];
+
+	for (size_t i = 0; i < sizeof(watts_config_sections) / sizeof(watts_config_sections[0]); i++) {
+		snprintf(section, sizeof(section), "%s%s", watts_config_sections[i].kind,
+			 watts_config_sections[i].named ? " NAME" : "");
+		conf_keys_each(watts_config_sections[i].keys, section, fn, ctx);
+	}
+}
+
 int watts_config_validate(const struct watts_config *c, int *line, char *err, size_t errlen)
 {
 	const struct budget_config *b = &c->budget;

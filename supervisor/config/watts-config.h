@@ -79,6 +79,7 @@
 
 #include "drivers/ina2xx.h"
 #include "drivers/throttle.h"
+#include "supervisor/config/conf-keys.h"
 #include "supervisor/policy/budget.h"
 #include "supervisor/policy/thermal.h"
 
@@ -145,6 +146,8 @@ struct watts_config {
 void watts_config_defaults(struct watts_config *c);
 int watts_config_set(struct watts_config *c, const char *section, const char *key,
 		     const char *value, int line, char *err, size_t errlen);
+/* Every key of [watts], [monitor NAME], [budget], [throttle NAME], [thermal NAME], [alarm NAME], [alerts]. */
+void watts_config_keys_each(conf_keys_each_fn fn, void *ctx);
 int watts_config_validate(const struct watts_config *c, int *line, char *err, size_t errlen);
 void alarm_config_defaults(struct alarm_config *c);
 
