@@ -25,7 +25,7 @@ BUILD_PKGS := build-essential pkg-config libgpiod-dev libsensors-dev libi2c-dev 
 	libibverbs-dev libpci-dev libsystemd-dev libinih-dev libcmocka-dev
 TEST_PKGS := qemu-system-x86 linux-source-6.1 busybox-static rdma-core ibverbs-utils \
 	perftest iproute2 gpiod flex bison bc libelf-dev libssl-dev cpio kmod xz-utils \
-	python3 jq lm-sensors dbus-daemon clang libclang-rt-14-dev
+	python3 jq lm-sensors dbus-daemon clang libclang-rt-14-dev mandoc bash-completion
 
 PKGS := libsystemd inih libibverbs libpci
 # libgpiod separately: a second build links Debian 13's libgpiod 2.x from a local prefix
@@ -235,6 +235,8 @@ install: build
 	sed "s|@SBINDIR@|$(PREFIX)/sbin|g" packaging/h2boxd.service > $(DESTDIR)/lib/systemd/system/h2boxd.service
 	install -D -m 0644 docs/h2boxd.8 $(DESTDIR)$(PREFIX)/share/man/man8/h2boxd.8
 	install -D -m 0644 docs/h2box.1 $(DESTDIR)$(PREFIX)/share/man/man1/h2box.1
+	install -D -m 0644 docs/h2box.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/h2box.conf.5
+	install -D -m 0644 packaging/h2box.bash-completion $(DESTDIR)/usr/share/bash-completion/completions/h2box
 	install -D -m 0755 packaging/h2box-shutdown-hook $(DESTDIR)/lib/systemd/system-shutdown/h2box
 	install -d $(DESTDIR)/etc/h2box
 	@# the sandbox (packaging/h2boxd.service): user and group h2box, device and sysfs access for

@@ -15,7 +15,8 @@ static const struct cli_usage {
 } cli_usages[] = {
 	{ "status", "  status                         power, watts, temperatures, fan, IB, alarms\n" },
 	{ "power", "  power on|off|cycle|force-off|clear|status\n" },
-	{ "fan", "  fan auto | set PCT [--for DURATION] | profile NAME [--until HH:MM] | status | calibrate\n" },
+	{ "fan", "  fan auto | set PCT [--for DURATION] | profile NAME [--until HH:MM] | profile --list |\n"
+		 "      status | calibrate\n" },
 	{ "watts", "  watts [--follow] [--interval S]\n" },
 	{ "record", "  record [-o FILE.csv] [--interval S] -- COMMAND ARGS...\n"
 		    "  record [-o FILE.csv] [--interval S] --copy SRC DST|DIR\n" },

@@ -20,10 +20,11 @@
 
 static const char fan_usage[] =
 	"usage: fan [status | auto | set PCT [--for DURATION] | profile NAME [--until HH:MM] | "
-	"calibrate]";
+	"profile --list | calibrate]";
 
 const char fan_svc_verbs_help[] =
-	"status|auto|set PCT [--for D]|profile NAME [--until HH:MM]|calibrate: the NIC fan";
+	"status|auto|set PCT [--for D]|profile NAME [--until HH:MM]|profile --list|calibrate: "
+	"the NIC fan";
 
 /* "--opt VALUE" or "--opt=VALUE" at argv[i]; returns the value and advances *i. */
 static const char *opt_value(const struct ctl_request *req, int *i, const char *opt)
@@ -89,6 +90,35 @@ static int cmd_set(struct fan_svc *s, const struct ctl_request *req, struct ctl_
 	log_event(LOG_NOTICE, (const char *[]){ "H2BOX_EVENT=fan-manual", "H2BOX_STATE=set", NULL },
 		  "%s, by uid %u", msg, (unsigned)req->uid);
 	reply_ok(s, req, rep, msg);
+	return 0;
+}
+
+/* `fan profile --list`: the profiles of this profile file, the running one marked (completion) */
+static int cmd_profile_list(struct fan_svc *s, const struct ctl_request *req, struct ctl_reply *rep)
+{
+	struct fanctl_status st;
+	struct json *j = req->json ? ctl_reply_json(rep) : NULL;
+
+	fanctl_status_get(s->ctl, loop_real_now(s->b->loop), &st);
+	if (j)
+		json_array_begin(j, "profiles");
+	for (int k = 0; k < s->cfg.sched.nprofiles; k++) {
+		const struct fansched_profile *p = &s->cfg.sched.profiles[k];
+
+		if (j) {
+			json_object_begin(j, NULL);
+			json_string(j, "name", p->name);
+			json_number(j, "cap_pct", p->cap, 0);
+			json_number(j, "floor_pct", p->floor, 0);
+			json_bool(j, "active", k == st.profile);
+			json_object_end(j);
+		} else {
+			ctl_reply_printf(rep, "%c %-20s cap %.0f%%, floor %.0f%%\n",
+					 k == st.profile ? '*' : ' ', p->name, p->cap, p->floor);
+		}
+	}
+	if (j)
+		json_array_end(j);
 	return 0;
 }
 
@@ -168,6 +198,8 @@ int fan_svc_verbs_run(const struct ctl_request *req, struct ctl_reply *rep, void
 		ctl_reply_error(rep, 1, "fan control is disabled ([fan] enabled = no)");
 		return 0;
 	}
+	if (strcmp(sub, "profile") == 0 && req->argc == 3 && strcmp(req->argv[2], "--list") == 0)
+		return cmd_profile_list(s, req, rep);
 	if (strcmp(sub, "set") == 0)
 		return cmd_set(s, req, rep);
 	if (strcmp(sub, "profile") == 0)
