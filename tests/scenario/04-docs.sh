@@ -41,6 +41,21 @@ diff_report "every key the profile parser accepts is in h2box.conf.5" \
 diff_report "every key h2box.conf.5 documents is known to the parser" \
 	"$(comm -13 <(echo "$code") <(echo "$page"))"
 
+# the page's examples (its literal displays) load: with [daemon] backend = sim and the shipped
+# simulated box's [gpio] lines, which every profile needs, `h2boxd -n` says OK
+ex=$TESTDIR/examples.conf
+{
+	printf '[daemon]\nbackend = sim\n\n'
+	sed -n '/^\[gpio\]/,/^$/p' "$ROOT/profiles/sim-sfx.conf"
+	awk '/^\.Bd -literal/ { on = 1; print ""; next } /^\.Ed/ { on = 0 } on' "$DOCS/h2box.conf.5"
+} >"$ex"
+if [ "$(grep -c '^\[' "$ex")" -ge 5 ] && out=$("$H2BOXD" -n -c "$ex" 2>&1) && [ "$out" = "configuration OK" ]; then
+	ok "h2box.conf.5's examples pass h2boxd -n"
+else
+	not_ok "h2box.conf.5's examples pass h2boxd -n"
+	sed 's/^/#   /' <<<"${out:-no example sections}"
+fi
+
 # ---- the programs' help and their pages ----
 # man_text PAGE: the page's words as they render (\- is -, no font escapes)
 man_text() { sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' -e 's/\\(lq\|\\(rq//g' "$1"; }
