@@ -2,7 +2,8 @@
 # 04-docs.sh - the manual pages render and stay true: mandoc -Tlint -Wwarning prints nothing for
 # every page in docs/, h2box.conf.5 documents exactly the keys the profile parser accepts (the
 # parser's list from tests/tools/conf-keys, never a list kept here), every command, subcommand
-# and option `h2box --help` lists is in h2box.1, and every option `h2boxd --help` lists in h2boxd.8.
+# and option `h2box --help` lists is in h2box.1, every option `h2boxd --help` lists in h2boxd.8,
+# every `h2box COMMAND SUB` a page shows in bold exists, and h2box.conf.5's examples load.
 # H2BOX_DOCS names another docs folder (to see a check fail on a planted wrong page).
 . "$(dirname "$0")/lib.sh"
 
@@ -70,10 +71,12 @@ done
 diff_report "every command h2box --help lists has its entry in h2box.1" "${missing%$'\n'}"
 # each command's subcommands and options, from its usage lines, appear in h2box.1
 missing=""
+declare -A usage_words
 for c in $cmds; do
 	# the usage lines less the one-line descriptions after a wide gap and the "(...)" notes
 	words=$("$H2BOX" "$c" --help | tail -n +2 | sed -E 's/^ +//; s/ {2,}.*$//; s/\(.*//' | tr '|[]= ,' '\n\n\n\n\n\n' |
 		grep -E '^(--?[a-z][a-z0-9-]*|[a-z][a-z-]+)$' | sort -u)
+	usage_words[$c]=" $(echo $words) "
 	for w in $words; do
 		grep -qE -- "(^|[^a-z0-9-])$w([^a-z0-9-]|$)" <<<"$h2box_page" || missing+="$c: $w"$'\n'
 	done
@@ -84,6 +87,20 @@ for o in $(sed -n '/^Options:/,/^Exit/p' <<<"$help" | grep -oE -- '(^| )--?[a-z]
 	grep -qE -- "^\.(B|BR|BI) (.*[ \"])?$o([ \"]|$)" <<<"$h2box_page" || missing+="option $o"$'\n'
 done
 diff_report "every option h2box --help lists has its entry in h2box.1" "${missing%$'\n'}"
+
+# every "h2box COMMAND [SUBCOMMAND|--OPTION]" a page shows in bold is one the client has
+missing=""
+n=0
+while read -r _ c w _; do
+	n=$((n + 1))
+	if [[ " $(echo $cmds) " != *" $c "* ]]; then
+		missing+="h2box $c: no such command"$'\n'
+	elif [ -n "$w" ] && [[ ${usage_words[$c]} != *" $w "* ]]; then
+		missing+="h2box $c $w: not in 'h2box $c --help'"$'\n'
+	fi
+done < <("$ROOT/tests/docs/bold-h2box-commands.py" "$DOCS"/*.[1-9] | sort -u)
+[ "$n" -ge 5 ] && ok "the pages show $n h2box commands in bold" || not_ok "the pages show h2box commands in bold ($n)"
+diff_report "every h2box command the pages show in bold exists" "${missing%$'\n'}"
 
 h2boxd_page=$(man_text "$DOCS/h2boxd.8")
 opts=$("$H2BOXD" --help | grep -oE -- '^ +(-[a-zA-Z], )?--[a-z][a-z-]*' | tr -d ',' | tr ' ' '\n' | grep . | sort -u)
