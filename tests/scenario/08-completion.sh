@@ -51,6 +51,8 @@ expect_eq "h2box power f<TAB> completes force-off" "$(comp "power f")" "force-of
 expect_eq "h2box sim fault NAME <TAB> offers on and off" "$(comp "-s $SOCK sim fault psu-ok-drop ")" \
 	"$(printf 'off\non')"
 expect_eq "h2box fan set 40 <TAB> offers --for" "$(comp "fan set 40 ")" "--for"
+check "h2box record -- l<TAB> offers commands (ls among them)" \
+	bash -c 'printf "%s\n" "$@" | grep -qx ls' _ $(comp "record -- l")
 check "h2box ib bench --<TAB> offers --lat and --local" \
 	bash -c '[ "$(printf "%s\n" "$@" | grep -cxE -- "--lat|--local")" = 2 ]' _ $(comp "ib bench --")
 
@@ -58,6 +60,8 @@ check "h2box ib bench --<TAB> offers --lat and --local" \
 profiles=$( (echo --list; jget '.profiles[].name' fan profile --list) | sort)
 expect_eq "h2box fan profile <TAB> offers the daemon's fan profiles" \
 	"$(comp "-s $SOCK fan profile ")" "$profiles"
+expect_eq "h2box --json fan --json profile lab<TAB> completes it too (--json stands anywhere)" \
+	"$(comp "--json -s $SOCK fan --json profile lab")" "lab-night"
 expect_eq "h2box fan profile lab<TAB> completes the profile file's own lab-night" \
 	"$(comp "--socket $SOCK fan profile lab")" "lab-night"
 faults=$( (echo --list; jget '.faults[].name' sim fault --list) | sort)
