@@ -90,6 +90,12 @@ check "nothing drawn from a refused file" test ! -e "$TESTDIR/t.svg"
 E=$(h2 --json plot /nonexistent.csv -o "$TESTDIR/x.svg")
 expect_eq "--json failure is one JSON document" "$(jq -r .ok <<<"$E")" false
 
+# a record too short to draw: the record stands (exit 0), the drawing's failure is named
+REC=$(h2 --json record --plot "$TESTDIR/short.svg" -- true 2>"$TESTDIR/err.txt" | tail -n 1)
+expect_eq "a record too short to draw still succeeds" "$(rec .ok)" true
+check "and says why there is no drawing" grep -q "fewer than two samples" <<<"$(rec .plot_error)"
+check "on stderr too" grep -q "record --plot: .*fewer than two samples" "$TESTDIR/err.txt"
+
 # record --plot without -o: the CSV is temporary, the drawing stays
 REC=$(h2 --json record --plot "$TESTDIR/only.svg" -- "$H2BOX" -s "$SOCK" sim advance 10s | tail -n 1)
 expect_eq "record --plot without -o draws" "$(rec .plot)" "$TESTDIR/only.svg"
