@@ -22,9 +22,9 @@ else
 fi
 export DEBIAN_FRONTEND=noninteractive
 # A fresh machine has no package lists yet; an old list may not know a package.
-if ! "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/h2box-apt.log 2>&1; then
-	"${SUDO[@]}" apt-get update -q >>/tmp/h2box-apt.log 2>&1 || true
-	if ! "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >>/tmp/h2box-apt.log 2>&1; then
+if ! "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}" >/tmp/h2box-apt.log 2>&1; then
+	"${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600 update -q >>/tmp/h2box-apt.log 2>&1 || true
+	if ! "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}" >>/tmp/h2box-apt.log 2>&1; then
 		tail -n 20 /tmp/h2box-apt.log >&2
 		echo "h2box: apt-get install failed for: ${missing[*]} (log: /tmp/h2box-apt.log)" >&2
 		exit 1

@@ -18,8 +18,10 @@ static const struct cli_usage {
 	{ "fan", "  fan auto | set PCT [--for DURATION] | profile NAME [--until HH:MM] | profile --list |\n"
 		 "      status | calibrate\n" },
 	{ "watts", "  watts [--follow] [--interval S]\n" },
-	{ "record", "  record [-o FILE.csv] [--interval S] -- COMMAND ARGS...\n"
-		    "  record [-o FILE.csv] [--interval S] --copy SRC DST|DIR\n" },
+	{ "record", "  record [-o FILE.csv] [--plot FILE.svg|png] [--interval S] -- COMMAND ARGS...\n"
+		    "  record [-o FILE.csv] [--plot FILE.svg|png] [--interval S] --copy SRC DST|DIR\n" },
+	{ "plot", "  plot RECORD.csv -o FILE.svg|png  draw a record (gnuplot): watts and energy,\n"
+		  "                                 temperatures, fan, IB Gb/s; alarms marked\n" },
 	{ "alarms", "  alarms                         active alarms and history\n" },
 	{ "budget", "  budget                         power budget governor and throttle ladder\n" },
 	{ "ib", "  ib link | counters | bench [--local] " IB_BENCH_USAGE_OPTIONS "\n"

@@ -5,6 +5,7 @@
 #include "supervisor/cli/cli-bench.h"
 #include "supervisor/cli/cli-help.h"
 #include "supervisor/cli/cli-record-main.h"
+#include "supervisor/cli/cli-plot-main.h"
 #include "supervisor/util/parse.h"
 
 #include <errno.h>
@@ -108,6 +109,11 @@ int cli_main(int argc, char **argv)
 		cli_timeout_set(timeout_ms, timeout_ms);
 	else if (nwords >= 2 && strcmp(words[0], "sim") == 0 && strcmp(words[1], "advance") == 0)
 		cli_timeout_set(CLI_TIMEOUT_DEFAULT_MS, 0);
+	if (strcmp(words[0], "plot") == 0) { /* a file in, a file out: no daemon */
+		r = cli_plot_main(json, nwords, words);
+		free(words);
+		return r;
+	}
 	if (cli_bench_is_local(nwords, words)) {
 		r = cli_bench_local_main(json, nwords, words);
 		free(words);

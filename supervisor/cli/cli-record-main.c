@@ -3,6 +3,8 @@
 
 #include "supervisor/cli/cli.h"
 #include "supervisor/cli/cli-help.h"
+#include "supervisor/cli/cli-plot.h"
+#include "supervisor/cli/cli-plot-main.h"
 #include "supervisor/cli/cli-record.h"
 #include "supervisor/cli/cli-record-run.h"
 #include "supervisor/cli/cli-record-stream.h"
@@ -16,8 +18,8 @@
 #include <unistd.h>
 
 static const char record_usage[] =
-	"usage: h2box [--json] record [-o FILE.csv] [--interval S] -- COMMAND [ARGS...]\n"
-	"       h2box [--json] record [-o FILE.csv] [--interval S] --copy SRC DST|DIR\n"
+	"usage: h2box [--json] record [-o FILE.csv] [--plot FILE.svg|png] [--interval S] -- COMMAND [ARGS...]\n"
+	"       h2box [--json] record [-o FILE.csv] [--plot FILE.svg|png] [--interval S] --copy SRC DST|DIR\n"
 	"       h2box [--json] record begin | end ID      (the daemon's verbs)\n";
 
 
@@ -33,6 +35,8 @@ struct cli_record_main_result {
 	uint64_t copy_bytes;
 	double copy_s;
 	unsigned samples;
+	const char *plot;  /* the drawn file, NULL when none was asked or drawing failed */
+	char plot_err[300]; /* why drawing failed */
 };
 
 /* What only the client knows, as JSON members for the daemon's summary; NULL on error. */
@@ -63,6 +67,10 @@ static struct json *cli_record_main_extra_json(const struct cli_record_opts *o,
 	}
 	if (o->out_path)
 		json_string(j, "csv", o->out_path);
+	if (res->plot)
+		json_string(j, "plot", res->plot);
+	else if (o->plot_path)
+		json_string(j, "plot_error", res->plot_err);
 	json_object_end(j);
 	return j;
 }
@@ -104,6 +112,8 @@ static void cli_record_main_print(const struct cli_record_opts *o, bool json,
 	fwrite(end->body, 1, end->len, stdout);
 	if (o->out_path)
 		printf("samples       %u written to %s\n", res->samples, o->out_path);
+	if (res->plot)
+		printf("plot          %s\n", res->plot);
 }
 
 /* The daemon refused a request: its message with --json as the one document, else on stderr. */
@@ -131,7 +141,10 @@ int cli_record_main(const char *socket_path, bool json, int argc, char **argv)
 	struct cli_record_stream st = { .fd = -1 };
 	struct cli_record_main_result res = { 0 };
 	struct cli_reply rep;
-	char err[600], idbuf[24], hdr[128], dstbuf[4096];
+	char err[600], idbuf[24], dstbuf[4096];
+	char tmp_csv[] = "/tmp/h2box-record-XXXXXX";
+	bool tmp_used = false;
+	enum cli_plot_format fmt;
 	char *begin_words[] = { "record", "begin" };
 	char *end_words[] = { "record", "end", idbuf };
 	int in = -1, out = -1;
@@ -151,6 +164,22 @@ int cli_record_main(const char *socket_path, bool json, int argc, char **argv)
 			return cli_fail(json, 1, "record: %s", err);
 		o.copy_dst = dstbuf;
 	}
+	if (o.plot_path && cli_plot_format_of(o.plot_path, &fmt) < 0) {
+		ret = cli_fail(json, 2, "record: --plot %s: give a .svg or .png file", o.plot_path);
+		goto out_files;
+	}
+	if (o.plot_path && !o.out_path) {
+		/* the samples are needed for the drawing even when no CSV was asked for */
+		int tfd = mkstemp(tmp_csv);
+
+		if (tfd < 0) {
+			ret = cli_fail(json, 1, "record: temporary CSV: %s", strerror(errno));
+			goto out_files;
+		}
+		close(tfd);
+		o.out_path = tmp_csv;
+		tmp_used = true;
+	}
 	if (o.out_path && (cli_record_run_same_file(o.out_path, in) ||
 			   cli_record_run_same_file(o.out_path, out))) {
 		ret = cli_fail(json, 1, "record: -o %s is a file of the copy", o.out_path);
@@ -159,11 +188,6 @@ int cli_record_main(const char *socket_path, bool json, int argc, char **argv)
 	if (o.out_path) {
 		st.csv = fopen(o.out_path, "we");
 		if (!st.csv) {
-			ret = cli_fail(json, 1, "record: %s: %s", o.out_path, strerror(errno));
-			goto out_files;
-		}
-		r = cli_record_csv_header(hdr, sizeof(hdr));
-		if (r < 0 || fwrite(hdr, 1, (size_t)r, st.csv) != (size_t)r || fflush(st.csv)) {
 			ret = cli_fail(json, 1, "record: %s: %s", o.out_path, strerror(errno));
 			goto out_files;
 		}
@@ -221,9 +245,22 @@ int cli_record_main(const char *socket_path, bool json, int argc, char **argv)
 		ret = res.status ? res.status : ret;
 		goto out_files;
 	}
+	if (o.plot_path && st.csv && fflush(st.csv) == 0) {
+		struct cli_plot_summary sum;
+
+		if (cli_plot_file(o.out_path, o.plot_path, &sum, res.plot_err,
+				  sizeof(res.plot_err)) == 0)
+			res.plot = o.plot_path;
+		else
+			fprintf(stderr, "h2box: record --plot: %s\n", res.plot_err);
+	}
+	if (tmp_used)
+		o.out_path = NULL; /* not the user's file: not named in the summary */
 	cli_record_main_print(&o, json, &rep, &res);
 	fflush(stdout);
 	cli_reply_free(&rep);
+	/* the exit status is the command's and the record's: a drawing that could not be made (a
+	 * record too short to draw) is said on stderr and in "plot_error", the record stands */
 	ret = st.write_err && !res.status ? 1 : res.status;
 	goto out_files;
 out_stream:
@@ -237,5 +274,7 @@ out_files:
 		fprintf(stderr, "h2box: record: %s: %s\n", o.out_path, strerror(errno));
 		ret = 1;
 	}
+	if (tmp_used)
+		unlink(tmp_csv);
 	return ret;
 }

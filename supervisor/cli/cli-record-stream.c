@@ -23,10 +23,10 @@ static int cli_record_stream_connect(const char *path, double interval_s)
 static void cli_record_stream_line(struct cli_record_stream *st, const char *line)
 {
 	struct cli_record_sample s;
-	char row[512];
+	char row[1024];
 	int n;
 
-	if (cli_record_sample_parse(line, &s) < 0)
+	if (cli_record_sample_parse(line, &st->cols, &s) < 0)
 		return;
 	st->samples++;
 	if (!st->csv) {
@@ -37,7 +37,7 @@ static void cli_record_stream_line(struct cli_record_stream *st, const char *lin
 		fprintf(stderr, "record: %s  %s W  avg %s W  %s\n", s.time, w, avg, s.budget);
 		return;
 	}
-	n = cli_record_csv_row(&s, row, sizeof(row));
+	n = cli_record_csv_row(&st->cols, &s, row, sizeof(row));
 	/* whole lines only, flushed at once: a killed client leaves no torn row */
 	if (n > 0 && (fwrite(row, 1, (size_t)n, st->csv) != (size_t)n || fflush(st->csv) != 0))
 		st->write_err = errno ? errno : EIO;
@@ -118,6 +118,22 @@ int cli_record_stream_start(struct cli_record_stream *st, const char *path, doub
 		close(st->fd);
 		st->fd = -1;
 		return status;
+	}
+	if (cli_record_cols_parse(nl + 1, &st->cols) < 0)
+		memset(&st->cols, 0, sizeof(st->cols)); /* an odd name list: the fixed columns only */
+	/* the CSV header now that the daemon has named its temperature columns, and before the
+	 * reader can write a row */
+	if (st->csv) {
+		char hdr[512];
+		int n = cli_record_csv_header(&st->cols, hdr, sizeof(hdr));
+
+		if (n < 0 || fwrite(hdr, 1, (size_t)n, st->csv) != (size_t)n || fflush(st->csv)) {
+			snprintf(err, errlen, "writing the CSV header: %s",
+				 strerror(n < 0 ? -n : errno ? errno : EIO));
+			close(st->fd);
+			st->fd = -1;
+			return 1;
+		}
 	}
 	cli_stream_started(st->fd);
 	if (pthread_create(&st->thread, NULL, cli_record_stream_run, st) != 0) {

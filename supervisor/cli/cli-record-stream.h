@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "supervisor/cli/cli-record.h"
+
 /* Set fd = -1 and csv before cli_record_stream_start(); samples and write_err after the stop. */
 struct cli_record_stream {
 	int fd;
@@ -15,6 +17,7 @@ struct cli_record_stream {
 	bool running;
 	unsigned samples;
 	int write_err;
+	struct cli_record_cols cols; /* from the daemon's reply, set before the reader starts */
 };
 
 /*

@@ -46,6 +46,8 @@ int alarm_svc_new(struct box *b, const struct alarm_config *cfg, struct alarm_sv
 extern const struct svc_ops alarm_svc_ops;
 void alarm_svc_free(struct alarm_svc *a);
 void alarm_svc_status_json(struct alarm_svc *a, struct json *j);
+/* key: [the ids of the active alarms] (a follower's line; empty array when none). */
+void alarm_svc_active_ids_json(const struct alarm_svc *a, struct json *j, const char *key);
 void alarm_svc_status_text(struct alarm_svc *a, struct ctl_reply *rep);
 /* Time source override for tests (default: loop_now(b->loop)). */
 void alarm_svc_clock_set(struct alarm_svc *a, int64_t (*now)(void *userdata), void *userdata);

@@ -383,6 +383,14 @@ void alarm_svc_status_json(struct alarm_svc *a, struct json *j)
 	json_array_end(j);
 }
 
+void alarm_svc_active_ids_json(const struct alarm_svc *a, struct json *j, const char *key)
+{
+	json_array_begin(j, key);
+	for (int i = 0; a && i < a->nact; i++)
+		json_string(j, NULL, a->act[i].id);
+	json_array_end(j);
+}
+
 void alarm_svc_status_text(struct alarm_svc *a, struct ctl_reply *rep)
 {
 	if (!a || !a->nact) {

@@ -1,5 +1,6 @@
 /* watts-follow.c - `watts --follow` streams: one text or JSON line per interval to each client. */
 #include "supervisor/services/watts-priv.h"
+#include "supervisor/services/alarm.h"
 
 #include "supervisor/runtime/box.h"
 #include "supervisor/runtime/ctl.h"
@@ -41,6 +42,15 @@ static int watts_follow_json_line(struct watts_svc *s, struct watts_follower *f,
 	json_number(j, "ib_tx_gbps", rd->ib_tx_gbps, 3);
 	json_number(j, "ib_rx_gbps", rd->ib_rx_gbps, 3);
 	json_number(j, "energy_j", watts_monitor_main(s)->energy.boot_j, 3);
+	/* what `h2box record -o` and `h2box plot` draw beside the watts: the log's temperature
+	 * inputs (fixed by the profile, named in the reply object), the fan and active alarms */
+	json_number(j, "fan_duty_pct", rd->fan_duty_pct, 1);
+	json_number(j, "fan_rpm", rd->fan_rpm, 0);
+	json_object_begin(j, "temps_c");
+	for (int i = 0; i < s->log_ntemps; i++)
+		json_number(j, s->log_temps[i], box_temp_get(s->b, s->log_temps[i]), 2);
+	json_object_end(j);
+	alarm_svc_active_ids_json(s->b->alarms, j, "alarms");
 	json_object_begin(j, "monitors");
 	for (int i = 0; i < s->nmon; i++)
 		json_number(j, s->mon[i].cfg.name, s->mon[i].valid ? s->mon[i].last.watts : NAN, 3);
@@ -132,8 +142,16 @@ void watts_follow_add(struct watts_svc *s, double interval, bool json, struct ct
 	f->next_ns = now;
 	f->json = json;
 	s->nfol++;
-	if (json)
-		json_number(ctl_reply_json(rep), "interval_s", (double)iv / 1e9, 3);
+	if (json) {
+		struct json *j = ctl_reply_json(rep);
+
+		json_number(j, "interval_s", (double)iv / 1e9, 3);
+		/* the temperature inputs every line carries, in order: a recorder's CSV columns */
+		json_array_begin(j, "temps");
+		for (int i = 0; i < s->log_ntemps; i++)
+			json_string(j, NULL, s->log_temps[i]);
+		json_array_end(j);
+	}
 	else
 		ctl_reply_printf(rep, "# every %.3f s: time, W, V, A, average W, budget state\n",
 				 (double)iv / 1e9);

@@ -111,10 +111,11 @@ int watts_svc_new(struct box *b, const struct watts_config *cfg, struct watts_sv
 		goto fail;
 	thermal_svc_throttle_handler_set(s->thermal, watts_svc_thermal_throttle, s);
 
+	/* the profile's temperature inputs: the log's columns and every follower's "temps_c" */
+	watts_svc_log_columns(s);
 	if (cfg->log_path[0]) {
 		const char *names[WATTS_LOG_TEMPS_MAX];
 
-		watts_svc_log_columns(s);
 		for (i = 0; i < s->log_ntemps; i++)
 			names[i] = s->log_temps[i];
 		r = wattlog_open(cfg->log_path, names, s->log_ntemps, cfg->log_max_bytes,

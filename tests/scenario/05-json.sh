@@ -162,6 +162,14 @@ jcase one 0 record --copy "$TESTDIR/src.bin" "$TESTDIR/dst.bin"
 jcase one 1 record --copy "$TESTDIR/src.bin" "$TESTDIR/src.bin"
 jcase one 1 record --copy "$TESTDIR/missing.bin" "$TESTDIR/dst.bin"
 jcase one 2 record --interval 0.5 -- true
+# plot: a record drawn (client-side only), its usage and file errors
+h2 record -o "$TESTDIR/plot.csv" -- "$H2BOX" -s "$SOCK" sim advance 5s >/dev/null 2>&1
+jcase one 0 plot "$TESTDIR/plot.csv" -o "$TESTDIR/plot.svg"
+jcase one 0 plot --help
+jcase one 2 plot "$TESTDIR/plot.csv"
+jcase one 1 plot "$TESTDIR/missing.csv" -o "$TESTDIR/plot.svg"
+jcase one 1 plot "$TESTDIR/plot.csv" -o "$TESTDIR/plot.pdf"
+jcase one 0 record --plot "$TESTDIR/rec.svg" -- true
 id=$(h2 --json record begin | jq -r .id)
 jcase one 0 record end "$id"
 jcase one 1 record end 999999

@@ -34,7 +34,7 @@ for case in idle:24 iperf3-tx:32 iperf3-rx:32 nfs-copy:35; do
 	rows=$(($(wc -l <"$TESTDIR/$wl.csv") - 1))
 	expect_cmp "record of $wl: CSV has the streamed samples" "$rows" ge 50
 	expect_eq "record of $wl: CSV header" "$(head -n 1 "$TESTDIR/$wl.csv")" \
-		"time,mono_s,watts,volts,amps,avg_w,budget_state,ib_tx_gbps,ib_rx_gbps,energy_j"
+		"time,mono_s,watts,volts,amps,avg_w,budget_state,ib_tx_gbps,ib_rx_gbps,energy_j,fan_duty_pct,fan_rpm,nic_temp_c,cpu_temp_c,alarms"
 	csv_avg=$(awk -F, 'NR > 1 && $3 != "" { s += $3; n++ } END { if (n) printf "%.3f", s / n }' \
 		"$TESTDIR/$wl.csv")
 	expect_near "record of $wl: CSV watts average as the article" "$csv_avg" "$want" 0.05

@@ -92,13 +92,45 @@ static const char sample_line[] =
 	"{\"time\":\"2026-11-24T23:30:01.006Z\",\"mono_s\":21.005,\"watts\":32.125,"
 	"\"volts\":11.980,\"amps\":2.6816,\"avg_w\":31.50,\"budget_state\":\"warn\","
 	"\"ib_tx_gbps\":13.200,\"ib_rx_gbps\":null,\"energy_j\":3114.594,"
+	"\"fan_duty_pct\":35.0,\"fan_rpm\":4120,\"temps_c\":{\"nic\":61.25,\"watts\":null},"
+	"\"alarms\":[\"nic-hot\",\"fan-stall\"],"
 	"\"monitors\":{\"main\":32.125,\"watts\":1.000}}";
+
+/* the reply object naming the temperature columns; "watts" is an input here on purpose */
+static const char reply_line[] = "{\"ok\":true,\"interval_s\":1.000,\"temps\":[\"nic\",\"watts\"]}";
+
+static void test_cols_parse(void **state)
+{
+	struct cli_record_cols c;
+
+	assert_int_equal(cli_record_cols_parse(reply_line, &c), 0);
+	assert_int_equal(c.ntemps, 2);
+	assert_string_equal(c.temps[0], "nic");
+	assert_string_equal(c.temps[1], "watts");
+	/* an older daemon names none: the fixed columns only */
+	assert_int_equal(cli_record_cols_parse("{\"ok\":true,\"interval_s\":1.000}", &c), 0);
+	assert_int_equal(c.ntemps, 0);
+	assert_int_equal(cli_record_cols_parse("{\"temps\":[]}", &c), 0);
+	assert_int_equal(c.ntemps, 0);
+	/* a name that could split a CSV cell, an unterminated list: refused */
+	assert_int_equal(cli_record_cols_parse("{\"temps\":[\"a,b\"]}", &c), -EINVAL);
+	assert_int_equal(cli_record_cols_parse("{\"temps\":[\"a\"", &c), -EINVAL);
+	/* more inputs than columns: the first ones */
+	assert_int_equal(cli_record_cols_parse("{\"temps\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\","
+					       "\"g\",\"h\",\"i\"]}",
+					       &c),
+			 0);
+	assert_int_equal(c.ntemps, CLI_RECORD_TEMPS_MAX);
+	assert_string_equal(c.temps[7], "h");
+}
 
 static void test_sample_parse(void **state)
 {
 	struct cli_record_sample s;
+	struct cli_record_cols c;
 
-	assert_int_equal(cli_record_sample_parse(sample_line, &s), 0);
+	assert_int_equal(cli_record_cols_parse(reply_line, &c), 0);
+	assert_int_equal(cli_record_sample_parse(sample_line, &c, &s), 0);
 	assert_string_equal(s.time, "2026-11-24T23:30:01.006Z");
 	assert_true(fabs(s.mono_s - 21.005) < 1e-9);
 	/* the top-level figure, not the monitor that happens to be called "watts" */
@@ -109,45 +141,60 @@ static void test_sample_parse(void **state)
 	assert_true(fabs(s.ib_tx_gbps - 13.2) < 1e-9);
 	assert_true(isnan(s.ib_rx_gbps));
 	assert_true(fabs(s.energy_j - 3114.594) < 1e-9);
+	assert_true(fabs(s.fan_duty_pct - 35.0) < 1e-9);
+	assert_true(fabs(s.fan_rpm - 4120) < 1e-9);
+	assert_true(fabs(s.temps[0] - 61.25) < 1e-9);
+	/* the input called "watts" is read inside temps_c: null there, not the top-level 32.125 */
+	assert_true(isnan(s.temps[1]));
+	assert_string_equal(s.alarms, "nic-hot;fan-stall");
 
 	/* the reply object and garbage are not samples */
-	assert_int_equal(cli_record_sample_parse("{\"ok\":true,\"interval_s\":1.000}", &s),
+	assert_int_equal(cli_record_sample_parse("{\"ok\":true,\"interval_s\":1.000}", &c, &s),
 			 -EINVAL);
-	assert_int_equal(cli_record_sample_parse("# every 1.000 s", &s), -EINVAL);
-	assert_int_equal(cli_record_sample_parse("{\"mono_s\":1,\"watts\":oops}", &s), -EINVAL);
+	assert_int_equal(cli_record_sample_parse("# every 1.000 s", &c, &s), -EINVAL);
+	assert_int_equal(cli_record_sample_parse("{\"mono_s\":1,\"watts\":oops}", &c, &s), -EINVAL);
 	/* a null watts figure stays unknown, never 0 */
-	assert_int_equal(cli_record_sample_parse("{\"mono_s\":1.5,\"watts\":null}", &s), 0);
+	assert_int_equal(cli_record_sample_parse("{\"mono_s\":1.5,\"watts\":null}", &c, &s), 0);
 	assert_true(isnan(s.watts));
+	assert_true(isnan(s.fan_duty_pct) && isnan(s.temps[0]));
+	assert_string_equal(s.alarms, "");
 }
 
 static void test_csv(void **state)
 {
 	struct cli_record_sample s;
+	struct cli_record_cols c;
 	char buf[512];
 	int n;
 
-	n = cli_record_csv_header(buf, sizeof(buf));
+	assert_int_equal(cli_record_cols_parse(reply_line, &c), 0);
+	n = cli_record_csv_header(&c, buf, sizeof(buf));
 	assert_int_equal(n, (int)strlen(buf));
+	/* the first ten columns as they always were, then fan, inputs, alarms */
 	assert_string_equal(buf, "time,mono_s,watts,volts,amps,avg_w,budget_state,ib_tx_gbps,ib_rx_gbps,"
-				 "energy_j\n");
+				 "energy_j,fan_duty_pct,fan_rpm,nic_temp_c,watts_temp_c,alarms\n");
+	n = cli_record_csv_header(NULL, buf, sizeof(buf));
+	assert_string_equal(buf, "time,mono_s,watts,volts,amps,avg_w,budget_state,ib_tx_gbps,ib_rx_gbps,"
+				 "energy_j,fan_duty_pct,fan_rpm,alarms\n");
 
-	assert_int_equal(cli_record_sample_parse(sample_line, &s), 0);
-	n = cli_record_csv_row(&s, buf, sizeof(buf));
+	assert_int_equal(cli_record_sample_parse(sample_line, &c, &s), 0);
+	n = cli_record_csv_row(&c, &s, buf, sizeof(buf));
 	assert_int_equal(n, (int)strlen(buf));
 	assert_string_equal(buf, "2026-11-24T23:30:01.006Z,21.005,32.125,11.980,2.6816,31.50,warn,"
-				 "13.200,,3114.594\n");
+				 "13.200,,3114.594,35.0,4120,61.25,,nic-hot;fan-stall\n");
 
 	/* unknown numbers are empty cells; a comma in a string cannot split a row */
 	assert_int_equal(cli_record_sample_parse("{\"time\":\"a,b\",\"mono_s\":2,\"watts\":null,"
 						 "\"budget_state\":\"ok\"}",
-						 &s),
+						 &c, &s),
 			 0);
-	n = cli_record_csv_row(&s, buf, sizeof(buf));
-	assert_string_equal(buf, "a_b,2.000,,,,,ok,,,\n");
+	n = cli_record_csv_row(&c, &s, buf, sizeof(buf));
+	/* as many cells as the header, unknown ones empty */
+	assert_string_equal(buf, "a_b,2.000,,,,,ok,,,,,,,,\n");
 
 	/* too small a buffer is an error, not a torn line */
-	assert_int_equal(cli_record_csv_row(&s, buf, 10), -ENOSPC);
-	assert_int_equal(cli_record_csv_header(buf, 10), -ENOSPC);
+	assert_int_equal(cli_record_csv_row(&c, &s, buf, 10), -ENOSPC);
+	assert_int_equal(cli_record_csv_header(&c, buf, 10), -ENOSPC);
 }
 
 static void test_gbps(void **state)
@@ -162,7 +209,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_args_command), cmocka_unit_test(test_args_copy),
-		cmocka_unit_test(test_args_bad),     cmocka_unit_test(test_sample_parse),
+		cmocka_unit_test(test_args_bad),     cmocka_unit_test(test_cols_parse),
+		cmocka_unit_test(test_sample_parse),
 		cmocka_unit_test(test_csv),	     cmocka_unit_test(test_gbps),
 	};
 
