@@ -51,6 +51,11 @@ static int hw_gpio_linux_split(const char *name, char *chip, size_t chiplen, uns
 	return 0;
 }
 
+static int hw_gpio_linux_chip_filter(const struct dirent *d)
+{
+	return strncmp(d->d_name, "gpiochip", 8) == 0;
+}
+
 #if HW_GPIOD_V1
 
 struct hw_gpio_linux_line {
@@ -199,6 +204,53 @@ static void hw_gpio_linux_close(struct hw_gpio_line *line)
 	free(l);
 }
 
+/* One chip's name, label and line count (v1: the chip object answers). */
+static int hw_gpio_linux_chip_info(const char *path, struct hw_gpio_chip_info *ci)
+{
+	struct gpiod_chip *chip = gpiod_chip_open(path);
+
+	if (!chip)
+		return -errno;
+	snprintf(ci->name, sizeof(ci->name), "%s", gpiod_chip_name(chip));
+	snprintf(ci->label, sizeof(ci->label), "%s", gpiod_chip_label(chip));
+	ci->lines = (int)gpiod_chip_num_lines(chip);
+	gpiod_chip_close(chip);
+	return 0;
+}
+
+static int hw_gpio_linux_chip_lines(struct hw *hw, const char *name, struct hw_gpio_line_info *out,
+				    int max)
+{
+	struct gpiod_chip *chip;
+	char path[80];
+	int n, r;
+
+	(void)hw;
+	r = hw_linux_path(path, sizeof(path), "/dev/%s", name);
+	if (r < 0)
+		return r;
+	chip = gpiod_chip_open(path);
+	if (!chip)
+		return -errno;
+	n = (int)gpiod_chip_num_lines(chip);
+	for (int i = 0; i < n && i < max; i++) {
+		struct gpiod_line *line = gpiod_chip_get_line(chip, (unsigned)i);
+		const char *s;
+
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].offset = (unsigned)i;
+		if (!line)
+			continue;
+		s = gpiod_line_name(line);
+		snprintf(out[i].name, sizeof(out[i].name), "%s", s ? s : "");
+		s = gpiod_line_consumer(line);
+		snprintf(out[i].consumer, sizeof(out[i].consumer), "%s", s ? s : "");
+		out[i].used = gpiod_line_is_used(line);
+	}
+	gpiod_chip_close(chip);
+	return n;
+}
+
 #else /* libgpiod v2 */
 
 struct hw_gpio_linux_line {
@@ -207,11 +259,6 @@ struct hw_gpio_linux_line {
 	struct gpiod_edge_event_buffer *evbuf; /* NULL unless edges were requested */
 	unsigned offset;
 };
-
-static int hw_gpio_linux_chip_filter(const struct dirent *d)
-{
-	return strncmp(d->d_name, "gpiochip", 8) == 0;
-}
 
 /*
  * v2 has no global line lookup: walk /dev/gpiochip* in name order (as v1's
@@ -437,7 +484,99 @@ static void hw_gpio_linux_close(struct hw_gpio_line *line)
 	free(l);
 }
 
+/* One chip's name, label and line count (v2: through its chip info). */
+static int hw_gpio_linux_chip_info(const char *path, struct hw_gpio_chip_info *ci)
+{
+	struct gpiod_chip *chip = gpiod_chip_open(path);
+	struct gpiod_chip_info *info;
+	int r = 0;
+
+	if (!chip)
+		return -errno;
+	info = gpiod_chip_get_info(chip);
+	if (info) {
+		snprintf(ci->name, sizeof(ci->name), "%s", gpiod_chip_info_get_name(info));
+		snprintf(ci->label, sizeof(ci->label), "%s", gpiod_chip_info_get_label(info));
+		ci->lines = (int)gpiod_chip_info_get_num_lines(info);
+		gpiod_chip_info_free(info);
+	} else {
+		r = -errno;
+	}
+	gpiod_chip_close(chip);
+	return r;
+}
+
+static int hw_gpio_linux_chip_lines(struct hw *hw, const char *name, struct hw_gpio_line_info *out,
+				    int max)
+{
+	struct gpiod_chip_info *info;
+	struct gpiod_chip *chip;
+	char path[80];
+	int n, r;
+
+	(void)hw;
+	r = hw_linux_path(path, sizeof(path), "/dev/%s", name);
+	if (r < 0)
+		return r;
+	chip = gpiod_chip_open(path);
+	if (!chip)
+		return -errno;
+	info = gpiod_chip_get_info(chip);
+	if (!info) {
+		r = -errno;
+		gpiod_chip_close(chip);
+		return r;
+	}
+	n = (int)gpiod_chip_info_get_num_lines(info);
+	gpiod_chip_info_free(info);
+	for (int i = 0; i < n && i < max; i++) {
+		struct gpiod_line_info *li = gpiod_chip_get_line_info(chip, (unsigned)i);
+		const char *s;
+
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].offset = (unsigned)i;
+		if (!li)
+			continue;
+		s = gpiod_line_info_get_name(li);
+		snprintf(out[i].name, sizeof(out[i].name), "%s", s ? s : "");
+		s = gpiod_line_info_get_consumer(li);
+		snprintf(out[i].consumer, sizeof(out[i].consumer), "%s", s ? s : "");
+		out[i].used = gpiod_line_info_is_used(li);
+		gpiod_line_info_free(li);
+	}
+	gpiod_chip_close(chip);
+	return n;
+}
+
 #endif
+
+/* Every /dev/gpiochip* in name order, as gpiodetect lists them. */
+static int hw_gpio_linux_chips_list(struct hw *hw, struct hw_gpio_chip_info *out, int max)
+{
+	struct dirent **ents = NULL;
+	int n, i, count = 0;
+
+	(void)hw;
+	n = scandir("/dev", &ents, hw_gpio_linux_chip_filter, alphasort);
+	if (n < 0)
+		return errno == ENOENT ? 0 : -errno;
+	for (i = 0; i < n; i++) {
+		struct hw_gpio_chip_info ci;
+		char path[300];
+
+		memset(&ci, 0, sizeof(ci));
+		if (hw_linux_path(path, sizeof(path), "/dev/%s", ents[i]->d_name) < 0 ||
+		    hw_gpio_linux_chip_info(path, &ci) < 0)
+			continue; /* not a chip we may open: gpiodetect skips it too */
+		if (count < max)
+			out[count] = ci;
+		count++;
+	}
+	for (i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+	return count;
+}
 
 const struct hw_gpio_ops hw_gpio_linux_ops = {
 	.open = hw_gpio_linux_open,
@@ -446,4 +585,6 @@ const struct hw_gpio_ops hw_gpio_linux_ops = {
 	.fd = hw_gpio_linux_fd,
 	.event_read = hw_gpio_linux_event_read,
 	.close = hw_gpio_linux_close,
+	.chips_list = hw_gpio_linux_chips_list,
+	.chip_lines = hw_gpio_linux_chip_lines,
 };
