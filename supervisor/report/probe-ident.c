@@ -109,8 +109,8 @@ static int probe_ident_emc(probe_read_fn read, void *ud, struct probe_ident *out
 
 static int probe_ident_ina(probe_read_fn read, void *ud, struct probe_ident *out)
 {
-	uint16_t mfg = 0, die = 0, conf;
-	int r = probe_read_be(read, ud, INA2XX_REG_MFG_ID, &mfg);
+	uint16_t mfg = 0, die = 0, conf = 0;
+	int rc, r = probe_read_be(read, ud, INA2XX_REG_MFG_ID, &mfg);
 
 	if (r == 0 && mfg == INA2XX_TI_ID) {
 		enum ina2xx_chip c;
@@ -128,13 +128,14 @@ static int probe_ident_ina(probe_read_fn read, void *ud, struct probe_ident *out
 		return 0;
 	}
 	/* No ID registers: an INA219 shows its power-on config until someone programs it. */
-	if (probe_read_be(read, ud, INA2XX_REG_CONFIG, &conf) == 0 && conf == INA219_CONFIG_RESET) {
+	rc = probe_read_be(read, ud, INA2XX_REG_CONFIG, &conf);
+	if (rc == 0 && conf == INA219_CONFIG_RESET) {
 		out->chip = PROBE_CHIP_INA219;
 		out->guess = true;
 		snprintf(out->why, sizeof(out->why),
 			 "no TI ID registers, config 0x399F (an INA219's power-on value)");
 	}
-	return r < 0 && out->chip == PROBE_CHIP_NONE ? r : 0;
+	return r < 0 && rc < 0 ? r : 0; /* -errno only when nothing answered */
 }
 
 /* An LM75 temperature register: 9..11 significant bits, so the low 5 bits read 0. */
