@@ -278,5 +278,6 @@ int cli_probe_pwm_test(struct hw *hw, struct probe_result *r, int64_t settle_ns,
 		hw_hwmon_chip_close(chip);
 	}
 	r->pwm_tested = true;
+	probe_pairs_resolve(r->fans, r->nfans);
 	return ret;
 }

@@ -235,3 +235,27 @@ int probe_pair_decide(const double *rpm_low, const double *rpm_high, int ntach,
 		 rpm_high[pick]);
 	return pick;
 }
+
+void probe_pairs_resolve(struct probe_fan *fans, int nfans)
+{
+	for (int i = 0; i < nfans; i++) {
+		int keep = -1;
+
+		if (!fans[i].tach)
+			continue;
+		/* the outputs of this chip whose tach is this one: keep one */
+		for (int j = 0; j < nfans; j++)
+			if (fans[j].tach == fans[i].tach && strcmp(fans[j].chip, fans[i].chip) == 0 &&
+			    (keep < 0 || (fans[j].pwm == fans[j].tach && fans[keep].pwm != fans[keep].tach)))
+				keep = j;
+		for (int j = 0; j < nfans; j++) {
+			if (j == keep || fans[j].tach != fans[keep].tach ||
+			    strcmp(fans[j].chip, fans[keep].chip) != 0)
+				continue;
+			snprintf(fans[j].why, sizeof(fans[j].why),
+				 "fan%d follows pwm%d too: the chip moves its outputs together",
+				 fans[j].tach, fans[keep].pwm);
+			fans[j].tach = 0;
+		}
+	}
+}

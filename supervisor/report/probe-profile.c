@@ -365,7 +365,7 @@ void probe_json(const struct probe_result *r, struct json *j)
 		json_int(j, "bus", d->bus);
 		json_string(j, "address", addr);
 		json_string(j, "chip", probe_chip_name(d->id.chip));
-		if (d->id.chip == PROBE_CHIP_EMC2305)
+		if (d->id.channels)
 			json_int(j, "channels", d->id.channels);
 		json_bool(j, "kernel_driver", d->kernel && d->bound);
 		json_string(j, "driver", d->kernel ? d->driver : NULL);

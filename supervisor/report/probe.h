@@ -61,6 +61,15 @@ int probe_ident_decide(uint8_t addr, probe_read_fn read, void *userdata, struct 
 int probe_pair_decide(const double *rpm_low, const double *rpm_high, int ntach,
 		      double min_delta_rpm, char *why, size_t whylen);
 
+struct probe_fan;
+/*
+ * One tach that followed several outputs of a chip (a driver that drives
+ * them together, as 6.1's emc2305 does without pwm_separate): it stays
+ * paired with the output of its own number (else the first), the others
+ * lose the pair, with the reason in their why.
+ */
+void probe_pairs_resolve(struct probe_fan *fans, int nfans);
+
 /* ---- what a probe found ---- */
 
 #define PROBE_GPIO_CHIPS_MAX 16

@@ -5,8 +5,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "hw/hw.h"
+#include "supervisor/cli/cli-probe-scan.h"
 #include "supervisor/config/profile.h"
 #include "supervisor/report/probe.h"
+#include "tests/unit/sim-box.h"
 
 #include <errno.h>
 #include <math.h>
@@ -217,6 +220,35 @@ static void test_pair(void **state)
 	assert_int_equal(probe_pair_decide(lo, hi, 0, 300, why, sizeof(why)), -1);
 }
 
+static void test_pairs_resolve(void **state)
+{
+	struct probe_fan f[4];
+
+	(void)state;
+	memset(f, 0, sizeof(f));
+	for (int i = 0; i < 4; i++) {
+		snprintf(f[i].chip, sizeof(f[i].chip), i < 3 ? "emc2305-i2c-0-2e" : "emc2305-i2c-0-2f");
+		f[i].pwm = i < 3 ? i + 1 : 2;
+		f[i].tested = true;
+	}
+	/* one chip drives every output together: fan2 follows pwm1..pwm3; the other chip's pwm2 */
+	f[0].tach = f[1].tach = f[2].tach = 2;
+	f[3].tach = 2;
+	probe_pairs_resolve(f, 4);
+	assert_int_equal(f[0].tach, 0);
+	assert_non_null(strstr(f[0].why, "fan2 follows pwm2 too"));
+	assert_int_equal(f[1].tach, 2); /* its own number wins */
+	assert_int_equal(f[2].tach, 0);
+	assert_int_equal(f[3].tach, 2); /* another chip's fan2 is another fan */
+	/* without an output of its own number, the first keeps it */
+	f[0].tach = 3, f[1].tach = 0, f[2].tach = 0;
+	f[1].pwm = 1, f[2].pwm = 2;
+	f[1].tach = 3;
+	probe_pairs_resolve(f, 3);
+	assert_int_equal(f[0].tach, 3);
+	assert_int_equal(f[1].tach, 0);
+}
+
 static void add_line(struct probe_result *r, const char *name, unsigned off)
 {
 	struct probe_gpio_line *l = &r->gpio_lines[r->ngpio_lines++];
@@ -425,6 +457,50 @@ static void test_profile_of_nothing_loads(void **state)
 	free(r);
 }
 
+/* The whole read-only scan against the simulated SFX box, through the sim backends. */
+static void test_scan_of_the_sim_box(void **state)
+{
+	struct probe_result *r = calloc(1, sizeof(*r));
+	struct profile *p = calloc(1, sizeof(*p));
+	struct profile_errors errs;
+	const int buses[] = { SIM_PLANT_INA_BUS, 7 };
+	struct sim_box b;
+	char *text;
+	int rc;
+
+	(void)state;
+	assert_non_null(r);
+	assert_non_null(p);
+	assert_int_equal(sim_box_open(&b, SIM_BOX_BOOTED), 0);
+	cli_probe_scan(b.hw, buses, 2, r);
+	assert_int_equal(r->ngpio_chips, 1);
+	assert_int_equal(r->ngpio_lines, 6);
+	assert_string_equal(r->gpio_lines[0].name, "PSU_ON_N");
+	assert_int_equal(r->nbuses, 2);
+	assert_int_equal(r->buses[0].err, 0);
+	assert_int_equal(r->buses[1].err, -ENOENT); /* no such bus: said, not scanned */
+	assert_int_equal(r->ndevs, 1);
+	assert_int_equal(r->devs[0].addr, SIM_PLANT_INA_ADDR);
+	assert_int_equal(r->devs[0].id.chip, PROBE_CHIP_INA226);
+	assert_false(r->devs[0].kernel);
+	assert_int_equal(r->npci, 1);
+	assert_int_equal(r->pci[0].vendor, 0x15b3);
+	assert_int_equal(r->nib, 1);
+	assert_string_equal(r->ib[0].slot, r->pci[0].slot);
+	cli_probe_fans_list(b.hw, r);
+	assert_int_equal(r->nfans, 0); /* no EMC2305 under a kernel driver on the sim */
+	text = render(r, p, &errs, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(p->power.topology, POWER_TOPOLOGY_CONTROLLER);
+	assert_int_equal(p->watts.mon[0].ina.bus, SIM_PLANT_INA_BUS);
+	assert_string_equal(p->ib.device, r->ib[0].name);
+	assert_false(guessed(text, "\ndevice = mlx4_0\n")); /* the card on PCI: seen, not guessed */
+	free(text);
+	sim_box_close(&b);
+	free(p);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -435,9 +511,11 @@ int main(void)
 		cmocka_unit_test(test_nothing_answers),
 		cmocka_unit_test(test_chip_from_driver),
 		cmocka_unit_test(test_pair),
+		cmocka_unit_test(test_pairs_resolve),
 		cmocka_unit_test(test_profile_of_the_rig_loads),
 		cmocka_unit_test(test_profile_pairs_and_input),
 		cmocka_unit_test(test_profile_of_nothing_loads),
+		cmocka_unit_test(test_scan_of_the_sim_box),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -113,8 +113,10 @@ pwm_pairs() {
 		rig_die "pwm1 not paired with fan1"
 	has $P2 "pwm = 1"
 	grep -q "^; pwm1 drives the fan on fan1" $P2 || rig_die "no pairing note in the profile"
-	# channels 2..5 have no tach in the rig: no pair, and said so
-	grep -q "^fan emc2305-i2c-$bus-2e pwm2 -> no tach" /tmp/probe.out || rig_die "pwm2 paired with something"
+	# 6.1's emc2305 (no pwm_separate) drives every channel from any pwmN: fan1 follows them all,
+	# and stays with pwm1 alone, the others told why
+	grep -q "^fan emc2305-i2c-$bus-2e pwm2 -> no tach: fan1 follows pwm1 too" /tmp/probe.out ||
+		rig_die "pwm2 paired with something"
 	rig_expect_eq "EMC2305 drive restored after the PWM test" "$(drive)" "$d0"
 	h2boxd -n -c $P2 >/tmp/probe-check.out 2>&1 ||
 		{ cat /tmp/probe-check.out; rig_die "h2boxd -n rejected the --pwm-test profile"; }
@@ -125,8 +127,10 @@ json_out() {
 		{ cat /tmp/probe.err; rig_die "h2box probe --json failed"; }
 	grep -q '"ok":true' /tmp/probe.json || rig_die "no ok:true: $(head -c 300 /tmp/probe.json)"
 	grep -q '"name":"PSU_ON_N"' /tmp/probe.json || rig_die "no PSU_ON_N line in the JSON"
-	grep -q '"address":"0x2e","chip":"emc2305","channels":5' /tmp/probe.json ||
-		rig_die "no EMC2305 (5 channels) at 0x2e in the JSON"
+	grep -q '"address":"0x2e","chip":"emc2305","kernel_driver":true' /tmp/probe.json ||
+		rig_die "no EMC2305 under its kernel driver at 0x2e in the JSON"
+	grep -q '"address":"0x40","chip":"ina226","kernel_driver":false' /tmp/probe.json ||
+		rig_die "no INA226 for i2c-dev at 0x40 in the JSON"
 	grep -q '"device":"rxe_lo"' /tmp/probe.json || rig_die "no rxe_lo in the JSON"
 }
 
