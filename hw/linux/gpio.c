@@ -56,6 +56,27 @@ static int hw_gpio_linux_chip_filter(const struct dirent *d)
 	return strncmp(d->d_name, "gpiochip", 8) == 0;
 }
 
+/* /dev/<name> opened (the same call in v1 and v2), or NULL with errno set. */
+static struct gpiod_chip *hw_gpio_linux_chip_open_name(const char *name)
+{
+	char path[80];
+
+	if (hw_linux_path(path, sizeof(path), "/dev/%s", name) < 0) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	return gpiod_chip_open(path);
+}
+
+/* One line of a listing, from what either API says about it (NULL strings: none). */
+static void hw_gpio_linux_info_fill(struct hw_gpio_line_info *o, const char *name,
+				    const char *consumer, bool used)
+{
+	snprintf(o->name, sizeof(o->name), "%s", name ? name : "");
+	snprintf(o->consumer, sizeof(o->consumer), "%s", consumer ? consumer : "");
+	o->used = used;
+}
+
 #if HW_GPIOD_V1
 
 struct hw_gpio_linux_line {
@@ -221,31 +242,21 @@ static int hw_gpio_linux_chip_info(const char *path, struct hw_gpio_chip_info *c
 static int hw_gpio_linux_chip_lines(struct hw *hw, const char *name, struct hw_gpio_line_info *out,
 				    int max)
 {
-	struct gpiod_chip *chip;
-	char path[80];
-	int n, r;
+	struct gpiod_chip *chip = hw_gpio_linux_chip_open_name(name);
+	int n;
 
 	(void)hw;
-	r = hw_linux_path(path, sizeof(path), "/dev/%s", name);
-	if (r < 0)
-		return r;
-	chip = gpiod_chip_open(path);
 	if (!chip)
 		return -errno;
 	n = (int)gpiod_chip_num_lines(chip);
 	for (int i = 0; i < n && i < max; i++) {
 		struct gpiod_line *line = gpiod_chip_get_line(chip, (unsigned)i);
-		const char *s;
 
 		memset(&out[i], 0, sizeof(out[i]));
 		out[i].offset = (unsigned)i;
-		if (!line)
-			continue;
-		s = gpiod_line_name(line);
-		snprintf(out[i].name, sizeof(out[i].name), "%s", s ? s : "");
-		s = gpiod_line_consumer(line);
-		snprintf(out[i].consumer, sizeof(out[i].consumer), "%s", s ? s : "");
-		out[i].used = gpiod_line_is_used(line);
+		if (line)
+			hw_gpio_linux_info_fill(&out[i], gpiod_line_name(line),
+						gpiod_line_consumer(line), gpiod_line_is_used(line));
 	}
 	gpiod_chip_close(chip);
 	return n;
@@ -509,16 +520,11 @@ static int hw_gpio_linux_chip_info(const char *path, struct hw_gpio_chip_info *c
 static int hw_gpio_linux_chip_lines(struct hw *hw, const char *name, struct hw_gpio_line_info *out,
 				    int max)
 {
+	struct gpiod_chip *chip = hw_gpio_linux_chip_open_name(name);
 	struct gpiod_chip_info *info;
-	struct gpiod_chip *chip;
-	char path[80];
 	int n, r;
 
 	(void)hw;
-	r = hw_linux_path(path, sizeof(path), "/dev/%s", name);
-	if (r < 0)
-		return r;
-	chip = gpiod_chip_open(path);
 	if (!chip)
 		return -errno;
 	info = gpiod_chip_get_info(chip);
@@ -531,17 +537,13 @@ static int hw_gpio_linux_chip_lines(struct hw *hw, const char *name, struct hw_g
 	gpiod_chip_info_free(info);
 	for (int i = 0; i < n && i < max; i++) {
 		struct gpiod_line_info *li = gpiod_chip_get_line_info(chip, (unsigned)i);
-		const char *s;
 
 		memset(&out[i], 0, sizeof(out[i]));
 		out[i].offset = (unsigned)i;
 		if (!li)
 			continue;
-		s = gpiod_line_info_get_name(li);
-		snprintf(out[i].name, sizeof(out[i].name), "%s", s ? s : "");
-		s = gpiod_line_info_get_consumer(li);
-		snprintf(out[i].consumer, sizeof(out[i].consumer), "%s", s ? s : "");
-		out[i].used = gpiod_line_info_is_used(li);
+		hw_gpio_linux_info_fill(&out[i], gpiod_line_info_get_name(li),
+					gpiod_line_info_get_consumer(li), gpiod_line_info_is_used(li));
 		gpiod_line_info_free(li);
 	}
 	gpiod_chip_close(chip);
