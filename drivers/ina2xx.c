@@ -270,6 +270,18 @@ static int reg_write(struct ina2xx *d, uint8_t reg, uint16_t v)
 	return hw_i2c_write_word(d->dev, reg, ina2xx_swap16(v));
 }
 
+enum ina2xx_chip ina2xx_chip_from_ids(uint16_t mfg, uint16_t die)
+{
+	if (mfg != INA2XX_TI_ID)
+		return INA2XX_AUTO;
+	/* the low nibble is the die revision */
+	if ((die & 0xFFF0) == INA226_DIE_ID)
+		return INA2XX_INA226;
+	if ((die & 0xFFF0) == INA260_DIE_ID)
+		return INA2XX_INA260;
+	return INA2XX_AUTO;
+}
+
 static int identify(struct ina2xx *d, char *err, size_t errlen)
 {
 	uint16_t mfg = 0, die = 0, conf = 0;
@@ -284,11 +296,8 @@ static int identify(struct ina2xx *d, char *err, size_t errlen)
 				strerror(-rd));
 			return rd;
 		}
-		if ((die & 0xFFF0) == INA226_DIE_ID)
-			d->chip = INA2XX_INA226;
-		else if ((die & 0xFFF0) == INA260_DIE_ID)
-			d->chip = INA2XX_INA260;
-		else {
+		d->chip = ina2xx_chip_from_ids(mfg, die);
+		if (d->chip == INA2XX_AUTO) {
 			set_err(err, errlen,
 				"TI part with die ID 0x%04x at %d/0x%02x is not an INA226 (0x2260) "
 				"or "

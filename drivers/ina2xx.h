@@ -93,6 +93,8 @@ int ina2xx_read(struct ina2xx *d, struct ina2xx_reading *r);
 const char *ina2xx_last_error(const struct ina2xx *d);
 
 /* ---- pure register math (exposed for tests) ---- */
+/* INA226/INA260 from their manufacturer and die ID registers (host order); AUTO when neither. */
+enum ina2xx_chip ina2xx_chip_from_ids(uint16_t mfg, uint16_t die);
 static inline uint16_t ina2xx_swap16(uint16_t v)
 {
 	return (uint16_t)((v >> 8) | (v << 8));

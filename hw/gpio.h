@@ -45,4 +45,23 @@ int hw_gpio_line_event_read(struct hw_gpio_line *line, struct hw_gpio_event *ev)
 const char *hw_gpio_line_name(const struct hw_gpio_line *line);
 void hw_gpio_line_close(struct hw_gpio_line *line);
 
+/* What gpiodetect / gpioinfo show, for a setup probe (nothing is requested). */
+struct hw_gpio_chip_info {
+	char name[32];  /* "gpiochip0" */
+	char label[64]; /* "INT3450:00", "gpio-sim.0-node0" */
+	int lines;
+};
+
+struct hw_gpio_line_info {
+	unsigned offset;
+	char name[64];     /* "" when the line has no name */
+	char consumer[64]; /* "" when unused */
+	bool used;
+};
+
+/* The GPIO chips into out[0..max), in name order.  The count (may exceed max) or -errno. */
+int hw_gpio_chips_list(struct hw *hw, struct hw_gpio_chip_info *out, int max);
+/* The lines of chip `chip` (a name hw_gpio_chips_list gave).  The count (may exceed max) or -errno. */
+int hw_gpio_chip_lines(struct hw *hw, const char *chip, struct hw_gpio_line_info *out, int max);
+
 #endif

@@ -54,6 +54,8 @@ struct hw_gpio_ops {
 	int (*fd)(struct hw_gpio_line *line);
 	int (*event_read)(struct hw_gpio_line *line, struct hw_gpio_event *ev);
 	void (*close)(struct hw_gpio_line *line);
+	int (*chips_list)(struct hw *hw, struct hw_gpio_chip_info *out, int max);
+	int (*chip_lines)(struct hw *hw, const char *chip, struct hw_gpio_line_info *out, int max);
 };
 
 struct hw_i2c_ops {
@@ -63,6 +65,7 @@ struct hw_i2c_ops {
 	int (*read_byte)(struct hw_i2c_dev *dev, uint8_t reg, uint8_t *val);
 	int (*write_byte)(struct hw_i2c_dev *dev, uint8_t reg, uint8_t val);
 	void (*close)(struct hw_i2c_dev *dev);
+	int (*client_get)(struct hw *hw, int bus, uint8_t addr, char *name, size_t len, bool *bound);
 };
 
 struct hw_hwmon_ops {

@@ -122,6 +122,18 @@ void hw_gpio_line_close(struct hw_gpio_line *line)
 		line->ops->close(line);
 }
 
+int hw_gpio_chips_list(struct hw *hw, struct hw_gpio_chip_info *out, int max)
+{
+	return hw->gpio->chips_list(hw, out, max < 0 ? 0 : max);
+}
+
+int hw_gpio_chip_lines(struct hw *hw, const char *chip, struct hw_gpio_line_info *out, int max)
+{
+	if (!chip || !*chip || strchr(chip, '/'))
+		return -EINVAL;
+	return hw->gpio->chip_lines(hw, chip, out, max < 0 ? 0 : max);
+}
+
 /* ---- i2c ---- */
 
 int hw_i2c_open(struct hw *hw, int bus, uint8_t addr, struct hw_i2c_dev **out)
@@ -163,6 +175,15 @@ void hw_i2c_close(struct hw_i2c_dev *dev)
 {
 	if (dev)
 		dev->ops->close(dev);
+}
+
+int hw_i2c_client_get(struct hw *hw, int bus, uint8_t addr, char *name, size_t len, bool *bound)
+{
+	if (bus < 0 || addr < 0x03 || addr > 0x77 || !name || len == 0)
+		return -EINVAL;
+	name[0] = '\0';
+	*bound = false;
+	return hw->i2c->client_get(hw, bus, addr, name, len, bound);
 }
 
 /* ---- hwmon ---- */

@@ -51,6 +51,32 @@ static int hw_gpio_linux_split(const char *name, char *chip, size_t chiplen, uns
 	return 0;
 }
 
+static int hw_gpio_linux_chip_filter(const struct dirent *d)
+{
+	return strncmp(d->d_name, "gpiochip", 8) == 0;
+}
+
+/* /dev/<name> opened (the same call in v1 and v2), or NULL with errno set. */
+static struct gpiod_chip *hw_gpio_linux_chip_open_name(const char *name)
+{
+	char path[80];
+
+	if (hw_linux_path(path, sizeof(path), "/dev/%s", name) < 0) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	return gpiod_chip_open(path);
+}
+
+/* One line of a listing, from what either API says about it (NULL strings: none). */
+static void hw_gpio_linux_info_fill(struct hw_gpio_line_info *o, const char *name,
+				    const char *consumer, bool used)
+{
+	snprintf(o->name, sizeof(o->name), "%s", name ? name : "");
+	snprintf(o->consumer, sizeof(o->consumer), "%s", consumer ? consumer : "");
+	o->used = used;
+}
+
 #if HW_GPIOD_V1
 
 struct hw_gpio_linux_line {
@@ -199,6 +225,43 @@ static void hw_gpio_linux_close(struct hw_gpio_line *line)
 	free(l);
 }
 
+/* One chip's name, label and line count (v1: the chip object answers). */
+static int hw_gpio_linux_chip_info(const char *path, struct hw_gpio_chip_info *ci)
+{
+	struct gpiod_chip *chip = gpiod_chip_open(path);
+
+	if (!chip)
+		return -errno;
+	snprintf(ci->name, sizeof(ci->name), "%s", gpiod_chip_name(chip));
+	snprintf(ci->label, sizeof(ci->label), "%s", gpiod_chip_label(chip));
+	ci->lines = (int)gpiod_chip_num_lines(chip);
+	gpiod_chip_close(chip);
+	return 0;
+}
+
+static int hw_gpio_linux_chip_lines(struct hw *hw, const char *name, struct hw_gpio_line_info *out,
+				    int max)
+{
+	struct gpiod_chip *chip = hw_gpio_linux_chip_open_name(name);
+	int n;
+
+	(void)hw;
+	if (!chip)
+		return -errno;
+	n = (int)gpiod_chip_num_lines(chip);
+	for (int i = 0; i < n && i < max; i++) {
+		struct gpiod_line *line = gpiod_chip_get_line(chip, (unsigned)i);
+
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].offset = (unsigned)i;
+		if (line)
+			hw_gpio_linux_info_fill(&out[i], gpiod_line_name(line),
+						gpiod_line_consumer(line), gpiod_line_is_used(line));
+	}
+	gpiod_chip_close(chip);
+	return n;
+}
+
 #else /* libgpiod v2 */
 
 struct hw_gpio_linux_line {
@@ -207,11 +270,6 @@ struct hw_gpio_linux_line {
 	struct gpiod_edge_event_buffer *evbuf; /* NULL unless edges were requested */
 	unsigned offset;
 };
-
-static int hw_gpio_linux_chip_filter(const struct dirent *d)
-{
-	return strncmp(d->d_name, "gpiochip", 8) == 0;
-}
 
 /*
  * v2 has no global line lookup: walk /dev/gpiochip* in name order (as v1's
@@ -437,7 +495,90 @@ static void hw_gpio_linux_close(struct hw_gpio_line *line)
 	free(l);
 }
 
+/* One chip's name, label and line count (v2: through its chip info). */
+static int hw_gpio_linux_chip_info(const char *path, struct hw_gpio_chip_info *ci)
+{
+	struct gpiod_chip *chip = gpiod_chip_open(path);
+	struct gpiod_chip_info *info;
+	int r = 0;
+
+	if (!chip)
+		return -errno;
+	info = gpiod_chip_get_info(chip);
+	if (info) {
+		snprintf(ci->name, sizeof(ci->name), "%s", gpiod_chip_info_get_name(info));
+		snprintf(ci->label, sizeof(ci->label), "%s", gpiod_chip_info_get_label(info));
+		ci->lines = (int)gpiod_chip_info_get_num_lines(info);
+		gpiod_chip_info_free(info);
+	} else {
+		r = -errno;
+	}
+	gpiod_chip_close(chip);
+	return r;
+}
+
+static int hw_gpio_linux_chip_lines(struct hw *hw, const char *name, struct hw_gpio_line_info *out,
+				    int max)
+{
+	struct gpiod_chip *chip = hw_gpio_linux_chip_open_name(name);
+	struct gpiod_chip_info *info;
+	int n, r;
+
+	(void)hw;
+	if (!chip)
+		return -errno;
+	info = gpiod_chip_get_info(chip);
+	if (!info) {
+		r = -errno;
+		gpiod_chip_close(chip);
+		return r;
+	}
+	n = (int)gpiod_chip_info_get_num_lines(info);
+	gpiod_chip_info_free(info);
+	for (int i = 0; i < n && i < max; i++) {
+		struct gpiod_line_info *li = gpiod_chip_get_line_info(chip, (unsigned)i);
+
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].offset = (unsigned)i;
+		if (!li)
+			continue;
+		hw_gpio_linux_info_fill(&out[i], gpiod_line_info_get_name(li),
+					gpiod_line_info_get_consumer(li), gpiod_line_info_is_used(li));
+		gpiod_line_info_free(li);
+	}
+	gpiod_chip_close(chip);
+	return n;
+}
+
 #endif
+
+/* Every /dev/gpiochip* in name order, as gpiodetect lists them. */
+static int hw_gpio_linux_chips_list(struct hw *hw, struct hw_gpio_chip_info *out, int max)
+{
+	struct dirent **ents = NULL;
+	int n, i, count = 0;
+
+	(void)hw;
+	n = scandir("/dev", &ents, hw_gpio_linux_chip_filter, alphasort);
+	if (n < 0)
+		return errno == ENOENT ? 0 : -errno;
+	for (i = 0; i < n; i++) {
+		struct hw_gpio_chip_info ci;
+		char path[300];
+
+		memset(&ci, 0, sizeof(ci));
+		if (hw_linux_path(path, sizeof(path), "/dev/%s", ents[i]->d_name) < 0 ||
+		    hw_gpio_linux_chip_info(path, &ci) < 0)
+			continue; /* not a chip we may open: gpiodetect skips it too */
+		if (count < max)
+			out[count] = ci;
+		count++;
+	}
+	for (i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+	return count;
+}
 
 const struct hw_gpio_ops hw_gpio_linux_ops = {
 	.open = hw_gpio_linux_open,
@@ -446,4 +587,6 @@ const struct hw_gpio_ops hw_gpio_linux_ops = {
 	.fd = hw_gpio_linux_fd,
 	.event_read = hw_gpio_linux_event_read,
 	.close = hw_gpio_linux_close,
+	.chips_list = hw_gpio_linux_chips_list,
+	.chip_lines = hw_gpio_linux_chip_lines,
 };

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -119,6 +120,28 @@ static void hw_i2c_linux_close(struct hw_i2c_dev *dev)
 	free(d);
 }
 
+/* sysfs names a client "<bus>-00<addr>"; its "driver" link exists while a driver is bound. */
+static int hw_i2c_linux_client_get(struct hw *hw, int bus, uint8_t addr, char *name, size_t len,
+				   bool *bound)
+{
+	const char *root = hw_linux_state(hw)->sysfs_root;
+	char path[HW_LINUX_PATH_MAX];
+	int r;
+
+	r = hw_linux_path(path, sizeof(path), "%s/bus/i2c/devices/%d-%04x/name", root, bus, addr);
+	if (r < 0)
+		return r;
+	r = hw_linux_file_read_str(path, name, len);
+	if (r < 0)
+		return r;
+	name[strcspn(name, "\n")] = '\0';
+	r = hw_linux_path(path, sizeof(path), "%s/bus/i2c/devices/%d-%04x/driver", root, bus, addr);
+	if (r < 0)
+		return r;
+	*bound = access(path, F_OK) == 0;
+	return 0;
+}
+
 const struct hw_i2c_ops hw_i2c_linux_ops = {
 	.open = hw_i2c_linux_open,
 	.read_word = hw_i2c_linux_read_word,
@@ -126,4 +149,5 @@ const struct hw_i2c_ops hw_i2c_linux_ops = {
 	.read_byte = hw_i2c_linux_read_byte,
 	.write_byte = hw_i2c_linux_write_byte,
 	.close = hw_i2c_linux_close,
+	.client_get = hw_i2c_linux_client_get,
 };

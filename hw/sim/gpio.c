@@ -2,7 +2,9 @@
 #include "hw/sim/sim-state.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -175,6 +177,41 @@ static void sim_gpio_close(struct hw_gpio_line *line)
 	free(l);
 }
 
+/* The plant's lines, as one chip of named lines (what the rig's gpio-sim chip shows). */
+#define SIM_GPIO_CHIP "gpiochip0"
+
+static int sim_gpio_chips_list(struct hw *hw, struct hw_gpio_chip_info *out, int max)
+{
+	(void)hw;
+	if (max > 0) {
+		memset(&out[0], 0, sizeof(out[0]));
+		snprintf(out[0].name, sizeof(out[0].name), "%s", SIM_GPIO_CHIP);
+		snprintf(out[0].label, sizeof(out[0].label), "h2box-sim");
+		out[0].lines = SIM_LINE_COUNT;
+	}
+	return 1;
+}
+
+static int sim_gpio_chip_lines(struct hw *hw, const char *chip, struct hw_gpio_line_info *out,
+			       int max)
+{
+	struct hw_sim_state *st = hw_sim_state(hw);
+
+	if (strcmp(chip, SIM_GPIO_CHIP) != 0)
+		return -ENOENT;
+	for (int i = 0; i < SIM_LINE_COUNT && i < max; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].offset = (unsigned)i;
+		snprintf(out[i].name, sizeof(out[i].name), "%s", sim_plant_line_name((enum sim_line)i));
+		for (struct sim_gpio_line *l = st->lines; l; l = l->next)
+			if ((int)l->line == i)
+				out[i].used = true;
+		if (out[i].used)
+			snprintf(out[i].consumer, sizeof(out[i].consumer), "h2boxd");
+	}
+	return SIM_LINE_COUNT;
+}
+
 const struct hw_gpio_ops hw_gpio_sim_ops = {
 	.open = sim_gpio_open,
 	.get = sim_gpio_get,
@@ -182,4 +219,6 @@ const struct hw_gpio_ops hw_gpio_sim_ops = {
 	.fd = sim_gpio_fd,
 	.event_read = sim_gpio_event_read,
 	.close = sim_gpio_close,
+	.chips_list = sim_gpio_chips_list,
+	.chip_lines = sim_gpio_chip_lines,
 };

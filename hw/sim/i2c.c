@@ -74,6 +74,18 @@ static void sim_i2c_close(struct hw_i2c_dev *dev)
 	free(dev);
 }
 
+static int sim_i2c_client_get(struct hw *hw, int bus, uint8_t addr, char *name, size_t len,
+			      bool *bound)
+{
+	(void)hw;
+	(void)bus;
+	(void)addr;
+	(void)name;
+	(void)len;
+	(void)bound;
+	return -ENOENT; /* the sim box has no kernel drivers: every chip is for i2c-dev */
+}
+
 const struct hw_i2c_ops hw_i2c_sim_ops = {
 	.open = sim_i2c_open,
 	.read_word = sim_i2c_read_word,
@@ -81,4 +93,5 @@ const struct hw_i2c_ops hw_i2c_sim_ops = {
 	.read_byte = sim_i2c_read_byte,
 	.write_byte = sim_i2c_write_byte,
 	.close = sim_i2c_close,
+	.client_get = sim_i2c_client_get,
 };

@@ -30,6 +30,13 @@ static const struct cli_usage {
 	{ "sim", "  sim button [--hold S] | workload NAME|--list | ambient C | load W |\n"
 		 "      fault NAME on|off | fault --list | time [HH:MM] | speed F | advance DURATION |\n"
 		 "      poweroff | status\n" },
+	{ "probe", "  probe [--i2c-bus N]... [--pwm-test [--yes] [--settle DURATION]] [--write FILE]\n"
+		   "                                 find GPIO lines, INA2xx/EMC2305/LM75 on the named\n"
+		   "                                 I2C buses, the ConnectX card and its ports, without\n"
+		   "                                 h2boxd; print a profile (every guess commented) or\n"
+		   "                                 write it to a new FILE.  Read-only, except\n"
+		   "                                 --pwm-test: steps each fan output after a yes\n"
+		   "                                 (--yes) to pair it with its tach, then restores it\n" },
 	{ "ping", "  ping                           check that h2boxd answers\n" },
 	{ "help", "  help                           the commands this daemon serves\n" },
 };

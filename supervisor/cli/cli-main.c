@@ -1,9 +1,10 @@
-/* cli-main.c - the h2box command line: global options, then h2boxd, record or a local bench. */
+/* cli-main.c - the h2box command line: global options, then h2boxd, record, a local bench or probe. */
 #include "supervisor/cli/cli-main.h"
 
 #include "supervisor/cli/cli.h"
 #include "supervisor/cli/cli-bench.h"
 #include "supervisor/cli/cli-help.h"
+#include "supervisor/cli/cli-probe.h"
 #include "supervisor/cli/cli-record-main.h"
 #include "supervisor/cli/cli-plot-main.h"
 #include "supervisor/util/parse.h"
@@ -116,6 +117,11 @@ int cli_main(int argc, char **argv)
 	}
 	if (cli_bench_is_local(nwords, words)) {
 		r = cli_bench_local_main(json, nwords, words);
+		free(words);
+		return r;
+	}
+	if (strcmp(words[0], "probe") == 0) {
+		r = cli_probe_main(json, nwords, words);
 		free(words);
 		return r;
 	}

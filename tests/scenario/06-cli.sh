@@ -100,7 +100,7 @@ h2 --timeout soon ping >/dev/null 2>&1
 expect_eq "a bad --timeout is a usage error" "$?" 2
 
 # ---- --help everywhere: usage on stdout, exit 0, no daemon needed ----
-for c in status power fan watts record alarms budget ib sim ping help "ib bench" "fan set" "sim advance" "power on"; do
+for c in status power fan watts record alarms budget ib sim ping help probe "ib bench" "fan set" "sim advance" "power on"; do
 	# shellcheck disable=SC2086
 	out=$("$H2BOX" -s "$TESTDIR/nowhere.sock" $c --help 2>/dev/null)
 	rc=$?
@@ -113,6 +113,13 @@ for c in status power fan watts record alarms budget ib sim ping help "ib bench"
 	fi
 done
 expect_eq "ib bench --help names --duration" "$(h2 ib bench --help | grep -c -- '--duration')" 1
+# probe runs without h2boxd: a bad argument is a usage error, an existing --write file is kept
+"$H2BOX" probe --i2c-bus nine >/dev/null 2>&1
+expect_eq "probe --i2c-bus nine: usage error" "$?" 2
+echo keep >"$TESTDIR/probe.conf"
+"$H2BOX" probe --write "$TESTDIR/probe.conf" >/dev/null 2>&1
+expect_eq "probe --write over an existing file fails" "$?" 1
+expect_eq "probe --write left the existing file alone" "$(cat "$TESTDIR/probe.conf")" keep
 h2 --help >/dev/null
 expect_eq "h2box --help exits 0" "$?" 0
 h2 power on --help >/dev/null

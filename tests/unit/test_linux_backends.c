@@ -182,6 +182,40 @@ static void test_i2c_missing_bus_is_enoent(void **state)
 	hw_free(hw);
 }
 
+/* The kernel's client at an address, as a scan that must not touch it sees it in sysfs. */
+static void test_i2c_client_from_fake_sysfs(void **state)
+{
+	struct fake *f = *state;
+	char name[32];
+	bool bound = true;
+
+	fake_write(f->root, "bus/i2c/devices/1-0040/name", "ina226\n");
+	fake_mkdirs(f->root, "bus/i2c/devices/1-0040/driver");
+	fake_write(f->root, "bus/i2c/devices/1-0048/name", "lm75\n");
+	assert_int_equal(hw_i2c_client_get(f->hw, 1, 0x40, name, sizeof(name), &bound), 0);
+	assert_string_equal(name, "ina226");
+	assert_true(bound);
+	assert_int_equal(hw_i2c_client_get(f->hw, 1, 0x48, name, sizeof(name), &bound), 0);
+	assert_string_equal(name, "lm75");
+	assert_false(bound); /* instantiated, no driver attached */
+	assert_int_equal(hw_i2c_client_get(f->hw, 1, 0x2e, name, sizeof(name), &bound), -ENOENT);
+	assert_int_equal(hw_i2c_client_get(f->hw, 1, 0x02, name, sizeof(name), &bound), -EINVAL);
+}
+
+static void test_gpio_listing_without_chips(void **state)
+{
+	struct hw *hw = real_hw();
+	struct hw_gpio_chip_info ci[4];
+	struct hw_gpio_line_info li[4];
+
+	(void)state;
+	/* whatever this machine has, the count is a count; an absent chip is an error */
+	assert_true(hw_gpio_chips_list(hw, ci, 4) >= 0);
+	assert_true(hw_gpio_chip_lines(hw, "gpiochip4093", li, 4) < 0);
+	assert_int_equal(hw_gpio_chip_lines(hw, "../tty", li, 4), -EINVAL);
+	hw_free(hw);
+}
+
 static void test_hwmon_unknown_chip_is_enoent(void **state)
 {
 	struct hw *hw = real_hw();
@@ -617,6 +651,9 @@ int main(void)
 		cmocka_unit_test(test_gpio_unknown_line_is_enoent),
 		cmocka_unit_test(test_i2c_missing_bus_is_enoent),
 		cmocka_unit_test(test_hwmon_unknown_chip_is_enoent),
+		cmocka_unit_test_setup_teardown(test_i2c_client_from_fake_sysfs, fake_setup,
+						fake_teardown),
+		cmocka_unit_test(test_gpio_listing_without_chips),
 		cmocka_unit_test(test_hwmon_two_hws_share_libsensors),
 		cmocka_unit_test_setup_teardown(test_hwmon_file_read_parses_one_integer, fake_setup,
 						fake_teardown),
