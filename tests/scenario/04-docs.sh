@@ -74,7 +74,8 @@ missing=""
 declare -A usage_words
 for c in $cmds; do
 	# the usage lines less the one-line descriptions after a wide gap and the "(...)" notes
-	words=$("$H2BOX" "$c" --help | tail -n +2 | sed -E 's/^ +//; s/ {2,}.*$//; s/\(.*//' | tr '|[]= ,' '\n\n\n\n\n\n' |
+	# (a line indented 20 or more is the continuation of a description, not usage)
+	words=$("$H2BOX" "$c" --help | tail -n +2 | grep -vE '^ {20}' | sed -E 's/^ +//; s/ {2,}.*$//; s/\(.*//' | tr '|[]= ,' '\n\n\n\n\n\n' |
 		grep -E '^(--?[a-z][a-z0-9-]*|[a-z][a-z-]+)$' | sort -u)
 	usage_words[$c]=" $(echo $words) "
 	for w in $words; do
