@@ -1,11 +1,13 @@
-/* i2c.c - the linux I2C backend: /dev/i2c-N, I2C_SLAVE and libi2c's SMBus transfers. */
+/* i2c.c - the linux I2C backend: /dev/i2c-N, I2C_SLAVE and libi2c's SMBus transfers; new_device. */
 #include "hw/linux/linux.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <i2c/smbus.h>
@@ -119,6 +121,73 @@ static void hw_i2c_linux_close(struct hw_i2c_dev *dev)
 	free(d);
 }
 
+/* What sysfs shows of the client at bus-00addr: present, name and bound driver. */
+static int hw_i2c_linux_client_read(const char *root, int bus, uint8_t addr,
+				    struct hw_i2c_device *dev)
+{
+	char dir[HW_LINUX_PATH_MAX], path[HW_LINUX_PATH_MAX], link[HW_LINUX_PATH_MAX];
+	const char *base;
+	struct stat st;
+	ssize_t n;
+	int r;
+
+	r = hw_linux_path(dir, sizeof(dir), "%s/bus/i2c/devices/%d-%04x", root, bus, addr);
+	if (r < 0)
+		return r;
+	if (stat(dir, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	dev->present = true;
+	r = hw_linux_path(path, sizeof(path), "%s/name", dir);
+	if (r == 0 && hw_linux_file_read_str(path, dev->name, sizeof(dev->name)) == 0)
+		dev->name[strcspn(dev->name, "\n")] = '\0';
+	r = hw_linux_path(path, sizeof(path), "%s/driver", dir);
+	if (r < 0)
+		return r;
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n > 0) {
+		link[n] = '\0';
+		base = strrchr(link, '/');
+		snprintf(dev->driver, sizeof(dev->driver), "%.31s", base ? base + 1 : link);
+	}
+	return 0;
+}
+
+/*
+ * new_device binds synchronously when the driver is built in or loaded; a modular driver
+ * is loaded by udev on the new device's uevent and binds a little later (driver "" here).
+ */
+static int hw_i2c_linux_device_ensure(struct hw *hw, int bus, uint8_t addr, const char *name,
+				      bool create, struct hw_i2c_device *dev)
+{
+	const char *root = hw_linux_state(hw)->sysfs_root;
+	char path[HW_LINUX_PATH_MAX], line[40];
+	struct stat st;
+	int r;
+
+	r = hw_linux_path(path, sizeof(path), "%s/bus/i2c/devices/i2c-%d", root, bus);
+	if (r < 0)
+		return r;
+	if (stat(path, &st) < 0)
+		return errno == ENOENT ? -ENODEV : -errno;
+	r = hw_i2c_linux_client_read(root, bus, addr, dev);
+	if (r < 0 || dev->present || !create)
+		return r;
+	r = hw_linux_path(path, sizeof(path), "%s/bus/i2c/devices/i2c-%d/new_device", root, bus);
+	if (r < 0)
+		return r;
+	snprintf(line, sizeof(line), "%s 0x%02x\n", name, addr);
+	r = hw_linux_file_write_str(path, line);
+	if (r < 0)
+		return r;
+	r = hw_i2c_linux_client_read(root, bus, addr, dev);
+	if (r < 0)
+		return r;
+	dev->present = dev->created = true;
+	if (!dev->name[0]) /* a fake tree has no kernel behind it */
+		snprintf(dev->name, sizeof(dev->name), "%s", name);
+	return 0;
+}
+
 const struct hw_i2c_ops hw_i2c_linux_ops = {
 	.open = hw_i2c_linux_open,
 	.read_word = hw_i2c_linux_read_word,
@@ -126,4 +195,5 @@ const struct hw_i2c_ops hw_i2c_linux_ops = {
 	.read_byte = hw_i2c_linux_read_byte,
 	.write_byte = hw_i2c_linux_write_byte,
 	.close = hw_i2c_linux_close,
+	.device_ensure = hw_i2c_linux_device_ensure,
 };

@@ -19,6 +19,8 @@ struct daemon_config {
 	char state_dir[PROFILE_PATH_MAX];
 	char name[64];                  /* a human name for the box, shown in status */
 	int64_t status_period_ns;       /* STATUS= and the status line refresh */
+	/* create the I2C chips the profile names by bus and address (config/i2c-plan.h) */
+	bool i2c_instantiate;
 };
 
 /* [sim] - only meaningful with backend = sim */
