@@ -94,9 +94,8 @@ static void i2c_plan_add(struct i2c_plan *plan, const struct profile *p, const c
 	if (i2c_plan_chip_parse(chip, d.name, sizeof(d.name), &d.bus, &d.addr) < 0) {
 		if (strchr(chip, '*') || strchr(chip, '?') || !strchr(chip, '-'))
 			i2c_plan_note(plan, false,
-				      "%s = %s is a pattern, no bus and address: h2boxd creates no"
-				      " device for it (name it PREFIX-i2c-BUS-ADDR, e.g."
-				      " emc2305-i2c-1-2e)",
+				      "%s = %s is a pattern (no bus and address): no device created"
+				      " for it",
 				      source, chip);
 		else if (strstr(chip, "-i2c-"))
 			i2c_plan_note(plan, true,

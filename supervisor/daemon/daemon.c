@@ -6,6 +6,7 @@
 #include "hw/sim/plant.h"
 #include "supervisor/runtime/box.h"
 #include "supervisor/runtime/ctl.h"
+#include "supervisor/daemon/daemon-i2c.h"
 #include "supervisor/daemon/daemon-services.h"
 #include "supervisor/util/json.h"
 #include "supervisor/util/timefmt.h"
@@ -262,6 +263,8 @@ static int daemon_on_sighup(sd_event_source *s, const struct signalfd_siginfo *s
 	if (np->daemon.sim != d->profile->daemon.sim)
 		log_warnx("reload: the backend changes only on restart");
 	np->daemon.sim = d->profile->daemon.sim;
+	/* the new profile's chips exist before its services look for them */
+	daemon_i2c_ensure(d->hw, np);
 	daemon_services_stop(&d->services, &d->box);
 	old = d->profile;
 	d->profile = np;
@@ -357,6 +360,8 @@ static int daemon_setup(struct daemon *d)
 	}
 	if (r < 0)
 		return log_warn(r, "cannot open the hardware backends"), r;
+	/* before any service opens a chip: one created now is found at the first look */
+	daemon_i2c_ensure(d->hw, d->profile);
 	r = loop_new(d->hw, &d->loop);
 	if (r < 0)
 		return log_warn(r, "cannot create the event loop"), r;
@@ -457,6 +462,32 @@ int daemon_release_psu(const struct daemon_options *o)
 	}
 	if (r < 0)
 		log_warn(r, "release-psu failed");
+	free(p);
+	return r < 0 ? 1 : 0;
+}
+
+int daemon_i2c_instantiate(const struct daemon_options *o)
+{
+	struct daemon d = { .opts = *o };
+	struct profile *p;
+	struct hw *hw;
+	int r;
+
+	d.profile_path = daemon_profile_path(o);
+	if (daemon_load_profile(&d, &p) < 0)
+		return 1;
+	if (p->daemon.sim) {
+		log_notice("i2c-instantiate: the profile drives the simulated box; nothing to create");
+		free(p);
+		return 0;
+	}
+	r = hw_linux_new(&hw);
+	if (r == 0) {
+		r = daemon_i2c_ensure(hw, p) ? -EIO : 0;
+		hw_free(hw);
+	} else {
+		log_warn(r, "i2c-instantiate: cannot open the hardware backends");
+	}
 	free(p);
 	return r < 0 ? 1 : 0;
 }
