@@ -11,44 +11,26 @@
 /* I2C_NAME_SIZE is 20 in the kernel: a device type of at most 19 characters */
 #define I2C_PLAN_NAME_MAX 19
 
-/* digits of one part of "prefix-i2c-BUS-ADDR": nothing else, and at least one */
-static bool i2c_plan_all(const char *s, size_t n, const char *set)
-{
-	return n > 0 && strspn(s, set) == n;
-}
-
 int i2c_plan_chip_parse(const char *chip, char *name, size_t namelen, int *bus, uint8_t *addr)
 {
-	static const char word[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
-	char buf[64], hex[8], *seg[4];
+	char prefix[I2C_PLAN_NAME_MAX + 2], digits[8], hex[8];
 	unsigned long a;
 	long b;
 	int n = 0;
 
-	if (snprintf(buf, sizeof(buf), "%s", chip) >= (int)sizeof(buf))
+	/* a pattern ("*", "?") or another bus type ("isa") stops the scan early: no single address */
+	if (sscanf(chip, "%20[A-Za-z0-9_]-i2c-%6[0-9]-%5[0-9a-fA-F]%n", prefix, digits, hex + 2,
+		   &n) != 3 || chip[n] || strlen(prefix) > I2C_PLAN_NAME_MAX ||
+	    strlen(prefix) >= namelen || strlen(digits) > 5 || strlen(hex + 2) > 4)
 		return -EINVAL;
-	seg[n++] = buf;
-	for (char *c = buf; *c; c++) {
-		if (*c != '-')
-			continue;
-		if (n == 4)
-			return -EINVAL;
-		*c = '\0';
-		seg[n++] = c + 1;
-	}
-	/* a pattern ("*", "?") or another bus type names no single I2C address */
-	if (n != 4 || strcmp(seg[1], "i2c") != 0 ||
-	    !i2c_plan_all(seg[0], strlen(seg[0]), word) || strlen(seg[0]) > I2C_PLAN_NAME_MAX ||
-	    strlen(seg[0]) >= namelen || !i2c_plan_all(seg[2], strlen(seg[2]), "0123456789") ||
-	    strlen(seg[3]) > 4 || !i2c_plan_all(seg[3], strlen(seg[3]), "0123456789abcdefABCDEF"))
-		return -EINVAL;
-	if (parse_int(seg[2], 0, 99999, &b, NULL, 0) < 0)
+	if (parse_int(digits, 0, 99999, &b, NULL, 0) < 0)
 		return -EINVAL;
 	/* libsensors prints the address as bare hex: "48" is 0x48 */
-	snprintf(hex, sizeof(hex), "0x%s", seg[3]);
+	hex[0] = '0';
+	hex[1] = 'x';
 	if (parse_uint_any_base(hex, 0x03, 0x77, &a, NULL, 0) < 0)
 		return -EINVAL;
-	snprintf(name, namelen, "%s", seg[0]);
+	snprintf(name, namelen, "%s", prefix);
 	*bus = (int)b;
 	*addr = (uint8_t)a;
 	return 0;

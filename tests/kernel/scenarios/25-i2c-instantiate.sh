@@ -60,10 +60,11 @@ daemon_creates() {
 	for d in "emc2305 at i2c-0 0x2e" "lm75 at i2c-0 0x48" "ina226 at i2c-0 0x41"; do
 		grep -q "i2c: created $d " /tmp/h2boxd.log || { cat /tmp/h2boxd.log; rig_die "no 'created $d' in the log"; }
 	done
-	# the daemon found what it created: the fan chip is driven
+	# the daemon found what it created: with the PSU on, the fan chip is driven
 	h2 power on >/dev/null
-	rig_power_wait 10 on
-	rig_until 10 _fan_auto || { rig_box_diag; rig_die "fan control never reached auto"; }
+	rig_until 15 _fan_auto || { rig_box_diag; rig_die "fan control never reached auto"; }
+	grep -q "fan: controller emc2305-i2c-0-2e pwm1" /tmp/h2boxd.log ||
+		{ cat /tmp/h2boxd.log; rig_die "the fan service did not open the emc2305 it created"; }
 }
 
 restart_creates_nothing() {
