@@ -1,4 +1,4 @@
-/* test_daemon_i2c.c - h2boxd's I2C device pass on the simulated box: created once, logged, taken left alone. */
+/* test_daemon_i2c.c - the daemon's I2C pass on the sim: created once, logged, taken left alone. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
