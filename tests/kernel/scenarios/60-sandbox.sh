@@ -67,7 +67,9 @@ as_unit() {
 # lines that contain it.  A failure is logged and ignored, as the unit's "-" prefix does.
 unit_pre_root() {
 	local line
-	sed -n 's/^ExecStartPre=[-@:!]*+[-@:!]*//p' "$UNIT" | while IFS= read -r line; do
+	# the prefixes before the "+" ("-+"); the unit puts none after it (an "@" there would be
+	# @SBINDIR@'s)
+	sed -n 's/^ExecStartPre=[-:!]*+//p' "$UNIT" | while IFS= read -r line; do
 		case $line in *"${2:-}"*) ;; *) continue ;; esac
 		line=$(printf '%s\n' "$line" | sed -e "s|@SBINDIR@|$H2BOX_BIN|g" \
 			-e "s|/usr/lib/h2box/|$PKG/|g" -e "s|/etc/h2box/h2box.conf|$1|g")
