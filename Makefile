@@ -244,6 +244,8 @@ install: build
 	@# the group, logind power-off for the user
 	install -D -m 0644 packaging/h2box.sysusers $(DESTDIR)/usr/lib/sysusers.d/h2box.conf
 	install -D -m 0644 packaging/60-h2box.rules $(DESTDIR)/usr/lib/udev/rules.d/60-h2box.rules
+	@# i2c-dev for /dev/i2c-N (the chips' own devices: h2boxd --i2c-instantiate, from the unit)
+	install -D -m 0644 packaging/h2box-modules.conf $(DESTDIR)/usr/lib/modules-load.d/h2box.conf
 	install -D -m 0755 packaging/h2box-sysfs-access $(DESTDIR)/usr/lib/h2box/h2box-sysfs-access
 	install -D -m 0644 packaging/h2box.polkit.rules $(DESTDIR)/usr/share/polkit-1/rules.d/50-h2box.rules
 	@# power-changing commands are for root and the h2box group

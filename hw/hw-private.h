@@ -66,6 +66,9 @@ struct hw_i2c_ops {
 	int (*write_byte)(struct hw_i2c_dev *dev, uint8_t reg, uint8_t val);
 	void (*close)(struct hw_i2c_dev *dev);
 	int (*client_get)(struct hw *hw, int bus, uint8_t addr, char *name, size_t len, bool *bound);
+	/* NULL: the backend has no kernel devices to create (hw.c answers -EOPNOTSUPP) */
+	int (*device_ensure)(struct hw *hw, int bus, uint8_t addr, const char *name, bool create,
+			     struct hw_i2c_device *dev);
 };
 
 struct hw_hwmon_ops {

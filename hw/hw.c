@@ -186,6 +186,20 @@ int hw_i2c_client_get(struct hw *hw, int bus, uint8_t addr, char *name, size_t l
 	return hw->i2c->client_get(hw, bus, addr, name, len, bound);
 }
 
+int hw_i2c_device_ensure(struct hw *hw, int bus, uint8_t addr, const char *name, bool create,
+			 struct hw_i2c_device *dev)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	memset(dev, 0, sizeof(*dev));
+	/* the kernel takes a name up to I2C_NAME_SIZE - 1 and ends it at the first blank */
+	if (bus < 0 || addr < 0x03 || addr > 0x77 || n == 0 || n >= 20 || strpbrk(name, " \t\n"))
+		return -EINVAL;
+	if (!hw->i2c->device_ensure)
+		return -EOPNOTSUPP;
+	return hw->i2c->device_ensure(hw, bus, addr, name, create, dev);
+}
+
 /* ---- hwmon ---- */
 
 int hw_hwmon_chip_open(struct hw *hw, const char *pattern, struct hw_hwmon_chip **out)

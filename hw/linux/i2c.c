@@ -1,4 +1,4 @@
-/* i2c.c - the linux I2C backend: /dev/i2c-N, I2C_SLAVE and libi2c's SMBus transfers. */
+/* i2c.c - the linux I2C backend: /dev/i2c-N, I2C_SLAVE and libi2c's SMBus transfers; new_device. */
 #include "hw/linux/linux.h"
 
 #include <errno.h>
@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <i2c/smbus.h>
@@ -120,25 +121,86 @@ static void hw_i2c_linux_close(struct hw_i2c_dev *dev)
 	free(d);
 }
 
-/* sysfs names a client "<bus>-00<addr>"; its "driver" link exists while a driver is bound. */
+/* What sysfs shows of the client at bus-00addr: present, name and bound driver. */
+static int hw_i2c_linux_client_read(const char *root, int bus, uint8_t addr,
+				    struct hw_i2c_device *dev)
+{
+	char dir[HW_LINUX_PATH_MAX], path[HW_LINUX_PATH_MAX], link[HW_LINUX_PATH_MAX];
+	const char *base;
+	struct stat st;
+	ssize_t n;
+	int r;
+
+	r = hw_linux_path(dir, sizeof(dir), "%s/bus/i2c/devices/%d-%04x", root, bus, addr);
+	if (r < 0)
+		return r;
+	if (stat(dir, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	dev->present = true;
+	r = hw_linux_path(path, sizeof(path), "%s/name", dir);
+	if (r == 0 && hw_linux_file_read_str(path, dev->name, sizeof(dev->name)) == 0)
+		dev->name[strcspn(dev->name, "\n")] = '\0';
+	r = hw_linux_path(path, sizeof(path), "%s/driver", dir);
+	if (r < 0)
+		return r;
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n > 0) {
+		link[n] = '\0';
+		base = strrchr(link, '/');
+		snprintf(dev->driver, sizeof(dev->driver), "%.31s", base ? base + 1 : link);
+	}
+	return 0;
+}
+
+/* The probe's view of a client: its name and whether a driver is bound; -ENOENT when absent. */
 static int hw_i2c_linux_client_get(struct hw *hw, int bus, uint8_t addr, char *name, size_t len,
 				   bool *bound)
 {
+	struct hw_i2c_device d = { 0 };
+	int r = hw_i2c_linux_client_read(hw_linux_state(hw)->sysfs_root, bus, addr, &d);
+
+	if (r < 0)
+		return r;
+	if (!d.present)
+		return -ENOENT;
+	snprintf(name, len, "%s", d.name);
+	*bound = d.driver[0] != '\0';
+	return 0;
+}
+
+/*
+ * new_device binds synchronously when the driver is built in or loaded; a modular driver
+ * is loaded by udev on the new device's uevent and binds a little later (driver "" here).
+ */
+static int hw_i2c_linux_device_ensure(struct hw *hw, int bus, uint8_t addr, const char *name,
+				      bool create, struct hw_i2c_device *dev)
+{
 	const char *root = hw_linux_state(hw)->sysfs_root;
-	char path[HW_LINUX_PATH_MAX];
+	char path[HW_LINUX_PATH_MAX], line[40];
+	struct stat st;
 	int r;
 
-	r = hw_linux_path(path, sizeof(path), "%s/bus/i2c/devices/%d-%04x/name", root, bus, addr);
+	r = hw_linux_path(path, sizeof(path), "%s/bus/i2c/devices/i2c-%d", root, bus);
 	if (r < 0)
 		return r;
-	r = hw_linux_file_read_str(path, name, len);
+	if (stat(path, &st) < 0)
+		return errno == ENOENT ? -ENODEV : -errno;
+	r = hw_i2c_linux_client_read(root, bus, addr, dev);
+	if (r < 0 || dev->present || !create)
+		return r;
+	r = hw_linux_path(path, sizeof(path), "%s/bus/i2c/devices/i2c-%d/new_device", root, bus);
 	if (r < 0)
 		return r;
-	name[strcspn(name, "\n")] = '\0';
-	r = hw_linux_path(path, sizeof(path), "%s/bus/i2c/devices/%d-%04x/driver", root, bus, addr);
+	snprintf(line, sizeof(line), "%s 0x%02x\n", name, addr);
+	r = hw_linux_file_write_str(path, line);
 	if (r < 0)
 		return r;
-	*bound = access(path, F_OK) == 0;
+	r = hw_i2c_linux_client_read(root, bus, addr, dev);
+	if (r < 0)
+		return r;
+	dev->present = dev->created = true;
+	if (!dev->name[0]) /* a fake tree has no kernel behind it */
+		snprintf(dev->name, sizeof(dev->name), "%s", name);
 	return 0;
 }
 
@@ -150,4 +212,5 @@ const struct hw_i2c_ops hw_i2c_linux_ops = {
 	.write_byte = hw_i2c_linux_write_byte,
 	.close = hw_i2c_linux_close,
 	.client_get = hw_i2c_linux_client_get,
+	.device_ensure = hw_i2c_linux_device_ensure,
 };

@@ -7,8 +7,18 @@
 
 struct sim_gpio_line;
 
+/* i2c.c: the kernel devices h2boxd asked the simulated box to create (new_device), in order. */
+#define HW_SIM_I2C_CREATED_MAX 8
+struct hw_sim_i2c_created {
+	int bus;
+	uint8_t addr;
+	char name[24];
+};
+
 struct hw_sim_state {
 	struct sim_plant *plant;
+	struct hw_sim_i2c_created i2c_created[HW_SIM_I2C_CREATED_MAX];
+	int ni2c_created;
 	struct sim_gpio_line *lines; /* open lines, for edge fan-out */
 	hw_sim_advance_fn advance_fn;
 	void *advance_data;

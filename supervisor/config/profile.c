@@ -262,6 +262,7 @@ static const struct conf_key profile_daemon_keys[] = {
 	DAEMON_KEY("name", CONF_STRING, name, .size = sizeof(((struct daemon_config *)0)->name)),
 	DAEMON_KEY("status_period", CONF_DURATION, status_period_ns, .min = NS_S / 10,
 		   .max = 3600 * NS_S),
+	DAEMON_KEY("i2c_instantiate", CONF_BOOL, i2c_instantiate),
 	CONF_KEY_END,
 };
 
@@ -410,6 +411,7 @@ void profile_defaults(struct profile *p)
 	snprintf(p->daemon.state_dir, sizeof(p->daemon.state_dir), "/var/lib/h2box");
 	snprintf(p->daemon.name, sizeof(p->daemon.name), "h2box");
 	p->daemon.status_period_ns = INT64_C(1000000000);
+	p->daemon.i2c_instantiate = true;
 	sim_plant_config_defaults(&p->sim.plant, SIM_BUILD_SFX);
 	snprintf(p->sim.workload, sizeof(p->sim.workload), "idle");
 	profile_sections_defaults(p);

@@ -19,6 +19,11 @@ struct daemon_config {
 	char state_dir[PROFILE_PATH_MAX];
 	char name[64];                  /* a human name for the box, shown in status */
 	int64_t status_period_ns;       /* STATUS= and the status line refresh */
+	/*
+	 * i2c_instantiate = yes: create the kernel devices of the I2C chips the profile names by
+	 * bus and address ("emc2305-i2c-1-2e") when absent, at start and reload (config/i2c-plan.h)
+	 */
+	bool i2c_instantiate;
 };
 
 /* [sim] - only meaningful with backend = sim */

@@ -6,6 +6,7 @@
 #include "hw/sim/plant.h"
 #include "supervisor/runtime/box.h"
 #include "supervisor/runtime/ctl.h"
+#include "supervisor/daemon/daemon-i2c.h"
 #include "supervisor/daemon/daemon-services.h"
 #include "supervisor/util/json.h"
 #include "supervisor/util/timefmt.h"
@@ -262,6 +263,8 @@ static int daemon_on_sighup(sd_event_source *s, const struct signalfd_siginfo *s
 	if (np->daemon.sim != d->profile->daemon.sim)
 		log_warnx("reload: the backend changes only on restart");
 	np->daemon.sim = d->profile->daemon.sim;
+	/* the new profile's chips exist before its services look for them */
+	daemon_i2c_ensure(d->hw, np);
 	daemon_services_stop(&d->services, &d->box);
 	old = d->profile;
 	d->profile = np;
@@ -357,6 +360,8 @@ static int daemon_setup(struct daemon *d)
 	}
 	if (r < 0)
 		return log_warn(r, "cannot open the hardware backends"), r;
+	/* before any service opens a chip: one created now is found at the first look */
+	daemon_i2c_ensure(d->hw, d->profile);
 	r = loop_new(d->hw, &d->loop);
 	if (r < 0)
 		return log_warn(r, "cannot create the event loop"), r;
@@ -435,7 +440,12 @@ static void daemon_teardown(struct daemon *d)
 	free(d->profile);
 }
 
-int daemon_release_psu(const struct daemon_options *o)
+/*
+ * A one-shot on the profile's real hardware (the shutdown hook, the unit's ExecStartPre=+):
+ * fn's -errno is logged as "what failed"; a simulated profile has nothing to act on.
+ */
+static int daemon_oneshot(const struct daemon_options *o, const char *what, const char *nothing,
+			  int (*fn)(struct hw *hw, const struct profile *p))
 {
 	struct daemon d = { .opts = *o };
 	struct profile *p;
@@ -446,19 +456,42 @@ int daemon_release_psu(const struct daemon_options *o)
 	if (!d.profile_path || daemon_load_profile(&d, &p) < 0)
 		return 1;
 	if (p->daemon.sim) {
-		log_notice("release-psu: the profile drives the simulated box; nothing to release");
+		log_notice("%s: the profile drives the simulated box; %s", what, nothing);
 		free(p);
 		return 0;
 	}
 	r = hw_linux_new(&hw);
 	if (r == 0) {
-		r = power_release_psu_oneshot(hw, &p->power);
+		r = fn(hw, p);
 		hw_free(hw);
 	}
 	if (r < 0)
-		log_warn(r, "release-psu failed");
+		log_warn(r, "%s failed", what);
 	free(p);
 	return r < 0 ? 1 : 0;
+}
+
+static int daemon_release_psu_fn(struct hw *hw, const struct profile *p)
+{
+	return power_release_psu_oneshot(hw, &p->power);
+}
+
+int daemon_release_psu(const struct daemon_options *o)
+{
+	return daemon_oneshot(o, "release-psu", "nothing to release", daemon_release_psu_fn);
+}
+
+static int daemon_i2c_instantiate_fn(struct hw *hw, const struct profile *p)
+{
+	int failed = daemon_i2c_ensure(hw, p);
+
+	return failed ? -EIO : 0; /* each failure is logged with its reason */
+}
+
+int daemon_i2c_instantiate(const struct daemon_options *o)
+{
+	return daemon_oneshot(o, "i2c-instantiate", "nothing to create",
+			      daemon_i2c_instantiate_fn);
 }
 
 int daemon_run(const struct daemon_options *o)

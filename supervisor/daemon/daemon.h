@@ -23,6 +23,11 @@ extern const char h2box_default_profile_name[];
 const char *daemon_profile_path(const struct daemon_options *o);
 /* The systemd-shutdown hook's one-shot: release PS_ON as the very last step. */
 int daemon_release_psu(const struct daemon_options *o);
+/*
+ * h2boxd --i2c-instantiate: create the profile's absent I2C devices and exit (the unit runs it
+ * as root before each start: new_device is root's).  1 when one could not be created.
+ */
+int daemon_i2c_instantiate(const struct daemon_options *o);
 /* Run until SIGTERM/SIGINT; returns the process exit status. */
 int daemon_run(const struct daemon_options *o);
 

@@ -1,5 +1,6 @@
 /* h2boxd.c - main() of the power and thermal supervisor daemon: options, then daemon_run(). */
 #include "supervisor/daemon/daemon.h"
+#include "supervisor/daemon/daemon-i2c.h"
 #include "supervisor/util/log.h"
 #include "supervisor/config/profile.h"
 
@@ -19,7 +20,8 @@ static void h2boxd_usage(FILE *f)
 		"Power and thermal supervisor for an ODROID-H2 NAS with an SFX PSU and an IB card.\n\n"
 		"  -c, --config FILE    profile to run (default /etc/h2box/h2box.conf, else the\n"
 		"                       built-in simulated box)\n"
-		"  -n, --check          check the profile, print \"configuration OK\" (and any warnings) and exit\n"
+		"  -n, --check          check the profile, print \"configuration OK\" (and any warnings)\n"
+		"                       and the I2C devices a start would create, and exit\n"
 		"  -s, --socket PATH    control socket (default: profile, $H2BOX_SOCKET,\n"
 		"                       /run/h2box/h2box.sock as root)\n"
 		"      --sim            run on the simulated box whatever the profile's backend\n"
@@ -27,6 +29,8 @@ static void h2boxd_usage(FILE *f)
 		"      --status-line    print a live one-line status on stdout\n"
 		"      --state-dir DIR  where state files live (default /var/lib/h2box)\n"
 		"      --release-psu    one-shot for the systemd-shutdown hook: release PS_ON\n"
+		"      --i2c-instantiate  one-shot for the unit (as root): create the profile's I2C\n"
+		"                       devices that are absent, and exit\n"
 		"  -v, --verbose        log debug messages\n"
 		"  -h, --help           this help\n"
 		"  -V, --version        print the version\n\n"
@@ -46,13 +50,14 @@ int main(int argc, char **argv)
 		{ "status-line", no_argument, NULL, 'L' },
 		{ "state-dir", required_argument, NULL, 'D' },
 		{ "release-psu", no_argument, NULL, 'R' },
+		{ "i2c-instantiate", no_argument, NULL, 'I' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	struct daemon_options o = { .sim_speed = -1, .argv0 = argv[0] };
-	bool check = false, release = false;
+	bool check = false, release = false, instantiate = false;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "c:ns:vhV", opts, NULL)) != -1) {
@@ -90,6 +95,9 @@ int main(int argc, char **argv)
 		case 'R':
 			release = true;
 			break;
+		case 'I':
+			instantiate = true;
+			break;
 		case 'v':
 			o.verbose = true;
 			break;
@@ -121,28 +129,36 @@ int main(int argc, char **argv)
 		r = path ? profile_load_file(path, p, &errs) :
 			   profile_load_string(h2box_default_profile_name, h2box_default_profile, p,
 					       &errs);
-		free(p);
 		if (r < 0 && errs.count == 0) {
 			fprintf(stderr, "h2boxd: %s: %s\n", path, strerror(-r));
+			free(p);
 			return 1;
 		}
 		for (int i = 0; i < errs.count; i++)
 			fprintf(stderr, "%s\n", errs.msg[i]);
 		for (int i = 0; i < errs.nwarnings; i++)
 			fprintf(stderr, "%s\n", errs.warning[i]);
-		if (r < 0)
+		if (r < 0) {
+			free(p);
 			return 1;
+		}
 		if (errs.nwarnings)
 			printf("configuration OK with %d warning%s\n", errs.nwarnings,
 			       errs.nwarnings == 1 ? "" : "s");
 		else
 			printf("configuration OK\n");
+		if (o.force_sim)
+			p->daemon.sim = true;
+		daemon_i2c_print(p, stdout);
+		free(p);
 		return 0;
 	}
 
 	log_init(LOG_TARGET_AUTO, o.verbose ? LOG_DEBUG : LOG_INFO);
 	if (release)
 		return daemon_release_psu(&o);
+	if (instantiate)
+		return daemon_i2c_instantiate(&o);
 	log_set_quiet(o.status_line);
 	return daemon_run(&o);
 }

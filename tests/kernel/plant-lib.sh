@@ -6,7 +6,8 @@
 #
 #   rig_box_setup controller|controller-own|self
 #                                    gpio-sim lines named as the real profile, i2c-stub with both
-#                                    INA226s, the LM75 and the EMC2305 bound to their drivers,
+#                                    INA226s, the LM75 and the EMC2305 bound to their drivers
+#                                    (RIG_BOX_BIND=no: left for h2boxd to create),
 #                                    h2box-plant mirroring the matching build (sfx | brick with
 #                                    the H2 on its own supply, controlled | brick, self)
 #   rig_daemon_start PROFILE         h2boxd ($H2BOX_BIN) on it; waits until `h2box status` answers
@@ -76,9 +77,13 @@ rig_box_setup() {
 	bus=$(rig_i2c_stub_load 0x40 0x41 0x48 0x2e)
 	rig_i2c_set_byte "$bus" 0x2e 0xfe 0x5d # EMC2305: SMSC vendor
 	rig_i2c_set_byte "$bus" 0x2e 0xfd 0x34 # EMC2305: product id (5 channels)
-	rig_bind "$bus" ina226 0x41
-	rig_bind "$bus" lm75 0x48
-	rig_bind "$bus" emc2305 0x2e
+	# RIG_BOX_BIND=no: the chips stay without a kernel device, for h2boxd to create (the rig
+	# profiles name them by bus and address: 25-i2c-instantiate.sh, 60-sandbox.sh)
+	if [ "${RIG_BOX_BIND:-yes}" != no ]; then
+		rig_bind "$bus" ina226 0x41
+		rig_bind "$bus" lm75 0x48
+		rig_bind "$bus" emc2305 0x2e
+	fi
 	rm -f "$RIG_PLANT_READY" "$RIG_PLANT_STATE"
 	# shellcheck disable=SC2086  # $build is a list of options
 	"$RIG_PLANT" $build --speed "$RIG_PLANT_SPEED" --bus "$bus" "$@" \

@@ -84,7 +84,7 @@ for c in $cmds; do
 done
 diff_report "every subcommand and option of each command's usage is in h2box.1" "${missing%$'\n'}"
 missing=""
-for o in $(sed -n '/^Options:/,/^Exit/p' <<<"$help" | grep -oE -- '(^| )--?[a-z][a-z-]*' | sort -u); do
+for o in $(sed -n '/^Options:/,/^Exit/p' <<<"$help" | grep -oE -- '(^| )--?[a-z][a-z0-9-]*' | sort -u); do
 	grep -qE -- "^\.(B|BR|BI) (.*[ \"])?$o([ \"]|$)" <<<"$h2box_page" || missing+="option $o"$'\n'
 done
 diff_report "every option h2box --help lists has its entry in h2box.1" "${missing%$'\n'}"
@@ -104,7 +104,7 @@ done < <("$ROOT/tests/docs/bold-h2box-commands.py" "$DOCS"/*.[1-9] | sort -u)
 diff_report "every h2box command the pages show in bold exists" "${missing%$'\n'}"
 
 h2boxd_page=$(man_text "$DOCS/h2boxd.8")
-opts=$("$H2BOXD" --help | grep -oE -- '^ +(-[a-zA-Z], )?--[a-z][a-z-]*' | tr -d ',' | tr ' ' '\n' | grep . | sort -u)
+opts=$("$H2BOXD" --help | grep -oE -- '^ +(-[a-zA-Z], )?--[a-z][a-z0-9-]*' | tr -d ',' | tr ' ' '\n' | grep . | sort -u)
 [ "$(wc -w <<<"$opts")" -ge 10 ] && ok "h2boxd --help lists its options ($(echo $opts))" ||
 	not_ok "h2boxd --help lists its options"
 missing=""

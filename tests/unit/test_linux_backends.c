@@ -190,7 +190,8 @@ static void test_i2c_client_from_fake_sysfs(void **state)
 	bool bound = true;
 
 	fake_write(f->root, "bus/i2c/devices/1-0040/name", "ina226\n");
-	fake_mkdirs(f->root, "bus/i2c/devices/1-0040/driver");
+	fake_mkdirs(f->root, "bus/i2c/drivers/ina2xx");
+	fake_link(f->root, "bus/i2c/devices/1-0040/driver", "../../../../bus/i2c/drivers/ina2xx");
 	fake_write(f->root, "bus/i2c/devices/1-0048/name", "lm75\n");
 	assert_int_equal(hw_i2c_client_get(f->hw, 1, 0x40, name, sizeof(name), &bound), 0);
 	assert_string_equal(name, "ina226");
@@ -214,6 +215,55 @@ static void test_gpio_listing_without_chips(void **state)
 	assert_true(hw_gpio_chip_lines(hw, "gpiochip4093", li, 4) < 0);
 	assert_int_equal(hw_gpio_chip_lines(hw, "../tty", li, 4), -EINVAL);
 	hw_free(hw);
+}
+
+/* The first line of a fake file, without its newline ("" for an empty file). */
+static void fake_read(const char *root, const char *rel, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	if (!fgets(buf, (int)len, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* new_device: written only for an absent client, never over one that is there */
+static void test_i2c_device_ensure_fake_tree(void **state)
+{
+	struct fake *f = *state;
+	struct hw_i2c_device d;
+	char got[64];
+
+	fake_write(f->root, "bus/i2c/devices/i2c-1/new_device", "");
+	assert_int_equal(hw_i2c_device_ensure(f->hw, 1, 0x2e, "emc2305", false, &d), 0);
+	assert_false(d.present);
+	fake_read(f->root, "bus/i2c/devices/i2c-1/new_device", got, sizeof(got));
+	assert_string_equal(got, "");
+	assert_int_equal(hw_i2c_device_ensure(f->hw, 1, 0x2e, "emc2305", true, &d), 0);
+	assert_true(d.present && d.created);
+	assert_string_equal(d.name, "emc2305");
+	fake_read(f->root, "bus/i2c/devices/i2c-1/new_device", got, sizeof(got));
+	assert_string_equal(got, "emc2305 0x2e");
+
+	/* a client bound to its driver: reported, new_device left alone */
+	fake_write(f->root, "bus/i2c/devices/i2c-1/new_device", "");
+	fake_write(f->root, "bus/i2c/devices/1-0048/name", "tmp102\n");
+	fake_mkdirs(f->root, "bus/i2c/drivers/tmp102");
+	fake_link(f->root, "bus/i2c/devices/1-0048/driver", "../../../../bus/i2c/drivers/tmp102");
+	assert_int_equal(hw_i2c_device_ensure(f->hw, 1, 0x48, "lm75", true, &d), 0);
+	assert_true(d.present);
+	assert_false(d.created);
+	assert_string_equal(d.name, "tmp102");
+	assert_string_equal(d.driver, "tmp102");
+	fake_read(f->root, "bus/i2c/devices/i2c-1/new_device", got, sizeof(got));
+	assert_string_equal(got, "");
+
+	assert_int_equal(hw_i2c_device_ensure(f->hw, 3, 0x2e, "emc2305", true, &d), -ENODEV);
 }
 
 static void test_hwmon_unknown_chip_is_enoent(void **state)
@@ -281,19 +331,6 @@ static void test_hwmon_file_read_parses_one_integer(void **state)
 }
 
 /* ---- throttle knobs: cpufreq, intel_pstate and RAPL files through the linux backend ---- */
-
-static void fake_read(const char *root, const char *rel, char *buf, size_t len)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	assert_non_null(fgets(buf, (int)len, f));
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-}
 
 #define CPUFREQ "devices/system/cpu/cpu%d/cpufreq/%s"
 
@@ -650,6 +687,8 @@ int main(void)
 		cmocka_unit_test(test_clock_is_the_real_one),
 		cmocka_unit_test(test_gpio_unknown_line_is_enoent),
 		cmocka_unit_test(test_i2c_missing_bus_is_enoent),
+		cmocka_unit_test_setup_teardown(test_i2c_device_ensure_fake_tree, fake_setup,
+						fake_teardown),
 		cmocka_unit_test(test_hwmon_unknown_chip_is_enoent),
 		cmocka_unit_test_setup_teardown(test_i2c_client_from_fake_sysfs, fake_setup,
 						fake_teardown),

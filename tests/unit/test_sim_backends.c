@@ -13,6 +13,7 @@
 #include "hw/ib.h"
 #include "hw/pci.h"
 #include "hw/sim/plant.h"
+#include "hw/sim/sim-state.h"
 #include "tests/unit/sim-box.h"
 
 #include <errno.h>
@@ -219,6 +220,42 @@ static void test_i2c(void **state)
 	hw_i2c_close(ina);
 }
 
+/* new_device on the simulated box: its own chips are there and bound, others are recorded */
+static void test_i2c_device_ensure(void **state)
+{
+	struct sim_box *f = *state;
+	struct hw_sim_state *st = hw_sim_state(f->hw);
+	struct hw_i2c_device d;
+
+	assert_int_equal(hw_i2c_device_ensure(f->hw, 1, 0x2e, "emc2305", true, &d), 0);
+	assert_true(d.present);
+	assert_false(d.created);
+	assert_string_equal(d.name, "emc2305");
+	assert_string_equal(d.driver, "emc2305");
+	/* another chip's address: reported as it is, never replaced */
+	assert_int_equal(hw_i2c_device_ensure(f->hw, 1, 0x48, "tmp102", true, &d), 0);
+	assert_false(d.created);
+	assert_string_equal(d.name, "lm75");
+	assert_int_equal(st->ni2c_created, 0);
+	/* looking creates nothing */
+	assert_int_equal(hw_i2c_device_ensure(f->hw, 1, 0x41, "ina226", false, &d), 0);
+	assert_false(d.present);
+	assert_int_equal(st->ni2c_created, 0);
+	assert_int_equal(hw_i2c_device_ensure(f->hw, 1, 0x41, "ina226", true, &d), 0);
+	assert_true(d.present && d.created);
+	assert_int_equal(st->ni2c_created, 1);
+	assert_int_equal(st->i2c_created[0].addr, 0x41);
+	assert_string_equal(st->i2c_created[0].name, "ina226");
+	/* idempotent: the second ensure finds it */
+	assert_int_equal(hw_i2c_device_ensure(f->hw, 1, 0x41, "ina226", true, &d), 0);
+	assert_true(d.present);
+	assert_false(d.created);
+	assert_int_equal(st->ni2c_created, 1);
+	assert_int_equal(hw_i2c_device_ensure(f->hw, 7, 0x41, "ina226", true, &d), -ENODEV);
+	assert_int_equal(hw_i2c_device_ensure(f->hw, 1, 0x78, "ina226", true, &d), -EINVAL);
+	assert_int_equal(hw_i2c_device_ensure(f->hw, 1, 0x41, "ina 226", true, &d), -EINVAL);
+}
+
 static void test_hwmon(void **state)
 {
 	struct sim_box *f = *state;
@@ -405,6 +442,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_clock_next_event_and_horizon, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gpio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_i2c, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_i2c_device_ensure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hwmon, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hwmon_emc2305_quantises, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pci, setup, teardown),

@@ -2,7 +2,8 @@
 # 60-sandbox.sh - h2boxd under packaging/h2boxd.service's identity: its User= (uid 990 here) with
 # exactly its AmbientCapabilities= (also the whole bounding set) and no new privileges, after the
 # guest did what the packaging does on a real box (60-h2box.rules' GROUP=/MODE= on the device
-# nodes, h2box-sysfs-access on sysfs).  Every hardware feature must still work: GPIO power
+# nodes, the unit's ExecStartPre=+ lines as root: h2boxd --i2c-instantiate creates the I2C chips'
+# devices, which the rig leaves out here, and h2box-sysfs-access grants sysfs).  Every hardware feature must still work: GPIO power
 # sequencing and the hwmon fan (controller profile), the INA226 over i2c-dev and the tc tbf
 # throttle (self profile), the verbs benchmark on rxe with the unit's LimitMEMLOCK= (ib profile).  Not covered here (no systemd in the guest): the unit's seccomp filter,
 # namespaces and device cgroup; tests/scenario/85-unit-sandbox.sh checks the unit's score.
@@ -61,7 +62,24 @@ as_unit() {
 	$argv "$@"
 }
 
-# what udev and systemd do for the unit on a real box, for the devices the rig just created
+# unit_pre_root PROFILE [WORD]: the unit's ExecStartPre=+ lines (root, outside the sandbox), in
+# order, with the rig's paths for @SBINDIR@, /usr/lib/h2box/ and the profile; with WORD only the
+# lines that contain it.  A failure is logged and ignored, as the unit's "-" prefix does.
+unit_pre_root() {
+	local line
+	# the prefixes before the "+" ("-+"); the unit puts none after it (an "@" there would be
+	# @SBINDIR@'s)
+	sed -n 's/^ExecStartPre=[-:!]*+//p' "$UNIT" | while IFS= read -r line; do
+		case $line in *"${2:-}"*) ;; *) continue ;; esac
+		line=$(printf '%s\n' "$line" | sed -e "s|@SBINDIR@|$H2BOX_BIN|g" \
+			-e "s|/usr/lib/h2box/|$PKG/|g" -e "s|/etc/h2box/h2box.conf|$1|g")
+		# shellcheck disable=SC2086  # a command line, no shell in the unit either
+		$line >>/tmp/h2box-execstartpre.log 2>&1 || echo "ExecStartPre=+ $line failed" >>/tmp/h2box-execstartpre.log
+	done
+}
+
+# what udev and systemd do for the unit on a real box, for the devices the rig just created:
+# packaging_apply PROFILE
 packaging_apply() {
 	local line kernel group mode f
 	# 60-h2box.rules: KERNEL=="..." ... GROUP="..." MODE="..." lines, applied to /dev
@@ -77,8 +95,9 @@ packaging_apply() {
 			chmod "$mode" "$f"
 		done
 	done <"$PKG/60-h2box.rules"
-	# RUN+= of the rules and the unit's ExecStartPre=+
-	"$PKG/h2box-sysfs-access"
+	# RUN+= of the rules (h2box-sysfs-access) and the unit's ExecStartPre=+ lines: the I2C
+	# devices the profile names (h2boxd --i2c-instantiate), then h2box-sysfs-access
+	unit_pre_root "$1"
 	# RuntimeDirectory=h2box, and the rig profiles' state_dir (StateDirectory= on a real box)
 	rm -rf "${H2BOX_SOCKET%/*}" /tmp/h2box-state /tmp/h2box-watts.csv*
 	mkdir -p "${H2BOX_SOCKET%/*}" /tmp/h2box-state
@@ -125,17 +144,36 @@ _pwm1() { cat "$(rig_hwmon_find emc2305)/pwm1"; }
 _pwm1_is() { [ "$(_pwm1)" = "$1" ]; }
 _fan_auto() { [ "$(rig_h2_json .mode fan status)" = auto ]; }
 
+_driver_of() { basename "$(readlink "/sys/bus/i2c/devices/$1/driver")"; }
+
 controller_setup() {
-	rm -f /tmp/h2boxd.log
-	rig_box_setup controller
+	local h
+	rm -f /tmp/h2boxd.log /tmp/h2box-execstartpre.log
+	# no kernel devices for the chips: the unit's ExecStartPre=+ creates them, as root
+	RIG_BOX_BIND=no rig_box_setup controller
+	unit_pre_root "$RIG_PROFILES/rig-controller.conf" i2c-instantiate
+	rig_expect_eq "emc2305 created by the unit's ExecStartPre=+" "$(_driver_of 0-002e 2>/dev/null)" emc2305
+	rig_expect_eq "lm75 created by the unit's ExecStartPre=+" "$(_driver_of 0-0048 2>/dev/null)" lm75
+	h=$(rig_hwmon_find emc2305) || rig_die "no emc2305 hwmon device"
 	# without the packaging's grants the unit's user can neither drive GPIO nor the fan
-	if as_unit sh -c "echo 100 >$(rig_hwmon_find emc2305)/pwm1" 2>/dev/null; then
+	if as_unit sh -c "echo 100 >$h/pwm1" 2>/dev/null; then
 		rig_die "user h2box could write pwm1 before h2box-sysfs-access: the rig proves nothing"
 	fi
-	packaging_apply
+	# the devices' new_device is root's: the unit's user could not have created them
+	if as_unit sh -c "echo lm75 0x50 >/sys/bus/i2c/devices/i2c-0/new_device" 2>/dev/null; then
+		rig_die "user h2box could write new_device: the unit's ExecStartPre=+ proves nothing"
+	fi
+	packaging_apply "$RIG_PROFILES/rig-controller.conf"
 	rig_daemon_start "$RIG_PROFILES/rig-controller.conf" -s "$H2BOX_SOCKET"
 	_daemon_identity
 	rig_power_wait 5 off
+	# created once, by root: the sandboxed daemon found them all there
+	# emc2305, lm75 and the kernel's ina226 at 0x41: created by the first run, none by the second
+	rig_expect_eq "devices the unit's ExecStartPre=+ created (run twice)" \
+		"$(grep -c 'i2c: created' /tmp/h2box-execstartpre.log)" 3
+	if grep 'i2c: created\|new_device' /tmp/h2boxd.log; then
+		rig_die "the sandboxed h2boxd created (or tried to create) an I2C device"
+	fi
 }
 
 power_on_off() {
@@ -173,8 +211,8 @@ self_setup() {
 	if as_unit --no-caps $TC qdisc add dev ib0 root tbf rate 1mbit burst 32kbit latency 50ms 2>/dev/null; then
 		rig_die "tc worked without CAP_NET_ADMIN: the rig's identity is not the unit's"
 	fi
-	rig_box_setup self
-	packaging_apply
+	RIG_BOX_BIND=no rig_box_setup self
+	packaging_apply "$RIG_PROFILES/rig-self.conf"
 	rig_daemon_start "$RIG_PROFILES/rig-self.conf" -s "$H2BOX_SOCKET"
 	_daemon_identity
 	rig_power_wait 10 on
@@ -222,7 +260,7 @@ ib_setup() {
 	rig_gpio_pull PSU_PWR_OK up
 	rig_gpio_pull PWR_BUTTON up
 	rig_rxe_setup lo rxe_lo
-	packaging_apply
+	packaging_apply "$RIG_PROFILES/rig-ib.conf"
 	rm -rf /tmp/h2box-ib-state
 	mkdir -p /tmp/h2box-ib-state
 	chown $UID_H2BOX:$UID_H2BOX /tmp/h2box-ib-state
