@@ -21,6 +21,14 @@
 
 #define CTL_COMMANDS_MAX 32
 #define CTL_OUT_MAX (4u << 20) /* a stream whose client stops reading is cut, not buffered forever */
+/*
+ * accept() failing for lack of descriptors or memory leaves the connection queued and the
+ * listening socket readable: retried at once, the loop would spin.  New connections wait
+ * instead, from CTL_BACKOFF_MIN_USEC doubling to CTL_BACKOFF_MAX_USEC, or until one of our own
+ * connections closes (which frees a descriptor).
+ */
+#define CTL_BACKOFF_MIN_USEC (50ULL * 1000ULL)
+#define CTL_BACKOFF_MAX_USEC (1000ULL * 1000ULL)
 
 struct ctl_command {
 	char verb[32];
@@ -63,6 +71,11 @@ struct ctl {
 	int nconns;
 	gid_t group;
 	bool have_group;
+	/* an accept back-off episode (CTL_BACKOFF_*): accepts refused by the kernel, next wait */
+	sd_event_source *backoff;
+	bool backing_off;
+	unsigned backoff_refused;
+	uint64_t backoff_usec;
 };
 
 struct ctl_reply {
@@ -335,6 +348,62 @@ static int ctl_on_idle(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+static void ctl_accept_resume(struct ctl *ctl)
+{
+	if (ctl->src)
+		sd_event_source_set_enabled(ctl->src, SD_EVENT_ON);
+}
+
+static int ctl_on_backoff(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	ctl_accept_resume(userdata);
+	return 0;
+}
+
+/*
+ * The kernel refused an accept for lack of resources: stop watching the listening socket for a
+ * while.  Logged once per episode (when it starts and when it ends), not per attempt.  The wait
+ * is in real time (sd-event's CLOCK_MONOTONIC, as the idle deadlines): descriptors are freed by
+ * real processes, and a paused simulator's box time would not move until a request came in.
+ */
+static void ctl_accept_backoff(struct ctl *ctl, int err, uint64_t now)
+{
+	sd_event *e = loop_event(ctl->loop);
+
+	if (!ctl->backing_off) {
+		log_warn(err, "control socket: cannot accept a connection; pausing new connections "
+			      "until descriptors or memory come free");
+		ctl->backing_off = true;
+		ctl->backoff_refused = 0;
+		ctl->backoff_usec = CTL_BACKOFF_MIN_USEC;
+	} else if (ctl->backoff_usec < CTL_BACKOFF_MAX_USEC) {
+		ctl->backoff_usec *= 2;
+		if (ctl->backoff_usec > CTL_BACKOFF_MAX_USEC)
+			ctl->backoff_usec = CTL_BACKOFF_MAX_USEC;
+	}
+	ctl->backoff_refused++;
+	sd_event_source_set_enabled(ctl->src, SD_EVENT_OFF);
+	if (ctl->backoff) {
+		sd_event_source_set_time(ctl->backoff, now + ctl->backoff_usec);
+		sd_event_source_set_enabled(ctl->backoff, SD_EVENT_ONESHOT);
+	} else if (sd_event_add_time(e, &ctl->backoff, CLOCK_MONOTONIC, now + ctl->backoff_usec, 0,
+				     ctl_on_backoff, ctl) < 0) {
+		ctl_accept_resume(ctl); /* without a timer, spinning beats never accepting again */
+	}
+}
+
+static void ctl_accept_backoff_end(struct ctl *ctl)
+{
+	if (!ctl->backing_off)
+		return;
+	log_info("control socket: accepting connections again (%u accepts refused by the kernel "
+		 "in this episode)",
+		 ctl->backoff_refused);
+	ctl->backing_off = false;
+	if (ctl->backoff)
+		sd_event_source_set_enabled(ctl->backoff, SD_EVENT_OFF);
+}
+
 static void ctl_conn_free(struct ctl_conn *c)
 {
 	struct ctl_conn **pp;
@@ -357,6 +426,9 @@ static void ctl_conn_free(struct ctl_conn *c)
 		shutdown(c->fd, SHUT_WR);
 		close(c->fd);
 	}
+	/* a descriptor came free: a paused accept may succeed now */
+	if (c->ctl->backing_off)
+		ctl_accept_resume(c->ctl);
 	free(c->out);
 	free(c);
 }
@@ -403,10 +475,15 @@ static int ctl_on_accept(sd_event_source *s, int fd, uint32_t revents, void *use
 	uint64_t now;
 	int same = 0;
 	int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	int err = errno;
 
-	if (cfd < 0)
-		return 0;
 	sd_event_now(loop_event(ctl->loop), CLOCK_MONOTONIC, &now);
+	if (cfd < 0) {
+		if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)
+			ctl_accept_backoff(ctl, err, now);
+		return 0;
+	}
+	ctl_accept_backoff_end(ctl);
 	if (ctl_peer_rank(ctl, cfd, &peer, &rank) < 0) {
 		ctl_refuse(cfd, "h2boxd cannot tell who you are (no peer credentials)\n");
 		return 0;
@@ -541,7 +618,8 @@ int ctl_new(struct loop *l, const char *socket_path, struct ctl **out)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct ctl *ctl;
 	struct group *gr;
-	int r;
+	mode_t old_mask;
+	int r, err;
 
 	if (!socket_path || strlen(socket_path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
@@ -566,12 +644,22 @@ int ctl_new(struct loop *l, const char *socket_path, struct ctl **out)
 		goto fail;
 	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", socket_path);
-	if (bind(ctl->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
+	/*
+	 * Anyone may read status; power-changing verbs check SO_PEERCRED themselves, so the socket
+	 * is 0666.  It is born with that mode: bind() applies the umask, and a chmod() by path
+	 * afterwards would leave a window where the file has the umask's mode, and would follow a
+	 * symlink someone with write access to the directory put there meanwhile (root making
+	 * another file world-writable).  umask is process-wide: ctl_new() runs at start-up,
+	 * before any thread (the ib bench job's) exists.
+	 */
+	old_mask = umask(0111);
+	r = bind(ctl->fd, (struct sockaddr *)&sa, sizeof(sa));
+	err = errno;
+	umask(old_mask);
+	if (r < 0) {
+		r = -err;
 		goto fail;
 	}
-	/* anyone may read status; power-changing verbs check SO_PEERCRED themselves */
-	chmod(socket_path, 0666);
 	if (listen(ctl->fd, 16) < 0) {
 		r = -errno;
 		goto fail_unlink;
@@ -599,6 +687,7 @@ void ctl_free(struct ctl *ctl)
 		return;
 	while (ctl->conns)
 		ctl_conn_free(ctl->conns);
+	sd_event_source_disable_unref(ctl->backoff);
 	sd_event_source_disable_unref(ctl->src);
 	close(ctl->fd);
 	unlink(ctl->path);
