@@ -71,6 +71,7 @@ struct ctl {
 	int nconns;
 	gid_t group;
 	bool have_group;
+	char group_name[64]; /* for the refusal's message */
 	/* an accept back-off episode (CTL_BACKOFF_*): accepts refused by the kernel, next wait */
 	sd_event_source *backoff;
 	bool backing_off;
@@ -629,6 +630,7 @@ int ctl_new(struct loop *l, const char *socket_path, struct ctl **out)
 	ctl->loop = l;
 	ctl->fd = -1;
 	snprintf(ctl->path, sizeof(ctl->path), "%s", socket_path);
+	snprintf(ctl->group_name, sizeof(ctl->group_name), "h2box");
 	gr = getgrnam("h2box");
 	if (gr) {
 		ctl->group = gr->gr_gid;
@@ -692,6 +694,32 @@ void ctl_free(struct ctl *ctl)
 	close(ctl->fd);
 	unlink(ctl->path);
 	free(ctl);
+}
+
+int ctl_admin_group_set(struct ctl *c, const char *group)
+{
+	struct group *gr = NULL;
+	unsigned long gid;
+	char *end;
+
+	errno = 0;
+	gid = strtoul(group, &end, 10);
+	if (*group && !*end && !errno && gid < (gid_t)-1) {
+		/* a number needs no entry in /etc/group (a test's throwaway gid) */
+		c->group = (gid_t)gid;
+		gr = getgrgid(c->group);
+	} else {
+		gr = getgrnam(group);
+		if (!gr)
+			return -ENOENT;
+		c->group = gr->gr_gid;
+	}
+	c->have_group = true;
+	if (gr)
+		snprintf(c->group_name, sizeof(c->group_name), "%s", gr->gr_name);
+	else
+		snprintf(c->group_name, sizeof(c->group_name), "%u", (unsigned)c->group);
+	return 0;
 }
 
 const char *ctl_socket_path(const struct ctl *c)
@@ -767,8 +795,9 @@ bool ctl_require_privilege(const struct ctl_request *req, struct ctl_reply *rep)
 	if (!req->privileged)
 		ctl_reply_error(rep, 4,
 				"permission denied: '%s' changes the box; run as root or as a member "
-				"of the h2box group",
-				req->argv[0]);
+				"of group %s",
+				req->argv[0], rep->conn && rep->conn->ctl ? rep->conn->ctl->group_name
+								 : "h2box");
 	return req->privileged;
 }
 
