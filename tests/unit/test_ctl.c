@@ -207,13 +207,11 @@ static void rig_release_root(struct rig *r)
 	rig_settle(r);
 }
 
-/* One request from root in this process, the daemon dispatched until the reply is complete. */
-static void rig_root_request(struct rig *r, const char *line, char *reply, size_t len)
+/* The reply on fd, the daemon dispatched until it closes; fd is closed. */
+static void rig_read_reply(struct rig *r, int fd, char *reply, size_t len)
 {
-	int fd = rig_connect_nb(r);
 	size_t got = 0;
 
-	assert_int_equal(write(fd, line, strlen(line)), (ssize_t)strlen(line));
 	for (int i = 0; i < 2000; i++) {
 		ssize_t n = recv(fd, reply + got, len - 1 - got, MSG_DONTWAIT);
 
@@ -226,6 +224,15 @@ static void rig_root_request(struct rig *r, const char *line, char *reply, size_
 	}
 	reply[got] = '\0';
 	close(fd);
+}
+
+/* One request from root in this process, the daemon dispatched until the reply is complete. */
+static void rig_root_request(struct rig *r, const char *line, char *reply, size_t len)
+{
+	int fd = rig_connect_nb(r);
+
+	assert_int_equal(write(fd, line, strlen(line)), (ssize_t)strlen(line));
+	rig_read_reply(r, fd, reply, len);
 }
 
 /*
@@ -537,7 +544,6 @@ static void test_accept_backs_off_without_descriptors(void **state)
 	struct log_capture lc;
 	int fill[64], nfill = 0, fd, lowest;
 	char reply[256] = "";
-	size_t got = 0;
 	const char *log;
 	unsigned before;
 
@@ -574,18 +580,7 @@ static void test_accept_backs_off_without_descriptors(void **state)
 	while (nfill > 0)
 		close(fill[--nfill]);
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
-	for (int i = 0; i < 2000; i++) {
-		ssize_t n = recv(fd, reply + got, sizeof(reply) - 1 - got, MSG_DONTWAIT);
-
-		if (n == 0)
-			break;
-		if (n > 0)
-			got += (size_t)n;
-		else
-			sd_event_run(rig_ev(r), 10000);
-	}
-	reply[got] = '\0';
-	close(fd);
+	rig_read_reply(r, fd, reply, sizeof(reply));
 	assert_non_null(strstr(reply, "pong"));
 	log = log_capture_text(&lc);
 	assert_non_null(strstr(log, "accepting connections again"));
