@@ -92,6 +92,7 @@ struct ctl_reply {
 };
 
 static void ctl_conn_free(struct ctl_conn *c);
+static int ctl_on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 
 /* ---- output ---- */
 
@@ -355,10 +356,13 @@ static void ctl_accept_resume(struct ctl *ctl)
 		sd_event_source_set_enabled(ctl->src, SD_EVENT_ON);
 }
 
+/* Try at once: a failure re-arms the back-off, an empty queue (EAGAIN) ends the episode. */
 static int ctl_on_backoff(sd_event_source *s, uint64_t usec, void *userdata)
 {
-	ctl_accept_resume(userdata);
-	return 0;
+	struct ctl *ctl = userdata;
+
+	ctl_accept_resume(ctl);
+	return ctl_on_accept(ctl->src, ctl->fd, EPOLLIN, ctl);
 }
 
 /*
@@ -482,6 +486,8 @@ static int ctl_on_accept(sd_event_source *s, int fd, uint32_t revents, void *use
 	if (cfd < 0) {
 		if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)
 			ctl_accept_backoff(ctl, err, now);
+		else if (err == EAGAIN)
+			ctl_accept_backoff_end(ctl); /* the waiting client gave up meanwhile */
 		return 0;
 	}
 	ctl_accept_backoff_end(ctl);
