@@ -2,6 +2,7 @@
 #include "supervisor/runtime/ctl.h"
 
 #include "supervisor/runtime/ctl-admit.h"
+#include "supervisor/runtime/ctl-listen.h"
 #include "supervisor/util/json.h"
 #include "supervisor/util/log.h"
 #include "supervisor/runtime/loop.h"
@@ -13,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <systemd/sd-event.h>
 #include <time.h>
 #include <unistd.h>
@@ -572,69 +571,18 @@ static int ctl_cmd_ping(const struct ctl_request *req, struct ctl_reply *rep, vo
 
 /* ---- setup ---- */
 
-/*
- * A socket file left by a crashed daemon is removed; one that answers is someone else's, and
- * anything that is not a socket (a mistyped -s naming a file) is never deleted.
- */
-static int ctl_remove_stale(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
-	int fd, r, err;
-
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode)) {
-		log_warnx("%s exists and is not a socket: not removing it", path);
-		return -EEXIST;
-	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	err = errno;
-	close(fd);
-	if (r == 0) {
-		log_warnx("%s: another daemon answers on this socket", path);
-		return -EADDRINUSE;
-	}
-	if (err == ENOENT)
-		return 0;
-	if (err != ECONNREFUSED)
-		return -err; /* cannot tell it is stale (EACCES, ...): leave it */
-	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
-}
-
-static void ctl_mkdir_parent(const char *path)
-{
-	char dir[108];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return;
-	*slash = '\0';
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		log_warn(errno, "cannot create %s", dir);
-}
-
 int ctl_new(struct loop *l, const char *socket_path, struct ctl **out)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct ctl *ctl;
 	struct group *gr;
-	mode_t old_mask;
-	int r, err;
+	int r;
 
-	if (!socket_path || strlen(socket_path) >= sizeof(sa.sun_path))
+	if (!socket_path || strlen(socket_path) >= sizeof(ctl->path))
 		return -ENAMETOOLONG;
 	ctl = calloc(1, sizeof(*ctl));
 	if (!ctl)
 		return -ENOMEM;
 	ctl->loop = l;
-	ctl->fd = -1;
 	snprintf(ctl->path, sizeof(ctl->path), "%s", socket_path);
 	snprintf(ctl->group_name, sizeof(ctl->group_name), "h2box");
 	gr = getgrnam("h2box");
@@ -642,35 +590,10 @@ int ctl_new(struct loop *l, const char *socket_path, struct ctl **out)
 		ctl->group = gr->gr_gid;
 		ctl->have_group = true;
 	}
-	ctl_mkdir_parent(socket_path);
-	r = ctl_remove_stale(socket_path);
-	if (r < 0)
-		goto fail;
-	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	ctl->fd = ctl_listen_open(socket_path);
 	if (ctl->fd < 0) {
-		r = -errno;
+		r = ctl->fd;
 		goto fail;
-	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", socket_path);
-	/*
-	 * Anyone may read status; power-changing verbs check SO_PEERCRED themselves, so the socket
-	 * is 0666.  It is born with that mode: bind() applies the umask, and a chmod() by path
-	 * afterwards would leave a window where the file has the umask's mode, and would follow a
-	 * symlink someone with write access to the directory put there meanwhile (root making
-	 * another file world-writable).  umask is process-wide: ctl_new() runs at start-up,
-	 * before any thread (the ib bench job's) exists.
-	 */
-	old_mask = umask(0111);
-	r = bind(ctl->fd, (struct sockaddr *)&sa, sizeof(sa));
-	err = errno;
-	umask(old_mask);
-	if (r < 0) {
-		r = -err;
-		goto fail;
-	}
-	if (listen(ctl->fd, 16) < 0) {
-		r = -errno;
-		goto fail_unlink;
 	}
 	r = sd_event_add_io(loop_event(l), &ctl->src, ctl->fd, EPOLLIN, ctl_on_accept, ctl);
 	if (r < 0)
@@ -681,10 +604,9 @@ int ctl_new(struct loop *l, const char *socket_path, struct ctl **out)
 	return 0;
 
 fail_unlink:
+	close(ctl->fd);
 	unlink(socket_path);
 fail:
-	if (ctl->fd >= 0)
-		close(ctl->fd);
 	free(ctl);
 	return r;
 }
