@@ -45,7 +45,8 @@ static const char cli_help_head[] =
 	"usage: h2box [-s SOCKET] [--json] [--timeout S] COMMAND [ARGS...]\n";
 static const char cli_help_options[] =
 	"Options:\n"
-	"  -s, --socket PATH   the daemon's socket (default $H2BOX_SOCKET, /run/h2box/h2box.sock)\n"
+	"  -s, --socket PATH   the daemon's socket (default $H2BOX_SOCKET, else\n"
+	"                      /run/h2box/h2box.sock, then $XDG_RUNTIME_DIR/h2box.sock)\n"
 	"  -j, --json          machine-readable output (accepted anywhere on the line): exactly\n"
 	"                      one JSON document on stdout (JSON lines for streams), errors too\n"
 	"  -t, --timeout S     give up when h2boxd does not accept or answer within S seconds\n"

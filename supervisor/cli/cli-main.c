@@ -7,6 +7,7 @@
 #include "supervisor/cli/cli-probe.h"
 #include "supervisor/cli/cli-record-main.h"
 #include "supervisor/cli/cli-plot-main.h"
+#include "supervisor/cli/cli-socket.h"
 #include "supervisor/util/parse.h"
 
 #include <errno.h>
@@ -43,7 +44,8 @@ static bool cli_main_wants_help(int argc, char **argv)
 
 int cli_main(int argc, char **argv)
 {
-	char sockbuf[108], perr[96];
+	struct cli_socket sock;
+	char perr[96];
 	const char *sock_opt = NULL, *path;
 	char **words;
 	int nwords = 0, r, timeout_ms = -1;
@@ -125,7 +127,13 @@ int cli_main(int argc, char **argv)
 		free(words);
 		return r;
 	}
-	path = cli_socket_path(sock_opt, sockbuf, sizeof(sockbuf));
+	cli_socket_candidates(&sock, sock_opt);
+	path = cli_socket_pick(&sock);
+	if (!path) {
+		r = cli_socket_report(json, &sock);
+		free(words);
+		return r;
+	}
 
 	if (strcmp(words[0], "record") == 0) {
 		r = cli_record_main(path, json, nwords, words);

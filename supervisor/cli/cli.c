@@ -51,13 +51,6 @@ int cli_fail(bool json, int status, const char *fmt, ...)
 	return status;
 }
 
-const char *cli_socket_path(const char *opt, char *buf, size_t len)
-{
-	if (opt)
-		return opt;
-	return wire_default_socket(buf, len);
-}
-
 void cli_timeout_set(int connect_ms, int reply_ms)
 {
 	cli_connect_timeout_ms = connect_ms;
@@ -84,15 +77,11 @@ static int cli_errno(void)
 									       : -errno;
 }
 
-int cli_connect_send(const char *path, bool json, int argc, char *const *argv)
+int cli_connect(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char req[WIRE_REQUEST_MAX + 1];
-	int fd, n, r;
+	int fd, r;
 
-	n = wire_request_encode(json, argc, argv, req, sizeof(req));
-	if (n < 0)
-		return n;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
@@ -111,6 +100,20 @@ int cli_connect_send(const char *path, bool json, int argc, char *const *argv)
 		close(fd);
 		return r;
 	}
+	return fd;
+}
+
+int cli_connect_send(const char *path, bool json, int argc, char *const *argv)
+{
+	char req[WIRE_REQUEST_MAX + 1];
+	int fd, n, r;
+
+	n = wire_request_encode(json, argc, argv, req, sizeof(req));
+	if (n < 0)
+		return n;
+	fd = cli_connect(path);
+	if (fd < 0)
+		return fd;
 	for (int off = 0; off < n;) {
 		ssize_t w = send(fd, req + off, (size_t)(n - off), MSG_NOSIGNAL);
 

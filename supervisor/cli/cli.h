@@ -15,6 +15,8 @@ struct cli_reply {
 	size_t len;
 };
 
+/* Connect with the connect and reply timeouts set; the fd or -errno (-ETIMEDOUT: no answer). */
+int cli_connect(const char *path);
 /* Connect and send one request; returns the connected fd (the reply follows on it) or -errno. */
 int cli_connect_send(const char *path, bool json, int argc, char *const *argv);
 /* Connect, send, read the whole reply. 0 or -errno (connection problems). */
@@ -44,7 +46,5 @@ void cli_stream_started(int fd);
 int cli_fail(bool json, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A connection failure (-errno of cli_call and friends) reported with cli_fail(); returns 5. */
 int cli_report_connect_error(bool json, const char *path, int r);
-/* opt when given (-s), else the default (util/wire.h's wire_default_socket()). */
-const char *cli_socket_path(const char *opt, char *buf, size_t len);
 
 #endif

@@ -374,6 +374,11 @@ static int daemon_setup(struct daemon *d)
 	r = ctl_new(d->loop, sock, &d->ctl);
 	if (r < 0)
 		return log_warn(r, "cannot serve the control socket %s", sock), r;
+	if (d->opts.admin_group) {
+		r = ctl_admin_group_set(d->ctl, d->opts.admin_group);
+		if (r < 0)
+			return log_warn(r, "--admin-group %s: no such group", d->opts.admin_group), r;
+	}
 	ctl_command_register(d->ctl, "status", "power, watts, temperatures, fan, IB and alarms",
 			     daemon_cmd_status, d);
 	if (d->opts.status_line)

@@ -7,6 +7,7 @@
 struct daemon_options {
 	const char *config;      /* NULL: /etc/h2box/h2box.conf, else the built-in sim profile */
 	const char *socket;      /* overrides the profile and H2BOX_SOCKET */
+	const char *admin_group; /* who may change the box besides root (name or gid; default h2box) */
 	bool force_sim;          /* --sim */
 	bool status_line;        /* --status-line: a live one-line status on stdout */
 	bool verbose;

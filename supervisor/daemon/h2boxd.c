@@ -24,6 +24,8 @@ static void h2boxd_usage(FILE *f)
 		"                       and the I2C devices a start would create, and exit\n"
 		"  -s, --socket PATH    control socket (default: profile, $H2BOX_SOCKET,\n"
 		"                       /run/h2box/h2box.sock as root)\n"
+		"      --admin-group G  who may change the box besides root: group name or gid\n"
+		"                       (default h2box)\n"
 		"      --sim            run on the simulated box whatever the profile's backend\n"
 		"      --sim-speed F    virtual seconds per real second (0 = paused)\n"
 		"      --status-line    print a live one-line status on stdout\n"
@@ -45,6 +47,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "admin-group", required_argument, NULL, 'G' },
 		{ "sim", no_argument, NULL, 'S' },
 		{ "sim-speed", required_argument, NULL, 'X' },
 		{ "status-line", no_argument, NULL, 'L' },
@@ -70,6 +73,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			o.socket = optarg;
+			break;
+		case 'G':
+			o.admin_group = optarg;
 			break;
 		case 'S':
 			o.force_sim = true;

@@ -2,6 +2,7 @@
 #include "supervisor/runtime/ctl.h"
 
 #include "supervisor/runtime/ctl-admit.h"
+#include "supervisor/runtime/ctl-listen.h"
 #include "supervisor/util/json.h"
 #include "supervisor/util/log.h"
 #include "supervisor/runtime/loop.h"
@@ -13,14 +14,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <systemd/sd-event.h>
 #include <time.h>
 #include <unistd.h>
 
 #define CTL_COMMANDS_MAX 32
 #define CTL_OUT_MAX (4u << 20) /* a stream whose client stops reading is cut, not buffered forever */
+/*
+ * accept() failing for lack of descriptors or memory leaves the connection queued and the
+ * listening socket readable: retried at once, the loop would spin.  New connections wait
+ * instead, from CTL_BACKOFF_MIN_USEC doubling to CTL_BACKOFF_MAX_USEC, or until one of our own
+ * connections closes (which frees a descriptor).
+ */
+#define CTL_BACKOFF_MIN_USEC (50ULL * 1000ULL)
+#define CTL_BACKOFF_MAX_USEC (1000ULL * 1000ULL)
 
 struct ctl_command {
 	char verb[32];
@@ -63,6 +70,12 @@ struct ctl {
 	int nconns;
 	gid_t group;
 	bool have_group;
+	char group_name[64]; /* for the refusal's message */
+	/* an accept back-off episode (CTL_BACKOFF_*): accepts refused by the kernel, next wait */
+	sd_event_source *backoff;
+	bool backing_off;
+	unsigned backoff_refused;
+	uint64_t backoff_usec;
 };
 
 struct ctl_reply {
@@ -78,6 +91,7 @@ struct ctl_reply {
 };
 
 static void ctl_conn_free(struct ctl_conn *c);
+static int ctl_on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 
 /* ---- output ---- */
 
@@ -335,6 +349,65 @@ static int ctl_on_idle(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+static void ctl_accept_resume(struct ctl *ctl)
+{
+	if (ctl->src)
+		sd_event_source_set_enabled(ctl->src, SD_EVENT_ON);
+}
+
+/* Try at once: a failure re-arms the back-off, an empty queue (EAGAIN) ends the episode. */
+static int ctl_on_backoff(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct ctl *ctl = userdata;
+
+	ctl_accept_resume(ctl);
+	return ctl_on_accept(ctl->src, ctl->fd, EPOLLIN, ctl);
+}
+
+/*
+ * The kernel refused an accept for lack of resources: stop watching the listening socket for a
+ * while.  Logged once per episode (when it starts and when it ends), not per attempt.  The wait
+ * is in real time (sd-event's CLOCK_MONOTONIC, as the idle deadlines): descriptors are freed by
+ * real processes, and a paused simulator's box time would not move until a request came in.
+ */
+static void ctl_accept_backoff(struct ctl *ctl, int err, uint64_t now)
+{
+	sd_event *e = loop_event(ctl->loop);
+
+	if (!ctl->backing_off) {
+		log_warn(err, "control socket: cannot accept a connection; pausing new connections "
+			      "until descriptors or memory come free");
+		ctl->backing_off = true;
+		ctl->backoff_refused = 0;
+		ctl->backoff_usec = CTL_BACKOFF_MIN_USEC;
+	} else if (ctl->backoff_usec < CTL_BACKOFF_MAX_USEC) {
+		ctl->backoff_usec *= 2;
+		if (ctl->backoff_usec > CTL_BACKOFF_MAX_USEC)
+			ctl->backoff_usec = CTL_BACKOFF_MAX_USEC;
+	}
+	ctl->backoff_refused++;
+	sd_event_source_set_enabled(ctl->src, SD_EVENT_OFF);
+	if (ctl->backoff) {
+		sd_event_source_set_time(ctl->backoff, now + ctl->backoff_usec);
+		sd_event_source_set_enabled(ctl->backoff, SD_EVENT_ONESHOT);
+	} else if (sd_event_add_time(e, &ctl->backoff, CLOCK_MONOTONIC, now + ctl->backoff_usec, 0,
+				     ctl_on_backoff, ctl) < 0) {
+		ctl_accept_resume(ctl); /* without a timer, spinning beats never accepting again */
+	}
+}
+
+static void ctl_accept_backoff_end(struct ctl *ctl)
+{
+	if (!ctl->backing_off)
+		return;
+	log_info("control socket: accepting connections again (%u accepts refused by the kernel "
+		 "in this episode)",
+		 ctl->backoff_refused);
+	ctl->backing_off = false;
+	if (ctl->backoff)
+		sd_event_source_set_enabled(ctl->backoff, SD_EVENT_OFF);
+}
+
 static void ctl_conn_free(struct ctl_conn *c)
 {
 	struct ctl_conn **pp;
@@ -357,6 +430,9 @@ static void ctl_conn_free(struct ctl_conn *c)
 		shutdown(c->fd, SHUT_WR);
 		close(c->fd);
 	}
+	/* a descriptor came free: a paused accept may succeed now */
+	if (c->ctl->backing_off)
+		ctl_accept_resume(c->ctl);
 	free(c->out);
 	free(c);
 }
@@ -403,10 +479,17 @@ static int ctl_on_accept(sd_event_source *s, int fd, uint32_t revents, void *use
 	uint64_t now;
 	int same = 0;
 	int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	int err = errno;
 
-	if (cfd < 0)
-		return 0;
 	sd_event_now(loop_event(ctl->loop), CLOCK_MONOTONIC, &now);
+	if (cfd < 0) {
+		if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)
+			ctl_accept_backoff(ctl, err, now);
+		else if (err == EAGAIN)
+			ctl_accept_backoff_end(ctl); /* the waiting client gave up meanwhile */
+		return 0;
+	}
+	ctl_accept_backoff_end(ctl);
 	if (ctl_peer_rank(ctl, cfd, &peer, &rank) < 0) {
 		ctl_refuse(cfd, "h2boxd cannot tell who you are (no peer credentials)\n");
 		return 0;
@@ -488,93 +571,29 @@ static int ctl_cmd_ping(const struct ctl_request *req, struct ctl_reply *rep, vo
 
 /* ---- setup ---- */
 
-/*
- * A socket file left by a crashed daemon is removed; one that answers is someone else's, and
- * anything that is not a socket (a mistyped -s naming a file) is never deleted.
- */
-static int ctl_remove_stale(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
-	int fd, r, err;
-
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode)) {
-		log_warnx("%s exists and is not a socket: not removing it", path);
-		return -EEXIST;
-	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	err = errno;
-	close(fd);
-	if (r == 0) {
-		log_warnx("%s: another daemon answers on this socket", path);
-		return -EADDRINUSE;
-	}
-	if (err == ENOENT)
-		return 0;
-	if (err != ECONNREFUSED)
-		return -err; /* cannot tell it is stale (EACCES, ...): leave it */
-	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
-}
-
-static void ctl_mkdir_parent(const char *path)
-{
-	char dir[108];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return;
-	*slash = '\0';
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		log_warn(errno, "cannot create %s", dir);
-}
-
 int ctl_new(struct loop *l, const char *socket_path, struct ctl **out)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct ctl *ctl;
 	struct group *gr;
 	int r;
 
-	if (!socket_path || strlen(socket_path) >= sizeof(sa.sun_path))
+	if (!socket_path || strlen(socket_path) >= sizeof(ctl->path))
 		return -ENAMETOOLONG;
 	ctl = calloc(1, sizeof(*ctl));
 	if (!ctl)
 		return -ENOMEM;
 	ctl->loop = l;
-	ctl->fd = -1;
 	snprintf(ctl->path, sizeof(ctl->path), "%s", socket_path);
+	snprintf(ctl->group_name, sizeof(ctl->group_name), "h2box");
 	gr = getgrnam("h2box");
 	if (gr) {
 		ctl->group = gr->gr_gid;
 		ctl->have_group = true;
 	}
-	ctl_mkdir_parent(socket_path);
-	r = ctl_remove_stale(socket_path);
-	if (r < 0)
-		goto fail;
-	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	ctl->fd = ctl_listen_open(socket_path);
 	if (ctl->fd < 0) {
-		r = -errno;
+		r = ctl->fd;
 		goto fail;
-	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", socket_path);
-	if (bind(ctl->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	/* anyone may read status; power-changing verbs check SO_PEERCRED themselves */
-	chmod(socket_path, 0666);
-	if (listen(ctl->fd, 16) < 0) {
-		r = -errno;
-		goto fail_unlink;
 	}
 	r = sd_event_add_io(loop_event(l), &ctl->src, ctl->fd, EPOLLIN, ctl_on_accept, ctl);
 	if (r < 0)
@@ -585,10 +604,9 @@ int ctl_new(struct loop *l, const char *socket_path, struct ctl **out)
 	return 0;
 
 fail_unlink:
+	close(ctl->fd);
 	unlink(socket_path);
 fail:
-	if (ctl->fd >= 0)
-		close(ctl->fd);
 	free(ctl);
 	return r;
 }
@@ -599,10 +617,37 @@ void ctl_free(struct ctl *ctl)
 		return;
 	while (ctl->conns)
 		ctl_conn_free(ctl->conns);
+	sd_event_source_disable_unref(ctl->backoff);
 	sd_event_source_disable_unref(ctl->src);
 	close(ctl->fd);
 	unlink(ctl->path);
 	free(ctl);
+}
+
+int ctl_admin_group_set(struct ctl *c, const char *group)
+{
+	struct group *gr = NULL;
+	unsigned long gid;
+	char *end;
+
+	errno = 0;
+	gid = strtoul(group, &end, 10);
+	if (*group && !*end && !errno && gid < (gid_t)-1) {
+		/* a number needs no entry in /etc/group (a test's throwaway gid) */
+		c->group = (gid_t)gid;
+		gr = getgrgid(c->group);
+	} else {
+		gr = getgrnam(group);
+		if (!gr)
+			return -ENOENT;
+		c->group = gr->gr_gid;
+	}
+	c->have_group = true;
+	if (gr)
+		snprintf(c->group_name, sizeof(c->group_name), "%s", gr->gr_name);
+	else
+		snprintf(c->group_name, sizeof(c->group_name), "%u", (unsigned)c->group);
+	return 0;
 }
 
 const char *ctl_socket_path(const struct ctl *c)
@@ -678,8 +723,9 @@ bool ctl_require_privilege(const struct ctl_request *req, struct ctl_reply *rep)
 	if (!req->privileged)
 		ctl_reply_error(rep, 4,
 				"permission denied: '%s' changes the box; run as root or as a member "
-				"of the h2box group",
-				req->argv[0]);
+				"of group %s",
+				req->argv[0], rep->conn && rep->conn->ctl ? rep->conn->ctl->group_name
+								 : "h2box");
 	return req->privileged;
 }
 

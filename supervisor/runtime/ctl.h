@@ -24,7 +24,7 @@ struct ctl_request {
 	uid_t uid;      /* peer credentials (SO_PEERCRED) */
 	gid_t gid;
 	pid_t pid;
-	bool privileged; /* root or member of the h2box group */
+	bool privileged; /* root, the daemon's user, or a member of the admin group */
 };
 
 /* Return 0 when the reply is complete, or a negative errno when the handler failed. */
@@ -33,6 +33,12 @@ typedef int (*ctl_handler_fn)(const struct ctl_request *req, struct ctl_reply *r
 int ctl_new(struct loop *l, const char *socket_path, struct ctl **out);
 void ctl_free(struct ctl *c);
 const char *ctl_socket_path(const struct ctl *c);
+/*
+ * Besides root and the daemon's own user, members of this group are privileged (may change
+ * the box): a name, or a numeric gid.  The default is group "h2box" when it exists.  -ENOENT
+ * for an unknown name.
+ */
+int ctl_admin_group_set(struct ctl *c, const char *group);
 /* verb: the first word; help: one line for `h2box help`.  Registering a verb again replaces it. */
 int ctl_command_register(struct ctl *c, const char *verb, const char *help, ctl_handler_fn fn,
 			 void *userdata);

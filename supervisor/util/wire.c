@@ -125,18 +125,33 @@ void wire_error_json(struct json *j, int status, const char *msg)
 	json_object_end(j);
 }
 
+const char *wire_system_socket(void)
+{
+	const char *env = getenv("H2BOX_SYSTEM_SOCKET");
+
+	return env && *env ? env : WIRE_SYSTEM_SOCKET;
+}
+
+const char *wire_user_socket(char *buf, size_t len)
+{
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+
+	if (rt && *rt)
+		snprintf(buf, len, "%s/h2box.sock", rt);
+	else
+		snprintf(buf, len, "/tmp/h2box-%u.sock", (unsigned)geteuid());
+	return buf;
+}
+
 const char *wire_default_socket(char *buf, size_t len)
 {
 	const char *env = getenv("H2BOX_SOCKET");
-	const char *rt = getenv("XDG_RUNTIME_DIR");
 
 	if (env && *env)
 		snprintf(buf, len, "%s", env);
 	else if (geteuid() == 0)
-		snprintf(buf, len, "/run/h2box/h2box.sock");
-	else if (rt && *rt)
-		snprintf(buf, len, "%s/h2box.sock", rt);
+		snprintf(buf, len, "%s", wire_system_socket());
 	else
-		snprintf(buf, len, "/tmp/h2box-%u.sock", (unsigned)geteuid());
+		wire_user_socket(buf, len);
 	return buf;
 }

@@ -34,8 +34,13 @@ int wire_reply_head_format(int status, char *buf, size_t len);
 int wire_reply_head_parse(const char *buf, size_t len, int *status, size_t *body_off);
 /* A failed reply as JSON, the same from daemon and client: {"ok":false,"status":N,"error":msg}. */
 void wire_error_json(struct json *j, int status, const char *msg);
-/* The socket path when none is configured: $H2BOX_SOCKET, /run/h2box (root), $XDG_RUNTIME_DIR
- * or /tmp/h2box-UID.sock. */
+/* The system daemon's socket; $H2BOX_SYSTEM_SOCKET moves it (for tests, never /run on a CI box). */
+#define WIRE_SYSTEM_SOCKET "/run/h2box/h2box.sock"
+const char *wire_system_socket(void);
+/* A user's own daemon: $XDG_RUNTIME_DIR/h2box.sock, else /tmp/h2box-UID.sock. */
+const char *wire_user_socket(char *buf, size_t len);
+/* The daemon's socket path when none is configured: $H2BOX_SOCKET, the system socket (root),
+ * else the user's own. */
 const char *wire_default_socket(char *buf, size_t len);
 
 #endif

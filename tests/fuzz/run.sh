@@ -40,6 +40,7 @@ max_len() {
 	power_state) echo 255 ;;
 	energy_state) echo 1008 ;;
 	wire) echo 4097 ;;
+	ctl) echo 4200 ;; # a request line of WIRE_REQUEST_MAX, and past it (the "too long" reply)
 	*) echo 512 ;;
 	esac
 }

@@ -13,19 +13,60 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
 #include "hw/hw.h"
+#include "log-capture.h"
 #include "sim-box.h"
 #include "supervisor/cli/cli.h"
 #include "supervisor/runtime/ctl-admit.h"
 #include "supervisor/runtime/ctl.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/util/log.h"
+
+/*
+ * bind() and accept4() of this program (the server's calls land here, before libc's): the
+ * system calls themselves, plus what the socket-mode and accept back-off tests observe.
+ */
+static struct {
+	bool armed;           /* watch the next unix-socket bind */
+	mode_t mode;          /* the file's mode the moment bind() returned */
+	char victim[96];      /* then put a symlink to this file where the socket was */
+	unsigned accepts;     /* accept4() calls */
+} spy;
+
+int bind(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
+	struct stat st;
+	char moved[120];
+	long r = syscall(SYS_bind, fd, sa, len);
+
+	if (r == 0 && spy.armed && sa->sa_family == AF_UNIX) {
+		spy.armed = false;
+		if (lstat(un->sun_path, &st) == 0)
+			spy.mode = st.st_mode & 07777;
+		/* an attacker with write access to the directory swaps in a symlink */
+		if (spy.victim[0]) {
+			snprintf(moved, sizeof(moved), "%s.moved", un->sun_path);
+			if (rename(un->sun_path, moved) < 0 || symlink(spy.victim, un->sun_path) < 0)
+				return -1;
+		}
+	}
+	return (int)r;
+}
+
+int accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
+{
+	spy.accepts++;
+	return (int)syscall(SYS_accept4, fd, sa, len, flags);
+}
 
 /*
  * The server with real sockets: a loop and a ctl on a temporary path; other users' clients are
@@ -166,13 +207,11 @@ static void rig_release_root(struct rig *r)
 	rig_settle(r);
 }
 
-/* One request from root in this process, the daemon dispatched until the reply is complete. */
-static void rig_root_request(struct rig *r, const char *line, char *reply, size_t len)
+/* The reply on fd, the daemon dispatched until it closes; fd is closed. */
+static void rig_read_reply(struct rig *r, int fd, char *reply, size_t len)
 {
-	int fd = rig_connect_nb(r);
 	size_t got = 0;
 
-	assert_int_equal(write(fd, line, strlen(line)), (ssize_t)strlen(line));
 	for (int i = 0; i < 2000; i++) {
 		ssize_t n = recv(fd, reply + got, len - 1 - got, MSG_DONTWAIT);
 
@@ -185,6 +224,15 @@ static void rig_root_request(struct rig *r, const char *line, char *reply, size_
 	}
 	reply[got] = '\0';
 	close(fd);
+}
+
+/* One request from root in this process, the daemon dispatched until the reply is complete. */
+static void rig_root_request(struct rig *r, const char *line, char *reply, size_t len)
+{
+	int fd = rig_connect_nb(r);
+
+	assert_int_equal(write(fd, line, strlen(line)), (ssize_t)strlen(line));
+	rig_read_reply(r, fd, reply, len);
 }
 
 /*
@@ -444,6 +492,101 @@ static void test_socket_path_only_replaces_a_stale_socket(void **state)
 	ctl_free(c);
 }
 
+/*
+ * Issue #13: the socket is born 0666, whatever the umask, and the daemon never changes a mode
+ * by path afterwards (a chmod after bind had a window with the umask's mode, and followed a
+ * symlink swapped in meanwhile).  The spy reads the mode the instant bind() returns; what it
+ * cannot prove is the absence of every other path-based call, only that of a chmod that would
+ * reach the victim.
+ */
+static void test_socket_born_with_its_mode(void **state)
+{
+	struct rig *r = *state;
+	char path[96], moved[120];
+	struct ctl *c = NULL;
+	struct stat st;
+	mode_t old;
+	int fd;
+
+	snprintf(spy.victim, sizeof(spy.victim), "%s/victim", r->dir);
+	fd = open(spy.victim, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/born.sock", r->dir);
+	old = umask(077);
+	spy.armed = true;
+	spy.mode = 0;
+	assert_int_equal(ctl_new(r->loop, path, &c), 0);
+	umask(old);
+	assert_false(spy.armed);
+	assert_int_equal(spy.mode, 0666);
+	assert_int_equal(stat(spy.victim, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	ctl_free(c);
+	snprintf(moved, sizeof(moved), "%s.moved", path);
+	unlink(moved);
+	unlink(path);
+	unlink(spy.victim);
+	spy.victim[0] = '\0';
+}
+
+/*
+ * Issue #13: out of descriptors (the process's real RLIMIT_NOFILE), a queued connection makes
+ * the listening socket readable while accept() fails.  The server must not retry it on every
+ * loop iteration: the spy counts accept4() calls over 200 dispatches; once in back-off the loop
+ * has nothing to do (a retry needs the back-off timer, 50 ms at least).  The episode is logged
+ * once however many retries fail, and the queued client gets its answer once descriptors free.
+ */
+static void test_accept_backs_off_without_descriptors(void **state)
+{
+	struct rig *r = *state;
+	struct rlimit saved, low;
+	struct log_capture lc;
+	int fill[64], nfill = 0, fd, lowest;
+	char reply[256] = "";
+	const char *log;
+	unsigned before;
+
+	assert_int_equal(log_capture_begin(&lc), 0);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	lowest = dup(0);
+	assert_true(lowest >= 0);
+	close(lowest);
+	low = saved;
+	low.rlim_cur = (rlim_t)lowest + 8;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	/* every descriptor below the limit taken, then one left for the client */
+	while (nfill < 64 && (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+		fill[nfill++] = fd;
+	assert_int_equal(errno, EMFILE);
+	close(fill[--nfill]);
+	fd = rig_connect_nb(r);
+	assert_int_equal(write(fd, "text ping\n", 10), 10);
+
+	before = spy.accepts;
+	for (int i = 0; i < 200; i++)
+		sd_event_run(rig_ev(r), 0);
+	assert_in_range(spy.accepts - before, 1, 3);
+
+	/* still short of descriptors: the retries fail, and stay quiet in the log */
+	for (int i = 0; i < 200 && spy.accepts - before < 4; i++)
+		sd_event_run(rig_ev(r), 100000);
+	assert_true(spy.accepts - before >= 4);
+	log = log_capture_text(&lc);
+	assert_non_null(strstr(log, "pausing new connections"));
+	assert_null(strstr(strstr(log, "pausing new connections") + 1, "pausing new connections"));
+
+	/* descriptors free again: the queued client is served */
+	while (nfill > 0)
+		close(fill[--nfill]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	rig_read_reply(r, fd, reply, sizeof(reply));
+	assert_non_null(strstr(reply, "pong"));
+	log = log_capture_text(&lc);
+	assert_non_null(strstr(log, "accepting connections again"));
+	log_capture_end(&lc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +598,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_busy_reply_reaches_the_client, rig_setup,
 						rig_teardown),
 		cmocka_unit_test_setup_teardown(test_socket_path_only_replaces_a_stale_socket,
+						rig_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_socket_born_with_its_mode, rig_setup,
+						rig_teardown),
+		cmocka_unit_test_setup_teardown(test_accept_backs_off_without_descriptors,
 						rig_setup, rig_teardown),
 	};
 

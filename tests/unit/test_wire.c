@@ -121,6 +121,15 @@ static void test_default_socket(void **state)
 		assert_string_equal(wire_default_socket(buf, sizeof(buf)), "/run/user/1000/h2box.sock");
 	else
 		assert_string_equal(wire_default_socket(buf, sizeof(buf)), "/run/h2box/h2box.sock");
+	/* the client's search (cli-socket.c) and a root daemon's default move together, for tests */
+	unsetenv("H2BOX_SYSTEM_SOCKET");
+	assert_string_equal(wire_system_socket(), "/run/h2box/h2box.sock");
+	setenv("H2BOX_SYSTEM_SOCKET", "/tmp/sys.sock", 1);
+	assert_string_equal(wire_system_socket(), "/tmp/sys.sock");
+	if (geteuid() == 0)
+		assert_string_equal(wire_default_socket(buf, sizeof(buf)), "/tmp/sys.sock");
+	unsetenv("H2BOX_SYSTEM_SOCKET");
+	assert_string_equal(wire_user_socket(buf, sizeof(buf)), "/run/user/1000/h2box.sock");
 }
 
 int main(void)

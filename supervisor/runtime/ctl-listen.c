@@ -1,0 +1,101 @@
+/* ctl-listen.c - the control socket's listening end: a stale socket replaced, the new one born 0666. */
+#include "supervisor/runtime/ctl-listen.h"
+
+#include "supervisor/util/log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/*
+ * A socket file left by a crashed daemon is removed; one that answers is someone else's, and
+ * anything that is not a socket (a mistyped -s naming a file) is never deleted.
+ */
+static int ctl_listen_remove_stale(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, r, err;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		log_warnx("%s exists and is not a socket: not removing it", path);
+		return -EEXIST;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	err = errno;
+	close(fd);
+	if (r == 0) {
+		log_warnx("%s: another daemon answers on this socket", path);
+		return -EADDRINUSE;
+	}
+	if (err == ENOENT)
+		return 0;
+	if (err != ECONNREFUSED)
+		return -err; /* cannot tell it is stale (EACCES, ...): leave it */
+	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+static void ctl_listen_mkdir_parent(const char *path)
+{
+	char dir[108];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		log_warn(errno, "cannot create %s", dir);
+}
+
+int ctl_listen_open(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old_mask;
+	int fd, r, err;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	ctl_listen_mkdir_parent(path);
+	r = ctl_listen_remove_stale(path);
+	if (r < 0)
+		return r;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	/*
+	 * Anyone may read status; power-changing verbs check SO_PEERCRED themselves, so the socket
+	 * is 0666.  It is born with that mode: bind() applies the umask, and a chmod() by path
+	 * afterwards would leave a window where the file has the umask's mode, and would follow a
+	 * symlink someone with write access to the directory put there meanwhile (root making
+	 * another file world-writable).  umask is process-wide: ctl_new() runs at start-up,
+	 * before any thread (the ib bench job's) exists.
+	 */
+	old_mask = umask(0111);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	err = errno;
+	umask(old_mask);
+	if (r < 0) {
+		close(fd);
+		return -err;
+	}
+	if (listen(fd, 16) < 0) {
+		err = errno;
+		close(fd);
+		unlink(path);
+		return -err;
+	}
+	return fd;
+}
