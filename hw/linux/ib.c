@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -137,6 +138,7 @@ static int hw_ib_linux_port_query(struct hw *hw, const char *dev, int port,
 	attr->max_mtu = pa.max_mtu;
 	attr->active_mtu = pa.active_mtu;
 	attr->lid = pa.lid;
+	attr->sm_lid = pa.sm_lid;
 	hw_ib_linux_rate(hw, dev, port, attr->rate, sizeof(attr->rate));
 	return 0;
 }
@@ -310,7 +312,86 @@ static int hw_ib_linux_counter_read(struct hw *hw, const char *dev, int port, co
 	return 0;
 }
 
+/* One line of a device's sysfs file without its newline; "" when the file is missing. */
+static int hw_ib_linux_dev_str(struct hw *hw, const char *dev, const char *attr, char *buf,
+			       size_t len)
+{
+	char path[HW_LINUX_PATH_MAX];
+	size_t n;
+	int r;
+
+	buf[0] = '\0';
+	r = hw_linux_path(path, sizeof(path), "%s/class/infiniband/%s/%s",
+			  hw_linux_state(hw)->sysfs_root, dev, attr);
+	if (r < 0)
+		return r;
+	r = hw_linux_file_read_str(path, buf, len);
+	if (r < 0) {
+		buf[0] = '\0';
+		return r;
+	}
+	n = strcspn(buf, "\n");
+	buf[n] = '\0';
+	while (n > 0 && buf[n - 1] == ' ')
+		buf[--n] = '\0';
+	return 0;
+}
+
+/* fw_ver, hca_type and board_id are the core's and mlx4's sysfs files (rxe has fw_ver only). */
+static int hw_ib_linux_device_info(struct hw *hw, const char *dev, struct hw_ib_device_info *info)
+{
+	char path[HW_LINUX_PATH_MAX];
+	int r;
+
+	r = hw_ib_linux_check_name(dev);
+	if (r < 0)
+		return r;
+	r = hw_linux_path(path, sizeof(path), "%s/class/infiniband/%s",
+			  hw_linux_state(hw)->sysfs_root, dev);
+	if (r < 0)
+		return r;
+	if (access(path, F_OK) < 0)
+		return errno == ENOENT ? -ENODEV : -errno;
+	(void)hw_ib_linux_dev_str(hw, dev, "fw_ver", info->fw_ver, sizeof(info->fw_ver));
+	(void)hw_ib_linux_dev_str(hw, dev, "hca_type", info->hca_type, sizeof(info->hca_type));
+	(void)hw_ib_linux_dev_str(hw, dev, "board_id", info->board_id, sizeof(info->board_id));
+	return 0;
+}
+
+/* At most this many /proc entries are looked at: a bound, far above a NAS's process count. */
+#define HW_IB_LINUX_PROC_MAX 65536
+
+/* A process whose comm is "opensm" (the Debian package's daemon, or one started by hand). */
+static int hw_ib_linux_sm_process(struct hw *hw)
+{
+	struct dirent *de;
+	int seen = 0, found = 0;
+	DIR *d;
+
+	(void)hw;
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	while (!found && seen++ < HW_IB_LINUX_PROC_MAX && (de = readdir(d))) {
+		char path[64], comm[32];
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
+		    strspn(de->d_name, "0123456789") != strlen(de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.20s/comm", de->d_name);
+		/* a process may end between readdir and the read: skip it */
+		if (hw_linux_file_read_str(path, comm, sizeof(comm)) < 0)
+			continue;
+		comm[strcspn(comm, "\n")] = '\0';
+		found = strcmp(comm, "opensm") == 0;
+	}
+	closedir(d);
+	return found;
+}
+
 const struct hw_ib_ops hw_ib_linux_ops = {
+	.device_info = hw_ib_linux_device_info,
+	.sm_process = hw_ib_linux_sm_process,
 	.devices = hw_ib_linux_devices,
 	.port_count = hw_ib_linux_port_count,
 	.port_query = hw_ib_linux_port_query,
