@@ -9,6 +9,7 @@
 #include "supervisor/config/ib-config.h"
 #include "supervisor/policy/linkmath.h"
 #include "supervisor/report/ib-probe.h"
+#include "supervisor/report/ib-selftest.h"
 #include "supervisor/runtime/box.h"
 #include "supervisor/runtime/ctl.h"
 #include "supervisor/services/ib-bench-job.h"
@@ -18,6 +19,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define IB_VERBS_DEVICES_MAX 16
@@ -414,6 +416,49 @@ static int ib_verbs_bench(struct ib_verbs *v, const struct ctl_request *req, str
 	return ib_bench_job_start(v->bench, &o, json, rep);
 }
 
+/*
+ * `ib selftest`: the checks at once, then the short loopback bench through
+ * the bench job (a worker thread on hardware), which answers with the whole
+ * report.  Anyone may look; the bench's traffic needs the bench's privilege.
+ */
+static int ib_verbs_selftest(struct ib_verbs *v, const struct ctl_request *req,
+			     struct ctl_reply *rep, int argc, char *const *argv, bool json)
+{
+	const struct ib_watch *w = v->watch;
+	char dev[HW_IB_NAME_MAX], err[256] = "";
+	struct ib_selftest *st;
+	int port;
+
+	if (ib_bench_job_busy(v->bench)) {
+		ctl_reply_error(rep, 3, "a benchmark is already running");
+		return 0;
+	}
+	if (ib_selftest_args_parse(argc, argv, dev, sizeof(dev), &port, err, sizeof(err)) < 0) {
+		ctl_reply_error(rep, 2, "%s", err);
+		return 0;
+	}
+	if (!dev[0] && w->dev[0])
+		snprintf(dev, sizeof(dev), "%s", w->dev);
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	ib_selftest_collect(v->b->hw, dev, port, v->cfg->pcie_narrow_expected, req->privileged,
+			    "the loopback bench needs root or the h2box group (as `ib bench`)", st);
+	if (st->bench_wanted)
+		return ib_bench_job_start_selftest(v->bench, st, json, rep);
+	if (json) {
+		ib_selftest_json(st, ctl_reply_json(rep));
+	} else {
+		char *text = ib_selftest_text_alloc(st);
+
+		if (text)
+			ctl_reply_printf(rep, "%s", text);
+		free(text);
+	}
+	free(st);
+	return 0;
+}
+
 static int ib_verbs_handler(const struct ctl_request *req, struct ctl_reply *rep, void *userdata)
 {
 	struct ib_verbs *v = userdata;
@@ -427,7 +472,7 @@ static int ib_verbs_handler(const struct ctl_request *req, struct ctl_reply *rep
 			args[n++] = req->argv[i];
 	args[n] = NULL;
 	if (n == 0) {
-		ctl_reply_error(rep, 2, "usage: ib link | counters | bench [OPTIONS]");
+		ctl_reply_error(rep, 2, "usage: ib link | counters | selftest | bench [OPTIONS]");
 		return 0;
 	}
 	if (strcmp(args[0], "link") == 0 && n == 1)
@@ -436,7 +481,9 @@ static int ib_verbs_handler(const struct ctl_request *req, struct ctl_reply *rep
 		return ib_verbs_counters(v, rep, json);
 	if (strcmp(args[0], "bench") == 0)
 		return ib_verbs_bench(v, req, rep, n - 1, args + 1, json);
-	ctl_reply_error(rep, 2, "usage: ib link | counters | bench [OPTIONS]");
+	if (strcmp(args[0], "selftest") == 0)
+		return ib_verbs_selftest(v, req, rep, n - 1, args + 1, json);
+	ctl_reply_error(rep, 2, "usage: ib link | counters | selftest | bench [OPTIONS]");
 	return 0;
 }
 
@@ -444,6 +491,7 @@ int ib_verbs_register(struct ib_verbs *v)
 {
 	return ctl_command_register(
 		v->b->ctl, "ib",
-		"ib link | counters | bench ...: IB/RoCE links, traffic, RDMA benchmark",
+		"ib link | counters | selftest | bench ...: IB/RoCE links, traffic, first-run"
+		" report, RDMA benchmark",
 		ib_verbs_handler, v);
 }
