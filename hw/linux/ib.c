@@ -231,8 +231,9 @@ static int hw_ib_linux_counter_file(struct hw *hw, const char *dev, int port, co
  * a guess, the no-IETF group looks the same.  The port driver corrects it
  * per counter (drivers/ib_port.c: a value past 2^32-1 makes the whole port
  * 64-bit).  Which group a ConnectX-2 (mlx4) gets depends on its firmware
- * and has not been checked on a card here; `perfquery -x` answering on the
- * port means the firmware has the extended counters.
+ * and has not been checked on a card here; `perfquery -x -C <dev> -P <port>`
+ * answering means the firmware has the extended counters (`h2box ib counters`
+ * and `h2box ib selftest` say so).
  */
 static int hw_ib_linux_counters_width(struct hw *hw, const char *dev, int port, const char *name,
 				      uint64_t value)

@@ -13,6 +13,7 @@ void ib_probe_pcie_read(struct hw *hw, const char *dev, struct ib_probe_pcie *p)
 	memset(p, 0, sizeof(*p));
 	p->slot_r = hw_ib_device_pci_slot(hw, dev, p->slot, sizeof(p->slot));
 	p->parse_r = -ENODEV;
+	p->config_r = -ENODEV;
 	if (p->slot_r < 0) {
 		p->slot[0] = '\0';
 		return;

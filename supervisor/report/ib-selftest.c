@@ -182,10 +182,11 @@ static void ib_selftest_port(struct hw *hw, struct ib_selftest *st, int port)
 				    ib_port_source_name(sp->counter_source));
 	else {
 		snprintf(hint, sizeof(hint),
-			 "the width is proven only once a counter passes 2^32: `perfquery -x %u %d`"
-			 " answers when the firmware has the extended (64-bit) counters; 32-bit"
-			 " ones stick at 0xFFFFFFFF (16 GiB) until `perfquery -R %u %d` resets them",
-			 a->lid, port, a->lid, port);
+			 "the width is proven only once a counter passes 2^32: `perfquery -x -C %s"
+			 " -P %d` answers when the firmware has the extended (64-bit) counters;"
+			 " 32-bit ones stick at 0xFFFFFFFF (16 GiB) until `perfquery -C %s -P %d -R`"
+			 " resets them",
+			 st->dev, port, st->dev, port);
 		c = ib_selftest_add(st, "counters", IB_PREFLIGHT_WARN, hint,
 				    "%s, 32-bit as far as known", ib_port_source_name(sp->counter_source));
 	}
@@ -302,7 +303,8 @@ void ib_selftest_collect(struct hw *hw, const char *dev, int port, bool narrow_e
 	st->bench_opts.port = st->port;
 	st->bench_opts.sizes[0] = IB_SELFTEST_BENCH_SIZE;
 	st->bench_opts.nsizes = 1;
-	st->bench_opts.iters = IB_SELFTEST_BENCH_ITERS;
+	st->bench_opts.iters = 0;
+	st->bench_opts.duration_ns = IB_SELFTEST_BENCH_DURATION_NS;
 	st->bench_opts.timeout_ns = IB_SELFTEST_BENCH_TIMEOUT_NS;
 	st->bench_opts.ceiling_gbps = ib_probe_ceiling_gbps(hw, st->dev, st->port);
 	if (!may_bench) {

@@ -363,13 +363,14 @@ static int ib_verbs_counters(struct ib_verbs *v, struct ctl_reply *rep, bool jso
 			/* PMA 32-bit counters never wrap: only a reset makes them count again */
 			ctl_reply_printf(rep,
 					 "    a 32-bit counter is stuck at its maximum: reset it with"
-					 " `perfquery -R %d` (port %d of %s; totals restart at 0)\n",
-					 ib_port_num(sp->port), ib_port_num(sp->port), w->dev);
+					 " `perfquery -C %s -P %d -R` (totals restart at 0)\n",
+					 w->dev, ib_port_num(sp->port));
 		if (sm->bytes_known && sm->bits != 64)
 			ctl_reply_printf(rep,
-					 "    counter width not proven 64-bit: if `perfquery -x` answers"
-					 " on this port the card has extended (64-bit) counters, if it"
-					 " fails they are 32-bit and stick at 16 GiB\n");
+					 "    counter width not proven 64-bit: if `perfquery -x -C %s -P %d`"
+					 " answers, the card has extended (64-bit) counters; if it fails"
+					 " they are 32-bit and stick at 16 GiB\n",
+					 w->dev, ib_port_num(sp->port));
 	}
 	if (j)
 		json_array_end(j);
