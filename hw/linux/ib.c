@@ -94,23 +94,38 @@ static int hw_ib_linux_port_count(struct hw *hw, const char *dev)
 	return r;
 }
 
-static void hw_ib_linux_rate(struct hw *hw, const char *dev, int port, char *rate, size_t len)
+/* One line of a device's sysfs file without its newline; "" when the file is missing. */
+static int hw_ib_linux_dev_str(struct hw *hw, const char *dev, const char *attr, char *buf,
+			       size_t len)
 {
 	char path[HW_LINUX_PATH_MAX];
 	size_t n;
+	int r;
 
-	rate[0] = '\0';
-	if (hw_linux_path(path, sizeof(path), "%s/class/infiniband/%s/ports/%d/rate",
-			  hw_linux_state(hw)->sysfs_root, dev, port) < 0)
-		return;
-	/* The rate string is informational: a missing file leaves it empty. */
-	if (hw_linux_file_read_str(path, rate, len) < 0) {
-		rate[0] = '\0';
-		return;
+	buf[0] = '\0';
+	r = hw_linux_path(path, sizeof(path), "%s/class/infiniband/%s/%s",
+			  hw_linux_state(hw)->sysfs_root, dev, attr);
+	if (r < 0)
+		return r;
+	r = hw_linux_file_read_str(path, buf, len);
+	if (r < 0) {
+		buf[0] = '\0';
+		return r;
 	}
-	n = strlen(rate);
-	while (n > 0 && (rate[n - 1] == '\n' || rate[n - 1] == ' '))
-		rate[--n] = '\0';
+	n = strcspn(buf, "\n");
+	buf[n] = '\0';
+	while (n > 0 && buf[n - 1] == ' ')
+		buf[--n] = '\0';
+	return 0;
+}
+
+static void hw_ib_linux_rate(struct hw *hw, const char *dev, int port, char *rate, size_t len)
+{
+	char attr[32];
+
+	/* The rate string is informational: a missing file leaves it empty. */
+	snprintf(attr, sizeof(attr), "ports/%d/rate", port);
+	(void)hw_ib_linux_dev_str(hw, dev, attr, rate, len);
 }
 
 static int hw_ib_linux_port_query(struct hw *hw, const char *dev, int port,
@@ -310,31 +325,6 @@ static int hw_ib_linux_counter_read(struct hw *hw, const char *dev, int port, co
 		return -ENOENT;
 	*value = v;
 	*bits = 64;
-	return 0;
-}
-
-/* One line of a device's sysfs file without its newline; "" when the file is missing. */
-static int hw_ib_linux_dev_str(struct hw *hw, const char *dev, const char *attr, char *buf,
-			       size_t len)
-{
-	char path[HW_LINUX_PATH_MAX];
-	size_t n;
-	int r;
-
-	buf[0] = '\0';
-	r = hw_linux_path(path, sizeof(path), "%s/class/infiniband/%s/%s",
-			  hw_linux_state(hw)->sysfs_root, dev, attr);
-	if (r < 0)
-		return r;
-	r = hw_linux_file_read_str(path, buf, len);
-	if (r < 0) {
-		buf[0] = '\0';
-		return r;
-	}
-	n = strcspn(buf, "\n");
-	buf[n] = '\0';
-	while (n > 0 && buf[n - 1] == ' ')
-		buf[--n] = '\0';
 	return 0;
 }
 

@@ -190,28 +190,44 @@ static int hw_pci_linux_config_cb(struct hw *hw, struct pci_access *pacc, void *
 	return off == 0 && ca->len > 0 ? -EIO : (int)off;
 }
 
-static int hw_pci_linux_config_read(struct hw *hw, const char *slot, uint8_t *buf, size_t len)
+/*
+ * A slot as "0000:01:00.0" (canon, 16 bytes) and its parts, once its sysfs
+ * directory is there: 0, -EINVAL (not a slot), -ENODEV (no such device).
+ */
+static int hw_pci_linux_slot_dir(struct hw *hw, const char *slot, char *canon, unsigned *domain,
+				 unsigned *bus, unsigned *dev, unsigned *func)
 {
-	struct hw_pci_linux_config_arg ca = { .buf = buf, .len = len };
-	char path[HW_LINUX_PATH_MAX], canon[16];
+	char path[HW_LINUX_PATH_MAX];
 	struct stat sb;
 	int n = 0, r;
 
-	if (!slot || !buf)
+	if (!slot || sscanf(slot, "%4x:%2x:%2x.%1u%n", domain, bus, dev, func, &n) != 4 ||
+	    slot[n] || *dev > 31 || *func > 7)
 		return -EINVAL;
-	if (sscanf(slot, "%4x:%2x:%2x.%1u%n", &ca.domain, &ca.bus, &ca.dev, &ca.func, &n) != 4 ||
-	    slot[n] || ca.dev > 31 || ca.func > 7)
-		return -EINVAL;
-	if (len > HW_PCI_CONFIG_MAX)
-		ca.len = HW_PCI_CONFIG_MAX;
-	snprintf(canon, sizeof(canon), "%04x:%02x:%02x.%u", ca.domain, ca.bus, ca.dev, ca.func);
-	/* libpci's sysfs read cannot tell "no such device" from a short read */
+	snprintf(canon, 16, "%04x:%02x:%02x.%u", *domain, *bus, *dev, *func);
 	r = hw_linux_path(path, sizeof(path), "%s/bus/pci/devices/%s", hw_linux_state(hw)->sysfs_root,
 			  canon);
 	if (r < 0)
 		return r;
 	if (stat(path, &sb) < 0)
 		return errno == ENOENT ? -ENODEV : -errno;
+	return 0;
+}
+
+static int hw_pci_linux_config_read(struct hw *hw, const char *slot, uint8_t *buf, size_t len)
+{
+	struct hw_pci_linux_config_arg ca = { .buf = buf, .len = len };
+	char canon[16];
+	int r;
+
+	if (!buf)
+		return -EINVAL;
+	if (len > HW_PCI_CONFIG_MAX)
+		ca.len = HW_PCI_CONFIG_MAX;
+	/* libpci's sysfs read cannot tell "no such device" from a short read */
+	r = hw_pci_linux_slot_dir(hw, slot, canon, &ca.domain, &ca.bus, &ca.dev, &ca.func);
+	if (r < 0)
+		return r;
 	return hw_pci_linux_with(hw, hw_pci_linux_config_cb, &ca);
 }
 
@@ -281,21 +297,13 @@ static int hw_pci_linux_link_width(const char *s)
  */
 static int hw_pci_linux_link_read(struct hw *hw, const char *slot, struct hw_pci_link *link)
 {
-	char path[HW_LINUX_PATH_MAX], canon[16], buf[64];
+	char canon[16], buf[64];
 	unsigned domain, bus, dev, func;
-	struct stat sb;
-	int n = 0, r;
+	int r;
 
-	if (!slot || sscanf(slot, "%4x:%2x:%2x.%1u%n", &domain, &bus, &dev, &func, &n) != 4 ||
-	    slot[n] || dev > 31 || func > 7)
-		return -EINVAL;
-	snprintf(canon, sizeof(canon), "%04x:%02x:%02x.%u", domain, bus, dev, func);
-	r = hw_linux_path(path, sizeof(path), "%s/bus/pci/devices/%s", hw_linux_state(hw)->sysfs_root,
-			  canon);
+	r = hw_pci_linux_slot_dir(hw, slot, canon, &domain, &bus, &dev, &func);
 	if (r < 0)
 		return r;
-	if (stat(path, &sb) < 0)
-		return errno == ENOENT ? -ENODEV : -errno;
 	r = hw_pci_linux_link_file(hw, canon, "current_link_speed", buf, sizeof(buf));
 	if (r < 0)
 		return r; /* -ENOENT: no PCI Express capability, the kernel made no link files */

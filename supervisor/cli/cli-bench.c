@@ -133,8 +133,6 @@ static int cli_selftest_local_main(bool json, int n, char **args)
 		json_free(j);
 	} else {
 		ib_selftest_text(st, stdout);
-		if (st->bench_ran && st->bench_rc == 0)
-			ib_report_bench_text(&st->bench, stdout);
 	}
 out:
 	if (hw)

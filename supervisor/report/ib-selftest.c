@@ -454,6 +454,8 @@ void ib_selftest_text(const struct ib_selftest *st, FILE *f)
 	}
 	fprintf(f, "%d ok, %d warn, %d fail\n", st->count[IB_PREFLIGHT_OK],
 		st->count[IB_PREFLIGHT_WARN], st->count[IB_PREFLIGHT_FAIL]);
+	if (st->bench_ran && st->bench_rc == 0)
+		ib_report_bench_text(&st->bench, f);
 }
 
 char *ib_selftest_text_alloc(const struct ib_selftest *st)

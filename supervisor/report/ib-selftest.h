@@ -90,6 +90,7 @@ void ib_selftest_bench_done(struct ib_selftest *st, int rc, const struct ib_benc
 			    const char *err);
 /* The "selftest" object (facts, checks, summary, bench). */
 void ib_selftest_json(const struct ib_selftest *st, struct json *j);
+/* One line per check (and its hint), the summary, then the bench's table when it ran. */
 void ib_selftest_text(const struct ib_selftest *st, FILE *f);
 /* The text in a malloc'd string (NULL without memory). */
 char *ib_selftest_text_alloc(const struct ib_selftest *st);

@@ -132,16 +132,23 @@ static void ib_bench_job_selftest_put(struct ctl_stream *cs, const struct ib_sel
 		return;
 	}
 	text = ib_selftest_text_alloc(st);
-	if (text) {
+	if (text)
 		ib_bench_job_stream_put(cs, text);
-		free(text);
+	free(text);
+}
+
+void ib_bench_job_selftest_reply(const struct ib_selftest *st, bool json, struct ctl_reply *rep)
+{
+	char *text;
+
+	if (json) {
+		ib_selftest_json(st, ctl_reply_json(rep));
+		return;
 	}
-	if (st->bench_ran && st->bench_rc == 0) {
-		text = ib_report_bench_text_alloc(&st->bench);
-		if (text)
-			ib_bench_job_stream_put(cs, text);
-		free(text);
-	}
+	text = ib_selftest_text_alloc(st);
+	if (text)
+		ctl_reply_printf(rep, "%s", text);
+	free(text);
 }
 
 static void ib_bench_job_finish(struct ib_bench_job_run *job)
@@ -284,21 +291,8 @@ static int ib_bench_job_run_inline(struct ib_bench_job *bj, const struct ib_benc
 	if (rc == 0)
 		ib_bench_job_caps_log_once(bj, r);
 	if (selftest) {
-		char *text;
-
 		ib_selftest_bench_done(selftest, rc, r, err);
-		if (json) {
-			ib_selftest_json(selftest, ctl_reply_json(rep));
-		} else {
-			text = ib_selftest_text_alloc(selftest);
-			if (text)
-				ctl_reply_printf(rep, "%s", text);
-			free(text);
-			text = rc == 0 ? ib_report_bench_text_alloc(r) : NULL;
-			if (text)
-				ctl_reply_printf(rep, "%s", text);
-			free(text);
-		}
+		ib_bench_job_selftest_reply(selftest, json, rep);
 		free(selftest);
 	} else if (rc < 0) {
 		ctl_reply_error(rep, rc == -EINVAL ? 2 : 1, "ib bench: %s",

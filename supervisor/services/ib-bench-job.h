@@ -29,5 +29,7 @@ struct ib_selftest;
  */
 int ib_bench_job_start_selftest(struct ib_bench_job *bj, struct ib_selftest *st, bool json,
 				struct ctl_reply *rep);
+/* A selftest's whole report as the reply (JSON when json): also one whose bench did not run. */
+void ib_bench_job_selftest_reply(const struct ib_selftest *st, bool json, struct ctl_reply *rep);
 
 #endif

@@ -447,15 +447,7 @@ static int ib_verbs_selftest(struct ib_verbs *v, const struct ctl_request *req,
 			    "the loopback bench needs root or the h2box group (as `ib bench`)", st);
 	if (st->bench_wanted)
 		return ib_bench_job_start_selftest(v->bench, st, json, rep);
-	if (json) {
-		ib_selftest_json(st, ctl_reply_json(rep));
-	} else {
-		char *text = ib_selftest_text_alloc(st);
-
-		if (text)
-			ctl_reply_printf(rep, "%s", text);
-		free(text);
-	}
+	ib_bench_job_selftest_reply(st, json, rep);
 	free(st);
 	return 0;
 }

@@ -23,21 +23,6 @@ static const struct ib_selftest_check *find(const struct ib_selftest *st, const 
 	return NULL;
 }
 
-static int box_setup(void **state)
-{
-	static struct sim_box f;
-
-	if (sim_box_open(&f, SIM_BOX_BOOTED) < 0)
-		return -1;
-	*state = &f;
-	return 0;
-}
-
-static int box_teardown(void **state)
-{
-	sim_box_close(*state);
-	return 0;
-}
 
 static void test_healthy_box(void **state)
 {
@@ -158,8 +143,10 @@ static void test_args(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_healthy_box, box_setup, box_teardown),
-		cmocka_unit_test_setup_teardown(test_no_sm_and_no_privilege, box_setup, box_teardown),
+		cmocka_unit_test_setup_teardown(test_healthy_box, sim_box_setup_booted,
+						sim_box_teardown),
+		cmocka_unit_test_setup_teardown(test_no_sm_and_no_privilege, sim_box_setup_booted,
+						sim_box_teardown),
 		cmocka_unit_test(test_no_device),
 		cmocka_unit_test(test_args),
 	};
