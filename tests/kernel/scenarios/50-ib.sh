@@ -11,7 +11,8 @@
 # as one machine-parsable console line for tests/kernel/bench.sh:
 #   H2BOX-KTEST-BENCH: write_bw size=65536 iters=N h2box=GBPS perftest=GBPS ratio=R
 #   H2BOX-KTEST-BENCH: send_lat size=2 iters=N h2box=US perftest=US ratio=R   (median one-way)
-# 51-ib-bench.sh sources this file with IB_MODE=bench: more sizes and iterations, comparisons only.
+# 51-ib-bench.sh sources this file with IB_MODE=bench: more sizes and iterations, comparisons only;
+# 52-ib-selftest.sh with IB_MODE=selftest: `h2box ib selftest` alone, in its own time budget.
 set -eu
 # shellcheck source=SCRIPTDIR/../guest-lib.sh
 . /rig/guest-lib.sh
@@ -605,9 +606,16 @@ daemon_ok() {
 S=$RIG_SCENARIO
 rig_check "$S/setup" setup
 if ! rig_ok "$S/setup"; then
-	for c in link-text link-json selftest bench-write bench-lat bench-fails client-server counters record-bench vs-perftest daemon-ok; do
+	checks="link-text link-json bench-write bench-lat bench-fails client-server counters record-bench vs-perftest daemon-ok"
+	[ "$IB_MODE" != selftest ] || checks="selftest daemon-ok"
+	for c in $checks; do
 		rig_skip "$S/$c" "no setup"
 	done
+	exit 0
+fi
+if [ "$IB_MODE" = selftest ]; then
+	rig_check "$S/selftest" selftest
+	rig_check "$S/daemon-ok" daemon_ok
 	exit 0
 fi
 if [ "$IB_MODE" = bench ]; then
@@ -617,7 +625,6 @@ if [ "$IB_MODE" = bench ]; then
 fi
 rig_check "$S/link-text" link_text
 rig_check "$S/link-json" link_json
-rig_check "$S/selftest" selftest
 rig_check "$S/bench-write" bench_write
 rig_check "$S/bench-lat" bench_lat
 rig_check "$S/bench-fails" bench_fails
