@@ -458,18 +458,12 @@ void ib_selftest_text(const struct ib_selftest *st, FILE *f)
 		ib_report_bench_text(&st->bench, f);
 }
 
+static void ib_selftest_print(const void *st, FILE *f)
+{
+	ib_selftest_text(st, f);
+}
+
 char *ib_selftest_text_alloc(const struct ib_selftest *st)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		return NULL;
-	ib_selftest_text(st, f);
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return ib_report_text_alloc(ib_selftest_print, st);
 }
