@@ -2,6 +2,7 @@
 #include "drivers/ib_bench_ep.h"
 
 #include "drivers/ib_port.h"
+#include "drivers/ib_preflight.h"
 #include "hw/hw.h"
 #include "hw/verbs.h"
 
@@ -100,9 +101,19 @@ int ib_bench_ep_open(struct hw *hw, const char *dev, int port, const struct ib_b
 
 	/* a port that is not ACTIVE would only time out later: say why now */
 	r = hw_ib_port_query(hw, dev, port, &a);
-	if (r == 0 && a.state != HW_IB_PORT_STATE_ACTIVE)
+	if (r == 0 && a.state != HW_IB_PORT_STATE_ACTIVE) {
+		char slot[32] = "", vpi[512];
+
+		/* an mlx4 port left in Ethernet mode: the port type, not the cable, is the fix */
+		if (hw_ib_device_pci_slot(hw, dev, slot, sizeof(slot)) < 0)
+			slot[0] = '\0';
+		if (ib_preflight_vpi_ethernet(&a, ib_preflight_is_vpi(dev, NULL), slot, port, vpi,
+					      sizeof(vpi)))
+			return ib_bench_ep_fail(err, errlen, -ENETDOWN, "%s port %d is %s: %s",
+						dev, port, ib_port_state_name(a.state), vpi);
 		return ib_bench_ep_fail(err, errlen, -ENETDOWN, "%s port %d is %s: %s", dev, port,
 					ib_port_state_name(a.state), ib_port_state_hint(&a));
+	}
 	if (shared) {
 		e->ctx = shared;
 		e->ctx_shared = true;
@@ -519,6 +530,21 @@ int ib_bench_ep_lat_pong(struct ib_bench_ep *b, size_t size, int oob_fd,
 		}
 	}
 	return r;
+}
+
+int ib_bench_ep_memlock_check(struct hw *hw, size_t buflen, int endpoints, char *err,
+			      size_t errlen)
+{
+	struct hw_verbs_memlock m;
+	char hint[512];
+	int r = hw_verbs_memlock_get(hw, &m);
+
+	if (r < 0)
+		return 0; /* unknown: the registration itself will tell */
+	if (ib_preflight_memlock(ib_preflight_memlock_need(buflen, endpoints), &m, hint,
+				 sizeof(hint)) == IB_PREFLIGHT_OK)
+		return 0;
+	return ib_bench_ep_fail(err, errlen, -ENOMEM, "%s", hint);
 }
 
 size_t ib_bench_ep_buf_len(const struct ib_bench_opts *o)

@@ -59,6 +59,13 @@ void ib_bench_ep_close(struct ib_bench_ep *e);
 /* The buffer an end needs for the sizes of o: a send half and a receive half. */
 size_t ib_bench_ep_buf_len(const struct ib_bench_opts *o);
 
+/*
+ * Before anything is registered: may this process pin endpoints buffers of
+ * buflen bytes?  0, or -ENOMEM with the limit needed and how to raise it.
+ */
+int ib_bench_ep_memlock_check(struct hw *hw, size_t buflen, int endpoints, char *err,
+			      size_t errlen);
+
 void ib_bench_ep_plan_make(const struct ib_bench_opts *o, struct ib_bench_ep_plan *p);
 void ib_bench_ep_stream_init(struct ib_bench_ep_stream *s, struct ib_bench_ep *e, size_t size,
 			     const struct ib_bench_ep_plan *p);

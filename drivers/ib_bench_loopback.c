@@ -88,7 +88,10 @@ int ib_bench_loopback_run(struct hw *hw, const struct ib_bench_opts *o, struct i
 	struct ib_bench_ep_plan plan;
 	int r;
 
-	r = ib_bench_ep_open(hw, rep->dev, rep->port, o, buflen, NULL, &a, err, errlen);
+	/* both ends' buffers are pinned by this process */
+	r = ib_bench_ep_memlock_check(hw, buflen, 2, err, errlen);
+	if (r == 0)
+		r = ib_bench_ep_open(hw, rep->dev, rep->port, o, buflen, NULL, &a, err, errlen);
 	if (r == 0)
 		r = ib_bench_ep_open(hw, rep->dev2, rep->port2, o, buflen,
 				     same && !threaded ? a.ctx : NULL, &b, err, errlen);

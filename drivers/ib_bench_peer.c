@@ -147,6 +147,9 @@ int ib_bench_peer_client(struct hw *hw, const struct ib_bench_opts *o, struct ib
 	size_t buflen = ib_bench_ep_buf_len(o);
 	int fd = -1, r;
 
+	r = ib_bench_ep_memlock_check(hw, buflen, 1, err, errlen);
+	if (r < 0)
+		return r;
 	r = ib_oob_connect(o->host, o->tcp_port, o->timeout_ns, &fd);
 	if (r < 0)
 		return ib_bench_ep_fail(err, errlen, r, "cannot reach %s port %d: %s", o->host,
@@ -249,8 +252,10 @@ int ib_bench_peer_server(struct hw *hw, const struct ib_bench_opts *o, struct ib
 	so.nsizes = 1;
 	rep->test = so.test;
 	rep->bidir = so.bidir;
-	r = ib_bench_ep_open(hw, rep->dev, rep->port, &so, 2 * (size_t)hello.size, NULL, &e, err,
-			     errlen);
+	r = ib_bench_ep_memlock_check(hw, 2 * (size_t)hello.size, 1, err, errlen);
+	if (r == 0)
+		r = ib_bench_ep_open(hw, rep->dev, rep->port, &so, 2 * (size_t)hello.size, NULL,
+				     &e, err, errlen);
 	if (r == 0)
 		rep->qp_caps = *hw_verbs_qp_caps(e.qp);
 	if (r == 0)

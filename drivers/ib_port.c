@@ -1,6 +1,8 @@
 /* ib_port.c - port attributes and traffic rates; a stuck 32-bit counter reads as unknown. */
 #include "drivers/ib_port.h"
 
+#include "drivers/ib_preflight.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -330,13 +332,12 @@ const char *ib_port_state_hint(const struct hw_ib_port_attr *a)
 {
 	if (a->state == HW_IB_PORT_STATE_ACTIVE)
 		return NULL;
+	/* the one subnet-manager rule (sm_lid 0 or INIT), before the physical state's guesses */
+	if (ib_preflight_no_sm(a))
+		return ib_preflight_no_sm_hint();
 	if (a->link_layer == HW_IB_PORT_LINK_LAYER_ETHERNET) /* RoCE: follows its network interface */
 		return "the network interface under this RoCE port is down or has no carrier";
 	switch (a->phys_state) {
-	case HW_IB_PORT_PHYS_LINK_UP:
-		/* trained, but only a subnet manager assigns LIDs and moves ports to ACTIVE */
-		return "the link is up but no subnet manager has configured it: run opensm on one"
-		       " host of the fabric (two cards cabled back to back need one too)";
 	case HW_IB_PORT_PHYS_POLLING:
 		return "no link: check the cable and that the other end is powered and enabled";
 	case HW_IB_PORT_PHYS_DISABLED:

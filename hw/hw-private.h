@@ -85,6 +85,7 @@ struct hw_pci_ops {
 	int (*find)(struct hw *hw, uint16_t vendor, uint16_t device, struct hw_pci_dev *out, int max);
 	int (*config_read)(struct hw *hw, const char *slot, uint8_t *buf, size_t len);
 	int (*rescan)(struct hw *hw);
+	int (*link_read)(struct hw *hw, const char *slot, struct hw_pci_link *link);
 };
 
 struct hw_ib_ops {
@@ -94,6 +95,8 @@ struct hw_ib_ops {
 	int (*pci_slot)(struct hw *hw, const char *dev, char *slot, int len);
 	int (*counter_read)(struct hw *hw, const char *dev, int port, const char *name,
 			    uint64_t *value, int *bits);
+	int (*device_info)(struct hw *hw, const char *dev, struct hw_ib_device_info *info);
+	int (*sm_process)(struct hw *hw);
 };
 
 struct hw_host_ops {
@@ -134,6 +137,7 @@ struct hw_verbs_ops {
 	int (*open)(struct hw *hw, const char *dev, int port, int gid_index, int cq_depth,
 		    struct hw_verbs_ctx **out, char *err, size_t errlen);
 	void (*close)(struct hw_verbs_ctx *c);
+	int (*memlock_get)(struct hw *hw, struct hw_verbs_memlock *m);
 	int64_t (*now_ns)(struct hw_verbs_ctx *c);
 	int (*mr_reg)(struct hw_verbs_ctx *c, size_t len, struct hw_verbs_mr **out);
 	void (*mr_dereg)(struct hw_verbs_mr *mr);

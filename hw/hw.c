@@ -264,6 +264,12 @@ int hw_pci_rescan(struct hw *hw)
 	return hw->pci->rescan(hw);
 }
 
+int hw_pci_link_read(struct hw *hw, const char *slot, struct hw_pci_link *link)
+{
+	memset(link, 0, sizeof(*link));
+	return hw->pci->link_read(hw, slot, link);
+}
+
 /* ---- ib ---- */
 
 int hw_ib_devices(struct hw *hw, char names[][HW_IB_NAME_MAX], int max)
@@ -293,6 +299,17 @@ int hw_ib_counter_read(struct hw *hw, const char *dev, int port, const char *nam
 	int dummy;
 
 	return hw->ib->counter_read(hw, dev, port, name, value, bits ? bits : &dummy);
+}
+
+int hw_ib_device_info(struct hw *hw, const char *dev, struct hw_ib_device_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	return hw->ib->device_info(hw, dev, info);
+}
+
+int hw_ib_sm_process(struct hw *hw)
+{
+	return hw->ib->sm_process(hw);
 }
 
 /* ---- host ---- */

@@ -52,7 +52,15 @@ struct hw_ib_port_attr {
 	int max_mtu;      /* IBTA mtu code 1..5 = 256..4096 */
 	int active_mtu;
 	uint16_t lid;
+	uint16_t sm_lid;  /* the subnet manager's LID; 0: no subnet manager has configured the port */
 	char rate[64];    /* sysfs "rate", e.g. "40 Gb/sec (4X QDR)" */
+};
+
+/* What a bug report needs about a device; "" where the kernel does not say. */
+struct hw_ib_device_info {
+	char fw_ver[64];   /* "2.9.1000" */
+	char hca_type[64]; /* "MT26428" */
+	char board_id[64]; /* the card's PSID, "MT_0D90110009" */
 };
 
 /* Device names (mlx4_0, rxe_lo) into names[0..max). Returns the count (may exceed max) or -errno. */
@@ -62,6 +70,13 @@ int hw_ib_port_count(struct hw *hw, const char *dev);
 int hw_ib_port_query(struct hw *hw, const char *dev, int port, struct hw_ib_port_attr *attr);
 /* The PCI slot behind a device ("0000:01:00.0"); -ENODEV for a soft device such as rxe. */
 int hw_ib_device_pci_slot(struct hw *hw, const char *dev, char *slot, int len);
+/* Firmware version, HCA type and board id of a device: 0 or -errno (-ENODEV: no such device). */
+int hw_ib_device_info(struct hw *hw, const char *dev, struct hw_ib_device_info *info);
+/*
+ * Whether a process named opensm runs on this host: 1, 0, or -errno.  Only
+ * one host of a fabric needs one; a port's sm_lid says whether any does.
+ */
+int hw_ib_sm_process(struct hw *hw);
 /*
  * Read one sysfs counter of a port by its kernel name: first
  * counters_ext/<name>_64 style 64-bit counters where asked

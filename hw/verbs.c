@@ -101,6 +101,13 @@ const struct hw_verbs_qp_caps *hw_verbs_qp_caps(const struct hw_verbs_qp *qp)
 	return &qp->caps;
 }
 
+int hw_verbs_memlock_get(struct hw *hw, struct hw_verbs_memlock *m)
+{
+	m->limit = UINT64_MAX;
+	m->cap_ipc_lock = false;
+	return hw->verbs->memlock_get(hw, m);
+}
+
 uint32_t hw_verbs_inline_size(uint32_t asked, uint32_t returned)
 {
 	return returned < asked ? returned : asked;

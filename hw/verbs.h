@@ -53,6 +53,17 @@ int hw_verbs_open(struct hw *hw, const char *dev, int port, int gid_index, int c
 		  struct hw_verbs_ctx **out, char *err, size_t errlen);
 void hw_verbs_close(struct hw_verbs_ctx *c);
 /*
+ * How much memory this process may register (pin): RLIMIT_MEMLOCK, unless
+ * CAP_IPC_LOCK lifts it (root has it).  The kernel refuses a registration
+ * past the limit with a bare ENOMEM/EPERM, so the benchmark checks first.
+ */
+struct hw_verbs_memlock {
+	uint64_t limit;	   /* bytes; UINT64_MAX: unlimited */
+	bool cap_ipc_lock; /* the limit does not apply */
+};
+int hw_verbs_memlock_get(struct hw *hw, struct hw_verbs_memlock *m);
+
+/*
  * The clock completions are timed by: CLOCK_MONOTONIC on real hardware,
  * the simulated fabric's virtual clock on the sim (it moves as completions
  * are polled, so a benchmark measures the model, not the host CPU).

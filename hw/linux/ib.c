@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -93,23 +94,38 @@ static int hw_ib_linux_port_count(struct hw *hw, const char *dev)
 	return r;
 }
 
-static void hw_ib_linux_rate(struct hw *hw, const char *dev, int port, char *rate, size_t len)
+/* One line of a device's sysfs file without its newline; "" when the file is missing. */
+static int hw_ib_linux_dev_str(struct hw *hw, const char *dev, const char *attr, char *buf,
+			       size_t len)
 {
 	char path[HW_LINUX_PATH_MAX];
 	size_t n;
+	int r;
 
-	rate[0] = '\0';
-	if (hw_linux_path(path, sizeof(path), "%s/class/infiniband/%s/ports/%d/rate",
-			  hw_linux_state(hw)->sysfs_root, dev, port) < 0)
-		return;
-	/* The rate string is informational: a missing file leaves it empty. */
-	if (hw_linux_file_read_str(path, rate, len) < 0) {
-		rate[0] = '\0';
-		return;
+	buf[0] = '\0';
+	r = hw_linux_path(path, sizeof(path), "%s/class/infiniband/%s/%s",
+			  hw_linux_state(hw)->sysfs_root, dev, attr);
+	if (r < 0)
+		return r;
+	r = hw_linux_file_read_str(path, buf, len);
+	if (r < 0) {
+		buf[0] = '\0';
+		return r;
 	}
-	n = strlen(rate);
-	while (n > 0 && (rate[n - 1] == '\n' || rate[n - 1] == ' '))
-		rate[--n] = '\0';
+	n = strcspn(buf, "\n");
+	buf[n] = '\0';
+	while (n > 0 && buf[n - 1] == ' ')
+		buf[--n] = '\0';
+	return 0;
+}
+
+static void hw_ib_linux_rate(struct hw *hw, const char *dev, int port, char *rate, size_t len)
+{
+	char attr[32];
+
+	/* The rate string is informational: a missing file leaves it empty. */
+	snprintf(attr, sizeof(attr), "ports/%d/rate", port);
+	(void)hw_ib_linux_dev_str(hw, dev, attr, rate, len);
 }
 
 static int hw_ib_linux_port_query(struct hw *hw, const char *dev, int port,
@@ -137,6 +153,7 @@ static int hw_ib_linux_port_query(struct hw *hw, const char *dev, int port,
 	attr->max_mtu = pa.max_mtu;
 	attr->active_mtu = pa.active_mtu;
 	attr->lid = pa.lid;
+	attr->sm_lid = pa.sm_lid;
 	hw_ib_linux_rate(hw, dev, port, attr->rate, sizeof(attr->rate));
 	return 0;
 }
@@ -229,8 +246,9 @@ static int hw_ib_linux_counter_file(struct hw *hw, const char *dev, int port, co
  * a guess, the no-IETF group looks the same.  The port driver corrects it
  * per counter (drivers/ib_port.c: a value past 2^32-1 makes the whole port
  * 64-bit).  Which group a ConnectX-2 (mlx4) gets depends on its firmware
- * and has not been checked on a card here; `perfquery -x` answering on the
- * port means the firmware has the extended counters.
+ * and has not been checked on a card here; `perfquery -x -C <dev> -P <port>`
+ * answering means the firmware has the extended counters (`h2box ib counters`
+ * and `h2box ib selftest` say so).
  */
 static int hw_ib_linux_counters_width(struct hw *hw, const char *dev, int port, const char *name,
 				      uint64_t value)
@@ -310,7 +328,61 @@ static int hw_ib_linux_counter_read(struct hw *hw, const char *dev, int port, co
 	return 0;
 }
 
+/* fw_ver, hca_type and board_id are the core's and mlx4's sysfs files (rxe has fw_ver only). */
+static int hw_ib_linux_device_info(struct hw *hw, const char *dev, struct hw_ib_device_info *info)
+{
+	char path[HW_LINUX_PATH_MAX];
+	int r;
+
+	r = hw_ib_linux_check_name(dev);
+	if (r < 0)
+		return r;
+	r = hw_linux_path(path, sizeof(path), "%s/class/infiniband/%s",
+			  hw_linux_state(hw)->sysfs_root, dev);
+	if (r < 0)
+		return r;
+	if (access(path, F_OK) < 0)
+		return errno == ENOENT ? -ENODEV : -errno;
+	(void)hw_ib_linux_dev_str(hw, dev, "fw_ver", info->fw_ver, sizeof(info->fw_ver));
+	(void)hw_ib_linux_dev_str(hw, dev, "hca_type", info->hca_type, sizeof(info->hca_type));
+	(void)hw_ib_linux_dev_str(hw, dev, "board_id", info->board_id, sizeof(info->board_id));
+	return 0;
+}
+
+/* At most this many /proc entries are looked at: a bound, far above a NAS's process count. */
+#define HW_IB_LINUX_PROC_MAX 65536
+
+/* A process whose comm is "opensm" (the Debian package's daemon, or one started by hand). */
+static int hw_ib_linux_sm_process(struct hw *hw)
+{
+	struct dirent *de;
+	int seen = 0, found = 0;
+	DIR *d;
+
+	(void)hw;
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	while (!found && seen++ < HW_IB_LINUX_PROC_MAX && (de = readdir(d))) {
+		char path[64], comm[32];
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
+		    strspn(de->d_name, "0123456789") != strlen(de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.20s/comm", de->d_name);
+		/* a process may end between readdir and the read: skip it */
+		if (hw_linux_file_read_str(path, comm, sizeof(comm)) < 0)
+			continue;
+		comm[strcspn(comm, "\n")] = '\0';
+		found = strcmp(comm, "opensm") == 0;
+	}
+	closedir(d);
+	return found;
+}
+
 const struct hw_ib_ops hw_ib_linux_ops = {
+	.device_info = hw_ib_linux_device_info,
+	.sm_process = hw_ib_linux_sm_process,
 	.devices = hw_ib_linux_devices,
 	.port_count = hw_ib_linux_port_count,
 	.port_query = hw_ib_linux_port_query,

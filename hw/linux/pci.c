@@ -190,28 +190,44 @@ static int hw_pci_linux_config_cb(struct hw *hw, struct pci_access *pacc, void *
 	return off == 0 && ca->len > 0 ? -EIO : (int)off;
 }
 
-static int hw_pci_linux_config_read(struct hw *hw, const char *slot, uint8_t *buf, size_t len)
+/*
+ * A slot as "0000:01:00.0" (canon, 16 bytes) and its parts, once its sysfs
+ * directory is there: 0, -EINVAL (not a slot), -ENODEV (no such device).
+ */
+static int hw_pci_linux_slot_dir(struct hw *hw, const char *slot, char *canon, unsigned *domain,
+				 unsigned *bus, unsigned *dev, unsigned *func)
 {
-	struct hw_pci_linux_config_arg ca = { .buf = buf, .len = len };
-	char path[HW_LINUX_PATH_MAX], canon[16];
+	char path[HW_LINUX_PATH_MAX];
 	struct stat sb;
 	int n = 0, r;
 
-	if (!slot || !buf)
+	if (!slot || sscanf(slot, "%4x:%2x:%2x.%1u%n", domain, bus, dev, func, &n) != 4 ||
+	    slot[n] || *dev > 31 || *func > 7)
 		return -EINVAL;
-	if (sscanf(slot, "%4x:%2x:%2x.%1u%n", &ca.domain, &ca.bus, &ca.dev, &ca.func, &n) != 4 ||
-	    slot[n] || ca.dev > 31 || ca.func > 7)
-		return -EINVAL;
-	if (len > HW_PCI_CONFIG_MAX)
-		ca.len = HW_PCI_CONFIG_MAX;
-	snprintf(canon, sizeof(canon), "%04x:%02x:%02x.%u", ca.domain, ca.bus, ca.dev, ca.func);
-	/* libpci's sysfs read cannot tell "no such device" from a short read */
+	snprintf(canon, 16, "%04x:%02x:%02x.%u", *domain, *bus, *dev, *func);
 	r = hw_linux_path(path, sizeof(path), "%s/bus/pci/devices/%s", hw_linux_state(hw)->sysfs_root,
 			  canon);
 	if (r < 0)
 		return r;
 	if (stat(path, &sb) < 0)
 		return errno == ENOENT ? -ENODEV : -errno;
+	return 0;
+}
+
+static int hw_pci_linux_config_read(struct hw *hw, const char *slot, uint8_t *buf, size_t len)
+{
+	struct hw_pci_linux_config_arg ca = { .buf = buf, .len = len };
+	char canon[16];
+	int r;
+
+	if (!buf)
+		return -EINVAL;
+	if (len > HW_PCI_CONFIG_MAX)
+		ca.len = HW_PCI_CONFIG_MAX;
+	/* libpci's sysfs read cannot tell "no such device" from a short read */
+	r = hw_pci_linux_slot_dir(hw, slot, canon, &ca.domain, &ca.bus, &ca.dev, &ca.func);
+	if (r < 0)
+		return r;
 	return hw_pci_linux_with(hw, hw_pci_linux_config_cb, &ca);
 }
 
@@ -226,7 +242,83 @@ static int hw_pci_linux_rescan(struct hw *hw)
 	return hw_linux_file_write_str(path, "1");
 }
 
+/*
+ * A sysfs link speed: "2.5 GT/s", "5 GT/s" (kernels before 5.5), "5.0 GT/s PCIe",
+ * "16.0 GT/s PCIe"; "Unknown" or "Unknown speed" when the link is down.  The
+ * LnkCap/LnkSta code, or 0.
+ */
+static int hw_pci_linux_speed_code(const char *s)
+{
+	static const struct {
+		double gts;
+		int code;
+	} speeds[] = { { 2.5, 1 }, { 5.0, 2 }, { 8.0, 3 }, { 16.0, 4 }, { 32.0, 5 }, { 64.0, 6 } };
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || strncmp(end, " GT/s", 5) != 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++)
+		if (v > speeds[i].gts - 0.01 && v < speeds[i].gts + 0.01)
+			return speeds[i].code;
+	return 0;
+}
+
+/* One of a device's link files: its text (trimmed) into buf; 0 or -errno. */
+static int hw_pci_linux_link_file(struct hw *hw, const char *canon, const char *name, char *buf,
+				  size_t len)
+{
+	char path[HW_LINUX_PATH_MAX];
+	int r;
+
+	r = hw_linux_path(path, sizeof(path), "%s/bus/pci/devices/%s/%s",
+			  hw_linux_state(hw)->sysfs_root, canon, name);
+	if (r < 0)
+		return r;
+	r = hw_linux_file_read_str(path, buf, len);
+	if (r < 0)
+		return r;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static int hw_pci_linux_link_width(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return end != s && *end == '\0' && v > 0 && v <= 32 ? (int)v : 0;
+}
+
+/*
+ * drivers/pci/pci-sysfs.c publishes the link registers world-readable; a
+ * sandboxed daemon without CAP_SYS_ADMIN reads them here, where libpci gets
+ * only the first 64 bytes of config space and never sees the capability.
+ */
+static int hw_pci_linux_link_read(struct hw *hw, const char *slot, struct hw_pci_link *link)
+{
+	char canon[16], buf[64];
+	unsigned domain, bus, dev, func;
+	int r;
+
+	r = hw_pci_linux_slot_dir(hw, slot, canon, &domain, &bus, &dev, &func);
+	if (r < 0)
+		return r;
+	r = hw_pci_linux_link_file(hw, canon, "current_link_speed", buf, sizeof(buf));
+	if (r < 0)
+		return r; /* -ENOENT: no PCI Express capability, the kernel made no link files */
+	link->cur_speed = hw_pci_linux_speed_code(buf);
+	if (hw_pci_linux_link_file(hw, canon, "current_link_width", buf, sizeof(buf)) == 0)
+		link->cur_width = hw_pci_linux_link_width(buf);
+	if (hw_pci_linux_link_file(hw, canon, "max_link_speed", buf, sizeof(buf)) == 0)
+		link->max_speed = hw_pci_linux_speed_code(buf);
+	if (hw_pci_linux_link_file(hw, canon, "max_link_width", buf, sizeof(buf)) == 0)
+		link->max_width = hw_pci_linux_link_width(buf);
+	return 0;
+}
+
 const struct hw_pci_ops hw_pci_linux_ops = {
+	.link_read = hw_pci_linux_link_read,
 	.find = hw_pci_linux_find,
 	.config_read = hw_pci_linux_config_read,
 	.rescan = hw_pci_linux_rescan,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -434,8 +435,47 @@ static int lv_poll(struct hw_verbs_ctx *base, struct hw_verbs_wc *out, int max)
 	return n;
 }
 
+/* CAP_IPC_LOCK in this process's effective set: /proc/self/status "CapEff:\t<hex>". */
+static bool lv_cap_ipc_lock(void)
+{
+	char line[256];
+	bool cap = false;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long eff;
+
+		if (sscanf(line, "CapEff: %llx", &eff) == 1) {
+			cap = (eff >> 14) & 1; /* CAP_IPC_LOCK is capability 14 */
+			break;
+		}
+	}
+	fclose(f);
+	return cap;
+}
+
+/*
+ * ib_umem_get() pins registered memory against RLIMIT_MEMLOCK unless the
+ * process has CAP_IPC_LOCK (and refuses any registration with a limit of 0):
+ * the same test here, before a registration fails with a bare errno.
+ */
+static int lv_memlock_get(struct hw *hw, struct hw_verbs_memlock *m)
+{
+	struct rlimit rl;
+
+	(void)hw;
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) < 0)
+		return -errno;
+	m->limit = rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)rl.rlim_cur;
+	m->cap_ipc_lock = lv_cap_ipc_lock();
+	return 0;
+}
+
 const struct hw_verbs_ops hw_verbs_linux_ops = {
 	.open = lv_open,
+	.memlock_get = lv_memlock_get,
 	.close = lv_close,
 	.now_ns = lv_now_ns,
 	.mr_reg = lv_mr_reg,

@@ -80,6 +80,8 @@ static int sim_ib_port_query(struct hw *hw, const char *dev, int port,
 	attr->max_mtu = 5;                           /* 4096 */
 	attr->active_mtu = attr->state == HW_IB_PORT_STATE_ACTIVE ? 4 : 1; /* opensm's default 2048 partition */
 	attr->lid = attr->state == HW_IB_PORT_STATE_ACTIVE ? (uint16_t)port : 0;
+	/* opensm runs on the fabric's other end (LID 3): only a configured port knows it */
+	attr->sm_lid = attr->state == HW_IB_PORT_STATE_ACTIVE ? 3 : 0;
 	sim_ib_rate(attr->active_width, attr->active_speed, attr->rate, sizeof(attr->rate));
 	return 0;
 }
@@ -103,7 +105,29 @@ static int sim_ib_counter_read(struct hw *hw, const char *dev, int port, const c
 	return sim_plant_ib_counter(hw_sim_state(hw)->plant, port, name, value, bits);
 }
 
+/* The ConnectX-2 MHQH29B of the article, with the last firmware Mellanox released for it. */
+static int sim_ib_device_info(struct hw *hw, const char *dev, struct hw_ib_device_info *info)
+{
+	int r = sim_ib_check(hw, dev);
+
+	if (r < 0)
+		return r;
+	snprintf(info->fw_ver, sizeof(info->fw_ver), "2.9.1000");
+	snprintf(info->hca_type, sizeof(info->hca_type), "MT26428");
+	snprintf(info->board_id, sizeof(info->board_id), "MT_0D90110009");
+	return 0;
+}
+
+/* The simulated box runs no opensm itself: the fabric's subnet manager is elsewhere. */
+static int sim_ib_sm_process(struct hw *hw)
+{
+	(void)hw;
+	return 0;
+}
+
 const struct hw_ib_ops hw_ib_sim_ops = {
+	.device_info = sim_ib_device_info,
+	.sm_process = sim_ib_sm_process,
 	.devices = sim_ib_devices,
 	.port_count = sim_ib_port_count,
 	.port_query = sim_ib_port_query,

@@ -657,8 +657,18 @@ static int sv_poll(struct hw_verbs_ctx *base, struct hw_verbs_wc *wc, int max)
 	return n;
 }
 
+/* The simulated box registers no real memory: nothing to limit. */
+static int sv_memlock_get(struct hw *hw, struct hw_verbs_memlock *m)
+{
+	(void)hw;
+	m->limit = UINT64_MAX;
+	m->cap_ipc_lock = false;
+	return 0;
+}
+
 const struct hw_verbs_ops hw_verbs_sim_ops = {
 	.open = sv_open,
+	.memlock_get = sv_memlock_get,
 	.close = sv_close,
 	.now_ns = sv_now_ns,
 	.mr_reg = sv_mr_reg,

@@ -1,4 +1,4 @@
-/* cli-bench.c - `h2box ib bench --local`: the verbs benchmark in the client, without h2boxd. */
+/* cli-bench.c - `h2box ib bench --local` and `ib selftest --local`: verbs in the client, without h2boxd. */
 #include "supervisor/cli/cli-bench.h"
 #include "supervisor/cli/cli.h"
 
@@ -13,6 +13,7 @@
 #include "hw/hw.h"
 #include "supervisor/report/ib-probe.h"
 #include "supervisor/report/ib-report.h"
+#include "supervisor/report/ib-selftest.h"
 #include "supervisor/util/json.h"
 
 /*
@@ -70,12 +71,75 @@ static void probe_ceiling(struct hw *hw, struct ib_bench_opts *o)
 
 bool cli_bench_is_local(int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[0], "ib") != 0 || strcmp(argv[1], "bench") != 0)
+	if (argc < 2 || strcmp(argv[0], "ib") != 0 ||
+	    (strcmp(argv[1], "bench") != 0 && strcmp(argv[1], "selftest") != 0))
 		return false;
 	for (int i = 2; i < argc; i++)
 		if (strcmp(argv[i], "--local") == 0)
 			return true;
 	return false;
+}
+
+/*
+ * `h2box ib selftest --local`: the same report in this process (the peer PC,
+ * or the box before h2boxd is set up), with this process's memlock limit.
+ */
+static int cli_selftest_local_main(bool json, int n, char **args)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct ib_bench_report *rep = NULL;
+	struct ib_selftest *st = NULL;
+	char dev[HW_IB_NAME_MAX], err[256] = "";
+	struct hw *hw = NULL;
+	int port, r, status = 0;
+
+	if (ib_selftest_args_parse(n, args, dev, sizeof(dev), &port, err, sizeof(err)) < 0)
+		return cli_fail(json, 2, "%s --local", err);
+	st = calloc(1, sizeof(*st));
+	rep = calloc(1, sizeof(*rep));
+	if (!st || !rep) {
+		status = cli_fail(json, 1, "ib selftest: out of memory");
+		goto out;
+	}
+	r = hw_linux_new(&hw);
+	if (r < 0) {
+		status = cli_fail(json, 1, "ib selftest: cannot open the hardware interfaces: %s",
+				  strerror(-r));
+		goto out;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	ib_selftest_collect(hw, dev, port, false, true, NULL, st);
+	if (st->bench_wanted) {
+		r = ib_bench_run(hw, &st->bench_opts, rep, bench_cancelled, NULL, err, sizeof(err));
+		ib_selftest_bench_done(st, r, rep, err);
+	}
+	if (json) {
+		struct json *j = json_new();
+		const char *doc = NULL;
+
+		if (j) {
+			json_object_begin(j, NULL);
+			json_bool(j, "ok", true);
+			ib_selftest_json(st, j);
+			json_object_end(j);
+			doc = json_finish(j, NULL);
+		}
+		if (doc)
+			printf("%s\n", doc);
+		else
+			status = cli_fail(true, 1, "ib selftest: cannot build the JSON report");
+		json_free(j);
+	} else {
+		ib_selftest_text(st, stdout);
+	}
+out:
+	if (hw)
+		hw_free(hw);
+	free(rep);
+	free(st);
+	return status;
 }
 
 int cli_bench_local_main(bool json, int argc, char **argv)
@@ -94,6 +158,10 @@ int cli_bench_local_main(bool json, int argc, char **argv)
 	for (int i = 2; i < argc; i++)
 		if (strcmp(argv[i], "--local") != 0)
 			args[n++] = argv[i];
+	if (strcmp(argv[1], "selftest") == 0) {
+		status = cli_selftest_local_main(json, n, args);
+		goto out;
+	}
 	ib_bench_opts_defaults(&o);
 	if (ib_bench_opts_parse(&o, n, args, err, sizeof(err)) < 0) {
 		status = cli_fail(json, 2,

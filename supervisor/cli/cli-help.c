@@ -24,8 +24,10 @@ static const struct cli_usage {
 		  "                                 temperatures, fan, IB Gb/s; alarms marked\n" },
 	{ "alarms", "  alarms                         active alarms and history\n" },
 	{ "budget", "  budget                         power budget governor and throttle ladder\n" },
-	{ "ib", "  ib link | counters | bench [--local] " IB_BENCH_USAGE_OPTIONS "\n"
-		"                                 (--local: the benchmark in this process, without\n"
+	{ "ib", "  ib link | counters | selftest [--local] [--dev NAME[:PORT]] |\n"
+		"  ib bench [--local] " IB_BENCH_USAGE_OPTIONS "\n"
+		"                                 (selftest: the first command on a new card, a\n"
+		"                                 report for a bug; --local: in this process, without\n"
 		"                                 h2boxd, e.g. on the peer host)\n" },
 	{ "sim", "  sim button [--hold S] | workload NAME|--list | ambient C | load W |\n"
 		 "      fault NAME on|off | fault --list | time [HH:MM] | speed F | advance DURATION |\n"

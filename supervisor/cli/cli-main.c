@@ -19,7 +19,8 @@
 static bool cli_main_is_stream(int argc, char **argv)
 {
 	/* a benchmark on real hardware reports from a worker thread as a stream */
-	if (argc >= 2 && strcmp(argv[0], "ib") == 0 && strcmp(argv[1], "bench") == 0)
+	if (argc >= 2 && strcmp(argv[0], "ib") == 0 &&
+	    (strcmp(argv[1], "bench") == 0 || strcmp(argv[1], "selftest") == 0))
 		return true;
 	if (argc >= 1 && strcmp(argv[0], "watts") == 0)
 		for (int i = 1; i < argc; i++)

@@ -2,6 +2,7 @@
 #include "supervisor/report/ib-probe.h"
 
 #include "drivers/ib_port.h"
+#include "hw/pci.h"
 
 #include <errno.h>
 #include <math.h>
@@ -12,13 +13,30 @@ void ib_probe_pcie_read(struct hw *hw, const char *dev, struct ib_probe_pcie *p)
 	memset(p, 0, sizeof(*p));
 	p->slot_r = hw_ib_device_pci_slot(hw, dev, p->slot, sizeof(p->slot));
 	p->parse_r = -ENODEV;
+	p->config_r = -ENODEV;
 	if (p->slot_r < 0) {
 		p->slot[0] = '\0';
 		return;
 	}
 	p->parse_r = nic_pcie_read(hw, p->slot, &p->info);
+	p->config_r = p->parse_r;
 	if (p->parse_r == 0 || p->parse_r == -ENODATA)
 		p->model = nic_pcie_model_lookup(p->info.vendor, p->info.device);
+	if (p->parse_r != 0) {
+		struct hw_pci_link l;
+
+		if (hw_pci_link_read(hw, p->slot, &l) == 0 && l.cur_speed > 0 && l.cur_width > 0) {
+			p->info.lnksta_speed = l.cur_speed;
+			p->info.lnksta_width = l.cur_width;
+			p->info.lnkcap_speed = l.max_speed;
+			p->info.lnkcap_width = l.max_width;
+			p->info.devctl_mps = 0;
+			p->info.devcap_mps = 0;
+			p->info.devctl_mrrs = 0;
+			p->link_from_sysfs = true;
+			p->parse_r = 0;
+		}
+	}
 }
 
 bool ib_probe_pcie_link(const struct ib_probe_pcie *p, struct linkmath_pcie_link *l)

@@ -95,7 +95,7 @@ void ib_report_bench_text(const struct ib_bench_report *r, FILE *f)
 	}
 }
 
-char *ib_report_bench_text_alloc(const struct ib_bench_report *r)
+char *ib_report_text_alloc(ib_report_print_fn print, const void *what)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -103,10 +103,20 @@ char *ib_report_bench_text_alloc(const struct ib_bench_report *r)
 
 	if (!f)
 		return NULL;
-	ib_report_bench_text(r, f);
+	print(what, f);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;
 	}
 	return buf;
+}
+
+static void ib_report_bench_print(const void *r, FILE *f)
+{
+	ib_report_bench_text(r, f);
+}
+
+char *ib_report_bench_text_alloc(const struct ib_bench_report *r)
+{
+	return ib_report_text_alloc(ib_report_bench_print, r);
 }

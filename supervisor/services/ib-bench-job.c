@@ -4,6 +4,7 @@
 #include "drivers/ib_bench.h"
 #include "hw/hw.h"
 #include "supervisor/report/ib-report.h"
+#include "supervisor/report/ib-selftest.h"
 #include "supervisor/runtime/box.h"
 #include "supervisor/runtime/ctl.h"
 #include "supervisor/runtime/loop.h"
@@ -55,6 +56,7 @@ struct ib_bench_job_run {
 	atomic_bool cancel;
 	struct ctl_stream *st;
 	struct loop_io *io;
+	struct ib_selftest *selftest; /* `ib selftest`: its report instead of the bench's */
 };
 
 static bool ib_bench_job_cancelled(void *userdata)
@@ -105,6 +107,50 @@ static void ib_bench_job_caps_log_once(struct ib_bench_job *s, const struct ib_b
 		  r->qp_caps.max_send_wr, r->qp_caps.max_sge);
 }
 
+/* The finished selftest as the stream's last document or text. */
+static void ib_bench_job_selftest_put(struct ctl_stream *cs, const struct ib_selftest *st,
+				      bool json)
+{
+	char *text = NULL;
+
+	if (json) {
+		struct json *j = json_new();
+		const char *doc;
+
+		if (!j)
+			return;
+		json_object_begin(j, NULL);
+		json_bool(j, "ok", true);
+		ib_selftest_json(st, j);
+		json_object_end(j);
+		doc = json_finish(j, NULL);
+		if (doc) {
+			ib_bench_job_stream_put(cs, doc);
+			ctl_stream_printf(cs, "\n");
+		}
+		json_free(j);
+		return;
+	}
+	text = ib_selftest_text_alloc(st);
+	if (text)
+		ib_bench_job_stream_put(cs, text);
+	free(text);
+}
+
+void ib_bench_job_selftest_reply(const struct ib_selftest *st, bool json, struct ctl_reply *rep)
+{
+	char *text;
+
+	if (json) {
+		ib_selftest_json(st, ctl_reply_json(rep));
+		return;
+	}
+	text = ib_selftest_text_alloc(st);
+	if (text)
+		ctl_reply_printf(rep, "%s", text);
+	free(text);
+}
+
 static void ib_bench_job_finish(struct ib_bench_job_run *job)
 {
 	struct ib_bench_job *s = job->bj;
@@ -112,7 +158,11 @@ static void ib_bench_job_finish(struct ib_bench_job_run *job)
 	pthread_join(job->th, NULL);
 	if (job->rc == 0)
 		ib_bench_job_caps_log_once(s, &job->rep);
-	if (job->st) {
+	if (job->selftest) {
+		ib_selftest_bench_done(job->selftest, job->rc, &job->rep, job->err);
+		if (job->st)
+			ib_bench_job_selftest_put(job->st, job->selftest, job->json);
+	} else if (job->st) {
 		char *text = NULL;
 
 		if (job->json) {
@@ -146,8 +196,10 @@ static void ib_bench_job_finish(struct ib_bench_job_run *job)
 					  job->err[0] ? job->err : strerror(-job->rc));
 		}
 		free(text);
-		ctl_stream_close(job->st);
 	}
+	if (job->st)
+		ctl_stream_close(job->st);
+	free(job->selftest);
 	loop_io_free(job->io);
 	close(job->efd);
 	s->run = NULL;
@@ -176,13 +228,16 @@ static void ib_bench_job_on_timer(struct loop_timer *t, int64_t now_ns, void *us
 }
 
 static int ib_bench_job_thread_start(struct ib_bench_job *s, const struct ib_bench_opts *o,
-				     bool json, struct ctl_reply *rep)
+				     struct ib_selftest *selftest, bool json, struct ctl_reply *rep)
 {
 	struct ib_bench_job_run *job = calloc(1, sizeof(*job));
 	int r;
 
-	if (!job)
+	if (!job) {
+		free(selftest);
 		return -ENOMEM;
+	}
+	job->selftest = selftest;
 	job->bj = s;
 	job->o = *o;
 	job->json = json;
@@ -205,34 +260,41 @@ static int ib_bench_job_thread_start(struct ib_bench_job *s, const struct ib_ben
 	if (json)
 		json_bool(ctl_reply_json(rep), "running", true);
 	else
-		ctl_reply_printf(rep, "running the benchmark...\n");
+		ctl_reply_printf(rep, "running the %s...\n", selftest ? "selftest" : "benchmark");
 	return 0;
 fail_io:
 	loop_io_free(job->io);
 fail_fd:
 	close(job->efd);
 fail:
+	free(job->selftest);
 	free(job);
 	return r;
 }
 
 /* The simulated box: on the loop's thread, answered in place (see the comment above). */
 static int ib_bench_job_run_inline(struct ib_bench_job *bj, const struct ib_bench_opts *o,
-				   bool json, struct ctl_reply *rep)
+				   struct ib_selftest *selftest, bool json, struct ctl_reply *rep)
 {
 	struct ib_bench_report *r;
 	char err[256] = "";
 	int rc;
 
 	r = calloc(1, sizeof(*r));
-	if (!r)
+	if (!r) {
+		free(selftest);
 		return -ENOMEM;
+	}
 	bj->inline_run = true;
 	rc = ib_bench_run(bj->b->hw, o, r, NULL, NULL, err, sizeof(err));
 	bj->inline_run = false;
 	if (rc == 0)
 		ib_bench_job_caps_log_once(bj, r);
-	if (rc < 0) {
+	if (selftest) {
+		ib_selftest_bench_done(selftest, rc, r, err);
+		ib_bench_job_selftest_reply(selftest, json, rep);
+		free(selftest);
+	} else if (rc < 0) {
 		ctl_reply_error(rep, rc == -EINVAL ? 2 : 1, "ib bench: %s",
 				err[0] ? err : strerror(-rc));
 	} else if (json) {
@@ -253,8 +315,17 @@ int ib_bench_job_start(struct ib_bench_job *bj, const struct ib_bench_opts *o, b
 {
 	assert(!ib_bench_job_busy(bj));
 	if (hw_kind_get(bj->b->hw) != HW_KIND_SIM)
-		return ib_bench_job_thread_start(bj, o, json, rep);
-	return ib_bench_job_run_inline(bj, o, json, rep);
+		return ib_bench_job_thread_start(bj, o, NULL, json, rep);
+	return ib_bench_job_run_inline(bj, o, NULL, json, rep);
+}
+
+int ib_bench_job_start_selftest(struct ib_bench_job *bj, struct ib_selftest *st, bool json,
+				struct ctl_reply *rep)
+{
+	assert(!ib_bench_job_busy(bj));
+	if (hw_kind_get(bj->b->hw) != HW_KIND_SIM)
+		return ib_bench_job_thread_start(bj, &st->bench_opts, st, json, rep);
+	return ib_bench_job_run_inline(bj, &st->bench_opts, st, json, rep);
 }
 
 bool ib_bench_job_busy(const struct ib_bench_job *bj)

@@ -21,4 +21,15 @@ bool ib_bench_job_busy(const struct ib_bench_job *bj);
 int ib_bench_job_start(struct ib_bench_job *bj, const struct ib_bench_opts *o, bool json,
 		       struct ctl_reply *rep);
 
+struct ib_selftest;
+/*
+ * `ib selftest`: run st's short bench like ib_bench_job_start() and answer
+ * with the whole selftest report (its checks, then the bench).  The job owns
+ * st from here (it frees it, also on error).  0 or -errno.
+ */
+int ib_bench_job_start_selftest(struct ib_bench_job *bj, struct ib_selftest *st, bool json,
+				struct ctl_reply *rep);
+/* A selftest's whole report as the reply (JSON when json): also one whose bench did not run. */
+void ib_bench_job_selftest_reply(const struct ib_selftest *st, bool json, struct ctl_reply *rep);
+
 #endif

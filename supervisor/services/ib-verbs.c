@@ -3,11 +3,13 @@
 
 #include "drivers/ib_bench.h"
 #include "drivers/ib_port.h"
+#include "drivers/ib_preflight.h"
 #include "drivers/nic_pcie.h"
 #include "hw/hw.h"
 #include "supervisor/config/ib-config.h"
 #include "supervisor/policy/linkmath.h"
 #include "supervisor/report/ib-probe.h"
+#include "supervisor/report/ib-selftest.h"
 #include "supervisor/runtime/box.h"
 #include "supervisor/runtime/ctl.h"
 #include "supervisor/services/ib-bench-job.h"
@@ -17,15 +19,28 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define IB_VERBS_DEVICES_MAX 16
 
 /* ---- `ib link` ---- */
 
-static void ib_verbs_link_port_json(struct json *j, int port, const struct hw_ib_port_attr *a,
-				    int qr, const struct ib_probe_pcie *p, bool narrow_expected)
+/* The VPI port-type hint of dev:port into buf; NULL when it does not apply. */
+static const char *ib_verbs_vpi_hint(const char *dev, int port, const struct hw_ib_port_attr *a,
+				     const struct ib_probe_pcie *p, char *buf, size_t len)
 {
+	bool vpi = ib_preflight_is_vpi(dev, p->model ? p->model->driver : NULL);
+
+	return ib_preflight_vpi_ethernet(a, vpi, p->slot, port, buf, len) ? buf : NULL;
+}
+
+static void ib_verbs_link_port_json(struct json *j, const char *dev, int port,
+				    const struct hw_ib_port_attr *a, int qr,
+				    const struct ib_probe_pcie *p, bool narrow_expected)
+{
+	char vpi[512];
+
 	struct linkmath_rate rate;
 	struct linkmath_verdict v;
 	bool rate_ok;
@@ -49,6 +64,9 @@ static void ib_verbs_link_port_json(struct json *j, int port, const struct hw_ib
 	json_int(j, "active_mtu", ib_port_mtu_bytes(a->active_mtu));
 	json_int(j, "max_mtu", ib_port_mtu_bytes(a->max_mtu));
 	json_int(j, "lid", a->lid);
+	json_int(j, "sm_lid", a->sm_lid);
+	json_bool(j, "no_sm", ib_preflight_no_sm(a));
+	json_string(j, "port_type_hint", ib_verbs_vpi_hint(dev, port, a, p, vpi, sizeof(vpi)));
 	json_string(j, "sysfs_rate", a->rate[0] ? a->rate : NULL);
 	json_string(j, "encoding", rate_ok ? linkmath_enc_name(rate.enc) : NULL);
 	json_number(j, "nominal_gbps", rate_ok ? rate.nominal_gbps : NAN, 2);
@@ -78,7 +96,7 @@ static void ib_verbs_link_pcie_json(struct json *j, const struct ib_probe_pcie *
 		json_object_end(j);
 		return;
 	}
-	if (p->parse_r == 0 || p->parse_r == -ENODATA) {
+	if (p->config_r == 0 || p->config_r == -ENODATA) {
 		snprintf(id, sizeof(id), "%04x:%04x", in->vendor, in->device);
 		json_string(j, "id", id);
 		json_string(j, "family", p->model ? p->model->family : NULL);
@@ -103,13 +121,23 @@ static void ib_verbs_link_pcie_json(struct json *j, const struct ib_probe_pcie *
 	json_string(j, "encoding", linkmath_enc_name(linkmath_pcie_encoding(l.sta_speed)));
 	json_number(j, "data_gbps", linkmath_pcie_data_gbps(l.sta_speed, l.sta_width), 3);
 	json_number(j, "cap_data_gbps", linkmath_pcie_data_gbps(l.cap_speed, l.cap_width), 3);
-	json_int(j, "mps", in->devctl_mps);
-	json_int(j, "devcap_mps", in->devcap_mps);
-	json_int(j, "mrrs", in->devctl_mrrs);
-	json_number(j, "tlp_efficiency", linkmath_pcie_tlp_efficiency(in->devctl_mps), 4);
+	/* from sysfs (config space past 64 bytes needs CAP_SYS_ADMIN): no payload size */
+	json_string(j, "link_source", p->link_from_sysfs ? "sysfs" : "config");
+	if (in->devctl_mps > 0) {
+		json_int(j, "mps", in->devctl_mps);
+		json_int(j, "devcap_mps", in->devcap_mps);
+		json_int(j, "mrrs", in->devctl_mrrs);
+	} else {
+		json_null(j, "mps");
+		json_null(j, "devcap_mps");
+		json_null(j, "mrrs");
+	}
+	json_number(j, "tlp_efficiency",
+		    in->devctl_mps > 0 ? linkmath_pcie_tlp_efficiency(in->devctl_mps) : NAN, 4);
 	json_number(j, "payload_gbps",
-		    linkmath_pcie_data_gbps(l.sta_speed, l.sta_width) *
-			    linkmath_pcie_tlp_efficiency(in->devctl_mps),
+		    in->devctl_mps > 0 ? linkmath_pcie_data_gbps(l.sta_speed, l.sta_width) *
+						 linkmath_pcie_tlp_efficiency(in->devctl_mps)
+				       : NAN,
 		    3);
 	json_bool(j, "narrow", l.sta_width < l.cap_width);
 	json_bool(j, "narrow_expected", narrow_expected);
@@ -127,7 +155,7 @@ static void ib_verbs_link_pcie_text(struct ctl_reply *rep, const struct ib_probe
 						      : strerror(-p->slot_r));
 		return;
 	}
-	if (p->parse_r == 0 || p->parse_r == -ENODATA)
+	if (p->config_r == 0 || p->config_r == -ENODATA)
 		ctl_reply_printf(rep, "  %s [%04x:%04x] %s at %s\n",
 				 p->model ? p->model->family : "unknown model", in->vendor,
 				 in->device, p->model ? p->model->name : "", p->slot);
@@ -153,12 +181,18 @@ static void ib_verbs_link_pcie_text(struct ctl_reply *rep, const struct ib_probe
 				 100.0 * linkmath_pcie_tlp_efficiency(in->devctl_mps),
 				 linkmath_pcie_data_gbps(l.sta_speed, l.sta_width) *
 					 linkmath_pcie_tlp_efficiency(in->devctl_mps));
+	else if (p->link_from_sysfs)
+		ctl_reply_printf(rep, "  PCIe: link read from sysfs; MaxPayload unknown (config space"
+				      " past 64 bytes needs CAP_SYS_ADMIN: run `h2box ib selftest`"
+				      " as root for it)\n");
 }
 
-static void ib_verbs_link_port_text(struct ctl_reply *rep, int port,
+static void ib_verbs_link_port_text(struct ctl_reply *rep, const char *dev, int port,
 				    const struct hw_ib_port_attr *a, int qr,
 				    const struct ib_probe_pcie *p, bool narrow_expected)
 {
+	char vpi[512];
+
 	struct linkmath_rate rate;
 	struct linkmath_verdict v;
 	bool rate_ok;
@@ -174,6 +208,10 @@ static void ib_verbs_link_port_text(struct ctl_reply *rep, int port,
 			 ib_port_mtu_bytes(a->max_mtu), a->lid, a->rate[0] ? a->rate : "?");
 	if (ib_port_state_hint(a))
 		ctl_reply_printf(rep, "    not ACTIVE: %s\n", ib_port_state_hint(a));
+	else if (ib_preflight_no_sm(a)) /* ACTIVE, but sm_lid 0 */
+		ctl_reply_printf(rep, "    %s\n", ib_preflight_no_sm_hint());
+	if (ib_verbs_vpi_hint(dev, port, a, p, vpi, sizeof(vpi)))
+		ctl_reply_printf(rep, "    %s\n", vpi);
 	if (!rate_ok) {
 		ctl_reply_printf(rep, "    link not up: no rate\n");
 		return;
@@ -233,9 +271,10 @@ static int ib_verbs_link(struct ib_verbs *v, const struct ctl_request *req, stru
 			int qr = hw_ib_port_query(hw, names[d], port, &a);
 
 			if (j)
-				ib_verbs_link_port_json(j, port, &a, qr, &p, narrow_ok);
+				ib_verbs_link_port_json(j, names[d], port, &a, qr, &p, narrow_ok);
 			else
-				ib_verbs_link_port_text(rep, port, &a, qr, &p, narrow_ok);
+				ib_verbs_link_port_text(rep, names[d], port, &a, qr, &p,
+							narrow_ok);
 		}
 		if (j) {
 			json_array_end(j);
@@ -324,13 +363,14 @@ static int ib_verbs_counters(struct ib_verbs *v, struct ctl_reply *rep, bool jso
 			/* PMA 32-bit counters never wrap: only a reset makes them count again */
 			ctl_reply_printf(rep,
 					 "    a 32-bit counter is stuck at its maximum: reset it with"
-					 " `perfquery -R %d` (port %d of %s; totals restart at 0)\n",
-					 ib_port_num(sp->port), ib_port_num(sp->port), w->dev);
+					 " `perfquery -C %s -P %d -R` (totals restart at 0)\n",
+					 w->dev, ib_port_num(sp->port));
 		if (sm->bytes_known && sm->bits != 64)
 			ctl_reply_printf(rep,
-					 "    counter width not proven 64-bit: if `perfquery -x` answers"
-					 " on this port the card has extended (64-bit) counters, if it"
-					 " fails they are 32-bit and stick at 16 GiB\n");
+					 "    counter width not proven 64-bit: if `perfquery -x -C %s -P %d`"
+					 " answers, the card has extended (64-bit) counters; if it fails"
+					 " they are 32-bit and stick at 16 GiB\n",
+					 w->dev, ib_port_num(sp->port));
 	}
 	if (j)
 		json_array_end(j);
@@ -377,6 +417,41 @@ static int ib_verbs_bench(struct ib_verbs *v, const struct ctl_request *req, str
 	return ib_bench_job_start(v->bench, &o, json, rep);
 }
 
+/*
+ * `ib selftest`: the checks at once, then the short loopback bench through
+ * the bench job (a worker thread on hardware), which answers with the whole
+ * report.  Anyone may look; the bench's traffic needs the bench's privilege.
+ */
+static int ib_verbs_selftest(struct ib_verbs *v, const struct ctl_request *req,
+			     struct ctl_reply *rep, int argc, char *const *argv, bool json)
+{
+	const struct ib_watch *w = v->watch;
+	char dev[HW_IB_NAME_MAX], err[256] = "";
+	struct ib_selftest *st;
+	int port;
+
+	if (ib_bench_job_busy(v->bench)) {
+		ctl_reply_error(rep, 3, "a benchmark is already running");
+		return 0;
+	}
+	if (ib_selftest_args_parse(argc, argv, dev, sizeof(dev), &port, err, sizeof(err)) < 0) {
+		ctl_reply_error(rep, 2, "%s", err);
+		return 0;
+	}
+	if (!dev[0] && w->dev[0])
+		snprintf(dev, sizeof(dev), "%s", w->dev);
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	ib_selftest_collect(v->b->hw, dev, port, v->cfg->pcie_narrow_expected, req->privileged,
+			    "the loopback bench needs root or the h2box group (as `ib bench`)", st);
+	if (st->bench_wanted)
+		return ib_bench_job_start_selftest(v->bench, st, json, rep);
+	ib_bench_job_selftest_reply(st, json, rep);
+	free(st);
+	return 0;
+}
+
 static int ib_verbs_handler(const struct ctl_request *req, struct ctl_reply *rep, void *userdata)
 {
 	struct ib_verbs *v = userdata;
@@ -390,7 +465,7 @@ static int ib_verbs_handler(const struct ctl_request *req, struct ctl_reply *rep
 			args[n++] = req->argv[i];
 	args[n] = NULL;
 	if (n == 0) {
-		ctl_reply_error(rep, 2, "usage: ib link | counters | bench [OPTIONS]");
+		ctl_reply_error(rep, 2, "usage: ib link | counters | selftest | bench [OPTIONS]");
 		return 0;
 	}
 	if (strcmp(args[0], "link") == 0 && n == 1)
@@ -399,7 +474,9 @@ static int ib_verbs_handler(const struct ctl_request *req, struct ctl_reply *rep
 		return ib_verbs_counters(v, rep, json);
 	if (strcmp(args[0], "bench") == 0)
 		return ib_verbs_bench(v, req, rep, n - 1, args + 1, json);
-	ctl_reply_error(rep, 2, "usage: ib link | counters | bench [OPTIONS]");
+	if (strcmp(args[0], "selftest") == 0)
+		return ib_verbs_selftest(v, req, rep, n - 1, args + 1, json);
+	ctl_reply_error(rep, 2, "usage: ib link | counters | selftest | bench [OPTIONS]");
 	return 0;
 }
 
@@ -407,6 +484,7 @@ int ib_verbs_register(struct ib_verbs *v)
 {
 	return ctl_command_register(
 		v->b->ctl, "ib",
-		"ib link | counters | bench ...: IB/RoCE links, traffic, RDMA benchmark",
+		"ib link | counters | selftest | bench ...: IB/RoCE links, traffic, first-run"
+		" report, RDMA benchmark",
 		ib_verbs_handler, v);
 }

@@ -39,7 +39,8 @@ expect_eq "h2box st<TAB> completes status" "$(comp "st")" "status"
 # usage_subs CMD: the first words of the alternatives in `h2box CMD --help` (a|b|c), less the
 # values of "NAME on|off" (sim fault's), which are no subcommands
 usage_subs() {
-	h2 "$1" --help | tail -n +2 | sed -E 's/^ +//; s/ {2,}.*$//; s/[A-Z]+ on\|off//' |
+	# (a line indented 20 or more continues a description: no usage there)
+	h2 "$1" --help | tail -n +2 | grep -vE '^ {20}' | sed -E 's/^ +//; s/ {2,}.*$//; s/[A-Z]+ on\|off//' |
 		tr '|' '\n' | sed -E "s/^ *($1 )?//" | awk '{print $1}' |
 		grep -E '^[a-z][a-z-]*$' | sort -u
 }

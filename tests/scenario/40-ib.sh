@@ -115,7 +115,7 @@ h2 sim fault ib-no-sm on >/dev/null
 advance 2s
 expect_eq "port 1 is INIT without a subnet manager" "$(jget '.devices[0].ports[0].state' ib link)" INIT
 check "the probe's hint names opensm" sh -c "'$H2BOX' -s '$SOCK' --json ib link | jq -r '.devices[0].ports[0].hint' | grep -q opensm"
-check "the text probe says why the port is not ACTIVE" sh -c "'$H2BOX' -s '$SOCK' ib link | grep -q 'not ACTIVE: the link is up but no subnet manager'"
+check "the text probe says why the port is not ACTIVE" sh -c "'$H2BOX' -s '$SOCK' ib link | grep -q 'not ACTIVE: no subnet manager: run opensm'"
 out=$(h2 ib bench --size 64K --iters 10 2>&1)
 expect_eq "bench on an INIT port fails at once (exit 1)" "$?" 1
 check "and names the port state and the remedy" grep -q "mlx4_0 port 1 is INIT: .*opensm" <<<"$out"

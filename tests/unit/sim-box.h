@@ -43,4 +43,21 @@ static inline void sim_box_close(struct sim_box *b)
 	sim_plant_free(b->plant);
 }
 
+/* cmocka setup/teardown: one booted box for a test (state: struct sim_box *). */
+static inline int sim_box_setup_booted(void **state)
+{
+	static struct sim_box f;
+
+	if (sim_box_open(&f, SIM_BOX_BOOTED) < 0)
+		return -1;
+	*state = &f;
+	return 0;
+}
+
+static inline int sim_box_teardown(void **state)
+{
+	sim_box_close(*state);
+	return 0;
+}
+
 #endif

@@ -134,21 +134,6 @@ static void test_quantile(void **state)
 
 /* ---- runs on the simulated H2 ---- */
 
-static int box_setup(void **state)
-{
-	static struct sim_box f;
-
-	if (sim_box_open(&f, SIM_BOX_BOOTED) < 0)
-		return -1;
-	*state = &f;
-	return 0;
-}
-
-static int box_teardown(void **state)
-{
-	sim_box_close(*state);
-	return 0;
-}
 
 static int run(struct sim_box *f, const char *line, struct ib_bench_report *rep, char *err,
 	       size_t errlen)
@@ -311,14 +296,16 @@ int main(void)
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_quantile),
 		cmocka_unit_test(test_inline_clamp),
-		cmocka_unit_test_setup_teardown(test_sim_write_bw_is_pcie_bound, box_setup,
-						box_teardown),
-		cmocka_unit_test_setup_teardown(test_sim_cabled_ports_bidir, box_setup,
-						box_teardown),
-		cmocka_unit_test_setup_teardown(test_sim_latency, box_setup, box_teardown),
-		cmocka_unit_test_setup_teardown(test_sim_bench_moves_the_box, box_setup,
-						box_teardown),
-		cmocka_unit_test_setup_teardown(test_sim_refusals, box_setup, box_teardown),
+		cmocka_unit_test_setup_teardown(test_sim_write_bw_is_pcie_bound, sim_box_setup_booted,
+						sim_box_teardown),
+		cmocka_unit_test_setup_teardown(test_sim_cabled_ports_bidir, sim_box_setup_booted,
+						sim_box_teardown),
+		cmocka_unit_test_setup_teardown(test_sim_latency, sim_box_setup_booted,
+						sim_box_teardown),
+		cmocka_unit_test_setup_teardown(test_sim_bench_moves_the_box, sim_box_setup_booted,
+						sim_box_teardown),
+		cmocka_unit_test_setup_teardown(test_sim_refusals, sim_box_setup_booted,
+						sim_box_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

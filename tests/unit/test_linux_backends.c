@@ -23,6 +23,7 @@
 #include "hw/i2c.h"
 #include "hw/ib.h"
 #include "hw/pci.h"
+#include "supervisor/report/ib-probe.h"
 
 #define SYSFS_ENV "H2BOX_SYSFS_ROOT"
 
@@ -681,6 +682,97 @@ static void test_ib_pci_slot_fake_links(void **state)
 	assert_int_equal(hw_ib_device_pci_slot(f->hw, "..", slot, sizeof(slot)), -EINVAL);
 }
 
+/* ---- the PCIe link from sysfs, where config space stops at 64 bytes ---- */
+
+#define CX2 "bus/pci/devices/0000:01:00.0/"
+
+static void test_pci_link_fake_sysfs(void **state)
+{
+	struct fake *f = *state;
+	struct hw_pci_link l;
+
+	assert_int_equal(hw_pci_link_read(f->hw, "0000:01:00.0", &l), -ENODEV);
+	assert_int_equal(hw_pci_link_read(f->hw, "01:00.0", &l), -EINVAL);
+	/* a conventional PCI device: no link files */
+	fake_write(f->root, CX2 "vendor", "0x15b3\n");
+	assert_int_equal(hw_pci_link_read(f->hw, "0000:01:00.0", &l), -ENOENT);
+	/* the H2's x4 slot under a 6.1 kernel: "5.0 GT/s PCIe" */
+	fake_write(f->root, CX2 "current_link_speed", "5.0 GT/s PCIe\n");
+	fake_write(f->root, CX2 "current_link_width", "4\n");
+	fake_write(f->root, CX2 "max_link_speed", "5.0 GT/s PCIe\n");
+	fake_write(f->root, CX2 "max_link_width", "8\n");
+	assert_int_equal(hw_pci_link_read(f->hw, "0000:01:00.0", &l), 0);
+	assert_int_equal(l.cur_speed, 2);
+	assert_int_equal(l.cur_width, 4);
+	assert_int_equal(l.max_speed, 2);
+	assert_int_equal(l.max_width, 8);
+	/* older kernels: "2.5 GT/s", "5 GT/s"; a link that is down: "Unknown" */
+	fake_write(f->root, CX2 "current_link_speed", "2.5 GT/s\n");
+	fake_write(f->root, CX2 "max_link_speed", "8 GT/s\n");
+	assert_int_equal(hw_pci_link_read(f->hw, "0000:01:00.0", &l), 0);
+	assert_int_equal(l.cur_speed, 1);
+	assert_int_equal(l.max_speed, 3);
+	fake_write(f->root, CX2 "current_link_speed", "Unknown\n");
+	fake_write(f->root, CX2 "current_link_width", "0\n");
+	assert_int_equal(hw_pci_link_read(f->hw, "0000:01:00.0", &l), 0);
+	assert_int_equal(l.cur_speed, 0);
+	assert_int_equal(l.cur_width, 0);
+}
+
+/* An unprivileged reader's 64 bytes: the probe takes the link from sysfs, payload unknown. */
+static void test_ib_probe_pcie_sysfs_fallback(void **state)
+{
+	struct fake *f = *state;
+	static const uint8_t head[64] = {
+		[0x00] = 0xb3, [0x01] = 0x15, [0x02] = 0x3c, [0x03] = 0x67, /* 15b3:673c */
+		[0x06] = 0x10,						    /* capability list */
+		[0x0a] = 0x06, [0x0b] = 0x0c,				    /* InfiniBand */
+		[0x34] = 0x60,						    /* beyond 64 bytes */
+	};
+	struct ib_probe_pcie p;
+	struct linkmath_pcie_link l;
+	char path[PATH_MAX];
+	FILE *fp;
+
+	fake_mkdirs(f->root, "devices/pci0000:00/0000:00:1c.0/0000:01:00.0/infiniband/mlx4_0");
+	fake_link(f->root, "devices/pci0000:00/0000:00:1c.0/0000:01:00.0/infiniband/mlx4_0/device",
+		  "../../../0000:01:00.0");
+	fake_link(f->root, "class/infiniband/mlx4_0",
+		  "../../devices/pci0000:00/0000:00:1c.0/0000:01:00.0/infiniband/mlx4_0");
+	fake_link(f->root, "bus/pci/devices/0000:01:00.0",
+		  "../../../devices/pci0000:00/0000:00:1c.0/0000:01:00.0");
+	fake_write(f->root, CX2 "vendor", "0x15b3\n");
+	fake_write(f->root, CX2 "device", "0x673c\n");
+	fake_write(f->root, CX2 "class", "0x0c0600\n");
+	snprintf(path, sizeof(path), "%s/" CX2 "config", f->root);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(head, 1, sizeof(head), fp), sizeof(head));
+	assert_int_equal(fclose(fp), 0);
+
+	/* config space alone: the header, not the link */
+	ib_probe_pcie_read(f->hw, "mlx4_0", &p);
+	assert_string_equal(p.slot, "0000:01:00.0");
+	assert_int_equal(p.config_r, -ENODATA);
+	assert_false(ib_probe_pcie_link(&p, &l));
+	assert_non_null(p.model);
+
+	fake_write(f->root, CX2 "current_link_speed", "5.0 GT/s PCIe\n");
+	fake_write(f->root, CX2 "current_link_width", "4\n");
+	fake_write(f->root, CX2 "max_link_speed", "5.0 GT/s PCIe\n");
+	fake_write(f->root, CX2 "max_link_width", "8\n");
+	ib_probe_pcie_read(f->hw, "mlx4_0", &p);
+	assert_int_equal(p.config_r, -ENODATA);
+	assert_true(p.link_from_sysfs);
+	assert_true(ib_probe_pcie_link(&p, &l));
+	assert_int_equal(l.sta_speed, 2);
+	assert_int_equal(l.sta_width, 4);
+	assert_int_equal(l.cap_speed, 2);
+	assert_int_equal(l.cap_width, 8);
+	assert_int_equal(l.mps, 0); /* the payload size lives past byte 64 */
+	assert_string_equal(p.model->driver, "mlx4_core");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -714,6 +806,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ib_counters_fake_extended_group, fake_setup,
 						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_ib_pci_slot_fake_links, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_pci_link_fake_sysfs, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_ib_probe_pcie_sysfs_fallback, fake_setup,
 						fake_teardown),
 	};
 

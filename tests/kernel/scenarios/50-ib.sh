@@ -11,7 +11,8 @@
 # as one machine-parsable console line for tests/kernel/bench.sh:
 #   H2BOX-KTEST-BENCH: write_bw size=65536 iters=N h2box=GBPS perftest=GBPS ratio=R
 #   H2BOX-KTEST-BENCH: send_lat size=2 iters=N h2box=US perftest=US ratio=R   (median one-way)
-# 51-ib-bench.sh sources this file with IB_MODE=bench: more sizes and iterations, comparisons only.
+# 51-ib-bench.sh sources this file with IB_MODE=bench: more sizes and iterations, comparisons only;
+# 52-ib-selftest.sh with IB_MODE=selftest: `h2box ib selftest` alone, in its own time budget.
 set -eu
 # shellcheck source=SCRIPTDIR/../guest-lib.sh
 . /rig/guest-lib.sh
@@ -206,6 +207,50 @@ link_json() {
 	expect_field "$out" data_gbps 1.000
 	expect_field "$out" bottleneck network
 	expect_field "$out" warn false
+}
+
+# `h2box ib selftest` on rxe, through h2boxd and --local: its JSON read with jq (docs/JSON.md),
+# and the memlock pre-flight refusing an unprivileged bench with a small limit before registration.
+selftest() {
+	local out=/tmp/ib-selftest
+	h2box --json ib selftest >"$out.json" || { cat "$out.json"; rig_die "h2box --json ib selftest failed"; }
+	cat "$out.json"
+	json_ok "$out.json"
+	# the daemon streams a hardware bench: the report is the last document
+	tail -n 1 "$out.json" >"$out.last"
+	jq -e --arg d "$IB_DEV" '.ok == true and .selftest.device == $d' "$out.last" >/dev/null ||
+		rig_die "selftest: not ok, or not on $IB_DEV"
+	jq -e '.selftest.ports[0] | .state == "ACTIVE" and .link_layer == "Ethernet" and .max_mtu > 0' \
+		"$out.last" >/dev/null || rig_die "selftest: port 1 facts wrong"
+	jq -e '.selftest.pci.slot == null and .selftest.pci.id == null and ([.selftest.checks[] | select(.check == "pcie-link")][0].value | startswith("soft device"))' \
+		"$out.last" >/dev/null || rig_die "selftest: rxe is not a soft device without PCIe"
+	jq -e '[.selftest.checks[] | select(.check == "subnet-manager")] | length == 0' "$out.last" >/dev/null ||
+		rig_die "selftest: a subnet-manager check on RoCE"
+	jq -e '[.selftest.checks[] | select(.check == "counters")][0] | .level == "warn" and (.value | startswith("hw_counters"))' \
+		"$out.last" >/dev/null || rig_die "selftest: rxe's packet-only counters not flagged"
+	jq -e '.selftest.memlock | .need_bytes_selftest > 0 and .need_bytes_max > .need_bytes_selftest' \
+		"$out.last" >/dev/null || rig_die "selftest: memlock needs missing"
+	jq -e '[.selftest.checks[] | select(.check == "bench")][0].level == "ok" and .bench.results[0].gbps > 0' \
+		"$out.last" >/dev/null || rig_die "selftest: the short bench did not run"
+	jq -e '.selftest.summary.fail == 0 and ([.selftest.checks[] | .level] | all(. == "ok" or . == "warn" or . == "fail"))' \
+		"$out.last" >/dev/null || rig_die "selftest: a check failed on a working rxe"
+	h2box ib selftest >"$out.txt" || { cat "$out.txt"; rig_die "h2box ib selftest (text) failed"; }
+	grep -q '^[0-9]* ok, [0-9]* warn, 0 fail$' "$out.txt" || { cat "$out.txt"; rig_die "selftest text: no summary"; }
+	if grep -qi 'nan' "$out.txt"; then rig_die "a NaN leaked into the selftest text"; fi
+	h2box --json ib selftest --local --dev "$IB_DEV" >"$out.local" ||
+		{ cat "$out.local"; rig_die "h2box ib selftest --local failed"; }
+	jq -e '.ok == true and .bench.role == "loopback" and .selftest.summary.fail == 0' "$out.local" >/dev/null ||
+		{ cat "$out.local"; rig_die "selftest --local: not a clean report"; }
+	# RLIMIT_MEMLOCK of 1 MiB without CAP_IPC_LOCK: refused before registration, with the figure
+	# (a loopback of 1 MiB messages: two ends of 2 MiB, a page and 256 KiB of queues each = 5 MiB)
+	if sh -c "ulimit -l 1024 && exec /usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups h2box ib bench --local --dev $IB_DEV --size 1M --iters 10" >"$out.memlock" 2>&1; then
+		cat "$out.memlock"
+		rig_die "an unprivileged 1 MiB bench ran under a 1 MiB memlock limit"
+	fi
+	cat "$out.memlock"
+	grep -q 'RLIMIT_MEMLOCK is 1024 KiB' "$out.memlock" || rig_die "memlock refusal without the limit"
+	grep -q 'LimitMEMLOCK=5M' "$out.memlock" || rig_die "memlock refusal without the LimitMEMLOCK= needed"
+	grep -q 'ulimit -l 5120' "$out.memlock" || rig_die "memlock refusal without ulimit -l"
 }
 
 bench_write() {
@@ -561,9 +606,16 @@ daemon_ok() {
 S=$RIG_SCENARIO
 rig_check "$S/setup" setup
 if ! rig_ok "$S/setup"; then
-	for c in link-text link-json bench-write bench-lat bench-fails client-server counters record-bench vs-perftest daemon-ok; do
+	checks="link-text link-json bench-write bench-lat bench-fails client-server counters record-bench vs-perftest daemon-ok"
+	[ "$IB_MODE" != selftest ] || checks="selftest daemon-ok"
+	for c in $checks; do
 		rig_skip "$S/$c" "no setup"
 	done
+	exit 0
+fi
+if [ "$IB_MODE" = selftest ]; then
+	rig_check "$S/selftest" selftest
+	rig_check "$S/daemon-ok" daemon_ok
 	exit 0
 fi
 if [ "$IB_MODE" = bench ]; then
