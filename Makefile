@@ -69,6 +69,8 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 BUILD_DIR ?= $(BUILD)
 OBJS = $(LIB_SRCS:%.c=$(BUILD_DIR)/obj/%.o)
 GEN_PROFILE = $(BUILD_DIR)/gen/default_profile.c
+# VERSION is the one source of the version: h2boxd -V, h2box --version, debian/changelog
+GEN_VERSION = $(BUILD_DIR)/gen/h2box-version.h
 GEN_OBJ = $(BUILD_DIR)/obj/gen/default_profile.o
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD_DIR)/tests/%)
 TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD_DIR)/tools/%)
@@ -126,7 +128,9 @@ compile: $(PROGS) $(PLANT_MIRROR) $(UNIT_BINS) $(TOOL_BINS)
 # fresh build, and the next make (whose .d files name them) would compile them all again.
 .SECONDARY:
 
-$(BUILD_DIR)/obj/%.o: %.c
+# Order-only: the header must exist before the first compile (no .d files yet); after that the
+# .d files rebuild exactly the objects that include it when VERSION changes.
+$(BUILD_DIR)/obj/%.o: %.c | $(GEN_VERSION)
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$(BUILD_DIR)/$<)
 	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
@@ -134,6 +138,12 @@ $(BUILD_DIR)/obj/%.o: %.c
 $(GEN_PROFILE): profiles/sim-sfx.conf packaging/embed.sh
 	@mkdir -p $(dir $@)
 	$(Q)./packaging/embed.sh h2box_default_profile $< > $@
+
+$(GEN_VERSION): VERSION
+	@mkdir -p $(dir $@)
+	$(Q)v=$$(cat VERSION) && case "$$v" in *[!0-9A-Za-z.+~-]* | "") \
+		echo "VERSION: '$$v' is not a version" >&2; exit 1 ;; esac && \
+		printf '/* generated from VERSION by the Makefile; do not edit */\n#define H2BOX_VERSION "%s"\n' "$$v" >$@
 
 $(GEN_OBJ): $(GEN_PROFILE)
 	@mkdir -p $(dir $@)
