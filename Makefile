@@ -25,7 +25,7 @@ BUILD_PKGS := build-essential pkg-config libgpiod-dev libsensors-dev libi2c-dev 
 	libibverbs-dev libpci-dev libsystemd-dev libinih-dev libcmocka-dev
 TEST_PKGS := qemu-system-x86 linux-source-6.1 busybox-static rdma-core ibverbs-utils \
 	perftest iproute2 gpiod flex bison bc libelf-dev libssl-dev cpio kmod xz-utils \
-	python3 jq lm-sensors dbus-daemon clang libclang-rt-14-dev
+	python3 jq lm-sensors dbus-daemon clang libclang-rt-14-dev debhelper lintian debootstrap
 
 PKGS := libsystemd inih libibverbs libpci
 # libgpiod separately: a second build links Debian 13's libgpiod 2.x from a local prefix
@@ -79,8 +79,8 @@ PROGS = $(BUILD_DIR)/h2boxd $(BUILD_DIR)/h2box
 PLANT_MIRROR = $(if $(wildcard tests/kernel/plant-mirror.c),$(BUILD_DIR)/h2box-plant)
 
 .PHONY: all build build-asan build-gpiod2 build-fuzz deps-fuzz fuzz fuzz-compile run test check-layers test-unit test-fuzz \
-	test-scenario test-kernel bench deps check-deps \
-	install clean distclean help
+	test-scenario test-kernel test-package bench deps check-deps \
+	install deb clean distclean help
 
 all: build
 
@@ -221,6 +221,11 @@ fuzz: build-fuzz
 test-scenario: build build-asan
 	@./tests/run-all.sh --only scenario $(BUILD) $(SAN_BUILD) $(GPIOD2_BUILD)
 
+# The .deb (make deb, reused while its inputs are unchanged), lintian, and the package installed
+# into a clean Debian 12 root cached in $(H2BOX_CACHE) (tests/package/run.sh; needs root).
+test-package: deps-test
+	@./tests/run-all.sh --only package $(BUILD) $(SAN_BUILD) $(GPIOD2_BUILD)
+
 test-kernel: deps-test build
 	@$(MAKE) --no-print-directory build-gpiod2 || \
 		echo "WARNING: no libgpiod 2.x build (Debian 13 packages unreachable): its checks are reported as skipped"
@@ -237,14 +242,23 @@ bench: deps-test build
 mutate: deps-test
 	@./tests/mutate/run.sh $(MUTANTS)
 
+# ---- Debian package ----
+# build/deb/h2box_VERSION_ARCH.deb from a copy of the tree (packaging/build-deb.sh: reused while
+# the package's inputs are unchanged; the source tree is never written to).  `make test-package`
+# installs it into a clean Debian 12 root (tests/package/run.sh).
+DEB_PKGS := debhelper dpkg-dev lintian
+deb:
+	@./packaging/ensure-deps.sh $(BUILD_PKGS) $(DEB_PKGS)
+	@./packaging/build-deb.sh $(BUILD)/deb
+
 # ---- install ----
 install: build
 	install -D -m 0755 $(BUILD)/h2boxd $(DESTDIR)$(PREFIX)/sbin/h2boxd
 	install -D -m 0755 $(BUILD)/h2box $(DESTDIR)$(PREFIX)/bin/h2box
 	install -d $(DESTDIR)/lib/systemd/system
 	sed "s|@SBINDIR@|$(PREFIX)/sbin|g" packaging/h2boxd.service > $(DESTDIR)/lib/systemd/system/h2boxd.service
-	install -D -m 0644 docs/h2boxd.8 $(DESTDIR)$(PREFIX)/share/man/man8/h2boxd.8
-	install -D -m 0644 docs/h2box.1 $(DESTDIR)$(PREFIX)/share/man/man1/h2box.1
+	@# every man page of docs/, in the section its suffix names
+	for m in docs/*.[1-8]; do install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/$$(basename $$m); done
 	install -D -m 0755 packaging/h2box-shutdown-hook $(DESTDIR)/lib/systemd/system-shutdown/h2box
 	install -d $(DESTDIR)/etc/h2box
 	@# the sandbox (packaging/h2boxd.service): user and group h2box, device and sysfs access for
@@ -253,6 +267,7 @@ install: build
 	install -D -m 0644 packaging/60-h2box.rules $(DESTDIR)/usr/lib/udev/rules.d/60-h2box.rules
 	install -D -m 0755 packaging/h2box-sysfs-access $(DESTDIR)/usr/lib/h2box/h2box-sysfs-access
 	install -D -m 0644 packaging/h2box.polkit.rules $(DESTDIR)/usr/share/polkit-1/rules.d/50-h2box.rules
+	install -D -m 0644 packaging/h2box.modules-load $(DESTDIR)/usr/lib/modules-load.d/h2box.conf
 	@# power-changing commands are for root and the h2box group
 	if [ -z "$(DESTDIR)" ]; then systemd-sysusers h2box.conf; fi
 	for p in profiles/*.conf; do install -D -m 0644 $$p $(DESTDIR)$(PREFIX)/share/h2box/profiles/$$(basename $$p); done
