@@ -5,6 +5,7 @@
 #   make bench   speed and memory targets (never part of `make test`)
 #   make fuzz    libFuzzer harnesses (tests/fuzz), FUZZ_TIME seconds each (default 60)
 #   make install DESTDIR=... PREFIX=/usr
+#   make deb     the Debian package, build/deb/h2box_VERSION_ARCH.deb (README: Install)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -85,7 +86,7 @@ PLANT_MIRROR = $(if $(wildcard tests/kernel/plant-mirror.c),$(BUILD_DIR)/h2box-p
 all: build
 
 help:
-	@sed -n '1,8p' Makefile
+	@sed -n '1,9p' Makefile
 
 # ---- dependencies ----
 deps:

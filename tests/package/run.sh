@@ -95,9 +95,8 @@ if [ -z "$mirror" ]; then
 fi
 [ -n "$mirror" ] || { not_ok "a $SUITE mirror in /etc/apt/sources.list*"; finish; }
 # the .deb's dependencies (first of each alternative, no versions) and systemd for sysusers
-pkgs=$(dpkg-deb -f "$deb" Depends Pre-Depends | sed -E 's/^[A-Za-z-]+: //' | tr ',' '\n' |
-	sed -E 's/\|.*//; s/\(.*\)//; s/:any//; s/ //g' | grep . | sort -u | tr '\n' ',')
-include="${pkgs}systemd"
+include=$({ dpkg-deb -f "$deb" Depends Pre-Depends | sed -E 's/^[A-Za-z-]+: //' | tr ',' '\n' |
+	sed -E 's/\|.*//; s/\(.*\)//; s/:any//; s/ //g'; echo systemd; } | grep . | sort -u | paste -sd,)
 key=$(printf '%s\n' "$SUITE" minbase "$mirror" "$include" "$ROOT_RECIPE" | sha256sum | cut -c1-16)
 base=$CACHE/debroot-$key
 mkdir -p "$CACHE"
