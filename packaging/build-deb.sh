@@ -15,29 +15,32 @@ out=${1:?usage: build-deb.sh OUTDIR}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-# build_deb_inputs: the package's input files, NUL-separated, sorted
+# build_deb_inputs: the package's input files that exist, NUL-separated, sorted
 build_deb_inputs() {
+	local f
 	if git rev-parse --git-dir >/dev/null 2>&1; then
 		git ls-files -z -co --exclude-standard
 	else
 		find . -path ./.git -prune -o -type f -print0 -o -type l -print0 | sed -z 's|^\./||'
-	fi | grep -z -v -E '^(tests/|\.ci/|build[^/]*/)' | sort -z
+	fi | grep -z -v -E '^(tests/|\.ci/|build[^/]*/)' | sort -z -u |
+		while IFS= read -r -d '' f; do
+			# a file deleted but still in git's index is no input
+			if [ -e "$f" ] || [ -L "$f" ]; then printf '%s\0' "$f"; fi
+		done
 }
 
-# the content hash: one line per input (mode, content hash or link target, path)
-hash=$(build_deb_inputs | while IFS= read -r -d '' f; do
-	[ -e "$f" ] || [ -L "$f" ] || continue # deleted but still in git's index
-	if [ -L "$f" ]; then
-		printf 'link %s %s\n' "$(readlink "$f")" "$f"
-	else
-		printf '%s %s %s\n' "$(stat -c %a "$f")" "$(sha256sum <"$f" | cut -c1-64)" "$f"
-	fi
-done | sha256sum | cut -c1-64)
+# The inputs as one archive with fixed owners and times: its hash covers paths, modes, link
+# targets and contents; the build extracts the same archive.
+tarball=$out/inputs.tar
+build_deb_inputs | tar -c --null --no-recursion -T - --owner=0 --group=0 --numeric-owner \
+	--mtime=@0 -f "$tarball.new"
+hash=$(sha256sum <"$tarball.new" | cut -c1-64)
 
 version=$(dpkg-parsechangelog -l debian/changelog -S Version)
 arch=$(dpkg-architecture -q DEB_HOST_ARCH)
 deb=$out/h2box_${version}_${arch}.deb
 if [ -f "$deb" ] && [ "$(cat "$out/h2box.hash" 2>/dev/null)" = "$hash" ]; then
+	rm -f "$tarball.new"
 	echo "h2box: $deb is up to date (inputs $hash)" >&2
 	echo "$deb"
 	exit 0
@@ -45,10 +48,8 @@ fi
 
 rm -rf "$out/src" "$out"/h2box_* "$out/h2box.hash"
 mkdir -p "$out/src"
-build_deb_inputs | while IFS= read -r -d '' f; do
-	[ -e "$f" ] || [ -L "$f" ] || continue
-	printf '%s\0' "$f"
-done | tar -c --null -T - -f - | tar -x -C "$out/src" -f -
+tar -x -C "$out/src" -f "$tarball.new"
+rm -f "$tarball.new"
 echo "h2box: building $deb in $out/src (inputs $hash)" >&2
 if ! (cd "$out/src" && dpkg-buildpackage -b -us -uc) >"$out/build.log" 2>&1; then
 	tail -n 30 "$out/build.log" >&2

@@ -69,7 +69,7 @@ version=$(cat VERSION)
 expect_eq "the .deb's version is VERSION" "$(dpkg-deb -f "$deb" Version)" "$version"
 
 deb_sum=$(sha256sum "$deb" | cut -c1-64)
-lint_log=$BUILD/deb/lintian-$deb_sum-$(lintian --version | tr -c '0-9A-Za-z.\n' _).log
+lint_log=$BUILD/deb/lintian-$deb_sum-$(dpkg-query -W -f '${Version}' lintian).log
 if [ ! -f "$lint_log" ]; then
 	lintian --fail-on error,warning --no-tag-display-limit "$deb" >"$lint_log.tmp" 2>&1
 	echo "exit $?" >>"$lint_log.tmp"
@@ -178,8 +178,9 @@ expect_eq "unit starts only once a profile exists" "$(sed -n 's/^ConditionPathEx
 expect_eq "unit: reload checks the profile before it signals" "$(sed -n 's/^ExecReload=//p' "$unit")" \
 	"/usr/sbin/h2boxd -n -c /etc/h2box/h2box.conf
 /bin/kill -HUP \$MAINPID"
-check "systemd-analyze verify h2boxd.service (in the root)" \
-	in_root systemd-analyze verify --man=no /lib/systemd/system/h2boxd.service
+# verify exits 0 on an unknown key or a bad value (it only warns): any message fails
+verify=$(in_root systemd-analyze verify --man=no /lib/systemd/system/h2boxd.service 2>&1)
+expect_eq "systemd-analyze verify h2boxd.service (in the root): exit 0, no message" "$?:$verify" "0:"
 expect_eq "h2box --version prints VERSION" "$(in_root h2box --version)" "h2box $version"
 expect_eq "h2boxd -V prints VERSION" "$(in_root h2boxd -V)" "h2boxd $version"
 n=0
