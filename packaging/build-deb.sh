@@ -48,7 +48,9 @@ fi
 
 rm -rf "$out/src" "$out"/h2box_* "$out/h2box.hash"
 mkdir -p "$out/src"
-tar -x -C "$out/src" -f "$tarball.new"
+# -m: the files get the time of extraction (the archive's fixed time is for the hash only;
+# files from 1970 would be lintian's package-contains-ancient-file)
+tar -x -m -C "$out/src" -f "$tarball.new"
 rm -f "$tarball.new"
 echo "h2box: building $deb in $out/src (inputs $hash)" >&2
 if ! (cd "$out/src" && dpkg-buildpackage -b -us -uc) >"$out/build.log" 2>&1; then
