@@ -5,6 +5,7 @@
 #   make bench   speed and memory targets (never part of `make test`)
 #   make fuzz    libFuzzer harnesses (tests/fuzz), FUZZ_TIME seconds each (default 60)
 #   make install DESTDIR=... PREFIX=/usr
+#   make deb     the Debian package, build/deb/h2box_VERSION_ARCH.deb (README: Install)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -26,7 +27,7 @@ BUILD_PKGS := build-essential pkg-config libgpiod-dev libsensors-dev libi2c-dev 
 TEST_PKGS := qemu-system-x86 linux-source-6.1 busybox-static rdma-core ibverbs-utils \
 	perftest iproute2 gpiod flex bison bc libelf-dev libssl-dev cpio kmod xz-utils \
 	python3 jq lm-sensors dbus-daemon clang libclang-rt-14-dev mandoc bash-completion \
-	gnuplot-nox libxml2-utils
+	gnuplot-nox libxml2-utils debhelper lintian debootstrap
 
 PKGS := libsystemd inih libibverbs libpci
 # libgpiod separately: a second build links Debian 13's libgpiod 2.x from a local prefix
@@ -70,6 +71,8 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 BUILD_DIR ?= $(BUILD)
 OBJS = $(LIB_SRCS:%.c=$(BUILD_DIR)/obj/%.o)
 GEN_PROFILE = $(BUILD_DIR)/gen/default_profile.c
+# VERSION is the one source of the version: h2boxd -V, h2box --version, debian/changelog
+GEN_VERSION = $(BUILD_DIR)/gen/h2box-version.h
 GEN_OBJ = $(BUILD_DIR)/obj/gen/default_profile.o
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD_DIR)/tests/%)
 TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD_DIR)/tools/%)
@@ -78,13 +81,13 @@ PROGS = $(BUILD_DIR)/h2boxd $(BUILD_DIR)/h2box
 PLANT_MIRROR = $(if $(wildcard tests/kernel/plant-mirror.c),$(BUILD_DIR)/h2box-plant)
 
 .PHONY: all build build-asan build-gpiod2 build-fuzz deps-fuzz fuzz fuzz-compile run test check-layers test-unit test-fuzz \
-	test-scenario test-kernel bench deps check-deps \
-	install clean distclean help
+	test-scenario test-kernel test-package bench deps check-deps \
+	install deb clean distclean help
 
 all: build
 
 help:
-	@sed -n '1,8p' Makefile
+	@sed -n '1,9p' Makefile
 
 # ---- dependencies ----
 deps:
@@ -127,7 +130,9 @@ compile: $(PROGS) $(PLANT_MIRROR) $(UNIT_BINS) $(TOOL_BINS)
 # fresh build, and the next make (whose .d files name them) would compile them all again.
 .SECONDARY:
 
-$(BUILD_DIR)/obj/%.o: %.c
+# Order-only: the header must exist before the first compile (no .d files yet); after that the
+# .d files rebuild exactly the objects that include it when VERSION changes.
+$(BUILD_DIR)/obj/%.o: %.c | $(GEN_VERSION)
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$(BUILD_DIR)/$<)
 	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
@@ -135,6 +140,12 @@ $(BUILD_DIR)/obj/%.o: %.c
 $(GEN_PROFILE): profiles/sim-sfx.conf packaging/embed.sh
 	@mkdir -p $(dir $@)
 	$(Q)./packaging/embed.sh h2box_default_profile $< > $@
+
+$(GEN_VERSION): VERSION
+	@mkdir -p $(dir $@)
+	$(Q)v=$$(cat VERSION) && case "$$v" in *[!0-9A-Za-z.+~-]* | "") \
+		echo "VERSION: '$$v' is not a version" >&2; exit 1 ;; esac && \
+		printf '/* generated from VERSION by the Makefile; do not edit */\n#define H2BOX_VERSION "%s"\n' "$$v" >$@
 
 $(GEN_OBJ): $(GEN_PROFILE)
 	@mkdir -p $(dir $@)
@@ -212,6 +223,11 @@ fuzz: build-fuzz
 test-scenario: build build-asan
 	@./tests/run-all.sh --only scenario $(BUILD) $(SAN_BUILD) $(GPIOD2_BUILD)
 
+# The .deb (make deb, reused while its inputs are unchanged), lintian, and the package installed
+# into a clean Debian 12 root cached in $(H2BOX_CACHE) (tests/package/run.sh; needs root).
+test-package: deps-test
+	@./tests/run-all.sh --only package $(BUILD) $(SAN_BUILD) $(GPIOD2_BUILD)
+
 test-kernel: deps-test build
 	@$(MAKE) --no-print-directory build-gpiod2 || \
 		echo "WARNING: no libgpiod 2.x build (Debian 13 packages unreachable): its checks are reported as skipped"
@@ -228,15 +244,23 @@ bench: deps-test build
 mutate: deps-test
 	@./tests/mutate/run.sh $(MUTANTS)
 
+# ---- Debian package ----
+# build/deb/h2box_VERSION_ARCH.deb from a copy of the tree (packaging/build-deb.sh: reused while
+# the package's inputs are unchanged; the source tree is never written to).  `make test-package`
+# installs it into a clean Debian 12 root (tests/package/run.sh).
+DEB_PKGS := debhelper dpkg-dev lintian
+deb:
+	@./packaging/ensure-deps.sh $(BUILD_PKGS) $(DEB_PKGS)
+	@./packaging/build-deb.sh $(BUILD)/deb
+
 # ---- install ----
 install: build
 	install -D -m 0755 $(BUILD)/h2boxd $(DESTDIR)$(PREFIX)/sbin/h2boxd
 	install -D -m 0755 $(BUILD)/h2box $(DESTDIR)$(PREFIX)/bin/h2box
 	install -d $(DESTDIR)/lib/systemd/system
 	sed "s|@SBINDIR@|$(PREFIX)/sbin|g" packaging/h2boxd.service > $(DESTDIR)/lib/systemd/system/h2boxd.service
-	install -D -m 0644 docs/h2boxd.8 $(DESTDIR)$(PREFIX)/share/man/man8/h2boxd.8
-	install -D -m 0644 docs/h2box.1 $(DESTDIR)$(PREFIX)/share/man/man1/h2box.1
-	install -D -m 0644 docs/h2box.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/h2box.conf.5
+	@# every man page of docs/, in the section its suffix names
+	for m in docs/*.[1-8]; do install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/$$(basename $$m); done
 	install -D -m 0644 packaging/h2box.bash-completion $(DESTDIR)/usr/share/bash-completion/completions/h2box
 	install -D -m 0755 packaging/h2box-shutdown-hook $(DESTDIR)/lib/systemd/system-shutdown/h2box
 	install -d $(DESTDIR)/etc/h2box

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # run-all.sh - runs the test tiers and ends with one line over them: "N passed, N failed[, N skipped]".
 #
-# usage: tests/run-all.sh [--only layers|unit|fuzz|scenario|kernel] BUILD_DIR SAN_BUILD_DIR [GPIOD2_BUILD_DIR [FUZZ_BUILD_DIR]]
+# usage: tests/run-all.sh [--only layers|unit|fuzz|scenario|kernel|package] BUILD_DIR SAN_BUILD_DIR [GPIOD2_BUILD_DIR [FUZZ_BUILD_DIR]]
 # Tiers: the layer check (rooms, includes and cycles: tests/layers), unit tests (cmocka, TAP), the
 # fuzz regression (each libFuzzer harness of tests/fuzz over its seed corpus plus a fixed number of
 # executions, in the clang build FUZZ_BUILD_DIR, default build-fuzz) and scenario tests (h2boxd on the simulated box driven through
 # h2box), each in the normal and the ASan+UBSan build; the libgpiod 2.x build's backend test; the
-# kernel tier (QEMU, tests/kernel/run.sh).  How the count is made (README "Tests" says the same):
+# kernel tier (QEMU, tests/kernel/run.sh); the package tier (tests/package/run.sh: the .deb, lintian,
+# installed into a cached clean Debian 12 root).  How the count is made (README "Tests" says the same):
 #  - a check is one TAP result of a unit test program or scenario script, or one H2BOX-KTEST result
 #    of a kernel scenario, counted once per tier however many builds ran it: the ASan+UBSan re-run
 #    runs the same checks again, so it adds no passes; a check that fails in either build is one
@@ -247,6 +248,17 @@ run_kernel() {
 	if [ "${T_FAIL[kernel]}" -gt 0 ] || [ "$rig_fail" -gt 0 ]; then failures+=("kernel"); fi
 }
 
+# The Debian package (tests/package/run.sh): built (or reused) and lint-checked, installed into a
+# clean Debian 12 root, used, removed and purged there.  One TAP program, once (no ASan re-run:
+# the package holds the normal build).
+run_package() {
+	local out="$log_dir/package.log" rc
+	echo "== package (the .deb in a clean Debian 12 root)"
+	tests/package/run.sh "$build" >"$out" 2>&1
+	rc=$?
+	tally package "package/install" "$out" "$rc"
+}
+
 # skip_summary: the named skips, those with the same reason together ("NAME, NAME: REASON; ...")
 skip_summary() {
 	printf '%s\n' "${skips[@]}" | awk -F'|' '
@@ -262,8 +274,8 @@ skip_summary() {
 
 start=$(date +%s)
 case "$only" in
-"") tiers="layers unit fuzz scenario kernel" ;;
-layers | unit | fuzz | scenario | kernel) tiers=$only ;;
+"") tiers="layers unit fuzz scenario kernel package" ;;
+layers | unit | fuzz | scenario | kernel | package) tiers=$only ;;
 *) echo "unknown tier $only" >&2; exit 2 ;;
 esac
 for tier in $tiers; do "run_$tier"; done

@@ -55,6 +55,7 @@ static const char cli_help_options[] =
 	"                      (default 10; 0 waits for ever; streams and `sim advance` are not\n"
 	"                      limited once they started)\n"
 	"  -h, --help          this help; `h2box COMMAND --help` for one command\n"
+	"  -V, --version       print the version\n"
 	"Exit status: 0 ok, 1 failed, 2 usage, 3 refused or busy, 4 permission denied,\n"
 	"5 daemon not reachable or not answering.\n";
 

@@ -8,7 +8,10 @@
 #include "supervisor/cli/cli-record-main.h"
 #include "supervisor/cli/cli-plot-main.h"
 #include "supervisor/cli/cli-socket.h"
+#include "supervisor/util/json.h"
 #include "supervisor/util/parse.h"
+
+#include "h2box-version.h" /* generated from VERSION (build/gen) */
 
 #include <errno.h>
 #include <math.h>
@@ -43,6 +46,33 @@ static bool cli_main_wants_help(int argc, char **argv)
 	return false;
 }
 
+/* `h2box --version`: this client's version, without the daemon (which has its own: h2boxd -V) */
+static int cli_main_version(bool json)
+{
+	struct json *j;
+	const char *doc;
+	int r = 1;
+
+	if (!json) {
+		printf("h2box %s\n", H2BOX_VERSION);
+		return 0;
+	}
+	j = json_new();
+	if (!j)
+		return cli_fail(true, 1, "out of memory");
+	json_object_begin(j, NULL);
+	json_bool(j, "ok", true);
+	json_string(j, "version", H2BOX_VERSION);
+	json_object_end(j);
+	doc = json_finish(j, NULL);
+	if (doc) {
+		printf("%s\n", doc);
+		r = 0;
+	}
+	json_free(j);
+	return r;
+}
+
 int cli_main(int argc, char **argv)
 {
 	struct cli_socket sock;
@@ -50,7 +80,7 @@ int cli_main(int argc, char **argv)
 	const char *sock_opt = NULL, *path;
 	char **words;
 	int nwords = 0, r, timeout_ms = -1;
-	bool json = false, dashdash = false, help = false;
+	bool json = false, dashdash = false, help = false, version = false;
 
 	words = calloc((size_t)argc + 1, sizeof(*words));
 	if (!words)
@@ -84,6 +114,8 @@ int cli_main(int argc, char **argv)
 			i++;
 		} else if (!dashdash && nwords == 0 && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
 			help = true;
+		} else if (!dashdash && nwords == 0 && (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0)) {
+			version = true;
 		} else if (!dashdash && nwords == 0 && a[0] == '-') {
 			free(words);
 			return cli_fail(json, 2, "unknown option '%s': try 'h2box --help'", a);
@@ -92,6 +124,10 @@ int cli_main(int argc, char **argv)
 				dashdash = true;
 			words[nwords++] = argv[i];
 		}
+	}
+	if (version && nwords == 0 && !help) {
+		free(words);
+		return cli_main_version(json);
 	}
 	if (help && nwords == 0) {
 		free(words);

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#define H2BOX_VERSION "0.1.0"
+#include "h2box-version.h" /* generated from VERSION (build/gen) */
 
 static void h2boxd_usage(FILE *f)
 {

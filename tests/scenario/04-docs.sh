@@ -84,7 +84,7 @@ for c in $cmds; do
 done
 diff_report "every subcommand and option of each command's usage is in h2box.1" "${missing%$'\n'}"
 missing=""
-for o in $(sed -n '/^Options:/,/^Exit/p' <<<"$help" | grep -oE -- '(^| )--?[a-z][a-z0-9-]*' | sort -u); do
+for o in $(sed -n '/^Options:/,/^Exit/p' <<<"$help" | grep -oE -- '(^| )--?[a-zA-Z][a-z0-9-]*' | sort -u); do
 	grep -qE -- "^\.(B|BR|BI) (.*[ \"])?$o([ \"]|$)" <<<"$h2box_page" || missing+="option $o"$'\n'
 done
 diff_report "every option h2box --help lists has its entry in h2box.1" "${missing%$'\n'}"

@@ -31,7 +31,7 @@ help=$(h2 --help)
 cmds=$(sed -n '/^Commands:/,/^$/p' <<<"$help" | sed -nE 's/^  ([a-z][a-z-]*).*/\1/p' | sort -u)
 expect_eq "h2box <TAB> offers the commands h2box --help lists" "$(comp "")" "$cmds"
 expect_eq "h2box -s SOCK <TAB> offers the same commands" "$(comp "-s $SOCK ")" "$cmds"
-opts=$(sed -n '/^Options:/,/^Exit/p' <<<"$help" | grep -oE -- '(^| )--?[a-z][a-z-]*' | tr -d ' ' | sort -u)
+opts=$(sed -n '/^Options:/,/^Exit/p' <<<"$help" | grep -oE -- '(^| )--?[a-zA-Z][a-z0-9-]*' | tr -d ' ' | sort -u)
 expect_eq "h2box -<TAB> offers the options h2box --help lists" "$(comp "-")" "$opts"
 expect_eq "h2box st<TAB> completes status" "$(comp "st")" "status"
 
