@@ -256,7 +256,7 @@ static void test_hwmon_file_read_parses_one_integer(void **state)
 static void test_hwmon_file_read_wedged_attribute_is_bounded(void **state)
 {
 	struct fake *f = *state;
-	char fifo[PATH_MAX], good[PATH_MAX], next[PATH_MAX];
+	char fifo[PATH_MAX], good[PATH_MAX], next[PATH_MAX], old[PATH_MAX];
 	struct hw_linux_reader_stats st;
 	struct hw_linux_reader *rd;
 	long v = 7;
@@ -281,12 +281,15 @@ static void test_hwmon_file_read_wedged_attribute_is_bounded(void **state)
 	assert_int_equal(st.ops, 0);
 	assert_false(hw_linux_reader_idle(rd));
 
-	/* a writer appears (the worker's open returns), the attribute becomes a file again */
+	/* the attribute becomes a file again, then a writer appears on the old FIFO (kept under
+	 * a second name) and the worker's open returns: its retry finds the file */
 	fake_write(f->root, "class/hwmon/hwmon1/next", "43000\n");
 	snprintf(next, sizeof(next), "%s/class/hwmon/hwmon1/next", f->root);
-	w = open(fifo, O_WRONLY | O_CLOEXEC);
-	assert_true(w >= 0);
+	snprintf(old, sizeof(old), "%s/class/hwmon/hwmon1/old", f->root);
+	assert_int_equal(link(fifo, old), 0);
 	assert_int_equal(rename(next, fifo), 0);
+	w = open(old, O_WRONLY | O_CLOEXEC);
+	assert_true(w >= 0);
 	close(w);
 	assert_int_equal(hw_linux_reader_idle_wait(rd, 30 * HW_NSEC_PER_SEC), 0);
 	assert_int_equal(hw_hwmon_file_read(f->hw, fifo, &v), 0);
