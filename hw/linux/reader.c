@@ -145,7 +145,10 @@ static void *hw_linux_reader_main(void *arg)
 		s->busy_since = s->done == s->want ? 0 : hw_linux_reader_now();
 		rd->stats.opens += opens;
 		rd->stats.ops++;
+		/* wake the loop after letting go of the lock it needs to return: one futex, not two */
+		pthread_mutex_unlock(&rd->mu);
 		pthread_cond_broadcast(&rd->done);
+		pthread_mutex_lock(&rd->mu);
 	}
 	last = --rd->refs == 0;
 	pthread_mutex_unlock(&rd->mu);
@@ -276,7 +279,10 @@ static int hw_linux_reader_request(struct hw_linux_reader *rd, int idx, bool wri
 	s->wval = wval;
 	if (!s->busy_since)
 		s->busy_since = now;
+	/* signalled unlocked so the worker does not wake into a held mutex; it rechecks `want` */
+	pthread_mutex_unlock(&rd->mu);
 	pthread_cond_signal(&rd->work);
+	pthread_mutex_lock(&rd->mu);
 	end = now + rd->deadline_ns;
 	until.tv_sec = (time_t)(end / HW_NSEC_PER_SEC);
 	until.tv_nsec = (long)(end % HW_NSEC_PER_SEC);
