@@ -29,8 +29,13 @@
  * the latest value wins while the worker is stuck.
  */
 #define HW_LINUX_READER_SLOTS 32
-/* a hwmon read over I2C takes a few ms; a loaded box may delay a thread wake-up by tens */
-#define HW_LINUX_READ_DEADLINE_NS (250 * HW_NSEC_PER_MSEC)
+/*
+ * A hwmon read over I2C takes a few ms, but one transfer may take the adapter's
+ * timeout (1 s by default) before it fails, and a loaded box (the kernel tier's
+ * TCG guest) delays a first open by hundreds of ms: a shorter deadline would
+ * turn a healthy but slow read into a failsafe.
+ */
+#define HW_LINUX_READ_DEADLINE_NS (1000 * HW_NSEC_PER_MSEC)
 #define HW_LINUX_READERS_MAX 16
 
 struct hw_linux_reader;
