@@ -208,7 +208,7 @@ static double hw_hwmon_linux_scale(enum hw_hwmon_kind kind)
  * labels (a _label read each, here and not per sample), input attributes.
  * libsensors' `compute` statements from sensors.conf are not applied: none
  * of the chips h2box drives has one in Debian's sensors3.conf, and a
- * profile corrects a sensor with its own keys (offset_c).
+ * profile corrects a sensor with its input's `offset` key.
  */
 static int hw_hwmon_linux_table(struct hw_hwmon_linux_chip *c, const sensors_chip_name *sc)
 {
