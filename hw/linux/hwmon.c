@@ -203,6 +203,27 @@ static double hw_hwmon_linux_scale(enum hw_hwmon_kind kind)
 	return 1000.0;
 }
 
+/* The input subfeature of f if it is of a kind we read (power: power1_average if no input). */
+static const sensors_subfeature *hw_hwmon_linux_input(const sensors_chip_name *sc,
+						      const sensors_feature *f,
+						      enum hw_hwmon_kind *kind)
+{
+	for (enum hw_hwmon_kind k = 0; k < HW_HWMON_KIND_COUNT; k++) {
+		const sensors_subfeature *sub;
+		sensors_feature_type ft;
+		sensors_subfeature_type input, alt;
+
+		if (hw_hwmon_linux_kind(k, &ft, &input, &alt) < 0 || f->type != ft)
+			continue;
+		sub = sensors_get_subfeature(sc, f, input);
+		if (!sub && alt != SENSORS_SUBFEATURE_UNKNOWN)
+			sub = sensors_get_subfeature(sc, f, alt);
+		*kind = k;
+		return sub;
+	}
+	return NULL;
+}
+
 /*
  * The chip's features of the kinds we read, through libsensors once: names,
  * labels (a _label read each, here and not per sample), input attributes.
@@ -218,26 +239,13 @@ static int hw_hwmon_linux_table(struct hw_hwmon_linux_chip *c, const sensors_chi
 	int nr = 0;
 
 	while ((f = sensors_get_features(sc, &nr))) {
-		const sensors_subfeature *sub = NULL;
 		struct hw_hwmon_linux_feat *e;
 		enum hw_hwmon_kind k;
+		const sensors_subfeature *sub = hw_hwmon_linux_input(sc, f, &k);
 		char *label;
 
-		for (k = 0; k < HW_HWMON_KIND_COUNT && !sub; k++) {
-			sensors_feature_type ft;
-			sensors_subfeature_type input, alt;
-
-			if (hw_hwmon_linux_kind(k, &ft, &input, &alt) < 0 || f->type != ft)
-				continue;
-			sub = sensors_get_subfeature(sc, f, input);
-			if (!sub && alt != SENSORS_SUBFEATURE_UNKNOWN)
-				sub = sensors_get_subfeature(sc, f, alt);
-			if (!sub)
-				break;
-		}
 		if (!sub || !f->name)
 			continue;
-		k--;
 		if (n == cap) {
 			unsigned ncap = cap ? cap * 2 : 8;
 			struct hw_hwmon_linux_feat *nt = realloc(t, ncap * sizeof(*t));
