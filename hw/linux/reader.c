@@ -36,6 +36,7 @@ struct hw_linux_reader {
 	pthread_cond_t done; /* the loop waits here for completions */
 	int refs;            /* the owner and the worker: the last one out frees */
 	bool quit;
+	int64_t io_since; /* CLOCK_MONOTONIC ns the worker's current call began, 0 between calls */
 	int64_t deadline_ns;
 	unsigned nslots;
 	struct hw_linux_slot *slots[HW_LINUX_READER_SLOTS];
@@ -133,10 +134,12 @@ static void *hw_linux_reader_main(void *arg)
 		seq = s->want;
 		write = s->write;
 		wval = s->wval;
+		rd->io_since = hw_linux_reader_now();
 		pthread_mutex_unlock(&rd->mu);
 		/* the part that may block for as long as the driver likes, outside the lock */
 		r = write ? hw_linux_slot_write(s, wval) : hw_linux_slot_read(s, &value, &opens);
 		pthread_mutex_lock(&rd->mu);
+		rd->io_since = 0;
 		s->err = r;
 		if (!write)
 			s->value = value;
@@ -264,11 +267,16 @@ static int hw_linux_reader_request(struct hw_linux_reader *rd, int idx, bool wri
 	}
 	s = rd->slots[idx];
 	now = hw_linux_reader_now();
-	if (s->busy_since && now - s->busy_since >= rd->deadline_ns) {
+	/* the slot's own request is overdue, or the worker is wedged in another attribute of the
+	 * same chip: either way nothing would come back within a deadline */
+	if ((s->busy_since && now - s->busy_since >= rd->deadline_ns) ||
+	    (rd->io_since && now - rd->io_since >= rd->deadline_ns)) {
 		if (write) {
 			s->write = true;
 			s->wval = wval;
 			s->want++;
+			if (!s->busy_since)
+				s->busy_since = now;
 		}
 		rd->stats.stale++;
 		pthread_mutex_unlock(&rd->mu);

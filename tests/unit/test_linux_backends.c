@@ -256,7 +256,7 @@ static void test_hwmon_file_read_parses_one_integer(void **state)
 static void test_hwmon_file_read_wedged_attribute_is_bounded(void **state)
 {
 	struct fake *f = *state;
-	char fifo[PATH_MAX], good[PATH_MAX], next[PATH_MAX], old[PATH_MAX];
+	char fifo[PATH_MAX], good[PATH_MAX], next[PATH_MAX], old[PATH_MAX], sibling[PATH_MAX];
 	struct hw_linux_reader_stats st;
 	struct hw_linux_reader *rd;
 	long v = 7;
@@ -265,6 +265,8 @@ static void test_hwmon_file_read_wedged_attribute_is_bounded(void **state)
 	fake_mkdirs(f->root, "class/hwmon/hwmon1");
 	snprintf(fifo, sizeof(fifo), "%s/class/hwmon/hwmon1/temp1_input", f->root);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
+	fake_write(f->root, "class/hwmon/hwmon1/in0_input", "12000\n");
+	snprintf(sibling, sizeof(sibling), "%s/class/hwmon/hwmon1/in0_input", f->root);
 	fake_write(f->root, "class/hwmon/hwmon2/temp1_input", "30000\n");
 	snprintf(good, sizeof(good), "%s/class/hwmon/hwmon2/temp1_input", f->root);
 
@@ -274,10 +276,12 @@ static void test_hwmon_file_read_wedged_attribute_is_bounded(void **state)
 	assert_int_equal(v, 30000);
 	/* still stuck: answered at once, without a second request behind the first */
 	assert_int_equal(hw_hwmon_file_read(f->hw, fifo, &v), -ETIMEDOUT);
+	/* the same chip's other attributes wait behind the wedged one (one worker a chip) */
+	assert_int_equal(hw_hwmon_file_read(f->hw, sibling, &v), -ETIMEDOUT);
 	rd = hw_linux_reader_of_file(f->hw, fifo);
 	assert_non_null(rd);
 	hw_linux_reader_stats_get(rd, &st);
-	assert_int_equal(st.stale, 2);
+	assert_int_equal(st.stale, 3);
 	assert_int_equal(st.ops, 0);
 	assert_false(hw_linux_reader_idle(rd));
 
@@ -294,6 +298,8 @@ static void test_hwmon_file_read_wedged_attribute_is_bounded(void **state)
 	assert_int_equal(hw_linux_reader_idle_wait(rd, 30 * HW_NSEC_PER_SEC), 0);
 	assert_int_equal(hw_hwmon_file_read(f->hw, fifo, &v), 0);
 	assert_int_equal(v, 43000);
+	assert_int_equal(hw_hwmon_file_read(f->hw, sibling, &v), 0);
+	assert_int_equal(v, 12000);
 	assert_int_equal(hw_hwmon_file_read(f->hw, good, &v), 0);
 	assert_int_equal(v, 30000);
 }
