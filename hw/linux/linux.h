@@ -24,8 +24,8 @@
  * worker thread serving the attribute files of one directory (one hwmon
  * chip: a wedged I2C device holds its driver's lock for all of them); it
  * keeps each file open and preads it, reopening once on an error.  The loop
- * hands it a request and waits at most the deadline; later calls on an
- * attribute still stuck answer -ETIMEDOUT at once.  Writes go the same way,
+ * hands it a request and waits at most the deadline; while the worker is
+ * stuck past it, later calls on its directory answer -ETIMEDOUT at once.  Writes go the same way,
  * the latest value wins while the worker is stuck.
  */
 #define HW_LINUX_READER_SLOTS 32
