@@ -88,8 +88,10 @@ int temp_input_read(struct temp_input *t, int64_t now_ns, double *celsius)
 			return r;
 		r = hw_hwmon_read(t->chip, HW_HWMON_TEMP, t->spec.label, &v);
 		if (r < 0) {
-			/* the chip may have gone (unbound, re-enumerated): resolve it afresh */
-			if (r != -ENODATA) {
+			/* the chip may have gone (unbound, re-enumerated): resolve it afresh;
+			 * not for a read past its deadline: the chip is there but wedged, and
+			 * reopening it would only queue another read behind the stuck one */
+			if (r != -ENODATA && r != -ETIMEDOUT) {
 				hw_hwmon_chip_close(t->chip);
 				t->chip = NULL;
 			}

@@ -28,16 +28,23 @@ const char *hw_hwmon_chip_name(const struct hw_hwmon_chip *chip);
  * Read the input of the feature whose libsensors label is `label` (for
  * example "temp1", "Package id 0", "fan1") in natural units.  0, -ENOENT
  * when no feature has that label, -ENODATA when the chip returns no value,
- * or -errno.
+ * -ETIMEDOUT when the read did not complete within the backend's deadline
+ * (linux: a worker thread reads, the caller waits at most 1 s, and at once
+ * answers -ETIMEDOUT again while that attribute stays stuck), or -errno.
+ * The sim backend answers inline, in virtual time.
  */
 int hw_hwmon_read(struct hw_hwmon_chip *chip, enum hw_hwmon_kind kind, const char *label,
 		  double *value);
-/* Raw sysfs attribute of the chip, e.g. "pwm1", "pwm1_enable", "fan1_input". 0 or -errno. */
+/*
+ * Raw sysfs attribute of the chip, e.g. "pwm1", "pwm1_enable", "fan1_input".
+ * 0, -ETIMEDOUT as above, or -errno.  A write that times out stays queued:
+ * the latest value written is applied when the device answers again.
+ */
 int hw_hwmon_attr_read(struct hw_hwmon_chip *chip, const char *attr, long *value);
 int hw_hwmon_attr_write(struct hw_hwmon_chip *chip, const char *attr, long value);
 void hw_hwmon_chip_close(struct hw_hwmon_chip *chip);
 
-/* An explicit sysfs file holding one integer (milli-units are the caller's business). */
+/* An explicit sysfs file holding one integer (milli-units are the caller's business); bounded the same way. */
 int hw_hwmon_file_read(struct hw *hw, const char *path, long *value);
 
 #endif

@@ -1,4 +1,4 @@
-/* hwmon.c - the linux hwmon backend: chips and features through libsensors, raw attrs through sysfs. */
+/* hwmon.c - the linux hwmon backend: chips and features resolved through libsensors once, samples through a reader. */
 #include "hw/linux/linux.h"
 
 #include <errno.h>
@@ -9,12 +9,24 @@
 #include <sensors/error.h>
 #include <sensors/sensors.h>
 
+/* One feature as libsensors showed it at open: what a sample needs, no library call left. */
+struct hw_hwmon_linux_feat {
+	enum hw_hwmon_kind kind;
+	char name[32];    /* "temp1" */
+	char label[64];   /* sensors_get_label(): the _label file or a sensors.conf label */
+	char sub[48];     /* the input attribute, "temp1_input" (or "power1_average") */
+	double scale;     /* libsensors' unit scaling: raw / scale = natural units */
+	int slot;         /* the reader's slot for sub, -1 until first read */
+};
+
 struct hw_hwmon_linux_chip {
 	struct hw_hwmon_chip base; /* first: hw.c sees only this; base.name is the resolved name */
 	struct hw *hw;
 	char path[HW_LINUX_PATH_MAX]; /* the hwmon device dir, e.g. /sys/class/hwmon/hwmon3 */
-	const sensors_chip_name *sc;  /* valid while gen == the current generation */
-	unsigned gen;
+	unsigned gen;                 /* the libsensors generation the table below comes from */
+	struct hw_hwmon_linux_feat *feats;
+	unsigned nfeats;
+	struct hw_linux_reader *rd; /* the worker serving this directory */
 };
 
 /*
@@ -141,64 +153,6 @@ static const sensors_chip_name *hw_hwmon_linux_match(const char *pattern, int *e
 	return sc;
 }
 
-static int hw_hwmon_linux_open(struct hw *hw, const char *pattern, struct hw_hwmon_chip **out)
-{
-	struct hw_hwmon_linux_chip *c;
-	const sensors_chip_name *sc;
-	int r;
-
-	r = hw_linux_sensors_get(hw);
-	if (r < 0)
-		return r;
-	sc = hw_hwmon_linux_match(pattern, &r);
-	if (r == -ENOENT) {
-		r = hw_linux_sensors_refresh();
-		if (r < 0)
-			return r;
-		sc = hw_hwmon_linux_match(pattern, &r);
-	}
-	if (r < 0)
-		return r;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	if (sensors_snprintf_chip_name(c->base.name, sizeof(c->base.name), sc) < 0) {
-		r = -ENAMETOOLONG;
-		goto err;
-	}
-	if (!sc->path || hw_linux_path(c->path, sizeof(c->path), "%s", sc->path) < 0) {
-		r = -ENAMETOOLONG;
-		goto err;
-	}
-	c->hw = hw;
-	c->sc = sc;
-	c->gen = hw_linux_sensors_generation();
-	*out = &c->base;
-	return 0;
-
-err:
-	free(c);
-	return r;
-}
-
-/* The chip's current libsensors entry, looked up again after a refresh. */
-static int hw_hwmon_linux_resolve(struct hw_hwmon_linux_chip *c, const sensors_chip_name **scp)
-{
-	const sensors_chip_name *sc;
-	int r;
-
-	if (c->gen != hw_linux_sensors_generation()) {
-		/* the resolved name carries bus and address: it matches exactly this chip */
-		sc = hw_hwmon_linux_match(c->base.name, &r);
-		if (r < 0)
-			return r == -ENOENT ? -ENODEV : r;
-		c->sc = sc;
-		c->gen = hw_linux_sensors_generation();
-	}
-	*scp = c->sc;
-	return 0;
-}
-
 static int hw_hwmon_linux_kind(enum hw_hwmon_kind kind, sensors_feature_type *ft,
 			       sensors_subfeature_type *input, sensors_subfeature_type *alt)
 {
@@ -232,47 +186,230 @@ static int hw_hwmon_linux_kind(enum hw_hwmon_kind kind, sensors_feature_type *ft
 	return -EINVAL;
 }
 
-static int hw_hwmon_linux_read(struct hw_hwmon_chip *chip, enum hw_hwmon_kind kind,
-			       const char *label, double *value)
+/* libsensors' own scaling (lib/sysfs.c get_type_scaling) for the kinds we read. */
+static double hw_hwmon_linux_scale(enum hw_hwmon_kind kind)
 {
-	struct hw_hwmon_linux_chip *c = (struct hw_hwmon_linux_chip *)chip;
-	const sensors_chip_name *sc;
-	const sensors_feature *f;
-	const sensors_subfeature *sub;
-	sensors_feature_type ft;
-	sensors_subfeature_type input, alt;
-	int nr = 0, r;
+	switch (kind) {
+	case HW_HWMON_FAN:
+		return 1.0;
+	case HW_HWMON_POWER:
+		return 1000000.0;
+	case HW_HWMON_TEMP:
+	case HW_HWMON_IN:
+	case HW_HWMON_CURR:
+	case HW_HWMON_KIND_COUNT:
+		break;
+	}
+	return 1000.0;
+}
 
-	r = hw_hwmon_linux_kind(kind, &ft, &input, &alt);
-	if (r < 0)
-		return r;
-	r = hw_hwmon_linux_resolve(c, &sc);
-	if (r < 0)
-		return r;
-	while ((f = sensors_get_features(sc, &nr))) {
-		char *flabel;
-		bool hit;
+/* The input subfeature of f if it is of a kind we read (power: power1_average if no input). */
+static const sensors_subfeature *hw_hwmon_linux_input(const sensors_chip_name *sc,
+						      const sensors_feature *f,
+						      enum hw_hwmon_kind *kind)
+{
+	for (enum hw_hwmon_kind k = 0; k < HW_HWMON_KIND_COUNT; k++) {
+		const sensors_subfeature *sub;
+		sensors_feature_type ft;
+		sensors_subfeature_type input, alt;
 
-		if (f->type != ft)
-			continue;
-		/* "Package id 0" as sensors shows it, or the raw feature name "temp1" */
-		hit = f->name && strcmp(f->name, label) == 0;
-		if (!hit) {
-			flabel = sensors_get_label(sc, f);
-			hit = flabel && strcmp(flabel, label) == 0;
-			free(flabel);
-		}
-		if (!hit)
+		if (hw_hwmon_linux_kind(k, &ft, &input, &alt) < 0 || f->type != ft)
 			continue;
 		sub = sensors_get_subfeature(sc, f, input);
 		if (!sub && alt != SENSORS_SUBFEATURE_UNKNOWN)
 			sub = sensors_get_subfeature(sc, f, alt);
-		if (!sub)
-			return -ENODATA;
-		r = sensors_get_value(sc, sub->number, value);
-		return hw_sensors_errno(r);
+		*kind = k;
+		return sub;
 	}
-	return -ENOENT;
+	return NULL;
+}
+
+/*
+ * The chip's features of the kinds we read, through libsensors once: names,
+ * labels (a _label read each, here and not per sample), input attributes.
+ * libsensors' `compute` statements from sensors.conf are not applied: none
+ * of the chips h2box drives has one in Debian's sensors3.conf, and a
+ * profile corrects a sensor with its input's `offset` key.
+ */
+static int hw_hwmon_linux_table(struct hw_hwmon_linux_chip *c, const sensors_chip_name *sc)
+{
+	struct hw_hwmon_linux_feat *t = NULL;
+	const sensors_feature *f;
+	unsigned n = 0, cap = 0;
+	int nr = 0;
+
+	while ((f = sensors_get_features(sc, &nr))) {
+		struct hw_hwmon_linux_feat *e;
+		enum hw_hwmon_kind k;
+		const sensors_subfeature *sub = hw_hwmon_linux_input(sc, f, &k);
+		char *label;
+
+		if (!sub || !f->name)
+			continue;
+		if (n == cap) {
+			unsigned ncap = cap ? cap * 2 : 8;
+			struct hw_hwmon_linux_feat *nt = realloc(t, ncap * sizeof(*t));
+
+			if (!nt) {
+				free(t);
+				return -ENOMEM;
+			}
+			t = nt;
+			cap = ncap;
+		}
+		e = &t[n];
+		memset(e, 0, sizeof(*e));
+		e->kind = k;
+		e->scale = hw_hwmon_linux_scale(k);
+		e->slot = -1;
+		label = sensors_get_label(sc, f);
+		/* names and labels longer than the fields cannot match a profile's label anyway */
+		if (snprintf(e->name, sizeof(e->name), "%s", f->name) >= (int)sizeof(e->name) ||
+		    snprintf(e->sub, sizeof(e->sub), "%s", sub->name) >= (int)sizeof(e->sub) ||
+		    snprintf(e->label, sizeof(e->label), "%s", label ? label : "") >=
+			    (int)sizeof(e->label)) {
+			free(label);
+			continue;
+		}
+		free(label);
+		n++;
+	}
+	free(c->feats);
+	c->feats = t;
+	c->nfeats = n;
+	return 0;
+}
+
+/* The chip's directory, name and feature table from libsensors' entry `sc`; its reader. */
+static int hw_hwmon_linux_bind(struct hw_hwmon_linux_chip *c, const sensors_chip_name *sc)
+{
+	struct hw_linux_reader *rd = c->rd;
+	char path[HW_LINUX_PATH_MAX];
+	int r;
+
+	if (!sc->path || hw_linux_path(path, sizeof(path), "%s", sc->path) < 0)
+		return -ENAMETOOLONG;
+	if (!rd || strcmp(path, c->path) != 0) {
+		/* a rebind may have moved the chip to another hwmonN: the new directory's worker */
+		r = hw_linux_reader_get(c->hw, path, &rd);
+		if (r < 0)
+			return r;
+		hw_linux_reader_put(c->hw, c->rd);
+		c->rd = rd;
+		memcpy(c->path, path, sizeof(path));
+	}
+	r = hw_hwmon_linux_table(c, sc);
+	if (r < 0)
+		return r;
+	c->gen = hw_linux_sensors_generation();
+	return 0;
+}
+
+static void hw_hwmon_linux_close(struct hw_hwmon_chip *chip);
+
+static int hw_hwmon_linux_open(struct hw *hw, const char *pattern, struct hw_hwmon_chip **out)
+{
+	struct hw_hwmon_linux_chip *c;
+	const sensors_chip_name *sc;
+	int r;
+
+	r = hw_linux_sensors_get(hw);
+	if (r < 0)
+		return r;
+	sc = hw_hwmon_linux_match(pattern, &r);
+	if (r == -ENOENT) {
+		r = hw_linux_sensors_refresh();
+		if (r < 0)
+			return r;
+		sc = hw_hwmon_linux_match(pattern, &r);
+	}
+	if (r < 0)
+		return r;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->hw = hw;
+	if (sensors_snprintf_chip_name(c->base.name, sizeof(c->base.name), sc) < 0) {
+		r = -ENAMETOOLONG;
+		goto err;
+	}
+	r = hw_hwmon_linux_bind(c, sc);
+	if (r < 0)
+		goto err;
+	*out = &c->base;
+	return 0;
+
+err:
+	hw_hwmon_linux_close(&c->base);
+	return r;
+}
+
+/* After a libsensors refresh: the same chip (its resolved name carries bus and address) again. */
+static int hw_hwmon_linux_resolve(struct hw_hwmon_linux_chip *c)
+{
+	const sensors_chip_name *sc;
+	int r;
+
+	if (c->gen == hw_linux_sensors_generation())
+		return 0;
+	sc = hw_hwmon_linux_match(c->base.name, &r);
+	if (r < 0)
+		return r == -ENOENT ? -ENODEV : r;
+	return hw_hwmon_linux_bind(c, sc);
+}
+
+/* Errors as libsensors reported them: a file that cannot be opened is a chip gone. */
+static int hw_hwmon_linux_errno(int r)
+{
+	switch (r) {
+	case -ENOENT:
+	case -ENODEV:
+	case -ENXIO:
+		return -ENODEV;
+	case -EIO:
+	case -ETIMEDOUT:
+	case -ENOMEM:
+		return r;
+	}
+	return -ENODATA;
+}
+
+static int hw_hwmon_linux_read(struct hw_hwmon_chip *chip, enum hw_hwmon_kind kind,
+			       const char *label, double *value)
+{
+	struct hw_hwmon_linux_chip *c = (struct hw_hwmon_linux_chip *)chip;
+	struct hw_hwmon_linux_feat *e = NULL;
+	long raw;
+	int r;
+
+	if ((unsigned)kind >= HW_HWMON_KIND_COUNT)
+		return -EINVAL;
+	r = hw_hwmon_linux_resolve(c);
+	if (r < 0)
+		return r;
+	/* "Package id 0" as sensors shows it, or the raw feature name "temp1" */
+	for (unsigned i = 0; i < c->nfeats && !e; i++)
+		if (c->feats[i].kind == kind && (strcmp(c->feats[i].name, label) == 0 ||
+						 strcmp(c->feats[i].label, label) == 0))
+			e = &c->feats[i];
+	if (!e)
+		return -ENOENT;
+	if (e->slot < 0) {
+		char path[HW_LINUX_PATH_MAX];
+
+		r = hw_linux_path(path, sizeof(path), "%s/%s", c->path, e->sub);
+		if (r < 0)
+			return r;
+		r = hw_linux_reader_slot(c->rd, path);
+		if (r < 0)
+			return r;
+		e->slot = r;
+	}
+	r = hw_linux_reader_read(c->rd, e->slot, &raw);
+	if (r < 0)
+		return hw_hwmon_linux_errno(r);
+	*value = (double)raw / e->scale;
+	return 0;
 }
 
 /* A plain attribute name inside the chip dir: no path tricks through the interface. */
@@ -285,41 +422,55 @@ static int hw_hwmon_linux_attr_path(struct hw_hwmon_linux_chip *c, const char *a
 	return hw_linux_path(path, len, "%s/%s", c->path, attr);
 }
 
-static int hw_hwmon_linux_attr_read(struct hw_hwmon_chip *chip, const char *attr, long *value)
+/* The reader's slot for a raw attribute of the chip (a name lookup, no I/O). */
+static int hw_hwmon_linux_attr_slot(struct hw_hwmon_linux_chip *c, const char *attr)
 {
-	struct hw_hwmon_linux_chip *c = (struct hw_hwmon_linux_chip *)chip;
 	char path[HW_LINUX_PATH_MAX];
-	int r = hw_hwmon_linux_attr_path(c, attr, path, sizeof(path));
+	int r = hw_hwmon_linux_resolve(c);
 
 	if (r < 0)
 		return r;
-	return hw_linux_file_read_long(path, value);
+	r = hw_hwmon_linux_attr_path(c, attr, path, sizeof(path));
+	if (r < 0)
+		return r;
+	return hw_linux_reader_slot(c->rd, path);
+}
+
+static int hw_hwmon_linux_attr_read(struct hw_hwmon_chip *chip, const char *attr, long *value)
+{
+	struct hw_hwmon_linux_chip *c = (struct hw_hwmon_linux_chip *)chip;
+	int idx = hw_hwmon_linux_attr_slot(c, attr);
+
+	if (idx < 0)
+		return idx;
+	return hw_linux_reader_read(c->rd, idx, value);
 }
 
 static int hw_hwmon_linux_attr_write(struct hw_hwmon_chip *chip, const char *attr, long value)
 {
 	struct hw_hwmon_linux_chip *c = (struct hw_hwmon_linux_chip *)chip;
-	char path[HW_LINUX_PATH_MAX], buf[32];
-	int r = hw_hwmon_linux_attr_path(c, attr, path, sizeof(path));
+	int idx = hw_hwmon_linux_attr_slot(c, attr);
 
-	if (r < 0)
-		return r;
-	snprintf(buf, sizeof(buf), "%ld\n", value);
-	return hw_linux_file_write_str(path, buf);
+	if (idx < 0)
+		return idx;
+	return hw_linux_reader_write(c->rd, idx, value);
 }
 
 static void hw_hwmon_linux_close(struct hw_hwmon_chip *chip)
 {
+	struct hw_hwmon_linux_chip *c = (struct hw_hwmon_linux_chip *)chip;
+
 	/* The libsensors reference stays with the hw: other chips may share it. */
-	free(chip);
+	hw_linux_reader_put(c->hw, c->rd);
+	free(c->feats);
+	free(c);
 }
 
 static int hw_hwmon_linux_file_read(struct hw *hw, const char *path, long *value)
 {
-	(void)hw;
 	if (!path || !*path)
 		return -EINVAL;
-	return hw_linux_file_read_long(path, value);
+	return hw_linux_file_read_bounded(hw, path, value);
 }
 
 const struct hw_hwmon_ops hw_hwmon_linux_ops = {

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hw/clock.h"
 #include "hw/hw-private.h"
 
 /*
@@ -18,9 +19,56 @@
 #define HW_LINUX_SYSFS_ENV "H2BOX_SYSFS_ROOT"
 #define HW_LINUX_PATH_MAX 512
 
+/*
+ * reader.c: sysfs attribute I/O off the control loop.  A reader is one
+ * worker thread serving the attribute files of one directory (one hwmon
+ * chip: a wedged I2C device holds its driver's lock for all of them); it
+ * keeps each file open and preads it, reopening once on an error.  The loop
+ * hands it a request and waits at most the deadline; while the worker is
+ * stuck past it, later calls on its directory answer -ETIMEDOUT at once.  Writes go the same way,
+ * the latest value wins while the worker is stuck.
+ */
+#define HW_LINUX_READER_SLOTS 32
+/*
+ * A hwmon read over I2C takes a few ms, but one transfer may take the adapter's
+ * timeout (1 s by default) before it fails, and a loaded box (the kernel tier's
+ * TCG guest) delays a first open by hundreds of ms: a shorter deadline would
+ * turn a healthy but slow read into a failsafe.
+ */
+#define HW_LINUX_READ_DEADLINE_NS (1000 * HW_NSEC_PER_MSEC)
+#define HW_LINUX_READERS_MAX 16
+
+struct hw_linux_reader;
+struct hw_linux_reader_stats {
+	unsigned long opens; /* attribute files opened (once each, again only after an error) */
+	unsigned long ops;   /* reads and writes the worker completed */
+	unsigned long stale; /* requests answered -ETIMEDOUT (deadline passed or still stuck) */
+};
+
+int hw_linux_reader_new(int64_t deadline_ns, struct hw_linux_reader **out);
+/* Detaches a worker stuck in a driver: it frees the reader when (if) its call returns. */
+void hw_linux_reader_free(struct hw_linux_reader *rd);
+/* The slot index of the file at `path` (added on first use, no I/O), or -errno. */
+int hw_linux_reader_slot(struct hw_linux_reader *rd, const char *path);
+int hw_linux_reader_read(struct hw_linux_reader *rd, int idx, long *value);
+int hw_linux_reader_write(struct hw_linux_reader *rd, int idx, long value);
+bool hw_linux_reader_idle(struct hw_linux_reader *rd);
+/* Wait until no request is outstanding (tests' explicit readiness): 0 or -ETIMEDOUT. */
+int hw_linux_reader_idle_wait(struct hw_linux_reader *rd, int64_t timeout_ns);
+void hw_linux_reader_stats_get(struct hw_linux_reader *rd, struct hw_linux_reader_stats *st);
+
+/* One reader per directory, shared by the chips and files in it, kept with the hw. */
+struct hw_linux_reader_ent {
+	char dir[HW_LINUX_PATH_MAX];
+	struct hw_linux_reader *rd;
+	unsigned users; /* open chips using it; explicit files hold theirs until hw_free */
+	bool pinned;    /* serves explicit files (hw_hwmon_file_read): kept until hw_free */
+};
+
 struct hw_linux_state {
 	char sysfs_root[256];
 	bool sensors_ref; /* this hw holds a reference on the process-wide libsensors state */
+	struct hw_linux_reader_ent readers[HW_LINUX_READERS_MAX];
 };
 
 static inline struct hw_linux_state *hw_linux_state(struct hw *hw)
@@ -35,6 +83,8 @@ int hw_linux_path(char *buf, size_t len, const char *fmt, ...) __attribute__((fo
 int hw_linux_file_read_str(const char *path, char *buf, size_t len);
 /* Read a file holding one decimal integer (surrounding whitespace allowed). */
 int hw_linux_file_read_long(const char *path, long *value);
+/* The same for text already read: -ENODATA when empty, -EINVAL/-ERANGE when not one integer. */
+int hw_linux_parse_long(const char *buf, long *value);
 int hw_linux_file_read_u64(const char *path, uint64_t *value);
 /* Write a string in a single write(); -errno of the write as the kernel reports it. */
 int hw_linux_file_write_str(const char *path, const char *s);
@@ -49,5 +99,19 @@ int hw_linux_sensors_get(struct hw *hw);
 void hw_linux_sensors_put(struct hw *hw);
 int hw_linux_sensors_refresh(void);
 unsigned hw_linux_sensors_generation(void);
+
+/*
+ * reader.c: the reader serving directory `dir` (created on first use), one
+ * more user on it; put drops the user and frees an idle reader nobody uses
+ * (a stuck one stays, so reopening its chip does not start another thread).
+ */
+int hw_linux_reader_get(struct hw *hw, const char *dir, struct hw_linux_reader **out);
+void hw_linux_reader_put(struct hw *hw, struct hw_linux_reader *rd);
+/* An explicit file read through its directory's reader: 0, -ETIMEDOUT past the deadline, -errno. */
+int hw_linux_file_read_bounded(struct hw *hw, const char *path, long *value);
+/* The reader holding the explicit file at `path` (tests: stats, readiness), or NULL. */
+struct hw_linux_reader *hw_linux_reader_of_file(struct hw *hw, const char *path);
+/* hw_free: every reader goes (stuck workers detached). */
+void hw_linux_readers_free(struct hw *hw);
 
 #endif

@@ -1,4 +1,4 @@
-/* state.c - lifecycle of the linux backend state (the sysfs root, the libsensors reference). */
+/* state.c - lifecycle of the linux backend state (the sysfs root, the libsensors reference, the readers). */
 #include "hw/linux/linux.h"
 
 #include <errno.h>
@@ -37,6 +37,7 @@ void hw_linux_state_free(struct hw *hw)
 		return;
 	if (st->sensors_ref)
 		hw_linux_sensors_put(hw);
+	hw_linux_readers_free(hw);
 	free(st);
 	hw->backend = NULL;
 }

@@ -63,12 +63,18 @@ static const char *hw_linux_skip_space(const char *s)
 int hw_linux_file_read_long(const char *path, long *value)
 {
 	char buf[64];
-	char *end;
-	long v;
 	int r = hw_linux_file_read_str(path, buf, sizeof(buf));
 
 	if (r < 0)
 		return r;
+	return hw_linux_parse_long(buf, value);
+}
+
+int hw_linux_parse_long(const char *buf, long *value)
+{
+	char *end;
+	long v;
+
 	if (*hw_linux_skip_space(buf) == '\0')
 		return -ENODATA;
 	errno = 0;

@@ -24,6 +24,7 @@
 #include "hw/ib.h"
 #include "hw/pci.h"
 #include "supervisor/report/ib-probe.h"
+#include "hw/linux/linux.h"
 
 #define SYSFS_ENV "H2BOX_SYSFS_ROOT"
 
@@ -329,6 +330,90 @@ static void test_hwmon_file_read_parses_one_integer(void **state)
 	snprintf(path, sizeof(path), "%s/class/hwmon/hwmon0/missing", f->root);
 	assert_int_equal(hw_hwmon_file_read(f->hw, path, &v), -ENOENT);
 	assert_int_equal(v, 7);
+}
+
+/*
+ * A hwmon attribute behind a wedged device: a FIFO with no writer blocks the
+ * read (its open, here) forever.  The loop-side read answers -ETIMEDOUT
+ * after the deadline and at once after that, an attribute in another chip
+ * directory still reads, and values come back once the file answers again.
+ */
+static void test_hwmon_file_read_wedged_attribute_is_bounded(void **state)
+{
+	struct fake *f = *state;
+	char fifo[PATH_MAX], good[PATH_MAX], next[PATH_MAX], old[PATH_MAX], sibling[PATH_MAX];
+	struct hw_linux_reader_stats st;
+	struct hw_linux_reader *rd;
+	long v = 7;
+	int w;
+
+	fake_mkdirs(f->root, "class/hwmon/hwmon1");
+	snprintf(fifo, sizeof(fifo), "%s/class/hwmon/hwmon1/temp1_input", f->root);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	fake_write(f->root, "class/hwmon/hwmon1/in0_input", "12000\n");
+	snprintf(sibling, sizeof(sibling), "%s/class/hwmon/hwmon1/in0_input", f->root);
+	fake_write(f->root, "class/hwmon/hwmon2/temp1_input", "30000\n");
+	snprintf(good, sizeof(good), "%s/class/hwmon/hwmon2/temp1_input", f->root);
+
+	assert_int_equal(hw_hwmon_file_read(f->hw, fifo, &v), -ETIMEDOUT);
+	assert_int_equal(v, 7);
+	assert_int_equal(hw_hwmon_file_read(f->hw, good, &v), 0);
+	assert_int_equal(v, 30000);
+	/* still stuck: answered at once, without a second request behind the first */
+	assert_int_equal(hw_hwmon_file_read(f->hw, fifo, &v), -ETIMEDOUT);
+	/* the same chip's other attributes wait behind the wedged one (one worker a chip) */
+	assert_int_equal(hw_hwmon_file_read(f->hw, sibling, &v), -ETIMEDOUT);
+	rd = hw_linux_reader_of_file(f->hw, fifo);
+	assert_non_null(rd);
+	hw_linux_reader_stats_get(rd, &st);
+	assert_int_equal(st.stale, 3);
+	assert_int_equal(st.ops, 0);
+	assert_false(hw_linux_reader_idle(rd));
+
+	/* the attribute becomes a file again, then a writer appears on the old FIFO (kept under
+	 * a second name) and the worker's open returns: its retry finds the file */
+	fake_write(f->root, "class/hwmon/hwmon1/next", "43000\n");
+	snprintf(next, sizeof(next), "%s/class/hwmon/hwmon1/next", f->root);
+	snprintf(old, sizeof(old), "%s/class/hwmon/hwmon1/old", f->root);
+	assert_int_equal(link(fifo, old), 0);
+	assert_int_equal(rename(next, fifo), 0);
+	w = open(old, O_WRONLY | O_CLOEXEC);
+	assert_true(w >= 0);
+	close(w);
+	assert_int_equal(hw_linux_reader_idle_wait(rd, 30 * HW_NSEC_PER_SEC), 0);
+	assert_int_equal(hw_hwmon_file_read(f->hw, fifo, &v), 0);
+	assert_int_equal(v, 43000);
+	assert_int_equal(hw_hwmon_file_read(f->hw, sibling, &v), 0);
+	assert_int_equal(v, 12000);
+	assert_int_equal(hw_hwmon_file_read(f->hw, good, &v), 0);
+	assert_int_equal(v, 30000);
+}
+
+/* A sample costs one pread on a descriptor kept open: the file is opened once for N samples. */
+static void test_hwmon_file_read_opens_once(void **state)
+{
+	struct fake *f = *state;
+	struct hw_linux_reader_stats st;
+	struct hw_linux_reader *rd;
+	char path[PATH_MAX], text[32];
+	long v;
+
+	fake_write(f->root, "class/thermal/thermal_zone0/temp", "40000\n");
+	snprintf(path, sizeof(path), "%s/class/thermal/thermal_zone0/temp", f->root);
+	for (int i = 0; i < 20; i++) {
+		/* rewritten in place, as sysfs shows a new value behind the same file */
+		snprintf(text, sizeof(text), "%d\n", 40000 + i * 100);
+		fake_write(f->root, "class/thermal/thermal_zone0/temp", text);
+		assert_int_equal(hw_hwmon_file_read(f->hw, path, &v), 0);
+		assert_int_equal(v, 40000 + i * 100);
+	}
+	rd = hw_linux_reader_of_file(f->hw, path);
+	assert_non_null(rd);
+	hw_linux_reader_stats_get(rd, &st);
+	assert_int_equal(st.opens, 1);
+	assert_int_equal(st.ops, 20);
+	assert_int_equal(st.stale, 0);
+
 }
 
 /* ---- throttle knobs: cpufreq, intel_pstate and RAPL files through the linux backend ---- */
@@ -787,6 +872,10 @@ int main(void)
 		cmocka_unit_test(test_gpio_listing_without_chips),
 		cmocka_unit_test(test_hwmon_two_hws_share_libsensors),
 		cmocka_unit_test_setup_teardown(test_hwmon_file_read_parses_one_integer, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_hwmon_file_read_wedged_attribute_is_bounded,
+						fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_hwmon_file_read_opens_once, fake_setup,
 						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_knob_cpufreq_caps_and_restores_every_cpu,
 						fake_setup, fake_teardown),

@@ -1,0 +1,486 @@
+/* reader.c - a worker thread per sysfs directory: kept-open attribute preads, writes, a deadline for the loop. */
+#include "hw/linux/linux.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hw/clock.h"
+
+/*
+ * One attribute file.  `path` is fixed once the slot exists; `fd` belongs to
+ * the worker alone (opened, read and closed only there); the rest is shared
+ * and guarded by the reader's mutex.
+ */
+struct hw_linux_slot {
+	char path[HW_LINUX_PATH_MAX];
+	int fd;
+	uint64_t want, done; /* request and completion sequence numbers */
+	int64_t busy_since;  /* CLOCK_MONOTONIC ns since a request is outstanding, 0 when idle */
+	bool write;          /* what `want` asks for; a write carries the latest wval */
+	long wval;
+	long value; /* the last completed read and its result */
+	int err;
+};
+
+struct hw_linux_reader {
+	pthread_mutex_t mu;
+	pthread_cond_t work; /* the worker waits here for requests */
+	pthread_cond_t done; /* the loop waits here for completions */
+	int refs;            /* the owner and the worker: the last one out frees */
+	bool quit;
+	int64_t io_since; /* CLOCK_MONOTONIC ns the worker's current call began, 0 between calls */
+	int64_t deadline_ns;
+	unsigned nslots;
+	struct hw_linux_slot *slots[HW_LINUX_READER_SLOTS];
+	struct hw_linux_reader_stats stats;
+};
+
+static int64_t hw_linux_reader_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * HW_NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static void hw_linux_reader_destroy(struct hw_linux_reader *rd)
+{
+	for (unsigned i = 0; i < rd->nslots; i++) {
+		if (rd->slots[i]->fd >= 0)
+			close(rd->slots[i]->fd);
+		free(rd->slots[i]);
+	}
+	pthread_cond_destroy(&rd->work);
+	pthread_cond_destroy(&rd->done);
+	pthread_mutex_destroy(&rd->mu);
+	free(rd);
+}
+
+/* One pread on the kept descriptor; on an error reopen once (ENODEV after a driver rebind). */
+static int hw_linux_slot_read(struct hw_linux_slot *s, long *value, unsigned *opens)
+{
+	char buf[64];
+	int r = -EIO;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		ssize_t n;
+
+		if (s->fd < 0) {
+			s->fd = open(s->path, O_RDONLY | O_CLOEXEC);
+			if (s->fd < 0)
+				return -errno;
+			(*opens)++;
+		}
+		do
+			n = pread(s->fd, buf, sizeof(buf) - 1, 0);
+		while (n < 0 && errno == EINTR);
+		if (n >= 0) {
+			buf[n] = '\0';
+			return hw_linux_parse_long(buf, value);
+		}
+		r = -errno;
+		/* a chip answering "no data yet" keeps its file: reopening changes nothing */
+		if (r == -ENODATA || r == -EAGAIN)
+			return r;
+		close(s->fd);
+		s->fd = -1;
+	}
+	return r;
+}
+
+static int hw_linux_slot_write(struct hw_linux_slot *s, long value)
+{
+	char buf[32];
+
+	/* writes are rare (a duty a cycle): open, write, close as `echo v > file` does */
+	snprintf(buf, sizeof(buf), "%ld\n", value);
+	return hw_linux_file_write_str(s->path, buf);
+}
+
+static struct hw_linux_slot *hw_linux_reader_pending(struct hw_linux_reader *rd)
+{
+	for (unsigned i = 0; i < rd->nslots; i++)
+		if (rd->slots[i]->want != rd->slots[i]->done)
+			return rd->slots[i];
+	return NULL;
+}
+
+static void *hw_linux_reader_main(void *arg)
+{
+	struct hw_linux_reader *rd = arg;
+	bool last;
+
+	pthread_mutex_lock(&rd->mu);
+	while (!rd->quit) {
+		struct hw_linux_slot *s = hw_linux_reader_pending(rd);
+		uint64_t seq;
+		bool write;
+		long wval, value = 0;
+		unsigned opens = 0;
+		int r;
+
+		if (!s) {
+			pthread_cond_wait(&rd->work, &rd->mu);
+			continue;
+		}
+		seq = s->want;
+		write = s->write;
+		wval = s->wval;
+		rd->io_since = hw_linux_reader_now();
+		pthread_mutex_unlock(&rd->mu);
+		/* the part that may block for as long as the driver likes, outside the lock */
+		r = write ? hw_linux_slot_write(s, wval) : hw_linux_slot_read(s, &value, &opens);
+		pthread_mutex_lock(&rd->mu);
+		rd->io_since = 0;
+		s->err = r;
+		if (!write)
+			s->value = value;
+		s->done = seq;
+		/* a request queued meanwhile (a latest-wins write) counts from now */
+		s->busy_since = s->done == s->want ? 0 : hw_linux_reader_now();
+		rd->stats.opens += opens;
+		rd->stats.ops++;
+		/* wake the loop after letting go of the lock it needs to return: one futex, not two */
+		pthread_mutex_unlock(&rd->mu);
+		pthread_cond_broadcast(&rd->done);
+		pthread_mutex_lock(&rd->mu);
+	}
+	last = --rd->refs == 0;
+	pthread_mutex_unlock(&rd->mu);
+	if (last)
+		hw_linux_reader_destroy(rd);
+	return NULL;
+}
+
+int hw_linux_reader_new(int64_t deadline_ns, struct hw_linux_reader **out)
+{
+	struct hw_linux_reader *rd = calloc(1, sizeof(*rd));
+	pthread_condattr_t ca;
+	pthread_attr_t ta;
+	sigset_t all, old;
+	pthread_t th;
+	int r;
+
+	if (!rd)
+		return -ENOMEM;
+	rd->deadline_ns = deadline_ns;
+	rd->refs = 2;
+	pthread_mutex_init(&rd->mu, NULL);
+	pthread_cond_init(&rd->work, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&rd->done, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_attr_init(&ta);
+	/* detached: a worker stuck in a wedged driver must never hold up a close or an exit */
+	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+	/* signals stay with the loop's signalfd: the worker takes none */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&th, &ta, hw_linux_reader_main, rd);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&ta);
+	if (r) {
+		hw_linux_reader_destroy(rd);
+		return -r;
+	}
+	*out = rd;
+	return 0;
+}
+
+void hw_linux_reader_free(struct hw_linux_reader *rd)
+{
+	bool last;
+
+	if (!rd)
+		return;
+	pthread_mutex_lock(&rd->mu);
+	rd->quit = true;
+	pthread_cond_signal(&rd->work);
+	last = --rd->refs == 0;
+	pthread_mutex_unlock(&rd->mu);
+	if (last)
+		hw_linux_reader_destroy(rd);
+}
+
+int hw_linux_reader_slot(struct hw_linux_reader *rd, const char *path)
+{
+	struct hw_linux_slot *s;
+	int r;
+
+	pthread_mutex_lock(&rd->mu);
+	for (unsigned i = 0; i < rd->nslots; i++) {
+		if (strcmp(rd->slots[i]->path, path) == 0) {
+			r = (int)i;
+			goto out;
+		}
+	}
+	if (rd->nslots == HW_LINUX_READER_SLOTS) {
+		r = -ENOSPC;
+		goto out;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		r = -ENOMEM;
+		goto out;
+	}
+	s->fd = -1;
+	r = hw_linux_path(s->path, sizeof(s->path), "%s", path);
+	if (r < 0) {
+		free(s);
+		goto out;
+	}
+	r = (int)rd->nslots;
+	rd->slots[rd->nslots++] = s;
+out:
+	pthread_mutex_unlock(&rd->mu);
+	return r;
+}
+
+/*
+ * Hand a request to the worker and wait for it at most the deadline.  A slot
+ * whose request is older than the deadline is stale: the call answers
+ * -ETIMEDOUT at once (a write is kept as the one to apply when the worker
+ * comes back: latest wins), so a wedged attribute costs the loop one deadline.
+ */
+static int hw_linux_reader_request(struct hw_linux_reader *rd, int idx, bool write, long wval,
+				   long *value)
+{
+	struct hw_linux_slot *s;
+	struct timespec until;
+	int64_t now, end;
+	uint64_t seq;
+	int r;
+
+	pthread_mutex_lock(&rd->mu);
+	if (idx < 0 || (unsigned)idx >= rd->nslots) {
+		pthread_mutex_unlock(&rd->mu);
+		return -EINVAL;
+	}
+	s = rd->slots[idx];
+	now = hw_linux_reader_now();
+	/* the slot's own request is overdue, or the worker is wedged in another attribute of the
+	 * same chip: either way nothing would come back within a deadline */
+	if ((s->busy_since && now - s->busy_since >= rd->deadline_ns) ||
+	    (rd->io_since && now - rd->io_since >= rd->deadline_ns)) {
+		if (write) {
+			s->write = true;
+			s->wval = wval;
+			s->want++;
+			if (!s->busy_since)
+				s->busy_since = now;
+		}
+		rd->stats.stale++;
+		pthread_mutex_unlock(&rd->mu);
+		return -ETIMEDOUT;
+	}
+	seq = ++s->want;
+	s->write = write;
+	s->wval = wval;
+	if (!s->busy_since)
+		s->busy_since = now;
+	/* signalled unlocked so the worker does not wake into a held mutex; it rechecks `want` */
+	pthread_mutex_unlock(&rd->mu);
+	pthread_cond_signal(&rd->work);
+	pthread_mutex_lock(&rd->mu);
+	end = now + rd->deadline_ns;
+	until.tv_sec = (time_t)(end / HW_NSEC_PER_SEC);
+	until.tv_nsec = (long)(end % HW_NSEC_PER_SEC);
+	while (s->done < seq)
+		if (pthread_cond_timedwait(&rd->done, &rd->mu, &until) == ETIMEDOUT)
+			break;
+	if (s->done >= seq) {
+		r = s->err;
+		if (r == 0 && value)
+			*value = s->value;
+	} else {
+		rd->stats.stale++;
+		r = -ETIMEDOUT;
+	}
+	pthread_mutex_unlock(&rd->mu);
+	return r;
+}
+
+int hw_linux_reader_read(struct hw_linux_reader *rd, int idx, long *value)
+{
+	return hw_linux_reader_request(rd, idx, false, 0, value);
+}
+
+int hw_linux_reader_write(struct hw_linux_reader *rd, int idx, long value)
+{
+	return hw_linux_reader_request(rd, idx, true, value, NULL);
+}
+
+bool hw_linux_reader_idle(struct hw_linux_reader *rd)
+{
+	bool idle;
+
+	pthread_mutex_lock(&rd->mu);
+	idle = hw_linux_reader_pending(rd) == NULL;
+	pthread_mutex_unlock(&rd->mu);
+	return idle;
+}
+
+int hw_linux_reader_idle_wait(struct hw_linux_reader *rd, int64_t timeout_ns)
+{
+	int64_t end = hw_linux_reader_now() + timeout_ns;
+	struct timespec until = { .tv_sec = (time_t)(end / HW_NSEC_PER_SEC),
+				  .tv_nsec = (long)(end % HW_NSEC_PER_SEC) };
+	int r = 0;
+
+	pthread_mutex_lock(&rd->mu);
+	while (hw_linux_reader_pending(rd))
+		if (pthread_cond_timedwait(&rd->done, &rd->mu, &until) == ETIMEDOUT) {
+			r = hw_linux_reader_pending(rd) ? -ETIMEDOUT : 0;
+			break;
+		}
+	pthread_mutex_unlock(&rd->mu);
+	return r;
+}
+
+void hw_linux_reader_stats_get(struct hw_linux_reader *rd, struct hw_linux_reader_stats *st)
+{
+	pthread_mutex_lock(&rd->mu);
+	*st = rd->stats;
+	pthread_mutex_unlock(&rd->mu);
+}
+
+/* ---- the readers of one hw, one a directory ---- */
+
+static int hw_linux_reader_dir(const char *path, char *dir, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+
+	if (!slash || n == 0 || n >= len)
+		return -EINVAL;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	return 0;
+}
+
+int hw_linux_reader_get(struct hw *hw, const char *dir, struct hw_linux_reader **out)
+{
+	struct hw_linux_state *st = hw_linux_state(hw);
+	struct hw_linux_reader_ent *slot = NULL;
+	int r;
+
+	for (unsigned i = 0; i < HW_LINUX_READERS_MAX; i++) {
+		struct hw_linux_reader_ent *e = &st->readers[i];
+
+		if (e->rd && strcmp(e->dir, dir) == 0) {
+			e->users++;
+			*out = e->rd;
+			return 0;
+		}
+		if (!e->rd && !slot)
+			slot = e;
+	}
+	for (unsigned i = 0; !slot && i < HW_LINUX_READERS_MAX; i++) {
+		struct hw_linux_reader_ent *e = &st->readers[i];
+
+		/* a reader left stuck by a closed chip that has come back (a rebind renumbers hwmonN) */
+		if (e->users == 0 && hw_linux_reader_idle(e->rd)) {
+			hw_linux_reader_free(e->rd);
+			e->rd = NULL;
+			slot = e;
+		}
+	}
+	if (!slot)
+		return -ENOSPC;
+	r = hw_linux_path(slot->dir, sizeof(slot->dir), "%s", dir);
+	if (r < 0)
+		return r;
+	r = hw_linux_reader_new(HW_LINUX_READ_DEADLINE_NS, &slot->rd);
+	if (r < 0)
+		return r;
+	slot->users = 1;
+	*out = slot->rd;
+	return 0;
+}
+
+void hw_linux_reader_put(struct hw *hw, struct hw_linux_reader *rd)
+{
+	struct hw_linux_state *st = hw_linux_state(hw);
+
+	if (!rd)
+		return;
+	for (unsigned i = 0; i < HW_LINUX_READERS_MAX; i++) {
+		struct hw_linux_reader_ent *e = &st->readers[i];
+
+		if (e->rd != rd)
+			continue;
+		assert(e->users > 0);
+		/* a stuck reader stays: the chip's next open finds it instead of starting another */
+		if (--e->users == 0 && hw_linux_reader_idle(rd)) {
+			hw_linux_reader_free(rd);
+			e->rd = NULL;
+		}
+		return;
+	}
+	assert(!"reader not registered");
+}
+
+/* The reader of the file's directory, kept for the hw's life (explicit files are few). */
+static int hw_linux_reader_file(struct hw *hw, const char *path, struct hw_linux_reader **out)
+{
+	struct hw_linux_state *st = hw_linux_state(hw);
+	char dir[HW_LINUX_PATH_MAX];
+	int r = hw_linux_reader_dir(path, dir, sizeof(dir));
+
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < HW_LINUX_READERS_MAX; i++) {
+		struct hw_linux_reader_ent *e = &st->readers[i];
+
+		if (e->rd && e->pinned && strcmp(e->dir, dir) == 0) {
+			*out = e->rd;
+			return 0;
+		}
+	}
+	r = hw_linux_reader_get(hw, dir, out);
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < HW_LINUX_READERS_MAX; i++)
+		if (st->readers[i].rd == *out)
+			st->readers[i].pinned = true;
+	return 0;
+}
+
+int hw_linux_file_read_bounded(struct hw *hw, const char *path, long *value)
+{
+	struct hw_linux_reader *rd;
+	int idx, r = hw_linux_reader_file(hw, path, &rd);
+
+	if (r < 0)
+		return r;
+	idx = hw_linux_reader_slot(rd, path);
+	if (idx < 0)
+		return idx;
+	return hw_linux_reader_read(rd, idx, value);
+}
+
+struct hw_linux_reader *hw_linux_reader_of_file(struct hw *hw, const char *path)
+{
+	struct hw_linux_reader *rd;
+
+	return hw_linux_reader_file(hw, path, &rd) < 0 ? NULL : rd;
+}
+
+void hw_linux_readers_free(struct hw *hw)
+{
+	struct hw_linux_state *st = hw_linux_state(hw);
+
+	for (unsigned i = 0; i < HW_LINUX_READERS_MAX; i++) {
+		hw_linux_reader_free(st->readers[i].rd);
+		st->readers[i].rd = NULL;
+	}
+}
