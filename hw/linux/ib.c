@@ -228,11 +228,26 @@ static int hw_ib_linux_counter_file(struct hw *hw, const char *dev, int port, co
 	char path[HW_LINUX_PATH_MAX];
 	int r;
 
+	long v;
+
 	r = hw_linux_path(path, sizeof(path), "%s/class/infiniband/%s/ports/%d/%s/%s",
 			  hw_linux_state(hw)->sysfs_root, dev, port, dir, name);
 	if (r < 0)
 		return r;
-	return hw_linux_file_read_u64(path, value);
+	/*
+	 * Through the directory's reader (reader.c), as hwmon attributes are: a counter read is a
+	 * PMA query the HCA's firmware answers (mlx4: a firmware command with a timeout of
+	 * seconds), so it must not hold the control cycle.  -ETIMEDOUT past the deadline: the
+	 * port's rate is unknown for that sample.  A counter is never negative as a long (64-bit
+	 * counters count 4-byte words: 2^63 of them is beyond any port's life).
+	 */
+	r = hw_linux_file_read_bounded(hw, path, &v);
+	if (r < 0)
+		return r;
+	if (v < 0)
+		return -EINVAL; /* junk, not a count: never a zero */
+	*value = (uint64_t)v;
+	return 0;
 }
 
 /*

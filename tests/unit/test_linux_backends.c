@@ -711,6 +711,48 @@ static void test_ib_counters_fake_mlx4(void **state)
 			 -EINVAL);
 }
 
+/*
+ * A counter behind a firmware that does not answer (a FIFO without a writer): the read is
+ * bounded like a hwmon attribute's, -ETIMEDOUT (the rate unknown), and the counters answer
+ * again once the file does.
+ */
+static void test_ib_counter_wedged_is_bounded(void **state)
+{
+	struct fake *f = *state;
+	char fifo[PATH_MAX], next[PATH_MAX], old[PATH_MAX];
+	struct hw_linux_reader *rd;
+	uint64_t v = 7;
+	int bits = 0, w;
+
+	fake_write(f->root, PORT "counters/symbol_error", "3\n");
+	snprintf(fifo, sizeof(fifo), "%s/" PORT "counters/port_xmit_data", f->root);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(hw_ib_counter_read(f->hw, "mlx4_0", 1, "port_xmit_data", &v, &bits),
+			 -ETIMEDOUT);
+	assert_true(v == 7); /* never a made-up count */
+	/* still stuck: answered at once */
+	assert_int_equal(hw_ib_counter_read(f->hw, "mlx4_0", 1, "port_xmit_data", &v, &bits),
+			 -ETIMEDOUT);
+	rd = hw_linux_reader_of_file(f->hw, fifo);
+	assert_non_null(rd);
+	assert_false(hw_linux_reader_idle(rd));
+
+	/* the firmware answers again: a file in its place, the stuck open released */
+	fake_write(f->root, PORT "counters/next", "4096\n");
+	snprintf(next, sizeof(next), "%s/" PORT "counters/next", f->root);
+	snprintf(old, sizeof(old), "%s/" PORT "counters/old", f->root);
+	assert_int_equal(link(fifo, old), 0);
+	assert_int_equal(rename(next, fifo), 0);
+	w = open(old, O_WRONLY | O_CLOEXEC);
+	assert_true(w >= 0);
+	close(w);
+	assert_int_equal(hw_linux_reader_idle_wait(rd, 30 * HW_NSEC_PER_SEC), 0);
+	assert_int_equal(hw_ib_counter_read(f->hw, "mlx4_0", 1, "port_xmit_data", &v, &bits), 0);
+	assert_true(v == 4096);
+	assert_int_equal(hw_ib_counter_read(f->hw, "mlx4_0", 1, "symbol_error", &v, &bits), 0);
+	assert_true(v == 3);
+}
+
 #define XPORT "class/infiniband/mlx5_0/ports/1/"
 
 static void test_ib_counters_fake_extended_group(void **state)
@@ -890,6 +932,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pci_fake_tree_find_and_rescan, fake_setup,
 						fake_teardown),
 		cmocka_unit_test(test_ib_devices_none_without_rdma),
+		cmocka_unit_test_setup_teardown(test_ib_counter_wedged_is_bounded, fake_setup,
+						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_ib_counters_fake_mlx4, fake_setup,
 						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_ib_counters_fake_extended_group, fake_setup,
