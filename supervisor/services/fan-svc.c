@@ -565,8 +565,7 @@ void fan_svc_free(struct fan_svc *s)
 {
 	if (!s)
 		return;
-	if (s->b->ctl)
-		ctl_command_unregister(s->b->ctl, "fan");
+	ctl_command_unregister(s->b->ctl, "fan");
 	svc_close(s, s->cfg.on_exit);
 }
 

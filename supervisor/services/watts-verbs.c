@@ -263,7 +263,7 @@ int watts_verbs_register(struct watts_svc *s)
 
 void watts_verbs_unregister(struct watts_svc *s)
 {
-	if (s->b && s->b->ctl && s->registered) {
+	if (s->b && s->registered) {
 		ctl_command_unregister(s->b->ctl, "watts");
 		ctl_command_unregister(s->b->ctl, "record");
 		ctl_command_unregister(s->b->ctl, "budget");
