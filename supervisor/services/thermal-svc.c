@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 
 /* a thermal level is raised as the alarm level of the same number */
@@ -28,6 +29,9 @@ struct thermal_svc {
 	int64_t seen[THERMAL_SVC_INPUTS_MAX]; /* updated_ns of the last reading fed */
 	int n;
 	double floor_pct;
+	struct fan_svc *floor_fan; /* the fan service the floor was last pushed to, NULL: none */
+	char floor_why[80];        /* ... with this reason */
+	unsigned floor_pushes;     /* thermal_svc_floor_pushes() */
 	bool throttle, poweroff_sent;
 	bool blind, blind_off_sent; /* the fan service's blind state, as last acted on */
 	thermal_svc_poweroff_fn poweroff_fn;
@@ -164,9 +168,14 @@ void thermal_svc_step(struct thermal_svc *s, int64_t now)
 	}
 	thr |= thermal_svc_blind_step(s, now);
 	floor_pct = fan ? 100.0 : 0.0;
-	/* the fan service logs a change of floor or reason, not each push */
-	if (s->b->fan)
+	/* push on a change of floor, reason or fan service (the first push included) */
+	if (s->b->fan && (s->b->fan != s->floor_fan || floor_pct != s->floor_pct ||
+			  strcmp(why, s->floor_why) != 0)) {
 		fan_svc_floor_set(s->b->fan, floor_pct, fan ? why : NULL);
+		s->floor_fan = s->b->fan;
+		snprintf(s->floor_why, sizeof(s->floor_why), "%s", why);
+		s->floor_pushes++;
+	}
 	s->floor_pct = floor_pct;
 	if (thr != s->throttle) {
 		s->throttle = thr;
@@ -205,6 +214,11 @@ void thermal_svc_throttle_handler_set(struct thermal_svc *t, thermal_svc_throttl
 double thermal_svc_fan_floor(const struct thermal_svc *t)
 {
 	return t ? t->floor_pct : 0.0;
+}
+
+unsigned thermal_svc_floor_pushes(const struct thermal_svc *t)
+{
+	return t ? t->floor_pushes : 0;
 }
 
 bool thermal_svc_throttle_wanted(const struct thermal_svc *t)

@@ -311,6 +311,43 @@ static void test_blind_alarms_throttles_and_powers_off(void **state)
 	f->b.alarms = NULL;
 }
 
+/* The thermal service pushes its floor to the fan on a change only, not every cycle. */
+static void test_thermal_floor_pushed_on_change(void **state)
+{
+	struct fixture *f = *state;
+	struct thermal_config tc;
+	struct thermal_svc *t;
+	int i;
+
+	thermal_config_defaults(&tc, "hot"); /* 70 / 80 / 90 C; critical asks for full cooling */
+	assert_int_equal(thermal_svc_new(&f->b, &tc, 1, &t), 0);
+	for (i = 0; i < 10; i++) {
+		loop_advance(f->b.loop, SEC(1));
+		box_temp_set(&f->b, "hot", 50.0, loop_now(f->b.loop));
+		thermal_svc_step(t, loop_now(f->b.loop));
+	}
+	assert_int_equal(thermal_svc_floor_pushes(t), 1); /* the first: no floor */
+	for (i = 0; i < 20; i++) {
+		loop_advance(f->b.loop, SEC(1));
+		box_temp_set(&f->b, "hot", 85.0, loop_now(f->b.loop));
+		thermal_svc_step(t, loop_now(f->b.loop));
+	}
+	assert_float_equal(thermal_svc_fan_floor(t), 100.0, 0);
+	assert_int_equal(thermal_svc_floor_pushes(t), 2);
+	loop_advance(f->b.loop, SEC(1));
+	assert_float_equal(f->b.readings.fan_duty_pct, 100.0, 0);
+	assert_status_has(f, "\"decided_by\":\"floor\"");
+	for (i = 0; i < 60; i++) {
+		loop_advance(f->b.loop, SEC(1));
+		box_temp_set(&f->b, "hot", 40.0, loop_now(f->b.loop));
+		thermal_svc_step(t, loop_now(f->b.loop));
+	}
+	assert_float_equal(thermal_svc_fan_floor(t), 0.0, 0);
+	assert_int_equal(thermal_svc_floor_pushes(t), 3);
+	assert_status_has(f, "\"floor_pct\":0,");
+	thermal_svc_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +357,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pushed_floor_raises_duty_and_shows, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_blind_alarms_throttles_and_powers_off, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_thermal_floor_pushed_on_change, setup,
 						teardown),
 	};
 
