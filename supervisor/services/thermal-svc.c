@@ -141,7 +141,7 @@ static bool thermal_svc_blind_step(struct thermal_svc *s, int64_t now)
 			  "NIC blind for %s (blind_poweroff): requesting an orderly power-off of "
 			  "the box", d);
 		if (s->poweroff_fn)
-			s->poweroff_fn(s->poweroff_ud, "NIC blind");
+			s->poweroff_fn(s->poweroff_ud, POWERSEQ_R_BLIND, "NIC blind");
 		else
 			log_crit("NIC blind but no power sequencer to switch the box off");
 	}
@@ -187,7 +187,8 @@ void thermal_svc_step(struct thermal_svc *s, int64_t now)
 		log_event(LOG_ALERT, (const char *[]){ "H2BOX_EVENT=thermal-poweroff", NULL },
 			  "thermal emergency: requesting an orderly power-off of the box");
 		if (s->poweroff_fn)
-			s->poweroff_fn(s->poweroff_ud, "thermal emergency");
+			s->poweroff_fn(s->poweroff_ud, POWERSEQ_R_THERMAL_EMERGENCY,
+				       "thermal emergency");
 		else
 			log_crit("thermal emergency but no power sequencer to switch the box off");
 	} else if (!off) {

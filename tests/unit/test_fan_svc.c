@@ -224,6 +224,7 @@ static void test_pushed_floor_raises_duty_and_shows(void **state)
 struct blind_pushes {
 	int throttle_calls, poweroff_calls;
 	bool throttle;
+	enum powerseq_reason cause;
 };
 
 static void blind_on_throttle(void *ud, bool wanted)
@@ -234,12 +235,13 @@ static void blind_on_throttle(void *ud, bool wanted)
 	p->throttle = wanted;
 }
 
-static void blind_on_poweroff(void *ud, const char *reason)
+static void blind_on_poweroff(void *ud, enum powerseq_reason cause, const char *who)
 {
 	struct blind_pushes *p = ud;
 
-	(void)reason;
+	(void)who;
 	p->poweroff_calls++;
+	p->cause = cause;
 }
 
 /* Advance the fan loop in 1 s periods, a thermal step after each (the watts sampler's). */
@@ -296,6 +298,9 @@ static void test_blind_alarms_throttles_and_powers_off(void **state)
 	assert_int_equal(p.poweroff_calls, 0);
 	blind_advance(f, t, 15);
 	assert_int_equal(p.poweroff_calls, 1);
+	/* its own reason in the power history, not a thermal emergency's */
+	assert_int_equal(p.cause, POWERSEQ_R_BLIND);
+	assert_string_equal(powerseq_reason_name(p.cause), "blind");
 	blind_advance(f, t, 60);
 	assert_int_equal(p.poweroff_calls, 1); /* once per blind spell */
 
