@@ -33,6 +33,7 @@ struct thermal_svc {
 	char floor_why[80];        /* ... with this reason */
 	unsigned floor_pushes;     /* thermal_svc_floor_pushes() */
 	bool throttle, poweroff_sent;
+	bool throttle_temp, throttle_blind; /* who asks for the throttle: a level, blindness */
 	bool blind, blind_off_sent; /* the fan service's blind state, as last acted on */
 	thermal_svc_poweroff_fn poweroff_fn;
 	void *poweroff_ud;
@@ -166,7 +167,9 @@ void thermal_svc_step(struct thermal_svc *s, int64_t now)
 		if ((acts & THERMAL_ACT_POWEROFF) && s->therm[i].level == THERMAL_EMERG)
 			off = true;
 	}
-	thr |= thermal_svc_blind_step(s, now);
+	s->throttle_temp = thr;
+	s->throttle_blind = thermal_svc_blind_step(s, now);
+	thr |= s->throttle_blind;
 	floor_pct = fan ? 100.0 : 0.0;
 	/* push on a change of floor, reason or fan service (the first push included) */
 	if (s->b->fan && (s->b->fan != s->floor_fan || floor_pct != s->floor_pct ||
@@ -215,6 +218,12 @@ void thermal_svc_throttle_handler_set(struct thermal_svc *t, thermal_svc_throttl
 double thermal_svc_fan_floor(const struct thermal_svc *t)
 {
 	return t ? t->floor_pct : 0.0;
+}
+
+void thermal_svc_throttle_why(const struct thermal_svc *t, bool *temp, bool *blind)
+{
+	*temp = t && t->throttle_temp;
+	*blind = t && t->throttle_blind;
 }
 
 unsigned thermal_svc_floor_pushes(const struct thermal_svc *t)

@@ -38,6 +38,8 @@ void thermal_svc_throttle_handler_set(struct thermal_svc *t, thermal_svc_throttl
 /* The fan floor the levels ask for: 100 or 0 (%). */
 double thermal_svc_fan_floor(const struct thermal_svc *t);
 bool thermal_svc_throttle_wanted(const struct thermal_svc *t);
+/* Who asks for it: *temp a level's actions, *blind the blind box (both may). */
+void thermal_svc_throttle_why(const struct thermal_svc *t, bool *temp, bool *blind);
 /* How many times the floor was pushed to the fan service (tests: pushed on changes only). */
 unsigned thermal_svc_floor_pushes(const struct thermal_svc *t);
 

@@ -36,6 +36,9 @@ advance 5s
 expect_eq "default: nic-blind critical within 5 s" "$(alarm_level nic-blind)" critical
 check "default: the alert command ran for nic-blind" grep -qx "nic-blind critical" "$ALERTS"
 expect_eq "default: the budget governor is told to throttle" "$(jget .thermal_throttle budget)" true
+check "default: budget says the ladder is for blindness" grep -q "^thermal   blind (NIC temperature unseen, fan not driven) asks for the throttle ladder" \
+	<<<"$(h2 budget)"
+check "default: ... not for a temperature alarm" lacks "temperature alarm" h2 budget
 advance 60s
 expect_eq "default: the whole ladder applied while blind" "$(jget .applied budget)" 2
 check "default: the alarm names the chip and the input" \

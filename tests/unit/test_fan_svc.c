@@ -293,6 +293,13 @@ static void test_blind_alarms_throttles_and_powers_off(void **state)
 	assert_int_equal(alarm_level_get(&f->b, "nic-blind"), ALARM_CRIT);
 	assert_true(p.throttle);
 	assert_true(thermal_svc_throttle_wanted(t));
+	{
+		bool temp, blind;
+
+		thermal_svc_throttle_why(t, &temp, &blind);
+		assert_true(blind); /* the budget's text says blind, not a temperature alarm */
+		assert_false(temp);
+	}
 	assert_int_equal(p.poweroff_calls, 0);
 	blind_advance(f, t, 110);
 	assert_int_equal(p.poweroff_calls, 0);
