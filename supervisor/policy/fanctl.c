@@ -290,6 +290,14 @@ static double probe_duty(const struct fanctl *c)
 	return fmin(fmax(d, c->cfg->stall_duty), 100.0);
 }
 
+static void stall_enter(struct fanctl *c, unsigned *ev)
+{
+	c->probing = false;
+	c->stalled = true;
+	c->stall_ok_timing = false;
+	*ev |= FANCTL_EV_STALL;
+}
+
 /* applied: the duty the fan got through the period the tach (rpm) reflects. */
 static void stall_update(struct fanctl *c, double rpm, double applied, int64_t now, unsigned *ev)
 {
@@ -309,10 +317,7 @@ static void stall_update(struct fanctl *c, double rpm, double applied, int64_t n
 			c->stall_timing = false;
 			c->probe_holdoff_until = now + FANCTL_PROBE_HOLDOFF_NS;
 		} else if (now - c->probe_since >= cfg->stall_time_ns) {
-			c->probing = false;
-			c->stalled = true;
-			c->stall_ok_timing = false;
-			*ev |= FANCTL_EV_STALL;
+			stall_enter(c, ev);
 		}
 		return;
 	}
@@ -327,9 +332,7 @@ static void stall_update(struct fanctl *c, double rpm, double applied, int64_t n
 			if (now - c->stall_since < cfg->stall_time_ns)
 				return;
 			if (expect) {
-				c->stalled = true;
-				c->stall_ok_timing = false;
-				*ev |= FANCTL_EV_STALL;
+				stall_enter(c, ev);
 			} else if (now >= c->probe_holdoff_until) {
 				c->probing = true;
 				c->probe_since = now;

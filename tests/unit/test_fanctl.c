@@ -771,7 +771,7 @@ static void test_unpowered_input(void **state)
 	assert_int_equal(r->cfg.inputs[1].power, FAN_INPUT_POWER_ALWAYS);
 	assert_int_equal(fan_config_set(&r->cfg, "input disk", "powered_by", "brick", 1, err,
 					sizeof(err)), -EINVAL);
-	assert_string_equal(err, "powered_by must be 'psu', 'host' or 'always', got 'brick'");
+	assert_string_equal(err, "must be 'psu', 'host' or 'always', got 'brick'");
 	rig_free(r);
 }
 
