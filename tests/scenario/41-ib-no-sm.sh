@@ -32,6 +32,10 @@ check "the journal has it" grep -q "H2BOX_ALARM=ib-no-sm" "$DAEMON_LOG"
 check "h2box alarms lists it" sh -c "'$H2BOX' -s '$SOCK' alarms | grep -q 'ib-no-sm.*warn'"
 advance 60s
 expect_eq "raised once while it lasts" "$(hist ib-no-sm)" warn
+# a reload starts the services (alarms included) afresh: the still waiting ports raise it again
+check "reload (SIGHUP)" reload
+advance 31s
+expect_eq "after a reload: warn again" "$(alarm_level ib-no-sm)" warn
 
 # --- a subnet manager configures the ports: ACTIVE, alarm cleared ---
 h2 sim fault ib-no-sm off >/dev/null
