@@ -37,6 +37,7 @@ double ib_port_counter_delta(uint64_t last, uint64_t raw, int bits,
 			     enum ib_port_rate_status *status)
 {
 	enum ib_port_rate_status dummy;
+	uint32_t delta;
 	bool wide = bits == 64 ||
 		    (bits != 32 && (raw > IB_PORT_COUNTER32_MAX || last > IB_PORT_COUNTER32_MAX));
 
@@ -59,9 +60,15 @@ double ib_port_counter_delta(uint64_t last, uint64_t raw, int bits,
 		*status = IB_PORT_RATE_RESET;
 		return NAN;
 	}
-	*status = IB_PORT_RATE_OK;
 	/* 32-bit unsigned subtraction is the modulo-2^32 wrap */
-	return (double)(uint32_t)((uint32_t)raw - (uint32_t)last);
+	delta = (uint32_t)raw - (uint32_t)last;
+	if (raw < last && delta > IB_PORT_COUNTER32_MAX / 2 + 1) {
+		/* it fell by less than half its range: a wrap would count ~4 GB, a reset did it */
+		*status = IB_PORT_RATE_RESET;
+		return NAN;
+	}
+	*status = IB_PORT_RATE_OK;
+	return (double)delta;
 }
 
 double ib_port_rate_update(struct ib_port_rate *r, uint64_t raw, int bits, int64_t now_ns,

@@ -18,7 +18,9 @@ struct hw;
  *  - a 32-bit counter that reads 2^32-1 is stuck there (the IBA PMA
  *    counters stick at 16 GiB until reset): unknown, never 0 Gb/s;
  *  - a 32-bit counter that goes down wrapped modulo 2^32, unless it went
- *    down from its stuck maximum: then it was reset, and the interval is
+ *    down from its stuck maximum, or the wrap would count more than half
+ *    the range (2^31 words, 8 GiB: it fell by less than half, as a reset
+ *    to a small value does): then it was reset, and the interval is
  *    unknown.
  * A rate above the port's bound (ib_port_set_max_gbps) is a reset too.
  */

@@ -44,7 +44,8 @@ static int conf_keys_enum(const struct conf_key *k, int *field, const char *valu
 		if (n >= sizeof(list))
 			n = sizeof(list) - 1;
 	}
-	return parse_error(-EINVAL, err, errlen, "%s must be %s, got '%s'", k->name, list, value);
+	/* the profile loader puts "key: " in front of every message */
+	return parse_error(-EINVAL, err, errlen, "must be %s, got '%s'", list, value);
 }
 
 /*
@@ -100,8 +101,7 @@ int conf_keys_set(const struct conf_key *table, void *obj, const char *key, cons
 					 err, errlen);
 	case CONF_PATH:
 		if (value[0] != '/')
-			return parse_error(-EINVAL, err, errlen, "%s must be an absolute path",
-					   k->name);
+			return parse_error(-EINVAL, err, errlen, "must be an absolute path");
 		/* fall through */
 	case CONF_STRING:
 		return parse_string(value, field, k->size, err, errlen);
@@ -117,7 +117,7 @@ int conf_keys_set(const struct conf_key *table, void *obj, const char *key, cons
 		}
 		if (value[0] != '/')
 			return parse_error(-EINVAL, err, errlen,
-					   "%s must be an absolute path (or empty for none)", k->name);
+					   "must be an absolute path (or empty for none)");
 		return parse_string(value, field, k->size, err, errlen);
 	}
 	return -EINVAL;

@@ -244,7 +244,7 @@ static int profile_backend_set(void *obj, const char *value, char *err, size_t e
 	struct daemon_config *d = obj;
 
 	if (strcmp(value, "sim") && strcmp(value, "linux"))
-		return parse_error(-EINVAL, err, errlen, "backend must be 'sim' or 'linux', got '%s'",
+		return parse_error(-EINVAL, err, errlen, "must be 'sim' or 'linux', got '%s'",
 				   value);
 	d->sim = strcmp(value, "sim") == 0;
 	return 0;
@@ -280,7 +280,7 @@ static int profile_sim_build_set(void *obj, const char *value, char *err, size_t
 	else if (strcmp(value, "brick") == 0)
 		b = SIM_BUILD_BRICK;
 	else
-		return parse_error(-EINVAL, err, errlen, "build must be 'sfx' or 'brick', got '%s'",
+		return parse_error(-EINVAL, err, errlen, "must be 'sfx' or 'brick', got '%s'",
 				   value);
 	sim_plant_config_defaults(c, b);
 	c->ambient_c = amb;

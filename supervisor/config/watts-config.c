@@ -212,7 +212,7 @@ static int watts_config_monitor_type_set(void *obj, const char *v, char *err, si
 		return 0;
 	}
 	return parse_error(-EINVAL, err, errlen,
-			   "type must be auto, ina219, ina226, ina260 or hwmon, not \"%s\"", v);
+			   "must be auto, ina219, ina226, ina260 or hwmon, not \"%s\"", v);
 }
 
 static int watts_config_monitor_address_set(void *obj, const char *v, char *err, size_t errlen)
@@ -268,7 +268,7 @@ static int watts_config_throttle_type_set(void *obj, const char *v, char *err, s
 
 	if (throttle_kind_parse(v, &t->kind) < 0)
 		return parse_error(-EINVAL, err, errlen,
-				   "type must be tbf, cpufreq, pstate, rapl or hook, not \"%s\"", v);
+				   "must be tbf, cpufreq, pstate, rapl or hook, not \"%s\"", v);
 	return 0;
 }
 

@@ -20,13 +20,14 @@ static const struct svc_ops *const daemon_services_table[] = {
 
 #define NSERVICES ((int)(sizeof(daemon_services_table) / sizeof(daemon_services_table[0])))
 
-/* A thermal emergency powers the box off through the sequencer, in order. */
-static void daemon_services_emergency_off(void *userdata, const char *reason)
+/* A thermal emergency or a blind box powers the box off through the sequencer, in order. */
+static void daemon_services_emergency_off(void *userdata, enum powerseq_reason cause,
+					  const char *who)
 {
 	struct box *b = userdata;
 
 	if (b->power)
-		power_svc_request_off(b->power, POWERSEQ_R_THERMAL_EMERGENCY, reason);
+		power_svc_request_off(b->power, cause, who);
 }
 
 /* The one link between two services that the daemon wires: watts' alarms -> the sequencer. */

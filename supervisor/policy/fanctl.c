@@ -68,6 +68,8 @@ struct fanctl {
 
 	bool stalled, stall_timing, stall_ok_timing;
 	int64_t stall_since, stall_ok_since;
+	bool probing;             /* the stall probe holds probe_duty() (fanctl.h) */
+	int64_t probe_since, probe_holdoff_until;
 	bool rpm_warn, rpm_timing;
 	int64_t rpm_since;
 };
@@ -92,9 +94,9 @@ const char *fanctl_mode_name(enum fanctl_mode m)
 const char *fanctl_why_name(enum fanctl_why w)
 {
 	static const char *const names[] = { "curve", "override", "manual", "calibrate",
-					     "failsafe", "floor", "stall" };
+					     "failsafe", "floor", "stall", "probe" };
 
-	_Static_assert(sizeof(names) / sizeof(names[0]) == FANCTL_WHY_STALL + 1,
+	_Static_assert(sizeof(names) / sizeof(names[0]) == FANCTL_WHY_PROBE + 1,
 		       "a name for every enum fanctl_why, in its order");
 	return (unsigned)w < sizeof(names) / sizeof(names[0]) ? names[w] : "?";
 }
@@ -269,25 +271,72 @@ static double profile_shape(const struct fansched_profile *p, double d, bool ove
 	return d < 0 ? 0 : d > 100 ? 100 : d;
 }
 
-static void stall_update(struct fanctl *c, double rpm, int64_t now, unsigned *ev)
+/* The duty at and above which a fan must turn (fanctl.h: stall detection). */
+static double stall_run_duty(const struct fanctl *c)
+{
+	double d = c->cfg->stall_duty;
+
+	/* a calibrated fan keeps turning down to its min_duty */
+	if (c->cal.min_duty > 0 && c->cal.min_duty < d)
+		d = c->cal.min_duty;
+	return d;
+}
+
+/* The probe's duty: what starts a healthy fan from a stop. */
+static double probe_duty(const struct fanctl *c)
+{
+	double d = c->cal.start_duty > 0 ? c->cal.start_duty : DEFAULT_KICK_DUTY;
+
+	return fmin(fmax(d, c->cfg->stall_duty), 100.0);
+}
+
+static void stall_enter(struct fanctl *c, unsigned *ev)
+{
+	c->probing = false;
+	c->stalled = true;
+	c->stall_ok_timing = false;
+	*ev |= FANCTL_EV_STALL;
+}
+
+/* applied: the duty the fan got through the period the tach (rpm) reflects. */
+static void stall_update(struct fanctl *c, double rpm, double applied, int64_t now, unsigned *ev)
 {
 	const struct fan_config *cfg = c->cfg;
+	bool expect, low;
 
-	if (c->calibrating || !isfinite(rpm) || isnan(c->out)) {
+	if (c->calibrating || !isfinite(rpm) || !isfinite(applied)) {
 		c->stall_timing = false;
 		c->stall_ok_timing = false;
+		c->probing = false;
+		return;
+	}
+	if (!c->stalled && c->probing) {
+		if (rpm >= cfg->stall_rpm) {
+			/* it turns: healthy, merely below its running minimum */
+			c->probing = false;
+			c->stall_timing = false;
+			c->probe_holdoff_until = now + FANCTL_PROBE_HOLDOFF_NS;
+		} else if (now - c->probe_since >= cfg->stall_time_ns) {
+			stall_enter(c, ev);
+		}
 		return;
 	}
 	if (!c->stalled) {
-		if (c->out >= cfg->stall_duty && rpm < cfg->stall_rpm) {
+		expect = applied >= stall_run_duty(c);
+		low = applied > 0 && !expect;
+		if ((expect || low) && rpm < cfg->stall_rpm) {
 			if (!c->stall_timing) {
 				c->stall_timing = true;
 				c->stall_since = now;
 			}
-			if (now - c->stall_since >= cfg->stall_time_ns) {
-				c->stalled = true;
-				c->stall_ok_timing = false;
-				*ev |= FANCTL_EV_STALL;
+			if (now - c->stall_since < cfg->stall_time_ns)
+				return;
+			if (expect) {
+				stall_enter(c, ev);
+			} else if (now >= c->probe_holdoff_until) {
+				c->probing = true;
+				c->probe_since = now;
+				c->stall_timing = false;
 			}
 		} else {
 			c->stall_timing = false;
@@ -317,7 +366,8 @@ static void rpm_update(struct fanctl *c, double rpm, int64_t now, double *expect
 	bool far;
 
 	*expected = e;
-	if (c->calibrating || c->stalled || c->kick.running || !isfinite(rpm) || isnan(e)) {
+	if (c->calibrating || c->stalled || c->probing || c->kick.running || !isfinite(rpm) ||
+	    isnan(e)) {
 		c->rpm_timing = false;
 		return;
 	}
@@ -506,12 +556,16 @@ void fanctl_step(struct fanctl *c, const struct fanctl_input *in, struct fanctl_
 	}
 
 	/* 7. tach supervision (the rpm reflects the duty of the last period) */
-	stall_update(c, in->rpm, now, &ev);
+	stall_update(c, in->rpm, in->held ? in->held_pct : c->out, now, &ev);
 	rpm_update(c, in->rpm, now, &out->expected_rpm, &ev);
 	/* an external minimum (a thermal escalation elsewhere) always holds */
 	if (in->floor_pct > 0 && !(duty >= in->floor_pct)) {
 		duty = in->floor_pct;
 		why = FANCTL_WHY_FLOOR;
+	}
+	if (c->probing && !(duty >= probe_duty(c))) {
+		duty = probe_duty(c);
+		why = FANCTL_WHY_PROBE;
 	}
 	if (c->stalled) {
 		duty = 100.0;
@@ -529,7 +583,8 @@ void fanctl_step(struct fanctl *c, const struct fanctl_input *in, struct fanctl_
 		ev |= FANCTL_EV_MODE;
 	c->mode = mode;
 	c->out = duty;
-	c->out_forced = mode == FANCTL_FAILSAFE || mode == FANCTL_STALL;
+	/* a probe is no curve change either: leaving it is not slewed down from */
+	c->out_forced = mode == FANCTL_FAILSAFE || mode == FANCTL_STALL || c->probing;
 	c->last_ns = now;
 	c->started = true;
 
@@ -541,6 +596,7 @@ void fanctl_step(struct fanctl *c, const struct fanctl_input *in, struct fanctl_
 	out->override = c->override;
 	out->override_input = c->override_input;
 	out->stalled = c->stalled;
+	out->probing = c->probing;
 	out->rpm_warn = c->rpm_warn;
 	out->events = ev;
 }

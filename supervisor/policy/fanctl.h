@@ -8,6 +8,7 @@
 
 #include "drivers/nic_fan.h"
 #include "drivers/temp_input.h"
+#include "hw/clock.h"
 #include "supervisor/policy/fancal.h"
 #include "supervisor/policy/fancurve.h"
 #include "supervisor/policy/fansched.h"
@@ -27,9 +28,10 @@
  *   recover_readings = 3          consecutive good cycles to leave a fault's failsafe
  *                                 (the very first valid cycle leaves the start-up failsafe)
  *   on_exit = restore             restore | full | keep: what a clean exit leaves on the chip
- *   stall_duty = 30%              stall detection while duty >= this ...
- *   stall_rpm = 300               ... and the tach reads below this ...
- *   stall_time = 5s               ... for this long -> alarm fan-stall + full duty
+ *   stall_duty = 30%              a fan driven at >= this must turn: a tach below ...
+ *   stall_rpm = 300               ... this ...
+ *   stall_time = 5s               ... for this long -> alarm fan-stall + full duty;
+ *                                 below stall_duty (but above 0 %): probe first (below)
  *   rpm_tolerance = 35%           |rpm - expected| above this fraction of expected ...
  *   rpm_warn_time = 15s           ... for this long -> warning (needs max_rpm)
  *   override_hysteresis = 3       C below override_temp before the cap returns
@@ -77,6 +79,30 @@
  *   default = balanced            profile outside every range
  *   quiet = 22:30-07:00           NAME = HH:MM-HH:MM[, HH:MM-HH:MM...]; no overlaps
  */
+
+/*
+ * Stall detection is judged on the duty the fan actually got during the last
+ * period (the chip's read-back when known: chips quantise and clamp; else the
+ * duty the controller commanded), never on the duty about to be written.
+ *
+ * - 0 % applied: a fan that stopped on purpose (stop_below, fan set 0): no
+ *   rotation expected, never a stall.
+ * - applied >= stall_duty, or >= the calibrated min_duty when one is known (a
+ *   calibrated fan keeps turning down to it): rotation expected; a tach below
+ *   stall_rpm for stall_time is a stall.
+ * - 0 % < applied < that: the fan may legitimately stand still below its
+ *   running minimum (uncalibrated fans differ), or be seized -- the tach reads
+ *   0 either way.  The night's idle duty (25 %) sits here, so silence is no
+ *   proof: after stall_time of a tach below stall_rpm the controller probes,
+ *   holding the fan's start duty (calibrated start_duty, else 50 %, at least
+ *   stall_duty) for stall_time.  A fan that turns during the probe is healthy
+ *   (it returns to its duty at once, and is not probed again for
+ *   FANCTL_PROBE_HOLDOFF_NS); one that still reads below stall_rpm is seized:
+ *   stall, as above.  A seized fan at 25 % is thus found within 2 x stall_time,
+ *   at the price of a short burst of duty for a fan that cannot turn at 25 %
+ *   (calibrate it, or raise the curve's min_duty, to avoid the bursts).
+ */
+#define FANCTL_PROBE_HOLDOFF_NS (60 * HW_NSEC_PER_SEC)
 
 #define FAN_INPUTS_MAX 8
 #define FAN_CURVES_MAX 8
@@ -158,6 +184,7 @@ enum fanctl_why {
 	FANCTL_WHY_FAILSAFE,  /* no trustworthy reading: failsafe_duty */
 	FANCTL_WHY_FLOOR,     /* the external minimum (fanctl_input.floor_pct) */
 	FANCTL_WHY_STALL,     /* full duty to restart a stalled fan */
+	FANCTL_WHY_PROBE,     /* start duty: does a fan silent at a low duty turn? */
 };
 
 /* Events of one step: log/alarm these, they fire on changes only. */
@@ -191,6 +218,8 @@ struct fanctl_input {
 	int64_t wall_ns; /* wall clock for the schedule */
 	const struct fanctl_reading *temps; /* one per configured input, in config order */
 	double rpm;      /* tach, NAN = unknown (taken after a period at the last duty) */
+	bool held;       /* held_pct is the duty the chip held through that period ... */
+	double held_pct; /* ... (its read-back); without it the last commanded duty counts */
 	double floor_pct; /* external minimum duty (thermal escalation), 0 = none */
 };
 
@@ -200,6 +229,7 @@ struct fanctl_output {
 	enum fanctl_why why;   /* which rule set duty */
 	int profile;           /* index in cfg->sched.profiles */
 	bool failsafe, override, stalled, rpm_warn;
+	bool probing;           /* the stall probe holds the start duty (see above) */
 	unsigned events;
 	unsigned input_bad;     /* bit i: input i invalid, out of range or stale */
 	unsigned input_changed; /* bits whose state changed this step */
@@ -251,7 +281,7 @@ struct fanctl_status {
 /* wall_ns: the profile shown is the one the next step uses (forced or scheduled). */
 void fanctl_status_get(const struct fanctl *c, int64_t wall_ns, struct fanctl_status *st);
 const char *fanctl_mode_name(enum fanctl_mode m);
-/* "curve", "override", "manual", "calibrate", "failsafe", "floor", "stall". */
+/* "curve", "override", "manual", "calibrate", "failsafe", "floor", "stall", "probe". */
 const char *fanctl_why_name(enum fanctl_why w);
 
 #endif

@@ -49,6 +49,7 @@ static const char *const powerseq_reason_names[] = {
 	[POWERSEQ_R_IB_ACTIVE] = "ib-active",
 	[POWERSEQ_R_IB_TIMEOUT] = "ib-timeout",
 	[POWERSEQ_R_THERMAL_EMERGENCY] = "thermal-emergency",
+	[POWERSEQ_R_BLIND] = "blind",
 };
 
 /* A state or reason added without a name fails here (designated initializers leave holes

@@ -26,7 +26,7 @@
  * `H2BOX_REASON=`): the user's commands (`command-off`...), the button, timeouts and faults,
  * start-up (`startup`, `restore`, `adopt`, `finish-off`, `restored-fault`), the H2 itself
  * (`host-started`, `host-poweroff`, `host-off`), and other services' requests, which pass their
- * cause through `power_svc_request_off()` (`thermal-emergency`), never a command's name.
+ * cause through `power_svc_request_off()` (`thermal-emergency`, `blind`), never a command's name.
  *
  * What feeds the H2 is configured, not guessed (`[power] host_supply = psu|own`; the simulator's
  * `[sim] build` does not set it). In the controller topology with `own` (the brick build)
@@ -229,6 +229,7 @@ enum powerseq_reason {
 	POWERSEQ_R_IB_ACTIVE,
 	POWERSEQ_R_IB_TIMEOUT,
 	POWERSEQ_R_THERMAL_EMERGENCY, /* another service's orderly off: the NIC overheated */
+	POWERSEQ_R_BLIND,             /* ... the box was blind for [fan] blind_poweroff */
 	POWERSEQ_R_COUNT,
 };
 

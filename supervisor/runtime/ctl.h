@@ -43,7 +43,10 @@ int ctl_admin_group_set(struct ctl *c, const char *group);
 int ctl_command_register(struct ctl *c, const char *verb, const char *help, ctl_handler_fn fn,
 			 void *userdata);
 
-/* Services stopped by a reload drop their verbs, so no request reaches freed state. */
+/*
+ * Services stopped by a reload drop their verbs, so no request reaches freed state.  c may be
+ * NULL (a daemon without a control socket, tests): then nothing happens.
+ */
 void ctl_command_unregister(struct ctl *c, const char *verb);
 
 /* Reply builders.  Text goes to the body as is; JSON through the writer. */

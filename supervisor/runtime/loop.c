@@ -53,7 +53,7 @@ static int64_t real_mono_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return (int64_t)ts.tv_sec * HW_NSEC_PER_SEC + ts.tv_nsec;
 }
 
 struct hw *loop_hw(struct loop *l)

@@ -479,7 +479,7 @@ void alarm_svc_free(struct alarm_svc *a)
 {
 	if (!a)
 		return;
-	if (a->b && a->b->ctl && a->registered)
+	if (a->b && a->registered)
 		ctl_command_unregister(a->b->ctl, "alarms");
 	alarm_svc_wait(a); /* an alert sent just before the end still goes out, within its bound */
 	free(a->hist);

@@ -424,6 +424,9 @@ static void fan_cycle(struct fan_svc *s, int64_t now)
 	read_tach(s);
 	read_inputs(s, now);
 	in.rpm = s->rpm;
+	/* stall detection judges the duty the fan got through the period the tach reflects */
+	in.held_pct = s->fan && s->have_out ? nic_fan_duty_held(s->fan) : NAN;
+	in.held = isfinite(in.held_pct);
 	fanctl_step(s->ctl, &in, &s->out);
 	s->have_out = true;
 	if (s->fan) {
@@ -562,8 +565,7 @@ void fan_svc_free(struct fan_svc *s)
 {
 	if (!s)
 		return;
-	if (s->b->ctl)
-		ctl_command_unregister(s->b->ctl, "fan");
+	ctl_command_unregister(s->b->ctl, "fan");
 	svc_close(s, s->cfg.on_exit);
 }
 

@@ -85,8 +85,7 @@ void ib_svc_free(struct ib_svc *s)
 {
 	if (!s)
 		return;
-	if (s->b->ctl)
-		ctl_command_unregister(s->b->ctl, "ib");
+	ctl_command_unregister(s->b->ctl, "ib");
 	ib_bench_job_free(s->bench);
 	loop_timer_free(s->timer);
 	ib_watch_close(&s->watch);

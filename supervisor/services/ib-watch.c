@@ -1,6 +1,7 @@
 /* ib-watch.c - the IB link watch: device discovery, port states, counter rates, link verdict. */
 #include "supervisor/services/ib-watch.h"
 
+#include "hw/clock.h"
 #include "hw/hw.h"
 #include "supervisor/report/ib-probe.h"
 #include "supervisor/runtime/box.h"
@@ -15,6 +16,7 @@
 
 #define IB_WATCH_DEVICES_MAX 16
 #define IB_ALARM_PCIE	     "ib-pcie-link"
+#define IB_ALARM_NO_SM	     "ib-no-sm"
 
 void ib_watch_init(struct ib_watch *w, struct box *b, const struct ib_config *cfg)
 {
@@ -126,6 +128,43 @@ static void ib_watch_link_check(struct ib_watch *w)
 	}
 }
 
+/* Ports trained but INIT (no subnet manager): the ib-no-sm warning once it lasts. */
+static void ib_watch_nosm_check(struct ib_watch *w, int64_t now)
+{
+	const struct hw_ib_port_attr *first = NULL;
+	bool any_active = false;
+	char ports[64] = "";
+	size_t n = 0;
+
+	for (int i = 0; i < w->nports; i++) {
+		const struct ib_watch_port *wp = &w->ports[i];
+
+		any_active |= ib_watch_port_active(wp);
+		if (!wp->attr_ok || !ibnosm_port_waiting(&wp->attr))
+			continue;
+		if (!first)
+			first = &wp->attr;
+		if (n < sizeof(ports))
+			n += (size_t)snprintf(ports + n, sizeof(ports) - n, "%s%d", n ? "," : "",
+					      ib_port_num(wp->port));
+	}
+	switch (ibnosm_step(&w->nosm, first != NULL, now, IBNOSM_AFTER_NS)) {
+	case IBNOSM_RAISE:
+		alarm_raise(w->b, IB_ALARM_NO_SM, ALARM_WARN, NAN, "%s port %s INIT for %.0f s: %s",
+			    w->dev, ports, (double)(now - w->nosm.since_ns) / HW_NSEC_PER_SEC,
+			    ib_port_state_hint(first));
+		break;
+	case IBNOSM_CLEAR:
+		if (any_active)
+			alarm_clear(w->b, IB_ALARM_NO_SM);
+		else
+			alarm_clear_reason(w->b, IB_ALARM_NO_SM, "no port trained");
+		break;
+	case IBNOSM_NONE:
+		break;
+	}
+}
+
 void ib_watch_sample(struct ib_watch *w, int64_t now)
 {
 	double tx = 0.0, rx = 0.0;
@@ -164,6 +203,10 @@ void ib_watch_sample(struct ib_watch *w, int64_t now)
 				alarm_clear_reason(w->b, IB_ALARM_PCIE,
 						   w->b->power_off ? "powered off"
 								   : "IB device gone");
+			if (ibnosm_step(&w->nosm, false, now, IBNOSM_AFTER_NS) == IBNOSM_CLEAR)
+				alarm_clear_reason(w->b, IB_ALARM_NO_SM,
+						   w->b->power_off ? "powered off"
+								   : "IB device gone");
 			ib_watch_close(w);
 			w->tx_gbps = w->rx_gbps = NAN;
 			return;
@@ -198,6 +241,7 @@ void ib_watch_sample(struct ib_watch *w, int64_t now)
 	}
 	if (any_active && !w->verdict_ok)
 		ib_watch_link_check(w);
+	ib_watch_nosm_check(w, now);
 	/* no active port: nothing can flow, a true zero */
 	w->tx_gbps = tx;
 	w->rx_gbps = rx;

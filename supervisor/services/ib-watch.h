@@ -8,6 +8,7 @@
 #include "drivers/ib_port.h"
 #include "hw/ib.h"
 #include "supervisor/config/ib-config.h"
+#include "supervisor/policy/ibnosm.h"
 #include "supervisor/policy/linkmath.h"
 
 struct box;
@@ -34,6 +35,7 @@ struct ib_watch {
 	struct linkmath_verdict verdict; /* of the first active port, for status */
 	bool verdict_ok;
 	bool lost_logged;
+	struct ibnosm nosm; /* ports trained but INIT: alarm ib-no-sm (policy/ibnosm.h) */
 };
 
 void ib_watch_init(struct ib_watch *w, struct box *b, const struct ib_config *cfg);

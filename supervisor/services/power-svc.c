@@ -366,8 +366,7 @@ void power_svc_free(struct power_svc *s)
 {
 	if (!s)
 		return;
-	if (s->b->ctl)
-		ctl_command_unregister(s->b->ctl, "power");
+	ctl_command_unregister(s->b->ctl, "power");
 	power_svc_finish_host_press(s);
 	loop_io_free(s->io_button);
 	loop_io_free(s->io_alive);

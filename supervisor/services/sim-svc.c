@@ -335,8 +335,7 @@ void sim_svc_free(struct sim_svc *s)
 {
 	if (!s)
 		return;
-	if (s->box->ctl)
-		ctl_command_unregister(s->box->ctl, "sim");
+	ctl_command_unregister(s->box->ctl, "sim");
 	hw_sim_advance_hook_set(s->box->hw, NULL, NULL);
 	free(s);
 }

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 
 /* a thermal level is raised as the alarm level of the same number */
@@ -28,7 +29,11 @@ struct thermal_svc {
 	int64_t seen[THERMAL_SVC_INPUTS_MAX]; /* updated_ns of the last reading fed */
 	int n;
 	double floor_pct;
+	struct fan_svc *floor_fan; /* the fan service the floor was last pushed to, NULL: none */
+	char floor_why[80];        /* ... with this reason */
+	unsigned floor_pushes;     /* thermal_svc_floor_pushes() */
 	bool throttle, poweroff_sent;
+	bool throttle_temp, throttle_blind; /* who asks for the throttle: a level, blindness */
 	bool blind, blind_off_sent; /* the fan service's blind state, as last acted on */
 	thermal_svc_poweroff_fn poweroff_fn;
 	void *poweroff_ud;
@@ -137,7 +142,7 @@ static bool thermal_svc_blind_step(struct thermal_svc *s, int64_t now)
 			  "NIC blind for %s (blind_poweroff): requesting an orderly power-off of "
 			  "the box", d);
 		if (s->poweroff_fn)
-			s->poweroff_fn(s->poweroff_ud, "NIC blind");
+			s->poweroff_fn(s->poweroff_ud, POWERSEQ_R_BLIND, "NIC blind");
 		else
 			log_crit("NIC blind but no power sequencer to switch the box off");
 	}
@@ -162,11 +167,18 @@ void thermal_svc_step(struct thermal_svc *s, int64_t now)
 		if ((acts & THERMAL_ACT_POWEROFF) && s->therm[i].level == THERMAL_EMERG)
 			off = true;
 	}
-	thr |= thermal_svc_blind_step(s, now);
+	s->throttle_temp = thr;
+	s->throttle_blind = thermal_svc_blind_step(s, now);
+	thr |= s->throttle_blind;
 	floor_pct = fan ? 100.0 : 0.0;
-	/* the fan service logs a change of floor or reason, not each push */
-	if (s->b->fan)
+	/* push on a change of floor, reason or fan service (the first push included) */
+	if (s->b->fan && (s->b->fan != s->floor_fan || floor_pct != s->floor_pct ||
+			  strcmp(why, s->floor_why) != 0)) {
 		fan_svc_floor_set(s->b->fan, floor_pct, fan ? why : NULL);
+		s->floor_fan = s->b->fan;
+		snprintf(s->floor_why, sizeof(s->floor_why), "%s", why);
+		s->floor_pushes++;
+	}
 	s->floor_pct = floor_pct;
 	if (thr != s->throttle) {
 		s->throttle = thr;
@@ -178,7 +190,8 @@ void thermal_svc_step(struct thermal_svc *s, int64_t now)
 		log_event(LOG_ALERT, (const char *[]){ "H2BOX_EVENT=thermal-poweroff", NULL },
 			  "thermal emergency: requesting an orderly power-off of the box");
 		if (s->poweroff_fn)
-			s->poweroff_fn(s->poweroff_ud, "thermal emergency");
+			s->poweroff_fn(s->poweroff_ud, POWERSEQ_R_THERMAL_EMERGENCY,
+				       "thermal emergency");
 		else
 			log_crit("thermal emergency but no power sequencer to switch the box off");
 	} else if (!off) {
@@ -205,6 +218,17 @@ void thermal_svc_throttle_handler_set(struct thermal_svc *t, thermal_svc_throttl
 double thermal_svc_fan_floor(const struct thermal_svc *t)
 {
 	return t ? t->floor_pct : 0.0;
+}
+
+void thermal_svc_throttle_why(const struct thermal_svc *t, bool *temp, bool *blind)
+{
+	*temp = t && t->throttle_temp;
+	*blind = t && t->throttle_blind;
+}
+
+unsigned thermal_svc_floor_pushes(const struct thermal_svc *t)
+{
+	return t ? t->floor_pushes : 0;
 }
 
 bool thermal_svc_throttle_wanted(const struct thermal_svc *t)

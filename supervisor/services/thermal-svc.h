@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "supervisor/policy/powerseq.h"
 #include "supervisor/policy/thermal.h"
 
 struct box;
@@ -20,7 +21,9 @@ struct thermal_svc;
  *   - a power-off request: the power-off handler, once per emergency.
  * It uses no other service's functions but the fan's floor setter.
  */
-typedef void (*thermal_svc_poweroff_fn)(void *userdata, const char *reason);
+/* cause: POWERSEQ_R_THERMAL_EMERGENCY or POWERSEQ_R_BLIND; who: the text for the journal */
+typedef void (*thermal_svc_poweroff_fn)(void *userdata, enum powerseq_reason cause,
+					const char *who);
 typedef void (*thermal_svc_throttle_fn)(void *userdata, bool wanted);
 
 int thermal_svc_new(struct box *b, const struct thermal_config *cfg, int n,
@@ -35,5 +38,9 @@ void thermal_svc_throttle_handler_set(struct thermal_svc *t, thermal_svc_throttl
 /* The fan floor the levels ask for: 100 or 0 (%). */
 double thermal_svc_fan_floor(const struct thermal_svc *t);
 bool thermal_svc_throttle_wanted(const struct thermal_svc *t);
+/* Who asks for it: *temp a level's actions, *blind the blind box (both may). */
+void thermal_svc_throttle_why(const struct thermal_svc *t, bool *temp, bool *blind);
+/* How many times the floor was pushed to the fan service (tests: pushed on changes only). */
+unsigned thermal_svc_floor_pushes(const struct thermal_svc *t);
 
 #endif

@@ -199,9 +199,15 @@ static int watts_verbs_cmd_budget(const struct ctl_request *req, struct ctl_repl
 			 budget_threshold_w(c, BUDGET_CRITICAL), (double)c->critical_hold_ns / 1e9,
 			 budget_threshold_w(c, BUDGET_THROTTLE) -
 				 c->limit_w * c->hysteresis_pct / 100.0);
-	if (s->throttle_wanted)
-		ctl_reply_printf(rep,
-				 "thermal   a temperature alarm asks for the throttle ladder\n");
+	if (s->throttle_wanted) {
+		bool temp, blind;
+
+		thermal_svc_throttle_why(s->thermal, &temp, &blind);
+		ctl_reply_printf(rep, "thermal   %s%s%s ask%s for the throttle ladder\n",
+				 temp ? "a temperature alarm" : "", temp && blind ? " and " : "",
+				 blind ? "blind (NIC temperature unseen, fan not driven)" : "",
+				 temp && blind ? "" : "s");
+	}
 	ctl_reply_printf(rep, "ladder    %d of %d steps applied\n", budget_applied(&s->budget),
 			 s->nladder);
 	for (i = 0; i < s->nladder; i++)
@@ -263,7 +269,7 @@ int watts_verbs_register(struct watts_svc *s)
 
 void watts_verbs_unregister(struct watts_svc *s)
 {
-	if (s->b && s->b->ctl && s->registered) {
+	if (s->b && s->registered) {
 		ctl_command_unregister(s->b->ctl, "watts");
 		ctl_command_unregister(s->b->ctl, "record");
 		ctl_command_unregister(s->b->ctl, "budget");

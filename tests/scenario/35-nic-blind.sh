@@ -36,6 +36,9 @@ advance 5s
 expect_eq "default: nic-blind critical within 5 s" "$(alarm_level nic-blind)" critical
 check "default: the alert command ran for nic-blind" grep -qx "nic-blind critical" "$ALERTS"
 expect_eq "default: the budget governor is told to throttle" "$(jget .thermal_throttle budget)" true
+check "default: budget says the ladder is for blindness" grep -q "^thermal   blind (NIC temperature unseen, fan not driven) asks for the throttle ladder" \
+	<<<"$(h2 budget)"
+check "default: ... not for a temperature alarm" lacks "temperature alarm" h2 budget
 advance 60s
 expect_eq "default: the whole ladder applied while blind" "$(jget .applied budget)" 2
 check "default: the alarm names the chip and the input" \
@@ -66,6 +69,14 @@ advance 2m
 expect_eq "poweroff: after 10 min blind the box is off" "$(pst state)" off
 expect_eq "poweroff: the NIC's supply off (plant)" "$(truth .psu_on)" false
 check "poweroff: logged the blind power-off" grep -q "NIC blind for 10m (blind_poweroff)" "$DAEMON_LOG"
+check "poweroff: history: on -> host_stopping (blind), not thermal-emergency" \
+	has_transition on host_stopping blind
+check "poweroff: text history: [blind]" grep -q "on -> host_stopping  \[blind\]" \
+	<<<"$(h2 power status)"
+check "poweroff: journal field H2BOX_REASON=blind on the transition" grep -q \
+	"H2BOX_FROM=on H2BOX_TO=host_stopping H2BOX_REASON=blind" "$DAEMON_LOG"
+check "poweroff: the request names its cause" grep -q \
+	"H2BOX_EVENT=power-emergency-off H2BOX_REASON=blind" "$DAEMON_LOG"
 expect_eq "poweroff: box off: nic-blind cleared" "$(alarm_level nic-blind)" none
 stop_daemon
 finish

@@ -125,7 +125,7 @@ static void test_keys_each_type(void **state)
 	assert_int_equal(conf_keys_set(keys, &t, "path", "/run/x", err, sizeof(err)), 0);
 	assert_string_equal(t.path, "/run/x");
 	assert_int_equal(conf_keys_set(keys, &t, "path", "run/x", err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "path must be an absolute path");
+	assert_string_equal(err, "must be an absolute path");
 	assert_int_equal(conf_keys_set(keys, &t, "mode", "c", err, sizeof(err)), 0);
 	assert_int_equal(t.mode, MODE_C);
 	assert_int_equal(conf_keys_set(keys, &t, "custom", "yes", err, sizeof(err)), 0);
@@ -142,7 +142,7 @@ static void test_keys_unknown_and_enum_message(void **state)
 	assert_null(conf_keys_find(keys, "colour"));
 	assert_non_null(conf_keys_find(keys, "mode"));
 	assert_int_equal(conf_keys_set(keys, &t, "mode", "d", err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "mode must be 'a', 'b' or 'c', got 'd'");
+	assert_string_equal(err, "must be 'a', 'b' or 'c', got 'd'");
 	assert_int_equal(t.mode, 0);
 }
 
@@ -175,7 +175,7 @@ static void test_keys_int_and_optional_path(void **state)
 	assert_int_equal(conf_keys_set(small_keys, &s, "log", "", err, sizeof(err)), 0);
 	assert_string_equal(s.path, "");
 	assert_int_equal(conf_keys_set(small_keys, &s, "log", "x.csv", err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "log must be an absolute path (or empty for none)");
+	assert_string_equal(err, "must be an absolute path (or empty for none)");
 	assert_int_equal(conf_keys_set(small_keys, &s, "log", "/a/very/long/path", err, sizeof(err)),
 			 -ERANGE);
 }

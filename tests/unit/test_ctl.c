@@ -587,10 +587,18 @@ static void test_accept_backs_off_without_descriptors(void **state)
 	log_capture_end(&lc);
 }
 
+/* Services drop their verbs on free without asking whether the daemon has a socket. */
+static void test_unregister_without_ctl(void **state)
+{
+	(void)state;
+	ctl_command_unregister(NULL, "fan");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_admit_decide),
+		cmocka_unit_test(test_unregister_without_ctl),
 		cmocka_unit_test_setup_teardown(test_unprivileged_cannot_lock_root_out, rig_setup,
 						rig_teardown),
 		cmocka_unit_test_setup_teardown(test_silent_closed_sooner_when_short, rig_setup,

@@ -224,6 +224,7 @@ static void test_pushed_floor_raises_duty_and_shows(void **state)
 struct blind_pushes {
 	int throttle_calls, poweroff_calls;
 	bool throttle;
+	enum powerseq_reason cause;
 };
 
 static void blind_on_throttle(void *ud, bool wanted)
@@ -234,12 +235,13 @@ static void blind_on_throttle(void *ud, bool wanted)
 	p->throttle = wanted;
 }
 
-static void blind_on_poweroff(void *ud, const char *reason)
+static void blind_on_poweroff(void *ud, enum powerseq_reason cause, const char *who)
 {
 	struct blind_pushes *p = ud;
 
-	(void)reason;
+	(void)who;
 	p->poweroff_calls++;
+	p->cause = cause;
 }
 
 /* Advance the fan loop in 1 s periods, a thermal step after each (the watts sampler's). */
@@ -291,11 +293,21 @@ static void test_blind_alarms_throttles_and_powers_off(void **state)
 	assert_int_equal(alarm_level_get(&f->b, "nic-blind"), ALARM_CRIT);
 	assert_true(p.throttle);
 	assert_true(thermal_svc_throttle_wanted(t));
+	{
+		bool temp, blind;
+
+		thermal_svc_throttle_why(t, &temp, &blind);
+		assert_true(blind); /* the budget's text says blind, not a temperature alarm */
+		assert_false(temp);
+	}
 	assert_int_equal(p.poweroff_calls, 0);
 	blind_advance(f, t, 110);
 	assert_int_equal(p.poweroff_calls, 0);
 	blind_advance(f, t, 15);
 	assert_int_equal(p.poweroff_calls, 1);
+	/* its own reason in the power history, not a thermal emergency's */
+	assert_int_equal(p.cause, POWERSEQ_R_BLIND);
+	assert_string_equal(powerseq_reason_name(p.cause), "blind");
 	blind_advance(f, t, 60);
 	assert_int_equal(p.poweroff_calls, 1); /* once per blind spell */
 
@@ -311,6 +323,43 @@ static void test_blind_alarms_throttles_and_powers_off(void **state)
 	f->b.alarms = NULL;
 }
 
+/* The thermal service pushes its floor to the fan on a change only, not every cycle. */
+static void test_thermal_floor_pushed_on_change(void **state)
+{
+	struct fixture *f = *state;
+	struct thermal_config tc;
+	struct thermal_svc *t;
+	int i;
+
+	thermal_config_defaults(&tc, "hot"); /* 70 / 80 / 90 C; critical asks for full cooling */
+	assert_int_equal(thermal_svc_new(&f->b, &tc, 1, &t), 0);
+	for (i = 0; i < 10; i++) {
+		loop_advance(f->b.loop, SEC(1));
+		box_temp_set(&f->b, "hot", 50.0, loop_now(f->b.loop));
+		thermal_svc_step(t, loop_now(f->b.loop));
+	}
+	assert_int_equal(thermal_svc_floor_pushes(t), 1); /* the first: no floor */
+	for (i = 0; i < 20; i++) {
+		loop_advance(f->b.loop, SEC(1));
+		box_temp_set(&f->b, "hot", 85.0, loop_now(f->b.loop));
+		thermal_svc_step(t, loop_now(f->b.loop));
+	}
+	assert_float_equal(thermal_svc_fan_floor(t), 100.0, 0);
+	assert_int_equal(thermal_svc_floor_pushes(t), 2);
+	loop_advance(f->b.loop, SEC(1));
+	assert_float_equal(f->b.readings.fan_duty_pct, 100.0, 0);
+	assert_status_has(f, "\"decided_by\":\"floor\"");
+	for (i = 0; i < 60; i++) {
+		loop_advance(f->b.loop, SEC(1));
+		box_temp_set(&f->b, "hot", 40.0, loop_now(f->b.loop));
+		thermal_svc_step(t, loop_now(f->b.loop));
+	}
+	assert_float_equal(thermal_svc_fan_floor(t), 0.0, 0);
+	assert_int_equal(thermal_svc_floor_pushes(t), 3);
+	assert_status_has(f, "\"floor_pct\":0,");
+	thermal_svc_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +369,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pushed_floor_raises_duty_and_shows, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_blind_alarms_throttles_and_powers_off, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_thermal_floor_pushed_on_change, setup,
 						teardown),
 	};
 

@@ -31,6 +31,8 @@ struct rig {
 	struct fanctl_reading temps[FAN_INPUTS_MAX];
 	int64_t now, wall;
 	double rpm;
+	bool held;       /* the chip's read-back of the last period (held_pct) is known */
+	double held_pct;
 	struct fanctl_output out;
 };
 
@@ -74,7 +76,7 @@ static void rig_free(struct rig *r)
 static const struct fanctl_output *step(struct rig *r, double t)
 {
 	struct fanctl_input in = { .now_ns = r->now, .wall_ns = r->wall, .temps = r->temps,
-				   .rpm = r->rpm };
+				   .rpm = r->rpm, .held = r->held, .held_pct = r->held_pct };
 
 	r->temps[0].celsius = t;
 	if (!isnan(t))
@@ -458,10 +460,123 @@ static void test_stall_detection_timing(void **state)
 	assert_true(o->events & FANCTL_EV_STALL_CLEAR);
 	assert_int_equal(o->mode, FANCTL_AUTO);
 
-	/* a low duty (fan allowed to idle slowly) is no stall */
+	/* a fan stopped on purpose (0 %) is no stall, and is not probed */
+	assert_int_equal(fanctl_manual_set(r->ctl, 0, 0, r->now), 0);
 	r->rpm = 0;
-	for (int i = 0; i < 20; i++)
-		assert_false(step(r, 31)->stalled); /* 21 % < stall_duty */
+	for (int i = 0; i < 100; i++) {
+		o = step(r, 31);
+		assert_false(o->stalled);
+		assert_false(o->probing);
+		assert_float_equal(o->duty, 0, 1e-9);
+	}
+	rig_free(r);
+}
+
+/*
+ * The night's idle duty (25 %) is below stall_duty (30 %): a seized fan reads 0 rpm there
+ * like a fan below its running minimum.  A probe at the start duty tells them apart.
+ */
+static void test_stall_at_low_duty(void **state)
+{
+	struct rig *r = rig_new(tune_stall);
+	const struct fanctl_output *o;
+
+	r->rpm = 1500;
+	assert_float_equal(step(r, 35)->duty, 25, 1e-9); /* 30:20 .. 45:35 */
+	r->rpm = 0; /* seized */
+	for (int i = 0; i < 5; i++) {
+		o = step(r, 35);
+		assert_false(o->stalled);
+		assert_false(o->probing);
+		assert_float_equal(o->duty, 25, 1e-9);
+	}
+	/* stall_time of silence at 25 %: probe at the start duty (50 % uncalibrated) */
+	o = step(r, 35);
+	assert_true(o->probing);
+	assert_int_equal(o->why, FANCTL_WHY_PROBE);
+	assert_float_equal(o->duty, 50, 1e-9);
+	assert_false(o->events & FANCTL_EV_STALL);
+	for (int i = 0; i < 4; i++) {
+		o = step(r, 35);
+		assert_true(o->probing);
+		assert_false(o->stalled);
+		assert_float_equal(o->duty, 50, 1e-9);
+	}
+	/* silent through stall_time at 50 %: seized -> stall, full duty */
+	o = step(r, 35);
+	assert_true(o->stalled);
+	assert_false(o->probing);
+	assert_true(o->events & FANCTL_EV_STALL);
+	assert_int_equal(o->mode, FANCTL_STALL);
+	assert_float_equal(o->duty, 100, 1e-9);
+	rig_free(r);
+}
+
+/* A healthy fan that does not turn at 25 %: the probe starts it, no stall, no probe storm. */
+static void test_stall_probe_healthy_fan(void **state)
+{
+	struct rig *r = rig_new(tune_stall);
+	const struct fanctl_output *o;
+	int i;
+
+	r->rpm = 0;
+	step(r, 35);
+	for (i = 0; i < 6; i++)
+		o = step(r, 35);
+	assert_true(o->probing);
+	r->rpm = 2500; /* it turns at the probe's duty */
+	o = step(r, 35);
+	assert_false(o->probing);
+	assert_false(o->stalled);
+	assert_false(o->events & FANCTL_EV_STALL);
+	assert_float_equal(o->duty, 25, 1e-9); /* back at once, no slew from the probe */
+	/* stops again below its minimum: no new probe within the hold-off */
+	r->rpm = 0;
+	for (i = 0; i < 59; i++) {
+		o = step(r, 35);
+		assert_false(o->probing);
+		assert_false(o->stalled);
+	}
+	o = step(r, 35);
+	assert_true(o->probing);
+	rig_free(r);
+}
+
+/* Judged on the duty the chip held, not the one commanded: the chip quantised 25 % to 30 %. */
+static void test_stall_judged_on_held_duty(void **state)
+{
+	struct rig *r = rig_new(tune_stall);
+	const struct fanctl_output *o;
+
+	r->rpm = 1500;
+	assert_float_equal(step(r, 35)->duty, 25, 1e-9);
+	r->held = true;
+	r->held_pct = 30;
+	r->rpm = 0;
+	for (int i = 0; i < 5; i++)
+		assert_false(step(r, 35)->stalled);
+	o = step(r, 35); /* no probe: 30 % held must turn the fan */
+	assert_true(o->stalled);
+	assert_true(o->events & FANCTL_EV_STALL);
+	rig_free(r);
+}
+
+/* A calibrated fan keeps turning down to its min_duty: silence above it is a stall at once. */
+static void test_stall_calibrated_min_duty(void **state)
+{
+	struct rig *r = rig_new(tune_stall);
+	struct fan_calibration cal = { .start_duty = 35, .min_duty = 20, .max_rpm = 6000 };
+	const struct fanctl_output *o;
+
+	fanctl_calibration_set(r->ctl, &cal);
+	r->rpm = 1500;
+	assert_float_equal(step(r, 35)->duty, 25, 1e-9);
+	r->rpm = 0;
+	for (int i = 0; i < 5; i++)
+		assert_false(step(r, 35)->stalled);
+	o = step(r, 35);
+	assert_true(o->stalled);
+	assert_false(o->probing);
 	rig_free(r);
 }
 
@@ -656,7 +771,7 @@ static void test_unpowered_input(void **state)
 	assert_int_equal(r->cfg.inputs[1].power, FAN_INPUT_POWER_ALWAYS);
 	assert_int_equal(fan_config_set(&r->cfg, "input disk", "powered_by", "brick", 1, err,
 					sizeof(err)), -EINVAL);
-	assert_string_equal(err, "powered_by must be 'psu', 'host' or 'always', got 'brick'");
+	assert_string_equal(err, "must be 'psu', 'host' or 'always', got 'brick'");
 	rig_free(r);
 }
 
@@ -832,6 +947,10 @@ int main(void)
 		cmocka_unit_test(test_output_slew_and_kick),
 		cmocka_unit_test(test_failsafe_exit_is_not_slewed),
 		cmocka_unit_test(test_stall_detection_timing),
+		cmocka_unit_test(test_stall_at_low_duty),
+		cmocka_unit_test(test_stall_probe_healthy_fan),
+		cmocka_unit_test(test_stall_judged_on_held_duty),
+		cmocka_unit_test(test_stall_calibrated_min_duty),
 		cmocka_unit_test(test_stall_exit_is_not_slewed),
 		cmocka_unit_test(test_rpm_far_from_expected),
 		cmocka_unit_test(test_calibration_state_machine),

@@ -61,6 +61,14 @@ static void test_counter_delta_rule(void **state)
 	assert_int_equal(st, IB_PORT_RATE_SATURATED);
 	assert_true(isnan(ib_port_counter_delta(0xffffffffULL, 100, 32, &st)));
 	assert_int_equal(st, IB_PORT_RATE_RESET);
+	/* ... or falls by less than half its range: a wrap would count ~4 GB, it was a reset */
+	assert_true(isnan(ib_port_counter_delta(1000000, 10, 32, &st)));
+	assert_int_equal(st, IB_PORT_RATE_RESET);
+	assert_true(isnan(ib_port_counter_delta(0x80000010ULL, 0x11, 32, &st)));
+	assert_int_equal(st, IB_PORT_RATE_RESET);
+	/* exactly half the range is still a wrap */
+	assert_near(ib_port_counter_delta(0x80000010ULL, 0x10, 32, &st), 0x80000000ULL, 0);
+	assert_int_equal(st, IB_PORT_RATE_OK);
 	/* width unknown and both readings under 2^32: the 32-bit rule */
 	assert_near(ib_port_counter_delta(0xfffffff0ULL, 0x10, 0, &st), 0x20, 0);
 	assert_near(ib_port_counter_delta(7, 7, 0, NULL), 0, 0);
@@ -101,6 +109,15 @@ static void test_rate_32bit_wrap(void **state)
 	ib_port_rate_update(&r, 0x80000000ULL, 32, 3 * S, &st);
 	assert_true(isnan(ib_port_rate_update(&r, 0x10, 32, 4 * S, &st)));
 	assert_int_equal(st, IB_PORT_RATE_RESET);
+	/*
+	 * A reset seen over a long interval under the default bound: as a wrap it would read
+	 * 0.4 Gb/s, plausible; the small fall says reset.  Then numbers again.
+	 */
+	ib_port_rate_init(&r, 0);
+	ib_port_rate_update(&r, 1000000, 32, 10 * S, &st);
+	assert_true(isnan(ib_port_rate_update(&r, 10, 32, 310 * S, &st)));
+	assert_int_equal(st, IB_PORT_RATE_RESET);
+	assert_near(ib_port_rate_update(&r, 10 + QDR_WORDS_PER_S, 32, 311 * S, &st), 32.0, 1e-6);
 }
 
 static void test_rate_32bit_saturation(void **state)

@@ -210,7 +210,7 @@ static void test_config_defaults_and_keys(void **state)
 	assert_string_equal(power_config_host_supply_name(c.host_supply), "own");
 	assert_int_equal(power_config_set(&c, "power", "host_supply", "brick", 7, err, sizeof(err)),
 			 -EINVAL);
-	assert_string_equal(err, "host_supply must be 'psu' or 'own', got 'brick'");
+	assert_string_equal(err, "must be 'psu' or 'own', got 'brick'");
 	assert_int_equal(c.host_supply, POWER_HOST_SUPPLY_OWN);
 	assert_int_equal(power_config_set(&c, "power", "no_such_key", "1", 8, err, sizeof(err)),
 			 -ENOENT);

@@ -260,11 +260,11 @@ static void test_one_value_rule_across_sections(void **state)
 	assert_string_equal(a, c);
 	/* a word not in a list: every list says its words the same way */
 	error_on("[fan]\non_exit = later\n" GPIO, 2, "on_exit", a, sizeof(a));
-	assert_string_equal(a, "on_exit must be 'restore', 'full' or 'keep', got 'later'");
+	assert_string_equal(a, "must be 'restore', 'full' or 'keep', got 'later'");
 	error_on("[input a]\nfile = /x\npowered_by = later\n" GPIO, 3, "powered_by", a, sizeof(a));
-	assert_string_equal(a, "powered_by must be 'psu', 'host' or 'always', got 'later'");
+	assert_string_equal(a, "must be 'psu', 'host' or 'always', got 'later'");
 	error_on("[power]\nrestore = later\n" GPIO, 2, "restore", a, sizeof(a));
-	assert_string_equal(a, "restore must be 'off', 'on' or 'last', got 'later'");
+	assert_string_equal(a, "must be 'off', 'on' or 'last', got 'later'");
 
 	/* one name rule for [input X], [curve X] and [fanprofile X] */
 	assert_error("[input \"a b\"]\nfile = /x\n",

@@ -19,6 +19,7 @@
 struct pushes {
 	int throttle_calls, poweroff_calls;
 	bool throttle;
+	enum powerseq_reason cause;
 	char reason[64];
 };
 
@@ -30,12 +31,13 @@ static void on_throttle(void *ud, bool wanted)
 	p->throttle = wanted;
 }
 
-static void on_poweroff(void *ud, const char *reason)
+static void on_poweroff(void *ud, enum powerseq_reason cause, const char *who)
 {
 	struct pushes *p = ud;
 
 	p->poweroff_calls++;
-	snprintf(p->reason, sizeof(p->reason), "%s", reason);
+	p->cause = cause;
+	snprintf(p->reason, sizeof(p->reason), "%s", who);
 }
 
 /* n fresh readings of c, one step each, 100 ms apart */
@@ -88,6 +90,7 @@ static void test_levels_push_floor_throttle_poweroff(void **state)
 	feed(&b, t, &now, 95.0, 3);
 	assert_int_equal(p.poweroff_calls, 1);
 	assert_string_equal(p.reason, "thermal emergency");
+	assert_int_equal(p.cause, POWERSEQ_R_THERMAL_EMERGENCY);
 	feed(&b, t, &now, 95.0, 5);
 	assert_int_equal(p.poweroff_calls, 1); /* once per emergency */
 	assert_int_equal(p.throttle_calls, 2);
