@@ -41,11 +41,16 @@ static void cli_probe_scan_gpio(struct hw *hw, struct probe_result *r)
 		m = m < PROBE_GPIO_LINES_MAX ? m : PROBE_GPIO_LINES_MAX;
 		for (int i = 0; i < m && r->ngpio_lines < PROBE_GPIO_LINES_MAX; i++) {
 			struct probe_gpio_line *l = &r->gpio_lines[r->ngpio_lines];
+			size_t k;
 
 			/* named lines always; unnamed free ones while half the room is left */
 			if (!li[i].name[0] && (li[i].used || r->ngpio_lines >= PROBE_GPIO_LINES_MAX / 2))
 				continue;
-			snprintf(l->chip, sizeof(l->chip), "%s", r->gpio_chips[c].name);
+			/* chip and line live in the same result: a bounded memcpy, not a snprintf
+			 * from one field of *r into another (-Wrestrict cannot tell them apart) */
+			k = strnlen(r->gpio_chips[c].name, sizeof(l->chip) - 1);
+			memcpy(l->chip, r->gpio_chips[c].name, k);
+			l->chip[k] = '\0';
 			l->offset = li[i].offset;
 			snprintf(l->name, sizeof(l->name), "%s", li[i].name);
 			snprintf(l->consumer, sizeof(l->consumer), "%s", li[i].consumer);
