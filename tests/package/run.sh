@@ -176,8 +176,11 @@ check "unit enabled (multi-user.target.wants)" test -L "$R/etc/systemd/system/mu
 unit=$R/lib/systemd/system/h2boxd.service
 expect_eq "unit starts only once a profile exists" "$(sed -n 's/^ConditionPathExists=//p' "$unit")" \
 	/etc/h2box/h2box.conf
+# the check first, the signal last; between them the I2C devices a new profile names are made
+# as root, as at start
 expect_eq "unit: reload checks the profile before it signals" "$(sed -n 's/^ExecReload=//p' "$unit")" \
 	"/usr/sbin/h2boxd -n -c /etc/h2box/h2box.conf
+-+/usr/sbin/h2boxd --i2c-instantiate -c /etc/h2box/h2box.conf
 /bin/kill -HUP \$MAINPID"
 # verify exits 0 on an unknown key or a bad value (it only warns): any message fails
 verify=$(in_root systemd-analyze verify --man=no /lib/systemd/system/h2boxd.service 2>&1)
