@@ -39,20 +39,11 @@ static bool bench_cancelled(void *userdata)
 
 static int print_json_result(const struct ib_bench_report *rep)
 {
-	struct json *j = json_new();
-	const char *doc;
+	struct json *j = cli_json_ok_begin();
 
-	if (!j)
-		return cli_fail(true, 1, "ib bench: out of memory");
-	json_object_begin(j, NULL);
-	json_bool(j, "ok", true);
-	ib_report_bench_json(rep, j);
-	json_object_end(j);
-	doc = json_finish(j, NULL);
-	if (doc)
-		printf("%s\n", doc);
-	json_free(j);
-	return doc ? 0 : cli_fail(true, 1, "ib bench: cannot build the JSON report");
+	if (j)
+		ib_report_bench_json(rep, j);
+	return cli_json_ok_print(j, "ib bench");
 }
 
 /* The probe's expected ceiling for the device and port the run will use (NAN if unknown). */

@@ -93,22 +93,14 @@ int cli_help_command(bool json, const char *verb)
 		return cli_fail(json, 1, "out of memory");
 	}
 	if (json) {
-		struct json *j = json_new();
-		const char *doc;
+		struct json *j = cli_json_ok_begin();
 
 		if (j) {
-			json_object_begin(j, NULL);
-			json_bool(j, "ok", true);
 			json_string(j, "command", verb);
 			json_string(j, "usage", text);
-			json_object_end(j);
 		}
-		doc = j ? json_finish(j, NULL) : NULL;
-		if (doc)
-			printf("%s\n", doc);
-		json_free(j);
 		free(text);
-		return doc ? 0 : 1;
+		return cli_json_ok_print(j, "help");
 	}
 	fputs(text, stdout);
 	free(text);

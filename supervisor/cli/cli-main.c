@@ -50,27 +50,15 @@ static bool cli_main_wants_help(int argc, char **argv)
 static int cli_main_version(bool json)
 {
 	struct json *j;
-	const char *doc;
-	int r = 1;
 
 	if (!json) {
 		printf("h2box %s\n", H2BOX_VERSION);
 		return 0;
 	}
-	j = json_new();
-	if (!j)
-		return cli_fail(true, 1, "out of memory");
-	json_object_begin(j, NULL);
-	json_bool(j, "ok", true);
-	json_string(j, "version", H2BOX_VERSION);
-	json_object_end(j);
-	doc = json_finish(j, NULL);
-	if (doc) {
-		printf("%s\n", doc);
-		r = 0;
-	}
-	json_free(j);
-	return r;
+	j = cli_json_ok_begin();
+	if (j)
+		json_string(j, "version", H2BOX_VERSION);
+	return cli_json_ok_print(j, "version");
 }
 
 int cli_main(int argc, char **argv)

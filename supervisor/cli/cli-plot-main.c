@@ -163,30 +163,22 @@ out:
 	return r;
 }
 
-static void cli_plot_print(bool json, const char *csv, const char *out,
+static int cli_plot_print(bool json, const char *csv, const char *out,
 			   const struct cli_plot_summary *s)
 {
 	if (json) {
-		struct json *j = json_new();
-		const char *doc;
+		struct json *j = cli_json_ok_begin();
 
-		if (!j)
-			return;
-		json_object_begin(j, NULL);
-		json_bool(j, "ok", true);
-		json_string(j, "csv", csv);
-		json_string(j, "output", out);
-		json_number(j, "duration_s", s->duration_s, 3);
-		json_number(j, "avg_w", s->avg_w, 3);
-		json_number(j, "energy_j", s->energy_j, 3);
-		json_number(j, "ib_gb", s->gb, 3);
-		json_number(j, "j_per_gb", s->j_per_gb, 3);
-		json_object_end(j);
-		doc = json_finish(j, NULL);
-		if (doc)
-			printf("%s\n", doc);
-		json_free(j);
-		return;
+		if (j) {
+			json_string(j, "csv", csv);
+			json_string(j, "output", out);
+			json_number(j, "duration_s", s->duration_s, 3);
+			json_number(j, "avg_w", s->avg_w, 3);
+			json_number(j, "energy_j", s->energy_j, 3);
+			json_number(j, "ib_gb", s->gb, 3);
+			json_number(j, "j_per_gb", s->j_per_gb, 3);
+		}
+		return cli_json_ok_print(j, "plot");
 	}
 	printf("plot          %s -> %s\n", csv, out);
 	if (isfinite(s->avg_w))
@@ -194,6 +186,7 @@ static void cli_plot_print(bool json, const char *csv, const char *out,
 		       isfinite(s->j_per_gb) ? "" : "\n");
 	if (isfinite(s->avg_w) && isfinite(s->j_per_gb))
 		printf(", %.1f J/GB (IB bytes from the rate samples)\n", s->j_per_gb);
+	return 0;
 }
 
 int cli_plot_main(bool json, int argc, char **argv)
@@ -221,6 +214,5 @@ int cli_plot_main(bool json, int argc, char **argv)
 		return cli_fail(json, 2, "plot: give a record CSV and -o FILE\n%s", plot_usage);
 	if (cli_plot_file(csv, out, &sum, err, sizeof(err)) < 0)
 		return cli_fail(json, 1, "plot: %s", err);
-	cli_plot_print(json, csv, out, &sum);
-	return 0;
+	return cli_plot_print(json, csv, out, &sum);
 }

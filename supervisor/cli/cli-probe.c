@@ -144,10 +144,9 @@ static int cli_probe_write_file(const struct probe_result *r, const char *path)
 
 static int cli_probe_print_json(const struct probe_result *r, const struct cli_probe_opts *o)
 {
-	struct json *j = json_new();
+	struct json *j = NULL;
 	char *text = NULL;
 	size_t len = 0;
-	const char *doc = NULL;
 	FILE *f = open_memstream(&text, &len);
 
 	if (f) {
@@ -157,20 +156,15 @@ static int cli_probe_print_json(const struct probe_result *r, const struct cli_p
 			text = NULL;
 		}
 	}
-	if (j && text) {
-		json_object_begin(j, NULL);
-		json_bool(j, "ok", true);
+	if (text)
+		j = cli_json_ok_begin();
+	if (j) {
 		probe_json(r, j);
 		json_string(j, "written", o->write);
 		json_string(j, "profile", text);
-		json_object_end(j);
-		doc = json_finish(j, NULL);
 	}
-	if (doc)
-		printf("%s\n", doc);
-	json_free(j);
 	free(text);
-	return doc ? 0 : cli_fail(true, 1, "probe: out of memory");
+	return cli_json_ok_print(j, "probe");
 }
 
 int cli_probe_main(bool json, int argc, char **argv)

@@ -346,6 +346,31 @@ void cli_reply_free(struct cli_reply *rep)
 }
 
 /* A connection failure as one h2box error (and one JSON document with --json); exit 5. */
+struct json *cli_json_ok_begin(void)
+{
+	struct json *j = json_new();
+
+	if (j) {
+		json_object_begin(j, NULL);
+		json_bool(j, "ok", true);
+	}
+	return j;
+}
+
+int cli_json_ok_print(struct json *j, const char *what)
+{
+	const char *doc = NULL;
+
+	if (j) {
+		json_object_end(j);
+		doc = json_finish(j, NULL);
+	}
+	if (doc)
+		printf("%s\n", doc);
+	json_free(j);
+	return doc ? 0 : cli_fail(true, 1, "%s: out of memory", what);
+}
+
 int cli_report_connect_error(bool json, const char *path, int r)
 {
 	if (r == -ETIMEDOUT)

@@ -44,6 +44,14 @@ void cli_stream_started(int fd);
  * outcome is one JSON document.  Returns status (the exit status).
  */
 int cli_fail(bool json, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * A client-side success as one JSON document: cli_json_ok_begin() opens {"ok":true (NULL when
+ * out of memory), the caller adds its members, cli_json_ok_print() closes it, prints it on stdout
+ * and frees it.  The exit status: 0, or 1 through cli_fail() ("WHAT: out of memory").
+ */
+struct json;
+struct json *cli_json_ok_begin(void);
+int cli_json_ok_print(struct json *j, const char *what);
 /* A connection failure (-errno of cli_call and friends) reported with cli_fail(); returns 5. */
 int cli_report_connect_error(bool json, const char *path, int r);
 
