@@ -54,7 +54,7 @@ int cli_plot_header(struct cli_plot *p, const char *line, char *err, size_t errl
 	int n;
 
 	memset(p, 0, sizeof(*p));
-	p->t0 = p->t1 = p->e0 = p->e1 = p->last_t = p->last_gbps = NAN;
+	p->t0 = p->t1 = p->e0 = p->e1 = p->last_t = NAN;
 	if (strlen(line) >= sizeof(buf))
 		return parse_error(-EINVAL, err, errlen, "header line too long");
 	strcpy(buf, line);
@@ -161,7 +161,6 @@ int cli_plot_row(struct cli_plot *p, const char *line)
 			p->bytes += gbps * 1e9 / 8.0 * (t - p->last_t);
 	}
 	p->last_t = t;
-	p->last_gbps = gbps;
 	if (p->col_alarms && p->col_alarms <= n)
 		cli_plot_row_alarms(p, cells[p->col_alarms - 1], t - p->t0);
 	p->rows++;

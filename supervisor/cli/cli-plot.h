@@ -32,7 +32,7 @@ struct cli_plot {
 	double t0, t1;         /* mono_s of the first and the last row */
 	double e0, e1;         /* energy_j of the first and the last row that has one */
 	double bytes;          /* IB bytes moved: the rate samples, (tx + rx) Gb/s x dt x 1e9 / 8 */
-	double last_t, last_gbps;
+	double last_t;
 	double watt_sum;       /* for the average when the file has no energy column */
 	unsigned watt_n;
 	char alarms_prev[256];

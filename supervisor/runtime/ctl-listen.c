@@ -48,15 +48,23 @@ static int ctl_listen_remove_stale(const char *path)
 static void ctl_listen_mkdir_parent(const char *path)
 {
 	char dir[108];
+	mode_t old_mask;
 	char *slash;
+	int r, err;
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
 	if (!slash || slash == dir)
 		return;
 	*slash = '\0';
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		log_warn(errno, "cannot create %s", dir);
+	/* born 0755 whatever the umask (systemd's UMask=0077 would make it 0700 and hide the
+	 * 0666 socket from the group and the readers it is for); an existing one is left as is */
+	old_mask = umask(022);
+	r = mkdir(dir, 0755);
+	err = errno;
+	umask(old_mask);
+	if (r < 0 && err != EEXIST)
+		log_warn(err, "cannot create %s", dir);
 }
 
 int ctl_listen_open(const char *path)

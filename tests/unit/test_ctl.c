@@ -531,6 +531,30 @@ static void test_socket_born_with_its_mode(void **state)
 }
 
 /*
+ * The socket's directory, when h2boxd creates it, is 0755 whatever the umask: under systemd's
+ * UMask=0077 a 0700 directory would hide the 0666 socket from everyone but h2boxd's user.
+ */
+static void test_socket_dir_born_searchable(void **state)
+{
+	struct rig *r = *state;
+	char dir[80], path[96];
+	struct ctl *c = NULL;
+	struct stat st;
+	mode_t old;
+
+	snprintf(dir, sizeof(dir), "%s/sub", r->dir);
+	snprintf(path, sizeof(path), "%s/h2box.sock", dir);
+	old = umask(077);
+	assert_int_equal(ctl_new(r->loop, path, &c), 0);
+	umask(old);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	ctl_free(c);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/*
  * Issue #13: out of descriptors (the process's real RLIMIT_NOFILE), a queued connection makes
  * the listening socket readable while accept() fails.  The server must not retry it on every
  * loop iteration: the spy counts accept4() calls over 200 dispatches; once in back-off the loop
@@ -607,6 +631,8 @@ int main(void)
 						rig_teardown),
 		cmocka_unit_test_setup_teardown(test_socket_path_only_replaces_a_stale_socket,
 						rig_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_socket_dir_born_searchable, rig_setup,
+						rig_teardown),
 		cmocka_unit_test_setup_teardown(test_socket_born_with_its_mode, rig_setup,
 						rig_teardown),
 		cmocka_unit_test_setup_teardown(test_accept_backs_off_without_descriptors,
