@@ -15,6 +15,8 @@
 #include "supervisor/util/log.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/services/watts-svc.h"
+#include "supervisor/util/json.h"
+#include "hw/clock.h"
 
 #include <errno.h>
 #include <math.h>
@@ -604,6 +606,51 @@ static void test_svc_partial_read_fools_nothing(void **state)
 	b->alarms = NULL;
 }
 
+/*
+ * `make bench` holds 1 kHz sampling to "no missed sample": the status counts every sample and
+ * every slot skipped because the timer fired late (the loop busy, the machine loaded).
+ */
+static void test_svc_counts_samples_and_missed_slots(void **state)
+{
+	struct fixture *f = *state;
+	struct watts_config c;
+	struct box *b = &f->b;
+	struct json *j;
+	const char *text;
+	char err[160];
+
+	watts_config_defaults(&c);
+	assert_int_equal(watts_config_set(&c, "watts", "sample_rate", "10", 1, err, sizeof(err)),
+			 0);
+	assert_int_equal(alarm_svc_new(b, &c.alerts, &b->alarms), 0);
+	assert_int_equal(watts_svc_new(b, &c, &b->watts), 0);
+	loop_advance(b->loop, SEC(10));
+	j = json_new();
+	assert_non_null(j);
+	json_object_begin(j, NULL);
+	watts_svc_status_json(b->watts, j);
+	json_object_end(j);
+	text = json_finish(j, NULL);
+	assert_non_null(strstr(text, "\"samples\":100,"));
+	assert_non_null(strstr(text, "\"samples_missed\":0"));
+	json_free(j);
+	/* the clock jumps 350 ms past the next deadline: that sample comes late, three slots lost */
+	assert_int_equal(hw_clock_advance_to(b->hw, loop_now(b->loop) + MS(450)), 0);
+	loop_advance(b->loop, 0);
+	j = json_new();
+	json_object_begin(j, NULL);
+	watts_svc_status_json(b->watts, j);
+	json_object_end(j);
+	text = json_finish(j, NULL);
+	assert_non_null(strstr(text, "\"samples\":101,"));
+	assert_non_null(strstr(text, "\"samples_missed\":3"));
+	json_free(j);
+	watts_svc_free(b->watts);
+	b->watts = NULL;
+	alarm_svc_free(b->alarms);
+	b->alarms = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -619,6 +666,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_svc_energy_budget_sensor, svc_setup,
 						svc_teardown),
 		cmocka_unit_test_setup_teardown(test_svc_partial_read_fools_nothing, svc_setup,
+						svc_teardown),
+		cmocka_unit_test_setup_teardown(test_svc_counts_samples_and_missed_slots, svc_setup,
 						svc_teardown),
 	};
 
