@@ -181,23 +181,23 @@ h2boxd_start() { # NAME PROFILE
 	prog_start "$1" -- "$BUILD/h2boxd" -c "$2" -s "$TMP/$1.sock" --state-dir "$TMP/$1.state"
 }
 h2box_ok() { "$BUILD/h2box" -s "$TMP/$1.sock" status; }
-pwm_of() { cat "/proc/${PID[$1]}/root$H/hwmon0/pwm1" 2>/dev/null; }
+pwm_of() { local v=''; read -r v <"/proc/${PID[$1]}/root$H/hwmon0/pwm1" 2>/dev/null; echo "$v"; }
 fancontrol_ok() { [[ $(cat "/proc/${PID[fancontrol]}/root$H/hwmon0/pwm1_enable" 2>/dev/null) == 1 ]]; }
 
-usage_us() { awk '$1 == "usage_usec" { print $2 }' "$CG/$1/cpu.stat"; }
+usage_us() { # (builtins only: the bench forks as little as it can while it measures)
+	local k v
+	while read -r k v; do
+		[[ $k == usage_usec ]] && { echo "$v"; return; }
+	done <"$CG/$1/cpu.stat"
+}
 # voluntary context switches of every thread: each is the thread going to sleep, so one per
 # wake-up it had
 wakeups() {
-	local p=${PID[$1]}
-	cat /proc/"$p"/task/*/status 2>/dev/null | awk '$1 == "voluntary_ctxt_switches:" { s += $2 } END { print s + 0 }'
+	awk '$1 == "voluntary_ctxt_switches:" { s += $2 } END { print s + 0 }' /proc/"${PID[$1]}"/task/*/status 2>/dev/null
 }
-mem_kib() { # NAME FIELD: Pss (smaps_rollup), VmRSS, VmHWM (status)
-	local p=${PID[$1]}
-	if [[ $2 == Pss ]]; then
-		awk '$1 == "Pss:" { print $2 }' /proc/"$p"/smaps_rollup
-	else
-		awk -v f="$2:" '$1 == f { print $2 }' /proc/"$p"/status
-	fi
+mem_kib() { # NAME: "PSS VMRSS VMHWM" in KiB (smaps_rollup, status)
+	awk '$1 == "Pss:" { p = $2 } $1 == "VmRSS:" { r = $2 } $1 == "VmHWM:" { h = $2 }
+		END { print p, r, h }' /proc/"${PID[$1]}"/smaps_rollup /proc/"${PID[$1]}"/status
 }
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (!NR) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
@@ -214,8 +214,17 @@ result() {
 	fi
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RES"
 }
-rec() { echo "$3" >>"$TMP/fig.$1.$2"; } # PROGRAM FIGURE VALUE: one round's figure
-fig() { median <"$TMP/fig.$1.$2" 2>/dev/null || echo nan; }
+rec() { echo "$1 $2 $3" >>"$TMP/figures"; } # PROGRAM FIGURE VALUE: one round's figure
+declare -A FIG=()
+figures_median() { # every PROGRAM FIGURE's median over the rounds, into FIG, in one pass
+	local k v
+	# a record "COUNT SECONDS" is a rate
+	while read -r k v; do FIG[$k]=$v; done < <(awk '{ print $1, $2, (NF > 3 && $4 > 0) ? $3 / $4 : $3 }' \
+		"$TMP/figures" 2>/dev/null | sort -k1,1 -k2,2 -k3,3g |
+		awk '{ k = $1 "." $2; n[k]++; a[k, n[k]] = $3 }
+		END { for (k in n) { m = n[k]; print k, (m % 2) ? a[k, (m + 1) / 2] : (a[k, m / 2] + a[k, m / 2 + 1]) / 2 } }')
+}
+fig() { echo "${FIG[$1.$2]:-nan}"; }
 
 # The files h2boxd's fan cycle reads (temperature, tach, duty read back, enable), the write
 # is the duty; the 100 Hz floor reads what the hwmon INA226 monitor reads.
@@ -224,7 +233,7 @@ BARE1=("$BARE" 1000000 "$H/hwmon0/pwm1" "$H/hwmon1/temp1_input" "$H/hwmon0/fan1_
 BARE100=("$BARE" 10000 - "$H/hwmon2/in1_input" "$H/hwmon2/curr1_input" "$H/hwmon2/power1_input")
 
 window_measure() { # NAMES... : one window over the running programs, figures recorded per name
-	local n t0 t1 dt
+	local n t0 t1 dt mem
 	declare -A u0=() w0=()
 	sleep "$WARMUP"
 	t0=$(now)
@@ -236,10 +245,11 @@ window_measure() { # NAMES... : one window over the running programs, figures re
 		alive "$n" || { echo "  $n died during the window"; sed 's/^/  | /' "$TMP/$n.log" | tail -n 10; continue; }
 		rec "$n" cpu_us $(($(usage_us "$n") - u0[$n]))
 		rec "$n" secs "$dt"
-		rec "$n" wake_per_s "$(awk -v w=$(($(wakeups "$n") - w0[$n])) -v t="$dt" 'BEGIN { print w / t }')"
-		rec "$n" pss "$(mem_kib "$n" Pss)"
-		rec "$n" rss "$(mem_kib "$n" VmRSS)"
-		rec "$n" hwm "$(mem_kib "$n" VmHWM)"
+		rec "$n" wake_per_s "$(($(wakeups "$n") - w0[$n])) $dt" # a count and its window
+		read -r -a mem < <(mem_kib "$n")
+		rec "$n" pss "${mem[0]}"
+		rec "$n" rss "${mem[1]}"
+		rec "$n" hwm "${mem[2]}"
 		rec "$n" pwm "$(pwm_of "$n")"
 	done
 }
@@ -290,9 +300,10 @@ fi
 prog_stop h2w1k
 
 # ---- figures ----
+figures_median
 # A program whose pwm1 never left 255 (the tree's start value) did not control the fan.
 for n in bare1 fancontrol h2fan h2full; do
-	[[ -f $TMP/fig.$n.pwm ]] || continue
+	[[ -n ${FIG[$n.pwm]:-} ]] || continue
 	[[ $(fig "$n" pwm) != 255 ]] || not_run "$n" "never wrote its pwm1"
 done
 per_cycle_ms() { # NAME PERIOD_S: CPU per control cycle over the window
