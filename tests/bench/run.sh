@@ -20,7 +20,8 @@
 #             CSV log every second
 #   bare100   the bare loop at 100 Hz reading the INA226's three files
 #   h2w100    h2full with sample_rate = 100
-# then h2boxd at 1 kHz alone (no sample may be missed: its status counts them), `h2box
+# then h2boxd at 1 kHz alone (no sample may be missed: its status counts them; --tiny runs it
+# in the group's window), `h2box
 # status` against `true` (interleaved, medians), and perftest in the QEMU guest
 # (tests/kernel/bench.sh).
 #
@@ -271,6 +272,8 @@ status_timing() { # NAME of a running h2boxd: `h2box status` and `true`, interle
 # ---- the rounds ----
 GROUP=(bare1 h2fan h2full bare100 h2w100)
 [[ -n $FANCONTROL ]] && GROUP+=(fancontrol)
+# --tiny checks the plumbing, not the figures: the 1 kHz daemon joins the group's window
+((tiny)) && GROUP+=(h2w1k)
 echo "== $ROUNDS round(s) of ${WINDOW}s, all programs at once, each over its own fake hwmon tree"
 for ((r = 1; r <= ROUNDS; r++)); do
 	prog_start bare1 -- "${BARE1[@]}"
@@ -279,10 +282,14 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	h2boxd_start h2fan "$TMP/fan.conf"
 	h2boxd_start h2full "$TMP/full.conf"
 	h2boxd_start h2w100 "$TMP/w100.conf"
+	((tiny)) && h2boxd_start h2w1k "$TMP/w1k.conf"
 	up=(bare1 bare100)
 	for n in h2fan h2full h2w100; do ready "$n" h2box_ok "$n" && up+=("$n"); done
+	((tiny)) && ready h2w1k h2box_ok h2w1k && up+=(h2w1k) &&
+		"$BUILD/h2box" -s "$TMP/h2w1k.sock" --json status >"$TMP/w1k.before.json"
 	[[ -n $FANCONTROL ]] && ready fancontrol fancontrol_ok && up+=(fancontrol)
 	window_measure "${up[@]}"
+	((tiny)) && alive h2w1k && "$BUILD/h2box" -s "$TMP/h2w1k.sock" --json status >"$TMP/w1k.after.json"
 	if ((r == ROUNDS)) && alive h2full; then
 		status_timing h2full
 	fi
@@ -291,13 +298,15 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 
 # 1 kHz alone: the sampling must keep up (the status counts samples taken and missed)
-h2boxd_start h2w1k "$TMP/w1k.conf"
-if ready h2w1k h2box_ok h2w1k; then
-	"$BUILD/h2box" -s "$TMP/h2w1k.sock" --json status >"$TMP/w1k.before.json"
-	window_measure h2w1k
-	"$BUILD/h2box" -s "$TMP/h2w1k.sock" --json status >"$TMP/w1k.after.json"
+if ((!tiny)); then
+	h2boxd_start h2w1k "$TMP/w1k.conf"
+	if ready h2w1k h2box_ok h2w1k; then
+		"$BUILD/h2box" -s "$TMP/h2w1k.sock" --json status >"$TMP/w1k.before.json"
+		window_measure h2w1k
+		"$BUILD/h2box" -s "$TMP/h2w1k.sock" --json status >"$TMP/w1k.after.json"
+	fi
+	prog_stop h2w1k
 fi
-prog_stop h2w1k
 
 # ---- figures ----
 figures_median
