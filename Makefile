@@ -27,7 +27,7 @@ BUILD_PKGS := build-essential pkg-config libgpiod-dev libsensors-dev libi2c-dev 
 TEST_PKGS := qemu-system-x86 linux-source-6.1 busybox-static rdma-core ibverbs-utils \
 	perftest iproute2 gpiod flex bison bc libelf-dev libssl-dev cpio kmod xz-utils \
 	python3 jq lm-sensors dbus-daemon clang libclang-rt-14-dev mandoc bash-completion \
-	gnuplot-nox libxml2-utils debhelper lintian debootstrap
+	gnuplot-nox libxml2-utils debhelper lintian debootstrap fancontrol
 
 PKGS := libsystemd inih libibverbs libpci
 # libgpiod separately: a second build links Debian 13's libgpiod 2.x from a local prefix
@@ -233,6 +233,7 @@ test-kernel: deps-test build
 		echo "WARNING: no libgpiod 2.x build (Debian 13 packages unreachable): its checks are reported as skipped"
 	@./tests/run-all.sh --only kernel $(BUILD) $(SAN_BUILD) $(GPIOD2_BUILD)
 
+# As root (mount namespaces, cgroup v2).  BENCH_WINDOW=60 BENCH_ROUNDS=3 BENCH_RDMA=1 by default.
 # Exits non-zero when a target is missed or a comparison could not run (no QEMU rig).
 bench: deps-test build
 	@./tests/bench/run.sh $(BUILD)

@@ -189,6 +189,7 @@ int power_config_set(struct power_config *c, const char *section, const char *ke
 	if (r < 0)
 		return r;
 	c->lines[first + (size_t)(k - table)] = line;
+	c->wired = true;
 	return 0;
 }
 

@@ -41,6 +41,9 @@ static int power_set(struct profile *p, const char *section, const char *key, co
 
 static int power_validate(const struct profile *p, int *line, char *err, size_t errlen)
 {
+	/* no [power] and no [gpio]: nothing to sequence, so no line is required */
+	if (!p->power.wired)
+		return 0;
 	return power_config_validate(&p->power, line, err, errlen);
 }
 

@@ -162,6 +162,11 @@ struct power_config {
 	bool host_button_active_low, host_button_open_drain, host_alive_active_low;
 
 	int lines[POWER_CONFIG_KEYS_MAX]; /* profile line of each key, 0 = default */
+	/*
+	 * A [power] or [gpio] key was set.  Without either the box has no power sequencing
+	 * (a fan-only controller): no lines are required, no power service runs.
+	 */
+	bool wired;
 };
 
 /* ---- the state machine ---- */

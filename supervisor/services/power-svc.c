@@ -183,6 +183,12 @@ int power_svc_new(struct box *b, const struct power_config *cfg, struct power_sv
 	struct power_svc *s;
 	int r, v;
 
+	if (!cfg->wired) {
+		/* no [power]/[gpio]: the box is always on as far as the other services go */
+		log_info("power: no [power] or [gpio] section: no power sequencing");
+		*out = NULL;
+		return 0;
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -255,12 +261,14 @@ fail:
 
 void power_svc_status_json(struct power_svc *s, struct json *j)
 {
-	power_status_json(s, j);
+	if (s)
+		power_status_json(s, j);
 }
 
 void power_svc_status_text(struct power_svc *s, struct ctl_reply *rep)
 {
-	power_status_text(s, rep);
+	if (s)
+		power_status_text(s, rep);
 }
 
 int power_svc_request_off(struct power_svc *s, enum powerseq_reason cause, const char *who)

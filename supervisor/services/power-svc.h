@@ -15,7 +15,8 @@ struct power_svc;
 /*
  * Opens PS_ON/PWR_OK, the H2 lines and the button, restores the box state
  * (see `restore`), watches edges, and registers the ctl verb "power".  In
- * the self topology it holds READY=1 until the NIC check is done.  0 or -errno.
+ * the self topology it holds READY=1 until the NIC check is done.  A profile without
+ * [power] and [gpio] (cfg->wired false) gets no service: 0 with *out NULL.  0 or -errno.
  */
 int power_svc_new(struct box *b, const struct power_config *cfg, struct power_svc **out);
 /*
@@ -25,7 +26,7 @@ int power_svc_new(struct box *b, const struct power_config *cfg, struct power_sv
 void power_svc_free(struct power_svc *s);
 /* Its entry points for the daemon's service table (runtime/svc.h). */
 extern const struct svc_ops power_svc_ops;
-/* Adds a "power" object to the open status object. */
+/* Adds a "power" object to the open status object (nothing for a NULL service). */
 void power_svc_status_json(struct power_svc *s, struct json *j);
 /* Lines for `h2box status`. */
 void power_svc_status_text(struct power_svc *s, struct ctl_reply *rep);

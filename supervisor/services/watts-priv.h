@@ -78,6 +78,8 @@ struct watts_svc {
 	struct loop_timer *timer;
 	int64_t next_ns;
 	int64_t last_ns;
+	/* timer firings, and slots skipped because a firing came late (status: samples_missed) */
+	uint64_t samples, samples_missed;
 
 	struct energy_state est;
 	int64_t last_save_ns;

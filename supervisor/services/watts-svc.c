@@ -41,10 +41,13 @@ static void watts_svc_timer_fire(struct loop_timer *t, int64_t now_ns, void *use
 	struct watts_svc *s = userdata;
 
 	watts_svc_sample(s, now_ns);
-	/* fixed cadence without drift; skip missed slots instead of bursting */
+	s->samples++;
+	/* fixed cadence without drift; skip missed slots instead of bursting, and count them */
 	s->next_ns += s->period_ns;
-	if (s->next_ns <= now_ns)
+	if (s->next_ns <= now_ns) {
+		s->samples_missed += (uint64_t)((now_ns - s->next_ns) / s->period_ns) + 1;
 		s->next_ns = now_ns + s->period_ns;
+	}
 	loop_timer_arm_at(t, s->next_ns);
 }
 

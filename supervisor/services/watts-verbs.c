@@ -225,6 +225,8 @@ void watts_svc_status_json(struct watts_svc *s, struct json *j)
 	watts_verbs_json_body(s, j);
 	json_int(j, "throttle_steps_applied", s->budget_on ? budget_applied(&s->budget) : 0);
 	json_bool(j, "thermal_fan_full", thermal_svc_fan_floor(s->thermal) >= 100.0);
+	json_uint(j, "samples", s->samples);
+	json_uint(j, "samples_missed", s->samples_missed);
 	json_object_end(j);
 }
 

@@ -11,6 +11,10 @@
 #   latency          h2box / ib_send_lat median <= 1.25  (one-way, as ib_send_lat's t_typical)
 # Exit status: 0 all targets met; 1 a target missed or the rig run failed; 2 a comparison could
 # not run (no QEMU rig here, or a comparison line missing): never 0 without every comparison.
+# With BENCH_RESULTS_TSV=FILE (tests/bench/run.sh sets it) each comparison is also appended to
+# FILE as the medians of the rounds, one tab-separated line for results.json: name, h2box,
+# unit, anchor, perftest, "ratio", op, limit, target (issue #16: median bandwidth >= 1.0x
+# ib_write_bw, median latency <= 1.0x ib_send_lat).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -55,6 +59,10 @@ field() { # LINE KEY
 		[[ $w == "$2="* ]] && { echo "${w#*=}"; return; }
 	done
 }
+median_of() { # "A,B,C" -> the median
+	tr ',' '\n' <<<"$1" | grep . | sort -g |
+		awk '{ a[NR] = $1 } END { if (!NR) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
 echo "  (perftest on rxe here; on mlx4 (ConnectX-2/3) use perftest 25.10 or a build without mlx5dv:"
 echo "   26.x calls mlx5dv_query_device() for any Mellanox device and aborts, perftest issue 401)"
 printf '  %-11s %8s %7s %10s %10s %7s  %s\n' test size iters h2box perftest ratio target
@@ -78,6 +86,16 @@ while IFS= read -r l; do
 		"$([[ $op == ge ]] && echo '>=' || echo '<=')" "$lim" "$verdict"
 	printf '  %-11s %8s %7s   runs: h2box %s, perftest %s (%s)\n' "" "" "" \
 		"$(field "$l" h2box_runs)" "$(field "$l" perftest_runs)" "${unit:-?}"
+	if [[ -n ${BENCH_RESULTS_TSV:-} ]]; then
+		hm=$(median_of "$(field "$l" h2box_runs)") pm=$(median_of "$(field "$l" perftest_runs)")
+		if [[ $op == ge ]]; then
+			printf '%s\t%s\t%s\t%s\t%s\tratio\t>=\t1\t>= 1.0x (medians)\n' "rdma $test size $size (median)" \
+				"$hm" "${unit:-?}" "ib_write_bw (median)" "$pm"
+		else
+			printf '%s\t%s\t%s\t%s\t%s\tratio\t<=\t1\t<= 1.0x (medians)\n' "rdma $test size $size (median)" \
+				"$hm" "${unit:-?}" "ib_send_lat (median)" "$pm"
+		fi >>"$BENCH_RESULTS_TSV"
+	fi
 done <<<"$lines"
 echo "  (best of each tool's rounds; rig run ${dt}s; full console in $log)"
 grep -a 'H2BOX-KTEST: FAIL' "$log" | sed 's/^/  /'

@@ -347,6 +347,21 @@ static void test_sim_host_alive_line(void **state)
 	assert_string_equal(hw_host_alive_line(r->b.hw), "H2_PWR_LED");
 }
 
+/* A profile without [power] and [gpio]: no service, no line opened, no verb, no status. */
+static void test_unwired_profile_has_no_service(void **state)
+{
+	struct rig *r = *state;
+	struct power_config c;
+	struct power_svc *s = (struct power_svc *)r; /* anything but NULL */
+
+	power_config_defaults(&c);
+	assert_false(c.wired);
+	assert_int_equal(power_svc_new(&r->b, &c, &s), 0);
+	assert_null(s);
+	power_svc_status_json(NULL, NULL); /* the daemon's table calls it with the empty slot */
+	power_svc_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +375,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forced_off_escalation_alarms, rig_setup,
 						rig_teardown),
 		cmocka_unit_test_setup_teardown(test_sim_host_alive_line, rig_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_unwired_profile_has_no_service, rig_setup,
+						rig_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

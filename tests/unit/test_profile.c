@@ -387,6 +387,28 @@ static void test_sim_seed_full_range(void **state)
 		     "t.conf:2: seed: expected an unsigned integer, got '0x10000000000000000'");
 }
 
+/*
+ * A profile without [power] and [gpio] (a fan-only controller, or the bench's fake hwmon tree)
+ * loads: power sequencing is simply not configured.  A [power] section without its lines is
+ * still an error.
+ */
+static void test_no_power_section_needs_no_gpio(void **state)
+{
+	struct loaded *l = load("[fan]\nperiod = 1s\n");
+
+	(void)state;
+	for (int i = 0; i < l->e.count; i++)
+		print_message("  error: %s\n", l->e.msg[i]);
+	assert_int_equal(l->r, 0);
+	assert_false(l->p.power.wired);
+	free(l);
+	l = load("[fan]\nperiod = 1s\n" GPIO);
+	assert_int_equal(l->r, 0);
+	assert_true(l->p.power.wired);
+	free(l);
+	assert_error("[power]\nrestore = off\n", "t.conf: [gpio] psu_on is required");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -399,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_indented_continuation),
 		cmocka_unit_test(test_keys_that_never_take_effect),
 		cmocka_unit_test(test_sim_seed_full_range),
+		cmocka_unit_test(test_no_power_section_needs_no_gpio),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

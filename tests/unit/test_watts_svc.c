@@ -15,6 +15,8 @@
 #include "supervisor/util/log.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/services/watts-svc.h"
+#include "supervisor/util/json.h"
+#include "hw/clock.h"
 
 #include <errno.h>
 #include <math.h>
@@ -567,12 +569,10 @@ static void test_svc_energy_budget_sensor(void **state)
  * An I2C error part way through a sample (one INA register fails) is no reading: never 0 W,
  * a sensor alarm, and the budget neither releases the throttle nor undoes the ladder.
  */
-static void test_svc_partial_read_fools_nothing(void **state)
+/* The alarms and the watts service with the default profile at 10 Hz. */
+static void svc_start_10hz(struct box *b)
 {
-	static const char *const faults[] = { "i2c-ina-bus", "i2c-ina-current", "i2c-ina-power" };
-	struct fixture *f = *state;
 	struct watts_config c;
-	struct box *b = &f->b;
 	char err[160];
 
 	watts_config_defaults(&c);
@@ -580,6 +580,23 @@ static void test_svc_partial_read_fools_nothing(void **state)
 			 0);
 	assert_int_equal(alarm_svc_new(b, &c.alerts, &b->alarms), 0);
 	assert_int_equal(watts_svc_new(b, &c, &b->watts), 0);
+}
+
+static void svc_stop(struct box *b)
+{
+	watts_svc_free(b->watts);
+	b->watts = NULL;
+	alarm_svc_free(b->alarms);
+	b->alarms = NULL;
+}
+
+static void test_svc_partial_read_fools_nothing(void **state)
+{
+	static const char *const faults[] = { "i2c-ina-bus", "i2c-ina-current", "i2c-ina-power" };
+	struct fixture *f = *state;
+	struct box *b = &f->b;
+
+	svc_start_10hz(b);
 	boot(f);
 	sim_plant_workload_set(f->plant, "iperf3-tx");
 	sim_plant_load_set(f->plant, 12.0);
@@ -598,10 +615,48 @@ static void test_svc_partial_read_fools_nothing(void **state)
 		assert_false(alarm_active(b, "sensor-main"));
 		assert_string_equal(b->readings.budget_state, "throttle");
 	}
-	watts_svc_free(b->watts);
-	b->watts = NULL;
-	alarm_svc_free(b->alarms);
-	b->alarms = NULL;
+	svc_stop(b);
+}
+
+/* Whether the service's status object has this exact JSON text. */
+static bool status_has(struct box *b, const char *want)
+{
+	struct json *j = json_new();
+	const char *text;
+	bool found;
+
+	assert_non_null(j);
+	json_object_begin(j, NULL);
+	watts_svc_status_json(b->watts, j);
+	json_object_end(j);
+	text = json_finish(j, NULL);
+	assert_non_null(text);
+	found = strstr(text, want) != NULL;
+	if (!found)
+		print_message("  no '%s' in %s\n", want, text);
+	json_free(j);
+	return found;
+}
+
+/*
+ * `make bench` holds 1 kHz sampling to "no missed sample": the status counts every sample and
+ * every slot skipped because the timer fired late (the loop busy, the machine loaded).
+ */
+static void test_svc_counts_samples_and_missed_slots(void **state)
+{
+	struct fixture *f = *state;
+	struct box *b = &f->b;
+
+	svc_start_10hz(b);
+	loop_advance(b->loop, SEC(10));
+	assert_true(status_has(b, "\"samples\":100,"));
+	assert_true(status_has(b, "\"samples_missed\":0"));
+	/* the clock jumps 350 ms past the next deadline: that sample comes late, three slots lost */
+	assert_int_equal(hw_clock_advance_to(b->hw, loop_now(b->loop) + MS(450)), 0);
+	loop_advance(b->loop, 0);
+	assert_true(status_has(b, "\"samples\":101,"));
+	assert_true(status_has(b, "\"samples_missed\":3"));
+	svc_stop(b);
 }
 
 int main(void)
@@ -619,6 +674,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_svc_energy_budget_sensor, svc_setup,
 						svc_teardown),
 		cmocka_unit_test_setup_teardown(test_svc_partial_read_fools_nothing, svc_setup,
+						svc_teardown),
+		cmocka_unit_test_setup_teardown(test_svc_counts_samples_and_missed_slots, svc_setup,
 						svc_teardown),
 	};
 
