@@ -182,7 +182,8 @@ void ib_svc_metrics(struct ib_svc *s, struct prom *p)
 	prom_family(p, "h2box_ib_port_link_data_rate_bytes_per_second", PROM_GAUGE,
 		    "Data rate of the trained IB link after its line code (4X QDR: 4 GB/s).");
 	prom_family(p, "h2box_ib_ceiling_bytes_per_second", PROM_GAUGE,
-		    "Expected ceiling of one direction: the lower of the IB link and the card's PCIe link.");
+		    "Expected ceiling of one direction: the lower of the IB link and the card's "
+		    "PCIe link.");
 	for (int i = 0; i < w->nports; i++) {
 		const struct ib_watch_port *sp = &w->ports[i];
 		struct linkmath_rate rate;

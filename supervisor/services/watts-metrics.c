@@ -1,4 +1,4 @@
-/* watts-metrics.c - the watts service's Prometheus figures: each monitor's readings, energy, budget. */
+/* watts-metrics.c - the watts service's Prometheus figures: readings, energy, budget. */
 #include "supervisor/services/watts-svc.h"
 #include "supervisor/services/watts-priv.h"
 
@@ -10,6 +10,10 @@
 static const enum budget_state watts_metrics_budget_states[] = {
 	BUDGET_OK, BUDGET_WARN, BUDGET_THROTTLE, BUDGET_CRITICAL,
 };
+#define WATTS_METRICS_NSTATES \
+	(sizeof(watts_metrics_budget_states) / sizeof(watts_metrics_budget_states[0]))
+/* the state set names every state of the governor, once */
+_Static_assert(WATTS_METRICS_NSTATES == BUDGET_CRITICAL + 1, "a budget state is missing here");
 
 /*
  * Per monitor (label monitor, the profile's [monitor NAME]): power, bus voltage, current and the
@@ -45,9 +49,10 @@ void watts_svc_metrics(struct watts_svc *s, struct prom *p)
 	prom_family(p, "h2box_budget_limit_watts", PROM_GAUGE, "The power budget's limit.");
 	prom_family(p, "h2box_budget_throttle_steps_applied", PROM_GAUGE,
 		    "Throttle ladder steps applied now.");
-	prom_family(p, "h2box_budget_throttle_steps", PROM_GAUGE, "Throttle ladder steps configured.");
+	prom_family(p, "h2box_budget_throttle_steps", PROM_GAUGE,
+		    "Throttle ladder steps configured.");
 	st = budget_state_get(&s->budget);
-	for (size_t i = 0; i < sizeof(watts_metrics_budget_states) / sizeof(watts_metrics_budget_states[0]); i++)
+	for (size_t i = 0; i < WATTS_METRICS_NSTATES; i++)
 		prom_sample(p, "h2box_budget_state", watts_metrics_budget_states[i] == st, "state",
 			    budget_state_name(watts_metrics_budget_states[i]), NULL);
 	prom_sample(p, "h2box_budget_limit_watts", s->cfg.budget.limit_w, NULL);

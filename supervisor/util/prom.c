@@ -169,12 +169,11 @@ void prom_sample(struct prom *p, const char *name, double value, ...)
 	s->seq = p->nsmp++;
 }
 
-static const struct prom *prom_sorting; /* qsort has no context argument */
-
-static int prom_sample_cmp(const void *a, const void *b)
+static int prom_sample_cmp(const void *a, const void *b, void *ctx)
 {
+	const struct prom *p = ctx;
 	const struct prom_sample *x = a, *y = b;
-	int c = strcmp(prom_sorting->fam[x->family].name, prom_sorting->fam[y->family].name);
+	int c = strcmp(p->fam[x->family].name, p->fam[y->family].name);
 
 	if (!c)
 		c = strcmp(x->labels, y->labels);
@@ -203,9 +202,7 @@ char *prom_render(struct prom *p, size_t *len)
 
 	if (p->failed)
 		return NULL;
-	prom_sorting = p;
-	qsort(p->smp, (size_t)p->nsmp, sizeof(*p->smp), prom_sample_cmp);
-	prom_sorting = NULL;
+	qsort_r(p->smp, (size_t)p->nsmp, sizeof(*p->smp), prom_sample_cmp, p);
 	f = open_memstream(&buf, &n);
 	if (!f)
 		return NULL;
