@@ -90,6 +90,20 @@ expect_eq "sensor-nic: the fan fails safe" "$(value h2box_fan_failsafe)" 1
 h2 sim fault sensor-nic off >/dev/null
 advance 10s
 
+# --- a latched power fault: the state set moves, the fault is named ---
+expect_eq "no fault latched" "$(value h2box_power_fault_latched)" 0
+h2 sim fault psu-ok-drop on >/dev/null
+advance 10s
+FAULT=$(pst fault.reason)
+check "the PSU trip latches a fault ($FAULT)" test -n "$FAULT" -a "$FAULT" != null -a "$FAULT" != none
+expect_eq "fault latched, by name" "$(value "h2box_power_fault_latched{fault=\"$FAULT\"}")" 1
+expect_eq "power state set follows: $(pst state) is 1" "$(value "h2box_power_state{state=\"$(pst state)\"}")" 1
+expect_eq "power state set: on is 0" "$(value 'h2box_power_state{state="on"}')" 0
+check "promtool: /metrics is valid with a latched fault" promcheck
+h2 sim fault psu-ok-drop off >/dev/null
+h2 power clear >/dev/null
+advance 10s
+
 # --- the energy counter is monotonic across a restart ---
 J1=$(value 'h2box_energy_joules_total{monitor="main"}')
 stop_daemon
