@@ -38,6 +38,7 @@ struct fan_svc;
 struct watts_svc;
 struct ib_svc;
 struct alarm_svc;
+struct http;
 
 /*
  * What the daemon does when a service reports: installed once at start (box_hooks_set), so
@@ -78,6 +79,7 @@ struct box {
 	struct hw *hw;
 	struct loop *loop;
 	struct ctl *ctl;
+	struct http *http; /* the HTTP listener ([metrics] listen), NULL when not configured */
 	const struct profile *profile;
 	const char *profile_path;
 	struct power_svc *power;
