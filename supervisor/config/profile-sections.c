@@ -92,10 +92,23 @@ static int ib_validate(const struct profile *p, int *line, char *err, size_t err
 	return ib_config_validate(&p->ib, line, err, errlen);
 }
 
+static void metrics_defaults(struct profile *p)
+{
+	metrics_config_defaults(&p->metrics);
+}
+
+static int metrics_set(struct profile *p, const char *section, const char *key,
+		       const char *value, int line, char *err, size_t errlen)
+{
+	return metrics_config_set(&p->metrics, section, key, value, line, err, errlen);
+}
+
 static const struct profile_section_owner owners[] = {
 	{ .prefixes = { "power", "gpio", NULL }, power_defaults, power_set, power_validate,
 	  power_config_keys_each },
 	{ .prefixes = { "ib", NULL }, ib_defaults, ib_set, ib_validate, ib_config_keys_each },
+	{ .prefixes = { "metrics", NULL }, metrics_defaults, metrics_set, NULL,
+	  metrics_config_keys_each },
 	{ .prefixes = { "watts", "monitor", "budget", "throttle", "thermal", "alarm", "alerts", NULL },
 	  watts_defaults, watts_set, watts_validate, watts_config_keys_each },
 	{ .prefixes = { "fan", "input", "curve", "fanprofile", "fanschedule", "schedule", NULL },

@@ -6,6 +6,7 @@
 #include "hw/sim/plant.h"
 #include "supervisor/runtime/box.h"
 #include "supervisor/runtime/ctl.h"
+#include "supervisor/runtime/http.h"
 #include "supervisor/daemon/daemon-i2c.h"
 #include "supervisor/daemon/daemon-services.h"
 #include "supervisor/util/json.h"
@@ -263,6 +264,10 @@ static int daemon_on_sighup(sd_event_source *s, const struct signalfd_siginfo *s
 	if (np->daemon.sim != d->profile->daemon.sim)
 		log_warnx("reload: the backend changes only on restart");
 	np->daemon.sim = d->profile->daemon.sim;
+	if (np->metrics.listen != d->profile->metrics.listen ||
+	    strcmp(np->metrics.addr, d->profile->metrics.addr) != 0 ||
+	    np->metrics.port != d->profile->metrics.port)
+		log_warnx("reload: [metrics] listen changes only on restart");
 	/* the new profile's chips exist before its services look for them */
 	daemon_i2c_ensure(d->hw, np);
 	daemon_services_stop(&d->services, &d->box);
@@ -400,6 +405,16 @@ static int daemon_setup(struct daemon *d)
 	d->box.hw = d->hw;
 	d->box.loop = d->loop;
 	d->box.ctl = d->ctl;
+	if (d->profile->metrics.listen) {
+		/* before the services, which route their pages on it */
+		r = http_new(d->loop, d->profile->metrics.addr, d->profile->metrics.port,
+			     &d->box.http);
+		if (r < 0)
+			return log_warn(r, "[metrics] listen: cannot listen on %s port %d",
+					d->profile->metrics.addr, d->profile->metrics.port), r;
+		log_info("http: listening on %s port %d", d->profile->metrics.addr,
+			 http_port(d->box.http));
+	}
 	box_hooks_set(&d->box, &(struct box_hooks){ .ready = daemon_on_ready,
 						    .cycle_done = daemon_on_cycle_done,
 						    .userdata = d });
@@ -435,6 +450,7 @@ static void daemon_teardown(struct daemon *d)
 {
 	sd_event_source_disable_unref(d->status_timer);
 	daemon_services_stop(&d->services, &d->box);
+	http_free(d->box.http);
 	if (d->sim)
 		sim_svc_free(d->sim);
 	ctl_free(d->ctl);

@@ -39,6 +39,7 @@ struct watts_svc;
 struct ib_svc;
 struct alarm_svc;
 struct history_svc;
+struct http;
 
 /*
  * What the daemon does when a service reports: installed once at start (box_hooks_set), so
@@ -79,6 +80,7 @@ struct box {
 	struct hw *hw;
 	struct loop *loop;
 	struct ctl *ctl;
+	struct http *http; /* the HTTP listener ([metrics] listen), NULL when not configured */
 	const struct profile *profile;
 	const char *profile_path;
 	struct power_svc *power;
