@@ -1,24 +1,32 @@
-/* history-svc.c - the history service: a box-time timer feeding the ring, and `history`. */
+/* history-svc.c - the history service: ring fed by a box-time timer, `history`, the status page. */
 #include "supervisor/services/history-svc.h"
 
 #include "supervisor/runtime/box.h"
 #include "supervisor/runtime/ctl.h"
+#include "supervisor/runtime/http.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/runtime/svc.h"
 #include "supervisor/services/history.h"
 #include "supervisor/util/json.h"
+#include "supervisor/util/log.h"
 #include "supervisor/util/timefmt.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* The status page, generated at build time from status-page.html (packaging/embed.sh). */
+extern const char status_page_html[];
 
 struct history_svc {
 	struct box *b;
 	struct history *ring;
 	struct loop_timer *timer;
 	int64_t next_ns; /* box time of the next sample */
+	bool routed;     /* its pages are on b->http */
 };
 
 static void history_svc_on_timer(struct loop_timer *t, int64_t now_ns, void *userdata)
@@ -101,6 +109,79 @@ static int history_svc_cmd(const struct ctl_request *req, struct ctl_reply *rep,
 	return 0;
 }
 
+/* ---- the status page on the HTTP listener ([metrics] listen) ---- */
+
+/* A copy of len bytes of text as the response (the listener frees the body). */
+static int history_svc_respond(struct http_response *resp, const char *type, const char *text,
+			       size_t len)
+{
+	char *body = malloc(len ? len : 1);
+
+	if (!body)
+		return -ENOMEM;
+	memcpy(body, text, len);
+	resp->status = 200;
+	resp->content_type = type;
+	resp->body = body;
+	resp->len = len;
+	return 0;
+}
+
+/* GET /: the page itself; it asks /api/status and /api/history for the figures. */
+static int history_svc_get_page(void *userdata, const char *path, struct http_response *resp)
+{
+	return history_svc_respond(resp, "text/html; charset=utf-8", status_page_html,
+				   strlen(status_page_html));
+}
+
+/* GET /api/history: the document `h2box --json history` prints, "ok" first as there. */
+static int history_svc_get_api(void *userdata, const char *path, struct http_response *resp)
+{
+	struct history_svc *s = userdata;
+	struct json *j = json_new();
+	const char *doc;
+	size_t len;
+	int r;
+
+	if (!j)
+		return -ENOMEM;
+	json_object_begin(j, NULL);
+	json_bool(j, "ok", true);
+	history_svc_json(s, j);
+	json_object_end(j);
+	doc = json_finish(j, &len);
+	r = doc ? history_svc_respond(resp, "application/json", doc, len) : -ENOMEM;
+	json_free(j);
+	return r;
+}
+
+static void history_svc_unroute(struct history_svc *s)
+{
+	if (!s->routed)
+		return;
+	http_route_remove(s->b->http, "/");
+	http_route_remove(s->b->http, "/api/history");
+	s->routed = false;
+}
+
+static int history_svc_route(struct history_svc *s)
+{
+	int r;
+
+	if (!s->b->http)
+		return 0;
+	r = http_route_add(s->b->http, "/", history_svc_get_page, s);
+	if (r < 0)
+		return r;
+	r = http_route_add(s->b->http, "/api/history", history_svc_get_api, s);
+	if (r < 0) {
+		http_route_remove(s->b->http, "/");
+		return r;
+	}
+	s->routed = true;
+	return 0;
+}
+
 int history_svc_new(struct box *b, struct history_svc **out)
 {
 	struct history_svc *s = calloc(1, sizeof(*s));
@@ -122,11 +203,18 @@ int history_svc_new(struct box *b, struct history_svc **out)
 		if (r < 0)
 			goto fail_timer;
 	}
+	r = history_svc_route(s);
+	if (r < 0) {
+		log_warn(r, "http: cannot route the status page");
+		goto fail_verb;
+	}
 	/* the first sample one period in: the other services have read their parts by then */
 	s->next_ns = loop_now(b->loop) + HISTORY_PERIOD_NS;
 	loop_timer_arm_at(s->timer, s->next_ns);
 	*out = s;
 	return 0;
+fail_verb:
+	ctl_command_unregister(b->ctl, "history");
 fail_timer:
 	loop_timer_free(s->timer);
 fail_ring:
@@ -140,6 +228,7 @@ void history_svc_free(struct history_svc *s)
 {
 	if (!s)
 		return;
+	history_svc_unroute(s);
 	ctl_command_unregister(s->b->ctl, "history");
 	loop_timer_free(s->timer);
 	history_free(s->ring);
