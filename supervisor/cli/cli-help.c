@@ -22,6 +22,8 @@ static const struct cli_usage {
 		    "  record [-o FILE.csv] [--plot FILE.svg|png] [--interval S] --copy SRC DST|DIR\n" },
 	{ "plot", "  plot RECORD.csv -o FILE.svg|png  draw a record (gnuplot): watts and energy,\n"
 		  "                                 temperatures, fan, IB Gb/s; alarms marked\n" },
+	{ "metrics", "  metrics [-o FILE]               Prometheus metrics, as GET /metrics serves them;\n"
+		     "                                 -o: written atomically (node_exporter textfile)\n" },
 	{ "alarms", "  alarms                         active alarms and history\n" },
 	{ "budget", "  budget                         power budget governor and throttle ladder\n" },
 	{ "history", "  history                        the last hour of watts, temperatures, fan duty\n"

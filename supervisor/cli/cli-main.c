@@ -7,6 +7,7 @@
 #include "supervisor/cli/cli-probe.h"
 #include "supervisor/cli/cli-record-main.h"
 #include "supervisor/cli/cli-plot-main.h"
+#include "supervisor/cli/cli-metrics.h"
 #include "supervisor/cli/cli-socket.h"
 #include "supervisor/util/json.h"
 #include "supervisor/util/parse.h"
@@ -160,6 +161,11 @@ int cli_main(int argc, char **argv)
 		return r;
 	}
 
+	if (strcmp(words[0], "metrics") == 0) {
+		r = cli_metrics_main(path, json, nwords, words);
+		free(words);
+		return r;
+	}
 	if (strcmp(words[0], "record") == 0) {
 		r = cli_record_main(path, json, nwords, words);
 		free(words);

@@ -83,3 +83,10 @@ void daemon_services_status_text(struct daemon_services *s, struct box *b, struc
 		if (daemon_services_table[i]->status_text)
 			daemon_services_table[i]->status_text(b, rep);
 }
+
+void daemon_services_metrics(struct daemon_services *s, struct box *b, struct prom *p)
+{
+	for (int i = 0; i < s->started; i++)
+		if (daemon_services_table[i]->metrics)
+			daemon_services_table[i]->metrics(b, p);
+}

@@ -5,6 +5,7 @@
 struct box;
 struct json;
 struct ctl_reply;
+struct prom;
 
 struct daemon_services {
 	int started; /* how many of the table's services are running */
@@ -13,6 +14,8 @@ struct daemon_services {
 int daemon_services_start(struct daemon_services *s, struct box *b);
 void daemon_services_stop(struct daemon_services *s, struct box *b);
 void daemon_services_status_json(struct daemon_services *s, struct box *b, struct json *j);
+/* Each running service's Prometheus families. */
+void daemon_services_metrics(struct daemon_services *s, struct box *b, struct prom *p);
 void daemon_services_status_text(struct daemon_services *s, struct box *b, struct ctl_reply *rep);
 
 #endif

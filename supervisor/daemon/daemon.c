@@ -8,6 +8,7 @@
 #include "supervisor/runtime/ctl.h"
 #include "supervisor/runtime/http.h"
 #include "supervisor/daemon/daemon-i2c.h"
+#include "supervisor/daemon/daemon-metrics.h"
 #include "supervisor/daemon/daemon-services.h"
 #include "supervisor/util/json.h"
 #include "supervisor/util/timefmt.h"
@@ -45,6 +46,7 @@ struct daemon {
 	struct box box;
 	struct sim_svc *sim;
 	struct daemon_services services;
+	struct daemon_metrics *metrics;
 	sd_event_source *status_timer;
 	uint64_t status_period_usec;
 	uint64_t watchdog_usec;
@@ -167,6 +169,24 @@ static void daemon_readings_json(struct daemon *d, struct json *j)
 	json_object_end(j);
 }
 
+/* The members of `h2box --json status`, also GET /api/status. */
+static void daemon_status_json(void *userdata, struct json *j)
+{
+	struct daemon *d = userdata;
+
+	json_string(j, "box", d->profile->daemon.name);
+	json_string(j, "backend", d->profile->daemon.sim ? "sim" : "linux");
+	json_string(j, "profile", d->profile->path);
+	json_number(j, "uptime_s", (double)(loop_now(d->loop) - d->start_ns) / 1e9, 1);
+	daemon_readings_json(d, j);
+	daemon_services_status_json(&d->services, &d->box, j);
+	if (d->sim) {
+		json_object_begin(j, "sim");
+		sim_svc_status_json(d->sim, j);
+		json_object_end(j);
+	}
+}
+
 static int daemon_cmd_status(const struct ctl_request *req, struct ctl_reply *rep, void *userdata)
 {
 	struct daemon *d = userdata;
@@ -177,19 +197,7 @@ static int daemon_cmd_status(const struct ctl_request *req, struct ctl_reply *re
 		return 0;
 	}
 	if (req->json) {
-		struct json *j = ctl_reply_json(rep);
-
-		json_string(j, "box", d->profile->daemon.name);
-		json_string(j, "backend", d->profile->daemon.sim ? "sim" : "linux");
-		json_string(j, "profile", d->profile->path);
-		json_number(j, "uptime_s", (double)(loop_now(d->loop) - d->start_ns) / 1e9, 1);
-		daemon_readings_json(d, j);
-		daemon_services_status_json(&d->services, &d->box, j);
-		if (d->sim) {
-			json_object_begin(j, "sim");
-			sim_svc_status_json(d->sim, j);
-			json_object_end(j);
-		}
+		daemon_status_json(d, ctl_reply_json(rep));
 		return 0;
 	}
 	daemon_status_line(d, line, sizeof(line));
@@ -281,6 +289,11 @@ static int daemon_on_sighup(sd_event_source *s, const struct signalfd_siginfo *s
 		daemon_start_services(d);
 	} else {
 		free(old);
+		/* a textfile set, changed or dropped by the new profile */
+		daemon_metrics_free(d->metrics);
+		d->metrics = NULL;
+		if (daemon_metrics_new(&d->box, &d->services, daemon_status_json, d, &d->metrics) < 0)
+			log_warnx("reload: metrics unavailable");
 		log_event(LOG_NOTICE, (const char *[]){ "H2BOX_EVENT=reload", NULL },
 			  "profile reloaded");
 	}
@@ -433,6 +446,9 @@ static int daemon_setup(struct daemon *d)
 	r = daemon_start_services(d);
 	if (r < 0)
 		return log_warn(r, "cannot start the services"), r;
+	r = daemon_metrics_new(&d->box, &d->services, daemon_status_json, d, &d->metrics);
+	if (r < 0)
+		return log_warn(r, "cannot serve the metrics"), r;
 
 	d->status_period_usec = (uint64_t)(d->profile->daemon.status_period_ns / 1000);
 	if (sd_watchdog_enabled(0, &d->watchdog_usec) > 0 &&
@@ -450,6 +466,7 @@ static void daemon_teardown(struct daemon *d)
 {
 	sd_event_source_disable_unref(d->status_timer);
 	daemon_services_stop(&d->services, &d->box);
+	daemon_metrics_free(d->metrics);
 	http_free(d->box.http);
 	if (d->sim)
 		sim_svc_free(d->sim);

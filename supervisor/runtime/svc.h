@@ -5,13 +5,16 @@
 struct box;
 struct json;
 struct ctl_reply;
+struct prom;
 
 /*
  * One table per service, defined next to the service (fan_svc_ops in fan-svc.c); the daemon
  * lists them in start order.  start() creates the service from b->profile into its box slot
  * and registers its verbs; stop() frees it, clears the slot, and the service's free drops
  * its verbs (the owner registers and unregisters).  status_json writes the service's own
- * named object; status_text its lines of `h2box status`.  Any but start and stop may be NULL.
+ * named object; status_text its lines of `h2box status`; metrics its Prometheus families and
+ * samples (GET /metrics, `h2box metrics`; docs/h2box.1 lists them).  Any but start and stop may
+ * be NULL.
  */
 struct svc_ops {
 	const char *name;
@@ -19,12 +22,13 @@ struct svc_ops {
 	void (*stop)(struct box *b);
 	void (*status_json)(struct box *b, struct json *j);
 	void (*status_text)(struct box *b, struct ctl_reply *rep);
+	void (*metrics)(struct box *b, struct prom *p);
 };
 
 /*
  * Defines PREFIX_ops for a service whose functions follow the house pattern:
- * PREFIX_new(b, &b->profile->CONFIG, &b->SLOT), PREFIX_free(), PREFIX_status_json() and, when
- * WITH_TEXT, PREFIX_status_text().  Expanded in the service's own file, at its end.
+ * PREFIX_new(b, &b->profile->CONFIG, &b->SLOT), PREFIX_free(), PREFIX_status_json(),
+ * PREFIX_metrics() and, when WITH_TEXT, PREFIX_status_text().  Expanded in the service's own file, at its end.
  */
 #define SVC_OPS_DEFINE(prefix, label, slot, config, with_text)                          \
 	static int prefix##_ops_start(struct box *b)                                      \
@@ -40,6 +44,10 @@ struct svc_ops {
 	{                                                                                 \
 		prefix##_status_json(b->slot, j);                                         \
 	}                                                                                 \
+	static void prefix##_ops_metrics(struct box *b, struct prom *p)                   \
+	{                                                                                 \
+		prefix##_metrics(b->slot, p);                                             \
+	}                                                                                 \
 	static __attribute__((unused)) void prefix##_ops_status_text(struct box *b,       \
 								      struct ctl_reply *rep) \
 	{                                                                                 \
@@ -51,6 +59,7 @@ struct svc_ops {
 		.stop = prefix##_ops_stop,                                                \
 		.status_json = prefix##_ops_status_json,                                  \
 		.status_text = (with_text) ? prefix##_ops_status_text : NULL,             \
+		.metrics = prefix##_ops_metrics,                                          \
 	}
 
 #endif

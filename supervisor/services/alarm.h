@@ -45,6 +45,9 @@ int alarm_svc_new(struct box *b, const struct alarm_config *cfg, struct alarm_sv
 /* Its entry points for the daemon's service table (runtime/svc.h). */
 extern const struct svc_ops alarm_svc_ops;
 void alarm_svc_free(struct alarm_svc *a);
+struct prom;
+/* Prometheus: h2box_alarm_active{alarm,level}, h2box_alarms_active{level}. */
+void alarm_svc_metrics(struct alarm_svc *a, struct prom *p);
 void alarm_svc_status_json(struct alarm_svc *a, struct json *j);
 /* key: [the ids of the active alarms] (a follower's line; empty array when none). */
 void alarm_svc_active_ids_json(const struct alarm_svc *a, struct json *j, const char *key);

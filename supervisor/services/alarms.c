@@ -9,6 +9,7 @@
 #include "supervisor/util/log.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/util/parse.h"
+#include "supervisor/util/prom.h"
 #include "supervisor/util/spawn.h"
 #include "supervisor/util/timefmt.h"
 #include "supervisor/config/profile.h"
@@ -493,4 +494,22 @@ void alarm_svc_clock_set(struct alarm_svc *a, int64_t (*now)(void *userdata), vo
 }
 
 /* the daemon's entry points (runtime/svc.h) */
+/* Every active alarm by name and level, and how many of each level (0 included: a quiet box). */
+void alarm_svc_metrics(struct alarm_svc *a, struct prom *p)
+{
+	int warn = 0, crit = 0;
+
+	prom_family(p, "h2box_alarm_active", PROM_GAUGE,
+		    "An alarm is active (1), by alarm name and level.");
+	prom_family(p, "h2box_alarms_active", PROM_GAUGE, "Number of active alarms by level.");
+	for (int i = 0; a && i < a->nact; i++) {
+		prom_sample(p, "h2box_alarm_active", 1, "alarm", a->act[i].id, "level",
+			    alarm_level_name(a->act[i].level), NULL);
+		warn += a->act[i].level == ALARM_WARN;
+		crit += a->act[i].level == ALARM_CRIT;
+	}
+	prom_sample(p, "h2box_alarms_active", warn, "level", alarm_level_name(ALARM_WARN), NULL);
+	prom_sample(p, "h2box_alarms_active", crit, "level", alarm_level_name(ALARM_CRIT), NULL);
+}
+
 SVC_OPS_DEFINE(alarm_svc, "alarms", alarms, watts.alerts, false);

@@ -39,6 +39,7 @@ struct fan_svc {
 	double rpm;
 	int tach_err;
 	bool idle, have_out;
+	int64_t cycle_cost_ns; /* real time the last control cycle took, 0 before the first */
 	bool blind;              /* fan_svc_blind_get(): chip unreachable, a required input invalid */
 	int64_t blind_since_ns;
 	char blind_why[128];

@@ -15,6 +15,7 @@
 #include "supervisor/util/json.h"
 #include "supervisor/util/timefmt.h"
 #include "supervisor/util/parse.h"
+#include "supervisor/util/prom.h"
 
 const char *fan_svc_status_errname(int err)
 {
@@ -287,4 +288,48 @@ void fan_svc_status_full(struct fan_svc *s, struct ctl_reply *rep)
 		ctl_reply_printf(rep, "calibration: none (run `h2box fan calibrate`)\n");
 	if (s->cal_msg[0] && st.mode != FANCTL_CALIBRATE)
 		ctl_reply_printf(rep, "last calibration: %s\n", s->cal_msg);
+}
+
+/*
+ * Duties as ratios 0..1 (Prometheus' base unit; node_exporter's hwmon pwm is 0..255): commanded
+ * is what fanctl decided, held what the chip reads back.  Temperatures by input name: a failed
+ * input is NaN, an unpowered one is left out (unknown by design, box.h).
+ */
+void fan_svc_metrics(struct fan_svc *s, struct prom *p)
+{
+	int64_t now = loop_now(s->b->loop);
+	bool known = s->fan && s->have_out && !s->idle;
+
+	prom_family(p, "h2box_fan_duty_ratio", PROM_GAUGE,
+		    "Fan duty commanded by h2box, 0 to 1.");
+	prom_family(p, "h2box_fan_duty_held_ratio", PROM_GAUGE,
+		    "Fan duty the fan controller holds (read back), 0 to 1.");
+	prom_family(p, "h2box_fan_speed_rpm", PROM_GAUGE, "Fan speed from its tachometer.");
+	prom_family(p, "h2box_fan_failsafe", PROM_GAUGE,
+		    "The fan runs the failsafe duty (1): an input it needs is unreadable.");
+	prom_family(p, "h2box_temperature_celsius", PROM_GAUGE,
+		    "Temperature by profile input name; NaN when the sensor fails.");
+	prom_family(p, "h2box_control_cycle_duration_seconds", PROM_GAUGE,
+		    "Real time the last control cycle (the fan loop) took.");
+	if (!s->cfg.enabled)
+		return;
+	prom_sample(p, "h2box_fan_duty_ratio", known ? s->out.duty / 100.0 : NAN, NULL);
+	prom_sample(p, "h2box_fan_duty_held_ratio",
+		    known ? nic_fan_duty_held(s->fan) / 100.0 : NAN, NULL);
+	prom_sample(p, "h2box_fan_speed_rpm", s->idle ? NAN : s->rpm, NULL);
+	prom_sample(p, "h2box_fan_failsafe", !s->idle && (s->have_out ? s->out.failsafe : true),
+		    NULL);
+	for (int i = 0; i < s->cfg.ninputs; i++) {
+		const char *name = s->cfg.inputs[i].spec.name;
+		const struct box_temp *bt = box_temp_find(s->b, name);
+		int err = fan_svc_status_input_error(s, i, now);
+
+		if (bt && bt->off)
+			continue;
+		prom_sample(p, "h2box_temperature_celsius", err == 0 ? s->temps[i].celsius : NAN,
+			    "input", name, NULL);
+	}
+	if (s->cycle_cost_ns > 0)
+		prom_sample(p, "h2box_control_cycle_duration_seconds",
+			    (double)s->cycle_cost_ns / HW_NSEC_PER_SEC, NULL);
 }

@@ -8,6 +8,7 @@
 struct svc_ops;
 struct box;
 struct json;
+struct prom;
 struct ctl_reply;
 struct fan_config;
 struct fan_svc;
@@ -37,6 +38,8 @@ int fan_svc_new(struct box *b, const struct fan_config *cfg, struct fan_svc **ou
 void fan_svc_free(struct fan_svc *s);
 /* Its entry points for the daemon's service table (runtime/svc.h). */
 extern const struct svc_ops fan_svc_ops;
+/* Its Prometheus families (GET /metrics, `h2box metrics`). */
+void fan_svc_metrics(struct fan_svc *s, struct prom *p);
 void fan_svc_status_json(struct fan_svc *s, struct json *j);
 void fan_svc_status_text(struct fan_svc *s, struct ctl_reply *rep);
 /*

@@ -4,6 +4,7 @@
 #include "supervisor/policy/linkmath.h"
 #include "supervisor/runtime/box.h"
 #include "supervisor/runtime/ctl.h"
+#include "supervisor/util/prom.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/services/ib-bench-job.h"
 #include "supervisor/services/ib-verbs.h"
@@ -154,4 +155,67 @@ void ib_svc_status_text(struct ib_svc *s, struct ctl_reply *rep)
 }
 
 /* the daemon's entry points (runtime/svc.h) */
+#define IB_SVC_BYTES_PER_GBIT (1e9 / 8)
+
+/*
+ * Per port (labels device, port): the data counters as node_exporter's infiniband collector
+ * names them, the sampled rate, the link's width and data rate; the device's expected ceiling
+ * (the PCIe link or the port, whichever is lower).  Unknown figures are NaN or left out.
+ */
+void ib_svc_metrics(struct ib_svc *s, struct prom *p)
+{
+	const struct ib_watch *w = &s->watch;
+
+	if (!w->dev[0])
+		return;
+	prom_family(p, "h2box_ib_port_data_transmitted_bytes_total", PROM_COUNTER,
+		    "Data bytes sent by the IB port (port counters).");
+	prom_family(p, "h2box_ib_port_data_received_bytes_total", PROM_COUNTER,
+		    "Data bytes received by the IB port (port counters).");
+	prom_family(p, "h2box_ib_port_transmit_rate_bytes_per_second", PROM_GAUGE,
+		    "Send rate of the IB port over the last sampling period.");
+	prom_family(p, "h2box_ib_port_receive_rate_bytes_per_second", PROM_GAUGE,
+		    "Receive rate of the IB port over the last sampling period.");
+	prom_family(p, "h2box_ib_port_active", PROM_GAUGE, "The IB port is ACTIVE (1) or not (0).");
+	prom_family(p, "h2box_ib_port_link_width_lanes", PROM_GAUGE,
+		    "Lanes the IB link trained to (4 for 4X).");
+	prom_family(p, "h2box_ib_port_link_data_rate_bytes_per_second", PROM_GAUGE,
+		    "Data rate of the trained IB link after its line code (4X QDR: 4 GB/s).");
+	prom_family(p, "h2box_ib_ceiling_bytes_per_second", PROM_GAUGE,
+		    "Expected ceiling of one direction: the lower of the IB link and the card's PCIe link.");
+	for (int i = 0; i < w->nports; i++) {
+		const struct ib_watch_port *sp = &w->ports[i];
+		struct linkmath_rate rate;
+		char port[16];
+
+		snprintf(port, sizeof(port), "%d", ib_port_num(sp->port));
+		if (sp->sampled && sp->sample.bytes_known) {
+			prom_sample(p, "h2box_ib_port_data_transmitted_bytes_total",
+				    (double)sp->sample.tx_bytes, "device", w->dev, "port", port, NULL);
+			prom_sample(p, "h2box_ib_port_data_received_bytes_total",
+				    (double)sp->sample.rx_bytes, "device", w->dev, "port", port, NULL);
+		}
+		prom_sample(p, "h2box_ib_port_transmit_rate_bytes_per_second",
+			    sp->sampled ? sp->sample.tx_gbps * IB_SVC_BYTES_PER_GBIT : NAN, "device",
+			    w->dev, "port", port, NULL);
+		prom_sample(p, "h2box_ib_port_receive_rate_bytes_per_second",
+			    sp->sampled ? sp->sample.rx_gbps * IB_SVC_BYTES_PER_GBIT : NAN, "device",
+			    w->dev, "port", port, NULL);
+		if (!sp->attr_ok)
+			continue;
+		prom_sample(p, "h2box_ib_port_active", ib_watch_port_active(sp), "device", w->dev,
+			    "port", port, NULL);
+		if (linkmath_port_rate((enum linkmath_layer)sp->attr.link_layer,
+				       sp->attr.active_width, sp->attr.active_speed, &rate) < 0)
+			continue;
+		prom_sample(p, "h2box_ib_port_link_width_lanes", rate.lanes, "device", w->dev,
+			    "port", port, NULL);
+		prom_sample(p, "h2box_ib_port_link_data_rate_bytes_per_second",
+			    rate.data_gbps * IB_SVC_BYTES_PER_GBIT, "device", w->dev, "port", port,
+			    NULL);
+	}
+	prom_sample(p, "h2box_ib_ceiling_bytes_per_second",
+		    ib_svc_ceiling_gbps(s) * IB_SVC_BYTES_PER_GBIT, "device", w->dev, NULL);
+}
+
 SVC_OPS_DEFINE(ib_svc, "ib", ib, ib, true);

@@ -7,6 +7,7 @@
 struct svc_ops;
 struct box;
 struct json;
+struct prom;
 struct ctl_reply;
 struct ib_svc;
 
@@ -14,6 +15,8 @@ int ib_svc_new(struct box *b, const struct ib_config *cfg, struct ib_svc **out);
 void ib_svc_free(struct ib_svc *s);
 /* Its entry points for the daemon's service table (runtime/svc.h). */
 extern const struct svc_ops ib_svc_ops;
+/* Its Prometheus families (GET /metrics, `h2box metrics`). */
+void ib_svc_metrics(struct ib_svc *s, struct prom *p);
 void ib_svc_status_json(struct ib_svc *s, struct json *j);
 void ib_svc_status_text(struct ib_svc *s, struct ctl_reply *rep);
 

@@ -23,6 +23,7 @@
 #include "supervisor/services/power-svc-private.h"
 #include "supervisor/util/log.h"
 #include "supervisor/util/parse.h"
+#include "supervisor/util/prom.h"
 #include "supervisor/util/statefile.h"
 #include "supervisor/config/profile.h"
 #include "supervisor/runtime/svc.h"
@@ -413,4 +414,23 @@ int power_release_psu_oneshot(struct hw *hw, const struct power_config *cfg)
 }
 
 /* the daemon's entry points (runtime/svc.h) */
+/* The sequencer's state as a state set (one 1, the others 0) and whether a fault is latched. */
+void power_svc_metrics(struct power_svc *s, struct prom *p)
+{
+	enum powerseq_state st = powerseq_state_get(&s->seq);
+	enum powerseq_fault f;
+	int64_t at;
+
+	prom_family(p, "h2box_power_state", PROM_GAUGE,
+		    "The power sequencer's state: 1 for the current one, 0 for the others.");
+	prom_family(p, "h2box_power_fault_latched", PROM_GAUGE,
+		    "A power fault is latched until `h2box power clear` (1), by fault name.");
+	for (int i = 0; i < POWERSEQ_STATE_COUNT; i++)
+		prom_sample(p, "h2box_power_state", i == (int)st, "state",
+			    powerseq_state_name((enum powerseq_state)i), NULL);
+	f = powerseq_fault_get(&s->seq, &at);
+	prom_sample(p, "h2box_power_fault_latched", f != POWERSEQ_FAULT_NONE, "fault",
+		    f != POWERSEQ_FAULT_NONE ? powerseq_fault_name(f) : NULL, NULL);
+}
+
 SVC_OPS_DEFINE(power_svc, "power", power, power, true);

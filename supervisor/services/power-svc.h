@@ -8,6 +8,7 @@ struct svc_ops;
 struct box;
 struct hw;
 struct json;
+struct prom;
 struct ctl_reply;
 struct power_config;
 struct power_svc;
@@ -26,6 +27,8 @@ void power_svc_free(struct power_svc *s);
 /* Its entry points for the daemon's service table (runtime/svc.h). */
 extern const struct svc_ops power_svc_ops;
 /* Adds a "power" object to the open status object. */
+/* Its Prometheus families (GET /metrics, `h2box metrics`). */
+void power_svc_metrics(struct power_svc *s, struct prom *p);
 void power_svc_status_json(struct power_svc *s, struct json *j);
 /* Lines for `h2box status`. */
 void power_svc_status_text(struct power_svc *s, struct ctl_reply *rep);

@@ -50,6 +50,7 @@
 struct box;
 struct svc_ops;
 struct json;
+struct prom;
 struct ctl_reply;
 struct watts_svc;
 
@@ -57,6 +58,8 @@ int watts_svc_new(struct box *b, const struct watts_config *cfg, struct watts_sv
 void watts_svc_free(struct watts_svc *s);
 /* Its entry points for the daemon's service table (runtime/svc.h). */
 extern const struct svc_ops watts_svc_ops;
+/* Its Prometheus families (GET /metrics, `h2box metrics`). */
+void watts_svc_metrics(struct watts_svc *s, struct prom *p);
 void watts_svc_status_json(struct watts_svc *s, struct json *j);
 void watts_svc_status_text(struct watts_svc *s, struct ctl_reply *rep);
 
