@@ -9,6 +9,7 @@
 #include "supervisor/services/history.h"
 #include "supervisor/util/json.h"
 #include "supervisor/util/log.h"
+#include "supervisor/util/parse.h"
 #include "supervisor/util/timefmt.h"
 
 #include <errno.h>
@@ -52,16 +53,6 @@ void history_svc_json(const struct history_svc *s, struct json *j)
 	history_json(s->ring, j, loop_now(s->b->loop));
 }
 
-/* A number for the text table: "-" when unknown, never 0. */
-static const char *history_svc_num(char *buf, size_t len, double v, int decimals)
-{
-	if (isfinite(v))
-		snprintf(buf, len, "%.*f", decimals, v);
-	else
-		snprintf(buf, len, "-");
-	return buf;
-}
-
 static void history_svc_text(const struct history_svc *s, struct ctl_reply *rep)
 {
 	const struct history *h = s->ring;
@@ -83,13 +74,14 @@ static void history_svc_text(const struct history_svc *s, struct ctl_reply *rep)
 
 		timefmt_local(p->real_ns, "%H:%M:%S", clock, sizeof(clock));
 		ctl_reply_printf(rep, "%-8s %8s %6s %6s %8s %8s", clock,
-				 history_svc_num(a, sizeof(a), p->watts, 2),
-				 history_svc_num(b2, sizeof(b2), p->fan_duty_pct, 1),
-				 history_svc_num(c, sizeof(c), p->fan_duty_actual_pct, 1),
-				 history_svc_num(d, sizeof(d), p->ib_rx_gbps, 3),
-				 history_svc_num(e, sizeof(e), p->ib_tx_gbps, 3));
+				 parse_format_number(a, sizeof(a), 2, p->watts, "-"),
+				 parse_format_number(b2, sizeof(b2), 1, p->fan_duty_pct, "-"),
+				 parse_format_number(c, sizeof(c), 1, p->fan_duty_actual_pct, "-"),
+				 parse_format_number(d, sizeof(d), 3, p->ib_rx_gbps, "-"),
+				 parse_format_number(e, sizeof(e), 3, p->ib_tx_gbps, "-"));
 		for (int k = 0; k < nt; k++)
-			ctl_reply_printf(rep, " %9s", history_svc_num(a, sizeof(a), p->temps_c[k], 1));
+			ctl_reply_printf(rep, " %9s",
+					 parse_format_number(a, sizeof(a), 1, p->temps_c[k], "-"));
 		ctl_reply_printf(rep, "\n");
 	}
 }
