@@ -13,8 +13,6 @@
 #include "supervisor/util/timefmt.h"
 
 #include <errno.h>
-#include <math.h>
-#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
