@@ -175,6 +175,10 @@ jcase one 0 record --plot "$TESTDIR/rec.svg" -- true
 id=$(h2 --json record begin | jq -r .id)
 jcase one 0 record end "$id"
 jcase one 1 record end 999999
+# metrics: the text inside one document, -o's file named, usage errors
+jcase one 0 metrics
+jcase one 0 metrics -o "$TESTDIR/metrics.prom"
+jcase one 2 metrics --bogus
 jcase one 0 sim status
 jcase one 0 sim workload --list
 jcase one 0 sim workload iperf3-tx

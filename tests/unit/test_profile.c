@@ -387,6 +387,45 @@ static void test_sim_seed_full_range(void **state)
 		     "t.conf:2: seed: expected an unsigned integer, got '0x10000000000000000'");
 }
 
+/* [metrics]: listen = [ADDR:]PORT, localhost by default; nothing listens without the key. */
+static void test_metrics_section(void **state)
+{
+	struct loaded *l = load("[daemon]\nbackend = sim\n" GPIO);
+
+	assert_int_equal(l->r, 0);
+	assert_false(l->p.metrics.listen);
+	assert_string_equal(l->p.metrics.textfile, "");
+	free(l);
+	l = load("[daemon]\nbackend = sim\n[metrics]\nlisten = 9100\ntextfile = /var/lib/t.prom\n"
+		 "textfile_interval = 30s\n" GPIO);
+	assert_int_equal(l->r, 0);
+	assert_true(l->p.metrics.listen);
+	assert_string_equal(l->p.metrics.addr, "127.0.0.1");
+	assert_int_equal(l->p.metrics.port, 9100);
+	assert_string_equal(l->p.metrics.textfile, "/var/lib/t.prom");
+	assert_int_equal(l->p.metrics.textfile_interval_ns, 30000000000LL);
+	free(l);
+	l = load("[metrics]\nlisten = 0.0.0.0:0\n" GPIO);
+	assert_string_equal(l->p.metrics.addr, "0.0.0.0");
+	assert_int_equal(l->p.metrics.port, 0);
+	free(l);
+	l = load("[metrics]\nlisten = [::1]:9100\n" GPIO);
+	assert_string_equal(l->p.metrics.addr, "::1");
+	free(l);
+	l = load("[metrics]\nlisten = localhost:9100\n" GPIO);
+	assert_string_equal(l->p.metrics.addr, "127.0.0.1");
+	free(l);
+	assert_error("[metrics]\nlisten = 70000\n",
+		     "t.conf:2: listen: '70000' is not [ADDR:]PORT (a port 0..65535)");
+	assert_error("[metrics]\n\nlisten = nas.lan:9100\n",
+		     "t.conf:3: listen: 'nas.lan' is not an IP address (0.0.0.0, 127.0.0.1, [::1], localhost)");
+	assert_error("[metrics]\nlisten = ::1:9100\n",
+		     "t.conf:2: listen: '::1:9100': write an IPv6 address in brackets, [::1]:9100");
+	assert_error("[metrics]\ntextfile = h2box.prom\n",
+		     "t.conf:2: textfile: must be an absolute path (or empty for none)");
+	assert_error("[metrics]\nport = 9100\n", "t.conf:2: unknown key 'port' in [metrics]");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -399,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_indented_continuation),
 		cmocka_unit_test(test_keys_that_never_take_effect),
 		cmocka_unit_test(test_sim_seed_full_range),
+		cmocka_unit_test(test_metrics_section),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
