@@ -27,7 +27,8 @@ BUILD_PKGS := build-essential pkg-config libgpiod-dev libsensors-dev libi2c-dev 
 TEST_PKGS := qemu-system-x86 linux-source-6.1 busybox-static rdma-core ibverbs-utils \
 	perftest iproute2 gpiod flex bison bc libelf-dev libssl-dev cpio kmod xz-utils \
 	python3 jq lm-sensors dbus-daemon clang libclang-rt-14-dev mandoc bash-completion \
-	gnuplot-nox libxml2-utils debhelper lintian debootstrap fancontrol prometheus curl
+	gnuplot-nox libxml2-utils debhelper lintian debootstrap fancontrol prometheus curl \
+	chromium-headless-shell
 
 PKGS := libsystemd inih libibverbs libpci libmicrohttpd
 # libgpiod separately: a second build links Debian 13's libgpiod 2.x from a local prefix
@@ -74,6 +75,9 @@ GEN_PROFILE = $(BUILD_DIR)/gen/default_profile.c
 # VERSION is the one source of the version: h2boxd -V, h2box --version, debian/changelog
 GEN_VERSION = $(BUILD_DIR)/gen/h2box-version.h
 GEN_OBJ = $(BUILD_DIR)/obj/gen/default_profile.o
+# the status page (GET /), one reviewable HTML file embedded as a string like the profile
+GEN_PAGE = $(BUILD_DIR)/gen/status_page.c
+GEN_PAGE_OBJ = $(BUILD_DIR)/obj/gen/status_page.o
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD_DIR)/tests/%)
 TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD_DIR)/tools/%)
 FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD_DIR)/fuzz/%)
@@ -151,7 +155,15 @@ $(GEN_OBJ): $(GEN_PROFILE)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-$(BUILD_DIR)/libh2box.a: $(OBJS) $(GEN_OBJ)
+$(GEN_PAGE): supervisor/services/status-page.html packaging/embed.sh
+	@mkdir -p $(dir $@)
+	$(Q)./packaging/embed.sh status_page_html $< > $@
+
+$(GEN_PAGE_OBJ): $(GEN_PAGE)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD_DIR)/libh2box.a: $(OBJS) $(GEN_OBJ) $(GEN_PAGE_OBJ)
 	@rm -f $@
 	$(call msg,AR,$@)
 	$(Q)ar rcs $@ $^

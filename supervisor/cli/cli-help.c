@@ -26,6 +26,8 @@ static const struct cli_usage {
 		     "                                 -o: written atomically (node_exporter textfile)\n" },
 	{ "alarms", "  alarms                         active alarms and history\n" },
 	{ "budget", "  budget                         power budget governor and throttle ladder\n" },
+	{ "history", "  history                        the last hour of watts, temperatures, fan duty\n"
+		     "                                 and IB rate, one sample every 10 s\n" },
 	{ "ib", "  ib link | counters | selftest [--local] [--dev NAME[:PORT]] |\n"
 		"  ib bench [--local] " IB_BENCH_USAGE_OPTIONS "\n"
 		"                                 (selftest: the first command on a new card, a\n"

@@ -5,6 +5,7 @@
 #include "supervisor/runtime/svc.h"
 #include "supervisor/util/log.h"
 #include "supervisor/services/fan-svc.h"
+#include "supervisor/services/history-svc.h"
 #include "supervisor/services/ib-svc.h"
 #include "supervisor/services/power-svc.h"
 #include "supervisor/policy/powerseq.h"
@@ -13,9 +14,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Started in this order, stopped in reverse: alarms first so every other service can raise them. */
+/*
+ * Started in this order, stopped in reverse: alarms first so every other service can raise them,
+ * history last (it only reads what the others publish).
+ */
 static const struct svc_ops *const daemon_services_table[] = {
 	&alarm_svc_ops, &ib_svc_ops, &watts_svc_ops, &fan_svc_ops, &power_svc_ops,
+	&history_svc_ops,
 };
 
 #define NSERVICES ((int)(sizeof(daemon_services_table) / sizeof(daemon_services_table[0])))

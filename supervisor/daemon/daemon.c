@@ -14,6 +14,7 @@
 #include "supervisor/util/timefmt.h"
 #include "supervisor/services/power-svc.h"
 #include "supervisor/util/log.h"
+#include "supervisor/util/parse.h"
 #include "supervisor/util/wire.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/config/profile.h"
@@ -92,15 +93,6 @@ static void daemon_on_cycle_done(void *userdata, int64_t now_ns)
 
 /* ---- status ---- */
 
-static const char *daemon_fmt_num(char *buf, size_t len, int decimals, double v)
-{
-	if (isfinite(v))
-		snprintf(buf, len, "%.*f", decimals, v);
-	else
-		snprintf(buf, len, "--");
-	return buf;
-}
-
 static void daemon_status_line(struct daemon *d, char *buf, size_t len)
 {
 	const struct box_readings *r = &d->box.readings;
@@ -111,16 +103,17 @@ static void daemon_status_line(struct daemon *d, char *buf, size_t len)
 	snprintf(buf, len,
 		 "%s %s power=%s %s W %s V nic=%s C fan=%s%% %s rpm ib=%s/%s Gb/s budget=%s",
 		 clock, d->profile->daemon.sim ? "[sim]" : "", r->power_state ? r->power_state : "-",
-		 daemon_fmt_num(w, sizeof(w), 1, r->watts),
-		 daemon_fmt_num(v, sizeof(v), 2, r->volts),
-		 daemon_fmt_num(t, sizeof(t), 1, nic),
+		 parse_format_number(w, sizeof(w), 1, r->watts, "--"),
+		 parse_format_number(v, sizeof(v), 2, r->volts, "--"),
+		 parse_format_number(t, sizeof(t), 1, nic, "--"),
 		 /* the duty the fan runs at: the chip's read-back when known */
-		 daemon_fmt_num(f, sizeof(f), 0,
-				isfinite(r->fan_duty_actual_pct) ? r->fan_duty_actual_pct
-								 : r->fan_duty_pct),
-		 daemon_fmt_num(rpm, sizeof(rpm), 0, r->fan_rpm),
-		 daemon_fmt_num(tx, sizeof(tx), 2, r->ib_tx_gbps),
-		 daemon_fmt_num(rx, sizeof(rx), 2, r->ib_rx_gbps),
+		 parse_format_number(f, sizeof(f), 0,
+				     isfinite(r->fan_duty_actual_pct) ? r->fan_duty_actual_pct
+								      : r->fan_duty_pct,
+				     "--"),
+		 parse_format_number(rpm, sizeof(rpm), 0, r->fan_rpm, "--"),
+		 parse_format_number(tx, sizeof(tx), 2, r->ib_tx_gbps, "--"),
+		 parse_format_number(rx, sizeof(rx), 2, r->ib_rx_gbps, "--"),
 		 r->budget_state ? r->budget_state : "-");
 }
 

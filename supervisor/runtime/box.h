@@ -38,6 +38,7 @@ struct fan_svc;
 struct watts_svc;
 struct ib_svc;
 struct alarm_svc;
+struct history_svc;
 struct http;
 
 /*
@@ -87,6 +88,7 @@ struct box {
 	struct watts_svc *watts;
 	struct ib_svc *ib;
 	struct alarm_svc *alarms;
+	struct history_svc *history;
 	struct box_readings readings;
 	/*
 	 * Set by the power service, so others idle quietly and read what is unpowered as unknown.

@@ -6,20 +6,13 @@
 #include "supervisor/runtime/ctl.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/util/json.h"
+#include "supervisor/util/parse.h"
 #include "supervisor/util/timefmt.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-static void watts_follow_num(char *buf, size_t len, double v, int dec)
-{
-	if (isfinite(v))
-		snprintf(buf, len, "%.*f", dec, v);
-	else
-		snprintf(buf, len, "null");
-}
 
 /* One JSON line of a --json follower, through the one JSON writer (names escaped, UTF-8 kept). */
 static int watts_follow_json_line(struct watts_svc *s, struct watts_follower *f, int64_t now)
@@ -70,12 +63,13 @@ static int watts_follow_line(struct watts_svc *s, struct watts_follower *f, int6
 	int i;
 
 	timefmt_iso(s->b->loop ? loop_real_now(s->b->loop) : 0, true, ts, sizeof(ts));
-	watts_follow_num(w, sizeof(w), rd->watts, 3);
-	watts_follow_num(v, sizeof(v), rd->volts, 3);
-	watts_follow_num(a, sizeof(a), rd->amps, 4);
-	watts_follow_num(avg, sizeof(avg), s->budget_on ? budget_average(&s->budget) : NAN, 2);
-	watts_follow_num(tx, sizeof(tx), rd->ib_tx_gbps, 3);
-	watts_follow_num(rx, sizeof(rx), rd->ib_rx_gbps, 3);
+	parse_format_number(w, sizeof(w), 3, rd->watts, "null");
+	parse_format_number(v, sizeof(v), 3, rd->volts, "null");
+	parse_format_number(a, sizeof(a), 4, rd->amps, "null");
+	parse_format_number(avg, sizeof(avg), 2, s->budget_on ? budget_average(&s->budget) : NAN,
+			    "null");
+	parse_format_number(tx, sizeof(tx), 3, rd->ib_tx_gbps, "null");
+	parse_format_number(rx, sizeof(rx), 3, rd->ib_rx_gbps, "null");
 	if (f->json)
 		return watts_follow_json_line(s, f, now);
 	for (i = 0; i < s->nmon && off < sizeof(extra); i++) {

@@ -274,6 +274,15 @@ int parse_argv_split(char *s, char **argv, int max)
 	return n;
 }
 
+const char *parse_format_number(char *buf, size_t len, int decimals, double v, const char *unknown)
+{
+	if (isfinite(v))
+		snprintf(buf, len, "%.*f", decimals, v);
+	else
+		snprintf(buf, len, "%s", unknown);
+	return buf;
+}
+
 const char *parse_format_duration(int64_t ns, char *buf, size_t len)
 {
 	if (ns % HW_NSEC_PER_SEC != 0 && ns < 10 * HW_NSEC_PER_SEC)

@@ -40,5 +40,8 @@ int parse_string(const char *s, char *dst, size_t dstlen, char *err, size_t errl
 int parse_argv_split(char *s, char **argv, int max);
 /* Formats a duration for messages: "500ms", "6s", "1m30s". */
 const char *parse_format_duration(int64_t ns, char *buf, size_t len);
+/* Formats a reading for text output with decimals places; unknown (NAN, inf) as the word unknown
+ * ("-", "--", "null"), never as a number.  Returns buf. */
+const char *parse_format_number(char *buf, size_t len, int decimals, double v, const char *unknown);
 
 #endif

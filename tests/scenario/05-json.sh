@@ -133,6 +133,8 @@ jcase one 0 power on
 advance 60s
 jcase one 0 alarms
 jcase one 2 alarms extra
+jcase one 0 history
+jcase one 2 history extra
 jcase one 0 budget
 jcase one 0 budget status
 jcase one 2 budget nonsense

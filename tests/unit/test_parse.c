@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include "supervisor/util/parse.h"
@@ -96,6 +97,18 @@ static void test_bounded(void **state)
 	assert_string_equal(dst, "short");
 }
 
+/* a reading for text: its decimals, or the caller's word for unknown, never a number */
+static void test_format_number(void **state)
+{
+	char buf[16];
+
+	(void)state;
+	assert_string_equal(parse_format_number(buf, sizeof(buf), 1, 24.04, "-"), "24.0");
+	assert_string_equal(parse_format_number(buf, sizeof(buf), 0, 0.0, "-"), "0");
+	assert_string_equal(parse_format_number(buf, sizeof(buf), 2, NAN, "--"), "--");
+	assert_string_equal(parse_format_number(buf, sizeof(buf), 3, INFINITY, "null"), "null");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -103,6 +116,7 @@ int main(void)
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_bounded),
+		cmocka_unit_test(test_format_number),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
