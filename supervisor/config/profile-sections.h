@@ -10,6 +10,7 @@
  */
 #include "supervisor/policy/fanctl.h"
 #include "supervisor/config/ib-config.h"
+#include "supervisor/config/mqtt-config.h"
 #include "supervisor/config/power-config.h"
 #include "supervisor/config/watts-config.h"
 
@@ -17,7 +18,8 @@
 	struct power_config power; \
 	struct fan_config fan; \
 	struct watts_config watts; \
-	struct ib_config ib;
+	struct ib_config ib; \
+	struct mqtt_config mqtt;
 
 #include <stdbool.h>
 #include <stddef.h>

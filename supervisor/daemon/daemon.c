@@ -166,6 +166,24 @@ static void daemon_readings_json(struct daemon *d, struct json *j)
 	json_object_end(j);
 }
 
+/* The one builder of the status document: `h2box --json status` and the services (MQTT). */
+static void daemon_status_json(void *userdata, struct json *j)
+{
+	struct daemon *d = userdata;
+
+	json_string(j, "box", d->profile->daemon.name);
+	json_string(j, "backend", d->profile->daemon.sim ? "sim" : "linux");
+	json_string(j, "profile", d->profile->path);
+	json_number(j, "uptime_s", (double)(loop_now(d->loop) - d->start_ns) / 1e9, 1);
+	daemon_readings_json(d, j);
+	daemon_services_status_json(&d->services, &d->box, j);
+	if (d->sim) {
+		json_object_begin(j, "sim");
+		sim_svc_status_json(d->sim, j);
+		json_object_end(j);
+	}
+}
+
 static int daemon_cmd_status(const struct ctl_request *req, struct ctl_reply *rep, void *userdata)
 {
 	struct daemon *d = userdata;
@@ -176,19 +194,7 @@ static int daemon_cmd_status(const struct ctl_request *req, struct ctl_reply *re
 		return 0;
 	}
 	if (req->json) {
-		struct json *j = ctl_reply_json(rep);
-
-		json_string(j, "box", d->profile->daemon.name);
-		json_string(j, "backend", d->profile->daemon.sim ? "sim" : "linux");
-		json_string(j, "profile", d->profile->path);
-		json_number(j, "uptime_s", (double)(loop_now(d->loop) - d->start_ns) / 1e9, 1);
-		daemon_readings_json(d, j);
-		daemon_services_status_json(&d->services, &d->box, j);
-		if (d->sim) {
-			json_object_begin(j, "sim");
-			sim_svc_status_json(d->sim, j);
-			json_object_end(j);
-		}
+		daemon_status_json(d, ctl_reply_json(rep));
 		return 0;
 	}
 	daemon_status_line(d, line, sizeof(line));
@@ -402,6 +408,7 @@ static int daemon_setup(struct daemon *d)
 	d->box.ctl = d->ctl;
 	box_hooks_set(&d->box, &(struct box_hooks){ .ready = daemon_on_ready,
 						    .cycle_done = daemon_on_cycle_done,
+						    .status_json = daemon_status_json,
 						    .userdata = d });
 	d->box.readings.watts = d->box.readings.volts = d->box.readings.amps = NAN;
 	d->box.readings.fan_duty_pct = d->box.readings.fan_rpm = NAN;
