@@ -159,7 +159,6 @@ int mqtt_discovery_config(const struct mqtt_discovery_box *box, int i, char *top
 	json_object_begin(j, NULL);
 	json_string(j, "name", e->name);
 	json_string(j, "unique_id", uid);
-	json_string(j, "object_id", uid);
 	if (mqtt_discovery_topic(box, "availability", t, sizeof(t)) < 0)
 		return -ENAMETOOLONG;
 	json_string(j, "availability_topic", t);

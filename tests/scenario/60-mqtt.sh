@@ -195,6 +195,14 @@ kill -TERM "$B_PID" && wait "$B_PID"
 B_PID=""
 check "a clean stop says offline itself" retained offline h2box/boxb/availability
 
+# --- a broker that stops answering (SIGSTOP: the kernel still takes our bytes, then not) ---
+kill -STOP "$BROKER_PID"
+T0=$(jget .time_s sim status)
+check "sim advance 2 min against a frozen broker returns within 20 s" timeout 20 "$H2BOX" -s "$SOCK" sim advance 120s
+expect_eq "box time moved 120 s" "$(jget ".time_s - $T0 | floor" sim status)" 120
+check "status answers with the broker frozen" timeout 5 "$H2BOX" -s "$SOCK" status
+kill -CONT "$BROKER_PID"
+
 # --- the broker goes away: the control cycle runs on; it comes back: everything republished ---
 broker_stop
 T0=$(jget .time_s sim status)
