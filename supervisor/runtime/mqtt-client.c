@@ -8,6 +8,7 @@
 #include <mosquitto.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <systemd/sd-event.h>
 
 /* mosquitto_loop_misc (keep-alive pings, ping timeouts) runs this often while a socket is open */
@@ -93,6 +94,20 @@ static int mqtt_client_on_io(sd_event_source *s, int fd, uint32_t revents, void 
 
 	if (revents & (EPOLLIN | EPOLLERR | EPOLLHUP))
 		rc = mosquitto_loop_read(c->mosq, 1);
+	/*
+	 * A refused or reset socket stays readable and in error: the library's TLS handshake
+	 * does not always report it, and the loop would spin on it.  What could be read is read.
+	 */
+	if (rc == MOSQ_ERR_SUCCESS && (revents & (EPOLLERR | EPOLLHUP))) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || !err)
+			err = ECONNRESET;
+		errno = err;
+		mqtt_client_drop(c, MOSQ_ERR_ERRNO);
+		return 0;
+	}
 	if (rc == MOSQ_ERR_SUCCESS && (revents & EPOLLOUT) && mosquitto_socket(c->mosq) >= 0)
 		rc = mosquitto_loop_write(c->mosq, 1);
 	mqtt_client_after(c, rc);
