@@ -27,7 +27,8 @@ BUILD_PKGS := build-essential pkg-config libgpiod-dev libsensors-dev libi2c-dev 
 TEST_PKGS := qemu-system-x86 linux-source-6.1 busybox-static rdma-core ibverbs-utils \
 	perftest iproute2 gpiod flex bison bc libelf-dev libssl-dev cpio kmod xz-utils \
 	python3 jq lm-sensors dbus-daemon clang libclang-rt-14-dev mandoc bash-completion \
-	gnuplot-nox libxml2-utils debhelper lintian debootstrap mosquitto mosquitto-clients
+	gnuplot-nox libxml2-utils debhelper lintian debootstrap mosquitto mosquitto-clients \
+	openssl
 
 PKGS := libsystemd inih libibverbs libpci libmosquitto
 # libgpiod separately: a second build links Debian 13's libgpiod 2.x from a local prefix
