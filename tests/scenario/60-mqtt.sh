@@ -151,6 +151,19 @@ expect_eq "the box is on" "$(pst state)" on
 check "the command is logged with its origin" grep -q "mqtt: power on: .*H2BOX_ORIGIN=mqtt" "$DAEMON_LOG"
 # the change went out at once (a fresh subscriber reads the retained state)
 expect_eq "state topic follows: on" "$(sub -t h2box/boxa/state -C 1 -W 5 | jq -r .readings.power_state)" on
+QUIET=$(jget '[.profiles[] | select(.active | not) | .name][0]' fan profile --list)
+pub -q 1 -t h2box/boxa/fan_profile/set -m "$QUIET"
+if wait_until 10 bash -c "[ \"\$(\"$H2BOX\" -s \"$SOCK\" --json fan status | jq -r .profile)\" = \"$QUIET\" ]"; then
+	ok "the select sets fan profile $QUIET"
+else
+	not_ok "the select sets fan profile $QUIET"
+fi
+pub -q 1 -t h2box/boxa/power_clear/press -m PRESS
+if wait_until 10 grep -q "mqtt: power clear: .*H2BOX_ORIGIN=mqtt" "$DAEMON_LOG"; then
+	ok "the button runs power clear"
+else
+	not_ok "the button runs power clear"
+fi
 expect_eq "a payload the switch does not take changes nothing" \
 	"$(pub -t h2box/boxa/power/set -m MAYBE; advance 2s; pst state)" on
 
