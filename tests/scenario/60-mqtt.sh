@@ -4,8 +4,8 @@
 # refused, two boxes on one broker kept apart, a broker restart survived while the control cycle
 # runs on, and the last will `offline` when h2boxd is killed.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-mqtt.sh"
 
-PROFILES=$ROOT/profiles
 BROKER_PID=""
 B_PID=""
 SOCK_B=$TESTDIR/b.sock
@@ -21,16 +21,8 @@ mqtt_cleanup() {
 }
 trap 'mqtt_cleanup; cleanup' EXIT
 
-for prog in mosquitto mosquitto_sub mosquitto_pub jq python3; do
-	if ! command -v "$prog" >/dev/null; then
-		not_ok "$prog is installed (the Makefile's TEST_PKGS: mosquitto, mosquitto-clients)"
-		finish
-		exit 1
-	fi
-done
-
-# A free loopback port for this run (eight test runs share the machine: never a fixed one).
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mqtt_require mosquitto mosquitto_sub mosquitto_pub jq python3
+PORT=$(mqtt_free_port)
 cat >"$TESTDIR/mosquitto.conf" <<EOF
 listener $PORT 127.0.0.1
 allow_anonymous true
@@ -52,20 +44,8 @@ broker_stop() {
 # retained VALUE TOPIC: the broker holds VALUE retained on TOPIC (a one-shot read, for polling)
 retained() { [ "$(sub -t "$2" -C 1 -W 2 2>/dev/null)" = "$1" ]; }
 
-# profile NODE ALLOW: the simulated SFX box with an [mqtt] section
-profile() {
-	cp "$PROFILES/sim-sfx.conf" "$TESTDIR/$1.conf"
-	cat >>"$TESTDIR/$1.conf" <<EOF
-
-[mqtt]
-host = 127.0.0.1
-port = $PORT
-node = $1
-allow_commands = $2
-state_interval = 5s
-EOF
-	echo "$TESTDIR/$1.conf"
-}
+# profile NODE ALLOW: the simulated SFX box publishing as NODE, commands allowed or not
+profile() { mqtt_profile "$1" "allow_commands = $2" "state_interval = 5s"; }
 
 broker_start || { not_ok "mosquitto starts on port $PORT"; finish; exit 1; }
 ok "mosquitto listens on 127.0.0.1:$PORT"

@@ -3,8 +3,8 @@
 # checked, the password read from password_file (never shown), a refused login and an unreadable
 # password file logged while the box runs on.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-mqtt.sh"
 
-PROFILES=$ROOT/profiles
 BROKER_PID=""
 B_PID=""
 
@@ -14,13 +14,7 @@ mqtt_cleanup() {
 }
 trap 'mqtt_cleanup; cleanup' EXIT
 
-for prog in mosquitto mosquitto_sub mosquitto_pub mosquitto_passwd openssl jq python3; do
-	if ! command -v "$prog" >/dev/null; then
-		not_ok "$prog is installed (the Makefile's TEST_PKGS: mosquitto, mosquitto-clients, openssl)"
-		finish
-		exit 1
-	fi
-done
+mqtt_require mosquitto mosquitto_sub mosquitto_pub mosquitto_passwd openssl jq python3
 
 # mosquitto started as root drops to its own user: it must read the test's files
 chmod 755 "$TESTDIR"
@@ -39,7 +33,7 @@ printf 'c0rrect-h0rse\n' >"$TESTDIR/password"
 printf 'wrong\n' >"$TESTDIR/bad-password"
 chmod 644 "$PKI"/*
 
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(mqtt_free_port)
 cat >"$TESTDIR/mosquitto.conf" <<EOF
 listener $PORT 127.0.0.1
 allow_anonymous false
@@ -62,21 +56,9 @@ else
 	exit 1
 fi
 
-# profile NODE PASSWORD_FILE
+# profile NODE PASSWORD_FILE: over TLS, as user h2box
 profile() {
-	cp "$PROFILES/sim-sfx.conf" "$TESTDIR/$1.conf"
-	cat >>"$TESTDIR/$1.conf" <<EOF
-
-[mqtt]
-host = 127.0.0.1
-port = $PORT
-tls = yes
-ca_file = $PKI/ca.pem
-username = h2box
-password_file = $2
-node = $1
-EOF
-	echo "$TESTDIR/$1.conf"
+	mqtt_profile "$1" "tls = yes" "ca_file = $PKI/ca.pem" "username = h2box" "password_file = $2"
 }
 
 start_daemon "$(profile tlsbox "$TESTDIR/password")" --state-dir "$TESTDIR/state-a" || { finish; exit 1; }

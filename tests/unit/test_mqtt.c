@@ -175,42 +175,41 @@ static void test_mqtt_discovery_common(void **state)
 	assert_int_equal(mqtt_discovery_config(&box, n, topic, sizeof(topic), NULL), -EINVAL);
 }
 
-static void test_mqtt_discovery_entities(void **state)
+/* The config at topic holds every one of the NULL-terminated needles. */
+static void assert_config_has(const char *topic, const char *const *needles)
 {
 	struct json *j;
-	const char *doc;
+	const char *doc = find_config(topic, &j);
 
-	doc = find_config("homeassistant/sensor/nas1/power/config", &j);
-	assert_non_null(doc);
-	assert_non_null(strstr(doc, "\"device_class\":\"power\""));
-	assert_non_null(strstr(doc, "\"unit_of_measurement\":\"W\""));
-	assert_non_null(strstr(doc, "\"state_class\":\"measurement\""));
-	assert_non_null(strstr(doc, "\"state_topic\":\"h2box/nas1/state\""));
-	assert_non_null(strstr(doc, "value_json.readings.watts"));
+	if (!doc)
+		fail_msg("no discovery config at %s", topic);
+	for (; *needles; needles++)
+		if (!strstr(doc, *needles))
+			fail_msg("%s lacks %s: %s", topic, *needles, doc);
 	json_free(j);
-	doc = find_config("homeassistant/sensor/nas1/energy/config", &j);
-	assert_non_null(doc);
-	assert_non_null(strstr(doc, "\"unit_of_measurement\":\"kWh\""));
-	assert_non_null(strstr(doc, "\"state_class\":\"total_increasing\""));
-	json_free(j);
-	doc = find_config("homeassistant/binary_sensor/nas1/alarm_fan/config", &j);
-	assert_non_null(doc);
-	assert_non_null(strstr(doc, "\"device_class\":\"problem\""));
-	assert_non_null(strstr(doc, "\"state_topic\":\"h2box/nas1/alarm/fan\""));
-	json_free(j);
-	doc = find_config("homeassistant/switch/nas1/power_switch/config", &j);
-	assert_non_null(doc);
-	assert_non_null(strstr(doc, "\"command_topic\":\"h2box/nas1/power/set\""));
-	json_free(j);
-	doc = find_config("homeassistant/select/nas1/fan_profile/config", &j);
-	assert_non_null(doc);
-	assert_non_null(strstr(doc, "\"options\":[\"balanced\",\"quiet\"]"));
-	assert_non_null(strstr(doc, "\"command_topic\":\"h2box/nas1/fan_profile/set\""));
-	json_free(j);
-	doc = find_config("homeassistant/button/nas1/power_clear/config", &j);
-	assert_non_null(doc);
-	assert_non_null(strstr(doc, "\"command_topic\":\"h2box/nas1/power_clear/press\""));
-	json_free(j);
+}
+
+#define HAS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static void test_mqtt_discovery_entities(void **state)
+{
+	assert_config_has("homeassistant/sensor/nas1/power/config",
+			  HAS("\"device_class\":\"power\"", "\"unit_of_measurement\":\"W\"",
+			      "\"state_class\":\"measurement\"",
+			      "\"state_topic\":\"h2box/nas1/state\"", "value_json.readings.watts"));
+	assert_config_has("homeassistant/sensor/nas1/energy/config",
+			  HAS("\"unit_of_measurement\":\"kWh\"",
+			      "\"state_class\":\"total_increasing\""));
+	assert_config_has("homeassistant/binary_sensor/nas1/alarm_fan/config",
+			  HAS("\"device_class\":\"problem\"",
+			      "\"state_topic\":\"h2box/nas1/alarm/fan\""));
+	assert_config_has("homeassistant/switch/nas1/power_switch/config",
+			  HAS("\"command_topic\":\"h2box/nas1/power/set\""));
+	assert_config_has("homeassistant/select/nas1/fan_profile/config",
+			  HAS("\"options\":[\"balanced\",\"quiet\"]",
+			      "\"command_topic\":\"h2box/nas1/fan_profile/set\""));
+	assert_config_has("homeassistant/button/nas1/power_clear/config",
+			  HAS("\"command_topic\":\"h2box/nas1/power_clear/press\""));
 }
 
 static void test_mqtt_alarm_classes(void **state)
