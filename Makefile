@@ -23,14 +23,15 @@ GPIOD2_PREFIX = $(H2BOX_CACHE)/libgpiod2
 # the missing ones (as root, or through sudo when that works without a
 # password) and otherwise names them and stops.
 BUILD_PKGS := build-essential pkg-config libgpiod-dev libsensors-dev libi2c-dev \
-	libibverbs-dev libpci-dev libsystemd-dev libinih-dev libcmocka-dev libmicrohttpd-dev
+	libibverbs-dev libpci-dev libsystemd-dev libinih-dev libcmocka-dev libmicrohttpd-dev \
+	libmosquitto-dev
 TEST_PKGS := qemu-system-x86 linux-source-6.1 busybox-static rdma-core ibverbs-utils \
 	perftest iproute2 gpiod flex bison bc libelf-dev libssl-dev cpio kmod xz-utils \
 	python3 jq lm-sensors dbus-daemon clang libclang-rt-14-dev mandoc bash-completion \
 	gnuplot-nox libxml2-utils debhelper lintian debootstrap fancontrol prometheus curl \
-	chromium-headless-shell
+	chromium-headless-shell mosquitto mosquitto-clients openssl
 
-PKGS := libsystemd inih libibverbs libpci libmicrohttpd
+PKGS := libsystemd inih libibverbs libpci libmicrohttpd libmosquitto
 # libgpiod separately: a second build links Debian 13's libgpiod 2.x from a local prefix
 GPIOD_CFLAGS ?= $(shell pkg-config --cflags libgpiod 2>/dev/null)
 GPIOD_LIBS ?= $(shell pkg-config --libs libgpiod 2>/dev/null)

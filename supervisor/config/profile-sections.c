@@ -106,6 +106,22 @@ static int metrics_set(struct profile *p, const char *section, const char *key,
 	return metrics_config_set(&p->metrics, section, key, value, line, err, errlen);
 }
 
+static void mqtt_defaults(struct profile *p)
+{
+	mqtt_config_defaults(&p->mqtt);
+}
+
+static int mqtt_set(struct profile *p, const char *section, const char *key, const char *value,
+		    int line, char *err, size_t errlen)
+{
+	return mqtt_config_set(&p->mqtt, section, key, value, line, err, errlen);
+}
+
+static int mqtt_validate(const struct profile *p, int *line, char *err, size_t errlen)
+{
+	return mqtt_config_validate(&p->mqtt, line, err, errlen);
+}
+
 static const struct profile_section_owner owners[] = {
 	{ .prefixes = { "power", "gpio", NULL }, power_defaults, power_set, power_validate,
 	  power_config_keys_each },
@@ -116,6 +132,8 @@ static const struct profile_section_owner owners[] = {
 	  watts_defaults, watts_set, watts_validate, watts_config_keys_each },
 	{ .prefixes = { "fan", "input", "curve", "fanprofile", "fanschedule", "schedule", NULL },
 	  fan_defaults, fan_set, fan_validate, fan_config_keys_each },
+	{ .prefixes = { "mqtt", NULL }, mqtt_defaults, mqtt_set, mqtt_validate,
+	  mqtt_config_keys_each },
 };
 
 /* One section under two names; the second is the one the services document. */

@@ -11,6 +11,7 @@
 #include "supervisor/policy/fanctl.h"
 #include "supervisor/config/ib-config.h"
 #include "supervisor/config/metrics-config.h"
+#include "supervisor/config/mqtt-config.h"
 #include "supervisor/config/power-config.h"
 #include "supervisor/config/watts-config.h"
 
@@ -19,7 +20,8 @@
 	struct fan_config fan; \
 	struct watts_config watts; \
 	struct ib_config ib; \
-	struct metrics_config metrics;
+	struct metrics_config metrics; \
+	struct mqtt_config mqtt;
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -7,6 +7,7 @@
 #include "supervisor/services/fan-svc.h"
 #include "supervisor/services/history-svc.h"
 #include "supervisor/services/ib-svc.h"
+#include "supervisor/services/mqtt-svc.h"
 #include "supervisor/services/power-svc.h"
 #include "supervisor/policy/powerseq.h"
 #include "supervisor/services/watts-svc.h"
@@ -21,6 +22,7 @@
 static const struct svc_ops *const daemon_services_table[] = {
 	&alarm_svc_ops, &ib_svc_ops, &watts_svc_ops, &fan_svc_ops, &power_svc_ops,
 	&history_svc_ops,
+	&mqtt_svc_ops, /* last: its state and commands reach every other service */
 };
 
 #define NSERVICES ((int)(sizeof(daemon_services_table) / sizeof(daemon_services_table[0])))

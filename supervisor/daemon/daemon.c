@@ -162,7 +162,8 @@ static void daemon_readings_json(struct daemon *d, struct json *j)
 	json_object_end(j);
 }
 
-/* The members of `h2box --json status`, also GET /api/status. */
+/* The one builder of the status document: `h2box --json status`, GET /api/status and the
+ * services (MQTT). */
 static void daemon_status_json(void *userdata, struct json *j)
 {
 	struct daemon *d = userdata;
@@ -423,6 +424,7 @@ static int daemon_setup(struct daemon *d)
 	}
 	box_hooks_set(&d->box, &(struct box_hooks){ .ready = daemon_on_ready,
 						    .cycle_done = daemon_on_cycle_done,
+						    .status_json = daemon_status_json,
 						    .userdata = d });
 	d->box.readings.watts = d->box.readings.volts = d->box.readings.amps = NAN;
 	d->box.readings.fan_duty_pct = d->box.readings.fan_rpm = NAN;

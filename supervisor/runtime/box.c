@@ -3,6 +3,7 @@
 
 #include "supervisor/runtime/loop.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -94,4 +95,12 @@ void box_cycle_done(struct box *b, int64_t now_ns)
 void box_exit(struct box *b, int code)
 {
 	loop_exit(b->loop, code);
+}
+
+int box_status_json(struct box *b, struct json *j)
+{
+	if (!b->hooks.status_json)
+		return -ENOTSUP;
+	b->hooks.status_json(b->hooks.userdata, j);
+	return 0;
 }

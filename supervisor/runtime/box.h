@@ -40,6 +40,7 @@ struct ib_svc;
 struct alarm_svc;
 struct history_svc;
 struct http;
+struct mqtt_svc;
 
 /*
  * What the daemon does when a service reports: installed once at start (box_hooks_set), so
@@ -48,6 +49,8 @@ struct http;
 struct box_hooks {
 	void (*ready)(void *userdata);                      /* the last readiness hold went */
 	void (*cycle_done)(void *userdata, int64_t now_ns); /* a healthy control cycle ended */
+	/* the members of `h2box --json status` into an open object (one builder for all) */
+	void (*status_json)(void *userdata, struct json *j);
 	void *userdata;
 };
 
@@ -89,6 +92,7 @@ struct box {
 	struct ib_svc *ib;
 	struct alarm_svc *alarms;
 	struct history_svc *history;
+	struct mqtt_svc *mqtt;
 	struct box_readings readings;
 	/*
 	 * Set by the power service, so others idle quietly and read what is unpowered as unknown.
@@ -130,6 +134,8 @@ void box_ready_release(struct box *b);
 bool box_ready_held(const struct box *b);
 /* A service finished a healthy control cycle: WATCHDOG=1 may be sent. */
 void box_cycle_done(struct box *b, int64_t now_ns);
+/* The status document's members (`h2box --json status`) into j's open object; 0 or -ENOTSUP. */
+int box_status_json(struct box *b, struct json *j);
 /* End the event loop: a clean exit (status 0) or a failure exit. */
 void box_exit(struct box *b, int code);
 #endif

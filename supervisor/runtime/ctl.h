@@ -49,6 +49,15 @@ int ctl_command_register(struct ctl *c, const char *verb, const char *help, ctl_
  */
 void ctl_command_unregister(struct ctl *c, const char *verb);
 
+/*
+ * Run a verb for a caller inside the daemon (MQTT commands): the socket's own handler, as a
+ * privileged request without a connection (never a streaming verb).  Logged with origin as
+ * H2BOX_ORIGIN= and the command as H2BOX_COMMAND=.  Returns the reply's exit status (0 done,
+ * util/wire.h's codes otherwise) and its message (the reply's text or the error) in msg.
+ */
+int ctl_dispatch(struct ctl *c, const char *origin, int argc, char **argv, char *msg,
+		 size_t msglen);
+
 /* Reply builders.  Text goes to the body as is; JSON through the writer. */
 void ctl_reply_printf(struct ctl_reply *rep, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -52,6 +52,8 @@ void alarm_svc_status_json(struct alarm_svc *a, struct json *j);
 /* key: [the ids of the active alarms] (a follower's line; empty array when none). */
 void alarm_svc_active_ids_json(const struct alarm_svc *a, struct json *j, const char *key);
 void alarm_svc_status_text(struct alarm_svc *a, struct ctl_reply *rep);
+/* The i-th active alarm's id and level (0 <= i); NULL past the last one (a may be NULL). */
+const char *alarm_svc_active_at(const struct alarm_svc *a, int i, enum alarm_level *level);
 /* Time source override for tests (default: loop_now(b->loop)). */
 void alarm_svc_clock_set(struct alarm_svc *a, int64_t (*now)(void *userdata), void *userdata);
 /*

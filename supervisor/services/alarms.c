@@ -392,6 +392,15 @@ void alarm_svc_active_ids_json(const struct alarm_svc *a, struct json *j, const 
 	json_array_end(j);
 }
 
+const char *alarm_svc_active_at(const struct alarm_svc *a, int i, enum alarm_level *level)
+{
+	if (!a || i < 0 || i >= a->nact)
+		return NULL;
+	if (level)
+		*level = a->act[i].level;
+	return a->act[i].id;
+}
+
 void alarm_svc_status_text(struct alarm_svc *a, struct ctl_reply *rep)
 {
 	if (!a || !a->nact) {

@@ -611,6 +611,46 @@ static void test_accept_backs_off_without_descriptors(void **state)
 	log_capture_end(&lc);
 }
 
+/* A verb that echoes what it was given and whether the caller was privileged. */
+static int rig_cmd_echo(const struct ctl_request *req, struct ctl_reply *rep, void *userdata)
+{
+	if (req->argc > 1 && strcmp(req->argv[1], "fail") == 0) {
+		ctl_reply_error(rep, 3, "refused: %s", req->argv[1]);
+		return 0;
+	}
+	ctl_reply_printf(rep, "echo %s privileged=%d\n", req->argc > 1 ? req->argv[1] : "-",
+			 req->privileged);
+	return 0;
+}
+
+/* ctl_dispatch (MQTT's commands): the socket's own handler, privileged, logged with its origin. */
+static void test_dispatch_runs_the_verb(void **state)
+{
+	struct rig *r = *state;
+	struct log_capture lc;
+	char msg[128];
+	const char *log;
+
+	assert_int_equal(ctl_command_register(r->ctl, "echo", "test", rig_cmd_echo, r), 0);
+	log_capture_begin(&lc);
+	assert_int_equal(ctl_dispatch(r->ctl, "mqtt", 2, (char *[]){ "echo", "on", NULL }, msg,
+				      sizeof(msg)),
+			 0);
+	assert_string_equal(msg, "echo on privileged=1");
+	assert_int_equal(ctl_dispatch(r->ctl, "mqtt", 2, (char *[]){ "echo", "fail", NULL }, msg,
+				      sizeof(msg)),
+			 3);
+	assert_string_equal(msg, "refused: fail");
+	assert_int_equal(ctl_dispatch(r->ctl, "mqtt", 1, (char *[]){ "nosuch", NULL }, msg,
+				      sizeof(msg)),
+			 2);
+	log = log_capture_text(&lc);
+	assert_non_null(strstr(log, "mqtt: echo on: echo on privileged=1"));
+	assert_non_null(strstr(log, "H2BOX_ORIGIN=mqtt"));
+	assert_non_null(strstr(log, "H2BOX_COMMAND=echo fail"));
+	log_capture_end(&lc);
+}
+
 /* Services drop their verbs on free without asking whether the daemon has a socket. */
 static void test_unregister_without_ctl(void **state)
 {
@@ -637,6 +677,8 @@ int main(void)
 						rig_teardown),
 		cmocka_unit_test_setup_teardown(test_accept_backs_off_without_descriptors,
 						rig_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_dispatch_runs_the_verb, rig_setup,
+						rig_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
