@@ -12,6 +12,7 @@
 #include "supervisor/services/alarm.h"
 #include "supervisor/services/mqtt-discovery.h"
 #include "supervisor/util/json.h"
+#include "supervisor/util/prom.h"
 #include "supervisor/util/log.h"
 
 #include <errno.h>
@@ -281,6 +282,9 @@ int mqtt_svc_new(struct box *b, const struct mqtt_config *cfg, struct mqtt_svc *
 	s->cfg = *cfg;
 	if (cfg->node[0]) {
 		snprintf(s->node, sizeof(s->node), "%s", cfg->node);
+	} else if (b->profile->daemon.name[0]) {
+		/* the box's one name: Prometheus' build_info carries the same as its node label */
+		mqtt_config_node_sanitize(b->profile->daemon.name, s->node, sizeof(s->node));
 	} else {
 		gethostname(host, sizeof(host) - 1);
 		mqtt_config_node_sanitize(host, s->node, sizeof(s->node));
@@ -353,6 +357,20 @@ void mqtt_svc_status_text(struct mqtt_svc *s, struct ctl_reply *rep)
 								       : "not connected to",
 			 s->cfg.host, s->base, s->cfg.allow_commands ? "allowed" : "refused",
 			 s->error[0] ? "; " : "", s->error);
+}
+
+void mqtt_svc_metrics(struct mqtt_svc *s, struct prom *p)
+{
+	if (!s) /* no [mqtt]: no family */
+		return;
+	prom_family(p, "h2box_mqtt_connected", PROM_GAUGE,
+		    "1 while h2boxd is connected to its [mqtt] broker.");
+	prom_sample(p, "h2box_mqtt_connected", s->client && mqtt_client_connected(s->client),
+		    "broker", s->cfg.host, NULL);
+	prom_family(p, "h2box_mqtt_commands_total", PROM_COUNTER,
+		    "Commands received over MQTT, by outcome (run, refused).");
+	prom_sample(p, "h2box_mqtt_commands_total", (double)s->commands, "outcome", "run", NULL);
+	prom_sample(p, "h2box_mqtt_commands_total", (double)s->refused, "outcome", "refused", NULL);
 }
 
 /* the daemon's entry points (runtime/svc.h) */

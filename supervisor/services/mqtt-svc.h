@@ -6,6 +6,7 @@
 
 struct box;
 struct json;
+struct prom;
 struct ctl_reply;
 struct svc_ops;
 struct mqtt_svc;
@@ -21,6 +22,8 @@ int mqtt_svc_new(struct box *b, const struct mqtt_config *cfg, struct mqtt_svc *
 void mqtt_svc_free(struct mqtt_svc *s);
 /* Its entry points for the daemon's service table (runtime/svc.h). */
 extern const struct svc_ops mqtt_svc_ops;
+/* Its Prometheus families (GET /metrics, `h2box metrics`): connected, commands. */
+void mqtt_svc_metrics(struct mqtt_svc *s, struct prom *p);
 void mqtt_svc_status_json(struct mqtt_svc *s, struct json *j);
 void mqtt_svc_status_text(struct mqtt_svc *s, struct ctl_reply *rep);
 

@@ -64,6 +64,8 @@ disc_json() {
 	done <"$1" | jq -s .
 }
 disc_json "$TESTDIR/disc-a.txt" >"$TESTDIR/disc-a.json"
+check "h2box metrics: h2box_mqtt_connected is 1 for the broker (the configs came through it)" \
+	grep -qx 'h2box_mqtt_connected{broker="127.0.0.1"} 1' <(h2 metrics)
 D() { jq -r "$@" "$TESTDIR/disc-a.json"; }
 VERSION=$(cat "$ROOT/VERSION")
 expect_eq "every entity: name, unique_id with the node, availability, the box's device" \
