@@ -346,8 +346,13 @@ static int profile_handler(void *user, const char *section, const char *key, con
 	const struct profile_seen *first;
 	bool known;
 
-	if (!key) /* a section header with no keys yet */
+	if (!key) { /* a section header with no keys yet: a bare [ib] still turns the IB watch on */
+		if (profile_sections_normalize(section, norm_section, sizeof(norm_section), NULL,
+					       0) == 0 &&
+		    strcmp(norm_section, "ib") == 0)
+			pp->p->ib.enabled = true;
 		return 1;
+	}
 	if (pp->continuation) {
 		profile_error(pp, pp->line,
 			      "indented line continues '%s': a value is one line (remove the"

@@ -454,7 +454,7 @@ static void timer_fn(struct loop_timer *t, int64_t now_ns, void *userdata)
 	fan_cycle(s, now_ns);
 	/* the fan loop is the daemon's control cycle: its completion feeds the systemd watchdog */
 	box_cycle_done(s->b, now_ns);
-	loop_timer_arm_in(t, s->cfg.period_ns);
+	loop_timer_arm_next(t, s->cfg.period_ns);
 }
 
 /* ---- life cycle ---- */

@@ -76,7 +76,8 @@ struct watts_svc {
 	int main_idx;
 	int64_t period_ns;
 	struct loop_timer *timer;
-	int64_t next_ns;
+	uint64_t samples; /* sample slots run since start */
+	uint64_t missed;  /* sample slots skipped: the loop came back after the next one was due */
 	int64_t last_ns;
 
 	struct energy_state est;
