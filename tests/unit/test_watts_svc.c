@@ -12,6 +12,7 @@
 #include "supervisor/config/profile.h"
 #include "supervisor/services/alarm.h"
 #include "supervisor/runtime/box.h"
+#include "supervisor/util/json.h"
 #include "supervisor/util/log.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/services/watts-svc.h"
@@ -604,6 +605,37 @@ static void test_svc_partial_read_fools_nothing(void **state)
 	b->alarms = NULL;
 }
 
+/* 1 kHz sampling (the top of sample_rate) in virtual time: every slot runs, none is missed. */
+static void test_svc_1khz_every_slot(void **state)
+{
+	struct fixture *f = *state;
+	struct watts_config c;
+	struct box *b = &f->b;
+	struct json *j = json_new();
+	char err[160];
+	const char *doc;
+
+	watts_config_defaults(&c);
+	assert_int_equal(watts_config_set(&c, "watts", "sample_rate", "1000", 1, err, sizeof(err)),
+			 0);
+	assert_int_equal(alarm_svc_new(b, &c.alerts, &b->alarms), 0);
+	assert_int_equal(watts_svc_new(b, &c, &b->watts), 0);
+	assert_int_equal(loop_advance(b->loop, SEC(2)), 0);
+	json_object_begin(j, NULL);
+	watts_svc_status_json(b->watts, j);
+	json_object_end(j);
+	doc = json_finish(j, NULL);
+	assert_non_null(doc);
+	assert_non_null(strstr(doc, "\"sample_hz\":1000"));
+	assert_non_null(strstr(doc, "\"samples\":2000,"));
+	assert_non_null(strstr(doc, "\"missed\":0"));
+	json_free(j);
+	watts_svc_free(b->watts);
+	b->watts = NULL;
+	alarm_svc_free(b->alarms);
+	b->alarms = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -618,6 +650,7 @@ int main(void)
 						svc_teardown),
 		cmocka_unit_test_setup_teardown(test_svc_energy_budget_sensor, svc_setup,
 						svc_teardown),
+		cmocka_unit_test_setup_teardown(test_svc_1khz_every_slot, svc_setup, svc_teardown),
 		cmocka_unit_test_setup_teardown(test_svc_partial_read_fools_nothing, svc_setup,
 						svc_teardown),
 	};
