@@ -346,13 +346,8 @@ static int profile_handler(void *user, const char *section, const char *key, con
 	const struct profile_seen *first;
 	bool known;
 
-	if (!key) { /* a section header with no keys yet: a bare [ib] still turns the IB watch on */
-		if (profile_sections_normalize(section, norm_section, sizeof(norm_section), NULL,
-					       0) == 0 &&
-		    strcmp(norm_section, "ib") == 0)
-			pp->p->ib.enabled = true;
+	if (!key) /* a section header with no keys yet */
 		return 1;
-	}
 	if (pp->continuation) {
 		profile_error(pp, pp->line,
 			      "indented line continues '%s': a value is one line (remove the"
@@ -544,6 +539,9 @@ static int profile_parse_text(struct profile_parse *pp)
 	char err[256] = "";
 
 	r = ini_parse_stream(profile_reader, pp, profile_handler, pp);
+	/* the header is what counts: a bare [ib] turns the IB watch on too */
+	if (profile_key_line(pp, "ib", ""))
+		pp->p->ib.enabled = true;
 	if (r > 0)
 		profile_error(pp, r, "syntax error (expected [section], key = value or ; comment)");
 	else if (r < 0)
