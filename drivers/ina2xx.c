@@ -510,15 +510,20 @@ static void reading_invalid(struct ina2xx_reading *rd)
 
 static int read_hwmon(struct ina2xx *d, struct ina2xx_reading *rd)
 {
+	/* the three in one go: one hand-off to the chip's reader a sample, not three */
+	struct hw_hwmon_query q[3] = {
+		{ .kind = HW_HWMON_IN, .label = d->cfg.label_in },
+		{ .kind = HW_HWMON_CURR, .label = d->cfg.label_curr },
+		{ .kind = HW_HWMON_POWER, .label = d->cfg.label_power },
+	};
 	double v, a, w;
 	const char *why;
 	int r;
 
-	r = hw_hwmon_read(d->hwmon, HW_HWMON_IN, d->cfg.label_in, &v);
-	if (r == 0)
-		r = hw_hwmon_read(d->hwmon, HW_HWMON_CURR, d->cfg.label_curr, &a);
-	if (r == 0)
-		r = hw_hwmon_read(d->hwmon, HW_HWMON_POWER, d->cfg.label_power, &w);
+	r = hw_hwmon_read_many(d->hwmon, q, 3);
+	v = q[0].value;
+	a = q[1].value;
+	w = q[2].value;
 	if (r < 0) {
 		snprintf(d->why, sizeof(d->why), "hwmon read failed: %s", strerror(-r));
 		return r == -ENODATA ? -EIO : r;

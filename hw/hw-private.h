@@ -75,6 +75,8 @@ struct hw_hwmon_ops {
 	int (*open)(struct hw *hw, const char *pattern, struct hw_hwmon_chip **out);
 	int (*read)(struct hw_hwmon_chip *chip, enum hw_hwmon_kind kind, const char *label,
 		    double *value);
+	/* NULL: hw.c calls read for each query in turn */
+	void (*read_many)(struct hw_hwmon_chip *chip, struct hw_hwmon_query *q, unsigned n);
 	int (*attr_read)(struct hw_hwmon_chip *chip, const char *attr, long *value);
 	int (*attr_write)(struct hw_hwmon_chip *chip, const char *attr, long value);
 	void (*close)(struct hw_hwmon_chip *chip);

@@ -226,6 +226,21 @@ int hw_hwmon_read(struct hw_hwmon_chip *chip, enum hw_hwmon_kind kind, const cha
 	return chip->ops->read(chip, kind, label, value);
 }
 
+int hw_hwmon_read_many(struct hw_hwmon_chip *chip, struct hw_hwmon_query *q, unsigned n)
+{
+	if (n > HW_HWMON_QUERIES_MAX)
+		return -E2BIG;
+	if (chip->ops->read_many)
+		chip->ops->read_many(chip, q, n);
+	else
+		for (unsigned i = 0; i < n; i++)
+			q[i].err = chip->ops->read(chip, q[i].kind, q[i].label, &q[i].value);
+	for (unsigned i = 0; i < n; i++)
+		if (q[i].err < 0)
+			return q[i].err;
+	return 0;
+}
+
 int hw_hwmon_attr_read(struct hw_hwmon_chip *chip, const char *attr, long *value)
 {
 	return chip->ops->attr_read(chip, attr, value);

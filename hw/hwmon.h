@@ -36,6 +36,20 @@ const char *hw_hwmon_chip_name(const struct hw_hwmon_chip *chip);
 int hw_hwmon_read(struct hw_hwmon_chip *chip, enum hw_hwmon_kind kind, const char *label,
 		  double *value);
 /*
+ * Several features of one chip in one go: each query's value and err (0 or hw_hwmon_read()'s
+ * -errno).  The linux backend hands the whole list to the chip's worker at once (one wake-up,
+ * one reply, one deadline for all); the sim reads them inline.  Returns the first query's
+ * error in list order, 0 when every read succeeded.
+ */
+struct hw_hwmon_query {
+	enum hw_hwmon_kind kind;
+	const char *label;
+	double value; /* out */
+	int err;      /* out */
+};
+#define HW_HWMON_QUERIES_MAX 16
+int hw_hwmon_read_many(struct hw_hwmon_chip *chip, struct hw_hwmon_query *q, unsigned n);
+/*
  * Raw sysfs attribute of the chip, e.g. "pwm1", "pwm1_enable", "fan1_input".
  * 0, -ETIMEDOUT as above, or -errno.  A write that times out stays queued:
  * the latest value written is applied when the device answers again.

@@ -374,19 +374,15 @@ static int hw_hwmon_linux_errno(int r)
 	return -ENODATA;
 }
 
-static int hw_hwmon_linux_read(struct hw_hwmon_chip *chip, enum hw_hwmon_kind kind,
-			       const char *label, double *value)
+/* The feature of that kind and label (no I/O): its table entry with its reader slot, or -errno. */
+static int hw_hwmon_linux_feat(struct hw_hwmon_linux_chip *c, enum hw_hwmon_kind kind,
+			       const char *label, struct hw_hwmon_linux_feat **out)
 {
-	struct hw_hwmon_linux_chip *c = (struct hw_hwmon_linux_chip *)chip;
 	struct hw_hwmon_linux_feat *e = NULL;
-	long raw;
 	int r;
 
-	if ((unsigned)kind >= HW_HWMON_KIND_COUNT)
+	if ((unsigned)kind >= HW_HWMON_KIND_COUNT || !label)
 		return -EINVAL;
-	r = hw_hwmon_linux_resolve(c);
-	if (r < 0)
-		return r;
 	/* "Package id 0" as sensors shows it, or the raw feature name "temp1" */
 	for (unsigned i = 0; i < c->nfeats && !e; i++)
 		if (c->feats[i].kind == kind && (strcmp(c->feats[i].name, label) == 0 ||
@@ -405,11 +401,49 @@ static int hw_hwmon_linux_read(struct hw_hwmon_chip *chip, enum hw_hwmon_kind ki
 			return r;
 		e->slot = r;
 	}
-	r = hw_linux_reader_read(c->rd, e->slot, &raw);
-	if (r < 0)
-		return hw_hwmon_linux_errno(r);
-	*value = (double)raw / e->scale;
+	*out = e;
 	return 0;
+}
+
+/* Every query's feature read in one hand-off to the chip's worker. */
+static void hw_hwmon_linux_read_many(struct hw_hwmon_chip *chip, struct hw_hwmon_query *q,
+				     unsigned n)
+{
+	struct hw_hwmon_linux_chip *c = (struct hw_hwmon_linux_chip *)chip;
+	struct hw_hwmon_linux_feat *feat[HW_HWMON_QUERIES_MAX];
+	int idx[HW_HWMON_QUERIES_MAX], errs[HW_HWMON_QUERIES_MAX];
+	long raw[HW_HWMON_QUERIES_MAX];
+	unsigned nq = 0;
+	int r = hw_hwmon_linux_resolve(c);
+
+	for (unsigned i = 0; i < n; i++) {
+		q[i].err = r < 0 ? r : hw_hwmon_linux_feat(c, q[i].kind, q[i].label, &feat[i]);
+		if (q[i].err == 0)
+			idx[nq++] = feat[i]->slot;
+	}
+	if (nq == 0)
+		return;
+	hw_linux_reader_read_many(c->rd, idx, nq, raw, errs);
+	nq = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (q[i].err < 0)
+			continue;
+		q[i].err = errs[nq] < 0 ? hw_hwmon_linux_errno(errs[nq]) : 0;
+		if (q[i].err == 0)
+			q[i].value = (double)raw[nq] / feat[i]->scale;
+		nq++;
+	}
+}
+
+static int hw_hwmon_linux_read(struct hw_hwmon_chip *chip, enum hw_hwmon_kind kind,
+			       const char *label, double *value)
+{
+	struct hw_hwmon_query q = { .kind = kind, .label = label };
+
+	hw_hwmon_linux_read_many(chip, &q, 1);
+	if (q.err == 0)
+		*value = q.value;
+	return q.err;
 }
 
 /* A plain attribute name inside the chip dir: no path tricks through the interface. */
@@ -476,6 +510,7 @@ static int hw_hwmon_linux_file_read(struct hw *hw, const char *path, long *value
 const struct hw_hwmon_ops hw_hwmon_linux_ops = {
 	.open = hw_hwmon_linux_open,
 	.read = hw_hwmon_linux_read,
+	.read_many = hw_hwmon_linux_read_many,
 	.attr_read = hw_hwmon_linux_attr_read,
 	.attr_write = hw_hwmon_linux_attr_write,
 	.close = hw_hwmon_linux_close,

@@ -43,6 +43,8 @@ struct hw_linux_reader_stats {
 	unsigned long opens; /* attribute files opened (once each, again only after an error) */
 	unsigned long ops;   /* reads and writes the worker completed */
 	unsigned long stale; /* requests answered -ETIMEDOUT (deadline passed or still stuck) */
+	unsigned long handoffs; /* loop -> worker hand-offs: one per call, a batch's reads in one */
+	unsigned long replies;  /* worker -> loop wake-ups: once its queue is empty */
 };
 
 int hw_linux_reader_new(int64_t deadline_ns, struct hw_linux_reader **out);
@@ -52,6 +54,12 @@ void hw_linux_reader_free(struct hw_linux_reader *rd);
 int hw_linux_reader_slot(struct hw_linux_reader *rd, const char *path);
 int hw_linux_reader_read(struct hw_linux_reader *rd, int idx, long *value);
 int hw_linux_reader_write(struct hw_linux_reader *rd, int idx, long value);
+/*
+ * n reads in one hand-off (one worker wake-up, one reply): values[i] and errs[i] (0 or -errno,
+ * -ETIMEDOUT as for one read) for idx[i].  The whole batch waits at most one deadline.
+ */
+void hw_linux_reader_read_many(struct hw_linux_reader *rd, const int *idx, unsigned n,
+			       long *values, int *errs);
 bool hw_linux_reader_idle(struct hw_linux_reader *rd);
 /* Wait until no request is outstanding (tests' explicit readiness): 0 or -ETIMEDOUT. */
 int hw_linux_reader_idle_wait(struct hw_linux_reader *rd, int64_t timeout_ns);

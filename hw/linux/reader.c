@@ -43,6 +43,8 @@ struct hw_linux_reader {
 	struct hw_linux_reader_stats stats;
 };
 
+#define HW_LINUX_READER_STACK (64 * 1024)
+
 static int64_t hw_linux_reader_now(void)
 {
 	struct timespec ts;
@@ -148,6 +150,10 @@ static void *hw_linux_reader_main(void *arg)
 		s->busy_since = s->done == s->want ? 0 : hw_linux_reader_now();
 		rd->stats.opens += opens;
 		rd->stats.ops++;
+		/* the rest of a batch first: the loop is woken once, for all of it */
+		if (hw_linux_reader_pending(rd))
+			continue;
+		rd->stats.replies++;
 		/* wake the loop after letting go of the lock it needs to return: one futex, not two */
 		pthread_mutex_unlock(&rd->mu);
 		pthread_cond_broadcast(&rd->done);
@@ -182,6 +188,12 @@ int hw_linux_reader_new(int64_t deadline_ns, struct hw_linux_reader **out)
 	pthread_attr_init(&ta);
 	/* detached: a worker stuck in a wedged driver must never hold up a close or an exit */
 	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+	/*
+	 * A worker needs a few hundred bytes of stack (a 64-byte read buffer, pread/open/write,
+	 * strtol) and never mallocs (no per-thread arena): 64 KiB, not the 8 MiB default, keeps
+	 * a stuck worker or a chip per hwmon directory from reserving megabytes each.
+	 */
+	pthread_attr_setstacksize(&ta, HW_LINUX_READER_STACK);
 	/* signals stay with the loop's signalfd: the worker takes none */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -246,29 +258,14 @@ out:
 }
 
 /*
- * Hand a request to the worker and wait for it at most the deadline.  A slot
- * whose request is older than the deadline is stale: the call answers
- * -ETIMEDOUT at once (a write is kept as the one to apply when the worker
- * comes back: latest wins), so a wedged attribute costs the loop one deadline.
+ * Queue one slot's request (the lock held): 0 and its sequence number, or -ETIMEDOUT at once
+ * for a stale slot: its own request is older than the deadline, or the worker is wedged in
+ * another attribute of the same chip, so nothing would come back within a deadline.  A write
+ * to a stale slot is kept as the one to apply when the worker comes back (latest wins).
  */
-static int hw_linux_reader_request(struct hw_linux_reader *rd, int idx, bool write, long wval,
-				   long *value)
+static int hw_linux_reader_queue(struct hw_linux_reader *rd, struct hw_linux_slot *s, bool write,
+				 long wval, int64_t now, uint64_t *seq)
 {
-	struct hw_linux_slot *s;
-	struct timespec until;
-	int64_t now, end;
-	uint64_t seq;
-	int r;
-
-	pthread_mutex_lock(&rd->mu);
-	if (idx < 0 || (unsigned)idx >= rd->nslots) {
-		pthread_mutex_unlock(&rd->mu);
-		return -EINVAL;
-	}
-	s = rd->slots[idx];
-	now = hw_linux_reader_now();
-	/* the slot's own request is overdue, or the worker is wedged in another attribute of the
-	 * same chip: either way nothing would come back within a deadline */
 	if ((s->busy_since && now - s->busy_since >= rd->deadline_ns) ||
 	    (rd->io_since && now - rd->io_since >= rd->deadline_ns)) {
 		if (write) {
@@ -279,14 +276,47 @@ static int hw_linux_reader_request(struct hw_linux_reader *rd, int idx, bool wri
 				s->busy_since = now;
 		}
 		rd->stats.stale++;
-		pthread_mutex_unlock(&rd->mu);
 		return -ETIMEDOUT;
 	}
-	seq = ++s->want;
+	*seq = ++s->want;
 	s->write = write;
 	s->wval = wval;
 	if (!s->busy_since)
 		s->busy_since = now;
+	return 0;
+}
+
+/*
+ * Hand n requests to the worker at once and wait for all of them at most the deadline: one
+ * wake-up each way however many attributes.  errs[i] < 0 marks a request that was not queued
+ * (stale) on entry; on return errs[i] and values[i] hold each result, -ETIMEDOUT for one still
+ * outstanding at the deadline, so a wedged attribute costs the loop one deadline per batch.
+ */
+static void hw_linux_reader_batch(struct hw_linux_reader *rd, const int *idx, unsigned n,
+				  bool write, long wval, long *values, int *errs)
+{
+	uint64_t seqs[HW_LINUX_READER_SLOTS];
+	struct timespec until;
+	unsigned queued = 0;
+	int64_t now, end;
+	bool all;
+
+	assert(n <= HW_LINUX_READER_SLOTS);
+	pthread_mutex_lock(&rd->mu);
+	now = hw_linux_reader_now();
+	for (unsigned i = 0; i < n; i++) {
+		if (idx[i] < 0 || (unsigned)idx[i] >= rd->nslots) {
+			errs[i] = -EINVAL;
+			continue;
+		}
+		errs[i] = hw_linux_reader_queue(rd, rd->slots[idx[i]], write, wval, now, &seqs[i]);
+		queued += errs[i] == 0;
+	}
+	if (queued == 0) {
+		pthread_mutex_unlock(&rd->mu);
+		return;
+	}
+	rd->stats.handoffs++;
 	/* signalled unlocked so the worker does not wake into a held mutex; it rechecks `want` */
 	pthread_mutex_unlock(&rd->mu);
 	pthread_cond_signal(&rd->work);
@@ -294,29 +324,54 @@ static int hw_linux_reader_request(struct hw_linux_reader *rd, int idx, bool wri
 	end = now + rd->deadline_ns;
 	until.tv_sec = (time_t)(end / HW_NSEC_PER_SEC);
 	until.tv_nsec = (long)(end % HW_NSEC_PER_SEC);
-	while (s->done < seq)
-		if (pthread_cond_timedwait(&rd->done, &rd->mu, &until) == ETIMEDOUT)
+	for (;;) {
+		all = true;
+		for (unsigned i = 0; i < n && all; i++)
+			all = errs[i] < 0 || rd->slots[idx[i]]->done >= seqs[i];
+		if (all || pthread_cond_timedwait(&rd->done, &rd->mu, &until) == ETIMEDOUT)
 			break;
-	if (s->done >= seq) {
-		r = s->err;
-		if (r == 0 && value)
-			*value = s->value;
-	} else {
-		rd->stats.stale++;
-		r = -ETIMEDOUT;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct hw_linux_slot *s;
+
+		if (errs[i] < 0)
+			continue;
+		s = rd->slots[idx[i]];
+		if (s->done >= seqs[i]) {
+			errs[i] = s->err;
+			if (s->err == 0 && values)
+				values[i] = s->value;
+		} else {
+			rd->stats.stale++;
+			errs[i] = -ETIMEDOUT;
+		}
 	}
 	pthread_mutex_unlock(&rd->mu);
-	return r;
 }
 
 int hw_linux_reader_read(struct hw_linux_reader *rd, int idx, long *value)
 {
-	return hw_linux_reader_request(rd, idx, false, 0, value);
+	long v = 0;
+	int err;
+
+	hw_linux_reader_batch(rd, &idx, 1, false, 0, &v, &err);
+	if (err == 0 && value)
+		*value = v;
+	return err;
+}
+
+void hw_linux_reader_read_many(struct hw_linux_reader *rd, const int *idx, unsigned n,
+			       long *values, int *errs)
+{
+	hw_linux_reader_batch(rd, idx, n, false, 0, values, errs);
 }
 
 int hw_linux_reader_write(struct hw_linux_reader *rd, int idx, long value)
 {
-	return hw_linux_reader_request(rd, idx, true, value, NULL);
+	int err;
+
+	hw_linux_reader_batch(rd, &idx, 1, true, value, NULL, &err);
+	return err;
 }
 
 bool hw_linux_reader_idle(struct hw_linux_reader *rd)

@@ -90,6 +90,7 @@ int ib_config_set(struct ib_config *c, const char *section, const char *key, con
 {
 	if (strcmp(section, "ib") != 0)
 		return -ENOENT;
+	c->enabled = true;
 	/* the lines the cross-key checks point at */
 	if (strcmp(key, "device") == 0)
 		c->line_device = line;

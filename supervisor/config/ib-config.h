@@ -14,6 +14,7 @@
 
 /* [ib] */
 struct ib_config {
+	bool enabled;		     /* the profile has an [ib] section: sample the link */
 	char device[HW_IB_NAME_MAX]; /* device = mlx4_0; "" = the first one found */
 	unsigned ports_mask;	     /* ports = 1,2 | all; bit n = port n, 0 = all */
 	bool pcie_narrow_expected;   /* pcie_narrow_expected = yes: the slot has fewer lanes

@@ -539,6 +539,9 @@ static int profile_parse_text(struct profile_parse *pp)
 	char err[256] = "";
 
 	r = ini_parse_stream(profile_reader, pp, profile_handler, pp);
+	/* the header is what counts: a bare [ib] turns the IB watch on too */
+	if (profile_key_line(pp, "ib", ""))
+		pp->p->ib.enabled = true;
 	if (r > 0)
 		profile_error(pp, r, "syntax error (expected [section], key = value or ; comment)");
 	else if (r < 0)

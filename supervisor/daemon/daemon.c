@@ -48,8 +48,8 @@ struct daemon {
 	struct sim_svc *sim;
 	struct daemon_services services;
 	struct daemon_metrics *metrics;
-	sd_event_source *status_timer;
-	uint64_t status_period_usec;
+	struct loop_timer *status_timer; /* NULL when nobody reads STATUS= or a status line */
+	int64_t status_period_ns;
 	uint64_t watchdog_usec;
 	bool starting;
 	bool ready_sent;
@@ -117,7 +117,7 @@ static void daemon_status_line(struct daemon *d, char *buf, size_t len)
 		 r->budget_state ? r->budget_state : "-");
 }
 
-static int daemon_on_status_timer(sd_event_source *s, uint64_t usec, void *userdata)
+static void daemon_on_status_timer(struct loop_timer *t, int64_t now_ns, void *userdata)
 {
 	struct daemon *d = userdata;
 	char line[256], st[300];
@@ -132,9 +132,7 @@ static int daemon_on_status_timer(sd_event_source *s, uint64_t usec, void *userd
 			fprintf(stdout, "%s\n", line);
 		fflush(stdout);
 	}
-	sd_event_source_set_time(s, usec + d->status_period_usec);
-	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT); /* a time source fires once per arming */
-	return 0;
+	loop_timer_arm_next(t, d->status_period_ns);
 }
 
 static void daemon_readings_json(struct daemon *d, struct json *j)
@@ -173,6 +171,9 @@ static void daemon_status_json(void *userdata, struct json *j)
 	json_string(j, "profile", d->profile->path);
 	json_number(j, "uptime_s", (double)(loop_now(d->loop) - d->start_ns) / 1e9, 1);
 	daemon_readings_json(d, j);
+	json_object_begin(j, "daemon");
+	loop_timers_json(d->loop, j, "timers");
+	json_object_end(j);
 	daemon_services_status_json(&d->services, &d->box, j);
 	if (d->sim) {
 		json_object_begin(j, "sim");
@@ -351,7 +352,6 @@ static int daemon_setup(struct daemon *d)
 	const char *sock;
 	sd_event *e;
 	sigset_t ss;
-	uint64_t now;
 	int r;
 
 	if (d->profile->daemon.sim) {
@@ -445,13 +445,21 @@ static int daemon_setup(struct daemon *d)
 	if (r < 0)
 		return log_warn(r, "cannot serve the metrics"), r;
 
-	d->status_period_usec = (uint64_t)(d->profile->daemon.status_period_ns / 1000);
+	d->status_period_ns = d->profile->daemon.status_period_ns;
 	if (sd_watchdog_enabled(0, &d->watchdog_usec) > 0 &&
-	    d->watchdog_usec / 2 < d->status_period_usec)
-		d->status_period_usec = d->watchdog_usec / 2;
-	sd_event_now(e, CLOCK_MONOTONIC, &now);
-	sd_event_add_time(e, &d->status_timer, CLOCK_MONOTONIC, now + d->status_period_usec, 0,
-			  daemon_on_status_timer, d);
+	    (int64_t)d->watchdog_usec * 1000 / 2 < d->status_period_ns)
+		d->status_period_ns = (int64_t)d->watchdog_usec * 1000 / 2;
+	/*
+	 * STATUS= only for a service manager that listens, the line only when asked: an idle box
+	 * wakes for nothing else.  A real-time timer on the loop's one time source (loop.h).
+	 */
+	if (getenv("NOTIFY_SOCKET") || d->opts.status_line) {
+		r = loop_timer_new_real(d->loop, "status", daemon_on_status_timer, d,
+					&d->status_timer);
+		if (r < 0)
+			return log_warn(r, "cannot start the status timer"), r;
+		loop_timer_arm_first(d->status_timer, d->status_period_ns);
+	}
 	d->starting = false;
 	daemon_maybe_ready(d);
 	return 0;
@@ -459,7 +467,7 @@ static int daemon_setup(struct daemon *d)
 
 static void daemon_teardown(struct daemon *d)
 {
-	sd_event_source_disable_unref(d->status_timer);
+	loop_timer_free(d->status_timer);
 	daemon_services_stop(&d->services, &d->box);
 	daemon_metrics_free(d->metrics);
 	http_free(d->box.http);

@@ -3,6 +3,7 @@
 
 #include "hw/clock.h"
 #include "hw/hw.h"
+#include "supervisor/util/json.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -23,6 +24,7 @@ struct loop_timer {
 	loop_timer_fn fn;
 	void *userdata;
 	bool armed;
+	bool real; /* deadline in real CLOCK_MONOTONIC ns, not box time (loop_timer_new_real) */
 	int64_t deadline;
 	struct loop_timer *next;
 };
@@ -76,14 +78,20 @@ int64_t loop_real_now(struct loop *l)
 	return hw_clock_real_ns(l->hw);
 }
 
-static struct loop_timer *loop_earliest(struct loop *l)
+/* The earliest armed timer on one clock: box time (real = false) or real time. */
+static struct loop_timer *loop_earliest_on(struct loop *l, bool real)
 {
 	struct loop_timer *best = NULL;
 
 	for (struct loop_timer *t = l->timers; t; t = t->next)
-		if (t->armed && (!best || t->deadline < best->deadline))
+		if (t->armed && t->real == real && (!best || t->deadline < best->deadline))
 			best = t;
 	return best;
+}
+
+static struct loop_timer *loop_earliest(struct loop *l)
+{
+	return loop_earliest_on(l, false);
 }
 
 /* The box's next discrete event (the sim's), so edges happen on time even with no timer due. */
@@ -105,11 +113,37 @@ static void loop_fire_due(struct loop *l, int64_t now)
 	}
 }
 
+/* Fire every real-time timer due at or before the real clock's now, earliest first. */
+static void loop_fire_due_real(struct loop *l)
+{
+	for (int guard = 0; guard < 100000; guard++) {
+		struct loop_timer *t = loop_earliest_on(l, true);
+		int64_t now = real_mono_ns();
+
+		if (!t || t->deadline > now)
+			return;
+		t->armed = false;
+		t->fn(t, now, t->userdata);
+	}
+}
+
+/*
+ * The one sd-event time source of the loop: box-time and real-time timers all go through it,
+ * so a wake-up costs sd-event one timerfd_settime for the next deadline.  A second sd-event
+ * time source firing in the same wake-up would be dispatched in its own iteration, with a
+ * re-arm in between.  Timers re-armed by their callbacks set the source's time once, at the
+ * end (rearm_pending), not once per loop_timer_arm_*().
+ */
 static int loop_on_wake(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct loop *l = userdata;
+	bool advancing = l->advancing;
 
+	l->advancing = true; /* defer the re-arms of the callbacks to the one below */
 	loop_fire_due(l, loop_now(l));
+	loop_fire_due_real(l);
+	l->advancing = advancing;
+	l->rearm_pending = false;
 	loop_rearm(l);
 	return 0;
 }
@@ -117,8 +151,8 @@ static int loop_on_wake(sd_event_source *s, uint64_t usec, void *userdata)
 /* Arm the one real timer for the earliest box-time deadline, through the sim's speed. */
 static void loop_rearm(struct loop *l)
 {
-	struct loop_timer *t;
-	int64_t deadline, now, real_deadline;
+	struct loop_timer *t, *rt;
+	int64_t deadline, now, real_deadline = INT64_MAX;
 	double speed;
 
 	if (l->advancing) {
@@ -136,16 +170,22 @@ static void loop_rearm(struct loop *l)
 	 * sees the PWR_OK edge before the timeout that would have followed it.
 	 */
 	hw_clock_horizon_set(l->hw, speed > 0.0 ? deadline : INT64_MAX);
-	if (deadline == INT64_MAX || speed <= 0.0) {
+	if (deadline != INT64_MAX && speed > 0.0) {
+		now = loop_now(l);
+		real_deadline = real_mono_ns();
+		if (deadline > now) {
+			double delta = (double)(deadline - now) / speed;
+
+			real_deadline += delta > 4e18 ? INT64_C(4000000000000000000)
+						      : (int64_t)ceil(delta);
+		}
+	}
+	rt = loop_earliest_on(l, true);
+	if (rt && rt->deadline < real_deadline)
+		real_deadline = rt->deadline;
+	if (real_deadline == INT64_MAX) {
 		sd_event_source_set_enabled(l->wake, SD_EVENT_OFF);
 		return;
-	}
-	now = loop_now(l);
-	real_deadline = real_mono_ns();
-	if (deadline > now) {
-		double delta = (double)(deadline - now) / speed;
-
-		real_deadline += delta > 4e18 ? INT64_C(4000000000000000000) : (int64_t)ceil(delta);
 	}
 	sd_event_source_set_time(l->wake, (uint64_t)(real_deadline / 1000 + 1));
 	sd_event_source_set_enabled(l->wake, SD_EVENT_ONESHOT);
@@ -194,8 +234,8 @@ void loop_free(struct loop *l)
 	free(l);
 }
 
-int loop_timer_new(struct loop *l, const char *name, loop_timer_fn fn, void *userdata,
-		   struct loop_timer **out)
+static int loop_timer_add(struct loop *l, const char *name, bool real, loop_timer_fn fn,
+			  void *userdata, struct loop_timer **out)
 {
 	struct loop_timer *t = calloc(1, sizeof(*t));
 
@@ -203,6 +243,7 @@ int loop_timer_new(struct loop *l, const char *name, loop_timer_fn fn, void *use
 	if (!t)
 		return -ENOMEM;
 	t->loop = l;
+	t->real = real;
 	snprintf(t->name, sizeof(t->name), "%s", name ? name : "timer");
 	t->fn = fn;
 	t->userdata = userdata;
@@ -210,6 +251,18 @@ int loop_timer_new(struct loop *l, const char *name, loop_timer_fn fn, void *use
 	l->timers = t;
 	*out = t;
 	return 0;
+}
+
+int loop_timer_new(struct loop *l, const char *name, loop_timer_fn fn, void *userdata,
+		   struct loop_timer **out)
+{
+	return loop_timer_add(l, name, false, fn, userdata, out);
+}
+
+int loop_timer_new_real(struct loop *l, const char *name, loop_timer_fn fn, void *userdata,
+			struct loop_timer **out)
+{
+	return loop_timer_add(l, name, true, fn, userdata, out);
 }
 
 void loop_timer_free(struct loop_timer *t)
@@ -237,7 +290,38 @@ void loop_timer_arm_at(struct loop_timer *t, int64_t deadline_ns)
 
 void loop_timer_arm_in(struct loop_timer *t, int64_t delay_ns)
 {
-	loop_timer_arm_at(t, loop_now(t->loop) + (delay_ns > 0 ? delay_ns : 0));
+	int64_t now = t->real ? real_mono_ns() : loop_now(t->loop);
+
+	loop_timer_arm_at(t, now + (delay_ns > 0 ? delay_ns : 0));
+}
+
+/* The first multiple of period strictly after t (clock values are >= 0). */
+static int64_t loop_grid_after(int64_t t, int64_t period)
+{
+	return (t >= 0 ? t / period + 1 : 0) * period;
+}
+
+int64_t loop_timer_arm_first(struct loop_timer *t, int64_t period_ns)
+{
+	int64_t now = t->real ? real_mono_ns() : loop_now(t->loop);
+
+	assert(period_ns > 0);
+	loop_timer_arm_at(t, loop_grid_after(now, period_ns));
+	return t->deadline;
+}
+
+int64_t loop_timer_arm_next(struct loop_timer *t, int64_t period_ns)
+{
+	int64_t now = t->real ? real_mono_ns() : loop_now(t->loop);
+	int64_t next = loop_grid_after(t->deadline, period_ns), skipped = 0;
+
+	assert(period_ns > 0);
+	if (next <= now) {
+		skipped = (now - next) / period_ns + 1;
+		next = loop_grid_after(now, period_ns);
+	}
+	loop_timer_arm_at(t, next);
+	return skipped;
 }
 
 void loop_timer_disarm(struct loop_timer *t)
@@ -254,6 +338,24 @@ bool loop_timer_armed(const struct loop_timer *t)
 int64_t loop_timer_deadline(const struct loop_timer *t)
 {
 	return t->armed ? t->deadline : INT64_MAX;
+}
+
+void loop_timers_json(struct loop *l, struct json *j, const char *key)
+{
+	int64_t box_now = loop_now(l), real_now = real_mono_ns();
+
+	json_array_begin(j, key);
+	for (struct loop_timer *t = l->timers; t; t = t->next) {
+		if (!t->armed)
+			continue;
+		json_object_begin(j, NULL);
+		json_string(j, "name", t->name);
+		json_string(j, "clock", t->real ? "real" : "box");
+		json_number(j, "due_in_s",
+			    (double)(t->deadline - (t->real ? real_now : box_now)) / 1e9, 3);
+		json_object_end(j);
+	}
+	json_array_end(j);
 }
 
 static int loop_on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)

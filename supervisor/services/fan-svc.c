@@ -460,7 +460,7 @@ static void timer_fn(struct loop_timer *t, int64_t now_ns, void *userdata)
 	s->cycle_cost_ns = (t1.tv_sec - t0.tv_sec) * HW_NSEC_PER_SEC + (t1.tv_nsec - t0.tv_nsec);
 	/* the fan loop is the daemon's control cycle: its completion feeds the systemd watchdog */
 	box_cycle_done(s->b, now_ns);
-	loop_timer_arm_in(t, s->cfg.period_ns);
+	loop_timer_arm_next(t, s->cfg.period_ns);
 }
 
 /* ---- life cycle ---- */

@@ -34,7 +34,7 @@ static void ib_svc_on_timer(struct loop_timer *t, int64_t now_ns, void *userdata
 	ib_watch_sample(&s->watch, now_ns);
 	s->b->readings.ib_tx_gbps = s->watch.tx_gbps;
 	s->b->readings.ib_rx_gbps = s->watch.rx_gbps;
-	loop_timer_arm_in(t, s->cfg.sample_ns);
+	loop_timer_arm_next(t, s->cfg.sample_ns);
 }
 
 double ib_svc_ceiling_gbps(const struct ib_svc *s)
@@ -68,9 +68,14 @@ int ib_svc_new(struct box *b, const struct ib_config *cfg, struct ib_svc **out)
 	r = ib_verbs_register(&s->verbs);
 	if (r < 0)
 		goto fail_bench;
-	/* a missing NIC is normal while the box is off: the timer keeps looking */
-	(void)ib_watch_resolve(&s->watch);
-	loop_timer_arm_in(s->timer, 0);
+	/*
+	 * Without an [ib] section the link is not watched: no timer, no device lookup (the verbs
+	 * stay).  A missing NIC is normal while the box is off: the timer keeps looking.
+	 */
+	if (s->cfg.enabled) {
+		(void)ib_watch_resolve(&s->watch);
+		loop_timer_arm_in(s->timer, 0);
+	}
 	*out = s;
 	return 0;
 fail_bench:

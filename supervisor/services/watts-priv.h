@@ -76,10 +76,9 @@ struct watts_svc {
 	int main_idx;
 	int64_t period_ns;
 	struct loop_timer *timer;
-	int64_t next_ns;
+	uint64_t samples; /* sample slots run since start */
+	uint64_t missed;  /* sample slots skipped: the loop came back after the next one was due */
 	int64_t last_ns;
-	/* timer firings, and slots skipped because a firing came late (status: samples_missed) */
-	uint64_t samples, samples_missed;
 
 	struct energy_state est;
 	int64_t last_save_ns;

@@ -42,13 +42,8 @@ static void watts_svc_timer_fire(struct loop_timer *t, int64_t now_ns, void *use
 
 	watts_svc_sample(s, now_ns);
 	s->samples++;
-	/* fixed cadence without drift; skip missed slots instead of bursting, and count them */
-	s->next_ns += s->period_ns;
-	if (s->next_ns <= now_ns) {
-		s->samples_missed += (uint64_t)((now_ns - s->next_ns) / s->period_ns) + 1;
-		s->next_ns = now_ns + s->period_ns;
-	}
-	loop_timer_arm_at(t, s->next_ns);
+	/* fixed cadence without drift, on the loop's grid; missed slots skipped, not burst */
+	s->missed += (uint64_t)loop_timer_arm_next(t, s->period_ns);
 }
 
 /* The thermal service's throttle request: the budget ladder forces its steps while it holds. */
@@ -136,8 +131,7 @@ int watts_svc_new(struct box *b, const struct watts_config *cfg, struct watts_sv
 	r = loop_timer_new(b->loop, "watts-sample", watts_svc_timer_fire, s, &s->timer);
 	if (r < 0)
 		goto fail;
-	s->next_ns = now + s->period_ns;
-	loop_timer_arm_at(s->timer, s->next_ns);
+	loop_timer_arm_first(s->timer, s->period_ns);
 	r = watts_verbs_register(s);
 	if (r < 0)
 		goto fail;

@@ -25,6 +25,9 @@ static void watts_verbs_json_body(struct watts_svc *s, struct json *j)
 	json_string(j, "budget_state", rd->budget_state ? rd->budget_state : "off");
 	json_number(j, "avg_w", s->budget_on ? budget_average(&s->budget) : NAN, 2);
 	json_number(j, "limit_w", s->cfg.budget.limit_w, 1);
+	json_number(j, "sample_hz", 1e9 / (double)s->period_ns, 3);
+	json_uint(j, "samples", s->samples);
+	json_uint(j, "missed", s->missed);
 	/* joules in JSON, like the stream and the record (docs/JSON.md); Wh only in text */
 	json_number(j, "energy_boot_j", mm->energy.boot_j, 3);
 	json_number(j, "energy_poweron_j", s->poweron_j, 3);
@@ -225,8 +228,6 @@ void watts_svc_status_json(struct watts_svc *s, struct json *j)
 	watts_verbs_json_body(s, j);
 	json_int(j, "throttle_steps_applied", s->budget_on ? budget_applied(&s->budget) : 0);
 	json_bool(j, "thermal_fan_full", thermal_svc_fan_floor(s->thermal) >= 100.0);
-	json_uint(j, "samples", s->samples);
-	json_uint(j, "samples_missed", s->samples_missed);
 	json_object_end(j);
 }
 

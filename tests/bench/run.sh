@@ -342,14 +342,14 @@ result "cpu: watts sampling at 1 kHz, share of a core" "$(core_pct h2w1k)" "% co
 	none "" 0 "none (information)"
 if [[ -s $TMP/w1k.after.json ]]; then
 	taken=$(jq -r '.watts.samples // empty' "$TMP/w1k.after.json")
-	missed=$(jq -r '.watts.samples_missed // empty' "$TMP/w1k.after.json")
-	missed0=$(jq -r '.watts.samples_missed // empty' "$TMP/w1k.before.json")
+	missed=$(jq -r '.watts.missed // empty' "$TMP/w1k.after.json")
+	missed0=$(jq -r '.watts.missed // empty' "$TMP/w1k.before.json")
 	taken0=$(jq -r '.watts.samples // empty' "$TMP/w1k.before.json")
 	if [[ -n $taken && -n $missed ]]; then
 		result "watts sampling at 1 kHz: missed samples" "$((missed - missed0))" samples \
 			"samples taken in the window" "$((taken - taken0))" value "==" 0 "== 0"
 	else
-		not_run "watts sampling at 1 kHz: missed samples" "the status has no watts.samples/samples_missed"
+		not_run "watts sampling at 1 kHz: missed samples" "the status has no watts.samples/missed"
 	fi
 else
 	not_run "watts sampling at 1 kHz" "h2boxd at 1 kHz did not run"

@@ -416,6 +416,106 @@ static void test_hwmon_file_read_opens_once(void **state)
 
 }
 
+/*
+ * One cycle's reads of one chip go to its worker in one hand-off: three attributes cost one
+ * wake-up of the worker and one reply to the loop, not three of each.
+ */
+static void test_reader_batch_is_one_handoff(void **state)
+{
+	struct fake *f = *state;
+	static const char *const names[3] = { "in1_input", "curr1_input", "power1_input" };
+	struct hw_linux_reader_stats st;
+	struct hw_linux_reader *rd;
+	char path[PATH_MAX], rel[128];
+	long values[3] = { 0 };
+	int idx[3], errs[3];
+
+	fake_write(f->root, "class/hwmon/hwmon4/in1_input", "12100\n");
+	fake_write(f->root, "class/hwmon/hwmon4/curr1_input", "1500\n");
+	fake_write(f->root, "class/hwmon/hwmon4/power1_input", "18150000\n");
+	assert_int_equal(hw_linux_reader_new(HW_LINUX_READ_DEADLINE_NS, &rd), 0);
+	for (int i = 0; i < 3; i++) {
+		snprintf(rel, sizeof(rel), "class/hwmon/hwmon4/%s", names[i]);
+		snprintf(path, sizeof(path), "%s/%s", f->root, rel);
+		idx[i] = hw_linux_reader_slot(rd, path);
+		assert_true(idx[i] >= 0);
+	}
+	for (int round = 0; round < 5; round++) {
+		hw_linux_reader_read_many(rd, idx, 3, values, errs);
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(errs[i], 0);
+		assert_int_equal(values[0], 12100);
+		assert_int_equal(values[1], 1500);
+		assert_int_equal(values[2], 18150000);
+	}
+	hw_linux_reader_stats_get(rd, &st);
+	assert_int_equal(st.ops, 15);
+	assert_int_equal(st.handoffs, 5);
+	assert_int_equal(st.replies, 5);
+	assert_int_equal(st.opens, 3);
+	/* a single read is one hand-off too */
+	assert_int_equal(hw_linux_reader_read(rd, idx[1], &values[1]), 0);
+	hw_linux_reader_stats_get(rd, &st);
+	assert_int_equal(st.handoffs, 6);
+	assert_int_equal(st.replies, 6);
+	hw_linux_reader_free(rd);
+}
+
+/*
+ * A wedged attribute inside a batch: the batch waits one deadline, answers -ETIMEDOUT for the
+ * wedged one and the values of those read before it; the next batch answers at once, and all
+ * of it reads again once the file answers.
+ */
+static void test_reader_batch_wedged_attribute_is_bounded(void **state)
+{
+	struct fake *f = *state;
+	char fifo[PATH_MAX], a[PATH_MAX], next[PATH_MAX], old[PATH_MAX];
+	struct hw_linux_reader_stats st;
+	struct hw_linux_reader *rd;
+	long values[2] = { 0, 0 };
+	int idx[2], errs[2], w;
+
+	fake_write(f->root, "class/hwmon/hwmon5/in1_input", "5000\n");
+	snprintf(a, sizeof(a), "%s/class/hwmon/hwmon5/in1_input", f->root);
+	snprintf(fifo, sizeof(fifo), "%s/class/hwmon/hwmon5/power1_input", f->root);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(hw_linux_reader_new(200 * HW_NSEC_PER_MSEC, &rd), 0);
+	idx[0] = hw_linux_reader_slot(rd, a);
+	idx[1] = hw_linux_reader_slot(rd, fifo);
+	assert_true(idx[0] >= 0 && idx[1] >= 0);
+
+	hw_linux_reader_read_many(rd, idx, 2, values, errs);
+	assert_int_equal(errs[0], 0);
+	assert_int_equal(values[0], 5000);
+	assert_int_equal(errs[1], -ETIMEDOUT);
+	/* still wedged: the whole next batch is answered at once, nothing queued behind it */
+	values[0] = 7;
+	hw_linux_reader_read_many(rd, idx, 2, values, errs);
+	assert_int_equal(errs[0], -ETIMEDOUT);
+	assert_int_equal(errs[1], -ETIMEDOUT);
+	assert_int_equal(values[0], 7);
+	hw_linux_reader_stats_get(rd, &st);
+	assert_int_equal(st.handoffs, 1);
+	assert_int_equal(st.stale, 3);
+
+	/* the attribute answers again (as in the single-read test above) */
+	fake_write(f->root, "class/hwmon/hwmon5/next", "9000000\n");
+	snprintf(next, sizeof(next), "%s/class/hwmon/hwmon5/next", f->root);
+	snprintf(old, sizeof(old), "%s/class/hwmon/hwmon5/old", f->root);
+	assert_int_equal(link(fifo, old), 0);
+	assert_int_equal(rename(next, fifo), 0);
+	w = open(old, O_WRONLY | O_CLOEXEC);
+	assert_true(w >= 0);
+	close(w);
+	assert_int_equal(hw_linux_reader_idle_wait(rd, 30 * HW_NSEC_PER_SEC), 0);
+	hw_linux_reader_read_many(rd, idx, 2, values, errs);
+	assert_int_equal(errs[0], 0);
+	assert_int_equal(errs[1], 0);
+	assert_int_equal(values[0], 5000);
+	assert_int_equal(values[1], 9000000);
+	hw_linux_reader_free(rd);
+}
+
 /* ---- throttle knobs: cpufreq, intel_pstate and RAPL files through the linux backend ---- */
 
 #define CPUFREQ "devices/system/cpu/cpu%d/cpufreq/%s"
@@ -919,6 +1019,10 @@ int main(void)
 						fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_hwmon_file_read_opens_once, fake_setup,
 						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_reader_batch_is_one_handoff, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_reader_batch_wedged_attribute_is_bounded,
+						fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_knob_cpufreq_caps_and_restores_every_cpu,
 						fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_knob_cpufreq_rolls_back_when_a_cpu_fails,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw/clock.h"
 #include "hw/gpio.h"
 #include "hw/hw.h"
 #include "hw/sim/plant.h"
@@ -161,12 +162,95 @@ static void test_advance_guards(void **state)
 	loop_timer_free(t);
 }
 
+/* A periodic timer on the grid: period is rec.rearm; a jump of the box clock inside the
+ * callback (rec.self set) makes it late by that much (a wake-up that came late) */
+struct grid_rec {
+	int64_t fired[16];
+	int n;
+	int64_t period, late_by;
+	int64_t skipped;
+	struct fixture *f;
+};
+
+static void on_grid(struct loop_timer *t, int64_t now, void *userdata)
+{
+	struct grid_rec *r = userdata;
+
+	r->fired[r->n++] = now;
+	if (r->late_by) {
+		hw_clock_advance_to(r->f->hw, now + r->late_by);
+		r->late_by = 0;
+	}
+	r->skipped += loop_timer_arm_next(t, r->period);
+}
+
+/*
+ * Periodic timers run on multiples of their period: started at different times, a 1 s and a
+ * 250 ms timer share every whole-second wake-up (the armed list shows one due time), a run
+ * that could not happen on time is skipped and counted, never burst.
+ */
+static void test_periodic_timers_share_the_grid(void **state)
+{
+	struct fixture *f = *state;
+	struct grid_rec a = { .period = 1 * S, .f = f }, b = { .period = 250 * MS, .f = f };
+	struct loop_timer *ta, *tb;
+	int64_t t0 = loop_now(f->loop);
+
+	assert_int_equal(loop_timer_new(f->loop, "a", on_grid, &a, &ta), 0);
+	assert_int_equal(loop_timer_new(f->loop, "b", on_grid, &b, &tb), 0);
+	loop_timer_arm_in(ta, 0); /* a first run at once, as the fan does */
+	assert_int_equal(loop_advance(f->loop, 123 * MS), 0);
+	assert_int_equal(loop_timer_arm_first(tb, 250 * MS) % (250 * MS), 0);
+	assert_int_equal(loop_advance(f->loop, 3 * S), 0);
+	assert_int_equal(a.fired[0], t0);
+	for (int i = 1; i < a.n; i++)
+		assert_int_equal(a.fired[i] % S, 0);
+	for (int i = 0; i < b.n; i++)
+		assert_int_equal(b.fired[i] % (250 * MS), 0);
+	/* from the second run on, a's due time is one of b's */
+	assert_int_equal(loop_timer_deadline(ta) % (250 * MS), 0);
+	assert_int_equal(a.skipped + b.skipped, 0);
+
+	/* b comes back 1.1 s late once: four slots missed, none burst */
+	b.n = 0;
+	b.late_by = 1100 * MS;
+	assert_int_equal(loop_advance(f->loop, 300 * MS), 0);
+	assert_int_equal(b.skipped, 4);
+	assert_true(b.n <= 3);
+	for (int i = 1; i < b.n; i++)
+		assert_true(b.fired[i] - b.fired[i - 1] >= 250 * MS);
+	loop_timer_free(ta);
+	loop_timer_free(tb);
+}
+
+static void on_real(struct loop_timer *t, int64_t now, void *userdata)
+{
+	(*(int *)userdata)++;
+}
+
+/* A real-time timer is not box time: an advance of the sim never fires it. */
+static void test_real_timer_ignores_advance(void **state)
+{
+	struct fixture *f = *state;
+	struct loop_timer *t;
+	int fired = 0;
+
+	assert_int_equal(loop_timer_new_real(f->loop, "status", on_real, &fired, &t), 0);
+	loop_timer_arm_in(t, 3600 * S);
+	assert_int_equal(loop_advance(f->loop, 7200 * S), 0);
+	assert_int_equal(fired, 0);
+	assert_true(loop_timer_armed(t));
+	loop_timer_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_timers_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plant_edges_delivered_on_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_advance_guards, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_periodic_timers_share_the_grid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_real_timer_ignores_advance, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

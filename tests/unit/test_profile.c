@@ -448,6 +448,29 @@ static void test_metrics_section(void **state)
 	assert_error("[metrics]\nport = 9100\n", "t.conf:2: unknown key 'port' in [metrics]");
 }
 
+/* The IB watch runs only for a profile with an [ib] section, a bare header included. */
+static void test_ib_section_enables_the_watch(void **state)
+{
+	static const struct {
+		const char *text;
+		bool enabled;
+	} cases[] = {
+		{ "[daemon]\nbackend = sim\n" GPIO, false },
+		{ "[daemon]\nbackend = sim\n[ib]\n" GPIO, true },
+		{ "[daemon]\nbackend = sim\n[ ib ]\n" GPIO, true },
+		{ "[daemon]\nbackend = sim\n[ib]\nsample_period = 2s\n" GPIO, true },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct loaded *l = load(cases[i].text);
+
+		if (l->r != 0)
+			fail_msg("case %zu: r=%d %s", i, l->r, l->e.count ? l->e.msg[0] : "");
+		assert_int_equal(l->p.ib.enabled, cases[i].enabled);
+		free(l);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -462,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_sim_seed_full_range),
 		cmocka_unit_test(test_no_power_section_needs_no_gpio),
 		cmocka_unit_test(test_metrics_section),
+		cmocka_unit_test(test_ib_section_enables_the_watch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

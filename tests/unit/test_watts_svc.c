@@ -12,6 +12,7 @@
 #include "supervisor/config/profile.h"
 #include "supervisor/services/alarm.h"
 #include "supervisor/runtime/box.h"
+#include "supervisor/util/json.h"
 #include "supervisor/util/log.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/services/watts-svc.h"
@@ -650,13 +651,44 @@ static void test_svc_counts_samples_and_missed_slots(void **state)
 	svc_start_10hz(b);
 	loop_advance(b->loop, SEC(10));
 	assert_true(status_has(b, "\"samples\":100,"));
-	assert_true(status_has(b, "\"samples_missed\":0"));
+	assert_true(status_has(b, "\"missed\":0"));
 	/* the clock jumps 350 ms past the next deadline: that sample comes late, three slots lost */
 	assert_int_equal(hw_clock_advance_to(b->hw, loop_now(b->loop) + MS(450)), 0);
 	loop_advance(b->loop, 0);
 	assert_true(status_has(b, "\"samples\":101,"));
-	assert_true(status_has(b, "\"samples_missed\":3"));
+	assert_true(status_has(b, "\"missed\":3"));
 	svc_stop(b);
+}
+
+/* 1 kHz sampling (the top of sample_rate) in virtual time: every slot runs, none is missed. */
+static void test_svc_1khz_every_slot(void **state)
+{
+	struct fixture *f = *state;
+	struct watts_config c;
+	struct box *b = &f->b;
+	struct json *j = json_new();
+	char err[160];
+	const char *doc;
+
+	watts_config_defaults(&c);
+	assert_int_equal(watts_config_set(&c, "watts", "sample_rate", "1000", 1, err, sizeof(err)),
+			 0);
+	assert_int_equal(alarm_svc_new(b, &c.alerts, &b->alarms), 0);
+	assert_int_equal(watts_svc_new(b, &c, &b->watts), 0);
+	assert_int_equal(loop_advance(b->loop, SEC(2)), 0);
+	json_object_begin(j, NULL);
+	watts_svc_status_json(b->watts, j);
+	json_object_end(j);
+	doc = json_finish(j, NULL);
+	assert_non_null(doc);
+	assert_non_null(strstr(doc, "\"sample_hz\":1000"));
+	assert_non_null(strstr(doc, "\"samples\":2000,"));
+	assert_non_null(strstr(doc, "\"missed\":0"));
+	json_free(j);
+	watts_svc_free(b->watts);
+	b->watts = NULL;
+	alarm_svc_free(b->alarms);
+	b->alarms = NULL;
 }
 
 int main(void)
@@ -673,6 +705,7 @@ int main(void)
 						svc_teardown),
 		cmocka_unit_test_setup_teardown(test_svc_energy_budget_sensor, svc_setup,
 						svc_teardown),
+		cmocka_unit_test_setup_teardown(test_svc_1khz_every_slot, svc_setup, svc_teardown),
 		cmocka_unit_test_setup_teardown(test_svc_partial_read_fools_nothing, svc_setup,
 						svc_teardown),
 		cmocka_unit_test_setup_teardown(test_svc_counts_samples_and_missed_slots, svc_setup,
