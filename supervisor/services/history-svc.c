@@ -24,7 +24,6 @@ struct history_svc {
 	struct box *b;
 	struct history *ring;
 	struct loop_timer *timer;
-	int64_t next_ns; /* box time of the next sample */
 	bool routed;     /* its pages are on b->http */
 };
 
@@ -33,12 +32,9 @@ static void history_svc_on_timer(struct loop_timer *t, int64_t now_ns, void *use
 	struct history_svc *s = userdata;
 
 	history_sample(s->ring, &s->b->readings, now_ns, loop_real_now(s->b->loop));
-	/* from the last deadline, not from now: the points stay HISTORY_PERIOD_NS apart; a loop
-	 * that fell behind by more than a period skips ahead instead of sampling in a burst */
-	s->next_ns += HISTORY_PERIOD_NS;
-	if (s->next_ns <= now_ns)
-		s->next_ns = now_ns + HISTORY_PERIOD_NS;
-	loop_timer_arm_at(t, s->next_ns);
+	/* on the loop's grid: the points stay HISTORY_PERIOD_NS apart, share the fan's wake-up
+	 * (its 1 s period divides 10 s), and a loop that fell behind skips instead of bursting */
+	loop_timer_arm_next(t, HISTORY_PERIOD_NS);
 }
 
 const struct history *history_svc_ring(const struct history_svc *s)
@@ -198,9 +194,8 @@ int history_svc_new(struct box *b, struct history_svc **out)
 		log_warn(r, "http: cannot route the status page");
 		goto fail_verb;
 	}
-	/* the first sample one period in: the other services have read their parts by then */
-	s->next_ns = loop_now(b->loop) + HISTORY_PERIOD_NS;
-	loop_timer_arm_at(s->timer, s->next_ns);
+	/* the first sample at the next grid point: the other services read at start */
+	loop_timer_arm_first(s->timer, HISTORY_PERIOD_NS);
 	*out = s;
 	return 0;
 fail_verb:

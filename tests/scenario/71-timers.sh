@@ -8,6 +8,7 @@
 # "ready: control socket" line on a FIFO: explicit readiness, no sleeps.
 . "$(dirname "$0")/lib.sh"
 
+# (history: the status page's last hour, every 10 s on the fan's grid, whatever the profile)
 # timers: the armed timers' names, one line, sorted
 timers() { h2 --json status | jq -r '[.daemon.timers[].name] | sort | join(" ")'; }
 # due NAME: the timer's due time in seconds from now
@@ -19,20 +20,22 @@ awk '/^\[/ { skip = ($0 ~ /^\[ib\]/) } !skip' "$ROOT/profiles/sim-sfx.conf" >"$T
 # ---- with [ib] and a NOTIFY_SOCKET (notify-wait's): the IB watch and STATUS= are armed ----
 start_daemon "$ROOT/profiles/sim-sfx.conf" --state-dir "$TESTDIR/state1" || { finish; exit 1; }
 expect_eq "[ib] and NOTIFY_SOCKET: fan, IB, watts and STATUS= timers" "$(timers)" \
-	"fan ib-sample status watts-sample"
+	"fan history ib-sample status watts-sample"
 expect_eq "the status timer runs on the real clock" \
 	"$(h2 --json status | jq -r '.daemon.timers[] | select(.name == "status") | .clock')" real
 advance 3500ms
 expect_eq "fan and IB (1 s periods) share their wake-ups" "$(due fan)" "$(due ib-sample)"
 expect_eq "watts (1 Hz) shares the fan's wake-up" "$(due fan)" "$(due watts-sample)"
 expect_eq "the shared wake-up is on the period grid (0.5 s after 3.5 s)" "$(due fan)" 0.5
+advance 6s
+expect_eq "history (10 s) shares the fan's wake-up at 10 s" "$(due history)" "$(due fan)"
 stop_daemon
 
 # ---- without [ib]: no IB sampling timer, and no device lookup either ----
 start_daemon "$TESTDIR/noib.conf" --state-dir "$TESTDIR/state2" || { finish; exit 1; }
-expect_eq "no [ib]: no ib-sample timer" "$(timers)" "fan status watts-sample"
+expect_eq "no [ib]: no ib-sample timer" "$(timers)" "fan history status watts-sample"
 advance 5s
-expect_eq "no [ib]: still no ib-sample timer after 5 s" "$(timers)" "fan status watts-sample"
+expect_eq "no [ib]: still no ib-sample timer after 5 s" "$(timers)" "fan history status watts-sample"
 expect_eq "no [ib]: no device was looked up" "$(jget .ib.device status)" null
 before=$(jget .watts.samples status)
 advance 10s
@@ -66,13 +69,13 @@ stop_plain() {
 }
 
 if start_plain plain 'ready: control socket'; then
-	expect_eq "no NOTIFY_SOCKET: no status timer" "$(timers)" "fan watts-sample"
+	expect_eq "no NOTIFY_SOCKET: no status timer" "$(timers)" "fan history watts-sample"
 	stop_plain
 fi
 # the first status line is the status timer's first run: the daemon is up
 if start_plain line ' power=' --status-line; then
 	expect_eq "no NOTIFY_SOCKET but --status-line: the status timer" "$(timers)" \
-		"fan status watts-sample"
+		"fan history status watts-sample"
 	stop_plain
 fi
 
