@@ -52,18 +52,23 @@ static int cli_hw_self_dir(char *dir, size_t size)
 
 int cli_hw_exec(bool json, int argc, char **argv)
 {
-	char dir[PATH_MAX], paths[2][PATH_MAX + 32];
+	char dir[PATH_MAX], paths[2][PATH_MAX + 32], what[64];
 	char **args;
 	char *slash;
 	int r, e = ENOENT, i, n = 0;
 
+	/* the command as the messages name it: "probe", "ib bench --local" */
+	if (cli_hw_is_bench_local(argc, argv))
+		snprintf(what, sizeof(what), "%s %.16s --local", argv[0], argv[1]);
+	else
+		snprintf(what, sizeof(what), "%.16s", argv[0]);
 	r = cli_hw_self_dir(dir, sizeof(dir));
 	if (r < 0)
-		return cli_fail(json, 1, "%s: cannot find %s: /proc/self/exe: %s", argv[0],
+		return cli_fail(json, 1, "%s: cannot find %s: /proc/self/exe: %s", what,
 				CLI_HW_PROGRAM, strerror(-r));
 	args = calloc((size_t)argc + 3, sizeof(*args));
 	if (!args)
-		return cli_fail(json, 1, "%s: out of memory", argv[0]);
+		return cli_fail(json, 1, "%s: out of memory", what);
 	/* the build tree: next to h2box; installed: PREFIX/bin/h2box -> PREFIX/lib/h2box/ */
 	snprintf(paths[0], sizeof(paths[0]), "%s/%s", dir, CLI_HW_PROGRAM);
 	slash = strrchr(dir, '/');
@@ -87,6 +92,6 @@ int cli_hw_exec(bool json, int argc, char **argv)
 	if (e == ENOENT)
 		return cli_fail(json, 1,
 				"%s needs %s, the client's hardware program, which is not installed"
-				" (looked for %s and %s)", argv[0], CLI_HW_PROGRAM, paths[0], paths[1]);
-	return cli_fail(json, 1, "%s: cannot run %s: %s", argv[0], paths[i], strerror(e));
+				" (looked for %s and %s)", what, CLI_HW_PROGRAM, paths[0], paths[1]);
+	return cli_fail(json, 1, "%s: cannot run %s: %s", what, paths[i], strerror(e));
 }
