@@ -31,12 +31,24 @@ TEST_PKGS := qemu-system-x86 linux-source-6.1 busybox-static rdma-core ibverbs-u
 	gnuplot-nox libxml2-utils debhelper lintian debootstrap fancontrol prometheus curl \
 	chromium-headless-shell mosquitto mosquitto-clients openssl
 
-PKGS := libsystemd inih libibverbs libpci libmicrohttpd libmosquitto
+# Each program links libh2box.a (the linker takes only the objects it uses) and only its own
+# libraries (docs/ARCHITECTURE.md, "Programs and their libraries"):
+#   HW_*      hw/linux's buses (and logind over sd-bus): h2boxd, h2box-hw, the tests
+#   DAEMON_*  h2boxd alone: a library only the daemon uses is one more word on DAEMON_PKGS
+#   CLIENT_*  h2box: libc alone, loaded on every `h2box status` (tests/layers checks its
+#             NEEDED entries); the commands that open the hardware run in h2box-hw
+HW_PKGS := libsystemd libibverbs libpci
+DAEMON_PKGS := libsystemd inih libmicrohttpd libmosquitto
+CLIENT_LIBS :=
 # libgpiod separately: a second build links Debian 13's libgpiod 2.x from a local prefix
 GPIOD_CFLAGS ?= $(shell pkg-config --cflags libgpiod 2>/dev/null)
 GPIOD_LIBS ?= $(shell pkg-config --libs libgpiod 2>/dev/null)
-PKG_CFLAGS = $(GPIOD_CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(GPIOD_LIBS) $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsensors -li2c -lm -lpthread
+SYS_LIBS := -lm -lpthread
+HW_LIBS = $(GPIOD_LIBS) $(shell pkg-config --libs $(HW_PKGS) 2>/dev/null) -lsensors -li2c
+DAEMON_LIBS = $(shell pkg-config --libs $(DAEMON_PKGS) 2>/dev/null)
+PKG_CFLAGS = $(GPIOD_CFLAGS) $(shell pkg-config --cflags $(HW_PKGS) $(DAEMON_PKGS) 2>/dev/null)
+# the tests, tools and harnesses link the lot
+PKG_LIBS = $(DAEMON_LIBS) $(HW_LIBS) $(SYS_LIBS)
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wno-unused-parameter
@@ -64,7 +76,8 @@ FUZZ_CC ?= clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Every .c under these folders goes into the library except the program mains.
-MAINS := supervisor/daemon/h2boxd.c supervisor/cli/h2box.c tests/kernel/plant-mirror.c
+MAINS := supervisor/daemon/h2boxd.c supervisor/cli/h2box.c supervisor/cli/h2box-hw.c \
+	tests/kernel/plant-mirror.c
 LIB_SRCS := $(filter-out $(MAINS),$(wildcard hw/*.c hw/linux/*.c hw/sim/*.c drivers/*.c supervisor/*/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
@@ -82,7 +95,7 @@ GEN_PAGE_OBJ = $(BUILD_DIR)/obj/gen/status_page.o
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD_DIR)/tests/%)
 TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD_DIR)/tools/%)
 FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD_DIR)/fuzz/%)
-PROGS = $(BUILD_DIR)/h2boxd $(BUILD_DIR)/h2box
+PROGS = $(BUILD_DIR)/h2boxd $(BUILD_DIR)/h2box $(BUILD_DIR)/h2box-hw
 PLANT_MIRROR = $(if $(wildcard tests/kernel/plant-mirror.c),$(BUILD_DIR)/h2box-plant)
 
 .PHONY: all build build-asan build-gpiod2 build-fuzz deps-fuzz fuzz fuzz-compile run test check-layers test-unit test-fuzz \
@@ -127,7 +140,8 @@ build-gpiod2: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD_DIR=$(GPIOD2_BUILD) \
 		GPIOD_CFLAGS="-I$(GPIOD2_PREFIX)/usr/include" \
 		GPIOD_LIBS="-L$(GPIOD2_PREFIX)/usr/lib/x86_64-linux-gnu -l:libgpiod.so.3 -Wl,-rpath,$(GPIOD2_PREFIX)/usr/lib/x86_64-linux-gnu" \
-		$(GPIOD2_BUILD)/h2boxd $(GPIOD2_BUILD)/h2box $(GPIOD2_BUILD)/tests/test_linux_backends
+		$(GPIOD2_BUILD)/h2boxd $(GPIOD2_BUILD)/h2box $(GPIOD2_BUILD)/h2box-hw \
+		$(GPIOD2_BUILD)/tests/test_linux_backends
 
 compile: $(PROGS) $(PLANT_MIRROR) $(UNIT_BINS) $(TOOL_BINS)
 
@@ -171,11 +185,17 @@ $(BUILD_DIR)/libh2box.a: $(OBJS) $(GEN_OBJ) $(GEN_PAGE_OBJ)
 
 $(BUILD_DIR)/h2boxd: $(BUILD_DIR)/obj/supervisor/daemon/h2boxd.o $(BUILD_DIR)/libh2box.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(DAEMON_LIBS) $(HW_LIBS) $(SYS_LIBS)
 
+# No hardware library on this line: an object of h2box that reached hw/linux would fail the link.
 $(BUILD_DIR)/h2box: $(BUILD_DIR)/obj/supervisor/cli/h2box.o $(BUILD_DIR)/libh2box.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(CLIENT_LIBS)
+
+# probe and ib bench|selftest --local (supervisor/cli/cli-hw.h), exec'd by h2box
+$(BUILD_DIR)/h2box-hw: $(BUILD_DIR)/obj/supervisor/cli/h2box-hw.o $(BUILD_DIR)/libh2box.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(HW_LIBS) $(SYS_LIBS)
 
 $(BUILD_DIR)/h2box-plant: $(BUILD_DIR)/obj/tests/kernel/plant-mirror.o $(BUILD_DIR)/libh2box.a
 	$(call msg,LD,$@)
@@ -271,6 +291,8 @@ deb:
 install: build
 	install -D -m 0755 $(BUILD)/h2boxd $(DESTDIR)$(PREFIX)/sbin/h2boxd
 	install -D -m 0755 $(BUILD)/h2box $(DESTDIR)$(PREFIX)/bin/h2box
+	@# h2box finds it from its own folder: PREFIX/bin/h2box -> PREFIX/lib/h2box/h2box-hw
+	install -D -m 0755 $(BUILD)/h2box-hw $(DESTDIR)$(PREFIX)/lib/h2box/h2box-hw
 	install -d $(DESTDIR)/lib/systemd/system
 	sed "s|@SBINDIR@|$(PREFIX)/sbin|g" packaging/h2boxd.service > $(DESTDIR)/lib/systemd/system/h2boxd.service
 	@# every man page of docs/, in the section its suffix names

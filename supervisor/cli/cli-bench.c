@@ -60,17 +60,6 @@ static void probe_ceiling(struct hw *hw, struct ib_bench_opts *o)
 	o->ceiling_gbps = ib_probe_ceiling_gbps(hw, dev, o->port);
 }
 
-bool cli_bench_is_local(int argc, char **argv)
-{
-	if (argc < 2 || strcmp(argv[0], "ib") != 0 ||
-	    (strcmp(argv[1], "bench") != 0 && strcmp(argv[1], "selftest") != 0))
-		return false;
-	for (int i = 2; i < argc; i++)
-		if (strcmp(argv[i], "--local") == 0)
-			return true;
-	return false;
-}
-
 /*
  * `h2box ib selftest --local`: the same report in this process (the peer PC,
  * or the box before h2boxd is set up), with this process's memlock limit.

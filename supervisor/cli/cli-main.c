@@ -1,10 +1,9 @@
-/* cli-main.c - the h2box command line: global options, then h2boxd, record, a local bench or probe. */
+/* cli-main.c - the h2box command line: global options, then h2boxd, record, plot, or h2box-hw (probe, --local). */
 #include "supervisor/cli/cli-main.h"
 
 #include "supervisor/cli/cli.h"
-#include "supervisor/cli/cli-bench.h"
 #include "supervisor/cli/cli-help.h"
-#include "supervisor/cli/cli-probe.h"
+#include "supervisor/cli/cli-hw.h"
 #include "supervisor/cli/cli-record-main.h"
 #include "supervisor/cli/cli-plot-main.h"
 #include "supervisor/cli/cli-metrics.h"
@@ -15,7 +14,6 @@
 #include "h2box-version.h" /* generated from VERSION (build/gen) */
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +97,7 @@ int cli_main(int argc, char **argv)
 				return cli_fail(json, 2, "%s: seconds from 0 (no limit) to 3600%s%s", a,
 						i + 1 < argc ? ": " : "", i + 1 < argc ? perr : "");
 			}
-			timeout_ms = (int)lround(t * 1000);
+			timeout_ms = (int)(t * 1000 + 0.5); /* t >= 0; no lround(): no libm */
 			i++;
 		} else if (!dashdash && nwords == 0 && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
 			help = true;
@@ -143,13 +141,8 @@ int cli_main(int argc, char **argv)
 		free(words);
 		return r;
 	}
-	if (cli_bench_is_local(nwords, words)) {
-		r = cli_bench_local_main(json, nwords, words);
-		free(words);
-		return r;
-	}
-	if (strcmp(words[0], "probe") == 0) {
-		r = cli_probe_main(json, nwords, words);
+	if (cli_hw_wants(nwords, words)) { /* probe, ib bench|selftest --local: no daemon */
+		r = cli_hw_exec(json, nwords, words);
 		free(words);
 		return r;
 	}

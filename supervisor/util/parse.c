@@ -150,7 +150,8 @@ int parse_duration_ns(const char *s, int64_t min_ns, int64_t max_ns, int64_t *ou
 			return parse_error(-ERANGE, err, errlen, "duration %s is out of range [%s, %s]", b,
 				    parse_format_duration(min_ns, mb, sizeof(mb)),
 				    parse_format_duration(max_ns, xb, sizeof(xb)));
-		*out = (int64_t)llround(ns);
+		/* ns >= 0: + 0.5 rounds like llround() without libm (h2box links libc alone) */
+		*out = (int64_t)(ns + 0.5);
 		return 0;
 	}
 	return parse_error(-EINVAL, err, errlen, "unknown duration unit in '%s' (use us, ms, s, m or h)", b);

@@ -5,7 +5,7 @@
 #
 # Contents: busybox-static with applet links, i2c-stub.ko (from the cached kernel: H2BOX_KERNEL_DIR,
 # else build-kernel.sh is asked, which is instant when warm), the project's binaries found in
-# BUILD_DIR (h2boxd, h2box, h2box-plant, BUILD_DIR/kernel-tools/*; whichever exist) with their
+# BUILD_DIR (h2boxd, h2box, h2box-hw, h2box-plant, BUILD_DIR/kernel-tools/*; whichever exist) with their
 # shared libraries (ldd) and the dynamic loader, perftest (ib_write_bw, ib_send_lat), libibverbs
 # with the rxe provider, iproute2 (ip, tc, rdma), gpiod and lm-sensors tools when installed,
 # /etc/sensors3.conf, /init (guest-init.sh), /rig/guest-lib.sh, /rig/scenarios/*.sh and the unit's
@@ -107,7 +107,7 @@ say "staging in $stage"
 
 # --- project binaries (optional for now) ---
 found=0
-for b in h2boxd h2box h2box-plant; do
+for b in h2boxd h2box h2box-hw h2box-plant; do # h2box finds h2box-hw in its own folder
 	if [[ -f $build_dir/$b && -x $build_dir/$b ]]; then
 		add_bin "$build_dir/$b" "/opt/h2box/bin/$b"
 		found=$((found + 1))
@@ -127,14 +127,14 @@ fi
 say "project executables from $build_dir: $found"
 
 # --- a second build of h2boxd/h2box (libgpiod 2.x) for the GPIO scenarios, when given ---
-# H2BOX_KTEST_GPIOD2_BUILD=DIR packs DIR/{h2boxd,h2box} as /opt/gpiod2/bin/ with their libraries
+# H2BOX_KTEST_GPIOD2_BUILD=DIR packs DIR/{h2boxd,h2box,h2box-hw} as /opt/gpiod2/bin/ with their libraries
 # (its libgpiod.so.3 keeps its host path, which the binaries' rpath names).
 gpiod2_build=${H2BOX_KTEST_GPIOD2_BUILD:-}
 if [[ -n $gpiod2_build ]]; then
 	if [[ -x $gpiod2_build/h2boxd && -x $gpiod2_build/h2box ]]; then
 		mkdir -p "$stage/opt/gpiod2/bin"
-		for b in h2boxd h2box; do
-			add_bin "$gpiod2_build/$b" "/opt/gpiod2/bin/$b"
+		for b in h2boxd h2box h2box-hw; do
+			if [[ -x $gpiod2_build/$b ]]; then add_bin "$gpiod2_build/$b" "/opt/gpiod2/bin/$b"; fi
 		done
 		say "libgpiod 2 build from $gpiod2_build: /opt/gpiod2/bin"
 	else

@@ -4,7 +4,8 @@
 # usage: tests/layers/test-check-layers.sh BUILD_DIR
 # The first checks run the checker on the tree as it is; the others plant an upward include, a
 # sideways include and a link cycle in a scratch copy and expect the checker to name each; the
-# last looks into the client binary for code of the daemon, the services or the simulator.
+# last look into the client's two programs for code of the daemon, the services or the simulator,
+# and check that h2box links libc alone and hands the hardware commands to h2box-hw.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build}
@@ -12,7 +13,7 @@ checker=tests/layers/check-layers.py
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; shift; printf '#   %s\n' "$@"; }
-echo "1..7"
+echo "1..11"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -67,21 +68,46 @@ if [ $rc -eq 1 ] && grep -q 'link cycle.*supervisor/services/alpha <-> superviso
 then ok "a link cycle between two objects fails and names both (not a bystander)"
 else notok "a link cycle fails" "rc=$rc" "$out"; fi
 
-# the client links neither the daemon, nor the services, nor the simulator
+# the client (h2box and h2box-hw) links neither the daemon, nor the services, nor the simulator
 syms=$(for o in "$build"/obj/supervisor/daemon/*.o "$build"/obj/supervisor/services/*.o \
 	"$build"/obj/supervisor/runtime/*.o "$build"/obj/hw/sim/*.o; do
 	# h2boxd's own main() is not code the client could link
 	nm -P --defined-only "$o" 2>/dev/null | awk '$2 ~ /^[TDBR]$/ && $1 != "main" { print $1 }'
 done | sort -u)
-inbin=$(nm -P --defined-only "$build/h2box" 2>/dev/null | awk '{ print $1 }' | sort -u)
-if [ -z "$syms" ] || [ -z "$inbin" ]; then
-	notok "the client links no daemon, service, runtime or simulator code" "no symbols read ($build)"
-else
+for prog in h2box h2box-hw; do
+	inbin=$(nm -P --defined-only "$build/$prog" 2>/dev/null | awk '{ print $1 }' | sort -u)
+	if [ -z "$syms" ] || [ -z "$inbin" ]; then
+		notok "$prog links no daemon, service, runtime or simulator code" "no symbols read ($build)"
+		continue
+	fi
 	leaked=$(comm -12 <(echo "$syms") <(echo "$inbin"))
-	if [ -z "$leaked" ]; then ok "the client links no daemon, service, runtime or simulator code"
-	else notok "the client links no daemon, service, runtime or simulator code" \
+	if [ -z "$leaked" ]; then ok "$prog links no daemon, service, runtime or simulator code"
+	else notok "$prog links no daemon, service, runtime or simulator code" \
 		"$(echo "$leaked" | head -n 12 | tr '\n' ' ')"; fi
-fi
+done
+
+# h2box links libc alone (the Makefile's CLIENT_LIBS): each library it names is loaded and
+# relocated on every `h2box status`; the hardware libraries are h2box-hw's
+needed=$(readelf -d "$build/h2box" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' | sort | xargs)
+if [ "$needed" = "libc.so.6" ]; then ok "h2box's NEEDED entries: libc.so.6 alone"
+else notok "h2box's NEEDED entries: libc.so.6 alone" "NEEDED: ${needed:-none read from $build/h2box}"; fi
+
+# installed as make install lays them out (PREFIX/bin/h2box, PREFIX/lib/h2box/h2box-hw), h2box
+# hands probe to h2box-hw (whose usage error proves it ran); without it, a clear error
+mkdir -p "$tmp/prefix/bin" "$tmp/prefix/lib/h2box"
+cp "$build/h2box" "$tmp/prefix/bin/" && cp "$build/h2box-hw" "$tmp/prefix/lib/h2box/"
+out=$("$tmp/prefix/bin/h2box" probe --i2c-bus nine 2>&1); rc=$?
+if [ $rc -eq 2 ] && grep -q 'probe: --i2c-bus needs a bus number' <<<"$out"
+then ok "h2box probe runs PREFIX/lib/h2box/h2box-hw"
+else notok "h2box probe runs PREFIX/lib/h2box/h2box-hw" "rc=$rc" "$out"; fi
+rm -f "$tmp/prefix/lib/h2box/h2box-hw"
+out=$("$tmp/prefix/bin/h2box" --json ib bench --local 2>&1); rc=$?
+help=$("$tmp/prefix/bin/h2box" probe --help 2>&1); hrc=$?
+if [ $rc -eq 1 ] && grep -q '^{"ok":false,"status":1,"error":"ib bench --local needs h2box-hw, .* not installed' <<<"$out" &&
+	[ $hrc -eq 0 ] && grep -q '^  probe \[--i2c-bus N\]' <<<"$help"
+then ok "without h2box-hw: a clear error (exit 1), and probe --help still answers"
+else notok "without h2box-hw: a clear error (exit 1), and probe --help still answers" \
+	"rc=$rc $out" "help rc=$hrc"; fi
 
 # the checker's own usage error
 python3 "$checker" --bogus >/dev/null 2>&1

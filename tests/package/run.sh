@@ -155,7 +155,7 @@ check "dpkg -i into a clean Debian 12 root" in_root dpkg -i /tmp/h2box.deb
 missing=""
 for f in /usr/sbin/h2boxd /usr/bin/h2box /lib/systemd/system/h2boxd.service \
 	/lib/systemd/system-shutdown/h2box /usr/lib/sysusers.d/h2box.conf \
-	/usr/lib/udev/rules.d/60-h2box.rules /usr/lib/h2box/h2box-sysfs-access \
+	/usr/lib/udev/rules.d/60-h2box.rules /usr/lib/h2box/h2box-sysfs-access /usr/lib/h2box/h2box-hw \
 	/usr/share/polkit-1/rules.d/50-h2box.rules /usr/lib/modules-load.d/h2box.conf \
 	/usr/share/bash-completion/completions/h2box \
 	/usr/share/man/man1/h2box.1.gz /usr/share/man/man8/h2boxd.8.gz \
@@ -187,6 +187,9 @@ verify=$(in_root systemd-analyze verify --man=no /lib/systemd/system/h2boxd.serv
 expect_eq "systemd-analyze verify h2boxd.service (in the root): exit 0, no message" "$?:$verify" "0:"
 expect_eq "h2box --version prints VERSION" "$(in_root h2box --version)" "h2box $version"
 expect_eq "h2boxd -V prints VERSION" "$(in_root h2boxd -V)" "h2boxd $version"
+# h2box links libc alone and hands probe to /usr/lib/h2box/h2box-hw (its usage error: exit 2)
+in_root h2box probe --i2c-bus nine >/dev/null 2>&1
+expect_eq "h2box probe runs /usr/lib/h2box/h2box-hw" "$?" 2
 n=0
 for p in "$R"/usr/share/h2box/profiles/*.conf; do
 	check "h2boxd -n $(basename "$p") (as user h2box)" \
