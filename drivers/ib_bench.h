@@ -118,5 +118,7 @@ int ib_bench_run(struct hw *hw, const struct ib_bench_opts *o, struct ib_bench_r
 
 /* Median/p99 helpers, exposed for tests: sorts v in place; q in [0,1]. */
 double ib_bench_quantile(double *v, size_t n, double q);
+/* The latency rows' median: perftest's t_typical (the mean of the middle two of an even n). */
+double ib_bench_median(double *v, size_t n);
 
 #endif

@@ -18,10 +18,17 @@
 #define IB_BENCH_EP_RX_DEPTH 64
 /*
  * Latency sends ask for a completion only every this many: a completion per
- * ping is work on the reply's path (rxe builds it in the kernel) that
- * ib_send_lat does not do either.  At most half the send queue (ep_open).
+ * ping is work on the reply's path (rxe builds it in the kernel), and
+ * ib_send_lat even waits for each signalled one before it polls for the
+ * reply.  At most half the send queue (ib_bench_ep_lat_signal_every).
  */
 #define IB_BENCH_EP_LAT_SIGNAL_EVERY 32
+/*
+ * Empty polls between the checks that cost a system call or a clock read
+ * (timeout, cancel, the end of the round on the ponger's TCP connection):
+ * a check that runs when the reply lands delays it by its own cost.
+ */
+#define IB_BENCH_EP_SPIN_CHECK_MASK 4095u
 #define IB_BENCH_EP_LAT_SAMPLES_MAX  IB_BENCH_LAT_ITERS_MAX
 
 /* wr_id: side in bits 63..62, kind in 61..60, a sequence number below */
@@ -63,6 +70,18 @@ static int ib_bench_ep_cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
+}
+
+/*
+ * The median as perftest's t_typical: the middle value, or the mean of the
+ * two middle values of an even count; sorts v in place.
+ */
+double ib_bench_median(double *v, size_t n)
+{
+	if (n == 0)
+		return NAN;
+	qsort(v, n, sizeof(*v), ib_bench_ep_cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
 /* Nearest-rank quantile; sorts v in place. */
@@ -132,13 +151,19 @@ int ib_bench_ep_open(struct hw *hw, const char *dev, int port, const struct ib_b
 	if (r < 0)
 		return ib_bench_ep_fail(err, errlen, r, "%s: cannot create an RC queue pair: %s",
 					dev, strerror(-r));
-	/* a batch and the next must fit the send queue until the batch's completion is polled */
-	e->lat_signal_every = (unsigned)(o->tx_depth + 1) / 2;
-	if (e->lat_signal_every > IB_BENCH_EP_LAT_SIGNAL_EVERY)
-		e->lat_signal_every = IB_BENCH_EP_LAT_SIGNAL_EVERY;
-	if (e->lat_signal_every < 1)
-		e->lat_signal_every = 1;
+	e->lat_signal_every = ib_bench_ep_lat_signal_every(o->tx_depth);
 	return 0;
+}
+
+unsigned ib_bench_ep_lat_signal_every(int tx_depth)
+{
+	/* the send queue has tx_depth + 1 entries (ep_open): a batch and the next must fit
+	   until the batch's completion is polled */
+	unsigned every = tx_depth > 0 ? (unsigned)(tx_depth + 1) / 2 : 1;
+
+	if (every > IB_BENCH_EP_LAT_SIGNAL_EVERY)
+		every = IB_BENCH_EP_LAT_SIGNAL_EVERY;
+	return every < 1 ? 1 : every;
 }
 
 /* ---- bandwidth ---- */
@@ -367,7 +392,7 @@ static void ib_bench_ep_lat_row(double *rtt_ns, uint64_t n, size_t size, double 
 			row->lat_avg_us = NAN;
 		return;
 	}
-	row->lat_median_us = ib_bench_quantile(rtt_ns, n, 0.5) / 2e3; /* sorts */
+	row->lat_median_us = ib_bench_median(rtt_ns, n) / 2e3; /* sorts */
 	for (uint64_t i = 0; i < n; i++)
 		sum += rtt_ns[i];
 	/* one-way latency, as ib_send_lat reports it: half the round trip */
@@ -470,7 +495,7 @@ int ib_bench_ep_lat_run(struct ib_bench_ep *a, struct ib_bench_ep *b, size_t siz
 		if (r)
 			break;
 		/* the timeout and cancel checks need the clock: not on every spin */
-		if (!waiting || (++spins & 255) != 0)
+		if (!waiting || (++spins & IB_BENCH_EP_SPIN_CHECK_MASK) != 0)
 			continue;
 		now = hw_verbs_now_ns(a->ctx);
 		if (now - last > o->timeout_ns)
@@ -515,7 +540,7 @@ int ib_bench_ep_lat_pong(struct ib_bench_ep *b, size_t size, int oob_fd,
 				r = ib_bench_ep_lat_post_send(b, size, 0, err, errlen);
 			ponged = true; /* the clock is read below, off the reply's path */
 		}
-		if (got == 0 && (++loops & 255) == 0) {
+		if (got == 0 && (++loops & IB_BENCH_EP_SPIN_CHECK_MASK) == 0) {
 			struct pollfd pf = { .fd = oob_fd, .events = POLLIN };
 
 			if (poll(&pf, 1, 0) > 0)

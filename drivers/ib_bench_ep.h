@@ -74,6 +74,8 @@ int ib_bench_ep_bw_run(struct ib_bench_ep_stream *st, int n, const struct ib_ben
 		       ib_bench_cancel_fn cancel, void *ud, char *err, size_t errlen);
 void ib_bench_ep_bw_row(const struct ib_bench_ep_stream *s, struct ib_bench_row *row);
 
+/* Latency sends signalled: one in this many, for a send queue of tx_depth + 1 (1 .. 32). */
+unsigned ib_bench_ep_lat_signal_every(int tx_depth);
 /* Keep the receive queue of e stocked for ping-pong. */
 int ib_bench_ep_lat_fill_recv(struct ib_bench_ep *e, char *err, size_t errlen);
 /* Ping from a; b pongs in this thread, or b is NULL and the peer pongs on its own. */

@@ -2,6 +2,7 @@
 #include "hw/hw-private.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -111,6 +112,29 @@ int hw_verbs_memlock_get(struct hw *hw, struct hw_verbs_memlock *m)
 uint32_t hw_verbs_inline_size(uint32_t asked, uint32_t returned)
 {
 	return returned < asked ? returned : asked;
+}
+
+int hw_verbs_cycle_clock_calibrate(struct hw_verbs_cycle_clock *k, int64_t t0_ns, uint64_t c0,
+				   int64_t t1_ns, uint64_t c1)
+{
+	double ns_per_cycle;
+
+	if (t1_ns - t0_ns < HW_NSEC_PER_MSEC || c1 <= c0)
+		return -ERANGE;
+	ns_per_cycle = (double)(t1_ns - t0_ns) / (double)(c1 - c0);
+	/* 50 MHz .. 20 GHz: anything else is a counter that does not count time */
+	if (ns_per_cycle > 20.0 || ns_per_cycle < 0.05)
+		return -ERANGE;
+	k->c0 = c0;
+	k->t0_ns = t0_ns;
+	k->ns_per_cycle = ns_per_cycle;
+	return 0;
+}
+
+int64_t hw_verbs_cycle_clock_ns(const struct hw_verbs_cycle_clock *k, uint64_t cycles)
+{
+	/* a counter read before c0 (another CPU's, a little behind) is a negative offset */
+	return k->t0_ns + (int64_t)llround((double)(int64_t)(cycles - k->c0) * k->ns_per_cycle);
 }
 
 void hw_verbs_qp_local(const struct hw_verbs_qp *qp, struct hw_verbs_qp_info *info)
