@@ -170,6 +170,25 @@ int hw_verbs_post_write(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t o
 	return qp->ctx->ops->post_write(qp, mr, off, len, raddr, rkey, wr_id, signaled);
 }
 
+int hw_verbs_post_writes(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
+			 uint64_t raddr, uint32_t rkey, uint64_t wr_id, int n, bool signal_last)
+{
+	const struct hw_verbs_ops *ops = qp->ctx->ops;
+	int i, r = 0;
+
+	if (!span_ok(mr, off, len) || mr->ctx != qp->ctx || n < 1 || n > HW_VERBS_POST_LIST_MAX)
+		return -EINVAL;
+	if (ops->post_writes)
+		return ops->post_writes(qp, mr, off, len, raddr, rkey, wr_id, n, signal_last);
+	for (i = 0; i < n; i++) {
+		r = ops->post_write(qp, mr, off, len, raddr, rkey, wr_id + (uint64_t)i,
+				    signal_last && i == n - 1);
+		if (r < 0)
+			break;
+	}
+	return i > 0 ? i : r;
+}
+
 int hw_verbs_post_send(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
 		       uint64_t wr_id, bool signaled)
 {

@@ -117,6 +117,16 @@ int hw_verbs_qp_connect(struct hw_verbs_qp *qp, const struct hw_verbs_qp_info *r
 
 int hw_verbs_post_write(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
 			uint64_t raddr, uint32_t rkey, uint64_t wr_id, bool signaled);
+/*
+ * n (1 .. HW_VERBS_POST_LIST_MAX) WRITEs of the same span as one chained
+ * post, wr_ids wr_id .. wr_id + n - 1, only the last signalled if
+ * signal_last: one doorbell for all (on rxe one system call, which runs the
+ * requester, instead of n).  Returns how many were posted (a full send queue
+ * stops the chain), or -errno when none was (-ENOMEM: the queue is full).
+ */
+#define HW_VERBS_POST_LIST_MAX 32
+int hw_verbs_post_writes(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
+			 uint64_t raddr, uint32_t rkey, uint64_t wr_id, int n, bool signal_last);
 int hw_verbs_post_send(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
 		       uint64_t wr_id, bool signaled);
 int hw_verbs_post_recv(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,

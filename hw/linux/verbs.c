@@ -447,6 +447,40 @@ static int lv_post_write(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t 
 	return lv_post(qp, mr, off, len, IBV_WR_RDMA_WRITE, raddr, rkey, wr_id, signaled);
 }
 
+static int lv_post_writes(struct hw_verbs_qp *base, struct hw_verbs_mr *mr, size_t off, size_t len,
+			  uint64_t raddr, uint32_t rkey, uint64_t wr_id, int n, bool signal_last)
+{
+	struct lv_qp *q = (struct lv_qp *)base;
+	struct ibv_sge sge = {
+		.addr = mr->addr + off,
+		.length = (uint32_t)len,
+		.lkey = mr->lkey,
+	};
+	struct ibv_send_wr wr[HW_VERBS_POST_LIST_MAX], *bad = NULL;
+	int r;
+
+	memset(wr, 0, (size_t)n * sizeof(wr[0]));
+	for (int i = 0; i < n; i++) {
+		wr[i].wr_id = wr_id + (uint64_t)i;
+		wr[i].sg_list = &sge; /* the same span for all: the provider only reads it */
+		wr[i].num_sge = 1;
+		wr[i].opcode = IBV_WR_RDMA_WRITE;
+		wr[i].send_flags = len <= q->max_inline ? IBV_SEND_INLINE : 0;
+		wr[i].wr.rdma.remote_addr = raddr;
+		wr[i].wr.rdma.rkey = rkey;
+		wr[i].next = i + 1 < n ? &wr[i + 1] : NULL;
+	}
+	if (signal_last)
+		wr[n - 1].send_flags |= IBV_SEND_SIGNALED;
+	r = ibv_post_send(q->qp, wr, &bad);
+	if (r == 0)
+		return n;
+	/* bad is the first WR not posted: the ones before it are on the queue */
+	if (bad && bad > wr && bad < wr + n)
+		return (int)(bad - wr);
+	return -abs(r);
+}
+
 static int lv_post_send(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
 			uint64_t wr_id, bool signaled)
 {
@@ -547,6 +581,7 @@ const struct hw_verbs_ops hw_verbs_linux_ops = {
 	.qp_destroy = lv_qp_destroy,
 	.qp_connect = lv_qp_connect,
 	.post_write = lv_post_write,
+	.post_writes = lv_post_writes,
 	.post_send = lv_post_send,
 	.post_recv = lv_post_recv,
 	.poll = lv_poll,

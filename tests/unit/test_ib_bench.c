@@ -157,6 +157,49 @@ static void test_lat_signal_every(void **state)
 	assert_int_equal(ib_bench_ep_lat_signal_every(0), 1);
 }
 
+/* bandwidth posts: chains end at the first signalled WRITE, within the window and the total */
+static void test_bw_batch(void **state)
+{
+	struct ib_bench_ep_stream st = { .sig_every = 32, .total = 1000, .mark_a = 100, .mark_b = 900 };
+	bool sig;
+
+	(void)state;
+	assert_int_equal(ib_bench_ep_bw_batch(&st, 128, &sig), 32); /* 1..32, 32 signalled */
+	assert_true(sig);
+	st.posted = 96;
+	assert_int_equal(ib_bench_ep_bw_batch(&st, 128, &sig), 4); /* 97..100: mark_a */
+	assert_true(sig);
+	st.posted = 100;
+	assert_int_equal(ib_bench_ep_bw_batch(&st, 128, &sig), 28); /* 101..128 */
+	assert_true(sig);
+	st.posted = 130, st.completed = 10; /* 120 in flight of 128: the window cuts it */
+	assert_int_equal(ib_bench_ep_bw_batch(&st, 128, &sig), 8);
+	assert_false(sig);
+	st.completed = 2;
+	assert_int_equal(ib_bench_ep_bw_batch(&st, 128, &sig), 0); /* window full */
+	st.posted = 990, st.completed = 990;
+	assert_int_equal(ib_bench_ep_bw_batch(&st, 128, &sig), 2); /* 991..992, 992 signalled */
+	assert_true(sig);
+	st.posted = 992, st.completed = 992;
+	assert_int_equal(ib_bench_ep_bw_batch(&st, 128, &sig), 8); /* the last, signalled */
+	assert_true(sig);
+	st.posted = 1000;
+	assert_int_equal(ib_bench_ep_bw_batch(&st, 128, &sig), 0);
+	st = (struct ib_bench_ep_stream){ .sig_every = 100, .total = 1000 };
+	assert_int_equal(ib_bench_ep_bw_batch(&st, 128, &sig), HW_VERBS_POST_LIST_MAX);
+	assert_false(sig);
+}
+
+/* a waiting end yields only once a wait is far past a healthy round trip */
+static void test_idle_yield(void **state)
+{
+	(void)state;
+	assert_false(ib_bench_ep_idle_yield(0));
+	assert_false(ib_bench_ep_idle_yield(255));
+	assert_true(ib_bench_ep_idle_yield(256));
+	assert_true(ib_bench_ep_idle_yield(100000));
+}
+
 /* the cycle-counter clock the linux backend times round trips with */
 static void test_cycle_clock(void **state)
 {
@@ -347,6 +390,8 @@ int main(void)
 		cmocka_unit_test(test_median_as_perftest),
 		cmocka_unit_test(test_lat_signal_every),
 		cmocka_unit_test(test_cycle_clock),
+		cmocka_unit_test(test_bw_batch),
+		cmocka_unit_test(test_idle_yield),
 		cmocka_unit_test_setup_teardown(test_sim_write_bw_is_pcie_bound, sim_box_setup_booted,
 						sim_box_teardown),
 		cmocka_unit_test_setup_teardown(test_sim_cabled_ports_bidir, sim_box_setup_booted,

@@ -524,9 +524,10 @@ h2box_cs_send_lat() { # SIZE ITERS -> median one-way us
 	echo "$t"
 }
 
-median() { # VALUE...: the median of the finite numbers among them (mean of the middle two), or nan
+median() { # VALUE...: the median of the finite positive numbers among them (mean of the middle two), or nan
+	# (a run that reports inf or 0 measured nothing: ib_send_lat printed inf, ib_write_bw 0.000000 in the rig)
 	printf '%s\n' "$@" | awk '
-		$1 ~ /^[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?$/ { v[++n] = $1 + 0 }
+		$1 ~ /^[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?$/ && $1 + 0 > 0 { v[++n] = $1 + 0 }
 		END {
 			for (i = 2; i <= n; i++)
 				for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
