@@ -18,6 +18,26 @@
  * the two and perftest send the same messages inline. The QP capabilities the device returned
  * (max_inline_data, max_send_wr, max_sge) are logged once (`H2BOX_EVENT=ib-qp-caps`), on the
  * first successful bench of a run.
+ *
+ * Latency, against ib_send_lat's loop (perftest_resources.c, run_iter_lat_send): both busy-poll
+ * (no completion events), re-post the receive before the reply/next ping is sent, send the same
+ * sizes inline. perftest signals every send and waits for its completion before polling for the
+ * reply; h2box signals one send in 32 (ib_bench_ep_lat_signal_every(): at most half the send
+ * queue) and never waits on the send side. Timing: perftest reads the cycle counter before each
+ * post and reports t_typical, the median of the per-iteration round trips / 2 (the mean of the
+ * middle two for an even count); h2box reads its clock once per round trip (when the reply
+ * lands, which is when the next ping leaves) and reports the same median (ib_bench_median()).
+ * The clock is the TSC calibrated against CLOCK_MONOTONIC on x86 (hw_verbs_cycle_clock,
+ * hw/verbs.h): where the guest's clocksource has no vDSO read (HPET, ACPI PM in a VM)
+ * clock_gettime() is a system call on every round trip, and perftest uses the cycle counter too.
+ * Checks that cost a system call (timeout, cancel, the ponger's end-of-round poll on TCP) run
+ * once per 4096 empty polls, off the reply's path. Warm-up: h2box leaves iters/10 (at most 1000)
+ * unmeasured iterations first; ib_send_lat measures from the first.
+ *
+ * Bandwidth, against ib_write_bw: 128 WRITEs outstanding (tx_depth), busy polling 16 completions
+ * at a time; perftest signals one WRITE in 100 (cq_mod), h2box one in tx_depth / 4 and posts
+ * one signalling interval per call before it polls; perftest times from the first post to the
+ * last completion, h2box the measured middle between unmeasured warm-up and cool-down margins.
  */
 
 #include <stdbool.h>
@@ -118,5 +138,7 @@ int ib_bench_run(struct hw *hw, const struct ib_bench_opts *o, struct ib_bench_r
 
 /* Median/p99 helpers, exposed for tests: sorts v in place; q in [0,1]. */
 double ib_bench_quantile(double *v, size_t n, double q);
+/* The latency rows' median: perftest's t_typical (the mean of the middle two of an even n). */
+double ib_bench_median(double *v, size_t n);
 
 #endif

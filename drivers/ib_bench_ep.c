@@ -7,8 +7,10 @@
 #include "hw/verbs.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +20,28 @@
 #define IB_BENCH_EP_RX_DEPTH 64
 /*
  * Latency sends ask for a completion only every this many: a completion per
- * ping is work on the reply's path (rxe builds it in the kernel) that
- * ib_send_lat does not do either.  At most half the send queue (ep_open).
+ * ping is work on the reply's path (rxe builds it in the kernel), and
+ * ib_send_lat even waits for each signalled one before it polls for the
+ * reply.  At most half the send queue (ib_bench_ep_lat_signal_every).
  */
 #define IB_BENCH_EP_LAT_SIGNAL_EVERY 32
+/*
+ * Empty polls between the checks that cost a system call or a clock read
+ * (timeout, cancel, the end of the round on the ponger's TCP connection):
+ * a check that runs when the reply lands delays it by its own cost.
+ */
+#define IB_BENCH_EP_SPIN_CHECK_MASK 4095u
+/*
+ * Consecutive empty polls after which a waiting end yields its CPU at each
+ * further empty poll.  A soft device's work (rxe's tasklets, the loopback's
+ * receive softirq) runs in the kernel on the same CPUs: once it is deferred
+ * to ksoftirqd, a poller that never yields holds it off until the next
+ * scheduler tick (4 ms one-way on rxe in a loaded 2-vCPU guest, for
+ * ib_send_lat too).  256 polls is well past a healthy round trip on rxe
+ * (tens of polls) and on a card (a few microseconds), so a healthy run never
+ * yields, and a yield with nothing else runnable returns at once.
+ */
+#define IB_BENCH_EP_YIELD_AFTER 256u
 #define IB_BENCH_EP_LAT_SAMPLES_MAX  IB_BENCH_LAT_ITERS_MAX
 
 /* wr_id: side in bits 63..62, kind in 61..60, a sequence number below */
@@ -63,6 +83,18 @@ static int ib_bench_ep_cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
+}
+
+/*
+ * The median as perftest's t_typical: the middle value, or the mean of the
+ * two middle values of an even count; sorts v in place.
+ */
+double ib_bench_median(double *v, size_t n)
+{
+	if (n == 0)
+		return NAN;
+	qsort(v, n, sizeof(*v), ib_bench_ep_cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
 /* Nearest-rank quantile; sorts v in place. */
@@ -132,13 +164,37 @@ int ib_bench_ep_open(struct hw *hw, const char *dev, int port, const struct ib_b
 	if (r < 0)
 		return ib_bench_ep_fail(err, errlen, r, "%s: cannot create an RC queue pair: %s",
 					dev, strerror(-r));
-	/* a batch and the next must fit the send queue until the batch's completion is polled */
-	e->lat_signal_every = (unsigned)(o->tx_depth + 1) / 2;
-	if (e->lat_signal_every > IB_BENCH_EP_LAT_SIGNAL_EVERY)
-		e->lat_signal_every = IB_BENCH_EP_LAT_SIGNAL_EVERY;
-	if (e->lat_signal_every < 1)
-		e->lat_signal_every = 1;
+	e->lat_signal_every = ib_bench_ep_lat_signal_every(o->tx_depth);
 	return 0;
+}
+
+bool ib_bench_ep_idle_yield(unsigned empty_polls)
+{
+	return empty_polls >= IB_BENCH_EP_YIELD_AFTER;
+}
+
+/* One more empty poll (got == 0) or a reset; yields when the wait has gone on too long. */
+static void ib_bench_ep_idle(unsigned *empty, int got)
+{
+	if (got > 0) {
+		*empty = 0;
+		return;
+	}
+	if (*empty < UINT_MAX)
+		(*empty)++;
+	if (ib_bench_ep_idle_yield(*empty))
+		sched_yield();
+}
+
+unsigned ib_bench_ep_lat_signal_every(int tx_depth)
+{
+	/* the send queue has tx_depth + 1 entries (ep_open): a batch and the next must fit
+	   until the batch's completion is polled */
+	unsigned every = tx_depth > 0 ? (unsigned)(tx_depth + 1) / 2 : 1;
+
+	if (every > IB_BENCH_EP_LAT_SIGNAL_EVERY)
+		every = IB_BENCH_EP_LAT_SIGNAL_EVERY;
+	return every < 1 ? 1 : every;
 }
 
 /* ---- bandwidth ---- */
@@ -157,32 +213,59 @@ void ib_bench_ep_stream_init(struct ib_bench_ep_stream *s, struct ib_bench_ep *e
 	}
 }
 
+static bool ib_bench_ep_bw_signals(const struct ib_bench_ep_stream *s, uint64_t n)
+{
+	return n % s->sig_every == 0 || n == s->total || n == s->mark_a || n == s->mark_b;
+}
+
+uint64_t ib_bench_ep_bw_batch(const struct ib_bench_ep_stream *s, int tx_depth, bool *signal_last)
+{
+	uint64_t inflight = s->posted - s->completed, limit, n = 0;
+
+	*signal_last = false;
+	if (s->posted >= s->total || inflight >= (uint64_t)tx_depth)
+		return 0;
+	limit = (uint64_t)tx_depth - inflight;
+	if (limit > s->total - s->posted)
+		limit = s->total - s->posted;
+	if (limit > s->sig_every)
+		limit = s->sig_every;
+	if (limit > HW_VERBS_POST_LIST_MAX)
+		limit = HW_VERBS_POST_LIST_MAX;
+	while (n < limit) {
+		if (ib_bench_ep_bw_signals(s, s->posted + ++n)) {
+			*signal_last = true;
+			break;
+		}
+	}
+	return n;
+}
+
 /*
- * Post at most one signalling interval per call, so the caller polls in
- * between: a soft provider (rxe) does the whole transfer inside the post
- * call, and completions found only after a full queue's worth of posts
- * would all carry one timestamp (a zero-length measured interval).
+ * Post at most one batch (ib_bench_ep_bw_batch) per call, so the caller
+ * polls in between: a soft provider (rxe) does the whole transfer inside
+ * the post call, and completions found only after a full queue's worth of
+ * posts would all carry one timestamp (a zero-length measured interval).
+ * The batch is one chained post: one doorbell (on rxe one system call) per
+ * batch where ib_write_bw rings one per WRITE.
  */
 static int ib_bench_ep_bw_post(struct ib_bench_ep_stream *s, const struct ib_bench_ep_plan *p,
 			       char *err, size_t errlen)
 {
-	uint64_t burst = 0;
+	bool sig;
+	uint64_t n = ib_bench_ep_bw_batch(s, p->tx_depth, &sig);
+	int r;
 
-	while (s->posted < s->total && s->posted - s->completed < (uint64_t)p->tx_depth &&
-	       burst++ < s->sig_every) {
-		uint64_t n = s->posted + 1;
-		bool sig =
-			n % s->sig_every == 0 || n == s->total || n == s->mark_a || n == s->mark_b;
-		int r = hw_verbs_post_write(s->e->qp, s->e->mr, 0, s->size, s->e->raddr, s->e->rkey,
-					    ib_bench_ep_wr_id(s->e->side, WR_WRITE, n), sig);
-
-		if (r == -ENOMEM)
-			break; /* send queue full: wait for completions */
-		if (r < 0)
-			return ib_bench_ep_fail(err, errlen, r, "posting an RDMA WRITE failed: %s",
-						strerror(-r));
-		s->posted = n;
-	}
+	if (n == 0)
+		return 0;
+	r = hw_verbs_post_writes(s->e->qp, s->e->mr, 0, s->size, s->e->raddr, s->e->rkey,
+				 ib_bench_ep_wr_id(s->e->side, WR_WRITE, s->posted + 1), (int)n, sig);
+	if (r == -ENOMEM)
+		return 0; /* send queue full: wait for completions */
+	if (r < 0)
+		return ib_bench_ep_fail(err, errlen, r, "posting an RDMA WRITE failed: %s",
+					strerror(-r));
+	s->posted += (uint64_t)r;
 	return 0;
 }
 
@@ -232,11 +315,12 @@ int ib_bench_ep_bw_run(struct ib_bench_ep_stream *st, int n, const struct ib_ben
 	struct hw_verbs_ctx *ctxs[2] = { st[0].e->ctx, n > 1 ? st[1].e->ctx : NULL };
 	int nctx = (n > 1 && ctxs[1] != ctxs[0]) ? 2 : 1;
 	int64_t t0 = hw_verbs_now_ns(ctxs[0]), last_progress = t0;
-	unsigned loops = 0;
+	unsigned loops = 0, empty = 0;
 
 	for (;;) {
 		bool all_done = true;
 		int64_t now;
+		int polled = 0;
 
 		for (int i = 0; i < n; i++) {
 			int r = ib_bench_ep_bw_post(&st[i], p, err, errlen);
@@ -265,7 +349,9 @@ int ib_bench_ep_bw_run(struct ib_bench_ep_stream *st, int n, const struct ib_ben
 			}
 			if (got > 0)
 				last_progress = hw_verbs_now_ns(ctxs[c]);
+			polled += got;
 		}
+		ib_bench_ep_idle(&empty, polled);
 		now = hw_verbs_now_ns(ctxs[0]);
 		for (int i = 0; i < n; i++) {
 			ib_bench_ep_bw_mark(&st[i], p, t0, now);
@@ -367,7 +453,7 @@ static void ib_bench_ep_lat_row(double *rtt_ns, uint64_t n, size_t size, double 
 			row->lat_avg_us = NAN;
 		return;
 	}
-	row->lat_median_us = ib_bench_quantile(rtt_ns, n, 0.5) / 2e3; /* sorts */
+	row->lat_median_us = ib_bench_median(rtt_ns, n) / 2e3; /* sorts */
 	for (uint64_t i = 0; i < n; i++)
 		sum += rtt_ns[i];
 	/* one-way latency, as ib_send_lat reports it: half the round trip */
@@ -389,7 +475,7 @@ int ib_bench_ep_lat_run(struct ib_bench_ep *a, struct ib_bench_ep *b, size_t siz
 	bool by_time = o->iters == 0;
 	double *rtt;
 	int64_t tsend = 0, tstart = 0, last;
-	unsigned spins = 0;
+	unsigned spins = 0, empty = 0;
 	int r = 0;
 	bool waiting = false;
 
@@ -406,6 +492,7 @@ int ib_bench_ep_lat_run(struct ib_bench_ep *a, struct ib_bench_ep *b, size_t siz
 	while (r == 0 && it < total) {
 		struct hw_verbs_ctx *ctxs[2] = { a->ctx, b && b->ctx != a->ctx ? b->ctx : NULL };
 		int64_t now;
+		int polled = 0;
 
 		if (!waiting) {
 			/* later pings leave when the previous reply came (see below) */
@@ -425,6 +512,7 @@ int ib_bench_ep_lat_run(struct ib_bench_ep *a, struct ib_bench_ep *b, size_t siz
 						     "polling the completion queue failed");
 				break;
 			}
+			polled += got;
 			for (int k = 0; k < got && r == 0; k++) {
 				int side = ib_bench_ep_wr_side(wc[k].wr_id);
 				enum wr_kind kind = ib_bench_ep_wr_kind(wc[k].wr_id);
@@ -469,8 +557,10 @@ int ib_bench_ep_lat_run(struct ib_bench_ep *a, struct ib_bench_ep *b, size_t siz
 		}
 		if (r)
 			break;
+		if (waiting)
+			ib_bench_ep_idle(&empty, polled);
 		/* the timeout and cancel checks need the clock: not on every spin */
-		if (!waiting || (++spins & 255) != 0)
+		if (!waiting || (++spins & IB_BENCH_EP_SPIN_CHECK_MASK) != 0)
 			continue;
 		now = hw_verbs_now_ns(a->ctx);
 		if (now - last > o->timeout_ns)
@@ -491,7 +581,7 @@ int ib_bench_ep_lat_pong(struct ib_bench_ep *b, size_t size, int oob_fd,
 			 const struct ib_bench_opts *o, char *err, size_t errlen)
 {
 	int64_t last = hw_verbs_now_ns(b->ctx), now;
-	unsigned loops = 0;
+	unsigned loops = 0, empty = 0;
 	bool ponged = false;
 	int r = 0;
 
@@ -515,7 +605,8 @@ int ib_bench_ep_lat_pong(struct ib_bench_ep *b, size_t size, int oob_fd,
 				r = ib_bench_ep_lat_post_send(b, size, 0, err, errlen);
 			ponged = true; /* the clock is read below, off the reply's path */
 		}
-		if (got == 0 && (++loops & 255) == 0) {
+		ib_bench_ep_idle(&empty, got);
+		if (got == 0 && (++loops & IB_BENCH_EP_SPIN_CHECK_MASK) == 0) {
 			struct pollfd pf = { .fd = oob_fd, .events = POLLIN };
 
 			if (poll(&pf, 1, 0) > 0)

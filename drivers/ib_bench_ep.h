@@ -69,11 +69,22 @@ int ib_bench_ep_memlock_check(struct hw *hw, size_t buflen, int endpoints, char 
 void ib_bench_ep_plan_make(const struct ib_bench_opts *o, struct ib_bench_ep_plan *p);
 void ib_bench_ep_stream_init(struct ib_bench_ep_stream *s, struct ib_bench_ep *e, size_t size,
 			     const struct ib_bench_ep_plan *p);
+/*
+ * The next chained post of a stream: how many WRITEs (0: none now: all
+ * posted, or tx_depth outstanding), at most one signalling interval and
+ * HW_VERBS_POST_LIST_MAX; it ends at the first WRITE to be signalled
+ * (*signal_last), so only a chain's last WRITE is ever signalled.
+ */
+uint64_t ib_bench_ep_bw_batch(const struct ib_bench_ep_stream *s, int tx_depth, bool *signal_last);
 /* Run n (1 or 2) streams to the end of the plan, polling their contexts. */
 int ib_bench_ep_bw_run(struct ib_bench_ep_stream *st, int n, const struct ib_bench_ep_plan *p,
 		       ib_bench_cancel_fn cancel, void *ud, char *err, size_t errlen);
 void ib_bench_ep_bw_row(const struct ib_bench_ep_stream *s, struct ib_bench_row *row);
 
+/* After this many consecutive empty polls a waiting end yields its CPU (a soft device's work). */
+bool ib_bench_ep_idle_yield(unsigned empty_polls);
+/* Latency sends signalled: one in this many, for a send queue of tx_depth + 1 (1 .. 32). */
+unsigned ib_bench_ep_lat_signal_every(int tx_depth);
 /* Keep the receive queue of e stocked for ping-pong. */
 int ib_bench_ep_lat_fill_recv(struct ib_bench_ep *e, char *err, size_t errlen);
 /* Ping from a; b pongs in this thread, or b is NULL and the peer pongs on its own. */

@@ -150,6 +150,9 @@ struct hw_verbs_ops {
 			  size_t errlen);
 	int (*post_write)(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
 			  uint64_t raddr, uint32_t rkey, uint64_t wr_id, bool signaled);
+	/* optional: without it hw_verbs_post_writes() posts one at a time */
+	int (*post_writes)(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
+			   uint64_t raddr, uint32_t rkey, uint64_t wr_id, int n, bool signal_last);
 	int (*post_send)(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
 			 uint64_t wr_id, bool signaled);
 	int (*post_recv)(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,

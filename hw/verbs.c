@@ -2,6 +2,7 @@
 #include "hw/hw-private.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -113,6 +114,29 @@ uint32_t hw_verbs_inline_size(uint32_t asked, uint32_t returned)
 	return returned < asked ? returned : asked;
 }
 
+int hw_verbs_cycle_clock_calibrate(struct hw_verbs_cycle_clock *k, int64_t t0_ns, uint64_t c0,
+				   int64_t t1_ns, uint64_t c1)
+{
+	double ns_per_cycle;
+
+	if (t1_ns - t0_ns < HW_NSEC_PER_MSEC || c1 <= c0)
+		return -ERANGE;
+	ns_per_cycle = (double)(t1_ns - t0_ns) / (double)(c1 - c0);
+	/* 50 MHz .. 20 GHz: anything else is a counter that does not count time */
+	if (ns_per_cycle > 20.0 || ns_per_cycle < 0.05)
+		return -ERANGE;
+	k->c0 = c0;
+	k->t0_ns = t0_ns;
+	k->ns_per_cycle = ns_per_cycle;
+	return 0;
+}
+
+int64_t hw_verbs_cycle_clock_ns(const struct hw_verbs_cycle_clock *k, uint64_t cycles)
+{
+	/* a counter read before c0 (another CPU's, a little behind) is a negative offset */
+	return k->t0_ns + (int64_t)llround((double)(int64_t)(cycles - k->c0) * k->ns_per_cycle);
+}
+
 void hw_verbs_qp_local(const struct hw_verbs_qp *qp, struct hw_verbs_qp_info *info)
 {
 	*info = qp->local;
@@ -144,6 +168,25 @@ int hw_verbs_post_write(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t o
 	if (!span_ok(mr, off, len) || mr->ctx != qp->ctx)
 		return -EINVAL;
 	return qp->ctx->ops->post_write(qp, mr, off, len, raddr, rkey, wr_id, signaled);
+}
+
+int hw_verbs_post_writes(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
+			 uint64_t raddr, uint32_t rkey, uint64_t wr_id, int n, bool signal_last)
+{
+	const struct hw_verbs_ops *ops = qp->ctx->ops;
+	int i, r = 0;
+
+	if (!span_ok(mr, off, len) || mr->ctx != qp->ctx || n < 1 || n > HW_VERBS_POST_LIST_MAX)
+		return -EINVAL;
+	if (ops->post_writes)
+		return ops->post_writes(qp, mr, off, len, raddr, rkey, wr_id, n, signal_last);
+	for (i = 0; i < n; i++) {
+		r = ops->post_write(qp, mr, off, len, raddr, rkey, wr_id + (uint64_t)i,
+				    signal_last && i == n - 1);
+		if (r < 0)
+			break;
+	}
+	return i > 0 ? i : r;
 }
 
 int hw_verbs_post_send(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,

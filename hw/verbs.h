@@ -70,6 +70,24 @@ int hw_verbs_memlock_get(struct hw *hw, struct hw_verbs_memlock *m);
  */
 int64_t hw_verbs_now_ns(struct hw_verbs_ctx *c);
 
+/*
+ * A cycle counter read as nanoseconds (the linux backend's clock where the
+ * CPU has one).  The latency loop reads the clock once per round trip, on
+ * the path it measures: clock_gettime() is a system call wherever the
+ * kernel's clocksource has no vDSO read (a VM's HPET or ACPI PM timer), a
+ * cycle counter is a few instructions, and perftest times with it too
+ * (get_cycles()).  Calibrated from two (CLOCK_MONOTONIC, counter) pairs.
+ */
+struct hw_verbs_cycle_clock {
+	uint64_t c0;	     /* counter at t0_ns */
+	int64_t t0_ns;	     /* CLOCK_MONOTONIC at c0 */
+	double ns_per_cycle; /* > 0 once calibrated */
+};
+/* 0, or -ERANGE: pairs less than 1 ms apart, or a rate outside 50 MHz .. 20 GHz. */
+int hw_verbs_cycle_clock_calibrate(struct hw_verbs_cycle_clock *k, int64_t t0_ns, uint64_t c0,
+				   int64_t t1_ns, uint64_t c1);
+int64_t hw_verbs_cycle_clock_ns(const struct hw_verbs_cycle_clock *k, uint64_t cycles);
+
 int hw_verbs_mr_reg(struct hw_verbs_ctx *c, size_t len, struct hw_verbs_mr **out);
 void hw_verbs_mr_dereg(struct hw_verbs_mr *mr);
 void *hw_verbs_mr_buf(struct hw_verbs_mr *mr);
@@ -99,6 +117,16 @@ int hw_verbs_qp_connect(struct hw_verbs_qp *qp, const struct hw_verbs_qp_info *r
 
 int hw_verbs_post_write(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
 			uint64_t raddr, uint32_t rkey, uint64_t wr_id, bool signaled);
+/*
+ * n (1 .. HW_VERBS_POST_LIST_MAX) WRITEs of the same span as one chained
+ * post, wr_ids wr_id .. wr_id + n - 1, only the last signalled if
+ * signal_last: one doorbell for all (on rxe one system call, which runs the
+ * requester, instead of n).  Returns how many were posted (a full send queue
+ * stops the chain), or -errno when none was (-ENOMEM: the queue is full).
+ */
+#define HW_VERBS_POST_LIST_MAX 32
+int hw_verbs_post_writes(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
+			 uint64_t raddr, uint32_t rkey, uint64_t wr_id, int n, bool signal_last);
 int hw_verbs_post_send(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,
 		       uint64_t wr_id, bool signaled);
 int hw_verbs_post_recv(struct hw_verbs_qp *qp, struct hw_verbs_mr *mr, size_t off, size_t len,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "drivers/ib_bench.h"
+#include "drivers/ib_bench_ep.h"
 #include "hw/hw.h"
 #include "hw/sim/plant.h"
 #include "tests/unit/sim-box.h"
@@ -130,6 +131,96 @@ static void test_quantile(void **state)
 	assert_true(ib_bench_quantile(v, 100, 0.0) == 0.0);
 	assert_true(isnan(ib_bench_quantile(v, 0, 0.5)));
 	assert_true(isnan(ib_bench_quantile(v, 100, 1.5)));
+}
+
+/* the latency rows' median is perftest's t_typical: the mean of the middle two of an even count */
+static void test_median_as_perftest(void **state)
+{
+	double even[] = { 4, 1, 3, 2 }, odd[] = { 5, 1, 4, 2, 3 }, copy[4];
+
+	(void)state;
+	memcpy(copy, even, sizeof(copy));
+	assert_true(ib_bench_quantile(copy, 4, 0.5) == 2.0); /* nearest rank: the lower middle */
+	assert_true(ib_bench_median(even, 4) == 2.5);
+	assert_true(ib_bench_median(odd, 5) == 3.0);
+	assert_true(isnan(ib_bench_median(odd, 0)));
+}
+
+/* latency sends: one signalled in min(32, half the send queue), never 0 */
+static void test_lat_signal_every(void **state)
+{
+	(void)state;
+	assert_int_equal(ib_bench_ep_lat_signal_every(128), 32); /* the default tx depth */
+	assert_int_equal(ib_bench_ep_lat_signal_every(63), 32);
+	assert_int_equal(ib_bench_ep_lat_signal_every(8), 4);
+	assert_int_equal(ib_bench_ep_lat_signal_every(1), 1);
+	assert_int_equal(ib_bench_ep_lat_signal_every(0), 1);
+}
+
+/* bandwidth posts: chains end at the first signalled WRITE, within the window and the total */
+static void test_bw_batch(void **state)
+{
+	struct ib_bench_ep_stream st = { .sig_every = 32, .total = 1000, .mark_a = 100, .mark_b = 900 };
+	bool sig;
+
+	(void)state;
+	assert_int_equal(ib_bench_ep_bw_batch(&st, 128, &sig), 32); /* 1..32, 32 signalled */
+	assert_true(sig);
+	st.posted = 96;
+	assert_int_equal(ib_bench_ep_bw_batch(&st, 128, &sig), 4); /* 97..100: mark_a */
+	assert_true(sig);
+	st.posted = 100;
+	assert_int_equal(ib_bench_ep_bw_batch(&st, 128, &sig), 28); /* 101..128 */
+	assert_true(sig);
+	st.posted = 130, st.completed = 10; /* 120 in flight of 128: the window cuts it */
+	assert_int_equal(ib_bench_ep_bw_batch(&st, 128, &sig), 8);
+	assert_false(sig);
+	st.completed = 2;
+	assert_int_equal(ib_bench_ep_bw_batch(&st, 128, &sig), 0); /* window full */
+	st.posted = 990, st.completed = 990;
+	assert_int_equal(ib_bench_ep_bw_batch(&st, 128, &sig), 2); /* 991..992, 992 signalled */
+	assert_true(sig);
+	st.posted = 992, st.completed = 992;
+	assert_int_equal(ib_bench_ep_bw_batch(&st, 128, &sig), 8); /* the last, signalled */
+	assert_true(sig);
+	st.posted = 1000;
+	assert_int_equal(ib_bench_ep_bw_batch(&st, 128, &sig), 0);
+	st = (struct ib_bench_ep_stream){ .sig_every = 100, .total = 1000 };
+	assert_int_equal(ib_bench_ep_bw_batch(&st, 128, &sig), HW_VERBS_POST_LIST_MAX);
+	assert_false(sig);
+}
+
+/* a waiting end yields only once a wait is far past a healthy round trip */
+static void test_idle_yield(void **state)
+{
+	(void)state;
+	assert_false(ib_bench_ep_idle_yield(0));
+	assert_false(ib_bench_ep_idle_yield(255));
+	assert_true(ib_bench_ep_idle_yield(256));
+	assert_true(ib_bench_ep_idle_yield(100000));
+}
+
+/* the cycle-counter clock the linux backend times round trips with */
+static void test_cycle_clock(void **state)
+{
+	struct hw_verbs_cycle_clock k = { 0 };
+	const int64_t t0 = 5 * S;
+
+	(void)state;
+	/* 3 GHz: 30 M cycles in 10 ms */
+	assert_int_equal(hw_verbs_cycle_clock_calibrate(&k, t0, 1000, t0 + S / 100, 1000 + 30000000),
+			 0);
+	assert_true(hw_verbs_cycle_clock_ns(&k, 1000) == t0);
+	assert_true(hw_verbs_cycle_clock_ns(&k, 1000 + 3000) == t0 + 1000);
+	assert_true(hw_verbs_cycle_clock_ns(&k, 1000 + 3000000000ULL) == t0 + S);
+	assert_true(hw_verbs_cycle_clock_ns(&k, 1000 - 300) == t0 - 100); /* another CPU, behind */
+	k.ns_per_cycle = 0;
+	/* too short to tell, a counter that stood still, implausible rates: refused, k untouched */
+	assert_int_equal(hw_verbs_cycle_clock_calibrate(&k, t0, 0, t0 + 1000, 3000), -ERANGE);
+	assert_int_equal(hw_verbs_cycle_clock_calibrate(&k, t0, 7, t0 + S, 7), -ERANGE);
+	assert_int_equal(hw_verbs_cycle_clock_calibrate(&k, t0, 0, t0 + S, 1000000), -ERANGE);
+	assert_int_equal(hw_verbs_cycle_clock_calibrate(&k, t0, 0, t0 + S, 100000000000ULL), -ERANGE);
+	assert_true(k.ns_per_cycle == 0);
 }
 
 /* ---- runs on the simulated H2 ---- */
@@ -296,6 +387,11 @@ int main(void)
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_quantile),
 		cmocka_unit_test(test_inline_clamp),
+		cmocka_unit_test(test_median_as_perftest),
+		cmocka_unit_test(test_lat_signal_every),
+		cmocka_unit_test(test_cycle_clock),
+		cmocka_unit_test(test_bw_batch),
+		cmocka_unit_test(test_idle_yield),
 		cmocka_unit_test_setup_teardown(test_sim_write_bw_is_pcie_bound, sim_box_setup_booted,
 						sim_box_teardown),
 		cmocka_unit_test_setup_teardown(test_sim_cabled_ports_bidir, sim_box_setup_booted,

@@ -7,8 +7,11 @@ set -eu
 # shellcheck source=SCRIPTDIR/../guest-lib.sh
 . /rig/guest-lib.sh
 
+# h2box.bench=1 runs every comparison; =bw or =lat only the bandwidth or latency ones (iterating)
 case " $(cat /proc/cmdline) " in
-*" h2box.bench=1 "*) ;;
+*" h2box.bench=1 "*) IB_BENCH_PART=all ;;
+*" h2box.bench=bw "*) IB_BENCH_PART=bw ;;
+*" h2box.bench=lat "*) IB_BENCH_PART=lat ;;
 *)
 	rig_skip "$RIG_SCENARIO" "make bench only (H2BOX_KTEST_BENCH=1)"
 	exit 0
