@@ -35,10 +35,14 @@ TEST_PKGS := qemu-system-x86 linux-source-6.1 busybox-static rdma-core ibverbs-u
 # libraries (docs/ARCHITECTURE.md, "Programs and their libraries"):
 #   HW_*      hw/linux's buses (and logind over sd-bus): h2boxd, h2box-hw, the tests
 #   DAEMON_*  h2boxd alone: a library only the daemon uses is one more word on DAEMON_PKGS
+#   DAEMON_DLOPEN_PKGS  h2boxd's optional features' libraries: headers only, no link flags;
+#             runtime/http.c and runtime/mqtt-client.c dlopen() them when the profile enables
+#             [metrics] listen or [mqtt] (debian/control names their packages in Depends)
 #   CLIENT_*  h2box: libc alone, loaded on every `h2box status` (tests/layers checks its
 #             NEEDED entries); the commands that open the hardware run in h2box-hw
 HW_PKGS := libsystemd libibverbs libpci
-DAEMON_PKGS := libsystemd inih libmicrohttpd libmosquitto
+DAEMON_PKGS := libsystemd inih
+DAEMON_DLOPEN_PKGS := libmicrohttpd libmosquitto
 CLIENT_LIBS :=
 # libgpiod separately: a second build links Debian 13's libgpiod 2.x from a local prefix
 GPIOD_CFLAGS ?= $(shell pkg-config --cflags libgpiod 2>/dev/null)
@@ -46,7 +50,8 @@ GPIOD_LIBS ?= $(shell pkg-config --libs libgpiod 2>/dev/null)
 SYS_LIBS := -lm -lpthread
 HW_LIBS = $(GPIOD_LIBS) $(shell pkg-config --libs $(HW_PKGS) 2>/dev/null) -lsensors -li2c
 DAEMON_LIBS = $(shell pkg-config --libs $(DAEMON_PKGS) 2>/dev/null)
-PKG_CFLAGS = $(GPIOD_CFLAGS) $(shell pkg-config --cflags $(HW_PKGS) $(DAEMON_PKGS) 2>/dev/null)
+PKG_CFLAGS = $(GPIOD_CFLAGS) $(shell pkg-config --cflags $(HW_PKGS) $(DAEMON_PKGS) \
+	$(DAEMON_DLOPEN_PKGS) 2>/dev/null)
 # the tests, tools and harnesses link the lot
 PKG_LIBS = $(DAEMON_LIBS) $(HW_LIBS) $(SYS_LIBS)
 

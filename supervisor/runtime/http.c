@@ -2,6 +2,7 @@
 #include "supervisor/runtime/http.h"
 
 #include "supervisor/runtime/loop.h"
+#include "supervisor/util/dlib.h"
 #include "supervisor/util/log.h"
 
 #include <arpa/inet.h>
@@ -33,6 +34,39 @@ struct http {
 	int port;
 	struct http_route routes[HTTP_ROUTES_MAX];
 };
+
+/*
+ * libmicrohttpd (and the TLS stack it links) is loaded by the first http_new(), only when a
+ * profile sets [metrics] listen: a daemon without it maps none of it (issue #16).
+ */
+static struct {
+	__typeof__(MHD_start_daemon) *start_daemon;
+	__typeof__(MHD_stop_daemon) *stop_daemon;
+	__typeof__(MHD_get_daemon_info) *get_daemon_info;
+	__typeof__(MHD_get_timeout) *get_timeout;
+	__typeof__(MHD_run) *run;
+	__typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
+	__typeof__(MHD_add_response_header) *add_response_header;
+	__typeof__(MHD_queue_response) *queue_response;
+	__typeof__(MHD_destroy_response) *destroy_response;
+} http_mhd;
+
+#define HTTP_MHD_SYM(fn) { "MHD_" #fn, (void **)&http_mhd.fn }
+static const struct dlib_sym http_mhd_syms[] = {
+	HTTP_MHD_SYM(start_daemon),	   HTTP_MHD_SYM(stop_daemon),
+	HTTP_MHD_SYM(get_daemon_info),	   HTTP_MHD_SYM(get_timeout),
+	HTTP_MHD_SYM(run),		   HTTP_MHD_SYM(create_response_from_buffer),
+	HTTP_MHD_SYM(add_response_header), HTTP_MHD_SYM(queue_response),
+	HTTP_MHD_SYM(destroy_response),
+};
+_Static_assert(sizeof(http_mhd_syms) / sizeof(http_mhd_syms[0]) ==
+		       sizeof(http_mhd) / sizeof(http_mhd.run),
+	       "every libmicrohttpd function pointer has its name");
+
+static struct dlib http_mhd_lib = { .soname = "libmicrohttpd.so.12",
+				    .deb_pkg = "libmicrohttpd12",
+				    .syms = http_mhd_syms,
+				    .n_syms = sizeof(http_mhd_syms) / sizeof(http_mhd_syms[0]) };
 
 static const char http_text[] = "text/plain; charset=utf-8";
 
@@ -83,20 +117,20 @@ static enum MHD_Result http_queue(struct MHD_Connection *conn, int status, const
 	enum MHD_Result r;
 
 	if (body)
-		resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		resp = http_mhd.create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	else
-		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+		resp = http_mhd.create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	if (!resp) {
 		free(body);
 		return MHD_NO; /* MHD closes the connection */
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type ? type : http_text);
+	http_mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type ? type : http_text);
 	/* live figures: a cache must ask again */
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	http_mhd.add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (allow)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	r = MHD_queue_response(conn, (unsigned)status, resp);
-	MHD_destroy_response(resp);
+		http_mhd.add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	r = http_mhd.queue_response(conn, (unsigned)status, resp);
+	http_mhd.destroy_response(resp);
 	return r;
 }
 
@@ -140,7 +174,7 @@ static void http_rearm(struct http *h)
 	MHD_UNSIGNED_LONG_LONG ms;
 	uint64_t now;
 
-	if (MHD_get_timeout(h->mhd, &ms) != MHD_YES) {
+	if (http_mhd.get_timeout(h->mhd, &ms) != MHD_YES) {
 		sd_event_source_set_enabled(h->timer, SD_EVENT_OFF);
 		return;
 	}
@@ -149,10 +183,10 @@ static void http_rearm(struct http *h)
 	sd_event_source_set_enabled(h->timer, SD_EVENT_ONESHOT);
 }
 
-/* MHD_run() in epoll mode waits for nothing: it handles what is ready and returns. */
+/* http_mhd.run() in epoll mode waits for nothing: it handles what is ready and returns. */
 static void http_run(struct http *h)
 {
-	MHD_run(h->mhd);
+	http_mhd.run(h->mhd);
 	http_rearm(h);
 }
 
@@ -206,6 +240,9 @@ int http_new(struct loop *l, const char *addr, int port, struct http **out)
 
 	if (port < 0 || port > 65535 || http_sockaddr(addr, port, &ss) < 0)
 		return -EINVAL;
+	r = dlib_load(&http_mhd_lib);
+	if (r < 0)
+		return r;
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
@@ -213,7 +250,7 @@ int http_new(struct loop *l, const char *addr, int port, struct http **out)
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	errno = 0;
-	h->mhd = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, http_on_request, h,
+	h->mhd = http_mhd.start_daemon(flags, (uint16_t)port, NULL, NULL, http_on_request, h,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTIONS_MAX,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_TIMEOUT_S,
@@ -222,7 +259,7 @@ int http_new(struct loop *l, const char *addr, int port, struct http **out)
 		r = errno ? -errno : -EADDRINUSE;
 		goto fail;
 	}
-	info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	info = http_mhd.get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	if (!info) {
 		r = -EIO;
 		goto fail;
@@ -233,7 +270,7 @@ int http_new(struct loop *l, const char *addr, int port, struct http **out)
 	r = sd_event_add_time(e, &h->timer, CLOCK_MONOTONIC, UINT64_MAX, 0, http_on_timer, h);
 	if (r < 0)
 		goto fail;
-	info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	info = http_mhd.get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? info->port : port;
 	http_rearm(h);
 	*out = h;
@@ -250,7 +287,7 @@ void http_free(struct http *h)
 	sd_event_source_disable_unref(h->timer);
 	sd_event_source_disable_unref(h->io);
 	if (h->mhd)
-		MHD_stop_daemon(h->mhd);
+		http_mhd.stop_daemon(h->mhd);
 	for (int i = 0; i < HTTP_ROUTES_MAX; i++)
 		free(h->routes[i].path);
 	free(h);

@@ -2,6 +2,7 @@
 #include "supervisor/runtime/mqtt-client.h"
 
 #include "supervisor/runtime/loop.h"
+#include "supervisor/util/dlib.h"
 #include "supervisor/util/log.h"
 
 #include <errno.h>
@@ -15,6 +16,65 @@
 #define MQTT_CLIENT_MISC_USEC (1000ULL * 1000ULL)
 /* a broker that takes the TCP connection but never answers CONNECT is given up after this */
 #define MQTT_CLIENT_CONNECT_TIMEOUT_USEC (10ULL * 1000ULL * 1000ULL)
+
+/*
+ * libmosquitto (and libssl/libcrypto under it) is loaded by the first mqtt_client_new(), only
+ * when a profile sets [mqtt] host: a daemon without it maps none of it (issue #16).
+ */
+static struct {
+	__typeof__(mosquitto_lib_init) *lib_init;
+	__typeof__(mosquitto_new) *new;
+	__typeof__(mosquitto_destroy) *destroy;
+	__typeof__(mosquitto_strerror) *strerror;
+	__typeof__(mosquitto_connack_string) *connack_string;
+	__typeof__(mosquitto_disconnect) *disconnect;
+	__typeof__(mosquitto_want_write) *want_write;
+	__typeof__(mosquitto_socket) *socket;
+	__typeof__(mosquitto_loop_read) *loop_read;
+	__typeof__(mosquitto_loop_write) *loop_write;
+	__typeof__(mosquitto_loop_misc) *loop_misc;
+	__typeof__(mosquitto_connect_async) *connect_async;
+	__typeof__(mosquitto_int_option) *int_option;
+	__typeof__(mosquitto_username_pw_set) *username_pw_set;
+	__typeof__(mosquitto_will_set) *will_set;
+	__typeof__(mosquitto_tls_set) *tls_set;
+	__typeof__(mosquitto_connect_callback_set) *connect_callback_set;
+	__typeof__(mosquitto_message_callback_set) *message_callback_set;
+	__typeof__(mosquitto_publish) *publish;
+	__typeof__(mosquitto_subscribe) *subscribe;
+} mqtt_mosq;
+
+#define MQTT_MOSQ_SYM(fn) { "mosquitto_" #fn, (void **)&mqtt_mosq.fn }
+static const struct dlib_sym mqtt_mosq_syms[] = {
+	MQTT_MOSQ_SYM(lib_init),
+	MQTT_MOSQ_SYM(new),
+	MQTT_MOSQ_SYM(destroy),
+	MQTT_MOSQ_SYM(strerror),
+	MQTT_MOSQ_SYM(connack_string),
+	MQTT_MOSQ_SYM(disconnect),
+	MQTT_MOSQ_SYM(want_write),
+	MQTT_MOSQ_SYM(socket),
+	MQTT_MOSQ_SYM(loop_read),
+	MQTT_MOSQ_SYM(loop_write),
+	MQTT_MOSQ_SYM(loop_misc),
+	MQTT_MOSQ_SYM(connect_async),
+	MQTT_MOSQ_SYM(int_option),
+	MQTT_MOSQ_SYM(username_pw_set),
+	MQTT_MOSQ_SYM(will_set),
+	MQTT_MOSQ_SYM(tls_set),
+	MQTT_MOSQ_SYM(connect_callback_set),
+	MQTT_MOSQ_SYM(message_callback_set),
+	MQTT_MOSQ_SYM(publish),
+	MQTT_MOSQ_SYM(subscribe),
+};
+_Static_assert(sizeof(mqtt_mosq_syms) / sizeof(mqtt_mosq_syms[0]) ==
+		       sizeof(mqtt_mosq) / sizeof(mqtt_mosq.new),
+	       "every libmosquitto function pointer has its name");
+
+static struct dlib mqtt_mosq_lib = { .soname = "libmosquitto.so.1",
+				     .deb_pkg = "libmosquitto1",
+				     .syms = mqtt_mosq_syms,
+				     .n_syms = sizeof(mqtt_mosq_syms) / sizeof(mqtt_mosq_syms[0]) };
 
 struct mqtt_client {
 	struct loop *loop;
@@ -54,7 +114,7 @@ static uint64_t mqtt_client_now_usec(struct mqtt_client *c)
 /* The socket is gone (refused, lost, keep-alive timeout): close our side and retry later. */
 static void mqtt_client_drop(struct mqtt_client *c, int rc)
 {
-	const char *why = rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc);
+	const char *why = rc == MOSQ_ERR_ERRNO ? strerror(errno) : mqtt_mosq.strerror(rc);
 
 	c->io = sd_event_source_disable_unref(c->io);
 	c->misc = sd_event_source_disable_unref(c->misc);
@@ -66,14 +126,14 @@ static void mqtt_client_drop(struct mqtt_client *c, int rc)
 			  c->port, why);
 	c->down_logged = true;
 	c->connected = false;
-	mosquitto_disconnect(c->mosq); /* closes the socket; an error here means none was open */
+	mqtt_mosq.disconnect(c->mosq); /* closes the socket; an error here means none was open */
 	mqtt_client_schedule(c);
 }
 
 static void mqtt_client_update_events(struct mqtt_client *c)
 {
 	if (c->io)
-		sd_event_source_set_io_events(c->io, mosquitto_want_write(c->mosq)
+		sd_event_source_set_io_events(c->io, mqtt_mosq.want_write(c->mosq)
 							     ? EPOLLIN | EPOLLOUT
 							     : EPOLLIN);
 }
@@ -81,7 +141,7 @@ static void mqtt_client_update_events(struct mqtt_client *c)
 /* After every library call: an error or a closed socket ends this connection. */
 static void mqtt_client_after(struct mqtt_client *c, int rc)
 {
-	if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(c->mosq) < 0)
+	if (rc != MOSQ_ERR_SUCCESS || mqtt_mosq.socket(c->mosq) < 0)
 		mqtt_client_drop(c, rc != MOSQ_ERR_SUCCESS ? rc : MOSQ_ERR_NO_CONN);
 	else
 		mqtt_client_update_events(c);
@@ -93,7 +153,7 @@ static int mqtt_client_on_io(sd_event_source *s, int fd, uint32_t revents, void 
 	int rc = MOSQ_ERR_SUCCESS;
 
 	if (revents & (EPOLLIN | EPOLLERR | EPOLLHUP))
-		rc = mosquitto_loop_read(c->mosq, 1);
+		rc = mqtt_mosq.loop_read(c->mosq, 1);
 	/*
 	 * A refused or reset socket stays readable and in error: the library's TLS handshake
 	 * does not always report it, and the loop would spin on it.  What could be read is read.
@@ -108,8 +168,8 @@ static int mqtt_client_on_io(sd_event_source *s, int fd, uint32_t revents, void 
 		mqtt_client_drop(c, MOSQ_ERR_ERRNO);
 		return 0;
 	}
-	if (rc == MOSQ_ERR_SUCCESS && (revents & EPOLLOUT) && mosquitto_socket(c->mosq) >= 0)
-		rc = mosquitto_loop_write(c->mosq, 1);
+	if (rc == MOSQ_ERR_SUCCESS && (revents & EPOLLOUT) && mqtt_mosq.socket(c->mosq) >= 0)
+		rc = mqtt_mosq.loop_write(c->mosq, 1);
 	mqtt_client_after(c, rc);
 	return 0;
 }
@@ -125,7 +185,7 @@ static int mqtt_client_on_misc(sd_event_source *s, uint64_t usec, void *userdata
 		mqtt_client_drop(c, MOSQ_ERR_ERRNO);
 		return 0;
 	}
-	mqtt_client_after(c, mosquitto_loop_misc(c->mosq));
+	mqtt_client_after(c, mqtt_mosq.loop_misc(c->mosq));
 	return 0;
 }
 
@@ -136,8 +196,8 @@ static void mqtt_client_attempt(struct mqtt_client *c)
 
 	/* a numeric host: getaddrinfo answers without a resolver; the connect does not wait */
 	c->attempt_usec = mqtt_client_now_usec(c);
-	rc = mosquitto_connect_async(c->mosq, c->host, c->port, c->keepalive_s);
-	fd = mosquitto_socket(c->mosq);
+	rc = mqtt_mosq.connect_async(c->mosq, c->host, c->port, c->keepalive_s);
+	fd = mqtt_mosq.socket(c->mosq);
 	if (rc != MOSQ_ERR_SUCCESS || fd < 0) {
 		mqtt_client_drop(c, rc != MOSQ_ERR_SUCCESS ? rc : MOSQ_ERR_NO_CONN);
 		return;
@@ -184,7 +244,7 @@ static void mqtt_client_on_connect(struct mosquitto *m, void *userdata, int rc)
 	if (rc != 0) {
 		/* the library fails the read that brought the refusal: mqtt_client_after drops */
 		log_warnx("mqtt: broker %s:%d refused the connection: %s", c->host, c->port,
-			  mosquitto_connack_string(rc));
+			  mqtt_mosq.connack_string(rc));
 		return;
 	}
 	log_notice("mqtt: connected to %s:%d", c->host, c->port);
@@ -231,10 +291,13 @@ int mqtt_client_new(struct loop *l, const struct mqtt_client_options *o,
 {
 	static bool lib_ready;
 	struct mqtt_client *c;
-	int rc = MOSQ_ERR_SUCCESS;
+	int rc = MOSQ_ERR_SUCCESS, r;
 
 	if (!lib_ready) {
-		mosquitto_lib_init();
+		r = dlib_load(&mqtt_mosq_lib);
+		if (r < 0)
+			return r;
+		mqtt_mosq.lib_init();
 		lib_ready = true;
 	}
 	c = calloc(1, sizeof(*c));
@@ -247,24 +310,24 @@ int mqtt_client_new(struct loop *l, const struct mqtt_client_options *o,
 	c->will_qos = o->will_qos;
 	c->host = strdup(o->host);
 	c->will_topic = o->will_topic ? strdup(o->will_topic) : NULL;
-	c->mosq = mosquitto_new(o->client_id, true, c);
+	c->mosq = mqtt_mosq.new(o->client_id, true, c);
 	if (!c->host || (o->will_topic && !c->will_topic) || !c->mosq) {
 		rc = MOSQ_ERR_NOMEM;
 		goto fail;
 	}
-	mosquitto_int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+	mqtt_mosq.int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
 	if (o->username)
-		rc = mosquitto_username_pw_set(c->mosq, o->username, o->password);
+		rc = mqtt_mosq.username_pw_set(c->mosq, o->username, o->password);
 	if (rc == MOSQ_ERR_SUCCESS && o->will_topic)
-		rc = mosquitto_will_set(c->mosq, o->will_topic, (int)strlen(o->will_payload),
+		rc = mqtt_mosq.will_set(c->mosq, o->will_topic, (int)strlen(o->will_payload),
 					o->will_payload, o->will_qos, o->will_retain);
 	if (rc == MOSQ_ERR_SUCCESS && o->tls)
-		rc = mosquitto_tls_set(c->mosq, o->ca_file, o->ca_file ? NULL : "/etc/ssl/certs",
+		rc = mqtt_mosq.tls_set(c->mosq, o->ca_file, o->ca_file ? NULL : "/etc/ssl/certs",
 				       o->cert_file, o->key_file, NULL);
 	if (rc != MOSQ_ERR_SUCCESS)
 		goto fail;
-	mosquitto_connect_callback_set(c->mosq, mqtt_client_on_connect);
-	mosquitto_message_callback_set(c->mosq, mqtt_client_on_message);
+	mqtt_mosq.connect_callback_set(c->mosq, mqtt_client_on_connect);
+	mqtt_mosq.message_callback_set(c->mosq, mqtt_client_on_message);
 	/* the first attempt from the loop, not from inside the caller's start */
 	c->backoff_ns = 0;
 	if (sd_event_add_time(loop_event(l), &c->retry, CLOCK_MONOTONIC, 0, 0,
@@ -277,7 +340,7 @@ int mqtt_client_new(struct loop *l, const struct mqtt_client_options *o,
 
 fail:
 	if (c->mosq)
-		mosquitto_destroy(c->mosq);
+		mqtt_mosq.destroy(c->mosq);
 	free(c->will_topic);
 	free(c->host);
 	free(c);
@@ -290,14 +353,14 @@ void mqtt_client_free(struct mqtt_client *c, const char *offline_payload)
 		return;
 	/* a clean stop says so itself: the broker sends the will only for an unclean end */
 	if (c->connected && c->will_topic && offline_payload)
-		mosquitto_publish(c->mosq, NULL, c->will_topic, (int)strlen(offline_payload),
+		mqtt_mosq.publish(c->mosq, NULL, c->will_topic, (int)strlen(offline_payload),
 				  offline_payload, c->will_qos, true);
 	if (c->connected)
-		mosquitto_disconnect(c->mosq);
+		mqtt_mosq.disconnect(c->mosq);
 	sd_event_source_disable_unref(c->io);
 	sd_event_source_disable_unref(c->misc);
 	sd_event_source_disable_unref(c->retry);
-	mosquitto_destroy(c->mosq);
+	mqtt_mosq.destroy(c->mosq);
 	free(c->will_topic);
 	free(c->host);
 	free(c);
@@ -310,7 +373,7 @@ bool mqtt_client_connected(const struct mqtt_client *c)
 
 bool mqtt_client_backlogged(const struct mqtt_client *c)
 {
-	return mosquitto_want_write(c->mosq);
+	return mqtt_mosq.want_write(c->mosq);
 }
 
 int mqtt_client_publish(struct mqtt_client *c, const char *topic, const char *payload,
@@ -320,7 +383,7 @@ int mqtt_client_publish(struct mqtt_client *c, const char *topic, const char *pa
 
 	if (!c->connected)
 		return -ENOTCONN;
-	rc = mosquitto_publish(c->mosq, NULL, topic, (int)len, payload, qos, retain);
+	rc = mqtt_mosq.publish(c->mosq, NULL, topic, (int)len, payload, qos, retain);
 	mqtt_client_update_events(c);
 	return mqtt_client_errno(rc);
 }
@@ -331,7 +394,7 @@ int mqtt_client_subscribe(struct mqtt_client *c, const char *topic, int qos)
 
 	if (!c->connected)
 		return -ENOTCONN;
-	rc = mosquitto_subscribe(c->mosq, NULL, topic, qos);
+	rc = mqtt_mosq.subscribe(c->mosq, NULL, topic, qos);
 	mqtt_client_update_events(c);
 	return mqtt_client_errno(rc);
 }

@@ -13,7 +13,7 @@ checker=tests/layers/check-layers.py
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; shift; printf '#   %s\n' "$@"; }
-echo "1..11"
+echo "1..12"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -91,6 +91,14 @@ done
 needed=$(readelf -d "$build/h2box" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' | sort | xargs)
 if [ "$needed" = "libc.so.6" ]; then ok "h2box's NEEDED entries: libc.so.6 alone"
 else notok "h2box's NEEDED entries: libc.so.6 alone" "NEEDED: ${needed:-none read from $build/h2box}"; fi
+
+# h2boxd dlopen()s libmicrohttpd and libmosquitto (and the TLS stacks under them) only when the
+# profile sets [metrics] listen or [mqtt] host (issue #16): neither is on its link line
+needed=$(readelf -d "$build/h2boxd" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' | sort | xargs)
+if [ -n "$needed" ] && ! grep -Eq 'libmosquitto|libmicrohttpd' <<<"$needed"; then
+	ok "h2boxd's NEEDED entries: no libmosquitto, no libmicrohttpd"
+else notok "h2boxd's NEEDED entries: no libmosquitto, no libmicrohttpd" \
+	"NEEDED: ${needed:-none read from $build/h2boxd}"; fi
 
 # installed as make install lays them out (PREFIX/bin/h2box, PREFIX/lib/h2box/h2box-hw), h2box
 # hands probe to h2box-hw (whose usage error proves it ran); without it, a clear error
