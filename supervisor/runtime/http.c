@@ -63,10 +63,8 @@ _Static_assert(sizeof(http_mhd_syms) / sizeof(http_mhd_syms[0]) ==
 		       sizeof(http_mhd) / sizeof(http_mhd.run),
 	       "every libmicrohttpd function pointer has its name");
 
-static struct dlib http_mhd_lib = { .soname = "libmicrohttpd.so.12",
-				    .deb_pkg = "libmicrohttpd12",
-				    .syms = http_mhd_syms,
-				    .n_syms = sizeof(http_mhd_syms) / sizeof(http_mhd_syms[0]) };
+static struct dlib http_mhd_lib =
+	DLIB_INIT("libmicrohttpd.so.12", "libmicrohttpd12", http_mhd_syms);
 
 static const char http_text[] = "text/plain; charset=utf-8";
 

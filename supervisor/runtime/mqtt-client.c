@@ -71,10 +71,8 @@ _Static_assert(sizeof(mqtt_mosq_syms) / sizeof(mqtt_mosq_syms[0]) ==
 		       sizeof(mqtt_mosq) / sizeof(mqtt_mosq.new),
 	       "every libmosquitto function pointer has its name");
 
-static struct dlib mqtt_mosq_lib = { .soname = "libmosquitto.so.1",
-				     .deb_pkg = "libmosquitto1",
-				     .syms = mqtt_mosq_syms,
-				     .n_syms = sizeof(mqtt_mosq_syms) / sizeof(mqtt_mosq_syms[0]) };
+static struct dlib mqtt_mosq_lib =
+	DLIB_INIT("libmosquitto.so.1", "libmosquitto1", mqtt_mosq_syms);
 
 struct mqtt_client {
 	struct loop *loop;
