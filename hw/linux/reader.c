@@ -264,9 +264,9 @@ out:
  * to a stale slot is kept as the one to apply when the worker comes back (latest wins).
  */
 static int hw_linux_reader_queue(struct hw_linux_reader *rd, struct hw_linux_slot *s, bool write,
-				 long wval, int64_t now, uint64_t *seq)
+				 long wval, int64_t now, bool wedged, uint64_t *seq)
 {
-	if ((s->busy_since && now - s->busy_since >= rd->deadline_ns) ||
+	if (wedged || (s->busy_since && now - s->busy_since >= rd->deadline_ns) ||
 	    (rd->io_since && now - rd->io_since >= rd->deadline_ns)) {
 		if (write) {
 			s->write = true;
@@ -298,18 +298,27 @@ static void hw_linux_reader_batch(struct hw_linux_reader *rd, const int *idx, un
 	uint64_t seqs[HW_LINUX_READER_SLOTS];
 	struct timespec until;
 	unsigned queued = 0;
+	bool all, wedged = false;
 	int64_t now, end;
-	bool all;
 
 	assert(n <= HW_LINUX_READER_SLOTS);
 	pthread_mutex_lock(&rd->mu);
 	now = hw_linux_reader_now();
+	/*
+	 * A request of this chip outstanding for a deadline already means the worker is stuck
+	 * behind it: the rest is stale at once.  (The worker's own io_since starts when it gets to
+	 * the call, which on a loaded machine is later than the request: alone it would let one
+	 * more batch wait a second deadline.)
+	 */
+	for (unsigned k = 0; k < rd->nslots && !wedged; k++)
+		wedged = rd->slots[k]->busy_since && now - rd->slots[k]->busy_since >= rd->deadline_ns;
 	for (unsigned i = 0; i < n; i++) {
 		if (idx[i] < 0 || (unsigned)idx[i] >= rd->nslots) {
 			errs[i] = -EINVAL;
 			continue;
 		}
-		errs[i] = hw_linux_reader_queue(rd, rd->slots[idx[i]], write, wval, now, &seqs[i]);
+		errs[i] = hw_linux_reader_queue(rd, rd->slots[idx[i]], write, wval, now, wedged,
+						&seqs[i]);
 		queued += errs[i] == 0;
 	}
 	if (queued == 0) {
