@@ -20,6 +20,9 @@ struct nic_fan {
 	bool has_enable;
 	long last_pwm; /* the last pwm written, -1 none */
 	long held_pwm; /* what pwmN read back after it, -1 unknown */
+	/* pwmN_enable read with the tach, for the duty_set that follows in the same cycle */
+	long cycle_enable;
+	bool cycle_enable_fresh;
 };
 
 int nic_fan_on_exit_parse(const char *s, enum nic_fan_on_exit *out)
@@ -135,11 +138,14 @@ int nic_fan_duty_set(struct nic_fan *f, double pct)
 	v = lround(pct * PWM_MAX / 100.0);
 	f->held_pwm = -1; /* whatever was held belongs to the previous write */
 	enable = PWM_ENABLE_MANUAL;
-	if (f->has_enable) {
+	if (f->has_enable && f->cycle_enable_fresh) {
+		enable = f->cycle_enable; /* read with this cycle's tach: one hand-off less */
+	} else if (f->has_enable) {
 		r = hw_hwmon_attr_read(f->chip, f->attr_enable, &enable);
 		if (r < 0)
 			goto fail;
 	}
+	f->cycle_enable_fresh = false;
 	if (enable != PWM_ENABLE_MANUAL) {
 		/* another tool or a resume reset the mode: our duty would be ignored */
 		r = hw_hwmon_attr_write(f->chip, f->attr_enable, PWM_ENABLE_MANUAL);
@@ -174,9 +180,16 @@ bool nic_fan_duty_differs(const struct nic_fan *f)
 
 int nic_fan_rpm_read(struct nic_fan *f, double *rpm)
 {
-	long v;
-	int r = hw_hwmon_attr_read(f->chip, f->attr_fan, &v);
+	/* the tach and the mode the next duty_set checks: one trip to the chip's worker */
+	const char *attrs[2] = { f->attr_fan, f->attr_enable };
+	long vals[2] = { 0, 0 }, v;
+	int errs[2] = { 0, -EIO }, r;
 
+	(void)hw_hwmon_attr_read_many(f->chip, attrs, vals, errs, f->has_enable ? 2 : 1);
+	f->cycle_enable_fresh = f->has_enable && errs[1] == 0;
+	f->cycle_enable = vals[1];
+	r = errs[0];
+	v = vals[0];
 	*rpm = NAN;
 	if (r < 0)
 		return r;

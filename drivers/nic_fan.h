@@ -58,7 +58,11 @@ double nic_fan_duty_held(const struct nic_fan *f);
  * (the chip quantised, clamped or ignored it).  false when either is unknown.
  */
 bool nic_fan_duty_differs(const struct nic_fan *f);
-/* RPM from fanN_input.  0 or -errno. */
+/*
+ * RPM from fanN_input.  0 or -errno.  pwmN_enable is read in the same trip to the chip and
+ * used by the next nic_fan_duty_set() instead of a read of its own (a cycle reads the tach,
+ * then sets the duty): one hand-off less a cycle on the linux backend.
+ */
 int nic_fan_rpm_read(struct nic_fan *f, double *rpm);
 /* Best effort full duty in manual mode (failure paths). */
 int nic_fan_full(struct nic_fan *f);

@@ -78,6 +78,9 @@ struct hw_hwmon_ops {
 	/* NULL: hw.c calls read for each query in turn */
 	void (*read_many)(struct hw_hwmon_chip *chip, struct hw_hwmon_query *q, unsigned n);
 	int (*attr_read)(struct hw_hwmon_chip *chip, const char *attr, long *value);
+	/* NULL: hw.c calls attr_read for each attribute in turn */
+	void (*attr_read_many)(struct hw_hwmon_chip *chip, const char *const *attrs, long *values,
+			       int *errs, unsigned n);
 	int (*attr_write)(struct hw_hwmon_chip *chip, const char *attr, long value);
 	void (*close)(struct hw_hwmon_chip *chip);
 	int (*file_read)(struct hw *hw, const char *path, long *value);

@@ -246,6 +246,22 @@ int hw_hwmon_attr_read(struct hw_hwmon_chip *chip, const char *attr, long *value
 	return chip->ops->attr_read(chip, attr, value);
 }
 
+int hw_hwmon_attr_read_many(struct hw_hwmon_chip *chip, const char *const *attrs, long *values,
+			    int *errs, unsigned n)
+{
+	if (n > HW_HWMON_QUERIES_MAX)
+		return -E2BIG;
+	if (chip->ops->attr_read_many)
+		chip->ops->attr_read_many(chip, attrs, values, errs, n);
+	else
+		for (unsigned i = 0; i < n; i++)
+			errs[i] = chip->ops->attr_read(chip, attrs[i], &values[i]);
+	for (unsigned i = 0; i < n; i++)
+		if (errs[i] < 0)
+			return errs[i];
+	return 0;
+}
+
 int hw_hwmon_attr_write(struct hw_hwmon_chip *chip, const char *attr, long value)
 {
 	return chip->ops->attr_write(chip, attr, value);

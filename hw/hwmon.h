@@ -56,6 +56,13 @@ int hw_hwmon_read_many(struct hw_hwmon_chip *chip, struct hw_hwmon_query *q, uns
  */
 int hw_hwmon_attr_read(struct hw_hwmon_chip *chip, const char *attr, long *value);
 int hw_hwmon_attr_write(struct hw_hwmon_chip *chip, const char *attr, long value);
+/*
+ * Several raw attributes of one chip in one go (at most HW_HWMON_QUERIES_MAX): each value and
+ * err (0 or hw_hwmon_attr_read()'s -errno); the linux backend hands them to the chip's worker
+ * at once.  Returns the first error in list order, 0 when every read succeeded.
+ */
+int hw_hwmon_attr_read_many(struct hw_hwmon_chip *chip, const char *const *attrs, long *values,
+			    int *errs, unsigned n);
 void hw_hwmon_chip_close(struct hw_hwmon_chip *chip);
 
 /* An explicit sysfs file holding one integer (milli-units are the caller's business); bounded the same way. */

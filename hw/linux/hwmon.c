@@ -480,6 +480,36 @@ static int hw_hwmon_linux_attr_read(struct hw_hwmon_chip *chip, const char *attr
 	return hw_linux_reader_read(c->rd, idx, value);
 }
 
+/* Every attribute read in one hand-off to the chip's worker (one wake-up each way). */
+static void hw_hwmon_linux_attr_read_many(struct hw_hwmon_chip *chip, const char *const *attrs,
+					  long *values, int *errs, unsigned n)
+{
+	struct hw_hwmon_linux_chip *c = (struct hw_hwmon_linux_chip *)chip;
+	int idx[HW_HWMON_QUERIES_MAX], rerrs[HW_HWMON_QUERIES_MAX];
+	long raw[HW_HWMON_QUERIES_MAX];
+	unsigned nq = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		int slot = hw_hwmon_linux_attr_slot(c, attrs[i]);
+
+		errs[i] = slot < 0 ? slot : 0;
+		if (slot >= 0)
+			idx[nq++] = slot;
+	}
+	if (nq == 0)
+		return;
+	hw_linux_reader_read_many(c->rd, idx, nq, raw, rerrs);
+	nq = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (errs[i] < 0)
+			continue;
+		errs[i] = rerrs[nq];
+		if (errs[i] == 0)
+			values[i] = raw[nq];
+		nq++;
+	}
+}
+
 static int hw_hwmon_linux_attr_write(struct hw_hwmon_chip *chip, const char *attr, long value)
 {
 	struct hw_hwmon_linux_chip *c = (struct hw_hwmon_linux_chip *)chip;
@@ -512,6 +542,7 @@ const struct hw_hwmon_ops hw_hwmon_linux_ops = {
 	.read = hw_hwmon_linux_read,
 	.read_many = hw_hwmon_linux_read_many,
 	.attr_read = hw_hwmon_linux_attr_read,
+	.attr_read_many = hw_hwmon_linux_attr_read_many,
 	.attr_write = hw_hwmon_linux_attr_write,
 	.close = hw_hwmon_linux_close,
 	.file_read = hw_hwmon_linux_file_read,

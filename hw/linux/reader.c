@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "hw/clock.h"
 
@@ -22,6 +25,8 @@
 struct hw_linux_slot {
 	char path[HW_LINUX_PATH_MAX];
 	int fd;
+	int wfd;     /* the writes' descriptor, the worker's like fd */
+	bool wtrunc; /* wfd is not sysfs: cut the file after each write */
 	uint64_t want, done; /* request and completion sequence numbers */
 	int64_t busy_since;  /* CLOCK_MONOTONIC ns since a request is outstanding, 0 when idle */
 	bool write;          /* what `want` asks for; a write carries the latest wval */
@@ -58,6 +63,8 @@ static void hw_linux_reader_destroy(struct hw_linux_reader *rd)
 	for (unsigned i = 0; i < rd->nslots; i++) {
 		if (rd->slots[i]->fd >= 0)
 			close(rd->slots[i]->fd);
+		if (rd->slots[i]->wfd >= 0)
+			close(rd->slots[i]->wfd);
 		free(rd->slots[i]);
 	}
 	pthread_cond_destroy(&rd->work);
@@ -98,13 +105,43 @@ static int hw_linux_slot_read(struct hw_linux_slot *s, long *value, unsigned *op
 	return r;
 }
 
-static int hw_linux_slot_write(struct hw_linux_slot *s, long value)
+/*
+ * One pwrite on the kept write descriptor (a duty a cycle: no open, O_TRUNC and close each
+ * time); on an error the descriptor is dropped and the next write reopens, and a vanished
+ * attribute (ENODEV after a driver rebind, a stale descriptor) is reopened and written once
+ * more at once.  sysfs takes the whole value in one write at any offset and answers with the
+ * store()'s error; a regular file (a fake tree, a control file outside sysfs) is cut after the
+ * value so that it holds it alone, as `echo v > file` leaves it.
+ */
+static int hw_linux_slot_write(struct hw_linux_slot *s, long value, unsigned *opens)
 {
 	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%ld\n", value);
+	int r = -EIO;
 
-	/* writes are rare (a duty a cycle): open, write, close as `echo v > file` does */
-	snprintf(buf, sizeof(buf), "%ld\n", value);
-	return hw_linux_file_write_str(s->path, buf);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct statfs fs;
+		ssize_t n;
+
+		if (s->wfd < 0) {
+			s->wfd = open(s->path, O_WRONLY | O_CLOEXEC);
+			if (s->wfd < 0)
+				return -errno;
+			(*opens)++;
+			s->wtrunc = fstatfs(s->wfd, &fs) < 0 || fs.f_type != SYSFS_MAGIC;
+		}
+		do
+			n = pwrite(s->wfd, buf, (size_t)len, 0);
+		while (n < 0 && errno == EINTR);
+		if (n == len && (!s->wtrunc || ftruncate(s->wfd, len) == 0))
+			return 0;
+		r = n < 0 || n == len ? -errno : -EIO;
+		close(s->wfd);
+		s->wfd = -1;
+		if (r != -ENODEV && r != -EBADF && r != -ESTALE)
+			return r;
+	}
+	return r;
 }
 
 static struct hw_linux_slot *hw_linux_reader_pending(struct hw_linux_reader *rd)
@@ -139,7 +176,7 @@ static void *hw_linux_reader_main(void *arg)
 		rd->io_since = hw_linux_reader_now();
 		pthread_mutex_unlock(&rd->mu);
 		/* the part that may block for as long as the driver likes, outside the lock */
-		r = write ? hw_linux_slot_write(s, wval) : hw_linux_slot_read(s, &value, &opens);
+		r = write ? hw_linux_slot_write(s, wval, &opens) : hw_linux_slot_read(s, &value, &opens);
 		pthread_mutex_lock(&rd->mu);
 		rd->io_since = 0;
 		s->err = r;
@@ -245,6 +282,7 @@ int hw_linux_reader_slot(struct hw_linux_reader *rd, const char *path)
 		goto out;
 	}
 	s->fd = -1;
+	s->wfd = -1;
 	r = hw_linux_path(s->path, sizeof(s->path), "%s", path);
 	if (r < 0) {
 		free(s);

@@ -542,6 +542,9 @@ static int profile_parse_text(struct profile_parse *pp)
 	/* the header is what counts: a bare [ib] turns the IB watch on too */
 	if (profile_key_line(pp, "ib", ""))
 		pp->p->ib.enabled = true;
+	/* and a bare [watts] the power meter with its default monitor */
+	if (profile_key_line(pp, "watts", ""))
+		pp->p->watts.enabled = true;
 	if (r > 0)
 		profile_error(pp, r, "syntax error (expected [section], key = value or ; comment)");
 	else if (r < 0)

@@ -537,6 +537,9 @@ int watts_config_set(struct watts_config *c, const char *section, const char *ke
 	r = s->target(c, cs.name, key, line, &obj, err, errlen);
 	if (r < 0)
 		return r;
+	/* [alerts] alone is every alarm's command, not a reason to sample a meter */
+	if (strcmp(cs.kind, "alerts") != 0)
+		c->enabled = true;
 	return conf_keys_set(s->keys, obj, key, value, err, errlen);
 }
 

@@ -20,6 +20,9 @@
  *   ib_device =                RDMA device for record byte counts ("" = every device)
  *
  * [monitor NAME]               several allowed; without any, one "main" monitor with defaults
+ *
+ * Without any [watts] [monitor] [budget] [throttle] [thermal] or [alarm] section the power
+ * meter service is off (enabled = false): no monitor opened, no sample timer, no thermal levels.
  *   type = auto                auto | ina219 | ina226 | ina260 | hwmon
  *   bus = 1                    I2C adapter number (/dev/i2c-N)
  *   address = 0x40
@@ -106,6 +109,7 @@ struct alarm_config {
 };
 
 struct watts_config {
+	bool enabled; /* a [watts] [monitor] [budget] [throttle] [thermal] or [alarm] section */
 	/* [watts] */
 	double sample_hz;
 	char state_file[WATTS_PATH_MAX];

@@ -115,7 +115,7 @@ int watts_budget_init(struct watts_svc *s, int64_t now)
 			log_info("throttle %s: %s; NFS/RDMA and verbs traffic is not slowed by it",
 				 throttle_svc_name(t), throttle_svc_describe(t));
 	}
-	s->budget_on = cfg->budget_enabled;
+	s->budget_on = cfg->budget_enabled && cfg->enabled;
 	s->cfg.budget.nsteps = s->nladder;
 	budget_init(&s->budget, &s->cfg.budget, now);
 	s->b->readings.budget_state = s->budget_on ? "ok" : "off";

@@ -80,7 +80,13 @@ int watts_svc_new(struct box *b, const struct watts_config *cfg, struct watts_sv
 	if (s->period_ns < HW_NSEC_PER_MSEC)
 		s->period_ns = HW_NSEC_PER_MSEC;
 
-	watts_energy_load(s);
+	/*
+	 * Without a power section (cfg->enabled) nothing is opened, loaded or sampled: no timer,
+	 * so an idle fan-only box never wakes for a meter it does not have; the status reports
+	 * unknown values.
+	 */
+	if (cfg->enabled)
+		watts_energy_load(s);
 	s->main_idx = 0;
 	for (i = 0; i < cfg->nmonitors && i < WATTS_MONITORS_MAX; i++) {
 		struct watts_monitor *m = &s->mon[s->nmon++];
@@ -90,7 +96,8 @@ int watts_svc_new(struct box *b, const struct watts_config *cfg, struct watts_sv
 			s->main_idx = i;
 		snprintf(m->alarm_id, sizeof(m->alarm_id), "sensor-%s", cfg->mon[i].name);
 		energy_counter_init(&m->energy, 0.0, cfg->max_gap_ns);
-		watts_monitor_open(s, m, now);
+		if (cfg->enabled)
+			watts_monitor_open(s, m, now);
 	}
 	if (!s->nmon) {
 		r = -EINVAL;
@@ -131,10 +138,16 @@ int watts_svc_new(struct box *b, const struct watts_config *cfg, struct watts_sv
 	r = loop_timer_new(b->loop, "watts-sample", watts_svc_timer_fire, s, &s->timer);
 	if (r < 0)
 		goto fail;
-	loop_timer_arm_first(s->timer, s->period_ns);
+	if (cfg->enabled)
+		loop_timer_arm_first(s->timer, s->period_ns);
 	r = watts_verbs_register(s);
 	if (r < 0)
 		goto fail;
+	if (!cfg->enabled) {
+		log_info("watts: no power section in the profile, no sampling");
+		*out = s;
+		return 0;
+	}
 	log_info("watts: %d monitor(s), sampling at %.4g Hz, budget %s %.0f W, %d throttle step(s)",
 		 s->nmon, 1e9 / (double)s->period_ns, s->budget_on ? "on" : "off",
 		 cfg->budget.limit_w, s->nladder);
@@ -152,7 +165,7 @@ void watts_svc_free(struct watts_svc *s)
 	watts_verbs_unregister(s);
 	watts_follow_close_all(s);
 	loop_timer_free(s->timer);
-	if (s->nmon)
+	if (s->nmon && s->cfg.enabled)
 		watts_energy_save(s, s->b->loop ? loop_now(s->b->loop) : 0);
 	wattlog_close(s->log);
 	thermal_svc_free(s->thermal);

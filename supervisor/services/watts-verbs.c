@@ -19,6 +19,8 @@ static void watts_verbs_json_body(struct watts_svc *s, struct json *j)
 	struct box_readings *rd = &s->b->readings;
 	struct watts_monitor *mm = watts_monitor_main(s);
 
+	/* false: the profile has no power section, nothing is sampled (every value unknown) */
+	json_bool(j, "enabled", s->cfg.enabled);
 	json_number(j, "watts", rd->watts, 3);
 	json_number(j, "volts", rd->volts, 3);
 	json_number(j, "amps", rd->amps, 4);

@@ -462,6 +462,43 @@ static void test_reader_batch_is_one_handoff(void **state)
 }
 
 /*
+ * A duty a cycle: writes keep one descriptor (pwrite, no open/close each time), and a regular
+ * file (the fake tree) still holds the last value alone, not over a longer old one.
+ */
+static void test_reader_writes_keep_one_descriptor(void **state)
+{
+	static const long duties[] = { 255, 50, 7, 128, 0, 1000 };
+	struct fake *f = *state;
+	struct hw_linux_reader_stats st;
+	struct hw_linux_reader *rd;
+	char path[PATH_MAX], want[32], got[32];
+	int idx;
+
+	fake_write(f->root, "class/hwmon/hwmon6/pwm1", "255\n");
+	snprintf(path, sizeof(path), "%s/class/hwmon/hwmon6/pwm1", f->root);
+	assert_int_equal(hw_linux_reader_new(HW_LINUX_READ_DEADLINE_NS, &rd), 0);
+	idx = hw_linux_reader_slot(rd, path);
+	assert_true(idx >= 0);
+	for (size_t i = 0; i < sizeof(duties) / sizeof(duties[0]); i++) {
+		FILE *fp;
+		size_t n;
+
+		assert_int_equal(hw_linux_reader_write(rd, idx, duties[i]), 0);
+		fp = fopen(path, "r");
+		assert_non_null(fp);
+		n = fread(got, 1, sizeof(got) - 1, fp);
+		fclose(fp);
+		got[n] = '\0';
+		snprintf(want, sizeof(want), "%ld\n", duties[i]);
+		assert_string_equal(got, want);
+	}
+	hw_linux_reader_stats_get(rd, &st);
+	assert_int_equal(st.opens, 1);
+	assert_int_equal(st.ops, 6);
+	hw_linux_reader_free(rd);
+}
+
+/*
  * A wedged attribute inside a batch: the batch waits one deadline, answers -ETIMEDOUT for the
  * wedged one and the values of those read before it; the next batch answers at once, and all
  * of it reads again once the file answers.
@@ -1020,6 +1057,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hwmon_file_read_wedged_attribute_is_bounded,
 						fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_hwmon_file_read_opens_once, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_reader_writes_keep_one_descriptor, fake_setup,
 						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_reader_batch_is_one_handoff, fake_setup,
 						fake_teardown),

@@ -28,8 +28,12 @@ static struct hw_hwmon_ops flaky_ops;
 static int pwm_read_err;   /* != 0: reads of pwm1 answer this */
 static long pwm_read_bogus; /* != 0: reads of pwm1 answer this value */
 
+static int enable_reads; /* reads of pwm1_enable */
+
 static int flaky_attr_read(struct hw_hwmon_chip *chip, const char *attr, long *value)
 {
+	if (strcmp(attr, "pwm1_enable") == 0)
+		enable_reads++;
 	if (strcmp(attr, "pwm1") == 0 && pwm_read_err)
 		return pwm_read_err;
 	if (strcmp(attr, "pwm1") == 0 && pwm_read_bogus) {
@@ -50,6 +54,7 @@ static int setup(void **state)
 	f.hw->hwmon = &flaky_ops;
 	pwm_read_err = 0;
 	pwm_read_bogus = 0;
+	enable_reads = 0;
 	*state = &f;
 	return 0;
 }
@@ -111,6 +116,33 @@ static void test_readback_quantised(void **state)
 	assert_int_equal(nic_fan_duty_set(fan, 100.0), 0);
 	assert_float_equal(nic_fan_duty_held(fan), 100.0, 1e-9);
 	assert_false(nic_fan_duty_differs(fan));
+	nic_fan_close(fan, NIC_FAN_EXIT_KEEP);
+}
+
+/*
+ * A cycle (tach, then duty) reads pwm1_enable once, with the tach (one trip to the chip's
+ * worker on linux); a duty set without a tach read before it reads the mode itself, so a mode
+ * reset behind our back is still re-asserted.
+ */
+static void test_cycle_reads_enable_with_the_tach(void **state)
+{
+	struct sim_box *f = *state;
+	struct nic_fan *fan;
+	double rpm;
+
+	assert_int_equal(nic_fan_open(f->hw, "emc2305-*", 1, &fan), 0);
+	for (int i = 0; i < 3; i++) {
+		enable_reads = 0;
+		(void)nic_fan_rpm_read(fan, &rpm);
+		assert_int_equal(enable_reads, 1); /* read with the tach */
+		assert_int_equal(nic_fan_duty_set(fan, 40.0), 0);
+		assert_int_equal(enable_reads, 1); /* not again */
+	}
+	/* no tach read since the last duty: the mode is read again, and re-asserted */
+	assert_int_equal(sim_plant_hwmon_attr_write(f->plant, EMC, "pwm1_enable", 2), 0);
+	enable_reads = 0;
+	assert_int_equal(nic_fan_duty_set(fan, 40.0), 1);
+	assert_int_equal(enable_reads, 1);
 	nic_fan_close(fan, NIC_FAN_EXIT_KEEP);
 }
 
@@ -189,6 +221,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_readback_quantised, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readback_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cycle_reads_enable_with_the_tach, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readback_bogus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_readback_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_unchanged, setup, teardown),
