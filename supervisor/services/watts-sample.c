@@ -49,6 +49,12 @@ void watts_svc_sample(struct watts_svc *s, int64_t now)
 	if (now <= s->last_ns)
 		return; /* one sample per instant keeps the integration honest */
 	s->last_ns = now;
+	if (!s->cfg.enabled) {
+		/* no meter: the thermal levels alone (watts-svc.c), and streams of unknowns */
+		thermal_svc_step(s->thermal, now);
+		watts_follow_feed(s, now);
+		return;
+	}
 	/* "since power-on" restarts when the power sequencer reports the box back on */
 	if (s->was_off && !s->b->power_off)
 		s->poweron_j = 0;

@@ -81,9 +81,10 @@ int watts_svc_new(struct box *b, const struct watts_config *cfg, struct watts_sv
 		s->period_ns = HW_NSEC_PER_MSEC;
 
 	/*
-	 * Without a power section (cfg->enabled) nothing is opened, loaded or sampled: no timer,
-	 * so an idle fan-only box never wakes for a meter it does not have; the status reports
-	 * unknown values.
+	 * Without a power section (cfg->enabled) no meter is opened, loaded or sampled: the
+	 * status reports unknown values.  The timer still steps the thermal alarm levels (an
+	 * overheating card is watched whatever the profile), at the default 1 Hz on the loop's
+	 * grid, so it shares the fan's wake-up instead of adding one.
 	 */
 	if (cfg->enabled)
 		watts_energy_load(s);
@@ -138,13 +139,12 @@ int watts_svc_new(struct box *b, const struct watts_config *cfg, struct watts_sv
 	r = loop_timer_new(b->loop, "watts-sample", watts_svc_timer_fire, s, &s->timer);
 	if (r < 0)
 		goto fail;
-	if (cfg->enabled)
-		loop_timer_arm_first(s->timer, s->period_ns);
+	loop_timer_arm_first(s->timer, s->period_ns);
 	r = watts_verbs_register(s);
 	if (r < 0)
 		goto fail;
 	if (!cfg->enabled) {
-		log_info("watts: no power section in the profile, no sampling");
+		log_info("watts: no power section in the profile: no meter, thermal levels only");
 		*out = s;
 		return 0;
 	}

@@ -2,7 +2,8 @@
 # 71-timers.sh - an idle box wakes only for what its profile enables (issue #16): the armed
 # timers (`h2box --json status` .daemon.timers) hold no IB sampling without an [ib] section and
 # no STATUS= refresh without a NOTIFY_SOCKET (nor --status-line); periodic timers of divisible
-# periods share their wake-ups (the same due time); watts counts its sample slots; no watts sampling at all without a power meter section.
+# periods share their wake-ups (the same due time); watts counts its sample slots; without a
+# power meter section no meter is opened, and the thermal levels still run on the fan's wake-up.
 #
 # The daemon started without notify-wait (no NOTIFY_SOCKET) is waited for through its log's
 # "ready: control socket" line on a FIFO: explicit readiness, no sleeps.
@@ -43,16 +44,23 @@ expect_eq "watts: 10 sample slots in 10 s at 1 Hz" "$(($(jget .watts.samples sta
 expect_eq "watts: no slot missed in virtual time" "$(jget .watts.missed status)" 0
 stop_daemon
 
-# ---- fan only (no [ib], no power meter section): no watts sampling, not even a failed open ----
+# ---- fan only (no [ib], no power meter section): no meter opened or sampled; the watts timer
+# still steps the thermal alarm levels, on the fan's wake-up ----
 awk '/^\[/ { skip = ($0 ~ /^\[(ib|watts)\]/) } !skip' "$ROOT/profiles/sim-sfx.conf" >"$TESTDIR/fan.conf"
 start_daemon "$TESTDIR/fan.conf" --state-dir "$TESTDIR/state3" || { finish; exit 1; }
-expect_eq "fan only: no watts-sample timer" "$(timers)" "fan history status"
-advance 5s
-expect_eq "fan only: still no watts-sample timer after 5 s" "$(timers)" "fan history status"
+expect_eq "fan only: the timers" "$(timers)" "fan history status watts-sample"
+advance 5500ms
+expect_eq "fan only: watts (thermal levels) shares the fan's wake-up" "$(due watts-sample)" "$(due fan)"
 expect_eq "fan only: the watts service says it is off" "$(jget .watts.enabled status)" false
-expect_eq "fan only: no watts sample taken" "$(jget .watts.samples status)" 0
 expect_eq "fan only: no monitor opened" "$(jget '.watts.monitors[0].device' status)" null
 expect_eq "fan only: no power reading" "$(jget .watts.watts status)" null
+h2 power on >/dev/null
+advance 120s
+h2 sim ambient 60 >/dev/null
+h2 sim workload nfs-copy >/dev/null
+advance 20m
+check "fan only: an overheating card still raises temp-nic" \
+	bash -c "'$H2BOX' -s '$SOCK' --json alarms | jq -e '[.active[], .history[] | select(.id == \"temp-nic\")] | length > 0'"
 stop_daemon
 
 # ---- no NOTIFY_SOCKET: no status timer; --status-line brings it back ----
