@@ -3,6 +3,7 @@
 
 #include "supervisor/runtime/ctl-admit.h"
 #include "supervisor/runtime/ctl-listen.h"
+#include "supervisor/runtime/ctl-private.h"
 #include "supervisor/util/json.h"
 #include "supervisor/util/log.h"
 #include "supervisor/runtime/loop.h"
@@ -20,7 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CTL_COMMANDS_MAX 32
 #define CTL_OUT_MAX (4u << 20) /* a stream whose client stops reading is cut, not buffered forever */
 /*
  * accept() failing for lack of descriptors or memory leaves the connection queued and the
@@ -30,13 +30,6 @@
  */
 #define CTL_BACKOFF_MIN_USEC (50ULL * 1000ULL)
 #define CTL_BACKOFF_MAX_USEC (1000ULL * 1000ULL)
-
-struct ctl_command {
-	char verb[32];
-	char help[160];
-	ctl_handler_fn fn;
-	void *userdata;
-};
 
 struct ctl_stream {
 	struct ctl_conn *conn;
@@ -61,36 +54,6 @@ struct ctl_conn {
 	struct ctl_conn *next;
 };
 
-struct ctl {
-	struct loop *loop;
-	char path[108];
-	int fd;
-	sd_event_source *src;
-	struct ctl_command cmds[CTL_COMMANDS_MAX];
-	int ncmds;
-	struct ctl_conn *conns;
-	int nconns;
-	gid_t group;
-	bool have_group;
-	char group_name[64]; /* for the refusal's message */
-	/* an accept back-off episode (CTL_BACKOFF_*): accepts refused by the kernel, next wait */
-	sd_event_source *backoff;
-	bool backing_off;
-	unsigned backoff_refused;
-	uint64_t backoff_usec;
-};
-
-struct ctl_reply {
-	bool json;
-	struct json *j;
-	char *text;
-	size_t textlen;
-	FILE *tf;
-	int status;
-	char err[512];
-	struct ctl_conn *conn;
-	bool stream;
-};
 
 static void ctl_conn_free(struct ctl_conn *c);
 static int ctl_on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata);
@@ -536,56 +499,6 @@ static int ctl_on_accept(sd_event_source *s, int fd, uint32_t revents, void *use
 			  now + ctl_admit_idle_usec(ctl->nconns), 0, ctl_on_idle, c);
 	ctl_idle_tighten(ctl, now);
 	return 0;
-}
-
-/* ---- callers inside the daemon ---- */
-
-int ctl_dispatch(struct ctl *ctl, const char *origin, int argc, char **argv, char *msg,
-		 size_t msglen)
-{
-	struct ctl_reply rep = { 0 };
-	struct ctl_request req = { .argc = argc, .argv = argv, .privileged = true };
-	const struct ctl_command *cmd = NULL;
-	char line[160], f_origin[48], f_cmd[200], f_status[32];
-	size_t n = 0;
-	int r;
-
-	assert(argc >= 1 && argv && argv[argc] == NULL);
-	req.uid = geteuid();
-	req.gid = getegid();
-	req.pid = getpid();
-	line[0] = '\0';
-	for (int i = 0; i < argc && n < sizeof(line); i++)
-		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s", i ? " " : "", argv[i]);
-	rep.tf = open_memstream(&rep.text, &rep.textlen);
-	for (int i = 0; i < ctl->ncmds; i++)
-		if (strcmp(ctl->cmds[i].verb, argv[0]) == 0)
-			cmd = &ctl->cmds[i];
-	if (!cmd) {
-		ctl_reply_error(&rep, 2, "unknown command '%.64s'", argv[0]);
-	} else {
-		r = cmd->fn(&req, &rep, cmd->userdata);
-		if (r < 0 && !rep.status)
-			ctl_reply_error(&rep, 1, "%s failed: %s", cmd->verb, strerror(-r));
-	}
-	assert(!rep.stream); /* no connection to stream to: callers run only plain verbs */
-	if (rep.tf)
-		fclose(rep.tf);
-	if (rep.status)
-		snprintf(msg, msglen, "%s", rep.err);
-	else
-		snprintf(msg, msglen, "%.*s", (int)(rep.textlen && rep.text[rep.textlen - 1] == '\n'
-						       ? rep.textlen - 1 : rep.textlen),
-			 rep.text ? rep.text : "");
-	snprintf(f_origin, sizeof(f_origin), "H2BOX_ORIGIN=%s", origin);
-	snprintf(f_cmd, sizeof(f_cmd), "H2BOX_COMMAND=%s", line);
-	snprintf(f_status, sizeof(f_status), "H2BOX_STATUS=%d", rep.status);
-	log_event(rep.status ? LOG_WARNING : LOG_NOTICE,
-		  (const char *[]){ "H2BOX_EVENT=command", f_origin, f_cmd, f_status, NULL },
-		  "%s: %s: %s%s", origin, line, rep.status ? "failed: " : "", msg);
-	json_free(rep.j);
-	free(rep.text);
-	return rep.status;
 }
 
 /* ---- built-in verbs ---- */
