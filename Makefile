@@ -150,9 +150,12 @@ build-gpiod2: deps
 
 compile: $(PROGS) $(PLANT_MIRROR) $(UNIT_BINS) $(TOOL_BINS)
 
-# Keep every object: make would delete the test and tool objects as intermediates after a
-# fresh build, and the next make (whose .d files name them) would compile them all again.
-.SECONDARY:
+# Keep the test, tool and fuzz objects: only a pattern rule names them, so make would delete
+# them as intermediates after a fresh build and the next make (whose .d files name them) would
+# compile them all again.  Only these: a bare .SECONDARY: makes every object intermediate, and
+# make then skips compiling a new source file older than an existing libh2box.a.
+.SECONDARY: $(UNIT_SRCS:%.c=$(BUILD_DIR)/obj/%.o) $(TOOL_SRCS:%.c=$(BUILD_DIR)/obj/%.o) \
+	$(FUZZ_SRCS:%.c=$(BUILD_DIR)/obj/%.o)
 
 # Order-only: the header must exist before the first compile (no .d files yet); after that the
 # .d files rebuild exactly the objects that include it when VERSION changes.
