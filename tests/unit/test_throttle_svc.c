@@ -211,7 +211,12 @@ static void test_free_is_bounded(void **state)
 	assert_true(wait_runs(f, "apply\n"));
 	t0 = log_capture_real_ns();
 	throttle_svc_free(t);
-	assert_true(log_capture_real_ns() - t0 < SEC(3));
+	/*
+	 * Bounded, not fast: waiting for the hook would take its 60 s sleep; the bound itself is
+	 * hook_timeout plus the undo run's wait, which a loaded 2-core machine (load 20 seen)
+	 * stretched past 3 s.  Speed belongs in `make bench`, not here.
+	 */
+	assert_true(log_capture_real_ns() - t0 < SEC(20));
 	assert_string_equal(runs(f), "apply\nundo\n");
 	assert_non_null(strstr(logged(f), "throttle slow: hook apply still running"));
 }
