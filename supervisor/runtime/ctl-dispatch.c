@@ -12,6 +12,15 @@
 #include <syslog.h>
 #include <unistd.h>
 
+const char *ctl_request_who(const struct ctl_request *req, char *buf, size_t len)
+{
+	if (req->origin)
+		snprintf(buf, len, "%s", req->origin);
+	else
+		snprintf(buf, len, "uid %u", (unsigned)req->uid);
+	return buf;
+}
+
 int ctl_dispatch(struct ctl *ctl, const char *origin, int argc, char **argv, char *msg,
 		 size_t msglen)
 {
@@ -26,6 +35,7 @@ int ctl_dispatch(struct ctl *ctl, const char *origin, int argc, char **argv, cha
 	req.uid = geteuid();
 	req.gid = getegid();
 	req.pid = getpid();
+	req.origin = origin; /* the verbs log "by mqtt", not the daemon's own uid */
 	line[0] = '\0';
 	for (int i = 0; i < argc && n < sizeof(line); i++)
 		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s", i ? " " : "", argv[i]);

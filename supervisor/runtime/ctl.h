@@ -25,7 +25,11 @@ struct ctl_request {
 	gid_t gid;
 	pid_t pid;
 	bool privileged; /* root, the daemon's user, or a member of the admin group */
+	const char *origin; /* a verb run inside the daemon (ctl_dispatch): "mqtt"; NULL for a client */
 };
+
+/* Who asked, for the logs: "uid 1000" for a socket client, the origin ("mqtt") otherwise. */
+const char *ctl_request_who(const struct ctl_request *req, char *buf, size_t len);
 
 /* Return 0 when the reply is complete, or a negative errno when the handler failed. */
 typedef int (*ctl_handler_fn)(const struct ctl_request *req, struct ctl_reply *rep, void *userdata);

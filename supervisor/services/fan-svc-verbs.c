@@ -59,7 +59,7 @@ static void reply_ok(struct fan_svc *s, const struct ctl_request *req, struct ct
 static int cmd_set(struct fan_svc *s, const struct ctl_request *req, struct ctl_reply *rep)
 {
 	int64_t for_ns = 0, now = loop_now(s->b->loop);
-	char err[96], msg[160], d[32];
+	char err[96], msg[160], d[32], who[48];
 	double pct;
 	const char *v;
 	int i;
@@ -88,7 +88,7 @@ static int cmd_set(struct fan_svc *s, const struct ctl_request *req, struct ctl_
 		snprintf(msg, sizeof(msg), "fan: manual %.0f%% until `fan auto` (never below the "
 			 "critical override)", pct);
 	log_event(LOG_NOTICE, (const char *[]){ "H2BOX_EVENT=fan-manual", "H2BOX_STATE=set", NULL },
-		  "%s, by uid %u", msg, (unsigned)req->uid);
+		  "%s, by %s", msg, ctl_request_who(req, who, sizeof(who)));
 	reply_ok(s, req, rep, msg);
 	return 0;
 }
@@ -125,7 +125,7 @@ static int cmd_profile_list(struct fan_svc *s, const struct ctl_request *req, st
 static int cmd_profile(struct fan_svc *s, const struct ctl_request *req, struct ctl_reply *rep)
 {
 	int until = -1, i, r;
-	char err[96], msg[160];
+	char err[96], msg[160], who[48];
 	const char *v;
 
 	if (req->argc < 3) {
@@ -164,7 +164,7 @@ static int cmd_profile(struct fan_svc *s, const struct ctl_request *req, struct 
 	else
 		snprintf(msg, sizeof(msg), "fan: profile %s until `fan auto`", req->argv[2]);
 	log_event(LOG_NOTICE, (const char *[]){ "H2BOX_EVENT=fan-profile", NULL },
-		  "%s, by uid %u", msg, (unsigned)req->uid);
+		  "%s, by %s", msg, ctl_request_who(req, who, sizeof(who)));
 	reply_ok(s, req, rep, msg);
 	return 0;
 }
@@ -173,7 +173,7 @@ int fan_svc_verbs_run(const struct ctl_request *req, struct ctl_reply *rep, void
 {
 	struct fan_svc *s = userdata;
 	const char *sub = req->argc >= 2 ? req->argv[1] : "status";
-	char msg[sizeof(s->cal_path) + 120];
+	char msg[sizeof(s->cal_path) + 120], who[48];
 	int r;
 
 	if (strcmp(sub, "status") == 0) {
@@ -215,7 +215,7 @@ int fan_svc_verbs_run(const struct ctl_request *req, struct ctl_reply *rep, void
 		snprintf(msg, sizeof(msg), "fan: automatic, profile from the schedule");
 		log_event(LOG_NOTICE,
 			  (const char *[]){ "H2BOX_EVENT=fan-manual", "H2BOX_STATE=auto", NULL },
-			  "%s, by uid %u", msg, (unsigned)req->uid);
+			  "%s, by %s", msg, ctl_request_who(req, who, sizeof(who)));
 		reply_ok(s, req, rep, msg);
 		return 0;
 	}

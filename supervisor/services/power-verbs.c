@@ -25,6 +25,7 @@ int power_verbs_cmd(const struct ctl_request *req, struct ctl_reply *rep, void *
 	struct powerseq_input in = { .event = POWERSEQ_EV_COMMAND };
 	struct powerseq_output out;
 	const char *sub = req->argc >= 2 ? req->argv[1] : "status";
+	char who[48];
 	size_t i;
 
 	if (req->argc > 2) {
@@ -53,7 +54,7 @@ int power_verbs_cmd(const struct ctl_request *req, struct ctl_reply *rep, void *
 		ctl_reply_error(rep, 1, "power %s: sequencer not ready", sub);
 		return 0;
 	}
-	log_info("power %s by uid %u: %s", sub, (unsigned)req->uid, out.reply);
+	log_info("power %s by %s: %s", sub, ctl_request_who(req, who, sizeof(who)), out.reply);
 	if (out.reply_status) {
 		ctl_reply_error(rep, out.reply_status, "%s", out.reply);
 		return 0;

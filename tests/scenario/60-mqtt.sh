@@ -131,6 +131,7 @@ fi
 advance 30s
 expect_eq "the box is on" "$(pst state)" on
 check "the command is logged with its origin" grep -q "mqtt: power on: .*H2BOX_ORIGIN=mqtt" "$DAEMON_LOG"
+check "the power verb logs who asked: mqtt, not the daemon's own uid" grep -q "power on by mqtt: " "$DAEMON_LOG"
 # the change went out at once (a fresh subscriber reads the retained state)
 expect_eq "state topic follows: on" "$(sub -t h2box/boxa/state -C 1 -W 5 | jq -r .readings.power_state)" on
 QUIET=$(jget '[.profiles[] | select(.active | not) | .name][0]' fan profile --list)
