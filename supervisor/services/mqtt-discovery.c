@@ -141,11 +141,10 @@ static void mqtt_discovery_device(const struct mqtt_discovery_box *box, struct j
 	json_object_end(j);
 }
 
-int mqtt_discovery_config(const struct mqtt_discovery_box *box, int i, char *topic,
-			  size_t topiclen, struct json *j)
+int mqtt_discovery_config_topic(const struct mqtt_discovery_box *box, int i, char *topic,
+				size_t topiclen)
 {
 	const struct mqtt_entity *e;
-	char t[MQTT_DISCOVERY_TOPIC_MAX], uid[128];
 	int n;
 
 	if (i < 0 || i >= MQTT_NENTITIES)
@@ -155,6 +154,20 @@ int mqtt_discovery_config(const struct mqtt_discovery_box *box, int i, char *top
 		     mqtt_discovery_component(e->kind), box->node, e->object);
 	if (n < 0 || (size_t)n >= topiclen)
 		return -ENAMETOOLONG;
+	return 0;
+}
+
+int mqtt_discovery_config(const struct mqtt_discovery_box *box, int i, char *topic,
+			  size_t topiclen, struct json *j)
+{
+	const struct mqtt_entity *e;
+	char t[MQTT_DISCOVERY_TOPIC_MAX], uid[128];
+	int n, r;
+
+	r = mqtt_discovery_config_topic(box, i, topic, topiclen);
+	if (r < 0)
+		return r;
+	e = &mqtt_entities[i];
 	snprintf(uid, sizeof(uid), "h2box_%s_%s", box->node, e->object);
 	json_object_begin(j, NULL);
 	json_string(j, "name", e->name);

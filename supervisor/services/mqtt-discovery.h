@@ -56,6 +56,9 @@ int mqtt_discovery_count(void);
  */
 int mqtt_discovery_config(const struct mqtt_discovery_box *box, int i, char *topic,
 			  size_t topiclen, struct json *j);
+/* Entity i's config topic alone (clearing a renamed node's configs). */
+int mqtt_discovery_config_topic(const struct mqtt_discovery_box *box, int i, char *topic,
+				size_t topiclen);
 
 /* What a command topic's payload asks for: argv for the control socket's verbs. */
 enum mqtt_discovery_command {

@@ -13,9 +13,11 @@
 #include "supervisor/services/mqtt-discovery.h"
 #include "supervisor/util/json.h"
 #include "supervisor/util/prom.h"
+#include "supervisor/util/statefile.h"
 #include "supervisor/util/log.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +138,59 @@ static void mqtt_svc_on_timer(struct loop_timer *t, int64_t now_ns, void *userda
 	loop_timer_arm_at(t, now_ns + MQTT_SVC_CHECK_NS);
 }
 
+/*
+ * A node renamed since the last connection (a reload or a restart with another [mqtt] node,
+ * base_topic or discovery_prefix) would leave the old name's retained discovery configs on the
+ * broker: Home Assistant would show a second, dead device.  The names last published are kept
+ * in the state directory; when they differ, every old config, the old availability, state and
+ * alarm topics are cleared (an empty retained message deletes one) before the new ones go out.
+ */
+static void mqtt_svc_forget_renamed(struct mqtt_svc *s)
+{
+	char path[PATH_MAX], text[1024], node[MQTT_CONFIG_NODE_MAX], base[MQTT_CONFIG_TOPIC_MAX];
+	char prefix[sizeof(s->cfg.discovery_prefix)], topic[MQTT_DISCOVERY_TOPIC_MAX], suffix[48];
+	struct mqtt_discovery_box old = s->disc;
+	int n, cleared = 0;
+
+	n = snprintf(path, sizeof(path), "%s/mqtt-published", s->b->profile->daemon.state_dir);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return;
+	if (statefile_read(path, text, sizeof(text)) >= 0 &&
+	    statefile_get(text, "node", node, sizeof(node)) == 0 &&
+	    statefile_get(text, "base", base, sizeof(base)) == 0 &&
+	    statefile_get(text, "prefix", prefix, sizeof(prefix)) == 0) {
+		old.node = node;
+		old.base = base;
+		old.prefix = prefix;
+		/* the config topics are named by prefix and node */
+		if (strcmp(node, s->node) || strcmp(prefix, s->cfg.discovery_prefix))
+			for (int i = 0; i < mqtt_discovery_count(); i++)
+				if (mqtt_discovery_config_topic(&old, i, topic, sizeof(topic)) == 0 &&
+				    mqtt_client_publish(s->client, topic, "", 0, s->cfg.qos, true) == 0)
+					cleared++;
+		/* availability, state and the alarm classes live under the base */
+		for (int c = -2; strcmp(base, s->base) && c < MQTT_ALARM_CLASSES; c++) {
+			if (c == -2)
+				snprintf(suffix, sizeof(suffix), "availability");
+			else if (c == -1)
+				snprintf(suffix, sizeof(suffix), "state");
+			else
+				snprintf(suffix, sizeof(suffix), "alarm/%s",
+					 mqtt_discovery_alarm_class_name((enum mqtt_alarm_class)c));
+			if (mqtt_discovery_topic(&old, suffix, topic, sizeof(topic)) == 0 &&
+			    mqtt_client_publish(s->client, topic, "", 0, s->cfg.qos, true) == 0)
+				cleared++;
+		}
+		if (cleared)
+			log_notice("mqtt: node %s (%s, prefix %s) is now %s: its %d retained topics "
+				   "cleared", node, base, prefix, s->node, cleared);
+	}
+	n = snprintf(text, sizeof(text), "node=%s\nbase=%s\nprefix=%s\n", s->node, s->base,
+		     s->cfg.discovery_prefix);
+	if (n > 0 && (size_t)n < sizeof(text) && statefile_write(path, text, (size_t)n) < 0)
+		log_warnx("mqtt: cannot record the published names in %s", path);
+}
+
 static void mqtt_svc_on_connected(struct mqtt_client *c, void *userdata)
 {
 	static const char *const commands[] = { "power/set", "fan_profile/set",
@@ -143,6 +198,7 @@ static void mqtt_svc_on_connected(struct mqtt_client *c, void *userdata)
 	struct mqtt_svc *s = userdata;
 	char topic[MQTT_DISCOVERY_TOPIC_MAX];
 
+	mqtt_svc_forget_renamed(s);
 	mqtt_svc_publish(s, "availability", "online", 6, true);
 	for (int i = 0; i < mqtt_discovery_count(); i++) {
 		struct json *j = json_new();

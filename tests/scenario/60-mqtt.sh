@@ -228,6 +228,30 @@ expect_eq "after the restart: the discovery configs republished" \
 	"$(sub -t 'homeassistant/+/boxa/+/config' -C "$NCONF" -W 10 | wc -l)" "$NCONF"
 check "the loss was logged" grep -q "mqtt: connection to 127.0.0.1:$PORT lost" "$DAEMON_LOG"
 
+# --- a reload that renames the node clears the old name's retained topics (no dead device in HA) ---
+# retained_count TOPIC_FILTER: how many retained messages the broker holds there now
+retained_count() { { sub -t "$1" --retained-only -W 2 2>/dev/null || true; } | wc -l; }
+PROFILE_A=$TESTDIR/boxa.conf
+sed -i 's/^node = boxa$/node = boxr/' "$PROFILE_A"
+kill -HUP "$DAEMON_PID"
+if wait_until 20 bash -c "[ \"\$(mosquitto_sub -h 127.0.0.1 -p $PORT -t 'homeassistant/+/boxr/+/config' --retained-only -W 2 2>/dev/null | wc -l)\" = $NCONF ]"; then
+	ok "reload as node boxr: its $NCONF discovery configs retained"
+else
+	not_ok "reload as node boxr: its $NCONF discovery configs retained"
+fi
+expect_eq "boxa's discovery configs are cleared" "$(retained_count 'homeassistant/+/boxa/+/config')" 0
+expect_eq "boxa's availability, state and alarm topics are cleared" "$(retained_count 'h2box/boxa/#')" 0
+check "the rename is logged" grep -q "mqtt: node boxa (h2box/boxa, prefix homeassistant) is now boxr: its 33 retained topics cleared" "$DAEMON_LOG"
+sed -i 's/^node = boxr$/node = boxa/' "$PROFILE_A"
+kill -HUP "$DAEMON_PID"
+if wait_until 20 retained online h2box/boxa/availability; then
+	ok "reload back to boxa: online again"
+else
+	not_ok "reload back to boxa: online again"
+fi
+expect_eq "boxr's discovery configs are cleared in turn" "$(retained_count 'homeassistant/+/boxr/+/config')" 0
+expect_eq "boxa's discovery configs are back" "$(retained_count 'homeassistant/+/boxa/+/config')" "$NCONF"
+
 # --- SIGKILL: the broker publishes the last will ---
 kill -KILL "$DAEMON_PID"
 wait "$WAITER" 2>/dev/null
