@@ -26,6 +26,7 @@ static const struct svc_ops *const daemon_services_table[] = {
 };
 
 #define NSERVICES ((int)(sizeof(daemon_services_table) / sizeof(daemon_services_table[0])))
+_Static_assert(NSERVICES <= DAEMON_SERVICES_MAX, "daemon_services.kept holds every service");
 
 /* A thermal emergency or a blind box powers the box off through the sequencer, in order. */
 static void daemon_services_emergency_off(void *userdata, enum powerseq_reason cause,
@@ -55,6 +56,10 @@ int daemon_services_start(struct daemon_services *s, struct box *b)
 			log_warn(r, "service %s failed to start", ops->name);
 			return r;
 		}
+		if (s->kept[s->started] && ops->adopt) {
+			ops->adopt(b, s->kept[s->started]);
+			s->kept[s->started] = NULL;
+		}
 		if (ops == &power_svc_ops)
 			daemon_services_wire(b, true);
 	}
@@ -70,6 +75,23 @@ void daemon_services_stop(struct daemon_services *s, struct box *b)
 			daemon_services_wire(b, false);
 		ops->stop(b);
 	}
+}
+
+void daemon_services_keep(struct daemon_services *s, struct box *b)
+{
+	for (int i = 0; i < s->started; i++)
+		if (daemon_services_table[i]->keep && !s->kept[i])
+			s->kept[i] = daemon_services_table[i]->keep(b);
+}
+
+void daemon_services_kept_free(struct daemon_services *s, struct box *b)
+{
+	for (int i = 0; i < NSERVICES; i++)
+		if (s->kept[i]) {
+			/* the services are stopped: adopt() sees no instance and frees it */
+			daemon_services_table[i]->adopt(b, s->kept[i]);
+			s->kept[i] = NULL;
+		}
 }
 
 void daemon_services_status_json(struct daemon_services *s, struct box *b, struct json *j)

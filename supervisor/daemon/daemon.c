@@ -211,8 +211,11 @@ static int daemon_start_services(struct daemon *d)
 	d->box.profile = d->profile;
 	d->box.profile_path = d->profile->path;
 	r = daemon_services_start(&d->services, &d->box);
-	if (r < 0)
+	if (r < 0) {
+		/* what a failed reload's first services adopted goes on to the fallback */
+		daemon_services_keep(&d->services, &d->box);
 		daemon_services_stop(&d->services, &d->box);
+	}
 	return r;
 }
 
@@ -273,6 +276,7 @@ static int daemon_on_sighup(sd_event_source *s, const struct signalfd_siginfo *s
 		log_warnx("reload: [metrics] listen changes only on restart");
 	/* the new profile's chips exist before its services look for them */
 	daemon_i2c_ensure(d->hw, np);
+	daemon_services_keep(&d->services, &d->box); /* alarm and page history go across */
 	daemon_services_stop(&d->services, &d->box);
 	old = d->profile;
 	d->profile = np;
@@ -469,6 +473,7 @@ static void daemon_teardown(struct daemon *d)
 {
 	loop_timer_free(d->status_timer);
 	daemon_services_stop(&d->services, &d->box);
+	daemon_services_kept_free(&d->services, &d->box);
 	daemon_metrics_free(d->metrics);
 	http_free(d->box.http);
 	if (d->sim)

@@ -15,6 +15,11 @@ struct prom;
  * named object; status_text its lines of `h2box status`; metrics its Prometheus families and
  * samples (GET /metrics, `h2box metrics`; docs/h2box.1 lists them).  Any but start and stop may
  * be NULL.
+ *
+ * A reload (SIGHUP) stops every service and starts the new profile's.  What a user would lose
+ * with it (the alarm history, the status page's last hour) goes across: keep() hands it over
+ * before stop() as one heap object, and adopt() takes it into the service's next instance right
+ * after its start(), or frees it when the box has none (b's slot NULL).  Both NULL elsewhere.
  */
 struct svc_ops {
 	const char *name;
@@ -23,6 +28,8 @@ struct svc_ops {
 	void (*status_json)(struct box *b, struct json *j);
 	void (*status_text)(struct box *b, struct ctl_reply *rep);
 	void (*metrics)(struct box *b, struct prom *p);
+	void *(*keep)(struct box *b);
+	void (*adopt)(struct box *b, void *kept);
 };
 
 /*

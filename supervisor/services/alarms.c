@@ -521,4 +521,66 @@ void alarm_svc_metrics(struct alarm_svc *a, struct prom *p)
 	prom_sample(p, "h2box_alarms_active", crit, "level", alarm_level_name(ALARM_CRIT), NULL);
 }
 
-SVC_OPS_DEFINE(alarm_svc, "alarms", alarms, watts.alerts, false);
+/* A reload's hand-over: the history, oldest first (active alarms are raised again by the new
+ * services when their condition still holds). */
+struct alarm_svc_kept {
+	int len;
+	struct alarm_entry e[];
+};
+
+static void *alarm_svc_keep(struct box *b)
+{
+	struct alarm_svc *a = b->alarms;
+	struct alarm_svc_kept *k;
+
+	if (!a || !a->hist_len)
+		return NULL;
+	k = malloc(sizeof(*k) + (size_t)a->hist_len * sizeof(k->e[0]));
+	if (!k)
+		return NULL; /* the history is lost, as before: nothing else depends on it */
+	k->len = a->hist_len;
+	for (int i = 0; i < a->hist_len; i++)
+		k->e[i] = a->hist[(a->hist_head + i) % a->hist_cap];
+	return k;
+}
+
+static void alarm_svc_adopt(struct box *b, void *kept)
+{
+	struct alarm_svc_kept *k = kept;
+
+	/* the new profile's history size keeps the newest */
+	for (int i = 0; b->alarms && i < k->len; i++)
+		history_add(b->alarms, &k->e[i]);
+	free(k);
+}
+
+static int alarm_svc_ops_start(struct box *b)
+{
+	return alarm_svc_new(b, &b->profile->watts.alerts, &b->alarms);
+}
+
+static void alarm_svc_ops_stop(struct box *b)
+{
+	alarm_svc_free(b->alarms);
+	b->alarms = NULL;
+}
+
+static void alarm_svc_ops_status_json(struct box *b, struct json *j)
+{
+	alarm_svc_status_json(b->alarms, j);
+}
+
+static void alarm_svc_ops_metrics(struct box *b, struct prom *p)
+{
+	alarm_svc_metrics(b->alarms, p);
+}
+
+const struct svc_ops alarm_svc_ops = {
+	.name = "alarms",
+	.start = alarm_svc_ops_start,
+	.stop = alarm_svc_ops_stop,
+	.status_json = alarm_svc_ops_status_json,
+	.metrics = alarm_svc_ops_metrics,
+	.keep = alarm_svc_keep,
+	.adopt = alarm_svc_adopt,
+};

@@ -232,8 +232,32 @@ static void history_svc_ops_stop(struct box *b)
 	b->history = NULL;
 }
 
+/* A reload's hand-over: the ring itself (its temperature columns go by input name). */
+static void *history_svc_keep(struct box *b)
+{
+	struct history *ring;
+
+	if (!b->history)
+		return NULL;
+	ring = b->history->ring;
+	b->history->ring = NULL; /* stop() follows at once, with no sample in between */
+	return ring;
+}
+
+static void history_svc_adopt(struct box *b, void *kept)
+{
+	if (!b->history) {
+		history_free(kept);
+		return;
+	}
+	history_free(b->history->ring);
+	b->history->ring = kept;
+}
+
 const struct svc_ops history_svc_ops = {
 	.name = "history",
 	.start = history_svc_ops_start,
 	.stop = history_svc_ops_stop,
+	.keep = history_svc_keep,
+	.adopt = history_svc_adopt,
 };

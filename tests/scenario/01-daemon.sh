@@ -84,6 +84,25 @@ expect_eq "daemon answers after a bad reload" "$(h2 ping)" "pong"
 check "bad reload logged with file:line" grep -q "live.conf:[0-9]*: syntax error" "$DAEMON_LOG"
 check "bad reload kept the old profile" grep -q "reload failed: keeping the running profile" "$DAEMON_LOG"
 
+# a good reload keeps what a user would miss: the alarm history and the status page's last hour
+cp "$PROFILES/sim-sfx.conf" "$TESTDIR/live.conf"
+h2 power on >/dev/null
+h2 sim advance 60s >/dev/null
+h2 sim fault i2c-error on >/dev/null
+h2 sim advance 10s >/dev/null
+h2 sim fault i2c-error off >/dev/null
+h2 sim advance 30s >/dev/null
+ALARMS_BEFORE=$(h2 --json alarms | jq -c '[.history[] | .id] | unique')
+POINTS_BEFORE=$(h2 --json history | jq .count)
+check "before the reload: an alarm history and page history to keep" \
+	test "$ALARMS_BEFORE" != "[]" -a "$POINTS_BEFORE" -gt 5
+check "a good reload ends with READY=1" reload
+check "the reload was taken" grep -q "profile reloaded" "$DAEMON_LOG"
+expect_eq "the alarm history survives the reload" \
+	"$(h2 --json alarms | jq -c '[.history[] | .id] | unique')" "$ALARMS_BEFORE"
+expect_eq "the page history (h2box history) survives the reload" \
+	"$(h2 --json history | jq .count)" "$POINTS_BEFORE"
+
 stop_daemon
 expect_eq "SIGTERM exits 0" "$?" 0
 h2 ping >/dev/null 2>&1
