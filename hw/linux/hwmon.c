@@ -535,24 +535,27 @@ static int hw_hwmon_linux_attr_wslot(struct hw_hwmon_linux_chip *c, const char *
 	return widx;
 }
 
-static int hw_hwmon_linux_attr_write(struct hw_hwmon_chip *chip, const char *attr, long value)
+/* A write through the attribute's write slot: waited for (at most the deadline) or posted. */
+static int hw_hwmon_linux_attr_put(struct hw_hwmon_chip *chip, const char *attr, long value,
+				   bool post)
 {
 	struct hw_hwmon_linux_chip *c = (struct hw_hwmon_linux_chip *)chip;
 	int idx = hw_hwmon_linux_attr_wslot(c, attr);
 
 	if (idx < 0)
 		return idx;
-	return hw_linux_reader_write(c->rd, idx, value);
+	return post ? hw_linux_reader_post(c->rd, idx, value)
+		    : hw_linux_reader_write(c->rd, idx, value);
+}
+
+static int hw_hwmon_linux_attr_write(struct hw_hwmon_chip *chip, const char *attr, long value)
+{
+	return hw_hwmon_linux_attr_put(chip, attr, value, false);
 }
 
 static int hw_hwmon_linux_attr_post(struct hw_hwmon_chip *chip, const char *attr, long value)
 {
-	struct hw_hwmon_linux_chip *c = (struct hw_hwmon_linux_chip *)chip;
-	int idx = hw_hwmon_linux_attr_wslot(c, attr);
-
-	if (idx < 0)
-		return idx;
-	return hw_linux_reader_post(c->rd, idx, value);
+	return hw_hwmon_linux_attr_put(chip, attr, value, true);
 }
 
 /* One request of a batch as the reader sees it. */
