@@ -19,6 +19,8 @@ struct hw_hwmon_linux_feat {
 	int slot;         /* the reader's slot for sub, -1 until first read */
 };
 
+#define HW_HWMON_LINUX_KNOWN 8
+
 struct hw_hwmon_linux_chip {
 	struct hw_hwmon_chip base; /* first: hw.c sees only this; base.name is the resolved name */
 	struct hw *hw;
@@ -29,6 +31,12 @@ struct hw_hwmon_linux_chip {
 	struct hw_linux_reader *rd; /* the worker serving this directory */
 	/* the write slot of each read slot written through this chip, -1 none (this rd's) */
 	int wslot_of[HW_LINUX_READER_SLOTS];
+	/* raw attributes already resolved to this rd's read slots: a cycle formats no path */
+	struct {
+		char attr[24];
+		int slot;
+	} known[HW_HWMON_LINUX_KNOWN];
+	unsigned nknown;
 };
 
 /*
@@ -301,6 +309,7 @@ static int hw_hwmon_linux_bind(struct hw_hwmon_linux_chip *c, const sensors_chip
 		memcpy(c->path, path, sizeof(path));
 		for (unsigned i = 0; i < HW_LINUX_READER_SLOTS; i++)
 			c->wslot_of[i] = -1;
+		c->nknown = 0;
 	}
 	r = hw_hwmon_linux_table(c, sc);
 	if (r < 0)
@@ -468,10 +477,18 @@ static int hw_hwmon_linux_attr_slot(struct hw_hwmon_linux_chip *c, const char *a
 
 	if (r < 0)
 		return r;
+	for (unsigned i = 0; attr && i < c->nknown; i++)
+		if (strcmp(c->known[i].attr, attr) == 0)
+			return c->known[i].slot;
 	r = hw_hwmon_linux_attr_path(c, attr, path, sizeof(path));
 	if (r < 0)
 		return r;
-	return hw_linux_reader_slot(c->rd, path);
+	r = hw_linux_reader_slot(c->rd, path);
+	if (r >= 0 && c->nknown < HW_HWMON_LINUX_KNOWN && strlen(attr) < sizeof(c->known[0].attr)) {
+		memcpy(c->known[c->nknown].attr, attr, strlen(attr) + 1);
+		c->known[c->nknown++].slot = r;
+	}
+	return r;
 }
 
 static int hw_hwmon_linux_attr_read(struct hw_hwmon_chip *chip, const char *attr, long *value)
