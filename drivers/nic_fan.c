@@ -14,12 +14,15 @@
 #define PWM_ENABLE_MANUAL 1
 
 struct nic_fan {
+	struct hw *hw;
 	struct hw_hwmon_chip *chip;
 	char attr_pwm[24], attr_enable[32], attr_fan[24];
 	long saved_enable, saved_pwm; /* -1 = could not be read */
 	bool has_enable;
 	long last_pwm; /* the last pwm written, -1 none */
-	long held_pwm; /* what pwmN read back after it, -1 unknown */
+	long held_pwm; /* what pwmN read back at the last read, -1 unknown */
+	long held_for; /* the last pwm written before that read: what the chip made of it */
+	int read_err;  /* the last read's pwmN failure (or its posted write's), for duty_set */
 	/* pwmN_enable read with the tach, for the duty_set that follows in the same cycle */
 	long cycle_enable;
 	bool cycle_enable_fresh;
@@ -67,18 +70,24 @@ int nic_fan_full(struct nic_fan *f)
  * error like a failed write: the duty on the fan is then unknown, and an
  * unknown duty is never reported as a number.  0 or -errno.
  */
-static int pwm_readback(struct nic_fan *f)
+static int pwm_held(struct nic_fan *f, int r, long v)
 {
-	long v;
-	int r = hw_hwmon_attr_read(f->chip, f->attr_pwm, &v);
-
 	f->held_pwm = -1;
 	if (r < 0)
 		return r;
 	if (v < 0 || v > PWM_MAX)
 		return -ERANGE;
 	f->held_pwm = v;
+	f->held_for = f->last_pwm;
 	return 0;
+}
+
+static int pwm_readback(struct nic_fan *f)
+{
+	long v = 0;
+	int r = hw_hwmon_attr_read(f->chip, f->attr_pwm, &v);
+
+	return pwm_held(f, r, v);
 }
 
 int nic_fan_open(struct hw *hw, const char *pattern, int pwm, struct nic_fan **out)
@@ -94,8 +103,10 @@ int nic_fan_open(struct hw *hw, const char *pattern, int pwm, struct nic_fan **o
 	snprintf(f->attr_pwm, sizeof(f->attr_pwm), "pwm%d", pwm);
 	snprintf(f->attr_enable, sizeof(f->attr_enable), "pwm%d_enable", pwm);
 	snprintf(f->attr_fan, sizeof(f->attr_fan), "fan%d_input", pwm);
+	f->hw = hw;
 	f->last_pwm = -1;
 	f->held_pwm = -1;
+	f->held_for = -1;
 	r = hw_hwmon_chip_open(hw, pattern, &f->chip);
 	if (r < 0)
 		goto err_free;
@@ -136,7 +147,11 @@ int nic_fan_duty_set(struct nic_fan *f, double pct)
 		pct = 100.0;
 	pct = pct < 0 ? 0 : pct > 100 ? 100 : pct;
 	v = lround(pct * PWM_MAX / 100.0);
-	f->held_pwm = -1; /* whatever was held belongs to the previous write */
+	/* the cycle's read found pwmN unreadable (or its last write failed): a chip failure */
+	r = f->read_err;
+	f->read_err = 0;
+	if (r < 0)
+		goto fail;
 	enable = PWM_ENABLE_MANUAL;
 	if (f->has_enable && f->cycle_enable_fresh) {
 		enable = f->cycle_enable; /* read with this cycle's tach: one hand-off less */
@@ -153,13 +168,11 @@ int nic_fan_duty_set(struct nic_fan *f, double pct)
 			goto fail;
 		reasserted = 1;
 	}
-	r = hw_hwmon_attr_write(f->chip, f->attr_pwm, v);
+	/* posted, not waited for: its result comes with the next read of pwmN (nic_fan_read_take) */
+	r = hw_hwmon_attr_post(f->chip, f->attr_pwm, v);
 	if (r < 0)
 		goto fail;
 	f->last_pwm = v;
-	r = pwm_readback(f);
-	if (r < 0)
-		goto fail;
 	return reasserted;
 
 fail:
@@ -175,28 +188,42 @@ double nic_fan_duty_held(const struct nic_fan *f)
 bool nic_fan_duty_differs(const struct nic_fan *f)
 {
 	/* one step of slack: a chip may round where we rounded the other way */
-	return f->last_pwm >= 0 && f->held_pwm >= 0 && labs(f->held_pwm - f->last_pwm) > 1;
+	return f->held_for >= 0 && f->held_pwm >= 0 && labs(f->held_pwm - f->held_for) > 1;
+}
+
+unsigned nic_fan_read_reqs(struct nic_fan *f, struct hw_hwmon_read_req *req)
+{
+	const char *attrs[NIC_FAN_READ_REQS] = { f->attr_fan, f->attr_pwm, f->attr_enable };
+	unsigned n = f->has_enable ? 3 : 2;
+
+	for (unsigned i = 0; i < n; i++) {
+		memset(&req[i], 0, sizeof(req[i]));
+		req[i].chip = f->chip;
+		req[i].attr = attrs[i];
+	}
+	return n;
+}
+
+int nic_fan_read_take(struct nic_fan *f, const struct hw_hwmon_read_req *req, double *rpm)
+{
+	f->read_err = pwm_held(f, req[1].err, req[1].raw);
+	f->cycle_enable_fresh = f->has_enable && req[2].err == 0;
+	f->cycle_enable = f->cycle_enable_fresh ? req[2].raw : 0;
+	*rpm = NAN;
+	if (req[0].err < 0)
+		return req[0].err;
+	if (req[0].raw < 0)
+		return -ERANGE;
+	*rpm = (double)req[0].raw;
+	return 0;
 }
 
 int nic_fan_rpm_read(struct nic_fan *f, double *rpm)
 {
-	/* the tach and the mode the next duty_set checks: one trip to the chip's worker */
-	const char *attrs[2] = { f->attr_fan, f->attr_enable };
-	long vals[2] = { 0, 0 }, v;
-	int errs[2] = { 0, -EIO }, r;
+	struct hw_hwmon_read_req req[NIC_FAN_READ_REQS];
 
-	(void)hw_hwmon_attr_read_many(f->chip, attrs, vals, errs, f->has_enable ? 2 : 1);
-	f->cycle_enable_fresh = f->has_enable && errs[1] == 0;
-	f->cycle_enable = vals[1];
-	r = errs[0];
-	v = vals[0];
-	*rpm = NAN;
-	if (r < 0)
-		return r;
-	if (v < 0)
-		return -ERANGE;
-	*rpm = (double)v;
-	return 0;
+	(void)hw_hwmon_read_batch(f->hw, req, nic_fan_read_reqs(f, req));
+	return nic_fan_read_take(f, req, rpm);
 }
 
 void nic_fan_close(struct nic_fan *f, enum nic_fan_on_exit how)

@@ -8,7 +8,9 @@
  * The fan's duty is read back, not assumed. Fan chips round, clamp or ignore a duty: Linux 6.1's
  * emc2305 driver (with `CONFIG_THERMAL`, as Debian builds it) turns a `pwm1` write into one of 10
  * cooling states, so 47 % (pwm 120) runs the fan at 50.2 % (128). `nic_fan` reads `pwmN` back
- * after every write; `h2box fan status` keeps `duty_pct` as the commanded duty and adds
+ * with the tach at the start of every cycle, in the same trip to the chip (the duty write is
+ * posted, not waited for): the duty the chip held through the period the tach reflects, and
+ * what it made of the write before; `h2box fan status` keeps `duty_pct` as the commanded duty and adds
  * `duty_actual_pct` (null when unknown, never a guess), the text says `47% (chip holds 50%)`
  * beyond one pwm step, and the first rounded write is logged once (`H2BOX_EVENT=fan-chip
  * H2BOX_STATE=quantises`). A rounded duty is not a fault; a failed read-back is one, handled like
@@ -20,6 +22,7 @@
 #include <stdbool.h>
 
 struct hw;
+struct hw_hwmon_read_req;
 struct nic_fan;
 
 /* What a clean close leaves behind. */
@@ -43,26 +46,37 @@ const char *nic_fan_on_exit_name(enum nic_fan_on_exit e);
 int nic_fan_open(struct hw *hw, const char *pattern, int pwm, struct nic_fan **out);
 const char *nic_fan_chip_name(const struct nic_fan *f);
 /*
- * Write duty percent (0..100 -> pwm 0..255), then read pwmN back: chips
- * quantise (Linux 6.1's emc2305 keeps one of 10 steps), clamp or ignore a
- * write, and the read-back is what the fan gets.  Re-asserts manual mode
- * when something else changed pwmN_enable (returns 1 then).  On any
- * failure, a failed read-back included, it tries full duty before
- * returning the -errno.
+ * Write duty percent (0..100 -> pwm 0..255), posted to the chip without
+ * waiting (hw_hwmon_attr_post): its failure comes back with the next read
+ * (nic_fan_read_take), and that read's pwmN is what the chip made of it
+ * (chips quantise: Linux 6.1's emc2305 keeps one of 10 steps; clamp or
+ * ignore a write).  Re-asserts manual mode when something else changed
+ * pwmN_enable (returns 1 then).  On any failure, the last read's pwmN
+ * failure (unreadable, out of range, or the write before it failed)
+ * included, it tries full duty at once before returning the -errno.
  */
 int nic_fan_duty_set(struct nic_fan *f, double pct);
-/* Percent pwmN held at the last read-back; NAN when there was none since the last write. */
+/*
+ * Percent pwmN held at the last read (the duty the fan got through the last period); NAN when
+ * unknown (the read failed, or full duty was forced since).
+ */
 double nic_fan_duty_held(const struct nic_fan *f);
 /*
- * The last read-back differs from the last write by more than one pwm step
- * (the chip quantised, clamped or ignored it).  false when either is unknown.
+ * The last read's pwmN differs by more than one pwm step from the write it followed (the chip
+ * quantised, clamped or ignored it).  false when either is unknown.
  */
 bool nic_fan_duty_differs(const struct nic_fan *f);
 /*
- * RPM from fanN_input.  0 or -errno.  pwmN_enable is read in the same trip to the chip and
- * used by the next nic_fan_duty_set() instead of a read of its own (a cycle reads the tach,
- * then sets the duty): one hand-off less a cycle on the linux backend.
+ * A cycle's read of the chip, for one hw_hwmon_read_batch() with the other inputs: reqs fills
+ * at most NIC_FAN_READ_REQS requests (fanN_input, pwmN, pwmN_enable) and returns how many;
+ * take reads the answers: the tach (RPM, 0 or its -errno), pwmN as the held duty (its failure
+ * is kept for the next nic_fan_duty_set()) and pwmN_enable (which that duty_set checks instead
+ * of reading it again).
  */
+#define NIC_FAN_READ_REQS 3
+unsigned nic_fan_read_reqs(struct nic_fan *f, struct hw_hwmon_read_req *req);
+int nic_fan_read_take(struct nic_fan *f, const struct hw_hwmon_read_req *req, double *rpm);
+/* The same for the chip alone: one trip to its worker.  RPM, 0 or the tach's -errno. */
 int nic_fan_rpm_read(struct nic_fan *f, double *rpm);
 /* Best effort full duty in manual mode (failure paths). */
 int nic_fan_full(struct nic_fan *f);

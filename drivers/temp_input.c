@@ -70,34 +70,41 @@ static int chip_ensure(struct temp_input *t, int64_t now_ns)
 	return 0;
 }
 
-int temp_input_read(struct temp_input *t, int64_t now_ns, double *celsius)
+int temp_input_req(struct temp_input *t, int64_t now_ns, struct hw_hwmon_read_req *req)
 {
-	double v;
-	long raw;
 	int r;
 
-	*celsius = NAN;
+	memset(req, 0, sizeof(*req));
 	if (t->spec.file[0]) {
-		r = hw_hwmon_file_read(t->hw, t->spec.file, &raw);
-		if (r < 0)
-			return r;
-		v = (double)raw / 1000.0;
-	} else {
-		r = chip_ensure(t, now_ns);
-		if (r < 0)
-			return r;
-		r = hw_hwmon_read(t->chip, HW_HWMON_TEMP, t->spec.label, &v);
-		if (r < 0) {
-			/* the chip may have gone (unbound, re-enumerated): resolve it afresh;
-			 * not for a read past its deadline: the chip is there but wedged, and
-			 * reopening it would only queue another read behind the stuck one */
-			if (r != -ENODATA && r != -ETIMEDOUT) {
-				hw_hwmon_chip_close(t->chip);
-				t->chip = NULL;
-			}
-			return r;
-		}
+		req->file = t->spec.file;
+		return 0;
 	}
+	r = chip_ensure(t, now_ns);
+	if (r < 0)
+		return r;
+	req->chip = t->chip;
+	req->kind = HW_HWMON_TEMP;
+	req->label = t->spec.label;
+	return 0;
+}
+
+int temp_input_take(struct temp_input *t, const struct hw_hwmon_read_req *req, double *celsius)
+{
+	double v;
+	int r = req->err;
+
+	*celsius = NAN;
+	if (r < 0) {
+		/* the chip may have gone (unbound, re-enumerated): resolve it afresh;
+		 * not for a read past its deadline: the chip is there but wedged, and
+		 * reopening it would only queue another read behind the stuck one */
+		if (req->chip && t->chip && r != -ENODATA && r != -ETIMEDOUT) {
+			hw_hwmon_chip_close(t->chip);
+			t->chip = NULL;
+		}
+		return r;
+	}
+	v = req->chip ? req->value : (double)req->raw / 1000.0;
 	if (!isfinite(v))
 		return -ENODATA;
 	v += t->spec.offset_c;
@@ -105,4 +112,16 @@ int temp_input_read(struct temp_input *t, int64_t now_ns, double *celsius)
 	if (v < t->spec.min_c || v > t->spec.max_c)
 		return -ERANGE;
 	return 0;
+}
+
+int temp_input_read(struct temp_input *t, int64_t now_ns, double *celsius)
+{
+	struct hw_hwmon_read_req req;
+	int r = temp_input_req(t, now_ns, &req);
+
+	*celsius = NAN;
+	if (r < 0)
+		return r;
+	(void)hw_hwmon_read_batch(t->hw, &req, 1);
+	return temp_input_take(t, &req, celsius);
 }

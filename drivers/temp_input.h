@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 struct hw;
+struct hw_hwmon_read_req;
 struct temp_input;
 
 #define TEMP_INPUT_NAME_MAX 32
@@ -35,5 +36,13 @@ const char *temp_input_name(const struct temp_input *t);
  * now_ns paces reopening a vanished chip (1 s doubling to 30 s).
  */
 int temp_input_read(struct temp_input *t, int64_t now_ns, double *celsius);
+/*
+ * The same read in two halves, so that a control cycle reads all its inputs (and its fan chip)
+ * in one hw_hwmon_read_batch(): req fills this input's request (0, or the -errno
+ * temp_input_read() would answer without reading: -EAGAIN while backing off, an open's error);
+ * take turns the batch's answer into degrees C as temp_input_read() does.
+ */
+int temp_input_req(struct temp_input *t, int64_t now_ns, struct hw_hwmon_read_req *req);
+int temp_input_take(struct temp_input *t, const struct hw_hwmon_read_req *req, double *celsius);
 
 #endif

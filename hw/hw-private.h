@@ -84,6 +84,10 @@ struct hw_hwmon_ops {
 	int (*attr_write)(struct hw_hwmon_chip *chip, const char *attr, long value);
 	void (*close)(struct hw_hwmon_chip *chip);
 	int (*file_read)(struct hw *hw, const char *path, long *value);
+	/* NULL: hw.c writes at once through attr_write (the sim) */
+	int (*attr_post)(struct hw_hwmon_chip *chip, const char *attr, long value);
+	/* NULL: hw.c answers each request in turn through read, attr_read and file_read (the sim) */
+	void (*read_batch)(struct hw *hw, struct hw_hwmon_read_req *req, unsigned n);
 };
 
 struct hw_pci_ops {

@@ -267,6 +267,13 @@ int hw_hwmon_attr_write(struct hw_hwmon_chip *chip, const char *attr, long value
 	return chip->ops->attr_write(chip, attr, value);
 }
 
+int hw_hwmon_attr_post(struct hw_hwmon_chip *chip, const char *attr, long value)
+{
+	if (chip->ops->attr_post)
+		return chip->ops->attr_post(chip, attr, value);
+	return chip->ops->attr_write(chip, attr, value);
+}
+
 void hw_hwmon_chip_close(struct hw_hwmon_chip *chip)
 {
 	if (chip)
@@ -276,6 +283,30 @@ void hw_hwmon_chip_close(struct hw_hwmon_chip *chip)
 int hw_hwmon_file_read(struct hw *hw, const char *path, long *value)
 {
 	return hw->hwmon->file_read(hw, path, value);
+}
+
+int hw_hwmon_read_batch(struct hw *hw, struct hw_hwmon_read_req *req, unsigned n)
+{
+	if (n > HW_HWMON_QUERIES_MAX)
+		return -E2BIG;
+	if (hw->hwmon->read_batch) {
+		hw->hwmon->read_batch(hw, req, n);
+	} else {
+		for (unsigned i = 0; i < n; i++) {
+			struct hw_hwmon_read_req *q = &req[i];
+
+			if (!q->chip)
+				q->err = q->file ? hw->hwmon->file_read(hw, q->file, &q->raw) : -EINVAL;
+			else if (q->attr)
+				q->err = q->chip->ops->attr_read(q->chip, q->attr, &q->raw);
+			else
+				q->err = q->chip->ops->read(q->chip, q->kind, q->label, &q->value);
+		}
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (req[i].err < 0)
+			return req[i].err;
+	return 0;
 }
 
 /* ---- pci ---- */

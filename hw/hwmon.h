@@ -63,9 +63,42 @@ int hw_hwmon_attr_write(struct hw_hwmon_chip *chip, const char *attr, long value
  */
 int hw_hwmon_attr_read_many(struct hw_hwmon_chip *chip, const char *const *attrs, long *values,
 			    int *errs, unsigned n);
+/*
+ * Post a write without waiting for it (a duty a control cycle): 0 once it is handed to the
+ * chip's worker, or the error of this attribute's previous posted write that nobody was told of
+ * yet (its value is posted all the same), or -ETIMEDOUT when the chip is wedged (the value is
+ * kept: the latest one is applied when the device answers again, as for hw_hwmon_attr_write()).
+ * The write's own result comes with the next batch read of the same attribute
+ * (hw_hwmon_read_batch(): its err is the failed write's -errno) or with the next post; a write
+ * still stuck past the deadline marks the chip wedged, exactly as a stuck read does.  Writes
+ * to one attribute are applied in order, posted or not (the latest wins).  The sim writes at
+ * once and answers the write's own result.
+ */
+int hw_hwmon_attr_post(struct hw_hwmon_chip *chip, const char *attr, long value);
 void hw_hwmon_chip_close(struct hw_hwmon_chip *chip);
 
 /* An explicit sysfs file holding one integer (milli-units are the caller's business); bounded the same way. */
 int hw_hwmon_file_read(struct hw *hw, const char *path, long *value);
+
+/*
+ * Reads of several chips and files in one go (a control cycle's inputs): each request is a
+ * feature (chip, kind, label: value in natural units), a raw attribute of a chip (chip, attr:
+ * raw) or an explicit file (file, chip NULL: raw).  The linux backend hands each chip's share
+ * to its worker first, then waits for all of them under one deadline: one wake-up per chip
+ * and a wedged chip costs the others nothing (its requests answer -ETIMEDOUT, the others
+ * their values, all within one deadline).  The sim answers inline, in virtual time.  At most
+ * HW_HWMON_QUERIES_MAX requests; returns the first error in list order, 0 when all succeeded.
+ */
+struct hw_hwmon_read_req {
+	struct hw_hwmon_chip *chip; /* NULL: `file` */
+	const char *attr;           /* a raw attribute of chip ("pwm1"); NULL: the feature below */
+	enum hw_hwmon_kind kind;
+	const char *label;
+	const char *file;
+	double value; /* out: a feature's reading */
+	long raw;     /* out: an attribute's or a file's integer */
+	int err;      /* out: 0 or -errno as the single-read calls answer it */
+};
+int hw_hwmon_read_batch(struct hw *hw, struct hw_hwmon_read_req *req, unsigned n);
 
 #endif

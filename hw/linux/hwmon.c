@@ -19,6 +19,8 @@ struct hw_hwmon_linux_feat {
 	int slot;         /* the reader's slot for sub, -1 until first read */
 };
 
+#define HW_HWMON_LINUX_KNOWN 8
+
 struct hw_hwmon_linux_chip {
 	struct hw_hwmon_chip base; /* first: hw.c sees only this; base.name is the resolved name */
 	struct hw *hw;
@@ -27,6 +29,14 @@ struct hw_hwmon_linux_chip {
 	struct hw_hwmon_linux_feat *feats;
 	unsigned nfeats;
 	struct hw_linux_reader *rd; /* the worker serving this directory */
+	/* the write slot of each read slot written through this chip, -1 none (this rd's) */
+	int wslot_of[HW_LINUX_READER_SLOTS];
+	/* raw attributes already resolved to this rd's read slots: a cycle formats no path */
+	struct {
+		char attr[24];
+		int slot;
+	} known[HW_HWMON_LINUX_KNOWN];
+	unsigned nknown;
 };
 
 /*
@@ -297,6 +307,9 @@ static int hw_hwmon_linux_bind(struct hw_hwmon_linux_chip *c, const sensors_chip
 		hw_linux_reader_put(c->hw, c->rd);
 		c->rd = rd;
 		memcpy(c->path, path, sizeof(path));
+		for (unsigned i = 0; i < HW_LINUX_READER_SLOTS; i++)
+			c->wslot_of[i] = -1;
+		c->nknown = 0;
 	}
 	r = hw_hwmon_linux_table(c, sc);
 	if (r < 0)
@@ -464,10 +477,18 @@ static int hw_hwmon_linux_attr_slot(struct hw_hwmon_linux_chip *c, const char *a
 
 	if (r < 0)
 		return r;
+	for (unsigned i = 0; attr && i < c->nknown; i++)
+		if (strcmp(c->known[i].attr, attr) == 0)
+			return c->known[i].slot;
 	r = hw_hwmon_linux_attr_path(c, attr, path, sizeof(path));
 	if (r < 0)
 		return r;
-	return hw_linux_reader_slot(c->rd, path);
+	r = hw_linux_reader_slot(c->rd, path);
+	if (r >= 0 && c->nknown < HW_HWMON_LINUX_KNOWN && strlen(attr) < sizeof(c->known[0].attr)) {
+		memcpy(c->known[c->nknown].attr, attr, strlen(attr) + 1);
+		c->known[c->nknown++].slot = r;
+	}
+	return r;
 }
 
 static int hw_hwmon_linux_attr_read(struct hw_hwmon_chip *chip, const char *attr, long *value)
@@ -510,14 +531,154 @@ static void hw_hwmon_linux_attr_read_many(struct hw_hwmon_chip *chip, const char
 	}
 }
 
-static int hw_hwmon_linux_attr_write(struct hw_hwmon_chip *chip, const char *attr, long value)
+/*
+ * The write slot of a raw attribute (a name lookup, no I/O), remembered against its read slot
+ * so that a batch read of the attribute can tell a posted write's failure.
+ */
+static int hw_hwmon_linux_attr_wslot(struct hw_hwmon_linux_chip *c, const char *attr)
+{
+	char path[HW_LINUX_PATH_MAX];
+	int ridx = hw_hwmon_linux_attr_slot(c, attr), widx;
+
+	if (ridx < 0)
+		return ridx;
+	if (c->wslot_of[ridx] >= 0)
+		return c->wslot_of[ridx];
+	/* attr_slot resolved the chip and checked the name: this path fits */
+	(void)hw_hwmon_linux_attr_path(c, attr, path, sizeof(path));
+	widx = hw_linux_reader_wslot(c->rd, path);
+	if (widx >= 0)
+		c->wslot_of[ridx] = widx;
+	return widx;
+}
+
+/* A write through the attribute's write slot: waited for (at most the deadline) or posted. */
+static int hw_hwmon_linux_attr_put(struct hw_hwmon_chip *chip, const char *attr, long value,
+				   bool post)
 {
 	struct hw_hwmon_linux_chip *c = (struct hw_hwmon_linux_chip *)chip;
-	int idx = hw_hwmon_linux_attr_slot(c, attr);
+	int idx = hw_hwmon_linux_attr_wslot(c, attr);
 
 	if (idx < 0)
 		return idx;
-	return hw_linux_reader_write(c->rd, idx, value);
+	return post ? hw_linux_reader_post(c->rd, idx, value)
+		    : hw_linux_reader_write(c->rd, idx, value);
+}
+
+static int hw_hwmon_linux_attr_write(struct hw_hwmon_chip *chip, const char *attr, long value)
+{
+	return hw_hwmon_linux_attr_put(chip, attr, value, false);
+}
+
+static int hw_hwmon_linux_attr_post(struct hw_hwmon_chip *chip, const char *attr, long value)
+{
+	return hw_hwmon_linux_attr_put(chip, attr, value, true);
+}
+
+/* One request of a batch as the reader sees it. */
+struct hw_hwmon_linux_item {
+	struct hw_linux_reader *rd;
+	int idx;    /* the read slot */
+	int wslot;  /* an attribute's write slot, -1 none */
+	double scale; /* a feature's; 0 for a raw attribute or a file */
+};
+
+static int hw_hwmon_linux_item(struct hw *hw, const struct hw_hwmon_read_req *q,
+			       struct hw_hwmon_linux_item *it)
+{
+	struct hw_hwmon_linux_chip *c = (struct hw_hwmon_linux_chip *)q->chip;
+	struct hw_hwmon_linux_feat *feat;
+	int r;
+
+	it->wslot = -1;
+	it->scale = 0;
+	if (!c) {
+		if (!q->file || !*q->file)
+			return -EINVAL;
+		it->idx = hw_linux_file_slot(hw, q->file, &it->rd);
+		return it->idx < 0 ? it->idx : 0;
+	}
+	if (q->attr) {
+		it->idx = hw_hwmon_linux_attr_slot(c, q->attr);
+		if (it->idx < 0)
+			return it->idx;
+		it->rd = c->rd;
+		it->wslot = c->wslot_of[it->idx];
+		return 0;
+	}
+	r = hw_hwmon_linux_resolve(c);
+	if (r == 0)
+		r = hw_hwmon_linux_feat(c, q->kind, q->label, &feat);
+	if (r < 0)
+		return r;
+	it->rd = c->rd;
+	it->idx = feat->slot;
+	it->scale = feat->scale;
+	return 0;
+}
+
+/*
+ * Every chip's share handed to its worker first, then collected under one deadline: the
+ * workers read in parallel, the loop waits once for the slowest, never a deadline per chip.
+ */
+static void hw_hwmon_linux_read_batch(struct hw *hw, struct hw_hwmon_read_req *req, unsigned n)
+{
+	struct hw_hwmon_linux_item it[HW_HWMON_QUERIES_MAX];
+	unsigned order[HW_HWMON_QUERIES_MAX], first[HW_HWMON_QUERIES_MAX + 1], ngroups = 0, m = 0;
+	int idx[HW_HWMON_QUERIES_MAX], errs[HW_HWMON_QUERIES_MAX];
+	uint64_t seqs[HW_HWMON_QUERIES_MAX];
+	int64_t end[HW_HWMON_QUERIES_MAX];
+	long raw[HW_HWMON_QUERIES_MAX];
+	unsigned queued[HW_HWMON_QUERIES_MAX];
+
+	for (unsigned i = 0; i < n; i++)
+		req[i].err = hw_hwmon_linux_item(hw, &req[i], &it[i]);
+	/* the valid requests grouped by reader, in list order within each */
+	for (unsigned i = 0; i < n; i++) {
+		bool seen = false;
+
+		if (req[i].err < 0)
+			continue;
+		for (unsigned k = 0; k < i && !seen; k++)
+			seen = req[k].err == 0 && it[k].rd == it[i].rd;
+		if (seen)
+			continue;
+		first[ngroups++] = m;
+		for (unsigned k = i; k < n; k++)
+			if (req[k].err == 0 && it[k].rd == it[i].rd) {
+				order[m] = k;
+				idx[m++] = it[k].idx;
+			}
+	}
+	first[ngroups] = m;
+	for (unsigned g = 0; g < ngroups; g++)
+		queued[g] = hw_linux_reader_submit(it[order[first[g]]].rd, &idx[first[g]],
+						   first[g + 1] - first[g], false, 0,
+						   &seqs[first[g]], &errs[first[g]], &end[g]);
+	for (unsigned g = 0; g < ngroups; g++)
+		if (queued[g])
+			hw_linux_reader_collect(it[order[first[g]]].rd, &idx[first[g]],
+						first[g + 1] - first[g], &seqs[first[g]], end[g],
+						&raw[first[g]], &errs[first[g]]);
+	for (unsigned j = 0; j < m; j++) {
+		struct hw_hwmon_read_req *q = &req[order[j]];
+		const struct hw_hwmon_linux_item *e = &it[order[j]];
+		int w;
+
+		q->err = errs[j];
+		if (e->scale > 0) {
+			q->err = q->err < 0 ? hw_hwmon_linux_errno(q->err) : 0;
+			if (q->err == 0)
+				q->value = (double)raw[j] / e->scale;
+			continue;
+		}
+		if (q->err == 0)
+			q->raw = raw[j];
+		/* a posted write that failed is told with the next read of its attribute */
+		w = e->wslot >= 0 ? hw_linux_reader_post_result(e->rd, e->wslot) : 0;
+		if (w < 0 && w != -EINPROGRESS)
+			q->err = w;
+	}
 }
 
 static void hw_hwmon_linux_close(struct hw_hwmon_chip *chip)
@@ -546,4 +707,6 @@ const struct hw_hwmon_ops hw_hwmon_linux_ops = {
 	.attr_write = hw_hwmon_linux_attr_write,
 	.close = hw_hwmon_linux_close,
 	.file_read = hw_hwmon_linux_file_read,
+	.attr_post = hw_hwmon_linux_attr_post,
+	.read_batch = hw_hwmon_linux_read_batch,
 };

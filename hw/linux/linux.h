@@ -60,6 +60,28 @@ int hw_linux_reader_write(struct hw_linux_reader *rd, int idx, long value);
  */
 void hw_linux_reader_read_many(struct hw_linux_reader *rd, const int *idx, unsigned n,
 			       long *values, int *errs);
+/*
+ * The two halves of a batch, so that one caller can hand several readers (chips) their share
+ * before waiting for any: submit queues n requests and wakes the worker (no wait; errs[i] < 0
+ * for one answered at once, -ETIMEDOUT on a wedged chip), returns how many it queued and the
+ * deadline; collect waits for those at most until end_ns and fills values[] and errs[].
+ */
+unsigned hw_linux_reader_submit(struct hw_linux_reader *rd, const int *idx, unsigned n,
+				bool write, long wval, uint64_t *seqs, int *errs, int64_t *end_ns);
+void hw_linux_reader_collect(struct hw_linux_reader *rd, const int *idx, unsigned n,
+			     const uint64_t *seqs, int64_t end_ns, long *values, int *errs);
+/* The write slot of the file at `path`: writes only, apart from the file's read slot. */
+int hw_linux_reader_wslot(struct hw_linux_reader *rd, const char *path);
+/*
+ * Queue a write and return without waiting: 0, the -errno of this slot's previous posted
+ * write not told yet, or -ETIMEDOUT on a wedged chip (the value is kept, latest wins).
+ */
+int hw_linux_reader_post(struct hw_linux_reader *rd, int idx, long value);
+/*
+ * The slot's posted write: its -errno once (0 when it succeeded or there is none),
+ * -EINPROGRESS while outstanding, -ETIMEDOUT when outstanding past the deadline.
+ */
+int hw_linux_reader_post_result(struct hw_linux_reader *rd, int idx);
 bool hw_linux_reader_idle(struct hw_linux_reader *rd);
 /* Wait until no request is outstanding (tests' explicit readiness): 0 or -ETIMEDOUT. */
 int hw_linux_reader_idle_wait(struct hw_linux_reader *rd, int64_t timeout_ns);
@@ -115,6 +137,8 @@ unsigned hw_linux_sensors_generation(void);
  */
 int hw_linux_reader_get(struct hw *hw, const char *dir, struct hw_linux_reader **out);
 void hw_linux_reader_put(struct hw *hw, struct hw_linux_reader *rd);
+/* An explicit file's reader (its directory's, kept until hw_free) and read slot: the index or -errno. */
+int hw_linux_file_slot(struct hw *hw, const char *path, struct hw_linux_reader **rd);
 /* An explicit file read through its directory's reader: 0, -ETIMEDOUT past the deadline, -errno. */
 int hw_linux_file_read_bounded(struct hw *hw, const char *path, long *value);
 /* The reader holding the explicit file at `path` (tests: stats, readiness), or NULL. */

@@ -33,6 +33,9 @@ struct hw_linux_slot {
 	long wval;
 	long value; /* the last completed read and its result */
 	int err;
+	/* requester side of posted writes (hw_linux_reader_post) */
+	bool wslot;      /* a write slot: its path's writes only, never found by a read's lookup */
+	uint64_t posted; /* the posted write whose result nobody was told of yet, 0 none */
 };
 
 struct hw_linux_reader {
@@ -260,14 +263,19 @@ void hw_linux_reader_free(struct hw_linux_reader *rd)
 		hw_linux_reader_destroy(rd);
 }
 
-int hw_linux_reader_slot(struct hw_linux_reader *rd, const char *path)
+/*
+ * A file's read slot, or (wslot) its write slot: a write's result stays in its own slot, so a
+ * read of the same file queued behind a posted write neither replaces the write nor hides its
+ * result.
+ */
+static int hw_linux_reader_slot_of(struct hw_linux_reader *rd, const char *path, bool wslot)
 {
 	struct hw_linux_slot *s;
 	int r;
 
 	pthread_mutex_lock(&rd->mu);
 	for (unsigned i = 0; i < rd->nslots; i++) {
-		if (strcmp(rd->slots[i]->path, path) == 0) {
+		if (rd->slots[i]->wslot == wslot && strcmp(rd->slots[i]->path, path) == 0) {
 			r = (int)i;
 			goto out;
 		}
@@ -283,6 +291,7 @@ int hw_linux_reader_slot(struct hw_linux_reader *rd, const char *path)
 	}
 	s->fd = -1;
 	s->wfd = -1;
+	s->wslot = wslot;
 	r = hw_linux_path(s->path, sizeof(s->path), "%s", path);
 	if (r < 0) {
 		free(s);
@@ -293,6 +302,16 @@ int hw_linux_reader_slot(struct hw_linux_reader *rd, const char *path)
 out:
 	pthread_mutex_unlock(&rd->mu);
 	return r;
+}
+
+int hw_linux_reader_slot(struct hw_linux_reader *rd, const char *path)
+{
+	return hw_linux_reader_slot_of(rd, path, false);
+}
+
+int hw_linux_reader_wslot(struct hw_linux_reader *rd, const char *path)
+{
+	return hw_linux_reader_slot_of(rd, path, true);
 }
 
 /*
@@ -324,32 +343,38 @@ static int hw_linux_reader_queue(struct hw_linux_reader *rd, struct hw_linux_slo
 	return 0;
 }
 
-/*
- * Hand n requests to the worker at once and wait for all of them at most the deadline: one
- * wake-up each way however many attributes.  errs[i] < 0 marks a request that was not queued
- * (stale) on entry; on return errs[i] and values[i] hold each result, -ETIMEDOUT for one still
- * outstanding at the deadline, so a wedged attribute costs the loop one deadline per batch.
- */
-static void hw_linux_reader_batch(struct hw_linux_reader *rd, const int *idx, unsigned n,
-				  bool write, long wval, long *values, int *errs)
+/* A request of this chip outstanding for a deadline already: the worker is stuck behind it. */
+static bool hw_linux_reader_wedged(struct hw_linux_reader *rd, int64_t now)
 {
-	uint64_t seqs[HW_LINUX_READER_SLOTS];
-	struct timespec until;
+	for (unsigned k = 0; k < rd->nslots; k++)
+		if (rd->slots[k]->busy_since && now - rd->slots[k]->busy_since >= rd->deadline_ns)
+			return true;
+	return false;
+}
+
+/*
+ * Hand n requests to the worker at once, without waiting: errs[i] < 0 marks a request that was
+ * not queued (stale), seqs[i] what hw_linux_reader_collect() waits for, *end_ns the deadline.
+ * The number queued.
+ */
+unsigned hw_linux_reader_submit(struct hw_linux_reader *rd, const int *idx, unsigned n,
+				bool write, long wval, uint64_t *seqs, int *errs, int64_t *end_ns)
+{
 	unsigned queued = 0;
-	bool all, wedged = false;
-	int64_t now, end;
+	bool wedged;
+	int64_t now;
 
 	assert(n <= HW_LINUX_READER_SLOTS);
 	pthread_mutex_lock(&rd->mu);
 	now = hw_linux_reader_now();
+	*end_ns = now + rd->deadline_ns;
 	/*
 	 * A request of this chip outstanding for a deadline already means the worker is stuck
 	 * behind it: the rest is stale at once.  (The worker's own io_since starts when it gets to
 	 * the call, which on a loaded machine is later than the request: alone it would let one
 	 * more batch wait a second deadline.)
 	 */
-	for (unsigned k = 0; k < rd->nslots && !wedged; k++)
-		wedged = rd->slots[k]->busy_since && now - rd->slots[k]->busy_since >= rd->deadline_ns;
+	wedged = hw_linux_reader_wedged(rd, now);
 	for (unsigned i = 0; i < n; i++) {
 		if (idx[i] < 0 || (unsigned)idx[i] >= rd->nslots) {
 			errs[i] = -EINVAL;
@@ -361,16 +386,28 @@ static void hw_linux_reader_batch(struct hw_linux_reader *rd, const int *idx, un
 	}
 	if (queued == 0) {
 		pthread_mutex_unlock(&rd->mu);
-		return;
+		return 0;
 	}
 	rd->stats.handoffs++;
 	/* signalled unlocked so the worker does not wake into a held mutex; it rechecks `want` */
 	pthread_mutex_unlock(&rd->mu);
 	pthread_cond_signal(&rd->work);
+	return queued;
+}
+
+/*
+ * Wait for the requests hw_linux_reader_submit() queued, at most until end_ns: on return
+ * errs[i] and values[i] hold each result, -ETIMEDOUT for one still outstanding then, so a
+ * wedged attribute costs the loop one deadline per batch.
+ */
+void hw_linux_reader_collect(struct hw_linux_reader *rd, const int *idx, unsigned n,
+			     const uint64_t *seqs, int64_t end_ns, long *values, int *errs)
+{
+	struct timespec until = { .tv_sec = (time_t)(end_ns / HW_NSEC_PER_SEC),
+				  .tv_nsec = (long)(end_ns % HW_NSEC_PER_SEC) };
+	bool all;
+
 	pthread_mutex_lock(&rd->mu);
-	end = now + rd->deadline_ns;
-	until.tv_sec = (time_t)(end / HW_NSEC_PER_SEC);
-	until.tv_nsec = (long)(end % HW_NSEC_PER_SEC);
 	for (;;) {
 		all = true;
 		for (unsigned i = 0; i < n && all; i++)
@@ -396,6 +433,17 @@ static void hw_linux_reader_batch(struct hw_linux_reader *rd, const int *idx, un
 	pthread_mutex_unlock(&rd->mu);
 }
 
+/* Submit and collect: one wake-up each way however many attributes. */
+static void hw_linux_reader_batch(struct hw_linux_reader *rd, const int *idx, unsigned n,
+				  bool write, long wval, long *values, int *errs)
+{
+	uint64_t seqs[HW_LINUX_READER_SLOTS];
+	int64_t end;
+
+	if (hw_linux_reader_submit(rd, idx, n, write, wval, seqs, errs, &end) > 0)
+		hw_linux_reader_collect(rd, idx, n, seqs, end, values, errs);
+}
+
 int hw_linux_reader_read(struct hw_linux_reader *rd, int idx, long *value)
 {
 	long v = 0;
@@ -419,6 +467,65 @@ int hw_linux_reader_write(struct hw_linux_reader *rd, int idx, long value)
 
 	hw_linux_reader_batch(rd, &idx, 1, true, value, NULL, &err);
 	return err;
+}
+
+/* ---- posted writes (a control cycle's duty): handed over, never waited for ---- */
+
+/* The result of the slot's posted write if it is in and not told yet (the lock held), or 0. */
+static int hw_linux_reader_posted_take(struct hw_linux_slot *s)
+{
+	if (!s->posted || s->done < s->posted)
+		return 0;
+	s->posted = 0;
+	return s->err;
+}
+
+int hw_linux_reader_post(struct hw_linux_reader *rd, int idx, long value)
+{
+	struct hw_linux_slot *s;
+	uint64_t seq = 0;
+	int64_t now;
+	int prev, r;
+
+	if (idx < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&rd->mu);
+	if ((unsigned)idx >= rd->nslots) {
+		pthread_mutex_unlock(&rd->mu);
+		return -EINVAL;
+	}
+	s = rd->slots[idx];
+	now = hw_linux_reader_now();
+	prev = hw_linux_reader_posted_take(s);
+	/* a stale slot keeps the value as the one to apply when the worker comes back */
+	r = hw_linux_reader_queue(rd, s, true, value, now, hw_linux_reader_wedged(rd, now), &seq);
+	s->posted = s->want;
+	if (r < 0) {
+		pthread_mutex_unlock(&rd->mu);
+		return r;
+	}
+	rd->stats.handoffs++;
+	pthread_mutex_unlock(&rd->mu);
+	pthread_cond_signal(&rd->work);
+	return prev;
+}
+
+int hw_linux_reader_post_result(struct hw_linux_reader *rd, int idx)
+{
+	struct hw_linux_slot *s;
+	int r = -EINVAL;
+
+	pthread_mutex_lock(&rd->mu);
+	if (idx >= 0 && (unsigned)idx < rd->nslots) {
+		s = rd->slots[idx];
+		r = hw_linux_reader_posted_take(s);
+		if (r == 0 && s->posted)
+			r = s->busy_since && hw_linux_reader_now() - s->busy_since >= rd->deadline_ns
+				    ? -ETIMEDOUT
+				    : -EINPROGRESS;
+	}
+	pthread_mutex_unlock(&rd->mu);
+	return r;
 }
 
 bool hw_linux_reader_idle(struct hw_linux_reader *rd)
@@ -557,14 +664,18 @@ static int hw_linux_reader_file(struct hw *hw, const char *path, struct hw_linux
 	return 0;
 }
 
+int hw_linux_file_slot(struct hw *hw, const char *path, struct hw_linux_reader **rd)
+{
+	int r = hw_linux_reader_file(hw, path, rd);
+
+	return r < 0 ? r : hw_linux_reader_slot(*rd, path);
+}
+
 int hw_linux_file_read_bounded(struct hw *hw, const char *path, long *value)
 {
 	struct hw_linux_reader *rd;
-	int idx, r = hw_linux_reader_file(hw, path, &rd);
+	int idx = hw_linux_file_slot(hw, path, &rd);
 
-	if (r < 0)
-		return r;
-	idx = hw_linux_reader_slot(rd, path);
 	if (idx < 0)
 		return idx;
 	return hw_linux_reader_read(rd, idx, value);

@@ -13,6 +13,7 @@
 #include "drivers/nic_fan.h"
 #include "drivers/temp_input.h"
 #include "hw/clock.h"
+#include "hw/hwmon.h"
 #include "supervisor/config/profile.h"
 #include "supervisor/policy/fanctl.h"
 #include "supervisor/runtime/box.h"
@@ -314,14 +315,9 @@ static bool input_unpowered(const struct fan_svc *s, int i)
 	return false;
 }
 
-static void read_tach(struct fan_svc *s)
+/* The tach's answer: its alarm on the first failure, cleared on the first good read after. */
+static void tach_update(struct fan_svc *s, int r)
 {
-	int r;
-
-	s->rpm = NAN;
-	if (!s->fan)
-		return;
-	r = nic_fan_rpm_read(s->fan, &s->rpm);
 	if (r < 0 && s->tach_err == 0)
 		alarm_raise(s->b, "fan-tach", ALARM_WARN, NAN,
 			    "NIC fan tach unreadable (%s): no stall detection", fan_svc_status_errname(r));
@@ -330,21 +326,48 @@ static void read_tach(struct fan_svc *s)
 	s->tach_err = r;
 }
 
-static void read_inputs(struct fan_svc *s, int64_t now)
-{
-	for (int i = 0; i < s->cfg.ninputs; i++) {
-		double c;
-		int r;
+_Static_assert(NIC_FAN_READ_REQS + FAN_INPUTS_MAX <= HW_HWMON_QUERIES_MAX,
+	       "a cycle's reads fit one batch");
 
+/*
+ * The cycle's reads in one batch (with_fan: the chip's tach, held duty and mode too): every
+ * chip's worker gets its share at once and the loop waits once, under one deadline.
+ */
+static void read_all(struct fan_svc *s, int64_t now, bool with_fan)
+{
+	struct hw_hwmon_read_req req[NIC_FAN_READ_REQS + FAN_INPUTS_MAX];
+	int at[FAN_INPUTS_MAX], err[FAN_INPUTS_MAX];
+	unsigned n = 0;
+	bool fan = with_fan && s->fan;
+
+	s->rpm = NAN;
+	if (fan)
+		n = nic_fan_read_reqs(s->fan, req);
+	for (int i = 0; i < s->cfg.ninputs; i++) {
+		at[i] = -1;
 		/* an unpowered part is not read: unknown, never its last value */
 		s->temps[i].off = input_unpowered(s, i);
+		if (s->temps[i].off)
+			continue;
+		err[i] = temp_input_req(s->in[i], now, &req[n]);
+		if (err[i] == 0)
+			at[i] = (int)n++;
+	}
+	if (n)
+		(void)hw_hwmon_read_batch(s->b->hw, req, n);
+	if (fan)
+		tach_update(s, nic_fan_read_take(s->fan, req, &s->rpm));
+	for (int i = 0; i < s->cfg.ninputs; i++) {
+		double c = NAN;
+		int r;
+
 		if (s->temps[i].off) {
 			s->in_err[i] = 0;
 			s->temps[i].celsius = NAN;
 			box_temp_set_off(s->b, s->cfg.inputs[i].spec.name);
 			continue;
 		}
-		r = temp_input_read(s->in[i], now, &c);
+		r = at[i] >= 0 ? temp_input_take(s->in[i], &req[at[i]], &c) : err[i];
 		s->in_err[i] = r;
 		if (r == 0) {
 			s->temps[i].celsius = c;
@@ -411,7 +434,7 @@ static void fan_cycle(struct fan_svc *s, int64_t now)
 			idle_enter(s);
 		s->blind = false;
 		/* the fan's side is dark: its inputs read unknown; the H2's may still run */
-		read_inputs(s, now);
+		read_all(s, now, false);
 		return;
 	}
 	if (s->idle) {
@@ -422,10 +445,12 @@ static void fan_cycle(struct fan_svc *s, int64_t now)
 			  "box power on, fan control resumes at failsafe duty");
 	}
 	chip_try_open(s, now);
-	read_tach(s);
-	read_inputs(s, now);
+	read_all(s, now, true);
 	in.rpm = s->rpm;
-	/* stall detection judges the duty the fan got through the period the tach reflects */
+	/*
+	 * stall detection judges the duty the fan got through the period the tach reflects: pwmN
+	 * as read with the tach, before this cycle's write
+	 */
 	in.held_pct = s->fan && s->have_out ? nic_fan_duty_held(s->fan) : NAN;
 	in.held = isfinite(in.held_pct);
 	fanctl_step(s->ctl, &in, &s->out);
@@ -435,7 +460,10 @@ static void fan_cycle(struct fan_svc *s, int64_t now)
 		if (r == 1)
 			log_state(LOG_WARNING, "fan-chip", "reasserted",
 				  "pwm_enable changed behind our back; manual mode re-asserted");
-		/* a failed read-back is a chip failure like a failed write: full duty, alarm */
+		/*
+		 * a failed read-back (or the last posted write reported failed with it) is a chip
+		 * failure like a failed write: full duty, alarm
+		 */
 		if (r < 0)
 			chip_lost(s, r, now);
 		else

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "drivers/throttle.h"
@@ -555,6 +556,173 @@ static void test_reader_batch_wedged_attribute_is_bounded(void **state)
 	hw_linux_reader_free(rd);
 }
 
+/* ---- posted writes and multi-chip batches (the fan cycle: one read trip, writes not waited for) ---- */
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * HW_NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* A wedged FIFO at `rel` answers again: a file holding `text` takes its name, and whoever is
+ * stuck opening the old FIFO gets through (a reader or a writer: both ends are opened once). */
+static void fifo_release(struct fake *f, const char *rel, const char *text)
+{
+	char path[PATH_MAX], next[PATH_MAX + 8], old[PATH_MAX + 8], rel_next[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", f->root, rel);
+	snprintf(next, sizeof(next), "%s.next", path);
+	snprintf(old, sizeof(old), "%s.old", path);
+	snprintf(rel_next, sizeof(rel_next), "%s.next", rel);
+	fake_write(f->root, rel_next, text);
+	assert_int_equal(link(path, old), 0);
+	assert_int_equal(rename(next, path), 0);
+	/* O_RDWR on a FIFO never blocks and counts as both ends */
+	fd = open(old, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+/* A posted write returns at once, lands in order with reads of the same file, and its failure is
+ * told once, at the next post or by hw_linux_reader_post_result(). */
+static void test_reader_post_is_not_waited_for(void **state)
+{
+	struct fake *f = *state;
+	char pwm[PATH_MAX], gone[PATH_MAX];
+	struct hw_linux_reader *rd;
+	long v = 0;
+	int r, w, g;
+
+	fake_write(f->root, "class/hwmon/hwmon6/pwm1", "255\n");
+	snprintf(pwm, sizeof(pwm), "%s/class/hwmon/hwmon6/pwm1", f->root);
+	snprintf(gone, sizeof(gone), "%s/class/hwmon/hwmon6/nodir/pwm2", f->root);
+	assert_int_equal(hw_linux_reader_new(HW_NSEC_PER_SEC, &rd), 0);
+	r = hw_linux_reader_slot(rd, pwm);
+	w = hw_linux_reader_wslot(rd, pwm);
+	g = hw_linux_reader_wslot(rd, gone);
+	assert_true(r >= 0 && w >= 0 && g >= 0);
+	assert_int_not_equal(r, w);
+	assert_int_equal(hw_linux_reader_slot(rd, pwm), r); /* a read's lookup never finds the write slot */
+
+	/* a read queued right behind a posted write neither cancels it nor hides it */
+	assert_int_equal(hw_linux_reader_post(rd, w, 120), 0);
+	assert_int_equal(hw_linux_reader_read(rd, r, &v), 0);
+	assert_int_equal(hw_linux_reader_idle_wait(rd, 30 * HW_NSEC_PER_SEC), 0);
+	assert_int_equal(hw_linux_reader_read(rd, r, &v), 0);
+	assert_int_equal(v, 120); /* the duty the file holds: what was written */
+	assert_int_equal(hw_linux_reader_post_result(rd, w), 0);
+
+	/* a failing write: 0 when posted, its -errno at the next post, once */
+	assert_int_equal(hw_linux_reader_post(rd, g, 1), 0);
+	assert_int_equal(hw_linux_reader_idle_wait(rd, 30 * HW_NSEC_PER_SEC), 0);
+	assert_int_equal(hw_linux_reader_post(rd, g, 2), -ENOENT);
+	assert_int_equal(hw_linux_reader_idle_wait(rd, 30 * HW_NSEC_PER_SEC), 0);
+	assert_int_equal(hw_linux_reader_post_result(rd, g), -ENOENT);
+	assert_int_equal(hw_linux_reader_post_result(rd, g), 0);
+	hw_linux_reader_free(rd);
+}
+
+/* A write to a wedged attribute returns at once; the next batch of the chip reports -ETIMEDOUT,
+ * a post past the deadline too, and the latest value is the one applied when it answers. */
+static void test_reader_post_wedged_returns_at_once(void **state)
+{
+	struct fake *f = *state;
+	char fifo[PATH_MAX], tach[PATH_MAX], buf[32];
+	struct hw_linux_reader *rd;
+	long values[1] = { 0 };
+	int idx[1], errs[1], w;
+	int64_t t0;
+	FILE *in;
+
+	fake_write(f->root, "class/hwmon/hwmon7/fan1_input", "1200\n");
+	snprintf(tach, sizeof(tach), "%s/class/hwmon/hwmon7/fan1_input", f->root);
+	snprintf(fifo, sizeof(fifo), "%s/class/hwmon/hwmon7/pwm1", f->root);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(hw_linux_reader_new(HW_NSEC_PER_SEC, &rd), 0);
+	w = hw_linux_reader_wslot(rd, fifo);
+	idx[0] = hw_linux_reader_slot(rd, tach);
+
+	t0 = mono_ns();
+	assert_int_equal(hw_linux_reader_post(rd, w, 77), 0);
+	assert_true(mono_ns() - t0 < HW_NSEC_PER_SEC / 2);
+	/* the worker is stuck in the write: the chip's next batch answers -ETIMEDOUT */
+	hw_linux_reader_read_many(rd, idx, 1, values, errs);
+	assert_int_equal(errs[0], -ETIMEDOUT);
+	/* past the deadline the chip is wedged: a post answers at once, keeping the latest value */
+	t0 = mono_ns();
+	assert_int_equal(hw_linux_reader_post(rd, w, 80), -ETIMEDOUT);
+	assert_int_equal(hw_linux_reader_post_result(rd, w), -ETIMEDOUT);
+	hw_linux_reader_read_many(rd, idx, 1, values, errs);
+	assert_int_equal(errs[0], -ETIMEDOUT);
+	assert_true(mono_ns() - t0 < HW_NSEC_PER_SEC / 2);
+
+	fifo_release(f, "class/hwmon/hwmon7/pwm1", "0\n");
+	assert_int_equal(hw_linux_reader_idle_wait(rd, 30 * HW_NSEC_PER_SEC), 0);
+	in = fopen(fifo, "r");
+	assert_non_null(in);
+	assert_non_null(fgets(buf, sizeof(buf), in));
+	fclose(in);
+	assert_string_equal(buf, "80\n");
+	assert_int_equal(hw_linux_reader_post_result(rd, w), 0);
+	hw_linux_reader_read_many(rd, idx, 1, values, errs);
+	assert_int_equal(errs[0], 0);
+	assert_int_equal(values[0], 1200);
+	hw_linux_reader_free(rd);
+}
+
+/* Several chips in one batch: each chip's worker gets its share at once, and two wedged chips
+ * cost one deadline, not one each; the healthy chip's value comes back all the same. */
+static void test_hwmon_batch_wedged_chip_costs_one_deadline(void **state)
+{
+	struct fake *f = *state;
+	char good[PATH_MAX], w1[PATH_MAX], w2[PATH_MAX];
+	struct hw_hwmon_read_req req[3];
+	int64_t t0, dt;
+
+	fake_write(f->root, "class/hwmon/hwmon8/temp1_input", "41000\n");
+	fake_mkdirs(f->root, "class/hwmon/hwmon9");
+	fake_mkdirs(f->root, "class/hwmon/hwmon10");
+	snprintf(good, sizeof(good), "%s/class/hwmon/hwmon8/temp1_input", f->root);
+	snprintf(w1, sizeof(w1), "%s/class/hwmon/hwmon9/temp1_input", f->root);
+	snprintf(w2, sizeof(w2), "%s/class/hwmon/hwmon10/temp1_input", f->root);
+	assert_int_equal(mkfifo(w1, 0600), 0);
+	assert_int_equal(mkfifo(w2, 0600), 0);
+	memset(req, 0, sizeof(req));
+	req[0].file = w1;
+	req[1].file = good;
+	req[2].file = w2;
+
+	t0 = mono_ns();
+	assert_int_equal(hw_hwmon_read_batch(f->hw, req, 3), -ETIMEDOUT);
+	dt = mono_ns() - t0;
+	assert_int_equal(req[0].err, -ETIMEDOUT);
+	assert_int_equal(req[1].err, 0);
+	assert_int_equal(req[1].raw, 41000);
+	assert_int_equal(req[2].err, -ETIMEDOUT);
+	assert_true(dt >= HW_LINUX_READ_DEADLINE_NS - HW_NSEC_PER_MSEC * 50);
+	assert_true(dt < HW_LINUX_READ_DEADLINE_NS * 3 / 2);
+	/* still wedged: answered at once, the healthy chip read as ever */
+	req[1].raw = 0;
+	t0 = mono_ns();
+	assert_int_equal(hw_hwmon_read_batch(f->hw, req, 3), -ETIMEDOUT);
+	assert_true(mono_ns() - t0 < HW_LINUX_READ_DEADLINE_NS / 2);
+	assert_int_equal(req[1].err, 0);
+	assert_int_equal(req[1].raw, 41000);
+
+	fifo_release(f, "class/hwmon/hwmon9/temp1_input", "42000\n");
+	fifo_release(f, "class/hwmon/hwmon10/temp1_input", "43000\n");
+	assert_int_equal(hw_linux_reader_idle_wait(hw_linux_reader_of_file(f->hw, w1),
+						   30 * HW_NSEC_PER_SEC), 0);
+	assert_int_equal(hw_linux_reader_idle_wait(hw_linux_reader_of_file(f->hw, w2),
+						   30 * HW_NSEC_PER_SEC), 0);
+	assert_int_equal(hw_hwmon_read_batch(f->hw, req, 3), 0);
+	assert_int_equal(req[0].raw, 42000);
+	assert_int_equal(req[2].raw, 43000);
+}
+
 /* ---- throttle knobs: cpufreq, intel_pstate and RAPL files through the linux backend ---- */
 
 #define CPUFREQ "devices/system/cpu/cpu%d/cpufreq/%s"
@@ -1062,6 +1230,12 @@ int main(void)
 						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_reader_batch_is_one_handoff, fake_setup,
 						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_reader_post_is_not_waited_for, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_reader_post_wedged_returns_at_once, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_hwmon_batch_wedged_chip_costs_one_deadline,
+						fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_reader_batch_wedged_attribute_is_bounded,
 						fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_knob_cpufreq_caps_and_restores_every_cpu,

@@ -80,7 +80,18 @@ static void chip_pwm_set(struct sim_box *f, long pwm)
 	assert_int_equal(sim_plant_hwmon_attr_write(f->plant, EMC, "pwm1", pwm), 0);
 }
 
-/* The sim emc2305 keeps one of 10 steps like Linux 6.1's driver; the driver reports what it holds. */
+/* A cycle's read of the chip (tach, pwm1, pwm1_enable in one trip): what the chip holds now. */
+static void cycle_read(struct nic_fan *fan)
+{
+	double rpm;
+
+	(void)nic_fan_rpm_read(fan, &rpm);
+}
+
+/*
+ * The sim emc2305 keeps one of 10 steps like Linux 6.1's driver; the driver reports what it
+ * holds, read with the next cycle's tach: until then the held duty is the last period's.
+ */
 static void test_readback_quantised(void **state)
 {
 	struct sim_box *f = *state;
@@ -93,27 +104,39 @@ static void test_readback_quantised(void **state)
 
 	/* 47 % = pwm 120 -> state 5 -> 128: the fan runs at 50.2 %, not 47 % */
 	assert_int_equal(nic_fan_duty_set(fan, 47.0), 0);
+	/* the write is posted, not read back: the duty held through the last period stays */
+	assert_float_equal(nic_fan_duty_held(fan), 100.0, 1e-9);
+	assert_false(nic_fan_duty_differs(fan));
+	cycle_read(fan);
 	assert_float_equal(nic_fan_duty_held(fan), 128 * 100.0 / 255, 1e-9);
 	assert_true(nic_fan_duty_differs(fan));
 	assert_float_equal(plant_duty(f), nic_fan_duty_held(fan), 1e-9);
 
 	/* 40 % = pwm 102 is a step: the chip holds what was written */
 	assert_int_equal(nic_fan_duty_set(fan, 40.0), 0);
+	/* judged against the write it followed (120), not the one just posted */
+	assert_true(nic_fan_duty_differs(fan));
+	cycle_read(fan);
 	assert_float_equal(nic_fan_duty_held(fan), 40.0, 1e-9);
 	assert_false(nic_fan_duty_differs(fan));
 
 	/* 64 % = pwm 163 -> state 6 -> 153 (the kernel rig's documented example) */
 	assert_int_equal(nic_fan_duty_set(fan, 64.0), 0);
+	assert_false(nic_fan_duty_differs(fan));
+	cycle_read(fan);
 	assert_float_equal(nic_fan_duty_held(fan), 60.0, 1e-9);
 	assert_true(nic_fan_duty_differs(fan));
 
 	/* 4 % = pwm 10 rounds down to state 0: the chip stops the fan, and says so */
 	assert_int_equal(nic_fan_duty_set(fan, 4.0), 0);
+	cycle_read(fan);
 	assert_float_equal(nic_fan_duty_held(fan), 0.0, 0);
 	assert_true(nic_fan_duty_differs(fan));
 	assert_float_equal(plant_duty(f), 0.0, 0);
 
 	assert_int_equal(nic_fan_duty_set(fan, 100.0), 0);
+	assert_float_equal(nic_fan_duty_held(fan), 0.0, 0);
+	cycle_read(fan);
 	assert_float_equal(nic_fan_duty_held(fan), 100.0, 1e-9);
 	assert_false(nic_fan_duty_differs(fan));
 	nic_fan_close(fan, NIC_FAN_EXIT_KEEP);
@@ -146,7 +169,7 @@ static void test_cycle_reads_enable_with_the_tach(void **state)
 	nic_fan_close(fan, NIC_FAN_EXIT_KEEP);
 }
 
-/* A failed read-back is a chip failure like a failed write: -errno, full duty, no number. */
+/* A failed read-back (at the cycle's read) is a chip failure like a failed write: -errno, full duty, no number. */
 static void test_readback_fails(void **state)
 {
 	struct sim_box *f = *state;
@@ -156,15 +179,20 @@ static void test_readback_fails(void **state)
 	assert_int_equal(nic_fan_duty_set(fan, 30.0), 0);
 	assert_float_equal(plant_duty(f), 30.2, 0.1);
 
+	/* the cycle's read fails on pwm1: no number, and the duty set after it fails */
 	pwm_read_err = -EIO;
+	cycle_read(fan);
+	assert_true(isnan(nic_fan_duty_held(fan)));
+	assert_false(nic_fan_duty_differs(fan));
 	assert_int_equal(nic_fan_duty_set(fan, 30.0), -EIO);
 	assert_float_equal(plant_duty(f), 100.0, 1e-9); /* the failure path went to full duty */
 	assert_true(isnan(nic_fan_duty_held(fan)));
-	assert_false(nic_fan_duty_differs(fan));
 
-	/* the next good write and read-back report a number again */
+	/* the next good read, write and read report a number again */
 	pwm_read_err = 0;
+	cycle_read(fan);
 	assert_int_equal(nic_fan_duty_set(fan, 30.0), 0);
+	cycle_read(fan);
 	assert_float_equal(nic_fan_duty_held(fan), 77 * 100.0 / 255, 1e-9);
 	nic_fan_close(fan, NIC_FAN_EXIT_KEEP);
 }
@@ -177,12 +205,14 @@ static void test_readback_bogus(void **state)
 
 	assert_int_equal(nic_fan_open(f->hw, "emc2305-*", 1, &fan), 0);
 	pwm_read_bogus = 300;
-	assert_int_equal(nic_fan_duty_set(fan, 50.0), -ERANGE);
+	cycle_read(fan);
 	assert_true(isnan(nic_fan_duty_held(fan)));
+	assert_int_equal(nic_fan_duty_set(fan, 50.0), -ERANGE);
 	assert_float_equal(plant_duty(f), 100.0, 1e-9);
 	pwm_read_bogus = -1;
-	assert_int_equal(nic_fan_duty_set(fan, 50.0), -ERANGE);
+	cycle_read(fan);
 	assert_true(isnan(nic_fan_duty_held(fan)));
+	assert_int_equal(nic_fan_duty_set(fan, 50.0), -ERANGE);
 	nic_fan_close(fan, NIC_FAN_EXIT_KEEP);
 }
 
