@@ -84,6 +84,12 @@ struct hw_hwmon_ops {
 	int (*attr_write)(struct hw_hwmon_chip *chip, const char *attr, long value);
 	void (*close)(struct hw_hwmon_chip *chip);
 	int (*file_read)(struct hw *hw, const char *path, long *value);
+	/* periodic sampling (hw/hwmon.h hw_hwmon_sampler_*) */
+	int (*sampler_start)(struct hw_hwmon_chip *chip, const struct hw_hwmon_query *q,
+			     unsigned n, int64_t period_ns, int64_t first_ns, unsigned capacity);
+	int (*sampler_drain)(struct hw_hwmon_chip *chip, int64_t now_ns,
+			     struct hw_hwmon_sample *out, unsigned max, uint64_t *missed);
+	void (*sampler_stop)(struct hw_hwmon_chip *chip);
 };
 
 struct hw_pci_ops {

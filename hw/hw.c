@@ -273,6 +273,33 @@ void hw_hwmon_chip_close(struct hw_hwmon_chip *chip)
 		chip->ops->close(chip);
 }
 
+int hw_hwmon_sampler_start(struct hw_hwmon_chip *chip, const struct hw_hwmon_query *q,
+			   unsigned n, int64_t period_ns, int64_t first_ns, unsigned capacity)
+{
+	if (n == 0 || period_ns <= 0 || capacity == 0)
+		return -EINVAL;
+	if (n > HW_HWMON_SAMPLE_QUERIES)
+		return -E2BIG;
+	return chip->ops->sampler_start(chip, q, n, period_ns, first_ns, capacity);
+}
+
+int hw_hwmon_sampler_drain(struct hw_hwmon_chip *chip, int64_t now_ns,
+			   struct hw_hwmon_sample *out, unsigned max, uint64_t *missed)
+{
+	uint64_t m = 0;
+	int r = chip->ops->sampler_drain(chip, now_ns, out, max, &m);
+
+	if (missed)
+		*missed = m;
+	return r;
+}
+
+void hw_hwmon_sampler_stop(struct hw_hwmon_chip *chip)
+{
+	if (chip)
+		chip->ops->sampler_stop(chip);
+}
+
 int hw_hwmon_file_read(struct hw *hw, const char *path, long *value)
 {
 	return hw->hwmon->file_read(hw, path, value);

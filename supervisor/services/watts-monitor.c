@@ -29,6 +29,16 @@ void watts_monitor_open(struct watts_svc *s, struct watts_monitor *m, int64_t no
 	int r;
 
 	r = ina2xx_open(s->b->hw, &m->cfg.ina, &m->dev, err, sizeof(err));
+	if (r == 0 && s->batched) {
+		/* its chip's worker samples from the next tick on */
+		r = watts_batch_monitor_start(s, m, s->b->loop ? loop_now(s->b->loop) : now);
+		if (r < 0) {
+			snprintf(err, sizeof(err), "%s: cannot sample: %s", ina2xx_describe(m->dev),
+				 strerror(-r));
+			ina2xx_close(m->dev);
+			m->dev = NULL;
+		}
+	}
 	if (r == 0) {
 		log_info("monitor %s: %s", m->cfg.name, ina2xx_describe(m->dev));
 		m->err[0] = '\0';
@@ -56,7 +66,14 @@ void watts_monitor_sample(struct watts_svc *s, struct watts_monitor *m, int64_t 
 		if (!m->dev)
 			return;
 	}
-	r = ina2xx_read(m->dev, &m->last);
+	if (s->batched) {
+		/* a tick its worker missed: the last reading stands, nothing new to judge */
+		if (!m->cur)
+			return;
+		r = ina2xx_sample_reading(m->dev, m->cur, &m->last);
+	} else {
+		r = ina2xx_read(m->dev, &m->last);
+	}
 	if (r == -EAGAIN) {
 		m->valid = false;
 		return;
