@@ -6,6 +6,7 @@
 #include "hw/hwmon.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/runtime/box.h"
+#include "supervisor/util/log.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -76,8 +77,19 @@ void watts_batch_run(struct watts_svc *s, int64_t now)
 		if (!m->dev || !m->buf)
 			continue;
 		r = ina2xx_sampler_drain(m->dev, now, m->buf, s->batch_cap, &mm);
-		if (r < 0)
+		if (r < 0) {
+			/*
+			 * No schedule any more (its chip moved and lost a feature): no reading
+			 * to keep; it is opened again at the next tick, and an open that fails
+			 * raises the sensor alarm as at start.
+			 */
+			log_warn(r, "monitor %s: sampling stopped", m->cfg.name);
+			ina2xx_close(m->dev);
+			m->dev = NULL;
+			m->valid = false;
+			m->reopen_ns = now;
 			continue;
+		}
 		any = true;
 		m->nbuf = r;
 		/* the monitors tick on one grid: a tick missed by several is one missed sample */
