@@ -4,11 +4,8 @@
 
 #include "drivers/ina2xx.h"
 #include "hw/hwmon.h"
-#include "supervisor/runtime/loop.h"
-#include "supervisor/runtime/box.h"
 #include "supervisor/util/log.h"
 
-#include <errno.h>
 #include <stdlib.h>
 
 /*
@@ -39,26 +36,6 @@ int watts_batch_init(struct watts_svc *s)
 	/* room for two batches: a drain late by a whole batch loses nothing */
 	s->batch_cap = (unsigned)(2 * per_batch + 2);
 	return 0;
-}
-
-/* The loop's grid, as loop_timer_arm_first() sees it: the first period point after t. */
-static int64_t watts_batch_grid_after(const struct watts_svc *s, int64_t t)
-{
-	return (t >= 0 ? t / s->period_ns + 1 : 0) * s->period_ns;
-}
-
-int watts_batch_monitor_start(struct watts_svc *s, struct watts_monitor *m, int64_t now)
-{
-	int64_t first = watts_batch_grid_after(s, now > s->last_ns ? now : s->last_ns);
-
-	if (!m->buf) {
-		m->buf = calloc(s->batch_cap, sizeof(*m->buf));
-		if (!m->buf)
-			return -ENOMEM;
-	}
-	m->nbuf = m->pos = 0;
-	m->cur = NULL;
-	return ina2xx_sampler_start(m->dev, s->period_ns, first, s->batch_cap);
 }
 
 void watts_batch_run(struct watts_svc *s, int64_t now)
@@ -104,7 +81,7 @@ void watts_batch_run(struct watts_svc *s, int64_t now)
 		 */
 		int64_t from = now - s->batch_ns > s->last_ns ? now - s->batch_ns : s->last_ns;
 
-		for (int64_t t = watts_batch_grid_after(s, from); t <= now; t += s->period_ns) {
+		for (int64_t t = watts_monitor_tick_after(s, from); t <= now; t += s->period_ns) {
 			watts_svc_sample(s, t);
 			s->samples++;
 		}

@@ -131,7 +131,10 @@ struct watts_svc {
 
 /* watts-monitor.c: the monitors, the energy counters and their state file, the baseline ring */
 struct watts_monitor *watts_monitor_main(struct watts_svc *s);
+/* Opens the monitor; batched, its chip's worker samples it from the next tick on. */
 void watts_monitor_open(struct watts_svc *s, struct watts_monitor *m, int64_t now);
+/* The first sample tick after t: the loop's grid of period_ns. */
+int64_t watts_monitor_tick_after(const struct watts_svc *s, int64_t t);
 void watts_monitor_sample(struct watts_svc *s, struct watts_monitor *m, int64_t now);
 void watts_monitor_close_all(struct watts_svc *s);
 void watts_energy_load(struct watts_svc *s);
@@ -142,8 +145,6 @@ void watts_baseline_measure(struct watts_svc *s, int64_t now, struct energy_base
 /* watts-batch.c: batched sampling of hwmon monitors (the chips' workers sample, we drain) */
 bool watts_batch_wanted(const struct watts_config *cfg);
 int watts_batch_init(struct watts_svc *s);
-/* Start the sampler of a monitor just opened (its first tick on the grid after now). */
-int watts_batch_monitor_start(struct watts_svc *s, struct watts_monitor *m, int64_t now);
 /* Run every sample the workers have taken up to now, in order, each at its own tick. */
 void watts_batch_run(struct watts_svc *s, int64_t now);
 void watts_batch_free(struct watts_svc *s);
