@@ -30,9 +30,7 @@ struct hw_hwmon_linux_chip {
 	/* periodic sampling: what to read, and the reader holding the schedule (NULL: none yet) */
 	struct {
 		bool on;
-		unsigned n;
-		enum hw_hwmon_kind kind[HW_HWMON_SAMPLE_QUERIES];
-		char label[HW_HWMON_SAMPLE_QUERIES][64];
+		struct hw_hwmon_sampler_set set;
 		double scale[HW_HWMON_SAMPLE_QUERIES];
 		int64_t period_ns, first_ns;
 		unsigned cap;
@@ -562,17 +560,17 @@ static int hw_hwmon_linux_sampler_arm(struct hw_hwmon_linux_chip *c, int64_t fir
 	int idx[HW_HWMON_SAMPLE_QUERIES];
 	int r = hw_hwmon_linux_resolve(c);
 
-	for (unsigned i = 0; i < c->smp.n && r == 0; i++) {
+	for (unsigned i = 0; i < c->smp.set.n && r == 0; i++) {
 		struct hw_hwmon_linux_feat *e;
 
-		r = hw_hwmon_linux_feat(c, c->smp.kind[i], c->smp.label[i], &e);
+		r = hw_hwmon_linux_feat(c, c->smp.set.kind[i], c->smp.set.label[i], &e);
 		if (r == 0) {
 			idx[i] = e->slot;
 			c->smp.scale[i] = e->scale;
 		}
 	}
 	if (r == 0)
-		r = hw_linux_reader_schedule(c->rd, idx, c->smp.n, c->smp.period_ns, first_ns,
+		r = hw_linux_reader_schedule(c->rd, idx, c->smp.set.n, c->smp.period_ns, first_ns,
 					     c->smp.cap);
 	if (r < 0)
 		return r;
@@ -581,20 +579,13 @@ static int hw_hwmon_linux_sampler_arm(struct hw_hwmon_linux_chip *c, int64_t fir
 }
 
 static int hw_hwmon_linux_sampler_start(struct hw_hwmon_chip *chip,
-					const struct hw_hwmon_query *q, unsigned n,
-					int64_t period_ns, int64_t first_ns, unsigned capacity)
+					const struct hw_hwmon_sampler_set *set, int64_t period_ns,
+					int64_t first_ns, unsigned capacity)
 {
 	struct hw_hwmon_linux_chip *c = (struct hw_hwmon_linux_chip *)chip;
 	int r;
 
-	for (unsigned i = 0; i < n; i++) {
-		if (!q[i].label ||
-		    snprintf(c->smp.label[i], sizeof(c->smp.label[i]), "%s", q[i].label) >=
-			    (int)sizeof(c->smp.label[i]))
-			return -EINVAL;
-		c->smp.kind[i] = q[i].kind;
-	}
-	c->smp.n = n;
+	c->smp.set = *set;
 	c->smp.period_ns = period_ns;
 	c->smp.first_ns = first_ns;
 	c->smp.cap = capacity;
@@ -637,7 +628,7 @@ static int hw_hwmon_linux_sampler_drain(struct hw_hwmon_chip *chip, int64_t now_
 		*missed += m;
 		for (int k = 0; k < r; k++, n++) {
 			out[n].t_ns = tk[k].t_ns;
-			for (unsigned i = 0; i < c->smp.n; i++) {
+			for (unsigned i = 0; i < c->smp.set.n; i++) {
 				out[n].err[i] = tk[k].errs[i] < 0 ? hw_hwmon_linux_errno(tk[k].errs[i])
 								  : 0;
 				out[n].value[i] = out[n].err[i] ? 0.0

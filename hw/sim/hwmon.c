@@ -31,9 +31,7 @@ struct sim_hwmon_chip {
 	/* periodic sampling: read inline at the drain, one sample per grid tick up to its now */
 	struct {
 		bool on;
-		unsigned n;
-		enum hw_hwmon_kind kind[HW_HWMON_SAMPLE_QUERIES];
-		char label[HW_HWMON_SAMPLE_QUERIES][64];
+		struct hw_hwmon_sampler_set set;
 		int64_t period_ns, next_ns;
 	} smp;
 };
@@ -249,21 +247,14 @@ static int sim_hwmon_attr_write(struct hw_hwmon_chip *chip, const char *attr, lo
 	return sim_plant_hwmon_attr_write(sim_hwmon_plant(chip), chip->name, attr, value);
 }
 
-static int sim_hwmon_sampler_start(struct hw_hwmon_chip *chip, const struct hw_hwmon_query *q,
-				   unsigned n, int64_t period_ns, int64_t first_ns,
-				   unsigned capacity)
+static int sim_hwmon_sampler_start(struct hw_hwmon_chip *chip,
+				   const struct hw_hwmon_sampler_set *set, int64_t period_ns,
+				   int64_t first_ns, unsigned capacity)
 {
 	struct sim_hwmon_chip *c = (struct sim_hwmon_chip *)chip;
 
 	(void)capacity; /* nothing is kept: the drain reads */
-	for (unsigned i = 0; i < n; i++) {
-		if (!q[i].label ||
-		    snprintf(c->smp.label[i], sizeof(c->smp.label[i]), "%s", q[i].label) >=
-			    (int)sizeof(c->smp.label[i]))
-			return -EINVAL;
-		c->smp.kind[i] = q[i].kind;
-	}
-	c->smp.n = n;
+	c->smp.set = *set;
 	c->smp.period_ns = period_ns;
 	c->smp.next_ns = first_ns;
 	c->smp.on = true;
@@ -282,9 +273,9 @@ static int sim_hwmon_sampler_drain(struct hw_hwmon_chip *chip, int64_t now_ns,
 	*missed = 0;
 	for (; n < max && c->smp.next_ns <= now_ns; n++, c->smp.next_ns += c->smp.period_ns) {
 		out[n].t_ns = c->smp.next_ns;
-		for (unsigned i = 0; i < c->smp.n; i++) {
+		for (unsigned i = 0; i < c->smp.set.n; i++) {
 			out[n].value[i] = 0.0;
-			out[n].err[i] = sim_hwmon_read(chip, c->smp.kind[i], c->smp.label[i],
+			out[n].err[i] = sim_hwmon_read(chip, c->smp.set.kind[i], c->smp.set.label[i],
 						       &out[n].value[i]);
 		}
 	}
