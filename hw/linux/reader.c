@@ -615,7 +615,8 @@ bool hw_linux_reader_idle(struct hw_linux_reader *rd)
 	bool idle;
 
 	pthread_mutex_lock(&rd->mu);
-	idle = hw_linux_reader_pending(rd) == NULL;
+	/* a worker inside a schedule's tick is as busy as one inside a request */
+	idle = hw_linux_reader_pending(rd) == NULL && !rd->ticking;
 	pthread_mutex_unlock(&rd->mu);
 	return idle;
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "hw/clock.h"
+#include "hw/hw.h"
 #include "hw/linux/linux.h"
 
 /*
@@ -336,6 +337,37 @@ static void test_schedule_stop_and_free_while_running(void **state)
 	hw_linux_reader_free(rd);
 }
 
+/*
+ * A chip closed while its worker is stuck in a tick: the reader stays with its directory (like
+ * one stuck in a request), so opening the chip again finds it instead of starting another
+ * worker to wedge.
+ */
+static void test_schedule_stuck_tick_keeps_the_reader(void **state)
+{
+	struct tree *t = *state;
+	struct hw_linux_reader *rd, *again;
+	struct hw *hw;
+	int64_t end;
+	int idx;
+
+	assert_int_equal(mkfifo(t->fifo, 0600), 0);
+	assert_int_equal(hw_linux_new(&hw), 0);
+	assert_int_equal(hw_linux_reader_get(hw, t->root, &rd), 0);
+	idx = hw_linux_reader_slot(rd, t->fifo);
+	assert_int_equal(hw_linux_reader_schedule(rd, &idx, 1, PERIOD, grid_after(now_ns()), 8), 0);
+	end = now_ns() + PATIENCE;
+	while (hw_linux_reader_idle(rd) && now_ns() < end)
+		yield_ms();
+	assert_false(hw_linux_reader_idle(rd));
+	hw_linux_reader_unschedule(rd);
+	hw_linux_reader_put(hw, rd);
+	assert_int_equal(hw_linux_reader_get(hw, t->root, &again), 0);
+	assert_ptr_equal(again, rd);
+	fifo_release(t);
+	hw_linux_reader_put(hw, again);
+	hw_free(hw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +380,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_schedule_ring_overflow_is_missed, tree_setup,
 						tree_teardown),
 		cmocka_unit_test_setup_teardown(test_schedule_stop_and_free_while_running,
+						tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_schedule_stuck_tick_keeps_the_reader,
 						tree_setup, tree_teardown),
 	};
 
