@@ -508,22 +508,24 @@ static void reading_invalid(struct ina2xx_reading *rd)
 	rd->fresh = false;
 }
 
-static int read_hwmon(struct ina2xx *d, struct ina2xx_reading *rd)
+/* The three hwmon features (in, curr, power) as the driver's queries, in that order. */
+static void hwmon_queries(const struct ina2xx *d, struct hw_hwmon_query q[3])
 {
-	/* the three in one go: one hand-off to the chip's reader a sample, not three */
-	struct hw_hwmon_query q[3] = {
-		{ .kind = HW_HWMON_IN, .label = d->cfg.label_in },
-		{ .kind = HW_HWMON_CURR, .label = d->cfg.label_curr },
-		{ .kind = HW_HWMON_POWER, .label = d->cfg.label_power },
-	};
-	double v, a, w;
-	const char *why;
-	int r;
+	memset(q, 0, 3 * sizeof(q[0]));
+	q[0].kind = HW_HWMON_IN;
+	q[0].label = d->cfg.label_in;
+	q[1].kind = HW_HWMON_CURR;
+	q[1].label = d->cfg.label_curr;
+	q[2].kind = HW_HWMON_POWER;
+	q[2].label = d->cfg.label_power;
+}
 
-	r = hw_hwmon_read_many(d->hwmon, q, 3);
-	v = q[0].value;
-	a = q[1].value;
-	w = q[2].value;
+/* One hwmon sample's values and error (r: the first query's) checked into a reading. */
+static int hwmon_reading(struct ina2xx *d, int r, double v, double a, double w,
+			 struct ina2xx_reading *rd)
+{
+	const char *why;
+
 	if (r < 0) {
 		snprintf(d->why, sizeof(d->why), "hwmon read failed: %s", strerror(-r));
 		return r == -ENODATA ? -EIO : r;
@@ -538,6 +540,17 @@ static int read_hwmon(struct ina2xx *d, struct ina2xx_reading *rd)
 	rd->watts = w;
 	rd->fresh = true;
 	return 0;
+}
+
+static int read_hwmon(struct ina2xx *d, struct ina2xx_reading *rd)
+{
+	/* the three in one go: one hand-off to the chip's reader a sample, not three */
+	struct hw_hwmon_query q[3];
+	int r;
+
+	hwmon_queries(d, q);
+	r = hw_hwmon_read_many(d->hwmon, q, 3);
+	return hwmon_reading(d, r, q[0].value, q[1].value, q[2].value, rd);
 }
 
 static int read_i2c(struct ina2xx *d, struct ina2xx_reading *rd)
@@ -607,6 +620,44 @@ int ina2xx_read(struct ina2xx *d, struct ina2xx_reading *rd)
 
 	reading_invalid(rd);
 	r = d->hwmon ? read_hwmon(d, rd) : read_i2c(d, rd);
+	if (r < 0) {
+		reading_invalid(rd);
+		return r;
+	}
+	d->why[0] = '\0';
+	return 0;
+}
+
+/* ---- periodic sampling (hwmon mode): the chip's worker reads, the caller drains ---- */
+
+int ina2xx_sampler_start(struct ina2xx *d, int64_t period_ns, int64_t first_ns,
+			 unsigned capacity)
+{
+	struct hw_hwmon_query q[3];
+
+	if (!d->hwmon)
+		return -EOPNOTSUPP;
+	hwmon_queries(d, q);
+	return hw_hwmon_sampler_start(d->hwmon, q, 3, period_ns, first_ns, capacity);
+}
+
+int ina2xx_sampler_drain(struct ina2xx *d, int64_t now_ns, struct hw_hwmon_sample *out,
+			 unsigned max, uint64_t *missed)
+{
+	if (!d->hwmon)
+		return -EOPNOTSUPP;
+	return hw_hwmon_sampler_drain(d->hwmon, now_ns, out, max, missed);
+}
+
+int ina2xx_sample_reading(struct ina2xx *d, const struct hw_hwmon_sample *smp,
+			  struct ina2xx_reading *rd)
+{
+	int r = 0;
+
+	reading_invalid(rd);
+	for (int i = 0; i < 3 && r == 0; i++)
+		r = smp->err[i];
+	r = hwmon_reading(d, r, smp->value[0], smp->value[1], smp->value[2], rd);
 	if (r < 0) {
 		reading_invalid(rd);
 		return r;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 struct hw;
+struct hw_hwmon_sample;
 struct ina2xx;
 
 enum ina2xx_chip {
@@ -91,6 +92,19 @@ uint16_t ina2xx_calibration(const struct ina2xx *d);
 int ina2xx_read(struct ina2xx *d, struct ina2xx_reading *r);
 /* Why the last read was rejected, "" after a good one. */
 const char *ina2xx_last_error(const struct ina2xx *d);
+
+/*
+ * Periodic sampling of a hwmon-mode chip (hw/hwmon.h hw_hwmon_sampler_*): its bus, current and
+ * power read every period_ns on the grid from first_ns, drained in batches; -EOPNOTSUPP for a
+ * chip h2boxd reads over I2C itself.  ina2xx_sample_reading() turns one drained sample into a
+ * reading exactly as ina2xx_read() does (same checks, same errors, ina2xx_last_error()).
+ */
+int ina2xx_sampler_start(struct ina2xx *d, int64_t period_ns, int64_t first_ns,
+			 unsigned capacity);
+int ina2xx_sampler_drain(struct ina2xx *d, int64_t now_ns, struct hw_hwmon_sample *out,
+			 unsigned max, uint64_t *missed);
+int ina2xx_sample_reading(struct ina2xx *d, const struct hw_hwmon_sample *smp,
+			  struct ina2xx_reading *r);
 
 /* ---- pure register math (exposed for tests) ---- */
 /* INA226/INA260 from their manufacturer and die ID registers (host order); AUTO when neither. */

@@ -71,6 +71,13 @@ struct hw_i2c_ops {
 			     struct hw_i2c_device *dev);
 };
 
+/* A sampler's queries as a backend keeps them: hw.c copies the caller's in. */
+struct hw_hwmon_sampler_set {
+	unsigned n;
+	enum hw_hwmon_kind kind[HW_HWMON_SAMPLE_QUERIES];
+	char label[HW_HWMON_SAMPLE_QUERIES][64];
+};
+
 struct hw_hwmon_ops {
 	int (*open)(struct hw *hw, const char *pattern, struct hw_hwmon_chip **out);
 	int (*read)(struct hw_hwmon_chip *chip, enum hw_hwmon_kind kind, const char *label,
@@ -88,6 +95,12 @@ struct hw_hwmon_ops {
 	int (*attr_post)(struct hw_hwmon_chip *chip, const char *attr, long value);
 	/* NULL: hw.c answers each request in turn through read, attr_read and file_read (the sim) */
 	void (*read_batch)(struct hw *hw, struct hw_hwmon_read_req *req, unsigned n);
+	/* periodic sampling (hw/hwmon.h hw_hwmon_sampler_*); hw.c checks and copies the queries */
+	int (*sampler_start)(struct hw_hwmon_chip *chip, const struct hw_hwmon_sampler_set *set,
+			     int64_t period_ns, int64_t first_ns, unsigned capacity);
+	int (*sampler_drain)(struct hw_hwmon_chip *chip, int64_t now_ns,
+			     struct hw_hwmon_sample *out, unsigned max, uint64_t *missed);
+	void (*sampler_stop)(struct hw_hwmon_chip *chip);
 };
 
 struct hw_pci_ops {

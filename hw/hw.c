@@ -280,6 +280,44 @@ void hw_hwmon_chip_close(struct hw_hwmon_chip *chip)
 		chip->ops->close(chip);
 }
 
+int hw_hwmon_sampler_start(struct hw_hwmon_chip *chip, const struct hw_hwmon_query *q,
+			   unsigned n, int64_t period_ns, int64_t first_ns, unsigned capacity)
+{
+	struct hw_hwmon_sampler_set set;
+
+	if (n == 0 || period_ns <= 0 || capacity == 0)
+		return -EINVAL;
+	if (n > HW_HWMON_SAMPLE_QUERIES)
+		return -E2BIG;
+	set.n = n;
+	for (unsigned i = 0; i < n; i++) {
+		size_t len = q[i].label ? strlen(q[i].label) : sizeof(set.label[i]);
+
+		if ((unsigned)q[i].kind >= HW_HWMON_KIND_COUNT || len >= sizeof(set.label[i]))
+			return -EINVAL;
+		set.kind[i] = q[i].kind;
+		memcpy(set.label[i], q[i].label, len + 1);
+	}
+	return chip->ops->sampler_start(chip, &set, period_ns, first_ns, capacity);
+}
+
+int hw_hwmon_sampler_drain(struct hw_hwmon_chip *chip, int64_t now_ns,
+			   struct hw_hwmon_sample *out, unsigned max, uint64_t *missed)
+{
+	uint64_t m = 0;
+	int r = chip->ops->sampler_drain(chip, now_ns, out, max, &m);
+
+	if (missed)
+		*missed = m;
+	return r;
+}
+
+void hw_hwmon_sampler_stop(struct hw_hwmon_chip *chip)
+{
+	if (chip)
+		chip->ops->sampler_stop(chip);
+}
+
 int hw_hwmon_file_read(struct hw *hw, const char *path, long *value)
 {
 	return hw->hwmon->file_read(hw, path, value);

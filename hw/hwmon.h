@@ -3,6 +3,7 @@
 #define H2BOX_HW_HWMON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct hw;
 struct hw_hwmon_chip;
@@ -76,6 +77,33 @@ int hw_hwmon_attr_read_many(struct hw_hwmon_chip *chip, const char *const *attrs
  */
 int hw_hwmon_attr_post(struct hw_hwmon_chip *chip, const char *attr, long value);
 void hw_hwmon_chip_close(struct hw_hwmon_chip *chip);
+
+/*
+ * Periodic sampling: up to HW_HWMON_SAMPLE_QUERIES features of one chip read every period_ns on
+ * the grid first_ns + k * period_ns (the hw clock: CLOCK_MONOTONIC, virtual in the sim), kept
+ * until drained.  The linux backend's worker wakes for each tick by itself and keeps up to
+ * `capacity` samples; the caller drains them in batches, no round trip a sample.  A tick the
+ * worker could not take in time, or found no room for, is missed (counted, never made up).  A
+ * worker stuck past the read deadline yields samples whose err is -ETIMEDOUT at once.  The sim
+ * answers in virtual time: a drain reads one sample per grid tick in (last drain, now], inline.
+ * One schedule per chip: start again replaces it.  0 or -errno (-E2BIG: too many queries).
+ */
+#define HW_HWMON_SAMPLE_QUERIES 4
+struct hw_hwmon_sample {
+	int64_t t_ns; /* the tick the sample belongs to */
+	double value[HW_HWMON_SAMPLE_QUERIES];
+	int err[HW_HWMON_SAMPLE_QUERIES]; /* 0, or hw_hwmon_read()'s -errno */
+};
+int hw_hwmon_sampler_start(struct hw_hwmon_chip *chip, const struct hw_hwmon_query *q,
+			   unsigned n, int64_t period_ns, int64_t first_ns, unsigned capacity);
+/*
+ * The samples taken up to now, oldest first, at most max: their count (0 or more) or -errno
+ * (-ENOENT: no schedule).  *missed (may be NULL) gets the ticks missed since the last drain.
+ */
+int hw_hwmon_sampler_drain(struct hw_hwmon_chip *chip, int64_t now_ns,
+			   struct hw_hwmon_sample *out, unsigned max, uint64_t *missed);
+/* The schedule ends (a chip without one: nothing); closing the chip stops it too. */
+void hw_hwmon_sampler_stop(struct hw_hwmon_chip *chip);
 
 /* An explicit sysfs file holding one integer (milli-units are the caller's business); bounded the same way. */
 int hw_hwmon_file_read(struct hw *hw, const char *path, long *value);

@@ -37,6 +37,15 @@ struct hw_hwmon_linux_chip {
 		int slot;
 	} known[HW_HWMON_LINUX_KNOWN];
 	unsigned nknown;
+	/* periodic sampling: what to read, and the reader holding the schedule (NULL: none yet) */
+	struct {
+		bool on;
+		struct hw_hwmon_sampler_set set;
+		double scale[HW_HWMON_SAMPLE_QUERIES];
+		int64_t period_ns, first_ns;
+		unsigned cap;
+		struct hw_linux_reader *rd;
+	} smp;
 };
 
 /*
@@ -304,6 +313,10 @@ static int hw_hwmon_linux_bind(struct hw_hwmon_linux_chip *c, const sensors_chip
 		r = hw_linux_reader_get(c->hw, path, &rd);
 		if (r < 0)
 			return r;
+		/* the schedule follows at the next drain (hw_hwmon_linux_sampler_drain) */
+		if (c->smp.rd)
+			hw_linux_reader_unschedule(c->smp.rd);
+		c->smp.rd = NULL;
 		hw_linux_reader_put(c->hw, c->rd);
 		c->rd = rd;
 		memcpy(c->path, path, sizeof(path));
@@ -686,6 +699,8 @@ static void hw_hwmon_linux_close(struct hw_hwmon_chip *chip)
 	struct hw_hwmon_linux_chip *c = (struct hw_hwmon_linux_chip *)chip;
 
 	/* The libsensors reference stays with the hw: other chips may share it. */
+	if (c->smp.rd)
+		hw_linux_reader_unschedule(c->smp.rd);
 	hw_linux_reader_put(c->hw, c->rd);
 	free(c->feats);
 	free(c);
@@ -696,6 +711,105 @@ static int hw_hwmon_linux_file_read(struct hw *hw, const char *path, long *value
 	if (!path || !*path)
 		return -EINVAL;
 	return hw_linux_file_read_bounded(hw, path, value);
+}
+
+/* ---- periodic sampling: the chip's worker reads on its own grid, the loop drains ---- */
+
+/* The schedule on the chip's current reader, its first tick at first_ns. */
+static int hw_hwmon_linux_sampler_arm(struct hw_hwmon_linux_chip *c, int64_t first_ns)
+{
+	int idx[HW_HWMON_SAMPLE_QUERIES];
+	int r = hw_hwmon_linux_resolve(c);
+
+	for (unsigned i = 0; i < c->smp.set.n && r == 0; i++) {
+		struct hw_hwmon_linux_feat *e;
+
+		r = hw_hwmon_linux_feat(c, c->smp.set.kind[i], c->smp.set.label[i], &e);
+		if (r == 0) {
+			idx[i] = e->slot;
+			c->smp.scale[i] = e->scale;
+		}
+	}
+	if (r == 0)
+		r = hw_linux_reader_schedule(c->rd, idx, c->smp.set.n, c->smp.period_ns, first_ns,
+					     c->smp.cap);
+	if (r < 0)
+		return r;
+	c->smp.rd = c->rd;
+	return 0;
+}
+
+static int hw_hwmon_linux_sampler_start(struct hw_hwmon_chip *chip,
+					const struct hw_hwmon_sampler_set *set, int64_t period_ns,
+					int64_t first_ns, unsigned capacity)
+{
+	struct hw_hwmon_linux_chip *c = (struct hw_hwmon_linux_chip *)chip;
+	int r;
+
+	c->smp.set = *set;
+	c->smp.period_ns = period_ns;
+	c->smp.first_ns = first_ns;
+	c->smp.cap = capacity;
+	r = hw_hwmon_linux_sampler_arm(c, first_ns);
+	c->smp.on = r == 0;
+	return r;
+}
+
+static int hw_hwmon_linux_sampler_drain(struct hw_hwmon_chip *chip, int64_t now_ns,
+					struct hw_hwmon_sample *out, unsigned max,
+					uint64_t *missed)
+{
+	struct hw_hwmon_linux_chip *c = (struct hw_hwmon_linux_chip *)chip;
+	struct hw_linux_tick tk[32];
+	unsigned n = 0;
+	int r;
+
+	if (!c->smp.on)
+		return -ENOENT;
+	*missed = 0;
+	if (hw_hwmon_linux_resolve(c) == 0 && c->smp.rd != c->rd) {
+		/* rebound to another hwmonN: the schedule moves there, on the same grid */
+		int64_t p = c->smp.period_ns, first = c->smp.first_ns;
+
+		if (now_ns >= first)
+			first += ((now_ns - first) / p + 1) * p;
+		r = hw_hwmon_linux_sampler_arm(c, first);
+		if (r < 0)
+			return r;
+	}
+	if (!c->smp.rd)
+		return 0; /* the chip is gone: nothing read, its reads fail elsewhere */
+	while (n < max) {
+		unsigned want = max - n < 32 ? max - n : 32;
+		uint64_t m = 0;
+
+		r = hw_linux_reader_drain(c->smp.rd, now_ns, tk, want, &m);
+		if (r < 0)
+			return r;
+		*missed += m;
+		for (int k = 0; k < r; k++, n++) {
+			out[n].t_ns = tk[k].t_ns;
+			for (unsigned i = 0; i < c->smp.set.n; i++) {
+				out[n].err[i] = tk[k].errs[i] < 0 ? hw_hwmon_linux_errno(tk[k].errs[i])
+								  : 0;
+				out[n].value[i] = out[n].err[i] ? 0.0
+								: (double)tk[k].values[i] / c->smp.scale[i];
+			}
+		}
+		if ((unsigned)r < want)
+			break;
+	}
+	return (int)n;
+}
+
+static void hw_hwmon_linux_sampler_stop(struct hw_hwmon_chip *chip)
+{
+	struct hw_hwmon_linux_chip *c = (struct hw_hwmon_linux_chip *)chip;
+
+	if (c->smp.rd)
+		hw_linux_reader_unschedule(c->smp.rd);
+	c->smp.rd = NULL;
+	c->smp.on = false;
 }
 
 const struct hw_hwmon_ops hw_hwmon_linux_ops = {
@@ -709,4 +823,7 @@ const struct hw_hwmon_ops hw_hwmon_linux_ops = {
 	.file_read = hw_hwmon_linux_file_read,
 	.attr_post = hw_hwmon_linux_attr_post,
 	.read_batch = hw_hwmon_linux_read_batch,
+	.sampler_start = hw_hwmon_linux_sampler_start,
+	.sampler_drain = hw_hwmon_linux_sampler_drain,
+	.sampler_stop = hw_hwmon_linux_sampler_stop,
 };

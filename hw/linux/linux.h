@@ -87,6 +87,32 @@ bool hw_linux_reader_idle(struct hw_linux_reader *rd);
 int hw_linux_reader_idle_wait(struct hw_linux_reader *rd, int64_t timeout_ns);
 void hw_linux_reader_stats_get(struct hw_linux_reader *rd, struct hw_linux_reader_stats *st);
 
+/*
+ * Periodic sampling (reader.c): the worker itself reads idx[0..n) every period_ns on the grid
+ * first_ns + k * period_ns (CLOCK_MONOTONIC), sleeping in between (a request still wakes it),
+ * and keeps up to `capacity` ticks for the loop to drain: no hand-off, no reply a sample.  A tick
+ * it could not take in time (it woke after the following one was due, a slow read) or found the
+ * ring full for is missed.  Requests keep working between ticks.  One schedule a reader:
+ * schedule again replaces it.  0 or -errno.
+ */
+#define HW_LINUX_SCHED_SLOTS 4
+struct hw_linux_tick {
+	int64_t t_ns;
+	long values[HW_LINUX_SCHED_SLOTS];
+	int errs[HW_LINUX_SCHED_SLOTS];
+};
+int hw_linux_reader_schedule(struct hw_linux_reader *rd, const int *idx, unsigned n,
+			     int64_t period_ns, int64_t first_ns, unsigned capacity);
+void hw_linux_reader_unschedule(struct hw_linux_reader *rd);
+/*
+ * The ticks taken, oldest first, at most max: their count, or -ENOENT without a schedule.  A
+ * worker stuck in a read for the deadline (or not back for a tick due that long) answers its
+ * ticks up to now with errs -ETIMEDOUT at once; a late result for them is dropped.  *missed:
+ * the ticks missed since the last drain.  Never waits for the worker.
+ */
+int hw_linux_reader_drain(struct hw_linux_reader *rd, int64_t now_ns, struct hw_linux_tick *out,
+			  unsigned max, uint64_t *missed);
+
 /* One reader per directory, shared by the chips and files in it, kept with the hw. */
 struct hw_linux_reader_ent {
 	char dir[HW_LINUX_PATH_MAX];

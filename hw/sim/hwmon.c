@@ -28,6 +28,12 @@ static const struct {
 struct sim_hwmon_chip {
 	struct hw_hwmon_chip base; /* first: hw.c sees only this */
 	struct sim_plant *plant;
+	/* periodic sampling: read inline at the drain, one sample per grid tick up to its now */
+	struct {
+		bool on;
+		struct hw_hwmon_sampler_set set;
+		int64_t period_ns, next_ns;
+	} smp;
 };
 
 static int pattern_number(const char *s, int base, long *out)
@@ -241,6 +247,46 @@ static int sim_hwmon_attr_write(struct hw_hwmon_chip *chip, const char *attr, lo
 	return sim_plant_hwmon_attr_write(sim_hwmon_plant(chip), chip->name, attr, value);
 }
 
+static int sim_hwmon_sampler_start(struct hw_hwmon_chip *chip,
+				   const struct hw_hwmon_sampler_set *set, int64_t period_ns,
+				   int64_t first_ns, unsigned capacity)
+{
+	struct sim_hwmon_chip *c = (struct sim_hwmon_chip *)chip;
+
+	(void)capacity; /* nothing is kept: the drain reads */
+	c->smp.set = *set;
+	c->smp.period_ns = period_ns;
+	c->smp.next_ns = first_ns;
+	c->smp.on = true;
+	return 0;
+}
+
+/* Virtual time: every tick in (last drain, now] is read now, from the plant as it is now. */
+static int sim_hwmon_sampler_drain(struct hw_hwmon_chip *chip, int64_t now_ns,
+				   struct hw_hwmon_sample *out, unsigned max, uint64_t *missed)
+{
+	struct sim_hwmon_chip *c = (struct sim_hwmon_chip *)chip;
+	unsigned n = 0;
+
+	if (!c->smp.on)
+		return -ENOENT;
+	*missed = 0;
+	for (; n < max && c->smp.next_ns <= now_ns; n++, c->smp.next_ns += c->smp.period_ns) {
+		out[n].t_ns = c->smp.next_ns;
+		for (unsigned i = 0; i < c->smp.set.n; i++) {
+			out[n].value[i] = 0.0;
+			out[n].err[i] = sim_hwmon_read(chip, c->smp.set.kind[i], c->smp.set.label[i],
+						       &out[n].value[i]);
+		}
+	}
+	return (int)n;
+}
+
+static void sim_hwmon_sampler_stop(struct hw_hwmon_chip *chip)
+{
+	((struct sim_hwmon_chip *)chip)->smp.on = false;
+}
+
 static void sim_hwmon_close(struct hw_hwmon_chip *chip)
 {
 	free(chip);
@@ -261,4 +307,7 @@ const struct hw_hwmon_ops hw_hwmon_sim_ops = {
 	.attr_write = sim_hwmon_attr_write,
 	.close = sim_hwmon_close,
 	.file_read = sim_hwmon_file_read,
+	.sampler_start = sim_hwmon_sampler_start,
+	.sampler_drain = sim_hwmon_sampler_drain,
+	.sampler_stop = sim_hwmon_sampler_stop,
 };

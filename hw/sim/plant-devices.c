@@ -69,6 +69,7 @@ enum sim_chip {
 	CHIP_CORETEMP,
 	CHIP_DRIVETEMP,
 	CHIP_EMC2305,
+	CHIP_INA226, /* the power monitor as the kernel's ina2xx driver shows it ([monitor] type = hwmon) */
 	CHIP_COUNT,
 };
 
@@ -77,6 +78,7 @@ static const char *const chip_names[] = {
 	[CHIP_CORETEMP] = "coretemp-isa-0000",
 	[CHIP_DRIVETEMP] = "drivetemp-scsi-0-0",
 	[CHIP_EMC2305] = "emc2305-i2c-1-2e",
+	[CHIP_INA226] = "ina226-i2c-1-40",
 };
 _Static_assert(sizeof(chip_names) / sizeof(chip_names[0]) == CHIP_COUNT,
 	       "one name per enum sim_chip");
@@ -91,6 +93,9 @@ static const struct {
 	{ CHIP_DRIVETEMP, "temp1", "temp1" },
 	{ CHIP_EMC2305, "fan1", "fan1" },
 	{ CHIP_EMC2305, "pwm1", "pwm1" },
+	{ CHIP_INA226, "in1", "in1" },
+	{ CHIP_INA226, "curr1", "curr1" },
+	{ CHIP_INA226, "power1", "power1" },
 };
 
 static int chip_index(const char *chip)
@@ -125,7 +130,7 @@ const char *sim_plant_hwmon_label(const char *chip, const char *attr_prefix)
 
 static bool chip_on_i2c(int c)
 {
-	return c == CHIP_LM75 || c == CHIP_EMC2305;
+	return c == CHIP_LM75 || c == CHIP_EMC2305 || c == CHIP_INA226;
 }
 
 static long milli_c(double c, double step)
@@ -174,6 +179,22 @@ int sim_plant_hwmon_attr_read(struct sim_plant *p, const char *chip, const char 
 			return -ENOENT;
 		*v = milli_c(p->disk_c * plant_noise(p, 12, p->now), 1.0);
 		return 0;
+	case CHIP_INA226: {
+		/* the rail now, in the driver's units (mV, mA, uW); garbage from the chip: no value */
+		double w = plant_monitored_w(p), volts = plant_monitored_v(p, w);
+
+		if (p->fault[SIM_FAULT_INA_GARBAGE])
+			return -EIO;
+		if (strcmp(attr, "in1_input") == 0)
+			*v = lround(volts * 1000.0);
+		else if (strcmp(attr, "curr1_input") == 0)
+			*v = volts > 0 ? lround(w / volts * 1000.0) : 0;
+		else if (strcmp(attr, "power1_input") == 0)
+			*v = lround(w * 1e6);
+		else
+			return -ENOENT;
+		return 0;
+	}
 	case CHIP_EMC2305:
 	default:
 		if (strcmp(attr, "pwm1") == 0)

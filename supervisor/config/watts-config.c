@@ -31,6 +31,7 @@ void watts_config_defaults(struct watts_config *c)
 	c->log_keep = 3;
 	c->baseline_ns = 5 * HW_NSEC_PER_SEC;
 	c->max_gap_ns = 5 * HW_NSEC_PER_SEC;
+	c->batch_ns = HW_NSEC_PER_SEC;
 
 	snprintf(c->mon[0].name, sizeof(c->mon[0].name), "main");
 	ina2xx_config_defaults(&c->mon[0].ina);
@@ -142,6 +143,8 @@ static const struct conf_key watts_config_watts_keys[] = {
 		  .max = 600 * HW_NSEC_PER_SEC),
 	WATTS_KEY("max_gap", CONF_DURATION, max_gap_ns, .min = HW_NSEC_PER_SEC / 10,
 		  .max = 3600 * HW_NSEC_PER_SEC),
+	WATTS_KEY("batch", CONF_DURATION, batch_ns, .min = HW_NSEC_PER_MSEC,
+		  .max = 10 * HW_NSEC_PER_SEC),
 	{ .name = "ib_device", .type = CONF_CUSTOM, .fn = watts_config_ib_device_set },
 	CONF_KEY_END,
 };

@@ -17,6 +17,8 @@
  *   log_keep = 3               rotated files kept (path.1 .. path.N)
  *   baseline = 5s              idle baseline window before `record begin`
  *   max_gap = 5s               longer sample gaps are not integrated into energy
+ *   batch = 1s                 hwmon monitors: samples taken by the chip's worker, handled in
+ *                              batches this often (1ms..10s, at least one sample period)
  *   ib_device =                RDMA device for record byte counts ("" = every device)
  *
  * [monitor NAME]               several allowed; without any, one "main" monitor with defaults
@@ -120,6 +122,7 @@ struct watts_config {
 	int log_keep;
 	int64_t baseline_ns;
 	int64_t max_gap_ns;
+	int64_t batch_ns; /* hwmon monitors: how often the worker's samples are drained */
 	char ib_device[64];
 
 	struct watts_monitor_config mon[WATTS_MONITORS_MAX];

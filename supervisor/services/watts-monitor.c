@@ -2,6 +2,7 @@
 #include "supervisor/services/watts-priv.h"
 #include "supervisor/services/watts-svc.h"
 
+#include "hw/hwmon.h"
 #include "supervisor/runtime/box.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/services/alarm.h"
@@ -11,6 +12,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* consecutive failures before the sensor alarm */
@@ -23,12 +25,43 @@ struct watts_monitor *watts_monitor_main(struct watts_svc *s)
 	return &s->mon[s->main_idx];
 }
 
+int64_t watts_monitor_tick_after(const struct watts_svc *s, int64_t t)
+{
+	/* the loop's grid, as loop_timer_arm_first() lays it: multiples of the period */
+	return (t >= 0 ? t / s->period_ns + 1 : 0) * s->period_ns;
+}
+
+/* Batched: the chip's worker samples the monitor from the next tick on (watts-batch.c). */
+static int watts_monitor_sampler_start(struct watts_svc *s, struct watts_monitor *m, int64_t now)
+{
+	int64_t first = watts_monitor_tick_after(s, now > s->last_ns ? now : s->last_ns);
+
+	if (!m->buf) {
+		m->buf = calloc(s->batch_cap, sizeof(*m->buf));
+		if (!m->buf)
+			return -ENOMEM;
+	}
+	m->nbuf = m->pos = 0;
+	m->cur = NULL;
+	return ina2xx_sampler_start(m->dev, s->period_ns, first, s->batch_cap);
+}
+
 void watts_monitor_open(struct watts_svc *s, struct watts_monitor *m, int64_t now)
 {
 	char err[200];
 	int r;
 
 	r = ina2xx_open(s->b->hw, &m->cfg.ina, &m->dev, err, sizeof(err));
+	if (r == 0 && s->batched) {
+		/* its chip's worker samples from the next tick on */
+		r = watts_monitor_sampler_start(s, m, s->b->loop ? loop_now(s->b->loop) : now);
+		if (r < 0) {
+			snprintf(err, sizeof(err), "%s: cannot sample: %s", ina2xx_describe(m->dev),
+				 strerror(-r));
+			ina2xx_close(m->dev);
+			m->dev = NULL;
+		}
+	}
 	if (r == 0) {
 		log_info("monitor %s: %s", m->cfg.name, ina2xx_describe(m->dev));
 		m->err[0] = '\0';
@@ -56,7 +89,14 @@ void watts_monitor_sample(struct watts_svc *s, struct watts_monitor *m, int64_t 
 		if (!m->dev)
 			return;
 	}
-	r = ina2xx_read(m->dev, &m->last);
+	if (s->batched) {
+		/* a tick its worker missed: the last reading stands, nothing new to judge */
+		if (!m->cur)
+			return;
+		r = ina2xx_sample_reading(m->dev, m->cur, &m->last);
+	} else {
+		r = ina2xx_read(m->dev, &m->last);
+	}
 	if (r == -EAGAIN) {
 		m->valid = false;
 		return;

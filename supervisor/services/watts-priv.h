@@ -16,6 +16,7 @@ struct box;
 struct ctl_reply;
 struct ctl_request;
 struct ctl_stream;
+struct hw_hwmon_sample;
 struct json;
 struct loop_timer;
 struct thermal_svc;
@@ -39,6 +40,10 @@ struct watts_monitor {
 	char alarm_id[48];
 	char err[200];
 	struct energy_counter energy;
+	/* batched (hwmon) sampling: the drained samples, and the one of the tick being run */
+	struct hw_hwmon_sample *buf;
+	int nbuf, pos;
+	const struct hw_hwmon_sample *cur;
 };
 
 struct watts_ib_port_snap {
@@ -79,6 +84,13 @@ struct watts_svc {
 	uint64_t samples; /* sample slots run since start */
 	uint64_t missed;  /* sample slots skipped: the loop came back after the next one was due */
 	int64_t last_ns;
+	/*
+	 * Batched sampling (every monitor of type hwmon): the chips' workers sample on the
+	 * period_ns grid, the timer drains them every batch_ns and runs each sample in order.
+	 */
+	bool batched;
+	int64_t batch_ns;
+	unsigned batch_cap; /* samples a monitor keeps between drains: two batches and more */
 
 	struct energy_state est;
 	int64_t last_save_ns;
@@ -119,13 +131,23 @@ struct watts_svc {
 
 /* watts-monitor.c: the monitors, the energy counters and their state file, the baseline ring */
 struct watts_monitor *watts_monitor_main(struct watts_svc *s);
+/* Opens the monitor; batched, its chip's worker samples it from the next tick on. */
 void watts_monitor_open(struct watts_svc *s, struct watts_monitor *m, int64_t now);
+/* The first sample tick after t: the loop's grid of period_ns. */
+int64_t watts_monitor_tick_after(const struct watts_svc *s, int64_t t);
 void watts_monitor_sample(struct watts_svc *s, struct watts_monitor *m, int64_t now);
 void watts_monitor_close_all(struct watts_svc *s);
 void watts_energy_load(struct watts_svc *s);
 void watts_energy_save(struct watts_svc *s, int64_t now);
 void watts_baseline_push(struct watts_svc *s, int64_t now, double w);
 void watts_baseline_measure(struct watts_svc *s, int64_t now, struct energy_baseline *b);
+
+/* watts-batch.c: batched sampling of hwmon monitors (the chips' workers sample, we drain) */
+bool watts_batch_wanted(const struct watts_config *cfg);
+int watts_batch_init(struct watts_svc *s);
+/* Run every sample the workers have taken up to now, in order, each at its own tick. */
+void watts_batch_run(struct watts_svc *s, int64_t now);
+void watts_batch_free(struct watts_svc *s);
 
 /* watts-record.c: `record begin` / `record end ID` (the verb samples first, at now) */
 void watts_record_begin(struct watts_svc *s, int64_t now, const struct energy_baseline *base,

@@ -21,7 +21,8 @@ static void watts_sample_csv_log(struct watts_svc *s, int64_t now)
 		return;
 	s->last_log_ns = now;
 	memset(&row, 0, sizeof(row));
-	row.real_ns = s->b->loop ? loop_real_now(s->b->loop) : 0;
+	/* the wall clock of the sample's own tick: a batch runs its samples up to one batch late */
+	row.real_ns = s->b->loop ? loop_real_now(s->b->loop) - (loop_now(s->b->loop) - now) : 0;
 	row.mono_ns = now;
 	row.volts = rd->volts;
 	row.amps = rd->amps;

@@ -40,6 +40,12 @@ static void watts_svc_timer_fire(struct loop_timer *t, int64_t now_ns, void *use
 {
 	struct watts_svc *s = userdata;
 
+	if (s->batched) {
+		/* the workers' samples since the last batch; a late batch loses none of them */
+		watts_batch_run(s, now_ns);
+		loop_timer_arm_next(t, s->batch_ns);
+		return;
+	}
 	watts_svc_sample(s, now_ns);
 	s->samples++;
 	/* fixed cadence without drift, on the loop's grid; missed slots skipped, not burst */
@@ -88,6 +94,11 @@ int watts_svc_new(struct box *b, const struct watts_config *cfg, struct watts_sv
 	 */
 	if (cfg->enabled)
 		watts_energy_load(s);
+	if (watts_batch_wanted(cfg)) {
+		r = watts_batch_init(s);
+		if (r < 0)
+			goto fail;
+	}
 	s->main_idx = 0;
 	for (i = 0; i < cfg->nmonitors && i < WATTS_MONITORS_MAX; i++) {
 		struct watts_monitor *m = &s->mon[s->nmon++];
@@ -139,7 +150,7 @@ int watts_svc_new(struct box *b, const struct watts_config *cfg, struct watts_sv
 	r = loop_timer_new(b->loop, "watts-sample", watts_svc_timer_fire, s, &s->timer);
 	if (r < 0)
 		goto fail;
-	loop_timer_arm_first(s->timer, s->period_ns);
+	loop_timer_arm_first(s->timer, s->batched ? s->batch_ns : s->period_ns);
 	r = watts_verbs_register(s);
 	if (r < 0)
 		goto fail;
@@ -148,9 +159,10 @@ int watts_svc_new(struct box *b, const struct watts_config *cfg, struct watts_sv
 		*out = s;
 		return 0;
 	}
-	log_info("watts: %d monitor(s), sampling at %.4g Hz, budget %s %.0f W, %d throttle step(s)",
-		 s->nmon, 1e9 / (double)s->period_ns, s->budget_on ? "on" : "off",
-		 cfg->budget.limit_w, s->nladder);
+	log_info("watts: %d monitor(s), sampling at %.4g Hz%s, budget %s %.0f W, %d throttle step(s)",
+		 s->nmon, 1e9 / (double)s->period_ns,
+		 s->batched ? " by the chips' workers, in batches" : "",
+		 s->budget_on ? "on" : "off", cfg->budget.limit_w, s->nladder);
 	*out = s;
 	return 0;
 fail:
@@ -171,6 +183,7 @@ void watts_svc_free(struct watts_svc *s)
 	thermal_svc_free(s->thermal);
 	watts_budget_free(s);
 	watts_monitor_close_all(s);
+	watts_batch_free(s);
 	if (s->b) {
 		s->b->readings.budget_state = "off";
 		s->b->readings.watts = s->b->readings.volts = s->b->readings.amps = NAN;

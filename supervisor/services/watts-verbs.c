@@ -126,9 +126,13 @@ static int watts_verbs_cmd_record(const struct ctl_request *req, struct ctl_repl
 	if (req->argc == 2 && !strcmp(req->argv[1], "begin")) {
 		struct energy_baseline base;
 
+		/* batched: the samples the workers took up to now first; the baseline has them */
+		if (s->batched)
+			watts_batch_run(s, now);
 		/* the idle baseline before the sample the record starts with */
 		watts_baseline_measure(s, now, &base);
-		watts_svc_sample(s, now);
+		if (!s->batched)
+			watts_svc_sample(s, now);
 		watts_record_begin(s, now, &base, req->uid, req->json, rep);
 		return 0;
 	}
@@ -136,7 +140,10 @@ static int watts_verbs_cmd_record(const struct ctl_request *req, struct ctl_repl
 		struct watts_record *r = watts_record_lookup(s, req->argv[2], req->uid, rep);
 
 		if (r) {
-			watts_svc_sample(s, now);
+			if (s->batched)
+				watts_batch_run(s, now);
+			else
+				watts_svc_sample(s, now);
 			watts_record_end(s, r, now, req->json, rep);
 		}
 		return 0;

@@ -82,6 +82,9 @@ ina219_hwmon() {
 	[ $((v & 1)) -eq 0 ] || rig_die "INA219 bus register 0x$(printf %04x "$v"): OVF set"
 	profile_with "$(printf '[monitor h2]\ntype = hwmon\nhwmon_chip = ina219-*\nmax_current = 16\nbudget = yes')"
 	daemon_up
+	# both monitors under the kernel's driver: their chips' workers sample, h2boxd drains batches
+	grep -q "by the chips' workers, in batches" /tmp/h2boxd.log ||
+		{ tail -n 20 /tmp/h2boxd.log; rig_die "the hwmon monitors are not sampled in batches"; }
 	compare "INA219 under ina2xx (libsensors)" INA219
 	rig_daemon_stop
 }
