@@ -88,7 +88,7 @@ int hw_linux_reader_idle_wait(struct hw_linux_reader *rd, int64_t timeout_ns);
 void hw_linux_reader_stats_get(struct hw_linux_reader *rd, struct hw_linux_reader_stats *st);
 
 /*
- * Periodic sampling (reader.c): the worker itself reads idx[0..n) every period_ns on the grid
+ * Periodic sampling (reader-sched.c): the worker itself reads idx[0..n) every period_ns on the grid
  * first_ns + k * period_ns (CLOCK_MONOTONIC), sleeping in between (a request still wakes it),
  * and keeps up to `capacity` ticks for the loop to drain: no hand-off, no reply a sample.  A tick
  * it could not take in time (it woke after the following one was due, a slow read) or found the
@@ -157,7 +157,7 @@ int hw_linux_sensors_refresh(void);
 unsigned hw_linux_sensors_generation(void);
 
 /*
- * reader.c: the reader serving directory `dir` (created on first use), one
+ * reader-dirs.c: the reader serving directory `dir` (created on first use), one
  * more user on it; put drops the user and frees an idle reader nobody uses
  * (a stuck one stays, so reopening its chip does not start another thread).
  */
