@@ -34,6 +34,20 @@ struct hw_dlib {
 #define HW_DLIB_SYM(table, fn) { #fn, (void **)&(table).fn }
 
 /*
+ * For an X-macro list FUNCS(X, t) of X(t, function) entries: HW_DLIB_DEFINE(name, soname, pkg,
+ * FUNCS) defines `name`, a struct of one pointer per function (a member of the function's name
+ * and type: call name.function(...)), the table that fills it and `name##_lib` to load.
+ */
+#define HW_DLIB_PTR_(t, fn) __typeof__(fn) *fn;
+#define HW_DLIB_SYM_(t, fn) HW_DLIB_SYM(t, fn),
+#define HW_DLIB_DEFINE(name, soname_, pkg_, funcs)                                          \
+	static struct {                                                                       \
+		funcs(HW_DLIB_PTR_, name)                                                     \
+	} name;                                                                               \
+	static const struct hw_dlib_sym name##_syms[] = { funcs(HW_DLIB_SYM_, name) };        \
+	static struct hw_dlib name##_lib = HW_DLIB_INIT(soname_, pkg_, name##_syms)
+
+/*
  * dlopen(soname) and dlsym each symbol into its slot.  The library stays loaded for the life of
  * the process; a call after a success returns 0 at once.  A library or a symbol that cannot be
  * found is reported once (hw_dlib_report_set), naming soname and the Debian package, every slot

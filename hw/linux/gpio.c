@@ -31,47 +31,42 @@
 #if HW_GPIOD_V1
 #define HW_GPIO_LINUX_SONAME "libgpiod.so.2"
 #define HW_GPIO_LINUX_DEB "libgpiod2"
-#define HW_GPIO_LINUX_FUNCS(X) \
-	X(gpiod_chip_close) X(gpiod_chip_get_line) X(gpiod_chip_label) X(gpiod_chip_name) \
-	X(gpiod_chip_num_lines) X(gpiod_chip_open) X(gpiod_chip_open_lookup)              \
-	X(gpiod_line_consumer) X(gpiod_line_event_get_fd) X(gpiod_line_event_read)        \
-	X(gpiod_line_event_wait) X(gpiod_line_find) X(gpiod_line_get_chip)                \
-	X(gpiod_line_get_value) X(gpiod_line_is_used) X(gpiod_line_name)                  \
-	X(gpiod_line_release) X(gpiod_line_request_both_edges_events_flags)               \
-	X(gpiod_line_request_input_flags) X(gpiod_line_request_output_flags)              \
-	X(gpiod_line_set_value)
+#define HW_GPIO_LINUX_FUNCS(X, t)                                                               \
+	X(t, gpiod_chip_close) X(t, gpiod_chip_get_line) X(t, gpiod_chip_label)                 \
+	X(t, gpiod_chip_name) X(t, gpiod_chip_num_lines) X(t, gpiod_chip_open)                  \
+	X(t, gpiod_chip_open_lookup) X(t, gpiod_line_consumer) X(t, gpiod_line_event_get_fd)    \
+	X(t, gpiod_line_event_read) X(t, gpiod_line_event_wait) X(t, gpiod_line_find)           \
+	X(t, gpiod_line_get_chip) X(t, gpiod_line_get_value) X(t, gpiod_line_is_used)           \
+	X(t, gpiod_line_name) X(t, gpiod_line_release)                                          \
+	X(t, gpiod_line_request_both_edges_events_flags)                                        \
+	X(t, gpiod_line_request_input_flags) X(t, gpiod_line_request_output_flags)              \
+	X(t, gpiod_line_set_value)
 #else
 #define HW_GPIO_LINUX_SONAME "libgpiod.so.3"
 #define HW_GPIO_LINUX_DEB "libgpiod3"
-#define HW_GPIO_LINUX_FUNCS(X) \
-	X(gpiod_chip_close) X(gpiod_chip_get_info) X(gpiod_chip_get_line_info)              \
-	X(gpiod_chip_get_line_offset_from_name) X(gpiod_chip_info_free)                     \
-	X(gpiod_chip_info_get_label) X(gpiod_chip_info_get_name)                            \
-	X(gpiod_chip_info_get_num_lines) X(gpiod_chip_open) X(gpiod_chip_request_lines)     \
-	X(gpiod_edge_event_buffer_free) X(gpiod_edge_event_buffer_get_event)                \
-	X(gpiod_edge_event_buffer_new) X(gpiod_edge_event_get_event_type)                   \
-	X(gpiod_edge_event_get_timestamp_ns) X(gpiod_is_gpiochip_device)                    \
-	X(gpiod_line_config_add_line_settings) X(gpiod_line_config_free)                    \
-	X(gpiod_line_config_new) X(gpiod_line_info_free) X(gpiod_line_info_get_consumer)    \
-	X(gpiod_line_info_get_name) X(gpiod_line_info_is_used) X(gpiod_line_request_get_fd) \
-	X(gpiod_line_request_get_value) X(gpiod_line_request_read_edge_events)              \
-	X(gpiod_line_request_release) X(gpiod_line_request_set_value)                       \
-	X(gpiod_line_request_wait_edge_events) X(gpiod_line_settings_free)                  \
-	X(gpiod_line_settings_new) X(gpiod_line_settings_set_active_low)                    \
-	X(gpiod_line_settings_set_bias) X(gpiod_line_settings_set_direction)                \
-	X(gpiod_line_settings_set_drive) X(gpiod_line_settings_set_edge_detection)          \
-	X(gpiod_line_settings_set_event_clock) X(gpiod_line_settings_set_output_value)      \
-	X(gpiod_request_config_free) X(gpiod_request_config_new)                            \
-	X(gpiod_request_config_set_consumer)
+#define HW_GPIO_LINUX_FUNCS(X, t)                                                               \
+	X(t, gpiod_chip_close) X(t, gpiod_chip_get_info) X(t, gpiod_chip_get_line_info)         \
+	X(t, gpiod_chip_get_line_offset_from_name) X(t, gpiod_chip_info_free)                   \
+	X(t, gpiod_chip_info_get_label) X(t, gpiod_chip_info_get_name)                          \
+	X(t, gpiod_chip_info_get_num_lines) X(t, gpiod_chip_open)                               \
+	X(t, gpiod_chip_request_lines) X(t, gpiod_edge_event_buffer_free)                       \
+	X(t, gpiod_edge_event_buffer_get_event) X(t, gpiod_edge_event_buffer_new)               \
+	X(t, gpiod_edge_event_get_event_type) X(t, gpiod_edge_event_get_timestamp_ns)           \
+	X(t, gpiod_is_gpiochip_device) X(t, gpiod_line_config_add_line_settings)                \
+	X(t, gpiod_line_config_free) X(t, gpiod_line_config_new) X(t, gpiod_line_info_free)     \
+	X(t, gpiod_line_info_get_consumer) X(t, gpiod_line_info_get_name)                       \
+	X(t, gpiod_line_info_is_used) X(t, gpiod_line_request_get_fd)                           \
+	X(t, gpiod_line_request_get_value) X(t, gpiod_line_request_read_edge_events)            \
+	X(t, gpiod_line_request_release) X(t, gpiod_line_request_set_value)                     \
+	X(t, gpiod_line_request_wait_edge_events) X(t, gpiod_line_settings_free)                \
+	X(t, gpiod_line_settings_new) X(t, gpiod_line_settings_set_active_low)                  \
+	X(t, gpiod_line_settings_set_bias) X(t, gpiod_line_settings_set_direction)              \
+	X(t, gpiod_line_settings_set_drive) X(t, gpiod_line_settings_set_edge_detection)        \
+	X(t, gpiod_line_settings_set_event_clock) X(t, gpiod_line_settings_set_output_value)    \
+	X(t, gpiod_request_config_free) X(t, gpiod_request_config_new)                          \
+	X(t, gpiod_request_config_set_consumer)
 #endif
-#define HW_GPIO_LINUX_PTR(fn) __typeof__(fn) *fn;
-#define HW_GPIO_LINUX_SYM(fn) HW_DLIB_SYM(libgpiod, fn),
-static struct {
-	HW_GPIO_LINUX_FUNCS(HW_GPIO_LINUX_PTR)
-} libgpiod;
-static const struct hw_dlib_sym hw_gpio_linux_syms[] = { HW_GPIO_LINUX_FUNCS(HW_GPIO_LINUX_SYM) };
-static struct hw_dlib hw_gpio_linux_lib =
-	HW_DLIB_INIT(HW_GPIO_LINUX_SONAME, HW_GPIO_LINUX_DEB, hw_gpio_linux_syms);
+HW_DLIB_DEFINE(libgpiod, HW_GPIO_LINUX_SONAME, HW_GPIO_LINUX_DEB, HW_GPIO_LINUX_FUNCS);
 
 /*
  * Both APIs report edges and values as logical levels once the line was
@@ -111,7 +106,7 @@ static int hw_gpio_linux_chip_filter(const struct dirent *d)
 static struct gpiod_chip *hw_gpio_linux_chip_open_name(const char *name)
 {
 	char path[80];
-	int r = hw_dlib_load(&hw_gpio_linux_lib);
+	int r = hw_dlib_load(&libgpiod_lib);
 
 	if (r < 0) {
 		errno = -r;
@@ -183,7 +178,7 @@ static int hw_gpio_linux_open(struct hw *hw, const char *name, enum hw_gpio_dir 
 	int rflags = 0, r;
 
 	(void)hw;
-	r = hw_dlib_load(&hw_gpio_linux_lib);
+	r = hw_dlib_load(&libgpiod_lib);
 	if (r < 0)
 		return r;
 	if ((flags & HW_GPIO_PULL_UP) && (flags & HW_GPIO_PULL_DOWN))
@@ -419,7 +414,7 @@ static int hw_gpio_linux_open(struct hw *hw, const char *name, enum hw_gpio_dir 
 	int r;
 
 	(void)hw;
-	r = hw_dlib_load(&hw_gpio_linux_lib);
+	r = hw_dlib_load(&libgpiod_lib);
 	if (r < 0)
 		return r;
 	if ((flags & HW_GPIO_PULL_UP) && (flags & HW_GPIO_PULL_DOWN))
@@ -621,7 +616,7 @@ static int hw_gpio_linux_chips_list(struct hw *hw, struct hw_gpio_chip_info *out
 	int n, i, count = 0;
 
 	(void)hw;
-	n = hw_dlib_load(&hw_gpio_linux_lib);
+	n = hw_dlib_load(&libgpiod_lib);
 	if (n < 0)
 		return n;
 	n = scandir("/dev", &ents, hw_gpio_linux_chip_filter, alphasort);

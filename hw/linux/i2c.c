@@ -16,16 +16,10 @@
 #include "hw/dlib.h"
 
 /* libi2c is loaded by the first I2C device opened (issue #16): a profile without one maps none. */
-#define HW_I2C_LINUX_FUNCS(X)                                                                  \
-	X(i2c_smbus_read_word_data) X(i2c_smbus_write_word_data) X(i2c_smbus_read_byte_data)    \
-	X(i2c_smbus_write_byte_data)
-#define HW_I2C_LINUX_PTR(fn) __typeof__(fn) *fn;
-#define HW_I2C_LINUX_SYM(fn) HW_DLIB_SYM(libi2c, fn),
-static struct {
-	HW_I2C_LINUX_FUNCS(HW_I2C_LINUX_PTR)
-} libi2c;
-static const struct hw_dlib_sym hw_i2c_linux_syms[] = { HW_I2C_LINUX_FUNCS(HW_I2C_LINUX_SYM) };
-static struct hw_dlib hw_i2c_linux_lib = HW_DLIB_INIT("libi2c.so.0", "libi2c0", hw_i2c_linux_syms);
+#define HW_I2C_LINUX_FUNCS(X, t)                                                                \
+	X(t, i2c_smbus_read_word_data) X(t, i2c_smbus_write_word_data)                          \
+	X(t, i2c_smbus_read_byte_data) X(t, i2c_smbus_write_byte_data)
+HW_DLIB_DEFINE(libi2c, "libi2c.so.0", "libi2c0", HW_I2C_LINUX_FUNCS);
 
 struct hw_i2c_linux_dev {
 	struct hw_i2c_dev base; /* first: hw.c sees only this */
@@ -55,7 +49,7 @@ static int hw_i2c_linux_open(struct hw *hw, int bus, uint8_t addr, struct hw_i2c
 	int r;
 
 	(void)hw;
-	r = hw_dlib_load(&hw_i2c_linux_lib);
+	r = hw_dlib_load(&libi2c_lib);
 	if (r < 0)
 		return r;
 	r = hw_linux_path(path, sizeof(path), "/dev/i2c-%d", bus);

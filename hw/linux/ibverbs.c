@@ -1,14 +1,13 @@
 /* ibverbs.c - libibverbs dlopen()ed by the first IB or RDMA question (see ibverbs.h). */
 #include "hw/linux/ibverbs.h"
 
-#include "hw/dlib.h"
-
 #include <string.h>
 
 struct hw_linux_ibv libibverbs;
 
-#define HW_LINUX_IBV_SYM(fn) HW_DLIB_SYM(libibverbs, fn),
-static const struct hw_dlib_sym hw_linux_ibv_syms[] = { HW_LINUX_IBV_FUNCS(HW_LINUX_IBV_SYM) };
+static const struct hw_dlib_sym hw_linux_ibv_syms[] = {
+	HW_LINUX_IBV_FUNCS(HW_DLIB_SYM_, libibverbs)
+};
 static struct hw_dlib hw_linux_ibv_lib =
 	HW_DLIB_INIT("libibverbs.so.1", "libibverbs1", hw_linux_ibv_syms);
 

@@ -6,6 +6,8 @@
 
 #include <infiniband/verbs.h>
 
+#include "hw/dlib.h"
+
 /*
  * libibverbs (and the libnl it links) is mapped only once a profile's [ib] or an RDMA test asks
  * for a device (issue #16).  The header's macros for these three expand to inline wrappers that
@@ -17,16 +19,15 @@
 #undef ibv_reg_mr
 #undef ibv_query_gid_ex
 
-#define HW_LINUX_IBV_FUNCS(X)                                                                  \
-	X(ibv_get_device_list) X(ibv_free_device_list) X(ibv_get_device_name)                   \
-	X(ibv_open_device) X(ibv_close_device) X(ibv_query_device) X(ibv_query_port)            \
-	X(ibv_query_gid) X(_ibv_query_gid_ex) X(ibv_alloc_pd) X(ibv_dealloc_pd)                 \
-	X(ibv_create_cq) X(ibv_destroy_cq) X(ibv_reg_mr) X(ibv_dereg_mr) X(ibv_create_qp)       \
-	X(ibv_destroy_qp) X(ibv_modify_qp)
-#define HW_LINUX_IBV_PTR(fn) __typeof__(fn) *fn;
+#define HW_LINUX_IBV_FUNCS(X, t)                                                                \
+	X(t, ibv_get_device_list) X(t, ibv_free_device_list) X(t, ibv_get_device_name)          \
+	X(t, ibv_open_device) X(t, ibv_close_device) X(t, ibv_query_device)                     \
+	X(t, ibv_query_port) X(t, ibv_query_gid) X(t, _ibv_query_gid_ex) X(t, ibv_alloc_pd)     \
+	X(t, ibv_dealloc_pd) X(t, ibv_create_cq) X(t, ibv_destroy_cq) X(t, ibv_reg_mr)          \
+	X(t, ibv_dereg_mr) X(t, ibv_create_qp) X(t, ibv_destroy_qp) X(t, ibv_modify_qp)
 
 struct hw_linux_ibv {
-	HW_LINUX_IBV_FUNCS(HW_LINUX_IBV_PTR)
+	HW_LINUX_IBV_FUNCS(HW_DLIB_PTR_, libibverbs)
 };
 extern struct hw_linux_ibv libibverbs;
 

@@ -14,16 +14,11 @@
 #include "hw/dlib.h"
 
 /* libpci (and the libudev and zlib it links) is loaded by the first PCI question (issue #16). */
-#define HW_PCI_LINUX_FUNCS(X)                                                                  \
-	X(pci_alloc) X(pci_set_param) X(pci_init) X(pci_cleanup) X(pci_scan_bus)               \
-	X(pci_fill_info) X(pci_get_dev) X(pci_read_block) X(pci_free_dev)
-#define HW_PCI_LINUX_PTR(fn) __typeof__(fn) *fn;
-#define HW_PCI_LINUX_SYM(fn) HW_DLIB_SYM(libpci, fn),
-static struct {
-	HW_PCI_LINUX_FUNCS(HW_PCI_LINUX_PTR)
-} libpci;
-static const struct hw_dlib_sym hw_pci_linux_syms[] = { HW_PCI_LINUX_FUNCS(HW_PCI_LINUX_SYM) };
-static struct hw_dlib hw_pci_linux_lib = HW_DLIB_INIT("libpci.so.3", "libpci3", hw_pci_linux_syms);
+#define HW_PCI_LINUX_FUNCS(X, t)                                                                \
+	X(t, pci_alloc) X(t, pci_set_param) X(t, pci_init) X(t, pci_cleanup)                    \
+	X(t, pci_scan_bus) X(t, pci_fill_info) X(t, pci_get_dev) X(t, pci_read_block)           \
+	X(t, pci_free_dev)
+HW_DLIB_DEFINE(libpci, "libpci.so.3", "libpci3", HW_PCI_LINUX_FUNCS);
 
 #define HW_PCI_CONFIG_MAX 4096
 /* Unprivileged readers get the first 64 bytes from sysfs: read in steps of that size. */
@@ -64,7 +59,7 @@ static int hw_pci_linux_with(struct hw *hw, hw_pci_linux_fn fn, void *arg)
 	jmp_buf jb;
 	volatile int r;
 
-	r = hw_dlib_load(&hw_pci_linux_lib);
+	r = hw_dlib_load(&libpci_lib);
 	if (r < 0)
 		return r;
 	r = hw_linux_path(path, sizeof(path), "%s/bus/pci", st->sysfs_root);
