@@ -6,9 +6,9 @@
 #include <sys/types.h>
 
 /*
- * getgrnam() loads every NSS module nsswitch.conf names (libnss_systemd: 320 KiB of h2boxd's
- * memory, issue #16) even for a group /etc/group has.  These read FILE (/etc/group when NULL)
- * with fgetgrent() first and ask NSS (getgrnam, getgrgid) only for a group the file lacks.
+ * getgrnam() loads each NSS module nsswitch.conf lists before the one that answers
+ * (libnss_systemd: 320 KiB of h2boxd's memory, issue #16).  These read FILE (/etc/group when
+ * NULL) with fgetgrent() first and ask NSS (getgrnam, getgrgid) only for a group it lacks.
  * 0, or -ENOENT when neither knows it (-ENAMETOOLONG: the name does not fit LEN).
  */
 int group_gid_lookup(const char *file, const char *name, gid_t *gid);
