@@ -34,24 +34,31 @@ TEST_PKGS := qemu-system-x86 linux-source-6.1 busybox-static rdma-core ibverbs-u
 # Each program links libh2box.a (the linker takes only the objects it uses) and only its own
 # libraries (docs/ARCHITECTURE.md, "Programs and their libraries"):
 #   HW_*      hw/linux's buses (and logind over sd-bus): h2boxd, h2box-hw, the tests
+#   HW_DLOPEN_PKGS  hw/linux's libraries for a feature a profile may leave off: headers only,
+#             no link flags; hw/linux dlopen()s each on first use (hw/dlib.h), and so does
+#             libi2c (no .pc file) and libgpiod (GPIOD_*)
 #   DAEMON_*  h2boxd alone: a library only the daemon uses is one more word on DAEMON_PKGS
 #   DAEMON_DLOPEN_PKGS  h2boxd's optional features' libraries: headers only, no link flags;
 #             runtime/http.c and runtime/mqtt-client.c dlopen() them when the profile enables
-#             [metrics] listen or [mqtt] (debian/control names their packages in Depends)
+#             [metrics] listen or [mqtt]
 #   CLIENT_*  h2box: libc alone, loaded on every `h2box status` (tests/layers checks its
 #             NEEDED entries); the commands that open the hardware run in h2box-hw
-HW_PKGS := libsystemd libibverbs libpci
+# debian/control names each dlopen()ed library's package in Depends (dpkg-shlibdeps cannot see
+# them); tests/layers checks that none is NEEDED by h2boxd or h2box-hw.
+HW_PKGS := libsystemd
+HW_DLOPEN_PKGS := libibverbs libpci
 DAEMON_PKGS := libsystemd inih
 DAEMON_DLOPEN_PKGS := libmicrohttpd libmosquitto
 CLIENT_LIBS :=
-# libgpiod separately: a second build links Debian 13's libgpiod 2.x from a local prefix
+# libgpiod separately: a second build runs Debian 13's libgpiod 2.x from a local prefix
+# (GPIOD_LIBS: its run path, where dlopen() finds it)
 GPIOD_CFLAGS ?= $(shell pkg-config --cflags libgpiod 2>/dev/null)
-GPIOD_LIBS ?= $(shell pkg-config --libs libgpiod 2>/dev/null)
+GPIOD_LIBS ?=
 SYS_LIBS := -lm -lpthread
-HW_LIBS = $(GPIOD_LIBS) $(shell pkg-config --libs $(HW_PKGS) 2>/dev/null) -lsensors -li2c
+HW_LIBS = $(GPIOD_LIBS) $(shell pkg-config --libs $(HW_PKGS) 2>/dev/null) -lsensors
 DAEMON_LIBS = $(shell pkg-config --libs $(DAEMON_PKGS) 2>/dev/null)
-PKG_CFLAGS = $(GPIOD_CFLAGS) $(shell pkg-config --cflags $(HW_PKGS) $(DAEMON_PKGS) \
-	$(DAEMON_DLOPEN_PKGS) 2>/dev/null)
+PKG_CFLAGS = $(GPIOD_CFLAGS) $(shell pkg-config --cflags $(HW_PKGS) $(HW_DLOPEN_PKGS) \
+	$(DAEMON_PKGS) $(DAEMON_DLOPEN_PKGS) 2>/dev/null)
 # the tests, tools and harnesses link the lot
 PKG_LIBS = $(DAEMON_LIBS) $(HW_LIBS) $(SYS_LIBS)
 
@@ -144,7 +151,7 @@ build-gpiod2: deps
 	@./packaging/fetch-gpiod2.sh $(GPIOD2_PREFIX) >/dev/null
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD_DIR=$(GPIOD2_BUILD) \
 		GPIOD_CFLAGS="-I$(GPIOD2_PREFIX)/usr/include" \
-		GPIOD_LIBS="-L$(GPIOD2_PREFIX)/usr/lib/x86_64-linux-gnu -l:libgpiod.so.3 -Wl,-rpath,$(GPIOD2_PREFIX)/usr/lib/x86_64-linux-gnu" \
+		GPIOD_LIBS="-Wl,-rpath,$(GPIOD2_PREFIX)/usr/lib/x86_64-linux-gnu" \
 		$(GPIOD2_BUILD)/h2boxd $(GPIOD2_BUILD)/h2box $(GPIOD2_BUILD)/h2box-hw \
 		$(GPIOD2_BUILD)/tests/test_linux_backends
 
@@ -205,9 +212,10 @@ $(BUILD_DIR)/h2box-hw: $(BUILD_DIR)/obj/supervisor/cli/h2box-hw.o $(BUILD_DIR)/l
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(HW_LIBS) $(SYS_LIBS)
 
+# the kernel tier's plant mirror drives i2c-stub through libi2c itself
 $(BUILD_DIR)/h2box-plant: $(BUILD_DIR)/obj/tests/kernel/plant-mirror.o $(BUILD_DIR)/libh2box.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(PKG_LIBS) -li2c
 
 $(BUILD_DIR)/tests/%: $(BUILD_DIR)/obj/tests/unit/%.o $(BUILD_DIR)/libh2box.a
 	@mkdir -p $(dir $@)

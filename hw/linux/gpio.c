@@ -11,6 +11,8 @@
 
 #include <gpiod.h>
 
+#include "hw/dlib.h"
+
 /*
  * v1 and v2 share <gpiod.h> and its include guard.  Most v2 names are
  * enumerators, which #if cannot see, but the v1 header has macros v2
@@ -21,6 +23,50 @@
 #else
 #define HW_GPIOD_V1 0
 #endif
+
+/*
+ * libgpiod is loaded by the first line opened or chip listed (issue #16): a profile without
+ * GPIO maps none of it.  Each API's soname and functions.
+ */
+#if HW_GPIOD_V1
+#define HW_GPIO_LINUX_SONAME "libgpiod.so.2"
+#define HW_GPIO_LINUX_DEB "libgpiod2"
+#define HW_GPIO_LINUX_FUNCS(X, t)                                                               \
+	X(t, gpiod_chip_close) X(t, gpiod_chip_get_line) X(t, gpiod_chip_label)                 \
+	X(t, gpiod_chip_name) X(t, gpiod_chip_num_lines) X(t, gpiod_chip_open)                  \
+	X(t, gpiod_chip_open_lookup) X(t, gpiod_line_consumer) X(t, gpiod_line_event_get_fd)    \
+	X(t, gpiod_line_event_read) X(t, gpiod_line_event_wait) X(t, gpiod_line_find)           \
+	X(t, gpiod_line_get_chip) X(t, gpiod_line_get_value) X(t, gpiod_line_is_used)           \
+	X(t, gpiod_line_name) X(t, gpiod_line_release)                                          \
+	X(t, gpiod_line_request_both_edges_events_flags)                                        \
+	X(t, gpiod_line_request_input_flags) X(t, gpiod_line_request_output_flags)              \
+	X(t, gpiod_line_set_value)
+#else
+#define HW_GPIO_LINUX_SONAME "libgpiod.so.3"
+#define HW_GPIO_LINUX_DEB "libgpiod3"
+#define HW_GPIO_LINUX_FUNCS(X, t)                                                               \
+	X(t, gpiod_chip_close) X(t, gpiod_chip_get_info) X(t, gpiod_chip_get_line_info)         \
+	X(t, gpiod_chip_get_line_offset_from_name) X(t, gpiod_chip_info_free)                   \
+	X(t, gpiod_chip_info_get_label) X(t, gpiod_chip_info_get_name)                          \
+	X(t, gpiod_chip_info_get_num_lines) X(t, gpiod_chip_open)                               \
+	X(t, gpiod_chip_request_lines) X(t, gpiod_edge_event_buffer_free)                       \
+	X(t, gpiod_edge_event_buffer_get_event) X(t, gpiod_edge_event_buffer_new)               \
+	X(t, gpiod_edge_event_get_event_type) X(t, gpiod_edge_event_get_timestamp_ns)           \
+	X(t, gpiod_is_gpiochip_device) X(t, gpiod_line_config_add_line_settings)                \
+	X(t, gpiod_line_config_free) X(t, gpiod_line_config_new) X(t, gpiod_line_info_free)     \
+	X(t, gpiod_line_info_get_consumer) X(t, gpiod_line_info_get_name)                       \
+	X(t, gpiod_line_info_is_used) X(t, gpiod_line_request_get_fd)                           \
+	X(t, gpiod_line_request_get_value) X(t, gpiod_line_request_read_edge_events)            \
+	X(t, gpiod_line_request_release) X(t, gpiod_line_request_set_value)                     \
+	X(t, gpiod_line_request_wait_edge_events) X(t, gpiod_line_settings_free)                \
+	X(t, gpiod_line_settings_new) X(t, gpiod_line_settings_set_active_low)                  \
+	X(t, gpiod_line_settings_set_bias) X(t, gpiod_line_settings_set_direction)              \
+	X(t, gpiod_line_settings_set_drive) X(t, gpiod_line_settings_set_edge_detection)        \
+	X(t, gpiod_line_settings_set_event_clock) X(t, gpiod_line_settings_set_output_value)    \
+	X(t, gpiod_request_config_free) X(t, gpiod_request_config_new)                          \
+	X(t, gpiod_request_config_set_consumer)
+#endif
+HW_DLIB_DEFINE(libgpiod, HW_GPIO_LINUX_SONAME, HW_GPIO_LINUX_DEB, HW_GPIO_LINUX_FUNCS);
 
 /*
  * Both APIs report edges and values as logical levels once the line was
@@ -60,12 +106,17 @@ static int hw_gpio_linux_chip_filter(const struct dirent *d)
 static struct gpiod_chip *hw_gpio_linux_chip_open_name(const char *name)
 {
 	char path[80];
+	int r = hw_dlib_load(&libgpiod_lib);
 
+	if (r < 0) {
+		errno = -r;
+		return NULL;
+	}
 	if (hw_linux_path(path, sizeof(path), "/dev/%s", name) < 0) {
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
-	return gpiod_chip_open(path);
+	return libgpiod.gpiod_chip_open(path);
 }
 
 /* One line of a listing, from what either API says about it (NULL strings: none). */
@@ -96,9 +147,9 @@ static int hw_gpio_linux_find(const char *name, struct gpiod_chip **chipp, struc
 	int r;
 
 	errno = 0;
-	line = gpiod_line_find(name);
+	line = libgpiod.gpiod_line_find(name);
 	if (line) {
-		*chipp = gpiod_line_get_chip(line);
+		*chipp = libgpiod.gpiod_line_get_chip(line);
 		*linep = line;
 		return 0;
 	}
@@ -107,12 +158,12 @@ static int hw_gpio_linux_find(const char *name, struct gpiod_chip **chipp, struc
 		return r;
 	if (hw_gpio_linux_split(name, chipname, sizeof(chipname), &offset) < 0)
 		return -ENOENT;
-	chip = gpiod_chip_open_lookup(chipname);
+	chip = libgpiod.gpiod_chip_open_lookup(chipname);
 	if (!chip)
 		return -ENOENT;
-	line = gpiod_chip_get_line(chip, offset);
+	line = libgpiod.gpiod_chip_get_line(chip, offset);
 	if (!line) {
-		gpiod_chip_close(chip);
+		libgpiod.gpiod_chip_close(chip);
 		return -ENOENT;
 	}
 	*chipp = chip;
@@ -127,6 +178,9 @@ static int hw_gpio_linux_open(struct hw *hw, const char *name, enum hw_gpio_dir 
 	int rflags = 0, r;
 
 	(void)hw;
+	r = hw_dlib_load(&libgpiod_lib);
+	if (r < 0)
+		return r;
 	if ((flags & HW_GPIO_PULL_UP) && (flags & HW_GPIO_PULL_DOWN))
 		return -EINVAL;
 	if (dir == HW_GPIO_OUTPUT && (flags & HW_GPIO_EDGES))
@@ -147,11 +201,11 @@ static int hw_gpio_linux_open(struct hw *hw, const char *name, enum hw_gpio_dir 
 		rflags |= GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_DOWN;
 
 	if (dir == HW_GPIO_OUTPUT)
-		r = gpiod_line_request_output_flags(l->line, consumer, rflags, initial);
+		r = libgpiod.gpiod_line_request_output_flags(l->line, consumer, rflags, initial);
 	else if (flags & HW_GPIO_EDGES)
-		r = gpiod_line_request_both_edges_events_flags(l->line, consumer, rflags);
+		r = libgpiod.gpiod_line_request_both_edges_events_flags(l->line, consumer, rflags);
 	else
-		r = gpiod_line_request_input_flags(l->line, consumer, rflags);
+		r = libgpiod.gpiod_line_request_input_flags(l->line, consumer, rflags);
 	if (r < 0) {
 		r = -errno;
 		goto err_chip;
@@ -161,7 +215,7 @@ static int hw_gpio_linux_open(struct hw *hw, const char *name, enum hw_gpio_dir 
 	return 0;
 
 err_chip:
-	gpiod_chip_close(l->chip);
+	libgpiod.gpiod_chip_close(l->chip);
 err_free:
 	free(l);
 	return r;
@@ -170,7 +224,7 @@ err_free:
 static int hw_gpio_linux_get(struct hw_gpio_line *line)
 {
 	struct hw_gpio_linux_line *l = (struct hw_gpio_linux_line *)line;
-	int v = gpiod_line_get_value(l->line);
+	int v = libgpiod.gpiod_line_get_value(l->line);
 
 	return v < 0 ? -errno : v;
 }
@@ -179,7 +233,7 @@ static int hw_gpio_linux_set(struct hw_gpio_line *line, int value)
 {
 	struct hw_gpio_linux_line *l = (struct hw_gpio_linux_line *)line;
 
-	return gpiod_line_set_value(l->line, value) < 0 ? -errno : 0;
+	return libgpiod.gpiod_line_set_value(l->line, value) < 0 ? -errno : 0;
 }
 
 static int hw_gpio_linux_fd(struct hw_gpio_line *line)
@@ -189,7 +243,7 @@ static int hw_gpio_linux_fd(struct hw_gpio_line *line)
 
 	if (!l->events)
 		return -EINVAL;
-	fd = gpiod_line_event_get_fd(l->line);
+	fd = libgpiod.gpiod_line_event_get_fd(l->line);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -203,12 +257,12 @@ static int hw_gpio_linux_event_read(struct hw_gpio_line *line, struct hw_gpio_ev
 	if (!l->events)
 		return -EINVAL;
 	/* gpiod_line_event_read() blocks; the daemon only calls us when it may not. */
-	r = gpiod_line_event_wait(l->line, &zero);
+	r = libgpiod.gpiod_line_event_wait(l->line, &zero);
 	if (r < 0)
 		return -errno;
 	if (r == 0)
 		return 0;
-	if (gpiod_line_event_read(l->line, &e) < 0)
+	if (libgpiod.gpiod_line_event_read(l->line, &e) < 0)
 		return errno == EAGAIN ? 0 : -errno;
 	ev->ts_ns = (int64_t)e.ts.tv_sec * HW_NSEC_PER_SEC + e.ts.tv_nsec;
 	ev->active = e.event_type == GPIOD_LINE_EVENT_RISING_EDGE;
@@ -220,22 +274,22 @@ static void hw_gpio_linux_close(struct hw_gpio_line *line)
 	struct hw_gpio_linux_line *l = (struct hw_gpio_linux_line *)line;
 
 	/* Closing the chip releases the line request as well. */
-	gpiod_line_release(l->line);
-	gpiod_chip_close(l->chip);
+	libgpiod.gpiod_line_release(l->line);
+	libgpiod.gpiod_chip_close(l->chip);
 	free(l);
 }
 
 /* One chip's name, label and line count (v1: the chip object answers). */
 static int hw_gpio_linux_chip_info(const char *path, struct hw_gpio_chip_info *ci)
 {
-	struct gpiod_chip *chip = gpiod_chip_open(path);
+	struct gpiod_chip *chip = libgpiod.gpiod_chip_open(path);
 
 	if (!chip)
 		return -errno;
-	snprintf(ci->name, sizeof(ci->name), "%s", gpiod_chip_name(chip));
-	snprintf(ci->label, sizeof(ci->label), "%s", gpiod_chip_label(chip));
-	ci->lines = (int)gpiod_chip_num_lines(chip);
-	gpiod_chip_close(chip);
+	snprintf(ci->name, sizeof(ci->name), "%s", libgpiod.gpiod_chip_name(chip));
+	snprintf(ci->label, sizeof(ci->label), "%s", libgpiod.gpiod_chip_label(chip));
+	ci->lines = (int)libgpiod.gpiod_chip_num_lines(chip);
+	libgpiod.gpiod_chip_close(chip);
 	return 0;
 }
 
@@ -248,17 +302,17 @@ static int hw_gpio_linux_chip_lines(struct hw *hw, const char *name, struct hw_g
 	(void)hw;
 	if (!chip)
 		return -errno;
-	n = (int)gpiod_chip_num_lines(chip);
+	n = (int)libgpiod.gpiod_chip_num_lines(chip);
 	for (int i = 0; i < n && i < max; i++) {
-		struct gpiod_line *line = gpiod_chip_get_line(chip, (unsigned)i);
+		struct gpiod_line *line = libgpiod.gpiod_chip_get_line(chip, (unsigned)i);
 
 		memset(&out[i], 0, sizeof(out[i]));
 		out[i].offset = (unsigned)i;
 		if (line)
-			hw_gpio_linux_info_fill(&out[i], gpiod_line_name(line),
-						gpiod_line_consumer(line), gpiod_line_is_used(line));
+			hw_gpio_linux_info_fill(&out[i], libgpiod.gpiod_line_name(line),
+						libgpiod.gpiod_line_consumer(line), libgpiod.gpiod_line_is_used(line));
 	}
-	gpiod_chip_close(chip);
+	libgpiod.gpiod_chip_close(chip);
 	return n;
 }
 
@@ -291,18 +345,18 @@ static int hw_gpio_linux_find_by_name(const char *name, struct gpiod_chip **chip
 		if (r != -ENOENT)
 			break;
 		if (hw_linux_path(path, sizeof(path), "/dev/%s", ents[i]->d_name) < 0 ||
-		    !gpiod_is_gpiochip_device(path))
+		    !libgpiod.gpiod_is_gpiochip_device(path))
 			continue;
-		chip = gpiod_chip_open(path);
+		chip = libgpiod.gpiod_chip_open(path);
 		if (!chip)
 			continue;
-		off = gpiod_chip_get_line_offset_from_name(chip, name);
+		off = libgpiod.gpiod_chip_get_line_offset_from_name(chip, name);
 		if (off >= 0) {
 			*chipp = chip;
 			*offset = (unsigned)off;
 			r = 0;
 		} else {
-			gpiod_chip_close(chip);
+			libgpiod.gpiod_chip_close(chip);
 		}
 	}
 	for (i = 0; i < n; i++)
@@ -329,19 +383,19 @@ static int hw_gpio_linux_find(const char *name, struct gpiod_chip **chipp, unsig
 		return -ENOENT;
 	if (hw_linux_path(path, sizeof(path), "/dev/%s", chipname) < 0)
 		return -ENOENT;
-	chip = gpiod_chip_open(path);
+	chip = libgpiod.gpiod_chip_open(path);
 	if (!chip)
 		return -ENOENT;
-	info = gpiod_chip_get_info(chip);
+	info = libgpiod.gpiod_chip_get_info(chip);
 	if (!info) {
 		r = -errno;
-		gpiod_chip_close(chip);
+		libgpiod.gpiod_chip_close(chip);
 		return r;
 	}
-	nlines = gpiod_chip_info_get_num_lines(info);
-	gpiod_chip_info_free(info);
+	nlines = libgpiod.gpiod_chip_info_get_num_lines(info);
+	libgpiod.gpiod_chip_info_free(info);
 	if (off >= nlines) {
-		gpiod_chip_close(chip);
+		libgpiod.gpiod_chip_close(chip);
 		return -ENOENT;
 	}
 	*chipp = chip;
@@ -360,6 +414,9 @@ static int hw_gpio_linux_open(struct hw *hw, const char *name, enum hw_gpio_dir 
 	int r;
 
 	(void)hw;
+	r = hw_dlib_load(&libgpiod_lib);
+	if (r < 0)
+		return r;
 	if ((flags & HW_GPIO_PULL_UP) && (flags & HW_GPIO_PULL_DOWN))
 		return -EINVAL;
 	if (dir == HW_GPIO_OUTPUT && (flags & HW_GPIO_EDGES))
@@ -372,40 +429,40 @@ static int hw_gpio_linux_open(struct hw *hw, const char *name, enum hw_gpio_dir 
 		goto out_free;
 
 	r = -ENOMEM;
-	settings = gpiod_line_settings_new();
-	lcfg = gpiod_line_config_new();
-	rcfg = gpiod_request_config_new();
+	settings = libgpiod.gpiod_line_settings_new();
+	lcfg = libgpiod.gpiod_line_config_new();
+	rcfg = libgpiod.gpiod_request_config_new();
 	if (!settings || !lcfg || !rcfg)
 		goto out;
 	if (dir == HW_GPIO_OUTPUT) {
-		gpiod_line_settings_set_direction(settings, GPIOD_LINE_DIRECTION_OUTPUT);
-		gpiod_line_settings_set_output_value(settings, initial ? GPIOD_LINE_VALUE_ACTIVE :
+		libgpiod.gpiod_line_settings_set_direction(settings, GPIOD_LINE_DIRECTION_OUTPUT);
+		libgpiod.gpiod_line_settings_set_output_value(settings, initial ? GPIOD_LINE_VALUE_ACTIVE :
 									 GPIOD_LINE_VALUE_INACTIVE);
 		if (flags & HW_GPIO_OPEN_DRAIN)
-			gpiod_line_settings_set_drive(settings, GPIOD_LINE_DRIVE_OPEN_DRAIN);
+			libgpiod.gpiod_line_settings_set_drive(settings, GPIOD_LINE_DRIVE_OPEN_DRAIN);
 	} else {
-		gpiod_line_settings_set_direction(settings, GPIOD_LINE_DIRECTION_INPUT);
+		libgpiod.gpiod_line_settings_set_direction(settings, GPIOD_LINE_DIRECTION_INPUT);
 		if (flags & HW_GPIO_EDGES) {
-			gpiod_line_settings_set_edge_detection(settings, GPIOD_LINE_EDGE_BOTH);
-			gpiod_line_settings_set_event_clock(settings, GPIOD_LINE_CLOCK_MONOTONIC);
+			libgpiod.gpiod_line_settings_set_edge_detection(settings, GPIOD_LINE_EDGE_BOTH);
+			libgpiod.gpiod_line_settings_set_event_clock(settings, GPIOD_LINE_CLOCK_MONOTONIC);
 		}
 	}
-	gpiod_line_settings_set_active_low(settings, (flags & HW_GPIO_ACTIVE_LOW) != 0);
+	libgpiod.gpiod_line_settings_set_active_low(settings, (flags & HW_GPIO_ACTIVE_LOW) != 0);
 	if (flags & HW_GPIO_PULL_UP)
-		gpiod_line_settings_set_bias(settings, GPIOD_LINE_BIAS_PULL_UP);
+		libgpiod.gpiod_line_settings_set_bias(settings, GPIOD_LINE_BIAS_PULL_UP);
 	else if (flags & HW_GPIO_PULL_DOWN)
-		gpiod_line_settings_set_bias(settings, GPIOD_LINE_BIAS_PULL_DOWN);
-	if (gpiod_line_config_add_line_settings(lcfg, &l->offset, 1, settings) < 0) {
+		libgpiod.gpiod_line_settings_set_bias(settings, GPIOD_LINE_BIAS_PULL_DOWN);
+	if (libgpiod.gpiod_line_config_add_line_settings(lcfg, &l->offset, 1, settings) < 0) {
 		r = -errno;
 		goto out;
 	}
-	gpiod_request_config_set_consumer(rcfg, consumer);
+	libgpiod.gpiod_request_config_set_consumer(rcfg, consumer);
 	if (flags & HW_GPIO_EDGES) {
-		l->evbuf = gpiod_edge_event_buffer_new(1);
+		l->evbuf = libgpiod.gpiod_edge_event_buffer_new(1);
 		if (!l->evbuf)
 			goto out;
 	}
-	l->req = gpiod_chip_request_lines(chip, rcfg, lcfg);
+	l->req = libgpiod.gpiod_chip_request_lines(chip, rcfg, lcfg);
 	if (!l->req) {
 		r = -errno;
 		goto out;
@@ -415,16 +472,16 @@ static int hw_gpio_linux_open(struct hw *hw, const char *name, enum hw_gpio_dir 
 out:
 	/* The request keeps its own fd: the chip and the config objects can go. */
 	if (rcfg)
-		gpiod_request_config_free(rcfg);
+		libgpiod.gpiod_request_config_free(rcfg);
 	if (lcfg)
-		gpiod_line_config_free(lcfg);
+		libgpiod.gpiod_line_config_free(lcfg);
 	if (settings)
-		gpiod_line_settings_free(settings);
-	gpiod_chip_close(chip);
+		libgpiod.gpiod_line_settings_free(settings);
+	libgpiod.gpiod_chip_close(chip);
 	if (r == 0)
 		return 0;
 	if (l->evbuf)
-		gpiod_edge_event_buffer_free(l->evbuf);
+		libgpiod.gpiod_edge_event_buffer_free(l->evbuf);
 out_free:
 	free(l);
 	return r;
@@ -434,7 +491,7 @@ static int hw_gpio_linux_get(struct hw_gpio_line *line)
 {
 	struct hw_gpio_linux_line *l = (struct hw_gpio_linux_line *)line;
 	/* v2.0 returns int, v2.1+ an enum with ERROR = -1: compare as int */
-	int v = (int)gpiod_line_request_get_value(l->req, l->offset);
+	int v = (int)libgpiod.gpiod_line_request_get_value(l->req, l->offset);
 
 	return v < 0 ? -errno : v;
 }
@@ -442,7 +499,7 @@ static int hw_gpio_linux_get(struct hw_gpio_line *line)
 static int hw_gpio_linux_set(struct hw_gpio_line *line, int value)
 {
 	struct hw_gpio_linux_line *l = (struct hw_gpio_linux_line *)line;
-	int r = gpiod_line_request_set_value(l->req, l->offset,
+	int r = libgpiod.gpiod_line_request_set_value(l->req, l->offset,
 					     value ? GPIOD_LINE_VALUE_ACTIVE :
 						     GPIOD_LINE_VALUE_INACTIVE);
 
@@ -455,7 +512,7 @@ static int hw_gpio_linux_fd(struct hw_gpio_line *line)
 
 	if (!l->evbuf)
 		return -EINVAL;
-	return gpiod_line_request_get_fd(l->req);
+	return libgpiod.gpiod_line_request_get_fd(l->req);
 }
 
 static int hw_gpio_linux_event_read(struct hw_gpio_line *line, struct hw_gpio_event *ev)
@@ -467,21 +524,21 @@ static int hw_gpio_linux_event_read(struct hw_gpio_line *line, struct hw_gpio_ev
 	if (!l->evbuf)
 		return -EINVAL;
 	/* read_edge_events() blocks when nothing is queued: look first. */
-	r = gpiod_line_request_wait_edge_events(l->req, 0);
+	r = libgpiod.gpiod_line_request_wait_edge_events(l->req, 0);
 	if (r < 0)
 		return -errno;
 	if (r == 0)
 		return 0;
-	r = gpiod_line_request_read_edge_events(l->req, l->evbuf, 1);
+	r = libgpiod.gpiod_line_request_read_edge_events(l->req, l->evbuf, 1);
 	if (r < 0)
 		return errno == EAGAIN ? 0 : -errno;
 	if (r == 0)
 		return 0;
-	e = gpiod_edge_event_buffer_get_event(l->evbuf, 0);
+	e = libgpiod.gpiod_edge_event_buffer_get_event(l->evbuf, 0);
 	if (!e)
 		return -EIO;
-	ev->ts_ns = (int64_t)gpiod_edge_event_get_timestamp_ns(e);
-	ev->active = gpiod_edge_event_get_event_type(e) == GPIOD_EDGE_EVENT_RISING_EDGE;
+	ev->ts_ns = (int64_t)libgpiod.gpiod_edge_event_get_timestamp_ns(e);
+	ev->active = libgpiod.gpiod_edge_event_get_event_type(e) == GPIOD_EDGE_EVENT_RISING_EDGE;
 	return 1;
 }
 
@@ -489,31 +546,31 @@ static void hw_gpio_linux_close(struct hw_gpio_line *line)
 {
 	struct hw_gpio_linux_line *l = (struct hw_gpio_linux_line *)line;
 
-	gpiod_line_request_release(l->req);
+	libgpiod.gpiod_line_request_release(l->req);
 	if (l->evbuf)
-		gpiod_edge_event_buffer_free(l->evbuf);
+		libgpiod.gpiod_edge_event_buffer_free(l->evbuf);
 	free(l);
 }
 
 /* One chip's name, label and line count (v2: through its chip info). */
 static int hw_gpio_linux_chip_info(const char *path, struct hw_gpio_chip_info *ci)
 {
-	struct gpiod_chip *chip = gpiod_chip_open(path);
+	struct gpiod_chip *chip = libgpiod.gpiod_chip_open(path);
 	struct gpiod_chip_info *info;
 	int r = 0;
 
 	if (!chip)
 		return -errno;
-	info = gpiod_chip_get_info(chip);
+	info = libgpiod.gpiod_chip_get_info(chip);
 	if (info) {
-		snprintf(ci->name, sizeof(ci->name), "%s", gpiod_chip_info_get_name(info));
-		snprintf(ci->label, sizeof(ci->label), "%s", gpiod_chip_info_get_label(info));
-		ci->lines = (int)gpiod_chip_info_get_num_lines(info);
-		gpiod_chip_info_free(info);
+		snprintf(ci->name, sizeof(ci->name), "%s", libgpiod.gpiod_chip_info_get_name(info));
+		snprintf(ci->label, sizeof(ci->label), "%s", libgpiod.gpiod_chip_info_get_label(info));
+		ci->lines = (int)libgpiod.gpiod_chip_info_get_num_lines(info);
+		libgpiod.gpiod_chip_info_free(info);
 	} else {
 		r = -errno;
 	}
-	gpiod_chip_close(chip);
+	libgpiod.gpiod_chip_close(chip);
 	return r;
 }
 
@@ -527,26 +584,26 @@ static int hw_gpio_linux_chip_lines(struct hw *hw, const char *name, struct hw_g
 	(void)hw;
 	if (!chip)
 		return -errno;
-	info = gpiod_chip_get_info(chip);
+	info = libgpiod.gpiod_chip_get_info(chip);
 	if (!info) {
 		r = -errno;
-		gpiod_chip_close(chip);
+		libgpiod.gpiod_chip_close(chip);
 		return r;
 	}
-	n = (int)gpiod_chip_info_get_num_lines(info);
-	gpiod_chip_info_free(info);
+	n = (int)libgpiod.gpiod_chip_info_get_num_lines(info);
+	libgpiod.gpiod_chip_info_free(info);
 	for (int i = 0; i < n && i < max; i++) {
-		struct gpiod_line_info *li = gpiod_chip_get_line_info(chip, (unsigned)i);
+		struct gpiod_line_info *li = libgpiod.gpiod_chip_get_line_info(chip, (unsigned)i);
 
 		memset(&out[i], 0, sizeof(out[i]));
 		out[i].offset = (unsigned)i;
 		if (!li)
 			continue;
-		hw_gpio_linux_info_fill(&out[i], gpiod_line_info_get_name(li),
-					gpiod_line_info_get_consumer(li), gpiod_line_info_is_used(li));
-		gpiod_line_info_free(li);
+		hw_gpio_linux_info_fill(&out[i], libgpiod.gpiod_line_info_get_name(li),
+					libgpiod.gpiod_line_info_get_consumer(li), libgpiod.gpiod_line_info_is_used(li));
+		libgpiod.gpiod_line_info_free(li);
 	}
-	gpiod_chip_close(chip);
+	libgpiod.gpiod_chip_close(chip);
 	return n;
 }
 
@@ -559,6 +616,9 @@ static int hw_gpio_linux_chips_list(struct hw *hw, struct hw_gpio_chip_info *out
 	int n, i, count = 0;
 
 	(void)hw;
+	n = hw_dlib_load(&libgpiod_lib);
+	if (n < 0)
+		return n;
 	n = scandir("/dev", &ents, hw_gpio_linux_chip_filter, alphasort);
 	if (n < 0)
 		return errno == ENOENT ? 0 : -errno;

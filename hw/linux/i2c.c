@@ -13,6 +13,14 @@
 #include <i2c/smbus.h>
 #include <linux/i2c-dev.h>
 
+#include "hw/dlib.h"
+
+/* libi2c is loaded by the first I2C device opened (issue #16): a profile without one maps none. */
+#define HW_I2C_LINUX_FUNCS(X, t)                                                                \
+	X(t, i2c_smbus_read_word_data) X(t, i2c_smbus_write_word_data)                          \
+	X(t, i2c_smbus_read_byte_data) X(t, i2c_smbus_write_byte_data)
+HW_DLIB_DEFINE(libi2c, "libi2c.so.0", "libi2c0", HW_I2C_LINUX_FUNCS);
+
 struct hw_i2c_linux_dev {
 	struct hw_i2c_dev base; /* first: hw.c sees only this */
 	int fd;
@@ -41,6 +49,9 @@ static int hw_i2c_linux_open(struct hw *hw, int bus, uint8_t addr, struct hw_i2c
 	int r;
 
 	(void)hw;
+	r = hw_dlib_load(&libi2c_lib);
+	if (r < 0)
+		return r;
 	r = hw_linux_path(path, sizeof(path), "/dev/i2c-%d", bus);
 	if (r < 0)
 		return r;
@@ -75,7 +86,7 @@ static int hw_i2c_linux_read_word(struct hw_i2c_dev *dev, uint8_t reg, uint16_t 
 	int r;
 
 	errno = 0;
-	r = i2c_smbus_read_word_data(hw_i2c_linux_dev(dev)->fd, reg);
+	r = libi2c.i2c_smbus_read_word_data(hw_i2c_linux_dev(dev)->fd, reg);
 	if (r < 0)
 		return hw_i2c_linux_err(r);
 	/* As on the wire: first byte received is the low byte (no swap here). */
@@ -88,7 +99,7 @@ static int hw_i2c_linux_write_word(struct hw_i2c_dev *dev, uint8_t reg, uint16_t
 	int r;
 
 	errno = 0;
-	r = i2c_smbus_write_word_data(hw_i2c_linux_dev(dev)->fd, reg, val);
+	r = libi2c.i2c_smbus_write_word_data(hw_i2c_linux_dev(dev)->fd, reg, val);
 	return r < 0 ? hw_i2c_linux_err(r) : 0;
 }
 
@@ -97,7 +108,7 @@ static int hw_i2c_linux_read_byte(struct hw_i2c_dev *dev, uint8_t reg, uint8_t *
 	int r;
 
 	errno = 0;
-	r = i2c_smbus_read_byte_data(hw_i2c_linux_dev(dev)->fd, reg);
+	r = libi2c.i2c_smbus_read_byte_data(hw_i2c_linux_dev(dev)->fd, reg);
 	if (r < 0)
 		return hw_i2c_linux_err(r);
 	*val = (uint8_t)r;
@@ -109,7 +120,7 @@ static int hw_i2c_linux_write_byte(struct hw_i2c_dev *dev, uint8_t reg, uint8_t 
 	int r;
 
 	errno = 0;
-	r = i2c_smbus_write_byte_data(hw_i2c_linux_dev(dev)->fd, reg, val);
+	r = libi2c.i2c_smbus_write_byte_data(hw_i2c_linux_dev(dev)->fd, reg, val);
 	return r < 0 ? hw_i2c_linux_err(r) : 0;
 }
 

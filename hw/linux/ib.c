@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <infiniband/verbs.h>
+#include "hw/linux/ibverbs.h"
 
 /* A device or attribute name is one path component, never a way out of the tree. */
 static int hw_ib_linux_check_name(const char *s)
@@ -20,8 +20,12 @@ static int hw_ib_linux_check_name(const char *s)
 
 static int hw_ib_linux_list(struct ibv_device ***list, int *num)
 {
+	int r = hw_linux_ibv_load();
+
+	if (r < 0)
+		return r;
 	errno = 0;
-	*list = ibv_get_device_list(num);
+	*list = libibverbs.ibv_get_device_list(num);
 	if (*list)
 		return 0;
 	/* no RDMA support in the kernel (no infiniband_verbs class) is simply no devices */
@@ -42,9 +46,9 @@ static int hw_ib_linux_devices(struct hw *hw, char names[][HW_IB_NAME_MAX], int 
 	if (r < 0)
 		return r;
 	for (i = 0; i < num && i < max; i++)
-		snprintf(names[i], HW_IB_NAME_MAX, "%s", ibv_get_device_name(list[i]));
+		snprintf(names[i], HW_IB_NAME_MAX, "%s", libibverbs.ibv_get_device_name(list[i]));
 	if (list)
-		ibv_free_device_list(list);
+		libibverbs.ibv_free_device_list(list);
 	return num;
 }
 
@@ -63,15 +67,15 @@ static int hw_ib_linux_open(const char *dev, struct ibv_context **ctxp)
 		return r;
 	r = -ENODEV;
 	for (i = 0; i < num; i++) {
-		if (strcmp(ibv_get_device_name(list[i]), dev) != 0)
+		if (strcmp(libibverbs.ibv_get_device_name(list[i]), dev) != 0)
 			continue;
 		errno = 0;
-		ctx = ibv_open_device(list[i]);
+		ctx = libibverbs.ibv_open_device(list[i]);
 		r = ctx ? 0 : (errno ? -errno : -EIO);
 		break;
 	}
 	if (list)
-		ibv_free_device_list(list);
+		libibverbs.ibv_free_device_list(list);
 	if (r == 0)
 		*ctxp = ctx;
 	return r;
@@ -88,9 +92,9 @@ static int hw_ib_linux_port_count(struct hw *hw, const char *dev)
 	if (r < 0)
 		return r;
 	/* verbs calls return a positive errno value, not -1 */
-	r = ibv_query_device(ctx, &da);
+	r = libibverbs.ibv_query_device(ctx, &da);
 	r = r ? -abs(r) : da.phys_port_cnt;
-	ibv_close_device(ctx);
+	libibverbs.ibv_close_device(ctx);
 	return r;
 }
 
@@ -141,8 +145,8 @@ static int hw_ib_linux_port_query(struct hw *hw, const char *dev, int port,
 	if (r < 0)
 		return r;
 	memset(&pa, 0, sizeof(pa));
-	r = ibv_query_port(ctx, (uint8_t)port, &pa);
-	ibv_close_device(ctx);
+	r = hw_linux_ibv_query_port(ctx, (uint8_t)port, &pa);
+	libibverbs.ibv_close_device(ctx);
 	if (r)
 		return -abs(r);
 	attr->state = pa.state;

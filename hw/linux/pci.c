@@ -11,6 +11,15 @@
 
 #include <pci/pci.h>
 
+#include "hw/dlib.h"
+
+/* libpci (and the libudev and zlib it links) is loaded by the first PCI question (issue #16). */
+#define HW_PCI_LINUX_FUNCS(X, t)                                                                \
+	X(t, pci_alloc) X(t, pci_set_param) X(t, pci_init) X(t, pci_cleanup)                    \
+	X(t, pci_scan_bus) X(t, pci_fill_info) X(t, pci_get_dev) X(t, pci_read_block)           \
+	X(t, pci_free_dev)
+HW_DLIB_DEFINE(libpci, "libpci.so.3", "libpci3", HW_PCI_LINUX_FUNCS);
+
 #define HW_PCI_CONFIG_MAX 4096
 /* Unprivileged readers get the first 64 bytes from sysfs: read in steps of that size. */
 #define HW_PCI_CONFIG_STEP 64
@@ -50,6 +59,9 @@ static int hw_pci_linux_with(struct hw *hw, hw_pci_linux_fn fn, void *arg)
 	jmp_buf jb;
 	volatile int r;
 
+	r = hw_dlib_load(&libpci_lib);
+	if (r < 0)
+		return r;
 	r = hw_linux_path(path, sizeof(path), "%s/bus/pci", st->sysfs_root);
 	if (r < 0)
 		return r;
@@ -58,19 +70,19 @@ static int hw_pci_linux_with(struct hw *hw, hw_pci_linux_fn fn, void *arg)
 		r = -hw_pci_linux_errno;
 		goto out;
 	}
-	pacc = pci_alloc();
+	pacc = libpci.pci_alloc();
 	pacc->error = hw_pci_linux_error;
 	pacc->warning = hw_pci_linux_quiet;
 	pacc->debug = hw_pci_linux_quiet;
 	/* sysfs only: never fall back to poking config ports (intel-conf1) as root */
 	pacc->method = PCI_ACCESS_SYS_BUS_PCI;
-	pci_set_param(pacc, "sysfs.path", path);
-	pci_init(pacc);
+	libpci.pci_set_param(pacc, "sysfs.path", path);
+	libpci.pci_init(pacc);
 	r = fn(hw, pacc, arg);
 out:
 	hw_pci_linux_jmp = prev;
 	if (pacc)
-		pci_cleanup(pacc);
+		libpci.pci_cleanup(pacc);
 	return r;
 }
 
@@ -100,11 +112,11 @@ static int hw_pci_linux_find_cb(struct hw *hw, struct pci_access *pacc, void *ar
 #ifdef PCI_FILL_SUBSYS
 	fill |= PCI_FILL_SUBSYS;
 #endif
-	pci_scan_bus(pacc);
+	libpci.pci_scan_bus(pacc);
 	for (d = pacc->devices; d; d = d->next) {
 		struct hw_pci_dev *p;
 
-		pci_fill_info(d, (int)fill);
+		libpci.pci_fill_info(d, (int)fill);
 		if (fa->vendor != 0xffff && d->vendor_id != fa->vendor)
 			continue;
 		if (fa->device != 0xffff && d->device_id != fa->device)
@@ -170,7 +182,7 @@ static int hw_pci_linux_config_cb(struct hw *hw, struct pci_access *pacc, void *
 	size_t off = 0;
 
 	(void)hw;
-	d = pci_get_dev(pacc, (int)ca->domain, (int)ca->bus, (int)ca->dev, (int)ca->func);
+	d = libpci.pci_get_dev(pacc, (int)ca->domain, (int)ca->bus, (int)ca->dev, (int)ca->func);
 	if (!d)
 		return -ENOMEM;
 	/*
@@ -182,11 +194,11 @@ static int hw_pci_linux_config_cb(struct hw *hw, struct pci_access *pacc, void *
 
 		if (n > HW_PCI_CONFIG_STEP)
 			n = HW_PCI_CONFIG_STEP;
-		if (!pci_read_block(d, (int)off, ca->buf + off, (int)n))
+		if (!libpci.pci_read_block(d, (int)off, ca->buf + off, (int)n))
 			break;
 		off += n;
 	}
-	pci_free_dev(d);
+	libpci.pci_free_dev(d);
 	return off == 0 && ca->len > 0 ? -EIO : (int)off;
 }
 

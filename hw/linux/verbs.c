@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <infiniband/verbs.h>
+#include "hw/linux/ibverbs.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
@@ -84,12 +84,14 @@ static int lv_gid_pick(struct lv_ctx *c)
 		union ibv_gid g;
 		int score;
 
-		if (ibv_query_gid_ex(c->ctx, (uint32_t)c->port, (uint32_t)i, &e, 0) != 0) {
+		if (libibverbs._ibv_query_gid_ex(c->ctx, (uint32_t)c->port, (uint32_t)i, &e, 0,
+						  sizeof(e)) != 0) {
 			/*
 			 * Kernels before 5.9 (and ConnectX-3 era setups on them) have no GID
 			 * table query: the plain call still gives the GID, without its type.
 			 */
-			if (ibv_query_gid(c->ctx, (uint8_t)c->port, i, &g) != 0 || gid_is_zero(&g))
+			if (libibverbs.ibv_query_gid(c->ctx, (uint8_t)c->port, i, &g) != 0 ||
+			    gid_is_zero(&g))
 				continue;
 			if (best_score < 1) {
 				best = i;
@@ -120,26 +122,30 @@ static int lv_open(struct hw *hw, const char *dev, int port, int gid_index, int 
 	int num = 0, r = 0;
 
 	(void)hw;
+	r = hw_linux_ibv_load();
+	if (r < 0)
+		return lv_err(err, errlen, -r, dev,
+			      "cannot load libibverbs.so.1 (install the Debian package libibverbs1)");
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	c->port = port;
-	list = ibv_get_device_list(&num);
+	list = libibverbs.ibv_get_device_list(&num);
 	for (int i = 0; list && i < num; i++)
-		if (strcmp(ibv_get_device_name(list[i]), dev) == 0) {
+		if (strcmp(libibverbs.ibv_get_device_name(list[i]), dev) == 0) {
 			errno = 0;
-			c->ctx = ibv_open_device(list[i]);
+			c->ctx = libibverbs.ibv_open_device(list[i]);
 			if (!c->ctx)
 				r = errno ? errno : EIO;
 			break;
 		}
 	if (list)
-		ibv_free_device_list(list);
+		libibverbs.ibv_free_device_list(list);
 	if (!c->ctx) {
 		r = lv_err(err, errlen, r ? r : ENODEV, dev, "cannot open the RDMA device");
 		goto fail;
 	}
-	r = ibv_query_port(c->ctx, (uint8_t)port, &c->pattr);
+	r = hw_linux_ibv_query_port(c->ctx, (uint8_t)port, &c->pattr);
 	if (r) {
 		r = lv_err(err, errlen, r, dev, "cannot query the port");
 		goto fail_ctx;
@@ -150,14 +156,14 @@ static int lv_open(struct hw *hw, const char *dev, int port, int gid_index, int 
 		r = lv_err(err, errlen, EADDRNOTAVAIL, dev, "no usable GID (RoCE needs one)");
 		goto fail_ctx;
 	}
-	if (ibv_query_gid(c->ctx, (uint8_t)port, c->gid_index, &c->gid) != 0)
+	if (libibverbs.ibv_query_gid(c->ctx, (uint8_t)port, c->gid_index, &c->gid) != 0)
 		memset(&c->gid, 0, sizeof(c->gid));
-	c->pd = ibv_alloc_pd(c->ctx);
+	c->pd = libibverbs.ibv_alloc_pd(c->ctx);
 	if (!c->pd) {
 		r = lv_err(err, errlen, errno ? errno : ENOMEM, dev, "protection domain");
 		goto fail_ctx;
 	}
-	c->cq = ibv_create_cq(c->ctx, cq_depth, NULL, NULL, 0);
+	c->cq = libibverbs.ibv_create_cq(c->ctx, cq_depth, NULL, NULL, 0);
 	if (!c->cq) {
 		r = lv_err(err, errlen, errno ? errno : ENOMEM, dev, "completion queue");
 		goto fail_pd;
@@ -166,9 +172,9 @@ static int lv_open(struct hw *hw, const char *dev, int port, int gid_index, int 
 	*out = &c->base;
 	return 0;
 fail_pd:
-	ibv_dealloc_pd(c->pd);
+	libibverbs.ibv_dealloc_pd(c->pd);
 fail_ctx:
-	ibv_close_device(c->ctx);
+	libibverbs.ibv_close_device(c->ctx);
 fail:
 	free(c);
 	return r;
@@ -178,9 +184,9 @@ static void lv_close(struct hw_verbs_ctx *base)
 {
 	struct lv_ctx *c = lv_ctx_of(base);
 
-	ibv_destroy_cq(c->cq);
-	ibv_dealloc_pd(c->pd);
-	ibv_close_device(c->ctx);
+	libibverbs.ibv_destroy_cq(c->cq);
+	libibverbs.ibv_dealloc_pd(c->pd);
+	libibverbs.ibv_close_device(c->ctx);
 	free(c);
 }
 
@@ -262,9 +268,9 @@ static int lv_mr_reg(struct hw_verbs_ctx *base, size_t len, struct hw_verbs_mr *
 		return -r;
 	}
 	memset(m->base.buf, 0, len);
-	m->mr = ibv_reg_mr(c->pd, m->base.buf, len,
-			   IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
-				   IBV_ACCESS_REMOTE_READ);
+	m->mr = libibverbs.ibv_reg_mr(c->pd, m->base.buf, len,
+				      IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+					      IBV_ACCESS_REMOTE_READ);
 	if (!m->mr) {
 		r = errno ? -errno : -ENOMEM;
 		free(m->base.buf);
@@ -283,7 +289,7 @@ static void lv_mr_dereg(struct hw_verbs_mr *base)
 {
 	struct lv_mr *m = (struct lv_mr *)base;
 
-	ibv_dereg_mr(m->mr);
+	libibverbs.ibv_dereg_mr(m->mr);
 	free(m->base.buf);
 	free(m);
 }
@@ -323,11 +329,11 @@ static int lv_qp_create(struct hw_verbs_ctx *base, int max_send_wr, int max_recv
 	 * the QP; it then gets one without.
 	 */
 	ia.cap.max_inline_data = HW_VERBS_INLINE_ASK;
-	q->qp = ibv_create_qp(c->pd, &ia);
+	q->qp = libibverbs.ibv_create_qp(c->pd, &ia);
 	if (!q->qp) {
 		ia.cap.max_inline_data = 0;
 		asked_inline = 0;
-		q->qp = ibv_create_qp(c->pd, &ia);
+		q->qp = libibverbs.ibv_create_qp(c->pd, &ia);
 	}
 	if (!q->qp) {
 		r = errno ? -errno : -ENOMEM;
@@ -339,10 +345,11 @@ static int lv_qp_create(struct hw_verbs_ctx *base, int max_send_wr, int max_recv
 	q->base.caps.max_send_wr = ia.cap.max_send_wr;
 	q->base.caps.max_sge = ia.cap.max_send_sge;
 	q->max_inline = hw_verbs_inline_size(asked_inline, ia.cap.max_inline_data);
-	r = ibv_modify_qp(q->qp, &a,
-			  IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT | IBV_QP_ACCESS_FLAGS);
+	r = libibverbs.ibv_modify_qp(q->qp, &a,
+				     IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
+					     IBV_QP_ACCESS_FLAGS);
 	if (r) {
-		ibv_destroy_qp(q->qp);
+		libibverbs.ibv_destroy_qp(q->qp);
 		free(q);
 		return -abs(r);
 	}
@@ -361,7 +368,7 @@ static void lv_qp_destroy(struct hw_verbs_qp *base)
 {
 	struct lv_qp *q = (struct lv_qp *)base;
 
-	ibv_destroy_qp(q->qp);
+	libibverbs.ibv_destroy_qp(q->qp);
 	free(q);
 }
 
@@ -393,9 +400,10 @@ static int lv_qp_connect(struct hw_verbs_qp *base, const struct hw_verbs_qp_info
 		a.ah_attr.grh.sgid_index = (uint8_t)c->gid_index;
 		a.ah_attr.grh.hop_limit = 64;
 	}
-	r = ibv_modify_qp(q->qp, &a,
-			  IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
-				  IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER);
+	r = libibverbs.ibv_modify_qp(q->qp, &a,
+				     IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
+					     IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
+					     IBV_QP_MIN_RNR_TIMER);
 	if (r)
 		return lv_err(err, errlen, abs(r), "queue pair", "modify to RTR");
 	memset(&a, 0, sizeof(a));
@@ -405,9 +413,10 @@ static int lv_qp_connect(struct hw_verbs_qp *base, const struct hw_verbs_qp_info
 	a.rnr_retry = 7;
 	a.sq_psn = base->local.psn;
 	a.max_rd_atomic = 1;
-	r = ibv_modify_qp(q->qp, &a,
-			  IBV_QP_STATE | IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-				  IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC);
+	r = libibverbs.ibv_modify_qp(q->qp, &a,
+				     IBV_QP_STATE | IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
+					     IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN |
+					     IBV_QP_MAX_QP_RD_ATOMIC);
 	if (r)
 		return lv_err(err, errlen, abs(r), "queue pair", "modify to RTS");
 	return 0;

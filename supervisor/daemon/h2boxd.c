@@ -3,6 +3,7 @@
 #include "supervisor/daemon/daemon-i2c.h"
 #include "supervisor/util/log.h"
 #include "supervisor/config/profile.h"
+#include "hw/dlib.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -12,6 +13,12 @@
 #include <syslog.h>
 
 #include "h2box-version.h" /* generated from VERSION (build/gen) */
+
+/* A hardware or feature library that cannot be loaded (hw/dlib.h) goes to the daemon's log. */
+static void h2boxd_dlib_report(const char *msg)
+{
+	log_warnx("%s", msg);
+}
 
 static void h2boxd_usage(FILE *f)
 {
@@ -161,6 +168,7 @@ int main(int argc, char **argv)
 	}
 
 	log_init(LOG_TARGET_AUTO, o.verbose ? LOG_DEBUG : LOG_INFO);
+	hw_dlib_report_set(h2boxd_dlib_report);
 	if (release)
 		return daemon_release_psu(&o);
 	if (instantiate)

@@ -4,6 +4,7 @@
 #include "supervisor/runtime/ctl-admit.h"
 #include "supervisor/runtime/ctl-listen.h"
 #include "supervisor/runtime/ctl-private.h"
+#include "supervisor/util/group.h"
 #include "supervisor/util/json.h"
 #include "supervisor/util/log.h"
 #include "supervisor/runtime/loop.h"
@@ -11,7 +12,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -539,7 +539,6 @@ static int ctl_cmd_ping(const struct ctl_request *req, struct ctl_reply *rep, vo
 int ctl_new(struct loop *l, const char *socket_path, struct ctl **out)
 {
 	struct ctl *ctl;
-	struct group *gr;
 	int r;
 
 	if (!socket_path || strlen(socket_path) >= sizeof(ctl->path))
@@ -550,11 +549,8 @@ int ctl_new(struct loop *l, const char *socket_path, struct ctl **out)
 	ctl->loop = l;
 	snprintf(ctl->path, sizeof(ctl->path), "%s", socket_path);
 	snprintf(ctl->group_name, sizeof(ctl->group_name), "h2box");
-	gr = getgrnam("h2box");
-	if (gr) {
-		ctl->group = gr->gr_gid;
+	if (group_gid_lookup(NULL, "h2box", &ctl->group) == 0)
 		ctl->have_group = true;
-	}
 	ctl->fd = ctl_listen_open(socket_path);
 	if (ctl->fd < 0) {
 		r = ctl->fd;
@@ -591,27 +587,24 @@ void ctl_free(struct ctl *ctl)
 
 int ctl_admin_group_set(struct ctl *c, const char *group)
 {
-	struct group *gr = NULL;
 	unsigned long gid;
 	char *end;
+	int r;
 
 	errno = 0;
 	gid = strtoul(group, &end, 10);
 	if (*group && !*end && !errno && gid < (gid_t)-1) {
 		/* a number needs no entry in /etc/group (a test's throwaway gid) */
 		c->group = (gid_t)gid;
-		gr = getgrgid(c->group);
+		if (group_name_lookup(NULL, c->group, c->group_name, sizeof(c->group_name)) < 0)
+			snprintf(c->group_name, sizeof(c->group_name), "%u", (unsigned)c->group);
 	} else {
-		gr = getgrnam(group);
-		if (!gr)
+		r = group_gid_lookup(NULL, group, &c->group);
+		if (r < 0)
 			return -ENOENT;
-		c->group = gr->gr_gid;
+		snprintf(c->group_name, sizeof(c->group_name), "%s", group);
 	}
 	c->have_group = true;
-	if (gr)
-		snprintf(c->group_name, sizeof(c->group_name), "%s", gr->gr_name);
-	else
-		snprintf(c->group_name, sizeof(c->group_name), "%u", (unsigned)c->group);
 	return 0;
 }
 

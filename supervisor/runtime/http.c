@@ -2,7 +2,7 @@
 #include "supervisor/runtime/http.h"
 
 #include "supervisor/runtime/loop.h"
-#include "supervisor/util/dlib.h"
+#include "hw/dlib.h"
 #include "supervisor/util/log.h"
 
 #include <arpa/inet.h>
@@ -52,7 +52,7 @@ static struct {
 } http_mhd;
 
 #define HTTP_MHD_SYM(fn) { "MHD_" #fn, (void **)&http_mhd.fn }
-static const struct dlib_sym http_mhd_syms[] = {
+static const struct hw_dlib_sym http_mhd_syms[] = {
 	HTTP_MHD_SYM(start_daemon),	   HTTP_MHD_SYM(stop_daemon),
 	HTTP_MHD_SYM(get_daemon_info),	   HTTP_MHD_SYM(get_timeout),
 	HTTP_MHD_SYM(run),		   HTTP_MHD_SYM(create_response_from_buffer),
@@ -63,8 +63,8 @@ _Static_assert(sizeof(http_mhd_syms) / sizeof(http_mhd_syms[0]) ==
 		       sizeof(http_mhd) / sizeof(http_mhd.run),
 	       "every libmicrohttpd function pointer has its name");
 
-static struct dlib http_mhd_lib =
-	DLIB_INIT("libmicrohttpd.so.12", "libmicrohttpd12", http_mhd_syms);
+static struct hw_dlib http_mhd_lib =
+	HW_DLIB_INIT("libmicrohttpd.so.12", "libmicrohttpd12", http_mhd_syms);
 
 static const char http_text[] = "text/plain; charset=utf-8";
 
@@ -238,7 +238,7 @@ int http_new(struct loop *l, const char *addr, int port, struct http **out)
 
 	if (port < 0 || port > 65535 || http_sockaddr(addr, port, &ss) < 0)
 		return -EINVAL;
-	r = dlib_load(&http_mhd_lib);
+	r = hw_dlib_load(&http_mhd_lib);
 	if (r < 0)
 		return r;
 	h = calloc(1, sizeof(*h));

@@ -2,7 +2,7 @@
 #include "supervisor/runtime/mqtt-client.h"
 
 #include "supervisor/runtime/loop.h"
-#include "supervisor/util/dlib.h"
+#include "hw/dlib.h"
 #include "supervisor/util/log.h"
 
 #include <errno.h>
@@ -45,7 +45,7 @@ static struct {
 } mqtt_mosq;
 
 #define MQTT_MOSQ_SYM(fn) { "mosquitto_" #fn, (void **)&mqtt_mosq.fn }
-static const struct dlib_sym mqtt_mosq_syms[] = {
+static const struct hw_dlib_sym mqtt_mosq_syms[] = {
 	MQTT_MOSQ_SYM(lib_init),
 	MQTT_MOSQ_SYM(new),
 	MQTT_MOSQ_SYM(destroy),
@@ -71,8 +71,8 @@ _Static_assert(sizeof(mqtt_mosq_syms) / sizeof(mqtt_mosq_syms[0]) ==
 		       sizeof(mqtt_mosq) / sizeof(mqtt_mosq.new),
 	       "every libmosquitto function pointer has its name");
 
-static struct dlib mqtt_mosq_lib =
-	DLIB_INIT("libmosquitto.so.1", "libmosquitto1", mqtt_mosq_syms);
+static struct hw_dlib mqtt_mosq_lib =
+	HW_DLIB_INIT("libmosquitto.so.1", "libmosquitto1", mqtt_mosq_syms);
 
 struct mqtt_client {
 	struct loop *loop;
@@ -292,7 +292,7 @@ int mqtt_client_new(struct loop *l, const struct mqtt_client_options *o,
 	int rc = MOSQ_ERR_SUCCESS, r;
 
 	if (!lib_ready) {
-		r = dlib_load(&mqtt_mosq_lib);
+		r = hw_dlib_load(&mqtt_mosq_lib);
 		if (r < 0)
 			return r;
 		mqtt_mosq.lib_init();

@@ -6,7 +6,8 @@
 # Contents: busybox-static with applet links, i2c-stub.ko (from the cached kernel: H2BOX_KERNEL_DIR,
 # else build-kernel.sh is asked, which is instant when warm), the project's binaries found in
 # BUILD_DIR (h2boxd, h2box, h2box-hw, h2box-plant, BUILD_DIR/kernel-tools/*; whichever exist) with their
-# shared libraries (ldd) and the dynamic loader, perftest (ib_write_bw, ib_send_lat), libibverbs
+# shared libraries (ldd), the ones hw/linux dlopen()s (libibverbs, libpci, libgpiod, libi2c)
+# and the dynamic loader, perftest (ib_write_bw, ib_send_lat), libibverbs
 # with the rxe provider, iproute2 (ip, tc, rdma), gpiod and lm-sensors tools when installed,
 # /etc/sensors3.conf, /init (guest-init.sh), /rig/guest-lib.sh, /rig/scenarios/*.sh and the unit's
 # packaging files (/rig/packaging/: h2boxd.service, 60-h2box.rules, h2box-sysfs-access; setpriv).
@@ -126,6 +127,20 @@ if [[ -d $repo/profiles ]]; then
 fi
 say "project executables from $build_dir: $found"
 
+# add_dlopened SONAME...: the libraries hw/linux dlopen()s on first use (hw/dlib.h), which ldd
+# cannot see: from the binaries' run path (DIR, the libgpiod 2.x build's) or the linker cache.
+add_dlopened() { # DIR|"" SONAME...
+	local dir=$1 so p
+	shift
+	for so in "$@"; do
+		p=''
+		[[ -n $dir && -e $dir/$so ]] && p=$dir/$so
+		[[ -n $p ]] || p=$(ldconfig -p | awk -v s="$so" '$1 == s && /x86-64/ { print $NF; exit }')
+		if [[ -n $p ]]; then add_bin "$p"; else say "  (not installed here, left out: $so)"; fi
+	done
+}
+add_dlopened "" libibverbs.so.1 libpci.so.3 libgpiod.so.2 libi2c.so.0
+
 # --- a second build of h2boxd/h2box (libgpiod 2.x) for the GPIO scenarios, when given ---
 # H2BOX_KTEST_GPIOD2_BUILD=DIR packs DIR/{h2boxd,h2box,h2box-hw} as /opt/gpiod2/bin/ with their libraries
 # (its libgpiod.so.3 keeps its host path, which the binaries' rpath names).
@@ -136,6 +151,8 @@ if [[ -n $gpiod2_build ]]; then
 		for b in h2boxd h2box h2box-hw; do
 			if [[ -x $gpiod2_build/$b ]]; then add_bin "$gpiod2_build/$b" "/opt/gpiod2/bin/$b"; fi
 		done
+		add_dlopened "$(readelf -d "$gpiod2_build/h2boxd" | sed -n 's/.*(RUNPATH).*\[\(.*\)\]$/\1/p')" \
+			libgpiod.so.3
 		say "libgpiod 2 build from $gpiod2_build: /opt/gpiod2/bin"
 	else
 		say "  (no h2boxd/h2box in $gpiod2_build: libgpiod 2 build left out)"

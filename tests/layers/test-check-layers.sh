@@ -93,12 +93,18 @@ if [ "$needed" = "libc.so.6" ]; then ok "h2box's NEEDED entries: libc.so.6 alone
 else notok "h2box's NEEDED entries: libc.so.6 alone" "NEEDED: ${needed:-none read from $build/h2box}"; fi
 
 # h2boxd dlopen()s libmicrohttpd and libmosquitto (and the TLS stacks under them) only when the
-# profile sets [metrics] listen or [mqtt] host (issue #16): neither is on its link line
+# profile sets [metrics] listen or [mqtt] host, and hw/linux the hardware libraries (libibverbs
+# and its libnl, libpci and its libudev/zlib, libgpiod, libi2c) only for a feature the profile
+# enables (issue #16, hw/dlib.h): none is on h2boxd's or h2box-hw's link line
+hwlibs='libibverbs|libpci|libgpiod|libi2c'
 needed=$(readelf -d "$build/h2boxd" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' | sort | xargs)
-if [ -n "$needed" ] && ! grep -Eq 'libmosquitto|libmicrohttpd' <<<"$needed"; then
-	ok "h2boxd's NEEDED entries: no libmosquitto, no libmicrohttpd"
-else notok "h2boxd's NEEDED entries: no libmosquitto, no libmicrohttpd" \
-	"NEEDED: ${needed:-none read from $build/h2boxd}"; fi
+needed_hw=$(readelf -d "$build/h2box-hw" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' | sort | xargs)
+if [ -n "$needed" ] && ! grep -Eq "libmosquitto|libmicrohttpd|$hwlibs" <<<"$needed" &&
+	[ -n "$needed_hw" ] && ! grep -Eq "$hwlibs" <<<"$needed_hw"; then
+	ok "NEEDED entries: h2boxd and h2box-hw link no hardware or optional-feature library"
+else notok "NEEDED entries: h2boxd and h2box-hw link no hardware or optional-feature library" \
+	"h2boxd NEEDED: ${needed:-none read from $build/h2boxd}" \
+	"h2box-hw NEEDED: ${needed_hw:-none read from $build/h2box-hw}"; fi
 
 # installed as make install lays them out (PREFIX/bin/h2box, PREFIX/lib/h2box/h2box-hw), h2box
 # hands probe to h2box-hw (whose usage error proves it ran); without it, a clear error

@@ -50,7 +50,7 @@ bad=$(jq -r '.[] | .target_op as $op |
 expect_eq "met agrees with the target in every entry" "$bad" ""
 
 for want in "cpu per cycle: fan only" "cpu per cycle: h2-sfx" "vs fancontrol" "100 Hz" \
-	"1 kHz: missed samples" "PSS" "VmRSS" "h2box status wall time" "wake-ups: fan only"; do
+	"1 kHz: missed samples" "PSS alone" "VmRSS alone" "h2box status wall time" "wake-ups: fan only"; do
 	n=$(jq --arg w "$want" '[.[] | select(.name | contains($w))] | length' "$out/results.json")
 	check "a figure for '$want'" test "${n:-0}" -ge 1
 done
