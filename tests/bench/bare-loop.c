@@ -4,9 +4,12 @@
  * Every period: read the timerfd once, pread and parse each FILE (descriptors opened once),
  * then, unless PWM_FILE is "-", write a duty derived from the first value to PWM_FILE.
  * This is the least a C fan or power loop can do per cycle on the same files h2boxd reads;
- * the bench divides h2boxd's CPU by this program's.  Runs until killed.
+ * the bench divides h2boxd's CPU by this program's.  Runs until killed.  SIGUSR1 prints
+ * "ticks N missed M" on stdout: timer periods so far, and those it woke too late to take
+ * (the machine's own floor for h2boxd's missed samples at 1 kHz).
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,9 +20,18 @@
 
 #define BARE_FILES_MAX 16
 
+static volatile sig_atomic_t bare_report;
+
+static void bare_on_usr1(int sig)
+{
+	(void)sig;
+	bare_report = 1;
+}
+
 int main(int argc, char **argv)
 {
 	int fds[BARE_FILES_MAX], nfds = 0, pwm = -1, tfd;
+	uint64_t total = 0, missed = 0;
 	struct itimerspec its = { 0 };
 	long period_us;
 	char *end;
@@ -60,16 +72,31 @@ int main(int argc, char **argv)
 		perror("bare-loop: timerfd_settime");
 		return 1;
 	}
+	{
+		/* no SA_RESTART: the report is printed at once, not after the next tick */
+		struct sigaction sa = { .sa_handler = bare_on_usr1 };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL);
+	}
 	for (;;) {
 		uint64_t ticks;
 		long first = 0;
 
+		if (bare_report) {
+			bare_report = 0;
+			printf("ticks %llu missed %llu\n", (unsigned long long)total,
+			       (unsigned long long)missed);
+			fflush(stdout);
+		}
 		if (read(tfd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks)) {
 			if (errno == EINTR)
 				continue;
 			perror("bare-loop: timerfd read");
 			return 1;
 		}
+		total += ticks;
+		missed += ticks - 1; /* expirations beyond one: periods gone before it woke */
 		for (int i = 0; i < nfds; i++) {
 			char buf[32];
 			ssize_t n = pread(fds[i], buf, sizeof(buf) - 1, 0);

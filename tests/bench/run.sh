@@ -21,8 +21,9 @@
 #   bare100   the bare loop at 100 Hz reading the INA226's three files
 #   h2w100    h2full with sample_rate = 100
 # then memory with one h2boxd (h2-sfx) alone next to fancontrol (the PSS and VmRSS targets: in
-# the group three h2boxd divide their shared pages' PSS), h2boxd at 1 kHz alone (no sample may
-# be missed: its status counts them; --tiny runs it in the group's window), `h2box
+# the group three h2boxd divide their shared pages' PSS), h2boxd at 1 kHz next to the bare loop
+# at 1 kHz (no sample may be missed: its status counts them; the bare loop's late wake-ups, the
+# machine's floor, are shown beside; --tiny runs h2boxd in the group's window), `h2box
 # status` against `true` (interleaved, medians), and perftest in the QEMU guest
 # (tests/kernel/bench.sh).
 #
@@ -326,14 +327,29 @@ echo "== memory: h2boxd (h2-sfx) alone, fancontrol alongside"
 mem_alone
 
 # 1 kHz alone: the sampling must keep up (the status counts samples taken and missed)
+# next to the bare loop at 1 kHz over the same files: its late wake-ups are the machine's floor
+bare_report() { # NAME: the bare loop's "ticks N missed M" line, on SIGUSR1 (waits at most 5 s)
+	local n0 i
+	n0=$(grep -c '^ticks ' "$TMP/$1.log")
+	kill -USR1 "${PID[$1]}" 2>/dev/null || return 1
+	for ((i = 0; i < 50; i++)); do
+		(($(grep -c '^ticks ' "$TMP/$1.log") > n0)) && { grep '^ticks ' "$TMP/$1.log" | tail -n 1; return 0; }
+		read -r -t 0.1 <> <(:) || true
+	done
+	return 1
+}
 if ((!tiny)); then
 	h2boxd_start h2w1k "$TMP/w1k.conf"
+	prog_start bare1k -- "$BARE" 1000 - "$H/hwmon2/in1_input" "$H/hwmon2/curr1_input" "$H/hwmon2/power1_input"
 	if ready h2w1k h2box_ok h2w1k; then
 		"$BUILD/h2box" -s "$TMP/h2w1k.sock" --json status >"$TMP/w1k.before.json"
+		bare_report bare1k >"$TMP/bare1k.before"
 		window_measure h2w1k
 		"$BUILD/h2box" -s "$TMP/h2w1k.sock" --json status >"$TMP/w1k.after.json"
+		bare_report bare1k >"$TMP/bare1k.after"
 	fi
 	prog_stop h2w1k
+	prog_stop bare1k
 fi
 
 # ---- figures ----
@@ -376,6 +392,15 @@ if [[ -s $TMP/w1k.after.json ]]; then
 	if [[ -n $taken && -n $missed ]]; then
 		result "watts sampling at 1 kHz: missed samples" "$((missed - missed0))" samples \
 			"samples taken in the window" "$((taken - taken0))" value "==" 0 "== 0"
+		# "ticks N missed M" before and after the window
+		read -r _ bt0 _ bm0 <"$TMP/bare1k.before" 2>/dev/null
+		read -r _ bt1 _ bm1 <"$TMP/bare1k.after" 2>/dev/null
+		if [[ -n ${bm0:-} && -n ${bm1:-} ]]; then
+			result "bare C loop at 1 kHz, same window: missed ticks" "$((bm1 - bm0))" samples \
+				"ticks in the window" "$((bt1 - bt0))" none "" 0 "none (information)"
+		else
+			not_run "bare C loop at 1 kHz: missed ticks" "no report from the bare loop"
+		fi
 	else
 		not_run "watts sampling at 1 kHz: missed samples" "the status has no watts.samples/missed"
 	fi
