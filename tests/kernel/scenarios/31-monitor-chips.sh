@@ -40,6 +40,9 @@ daemon_up() {
 
 compare() {
 	local truth w
+	# the status shows the last sample of the last batch, up to one [watts] batch (1 s) old:
+	# wait for one taken after the plant settled from power-on, then judge it
+	rig_until 10 _near_plant || true
 	truth=$(rig_plant monitored_w)
 	w=$(mon watts)
 	rig_note "$1: plant $truth W, h2boxd $w W"
@@ -50,6 +53,10 @@ compare() {
 	rig_until 10 _follows "$truth" || rig_die "$1: watts stayed at $(mon watts) with 20 W more"
 	rig_near "$1 watts vs plant, 20 W more" "$(mon watts)" "$(rig_plant monitored_w)" 0.03
 	rig_plant_cmd "load 0"
+}
+_near_plant() {
+	awk -v w="$(mon watts)" -v t="$(rig_plant monitored_w)" \
+		'BEGIN { d = w - t; if (d < 0) d = -d; exit !(w != "" && d <= 0.03 * t) }'
 }
 _follows() { awk -v w="$(mon watts)" -v t="$1" 'BEGIN { exit !(w > t + 15) }'; }
 
