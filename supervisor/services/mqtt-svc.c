@@ -147,16 +147,18 @@ static void mqtt_svc_on_timer(struct loop_timer *t, int64_t now_ns, void *userda
  */
 static void mqtt_svc_forget_renamed(struct mqtt_svc *s)
 {
-	char path[PATH_MAX], text[1024], node[MQTT_CONFIG_NODE_MAX], base[MQTT_CONFIG_TOPIC_MAX];
+	char path[PATH_MAX], text[1024], now[1024], node[MQTT_CONFIG_NODE_MAX];
+	char base[MQTT_CONFIG_TOPIC_MAX];
 	char prefix[sizeof(s->cfg.discovery_prefix)], topic[MQTT_DISCOVERY_TOPIC_MAX], suffix[48];
 	struct mqtt_discovery_box old = s->disc;
 	int n, cleared = 0;
+	bool had;
 
 	n = snprintf(path, sizeof(path), "%s/mqtt-published", s->b->profile->daemon.state_dir);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return;
-	if (statefile_read(path, text, sizeof(text)) >= 0 &&
-	    statefile_get(text, "node", node, sizeof(node)) == 0 &&
+	had = statefile_read(path, text, sizeof(text)) >= 0;
+	if (had && statefile_get(text, "node", node, sizeof(node)) == 0 &&
 	    statefile_get(text, "base", base, sizeof(base)) == 0 &&
 	    statefile_get(text, "prefix", prefix, sizeof(prefix)) == 0) {
 		old.node = node;
@@ -185,9 +187,11 @@ static void mqtt_svc_forget_renamed(struct mqtt_svc *s)
 			log_notice("mqtt: node %s (%s, prefix %s) is now %s: its %d retained topics "
 				   "cleared", node, base, prefix, s->node, cleared);
 	}
-	n = snprintf(text, sizeof(text), "node=%s\nbase=%s\nprefix=%s\n", s->node, s->base,
+	n = snprintf(now, sizeof(now), "node=%s\nbase=%s\nprefix=%s\n", s->node, s->base,
 		     s->cfg.discovery_prefix);
-	if (n > 0 && (size_t)n < sizeof(text) && statefile_write(path, text, (size_t)n) < 0)
+	/* a reconnect under the same names writes nothing (two fsyncs saved) */
+	if (n > 0 && (size_t)n < sizeof(now) && (!had || strcmp(text, now) != 0) &&
+	    statefile_write(path, now, (size_t)n) < 0)
 		log_warnx("mqtt: cannot record the published names in %s", path);
 }
 
