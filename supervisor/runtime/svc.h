@@ -17,7 +17,7 @@ struct prom;
  * be NULL.
  *
  * A reload (SIGHUP) stops every service and starts the new profile's.  What a user would lose
- * with it (the alarm history, the status page's last hour) goes across: keep() hands it over
+ * with it (the alarm history and active alarms, the status page's last hour) goes across: keep() hands it over
  * before stop() as one heap object, and adopt() takes it into the service's next instance right
  * after its start(), or frees it when the box has none (b's slot NULL).  Both NULL elsewhere.
  */

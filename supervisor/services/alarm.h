@@ -64,5 +64,7 @@ void alarm_svc_clock_set(struct alarm_svc *a, int64_t (*now)(void *userdata), vo
 int alarm_svc_wait(struct alarm_svc *a);
 /* How many alert commands were started (tests). */
 unsigned alarm_svc_spawned(const struct alarm_svc *a);
+/* How many entries the history holds (tests). */
+int alarm_svc_history_len(const struct alarm_svc *a);
 
 #endif

@@ -51,6 +51,9 @@ struct alarm_svc {
 	int hist_cap, hist_head, hist_len;
 	struct alarm_limit limits[ALARM_ACTIVE_MAX];
 	int nlimits;
+	/* active before a reload, until the new services raise or clear them again */
+	struct alarm_entry carried[ALARM_ACTIVE_MAX];
+	int ncarried;
 	struct child *kids[ALARM_KIDS_MAX]; /* alert commands still running */
 	int nkids;
 	unsigned spawned;
@@ -100,6 +103,27 @@ static struct alarm_entry *find(struct alarm_svc *a, const char *id)
 	for (int i = 0; i < a->nact; i++)
 		if (!strcmp(a->act[i].id, id))
 			return &a->act[i];
+	return NULL;
+}
+
+/* An alarm that was active before a reload goes on as the same alarm when a new service raises
+ * or clears it: raised at the same level it changes nothing (no journal entry, no history, no
+ * alert, its "since" kept); any other change is judged against it.  One the new services never
+ * touch again (its feature gone from the profile) is dropped at the next reload. */
+static struct alarm_entry *carried_resume(struct alarm_svc *a, const char *id)
+{
+	struct alarm_entry *e;
+
+	for (int i = 0; i < a->ncarried; i++) {
+		if (strcmp(a->carried[i].id, id))
+			continue;
+		if (a->nact >= ALARM_ACTIVE_MAX)
+			return NULL;
+		e = &a->act[a->nact++];
+		*e = a->carried[i];
+		a->carried[i] = a->carried[--a->ncarried];
+		return e;
+	}
 	return NULL;
 }
 
@@ -167,6 +191,11 @@ int alarm_svc_wait(struct alarm_svc *a)
 unsigned alarm_svc_spawned(const struct alarm_svc *a)
 {
 	return a ? a->spawned : 0;
+}
+
+int alarm_svc_history_len(const struct alarm_svc *a)
+{
+	return a ? a->hist_len : 0;
 }
 
 /* The profile's command, split by its one rule; no shell, no expansion. */
@@ -261,6 +290,8 @@ static void change(struct box *b, const char *id, enum alarm_level level, double
 		return;
 	}
 	e = find(a, id);
+	if (!e)
+		e = carried_resume(a, id);
 	if (level == ALARM_CLEAR) {
 		if (!e)
 			return;
@@ -521,9 +552,14 @@ void alarm_svc_metrics(struct alarm_svc *a, struct prom *p)
 	prom_sample(p, "h2box_alarms_active", crit, "level", alarm_level_name(ALARM_CRIT), NULL);
 }
 
-/* A reload's hand-over: the history, oldest first (active alarms are raised again by the new
- * services when their condition still holds). */
+/* A reload's hand-over: the history (oldest first), the active alarms (carried until the new
+ * services raise or clear them: carried_resume) and the alert command's rate limits, so a reload
+ * neither repeats an alert nor forgets one. */
 struct alarm_svc_kept {
+	struct alarm_entry act[ALARM_ACTIVE_MAX];
+	int nact;
+	struct alarm_limit limits[ALARM_ACTIVE_MAX];
+	int nlimits;
 	int len;
 	struct alarm_entry e[];
 };
@@ -533,11 +569,15 @@ static void *alarm_svc_keep(struct box *b)
 	struct alarm_svc *a = b->alarms;
 	struct alarm_svc_kept *k;
 
-	if (!a || !a->hist_len)
+	if (!a || (!a->hist_len && !a->nact && !a->nlimits))
 		return NULL;
 	k = malloc(sizeof(*k) + (size_t)a->hist_len * sizeof(k->e[0]));
 	if (!k)
-		return NULL; /* the history is lost, as before: nothing else depends on it */
+		return NULL; /* lost, as before: the new services raise what still holds */
+	memcpy(k->act, a->act, sizeof(k->act));
+	k->nact = a->nact;
+	memcpy(k->limits, a->limits, sizeof(k->limits));
+	k->nlimits = a->nlimits;
 	k->len = a->hist_len;
 	for (int i = 0; i < a->hist_len; i++)
 		k->e[i] = a->hist[(a->hist_head + i) % a->hist_cap];
@@ -547,10 +587,17 @@ static void *alarm_svc_keep(struct box *b)
 static void alarm_svc_adopt(struct box *b, void *kept)
 {
 	struct alarm_svc_kept *k = kept;
+	struct alarm_svc *a = b->alarms;
 
-	/* the new profile's history size keeps the newest */
-	for (int i = 0; b->alarms && i < k->len; i++)
-		history_add(b->alarms, &k->e[i]);
+	if (a) {
+		/* the new profile's history size keeps the newest */
+		for (int i = 0; i < k->len; i++)
+			history_add(a, &k->e[i]);
+		memcpy(a->carried, k->act, sizeof(a->carried));
+		a->ncarried = k->nact;
+		memcpy(a->limits, k->limits, sizeof(a->limits));
+		a->nlimits = k->nlimits;
+	}
 	free(k);
 }
 

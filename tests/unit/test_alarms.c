@@ -10,6 +10,7 @@
 #include "supervisor/services/alarm.h"
 #include "supervisor/runtime/box.h"
 #include "supervisor/runtime/loop.h"
+#include "supervisor/runtime/svc.h"
 #include "supervisor/util/log.h"
 #include "supervisor/util/json.h"
 #include "supervisor/services/watts-svc.h"
@@ -203,6 +204,96 @@ static void test_rate_limit(void **state)
 	box_done(b);
 }
 
+/* alarm_svc_ops' keep/adopt across a reload (free, new, adopt: what daemon-services does) */
+static void reload_alarms(struct box *b)
+{
+	struct alarm_config c;
+	void *kept = alarm_svc_ops.keep(b);
+
+	assert_non_null(kept);
+	alarm_svc_wait(b->alarms);
+	alarm_svc_free(b->alarms);
+	alarm_config_defaults(&c);
+	c.history = 4;
+	snprintf(c.alert_command, sizeof(c.alert_command), "/bin/true");
+	c.rate_limit_ns = SEC(300);
+	assert_int_equal(alarm_svc_new(b, &c, &b->alarms), 0);
+	alarm_svc_clock_set(b->alarms, fake_now, NULL);
+	alarm_svc_ops.adopt(b, kept);
+}
+
+static bool status_has(struct box *b, const char *what)
+{
+	struct json *j = json_new();
+	const char *txt;
+	bool has;
+
+	assert_non_null(j);
+	json_object_begin(j, NULL);
+	alarm_svc_status_json(b->alarms, j);
+	json_object_end(j);
+	txt = json_finish(j, NULL);
+	assert_non_null(txt);
+	has = strstr(txt, what) != NULL;
+	json_free(j);
+	return has;
+}
+
+/* A reload neither repeats an ongoing alarm (journal, history, alert command) nor loses one. */
+static void test_reload_carries_active_alarms(void **state)
+{
+	struct box *b = box_with_alarms("/bin/true", SEC(300));
+
+	(void)state;
+	vnow = SEC(1);
+	alarm_raise(b, "temp-nic", ALARM_WARN, 71.0, "NIC 71 C");
+	alarm_raise(b, "fan-rpm", ALARM_WARN, 900.0, "slow");
+	alarm_raise(b, "gone", ALARM_WARN, 1.0, "its feature leaves the profile");
+	assert_int_equal(alarm_svc_spawned(b->alarms), 3);
+	assert_int_equal(alarm_svc_history_len(b->alarms), 3);
+
+	vnow = SEC(30);
+	reload_alarms(b);
+	/* history kept; nothing active until a new service says so */
+	assert_int_equal(alarm_svc_history_len(b->alarms), 3);
+	assert_false(alarm_active(b, "temp-nic"));
+
+	/* raised again at the same level: the same alarm, since 1 s, no new entry, no alert */
+	alarm_raise(b, "temp-nic", ALARM_WARN, 72.0, "NIC 72 C");
+	assert_true(alarm_active(b, "temp-nic"));
+	assert_true(status_has(b, "\"mono_s\":1.000"));
+	assert_int_equal(alarm_svc_history_len(b->alarms), 3);
+	assert_int_equal(alarm_svc_spawned(b->alarms), 0);
+
+	/* escalated after the reload: an escalation, with its alert */
+	alarm_raise(b, "fan-rpm", ALARM_CRIT, 300.0, "stalling");
+	assert_int_equal(alarm_level_get(b, "fan-rpm"), ALARM_CRIT);
+	assert_int_equal(alarm_svc_history_len(b->alarms), 4);
+	assert_int_equal(alarm_svc_spawned(b->alarms), 1);
+
+	/* cleared after the reload: a clear of the alarm raised before it; its alert waits out the
+	 * rate limit that began before the reload */
+	vnow = SEC(40);
+	alarm_clear(b, "temp-nic");
+	assert_false(alarm_active(b, "temp-nic"));
+	assert_int_equal(alarm_svc_spawned(b->alarms), 1);
+	assert_true(status_has(b, "fan-rpm"));
+	assert_false(status_has(b, "gone"));
+
+	/* one never raised again is dropped at the next reload, not carried for ever */
+	reload_alarms(b);
+	alarm_raise(b, "gone", ALARM_WARN, 1.0, "back");
+	assert_true(status_has(b, "\"mono_s\":40.000")); /* a new alarm, since now */
+	assert_int_equal(alarm_svc_spawned(b->alarms), 0); /* rate limit kept: still quiet */
+	vnow = SEC(400);
+	reload_alarms(b);
+	alarm_clear(b, "gone"); /* carried from the second instance: a real clear */
+	assert_false(alarm_active(b, "gone"));
+	assert_int_equal(alarm_svc_spawned(b->alarms), 1);
+	assert_int_equal(alarm_svc_wait(b->alarms), 0);
+	box_done(b);
+}
+
 static void test_missing_command_does_not_break(void **state)
 {
 	struct box *b = box_with_alarms("/nonexistent/h2box-alert", 0);
@@ -281,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_raise_clear_levels),
 		cmocka_unit_test(test_alert_command_environment),
 		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_reload_carries_active_alarms),
 		cmocka_unit_test(test_missing_command_does_not_break),
 		cmocka_unit_test(test_hung_alert_command_killed_at_timeout),
 		cmocka_unit_test(test_free_bounded_by_command_timeout),
