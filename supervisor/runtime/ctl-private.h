@@ -40,6 +40,9 @@ struct ctl {
 	bool backing_off;
 	unsigned backoff_refused;
 	uint64_t backoff_usec;
+	/* held for the moment descriptors run out: closed to accept a waiting client and tell it
+	 * why it is refused (ctl_refuse_spare), then taken again; -1 while it cannot be had */
+	int spare_fd;
 };
 
 struct ctl_reply {

@@ -314,6 +314,12 @@ static int ctl_on_idle(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+static void ctl_spare_take(struct ctl *ctl)
+{
+	if (ctl->spare_fd < 0)
+		ctl->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 static void ctl_accept_resume(struct ctl *ctl)
 {
 	if (ctl->src)
@@ -395,7 +401,8 @@ static void ctl_conn_free(struct ctl_conn *c)
 		shutdown(c->fd, SHUT_WR);
 		close(c->fd);
 	}
-	/* a descriptor came free: a paused accept may succeed now */
+	/* a descriptor came free: a paused accept may succeed now, and the spare be had again */
+	ctl_spare_take(c->ctl);
 	if (c->ctl->backing_off)
 		ctl_accept_resume(c->ctl);
 	free(c->out);
@@ -433,6 +440,38 @@ static void ctl_idle_tighten(struct ctl *ctl, uint64_t now)
 			sd_event_source_set_time(c->idle, limit);
 }
 
+/*
+ * Out of descriptors with a client waiting: rather than leave it in the backlog in silence until
+ * one comes free, the spare descriptor is let go for a moment so the client can be accepted and
+ * told why it is refused (it prints "h2boxd is busy" and exits 3), then taken again.  Part of the
+ * back-off episode's log.  False when that did not work (no spare, or the kernel still refuses):
+ * then the back-off waits.
+ */
+static bool ctl_refuse_spare(struct ctl *ctl, int err)
+{
+	int cfd;
+
+	if (ctl->spare_fd < 0)
+		return false;
+	close(ctl->spare_fd);
+	ctl->spare_fd = -1;
+	cfd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (cfd >= 0)
+		ctl_refuse(cfd, "h2boxd is busy: it is out of file descriptors; try again\n");
+	ctl_spare_take(ctl);
+	if (cfd < 0)
+		return false;
+	if (!ctl->backing_off) {
+		log_warn(err, "control socket: out of descriptors; refusing new clients with that "
+			      "reason until some come free");
+		ctl->backing_off = true;
+		ctl->backoff_refused = 0;
+		ctl->backoff_usec = CTL_BACKOFF_MIN_USEC;
+	}
+	ctl->backoff_refused++;
+	return true;
+}
+
 static int ctl_on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct ctl *ctl = userdata;
@@ -448,6 +487,8 @@ static int ctl_on_accept(sd_event_source *s, int fd, uint32_t revents, void *use
 
 	sd_event_now(loop_event(ctl->loop), CLOCK_MONOTONIC, &now);
 	if (cfd < 0) {
+		if ((err == EMFILE || err == ENFILE) && ctl_refuse_spare(ctl, err))
+			return 0;
 		if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)
 			ctl_accept_backoff(ctl, err, now);
 		else if (err == EAGAIN)
@@ -547,6 +588,8 @@ int ctl_new(struct loop *l, const char *socket_path, struct ctl **out)
 	if (!ctl)
 		return -ENOMEM;
 	ctl->loop = l;
+	ctl->spare_fd = -1;
+	ctl_spare_take(ctl);
 	snprintf(ctl->path, sizeof(ctl->path), "%s", socket_path);
 	snprintf(ctl->group_name, sizeof(ctl->group_name), "h2box");
 	if (group_gid_lookup(NULL, "h2box", &ctl->group) == 0)
@@ -568,6 +611,8 @@ fail_unlink:
 	close(ctl->fd);
 	unlink(socket_path);
 fail:
+	if (ctl->spare_fd >= 0)
+		close(ctl->spare_fd);
 	free(ctl);
 	return r;
 }
@@ -581,6 +626,8 @@ void ctl_free(struct ctl *ctl)
 	sd_event_source_disable_unref(ctl->backoff);
 	sd_event_source_disable_unref(ctl->src);
 	close(ctl->fd);
+	if (ctl->spare_fd >= 0)
+		close(ctl->spare_fd);
 	unlink(ctl->path);
 	free(ctl);
 }

@@ -39,6 +39,7 @@ static struct {
 	mode_t mode;          /* the file's mode the moment bind() returned */
 	char victim[96];      /* then put a symlink to this file where the socket was */
 	unsigned accepts;     /* accept4() calls */
+	int fail_errno;       /* when set, every accept4() fails with it (a kernel out of files) */
 } spy;
 
 int bind(int fd, const struct sockaddr *sa, socklen_t len)
@@ -65,6 +66,10 @@ int bind(int fd, const struct sockaddr *sa, socklen_t len)
 int accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 {
 	spy.accepts++;
+	if (spy.fail_errno) {
+		errno = spy.fail_errno;
+		return -1;
+	}
 	return (int)syscall(SYS_accept4, fd, sa, len, flags);
 }
 
@@ -555,18 +560,18 @@ static void test_socket_dir_born_searchable(void **state)
 }
 
 /*
- * Issue #13: out of descriptors (the process's real RLIMIT_NOFILE), a queued connection makes
- * the listening socket readable while accept() fails.  The server must not retry it on every
- * loop iteration: the spy counts accept4() calls over 200 dispatches; once in back-off the loop
- * has nothing to do (a retry needs the back-off timer, 50 ms at least).  The episode is logged
- * once however many retries fail, and the queued client gets its answer once descriptors free.
+ * Issue #13 and after: out of descriptors (the process's real RLIMIT_NOFILE), a queued client
+ * makes the listening socket readable while accept() fails.  The server lets its spare
+ * descriptor go for a moment, accepts the client and tells it why it is refused, at once: no
+ * client waits in the backlog in silence, and the loop does not spin.  Logged once per episode;
+ * once descriptors are free a client is served again.
  */
-static void test_accept_backs_off_without_descriptors(void **state)
+static void test_refuses_with_reason_without_descriptors(void **state)
 {
 	struct rig *r = *state;
 	struct rlimit saved, low;
 	struct log_capture lc;
-	int fill[64], nfill = 0, fd, lowest;
+	int fill[64], nfill = 0, fd, fd2, lowest;
 	char reply[256] = "";
 	const char *log;
 	unsigned before;
@@ -590,20 +595,68 @@ static void test_accept_backs_off_without_descriptors(void **state)
 	before = spy.accepts;
 	for (int i = 0; i < 200; i++)
 		sd_event_run(rig_ev(r), 0);
+	/* the failed accept, then the one with the spare descriptor; nothing more */
+	assert_int_equal(spy.accepts - before, 2);
+	rig_read_reply(r, fd, reply, sizeof(reply));
+	assert_non_null(strstr(reply, "h2boxd is busy: it is out of file descriptors"));
+
+	/* a second client while still short: refused the same way, logged once */
+	fd2 = rig_connect_nb(r);
+	assert_int_equal(write(fd2, "text ping\n", 10), 10);
+	rig_read_reply(r, fd2, reply, sizeof(reply));
+	assert_non_null(strstr(reply, "out of file descriptors"));
+	log = log_capture_text(&lc);
+	assert_non_null(strstr(log, "refusing new clients"));
+	assert_null(strstr(strstr(log, "refusing new clients") + 1, "refusing new clients"));
+
+	/* descriptors free again: served */
+	while (nfill > 0)
+		close(fill[--nfill]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	fd = rig_connect_nb(r);
+	assert_int_equal(write(fd, "text ping\n", 10), 10);
+	rig_read_reply(r, fd, reply, sizeof(reply));
+	assert_non_null(strstr(reply, "pong"));
+	log = log_capture_text(&lc);
+	assert_non_null(strstr(log, "accepting connections again"));
+	log_capture_end(&lc);
+}
+
+/*
+ * When even the spare descriptor does not help (the kernel's file table full: every accept
+ * fails), the server must not retry on every loop iteration: the spy counts accept4() calls
+ * over 200 dispatches; once in back-off the loop has nothing to do (a retry needs the back-off
+ * timer, 50 ms at least).  Logged once however many retries fail; the queued client gets its
+ * answer once the kernel accepts again.
+ */
+static void test_accept_backs_off_when_the_kernel_refuses(void **state)
+{
+	struct rig *r = *state;
+	struct log_capture lc;
+	char reply[256] = "";
+	const char *log;
+	unsigned before;
+	int fd;
+
+	assert_int_equal(log_capture_begin(&lc), 0);
+	fd = rig_connect_nb(r);
+	assert_int_equal(write(fd, "text ping\n", 10), 10);
+	spy.fail_errno = ENFILE;
+	before = spy.accepts;
+	for (int i = 0; i < 200; i++)
+		sd_event_run(rig_ev(r), 0);
 	assert_in_range(spy.accepts - before, 1, 3);
 
-	/* still short of descriptors: the retries fail, and stay quiet in the log */
-	for (int i = 0; i < 200 && spy.accepts - before < 4; i++)
+	/* still refused: the retries fail, and stay quiet in the log */
+	for (int i = 0; i < 200 && spy.accepts - before < 6; i++)
 		sd_event_run(rig_ev(r), 100000);
-	assert_true(spy.accepts - before >= 4);
+	assert_true(spy.accepts - before >= 6);
 	log = log_capture_text(&lc);
 	assert_non_null(strstr(log, "pausing new connections"));
 	assert_null(strstr(strstr(log, "pausing new connections") + 1, "pausing new connections"));
 
-	/* descriptors free again: the queued client is served */
-	while (nfill > 0)
-		close(fill[--nfill]);
-	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	/* the kernel accepts again: the queued client is served */
+	spy.fail_errno = 0;
 	rig_read_reply(r, fd, reply, sizeof(reply));
 	assert_non_null(strstr(reply, "pong"));
 	log = log_capture_text(&lc);
@@ -675,7 +728,9 @@ int main(void)
 						rig_teardown),
 		cmocka_unit_test_setup_teardown(test_socket_born_with_its_mode, rig_setup,
 						rig_teardown),
-		cmocka_unit_test_setup_teardown(test_accept_backs_off_without_descriptors,
+		cmocka_unit_test_setup_teardown(test_refuses_with_reason_without_descriptors,
+						rig_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_accept_backs_off_when_the_kernel_refuses,
 						rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_dispatch_runs_the_verb, rig_setup,
 						rig_teardown),
