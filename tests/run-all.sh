@@ -112,11 +112,67 @@ missing() {
 	printf '  %-40s MISSING: %s\n' "$2" "$3"
 }
 
-run_prog() { # BINARY LOG: run one unit test program with TAP output; prints its exit status
+# ---- jobs: each leaves its output in LOG and its exit status in the LOG's .rc file ----
+# Unit, fuzz, scenario and package jobs share the cores in one pool (pool_run) before any count
+# is made; the counting passes (run_TIER) then read the logs in a fixed order, so the report does
+# not depend on which job finished first.
+
+# job_prog BINARY LOG: one unit test program with TAP output
+job_prog() {
 	CMOCKA_MESSAGE_OUTPUT=TAP ASAN_OPTIONS=detect_leaks=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		timeout 300 "$1" >"$2" 2>&1
-	echo $?
+	echo $? >"${2%.log}.rc"
+}
+
+# job_scenario BUILD SCRIPT LOG: one scenario script against one build
+job_scenario() {
+	H2BOX_BUILD=$1 ASAN_OPTIONS=detect_leaks=1 timeout 600 bash "$2" >"$3" 2>&1
+	echo $? >"${3%.log}.rc"
+}
+
+# job_cmd LOG COMMAND...: a tier's own runner (fuzz, package)
+job_cmd() {
+	local log=$1
+	shift
+	"$@" >"$log" 2>&1
+	echo $? >"${log%.log}.rc"
+}
+
+# log_rc LOG: the exit status a job left beside LOG (a job that left none died: 125)
+log_rc() { cat "${1%.log}.rc" 2>/dev/null || echo 125; }
+
+# The pool.  pool_add EST LOG JOB ARGS...: queue a job; EST is its expected seconds, replaced by
+# what the same job took last time (LOG's .secs) when that is known.  pool_run runs the queue
+# longest first on H2BOX_TEST_JOBS workers (default: the number of cores), so the long scripts
+# start first and the short ones fill the gaps at the end.
+POOL=()
+pool_add() {
+	local est=$1 log=$2 job
+	shift 2
+	[ -f "${log%.log}.secs" ] && est=$(cat "${log%.log}.secs")
+	rm -f "${log%.log}.rc"
+	printf -v job '%s\x1f' "$log" "$@"
+	POOL+=("$est"$'\t'"$job")
+}
+
+pool_run() {
+	local workers=${H2BOX_TEST_JOBS:-$(nproc)} line rest t0
+	local -a job
+	[ "${#POOL[@]}" -gt 0 ] || return 0
+	[ "$workers" -ge 1 ] 2>/dev/null || workers=1
+	echo "== running ${#POOL[@]} jobs (unit, fuzz, scenario, package) on $workers workers, longest first"
+	while IFS= read -r line; do
+		rest=${line#*$'\t'}
+		IFS=$'\x1f' read -r -a job <<<"$rest"
+		while [ "$(jobs -rp | wc -l)" -ge "$workers" ]; do wait -n; done
+		(
+			t0=$SECONDS
+			"${job[@]:1}"
+			echo $((SECONDS - t0)) >"${job[0]%.log}.secs"
+		) &
+	done < <(printf '%s\n' "${POOL[@]}" | sort -t$'\t' -k1,1nr)
+	wait
 }
 
 run_unit() {
@@ -134,9 +190,9 @@ run_unit() {
 			missing unit "$name (asan)" "no $san/tests/$t (make build-asan)"
 		fi
 		out="$log_dir/$t.normal.log" sout="$log_dir/$t.asan.log"
-		rc=$(run_prog "$build/tests/$t" "$out")
+		rc=$(log_rc "$out")
 		if [ -x "$san/tests/$t" ]; then
-			src_rc=$(run_prog "$san/tests/$t" "$sout")
+			src_rc=$(log_rc "$sout")
 			tally unit "$name" "$out" "$rc" "$sout" "$src_rc"
 		else
 			tally unit "$name" "$out" "$rc"
@@ -146,7 +202,7 @@ run_unit() {
 	t=$gpiod2/tests/test_linux_backends
 	if [ -x "$t" ]; then
 		out="$log_dir/test_linux_backends.gpiod2.log"
-		rc=$(run_prog "$t" "$out")
+		rc=$(log_rc "$out")
 		tally unit "gpiod2/test_linux_backends" "$out" "$rc"
 	else
 		ok_n=$(sed -nE 's/^1\.\.([0-9]+).*/\1/p' "$log_dir/test_linux_backends.normal.log" 2>/dev/null | head -n 1)
@@ -175,22 +231,11 @@ run_fuzz() {
 		t=$(basename "$src" .c)
 		[ -x "$fuzz/fuzz/$t" ] || { missing fuzz "fuzz/$t" "no $fuzz/fuzz/$t (make build-fuzz)"; return; }
 	done
-	tests/fuzz/run.sh --runs "${H2BOX_FUZZ_RUNS:-2000}" "$fuzz" >"$out" 2>&1
-	rc=$?
+	rc=$(log_rc "$out")
 	tally fuzz "fuzz/regression" "$out" "$rc"
 }
 
-# Run every scenario script of one build, one after the other, leaving a log and an exit code each.
-scenario_pass() {
-	local dir=$1 label=$2 s base
-	for s in tests/scenario/[0-9]*.sh; do
-		base="$log_dir/$(basename "$s" .sh).$label"
-		H2BOX_BUILD=$dir ASAN_OPTIONS=detect_leaks=1 timeout 600 bash "$s" >"$base.log" 2>&1
-		echo $? >"$base.rc"
-	done
-}
-
-# The normal and the sanitizer passes are independent: run them side by side (2 cores), then count.
+# Each script ran once per build in the pool (a failing script is one failure per check it failed).
 run_scenario() {
 	local s base sbase have_san=1 b
 	echo "== scenario tests (normal build; ASan+UBSan re-run in brackets)"
@@ -201,18 +246,14 @@ run_scenario() {
 			have_san=0
 		fi
 	done
-	scenario_pass "$build" normal &
-	local pid=$!
-	[ "$have_san" = 0 ] || scenario_pass "$san" asan
-	wait "$pid"
 	for s in tests/scenario/[0-9]*.sh; do
 		base="$log_dir/$(basename "$s" .sh).normal"
 		sbase="$log_dir/$(basename "$s" .sh).asan"
 		if [ "$have_san" = 1 ]; then
-			tally scenario "scenario/$(basename "$s" .sh)" "$base.log" "$(cat "$base.rc")" \
-				"$sbase.log" "$(cat "$sbase.rc")"
+			tally scenario "scenario/$(basename "$s" .sh)" "$base.log" "$(log_rc "$base.log")" \
+				"$sbase.log" "$(log_rc "$sbase.log")"
 		else
-			tally scenario "scenario/$(basename "$s" .sh)" "$base.log" "$(cat "$base.rc")"
+			tally scenario "scenario/$(basename "$s" .sh)" "$base.log" "$(log_rc "$base.log")"
 		fi
 	done
 }
@@ -254,8 +295,7 @@ run_kernel() {
 run_package() {
 	local out="$log_dir/package.log" rc
 	echo "== package (the .deb in a clean Debian 12 root)"
-	tests/package/run.sh "$build" >"$out" 2>&1
-	rc=$?
+	rc=$(log_rc "$out")
 	tally package "package/install" "$out" "$rc"
 }
 
@@ -278,6 +318,45 @@ case "$only" in
 layers | unit | fuzz | scenario | kernel | package) tiers=$only ;;
 *) echo "unknown tier $only" >&2; exit 2 ;;
 esac
+# queue_TIER: the tier's jobs into the pool (what is missing is reported when the tier is counted)
+queue_unit() {
+	local src t b label
+	for src in tests/unit/test_*.c; do
+		t=$(basename "$src" .c)
+		for b in "$build:normal" "$san:asan"; do
+			label=${b##*:} b=${b%:*}
+			[ ! -x "$b/tests/$t" ] || pool_add 2 "$log_dir/$t.$label.log" job_prog "$b/tests/$t" "$log_dir/$t.$label.log"
+		done
+	done
+	t=$gpiod2/tests/test_linux_backends
+	[ ! -x "$t" ] || pool_add 2 "$log_dir/test_linux_backends.gpiod2.log" job_prog "$t" "$log_dir/test_linux_backends.gpiod2.log"
+}
+queue_fuzz() {
+	local src
+	for src in tests/fuzz/fuzz_*.c; do [ -x "$fuzz/fuzz/$(basename "$src" .c)" ] || return 0; done
+	pool_add 10 "$log_dir/fuzz.log" job_cmd "$log_dir/fuzz.log" tests/fuzz/run.sh --runs "${H2BOX_FUZZ_RUNS:-2000}" "$fuzz"
+}
+# Without timings from an earlier run a script is expected to take a second per 700 bytes, and
+# 1.6 times that under ASan+UBSan (what this machine showed).
+queue_scenario() {
+	local s b label size f
+	for s in tests/scenario/[0-9]*.sh; do
+		size=$(stat -c %s "$s")
+		for b in "$build:normal:10" "$san:asan:16"; do
+			IFS=: read -r b label f <<<"$b"
+			[ -x "$b/h2boxd" ] && [ -x "$b/h2box" ] && [ -x "$b/tools/notify-wait" ] || continue
+			pool_add $((size * f / 7000)) "$log_dir/$(basename "$s" .sh).$label.log" \
+				job_scenario "$b" "$s" "$log_dir/$(basename "$s" .sh).$label.log"
+		done
+	done
+}
+queue_package() { pool_add 60 "$log_dir/package.log" job_cmd "$log_dir/package.log" tests/package/run.sh "$build"; }
+queue_layers() { :; }
+queue_kernel() { :; }
+
+# The kernel tier runs alone after the pool: its QEMU guest (TCG, -smp 2) wants both cores.
+for tier in $tiers; do "queue_$tier"; done
+pool_run
 for tier in $tiers; do "run_$tier"; done
 end=$(date +%s)
 
