@@ -36,7 +36,8 @@ TEST_PKGS := qemu-system-x86 linux-source-6.1 busybox-static rdma-core ibverbs-u
 #   HW_*      hw/linux's buses (and logind over sd-bus): h2boxd, h2box-hw, the tests
 #   HW_DLOPEN_PKGS  hw/linux's libraries for a feature a profile may leave off: headers only,
 #             no link flags; hw/linux dlopen()s each on first use (hw/dlib.h), and so does
-#             libi2c (no .pc file) and libgpiod (GPIOD_*)
+#             libi2c (no .pc file) and libgpiod (GPIOD_*); libsensors (no .pc file either) only
+#             while an open resolves a hwmon chip, dlclosed after (hw/linux/sensors.h)
 #   DAEMON_*  h2boxd alone: a library only the daemon uses is one more word on DAEMON_PKGS
 #   DAEMON_DLOPEN_PKGS  h2boxd's optional features' libraries: headers only, no link flags;
 #             runtime/http.c and runtime/mqtt-client.c dlopen() them when the profile enables
@@ -55,7 +56,7 @@ CLIENT_LIBS :=
 GPIOD_CFLAGS ?= $(shell pkg-config --cflags libgpiod 2>/dev/null)
 GPIOD_LIBS ?=
 SYS_LIBS := -lm -lpthread
-HW_LIBS = $(GPIOD_LIBS) $(shell pkg-config --libs $(HW_PKGS) 2>/dev/null) -lsensors
+HW_LIBS = $(GPIOD_LIBS) $(shell pkg-config --libs $(HW_PKGS) 2>/dev/null)
 DAEMON_LIBS = $(shell pkg-config --libs $(DAEMON_PKGS) 2>/dev/null)
 PKG_CFLAGS = $(GPIOD_CFLAGS) $(shell pkg-config --cflags $(HW_PKGS) $(HW_DLOPEN_PKGS) \
 	$(DAEMON_PKGS) $(DAEMON_DLOPEN_PKGS) 2>/dev/null)
