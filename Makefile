@@ -81,7 +81,14 @@ Q := @
 msg = @printf '  %-6s %s\n' $(1) $(2)
 endif
 OPT ?= -O2 -g
-CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -I. -I$(BUILD_DIR)/gen $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+# Memory (issue #16): every function and object in a section of its own, so that the programs'
+# link drops what none of them calls (--gc-sections: a program takes whole objects from
+# libh2box.a, with the functions only another program uses), and relative relocations packed
+# (DT_RELR, glibc 2.36): each page of a program's image that is not mapped costs no RSS.
+SECTION_CFLAGS := -ffunction-sections -fdata-sections
+PROG_LDFLAGS := -Wl,--gc-sections -Wl,-z,pack-relative-relocs
+CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(SECTION_CFLAGS) -I. -I$(BUILD_DIR)/gen $(PKG_CFLAGS) \
+	$(EXTRA_CFLAGS)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 # The fuzz build (clang): every object carries libFuzzer's coverage hooks; the harnesses link
 # libFuzzer's main.
@@ -201,17 +208,17 @@ $(BUILD_DIR)/libh2box.a: $(OBJS) $(GEN_OBJ) $(GEN_PAGE_OBJ)
 
 $(BUILD_DIR)/h2boxd: $(BUILD_DIR)/obj/supervisor/daemon/h2boxd.o $(BUILD_DIR)/libh2box.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(DAEMON_LIBS) $(HW_LIBS) $(SYS_LIBS)
+	$(Q)$(CC) $(LDFLAGS_EXTRA) $(PROG_LDFLAGS) -o $@ $^ $(DAEMON_LIBS) $(HW_LIBS) $(SYS_LIBS)
 
 # No hardware library on this line: an object of h2box that reached hw/linux would fail the link.
 $(BUILD_DIR)/h2box: $(BUILD_DIR)/obj/supervisor/cli/h2box.o $(BUILD_DIR)/libh2box.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(CLIENT_LIBS)
+	$(Q)$(CC) $(LDFLAGS_EXTRA) $(PROG_LDFLAGS) -o $@ $^ $(CLIENT_LIBS)
 
 # probe and ib bench|selftest --local (supervisor/cli/cli-hw.h), exec'd by h2box
 $(BUILD_DIR)/h2box-hw: $(BUILD_DIR)/obj/supervisor/cli/h2box-hw.o $(BUILD_DIR)/libh2box.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS_EXTRA) -o $@ $^ $(HW_LIBS) $(SYS_LIBS)
+	$(Q)$(CC) $(LDFLAGS_EXTRA) $(PROG_LDFLAGS) -o $@ $^ $(HW_LIBS) $(SYS_LIBS)
 
 # the kernel tier's plant mirror drives i2c-stub through libi2c itself
 $(BUILD_DIR)/h2box-plant: $(BUILD_DIR)/obj/tests/kernel/plant-mirror.o $(BUILD_DIR)/libh2box.a
