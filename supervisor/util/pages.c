@@ -6,7 +6,6 @@
 #include <malloc.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -86,40 +85,11 @@ static int pages_object(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
-/*
- * The main thread's stack below the caller's frame (two pages of margin for this call's own
- * callees): start-up's deepest calls (the profile's parse) left it resident, and memory below
- * the stack pointer holds nothing by the ABI.  Only the caller's own thread's stack: the
- * "[stack]" mapping that holds this frame.
- */
-static size_t pages_stack(uintptr_t page)
-{
-	uintptr_t sp = (uintptr_t)__builtin_frame_address(0), lo = 0, hi = 0, a, b;
-	char line[256];
-	FILE *f = fopen("/proc/self/maps", "re");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, "[stack]") && sscanf(line, "%lx-%lx", &a, &b) == 2 && a <= sp &&
-		    sp < b) {
-			lo = a;
-			hi = (sp & ~(page - 1)) - 2 * page;
-		}
-	fclose(f);
-	if (hi <= lo || madvise((void *)lo, hi - lo, MADV_DONTNEED) < 0)
-		return 0;
-	return hi - lo;
-}
-
 size_t pages_release_clean(void)
 {
 	struct pages_walk w = { .page = (uintptr_t)sysconf(_SC_PAGESIZE) };
-	size_t stack;
 
-	/* first: the maps file is read through stdio, whose code and buffer go with the rest */
-	stack = pages_stack(w.page);
 	malloc_trim(0);
 	dl_iterate_phdr(pages_object, &w);
-	return w.advised + stack;
+	return w.advised;
 }

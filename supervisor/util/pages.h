@@ -10,8 +10,8 @@
  * state never runs again; each such page stays in the process's RSS, and each library page in
  * its PSS, for the life of the daemon (issue #16).  This drops the process's mappings of the
  * clean pages of every loaded object's read-only segments (MADV_DONTNEED: the page cache keeps
- * them, and a page the loop runs again faults back in once, from memory), the free pages of
- * the heap (malloc_trim) and the calling (main) thread's stack below its frame.  Never a written page: segments with write permission, the
+ * them, and a page the loop runs again faults back in once, from memory), and the free pages
+ * of the heap (malloc_trim).  Never a written page: segments with write permission, the
  * RELRO ranges ld.so wrote and then protected, and any object with text relocations are left
  * alone.  Returns the bytes advised.
  */

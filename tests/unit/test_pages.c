@@ -29,11 +29,11 @@ static long pages_test_num(const char **p)
 }
 
 /*
- * KiB of Rss in the process's read-only mappings of files (code, constants: what may go), or
- * with `stack` in the main thread's stack.  Read with read(2) and parsed by hand: stdio and
- * sscanf would run (and map back) a good part of libc's code between the release and the count.
+ * KiB of Rss in the process's read-only mappings of files (code, constants: what may go).
+ * Read with read(2) and parsed by hand: stdio and sscanf would run (and map back) a good part
+ * of libc's code between the release and the count.
  */
-static long pages_test_rss(bool stack)
+static long pages_test_clean_rss(void)
 {
 	long total = 0;
 	bool take = false;
@@ -64,9 +64,9 @@ static long pages_test_rss(bool stack)
 				path = strchr(path + 1, ' ');
 			while (path && *path == ' ')
 				path++;
-			take = path && (stack ? strncmp(path, "[stack]", 7) == 0 : *path == '/');
+			take = path && *path == '/';
 		} else if (sp && sp < nl && memchr(l, '-', (size_t)(sp - l))) {
-			take = stack && strstr(l, "[stack]") && strstr(l, "[stack]") < nl;
+			take = false;
 		}
 		l = nl + 1;
 	}
@@ -86,37 +86,14 @@ static void test_pages_release_drops_clean_pages(void **state)
 	size_t advised;
 
 	(void)state;
-	before = pages_test_rss(false);
+	before = pages_test_clean_rss();
 	advised = pages_release_clean();
-	after = pages_test_rss(false);
+	after = pages_test_clean_rss();
 	print_message("read-only file pages: %ld KiB before, %ld KiB after (%zu KiB advised)\n",
 		      before, after, advised / 1024);
 	assert_true(advised > 0);
 	/* what the reading above ran again comes back; the loader's and the libraries' start-up does not */
 	assert_true(after * 2 < before);
-}
-
-/* 192 KiB of stack touched and left, as a deep start-up leaves it */
-static __attribute__((noinline)) int pages_test_deep(void)
-{
-	volatile char buf[192 * 1024];
-
-	memset((char *)buf, 1, sizeof(buf));
-	return buf[100];
-}
-
-static void test_pages_release_drops_dead_stack(void **state)
-{
-	long before, after;
-
-	(void)state;
-	assert_int_equal(pages_test_deep(), 1);
-	before = pages_test_rss(true);
-	pages_release_clean();
-	after = pages_test_rss(true);
-	print_message("main stack: %ld KiB before, %ld KiB after\n", before, after);
-	assert_true(before >= 192);
-	assert_true(after < 64);
 }
 
 static void test_pages_release_keeps_relocated_data(void **state)
@@ -139,7 +116,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pages_release_drops_clean_pages),
-		cmocka_unit_test(test_pages_release_drops_dead_stack),
 		cmocka_unit_test(test_pages_release_keeps_relocated_data),
 	};
 
