@@ -54,6 +54,17 @@ int hw_dlib_load(struct hw_dlib *lib)
 			return lib->state;
 		}
 	}
+	lib->handle = handle;
 	lib->state = 1;
 	return 0;
+}
+
+void hw_dlib_unload(struct hw_dlib *lib)
+{
+	if (lib->state != 1)
+		return;
+	hw_dlib_clear(lib);
+	dlclose(lib->handle);
+	lib->handle = NULL;
+	lib->state = 0;
 }

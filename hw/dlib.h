@@ -22,7 +22,8 @@ struct hw_dlib {
 	const char *deb_pkg;
 	const struct hw_dlib_sym *syms;
 	size_t n_syms;
-	int state; /* 0 not tried, 1 loaded, -ELIBACC failed */
+	int state;    /* 0 not tried (or unloaded), 1 loaded, -ELIBACC failed */
+	void *handle; /* dlopen()'s, while loaded */
 };
 
 /* A struct hw_dlib for SONAME from Debian's PKG, resolving SYMS (a static const array). */
@@ -48,12 +49,19 @@ struct hw_dlib {
 	static struct hw_dlib name##_lib = HW_DLIB_INIT(soname_, pkg_, name##_syms)
 
 /*
- * dlopen(soname) and dlsym each symbol into its slot.  The library stays loaded for the life of
- * the process; a call after a success returns 0 at once.  A library or a symbol that cannot be
+ * dlopen(soname) and dlsym each symbol into its slot.  The library stays loaded until
+ * hw_dlib_unload(); a call after a success returns 0 at once.  A library or a symbol that cannot be
  * found is reported once (hw_dlib_report_set), naming soname and the Debian package, every slot
  * is cleared, and -ELIBACC is returned (again, without a new report, on later calls).
  */
 int hw_dlib_load(struct hw_dlib *lib);
+
+/*
+ * For a library needed only now and then (libsensors: resolving chips at an open): dlclose it,
+ * clear every slot; a later hw_dlib_load() maps it again.  Nothing for a library not loaded
+ * (a failed one stays failed: its report is not repeated).
+ */
+void hw_dlib_unload(struct hw_dlib *lib);
 
 /*
  * Where the one line per library that cannot be loaded goes: stderr ("h2box: ...") until a

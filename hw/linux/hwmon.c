@@ -1,13 +1,11 @@
 /* hwmon.c - the linux hwmon backend: chips and features resolved through libsensors once, samples through a reader. */
 #include "hw/linux/linux.h"
+#include "hw/linux/sensors.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <sensors/error.h>
-#include <sensors/sensors.h>
 
 /* One feature as libsensors showed it at open: what a sample needs, no library call left. */
 struct hw_hwmon_linux_feat {
@@ -25,7 +23,8 @@ struct hw_hwmon_linux_chip {
 	struct hw_hwmon_chip base; /* first: hw.c sees only this; base.name is the resolved name */
 	struct hw *hw;
 	char path[HW_LINUX_PATH_MAX]; /* the hwmon device dir, e.g. /sys/class/hwmon/hwmon3 */
-	unsigned gen;                 /* the libsensors generation the table below comes from */
+	int gone;                     /* -ENODEV: not in the last resolution's chip list; else 0 */
+	struct hw_hwmon_linux_chip *next; /* hw_hwmon_linux_chips */
 	struct hw_hwmon_linux_feat *feats;
 	unsigned nfeats;
 	struct hw_linux_reader *rd; /* the worker serving this directory */
@@ -48,6 +47,13 @@ struct hw_hwmon_linux_chip {
 	} smp;
 };
 
+/*
+ * Every open chip of the process: libsensors' chip list is per process, and each open reads a
+ * fresh one, in which the chips already open are looked up again (a rebind may have moved one
+ * to another hwmonN).  The loop's thread only.
+ */
+static struct hw_hwmon_linux_chip *hw_hwmon_linux_chips;
+
 /* The first detected chip that matches `pattern`, or NULL. */
 static const sensors_chip_name *hw_hwmon_linux_match(const char *pattern, int *err)
 {
@@ -55,13 +61,13 @@ static const sensors_chip_name *hw_hwmon_linux_match(const char *pattern, int *e
 	const sensors_chip_name *sc;
 	int nr = 0, r;
 
-	r = sensors_parse_chip_name(pattern, &match);
+	r = libsensors.sensors_parse_chip_name(pattern, &match);
 	if (r) {
 		*err = -EINVAL;
 		return NULL;
 	}
-	sc = sensors_get_detected_chips(&match, &nr);
-	sensors_free_chip_name(&match);
+	sc = libsensors.sensors_get_detected_chips(&match, &nr);
+	libsensors.sensors_free_chip_name(&match);
 	*err = sc ? 0 : -ENOENT;
 	return sc;
 }
@@ -128,9 +134,9 @@ static const sensors_subfeature *hw_hwmon_linux_input(const sensors_chip_name *s
 
 		if (hw_hwmon_linux_kind(k, &ft, &input, &alt) < 0 || f->type != ft)
 			continue;
-		sub = sensors_get_subfeature(sc, f, input);
+		sub = libsensors.sensors_get_subfeature(sc, f, input);
 		if (!sub && alt != SENSORS_SUBFEATURE_UNKNOWN)
-			sub = sensors_get_subfeature(sc, f, alt);
+			sub = libsensors.sensors_get_subfeature(sc, f, alt);
 		*kind = k;
 		return sub;
 	}
@@ -151,7 +157,7 @@ static int hw_hwmon_linux_table(struct hw_hwmon_linux_chip *c, const sensors_chi
 	unsigned n = 0, cap = 0;
 	int nr = 0;
 
-	while ((f = sensors_get_features(sc, &nr))) {
+	while ((f = libsensors.sensors_get_features(sc, &nr))) {
 		struct hw_hwmon_linux_feat *e;
 		enum hw_hwmon_kind k;
 		const sensors_subfeature *sub = hw_hwmon_linux_input(sc, f, &k);
@@ -175,7 +181,7 @@ static int hw_hwmon_linux_table(struct hw_hwmon_linux_chip *c, const sensors_chi
 		e->kind = k;
 		e->scale = hw_hwmon_linux_scale(k);
 		e->slot = -1;
-		label = sensors_get_label(sc, f);
+		label = libsensors.sensors_get_label(sc, f);
 		/* names and labels longer than the fields cannot match a profile's label anyway */
 		if (snprintf(e->name, sizeof(e->name), "%s", f->name) >= (int)sizeof(e->name) ||
 		    snprintf(e->sub, sizeof(e->sub), "%s", sub->name) >= (int)sizeof(e->sub) ||
@@ -218,64 +224,76 @@ static int hw_hwmon_linux_bind(struct hw_hwmon_linux_chip *c, const sensors_chip
 			c->wslot_of[i] = -1;
 		c->nknown = 0;
 	}
-	r = hw_hwmon_linux_table(c, sc);
-	if (r < 0)
-		return r;
-	c->gen = hw_linux_sensors_generation();
-	return 0;
+	return hw_hwmon_linux_table(c, sc);
+}
+
+/*
+ * The open chips looked up in the fresh list: one whose directory changed is bound to the new
+ * one (its table again), one not in the list reads -ENODEV until a later open's list has it.
+ */
+static void hw_hwmon_linux_rebind_all(void)
+{
+	char path[HW_LINUX_PATH_MAX];
+
+	for (struct hw_hwmon_linux_chip *c = hw_hwmon_linux_chips; c; c = c->next) {
+		const sensors_chip_name *sc = hw_hwmon_linux_match(c->base.name, &c->gone);
+
+		if (c->gone < 0) {
+			c->gone = -ENODEV;
+			continue;
+		}
+		if (c->gone == 0 && sc->path &&
+		    hw_linux_path(path, sizeof(path), "%s", sc->path) == 0 && strcmp(path, c->path) == 0)
+			continue;
+		c->gone = hw_hwmon_linux_bind(c, sc) < 0 ? -ENODEV : 0;
+	}
 }
 
 static void hw_hwmon_linux_close(struct hw_hwmon_chip *chip);
 
 static int hw_hwmon_linux_open(struct hw *hw, const char *pattern, struct hw_hwmon_chip **out)
 {
-	struct hw_hwmon_linux_chip *c;
+	struct hw_hwmon_linux_chip *c = NULL;
 	const sensors_chip_name *sc;
 	int r;
 
-	r = hw_linux_sensors_get(hw);
+	/* a fresh chip list each time: a chip bound since the last open is in it */
+	r = hw_linux_sensors_begin();
 	if (r < 0)
 		return r;
+	hw_hwmon_linux_rebind_all();
 	sc = hw_hwmon_linux_match(pattern, &r);
-	if (r == -ENOENT) {
-		r = hw_linux_sensors_refresh();
-		if (r < 0)
-			return r;
-		sc = hw_hwmon_linux_match(pattern, &r);
-	}
 	if (r < 0)
-		return r;
+		goto out;
 	c = calloc(1, sizeof(*c));
-	if (!c)
-		return -ENOMEM;
+	if (!c) {
+		r = -ENOMEM;
+		goto out;
+	}
 	c->hw = hw;
-	if (sensors_snprintf_chip_name(c->base.name, sizeof(c->base.name), sc) < 0) {
+	if (libsensors.sensors_snprintf_chip_name(c->base.name, sizeof(c->base.name), sc) < 0) {
 		r = -ENAMETOOLONG;
-		goto err;
+		goto out;
 	}
 	r = hw_hwmon_linux_bind(c, sc);
 	if (r < 0)
-		goto err;
+		goto out;
+	c->next = hw_hwmon_linux_chips;
+	hw_hwmon_linux_chips = c;
 	*out = &c->base;
-	return 0;
+	c = NULL;
 
-err:
-	hw_hwmon_linux_close(&c->base);
+out:
+	if (c)
+		hw_hwmon_linux_close(&c->base);
+	hw_linux_sensors_end();
 	return r;
 }
 
-/* After a libsensors refresh: the same chip (its resolved name carries bus and address) again. */
+/* 0, or -ENODEV for a chip the last open's chip list no longer had (hw_hwmon_linux_rebind_all). */
 static int hw_hwmon_linux_resolve(struct hw_hwmon_linux_chip *c)
 {
-	const sensors_chip_name *sc;
-	int r;
-
-	if (c->gen == hw_linux_sensors_generation())
-		return 0;
-	sc = hw_hwmon_linux_match(c->base.name, &r);
-	if (r < 0)
-		return r == -ENOENT ? -ENODEV : r;
-	return hw_hwmon_linux_bind(c, sc);
+	return c->gone;
 }
 
 /* Errors as libsensors reported them: a file that cannot be opened is a chip gone. */
@@ -592,7 +610,11 @@ static void hw_hwmon_linux_close(struct hw_hwmon_chip *chip)
 {
 	struct hw_hwmon_linux_chip *c = (struct hw_hwmon_linux_chip *)chip;
 
-	/* The libsensors reference stays with the hw: other chips may share it. */
+	for (struct hw_hwmon_linux_chip **p = &hw_hwmon_linux_chips; *p; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
 	if (c->smp.rd)
 		hw_linux_reader_unschedule(c->smp.rd);
 	hw_linux_reader_put(c->hw, c->rd);

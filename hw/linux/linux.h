@@ -123,7 +123,6 @@ struct hw_linux_reader_ent {
 
 struct hw_linux_state {
 	char sysfs_root[256];
-	bool sensors_ref; /* this hw holds a reference on the process-wide libsensors state */
 	struct hw_linux_reader_ent readers[HW_LINUX_READERS_MAX];
 };
 
@@ -144,17 +143,6 @@ int hw_linux_parse_long(const char *buf, long *value);
 int hw_linux_file_read_u64(const char *path, uint64_t *value);
 /* Write a string in a single write(); -errno of the write as the kernel reports it. */
 int hw_linux_file_write_str(const char *path, const char *s);
-
-/*
- * hwmon.c: libsensors keeps one global chip list per process, so every struct hw
- * shares one initialisation, reference counted here.  The generation counts
- * re-initialisations: sensors_chip_name pointers from an older generation
- * are gone and open chips must look themselves up again.
- */
-int hw_linux_sensors_get(struct hw *hw);
-void hw_linux_sensors_put(struct hw *hw);
-int hw_linux_sensors_refresh(void);
-unsigned hw_linux_sensors_generation(void);
 
 /*
  * reader-dirs.c: the reader serving directory `dir` (created on first use), one

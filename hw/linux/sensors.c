@@ -1,17 +1,21 @@
-/* sensors.c - the process's one libsensors: init on first use, cleanup after the last, a rescan and its generation. */
-#include "hw/linux/linux.h"
+/* sensors.c - the process's libsensors: dlopen()ed and initialised for a chip resolution, cleaned up and dlclosed after. */
+#include "hw/linux/sensors.h"
 
 #include <errno.h>
+#include <malloc.h>
 
-#include <sensors/error.h>
-#include <sensors/sensors.h>
+struct hw_linux_sensors libsensors;
+static const struct hw_dlib_sym hw_linux_sensors_syms[] = {
+	HW_LINUX_SENSORS_FUNCS(HW_DLIB_SYM_, libsensors)
+};
+static struct hw_dlib hw_linux_sensors_lib =
+	HW_DLIB_INIT("libsensors.so.5", "libsensors5", hw_linux_sensors_syms);
 
 /*
  * libsensors is one global per process (its chip list, its config), so the
- * bookkeeping is too.  The daemon is single-threaded; so are these counters.
+ * bookkeeping is too.  Chips are resolved from the loop's thread only.
  */
-static unsigned hw_sensors_users;
-static unsigned hw_sensors_gen;
+static unsigned hw_sensors_depth;
 
 static int hw_sensors_errno(int err)
 {
@@ -47,67 +51,41 @@ static int hw_sensors_errno(int err)
 	}
 }
 
-static int hw_sensors_init(void)
+/* libsensors unloaded, and the heap its chip list and config parse used handed back. */
+static void hw_sensors_unload(void)
 {
-	/* NULL: Debian's /etc/sensors3.conf + /etc/sensors.d, so user compute lines apply */
-	int r = sensors_init(NULL);
-
-	if (r) {
-		/* a failed init may leave half a chip list behind */
-		sensors_cleanup();
-		return hw_sensors_errno(r);
-	}
-	hw_sensors_gen++;
-	return 0;
+	hw_dlib_unload(&hw_linux_sensors_lib);
+	/* the parse leaves a few hundred KiB of freed chunks among the daemon's live ones */
+	malloc_trim(0);
 }
 
-int hw_linux_sensors_get(struct hw *hw)
+int hw_linux_sensors_begin(void)
 {
-	struct hw_linux_state *st = hw_linux_state(hw);
 	int r;
 
-	if (st->sensors_ref)
+	if (hw_sensors_depth) {
+		hw_sensors_depth++;
 		return 0;
-	if (hw_sensors_users == 0) {
-		r = hw_sensors_init();
-		if (r < 0)
-			return r;
 	}
-	hw_sensors_users++;
-	st->sensors_ref = true;
+	r = hw_dlib_load(&hw_linux_sensors_lib);
+	if (r < 0)
+		return r;
+	/* NULL: Debian's /etc/sensors3.conf + /etc/sensors.d, so user compute lines apply */
+	r = libsensors.sensors_init(NULL);
+	if (r) {
+		/* a failed init may leave half a chip list behind */
+		libsensors.sensors_cleanup();
+		hw_sensors_unload();
+		return hw_sensors_errno(r);
+	}
+	hw_sensors_depth = 1;
 	return 0;
 }
 
-void hw_linux_sensors_put(struct hw *hw)
+void hw_linux_sensors_end(void)
 {
-	struct hw_linux_state *st = hw_linux_state(hw);
-
-	if (!st->sensors_ref)
+	if (hw_sensors_depth == 0 || --hw_sensors_depth)
 		return;
-	st->sensors_ref = false;
-	if (--hw_sensors_users == 0) {
-		sensors_cleanup();
-		hw_sensors_gen++;
-	}
-}
-
-/*
- * libsensors reads the chip list once, in sensors_init().  A chip that is
- * bound later (the NIC fan controller or the INA226 behind the SFX rails
- * appear only after the PSU came up) stays invisible until a cleanup and a
- * fresh init.  Every sensors_chip_name pointer handed out before is freed
- * by that; open chips notice through the generation and look up again.
- */
-int hw_linux_sensors_refresh(void)
-{
-	if (hw_sensors_users == 0)
-		return -EINVAL;
-	sensors_cleanup();
-	hw_sensors_gen++; /* even if the init below fails, the old pointers are gone */
-	return hw_sensors_init();
-}
-
-unsigned hw_linux_sensors_generation(void)
-{
-	return hw_sensors_gen;
+	libsensors.sensors_cleanup();
+	hw_sensors_unload();
 }

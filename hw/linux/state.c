@@ -1,4 +1,4 @@
-/* state.c - lifecycle of the linux backend state (the sysfs root, the libsensors reference, the readers). */
+/* state.c - lifecycle of the linux backend state (the sysfs root, the readers). */
 #include "hw/linux/linux.h"
 
 #include <errno.h>
@@ -35,8 +35,6 @@ void hw_linux_state_free(struct hw *hw)
 
 	if (!st)
 		return;
-	if (st->sensors_ref)
-		hw_linux_sensors_put(hw);
 	hw_linux_readers_free(hw);
 	free(st);
 	hw->backend = NULL;

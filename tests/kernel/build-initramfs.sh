@@ -6,7 +6,7 @@
 # Contents: busybox-static with applet links, i2c-stub.ko (from the cached kernel: H2BOX_KERNEL_DIR,
 # else build-kernel.sh is asked, which is instant when warm), the project's binaries found in
 # BUILD_DIR (h2boxd, h2box, h2box-hw, h2box-plant, BUILD_DIR/kernel-tools/*; whichever exist) with their
-# shared libraries (ldd), the ones hw/linux dlopen()s (libibverbs, libpci, libgpiod, libi2c)
+# shared libraries (ldd), the ones hw/linux dlopen()s (libibverbs, libpci, libgpiod, libi2c, libsensors)
 # and the dynamic loader, perftest (ib_write_bw, ib_send_lat), libibverbs
 # with the rxe provider, iproute2 (ip, tc, rdma), gpiod and lm-sensors tools when installed,
 # /etc/sensors3.conf, /init (guest-init.sh), /rig/guest-lib.sh, /rig/scenarios/*.sh and the unit's
@@ -139,7 +139,7 @@ add_dlopened() { # DIR|"" SONAME...
 		if [[ -n $p ]]; then add_bin "$p"; else say "  (not installed here, left out: $so)"; fi
 	done
 }
-add_dlopened "" libibverbs.so.1 libpci.so.3 libgpiod.so.2 libi2c.so.0
+add_dlopened "" libibverbs.so.1 libpci.so.3 libgpiod.so.2 libi2c.so.0 libsensors.so.5
 
 # --- a second build of h2boxd/h2box (libgpiod 2.x) for the GPIO scenarios, when given ---
 # H2BOX_KTEST_GPIOD2_BUILD=DIR packs DIR/{h2boxd,h2box,h2box-hw} as /opt/gpiod2/bin/ with their libraries

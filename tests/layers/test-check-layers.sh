@@ -95,8 +95,9 @@ else notok "h2box's NEEDED entries: libc.so.6 alone" "NEEDED: ${needed:-none rea
 # h2boxd dlopen()s libmicrohttpd and libmosquitto (and the TLS stacks under them) only when the
 # profile sets [metrics] listen or [mqtt] host, and hw/linux the hardware libraries (libibverbs
 # and its libnl, libpci and its libudev/zlib, libgpiod, libi2c) only for a feature the profile
-# enables (issue #16, hw/dlib.h): none is on h2boxd's or h2box-hw's link line
-hwlibs='libibverbs|libpci|libgpiod|libi2c'
+# enables, libsensors only while an open resolves a hwmon chip (issue #16, hw/dlib.h): none is
+# on h2boxd's or h2box-hw's link line
+hwlibs='libibverbs|libpci|libgpiod|libi2c|libsensors'
 needed=$(readelf -d "$build/h2boxd" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' | sort | xargs)
 needed_hw=$(readelf -d "$build/h2box-hw" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' | sort | xargs)
 if [ -n "$needed" ] && ! grep -Eq "libmosquitto|libmicrohttpd|$hwlibs" <<<"$needed" &&

@@ -277,7 +277,7 @@ static void test_hwmon_unknown_chip_is_enoent(void **state)
 	(void)state;
 	assert_int_equal(hw_hwmon_chip_open(hw, "nonexistent-*", &chip), -ENOENT);
 	assert_null(chip);
-	/* the second miss goes through a libsensors refresh and must hold up as well */
+	/* the second miss loads and initialises libsensors afresh and must hold up as well */
 	assert_int_equal(hw_hwmon_chip_open(hw, "nonexistent-*", &chip), -ENOENT);
 	hw_free(hw);
 }
@@ -294,6 +294,39 @@ static void test_hwmon_two_hws_share_libsensors(void **state)
 	/* b's libsensors must survive a's cleanup */
 	assert_int_equal(hw_hwmon_chip_open(b, "nonexistent-*", &chip), -ENOENT);
 	hw_free(b);
+}
+
+/* true when `lib` (a file name's start, "libsensors.so") is mapped into this process */
+static bool lib_mapped(const char *lib)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, lib))
+			found = true;
+	fclose(f);
+	return found;
+}
+
+/*
+ * libsensors only resolves chips: an open dlopen()s it (the -ENOENT is its chip list's answer,
+ * not -ELIBACC) and dlcloses it after, so its code, chip list and config parse leave the
+ * process (issue #16; h2boxd does not link it, tests/layers checks that).
+ */
+static void test_hwmon_open_leaves_libsensors_unmapped(void **state)
+{
+	struct hw *hw = real_hw();
+	struct hw_hwmon_chip *chip = NULL;
+
+	(void)state;
+	assert_int_equal(hw_hwmon_chip_open(hw, "nonexistent-*", &chip), -ENOENT);
+	assert_false(lib_mapped("libsensors.so"));
+	assert_int_equal(hw_hwmon_chip_open(hw, "nonexistent-*", &chip), -ENOENT);
+	assert_false(lib_mapped("libsensors.so"));
+	hw_free(hw);
 }
 
 /* ---- hwmon file_read ---- */
@@ -1220,6 +1253,7 @@ int main(void)
 						fake_teardown),
 		cmocka_unit_test(test_gpio_listing_without_chips),
 		cmocka_unit_test(test_hwmon_two_hws_share_libsensors),
+		cmocka_unit_test(test_hwmon_open_leaves_libsensors_unmapped),
 		cmocka_unit_test_setup_teardown(test_hwmon_file_read_parses_one_integer, fake_setup,
 						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_hwmon_file_read_wedged_attribute_is_bounded,
