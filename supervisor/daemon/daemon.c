@@ -10,7 +10,6 @@
 #include "supervisor/daemon/daemon-i2c.h"
 #include "supervisor/daemon/daemon-metrics.h"
 #include "supervisor/daemon/daemon-services.h"
-#include "supervisor/util/pages.h"
 #include "supervisor/util/json.h"
 #include "supervisor/util/timefmt.h"
 #include "supervisor/services/power-svc.h"
@@ -76,8 +75,6 @@ static void daemon_maybe_ready(struct daemon *d)
 	d->ready_sent = true;
 	sd_notify(0, "READY=1");
 	log_info("ready: control socket %s", ctl_socket_path(d->ctl));
-	/* start-up's pages (loader, profile, set-up) out of the RSS: util/pages.h */
-	pages_release_clean();
 }
 
 static void daemon_on_ready(void *userdata)
