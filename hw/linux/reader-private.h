@@ -5,6 +5,7 @@
 #include "hw/linux/linux.h"
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -31,7 +32,12 @@ struct hw_linux_slot {
 
 struct hw_linux_reader {
 	pthread_mutex_t mu;
-	pthread_cond_t work; /* the worker waits here for requests */
+	/*
+	 * The worker sleeps on this, outside the lock, for requests: a condition variable would
+	 * take the mutex back marked contended after every wait, so each wake-up of the worker
+	 * (ten a second for a 10 Hz schedule) cost one more futex call to let go of it.
+	 */
+	sem_t kick;
 	pthread_cond_t done; /* the loop waits here for completions */
 	int refs;            /* the owner and the worker: the last one out frees */
 	bool quit;
@@ -53,5 +59,7 @@ int hw_linux_slot_write(struct hw_linux_slot *s, long value, unsigned *opens);
 /* reader-sched.c: the worker's side of the schedule, called with the reader's lock held */
 bool hw_linux_reader_tick(struct hw_linux_reader *rd);
 void hw_linux_reader_sleep(struct hw_linux_reader *rd);
+/* reader.c: wake the worker (the lock not held: it does not wake into a held mutex) */
+void hw_linux_reader_kick(struct hw_linux_reader *rd);
 
 #endif

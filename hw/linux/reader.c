@@ -25,7 +25,7 @@ static void hw_linux_reader_destroy(struct hw_linux_reader *rd)
 			close(rd->slots[i]->wfd);
 		free(rd->slots[i]);
 	}
-	pthread_cond_destroy(&rd->work);
+	sem_destroy(&rd->kick);
 	pthread_cond_destroy(&rd->done);
 	pthread_mutex_destroy(&rd->mu);
 	free(rd);
@@ -94,6 +94,12 @@ static void *hw_linux_reader_main(void *arg)
 	return NULL;
 }
 
+void hw_linux_reader_kick(struct hw_linux_reader *rd)
+{
+	/* the worker rechecks everything under the lock after a kick: extra kicks are harmless */
+	sem_post(&rd->kick);
+}
+
 int hw_linux_reader_new(int64_t deadline_ns, struct hw_linux_reader **out)
 {
 	struct hw_linux_reader *rd = calloc(1, sizeof(*rd));
@@ -110,8 +116,7 @@ int hw_linux_reader_new(int64_t deadline_ns, struct hw_linux_reader **out)
 	pthread_mutex_init(&rd->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	/* work: CLOCK_MONOTONIC too, the clock of a schedule's ticks */
-	pthread_cond_init(&rd->work, &ca);
+	sem_init(&rd->kick, 0, 0);
 	pthread_cond_init(&rd->done, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_attr_init(&ta);
@@ -145,8 +150,10 @@ void hw_linux_reader_free(struct hw_linux_reader *rd)
 		return;
 	pthread_mutex_lock(&rd->mu);
 	rd->quit = true;
-	pthread_cond_signal(&rd->work);
 	last = --rd->refs == 0;
+	/* kicked with the lock held: the last reference may be the worker's, gone once unlocked */
+	if (!last)
+		sem_post(&rd->kick);
 	pthread_mutex_unlock(&rd->mu);
 	if (last)
 		hw_linux_reader_destroy(rd);
@@ -278,9 +285,8 @@ unsigned hw_linux_reader_submit(struct hw_linux_reader *rd, const int *idx, unsi
 		return 0;
 	}
 	rd->stats.handoffs++;
-	/* signalled unlocked so the worker does not wake into a held mutex; it rechecks `want` */
 	pthread_mutex_unlock(&rd->mu);
-	pthread_cond_signal(&rd->work);
+	hw_linux_reader_kick(rd);
 	return queued;
 }
 
@@ -395,7 +401,7 @@ int hw_linux_reader_post(struct hw_linux_reader *rd, int idx, long value)
 	}
 	rd->stats.handoffs++;
 	pthread_mutex_unlock(&rd->mu);
-	pthread_cond_signal(&rd->work);
+	hw_linux_reader_kick(rd);
 	return prev;
 }
 
