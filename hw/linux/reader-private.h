@@ -25,6 +25,9 @@ struct hw_linux_slot {
 	long wval;
 	long value; /* the last completed read and its result */
 	int err;
+	uint64_t stamp; /* the reader's completion count when the last request completed */
+	long wrote;     /* a write slot: the value its last write put in the file, */
+	bool wrote_ok;  /* and whether that write succeeded */
 	/* requester side of posted writes (hw_linux_reader_post) */
 	bool wslot;      /* a write slot: its path's writes only, never found by a read's lookup */
 	uint64_t posted; /* the posted write whose result nobody was told of yet, 0 none */
@@ -43,6 +46,7 @@ struct hw_linux_reader {
 	bool quit;
 	int64_t io_since; /* CLOCK_MONOTONIC ns the worker's current call began, 0 between calls */
 	int64_t deadline_ns;
+	uint64_t completed; /* requests completed, the slots' stamps */
 	unsigned nslots;
 	struct hw_linux_slot *slots[HW_LINUX_READER_SLOTS];
 	struct hw_linux_reader_stats stats;

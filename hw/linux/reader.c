@@ -71,8 +71,13 @@ static void *hw_linux_reader_main(void *arg)
 		pthread_mutex_lock(&rd->mu);
 		rd->io_since = 0;
 		s->err = r;
-		if (!write)
+		if (write) {
+			s->wrote = wval;
+			s->wrote_ok = r == 0;
+		} else {
 			s->value = value;
+		}
+		s->stamp = ++rd->completed;
 		s->done = seq;
 		/* a request queued meanwhile (a latest-wins write) counts from now */
 		s->busy_since = s->done == s->want ? 0 : hw_linux_reader_now();
@@ -375,6 +380,27 @@ static int hw_linux_reader_posted_take(struct hw_linux_slot *s)
 	return s->err;
 }
 
+/*
+ * The file already holds what a post would write (the lock held): the write slot's last write put
+ * this value in and succeeded, nothing is queued on it, and the file's read slot read the same
+ * value back after that write, with nothing queued either (a wedged chip has its reads queued).
+ * A chip that rounds or clamps reads back another value, and is written every time.
+ */
+static bool hw_linux_reader_holds(struct hw_linux_reader *rd, const struct hw_linux_slot *w,
+				  long value)
+{
+	if (w->want != w->done || !w->wrote_ok || w->wrote != value)
+		return false;
+	for (unsigned i = 0; i < rd->nslots; i++) {
+		const struct hw_linux_slot *r = rd->slots[i];
+
+		if (!r->wslot && strcmp(r->path, w->path) == 0)
+			return r->want == r->done && r->err == 0 && r->value == value &&
+			       r->stamp > w->stamp;
+	}
+	return false;
+}
+
 int hw_linux_reader_post(struct hw_linux_reader *rd, int idx, long value)
 {
 	struct hw_linux_slot *s;
@@ -392,6 +418,12 @@ int hw_linux_reader_post(struct hw_linux_reader *rd, int idx, long value)
 	s = rd->slots[idx];
 	now = hw_linux_reader_now();
 	prev = hw_linux_reader_posted_take(s);
+	/* a cycle's duty that the chip was just read holding: no hand-off, no wake-up, no write */
+	if (hw_linux_reader_holds(rd, s, value)) {
+		rd->stats.unchanged++;
+		pthread_mutex_unlock(&rd->mu);
+		return prev;
+	}
 	/* a stale slot keeps the value as the one to apply when the worker comes back */
 	r = hw_linux_reader_queue(rd, s, true, value, now, hw_linux_reader_wedged(rd, now), &seq);
 	s->posted = s->want;
