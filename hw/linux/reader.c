@@ -99,12 +99,6 @@ static void *hw_linux_reader_main(void *arg)
 	return NULL;
 }
 
-void hw_linux_reader_kick(struct hw_linux_reader *rd)
-{
-	/* the worker rechecks everything under the lock after a kick: extra kicks are harmless */
-	sem_post(&rd->kick);
-}
-
 int hw_linux_reader_new(int64_t deadline_ns, struct hw_linux_reader **out)
 {
 	struct hw_linux_reader *rd = calloc(1, sizeof(*rd));
