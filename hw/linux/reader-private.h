@@ -46,7 +46,8 @@ struct hw_linux_reader {
 	bool quit;
 	int64_t io_since; /* CLOCK_MONOTONIC ns the worker's current call began, 0 between calls */
 	int64_t deadline_ns;
-	uint64_t completed; /* requests completed, the slots' stamps */
+	uint64_t completed;   /* requests completed, the slots' stamps */
+	uint64_t last_write;  /* the stamp of the last write completed, on any slot */
 	unsigned nslots;
 	struct hw_linux_slot *slots[HW_LINUX_READER_SLOTS];
 	struct hw_linux_reader_stats stats;

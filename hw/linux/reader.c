@@ -78,6 +78,8 @@ static void *hw_linux_reader_main(void *arg)
 			s->value = value;
 		}
 		s->stamp = ++rd->completed;
+		if (write)
+			rd->last_write = s->stamp;
 		s->done = seq;
 		/* a request queued meanwhile (a latest-wins write) counts from now */
 		s->busy_since = s->done == s->want ? 0 : hw_linux_reader_now();
@@ -377,8 +379,10 @@ static int hw_linux_reader_posted_take(struct hw_linux_slot *s)
 /*
  * The file already holds what a post would write (the lock held): the write slot's last write put
  * this value in and succeeded, nothing is queued on it, and the file's read slot read the same
- * value back after that write, with nothing queued either (a wedged chip has its reads queued).
- * A chip that rounds or clamps reads back another value, and is written every time.
+ * value back after that write and after any other write to the chip (a mode written back to
+ * manual may have reset the duty behind a driver's cached value), with nothing queued either (a
+ * wedged chip has its reads queued).  A chip that rounds or clamps reads back another value, and
+ * is written every time.
  */
 static bool hw_linux_reader_holds(struct hw_linux_reader *rd, const struct hw_linux_slot *w,
 				  long value)
@@ -390,7 +394,7 @@ static bool hw_linux_reader_holds(struct hw_linux_reader *rd, const struct hw_li
 
 		if (!r->wslot && strcmp(r->path, w->path) == 0)
 			return r->want == r->done && r->err == 0 && r->value == value &&
-			       r->stamp > w->stamp;
+			       r->stamp > rd->last_write;
 	}
 	return false;
 }

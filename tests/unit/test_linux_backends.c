@@ -647,9 +647,9 @@ static void test_reader_post_of_the_held_value_is_dropped(void **state)
 	struct fake *f = *state;
 	struct hw_linux_reader_stats st0, st;
 	struct hw_linux_reader *rd;
-	char pwm[PATH_MAX];
+	char pwm[PATH_MAX], en[PATH_MAX];
 	long v = 0;
-	int r, w;
+	int r, w, e;
 
 	fake_write(f->root, "class/hwmon/hwmon6/pwm1", "255\n");
 	snprintf(pwm, sizeof(pwm), "%s/class/hwmon/hwmon6/pwm1", f->root);
@@ -679,6 +679,20 @@ static void test_reader_post_of_the_held_value_is_dropped(void **state)
 	assert_int_equal(st.unchanged, st0.unchanged + 3);
 	assert_int_equal(st.handoffs, st0.handoffs + 3); /* the three reads' */
 	assert_int_equal(st.ops, st0.ops + 3);
+
+	/* another attribute of the chip written after the read (pwm1_enable back to manual): the
+	 * duty is written again */
+	fake_write(f->root, "class/hwmon/hwmon6/pwm1_enable", "2\n");
+	snprintf(en, sizeof(en), "%s/class/hwmon/hwmon6/pwm1_enable", f->root);
+	e = hw_linux_reader_wslot(rd, en);
+	assert_int_equal(hw_linux_reader_read(rd, r, &v), 0);
+	assert_int_equal(hw_linux_reader_write(rd, e, 1), 0);
+	hw_linux_reader_stats_get(rd, &st0);
+	assert_int_equal(hw_linux_reader_post(rd, w, 77), 0);
+	assert_int_equal(hw_linux_reader_idle_wait(rd, 30 * HW_NSEC_PER_SEC), 0);
+	hw_linux_reader_stats_get(rd, &st);
+	assert_int_equal(st.unchanged, st0.unchanged);
+	assert_int_equal(st.ops, st0.ops + 1);
 
 	/* another duty is written */
 	assert_int_equal(hw_linux_reader_post(rd, w, 90), 0);
