@@ -45,6 +45,7 @@ struct hw_linux_reader_stats {
 	unsigned long stale; /* requests answered -ETIMEDOUT (deadline passed or still stuck) */
 	unsigned long handoffs; /* loop -> worker hand-offs: one per call, a batch's reads in one */
 	unsigned long replies;  /* worker -> loop wake-ups: once its queue is empty */
+	unsigned long unchanged; /* posts not handed over: the file was read back holding the value */
 };
 
 int hw_linux_reader_new(int64_t deadline_ns, struct hw_linux_reader **out);
@@ -74,7 +75,9 @@ void hw_linux_reader_collect(struct hw_linux_reader *rd, const int *idx, unsigne
 int hw_linux_reader_wslot(struct hw_linux_reader *rd, const char *path);
 /*
  * Queue a write and return without waiting: 0, the -errno of this slot's previous posted
- * write not told yet, or -ETIMEDOUT on a wedged chip (the value is kept, latest wins).
+ * write not told yet, or -ETIMEDOUT on a wedged chip (the value is kept, latest wins).  Not
+ * queued at all when the file holds the value already: this slot's last write put it there and
+ * the file's read slot read it back since (a duty that stays the same cycle after cycle).
  */
 int hw_linux_reader_post(struct hw_linux_reader *rd, int idx, long value);
 /*

@@ -84,18 +84,29 @@ bool hw_linux_reader_tick(struct hw_linux_reader *rd)
 	return true;
 }
 
-/* Nothing to do: sleep until a request, or the schedule's next tick. */
+/*
+ * Nothing to do (the lock held, let go while asleep): sleep until a kick, or the schedule's next
+ * tick.  A kick posted after the caller's last look under the lock is counted by the semaphore,
+ * so the sleep returns at once for it; the kicks already counted are taken here too, the caller
+ * rechecking everything they were for.
+ */
 void hw_linux_reader_sleep(struct hw_linux_reader *rd)
 {
 	struct timespec until;
+	bool timed = rd->sched != NULL;
 
-	if (!rd->sched) {
-		pthread_cond_wait(&rd->work, &rd->mu);
-		return;
+	if (timed) {
+		until.tv_sec = (time_t)(rd->sched->next_ns / HW_NSEC_PER_SEC);
+		until.tv_nsec = (long)(rd->sched->next_ns % HW_NSEC_PER_SEC);
 	}
-	until.tv_sec = (time_t)(rd->sched->next_ns / HW_NSEC_PER_SEC);
-	until.tv_nsec = (long)(rd->sched->next_ns % HW_NSEC_PER_SEC);
-	pthread_cond_timedwait(&rd->work, &rd->mu, &until);
+	pthread_mutex_unlock(&rd->mu);
+	if (timed)
+		(void)sem_clockwait(&rd->kick, CLOCK_MONOTONIC, &until);
+	else
+		(void)sem_wait(&rd->kick);
+	while (sem_trywait(&rd->kick) == 0)
+		;
+	pthread_mutex_lock(&rd->mu);
 }
 
 int hw_linux_reader_schedule(struct hw_linux_reader *rd, const int *idx, unsigned n,
@@ -130,7 +141,7 @@ int hw_linux_reader_schedule(struct hw_linux_reader *rd, const int *idx, unsigne
 	pthread_mutex_unlock(&rd->mu);
 	free(sc);
 	/* the worker may sleep without a timeout: it goes by the new schedule from now */
-	pthread_cond_signal(&rd->work);
+	hw_linux_reader_kick(rd);
 	return r;
 }
 

@@ -25,7 +25,7 @@ static void hw_linux_reader_destroy(struct hw_linux_reader *rd)
 			close(rd->slots[i]->wfd);
 		free(rd->slots[i]);
 	}
-	pthread_cond_destroy(&rd->work);
+	sem_destroy(&rd->kick);
 	pthread_cond_destroy(&rd->done);
 	pthread_mutex_destroy(&rd->mu);
 	free(rd);
@@ -71,8 +71,15 @@ static void *hw_linux_reader_main(void *arg)
 		pthread_mutex_lock(&rd->mu);
 		rd->io_since = 0;
 		s->err = r;
-		if (!write)
+		if (write) {
+			s->wrote = wval;
+			s->wrote_ok = r == 0;
+		} else {
 			s->value = value;
+		}
+		s->stamp = ++rd->completed;
+		if (write)
+			rd->last_write = s->stamp;
 		s->done = seq;
 		/* a request queued meanwhile (a latest-wins write) counts from now */
 		s->busy_since = s->done == s->want ? 0 : hw_linux_reader_now();
@@ -110,8 +117,7 @@ int hw_linux_reader_new(int64_t deadline_ns, struct hw_linux_reader **out)
 	pthread_mutex_init(&rd->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	/* work: CLOCK_MONOTONIC too, the clock of a schedule's ticks */
-	pthread_cond_init(&rd->work, &ca);
+	sem_init(&rd->kick, 0, 0);
 	pthread_cond_init(&rd->done, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_attr_init(&ta);
@@ -145,8 +151,10 @@ void hw_linux_reader_free(struct hw_linux_reader *rd)
 		return;
 	pthread_mutex_lock(&rd->mu);
 	rd->quit = true;
-	pthread_cond_signal(&rd->work);
 	last = --rd->refs == 0;
+	/* kicked with the lock held: the last reference may be the worker's, gone once unlocked */
+	if (!last)
+		sem_post(&rd->kick);
 	pthread_mutex_unlock(&rd->mu);
 	if (last)
 		hw_linux_reader_destroy(rd);
@@ -278,9 +286,8 @@ unsigned hw_linux_reader_submit(struct hw_linux_reader *rd, const int *idx, unsi
 		return 0;
 	}
 	rd->stats.handoffs++;
-	/* signalled unlocked so the worker does not wake into a held mutex; it rechecks `want` */
 	pthread_mutex_unlock(&rd->mu);
-	pthread_cond_signal(&rd->work);
+	hw_linux_reader_kick(rd);
 	return queued;
 }
 
@@ -369,6 +376,29 @@ static int hw_linux_reader_posted_take(struct hw_linux_slot *s)
 	return s->err;
 }
 
+/*
+ * The file already holds what a post would write (the lock held): the write slot's last write put
+ * this value in and succeeded, nothing is queued on it, and the file's read slot read the same
+ * value back after that write and after any other write to the chip (a mode written back to
+ * manual may have reset the duty behind a driver's cached value), with nothing queued either (a
+ * wedged chip has its reads queued).  A chip that rounds or clamps reads back another value, and
+ * is written every time.
+ */
+static bool hw_linux_reader_holds(struct hw_linux_reader *rd, const struct hw_linux_slot *w,
+				  long value)
+{
+	if (w->want != w->done || !w->wrote_ok || w->wrote != value)
+		return false;
+	for (unsigned i = 0; i < rd->nslots; i++) {
+		const struct hw_linux_slot *r = rd->slots[i];
+
+		if (!r->wslot && strcmp(r->path, w->path) == 0)
+			return r->want == r->done && r->err == 0 && r->value == value &&
+			       r->stamp > rd->last_write;
+	}
+	return false;
+}
+
 int hw_linux_reader_post(struct hw_linux_reader *rd, int idx, long value)
 {
 	struct hw_linux_slot *s;
@@ -386,6 +416,12 @@ int hw_linux_reader_post(struct hw_linux_reader *rd, int idx, long value)
 	s = rd->slots[idx];
 	now = hw_linux_reader_now();
 	prev = hw_linux_reader_posted_take(s);
+	/* a cycle's duty that the chip was just read holding: no hand-off, no wake-up, no write */
+	if (hw_linux_reader_holds(rd, s, value)) {
+		rd->stats.unchanged++;
+		pthread_mutex_unlock(&rd->mu);
+		return prev;
+	}
 	/* a stale slot keeps the value as the one to apply when the worker comes back */
 	r = hw_linux_reader_queue(rd, s, true, value, now, hw_linux_reader_wedged(rd, now), &seq);
 	s->posted = s->want;
@@ -395,7 +431,7 @@ int hw_linux_reader_post(struct hw_linux_reader *rd, int idx, long value)
 	}
 	rd->stats.handoffs++;
 	pthread_mutex_unlock(&rd->mu);
-	pthread_cond_signal(&rd->work);
+	hw_linux_reader_kick(rd);
 	return prev;
 }
 

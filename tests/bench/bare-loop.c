@@ -6,7 +6,8 @@
  * This is the least a C fan or power loop can do per cycle on the same files h2boxd reads;
  * the bench divides h2boxd's CPU by this program's.  Runs until killed.  SIGUSR1 prints
  * "ticks N missed M" on stdout: timer periods so far, and those it woke too late to take
- * (the machine's own floor for h2boxd's missed samples at 1 kHz).
+ * (the machine's own floor for h2boxd's missed samples at 1 kHz); "ready" on stdout once it
+ * takes SIGUSR1 (before that the signal kills it).
  */
 #include <errno.h>
 #include <signal.h>
@@ -79,6 +80,9 @@ int main(int argc, char **argv)
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGUSR1, &sa, NULL);
 	}
+	/* from here SIGUSR1 reports instead of killing: whoever sends it waits for this line */
+	printf("ready\n");
+	fflush(stdout);
 	for (;;) {
 		uint64_t ticks;
 		long first = 0;

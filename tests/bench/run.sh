@@ -341,7 +341,8 @@ bare_report() { # NAME: the bare loop's "ticks N missed M" line, on SIGUSR1 (wai
 if ((!tiny)); then
 	h2boxd_start h2w1k "$TMP/w1k.conf"
 	prog_start bare1k -- "$BARE" 1000 - "$H/hwmon2/in1_input" "$H/hwmon2/curr1_input" "$H/hwmon2/power1_input"
-	if ready h2w1k h2box_ok h2w1k; then
+	# SIGUSR1 kills the bare loop until its handler is in (a loaded machine starts it late)
+	if ready h2w1k h2box_ok h2w1k && ready bare1k grep -q '^ready' "$TMP/bare1k.log"; then
 		"$BUILD/h2box" -s "$TMP/h2w1k.sock" --json status >"$TMP/w1k.before.json"
 		bare_report bare1k >"$TMP/bare1k.before"
 		window_measure h2w1k

@@ -658,6 +658,94 @@ static void test_reader_post_is_not_waited_for(void **state)
 	hw_linux_reader_free(rd);
 }
 
+/* The file's content without the reader (what the chip holds). */
+static long file_long(const char *path)
+{
+	char buf[32] = "";
+	FILE *in = fopen(path, "r");
+
+	assert_non_null(in);
+	assert_non_null(fgets(buf, sizeof(buf), in));
+	fclose(in);
+	return strtol(buf, NULL, 10);
+}
+
+/*
+ * A cycle's duty the chip was just read holding is not written again: no hand-off (no wake-up of
+ * the worker), no write; a new duty, a file changed behind the reader's back, or a read not
+ * taken since the last write are written as ever.
+ */
+static void test_reader_post_of_the_held_value_is_dropped(void **state)
+{
+	struct fake *f = *state;
+	struct hw_linux_reader_stats st0, st;
+	struct hw_linux_reader *rd;
+	char pwm[PATH_MAX], en[PATH_MAX];
+	long v = 0;
+	int r, w, e;
+
+	fake_write(f->root, "class/hwmon/hwmon6/pwm1", "255\n");
+	snprintf(pwm, sizeof(pwm), "%s/class/hwmon/hwmon6/pwm1", f->root);
+	assert_int_equal(hw_linux_reader_new(HW_NSEC_PER_SEC, &rd), 0);
+	r = hw_linux_reader_slot(rd, pwm);
+	w = hw_linux_reader_wslot(rd, pwm);
+
+	/* the first duty is written; a post of it before any read back is written too */
+	assert_int_equal(hw_linux_reader_post(rd, w, 77), 0);
+	assert_int_equal(hw_linux_reader_idle_wait(rd, 30 * HW_NSEC_PER_SEC), 0);
+	assert_int_equal(hw_linux_reader_post(rd, w, 77), 0);
+	assert_int_equal(hw_linux_reader_idle_wait(rd, 30 * HW_NSEC_PER_SEC), 0);
+	hw_linux_reader_stats_get(rd, &st0);
+	assert_int_equal(st0.unchanged, 0);
+
+	/* read back holding it: the same duty again is neither handed over nor written */
+	assert_int_equal(hw_linux_reader_read(rd, r, &v), 0);
+	assert_int_equal(v, 77);
+	hw_linux_reader_stats_get(rd, &st0);
+	fake_write(f->root, "class/hwmon/hwmon6/pwm1", "77\n"); /* same content, a fresh file */
+	for (int cycle = 0; cycle < 3; cycle++) {
+		assert_int_equal(hw_linux_reader_read(rd, r, &v), 0);
+		assert_int_equal(hw_linux_reader_post(rd, w, 77), 0);
+		assert_int_equal(hw_linux_reader_post_result(rd, w), 0);
+	}
+	hw_linux_reader_stats_get(rd, &st);
+	assert_int_equal(st.unchanged, st0.unchanged + 3);
+	assert_int_equal(st.handoffs, st0.handoffs + 3); /* the three reads' */
+	assert_int_equal(st.ops, st0.ops + 3);
+
+	/* another attribute of the chip written after the read (pwm1_enable back to manual): the
+	 * duty is written again */
+	fake_write(f->root, "class/hwmon/hwmon6/pwm1_enable", "2\n");
+	snprintf(en, sizeof(en), "%s/class/hwmon/hwmon6/pwm1_enable", f->root);
+	e = hw_linux_reader_wslot(rd, en);
+	assert_int_equal(hw_linux_reader_read(rd, r, &v), 0);
+	assert_int_equal(hw_linux_reader_write(rd, e, 1), 0);
+	hw_linux_reader_stats_get(rd, &st0);
+	assert_int_equal(hw_linux_reader_post(rd, w, 77), 0);
+	assert_int_equal(hw_linux_reader_idle_wait(rd, 30 * HW_NSEC_PER_SEC), 0);
+	hw_linux_reader_stats_get(rd, &st);
+	assert_int_equal(st.unchanged, st0.unchanged);
+	assert_int_equal(st.ops, st0.ops + 1);
+
+	/* another duty is written */
+	assert_int_equal(hw_linux_reader_post(rd, w, 90), 0);
+	assert_int_equal(hw_linux_reader_idle_wait(rd, 30 * HW_NSEC_PER_SEC), 0);
+	assert_int_equal(file_long(pwm), 90);
+
+	/* the chip changed behind the reader's back (a reset to full): read back, rewritten */
+	assert_int_equal(hw_linux_reader_read(rd, r, &v), 0);
+	fake_write(f->root, "class/hwmon/hwmon6/pwm1", "255\n");
+	assert_int_equal(hw_linux_reader_read(rd, r, &v), 0);
+	assert_int_equal(v, 255);
+	hw_linux_reader_stats_get(rd, &st0);
+	assert_int_equal(hw_linux_reader_post(rd, w, 90), 0);
+	assert_int_equal(hw_linux_reader_idle_wait(rd, 30 * HW_NSEC_PER_SEC), 0);
+	hw_linux_reader_stats_get(rd, &st);
+	assert_int_equal(st.unchanged, st0.unchanged);
+	assert_int_equal(file_long(pwm), 90);
+	hw_linux_reader_free(rd);
+}
+
 /* A write to a wedged attribute returns at once; the next batch of the chip reports -ETIMEDOUT,
  * a post past the deadline too, and the latest value is the one applied when it answers. */
 static void test_reader_post_wedged_returns_at_once(void **state)
@@ -1266,6 +1354,8 @@ int main(void)
 						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_reader_post_is_not_waited_for, fake_setup,
 						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_reader_post_of_the_held_value_is_dropped,
+						fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_reader_post_wedged_returns_at_once, fake_setup,
 						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_hwmon_batch_wedged_chip_costs_one_deadline,
