@@ -135,7 +135,9 @@ add_dlopened() { # DIR|"" SONAME...
 	for so in "$@"; do
 		p=''
 		[[ -n $dir && -e $dir/$so ]] && p=$dir/$so
-		[[ -n $p ]] || p=$(ldconfig -p | awk -v s="$so" '$1 == s && /x86-64/ { print $NF; exit }')
+		# awk reads to the end: an early exit would kill ldconfig with SIGPIPE, and pipefail
+		# (141) would end the script before QEMU starts
+		[[ -n $p ]] || p=$(ldconfig -p | awk -v s="$so" '$1 == s && /x86-64/ && f == "" { f = $NF } END { if (f != "") print f }')
 		if [[ -n $p ]]; then add_bin "$p"; else say "  (not installed here, left out: $so)"; fi
 	done
 }
