@@ -688,21 +688,22 @@ int main(int argc, char **argv)
 			break;
 		len += (size_t)n;
 	}
-	if (more)
-		return jqfast_pipe_real(buf, len, true);
+	int rc;
+	if (more) {
+		rc = jqfast_pipe_real(buf, len, true);
+		goto out;
+	}
 	buf[len] = '\0';
 
 	struct jqfast_cur c = { .p = buf, .end = buf + len, .f = &f };
-	if (jqfast_value(&c, 0, 0) < 0 || c.res.kind == R_NONE)
-		return jqfast_pipe_real(buf, len, false);
-	jqfast_ws(&c);
-	if (c.p != c.end || memchr(buf, '\0', len))
-		return jqfast_pipe_real(buf, len, false);
-	if (jqfast_answer(&c, raw, c.end) < 0)
-		return jqfast_pipe_real(buf, len, false);
+	if (jqfast_value(&c, 0, 0) < 0 || c.res.kind == R_NONE || (jqfast_ws(&c), c.p != c.end) ||
+	    memchr(buf, '\0', len) || jqfast_answer(&c, raw, c.end) < 0) {
+		rc = jqfast_pipe_real(buf, len, false);
+		goto out;
+	}
 	jqfast_stat("fast");
-	if (fflush(stdout) != 0 || ferror(stdout))
-		return 2;
+	rc = fflush(stdout) != 0 || ferror(stdout) ? 2 : 0;
+out:
 	free(buf);
-	return 0;
+	return rc;
 }
