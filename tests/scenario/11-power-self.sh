@@ -12,10 +12,6 @@
 
 # one value of the plant's truth
 truth() { jget ".$1" sim status; }
-alarm_level() {
-	h2 --json alarms | jq -r --arg id "$1" \
-		'[.active[] | select(.id == $id) | .level] | first // "none"'
-}
 
 # boot_box TAG: the H2 boots and h2boxd starts on it; READY only once the IB port is ACTIVE
 boot_box() {

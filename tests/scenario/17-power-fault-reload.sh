@@ -9,10 +9,6 @@
 . "$(dirname "$0")/lib.sh"
 
 truth() { jget ".$1" sim status; }
-alarm_level() {
-	h2 --json alarms | jq -r --arg id "$1" \
-		'[.active[] | select(.id == $id) | .level] | first // "none"'
-}
 STATE=$TESTDIR/state/power.state
 state_file() { cat "$STATE" 2>/dev/null; }
 # state_key KEY: one line's value of the power state file

@@ -13,10 +13,6 @@ PROFILE=$ROOT/profiles/sim-brick-dark.conf
 
 truth() { jget ".$1" sim status; }
 st() { jget ".power.$1" status; }
-alarm_level() {
-	h2 --json alarms | jq -r --arg id "$1" \
-		'[.active[] | select(.id == $id) | .level] | first // "none"'
-}
 
 # expect_status TAG STATE HOST: `h2box --json status` against the plant's truth
 expect_status() {

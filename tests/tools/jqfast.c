@@ -1,4 +1,7 @@
-/* jqfast.c - test tool: `jq [-r] .simple.path[N] [| length]` without jq's ~55 ms start-up; anything else runs the real jq. */
+/* jqfast.c - test tool: `jq [-r] .simple.path[N][, .other.path] [| length]` without jq's ~55 ms start-up; anything else runs the real jq. */
+#include "supervisor/util/json.h"
+#include "supervisor/util/spawn.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -15,11 +18,15 @@
  * compiles its builtins on every start.  This tool answers the common case itself and hands
  * every other case (flags, filter syntax, results, invalid or odd input) to the real jq with
  * the original arguments and the original input bytes, so the output is jq's in every case.
+ * A comma list of paths (jq's `,`: each path's output in turn) lets a caller take several
+ * values, or every field of a list's entries, from one document with one start.
  */
 
 #define JQFAST_MAX_INPUT (16u << 20) /* bigger input goes to jq */
 #define JQFAST_MAX_DEPTH 128
 #define JQFAST_MAX_STEPS 32
+#define JQFAST_MAX_PATHS 128 /* has_transition: 3 fields x 32 power history entries */
+#define JQFAST_MAX_KEY 256   /* a longer .key goes to jq */
 
 struct jqfast_step {
 	const char *key; /* NULL: an index */
@@ -30,6 +37,12 @@ struct jqfast_step {
 struct jqfast_filter {
 	struct jqfast_step steps[JQFAST_MAX_STEPS];
 	int nsteps;
+};
+
+/* path, path, ... [| length]: `| length` binds looser than `,` and applies to every path */
+struct jqfast_prog {
+	struct jqfast_filter paths[JQFAST_MAX_PATHS];
+	int npaths;
 	bool length;
 };
 
@@ -81,61 +94,63 @@ static void jqfast_exec_real(void)
 	_exit(127);
 }
 
-static int jqfast_write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Decided after reading stdin: jq gets the bytes read (and the rest of stdin); its status is ours. */
+/*
+ * Decided after reading stdin: jq gets the bytes read (and, when more, the rest of stdin) through
+ * a pipe on its stdin; its status is ours.
+ */
 static int jqfast_pipe_real(const char *buf, size_t len, bool more)
 {
-	int fds[2];
+	const struct spawn_opts opts = { .search_path = true };
+	int fds[2], in = -1, st, rc = 2;
+	FILE *to = NULL;
+	pid_t pid;
+
 	jqfast_stat("fallback");
 	fflush(stdout);
-	if (pipe(fds) < 0)
+	signal(SIGPIPE, SIG_IGN); /* jq may stop reading early; spawn_start restores it for jq */
+	if (more && (in = dup(0)) < 0) {
+		fprintf(stderr, "jqfast: dup stdin: %s\n", strerror(errno));
 		return 2;
-	pid_t pid = fork();
-	if (pid < 0)
-		return 2;
-	if (pid == 0) {
-		dup2(fds[0], 0);
-		close(fds[0]);
-		close(fds[1]);
-		jqfast_argv[0] = (char *)jqfast_real();
-		execvp(jqfast_argv[0], jqfast_argv);
-		fprintf(stderr, "jqfast: cannot run %s: %s\n", jqfast_argv[0], strerror(errno));
-		_exit(127);
+	}
+	/* jq's stdin is the pipe: fd 0 here while spawning (dup2 clears O_CLOEXEC on it only) */
+	if (pipe2(fds, O_CLOEXEC) < 0 || dup2(fds[0], 0) < 0) {
+		fprintf(stderr, "jqfast: pipe: %s\n", strerror(errno));
+		goto out;
 	}
 	close(fds[0]);
-	signal(SIGPIPE, SIG_IGN); /* jq may stop reading early */
-	if (jqfast_write_all(fds[1], buf, len) == 0 && more) {
+	jqfast_argv[0] = (char *)jqfast_real();
+	int r = spawn_start(jqfast_argv, &opts, &pid);
+	close(0);
+	if (r < 0) {
+		fprintf(stderr, "jqfast: cannot run %s: %s\n", jqfast_argv[0], strerror(-r));
+		close(fds[1]);
+		goto out;
+	}
+	to = fdopen(fds[1], "w");
+	if (!to) {
+		close(fds[1]);
+	} else if (fwrite(buf, 1, len, to) == len && more) {
 		char chunk[65536];
 		ssize_t n;
-		while ((n = read(0, chunk, sizeof(chunk))) != 0) {
+		while ((n = read(in, chunk, sizeof(chunk))) != 0) {
 			if (n < 0 && errno == EINTR)
 				continue;
-			if (n < 0 || jqfast_write_all(fds[1], chunk, (size_t)n) < 0)
+			if (n < 0 || fwrite(chunk, 1, (size_t)n, to) != (size_t)n)
 				break;
 		}
 	}
-	close(fds[1]);
-	int st;
+	if (to)
+		fclose(to); /* jq sees the end of its input */
 	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return 2;
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	return 128 + WTERMSIG(st);
+		if (errno != EINTR) {
+			fprintf(stderr, "jqfast: waitpid: %s\n", strerror(errno));
+			goto out;
+		}
+	rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+out:
+	if (in >= 0)
+		close(in);
+	return rc;
 }
 
 static bool jqfast_ident_start(char c)
@@ -168,10 +183,12 @@ static int jqfast_parse_index(const char **s, long *out)
 	return 0;
 }
 
-/* The filter grammar we answer: (.key | .[N] | [N])+ optionally followed by ` | length`. */
-static int jqfast_parse_filter(const char *s, struct jqfast_filter *f)
+/* One path at *s: `.key` or `.[N]` first, then `.key` or `[N]` steps (jq 1.6 has no `.a.[N]`). */
+static int jqfast_parse_path(const char **sp, struct jqfast_filter *f)
 {
-	memset(f, 0, sizeof(*f));
+	const char *s = *sp;
+
+	f->nsteps = 0;
 	if (*s != '.')
 		return -1;
 	while (*s == '.' || (*s == '[' && f->nsteps > 0)) {
@@ -183,18 +200,41 @@ static int jqfast_parse_filter(const char *s, struct jqfast_filter *f)
 			while (jqfast_ident_char(*s))
 				s++;
 			st->keylen = (size_t)(s - st->key);
+			if (st->keylen >= JQFAST_MAX_KEY)
+				return -1;
 		} else {
-			if (*s == '.')
+			if (*s == '.') {
+				if (f->nsteps > 0)
+					return -1;
 				s++;
+			}
+			st->key = NULL;
 			if (*s != '[' || jqfast_parse_index(&s, &st->index) < 0)
 				return -1;
 		}
 		f->nsteps++;
 	}
-	if (f->nsteps == 0)
-		return -1;
-	while (*s == ' ')
+	*sp = s;
+	return 0;
+}
+
+/* The filter grammar we answer: PATH (`,` PATH)* optionally followed by `| length`. */
+static int jqfast_parse_prog(const char *s, struct jqfast_prog *pr)
+{
+	pr->npaths = 0;
+	pr->length = false;
+	for (;;) {
+		while (*s == ' ')
+			s++;
+		if (pr->npaths == JQFAST_MAX_PATHS || jqfast_parse_path(&s, &pr->paths[pr->npaths]) < 0)
+			return -1;
+		pr->npaths++;
+		while (*s == ' ')
+			s++;
+		if (*s != ',')
+			break;
 		s++;
+	}
 	if (*s == '|') {
 		s++;
 		while (*s == ' ')
@@ -204,7 +244,7 @@ static int jqfast_parse_filter(const char *s, struct jqfast_filter *f)
 		s += 6;
 		while (*s == ' ')
 			s++;
-		f->length = true;
+		pr->length = true;
 	}
 	return *s ? -1 : 0;
 }
@@ -234,33 +274,6 @@ static int jqfast_hex4(const char *p, unsigned *out)
 	return 0;
 }
 
-/* Length of one valid UTF-8 sequence at p (no overlongs, surrogates or > U+10FFFF), 0 if invalid. */
-static size_t jqfast_utf8_len(const unsigned char *p, const unsigned char *end)
-{
-	unsigned c = p[0], cp, n;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	if ((size_t)(end - p) < n)
-		return 0;
-	for (unsigned i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 static size_t jqfast_put_utf8(char *out, unsigned cp)
 {
 	if (cp < 0x80) {
@@ -285,12 +298,20 @@ static size_t jqfast_put_utf8(char *out, unsigned cp)
 	return 4;
 }
 
+/* Append len bytes at out + n when they fit in cap (the length is counted either way). */
+static void jqfast_put(char *out, size_t cap, size_t n, const char *b, size_t len)
+{
+	if (out && n + len <= cap)
+		memcpy(out + n, b, len);
+}
+
 /*
- * A string at c->p (on its '"'): validated, and decoded into out (room for as many bytes as the
- * raw text: decoding never grows it) when out is not NULL.  Anything jq would repair or treat
- * its own way (raw control bytes, invalid UTF-8, lone surrogates, \u0000) is refused.
+ * A string at c->p (on its '"'): validated, and as much of its decoded text as fits in cap bytes
+ * written to out (when not NULL); *outlen is the whole decoded length, so a text longer than cap
+ * is known by it.  Decoding never grows the raw text.  Anything jq would repair or treat its
+ * own way (raw control bytes, invalid UTF-8, lone surrogates, \u0000) is refused.
  */
-static int jqfast_string(struct jqfast_cur *c, char *out, size_t *outlen)
+static int jqfast_string(struct jqfast_cur *c, char *out, size_t cap, size_t *outlen)
 {
 	const char *p = c->p + 1;
 	size_t n = 0;
@@ -326,23 +347,24 @@ static int jqfast_string(struct jqfast_cur *c, char *out, size_t *outlen)
 					p += 6;
 					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 				}
-				if (out)
-					n += jqfast_put_utf8(out + n, cp);
+				char u[4];
+				size_t ul = jqfast_put_utf8(u, cp);
+				jqfast_put(out, cap, n, u, ul);
+				n += ul;
 				continue;
 			}
 			default:
 				return -1;
 			}
-			if (out)
-				out[n] = d;
+			jqfast_put(out, cap, n, &d, 1);
 			n++;
 			continue;
 		}
-		size_t l = jqfast_utf8_len((const unsigned char *)p, (const unsigned char *)c->end);
+		/* the input is NUL-terminated at c->end: json_utf8_len stops there */
+		size_t l = json_utf8_len((const unsigned char *)p);
 		if (l == 0)
 			return -1;
-		if (out)
-			memcpy(out + n, p, l);
+		jqfast_put(out, cap, n, p, l);
 		n += l;
 		p += l;
 	}
@@ -435,17 +457,14 @@ static int jqfast_value(struct jqfast_cur *c, int depth, int level)
 					jqfast_ws(c);
 					if (c->p >= c->end || *c->p != '"')
 						return -1;
-					if (st) {
-						size_t raw = (size_t)(c->end - c->p), klen;
-						char *key = malloc(raw);
-						if (!key || jqfast_string(c, key, &klen) < 0) {
-							free(key);
+					if (st && st->key) {
+						char key[JQFAST_MAX_KEY];
+						size_t klen;
+						if (jqfast_string(c, key, sizeof(key), &klen) < 0)
 							return -1;
-						}
 						if (klen == st->keylen && memcmp(key, st->key, klen) == 0)
 							child = level + 1, hits++;
-						free(key);
-					} else if (jqfast_string(c, NULL, NULL) < 0) {
+					} else if (jqfast_string(c, NULL, 0, NULL) < 0) {
 						return -1;
 					}
 					jqfast_ws(c);
@@ -484,7 +503,7 @@ static int jqfast_value(struct jqfast_cur *c, int depth, int level)
 	int rc;
 	if (ch == '"') {
 		k = R_STR;
-		rc = jqfast_string(c, NULL, NULL);
+		rc = jqfast_string(c, NULL, 0, NULL);
 	} else if (ch == 'n') {
 		k = R_NULL;
 		rc = jqfast_literal(c, "null");
@@ -584,24 +603,24 @@ static double jqfast_number_value(const char *start)
 	return strtod(buf, NULL);
 }
 
-/* The answer for a parsed document on stdout; -1 when jq must answer instead. */
-static int jqfast_answer(const struct jqfast_cur *c, bool raw, const char *end)
+/* The answer for one path of a parsed document on out; -1 when jq must answer instead. */
+static int jqfast_answer(FILE *out, const struct jqfast_cur *c, bool raw, bool length)
 {
 	const struct jqfast_result *r = &c->res;
 	char num[64];
-	if (c->f->length) {
+	if (length) {
 		switch (r->kind) {
 		case R_NULL:
-			fputs("0\n", stdout);
+			fputs("0\n", out);
 			return 0;
 		case R_ARR:
 		case R_OBJ:
-			printf("%zu\n", r->count);
+			fprintf(out, "%zu\n", r->count);
 			return 0;
 		case R_NUM:
 			if (jqfast_format_number(fabs(jqfast_number_value(r->start)), num, sizeof(num)) < 0)
 				return -1;
-			printf("%s\n", num);
+			fprintf(out, "%s\n", num);
 			return 0;
 		default:
 			return -1;
@@ -609,31 +628,37 @@ static int jqfast_answer(const struct jqfast_cur *c, bool raw, const char *end)
 	}
 	switch (r->kind) {
 	case R_NULL:
-		fputs("null\n", stdout);
+		fputs("null\n", out);
 		return 0;
 	case R_TRUE:
-		fputs("true\n", stdout);
+		fputs("true\n", out);
 		return 0;
 	case R_FALSE:
-		fputs("false\n", stdout);
+		fputs("false\n", out);
+		return 0;
+	case R_ARR:
+	case R_OBJ:
+		if (r->count > 0)
+			return -1; /* jq pretty-prints members its own way */
+		fputs(r->kind == R_ARR ? "[]\n" : "{}\n", out); /* an empty list: jrows tells [] from null */
 		return 0;
 	case R_NUM:
 		if (jqfast_format_number(jqfast_number_value(r->start), num, sizeof(num)) < 0)
 			return -1;
-		printf("%s\n", num);
+		fprintf(out, "%s\n", num);
 		return 0;
 	case R_STR: {
 		if (!raw)
 			return -1; /* jq re-escapes strings its own way */
-		struct jqfast_cur s = { .p = r->start, .end = end };
-		size_t len;
-		char *text = malloc((size_t)(end - r->start));
-		if (!text || jqfast_string(&s, text, &len) < 0) {
+		struct jqfast_cur s = { .p = r->start, .end = c->end };
+		size_t cap = (size_t)(c->end - r->start), len;
+		char *text = malloc(cap);
+		if (!text || jqfast_string(&s, text, cap, &len) < 0) {
 			free(text);
 			return -1;
 		}
-		fwrite(text, 1, len, stdout);
-		fputc('\n', stdout);
+		fwrite(text, 1, len, out);
+		fputc('\n', out);
 		free(text);
 		return 0;
 	}
@@ -642,9 +667,47 @@ static int jqfast_answer(const struct jqfast_cur *c, bool raw, const char *end)
 	}
 }
 
+/*
+ * Every path's answer for the document in buf (NUL-terminated at len), in a memory buffer
+ * first: nothing reaches stdout unless jqfast answers all of them.  -1: jq must answer.
+ */
+static int jqfast_run(const struct jqfast_prog *pr, const char *buf, size_t len, bool raw)
+{
+	char *text = NULL;
+	size_t tlen = 0;
+	int rc = -1;
+	FILE *out;
+
+	if (memchr(buf, '\0', len))
+		return -1;
+	out = open_memstream(&text, &tlen);
+	if (!out)
+		return -1;
+	for (int k = 0; k < pr->npaths; k++) {
+		struct jqfast_cur c = { .p = buf, .end = buf + len, .f = &pr->paths[k] };
+		if (jqfast_value(&c, 0, 0) < 0 || c.res.kind == R_NONE)
+			goto out;
+		jqfast_ws(&c);
+		if (c.p != c.end || jqfast_answer(out, &c, raw, pr->length) < 0)
+			goto out;
+	}
+	if (fclose(out) != 0) {
+		out = NULL;
+		goto out;
+	}
+	out = NULL;
+	rc = 0;
+	fwrite(text, 1, tlen, stdout);
+out:
+	if (out)
+		fclose(out);
+	free(text);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
-	struct jqfast_filter f;
+	static struct jqfast_prog prog; /* ~100 KiB: not on the stack */
 	bool raw = false;
 	int i = 1;
 
@@ -655,11 +718,11 @@ int main(int argc, char **argv)
 	}
 	if (i < argc)
 		jqfast_filter_text = argv[i];
-	if (argc != i + 1 || jqfast_parse_filter(argv[i], &f) < 0)
+	if (argc != i + 1 || jqfast_parse_prog(argv[i], &prog) < 0)
 		jqfast_exec_real();
 
 	size_t cap = 65536, len = 0;
-	char *buf = malloc(cap + 1); /* +1: a NUL after the text for strtod */
+	char *buf = malloc(cap + 1); /* +1: a NUL after the text (strtod, json_utf8_len) */
 	bool more = false;
 	if (!buf)
 		jqfast_exec_real();
@@ -694,10 +757,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	buf[len] = '\0';
-
-	struct jqfast_cur c = { .p = buf, .end = buf + len, .f = &f };
-	if (jqfast_value(&c, 0, 0) < 0 || c.res.kind == R_NONE || (jqfast_ws(&c), c.p != c.end) ||
-	    memchr(buf, '\0', len) || jqfast_answer(&c, raw, c.end) < 0) {
+	if (jqfast_run(&prog, buf, len, raw) < 0) {
 		rc = jqfast_pipe_real(buf, len, false);
 		goto out;
 	}
