@@ -10,17 +10,47 @@ JQFAST=$BUILD/tools/jqfast
 
 # same DOC ARGS...: jqfast and jq agree on stdout, stderr and exit status for DOC on stdin
 same() {
-	local doc=$1 fo fe fr jo je jr
+	local doc=$1 fo fe="" jo je=""
 	shift
-	fo=$(printf '%s' "$doc" | "$JQFAST" "$@" 2>"$TESTDIR/fe"; echo "rc=$?")
-	jo=$(printf '%s' "$doc" | command jq "$@" 2>"$TESTDIR/je"; echo "rc=$?")
-	fe=$(cat "$TESTDIR/fe")
-	je=$(cat "$TESTDIR/je")
+	printf '%s' "$doc" >"$TESTDIR/in"
+	fo=$("$JQFAST" "$@" <"$TESTDIR/in" 2>"$TESTDIR/fe"; echo "rc=$?")
+	jo=$(command jq "$@" <"$TESTDIR/in" 2>"$TESTDIR/je"; echo "rc=$?")
+	[ -s "$TESTDIR/fe" ] && fe=$(<"$TESTDIR/fe")
+	[ -s "$TESTDIR/je" ] && je=$(<"$TESTDIR/je")
 	if [ "$fo" == "$jo" ] && [ "$fe" == "$je" ]; then
 		ok "jqfast = jq: $*"
 	else
 		not_ok "jqfast = jq: $*: jqfast [$fo] [$fe], jq [$jo] [$je]"
 	fi
+}
+
+# same_r DOCFILE FILTER...: `same "$(<DOCFILE)" -r FILTER` for each FILTER, with one real jq run
+# for them all: -r (F1), "SEP", (F2), "SEP", ... prints each filter's output (lines, each ending
+# in a newline) followed by a SEP line, so splitting at SEP lines gives byte for byte what jq
+# prints for each filter alone, and a run with status 0 and nothing on stderr means each alone
+# has that too.  If the run fails, jq runs once per filter as in same.
+SEP='--jqfast-09-separator--'
+same_r() {
+	local docf=$1 prog="" f out seg fo fe
+	shift
+	for f in "$@"; do prog+="($f), \"$SEP\", "; done
+	if ! command jq -r "${prog%, }" <"$docf" >"$TESTDIR/jo" 2>"$TESTDIR/je" || [ -s "$TESTDIR/je" ]; then
+		for f in "$@"; do same "$(<"$docf")" -r "$f"; done
+		return
+	fi
+	IFS= read -r -d '' out <"$TESTDIR/jo"
+	for f in "$@"; do
+		seg=${out%%"$SEP"$'\n'*}
+		out=${out#*"$SEP"$'\n'}
+		fo=$("$JQFAST" -r "$f" <"$docf" 2>"$TESTDIR/fe"; echo "rc=$?")
+		fe=""
+		[ -s "$TESTDIR/fe" ] && fe=$(<"$TESTDIR/fe")
+		if [ "$fo" == "${seg}rc=0" ] && [ -z "$fe" ]; then
+			ok "jqfast = jq: -r $f"
+		else
+			not_ok "jqfast = jq: -r $f: jqfast [$fo] [$fe], jq [${seg}rc=0] []"
+		fi
+	done
 }
 
 start_daemon "$ROOT/profiles/sim-sfx.conf" --state-dir "$TESTDIR/state" || { finish; exit 1; }
@@ -38,9 +68,9 @@ for verb in "status" "fan status" "power status" "alarms" "watts" "ib link" "his
 	# shellcheck disable=SC2086 # a verb is words
 	doc=$(h2 --json $verb 2>/dev/null)
 	[ -n "$doc" ] || { not_ok "--json $verb gives a document"; continue; }
-	while IFS= read -r filter; do
-		same "$doc" -r "$filter"
-	done < <(command jq -r "$PATHS" <<<"$doc")
+	printf '%s' "$doc" >"$TESTDIR/doc"
+	mapfile -t filters < <(command jq -r "$PATHS" <"$TESTDIR/doc")
+	same_r "$TESTDIR/doc" "${filters[@]}"
 	same "$doc" .ok
 	same "$doc" -r '.no_such_key'
 	same "$doc" -r '.no_such_key.deeper[3]'
@@ -84,7 +114,11 @@ for c in '{"a":true}|.a' '{"a":false}|.a' '{"a":null}|.a' '{"a":null}|.a | lengt
 	'{"a":1,}|.a' "{'a':1}|.a" '{"a":1}|.a|length' '{"a":1}|.a  |  length' '{"a":1}|.' \
 	'{"a":1}|.a[-1]' '{"a":[5]}|.a[-1]' '{"a":1}|.["a"]' '{"a b":1}|.["a b"]' '{"a":1}|.a?' \
 	'{"a":1}|.a // 2' '{"a":1}|.a | tostring' '{"a":1}|..a' '{"a":1}|.a.' '{"_x9":1}|._x9' \
-	'{"a":{"b":{"c":{"d":[[[0]]]}}}}|.a.b.c.d[0][0][0]'; do
+	'{"a":{"b":{"c":{"d":[[[0]]]}}}}|.a.b.c.d[0][0][0]' '{"a":[]}|.a' '{"a":[ ]}|.a' \
+	'{"a":{}}|.a' '{"a":[{}]}|.a[0]' '{"a":[1]}|.a.[0]' '{"a":1,"b":"x"}|.a, .b' \
+	'{"a":1,"b":"x"}|.a,.b,.a' '{"a":[1,[2]]}|.a[0], .a[1] | length' '{"a":1}|.a, .b.c[0]' \
+	'{"a":{"b":1}}|.b, .a' '{"a":{"b":1}}|.a.b, .a' '{"a":1}|.a,' '{"a":1}|, .a' \
+	'{"a":"s"}|.a, .a[0]' '{"a":1}|.a, .a | length'; do
 	same "${c%%|*}" -r "${c#*|}"
 done
 same '{"a":1}' -r .a extra-arg
