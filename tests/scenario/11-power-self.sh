@@ -30,30 +30,37 @@ boot_box() {
 	check "$tag: boot: logged ib_wait -> on (ib-active)" has_transition ib_wait on ib-active
 }
 
+# (the clock is paused: one power status and one sim status answer for all the checks)
 expect_box_on() {
-	local tag=$1 what=$2
-	expect_eq "$tag: $what: state on" "$(pst state)" on
-	expect_eq "$tag: $what: PS_ON asserted (status)" "$(pst psu_on)" true
-	expect_eq "$tag: $what: PWR_OK (status)" "$(pst psu_ok)" true
-	expect_eq "$tag: $what: PSU on (plant)" "$(truth psu_on)" true
-	expect_eq "$tag: $what: H2 on (plant)" "$(truth host_on)" true
-	expect_eq "$tag: $what: IB link up (plant)" "$(truth link_up)" true
-	expect_eq "$tag: $what: button LED lit" "$(truth button_led)" true
+	local tag=$1 what=$2 p
+	jvals -r "$(h2 --json power status)" .state .psu_on .psu_ok
+	p=("${JVALS[@]}")
+	jvals -r "$(h2 --json sim status)" .psu_on .host_on .link_up .button_led
+	expect_eq "$tag: $what: state on" "${p[0]}" on
+	expect_eq "$tag: $what: PS_ON asserted (status)" "${p[1]}" true
+	expect_eq "$tag: $what: PWR_OK (status)" "${p[2]}" true
+	expect_eq "$tag: $what: PSU on (plant)" "${JVALS[0]}" true
+	expect_eq "$tag: $what: H2 on (plant)" "${JVALS[1]}" true
+	expect_eq "$tag: $what: IB link up (plant)" "${JVALS[2]}" true
+	expect_eq "$tag: $what: button LED lit" "${JVALS[3]}" true
 }
 
 # Fully off: the H2 is down and PS_ON released.  "No draw": for sfx 0 W on the PSU's rail, which
 # feeds everything; for brick the H2 draws 0 W on the (still live) brick rail and the NIC on the
 # switched-off SFX draws nothing.
 expect_box_off() {
-	local tag=$1 what=$2
-	expect_eq "$tag: $what: state off" "$(pst state)" off
-	expect_eq "$tag: $what: PS_ON released (status)" "$(pst psu_on)" false
-	expect_eq "$tag: $what: PSU off (plant)" "$(truth psu_on)" false
-	expect_eq "$tag: $what: H2 off (plant)" "$(truth host_on)" false
-	expect_eq "$tag: $what: no draw on the monitored rail (plant)" "$(truth watts)" 0
-	expect_eq "$tag: $what: NIC unpowered (plant)" "$(truth nic_watts)" 0
-	expect_eq "$tag: $what: button LED dark" "$(truth button_led)" false
-	expect_eq "$tag: $what: requested off" "$(pst requested)" off
+	local tag=$1 what=$2 p
+	jvals -r "$(h2 --json power status)" .state .psu_on .requested
+	p=("${JVALS[@]}")
+	jvals -r "$(h2 --json sim status)" .psu_on .host_on .watts .nic_watts .button_led
+	expect_eq "$tag: $what: state off" "${p[0]}" off
+	expect_eq "$tag: $what: PS_ON released (status)" "${p[1]}" false
+	expect_eq "$tag: $what: PSU off (plant)" "${JVALS[0]}" false
+	expect_eq "$tag: $what: H2 off (plant)" "${JVALS[1]}" false
+	expect_eq "$tag: $what: no draw on the monitored rail (plant)" "${JVALS[2]}" 0
+	expect_eq "$tag: $what: NIC unpowered (plant)" "${JVALS[3]}" 0
+	expect_eq "$tag: $what: button LED dark" "${JVALS[4]}" false
+	expect_eq "$tag: $what: requested off" "${p[2]}" off
 }
 
 self_suite() {

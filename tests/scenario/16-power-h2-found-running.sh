@@ -44,8 +44,10 @@ in_order_since() {
 	b=$(log_since "$1" | grep -nF -- "$3" | tail -n 1 | cut -d: -f1)
 	[ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ]
 }
-no_psu_start() {
-	! h2 --json power status | jq -e '.history | any(.to == "psu_starting")' >/dev/null
+no_psu_start() { # (jrows: jqfast, not a jq program; a status that cannot be read proves nothing)
+	local doc row
+	doc=$(h2 --json power status) && jrows "$doc" .history to || return 1
+	for row in "${JROWS[@]}"; do [ "$row" != psu_starting ] || return 1; done
 }
 
 # begin PROFILE SAVED: start h2boxd with the state file saying SAVED (on, off, or none)

@@ -55,15 +55,13 @@ expect_eq() {
 # expect_near "description" ACTUAL EXPECTED TOLERANCE_FRACTION: within a fraction of EXPECTED.
 # An EXPECTED of 0 makes that exact equality: it fails, saying to use expect_abs.
 expect_near() {
-	if awk -v e="$3" 'BEGIN { exit !(e + 0 == 0) }'; then
-		not_ok "$1"; echo "#   expected value is '$3': a tolerance relative to 0 is exact equality; use expect_abs"
-		return
-	fi
-	if awk -v a="$2" -v e="$3" -v t="$4" 'BEGIN { if (a == "" || a == "null") exit 1; d = a - e; if (d < 0) d = -d; exit !(d <= t * (e < 0 ? -e : e)) }'; then
-		ok "$1 ($2 ~ $3)"
-	else
-		not_ok "$1"; echo "#   got '$2', expected $3 within $(awk -v t="$4" 'BEGIN{print t*100}') %"
-	fi
+	# one awk: 2 = EXPECTED is 0, 0 = within, 1 = not
+	awk -v a="$2" -v e="$3" -v t="$4" 'BEGIN { if (e + 0 == 0) exit 2; if (a == "" || a == "null") exit 1; d = a - e; if (d < 0) d = -d; exit !(d <= t * (e < 0 ? -e : e)) }'
+	case $? in
+	2) not_ok "$1"; echo "#   expected value is '$3': a tolerance relative to 0 is exact equality; use expect_abs" ;;
+	0) ok "$1 ($2 ~ $3)" ;;
+	*) not_ok "$1"; echo "#   got '$2', expected $3 within $(awk -v t="$4" 'BEGIN{print t*100}') %" ;;
+	esac
 }
 
 # expect_abs "description" ACTUAL EXPECTED ABS_TOLERANCE: |ACTUAL - EXPECTED| <= ABS_TOLERANCE.
@@ -197,19 +195,24 @@ jrows() {
 }
 
 # jvals [-r] DOC PATH...: JVALS gets the value at each PATH (simple jq paths) of the JSON document
-# DOC as `jq [-r]` prints it, with one jqfast start.  Without -r a string comes quoted, so `true`
-# and `100` are a boolean and a number; jqfast leaves quoting strings to the real jq: use -r for
-# strings.
+# DOC as `jq [-r]` prints it, with one jqfast start: for several values of one unchanged state,
+# one query.  Without -r a string comes quoted, so `true` and `100` are a boolean and a number;
+# jqfast leaves quoting strings to the real jq: use -r for strings.  On failure JVALS holds $#
+# empty values (nothing compares equal to an expected value).
 JVALS=()
 jvals() {
-	local raw=() doc out
+	local raw=() doc out i
 	[ "$1" = -r ] && { raw=(-r); shift; }
 	doc=$1
 	shift
 	JVALS=()
-	out=$(IFS=,; jq "${raw[@]}" "$*" <<<"$doc") || return 1
-	mapfile -t JVALS <<<"$out"
-	[ "${#JVALS[@]}" -eq $# ]
+	if out=$(IFS=,; jq "${raw[@]}" "$*" <<<"$doc") && mapfile -t JVALS <<<"$out" &&
+		[ "${#JVALS[@]}" -eq $# ]; then
+		return 0
+	fi
+	JVALS=()
+	for ((i = 0; i < $#; i++)); do JVALS+=(""); done
+	return 1
 }
 
 # num_cmp A OP B (OP: lt le gt ge): A and B are JSON numbers and A OP B
