@@ -97,9 +97,30 @@ lacks() {
 # skip "description" "reason": a TAP skip (run-all.sh names it with its reason in the summary)
 skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1 # SKIP $2"; }
 
+# int_cmp A OP B: A OP B for two decimal integers of up to 15 digits (no leading zeros, which
+# bash would read as octal) in the shell; status 2 when either is not one (the caller asks awk)
+int_cmp() {
+	local int='^-?(0|[1-9][0-9]{0,14})$'
+	[[ $1 =~ $int && $3 =~ $int ]] || return 2
+	case $2 in
+	lt) (($1 < $3)) ;;
+	le) (($1 <= $3)) ;;
+	gt) (($1 > $3)) ;;
+	ge) (($1 >= $3)) ;;
+	*) return 1 ;;
+	esac
+}
+
 # expect_cmp "description" ACTUAL OP VALUE   (OP: lt le gt ge)
 expect_cmp() {
-	if awk -v a="$2" -v b="$4" -v op="$3" 'BEGIN { if (a == "" || a == "null") exit 1; if (op=="lt") exit !(a<b); if (op=="le") exit !(a<=b); if (op=="gt") exit !(a>b); if (op=="ge") exit !(a>=b); exit 1 }'; then
+	local r
+	int_cmp "$2" "$3" "$4"
+	r=$?
+	if [ "$r" -eq 2 ]; then
+		awk -v a="$2" -v b="$4" -v op="$3" 'BEGIN { if (a == "" || a == "null") exit 1; if (op=="lt") exit !(a<b); if (op=="le") exit !(a<=b); if (op=="gt") exit !(a>b); if (op=="ge") exit !(a>=b); exit 1 }'
+		r=$?
+	fi
+	if [ "$r" -eq 0 ]; then
 		ok "$1 ($2 $3 $4)"
 	else
 		not_ok "$1"; echo "#   got '$2', expected $3 $4"
@@ -218,6 +239,10 @@ jvals() {
 # num_cmp A OP B (OP: lt le gt ge): A and B are JSON numbers and A OP B
 num_cmp() {
 	[[ $1 =~ ^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]] || return 1
+	local r
+	int_cmp "$@"
+	r=$?
+	[ "$r" -ne 2 ] && return "$r"
 	awk -v a="$1" -v b="$3" -v op="$2" 'BEGIN { if (op=="lt") exit !(a<b); if (op=="le") exit !(a<=b); if (op=="gt") exit !(a>b); if (op=="ge") exit !(a>=b); exit 1 }'
 }
 
