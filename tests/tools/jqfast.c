@@ -1,4 +1,4 @@
-/* jqfast.c - test tool: `jq [-r] .simple.path[N][, .other.path] [| length]` without jq's ~55 ms start-up; anything else runs the real jq. */
+/* jqfast.c - test tool: `jq [-r] PATH[, PATH...] [| length]` without jq's ~55 ms start; anything else runs the real jq. */
 #include "supervisor/util/json.h"
 #include "supervisor/util/spawn.h"
 
