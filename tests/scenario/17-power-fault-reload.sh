@@ -41,13 +41,16 @@ no_psu_start_since_restart() { # (jrows: jqfast, not a jq program; a status that
 # kept off; the state file still names it (as FILE_FAULT when given: it is not rewritten at start)
 expect_latched() {
 	local tag=$1 out
-	expect_eq "$tag: state fault" "$(pst state)" fault
-	expect_eq "$tag: fault reason" "$(pst fault.reason)" "$2"
-	expect_eq "$tag: fault latched" "$(pst fault.latched)" true
-	expect_eq "$tag: fault restored from before" "$(pst fault.restored)" true
-	expect_eq "$tag: blink code" "$(pst fault.blink_code)" "$3"
-	expect_eq "$tag: restore = on" "$(pst restore)" on
-	expect_eq "$tag: requested off" "$(pst requested)" off
+	# (the clock is paused: one power status for these)
+	jvals -r "$(h2 --json power status)" .state .fault.reason .fault.latched .fault.restored \
+		.fault.blink_code .restore .requested
+	expect_eq "$tag: state fault" "${JVALS[0]}" fault
+	expect_eq "$tag: fault reason" "${JVALS[1]}" "$2"
+	expect_eq "$tag: fault latched" "${JVALS[2]}" true
+	expect_eq "$tag: fault restored from before" "${JVALS[3]}" true
+	expect_eq "$tag: blink code" "${JVALS[4]}" "$3"
+	expect_eq "$tag: restore = on" "${JVALS[5]}" on
+	expect_eq "$tag: requested off" "${JVALS[6]}" off
 	expect_eq "$tag: fault alarm" "$(alarm_level power-fault)" critical
 	check "$tag: status text shows it" \
 		grep -q "^fault: *$2: .*before this start; blink code $3" <<<"$(h2 power status)"
