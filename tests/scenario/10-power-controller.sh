@@ -14,25 +14,8 @@
 truth() { jget ".$1" sim status; }
 state_file() { cat "$TESTDIR/state/power.state" 2>/dev/null; }
 
-# Everything the box looks like when it is fully off.  For sfx, "no draw" is 0 W on the
-# monitored rail (the PSU feeds it all).  For brick the H2 has its own supply and the monitored
-# rail is the brick's: "no draw" means the H2 draws 0 W there (the brick is still live, so the
-# bus voltage stays) and the NIC on the switched-off SFX draws nothing.
+# expect_box_off TAG WHAT: lib.sh
 # (the clock is paused: one power status and one sim status answer for all the checks)
-expect_box_off() {
-	local tag=$1 what=$2 p
-	jvals -r "$(h2 --json power status)" .state .psu_on
-	p=("${JVALS[@]}")
-	jvals -r "$(h2 --json sim status)" .psu_on .host_on .watts .nic_watts .button_led
-	expect_eq "$tag: $what: state off" "${p[0]}" off
-	expect_eq "$tag: $what: PS_ON released (status)" "${p[1]}" false
-	expect_eq "$tag: $what: PSU off (plant)" "${JVALS[0]}" false
-	expect_eq "$tag: $what: H2 off (plant)" "${JVALS[1]}" false
-	expect_eq "$tag: $what: no draw on the monitored rail (plant)" "${JVALS[2]}" 0
-	expect_eq "$tag: $what: NIC unpowered (plant)" "${JVALS[3]}" 0
-	expect_eq "$tag: $what: button LED dark" "${JVALS[4]}" false
-}
-
 expect_box_on() {
 	local tag=$1 what=$2 p
 	jvals -r "$(h2 --json power status)" .state .psu_on .psu_ok .host_alive
