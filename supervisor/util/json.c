@@ -66,11 +66,7 @@ static void json_puts(struct json *j, const char *s)
 	json_put(j, s, strlen(s));
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong forms, no surrogates,
- * nothing above U+10FFFF), or 0 when p does not start one.
- */
-static size_t json_utf8_len(const unsigned char *p)
+size_t json_utf8_len(const unsigned char *p)
 {
 	size_t n;
 	unsigned cp;

@@ -30,5 +30,11 @@ void json_bool(struct json *j, const char *key, bool value);
 void json_null(struct json *j, const char *key);
 /* The finished document (NUL-terminated) or NULL on error; owned by j. */
 const char *json_finish(struct json *j, size_t *len);
+/*
+ * Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong forms, no surrogates,
+ * nothing above U+10FFFF), or 0 when p does not start one.  Stops at a NUL: p must point into
+ * NUL-terminated text.
+ */
+size_t json_utf8_len(const unsigned char *p);
 
 #endif

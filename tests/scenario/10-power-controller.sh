@@ -14,30 +14,20 @@
 truth() { jget ".$1" sim status; }
 state_file() { cat "$TESTDIR/state/power.state" 2>/dev/null; }
 
-# Everything the box looks like when it is fully off.  For sfx, "no draw" is 0 W on the
-# monitored rail (the PSU feeds it all).  For brick the H2 has its own supply and the monitored
-# rail is the brick's: "no draw" means the H2 draws 0 W there (the brick is still live, so the
-# bus voltage stays) and the NIC on the switched-off SFX draws nothing.
-expect_box_off() {
-	local tag=$1 what=$2
-	expect_eq "$tag: $what: state off" "$(pst state)" off
-	expect_eq "$tag: $what: PS_ON released (status)" "$(pst psu_on)" false
-	expect_eq "$tag: $what: PSU off (plant)" "$(truth psu_on)" false
-	expect_eq "$tag: $what: H2 off (plant)" "$(truth host_on)" false
-	expect_eq "$tag: $what: no draw on the monitored rail (plant)" "$(truth watts)" 0
-	expect_eq "$tag: $what: NIC unpowered (plant)" "$(truth nic_watts)" 0
-	expect_eq "$tag: $what: button LED dark" "$(truth button_led)" false
-}
-
+# expect_box_off TAG WHAT: lib.sh
+# (the clock is paused: one power status and one sim status answer for all the checks)
 expect_box_on() {
-	local tag=$1 what=$2
-	expect_eq "$tag: $what: state on" "$(pst state)" on
-	expect_eq "$tag: $what: PS_ON asserted (status)" "$(pst psu_on)" true
-	expect_eq "$tag: $what: PWR_OK (status)" "$(pst psu_ok)" true
-	expect_eq "$tag: $what: H2 alive (status)" "$(pst host_alive)" true
-	expect_eq "$tag: $what: PSU on (plant)" "$(truth psu_on)" true
-	expect_eq "$tag: $what: H2 on (plant)" "$(truth host_on)" true
-	expect_eq "$tag: $what: button LED lit" "$(truth button_led)" true
+	local tag=$1 what=$2 p
+	jvals -r "$(h2 --json power status)" .state .psu_on .psu_ok .host_alive
+	p=("${JVALS[@]}")
+	jvals -r "$(h2 --json sim status)" .psu_on .host_on .button_led
+	expect_eq "$tag: $what: state on" "${p[0]}" on
+	expect_eq "$tag: $what: PS_ON asserted (status)" "${p[1]}" true
+	expect_eq "$tag: $what: PWR_OK (status)" "${p[2]}" true
+	expect_eq "$tag: $what: H2 alive (status)" "${p[3]}" true
+	expect_eq "$tag: $what: PSU on (plant)" "${JVALS[0]}" true
+	expect_eq "$tag: $what: H2 on (plant)" "${JVALS[1]}" true
+	expect_eq "$tag: $what: button LED lit" "${JVALS[2]}" true
 }
 
 # power_on_now TAG: `h2box power on` and one minute of box time (boot, link up, readings)

@@ -12,10 +12,6 @@
 
 # one value of the plant's truth
 truth() { jget ".$1" sim status; }
-alarm_level() {
-	h2 --json alarms | jq -r --arg id "$1" \
-		'[.active[] | select(.id == $id) | .level] | first // "none"'
-}
 
 # boot_box TAG: the H2 boots and h2boxd starts on it; READY only once the IB port is ACTIVE
 boot_box() {
@@ -34,30 +30,26 @@ boot_box() {
 	check "$tag: boot: logged ib_wait -> on (ib-active)" has_transition ib_wait on ib-active
 }
 
+# (the clock is paused: one power status and one sim status answer for all the checks)
 expect_box_on() {
-	local tag=$1 what=$2
-	expect_eq "$tag: $what: state on" "$(pst state)" on
-	expect_eq "$tag: $what: PS_ON asserted (status)" "$(pst psu_on)" true
-	expect_eq "$tag: $what: PWR_OK (status)" "$(pst psu_ok)" true
-	expect_eq "$tag: $what: PSU on (plant)" "$(truth psu_on)" true
-	expect_eq "$tag: $what: H2 on (plant)" "$(truth host_on)" true
-	expect_eq "$tag: $what: IB link up (plant)" "$(truth link_up)" true
-	expect_eq "$tag: $what: button LED lit" "$(truth button_led)" true
+	local tag=$1 what=$2 p
+	jvals -r "$(h2 --json power status)" .state .psu_on .psu_ok
+	p=("${JVALS[@]}")
+	jvals -r "$(h2 --json sim status)" .psu_on .host_on .link_up .button_led
+	expect_eq "$tag: $what: state on" "${p[0]}" on
+	expect_eq "$tag: $what: PS_ON asserted (status)" "${p[1]}" true
+	expect_eq "$tag: $what: PWR_OK (status)" "${p[2]}" true
+	expect_eq "$tag: $what: PSU on (plant)" "${JVALS[0]}" true
+	expect_eq "$tag: $what: H2 on (plant)" "${JVALS[1]}" true
+	expect_eq "$tag: $what: IB link up (plant)" "${JVALS[2]}" true
+	expect_eq "$tag: $what: button LED lit" "${JVALS[3]}" true
 }
 
-# Fully off: the H2 is down and PS_ON released.  "No draw": for sfx 0 W on the PSU's rail, which
-# feeds everything; for brick the H2 draws 0 W on the (still live) brick rail and the NIC on the
-# switched-off SFX draws nothing.
-expect_box_off() {
-	local tag=$1 what=$2
-	expect_eq "$tag: $what: state off" "$(pst state)" off
-	expect_eq "$tag: $what: PS_ON released (status)" "$(pst psu_on)" false
-	expect_eq "$tag: $what: PSU off (plant)" "$(truth psu_on)" false
-	expect_eq "$tag: $what: H2 off (plant)" "$(truth host_on)" false
-	expect_eq "$tag: $what: no draw on the monitored rail (plant)" "$(truth watts)" 0
-	expect_eq "$tag: $what: NIC unpowered (plant)" "$(truth nic_watts)" 0
-	expect_eq "$tag: $what: button LED dark" "$(truth button_led)" false
-	expect_eq "$tag: $what: requested off" "$(pst requested)" off
+# expect_off_requested TAG WHAT: fully off (lib.sh expect_box_off: the H2 down, PS_ON released, no
+# draw) and off is what was requested
+expect_off_requested() {
+	expect_box_off "$1" "$2"
+	expect_eq "$1: $2: requested off" "$(pst requested)" off
 }
 
 self_suite() {
@@ -100,7 +92,7 @@ self_suite() {
 	expect_eq "$tag: power on while stopping: exit 3" "$?" 3
 	check "$tag: power on while stopping: busy: stopping" grep -q "busy: stopping" <<<"$out"
 	advance 8s
-	expect_box_off "$tag" "button off"
+	expect_off_requested "$tag" "button off"
 	check "$tag: logged on -> host_stopping (button)" has_transition on host_stopping button
 	check "$tag: logged host_stopping -> off (host-off)" has_transition host_stopping off host-off
 	expect_eq "$tag: state file says off" "$(cat "$TESTDIR/state/power.state")" "requested=off"
@@ -116,7 +108,7 @@ self_suite() {
 	advance 7s
 	expect_eq "$tag: OS poweroff: on while the OS shuts down" "$(pst state)" on
 	advance 2s
-	expect_box_off "$tag" "OS poweroff"
+	expect_off_requested "$tag" "OS poweroff"
 	stop_daemon
 
 	# ---- long press: emergency PSU cut ----
@@ -184,7 +176,7 @@ self_suite() {
 	if wait_ready; then ok "$tag: race: READY=1 sent once start-up ended"; else
 		not_ok "$tag: race: READY=1 sent once start-up ended"; fi
 	advance 9s
-	expect_box_off "$tag" "power off during start-up"
+	expect_off_requested "$tag" "power off during start-up"
 	check "$tag: race: logged ib_wait -> host_stopping (command-off)" \
 		has_transition ib_wait host_stopping command-off
 	advance 60s
@@ -204,7 +196,7 @@ self_suite() {
 		has_transition host_stopping on host-shutdown-timeout
 	h2 sim fault host-hang-shutdown off >/dev/null
 	advance 9s
-	expect_box_off "$tag" "hung shutdown completes"
+	expect_off_requested "$tag" "hung shutdown completes"
 	stop_daemon
 
 	# ---- PWR_OK timeout at start-up (brick: the H2 has its own supply) ----
@@ -232,7 +224,7 @@ self_suite() {
 		expect_eq "$tag: fault alarm cleared" "$(alarm_level power-fault)" none
 		expect_eq "$tag: press: the H2's OS shuts down (plant)" "$(truth host_stopping)" true
 		advance 9s
-		expect_box_off "$tag" "press after the fault"
+		expect_off_requested "$tag" "press after the fault"
 		out=$(h2 power on 2>&1)
 		expect_eq "$tag: power on with the H2 dark: refused (exit 3)" "$?" 3
 		h2 sim button >/dev/null

@@ -8,11 +8,6 @@
 
 # one value of the plant's truth
 truth() { jget ".$1" sim status; }
-# alarm_level ID: level of an active alarm, "none" when it is not active
-alarm_level() {
-	h2 --json alarms | jq -r --arg id "$1" \
-		'[.active[] | select(.id == $id) | .level] | first // "none"'
-}
 # led_levels N STEP: the button LED sampled N times STEP apart, as a string of 0/1
 led_levels() {
 	local i s=""

@@ -12,11 +12,6 @@ TAG=brick+controller
 # one value of the plant's truth
 truth() { jget ".$1" sim status; }
 state_file() { cat "$TESTDIR/state/power.state" 2>/dev/null; }
-# alarm_level ID: level of an active alarm, "none" when it is not active
-alarm_level() {
-	h2 --json alarms | jq -r --arg id "$1" \
-		'[.active[] | select(.id == $id) | .level] | first // "none"'
-}
 
 # expect_h2_dark WHAT: the H2 is off for real: plant, LED line, and no draw on the brick's rail
 expect_h2_dark() {

@@ -44,8 +44,10 @@ in_order_since() {
 	b=$(log_since "$1" | grep -nF -- "$3" | tail -n 1 | cut -d: -f1)
 	[ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ]
 }
-no_psu_start() {
-	! h2 --json power status | jq -e '.history | any(.to == "psu_starting")' >/dev/null
+no_psu_start() { # (jrows: jqfast, not a jq program; a status that cannot be read proves nothing)
+	local doc row
+	doc=$(h2 --json power status) && jrows "$doc" .history to || return 1
+	for row in "${JROWS[@]}"; do [ "$row" != psu_starting ] || return 1; done
 }
 
 # begin PROFILE SAVED: start h2boxd with the state file saying SAVED (on, off, or none)
@@ -62,32 +64,43 @@ begin() {
 
 # expect_join TAG SAVED RESTORE: just started, H2 found running: the PSU comes up, the box ends on
 expect_join() {
-	local tag=$1
-	expect_eq "$tag: restore = $3" "$(pst restore)" "$3"
-	expect_eq "$tag: powering the PSU up" "$(pst state)" psu_starting
-	expect_eq "$tag: PS_ON asserted (plant)" "$(truth psu_on)" true
-	expect_eq "$tag: H2 running (plant)" "$(truth host_on)" true
+	local tag=$1 p
+	# (the clock is paused: one power status and one sim status per step)
+	jvals -r "$(h2 --json power status)" .restore .state
+	p=("${JVALS[@]}")
+	jvals -r "$(h2 --json sim status)" .psu_on .host_on
+	expect_eq "$tag: restore = $3" "${p[0]}" "$3"
+	expect_eq "$tag: powering the PSU up" "${p[1]}" psu_starting
+	expect_eq "$tag: PS_ON asserted (plant)" "${JVALS[0]}" true
+	expect_eq "$tag: H2 running (plant)" "${JVALS[1]}" true
 	check "$tag: logged off -> psu_starting (adopt)" has_transition off psu_starting adopt
 	check "$tag: logged what was found and why, with fields" in_log_since "$MARK" \
 		"H2 found running with the PSU off (requested $2, restore = $3): powering the PSU" \
 		"H2BOX_REASON=adopt H2BOX_REQUESTED=$2 H2BOX_RESTORE=$3"
 	advance 60s
-	expect_eq "$tag: on" "$(pst state)" on
-	expect_eq "$tag: H2 still running: its button never pressed (plant)" "$(truth host_on)" true
-	expect_eq "$tag: PSU on (plant)" "$(truth psu_on)" true
-	expect_eq "$tag: requested on" "$(pst requested)" on
+	jvals -r "$(h2 --json power status)" .state .requested
+	p=("${JVALS[@]}")
+	jvals -r "$(h2 --json sim status)" .host_on .psu_on
+	expect_eq "$tag: on" "${p[0]}" on
+	expect_eq "$tag: H2 still running: its button never pressed (plant)" "${JVALS[0]}" true
+	expect_eq "$tag: PSU on (plant)" "${JVALS[1]}" true
+	expect_eq "$tag: requested on" "${p[1]}" on
 	expect_eq "$tag: state file says on" "$(state_file)" "requested=on"
 }
 
 # expect_finish_off TAG RESTORE: just started, H2 found running, requested off: forced off, off
 expect_finish_off() {
-	local tag=$1 out
-	expect_eq "$tag: restore = $2" "$(pst restore)" "$2"
-	expect_eq "$tag: forcing the H2 off" "$(pst state)" force_off
-	expect_eq "$tag: PS_ON left released (status)" "$(pst psu_on)" false
-	expect_eq "$tag: PSU off (plant)" "$(truth psu_on)" false
-	expect_eq "$tag: H2 still running during the hold (plant)" "$(truth host_on)" true
-	expect_eq "$tag: no fault" "$(pst fault)" null
+	local tag=$1 out p
+	# (the clock is paused: one power status and one sim status per step)
+	jvals -r "$(h2 --json power status)" .restore .state .psu_on .fault
+	p=("${JVALS[@]}")
+	jvals -r "$(h2 --json sim status)" .psu_on .host_on
+	expect_eq "$tag: restore = $2" "${p[0]}" "$2"
+	expect_eq "$tag: forcing the H2 off" "${p[1]}" force_off
+	expect_eq "$tag: PS_ON left released (status)" "${p[2]}" false
+	expect_eq "$tag: PSU off (plant)" "${JVALS[0]}" false
+	expect_eq "$tag: H2 still running during the hold (plant)" "${JVALS[1]}" true
+	expect_eq "$tag: no fault" "${p[3]}" null
 	check "$tag: logged off -> force_off (finish-off)" has_transition off force_off finish-off
 	check "$tag: logged why, with fields" in_log_since "$MARK" \
 		"H2 found running with requested off: forcing it off (restore = $2; PSU left off" \
@@ -106,8 +119,9 @@ expect_finish_off() {
 	expect_eq "$tag: state file says off" "$(state_file)" "requested=off"
 	advance 10m
 	expect_eq "$tag: ten minutes later: off" "$(pst state)" off
-	expect_eq "$tag: ten minutes later: PSU off (plant)" "$(truth psu_on)" false
-	expect_eq "$tag: ten minutes later: H2 off (plant)" "$(truth host_on)" false
+	jvals -r "$(h2 --json sim status)" .psu_on .host_on
+	expect_eq "$tag: ten minutes later: PSU off (plant)" "${JVALS[0]}" false
+	expect_eq "$tag: ten minutes later: H2 off (plant)" "${JVALS[1]}" false
 	check "$tag: the PSU was never started" no_psu_start
 }
 

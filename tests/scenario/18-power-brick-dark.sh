@@ -13,25 +13,25 @@ PROFILE=$ROOT/profiles/sim-brick-dark.conf
 
 truth() { jget ".$1" sim status; }
 st() { jget ".power.$1" status; }
-alarm_level() {
-	h2 --json alarms | jq -r --arg id "$1" \
-		'[.active[] | select(.id == $id) | .level] | first // "none"'
-}
 
 # expect_status TAG STATE HOST: `h2box --json status` against the plant's truth
 expect_status() {
-	local tag=$1 state=$2 host=$3 plant
-	expect_eq "$tag: power state" "$(st state)" "$state"
-	expect_eq "$tag: H2 state (status)" "$(st host)" "$host"
-	expect_eq "$tag: H2 supply (status)" "$(st host_supply)" own
+	local tag=$1 state=$2 host=$3 plant s
+	# (the clock is paused: one status and one sim status for these)
+	jvals -r "$(h2 --json status)" .power.state .power.host .power.host_supply .power.psu_on
+	s=("${JVALS[@]}")
+	jvals -r "$(h2 --json sim status)" .host_on .host_booting .psu_on
+	expect_eq "$tag: power state" "${s[0]}" "$state"
+	expect_eq "$tag: H2 state (status)" "${s[1]}" "$host"
+	expect_eq "$tag: H2 supply (status)" "${s[2]}" own
 	case $host in
 	off) plant=false ;;
 	*) plant=true ;;
 	esac
-	expect_eq "$tag: H2 running (plant)" "$(truth host_on)" "$plant"
-	expect_eq "$tag: H2 booting (plant)" "$(truth host_booting)" \
+	expect_eq "$tag: H2 running (plant)" "${JVALS[0]}" "$plant"
+	expect_eq "$tag: H2 booting (plant)" "${JVALS[1]}" \
 		"$([ "$host" = booting ] && echo true || echo false)"
-	expect_eq "$tag: PS_ON (status = plant)" "$(st psu_on)" "$(truth psu_on)"
+	expect_eq "$tag: PS_ON (status = plant)" "${s[3]}" "${JVALS[2]}"
 }
 
 # ---- a dark box ----

@@ -8,7 +8,12 @@
 PROFILES=$ROOT/profiles
 
 truth() { jget "$1" sim status; }
-alarm_active() { h2 --json alarms | jq -r --arg id "$1" '[.active[] | select(.id == $id)] | length'; }
+alarm_active() { # (jrows: jqfast, not a jq program)
+	local doc row n=0
+	doc=$(h2 --json alarms) && jrows "$doc" .active id || return 1
+	for row in "${JROWS[@]}"; do [ "$row" != "$1" ] || n=$((n + 1)); done
+	echo "$n"
+}
 
 start_daemon "$PROFILES/sim-sfx.conf" --state-dir "$TESTDIR/state" || { finish; exit 1; }
 h2 power on >/dev/null

@@ -10,7 +10,7 @@
 PROFILES=$ROOT/profiles
 
 truth() { jget "$1" sim status; }
-nic_level() { h2 --json alarms | jq -r '[.active[] | select(.id == "temp-nic") | .level][0] // "none"'; }
+nic_level() { alarm_level temp-nic; }
 
 sed -e 's/^points = 35:20 45:30 55:55 65:100$/points = 35:0 65:0/' \
 	-e 's/^points = 50:0 70:40 85:100$/points = 50:0 85:0/' -e '/^override_temp = /d' -e 's/^min_duty = 20%$/min_duty = 0%/' \

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 truth() { jget "$1" sim status; }
-active() { h2 --json alarms | jq -r --arg id "$1" '[.active[] | select(.id == $id) | .level][0] // "none"'; }
+active() { alarm_level "$1"; }
 # the message of the last history entry of an alarm
 last_msg() { h2 --json alarms | jq -r --arg id "$1" '[.history[] | select(.id == $id)][-1].message // "none"'; }
 ever() { h2 --json alarms | jq -r --arg re "$1" '[.history[] | select(.id | test($re))] | length'; }

@@ -27,14 +27,42 @@ secs() { awk -v m="$1" 'BEGIN { if (m < 0) print "never"; else printf "%.1f s", 
 is_state() { [ "$(pst state)" = "$1" ]; }
 no_alarms() { [ "$(h2 --json alarms | jq '.active | length')" = 0 ]; }
 has_alarm() { [ "$(alarm_level "$1")" = "$2" ]; }
-fan_failsafe_full() { h2 --json fan status | jq -e '.failsafe == true' >/dev/null; }
-fan_full() { h2 --json fan status | jq -e '.duty_pct == 100' >/dev/null; }
-fan_stalled_full() { h2 --json fan status | jq -e '.stalled == true and .duty_pct == 100' >/dev/null; }
-fan_normal() { h2 --json fan status | jq -e '.failsafe == false and .stalled == false and .duty_pct != null and .duty_pct < 100' >/dev/null; }
-watts_unknown() { h2 --json watts | jq -e '.monitors[0].valid == false and .monitors[0].watts == null and .watts == null' >/dev/null; }
-watts_known() { h2 --json watts | jq -e '.monitors[0].valid == true and .watts > 0' >/dev/null; }
-ib_init() { h2 --json ib link | jq -e '[.devices[0].ports[] | .state == "INIT" and (.hint // "" | test("subnet manager"))] | all' >/dev/null; }
-ib_active() { h2 --json ib link | jq -e '[.devices[0].ports[] | .state == "ACTIVE" and .hint == null] | all' >/dev/null; }
+# The predicates read each reply once and test simple paths (jvals, jrows: jqfast answers them)
+# rather than through a jq program, which the real jq with its ~55 ms start would run.
+# Values without -r: `true` is a boolean, a number is a number.
+fan_failsafe_full() { jvals "$(h2 --json fan status)" .failsafe && [ "${JVALS[0]}" = true ]; }
+fan_full() { jvals "$(h2 --json fan status)" .duty_pct && [ "${JVALS[0]}" = 100 ]; }
+fan_stalled_full() {
+	jvals "$(h2 --json fan status)" .stalled .duty_pct && [ "${JVALS[0]}" = true ] &&
+		[ "${JVALS[1]}" = 100 ]
+}
+fan_normal() {
+	jvals "$(h2 --json fan status)" .failsafe .stalled .duty_pct && [ "${JVALS[0]}" = false ] &&
+		[ "${JVALS[1]}" = false ] && num_cmp "${JVALS[2]}" lt 100
+}
+watts_unknown() {
+	jvals "$(h2 --json watts)" .monitors[0].valid .monitors[0].watts .watts &&
+		[ "${JVALS[*]}" = "false null null" ]
+}
+watts_known() {
+	jvals "$(h2 --json watts)" .monitors[0].valid .watts && [ "${JVALS[0]}" = true ] &&
+		num_cmp "${JVALS[1]}" gt 0
+}
+# every port (none: true, as jq's `all`): STATE, and the hint says "subnet manager" (INIT) or
+# there is none (ACTIVE; -r prints null as null)
+ib_ports() {
+	local row
+	jrows "$(h2 --json ib link)" .devices[0].ports state hint || return 1
+	for row in "${JROWS[@]}"; do
+		[ "${row%%$'\t'*}" = "$1" ] || return 1
+		case $1 in
+		INIT) [[ ${row#*$'\t'} == *"subnet manager"* ]] || return 1 ;;
+		ACTIVE) [ "${row#*$'\t'}" = null ] || return 1 ;;
+		esac
+	done
+}
+ib_init() { ib_ports INIT; }
+ib_active() { ib_ports ACTIVE; }
 good() { is_state on && no_alarms && fan_normal && watts_known && ib_active; }
 
 # baseline TAG: the known good state every fault starts from (powers on if needed)
@@ -57,8 +85,8 @@ h2 sim workload idle >/dev/null
 
 # latched_off REASON: the power status shows that fault latched, PS_ON released
 latched_off() {
-	[ "$(h2 --json power status | jq -r '.state + " " + .fault.reason + " " + (.psu_on | tostring)')" = \
-		"fault $1 false" ]
+	jvals -r "$(h2 --json power status)" .state .fault.reason .psu_on &&
+		[ "${JVALS[*]}" = "fault $1 false" ]
 }
 
 # power_fault FAULT EXPOSE REASON MAX_MS ALARM SAFE: a sequencer fault, exposed by a power on
