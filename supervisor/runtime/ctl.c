@@ -335,6 +335,19 @@ static int ctl_on_backoff(sd_event_source *s, uint64_t usec, void *userdata)
 	return ctl_on_accept(ctl->src, ctl->fd, EPOLLIN, ctl);
 }
 
+/* An episode of refused accepts begins (logged once, with what the server does meanwhile);
+ * false when one is already going on. */
+static bool ctl_episode_begin(struct ctl *ctl, int err, const char *what)
+{
+	if (ctl->backing_off)
+		return false;
+	log_warn(err, "control socket: %s", what);
+	ctl->backing_off = true;
+	ctl->backoff_refused = 0;
+	ctl->backoff_usec = CTL_BACKOFF_MIN_USEC;
+	return true;
+}
+
 /*
  * The kernel refused an accept for lack of resources: stop watching the listening socket for a
  * while.  Logged once per episode (when it starts and when it ends), not per attempt.  The wait
@@ -345,12 +358,9 @@ static void ctl_accept_backoff(struct ctl *ctl, int err, uint64_t now)
 {
 	sd_event *e = loop_event(ctl->loop);
 
-	if (!ctl->backing_off) {
-		log_warn(err, "control socket: cannot accept a connection; pausing new connections "
-			      "until descriptors or memory come free");
-		ctl->backing_off = true;
-		ctl->backoff_refused = 0;
-		ctl->backoff_usec = CTL_BACKOFF_MIN_USEC;
+	if (ctl_episode_begin(ctl, err, "cannot accept a connection; pausing new connections "
+					"until descriptors or memory come free")) {
+		/* the first wait is the shortest */
 	} else if (ctl->backoff_usec < CTL_BACKOFF_MAX_USEC) {
 		ctl->backoff_usec *= 2;
 		if (ctl->backoff_usec > CTL_BACKOFF_MAX_USEC)
@@ -461,13 +471,8 @@ static bool ctl_refuse_spare(struct ctl *ctl, int err)
 	ctl_spare_take(ctl);
 	if (cfd < 0)
 		return false;
-	if (!ctl->backing_off) {
-		log_warn(err, "control socket: out of descriptors; refusing new clients with that "
-			      "reason until some come free");
-		ctl->backing_off = true;
-		ctl->backoff_refused = 0;
-		ctl->backoff_usec = CTL_BACKOFF_MIN_USEC;
-	}
+	ctl_episode_begin(ctl, err, "out of descriptors; refusing new clients with that reason "
+				    "until some come free");
 	ctl->backoff_refused++;
 	return true;
 }
