@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # 61-mqtt-tls.sh - [mqtt] over TLS to a real mosquitto that wants a user and password: the CA
 # checked, the password read from password_file (never shown), a refused login and an unreadable
-# password file logged while the box runs on.
+# password file logged while the box runs on; a listener that wants a client certificate takes
+# h2boxd's cert_file/key_file and refuses a box without one.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-mqtt.sh"
 
@@ -27,6 +28,11 @@ openssl req -newkey rsa:2048 -nodes -keyout "$PKI/broker.key" -out "$PKI/broker.
 printf 'subjectAltName=IP:127.0.0.1\n' >"$PKI/ext"
 openssl x509 -req -in "$PKI/broker.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial \
 	-out "$PKI/broker.pem" -days 2 -extfile "$PKI/ext" 2>/dev/null
+# the client's certificate, from the same CA
+openssl req -newkey rsa:2048 -nodes -keyout "$PKI/client.key" -out "$PKI/client.csr" \
+	-subj /CN=h2box-client 2>/dev/null
+openssl x509 -req -in "$PKI/client.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial \
+	-out "$PKI/client.pem" -days 2 2>/dev/null
 touch "$PKI/users"
 mosquitto_passwd -b "$PKI/users" h2box 'c0rrect-h0rse'
 printf 'c0rrect-h0rse\n' >"$TESTDIR/password"
@@ -34,14 +40,21 @@ printf 'wrong\n' >"$TESTDIR/bad-password"
 chmod 644 "$PKI"/*
 
 PORT=$(mqtt_free_port)
+CPORT=$(mqtt_free_port)
+while [ "$CPORT" = "$PORT" ]; do CPORT=$(mqtt_free_port); done
 cat >"$TESTDIR/mosquitto.conf" <<EOF
-listener $PORT 127.0.0.1
 allow_anonymous false
 password_file $PKI/users
+persistence false
+listener $PORT 127.0.0.1
 cafile $PKI/ca.pem
 certfile $PKI/broker.pem
 keyfile $PKI/broker.key
-persistence false
+listener $CPORT 127.0.0.1
+cafile $PKI/ca.pem
+certfile $PKI/broker.pem
+keyfile $PKI/broker.key
+require_certificate true
 EOF
 sub() { mosquitto_sub -h 127.0.0.1 -p "$PORT" --cafile "$PKI/ca.pem" -u h2box -P 'c0rrect-h0rse' "$@"; }
 pub() { mosquitto_pub -h 127.0.0.1 -p "$PORT" --cafile "$PKI/ca.pem" -u h2box -P 'c0rrect-h0rse' "$@"; }
@@ -99,6 +112,44 @@ expect_eq "no password file: status says why MQTT is off" \
 	"cannot read password_file $TESTDIR/missing-password: No such file or directory"
 check "no password file: logged" grep -q "mqtt: cannot read password_file" "$TESTDIR/b.log"
 check "no password file: the box still powers on" "$H2BOX" -s "$TESTDIR/b.sock" power on
+stop_b
+
+# a listener that wants a client certificate: h2boxd's cert_file/key_file get it in
+certprofile() { # NODE [KEY = VALUE...]: to the certificate listener, as user h2box
+	local node=$1 port=$PORT
+	shift
+	PORT=$CPORT mqtt_profile "$node" "tls = yes" "ca_file = $PKI/ca.pem" "username = h2box" \
+		"password_file = $TESTDIR/password" "$@"
+	PORT=$port
+}
+online_c() { # NODE: its availability on the certificate listener says online
+	[ "$(mosquitto_sub -h 127.0.0.1 -p "$CPORT" --cafile "$PKI/ca.pem" --cert "$PKI/client.pem" \
+		--key "$PKI/client.key" -u h2box -P c0rrect-h0rse -t "h2box/$1/availability" -C 1 -W 2)" = online ]
+}
+run_b "$(certprofile certbox "cert_file = $PKI/client.pem" "key_file = $PKI/client.key")" ||
+	not_ok "box B starts with a client certificate"
+if wait_until 15 online_c certbox; then
+	ok "a client certificate (cert_file, key_file): the listener that wants one takes it: online"
+else
+	not_ok "a client certificate (cert_file, key_file): the listener that wants one takes it: online"
+	sed 's/^/#   /' "$TESTDIR/b.log" | tail -n 5
+fi
+expect_eq "with its client certificate: connected" \
+	"$("$H2BOX" -s "$TESTDIR/b.sock" --json status | jq -r .mqtt.connected)" true
+stop_b
+: >"$TESTDIR/b.log"
+run_b "$(certprofile nocert)" || not_ok "box B starts without a client certificate"
+if wait_until 15 grep -q "mqtt: .*127.0.0.1:$CPORT" "$TESTDIR/b.log"; then
+	ok "no client certificate: the refused handshake is logged"
+else
+	not_ok "no client certificate: the refused handshake is logged"
+	sed 's/^/#   /' "$TESTDIR/b.log" | tail -n 5
+fi
+grep "mqtt: .*127.0.0.1:$CPORT" "$TESTDIR/b.log" | head -n 1 | sed 's/^/#   logged: /'
+expect_eq "no client certificate: not connected, the box runs on (it answers)" \
+	"$("$H2BOX" -s "$TESTDIR/b.sock" --json status | jq -r .mqtt.connected)" false
+check "no client certificate: the broker saw no certificate" \
+	grep -q "peer did not return a certificate" "$TESTDIR/mosquitto.log"
 stop_b
 
 finish
