@@ -52,7 +52,7 @@ struct alarm_svc {
 	struct alarm_limit limits[ALARM_ACTIVE_MAX];
 	int nlimits;
 	/* active before a reload, until the new services raise or clear them again */
-	struct alarm_entry carried[ALARM_ACTIVE_MAX];
+	struct alarm_entry *carried; /* NULL when none (the common case: no reload, none active) */
 	int ncarried;
 	struct child *kids[ALARM_KIDS_MAX]; /* alert commands still running */
 	int nkids;
@@ -524,6 +524,7 @@ void alarm_svc_free(struct alarm_svc *a)
 		ctl_command_unregister(a->b->ctl, "alarms");
 	alarm_svc_wait(a); /* an alert sent just before the end still goes out, within its bound */
 	free(a->hist);
+	free(a->carried);
 	free(a);
 }
 
@@ -593,8 +594,13 @@ static void alarm_svc_adopt(struct box *b, void *kept)
 		/* the new profile's history size keeps the newest */
 		for (int i = 0; i < k->len; i++)
 			history_add(a, &k->e[i]);
-		memcpy(a->carried, k->act, sizeof(a->carried));
-		a->ncarried = k->nact;
+		if (k->nact) {
+			a->carried = malloc((size_t)k->nact * sizeof(a->carried[0]));
+			if (a->carried) { /* without it they are raised anew, as before */
+				memcpy(a->carried, k->act, (size_t)k->nact * sizeof(a->carried[0]));
+				a->ncarried = k->nact;
+			}
+		}
 		memcpy(a->limits, k->limits, sizeof(a->limits));
 		a->nlimits = k->nlimits;
 	}
