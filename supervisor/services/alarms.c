@@ -15,6 +15,7 @@
 #include "supervisor/config/profile.h"
 #include "supervisor/runtime/svc.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -27,6 +28,13 @@
 #define ALARM_MSG_MAX 200
 #define ALARM_ACTIVE_MAX 32
 #define ALARM_KIDS_MAX 16
+/*
+ * How long an alarm carried over a reload waits for a new service to raise or clear it again
+ * before it is cleared as "not raised again": longer than any service's first verdict (a fan
+ * stall is judged over [fan] stall_time, at most 10 min), short enough that an alarm whose
+ * feature left the profile, or which ended while the services restarted, does not stay listed.
+ */
+#define ALARM_CARRY_GRACE_NS (15 * 60 * HW_NSEC_PER_SEC)
 
 struct alarm_entry {
 	char id[ALARM_ID_MAX];
@@ -34,6 +42,8 @@ struct alarm_entry {
 	double value;
 	char msg[ALARM_MSG_MAX];
 	int64_t since_ns, since_real_ns;
+	/* active before a reload and not raised or cleared since: cleared when this passes */
+	int64_t carried_until_ns; /* 0: not carried */
 };
 
 struct alarm_limit {
@@ -51,9 +61,7 @@ struct alarm_svc {
 	int hist_cap, hist_head, hist_len;
 	struct alarm_limit limits[ALARM_ACTIVE_MAX];
 	int nlimits;
-	/* active before a reload, until the new services raise or clear them again */
-	struct alarm_entry *carried; /* NULL when none (the common case: no reload, none active) */
-	int ncarried;
+	struct loop_timer *carry_timer; /* only after a reload that carried alarms */
 	struct child *kids[ALARM_KIDS_MAX]; /* alert commands still running */
 	int nkids;
 	unsigned spawned;
@@ -106,27 +114,6 @@ static struct alarm_entry *find(struct alarm_svc *a, const char *id)
 	return NULL;
 }
 
-/* An alarm that was active before a reload goes on as the same alarm when a new service raises
- * or clears it: raised at the same level it changes nothing (no journal entry, no history, no
- * alert, its "since" kept); any other change is judged against it.  One the new services never
- * touch again (its feature gone from the profile) is dropped at the next reload. */
-static struct alarm_entry *carried_resume(struct alarm_svc *a, const char *id)
-{
-	struct alarm_entry *e;
-
-	for (int i = 0; i < a->ncarried; i++) {
-		if (strcmp(a->carried[i].id, id))
-			continue;
-		if (a->nact >= ALARM_ACTIVE_MAX)
-			return NULL;
-		e = &a->act[a->nact++];
-		*e = a->carried[i];
-		a->carried[i] = a->carried[--a->ncarried];
-		return e;
-	}
-	return NULL;
-}
-
 static void history_add(struct alarm_svc *a, const struct alarm_entry *e)
 {
 	int slot;
@@ -141,6 +128,7 @@ static void history_add(struct alarm_svc *a, const struct alarm_entry *e)
 		a->hist_len++;
 	}
 	a->hist[slot] = *e;
+	a->hist[slot].carried_until_ns = 0;
 }
 
 static void journal(const char *id, enum alarm_level level, double value, const char *msg)
@@ -289,9 +277,14 @@ static void change(struct box *b, const char *id, enum alarm_level level, double
 		journal(id, level, value, msg);
 		return;
 	}
+	/*
+	 * An alarm carried over a reload (alarm_svc_adopt) goes on as the same alarm when a new
+	 * service raises or clears it: raised at the same level it changes nothing (no journal
+	 * entry, no history, no alert, its "since" kept); any other change is judged against it.
+	 */
 	e = find(a, id);
-	if (!e)
-		e = carried_resume(a, id);
+	if (e)
+		e->carried_until_ns = 0;
 	if (level == ALARM_CLEAR) {
 		if (!e)
 			return;
@@ -393,6 +386,8 @@ static void entry_json(struct json *j, const struct alarm_entry *e)
 	json_string(j, "message", e->msg);
 	json_number(j, "mono_s", (double)e->since_ns / 1e9, 3);
 	json_time(j, "time", e->since_real_ns);
+	if (e->carried_until_ns)
+		json_bool(j, "carried", true);
 	json_object_end(j);
 }
 
@@ -402,9 +397,10 @@ static void entry_text(struct ctl_reply *rep, const char *prefix, const struct a
 
 	if (isfinite(e->value))
 		snprintf(val, sizeof(val), " (%.2f)", e->value);
-	ctl_reply_printf(rep, "%s%s  %-16s %-9s%s %s\n", prefix,
+	ctl_reply_printf(rep, "%s%s  %-16s %-9s%s %s%s\n", prefix,
 			 alarm_time_text(e->since_real_ns, ts, sizeof(ts)), e->id,
-			 alarm_level_name(e->level), val, e->msg);
+			 alarm_level_name(e->level), val, e->msg,
+			 e->carried_until_ns ? " (from before the reload, not seen again yet)" : "");
 }
 
 void alarm_svc_status_json(struct alarm_svc *a, struct json *j)
@@ -523,8 +519,8 @@ void alarm_svc_free(struct alarm_svc *a)
 	if (a->b && a->registered)
 		ctl_command_unregister(a->b->ctl, "alarms");
 	alarm_svc_wait(a); /* an alert sent just before the end still goes out, within its bound */
+	loop_timer_free(a->carry_timer);
 	free(a->hist);
-	free(a->carried);
 	free(a);
 }
 
@@ -553,9 +549,76 @@ void alarm_svc_metrics(struct alarm_svc *a, struct prom *p)
 	prom_sample(p, "h2box_alarms_active", crit, "level", alarm_level_name(ALARM_CRIT), NULL);
 }
 
-/* A reload's hand-over: the history (oldest first), the active alarms (carried until the new
- * services raise or clear them: carried_resume) and the alert command's rate limits, so a reload
- * neither repeats an alert nor forgets one. */
+/*
+ * The grace of the alarms carried over a reload ends (the timer, or a test's clock): those no
+ * new service raised or cleared since are cleared "not raised again", with their journal entry,
+ * history and alert, so whoever heard them raised hears them end.
+ */
+static void alarm_svc_carry_sweep(struct alarm_svc *a, int64_t now)
+{
+	char id[ALARM_ID_MAX];
+	int64_t next = 0;
+
+	assert(a->b && a->b->alarms == a);
+
+	for (int i = 0; i < a->nact;) {
+		struct alarm_entry *e = &a->act[i];
+
+		if (!e->carried_until_ns || e->carried_until_ns > now) {
+			if (e->carried_until_ns && (!next || e->carried_until_ns < next))
+				next = e->carried_until_ns;
+			i++;
+			continue;
+		}
+		/* the clear swaps the last active alarm into slot i (look at i again), over the id */
+		snprintf(id, sizeof(id), "%s", e->id);
+		alarm_clear_reason(a->b, id, "not raised again since the reload");
+	}
+	if (next && a->carry_timer)
+		loop_timer_arm_at(a->carry_timer, next);
+}
+
+static void alarm_svc_carry_due(struct loop_timer *t, int64_t now_ns, void *userdata)
+{
+	struct alarm_svc *a = userdata;
+
+	(void)t;
+	(void)now_ns; /* judged by the service's own clock, the one "since" is kept by */
+	alarm_svc_carry_sweep(a, svc_now(a));
+}
+
+/*
+ * Before the new services' first look: the alarms active before the reload stay listed (status,
+ * metrics, alarm_active()) as they were.  One already carried keeps its grace: reloads in a row
+ * do not keep an alarm nobody raises alive.
+ */
+static void alarm_svc_carry(struct alarm_svc *a, const struct alarm_entry *act, int n)
+{
+	int64_t until = svc_now(a) + ALARM_CARRY_GRACE_NS;
+
+	for (int i = 0; i < n && a->nact < ALARM_ACTIVE_MAX; i++) {
+		struct alarm_entry *e;
+
+		if (find(a, act[i].id))
+			continue; /* raised already by a service started before the alarms */
+		e = &a->act[a->nact++];
+		*e = act[i];
+		if (!e->carried_until_ns)
+			e->carried_until_ns = until;
+	}
+	if (!a->nact || !a->b || !a->b->loop)
+		return;
+	if (!a->carry_timer &&
+	    loop_timer_new(a->b->loop, "alarm carry", alarm_svc_carry_due, a, &a->carry_timer) < 0) {
+		log_warnx("alarms carried over the reload are kept until raised or cleared again");
+		return;
+	}
+	alarm_svc_carry_sweep(a, svc_now(a));
+}
+
+/* A reload's hand-over: the history (oldest first), the active alarms (listed and carried until
+ * the new services raise or clear them, or the grace ends) and the alert command's rate limits,
+ * so a reload neither repeats an alert nor forgets one. */
 struct alarm_svc_kept {
 	struct alarm_entry act[ALARM_ACTIVE_MAX];
 	int nact;
@@ -594,13 +657,7 @@ static void alarm_svc_adopt(struct box *b, void *kept)
 		/* the new profile's history size keeps the newest */
 		for (int i = 0; i < k->len; i++)
 			history_add(a, &k->e[i]);
-		if (k->nact) {
-			a->carried = malloc((size_t)k->nact * sizeof(a->carried[0]));
-			if (a->carried) { /* without it they are raised anew, as before */
-				memcpy(a->carried, k->act, (size_t)k->nact * sizeof(a->carried[0]));
-				a->ncarried = k->nact;
-			}
-		}
+		alarm_svc_carry(a, k->act, k->nact);
 		memcpy(a->limits, k->limits, sizeof(a->limits));
 		a->nlimits = k->nlimits;
 	}

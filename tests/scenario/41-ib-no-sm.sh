@@ -6,6 +6,7 @@
 
 truth() { jget "$1" sim status; }
 alarm_msg() { h2 --json alarms | jq -r --arg id "$1" '[.active[] | select(.id == $id) | .message] | first // ""'; }
+carried() { h2 --json alarms | jq -r --arg id "$1" '[.active[] | select(.id == $id) | .carried == true] | if length == 0 then "none" else first end'; }
 hist() { h2 --json alarms | jq -r --arg id "$1" '[.history[] | select(.id == $id) | .level] | join(",")'; }
 
 alert_profile "$ROOT/profiles/sim-sfx.conf" "$TESTDIR/nosm.conf"
@@ -35,8 +36,14 @@ expect_eq "raised once while it lasts" "$(hist ib-no-sm)" warn
 # a reload starts the services afresh (the alarm history goes across): the still waiting ports
 # raise it again, the same alarm going on (no second history entry, no second alert)
 check "reload (SIGHUP)" reload
+# before the new IB service has looked (its INIT hold starts again), the alarm stays listed
+expect_eq "at once after the reload: still listed as warn" "$(alarm_level ib-no-sm)" warn
+expect_eq "marked carried over the reload" "$(carried ib-no-sm)" true
+check "h2box alarms says it is from before the reload" \
+	sh -c "'$H2BOX' -s '$SOCK' alarms | grep -q 'ib-no-sm.*from before the reload'"
 advance 31s
 expect_eq "after a reload: warn again" "$(alarm_level ib-no-sm)" warn
+expect_eq "raised again by the new service: no longer marked carried" "$(carried ib-no-sm)" false
 
 # --- a subnet manager configures the ports: ACTIVE, alarm cleared ---
 h2 sim fault ib-no-sm off >/dev/null

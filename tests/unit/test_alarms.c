@@ -210,8 +210,9 @@ static void test_rate_limit(void **state)
 	box_done(b);
 }
 
-/* alarm_svc_ops' keep/adopt across a reload (free, new, adopt: what daemon-services does) */
-static void reload_alarms(struct box *b)
+/* alarm_svc_ops' keep/adopt across a reload (free, new, adopt: what daemon-services does), the new
+ * service on the clock given */
+static void reload_alarms_clock(struct box *b, int64_t (*now)(void *), void *ud)
 {
 	struct alarm_config c;
 	void *kept = alarm_svc_ops.keep(b);
@@ -224,8 +225,13 @@ static void reload_alarms(struct box *b)
 	snprintf(c.alert_command, sizeof(c.alert_command), "/bin/true");
 	c.rate_limit_ns = SEC(300);
 	assert_int_equal(alarm_svc_new(b, &c, &b->alarms), 0);
-	alarm_svc_clock_set(b->alarms, fake_now, NULL);
+	alarm_svc_clock_set(b->alarms, now, ud);
 	alarm_svc_ops.adopt(b, kept);
+}
+
+static void reload_alarms(struct box *b)
+{
+	reload_alarms_clock(b, fake_now, NULL);
 }
 
 /* A reload neither repeats an ongoing alarm (journal, history, alert command) nor loses one. */
@@ -237,15 +243,19 @@ static void test_reload_carries_active_alarms(void **state)
 	vnow = SEC(1);
 	alarm_raise(b, "temp-nic", ALARM_WARN, 71.0, "NIC 71 C");
 	alarm_raise(b, "fan-rpm", ALARM_WARN, 900.0, "slow");
-	alarm_raise(b, "gone", ALARM_WARN, 1.0, "its feature leaves the profile");
+	alarm_raise(b, "monitor-h2", ALARM_WARN, NAN, "no valid reading");
 	assert_int_equal(alarm_svc_spawned(b->alarms), 3);
 	assert_int_equal(alarm_svc_history_len(b->alarms), 3);
 
 	vnow = SEC(30);
 	reload_alarms(b);
-	/* history kept; nothing active until a new service says so */
+	/* history kept; the active alarms still listed and active before any new service looks,
+	 * marked carried */
 	assert_int_equal(alarm_svc_history_len(b->alarms), 3);
-	assert_false(alarm_active(b, "temp-nic"));
+	assert_true(alarm_active(b, "temp-nic"));
+	assert_int_equal(alarm_level_get(b, "fan-rpm"), ALARM_WARN);
+	assert_true(status_has(b, "\"id\":\"monitor-h2\",\"level\":\"warn\""));
+	assert_true(status_has(b, "\"carried\":true"));
 
 	/* raised again at the same level: the same alarm, since 1 s, no new entry, no alert */
 	alarm_raise(b, "temp-nic", ALARM_WARN, 72.0, "NIC 72 C");
@@ -266,19 +276,64 @@ static void test_reload_carries_active_alarms(void **state)
 	alarm_clear(b, "temp-nic");
 	assert_false(alarm_active(b, "temp-nic"));
 	assert_int_equal(alarm_svc_spawned(b->alarms), 1);
-	assert_true(status_has(b, "fan-rpm"));
-	assert_false(status_has(b, "gone"));
 
-	/* one never raised again is dropped at the next reload, not carried for ever */
-	reload_alarms(b);
-	alarm_raise(b, "gone", ALARM_WARN, 1.0, "back");
-	assert_true(status_has(b, "\"mono_s\":40.000")); /* a new alarm, since now */
-	assert_int_equal(alarm_svc_spawned(b->alarms), 0); /* rate limit kept: still quiet */
+	/* a service that clears only what alarm_active() says is active (the power monitors) sees
+	 * the carried alarm and ends it: a real clear */
 	vnow = SEC(400);
-	reload_alarms(b);
-	alarm_clear(b, "gone"); /* carried from the second instance: a real clear */
+	if (alarm_active(b, "monitor-h2"))
+		alarm_clear(b, "monitor-h2");
+	assert_false(status_has(b, "monitor-h2"));
+	assert_false(status_has(b, "\"carried\""));
+	assert_int_equal(alarm_svc_spawned(b->alarms), 2);
+	assert_int_equal(alarm_svc_wait(b->alarms), 0);
+	box_done(b);
+}
+
+static int64_t box_clock(void *ud)
+{
+	return loop_now(((struct box *)ud)->loop);
+}
+
+/*
+ * An alarm carried over a reload that no new service raises or clears again (its feature left
+ * the profile, or it ended while the services restarted) is cleared when the grace ends, by the
+ * loop's timer: journal, history, alert.  Reloads in a row do not restart its grace.
+ */
+static void test_reload_carry_grace_clears_what_no_one_raises(void **state)
+{
+	struct box *b = box_with_alarms("/bin/true", SEC(300));
+	int64_t t0;
+
+	(void)state;
+	alarm_svc_clock_set(b->alarms, box_clock, b);
+	t0 = loop_now(b->loop);
+	alarm_raise(b, "gone", ALARM_WARN, 1.0, "its feature leaves the profile");
+	alarm_raise(b, "stays", ALARM_CRIT, 2.0, "raised again by its service");
+	assert_int_equal(alarm_svc_spawned(b->alarms), 2);
+	assert_int_equal(loop_advance(b->loop, SEC(60)), 0);
+	reload_alarms_clock(b, box_clock, b); /* grace until t0 + 60 s + 15 min */
+	assert_int_equal(loop_advance(b->loop, SEC(60)), 0);
+	alarm_raise(b, "stays", ALARM_CRIT, 2.0, "raised again by its service");
+	assert_int_equal(loop_advance(b->loop, SEC(5 * 60)), 0);
+	reload_alarms_clock(b, box_clock, b); /* 7 min in: "gone" keeps its grace, "stays" gets one */
+	assert_true(alarm_active(b, "gone"));
+	assert_int_equal(alarm_svc_history_len(b->alarms), 2);
+
+	/* just before the first grace ends: still there */
+	assert_int_equal(loop_advance(b->loop, t0 + SEC(60 + 15 * 60) - loop_now(b->loop) - 1), 0);
+	assert_true(alarm_active(b, "gone"));
+	assert_int_equal(alarm_svc_spawned(b->alarms), 0);
+	/* at its end: cleared by the timer, with the reason, into history, the alert told */
+	assert_int_equal(loop_advance(b->loop, 1), 0);
 	assert_false(alarm_active(b, "gone"));
+	assert_int_equal(alarm_svc_history_len(b->alarms), 3);
 	assert_int_equal(alarm_svc_spawned(b->alarms), 1);
+	assert_true(alarm_active(b, "stays"));
+	/* the one carried again at 7 min goes when its own grace ends, unless raised meanwhile */
+	assert_int_equal(loop_advance(b->loop, SEC(15 * 60)), 0);
+	assert_false(alarm_active(b, "stays"));
+	assert_false(status_has(b, "carried"));
+	assert_int_equal(alarm_svc_history_len(b->alarms), 4);
 	assert_int_equal(alarm_svc_wait(b->alarms), 0);
 	box_done(b);
 }
@@ -362,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_alert_command_environment),
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_reload_carries_active_alarms),
+		cmocka_unit_test(test_reload_carry_grace_clears_what_no_one_raises),
 		cmocka_unit_test(test_missing_command_does_not_break),
 		cmocka_unit_test(test_hung_alert_command_killed_at_timeout),
 		cmocka_unit_test(test_free_bounded_by_command_timeout),
