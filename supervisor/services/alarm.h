@@ -38,7 +38,15 @@ void alarm_clear(struct box *b, const char *id);
 void alarm_clear_reason(struct box *b, const char *id, const char *reason);
 bool alarm_active(const struct box *b, const char *id);
 enum alarm_level alarm_level_get(const struct box *b, const char *id);
-const char *alarm_level_name(enum alarm_level level);
+/* "clear", "warn", "critical", "emergency" (journal fields, alert command, JSON). */
+static inline const char *alarm_level_name(enum alarm_level level)
+{
+	static const char *const names[] = { "clear", "warn", "critical", "emergency" };
+	_Static_assert(sizeof(names) / sizeof(names[0]) == ALARM_EMERG + 1,
+		       "names must list every enum alarm_level");
+
+	return (unsigned)level < 4 ? names[level] : "?";
+}
 
 /* ---- the alarm service (alarms.c): its config is [alerts] (struct alarm_config, watts-config.h) ---- */
 int alarm_svc_new(struct box *b, const struct alarm_config *cfg, struct alarm_svc **out);

@@ -1,16 +1,15 @@
 /* alarms.c - active alarms, bounded history, journal entries and the rate-limited alert command. */
 #include "supervisor/services/alarm.h"
+#include "supervisor/services/alarms-priv.h"
 
 #include "hw/clock.h"
 #include "supervisor/runtime/box.h"
-#include "supervisor/runtime/child.h"
 #include "supervisor/runtime/ctl.h"
 #include "supervisor/util/json.h"
 #include "supervisor/util/log.h"
 #include "supervisor/runtime/loop.h"
 #include "supervisor/util/parse.h"
 #include "supervisor/util/prom.h"
-#include "supervisor/util/spawn.h"
 #include "supervisor/util/timefmt.h"
 #include "supervisor/config/profile.h"
 #include "supervisor/runtime/svc.h"
@@ -24,10 +23,6 @@
 #include <string.h>
 #include <syslog.h>
 
-#define ALARM_ID_MAX 32
-#define ALARM_MSG_MAX 200
-#define ALARM_ACTIVE_MAX 32
-#define ALARM_KIDS_MAX 16
 /*
  * How long an alarm carried over a reload waits for a new service to raise or clear it again
  * before it is cleared as "not raised again": longer than any service's first verdict (a fan
@@ -35,49 +30,6 @@
  * feature left the profile, or which ended while the services restarted, does not stay listed.
  */
 #define ALARM_CARRY_GRACE_NS (15 * 60 * HW_NSEC_PER_SEC)
-
-struct alarm_entry {
-	char id[ALARM_ID_MAX];
-	enum alarm_level level;
-	double value;
-	char msg[ALARM_MSG_MAX];
-	int64_t since_ns, since_real_ns;
-	/* active before a reload and not raised or cleared since: cleared when this passes */
-	int64_t carried_until_ns; /* 0: not carried */
-};
-
-struct alarm_limit {
-	char id[ALARM_ID_MAX];
-	int64_t last_ns;
-	enum alarm_level level;
-};
-
-struct alarm_svc {
-	struct box *b;
-	struct alarm_config cfg;
-	struct alarm_entry act[ALARM_ACTIVE_MAX];
-	int nact;
-	struct alarm_entry *hist; /* ring */
-	int hist_cap, hist_head, hist_len;
-	struct alarm_limit limits[ALARM_ACTIVE_MAX];
-	int nlimits;
-	struct loop_timer *carry_timer; /* only after a reload that carried alarms */
-	struct child *kids[ALARM_KIDS_MAX]; /* alert commands still running */
-	int nkids;
-	unsigned spawned;
-	bool registered;
-	int64_t (*now_fn)(void *);
-	void *now_ud;
-};
-
-const char *alarm_level_name(enum alarm_level level)
-{
-	static const char *const names[] = { "clear", "warn", "critical", "emergency" };
-	_Static_assert(sizeof(names) / sizeof(names[0]) == ALARM_EMERG + 1,
-		       "names must list every enum alarm_level");
-
-	return (unsigned)level < 4 ? names[level] : "?";
-}
 
 static int level_priority(enum alarm_level l)
 {
@@ -94,7 +46,7 @@ static int level_priority(enum alarm_level l)
 	return LOG_NOTICE;
 }
 
-static int64_t svc_now(struct alarm_svc *a)
+static int64_t alarm_svc_now(struct alarm_svc *a)
 {
 	if (a->now_fn)
 		return a->now_fn(a->now_ud);
@@ -146,34 +98,9 @@ static void journal(const char *id, enum alarm_level level, double value, const 
 		  "alarm %s %s: %s", id, alarm_level_name(level), msg);
 }
 
-/* ---- alert command ---- */
-
-/* An alert command ended (child.c logged how, if not a clean 0): forget it. */
-static void alarm_svc_kid_done(struct child *c, int status, void *userdata)
-{
-	struct alarm_svc *a = userdata;
-
-	(void)status;
-	for (int i = 0; i < a->nkids; i++) {
-		if (a->kids[i] == c) {
-			a->kids[i] = a->kids[--a->nkids];
-			return;
-		}
-	}
-}
-
 int alarm_svc_wait(struct alarm_svc *a)
 {
-	int64_t budget;
-
-	if (!a)
-		return 0;
-	/* one bound for them all, the stop's if command_timeout is longer: not n times a bound */
-	budget = a->cfg.command_timeout_ns < CHILD_STOP_WAIT_NS ? a->cfg.command_timeout_ns :
-								 CHILD_STOP_WAIT_NS;
-	while (a->nkids)
-		child_wait(a->kids[0], &budget);
-	return a->nkids;
+	return a ? alarm_alert_wait(a) : 0;
 }
 
 unsigned alarm_svc_spawned(const struct alarm_svc *a)
@@ -184,85 +111,6 @@ unsigned alarm_svc_spawned(const struct alarm_svc *a)
 int alarm_svc_history_len(const struct alarm_svc *a)
 {
 	return a ? a->hist_len : 0;
-}
-
-/* The profile's command, split by its one rule; no shell, no expansion. */
-static int spawn_alert(struct alarm_svc *a, const char *id, enum alarm_level level, double value,
-		       const char *msg)
-{
-	char cmd[sizeof(a->cfg.alert_command)], *argv[WATTS_COMMAND_WORDS_MAX + 1];
-	char e_alarm[64], e_level[32], e_value[48], e_msg[ALARM_MSG_MAX + 16];
-	const char *add[] = { e_alarm, e_level, e_value, e_msg, NULL };
-	/* the command hears our H2BOX_* about this alarm, never the daemon's own */
-	const struct spawn_opts opts = { .stdin_null = true, .drop_prefix = "H2BOX_", .add = add };
-	int r;
-
-	if (!a->b || !a->b->loop)
-		return -ENOTSUP; /* no loop to watch it by: never started unwatched */
-	if (a->nkids >= ALARM_KIDS_MAX) {
-		log_warnx("alert command for %s skipped: %d alert commands still running", id,
-			  a->nkids);
-		return -EBUSY;
-	}
-	r = watts_config_command_split(a->cfg.alert_command, cmd, sizeof(cmd), argv, NULL, 0);
-	if (r < 0)
-		return r;
-	snprintf(e_alarm, sizeof(e_alarm), "H2BOX_ALARM=%s", id);
-	snprintf(e_level, sizeof(e_level), "H2BOX_LEVEL=%s", alarm_level_name(level));
-	if (isfinite(value))
-		snprintf(e_value, sizeof(e_value), "H2BOX_VALUE=%.3f", value);
-	else
-		snprintf(e_value, sizeof(e_value), "H2BOX_VALUE=");
-	snprintf(e_msg, sizeof(e_msg), "H2BOX_MESSAGE=%s", msg);
-	r = child_start(a->b->loop, "alert command", argv, &opts, a->cfg.command_timeout_ns,
-			alarm_svc_kid_done, a, &a->kids[a->nkids]);
-	if (r < 0) {
-		log_warn(r, "cannot run alert command %s", argv[0]);
-		return r;
-	}
-	a->nkids++;
-	a->spawned++;
-	return 0;
-}
-
-static struct alarm_limit *limit_for(struct alarm_svc *a, const char *id)
-{
-	int i;
-
-	for (i = 0; i < a->nlimits; i++)
-		if (!strcmp(a->limits[i].id, id))
-			return &a->limits[i];
-	if (a->nlimits < ALARM_ACTIVE_MAX)
-		i = a->nlimits++;
-	else
-		i = 0; /* table full: recycle the oldest slot */
-	memset(&a->limits[i], 0, sizeof(a->limits[i]));
-	snprintf(a->limits[i].id, sizeof(a->limits[i].id), "%s", id);
-	a->limits[i].last_ns = INT64_MIN;
-	return &a->limits[i];
-}
-
-static void alert(struct alarm_svc *a, const char *id, enum alarm_level level, double value,
-		  const char *msg)
-{
-	struct alarm_limit *l;
-	int64_t now;
-
-	if (!a->cfg.alert_command[0])
-		return;
-	now = svc_now(a);
-	l = limit_for(a, id);
-	/* an escalation always goes out; repeats and de-escalations wait out the rate limit */
-	if (l->last_ns != INT64_MIN && level <= l->level &&
-	    now - l->last_ns < a->cfg.rate_limit_ns) {
-		/* escalation is judged against what the command last heard */
-		log_debug("alert command for %s %s rate-limited", id, alarm_level_name(level));
-		return;
-	}
-	if (spawn_alert(a, id, level, value, msg) == 0) {
-		l->last_ns = now;
-		l->level = level;
-	}
 }
 
 /* ---- alarm.h ---- */
@@ -292,12 +140,12 @@ static void change(struct box *b, const char *id, enum alarm_level level, double
 		h.level = ALARM_CLEAR;
 		h.value = value;
 		snprintf(h.msg, sizeof(h.msg), "%s", msg);
-		h.since_ns = svc_now(a);
+		h.since_ns = alarm_svc_now(a);
 		h.since_real_ns = svc_real(a);
 		*e = a->act[--a->nact];
 		journal(id, ALARM_CLEAR, value, msg);
 		history_add(a, &h);
-		alert(a, id, ALARM_CLEAR, value, msg);
+		alarm_alert_send(a, id, ALARM_CLEAR, value, msg, alarm_svc_now(a));
 		return;
 	}
 	if (e && e->level == level) {
@@ -318,11 +166,11 @@ static void change(struct box *b, const char *id, enum alarm_level level, double
 	e->level = level;
 	e->value = value;
 	snprintf(e->msg, sizeof(e->msg), "%s", msg);
-	e->since_ns = svc_now(a);
+	e->since_ns = alarm_svc_now(a);
 	e->since_real_ns = svc_real(a);
 	journal(id, level, value, msg);
 	history_add(a, e);
-	alert(a, id, level, value, msg);
+	alarm_alert_send(a, id, level, value, msg, alarm_svc_now(a));
 }
 
 void alarm_raise(struct box *b, const char *id, enum alarm_level level, double value,
@@ -584,7 +432,7 @@ static void alarm_svc_carry_due(struct loop_timer *t, int64_t now_ns, void *user
 
 	(void)t;
 	(void)now_ns; /* judged by the service's own clock, the one "since" is kept by */
-	alarm_svc_carry_sweep(a, svc_now(a));
+	alarm_svc_carry_sweep(a, alarm_svc_now(a));
 }
 
 /*
@@ -594,7 +442,7 @@ static void alarm_svc_carry_due(struct loop_timer *t, int64_t now_ns, void *user
  */
 static void alarm_svc_carry(struct alarm_svc *a, const struct alarm_entry *act, int n)
 {
-	int64_t until = svc_now(a) + ALARM_CARRY_GRACE_NS;
+	int64_t until = alarm_svc_now(a) + ALARM_CARRY_GRACE_NS;
 
 	for (int i = 0; i < n && a->nact < ALARM_ACTIVE_MAX; i++) {
 		struct alarm_entry *e;
@@ -613,7 +461,7 @@ static void alarm_svc_carry(struct alarm_svc *a, const struct alarm_entry *act, 
 		log_warnx("alarms carried over the reload are kept until raised or cleared again");
 		return;
 	}
-	alarm_svc_carry_sweep(a, svc_now(a));
+	alarm_svc_carry_sweep(a, alarm_svc_now(a));
 }
 
 /* A reload's hand-over: the history (oldest first), the active alarms (listed and carried until
