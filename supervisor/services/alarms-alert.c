@@ -12,6 +12,17 @@
 #include <stdio.h>
 #include <string.h>
 
+void alarm_alert_fields(struct alarm_fields *f, const char *id, enum alarm_level level,
+			double value)
+{
+	snprintf(f->alarm, sizeof(f->alarm), "H2BOX_ALARM=%s", id);
+	snprintf(f->level, sizeof(f->level), "H2BOX_LEVEL=%s", alarm_level_name(level));
+	if (isfinite(value))
+		snprintf(f->value, sizeof(f->value), "H2BOX_VALUE=%.3f", value);
+	else
+		snprintf(f->value, sizeof(f->value), "H2BOX_VALUE=");
+}
+
 /* An alert command ended (child.c logged how, if not a clean 0): forget it. */
 static void alarm_alert_done(struct child *c, int status, void *userdata)
 {
@@ -44,8 +55,9 @@ static int alarm_alert_spawn(struct alarm_svc *a, const char *id, enum alarm_lev
 			     double value, const char *msg)
 {
 	char cmd[sizeof(a->cfg.alert_command)], *argv[WATTS_COMMAND_WORDS_MAX + 1];
-	char e_alarm[64], e_level[32], e_value[48], e_msg[ALARM_MSG_MAX + 16];
-	const char *add[] = { e_alarm, e_level, e_value, e_msg, NULL };
+	char e_msg[ALARM_MSG_MAX + 16];
+	struct alarm_fields f;
+	const char *add[] = { f.alarm, f.level, f.value, e_msg, NULL };
 	/* the command hears our H2BOX_* about this alarm, never the daemon's own */
 	const struct spawn_opts opts = { .stdin_null = true, .drop_prefix = "H2BOX_", .add = add };
 	int r;
@@ -60,12 +72,7 @@ static int alarm_alert_spawn(struct alarm_svc *a, const char *id, enum alarm_lev
 	r = watts_config_command_split(a->cfg.alert_command, cmd, sizeof(cmd), argv, NULL, 0);
 	if (r < 0)
 		return r;
-	snprintf(e_alarm, sizeof(e_alarm), "H2BOX_ALARM=%s", id);
-	snprintf(e_level, sizeof(e_level), "H2BOX_LEVEL=%s", alarm_level_name(level));
-	if (isfinite(value))
-		snprintf(e_value, sizeof(e_value), "H2BOX_VALUE=%.3f", value);
-	else
-		snprintf(e_value, sizeof(e_value), "H2BOX_VALUE=");
+	alarm_alert_fields(&f, id, level, value);
 	snprintf(e_msg, sizeof(e_msg), "H2BOX_MESSAGE=%s", msg);
 	r = child_start(a->b->loop, "alert command", argv, &opts, a->cfg.command_timeout_ns,
 			alarm_alert_done, a, &a->kids[a->nkids]);

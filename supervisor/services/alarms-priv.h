@@ -51,6 +51,16 @@ struct alarm_svc {
 	void *now_ud;
 };
 
+/* An alarm change as the journal's fields and the alert command's environment carry it. */
+struct alarm_fields {
+	char alarm[64]; /* H2BOX_ALARM=id */
+	char level[32]; /* H2BOX_LEVEL=warn */
+	char value[48]; /* H2BOX_VALUE=71.000, empty when unknown */
+};
+
+void alarm_alert_fields(struct alarm_fields *f, const char *id, enum alarm_level level,
+			double value);
+
 /* alarms-alert.c; now is the service's clock (the loop's, or a test's: alarm_svc_clock_set) */
 void alarm_alert_send(struct alarm_svc *a, const char *id, enum alarm_level level, double value,
 		      const char *msg, int64_t now);

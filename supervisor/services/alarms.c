@@ -85,16 +85,11 @@ static void history_add(struct alarm_svc *a, const struct alarm_entry *e)
 
 static void journal(const char *id, enum alarm_level level, double value, const char *msg)
 {
-	char f_alarm[64], f_level[32], f_value[48];
+	struct alarm_fields f;
 
-	snprintf(f_alarm, sizeof(f_alarm), "H2BOX_ALARM=%s", id);
-	snprintf(f_level, sizeof(f_level), "H2BOX_LEVEL=%s", alarm_level_name(level));
-	if (isfinite(value))
-		snprintf(f_value, sizeof(f_value), "H2BOX_VALUE=%.3f", value);
-	else
-		snprintf(f_value, sizeof(f_value), "H2BOX_VALUE=");
+	alarm_alert_fields(&f, id, level, value);
 	log_event(level_priority(level),
-		  (const char *[]){ "H2BOX_EVENT=alarm", f_alarm, f_level, f_value, NULL },
+		  (const char *[]){ "H2BOX_EVENT=alarm", f.alarm, f.level, f.value, NULL },
 		  "alarm %s %s: %s", id, alarm_level_name(level), msg);
 }
 
