@@ -50,7 +50,6 @@ rig_until() {
 		sleep 0.05
 	done
 }
-_rig_uptime_cs() { local u; read -r u _ </proc/uptime; u=${u%.*}${u#*.}; echo "${u#0}"; }
 
 # ---------------------------------------------------------------- devices and plant
 
