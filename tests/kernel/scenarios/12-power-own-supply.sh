@@ -47,7 +47,7 @@ power_on() {
 	rig_plant_wait 5 host_booting 1
 	rig_power_wait 10 on
 	# the H2's OS finishes booting (30 s of plant time)
-	rig_plant_wait 10 host_booting 0
+	rig_host_boot_finish
 	rig_expect_eq "H2 running (plant)" "$(rig_plant host_on)" 1
 	rig_expect_eq "PSU on (plant)" "$(rig_plant psu_on)" 1
 	rig_expect_eq "status psu_ok" "$(rig_h2_json .psu_ok power status)" true
