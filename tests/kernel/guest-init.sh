@@ -46,7 +46,7 @@ cmdline_value() { # KEY DEFAULT
 scenario_timeout=$(cmdline_value h2box.scenario_timeout 180)
 only=$(cmdline_value h2box.only '')
 
-echo "h2box-rig: linux $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpu(s), scenario timeout ${scenario_timeout}s${only:+, only *$only*}"
+echo "h2box-rig: linux $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpu(s), up $(($(_rig_uptime_cs) / 100)).$(($(_rig_uptime_cs) % 100 / 10))s, scenario timeout ${scenario_timeout}s${only:+, only *$only*}"
 
 for script in /rig/scenarios/*.sh; do
 	[ -f "$script" ] || continue
