@@ -111,7 +111,7 @@ rig_box_diag() {
 	tail -n 15 /tmp/h2boxd.log 2>/dev/null | sed 's/^/  /'
 	echo "diag: plant log:"
 	tail -n 5 /tmp/h2box-plant.log 2>/dev/null | sed 's/^/  /'
-	echo "diag: plant: $(grep -E '^(psu_|host_|line_|faults|last_)' "$RIG_PLANT_STATE" 2>/dev/null | tr '\n' ' ')"
+	echo "diag: plant: $(grep -E '^(psu_|host_|line_|faults|last_|pass)' "$RIG_PLANT_STATE" 2>/dev/null | tr '\n' ' ')"
 	echo "diag: gpio: $(grep -a 'gpio-' /sys/kernel/debug/gpio 2>&1 | tr -s ' ' | tr '\n' ';')"
 	echo "diag: power status:"
 	timeout 5 "$H2BOX_BIN/h2box" power status 2>&1 | sed 's/^/  /'
