@@ -27,7 +27,7 @@ BUILD_PKGS := build-essential pkg-config libgpiod-dev libsensors-dev libi2c-dev 
 	libmosquitto-dev
 TEST_PKGS := qemu-system-x86 linux-source-6.1 busybox-static rdma-core ibverbs-utils \
 	perftest iproute2 gpiod flex bison bc libelf-dev libssl-dev cpio kmod xz-utils \
-	python3 jq lm-sensors dbus-daemon clang libclang-rt-14-dev mandoc bash-completion \
+	python3 jq gojq lm-sensors dbus-daemon clang libclang-rt-14-dev mandoc bash-completion \
 	gnuplot-nox libxml2-utils debhelper lintian debootstrap fancontrol prometheus curl \
 	chromium-headless-shell mosquitto mosquitto-clients openssl
 

@@ -43,16 +43,10 @@ cmdline_value() { # KEY DEFAULT
 	echo "$2"
 }
 
-uptime_cs() { # uptime in centiseconds
-	local u
-	read -r u _ </proc/uptime
-	echo $((${u%.*} * 100 + 1${u#*.} - 100))
-}
-
 scenario_timeout=$(cmdline_value h2box.scenario_timeout 180)
 only=$(cmdline_value h2box.only '')
 
-echo "h2box-rig: linux $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpu(s), scenario timeout ${scenario_timeout}s${only:+, only *$only*}"
+echo "h2box-rig: linux $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpu(s), up $(($(_rig_uptime_cs) / 100)).$(($(_rig_uptime_cs) % 100 / 10))s, scenario timeout ${scenario_timeout}s${only:+, only *$only*}"
 
 for script in /rig/scenarios/*.sh; do
 	[ -f "$script" ] || continue
@@ -62,10 +56,10 @@ for script in /rig/scenarios/*.sh; do
 	export RIG_SCENARIO=$name RIG_RESULTS=$RIG_STATE/results/$base
 	: >"$RIG_RESULTS"
 	echo "h2box-rig: ---- scenario $name"
-	t0=$(uptime_cs)
+	t0=$(_rig_uptime_cs)
 	timeout -k 5 "$scenario_timeout" sh "$script" 3>&1
 	rc=$?
-	dt=$((($(uptime_cs) - t0) / 100))
+	dt=$((($(_rig_uptime_cs) - t0) / 100))
 	if [ "$dt" -ge $((scenario_timeout - 1)) ] && { [ "$rc" = 143 ] || [ "$rc" = 137 ]; }; then
 		rig_fail "$name" "timed out after ${scenario_timeout}s"
 	elif [ "$rc" != 0 ] && ! grep -q '^H2BOX-KTEST: FAIL ' "$RIG_RESULTS"; then

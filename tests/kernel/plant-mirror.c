@@ -51,6 +51,7 @@
 struct mirror_line {
 	char sysfs[MIRROR_PATH_MAX]; /* .../sim_gpioN, "" = line not on the rig */
 	int last;                    /* last level mirrored, -1 = never */
+	unsigned long rises;         /* output lines: 0 -> 1 edges seen (a pulse the model missed?) */
 };
 
 /* Which registers of the monitor chip flow where (datasheet maps: hw/sim/ina*-model.c). */
@@ -96,6 +97,7 @@ struct mirror {
 	int emc_pwm_seen;
 	int ina_kernel_cal;
 	unsigned long passes, cmds, cmd_errors;
+	int64_t pass_last_ns, pass_gap_max_ns; /* the longest time between two passes (starved?) */
 	char last_cmd[MIRROR_CMD_MAX], last_err[128];
 	int cmd_fd;
 	char cmd_buf[MIRROR_CMD_MAX];
@@ -290,8 +292,10 @@ static void mirror_gpio_pass(struct mirror *m)
 				mirror_io_warn(m, 1, "reading an output line", r);
 				continue;
 			}
-			if (v != l->last && sim_plant_line_set(m->p, (enum sim_line)i, v) == 0)
+			if (v != l->last && sim_plant_line_set(m->p, (enum sim_line)i, v) == 0) {
+				l->rises += l->last == 0 && v == 1;
 				l->last = v;
+			}
 		} else {
 			v = sim_plant_line_get(m->p, (enum sim_line)i);
 			if (v < 0 || v == l->last)
@@ -522,13 +526,18 @@ static int mirror_state_write(struct mirror *m, const struct sim_plant_truth *t)
 	for (int i = 0; i < SIM_LINE_COUNT; i++)
 		fprintf(fp, "line_%s=%d\n", sim_plant_line_name((enum sim_line)i),
 			sim_plant_line_get(m->p, (enum sim_line)i));
+	for (int i = 0; i < SIM_LINE_COUNT; i++)
+		if (m->line[i].sysfs[0] && sim_plant_line_is_output((enum sim_line)i))
+			fprintf(fp, "line_%s_rises=%lu\n", sim_plant_line_name((enum sim_line)i),
+				m->line[i].rises);
 	fprintf(fp, "faults=");
 	for (f = sim_plant_fault_names(); *f; f++)
 		if (sim_plant_fault_get(m->p, *f))
 			fprintf(fp, "%s,", *f);
-	fprintf(fp, "\nemc_pwm=%d\nina_kernel_cal=%d\npasses=%lu\ncmds=%lu\ncmd_errors=%lu\n"
-		    "last_cmd=%s\nlast_error=%s\n",
-		m->emc_pwm_seen, m->ina_kernel_cal, m->passes, m->cmds, m->cmd_errors, m->last_cmd,
+	fprintf(fp, "\nemc_pwm=%d\nina_kernel_cal=%d\npasses=%lu\npass_gap_max_ms=%lld\ncmds=%lu\n"
+		    "cmd_errors=%lu\nlast_cmd=%s\nlast_error=%s\n",
+		m->emc_pwm_seen, m->ina_kernel_cal, m->passes,
+		(long long)(m->pass_gap_max_ns / 1000000), m->cmds, m->cmd_errors, m->last_cmd,
 		m->last_err);
 	if (fflush(fp) != 0 || ferror(fp))
 		r = -EIO;
@@ -542,7 +551,11 @@ static int mirror_state_write(struct mirror *m, const struct sim_plant_truth *t)
 static void mirror_pass(struct mirror *m)
 {
 	struct sim_plant_truth t;
+	int64_t now = mirror_mono_ns();
 
+	if (m->pass_last_ns && now - m->pass_last_ns > m->pass_gap_max_ns)
+		m->pass_gap_max_ns = now - m->pass_last_ns;
+	m->pass_last_ns = now;
 	sim_plant_now(m->p);
 	/* the daemon's outputs first: this pass's model step sees them */
 	mirror_gpio_pass(m);

@@ -35,7 +35,7 @@ button_on() {
 	rig_plant_wait 10 host_on 1
 	rig_power_wait 10 on
 	# the H2's OS boots (30 s of plant time): only then does it act on a short press
-	rig_plant_wait 10 host_booting 0
+	rig_host_boot_finish
 	rig_expect_eq "status psu_ok" "$(rig_h2_json .psu_ok power status)" true
 	rig_expect_eq "status host_alive" "$(rig_h2_json .host_alive power status)" true
 	rig_expect_eq "H2 button released after the pulse" "$(rig_gpio_value H2_PWR_BTN)" 0

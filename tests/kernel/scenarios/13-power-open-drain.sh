@@ -39,7 +39,7 @@ power_on() {
 	rig_plant_wait 3 psu_ok 1
 	rig_plant_wait 10 host_on 1
 	rig_power_wait 10 on
-	rig_plant_wait 10 host_booting 0
+	rig_host_boot_finish
 }
 
 release_seen_as() {

@@ -102,7 +102,7 @@ pwm_pairs() {
 	bus=$(rig_i2c_bus)
 	_psu_hold
 	d0=$(drive)
-	if ! h2box probe --i2c-bus "$bus" --pwm-test --yes --settle 1s --write $P2 >/tmp/probe.out 2>&1; then
+	if ! h2box probe --i2c-bus "$bus" --pwm-test --yes --settle 500ms --write $P2 >/tmp/probe.out 2>&1; then
 		_psu_release
 		cat /tmp/probe.out
 		rig_die "h2box probe --pwm-test failed"
