@@ -412,8 +412,15 @@ PY
 # alarm_level ID: level of an active alarm, "none" when it is not active (nothing when the
 # alarms cannot be read)
 alarm_level() {
-	local doc row
-	doc=$(h2 --json alarms) && jrows "$doc" .active id level || return 1
+	local doc
+	doc=$(h2 --json alarms) && alarm_level_in "$doc" .active "$1"
+}
+# alarm_level_in DOC LIST ID: alarm_level from the alarm list at LIST in the JSON document DOC
+# (.active of `alarms`, .alarms of `status`)
+alarm_level_in() {
+	local row
+	jrows "$1" "$2" id level || return 1
+	shift 2
 	for row in "${JROWS[@]}"; do
 		if [ "${row%%$'\t'*}" = "$1" ]; then
 			row=${row#*$'\t'}
