@@ -271,10 +271,15 @@ num_cmp() {
 
 # has_transition FROM TO REASON: the power history holds that transition
 has_transition() {
-	local doc row
-	doc=$(h2 --json power status) && jrows "$doc" .history from to reason || return 1
+	local doc
+	doc=$(h2 --json power status) && has_transition_in "$doc" "$@"
+}
+# has_transition_in DOC FROM TO REASON: has_transition in DOC, a `power status` already fetched
+has_transition_in() {
+	local row
+	jrows "$1" .history from to reason || return 1
 	for row in "${JROWS[@]}"; do
-		[ "$row" = "$1"$'\t'"$2"$'\t'"$3" ] && return 0
+		[ "$row" = "$2"$'\t'"$3"$'\t'"$4" ] && return 0
 	done
 	return 1
 }
