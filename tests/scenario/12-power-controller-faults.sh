@@ -16,8 +16,10 @@ tnow() { T=$(h2 --json sim status); }
 adv() { T=$(h2 --json sim advance "$1"); }
 pv() { jq -r ".$1" <<<"$P"; }
 tv() { jq -r ".$1" <<<"$T"; }
-# led_levels N STEP: the button LED sampled N times STEP apart, as a string of 0/1 (? for a
-# reply without it): each sample after the first is the truth its advance replied with
+# led_levels N STEP_MS [DONE_ERE]: the button LED sampled N times STEP_MS apart, as a string of 0/1 (?
+# for a reply without it): each sample after the first is the truth its advance replied with.
+# Sampling ends once the string matches DONE_ERE; the rest of the N steps then pass in one
+# advance, so the box time after it is the same.
 led_levels() {
 	local i s="" t
 	t=$(h2 --json sim status)
@@ -27,14 +29,18 @@ led_levels() {
 		*'"button_led":false'*) s+=0 ;;
 		*) s+=? ;;
 		esac
-		t=$(h2 --json sim advance "$2")
+		t=$(h2 --json sim advance "$2ms")
+		[ -n "${3-}" ] && [[ $s =~ $3 ]] && break
 	done
+	[ "$i" -lt $(($1 - 1)) ] && advance "$((($1 - 1 - i) * $2))ms"
 	echo "$s"
 }
 
-# blink_code: the button LED's fault code, counted between two long pauses (6 s of samples)
+# blink_code: the button LED's fault code, counted between two long pauses (6 s of samples
+# 100 ms apart).  Once a second pause has begun after the pulses the code is known: the samples
+# after it are not taken (split below never looks past the second pause).
 blink_code() {
-	awk -v s="$(led_levels 60 100ms)" \
+	awk -v s="$(led_levels 60 100 '0000000[01]*1[01]*0000000')" \
 		'BEGIN { if (s ~ /\?/ || split(s, f, /0000000+/) < 3) { print "none"; exit } print gsub(/1+/, "", f[2]) }'
 }
 
@@ -136,7 +142,7 @@ fault_suite() {
 	adv 2s
 	expect_eq "$tag: no boot: waiting for the H2" "$(pst state)" host_starting
 	expect_eq "$tag: no boot: PSU on meanwhile (plant)" "$(tv psu_on)" true
-	leds=$(led_levels 8 250ms)
+	leds=$(led_levels 8 250)
 	check "$tag: starting: LED blinks ($leds)" bash -c "[[ '$leds' == *1* && '$leds' == *0* ]]"
 	advance 56s
 	expect_eq "$tag: no boot: still waiting before host_boot_timeout" "$(pst state)" host_starting

@@ -1,6 +1,7 @@
 # lib.sh - scenario-test helpers: start h2boxd on the simulated box, drive it only through h2box.
 # Each scenario prints TAP lines; run-all.sh counts them.  Time moves only through
-# `h2box sim advance`, so scenarios are deterministic and need no sleeps.
+# `h2box sim advance`, so scenarios are deterministic and need no sleeps.  In the ASan build h2()
+# has LeakSanitizer check each h2box command line once, its first run (why and how: at h2()).
 set -uo pipefail
 
 BUILD=${H2BOX_BUILD:-build}
