@@ -6,19 +6,11 @@
 # supply (brick, host_supply = own) a PWR_OK drop also forces the H2 off before the fault latches.
 . "$(dirname "$0")/lib.sh"
 
-# The clock is paused between the script's steps, so one reply answers every question about
-# one moment: pnow takes one `power status` into P (with its history), tnow one `sim status`
-# (the plant's truth) into T, and adv advances the clock taking the truth `sim advance --json`
-# replies with into T.  pv and tv read one value of each.  Every step that changes the box is
-# followed by a new pnow/tnow/adv before P or T is read again.
-pnow() { P=$(h2 --json power status); }
-tnow() { T=$(h2 --json sim status); }
-adv() { T=$(h2 --json sim advance "$1"); }
-pv() { jq -r ".$1" <<<"$P"; }
-tv() { jq -r ".$1" <<<"$T"; }
-# led_levels N STEP_MS [DONE_ERE]: the button LED sampled N times STEP_MS apart, as a string of 0/1 (?
-# for a reply without it): each sample after the first is the truth its advance replied with.
-# Sampling ends once the string matches DONE_ERE; the rest of the N steps then pass in one
+# The clock is paused between steps: pnow/tnow/adv and pv/tv (lib.sh) read each moment once.
+
+# led_levels N STEP_MS [DONE_ERE]: the button LED sampled N times STEP_MS apart, as a string of
+# 0/1 (? for a reply without it): each sample after the first is the truth its advance replied
+# with.  Sampling ends once the string matches DONE_ERE; the rest of the N steps then pass in one
 # advance, so the box time after it is the same.
 led_levels() {
 	local i s="" t
@@ -71,7 +63,7 @@ fault_suite() {
 	expect_eq "$tag: PWR_OK timeout: PSU off (plant)" "$(tv psu_on)" false
 	expect_eq "$tag: PWR_OK timeout: H2 never pressed (plant)" "$(tv host_on)" false
 	check "$tag: logged psu_starting -> fault (psu-ok-timeout)" \
-		has_transition_in "$P" psu_starting fault psu-ok-timeout
+		has_transition_in "$POWER" psu_starting fault psu-ok-timeout
 	expect_eq "$tag: PWR_OK timeout: critical alarm" "$(alarm_level power-fault)" critical
 	expect_eq "$tag: PWR_OK timeout: blink code in status" "$(pv fault.blink_code)" 2
 	expect_eq "$tag: PWR_OK timeout: LED blinks 2" "$(blink_code)" 2
@@ -88,7 +80,7 @@ fault_suite() {
 	pnow
 	expect_eq "$tag: press clears the fault: off" "$(pv state)" off
 	expect_eq "$tag: press clears the fault: PSU still off (plant)" "$(tv psu_on)" false
-	check "$tag: logged fault -> off (button)" has_transition_in "$P" fault off button
+	check "$tag: logged fault -> off (button)" has_transition_in "$POWER" fault off button
 	expect_eq "$tag: fault alarm cleared" "$(alarm_level power-fault)" none
 	expect_eq "$tag: last fault remembered" "$(pv last_fault.reason)" psu-ok-timeout
 	h2 sim button >/dev/null
@@ -105,13 +97,13 @@ fault_suite() {
 		expect_eq "$tag: PWR_OK drop: forcing the H2 off" "$(pv state)" force_off
 		expect_eq "$tag: PWR_OK drop: not latched during the hold" "$(pv fault.latched)" false
 		check "$tag: logged on -> force_off (psu-ok-drop)" \
-			has_transition_in "$P" on force_off psu-ok-drop
+			has_transition_in "$POWER" on force_off psu-ok-drop
 		adv 4s
 		pnow
 		check "$tag: logged force_off -> fault (host-off)" \
-			has_transition_in "$P" force_off fault host-off
+			has_transition_in "$POWER" force_off fault host-off
 	else
-		check "$tag: logged on -> fault (psu-ok-drop)" has_transition_in "$P" on fault psu-ok-drop
+		check "$tag: logged on -> fault (psu-ok-drop)" has_transition_in "$POWER" on fault psu-ok-drop
 	fi
 	expect_eq "$tag: PWR_OK drop: fault" "$(pv state)" fault
 	expect_eq "$tag: PWR_OK drop: latched" "$(pv fault.latched)" true
@@ -176,7 +168,7 @@ fault_suite() {
 	expect_eq "$tag: hang: escalated to the force-off hold" "$(pv state)" force_off
 	expect_eq "$tag: hang: warning alarm power-forced-off" "$(alarm_level power-forced-off)" warn
 	check "$tag: logged host_stopping -> force_off (host-shutdown-timeout)" \
-		has_transition_in "$P" host_stopping force_off host-shutdown-timeout
+		has_transition_in "$POWER" host_stopping force_off host-shutdown-timeout
 	expect_eq "$tag: hang: PSU still on during the hold (plant)" "$(tv psu_on)" true
 	adv 4s
 	expect_eq "$tag: hang: the hold turned the H2 off (plant)" "$(tv host_on)" false
@@ -188,7 +180,7 @@ fault_suite() {
 	expect_eq "$tag: hang: PSU cut (plant)" "$(tv psu_on)" false
 	expect_eq "$tag: hang: no draw on the monitored rail (plant)" "$(tv watts)" 0
 	check "$tag: logged force_off -> psu_stopping" \
-		has_transition_in "$P" force_off psu_stopping host-off
+		has_transition_in "$POWER" force_off psu_stopping host-off
 	check "$tag: shutdown timeout logged as a warning" \
 		grep -q "warning: power: host_stopping -> force_off (host-shutdown-timeout)" "$DAEMON_LOG"
 	h2 sim fault host-hang-shutdown off >/dev/null
@@ -205,7 +197,7 @@ fault_suite() {
 	pnow
 	expect_eq "$tag: restore=last, last on: powering up" "$(pv state)" psu_starting
 	check "$tag: logged off -> psu_starting (restore)" \
-		has_transition_in "$P" off psu_starting restore
+		has_transition_in "$POWER" off psu_starting restore
 	adv 60s
 	expect_eq "$tag: restore=last, last on: on" "$(pst state)" on
 	expect_eq "$tag: restore=last, last on: H2 on (plant)" "$(tv host_on)" true

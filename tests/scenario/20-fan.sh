@@ -11,13 +11,10 @@ export TZ=UTC # the schedule runs in local time; the sim clock is set and read i
 
 truth() { jget "$1" sim status; }
 # The clock is paused between steps, so one reply answers for one moment: fnow takes one `fan
-# status` into F, which fan reads; adv advances the clock keeping the plant's truth that `sim
-# advance --json` replies with in T, which tv reads.  Every step that changes the box is followed
-# by a new fnow (and adv) before F (or T) is read again.
+# status` into F, which fan reads (adv and tv, lib.sh: the plant's truth).  Every step that
+# changes the box is followed by a new fnow (and adv) before F (or T) is read again.
 fnow() { F=$(h2 --json fan status); }
 fan() { jq -r "$1" <<<"$F"; }
-adv() { T=$(h2 --json sim advance "$1"); }
-tv() { jq -r "$1" <<<"$T"; }
 alarm_active() { # (jrows: jqfast, not a jq program)
 	local doc row n=0
 	doc=$(h2 --json alarms) && jrows "$doc" .active id || return 1
@@ -42,9 +39,9 @@ expect_eq "the curve decides the duty" "$(fan .decided_by)" curve
 idle_duty=$(fan .duty_pct)
 expect_cmp "idle duty under the quiet cap" "$idle_duty" le 40
 expect_cmp "idle duty keeps the fan turning" "$idle_duty" gt 0
-expect_cmp "the plant's fan duty under the cap" "$(tv .fan_duty_pct)" le 40
+expect_cmp "the plant's fan duty under the cap" "$(tv fan_duty_pct)" le 40
 # the chip rounds the commanded duty to its steps: the plant's fan runs at the read-back duty
-expect_near "the plant's fan runs at the duty read back from the chip" "$(tv .fan_duty_pct)" "$(fan .duty_actual_pct)" 0.005
+expect_near "the plant's fan runs at the duty read back from the chip" "$(tv fan_duty_pct)" "$(fan .duty_actual_pct)" 0.005
 expect_cmp "the fan spins (tach)" "$(fan .rpm)" gt 300
 check "no calibration yet: the expected rpm is unknown, and says how to get it" \
 	bash -c "'$H2BOX' -s '$SOCK' fan status | grep -q '^tach: [0-9]* rpm (expected unknown until .h2box fan calibrate.)'"
@@ -55,7 +52,7 @@ h2 sim workload nfs-copy >/dev/null
 max_nic=0
 for _ in $(seq 30); do
 	adv 60s
-	t=$(tv .nic_temp_c)
+	t=$(tv nic_temp_c)
 	max_nic=$(awk -v a="$max_nic" -v b="$t" 'BEGIN { print (b > a) ? b : a }')
 done
 fnow
@@ -80,7 +77,7 @@ fnow
 expect_eq "sensor fault -> failsafe" "$(fan .failsafe)" true
 expect_eq "the failsafe decides the duty" "$(fan .decided_by)" failsafe
 expect_eq "sensor fault -> 100 % duty within one period" "$(fan .duty_pct)" 100
-expect_eq "the plant's fan is at 100 %" "$(tv .fan_duty_pct | cut -d. -f1)" 100
+expect_eq "the plant's fan is at 100 %" "$(tv fan_duty_pct | cut -d. -f1)" 100
 expect_eq "sensor fault raises an alarm" "$(alarm_active fan-sensor-nic)" 1
 h2 sim fault sensor-nic off >/dev/null
 advance 10s
@@ -128,7 +125,7 @@ adv 2s
 fnow
 expect_eq "duty_pct stays the commanded 47 %" "$(fan .duty_pct)" 47
 expect_eq "duty_actual_pct: the chip holds 50.2 %" "$(fan .duty_actual_pct)" 50.2
-expect_near "the plant's fan runs at what the chip holds" "$(tv .fan_duty_pct)" 50.2 0.002
+expect_near "the plant's fan runs at what the chip holds" "$(tv fan_duty_pct)" 50.2 0.002
 expect_eq "a rounded duty is no failsafe" "$(fan .failsafe)" false
 expect_eq "a rounded duty raises no fan-chip alarm" "$(alarm_active fan-chip)" 0
 check "fan status shows both duties" \
@@ -177,7 +174,7 @@ fnow
 expect_eq "manual mode accepted" "$(fan .mode)" manual
 expect_eq "override active" "$(fan .override)" true
 expect_cmp "duty stays raised above the manual 10 %" "$(fan .duty_pct)" ge 90
-expect_cmp "the plant's fan stays raised" "$(tv .fan_duty_pct)" ge 90
+expect_cmp "the plant's fan stays raised" "$(tv fan_duty_pct)" ge 90
 check "fan auto" h2 fan auto
 advance 2s
 fnow

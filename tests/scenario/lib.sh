@@ -209,6 +209,20 @@ stop_daemon() {
 
 advance() { h2 sim advance "$1" >/dev/null; }
 
+# One reply a moment: the clock is paused between a script's steps, so one reply answers every
+# question about one moment.  pnow takes one `power status` into POWER (with its history: see
+# has_transition_in), tnow one `sim status` (the plant's truth) into TRUTH, and adv DURATION
+# advances the clock keeping in TRUTH the truth `sim advance --json` replies with.  pv/tv KEY:
+# one value of POWER/TRUTH.  A script that uses them follows every step that changes the box by
+# a new pnow/tnow/adv before it reads POWER or TRUTH again.
+POWER=""
+TRUTH=""
+pnow() { POWER=$(h2 --json power status); }
+tnow() { TRUTH=$(h2 --json sim status); }
+adv() { TRUTH=$(h2 --json sim advance "$1"); }
+pv() { jq -r ".$1" <<<"$POWER"; }
+tv() { jq -r ".$1" <<<"$TRUTH"; }
+
 # pst KEY: one value of `h2box --json power status`
 pst() { jget ".$1" power status; }
 # jrows DOC LIST FIELD...: JROWS gets one entry per element of the array at LIST (a jq path such
