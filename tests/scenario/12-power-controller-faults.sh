@@ -19,7 +19,7 @@ led_levels() {
 		case $t in
 		*'"button_led":true'*) s+=1 ;;
 		*'"button_led":false'*) s+=0 ;;
-		*) s+=? ;;
+		*) s+='?' ;;
 		esac
 		t=$(h2 --json sim advance "$2ms")
 		[ -n "${3-}" ] && [[ $s =~ $3 ]] && break

@@ -24,7 +24,8 @@ expect_eq "port 1 INIT without a subnet manager" "$(jget '.devices[0].ports[0].s
 # status carries the same per-port hint as `ib link`, so one status answers "up, and if not why"
 jvals -r "$(h2 --json status)" .ib.ports[0].state .ib.ports[0].hint .ib.ports[1].hint
 expect_eq "status: port 1 INIT" "${JVALS[0]}" INIT
-check "status: port 1 has the subnet-manager hint (${JVALS[1]})" grep -q "subnet manager" <<<"${JVALS[1]}"
+check "status: port 1 has the subnet-manager hint (${JVALS[1]})" \
+	grep -q "subnet manager" <<<"${JVALS[1]}"
 expect_eq "status: port 1 hint is the one ib link gives" "${JVALS[1]}" \
 	"$(jget '.devices[0].ports[0].hint' ib link)"
 expect_eq "status: port 2 hint is the one ib link gives" "${JVALS[2]}" \
