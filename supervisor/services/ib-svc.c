@@ -120,6 +120,8 @@ void ib_svc_status_json(struct ib_svc *s, struct json *j)
 		json_int(j, "port", ib_port_num(sp->port));
 		json_string(j, "state", sp->attr_ok ? ib_port_state_name(sp->attr.state) : NULL);
 		json_string(j, "rate", sp->attr_ok && sp->attr.rate[0] ? sp->attr.rate : NULL);
+		/* the hint `ib link` gives, so one status answers "is the link up, and if not why" */
+		json_string(j, "hint", sp->attr_ok ? ib_port_state_hint(&sp->attr) : NULL);
 		json_number(j, "tx_gbps", sp->sample.tx_gbps, 3);
 		json_number(j, "rx_gbps", sp->sample.rx_gbps, 3);
 		json_object_end(j);

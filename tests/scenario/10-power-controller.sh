@@ -10,8 +10,7 @@
 # 12-power-controller-faults.sh; the own-supply force-off in depth in 14-power-own-supply.sh.
 . "$(dirname "$0")/lib.sh"
 
-# one value of the plant's truth
-truth() { jget ".$1" sim status; }
+# one moment's power status and plant's truth: pnow/adv, pv/tv (lib.sh)
 state_file() { cat "$TESTDIR/state/power.state" 2>/dev/null; }
 
 # expect_box_off TAG WHAT: lib.sh
@@ -44,39 +43,45 @@ controller_suite() {
 	start_daemon "$profile" --state-dir "$TESTDIR/state" || return 1
 
 	# ---- first start, no state file: off ----
-	expect_eq "$tag: topology" "$(pst topology)" controller
-	expect_eq "$tag: H2 supply" "$(pst host_supply)" "$supply"
-	expect_eq "$tag: starts off without a state file" "$(pst state)" off
-	expect_eq "$tag: nothing requested yet" "$(pst requested)" unknown
+	pnow
+	expect_eq "$tag: topology" "$(pv topology)" controller
+	expect_eq "$tag: H2 supply" "$(pv host_supply)" "$supply"
+	expect_eq "$tag: starts off without a state file" "$(pv state)" off
+	expect_eq "$tag: nothing requested yet" "$(pv requested)" unknown
 	expect_box_off "$tag" "at start"
 
 	# ---- a glitch shorter than the 30 ms debounce is ignored ----
 	h2 sim button --hold 10ms >/dev/null
-	advance 1s
-	expect_eq "$tag: 10 ms glitch: still off" "$(pst state)" off
-	expect_eq "$tag: 10 ms glitch: PSU untouched (plant)" "$(truth psu_on)" false
-	expect_eq "$tag: 10 ms glitch: no transition logged" "$(jget '.history | length' power status)" 1
+	adv 1s
+	pnow
+	expect_eq "$tag: 10 ms glitch: still off" "$(pv state)" off
+	expect_eq "$tag: 10 ms glitch: PSU untouched (plant)" "$(tv psu_on)" false
+	expect_eq "$tag: 10 ms glitch: no transition logged" "$(pv 'history | length')" 1
 
 	# ---- button on -> On ----
 	h2 sim button >/dev/null
-	advance 250ms
+	adv 250ms
 	expect_eq "$tag: press: PSU starting" "$(pst state)" psu_starting
-	expect_eq "$tag: press: PS_ON asserted (plant)" "$(truth psu_on)" true
-	expect_eq "$tag: press: H2 not yet pressed (plant)" "$(truth host_on)" false
+	expect_eq "$tag: press: PS_ON asserted (plant)" "$(tv psu_on)" true
+	expect_eq "$tag: press: H2 not yet pressed (plant)" "$(tv host_on)" false
 	advance 750ms
 	expect_box_on "$tag" "button on"
-	check "$tag: logged off -> psu_starting (button)" has_transition off psu_starting button
+	pnow
+	check "$tag: logged off -> psu_starting (button)" \
+		has_transition_in "$POWER" off psu_starting button
 	check "$tag: logged psu_starting -> host_starting (psu-ok)" \
-		has_transition psu_starting host_starting psu-ok
-	check "$tag: logged host_starting -> on (host-alive)" has_transition host_starting on host-alive
-	expect_eq "$tag: requested on" "$(pst requested)" on
+		has_transition_in "$POWER" psu_starting host_starting psu-ok
+	check "$tag: logged host_starting -> on (host-alive)" \
+		has_transition_in "$POWER" host_starting on host-alive
+	expect_eq "$tag: requested on" "$(pv requested)" on
 	expect_eq "$tag: state file says on" "$(state_file)" "requested=on"
 	check "$tag: no temporary state file left" lacks tmp ls "$TESTDIR/state"
-	advance 60s
-	expect_eq "$tag: IB link up (plant)" "$(truth link_up)" true
+	adv 60s
+	expect_eq "$tag: IB link up (plant)" "$(tv link_up)" true
 	expect_near "$tag: idle watts (h2box watts)" "$(jget .watts watts)" "$idle_w" 0.05
-	expect_near "$tag: idle watts (h2box status)" "$(jget .readings.watts status)" "$idle_w" 0.05
-	expect_eq "$tag: status shows the power state" "$(jget .power.state status)" on
+	jvals -r "$(h2 --json status)" .readings.watts .power.state
+	expect_near "$tag: idle watts (h2box status)" "${JVALS[0]}" "$idle_w" 0.05
+	expect_eq "$tag: status shows the power state" "${JVALS[1]}" on
 
 	out=$(h2 power on 2>&1)
 	rc=$?
@@ -98,27 +103,29 @@ controller_suite() {
 
 	# ---- button off -> Off with no draw ----
 	h2 sim button >/dev/null
-	advance 1s
+	adv 1s
 	expect_eq "$tag: press: H2 stopping" "$(pst state)" host_stopping
-	expect_eq "$tag: press: ACPI shutdown running (plant)" "$(truth host_stopping)" true
-	expect_eq "$tag: press: PSU still on while the H2 shuts down" "$(truth psu_on)" true
+	expect_eq "$tag: press: ACPI shutdown running (plant)" "$(tv host_stopping)" true
+	expect_eq "$tag: press: PSU still on while the H2 shuts down" "$(tv psu_on)" true
 	out=$(h2 power on 2>&1)
 	expect_eq "$tag: power on while stopping: exit 3" "$?" 3
 	check "$tag: power on while stopping: says busy: stopping" grep -q "busy: stopping" <<<"$out"
 	expect_eq "$tag: power off while stopping: already stopping" "$(h2 power off 2>&1)" \
 		"already stopping"
-	advance 8s
+	adv 8s
 	expect_eq "$tag: H2 down: waiting psu_off_delay" "$(pst state)" psu_stopping
-	expect_eq "$tag: H2 down (plant)" "$(truth host_on)" false
-	expect_eq "$tag: PSU still on during psu_off_delay (plant)" "$(truth psu_on)" true
+	expect_eq "$tag: H2 down (plant)" "$(tv host_on)" false
+	expect_eq "$tag: PSU still on during psu_off_delay (plant)" "$(tv psu_on)" true
 	advance 2s
 	expect_box_off "$tag" "button off"
-	check "$tag: logged on -> host_stopping (button)" has_transition on host_stopping button
+	pnow
+	check "$tag: logged on -> host_stopping (button)" \
+		has_transition_in "$POWER" on host_stopping button
 	check "$tag: logged host_stopping -> psu_stopping (host-off)" \
-		has_transition host_stopping psu_stopping host-off
+		has_transition_in "$POWER" host_stopping psu_stopping host-off
 	check "$tag: logged psu_stopping -> off (psu-off-delay)" \
-		has_transition psu_stopping off psu-off-delay
-	expect_eq "$tag: requested off" "$(pst requested)" off
+		has_transition_in "$POWER" psu_stopping off psu-off-delay
+	expect_eq "$tag: requested off" "$(pv requested)" off
 	expect_eq "$tag: state file says off" "$(state_file)" "requested=off"
 	advance 5s
 	expect_eq "$tag: off: daemon's monitor reads no draw" "$(jget .watts watts)" 0
@@ -129,15 +136,16 @@ controller_suite() {
 	h2 sim poweroff >/dev/null
 	advance 7s
 	expect_eq "$tag: OS poweroff: still on while the OS shuts down" "$(pst state)" on
-	advance 2s
-	expect_eq "$tag: OS poweroff: H2 down (plant)" "$(truth host_on)" false
+	adv 2s
+	expect_eq "$tag: OS poweroff: H2 down (plant)" "$(tv host_on)" false
 	expect_eq "$tag: OS poweroff: waiting psu_off_delay" "$(pst state)" psu_stopping
-	expect_eq "$tag: OS poweroff: PSU still on (plant)" "$(truth psu_on)" true
+	expect_eq "$tag: OS poweroff: PSU still on (plant)" "$(tv psu_on)" true
 	advance 2s
 	expect_box_off "$tag" "OS poweroff"
+	pnow
 	check "$tag: logged on -> psu_stopping (host-poweroff)" \
-		has_transition on psu_stopping host-poweroff
-	expect_eq "$tag: OS poweroff: requested off" "$(pst requested)" off
+		has_transition_in "$POWER" on psu_stopping host-poweroff
+	expect_eq "$tag: OS poweroff: requested off" "$(pv requested)" off
 
 	# ---- command races: never a half-done sequence ----
 	expect_eq "$tag: power on answers" "$(h2 power on 2>&1)" "powering on"
@@ -175,16 +183,18 @@ controller_suite() {
 	check "$tag: cycle: announces the 5 s delay" grep -q "on again 5s after off" <<<"$out"
 	expect_eq "$tag: cycle while cycling: already cycling" "$(h2 power cycle 2>&1)" \
 		"already cycling"
-	advance 11s
-	expect_eq "$tag: cycle: off for cycle_delay" "$(pst state)" cycle_wait
-	expect_eq "$tag: cycle: PSU off (plant)" "$(truth psu_on)" false
-	expect_eq "$tag: cycle: H2 off (plant)" "$(truth host_on)" false
-	expect_eq "$tag: cycle: still requested on" "$(pst requested)" on
+	adv 11s
+	pnow
+	expect_eq "$tag: cycle: off for cycle_delay" "$(pv state)" cycle_wait
+	expect_eq "$tag: cycle: PSU off (plant)" "$(tv psu_on)" false
+	expect_eq "$tag: cycle: H2 off (plant)" "$(tv host_on)" false
+	expect_eq "$tag: cycle: still requested on" "$(pv requested)" on
 	advance 5s
 	expect_box_on "$tag" "after cycle"
+	pnow
 	check "$tag: logged cycle_wait -> psu_starting (cycle-delay)" \
-		has_transition cycle_wait psu_starting cycle-delay
-	h2 --json power status >"$TESTDIR/ps.json"
+		has_transition_in "$POWER" cycle_wait psu_starting cycle-delay
+	printf '%s\n' "$POWER" >"$TESTDIR/ps.json"
 	expect_eq "$tag: cycle: H2 off exactly once" \
 		"$(jq '[.history[] | select(.reason == "command-cycle")] | length' "$TESTDIR/ps.json")" 1
 
@@ -198,24 +208,26 @@ controller_suite() {
 	h2 sim button --hold 5s >/dev/null
 	advance 3900ms
 	expect_eq "$tag: held 3.9 s: still on" "$(pst state)" on
-	advance 200ms
+	adv 200ms
+	pnow
 	if [ "$supply" = own ]; then
 		# the PSU goes at once; the H2 on its brick only by holding its power button
-		expect_eq "$tag: held 4 s: PSU cut, H2 being forced off" "$(pst state)" force_off
+		expect_eq "$tag: held 4 s: PSU cut, H2 being forced off" "$(pv state)" force_off
 		expect_eq "$tag: held 4 s: H2 still up at the start of the hold (plant)" \
-			"$(truth host_on)" true
-		check "$tag: logged on -> force_off (long-press)" has_transition on force_off long-press
+			"$(tv host_on)" true
+		check "$tag: logged on -> force_off (long-press)" \
+			has_transition_in "$POWER" on force_off long-press
 	else
-		expect_eq "$tag: held 4 s: cut at once" "$(pst state)" off
-		expect_eq "$tag: held 4 s: the PSU cut took the H2 down (plant)" "$(truth host_on)" false
-		check "$tag: logged on -> off (long-press)" has_transition on off long-press
+		expect_eq "$tag: held 4 s: cut at once" "$(pv state)" off
+		expect_eq "$tag: held 4 s: the PSU cut took the H2 down (plant)" "$(tv host_on)" false
+		check "$tag: logged on -> off (long-press)" has_transition_in "$POWER" on off long-press
 	fi
-	expect_eq "$tag: held 4 s: PS_ON released (status)" "$(pst psu_on)" false
-	expect_eq "$tag: held 4 s: PSU off (plant)" "$(truth psu_on)" false
-	expect_eq "$tag: held 4 s: NIC unpowered (plant)" "$(truth nic_watts)" 0
+	expect_eq "$tag: held 4 s: PS_ON released (status)" "$(pv psu_on)" false
+	expect_eq "$tag: held 4 s: PSU off (plant)" "$(tv psu_on)" false
+	expect_eq "$tag: held 4 s: NIC unpowered (plant)" "$(tv nic_watts)" 0
 	check "$tag: long press logged as an emergency cut" grep -q "EMERGENCY cut (button held 4s)" \
 		"$DAEMON_LOG"
-	expect_eq "$tag: long press: requested off" "$(pst requested)" off
+	expect_eq "$tag: long press: requested off" "$(pv requested)" off
 	if [ "$supply" = own ]; then
 		# the H2 gives up 4 s into the hold; its LED going out ends the hold
 		advance 3800ms
@@ -226,8 +238,9 @@ controller_suite() {
 	expect_box_off "$tag" "long press"
 	expect_eq "$tag: long press: H2 LED dark (status)" "$(pst host_alive)" false
 	advance 2s
-	expect_eq "$tag: releasing the long press starts nothing" "$(pst state)" off
-	expect_eq "$tag: no transition after the long press" "$(jget '.history[-1].reason' power status)" \
+	pnow
+	expect_eq "$tag: releasing the long press starts nothing" "$(pv state)" off
+	expect_eq "$tag: no transition after the long press" "$(pv 'history[-1].reason')" \
 		"$([ "$supply" = own ] && echo host-off || echo long-press)"
 
 	stop_daemon

@@ -18,10 +18,10 @@ boot_box() {
 	local tag=$1 ready0
 	ready0=$(ready_count)
 	start_daemon_unready "$PROFILE" --state-dir "$TESTDIR/state" || return 1
-	advance 5s
+	adv 5s
 	expect_eq "$tag: boot: waiting for the IB port" "$(pst state)" ib_wait
-	expect_eq "$tag: boot: PS_ON held (plant)" "$(truth psu_on)" true
-	expect_eq "$tag: boot: NIC powered (plant)" "$(truth nic_watts)" 6.5
+	expect_eq "$tag: boot: PS_ON held (plant)" "$(tv psu_on)" true
+	expect_eq "$tag: boot: NIC powered (plant)" "$(tv nic_watts)" 6.5
 	expect_eq "$tag: boot: no READY=1 before the IB port is up" "$(ready_count)" "$ready0"
 	advance 10s
 	expect_eq "$tag: boot: on once the link is up" "$(pst state)" on
@@ -78,23 +78,25 @@ self_suite() {
 	expect_eq "$tag: nobody: power status reads on" "$(jq -r .state <<<"$out")" on
 
 	h2 sim button --hold 10ms >/dev/null
-	advance 2s
+	adv 2s
 	expect_eq "$tag: 10 ms glitch: still on" "$(pst state)" on
-	expect_eq "$tag: 10 ms glitch: H2 still running (plant)" "$(truth host_stopping)" false
+	expect_eq "$tag: 10 ms glitch: H2 still running (plant)" "$(tv host_stopping)" false
 
 	# ---- button: the OS powers off, then PS_ON is released ----
 	h2 sim button >/dev/null
-	advance 1s
+	adv 1s
 	expect_eq "$tag: press: OS power-off asked" "$(pst state)" host_stopping
-	expect_eq "$tag: press: H2 shutting down (plant)" "$(truth host_stopping)" true
-	expect_eq "$tag: press: PSU on while the OS shuts down (plant)" "$(truth psu_on)" true
+	expect_eq "$tag: press: H2 shutting down (plant)" "$(tv host_stopping)" true
+	expect_eq "$tag: press: PSU on while the OS shuts down (plant)" "$(tv psu_on)" true
 	out=$(h2 power on 2>&1)
 	expect_eq "$tag: power on while stopping: exit 3" "$?" 3
 	check "$tag: power on while stopping: busy: stopping" grep -q "busy: stopping" <<<"$out"
 	advance 8s
 	expect_off_requested "$tag" "button off"
-	check "$tag: logged on -> host_stopping (button)" has_transition on host_stopping button
-	check "$tag: logged host_stopping -> off (host-off)" has_transition host_stopping off host-off
+	pnow
+	check "$tag: logged on -> host_stopping (button)" has_transition_in "$POWER" on host_stopping button
+	check "$tag: logged host_stopping -> off (host-off)" \
+		has_transition_in "$POWER" host_stopping off host-off
 	expect_eq "$tag: state file says off" "$(cat "$TESTDIR/state/power.state")" "requested=off"
 	stop_daemon
 	expect_eq "$tag: SIGTERM exits 0" "$?" 0
@@ -116,16 +118,17 @@ self_suite() {
 	h2 sim button --hold 5s >/dev/null
 	advance 3900ms
 	expect_eq "$tag: held 3.9 s: still on" "$(pst state)" on
-	advance 200ms
-	expect_eq "$tag: held 4 s: cut" "$(pst state)" off
-	expect_eq "$tag: held 4 s: PS_ON released (status)" "$(pst psu_on)" false
-	expect_eq "$tag: held 4 s: PSU off (plant)" "$(truth psu_on)" false
-	expect_eq "$tag: held 4 s: NIC unpowered (plant)" "$(truth nic_watts)" 0
-	check "$tag: logged on -> off (long-press)" has_transition on off long-press
+	adv 200ms
+	pnow
+	expect_eq "$tag: held 4 s: cut" "$(pv state)" off
+	expect_eq "$tag: held 4 s: PS_ON released (status)" "$(pv psu_on)" false
+	expect_eq "$tag: held 4 s: PSU off (plant)" "$(tv psu_on)" false
+	expect_eq "$tag: held 4 s: NIC unpowered (plant)" "$(tv nic_watts)" 0
+	check "$tag: logged on -> off (long-press)" has_transition_in "$POWER" on off long-press
 	check "$tag: long press logged as an emergency cut" grep -q "EMERGENCY cut (button held 4s)" \
 		"$DAEMON_LOG"
 	if [ "$build" = sfx ]; then
-		expect_eq "$tag: held 4 s: the H2 on the PSU is cut too (plant)" "$(truth host_on)" false
+		expect_eq "$tag: held 4 s: the H2 on the PSU is cut too (plant)" "$(tv host_on)" false
 	fi
 	stop_daemon
 
@@ -133,21 +136,24 @@ self_suite() {
 	boot_box "$tag (PWR_OK drop)" || return 1
 	h2 sim fault psu-ok-drop on >/dev/null
 	advance 10ms
+	pnow
 	expect_eq "$tag: PWR_OK drop: critical alarm" "$(alarm_level psu-ok-drop)" critical
-	check "$tag: logged on -> host_stopping (psu-ok-drop)" has_transition on host_stopping psu-ok-drop
+	check "$tag: logged on -> host_stopping (psu-ok-drop)" \
+		has_transition_in "$POWER" on host_stopping psu-ok-drop
 	check "$tag: PWR_OK drop: emergency power-off logged" grep -q "crit: power: emergency power-off" \
 		"$DAEMON_LOG"
-	expect_eq "$tag: PWR_OK drop: requested off" "$(pst requested)" off
-	expect_eq "$tag: PWR_OK drop: fault named before the OS goes down" "$(pst fault.reason)" \
+	expect_eq "$tag: PWR_OK drop: requested off" "$(pv requested)" off
+	expect_eq "$tag: PWR_OK drop: fault named before the OS goes down" "$(pv fault.reason)" \
 		psu-ok-drop
-	advance 10s
-	expect_eq "$tag: PWR_OK drop: the H2 is down (plant)" "$(truth host_on)" false
+	adv 10s
+	pnow
+	expect_eq "$tag: PWR_OK drop: the H2 is down (plant)" "$(tv host_on)" false
 	# a failure latches a fault (issue 11, item 16; it used to end in a plain off)
-	expect_eq "$tag: PWR_OK drop: fault latched" "$(pst state)" fault
-	expect_eq "$tag: PWR_OK drop: fault latched (JSON)" "$(pst fault.latched)" true
-	expect_eq "$tag: PWR_OK drop: PSU off (plant)" "$(truth psu_on)" false
+	expect_eq "$tag: PWR_OK drop: fault latched" "$(pv state)" fault
+	expect_eq "$tag: PWR_OK drop: fault latched (JSON)" "$(pv fault.latched)" true
+	expect_eq "$tag: PWR_OK drop: PSU off (plant)" "$(tv psu_on)" false
 	check "$tag: PWR_OK drop: logged host_stopping -> fault (host-off)" \
-		has_transition host_stopping fault host-off
+		has_transition_in "$POWER" host_stopping fault host-off
 	check "$tag: PWR_OK drop: the fault is saved" grep -q "fault=psu-ok-drop" \
 		"$TESTDIR/state/power.state"
 	h2 sim fault psu-ok-drop off >/dev/null
@@ -189,11 +195,12 @@ self_suite() {
 	h2 power off >/dev/null
 	advance 59s
 	expect_eq "$tag: hang: waiting for the OS" "$(pst state)" host_stopping
-	advance 2s
-	expect_eq "$tag: hang: back on after host_shutdown_timeout" "$(pst state)" on
-	expect_eq "$tag: hang: PSU kept on under the running OS (plant)" "$(truth psu_on)" true
+	adv 2s
+	pnow
+	expect_eq "$tag: hang: back on after host_shutdown_timeout" "$(pv state)" on
+	expect_eq "$tag: hang: PSU kept on under the running OS (plant)" "$(tv psu_on)" true
 	check "$tag: hang: logged host_stopping -> on (host-shutdown-timeout)" \
-		has_transition host_stopping on host-shutdown-timeout
+		has_transition_in "$POWER" host_stopping on host-shutdown-timeout
 	h2 sim fault host-hang-shutdown off >/dev/null
 	advance 9s
 	expect_off_requested "$tag" "hung shutdown completes"
@@ -206,10 +213,11 @@ self_suite() {
 		h2 sim fault psu-ok-timeout on >/dev/null
 		advance 400ms
 		expect_eq "$tag: PWR_OK late: still waiting" "$(pst state)" psu_starting
-		advance 200ms
-		expect_eq "$tag: PWR_OK timeout: fault" "$(pst state)" fault
-		expect_eq "$tag: PWR_OK timeout: reason" "$(pst fault.reason)" psu-ok-timeout
-		expect_eq "$tag: PWR_OK timeout: PS_ON released (plant)" "$(truth psu_on)" false
+		adv 200ms
+		pnow
+		expect_eq "$tag: PWR_OK timeout: fault" "$(pv state)" fault
+		expect_eq "$tag: PWR_OK timeout: reason" "$(pv fault.reason)" psu-ok-timeout
+		expect_eq "$tag: PWR_OK timeout: PS_ON released (plant)" "$(tv psu_on)" false
 		expect_eq "$tag: PWR_OK timeout: alarm" "$(alarm_level power-fault)" critical
 		if wait_ready; then ok "$tag: PWR_OK timeout: READY=1 (start-up failed)"; else
 			not_ok "$tag: PWR_OK timeout: READY=1 (start-up failed)"; fi
@@ -219,10 +227,10 @@ self_suite() {
 		# the front button is the H2's own power button too: a press acknowledges the fault
 		# and the H2's OS powers off (it used to leave the H2 running in a state "off")
 		h2 sim button >/dev/null
-		advance 1s
+		adv 1s
 		expect_eq "$tag: press clears the fault" "$(pst state)" host_stopping
 		expect_eq "$tag: fault alarm cleared" "$(alarm_level power-fault)" none
-		expect_eq "$tag: press: the H2's OS shuts down (plant)" "$(truth host_stopping)" true
+		expect_eq "$tag: press: the H2's OS shuts down (plant)" "$(tv host_stopping)" true
 		advance 9s
 		expect_off_requested "$tag" "press after the fault"
 		out=$(h2 power on 2>&1)

@@ -6,27 +6,39 @@
 # supply (brick, host_supply = own) a PWR_OK drop also forces the H2 off before the fault latches.
 . "$(dirname "$0")/lib.sh"
 
-# one value of the plant's truth
-truth() { jget ".$1" sim status; }
-# led_levels N STEP: the button LED sampled N times STEP apart, as a string of 0/1
+# The clock is paused between steps: pnow/tnow/adv and pv/tv (lib.sh) read each moment once.
+
+# led_levels N STEP_MS [DONE_ERE]: the button LED sampled N times STEP_MS apart, as a string of
+# 0/1 (? for a reply without it): each sample after the first is the truth its advance replied
+# with.  Sampling ends once the string matches DONE_ERE; the rest of the N steps then pass in one
+# advance, so the box time after it is the same.
 led_levels() {
-	local i s=""
+	local i s="" t
+	t=$(h2 --json sim status)
 	for ((i = 0; i < $1; i++)); do
-		if [ "$(truth button_led)" = true ]; then s+=1; else s+=0; fi
-		advance "$2"
+		case $t in
+		*'"button_led":true'*) s+=1 ;;
+		*'"button_led":false'*) s+=0 ;;
+		*) s+='?' ;;
+		esac
+		t=$(h2 --json sim advance "$2ms")
+		[ -n "${3-}" ] && [[ $s =~ $3 ]] && break
 	done
+	[ "$i" -lt $(($1 - 1)) ] && advance "$((($1 - 1 - i) * $2))ms"
 	echo "$s"
 }
 
-# blink_code: the button LED's fault code, counted between two long pauses (6 s of samples)
+# blink_code: the button LED's fault code, counted between two long pauses (6 s of samples
+# 100 ms apart).  Once a second pause has begun after the pulses the code is known: the samples
+# after it are not taken (split below never looks past the second pause).
 blink_code() {
-	awk -v s="$(led_levels 60 100ms)" \
-		'BEGIN { if (split(s, f, /0000000+/) < 3) { print "none"; exit } print gsub(/1+/, "", f[2]) }'
+	awk -v s="$(led_levels 60 100 '0000000[01]*1[01]*0000000')" \
+		'BEGIN { if (s ~ /\?/ || split(s, f, /0000000+/) < 3) { print "none"; exit } print gsub(/1+/, "", f[2]) }'
 }
 
 power_on_now() {
 	h2 power on >/dev/null
-	advance 60s
+	adv 60s
 	expect_eq "$1: powered on for the next step" "$(pst state)" on
 }
 
@@ -41,18 +53,19 @@ fault_suite() {
 	h2 sim button >/dev/null
 	advance 500ms
 	expect_eq "$tag: PWR_OK late: still waiting at 270 ms" "$(pst state)" psu_starting
-	advance 300ms
-	expect_eq "$tag: PWR_OK timeout: fault" "$(pst state)" fault
-	expect_eq "$tag: PWR_OK timeout: reason" "$(pst fault.reason)" psu-ok-timeout
+	adv 300ms
+	pnow
+	expect_eq "$tag: PWR_OK timeout: fault" "$(pv state)" fault
+	expect_eq "$tag: PWR_OK timeout: reason" "$(pv fault.reason)" psu-ok-timeout
 	check "$tag: PWR_OK timeout: described" grep -q "PWR_OK did not come up in time" \
-		<<<"$(pst fault.description)"
-	expect_eq "$tag: PWR_OK timeout: PS_ON released (status)" "$(pst psu_on)" false
-	expect_eq "$tag: PWR_OK timeout: PSU off (plant)" "$(truth psu_on)" false
-	expect_eq "$tag: PWR_OK timeout: H2 never pressed (plant)" "$(truth host_on)" false
+		<<<"$(pv fault.description)"
+	expect_eq "$tag: PWR_OK timeout: PS_ON released (status)" "$(pv psu_on)" false
+	expect_eq "$tag: PWR_OK timeout: PSU off (plant)" "$(tv psu_on)" false
+	expect_eq "$tag: PWR_OK timeout: H2 never pressed (plant)" "$(tv host_on)" false
 	check "$tag: logged psu_starting -> fault (psu-ok-timeout)" \
-		has_transition psu_starting fault psu-ok-timeout
+		has_transition_in "$POWER" psu_starting fault psu-ok-timeout
 	expect_eq "$tag: PWR_OK timeout: critical alarm" "$(alarm_level power-fault)" critical
-	expect_eq "$tag: PWR_OK timeout: blink code in status" "$(pst fault.blink_code)" 2
+	expect_eq "$tag: PWR_OK timeout: blink code in status" "$(pv fault.blink_code)" 2
 	expect_eq "$tag: PWR_OK timeout: LED blinks 2" "$(blink_code)" 2
 	out=$(h2 power on 2>&1)
 	expect_eq "$tag: power on with a fault latched: exit 3" "$?" 3
@@ -63,40 +76,44 @@ fault_suite() {
 	# the next press clears the fault; the press after that starts normally
 	h2 sim fault psu-ok-timeout off >/dev/null
 	h2 sim button >/dev/null
-	advance 1s
-	expect_eq "$tag: press clears the fault: off" "$(pst state)" off
-	expect_eq "$tag: press clears the fault: PSU still off (plant)" "$(truth psu_on)" false
-	check "$tag: logged fault -> off (button)" has_transition fault off button
+	adv 1s
+	pnow
+	expect_eq "$tag: press clears the fault: off" "$(pv state)" off
+	expect_eq "$tag: press clears the fault: PSU still off (plant)" "$(tv psu_on)" false
+	check "$tag: logged fault -> off (button)" has_transition_in "$POWER" fault off button
 	expect_eq "$tag: fault alarm cleared" "$(alarm_level power-fault)" none
-	expect_eq "$tag: last fault remembered" "$(pst last_fault.reason)" psu-ok-timeout
+	expect_eq "$tag: last fault remembered" "$(pv last_fault.reason)" psu-ok-timeout
 	h2 sim button >/dev/null
-	advance 60s
+	adv 60s
 	expect_eq "$tag: the following press starts normally" "$(pst state)" on
-	expect_eq "$tag: ... H2 on (plant)" "$(truth host_on)" true
+	expect_eq "$tag: ... H2 on (plant)" "$(tv host_on)" true
 
 	# ---- PWR_OK drops while on: critical alarm, PS_ON released ----
 	h2 sim fault psu-ok-drop on >/dev/null
-	advance 100ms
+	adv 100ms
+	pnow
 	if [ "$supply" = own ]; then
 		# the H2 on its brick outlives the PSU: held off first, then the fault latches
-		expect_eq "$tag: PWR_OK drop: forcing the H2 off" "$(pst state)" force_off
-		expect_eq "$tag: PWR_OK drop: not latched during the hold" "$(pst fault.latched)" false
+		expect_eq "$tag: PWR_OK drop: forcing the H2 off" "$(pv state)" force_off
+		expect_eq "$tag: PWR_OK drop: not latched during the hold" "$(pv fault.latched)" false
 		check "$tag: logged on -> force_off (psu-ok-drop)" \
-			has_transition on force_off psu-ok-drop
-		advance 4s
-		check "$tag: logged force_off -> fault (host-off)" has_transition force_off fault host-off
+			has_transition_in "$POWER" on force_off psu-ok-drop
+		adv 4s
+		pnow
+		check "$tag: logged force_off -> fault (host-off)" \
+			has_transition_in "$POWER" force_off fault host-off
 	else
-		check "$tag: logged on -> fault (psu-ok-drop)" has_transition on fault psu-ok-drop
+		check "$tag: logged on -> fault (psu-ok-drop)" has_transition_in "$POWER" on fault psu-ok-drop
 	fi
-	expect_eq "$tag: PWR_OK drop: fault" "$(pst state)" fault
-	expect_eq "$tag: PWR_OK drop: latched" "$(pst fault.latched)" true
-	expect_eq "$tag: PWR_OK drop: H2 off (plant)" "$(truth host_on)" false
-	expect_eq "$tag: PWR_OK drop: requested off" "$(pst requested)" off
-	expect_eq "$tag: PWR_OK drop: reason" "$(pst fault.reason)" psu-ok-drop
+	expect_eq "$tag: PWR_OK drop: fault" "$(pv state)" fault
+	expect_eq "$tag: PWR_OK drop: latched" "$(pv fault.latched)" true
+	expect_eq "$tag: PWR_OK drop: H2 off (plant)" "$(tv host_on)" false
+	expect_eq "$tag: PWR_OK drop: requested off" "$(pv requested)" off
+	expect_eq "$tag: PWR_OK drop: reason" "$(pv fault.reason)" psu-ok-drop
 	expect_eq "$tag: PWR_OK drop: critical alarm" "$(alarm_level psu-ok-drop)" critical
-	expect_eq "$tag: PWR_OK drop: PS_ON released (status)" "$(pst psu_on)" false
-	expect_eq "$tag: PWR_OK drop: PSU off (plant)" "$(truth psu_on)" false
-	expect_eq "$tag: PWR_OK drop: NIC unpowered (plant)" "$(truth nic_watts)" 0
+	expect_eq "$tag: PWR_OK drop: PS_ON released (status)" "$(pv psu_on)" false
+	expect_eq "$tag: PWR_OK drop: PSU off (plant)" "$(tv psu_on)" false
+	expect_eq "$tag: PWR_OK drop: NIC unpowered (plant)" "$(tv nic_watts)" 0
 	expect_eq "$tag: PWR_OK drop: LED blinks 3" "$(blink_code)" 3
 	h2 sim fault psu-ok-drop off >/dev/null
 	out=$(h2 power clear 2>&1)
@@ -106,7 +123,7 @@ fault_suite() {
 	expect_eq "$tag: power clear: drop alarm cleared" "$(alarm_level psu-ok-drop)" none
 	expect_eq "$tag: power clear again: no fault" "$(h2 power clear 2>&1)" "no fault latched"
 	power_on_now "$tag"
-	expect_eq "$tag: after the drop: H2 on (plant)" "$(truth host_on)" true
+	expect_eq "$tag: after the drop: H2 on (plant)" "$(tv host_on)" true
 
 	# ---- an H2 that never boots: host_boot_timeout fault ----
 	h2 power off >/dev/null
@@ -114,17 +131,18 @@ fault_suite() {
 	expect_eq "$tag: off before the no-boot test" "$(pst state)" off
 	h2 sim fault host-no-boot on >/dev/null
 	h2 sim button >/dev/null
-	advance 2s
+	adv 2s
 	expect_eq "$tag: no boot: waiting for the H2" "$(pst state)" host_starting
-	expect_eq "$tag: no boot: PSU on meanwhile (plant)" "$(truth psu_on)" true
-	leds=$(led_levels 8 250ms)
+	expect_eq "$tag: no boot: PSU on meanwhile (plant)" "$(tv psu_on)" true
+	leds=$(led_levels 8 250)
 	check "$tag: starting: LED blinks ($leds)" bash -c "[[ '$leds' == *1* && '$leds' == *0* ]]"
 	advance 56s
 	expect_eq "$tag: no boot: still waiting before host_boot_timeout" "$(pst state)" host_starting
-	advance 2s
-	expect_eq "$tag: no boot: fault" "$(pst state)" fault
-	expect_eq "$tag: no boot: reason" "$(pst fault.reason)" host-boot-timeout
-	expect_eq "$tag: no boot: PSU cut (plant)" "$(truth psu_on)" false
+	adv 2s
+	pnow
+	expect_eq "$tag: no boot: fault" "$(pv state)" fault
+	expect_eq "$tag: no boot: reason" "$(pv fault.reason)" host-boot-timeout
+	expect_eq "$tag: no boot: PSU cut (plant)" "$(tv psu_on)" false
 	expect_eq "$tag: no boot: alarm" "$(alarm_level power-fault)" critical
 	expect_eq "$tag: no boot: LED blinks 4" "$(blink_code)" 4
 	check "$tag: logged host_starting -> fault (host-boot-timeout)" \
@@ -142,24 +160,27 @@ fault_suite() {
 	advance 5s
 	h2 sim fault host-hang-shutdown on >/dev/null
 	expect_eq "$tag: hang: power off answers" "$(h2 power off 2>&1)" "powering off"
-	advance 30s
+	adv 30s
 	expect_eq "$tag: hang: waiting host_shutdown_timeout" "$(pst state)" host_stopping
-	expect_eq "$tag: hang: H2 stuck shutting down (plant)" "$(truth host_stopping)" true
-	advance 1s
-	expect_eq "$tag: hang: escalated to the force-off hold" "$(pst state)" force_off
+	expect_eq "$tag: hang: H2 stuck shutting down (plant)" "$(tv host_stopping)" true
+	adv 1s
+	pnow
+	expect_eq "$tag: hang: escalated to the force-off hold" "$(pv state)" force_off
 	expect_eq "$tag: hang: warning alarm power-forced-off" "$(alarm_level power-forced-off)" warn
 	check "$tag: logged host_stopping -> force_off (host-shutdown-timeout)" \
-		has_transition host_stopping force_off host-shutdown-timeout
-	expect_eq "$tag: hang: PSU still on during the hold (plant)" "$(truth psu_on)" true
-	advance 4s
-	expect_eq "$tag: hang: the hold turned the H2 off (plant)" "$(truth host_on)" false
+		has_transition_in "$POWER" host_stopping force_off host-shutdown-timeout
+	expect_eq "$tag: hang: PSU still on during the hold (plant)" "$(tv psu_on)" true
+	adv 4s
+	expect_eq "$tag: hang: the hold turned the H2 off (plant)" "$(tv host_on)" false
 	expect_eq "$tag: hang: then psu_off_delay" "$(pst state)" psu_stopping
-	advance 2s
-	expect_eq "$tag: hang: off" "$(pst state)" off
+	adv 2s
+	pnow
+	expect_eq "$tag: hang: off" "$(pv state)" off
 	expect_eq "$tag: hang: box off: power-forced-off cleared" "$(alarm_level power-forced-off)" none
-	expect_eq "$tag: hang: PSU cut (plant)" "$(truth psu_on)" false
-	expect_eq "$tag: hang: no draw on the monitored rail (plant)" "$(truth watts)" 0
-	check "$tag: logged force_off -> psu_stopping" has_transition force_off psu_stopping host-off
+	expect_eq "$tag: hang: PSU cut (plant)" "$(tv psu_on)" false
+	expect_eq "$tag: hang: no draw on the monitored rail (plant)" "$(tv watts)" 0
+	check "$tag: logged force_off -> psu_stopping" \
+		has_transition_in "$POWER" force_off psu_stopping host-off
 	check "$tag: shutdown timeout logged as a warning" \
 		grep -q "warning: power: host_stopping -> force_off (host-shutdown-timeout)" "$DAEMON_LOG"
 	h2 sim fault host-hang-shutdown off >/dev/null
@@ -173,20 +194,23 @@ fault_suite() {
 	stop_daemon
 	expect_eq "$tag: SIGTERM exits 0" "$?" 0
 	start_daemon "$profile" --state-dir "$TESTDIR/state" || return 1
-	expect_eq "$tag: restore=last, last on: powering up" "$(pst state)" psu_starting
-	check "$tag: logged off -> psu_starting (restore)" has_transition off psu_starting restore
-	advance 60s
+	pnow
+	expect_eq "$tag: restore=last, last on: powering up" "$(pv state)" psu_starting
+	check "$tag: logged off -> psu_starting (restore)" \
+		has_transition_in "$POWER" off psu_starting restore
+	adv 60s
 	expect_eq "$tag: restore=last, last on: on" "$(pst state)" on
-	expect_eq "$tag: restore=last, last on: H2 on (plant)" "$(truth host_on)" true
+	expect_eq "$tag: restore=last, last on: H2 on (plant)" "$(tv host_on)" true
 	h2 power off >/dev/null
 	advance 15s
 	expect_eq "$tag: state file says off" "$(cat "$TESTDIR/state/power.state")" "requested=off"
 	stop_daemon
 	start_daemon "$profile" --state-dir "$TESTDIR/state" || return 1
-	advance 10s
-	expect_eq "$tag: restore=last, last off: stays off" "$(pst state)" off
-	expect_eq "$tag: restore=last, last off: PSU off (plant)" "$(truth psu_on)" false
-	expect_eq "$tag: restore=last, last off: requested off" "$(pst requested)" off
+	adv 10s
+	pnow
+	expect_eq "$tag: restore=last, last off: stays off" "$(pv state)" off
+	expect_eq "$tag: restore=last, last off: PSU off (plant)" "$(tv psu_on)" false
+	expect_eq "$tag: restore=last, last off: requested off" "$(pv requested)" off
 	stop_daemon
 	echo "garbage" >"$TESTDIR/state/power.state"
 	start_daemon "$profile" --state-dir "$TESTDIR/state" || return 1

@@ -8,7 +8,7 @@
 # saved (finished off whatever restore says, then the fault latches).
 . "$(dirname "$0")/lib.sh"
 
-truth() { jget ".$1" sim status; }
+# one moment's power status and plant's truth: pnow/tnow/adv, pv/tv (lib.sh)
 STATE=$TESTDIR/state/power.state
 state_file() { cat "$STATE" 2>/dev/null; }
 # state_key KEY: one line's value of the power state file
@@ -31,9 +31,11 @@ in_log_since() {
 			{ echo "missing: $p"; return 1; }
 	done
 }
-no_psu_start_since_restart() { # (jrows: jqfast, not a jq program; a status that cannot be read proves nothing)
-	local doc row
-	doc=$(h2 --json power status) && jrows "$doc" .history to || return 1
+# no_psu_start_since_restart: POWER's history (pnow) has no psu_starting (jrows: jqfast, not a jq
+# program; a status that cannot be read proves nothing)
+no_psu_start_since_restart() {
+	local row
+	jrows "$POWER" .history to || return 1
 	for row in "${JROWS[@]}"; do [ "$row" != psu_starting ] || return 1; done
 }
 
@@ -42,8 +44,9 @@ no_psu_start_since_restart() { # (jrows: jqfast, not a jq program; a status that
 expect_latched() {
 	local tag=$1 out
 	# (the clock is paused: one power status for these)
-	jvals -r "$(h2 --json power status)" .state .fault.reason .fault.latched .fault.restored \
-		.fault.blink_code .restore .requested
+	pnow
+	jvals -r "$POWER" .state .fault.reason .fault.latched .fault.restored .fault.blink_code \
+		.restore .requested
 	expect_eq "$tag: state fault" "${JVALS[0]}" fault
 	expect_eq "$tag: fault reason" "${JVALS[1]}" "$2"
 	expect_eq "$tag: fault latched" "${JVALS[2]}" true
@@ -54,12 +57,14 @@ expect_latched() {
 	expect_eq "$tag: fault alarm" "$(alarm_level power-fault)" critical
 	check "$tag: status text shows it" \
 		grep -q "^fault: *$2: .*before this start; blink code $3" <<<"$(h2 power status)"
-	check "$tag: logged off -> fault (restored-fault)" has_transition off fault restored-fault
+	check "$tag: logged off -> fault (restored-fault)" \
+		has_transition_in "$POWER" off fault restored-fault
 	expect_eq "$tag: state file keeps the fault" "$(state_key fault)" "${4:-$2}"
-	advance 60s
-	expect_eq "$tag: a minute later: still latched" "$(pst state)" fault
-	expect_eq "$tag: a minute later: PSU off (plant)" "$(truth psu_on)" false
-	expect_eq "$tag: a minute later: H2 off (plant)" "$(truth host_on)" false
+	adv 60s
+	pnow
+	expect_eq "$tag: a minute later: still latched" "$(pv state)" fault
+	expect_eq "$tag: a minute later: PSU off (plant)" "$(tv psu_on)" false
+	expect_eq "$tag: a minute later: H2 off (plant)" "$(tv host_on)" false
 	check "$tag: the PSU was never started" no_psu_start_since_restart
 	out=$(h2 power on 2>&1)
 	expect_eq "$tag: power on refused: exit 3" "$?" 3
@@ -81,8 +86,9 @@ reload_suite() {
 	# ---- PWR_OK drops: the fault latches and is saved next to requested = off ----
 	h2 sim fault psu-ok-drop on >/dev/null
 	advance 10s
-	expect_eq "$tag: drop: fault latched" "$(pst state)" fault
-	expect_eq "$tag: drop: not from before" "$(pst fault.restored)" false
+	pnow
+	expect_eq "$tag: drop: fault latched" "$(pv state)" fault
+	expect_eq "$tag: drop: not from before" "$(pv fault.restored)" false
 	expect_eq "$tag: drop: state file: requested off" "$(state_key requested)" off
 	expect_eq "$tag: drop: state file: the fault" "$(state_key fault)" psu-ok-drop
 	at=$(state_key fault_at)
@@ -118,21 +124,23 @@ reload_suite() {
 
 	# ---- cleared: out of the state file, still off; then power on works ----
 	expect_eq "$tag: power clear" "$(h2 power clear 2>&1)" "fault cleared: psu-ok-drop"
-	expect_eq "$tag: cleared: off" "$(pst state)" off
-	expect_eq "$tag: cleared: no fault" "$(pst fault)" null
+	pnow
+	expect_eq "$tag: cleared: off" "$(pv state)" off
+	expect_eq "$tag: cleared: no fault" "$(pv fault)" null
 	expect_eq "$tag: cleared: alarm gone" "$(alarm_level power-fault)" none
 	expect_eq "$tag: cleared: state file without the fault" "$(state_file)" "requested=off"
-	advance 60s
-	expect_eq "$tag: cleared: clearing does not power on" "$(truth psu_on)" false
+	adv 60s
+	expect_eq "$tag: cleared: clearing does not power on" "$(tv psu_on)" false
 	expect_eq "$tag: power on" "$(h2 power on 2>&1)" "powering on"
-	advance 60s
+	adv 60s
 	expect_eq "$tag: on again" "$(pst state)" on
-	expect_eq "$tag: on again: H2 on (plant)" "$(truth host_on)" true
+	expect_eq "$tag: on again: H2 on (plant)" "$(tv host_on)" true
 	expect_eq "$tag: on again: state file" "$(state_file)" "requested=on"
 	# and a reload now adopts the running box as before
 	check "$tag: reload while on: READY=1" reload
-	expect_eq "$tag: reload while on: still on" "$(pst state)" on
-	expect_eq "$tag: reload while on: no fault" "$(pst fault)" null
+	pnow
+	expect_eq "$tag: reload while on: still on" "$(pv state)" on
+	expect_eq "$tag: reload while on: no fault" "$(pv fault)" null
 	stop_daemon
 }
 
@@ -157,8 +165,9 @@ stop_daemon
 T="older state file"
 printf 'requested=off\n' >"$STATE"
 start_daemon "$PROFILE" --state-dir "$TESTDIR/state" || { finish; exit 1; }
-expect_eq "$T: no fault" "$(pst fault)" null
-expect_eq "$T: restore = on powers on" "$(pst state)" psu_starting
+pnow
+expect_eq "$T: no fault" "$(pv fault)" null
+expect_eq "$T: restore = on powers on" "$(pv state)" psu_starting
 stop_daemon
 
 # ---- own supply: the H2 found running with a fault saved is finished off, then it latches ----
@@ -167,12 +176,14 @@ PROFILE=$(profile_on "$ROOT/tests/scenario/profiles/sim-brick-controller-running
 printf 'requested=off\nfault=host-boot-timeout\nfault_at=1700000000\n' >"$STATE"
 MARK=$(log_mark)
 start_daemon "$PROFILE" --state-dir "$TESTDIR/state" || { finish; exit 1; }
-expect_eq "$T: forcing the H2 off" "$(pst state)" force_off
-expect_eq "$T: PSU left off (plant)" "$(truth psu_on)" false
-expect_eq "$T: H2 still running during the hold (plant)" "$(truth host_on)" true
-expect_eq "$T: fault named at once" "$(pst fault.reason)" host-boot-timeout
-expect_eq "$T: not latched during the hold" "$(pst fault.latched)" false
-check "$T: logged off -> force_off (finish-off)" has_transition off force_off finish-off
+pnow
+tnow
+expect_eq "$T: forcing the H2 off" "$(pv state)" force_off
+expect_eq "$T: PSU left off (plant)" "$(tv psu_on)" false
+expect_eq "$T: H2 still running during the hold (plant)" "$(tv host_on)" true
+expect_eq "$T: fault named at once" "$(pv fault.reason)" host-boot-timeout
+expect_eq "$T: not latched during the hold" "$(pv fault.latched)" false
+check "$T: logged off -> force_off (finish-off)" has_transition_in "$POWER" off force_off finish-off
 check "$T: logged why, with fields" in_log_since "$MARK" \
 	"H2 found running with a fault saved before this start (host-boot-timeout): forcing it" \
 	"off whatever restore says (restore = on; PSU left off" \
@@ -181,13 +192,15 @@ check "$T: logged why, with fields" in_log_since "$MARK" \
 	"[H2BOX_EVENT=power-fault-restored H2BOX_FAULT=host-boot-timeout" \
 	"H2BOX_FAULT=host-boot-timeout H2BOX_FAULT_AT=1700000000" \
 	"H2BOX_FAULT_AT=1700000000 H2BOX_RESTORE=on H2BOX_STATE=force_off]"
-advance 4100ms
-expect_eq "$T: latched once the H2 is dark" "$(pst state)" fault
-expect_eq "$T: H2 off (plant)" "$(truth host_on)" false
-check "$T: logged force_off -> fault (host-off)" has_transition force_off fault host-off
-advance 10m
-expect_eq "$T: ten minutes later: still latched" "$(pst state)" fault
-expect_eq "$T: ten minutes later: PSU off (plant)" "$(truth psu_on)" false
+adv 4100ms
+pnow
+expect_eq "$T: latched once the H2 is dark" "$(pv state)" fault
+expect_eq "$T: H2 off (plant)" "$(tv host_on)" false
+check "$T: logged force_off -> fault (host-off)" has_transition_in "$POWER" force_off fault host-off
+adv 10m
+pnow
+expect_eq "$T: ten minutes later: still latched" "$(pv state)" fault
+expect_eq "$T: ten minutes later: PSU off (plant)" "$(tv psu_on)" false
 check "$T: the PSU was never started" no_psu_start_since_restart
 expect_eq "$T: power clear" "$(h2 power clear 2>&1)" "fault cleared: host-boot-timeout"
 expect_eq "$T: cleared: state file" "$(state_file)" "requested=off"

@@ -25,45 +25,57 @@ reach() {
 secs() { awk -v m="$1" 'BEGIN { if (m < 0) print "never"; else printf "%.1f s", m / 1000 }'; }
 
 is_state() { [ "$(pst state)" = "$1" ]; }
-no_alarms() { [ "$(h2 --json alarms | jq '.active | length')" = 0 ]; }
 has_alarm() { [ "$(alarm_level "$1")" = "$2" ]; }
-# The predicates read each reply once and test simple paths (jvals, jrows: jqfast answers them)
-# rather than through a jq program, which the real jq with its ~55 ms start would run.
-# Values without -r: `true` is a boolean, a number is a number.
-fan_failsafe_full() { jvals "$(h2 --json fan status)" .failsafe && [ "${JVALS[0]}" = true ]; }
-fan_full() { jvals "$(h2 --json fan status)" .duty_pct && [ "${JVALS[0]}" = 100 ]; }
-fan_stalled_full() {
-	jvals "$(h2 --json fan status)" .stalled .duty_pct && [ "${JVALS[0]}" = true ] &&
-		[ "${JVALS[1]}" = 100 ]
+# st PREDICATE...: one `h2box --json status` (power, alarms, fan, watts and the IB ports of one
+# moment) into ST, its values at STP's paths into STV[path] with one jqfast start (-r: strings
+# unquoted, `true` a boolean, numbers as jq prints them), then every PREDICATE holds on them:
+# one client start a step where each verb took one, no real jq (~55 ms a start).  The IB ports:
+# IB_CONFIG_PORTS_MAX (8) and one past it, where the list must have ended.
+STP=(.power.state .alarms[0].id .fan.failsafe .fan.stalled .fan.duty_pct .watts.monitors[0].valid
+	.watts.monitors[0].watts .watts.watts .ib.device)
+for ((i = 0; i <= 8; i++)); do STP+=(".ib.ports[$i].port" ".ib.ports[$i].state" ".ib.ports[$i].hint"); done
+ST=""
+declare -A STV
+st() {
+	local i p
+	STV=()
+	ST=$(h2 --json status) && jvals -r "$ST" "${STP[@]}" || return 1
+	for i in "${!STP[@]}"; do STV[${STP[i]}]=${JVALS[i]}; done
+	for p in "$@"; do $p || return 1; done
 }
+st_on() { [ "${STV[.power.state]}" = on ]; }
+no_alarms() { [ "${STV[.alarms[0].id]}" = null ]; } # every alarm has an id: none listed
+fan_failsafe_full() { [ "${STV[.fan.failsafe]}" = true ]; }
+fan_full() { [ "${STV[.fan.duty_pct]}" = 100 ]; }
+fan_stalled_full() { [ "${STV[.fan.stalled]}" = true ] && fan_full; }
 fan_normal() {
-	jvals "$(h2 --json fan status)" .failsafe .stalled .duty_pct && [ "${JVALS[0]}" = false ] &&
-		[ "${JVALS[1]}" = false ] && num_cmp "${JVALS[2]}" lt 100
+	[ "${STV[.fan.failsafe]}" = false ] && [ "${STV[.fan.stalled]}" = false ] &&
+		num_cmp "${STV[.fan.duty_pct]}" lt 100
 }
 watts_unknown() {
-	jvals "$(h2 --json watts)" .monitors[0].valid .monitors[0].watts .watts &&
-		[ "${JVALS[*]}" = "false null null" ]
+	[ "${STV[.watts.monitors[0].valid]} ${STV[.watts.monitors[0].watts]} ${STV[.watts.watts]}" = \
+		"false null null" ]
 }
-watts_known() {
-	jvals "$(h2 --json watts)" .monitors[0].valid .watts && [ "${JVALS[0]}" = true ] &&
-		num_cmp "${JVALS[1]}" gt 0
-}
-# every port (none: true, as jq's `all`): STATE, and the hint says "subnet manager" (INIT) or
-# there is none (ACTIVE; -r prints null as null)
+watts_known() { [ "${STV[.watts.monitors[0].valid]}" = true ] && num_cmp "${STV[.watts.watts]}" gt 0; }
+# the IB device is found and every port of it (none: true, as jq's `all`): STATE, and the hint
+# says "subnet manager" (INIT) or there is none (ACTIVE; -r prints null as null)
 ib_ports() {
-	local row
-	jrows "$(h2 --json ib link)" .devices[0].ports state hint || return 1
-	for row in "${JROWS[@]}"; do
-		[ "${row%%$'\t'*}" = "$1" ] || return 1
+	local i hint
+	[ "${STV[.ib.device]}" != null ] || return 1
+	for ((i = 0; i <= 8; i++)); do
+		[ "${STV[.ib.ports[$i].port]}" = null ] && return 0
+		[ "${STV[.ib.ports[$i].state]}" = "$1" ] || return 1
+		hint=${STV[.ib.ports[$i].hint]}
 		case $1 in
-		INIT) [[ ${row#*$'\t'} == *"subnet manager"* ]] || return 1 ;;
-		ACTIVE) [ "${row#*$'\t'}" = null ] || return 1 ;;
+		INIT) [[ $hint == *"subnet manager"* ]] || return 1 ;;
+		ACTIVE) [ "$hint" = null ] || return 1 ;;
 		esac
 	done
+	return 1 # more ports than a device can have
 }
 ib_init() { ib_ports INIT; }
 ib_active() { ib_ports ACTIVE; }
-good() { is_state on && no_alarms && fan_normal && watts_known && ib_active; }
+good() { st st_on no_alarms fan_normal watts_known ib_active; }
 
 # baseline TAG: the known good state every fault starts from (powers on if needed)
 baseline() {
@@ -177,21 +189,20 @@ recover() {
 # Judged on the duty the chip holds (the idle 25..30 % is held as 30.2 %): stalled after
 # stall_time (5 s); a duty held below stall_duty is probed at the start duty first and found
 # after twice that (fanctl.h, 22-fan-stall-idle.sh).
-walk fan-stall 500 12000 "stalled, duty 100 %" fan_stalled_full
+walk fan-stall 500 12000 "stalled, duty 100 %" st fan_stalled_full
 expect_cmp "fan-stall: found before the card passes 50 C (plant)" "$(truth .nic_temp_c)" lt 50
 raised fan-stall fan-stall critical
 recover fan-stall "fan driven at 100 %" "fan-stall critical"
 
 # ---- sensor-nic: the NIC heatsink sensor reads -EIO: failsafe ----
-sensor_failsafe() { fan_failsafe_full && fan_full; }
-walk sensor-nic 100 5000 "failsafe, duty 100 %" sensor_failsafe
+walk sensor-nic 100 5000 "failsafe, duty 100 %" st fan_failsafe_full fan_full
 raised sensor-nic fan-sensor-nic critical
 expect_eq "sensor-nic: fan at 100 % (plant duty)" "$(truth .fan_duty_pct)" 100
 recover sensor-nic "fan failsafe 100 %" "fan-sensor-nic critical"
 
 # ---- i2c-error: fan chip, tach and NIC sensor unreachable: blind ----
-blind() { fan_failsafe_full && has_alarm nic-blind critical; }
-walk i2c-error 100 5000 "failsafe and nic-blind" blind
+nic_blind() { [ "$(alarm_level_in "$ST" .alarms nic-blind)" = critical ]; }
+walk i2c-error 100 5000 "failsafe and nic-blind" st fan_failsafe_full nic_blind
 raised i2c-error nic-blind critical
 expect_eq "i2c-error: alarm fan-chip critical" "$(alarm_level fan-chip)" critical
 expect_eq "i2c-error: the budget governor is told to throttle" "$(jget .thermal_throttle budget)" true
@@ -199,18 +210,18 @@ recover i2c-error "fan failsafe, nic-blind, throttle" "nic-blind critical"
 
 # ---- the power monitor (INA226) answering garbage or failing one register ----
 for f in ina-garbage i2c-ina-bus i2c-ina-current i2c-ina-power; do
-	walk "$f" 100 2000 "watts unknown (null, invalid)" watts_unknown
+	walk "$f" 100 2000 "watts unknown (null, invalid)" st watts_unknown
 	reach 1000 120000 has_alarm sensor-main warn
 	ta=$T_MS
 	expect_cmp "$f: alarm sensor-main warn within 60 s (ms)" "$ta" ge 0
 	expect_cmp "$f: ... (upper bound, ms)" "$ta" le 60000
 	raised "$f" sensor-main warn
-	check "$f: watts still unknown, never a made-up number" watts_unknown
+	check "$f: watts still unknown, never a made-up number" st watts_unknown
 	recover "$f" "watts null (monitor invalid)" "sensor-main warn (+$(secs "$ta"))"
 done
 
 # ---- ib-no-sm: ports train but stay INIT: the hint says why, a warning once it lasts 30 s ----
-walk ib-no-sm 500 5000 "both ports INIT with the subnet-manager hint" ib_init
+walk ib-no-sm 500 5000 "both ports INIT with the subnet-manager hint" st ib_init
 reach 1000 60000 has_alarm ib-no-sm warn
 ta=$T_MS
 expect_cmp "ib-no-sm: alarm ib-no-sm warn within 32 s (ms)" "$ta" ge 0

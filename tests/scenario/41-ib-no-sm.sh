@@ -21,6 +21,15 @@ expect_eq "no ib-no-sm alarm with a subnet manager" "$(alarm_level ib-no-sm)" no
 h2 sim fault ib-no-sm on >/dev/null
 advance 2s
 expect_eq "port 1 INIT without a subnet manager" "$(jget '.devices[0].ports[0].state' ib link)" INIT
+# status carries the same per-port hint as `ib link`, so one status answers "up, and if not why"
+jvals -r "$(h2 --json status)" .ib.ports[0].state .ib.ports[0].hint .ib.ports[1].hint
+expect_eq "status: port 1 INIT" "${JVALS[0]}" INIT
+check "status: port 1 has the subnet-manager hint (${JVALS[1]})" \
+	grep -q "subnet manager" <<<"${JVALS[1]}"
+expect_eq "status: port 1 hint is the one ib link gives" "${JVALS[1]}" \
+	"$(jget '.devices[0].ports[0].hint' ib link)"
+expect_eq "status: port 2 hint is the one ib link gives" "${JVALS[2]}" \
+	"$(jget '.devices[0].ports[1].hint' ib link)"
 advance 25s
 expect_eq "INIT for less than 30 s: no alarm yet (a subnet manager may still sweep)" \
 	"$(alarm_level ib-no-sm)" none
@@ -49,6 +58,8 @@ expect_eq "raised again by the new service: no longer marked carried" "$(carried
 h2 sim fault ib-no-sm off >/dev/null
 advance 2s
 expect_eq "port 1 ACTIVE again" "$(jget '.devices[0].ports[0].state' ib link)" ACTIVE
+jvals "$(h2 --json status)" .ib.ports[0].state .ib.ports[0].hint .ib.ports[1].hint
+expect_eq "status: ports ACTIVE, no hint (null)" "${JVALS[*]}" '"ACTIVE" null null'
 expect_eq "ACTIVE -> ib-no-sm cleared" "$(alarm_level ib-no-sm)" none
 # the history outlives the reload: the raise before it, the clear after it (the raise after the
 # reload is the same alarm going on)
